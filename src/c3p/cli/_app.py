@@ -1,0 +1,27 @@
+"""The root Typer application and the one place that turns expected errors into clean messages."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from c3p.errors import C3PError
+
+app = typer.Typer(
+    name="c3p",
+    help="c3p: City-to-City Collaboration Program registry, MRV engine and JCM credit registry.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+err_console = Console(stderr=True)
+
+
+def main() -> None:
+    """Entry point: run the app, print expected errors without a traceback, exit 2."""
+    try:
+        app()
+    except C3PError as error:
+        err_console.print(f"[bold red]Error:[/] {error.detail}", highlight=False)
+        sys.exit(2)

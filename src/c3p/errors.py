@@ -1,0 +1,80 @@
+"""One error hierarchy for the whole platform.
+
+Every expected failure is a :class:`C3PError` subclass that carries its HTTP status and a
+stable ``code``. The web layer renders them in one place (problem+json for the API, a page
+for the portal) and the CLI prints them as a clean message, so no caller formats errors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class C3PError(Exception):
+    """Base of every expected error: a message for people, a status and code for machines."""
+
+    status: int = 400
+    code: str = "bad-request"
+    title: str = "Bad request"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+    def problem(self, instance: str | None = None) -> dict[str, Any]:
+        """The RFC 9457 problem document for this error."""
+        body: dict[str, Any] = {
+            "type": f"https://c3p.invalid/problems/{self.code}",
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        }
+        if instance:
+            body["instance"] = instance
+        body.update(self.extra)
+        return body
+
+
+class InvalidInput(C3PError):
+    status = 422
+    code = "invalid-input"
+    title = "Invalid input"
+
+
+class DataFileError(InvalidInput):
+    """A data file (seed, monitoring data, methodology) breaks a rule; names file, line and reason."""
+
+    code = "invalid-data-file"
+    title = "Invalid data file"
+
+    def __init__(self, path: str, line: int | None, reason: str) -> None:
+        where = f"{path}:{line}" if line is not None else path
+        super().__init__(f"{where}: {reason}", file=path, line=line, reason=reason)
+        self.path = path
+        self.line = line
+        self.reason = reason
+
+
+class NotFound(C3PError):
+    status = 404
+    code = "not-found"
+    title = "Not found"
+
+
+class Conflict(C3PError):
+    status = 409
+    code = "conflict"
+    title = "Conflict"
+
+
+class Unauthenticated(C3PError):
+    status = 401
+    code = "unauthenticated"
+    title = "Authentication required"
+
+
+class Forbidden(C3PError):
+    status = 403
+    code = "forbidden"
+    title = "Not permitted"
