@@ -1,0 +1,32 @@
+"""The packaged methodology specifications, loaded once and looked up by ID and version."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from c3p.errors import NotFound
+from c3p.mrv.spec import Methodology, load_methodology, version_key
+
+SPEC_DIR = Path(__file__).parent / "methodologies"
+
+
+@lru_cache(maxsize=1)
+def all_methodologies() -> tuple[Methodology, ...]:
+    """Every packaged specification, sorted by ID then version (a broken file raises)."""
+    loaded = [load_methodology(path) for path in sorted(SPEC_DIR.glob("*.yaml"))]
+    return tuple(sorted(loaded, key=lambda m: (m.id, version_key(m.version))))
+
+
+def get_methodology(methodology_id: str, version: str | None = None) -> Methodology:
+    """The latest version of ``methodology_id`` (or the given version)."""
+    wanted = methodology_id.strip().upper()
+    if "@" in wanted and version is None:
+        wanted, version = wanted.split("@", 1)
+    matches = [m for m in all_methodologies() if m.id == wanted]
+    if version is not None:
+        matches = [m for m in matches if version_key(m.version) == version_key(version)]
+    if not matches:
+        known = ", ".join(sorted({m.id for m in all_methodologies()}))
+        raise NotFound(f"unknown methodology {methodology_id!r} (known: {known})")
+    return matches[-1]

@@ -1,0 +1,196 @@
+"""Monitoring data: reading CSV, Excel and Parquet into one long table, with clear errors.
+
+The canonical layout is ``site_id, timestamp, parameter, value, unit`` (parameter = the
+methodology symbol). Parquet is scanned in place by DuckDB so that files larger than memory
+stream; CSV and Excel are loaded as text first so that a bad date or a word in a number
+can be reported with its row and column instead of a parser's stack trace.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from c3p.errors import DataFileError
+
+COLUMNS = ("site_id", "timestamp", "parameter", "value", "unit")
+_NUMERIC = ("DOUBLE", "FLOAT", "REAL", "DECIMAL", "INTEGER", "BIGINT", "SMALLINT", "TINYINT",
+            "HUGEINT", "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class MonitoringInput:
+    """The monitoring files of one calculation, registered as the DuckDB view ``monitoring_file``."""
+
+    paths: tuple[str, ...]
+    sha256: dict[str, str]
+    relation_sql: str
+
+
+def file_sha256(path: Path | str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def open_monitoring(
+    con: duckdb.DuckDBPyConnection,
+    paths: Sequence[Path | str],
+    mapping: Mapping[str, str] | None = None,
+) -> MonitoringInput:
+    """Register the files as view ``monitoring_file`` (canonical, typed columns) on ``con``."""
+    if not paths:
+        raise DataFileError("(none)", None, "no monitoring file given")
+    paths = [str(p) for p in paths]
+    for path in paths:
+        if not Path(path).exists():
+            raise DataFileError(path, None, "file not found")
+    suffixes = {Path(p).suffix.lower() for p in paths}
+    if suffixes <= {".parquet", ".pq"}:
+        _parquet_view(con, paths, mapping or {})
+    elif len(paths) == 1 and suffixes <= {".csv", ".txt", ".xlsx"}:
+        _text_view(con, paths[0], mapping or {})
+    else:
+        raise DataFileError(", ".join(paths), None, "give one CSV/xlsx file or Parquet files only")
+    digests = {p: file_sha256(p) for p in paths}
+    return MonitoringInput(tuple(paths), digests, "monitoring_file")
+
+
+def _select_list(found: Sequence[str], mapping: Mapping[str, str], path: str) -> dict[str, str]:
+    """Canonical column -> source column, refusing missing columns with the header found."""
+    lowered = {c.lower().strip(): c for c in found}
+    chosen: dict[str, str] = {}
+    for column in COLUMNS:
+        source = mapping.get(column, column)
+        if source.lower().strip() not in lowered:
+            raise DataFileError(
+                path, 1, f"missing column {source!r}; the header has {', '.join(found)!s}. "
+                "Expected site_id, timestamp, parameter, value, unit (or map columns)."
+            )
+        chosen[column] = lowered[source.lower().strip()]
+    return chosen
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _parquet_view(con, paths: list[str], mapping: Mapping[str, str]) -> None:
+    files = "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in paths) + "]"
+    source = f"read_parquet({files}, file_row_number = true, filename = true)"
+    try:
+        described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+    except duckdb.Error as exc:
+        raise DataFileError(paths[0], None, f"cannot read Parquet: {exc}") from None
+    types = {name: kind for name, kind, *_ in described}
+    chosen = _select_list([n for n in types if n not in {"file_row_number", "filename"}],
+                          mapping, paths[0])  # fmt: skip
+    value_type = types[chosen["value"]]
+    if not value_type.startswith(_NUMERIC):
+        raise DataFileError(paths[0], None, f"column value: expected numbers, found {value_type}")
+    if not types[chosen["timestamp"]].startswith(("TIMESTAMP", "DATE")):
+        raise DataFileError(paths[0], None, "column timestamp: expected a timestamp type, "
+                            f"found {types[chosen['timestamp']]}")  # fmt: skip
+    con.execute(
+        f"""CREATE OR REPLACE TEMP VIEW monitoring_file AS SELECT
+        CAST({_quote(chosen['site_id'])} AS VARCHAR) AS site_id,
+        CAST({_quote(chosen['timestamp'])} AS TIMESTAMP) AS timestamp,
+        CAST({_quote(chosen['parameter'])} AS VARCHAR) AS parameter,
+        CAST({_quote(chosen['value'])} AS DOUBLE) AS value,
+        CAST({_quote(chosen['unit'])} AS VARCHAR) AS unit,
+        file_row_number + 1 AS line, filename AS file FROM {source}"""
+    )
+
+
+def _text_view(con, path: str, mapping: Mapping[str, str]) -> None:
+    table = _read_xlsx(path) if path.lower().endswith(".xlsx") else _read_csv(con, path)
+    if table.num_rows == 0:
+        raise DataFileError(path, None, "the file has no data rows")
+    chosen = _select_list([c for c in table.column_names if c != "line"], mapping, path)
+    con.register("monitoring_text", table)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE monitoring_raw AS SELECT line, "
+        + ", ".join(f"trim(CAST({_quote(chosen[c])} AS VARCHAR)) AS {c}" for c in COLUMNS)
+        + " FROM monitoring_text"
+    )
+    con.unregister("monitoring_text")
+    _check_text_cells(con, path)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP VIEW monitoring_file AS SELECT site_id,
+        CAST(timestamp AS TIMESTAMP) AS timestamp, parameter,
+        CAST(replace(value, ',', '') AS DOUBLE) AS value, unit, line, '{path.replace("'", "''")}'
+        AS file FROM monitoring_raw"""
+    )
+
+
+def _read_csv(con, path: str) -> pa.Table:
+    if Path(path).stat().st_size == 0:
+        raise DataFileError(path, None, "the file is empty")
+    try:
+        table = con.sql(
+            f"SELECT * FROM read_csv('{path.replace(chr(39), chr(39) * 2)}', all_varchar = true,"
+            " header = true, auto_detect = true, null_padding = true)"
+        ).to_arrow_table()
+    except duckdb.Error as exc:
+        raise DataFileError(path, None, f"cannot read CSV: {str(exc).splitlines()[0]}") from None
+    return table.append_column("line", pa.array(range(2, table.num_rows + 2), pa.int64()))
+
+
+def _read_xlsx(path: str) -> pa.Table:
+    from openpyxl import load_workbook
+
+    try:
+        sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
+    except Exception as exc:  # openpyxl raises many types for broken files
+        raise DataFileError(path, None, f"cannot read Excel file: {exc}") from None
+    rows = sheet.iter_rows(values_only=True)
+    header = next(rows, None)
+    if not header:
+        raise DataFileError(path, None, "the file is empty")
+    names = [str(h).strip() if h is not None else f"column{i + 1}" for i, h in enumerate(header)]
+    columns: list[list[str | None]] = [[] for _ in names]
+    for row in rows:
+        for i in range(len(names)):
+            cell = row[i] if i < len(row) else None
+            columns[i].append(None if cell is None else _cell_text(cell))
+    table = pa.table({n: pa.array(c, pa.string()) for n, c in zip(names, columns, strict=True)})
+    return table.append_column("line", pa.array(range(2, table.num_rows + 2), pa.int64()))
+
+
+def _cell_text(cell: object) -> str:
+    isoformat = getattr(cell, "isoformat", None)
+    return isoformat(sep=" ") if callable(isoformat) and hasattr(cell, "hour") else str(cell)
+
+
+def _check_text_cells(con, path: str) -> None:
+    """Find the first bad cell of each kind and refuse the file naming its row and column."""
+    checks = [
+        ("site_id", "site_id IS NULL OR site_id = ''", "site_id is empty"),
+        ("parameter", "parameter IS NULL OR parameter = ''", "parameter is empty"),
+        ("unit", "unit IS NULL OR unit = ''", "unit is empty"),
+        ("timestamp", "try_cast(timestamp AS TIMESTAMP) IS NULL",
+         "is not a date/time (use ISO 8601, e.g. 2024-01-31 23:45)"),
+        ("value", "value IS NOT NULL AND value <> '' AND "
+         "try_cast(replace(value, ',', '') AS DOUBLE) IS NULL", "is not a number"),
+    ]  # fmt: skip
+    selects = ", ".join(
+        f"arg_min(line, line) FILTER (WHERE {cond}), arg_min({col}, line) FILTER (WHERE {cond})"
+        for col, cond, _ in checks
+    )
+    found = con.execute(f"SELECT {selects} FROM monitoring_raw").fetchone()
+    bad = [
+        (found[2 * i], col, found[2 * i + 1], why)
+        for i, (col, _, why) in enumerate(checks)
+        if found[2 * i] is not None
+    ]
+    if bad:
+        line, column, text, why = min(bad, key=lambda b: b[0])
+        shown = f" ({text!r})" if text not in (None, "") else ""
+        raise DataFileError(path, line, f"row {line}, column {column}{shown}: {why}")

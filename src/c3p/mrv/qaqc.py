@@ -1,0 +1,211 @@
+"""QA/QC as a verifier would do it, with each methodology's conservative treatment.
+
+Statistics from the single scan flag groups (site, month, parameter); the rows behind a
+flag are then fetched by small targeted queries to list and quantify them. ``conservative``
+on a parameter decides the treatment: for ``low`` parameters (e.g. PV output feeding
+reference emissions) doubtful data counts as zero or its smaller reading; for ``high``
+parameters (e.g. project electricity use) gaps are filled with the highest observed rate.
+Nothing is dropped silently: every treatment is a finding carrying its adjustment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+
+import polars as pl
+
+from c3p.mrv.findings import Adjustment, Finding
+from c3p.mrv.params import CalculationParams
+from c3p.mrv.spec import Methodology, Parameter
+from c3p.mrv.units import scale_factor
+
+CapacityLookup = Callable[[str, str], float | None]  # (site_id, power symbol) -> kW
+
+
+class QaqcContext:
+    """What the checks need besides the scan: connection, spec, period and interval."""
+
+    def __init__(self, con, methodology: Methodology, params: CalculationParams,
+                 start: datetime, end: datetime, interval_min: int | None,
+                 capacity_kw: CapacityLookup) -> None:  # fmt: skip
+        self.con, self.methodology, self.params = con, methodology, params
+        self.start, self.end, self.interval_min = start, end, interval_min
+        self.capacity_kw = capacity_kw
+        self.findings: list[Finding] = []
+        self.adjustments: list[Adjustment] = []
+
+    def note(self, finding: Finding, key: str | None = None, delta: float = 0.0) -> None:
+        self.findings.append(finding)
+        if key is not None and delta and finding.site_id and finding.month:
+            self.adjustments.append(Adjustment(site_id=finding.site_id, month=finding.month,
+                                               key=key, delta=delta))  # fmt: skip
+
+
+def infer_interval_minutes(scan: pl.DataFrame) -> int | None:
+    """The typical reading interval, or None for monthly/periodic readings."""
+    regular = scan.filter(pl.col("n") >= 3)
+    if regular.height == 0 or regular["n"].median() <= 2:
+        return None
+    span = (regular["last_ts"] - regular["first_ts"]).dt.total_seconds() / (regular["n"] - 1)
+    minutes = float(span.median()) / 60
+    return max(1, round(minutes)) if minutes < 1440 * 27 else None
+
+
+def run_qaqc(ctx: QaqcContext, scan: pl.DataFrame) -> None:
+    """Apply every check to the converted scan; findings and adjustments land on ``ctx``."""
+    by_group = scan.group_by("site_id", "month", "key").agg(
+        pl.col("parameter").unique().alias("raws"), pl.col("n").sum(), pl.col("n_value").sum(),
+        pl.col("total").sum(), pl.col("min_value").min(), pl.col("max_value").max(),
+        pl.col("n_negative").sum(), pl.col("negative_total").sum(), pl.col("sd").max(),
+    ).sort("site_id", "month", "key")  # fmt: skip
+    for group in by_group.iter_rows(named=True):
+        param = ctx.methodology.parameters[group["key"]]
+        _negative(ctx, group, param)
+        if ctx.interval_min and param.kind == "monitored":
+            _count_check(ctx, group, param)
+        if param.rated_power and ctx.interval_min:
+            _impossible(ctx, group, param)
+        _jump(ctx, group, param)
+    _missing_months(ctx, by_group)
+    _meters(ctx)
+
+
+def _base(group: dict, param: Parameter, **extra) -> dict:
+    return {"site_id": group["site_id"], "month": group["month"], "parameter": param.symbol,
+            "unit": param.unit, **extra}  # fmt: skip
+
+
+def _negative(ctx: QaqcContext, group: dict, param: Parameter) -> None:
+    if group["n_negative"]:
+        ctx.note(Finding(code="negative", severity="warning", rows=group["n_negative"],
+                         treatment="counted as zero", adjustment=-group["negative_total"],
+                         message=f"{group['n_negative']} negative reading(s) of {param.symbol}",
+                         **_base(group, param)), group["key"], -group["negative_total"])  # fmt: skip
+
+
+def _slots(ctx: QaqcContext, month: date) -> int:
+    first = max(ctx.start, datetime(month.year, month.month, 1))
+    next_month = (datetime(month.year, month.month, 1) + timedelta(days=32)).replace(day=1)
+    last = min(ctx.end, next_month)
+    return max(0, int((last - first).total_seconds() // (ctx.interval_min * 60)))
+
+
+def _count_check(ctx: QaqcContext, group: dict, param: Parameter) -> None:
+    expected = _slots(ctx, group["month"])
+    duplicates = _duplicates(ctx, group, param) if group["n"] > expected else 0
+    missing = expected - (group["n_value"] - duplicates)
+    if missing <= 0:
+        return
+    delta, treatment = 0.0, "counted as zero"
+    if param.conservative == "high" and group["max_value"] is not None:
+        delta, treatment = missing * max(group["max_value"], 0.0), "filled with the highest reading"
+    ctx.note(Finding(code="gap", severity="warning", rows=missing, treatment=treatment,
+                     adjustment=delta, message=f"{missing} of {expected} {ctx.interval_min}-minute "
+                     f"readings of {param.symbol} missing or empty", **_base(group, param)),
+             group["key"], delta)  # fmt: skip
+
+
+def _duplicates(ctx: QaqcContext, group: dict, param: Parameter) -> int:
+    keep = "min" if param.conservative == "low" else "max"
+    stamps, extra_raw, n_extra, first_line = ctx.con.execute(
+        f"""SELECT count(*), coalesce(sum(extra), 0), coalesce(sum(n_extra), 0), min(first_line)
+            FROM (SELECT count(*) - 1 AS n_extra, sum(value) - {keep}(value) AS extra,
+                         min(line) AS first_line
+                  FROM monitoring WHERE site_id = ? AND parameter IN (SELECT unnest(?))
+                    AND CAST(date_trunc('month', timestamp) AS DATE) = ?
+                  GROUP BY timestamp HAVING count(*) > 1)""",
+        [group["site_id"], group["raws"], group["month"]],
+    ).fetchone()
+    if not stamps:
+        return 0
+    extra = extra_raw * _raw_factor(ctx, group, param)
+    ctx.note(Finding(code="duplicate", severity="warning", rows=int(n_extra), first_line=first_line,
+                     treatment=f"kept the {'smaller' if keep == 'min' else 'larger'} reading",
+                     adjustment=-extra, message=f"{stamps} timestamp(s) of {param.symbol} "
+                     "appear more than once", **_base(group, param)), group["key"], -extra)  # fmt: skip
+    return int(n_extra)
+
+
+def _raw_factor(ctx: QaqcContext, group: dict, param: Parameter) -> float:
+    """Drill-down sums come in the file's unit; the first unit of the group converts them."""
+    unit = ctx.con.execute(
+        "SELECT any_value(unit) FROM monitoring WHERE site_id = ? AND parameter IN "
+        "(SELECT unnest(?)) LIMIT 1", [group["site_id"], group["raws"]]
+    ).fetchone()[0]
+    return scale_factor(unit, param.unit)
+
+
+def _impossible(ctx: QaqcContext, group: dict, param: Parameter) -> None:
+    capacity_kw = ctx.capacity_kw(group["site_id"], param.rated_power)
+    if capacity_kw is None or group["max_value"] is None:
+        return
+    limit = capacity_kw * ctx.interval_min / 60 * scale_factor("kWh", param.unit)
+    if group["max_value"] <= limit * (1 + 1e-9):
+        return
+    factor = _raw_factor(ctx, group, param)
+    rows, total, first_line = ctx.con.execute(
+        """SELECT count(*), sum(value), min(line) FROM monitoring WHERE site_id = ?
+           AND parameter IN (SELECT unnest(?)) AND value * ? > ?
+           AND CAST(date_trunc('month', timestamp) AS DATE) = ?""",
+        [group["site_id"], group["raws"], factor, limit * (1 + 1e-9), group["month"]],
+    ).fetchone()
+    delta = -total * factor if param.conservative == "low" else 0.0
+    ctx.note(Finding(code="impossible", severity="error", rows=rows, first_line=first_line,
+                     treatment="counted as zero" if delta else "kept (conservative)",
+                     adjustment=delta, message=f"{rows} reading(s) of {param.symbol} above "
+                     f"{param.rated_power} x interval = {limit:.6g} {param.unit}",
+                     **_base(group, param)), group["key"], delta)  # fmt: skip
+
+
+def _jump(ctx: QaqcContext, group: dict, param: Parameter) -> None:
+    sd, top, n = group["sd"], group["max_value"], group["n_value"]
+    if not sd or top is None or n < 10:
+        return
+    mean = group["total"] / n
+    if top <= mean + ctx.methodology.spec.qaqc.jump_sigma * sd:
+        return
+    first_line = ctx.con.execute(
+        """SELECT min(line) FROM monitoring WHERE site_id = ? AND parameter IN (SELECT unnest(?))
+           AND CAST(date_trunc('month', timestamp) AS DATE) = ? AND value * ? = ?""",
+        [group["site_id"], group["raws"], group["month"], _raw_factor(ctx, group, param), top],
+    ).fetchone()[0]
+    ctx.note(Finding(code="jump", severity="warning", rows=1, first_line=first_line,
+                     treatment="kept; verify against the meter's log",
+                     message=f"a reading of {top:.6g} {param.unit} is more than "
+                     f"{ctx.methodology.spec.qaqc.jump_sigma:g} standard deviations above the "
+                     f"month's mean {mean:.6g}", **_base(group, param)))  # fmt: skip
+
+
+def _missing_months(ctx: QaqcContext, by_group: pl.DataFrame) -> None:
+    """A site with some data but no rows at all for a monitored symbol in a month."""
+    months = _period_months(ctx)
+    monitored = [p for p in ctx.methodology.spec.parameters if p.kind == "monitored"]
+    present = set(by_group.select("site_id", "month", "key").iter_rows())
+    for site in sorted(by_group["site_id"].unique().to_list()):
+        for param in monitored:
+            for month in months:
+                if (site, month, param.key) in present:
+                    continue
+                slots = _slots(ctx, month) if ctx.interval_min else 1
+                ctx.note(Finding(code="gap", severity="warning", site_id=site, month=month,
+                                 parameter=param.symbol, unit=param.unit, rows=slots,
+                                 treatment="counted as zero" if param.conservative == "low"
+                                 else "no data to fill; counted as zero — supply data",
+                                 message=f"no readings of {param.symbol} in {month:%Y-%m}"))  # fmt: skip
+
+
+def _period_months(ctx: QaqcContext) -> list[date]:
+    months, current = [], date(ctx.start.year, ctx.start.month, 1)
+    while datetime(current.year, current.month, 1) < ctx.end:
+        months.append(current)
+        current = (current + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _meters(ctx: QaqcContext) -> None:
+    from c3p.mrv.meters import check_meters
+
+    check_meters(ctx)
+
+

@@ -1,0 +1,77 @@
+"""Units of measure for the MRV engine, on one pint registry.
+
+Greenhouse-gas masses get their own dimensions (``[co2]``, ``[ch4]``) so that a tonne of
+waste can never be mistaken for a tonne of CO2, and a kWh can never be read where m³ of
+gas is expected. Conversions happen once, as a scale factor per distinct unit string,
+so that millions of rows are converted with one multiplication each.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pint
+
+from c3p.errors import InvalidInput
+
+_DEFINITIONS = """
+gCO2 = [co2]
+kgCO2 = 1000 * gCO2
+tCO2 = 1e6 * gCO2 = tCO2 = tCO2e
+ktCO2 = 1e9 * gCO2
+gCH4 = [ch4]
+kgCH4 = 1000 * gCH4
+tCH4 = 1e6 * gCH4
+Nm3 = meter ** 3 = Nm3 = Nm³
+m3 = meter ** 3 = m3
+"""
+
+registry = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+for _line in _DEFINITIONS.strip().splitlines():
+    registry.define(_line)
+
+_SUPERSCRIPTS = str.maketrans({"³": "**3", "²": "**2", "·": "*", "×": "*"})
+
+
+@lru_cache(maxsize=512)
+def parse_unit(text: str) -> pint.Unit:
+    """Parse a unit string such as ``kWh``, ``tCO2/MWh``, ``m³`` or ``GJ/Nm3``.
+
+    >>> str(parse_unit("tCO2/MWh"))
+    'tCO2 / megawatt_hour'
+    """
+    cleaned = (text or "").strip().translate(_SUPERSCRIPTS)
+    if cleaned in {"", "1", "-", "dimensionless"}:
+        return registry.dimensionless
+    try:
+        return registry.parse_units(cleaned)
+    except (pint.errors.PintError, AttributeError, TypeError, ValueError, SyntaxError) as exc:
+        raise InvalidInput(f"unknown unit {text!r}: {exc}") from None
+
+
+@lru_cache(maxsize=4096)
+def scale_factor(from_unit: str, to_unit: str) -> float:
+    """The number that converts a magnitude in ``from_unit`` to ``to_unit``.
+
+    Raises :class:`InvalidInput` when the dimensions differ (kWh where m³ is expected).
+
+    >>> scale_factor("kWh", "MWh")
+    0.001
+    """
+    source, target = parse_unit(from_unit), parse_unit(to_unit)
+    if source.dimensionality != target.dimensionality:
+        raise InvalidInput(
+            f"unit {from_unit!r} cannot be converted to {to_unit!r} "
+            f"({source.dimensionality} is not {target.dimensionality})"
+        )
+    # 12 significant digits: removes float noise such as 0.9999999999999999 for m³ -> kL.
+    return float(f"{registry.Quantity(1.0, source).to(target).magnitude:.12g}")
+
+
+def same_dimension(unit_a: pint.Unit, unit_b: pint.Unit) -> bool:
+    return unit_a.dimensionality == unit_b.dimensionality
+
+
+def format_unit(unit: pint.Unit) -> str:
+    """A short human form of a unit (``tCO2/MWh``), used in reports and error messages."""
+    return f"{unit:~}".replace(" ", "") or "1"
