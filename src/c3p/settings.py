@@ -32,7 +32,6 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address `c3p serve` listens on.")
     port: int = Field(8000, description="Port `c3p serve` listens on.")
     default_language: str = Field("ja", description="UI language when the browser states none (ja or en).")
-    page_size: int = Field(25, ge=1, le=500, description="Default number of items per list page.")
 
     @property
     def resolved_database_url(self) -> str:

@@ -105,7 +105,7 @@ class OrganizationRecord(Record):
     slug: Slug
     name_ja: str
     name_en: str
-    abbreviation: str = ""
+    abbreviation: str = Field("", max_length=30)
     kind: OrganizationKind
     country_iso3: Iso3 = "JPN"
     website: str = ""
@@ -192,7 +192,7 @@ class RelatedProgramRecord(Record):
     slug: Slug
     name_ja: str
     name_en: str
-    abbreviation: str = ""
+    abbreviation: str = Field("", max_length=30)
     description_ja: str
     description_en: str
     established: str = ""

@@ -1,0 +1,11 @@
+"""REST API v1: one router per capability, mounted under /api/v1."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from c3p.web.api import mrv, registry
+
+router = APIRouter()
+router.include_router(registry.router)
+router.include_router(mrv.router)

@@ -1,0 +1,61 @@
+"""Fresh database to first page served, through ``c3p serve`` (target: ≤ 3 s).
+
+Each run starts ``c3p serve`` on a database file that does not exist yet, so the time covers
+creating the schema, loading the program's data, starting the server and rendering the home
+page. The baseline, in the same run, is the same server command line serving a hello-world
+app: the part of the time that is Python and uvicorn start-up.
+Usage: python benchmarks/first_page.py [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _support import c3p_command, free_port, median, start, stop, wait_for  # noqa: E402
+
+
+def first_page_seconds(folder: Path, run: int) -> float:
+    port = free_port()
+    db_url = f"sqlite:///{folder / f'fresh-{run}.sqlite3'}"
+    begin = time.perf_counter()
+    server = start([*c3p_command(), "serve", "--db", db_url, "--port", str(port)], {"C3P_DATA_DIR": str(folder)})
+    try:
+        wait_for(f"http://127.0.0.1:{port}/", timeout_s=60)
+        return time.perf_counter() - begin
+    finally:
+        stop(server)
+
+
+def hello_seconds() -> float:
+    port = free_port()
+    begin = time.perf_counter()
+    server = start([sys.executable, "-m", "uvicorn", "hello_app:app", "--port", str(port), "--log-level", "warning", "--app-dir", str(Path(__file__).parent)])
+    try:
+        wait_for(f"http://127.0.0.1:{port}/hello")
+        return time.perf_counter() - begin
+    finally:
+        stop(server)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    fresh, hello = [], []
+    with tempfile.TemporaryDirectory() as folder:
+        for run in range(args.runs):
+            hello.append(hello_seconds())
+            fresh.append(first_page_seconds(Path(folder), run))
+    ratios = [f / h for f, h in zip(fresh, hello, strict=True)]
+    print(f"fresh database → first page: median {median(fresh):.2f} s (min {min(fresh):.2f}, max {max(fresh):.2f}); target ≤ 3 s")
+    print(f"hello-world server → first response: median {median(hello):.2f} s")
+    print(f"ratio fresh/hello per run: {', '.join(f'{r:.1f}' for r in ratios)}; median {median(ratios):.1f}")
+
+
+if __name__ == "__main__":
+    main()

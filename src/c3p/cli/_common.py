@@ -1,0 +1,41 @@
+"""Options and helpers shared by the commands."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from c3p.db.database import Database
+from c3p.settings import Settings
+
+console = Console()
+
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="C3P_DATABASE_URL",
+        help="Database URL (default: SQLite file in the user data folder). "
+        "PostgreSQL: postgresql+psycopg://user:pass@host/db.",
+        show_envvar=True,
+    ),
+]
+FormatOption = Annotated[str, typer.Option("--format", "-f", help="Output format: table or json.")]
+
+
+def settings_for(db: str | None) -> Settings:
+    settings = Settings()
+    if db:
+        settings = settings.model_copy(update={"database_url": db})
+    return settings
+
+
+def open_database(db: str | None, *, initialize: bool = True) -> Database:
+    """The database at ``db``, created and loaded on first use when ``initialize``."""
+    database = Database(settings_for(db).resolved_database_url)
+    if initialize and not database.is_initialized():
+        with console.status("Creating the database and loading the program's data…"):
+            database.init()
+    return database

@@ -1,0 +1,38 @@
+"""``c3p db``: create, upgrade and reset the database."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from c3p.cli._common import DatabaseOption, console, open_database
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command()
+def init(db: DatabaseOption = None) -> None:
+    """Create the schema (or bring it up to date) and load the program's data; safe to repeat."""
+    database = open_database(db, initialize=False)
+    loaded = database.init()
+    console.print("Loaded the program's data." if loaded else "Database is up to date; nothing to load.")
+
+
+@app.command()
+def upgrade(db: DatabaseOption = None) -> None:
+    """Apply pending schema migrations without touching the data."""
+    open_database(db, initialize=False).upgrade()
+    console.print("Schema is at the newest revision.")
+
+
+@app.command()
+def reset(
+    db: DatabaseOption = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Drop every table and recreate the database with the program's data."""
+    if not yes:
+        typer.confirm("This deletes everything in the database. Continue?", abort=True)
+    open_database(db, initialize=False).reset()
+    console.print("Database recreated and loaded.")

@@ -1,0 +1,154 @@
+"""Registry commands: ``c3p stats``, ``c3p projects list``, ``c3p export``, ``c3p serve``."""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from c3p.cli._common import DatabaseOption, FormatOption, console, open_database, settings_for
+from c3p.errors import InvalidInput
+from c3p.queries import program as q
+from c3p.queries.snapshot import SnapshotCache
+
+projects_app = typer.Typer(no_args_is_help=True)
+
+
+def _snapshot(db: str | None):  # type: ignore[no-untyped-def]
+    database = open_database(db)
+    with database.reading() as session:
+        return SnapshotCache().get(session)
+
+
+def _check_format(value: str) -> None:
+    if value not in ("table", "json"):
+        raise InvalidInput(f"--format: expected table or json, got {value!r}")
+
+
+def stats(db: DatabaseOption = None, output_format: FormatOption = "table") -> None:
+    """Show the program's figures, computed from the data, with notes on brochure differences."""
+    _check_format(output_format)
+    figures = q.stats(_snapshot(db))
+    if output_format == "json":
+        typer.echo(figures.model_dump_json(indent=2))
+        return
+    table = Table("figure", "computed", "brochure", "note", title="C3P 2013–2025")
+    notes = {note.figure: note for note in figures.notes}
+    for name in (
+        "countries",
+        "partner_places",
+        "japanese_governments",
+        "jcm_partner_countries",
+        "projects",
+    ):
+        note = notes.get(name)
+        table.add_row(
+            name,
+            str(getattr(figures, name)),
+            str(note.stated) if note else "",
+            note.note_en if note else "",
+        )
+    console.print(table)
+
+
+@projects_app.command("list")
+def list_projects(
+    db: DatabaseOption = None,
+    year: Annotated[int | None, typer.Option("--year", help="Fiscal year, e.g. 2025.")] = None,
+    country: Annotated[str | None, typer.Option("--country", help="ISO 3166 alpha-3 code, e.g. VNM.")] = None,
+    sector: Annotated[str | None, typer.Option("--sector", help="Sector or technology slug.")] = None,
+    search: Annotated[str | None, typer.Option("--search", "-q", help="Words to find.")] = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """List adopted projects, filtered like the API's /projects."""
+    _check_format(output_format)
+    try:
+        query = q.ProjectQuery(fiscal_year=year, country=country, sector=sector, q=search, per_page=500)
+    except ValueError as error:
+        raise InvalidInput(str(error).splitlines()[-1]) from None
+    page = q.list_projects(_snapshot(db), query)
+    if output_format == "json":
+        typer.echo(page.model_dump_json(indent=2))
+        return
+    table = Table("FY", "No.", "title", "Japan", "partner", "proposer", title=f"{page.total} projects")
+    for p in page.items:
+        table.add_row(
+            str(p.fiscal_year),
+            f"{p.number:02d}",
+            p.title_en,
+            ", ".join(g.name_en for g in p.japanese_governments),
+            ", ".join(pl.name_en for pl in p.partner_places),
+            ", ".join(o.name_en for o in p.proposers),
+        )
+    console.print(table)
+
+
+class ExportFormat(StrEnum):
+    json = "json"
+    csv = "csv"
+    xlsx = "xlsx"
+    geojson = "geojson"
+
+
+def export(
+    output: Annotated[Path, typer.Argument(help="File (json, xlsx, geojson) or folder (csv) to write.")],
+    export_format: Annotated[
+        ExportFormat, typer.Option("--format", "-f", help="json, csv, xlsx or geojson.")
+    ] = ExportFormat.json,
+    db: DatabaseOption = None,
+) -> None:
+    """Export the whole registry dataset; json/csv/xlsx re-import with ``c3p import``."""
+    from c3p.reports.export import export_dataset
+
+    database = open_database(db)
+    with database.reading() as session:
+        written = export_dataset(session, output, export_format.value)
+    console.print(f"Wrote {written}")
+
+
+def serve(
+    db: DatabaseOption = None,
+    host: Annotated[str | None, typer.Option(help="Address to listen on.", envvar="C3P_HOST")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.", envvar="C3P_PORT")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Run the portal and API; creates and loads the database on first run."""
+    import uvicorn
+
+    settings = settings_for(db)
+    database = open_database(db, initialize=False)
+    with console.status("Preparing the database…"):
+        database.init()
+    database.dispose()
+    os.environ["C3P_DATABASE_URL"] = settings.resolved_database_url
+    address = f"http://{host or settings.host}:{port or settings.port}/"
+    console.print(f"c3p portal on [link={address}]{address}[/link]  (API docs: {address}docs)")
+    uvicorn.run(
+        "c3p.web.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+    )
+
+
+def import_dataset(
+    source: Annotated[
+        Path,
+        typer.Argument(help="An export: .json, .xlsx, or a folder of .csv files.", exists=True),
+    ],
+    db: DatabaseOption = None,
+) -> None:
+    """Load an exported dataset into the database (checked whole first; all or nothing)."""
+    from c3p.data.dataset_import import read_export
+
+    dataset = read_export(source)
+    database = open_database(db)
+    loaded = database.load(dataset)
+    console.print("Imported the dataset." if loaded else "This dataset is already loaded; nothing changed.")

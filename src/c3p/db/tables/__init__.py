@@ -1,0 +1,43 @@
+"""All tables, imported together so Alembic sees the whole schema."""
+
+from c3p.db.tables.program import (
+    CallRound,
+    Country,
+    DataNote,
+    DatasetState,
+    Event,
+    JapaneseGovernment,
+    Organization,
+    PartnerPlace,
+    Partnership,
+    PartnershipJapaneseGovernment,
+    PartnershipPartnerPlace,
+    ProgramReach,
+    Project,
+    ProjectOrganization,
+    ProjectTag,
+    RelatedProgram,
+    VocabularyTerm,
+    Website,
+)
+
+__all__ = [
+    "CallRound",
+    "Country",
+    "DataNote",
+    "DatasetState",
+    "Event",
+    "JapaneseGovernment",
+    "Organization",
+    "PartnerPlace",
+    "Partnership",
+    "PartnershipJapaneseGovernment",
+    "PartnershipPartnerPlace",
+    "ProgramReach",
+    "Project",
+    "ProjectOrganization",
+    "ProjectTag",
+    "RelatedProgram",
+    "VocabularyTerm",
+    "Website",
+]

@@ -1,0 +1,261 @@
+"""Typed read models of the program registry.
+
+These are what the API returns (and documents in OpenAPI), what pages render and what the
+CLI prints: one description of each shape. References between records are small ``*Ref``
+objects carrying the slug and both names, so a client never needs a second request to label
+a link.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class View(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class CountryRef(View):
+    iso3: str
+    name_ja: str
+    name_en: str
+
+
+class GovernmentRef(View):
+    slug: str
+    name_ja: str
+    name_en: str
+    kind: str
+
+
+class PlaceRef(View):
+    slug: str
+    name_ja: str
+    name_en: str
+    kind: str
+    country_iso3: str
+
+
+class OrganizationRef(View):
+    slug: str
+    name_ja: str
+    name_en: str
+    kind: str
+
+
+class TermRef(View):
+    slug: str
+    kind: str
+    name_ja: str
+    name_en: str
+
+
+class ProjectRef(View):
+    slug: str
+    fiscal_year: int
+    number: int
+    title_ja: str
+    title_en: str
+
+
+class PartnershipRef(View):
+    slug: str
+    country_iso3: str
+    partner_entry_ja: str
+    japan_entry_ja: str
+
+
+class CountryView(CountryRef):
+    iso2: str
+    is_developing: bool
+    is_jcm_partner: bool
+    jcm_partner_order: int | None
+    jcm_signed_on: dt.date | None
+    jcm_signed_year: int | None
+    jcm_signed_verification: str | None
+    partner_places: int = Field(description="partner places of the program in this country")
+    projects: int = Field(description="adopted projects with a partner place in this country")
+    source: str
+    note: str
+
+
+class GovernmentView(GovernmentRef):
+    prefecture_en: str
+    lat: float
+    lon: float
+    coord_source: str
+    source: str
+    note: str
+    partnerships: list[PartnershipRef]
+    partner_places: list[PlaceRef]
+    projects: list[ProjectRef]
+
+
+class PlaceView(PlaceRef):
+    country: CountryRef
+    parent: PlaceRef | None
+    parent_en: str
+    lat: float
+    lon: float
+    coord_source: str
+    source: str
+    note: str
+    japanese_governments: list[GovernmentRef]
+    partnerships: list[PartnershipRef]
+    projects: list[ProjectRef]
+
+
+class OrganizationView(OrganizationRef):
+    abbreviation: str
+    country_iso3: str
+    website: str
+    source: str
+    note: str
+    projects: list[ProjectRef]
+
+
+class PartnershipView(PartnershipRef):
+    table_row: int | None
+    country: CountryRef
+    first_fiscal_year: int | None
+    last_fiscal_year: int | None
+    fiscal_years: list[int] = Field(description="fiscal years known from the sources")
+    in_fy2025: bool
+    japanese_governments: list[GovernmentRef]
+    partner_places: list[PlaceRef]
+    projects: list[ProjectRef]
+    source: str
+    note: str
+
+
+class TagView(TermRef):
+    evidence_ja: str
+
+
+class ProjectView(ProjectRef):
+    summary_ja: str
+    summary_en: str
+    plan_year: int | None
+    plan_years: int | None
+    partnership: PartnershipRef
+    countries: list[CountryRef]
+    japanese_governments: list[GovernmentRef]
+    partner_places: list[PlaceRef]
+    proposers: list[OrganizationRef]
+    other_organizations: list[OrganizationRef]
+    sectors: list[TermRef]
+    technologies: list[TermRef]
+    activities: list[TermRef]
+    tags: list[TagView]
+    source: str
+    note: str
+
+
+class TermView(TermRef):
+    sector: TermRef | None
+    projects: int
+
+
+class EventView(View):
+    slug: str
+    starts_on: dt.date
+    ends_on: dt.date
+    title_ja: str
+    title_en: str
+    organizer_ja: str
+    organizer_en: str
+    co_organizers_ja: str
+    co_organizers_en: str
+    location_ja: str
+    location_en: str
+    description_ja: str
+    description_en: str
+    source: str
+
+
+class RelatedProgramView(View):
+    slug: str
+    name_ja: str
+    name_en: str
+    abbreviation: str
+    description_ja: str
+    description_en: str
+    established: str
+    url: str
+    source: str
+
+
+class WebsiteView(View):
+    slug: str
+    name_ja: str
+    name_en: str
+    url: str
+    operator_ja: str
+    operator_en: str
+    description_ja: str
+    description_en: str
+    source: str
+
+
+class ProgramReachView(View):
+    as_of: dt.date
+    countries: int | None
+    partner_places: int | None
+    japanese_governments: int | None
+    jcm_projects_realized: int | None
+    source: str
+    note: str
+
+
+class CallRoundView(View):
+    fiscal_year: int
+    round: int
+    opens_on: dt.date | None
+    closes_on: dt.date | None
+    applications: int | None
+    adopted: int | None
+    source: str
+    note: str
+
+
+class StatedFigureView(View):
+    """A figure as the brochure states it, with the note that explains any difference."""
+
+    figure: str
+    stated: int
+    note_ja: str
+    note_en: str
+    source: str
+
+
+class DataNoteView(StatedFigureView):
+    computed: int
+
+
+class CountBy(View):
+    key: str
+    name_ja: str
+    name_en: str
+    count: int
+
+
+class StatsView(View):
+    """Figures computed from the data, never typed in; notes explain brochure differences."""
+
+    countries: int = Field(description="countries with a partner place, 2013–2025")
+    partner_places: int = Field(description="distinct partner places, 2013–2025")
+    japanese_governments: int = Field(description="distinct Japanese local governments, 2013–2025")
+    jcm_partner_countries: int = Field(description="JCM partner countries")
+    partnerships: int
+    projects: int
+    organizations: int
+    projects_by_fiscal_year: dict[int, int]
+    projects_by_country: list[CountBy]
+    projects_by_sector: list[CountBy]
+    projects_by_proposer: list[CountBy]
+    notes: list[DataNoteView]
+    reach: list[ProgramReachView]
+    call_rounds: list[CallRoundView]
+    revision: int

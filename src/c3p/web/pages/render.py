@@ -1,0 +1,90 @@
+"""Rendering portal pages: one Jinja environment per language, a typed context per page.
+
+A page handler computes its data with the same query function as the API's JSON twin and
+hands it to :func:`render`, which adds what every page needs (language, URLs, navigation).
+Any page also answers as JSON with ``?format=json``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from babel.dates import format_date
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import BaseModel
+
+from c3p.errors import C3PError
+from c3p.web.i18n import COOKIE, LANGUAGES, choose_language, translations
+
+TEMPLATES_DIR = Path(__file__).parent.parent / "templates"
+
+
+@lru_cache
+def environment(language: str) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(["html", "xml"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    env.globals["lang"] = language
+    env.globals["other_languages"] = [other for other in LANGUAGES if other != language]
+    env.globals["url_with"] = url_with
+    env.filters["loc"] = lambda record, field: localized(record, field, language)
+    env.filters["date"] = lambda value: format_date(value, format="long", locale=language) if value else ""
+    return env
+
+
+def url_with(request: Request, **changes: Any) -> str:
+    """This page's URL with some query parameters replaced (``None`` or ``""`` drops one)."""
+    kept = [(key, value) for key, value in request.query_params.multi_items() if key not in changes]
+    kept += [(key, str(value)) for key, value in changes.items() if value is not None and value != ""]
+    return request.url.path + ("?" + urlencode(kept) if kept else "")
+
+
+def localized(record: Any, field: str, language: str) -> str:
+    """``record.<field>_<language>``, falling back to the other language when empty."""
+    value = _get(record, f"{field}_{language}")
+    if value:
+        return str(value)
+    fallback = "ja" if language == "en" else "en"
+    return str(_get(record, f"{field}_{fallback}") or "")
+
+
+def _get(record: Any, name: str) -> Any:
+    return record.get(name) if isinstance(record, dict) else getattr(record, name, None)
+
+
+def page_language(request: Request) -> str:
+    return choose_language(request, request.app.state.settings.default_language)
+
+
+def render(
+    request: Request,
+    template: str,
+    data: BaseModel | None = None,
+    status: int = 200,
+    **context: Any,
+) -> Response:
+    """The page ``template`` for ``data``, or ``data`` itself as JSON with ``?format=json``."""
+    if data is not None and request.query_params.get("format") == "json":
+        return Response(data.model_dump_json(), media_type="application/json")
+    language = page_language(request)
+    html = environment(language).get_template(template).render(request=request, data=data, **context)
+    response = HTMLResponse(html, status_code=status)
+    asked = request.query_params.get("lang")
+    if asked in LANGUAGES and request.cookies.get(COOKIE) != asked:
+        response.set_cookie(COOKIE, asked, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
+    return response
+
+
+def render_error_page(request: Request, error: C3PError) -> Response:
+    return render(request, "error.html", None, status=error.status, error=error)
