@@ -250,6 +250,8 @@ def evaluate(node: Node, lookup: Lookup) -> Value:
     if isinstance(node, Bin):
         return _binary(node, evaluate(node.left, lookup), evaluate(node.right, lookup))
     values = [evaluate(arg, lookup) for arg in node.args]
+    if node.func in {"min", "max"}:
+        values = _zeros_take_unit(node.args, values)
     if node.func == "sum":
         return values[0]
     if node.func == "exp":
@@ -258,8 +260,23 @@ def evaluate(node: Node, lookup: Lookup) -> Value:
     return _extreme(node, values)
 
 
+def _is_zero(node: Node) -> bool:
+    return isinstance(node, Num) and node.value == 0
+
+
+def _zeros_take_unit(args: tuple[Node, ...], values: list[Value]) -> list[Value]:
+    """A literal 0 (as in ``max(x, 0)``) is zero in whatever unit its neighbours have."""
+    unit = next((v[1] for a, v in zip(args, values, strict=True) if not _is_zero(a)), None)
+    return [(v[0], unit) if _is_zero(a) and unit is not None else v
+            for a, v in zip(args, values, strict=True)]  # fmt: skip
+
+
 def _binary(node: Bin, left: Value, right: Value) -> Value:
     (a, unit_a), (b, unit_b) = left, right
+    if node.op in "+-" and _is_zero(node.right):
+        unit_b = unit_a
+    if node.op in "+-" and _is_zero(node.left):
+        unit_a = unit_b
     if node.op == "*":
         return a * b, unit_a * unit_b
     if node.op == "/":
