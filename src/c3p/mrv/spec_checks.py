@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from c3p.errors import InvalidInput
+from c3p.errors import C3PError, InvalidInput
 from c3p.mrv import expressions as ex
 from c3p.mrv.factors import default_registry
 from c3p.mrv.units import format_unit, parse_unit, registry
@@ -80,7 +80,7 @@ def _check_factor(factor_id: str, unit: str, loc) -> None:
     try:
         factor = default_registry().get(factor_id)
         factor.magnitude_in(unit)
-    except InvalidInput as exc:
+    except C3PError as exc:
         raise SpecProblem(loc, exc.detail) from None
 
 
