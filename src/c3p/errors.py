@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
+
 
 class C3PError(Exception):
     """Base of every expected error: a message for people, a status and code for machines."""
@@ -40,6 +42,20 @@ class InvalidInput(C3PError):
     status = 422
     code = "invalid-input"
     title = "Invalid input"
+
+    @classmethod
+    def from_validation(cls, error: ValidationError) -> InvalidInput:
+        return cls(describe_validation_error(error))
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """Pydantic's errors as one line naming each field: ``"country: String should match …"``."""
+    problems = []
+    for detail in error.errors():
+        field = ".".join(str(part) for part in detail["loc"]) or "value"
+        message = "unknown field" if detail.get("type") == "extra_forbidden" else detail["msg"]
+        problems.append(f"{field}: {message}")
+    return "; ".join(problems)
 
 
 class DataFileError(InvalidInput):

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.table import Table
 
 from c3p.cli._common import DatabaseOption, FormatOption, console, open_database, settings_for
@@ -68,8 +69,8 @@ def list_projects(
     _check_format(output_format)
     try:
         query = q.ProjectQuery(fiscal_year=year, country=country, sector=sector, q=search, per_page=500)
-    except ValueError as error:
-        raise InvalidInput(str(error).splitlines()[-1]) from None
+    except ValidationError as error:
+        raise InvalidInput.from_validation(error) from None
     page = q.list_projects(_snapshot(db), query)
     if output_format == "json":
         typer.echo(page.model_dump_json(indent=2))

@@ -16,8 +16,8 @@ from openpyxl import load_workbook
 from pydantic import ValidationError
 
 from c3p.data.integrity import check_integrity
-from c3p.data.seed import SEED_FILES, Located, SeedDataset, _describe
-from c3p.errors import DataFileError
+from c3p.data.seed import SEED_FILES, Located, SeedDataset
+from c3p.errors import DataFileError, describe_validation_error
 
 Rows = dict[str, list[tuple[int, dict[str, Any]]]]
 
@@ -44,7 +44,7 @@ def _dataset(rows: Rows, path: Path) -> SeedDataset:
             try:
                 located.append(Located(record_class.model_validate(raw), f"{path}#{attribute}", line))
             except ValidationError as error:
-                raise DataFileError(f"{path}#{attribute}", line, _describe(error)) from None
+                raise DataFileError(f"{path}#{attribute}", line, describe_validation_error(error)) from None
         parts[attribute] = located
     digest = hashlib.sha256(path.read_bytes() if path.is_file() else str(sorted(rows.items())).encode())
     dataset = SeedDataset(**parts, sha256=digest.hexdigest())

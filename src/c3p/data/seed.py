@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from c3p.data import records as r
-from c3p.errors import DataFileError
+from c3p.errors import DataFileError, describe_validation_error
 
 SEED_DIR = Path(__file__).parent / "seed"
 RecordT = TypeVar("RecordT", bound=BaseModel)
@@ -96,7 +96,7 @@ def _read_file(path: Path, record_class: type[RecordT]) -> list[Located[RecordT]
         try:
             record = record_class.model_validate(raw)
         except ValidationError as error:
-            raise DataFileError(str(path), line, _describe(error)) from None
+            raise DataFileError(str(path), line, describe_validation_error(error)) from None
         located.append(Located(record, str(path), line))
     if not located:
         raise DataFileError(str(path), None, "file holds no records")
@@ -130,11 +130,3 @@ def _yaml_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         if not isinstance(item, dict):
             raise DataFileError(str(path), line, "expected a mapping of field names to values")
         yield line, item
-
-
-def _describe(error: ValidationError) -> str:
-    problems = []
-    for detail in error.errors():
-        field = ".".join(str(part) for part in detail["loc"]) or "record"
-        problems.append(f"{field}: {detail['msg']}")
-    return "; ".join(problems)

@@ -38,7 +38,7 @@ def dataset_records(session: Session) -> dict[str, list[dict[str, Any]]]:
     def rows(table: type[Any], record: type[r.Record], order: Any, **computed: Any) -> list[dict[str, Any]]:
         names = [n for n in record.model_fields if n not in computed]
         out = []
-        for row in session.scalars(select(table).order_by(order)):
+        for row in session.scalars(select(table).order_by(*order if isinstance(order, tuple) else (order,))):
             values = {n: getattr(row, n) for n in names} | {n: f(row) for n, f in computed.items()}
             out.append(record.model_validate(values).model_dump(mode="json"))
         return out
@@ -62,7 +62,11 @@ def dataset_records(session: Session) -> dict[str, list[dict[str, Any]]]:
     )
     partnership_slug = {p.id: p.slug for p in partnerships}
     return {
-        "countries": rows(t.Country, r.CountryRecord, t.Country.jcm_partner_order),
+        "countries": rows(
+            t.Country,
+            r.CountryRecord,
+            (t.Country.jcm_partner_order.is_(None), t.Country.jcm_partner_order, t.Country.iso3),
+        ),
         "japanese_governments": rows(t.JapaneseGovernment, r.JapaneseGovernmentRecord, t.JapaneseGovernment.id),
         "partner_places": rows(
             t.PartnerPlace,
@@ -116,7 +120,7 @@ def dataset_records(session: Session) -> dict[str, list[dict[str, Any]]]:
         "related_programs": rows(t.RelatedProgram, r.RelatedProgramRecord, t.RelatedProgram.id),
         "websites": rows(t.Website, r.WebsiteRecord, t.Website.id),
         "program_reach": rows(t.ProgramReach, r.ProgramReachRecord, t.ProgramReach.as_of),
-        "call_rounds": rows(t.CallRound, r.CallRoundRecord, t.CallRound.fiscal_year),
+        "call_rounds": rows(t.CallRound, r.CallRoundRecord, (t.CallRound.fiscal_year, t.CallRound.round)),
         "data_notes": rows(t.DataNote, r.DataNoteRecord, t.DataNote.figure),
     }
 

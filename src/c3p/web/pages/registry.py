@@ -27,8 +27,7 @@ def page_query(request: Request, model: type[QueryT]) -> QueryT:
     try:
         return model.model_validate(raw)
     except ValidationError as error:
-        problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
-        raise InvalidInput("; ".join(problems)) from None
+        raise InvalidInput.from_validation(error) from None
 
 
 @router.get("/")

@@ -1,0 +1,62 @@
+"""Rules of the program that hold whatever the storage: fiscal years and multi-year plans.
+
+Japan's fiscal year runs from 1 April to 31 March and is named after the calendar year in
+which it starts (FY2025 = 2025-04-01 … 2026-03-31).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+FISCAL_YEAR_START_MONTH = 4
+
+
+def fiscal_year_of(day: dt.date) -> int:
+    """The fiscal year a day falls in.
+
+    >>> fiscal_year_of(dt.date(2026, 3, 31)), fiscal_year_of(dt.date(2026, 4, 1))
+    (2025, 2026)
+    """
+    return day.year if day.month >= FISCAL_YEAR_START_MONTH else day.year - 1
+
+
+def fiscal_year_span(fiscal_year: int) -> tuple[dt.date, dt.date]:
+    """First and last day of a fiscal year.
+
+    >>> fiscal_year_span(2025)
+    (datetime.date(2025, 4, 1), datetime.date(2026, 3, 31))
+    """
+    return dt.date(fiscal_year, FISCAL_YEAR_START_MONTH, 1), dt.date(fiscal_year + 1, FISCAL_YEAR_START_MONTH, 1) - dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class PlanPosition:
+    """Where a fiscal year's project stands in a multi-year plan ("year 2 of 3")."""
+
+    year: int
+    years: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.year <= self.years:
+            raise ValueError(f"plan year {self.year} is outside a plan of {self.years} years")
+
+    @property
+    def is_final_year(self) -> bool:
+        return self.year == self.years
+
+    def first_fiscal_year(self, current_fiscal_year: int) -> int:
+        """The fiscal year the plan started in.
+
+        >>> PlanPosition(2, 3).first_fiscal_year(2025)
+        2024
+        """
+        return current_fiscal_year - self.year + 1
+
+    def label(self, language: str) -> str:
+        """The position in words.
+
+        >>> PlanPosition(2, 3).label("ja"), PlanPosition(2, 3).label("en")
+        ('3年計画の2年目', 'year 2 of 3')
+        """
+        return f"{self.years}年計画の{self.year}年目" if language == "ja" else f"year {self.year} of {self.years}"
