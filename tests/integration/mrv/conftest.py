@@ -1,0 +1,43 @@
+"""Factories for monitoring files: a regular 15-minute series per site, in any format."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+START = datetime(2024, 1, 1)
+
+
+def create_rows(sites=("S1",), intervals=96, value=400.0, unit="kWh", parameter="EG_i,p"):
+    """One reading per 15 minutes from 2024-01-01 00:00, as canonical row dicts."""
+    return [
+        {"site_id": site, "timestamp": (START + timedelta(minutes=15 * k)).strftime("%Y-%m-%d %H:%M"),
+         "parameter": parameter, "value": value, "unit": unit}
+        for site in sites for k in range(intervals)
+    ]  # fmt: skip
+
+
+def write_csv(path: Path, rows: list[dict], columns=("site_id", "timestamp", "parameter", "value",
+                                                    "unit")) -> Path:  # fmt: skip
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(columns), extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def write_params(path: Path, data: dict) -> Path:
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+ONE_DAY = {"period": {"start": "2024-01-01", "end": "2024-01-01"}, "interval_minutes": 15}
+
+
+@pytest.fixture
+def one_day_params():
+    return dict(ONE_DAY)
