@@ -1,0 +1,62 @@
+"""REST endpoints of the MRV engine: list, show, estimate (JSON) and calculate (upload).
+
+A thin layer: every rule lives in :mod:`c3p.mrv`; errors are C3PError subclasses that the
+main app renders as problem+json.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, File, Form, UploadFile
+
+from c3p.errors import InvalidInput
+from c3p.mrv import catalog, engine, report
+from c3p.mrv.params import CalculationParams
+
+router = APIRouter(prefix="/mrv", tags=["mrv"])
+
+
+@router.get("/methodologies")
+def list_methodologies() -> list[dict[str, Any]]:
+    """Every methodology specification (ID, version, country, verification status)."""
+    return [report.methodology_summary(m) for m in catalog.all_methodologies()]
+
+
+@router.get("/methodologies/{methodology_id}")
+def show_methodology(methodology_id: str, version: str | None = None) -> dict[str, Any]:
+    """One methodology with parameters, equations (text and LaTeX) and sources."""
+    return report.methodology_detail(catalog.get_methodology(methodology_id, version))
+
+
+@router.post("/methodologies/{methodology_id}/estimate")
+def estimate(methodology_id: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Ex-ante estimate; the body is the params.json object (symbol -> {value, unit})."""
+    methodology = catalog.get_methodology(methodology_id)
+    result = engine.estimate(methodology, CalculationParams.from_mapping(params))
+    return result.model_dump(mode="json")
+
+
+@router.post("/methodologies/{methodology_id}/calculate")
+async def calculate(
+    methodology_id: str,
+    monitoring: UploadFile = File(..., description="CSV, xlsx or Parquet in the long layout."),
+    params: str = Form("{}", description="The params.json object as text."),
+) -> dict[str, Any]:
+    """Ex-post calculation over an uploaded monitoring file; returns the JSON record."""
+    methodology = catalog.get_methodology(methodology_id)
+    try:
+        given = CalculationParams.from_mapping(json.loads(params))
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"params is not valid JSON: {exc.msg}") from None
+    suffix = Path(monitoring.filename or "data.csv").suffix.lower()
+    if suffix not in {".csv", ".xlsx", ".parquet", ".pq", ".txt"}:
+        raise InvalidInput(f"unsupported file type {suffix!r}: use CSV, xlsx or Parquet")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"monitoring{suffix}"
+        path.write_bytes(await monitoring.read())
+        result = engine.calculate(methodology, [path], given)
+    return report.monitoring_record(result, methodology)

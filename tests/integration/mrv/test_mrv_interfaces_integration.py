@@ -1,0 +1,103 @@
+"""The CLI contract relied on by outside checks, and the REST router."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from conftest import ONE_DAY, create_rows, write_csv, write_params
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from c3p.cli import app
+from c3p.errors import C3PError
+from c3p.web.api.mrv import router
+
+runner = CliRunner()
+
+
+def test_calculate_contract(tmp_path):
+    data = write_csv(tmp_path / "data.csv", create_rows(sites=("A", "B")))
+    params = write_params(tmp_path / "params.json",
+                          {"EF_RE,i": {"value": 0.533, "unit": "tCO2/MWh"}, **ONE_DAY})  # fmt: skip
+    result = runner.invoke(app, ["mrv", "calculate", "--methodology", "MN_AM003", "--params",
+                                 str(params), "--monitoring", str(data), "--format", "json"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["reference_emissions_tco2"] == pytest.approx(2 * 38.4 * 0.533)
+    assert body["project_emissions_tco2"] == 0
+    assert body["emission_reductions_tco2"] == 40  # floor(40.9344)
+    assert body["findings"] == []
+
+
+def test_show_lists_the_symbols():
+    result = runner.invoke(app, ["mrv", "show", "TH_AM005", "--format", "json"])
+    body = json.loads(result.stdout)
+    assert {"EC_PJ,i,p", "COP_PJ,i", "COP_RE,i", "EF_elec"} <= set(body["symbols"])
+    assert body["verification"] == "partly-confirmed"
+
+
+def test_list_and_estimate(tmp_path):
+    listed = json.loads(runner.invoke(app, ["mrv", "list", "--format", "json"]).stdout)
+    assert len(listed) >= 15
+    params = write_params(tmp_path / "p.json", {"EG_i,p": {"value": 1000, "unit": "MWh"}})
+    out = runner.invoke(app, ["mrv", "estimate", "-m", "MN_AM003", "-p", str(params), "-f", "json"])
+    assert json.loads(out.stdout)["emission_reductions_tco2"] == 797
+
+
+def test_report_files(tmp_path):
+    data = write_csv(tmp_path / "data.csv", create_rows())
+    params = write_params(tmp_path / "params.json", ONE_DAY)
+    xlsx, record = tmp_path / "mr.xlsx", tmp_path / "mr.json"
+    result = runner.invoke(app, ["mrv", "calculate", "-m", "MN_AM003", "-p", str(params), "-d",
+                                 str(data), "--report-xlsx", str(xlsx), "--record", str(record)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    sheets = load_workbook(xlsx).sheetnames
+    assert sheets == ["Parameters", "Input data", "Calculation process", "Results",
+                      "QA-QC findings"]  # fmt: skip
+    assert json.loads(record.read_text())["emission_reductions_tco2"] == 30
+
+
+def test_user_errors_exit_2_without_traceback(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("site_id,timestamp,parameter,value,unit\nA,2024-01-01,EG_i,p,abc,kWh\n")
+    done = subprocess.run([sys.executable, "-c", "from c3p.cli import main; main()", "mrv",
+                           "calculate", "-m", "MN_AM003", "-d", str(bad)],
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "row 2, column" in done.stderr
+
+
+@pytest.fixture
+def client():
+    api = FastAPI()
+
+    @api.exception_handler(C3PError)
+    def _problem(request, error: C3PError):
+        return JSONResponse(error.problem(), status_code=error.status)
+
+    api.include_router(router, prefix="/api/v1")
+    return TestClient(api)
+
+
+def test_rest_endpoints(client, tmp_path):
+    assert len(client.get("/api/v1/mrv/methodologies").json()) >= 15
+    shown = client.get("/api/v1/mrv/methodologies/MN_AM003").json()
+    assert shown["equations"][0]["latex"].startswith("\\sum_{i}")
+    estimated = client.post("/api/v1/mrv/methodologies/MN_AM003/estimate",
+                            json={"EG_i,p": {"value": 100, "unit": "MWh"}}).json()  # fmt: skip
+    assert estimated["emission_reductions_tco2"] == 79
+    data = write_csv(tmp_path / "d.csv", create_rows())
+    with open(data, "rb") as handle:
+        calculated = client.post("/api/v1/mrv/methodologies/MN_AM003/calculate",
+                                 files={"monitoring": ("d.csv", handle, "text/csv")},
+                                 data={"params": json.dumps(ONE_DAY)}).json()  # fmt: skip
+    assert calculated["emission_reductions_tco2"] == 30
+    missing = client.get("/api/v1/mrv/methodologies/XX_AM999")
+    assert missing.status_code == 404
