@@ -1,0 +1,167 @@
+"""Benchmark: ex-post MRV over N sites x one year of 15-minute PV data (MN_AM003).
+
+Times, in the same run: the c3p engine end to end (read, QA/QC, calculate, write the JSON
+record); a hand-written DuckDB query computing the same formula per site and month from
+the same file; and a straightforward per-row Python loop doing the same work on a subset,
+scaled to rows per second. Peak RSS of the engine is measured in a fresh child process.
+
+    python benchmarks/mrv_expost.py --sites 1000     # 35 million rows (the target size)
+    python benchmarks/mrv_expost.py --sites 20       # quick CI-size run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import resource
+import statistics
+import tempfile
+import time
+from collections import defaultdict
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+INTERVALS = 35_040  # 365 days x 96 quarter-hours
+EF_TCO2_PER_MWH = 0.797
+PARAMS = {"period": {"start": "2024-01-01", "end": "2024-12-30"}, "interval_minutes": 15}
+
+
+def generate(path: Path, sites: int, chunk: int = 50) -> None:
+    """A PV-shaped series per site (zero at night), in kWh, written chunk by chunk."""
+    schema = pa.schema([("site_id", pa.string()), ("timestamp", pa.timestamp("us")),
+                        ("parameter", pa.string()), ("value", pa.float64()),
+                        ("unit", pa.string())])  # fmt: skip
+    stamps = np.datetime64("2024-01-01T00:00") + np.arange(INTERVALS) * np.timedelta64(15, "m")
+    hour = (np.arange(INTERVALS) % 96) / 4
+    shape = np.clip(np.sin((hour - 6) / 12 * np.pi), 0, None)
+    rng = np.random.default_rng(1)
+    with pq.ParquetWriter(path, schema) as writer:
+        for first in range(0, sites, chunk):
+            k = min(chunk, sites - first)
+            names = np.array([f"S{i:05d}" for i in range(first, first + k)])
+            value = (np.tile(shape, k) * rng.uniform(5, 20, k * INTERVALS) / 4).round(3)
+            n = k * INTERVALS
+            table = pa.table({
+                "site_id": np.repeat(names, INTERVALS),
+                "timestamp": np.tile(stamps.astype("datetime64[us]"), k),
+                "parameter": pa.array(["EG_i,p"] * n), "value": value,
+                "unit": pa.array(["kWh"] * n),
+            })  # fmt: skip
+            writer.write_table(table.cast(schema), row_group_size=1_000_000)
+
+
+def run_engine(path: Path, out: Path) -> dict:
+    from c3p.mrv import catalog, engine, report
+    from c3p.mrv.params import CalculationParams
+
+    methodology = catalog.get_methodology("MN_AM003")
+    result = engine.calculate(methodology, [path], CalculationParams.from_mapping(PARAMS))
+    record = report.monitoring_record(result, methodology)
+    out.write_text(json.dumps(record, default=str), encoding="utf-8")
+    return {"re": result.reference_emissions_tco2, "findings": len(result.findings)}
+
+
+def run_duckdb(path: Path) -> float:
+    con = duckdb.connect()
+    rows = con.execute(
+        f"""SELECT site_id, date_trunc('month', timestamp) AS month,
+                   sum(value * 0.001 * {EF_TCO2_PER_MWH}) AS re_tco2
+            FROM read_parquet('{path}') WHERE parameter = 'EG_i,p' GROUP BY ALL"""
+    ).fetchall()
+    con.close()
+    return sum(r[2] for r in rows)
+
+
+def run_loop(path: Path, max_rows: int) -> tuple[int, float]:
+    """Per-row Python: unit conversion, negative and duplicate checks, sums per site-month."""
+    to_mwh = {"kWh": 0.001, "MWh": 1.0}
+    sums: dict[tuple, float] = defaultdict(float)
+    seen: set[tuple] = set()
+    negatives = duplicates = done = 0
+    start = time.perf_counter()
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=100_000):
+        for row in batch.to_pylist():
+            key = (row["site_id"], row["parameter"], row["timestamp"])
+            if key in seen:
+                duplicates += 1
+                continue
+            seen.add(key)
+            value = row["value"] * to_mwh[row["unit"]]
+            if value < 0:
+                negatives += 1
+                continue
+            month = row["timestamp"].strftime("%Y-%m")
+            sums[(row["site_id"], month)] += value * EF_TCO2_PER_MWH
+            done += 1
+        if done >= max_rows:
+            break
+    return done, time.perf_counter() - start
+
+
+def _child_engine(path: str, out: str, queue) -> None:
+    run_engine(Path(path), Path(out))
+    queue.put(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+
+
+def peak_rss_bytes(path: Path, out: Path) -> int:
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    child = context.Process(target=_child_engine, args=(str(path), str(out), queue))
+    child.start()
+    child.join()
+    return queue.get()
+
+
+def timed(function, runs: int) -> tuple[float, object]:
+    times, value = [], None
+    for _ in range(runs):
+        start = time.perf_counter()
+        value = function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), value
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sites", type=int, default=1000, help="Sites (35,040 rows each).")
+    parser.add_argument("--runs", type=int, default=5, help="Timed runs; medians are reported.")
+    parser.add_argument("--loop-rows", type=int, default=1_000_000, help="Rows for the loop.")
+    parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "c3p-mrv-bench")
+    args = parser.parse_args()
+    args.dir.mkdir(parents=True, exist_ok=True)
+    path = args.dir / f"pv_{args.sites}_sites.parquet"
+    if not path.exists():
+        print(f"generating {path} ...", flush=True)
+        generate(path, args.sites)
+    rows = pq.ParquetFile(path).metadata.num_rows
+    out = args.dir / "result.json"
+    run_engine(path, out)  # warm caches (file pages, imports) before timing either side
+    engine_s, summary = timed(lambda: run_engine(path, out), args.runs)
+    duck_s, duck_re = timed(lambda: run_duckdb(path), args.runs)
+    loop_rows, loop_s = run_loop(path, min(args.loop_rows, rows))
+    loop_projected_s = loop_s / loop_rows * rows
+    rss = peak_rss_bytes(path, out)
+    input_bytes = pq.read_table(path).nbytes
+    assert abs(summary["re"] - duck_re) <= 1e-6 * max(1.0, duck_re), (summary, duck_re)
+    report = {
+        "rows": rows, "sites": args.sites, "runs": args.runs,
+        "engine_median_s": round(engine_s, 3), "duckdb_median_s": round(duck_s, 3),
+        "duckdb_rows_per_s": round(rows / duck_s), "engine_rows_per_s": round(rows / engine_s),
+        "loop_rows_per_s": round(loop_rows / loop_s), "loop_projected_s": round(loop_projected_s, 1),
+        "engine_over_duckdb": round(engine_s / duck_s, 2),
+        "loop_over_engine": round(loop_projected_s / engine_s, 1),
+        "peak_rss_mib": round(rss / 2**20), "input_in_memory_mib": round(input_bytes / 2**20),
+        "rss_over_input": round(rss / input_bytes, 2), "findings": summary["findings"],
+        "measured_at": datetime.now().isoformat(timespec="seconds"),
+    }  # fmt: skip
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
