@@ -1,0 +1,76 @@
+"""The portal's message catalogs: every UI string of the templates has a Japanese translation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+
+from c3p.web.i18n import LANGUAGES, LOCALE_DIR, translations
+from c3p.web.pages.render import TEMPLATES_DIR
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def template_msgids() -> set[str]:
+    """Message ids found by the same extraction as ``pybabel extract -F babel.cfg``."""
+    with (REPO / "babel.cfg").open(encoding="utf-8") as handle:
+        method_map, options_map = parse_mapping_cfg(handle)
+    found = set()
+    for _filename, _line, message, _comments, _context in extract_from_dir(
+        TEMPLATES_DIR, method_map=method_map, options_map=options_map
+    ):
+        found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+def catalog(language: str):  # type: ignore[no-untyped-def]
+    with (LOCALE_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        return read_po(handle, locale=language)
+
+
+def test_templates_have_messages() -> None:
+    assert {"Home", "Map", "Projects", "Partner places", "Skip to main content"} <= template_msgids()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_catalog_parses(language: str) -> None:
+    assert catalog(language).locale is not None
+    assert translations(language).gettext("Home")
+
+
+def test_every_template_message_has_a_japanese_translation() -> None:
+    ja = catalog("ja")
+    untranslated = sorted(
+        msgid for msgid in template_msgids() if not (ja.get(msgid) and ja[msgid].string and not ja[msgid].fuzzy)
+    )
+    assert untranslated == []
+
+
+def test_catalogs_hold_no_stale_messages() -> None:
+    """The .po files are in sync with the templates (update with pybabel, see babel.cfg)."""
+    current = template_msgids()
+    for language in LANGUAGES:
+        stale = sorted(m.id for m in catalog(language) if m.id and m.id not in current)
+        assert stale == [], language
+
+
+def test_japanese_placeholders_match() -> None:
+    ja = catalog("ja")
+    for message in ja:
+        if message.id and message.string:
+            for name in ("%(year)s", "%(years)s", "%(total)s", "%(page)s", "%(pages)s", "%(order)s"):
+                assert (name in message.id) == (name in message.string), message.id
+
+
+def test_glossary_names_in_japanese() -> None:
+    ja = translations("ja")
+    assert ja.gettext("City-to-City Collaboration Program for Zero-Carbon Society (C3P)") == (
+        "脱炭素社会実現のための都市間連携事業 (C3P)"
+    )
+    assert ja.gettext("Partner places") == "パートナー都市"
+    assert ja.gettext("Partnerships") == "都市間連携"
+    assert ja.gettext("year %(year)s of %(years)s") % {"year": 2, "years": 3} == "3年計画の2年目"
