@@ -9,7 +9,7 @@ with sites × months, not with rows, and Parquet inputs larger than memory strea
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -69,9 +69,11 @@ def calculate(
         step("reading")
         source = open_monitoring(con, paths, mapping)
         start, end = _period(con, params)
-        con.execute("CREATE OR REPLACE TEMP VIEW monitoring AS SELECT * FROM monitoring_file "
-                    f"WHERE timestamp >= TIMESTAMP '{start:%Y-%m-%d %H:%M:%S}' "
-                    f"AND timestamp < TIMESTAMP '{end:%Y-%m-%d %H:%M:%S}'")  # fmt: skip
+        within = (f"WHERE timestamp >= TIMESTAMP '{start:%Y-%m-%d %H:%M:%S}' "
+                  f"AND timestamp < TIMESTAMP '{end:%Y-%m-%d %H:%M:%S}'")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW monitoring AS SELECT * FROM monitoring_file {within}")
+        con.execute("CREATE OR REPLACE TEMP VIEW monitoring_lines AS SELECT * FROM "
+                    f"monitoring_file_lines {within}")
         step("scanning")
         raw_scan = scan_monitoring(con)
         check_keys(con, raw_scan)
@@ -114,7 +116,7 @@ def _outside_period(con, start: datetime, end: datetime) -> list:
     from c3p.mrv.findings import Finding
 
     count, line = con.execute(
-        "SELECT count(*), min(line) FROM monitoring_file WHERE timestamp < ? OR timestamp >= ?",
+        "SELECT count(*), min(line) FROM monitoring_file_lines WHERE timestamp < ? OR timestamp >= ?",
         [start, end],
     ).fetchone()
     if not count:
@@ -148,10 +150,8 @@ def _lookup(site, symbol, methodology, scalars, fixed_by_site) -> float | None:
     param = methodology.parameter(symbol)
     if param is None:
         return None
-    if param.key in fixed_by_site:
-        value = fixed_by_site[param.key].get(site)
-    else:
-        value = scalars.get(param.key)
+    by_site = fixed_by_site.get(param.key)
+    value = by_site.get(site) if by_site is not None else scalars.get(param.key)
     return None if value is None else value * _kw(param.unit)
 
 
@@ -196,9 +196,7 @@ def _breakdown(frame: pl.DataFrame, by: str) -> tuple[Breakdown, ...]:
     grouped = frame.group_by(by).agg(pl.col("re").sum(), pl.col("pe").sum(), pl.col("er").sum())
     return tuple(
         Breakdown(**{by: key}, reference_emissions_tco2=re, project_emissions_tco2=pe,
-                  emission_reductions_tco2=er)  # fmt: skip
+                  emission_reductions_tco2=er)
         for key, re, pe, er in grouped.sort(by).iter_rows()
     )
 
-
-_ = date

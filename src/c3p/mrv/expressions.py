@@ -128,11 +128,15 @@ def _scan_symbol(text: str, i: int) -> int:
         if ch.isalnum() or ch == "_":
             in_subscript = in_subscript or ch == "_"
             j += 1
-        elif (ch in "{}" and in_subscript) or (ch == "," and in_subscript and j + 1 < len(text) and text[j + 1].isalnum()):
+        elif in_subscript and (ch in "{}" or (ch == "," and _alnum_at(text, j + 1))):
             j += 1
         else:
             break
     return j
+
+
+def _alnum_at(text: str, index: int) -> bool:
+    return index < len(text) and text[index].isalnum()
 
 
 class _Parser:
@@ -206,8 +210,8 @@ class _Parser:
 def parse(text: str) -> Node:
     """Parse an equation's right-hand side into a tree.
 
-    >>> parse("sum(EG_i,p * EF_RE,i)")
-    Call(func='sum', args=(Bin(op='*', left=Sym(name='EG_i,p', pos=4), right=Sym(name='EF_RE,i', pos=13), pos=11),), pos=0)
+    >>> [s.name for s in symbols(parse("sum(EG_i,p * EF_RE,i)"))]
+    ['EG_i,p', 'EF_RE,i']
     """
     parser = _Parser(text)
     node = parser.expression()

@@ -47,7 +47,7 @@ def _calibration(ctx, meter, param) -> None:
     rows = ctx.con.execute(
         """SELECT CAST(date_trunc('month', timestamp) AS DATE) AS month, count(*), sum(value),
                   any_value(unit), min(line)
-           FROM monitoring WHERE site_id = ? AND timestamp >= ? AND timestamp < ?
+           FROM monitoring_lines WHERE site_id = ? AND timestamp >= ? AND timestamp < ?
              AND parameter IN (SELECT unnest(?)) GROUP BY ALL ORDER BY month""",
         [meter.site_id, lapse_start, ctx.end, _spellings(param.symbol, meter.parameter)],
     ).fetchall()

@@ -57,7 +57,7 @@ def run_qaqc(ctx: QaqcContext, scan: pl.DataFrame) -> None:
     by_group = scan.group_by("site_id", "month", "key").agg(
         pl.col("parameter").unique().alias("raws"), pl.col("n").sum(), pl.col("n_value").sum(),
         pl.col("total").sum(), pl.col("min_value").min(), pl.col("max_value").max(),
-        pl.col("n_negative").sum(), pl.col("negative_total").sum(), pl.col("sd").max(),
+        pl.col("sd").max(),
     ).sort("site_id", "month", "key")  # fmt: skip
     for group in by_group.iter_rows(named=True):
         param = ctx.methodology.parameters[group["key"]]
@@ -77,11 +77,19 @@ def _base(group: dict, param: Parameter, **extra) -> dict:
 
 
 def _negative(ctx: QaqcContext, group: dict, param: Parameter) -> None:
-    if group["n_negative"]:
-        ctx.note(Finding(code="negative", severity="warning", rows=group["n_negative"],
-                         treatment="counted as zero", adjustment=-group["negative_total"],
-                         message=f"{group['n_negative']} negative reading(s) of {param.symbol}",
-                         **_base(group, param)), group["key"], -group["negative_total"])  # fmt: skip
+    if group["min_value"] is None or group["min_value"] >= 0:
+        return
+    rows, total, first_line = ctx.con.execute(
+        """SELECT count(*), sum(value), min(line) FROM monitoring_lines WHERE site_id = ?
+           AND parameter IN (SELECT unnest(?)) AND value < 0
+           AND CAST(date_trunc('month', timestamp) AS DATE) = ?""",
+        [group["site_id"], group["raws"], group["month"]],
+    ).fetchone()
+    delta = -total * _raw_factor(ctx, group, param)
+    ctx.note(Finding(code="negative", severity="warning", rows=rows, first_line=first_line,
+                     treatment="counted as zero", adjustment=delta,
+                     message=f"{rows} negative reading(s) of {param.symbol}",
+                     **_base(group, param)), group["key"], delta)  # fmt: skip
 
 
 def _slots(ctx: QaqcContext, month: date) -> int:
@@ -112,7 +120,7 @@ def _duplicates(ctx: QaqcContext, group: dict, param: Parameter) -> int:
         f"""SELECT count(*), coalesce(sum(extra), 0), coalesce(sum(n_extra), 0), min(first_line)
             FROM (SELECT count(*) - 1 AS n_extra, sum(value) - {keep}(value) AS extra,
                          min(line) AS first_line
-                  FROM monitoring WHERE site_id = ? AND parameter IN (SELECT unnest(?))
+                  FROM monitoring_lines WHERE site_id = ? AND parameter IN (SELECT unnest(?))
                     AND CAST(date_trunc('month', timestamp) AS DATE) = ?
                   GROUP BY timestamp HAVING count(*) > 1)""",
         [group["site_id"], group["raws"], group["month"]],
@@ -130,7 +138,7 @@ def _duplicates(ctx: QaqcContext, group: dict, param: Parameter) -> int:
 def _raw_factor(ctx: QaqcContext, group: dict, param: Parameter) -> float:
     """Drill-down sums come in the file's unit; the first unit of the group converts them."""
     unit = ctx.con.execute(
-        "SELECT any_value(unit) FROM monitoring WHERE site_id = ? AND parameter IN "
+        "SELECT any_value(unit) FROM monitoring_lines WHERE site_id = ? AND parameter IN "
         "(SELECT unnest(?)) LIMIT 1", [group["site_id"], group["raws"]]
     ).fetchone()[0]
     return scale_factor(unit, param.unit)
@@ -145,7 +153,7 @@ def _impossible(ctx: QaqcContext, group: dict, param: Parameter) -> None:
         return
     factor = _raw_factor(ctx, group, param)
     rows, total, first_line = ctx.con.execute(
-        """SELECT count(*), sum(value), min(line) FROM monitoring WHERE site_id = ?
+        """SELECT count(*), sum(value), min(line) FROM monitoring_lines WHERE site_id = ?
            AND parameter IN (SELECT unnest(?)) AND value * ? > ?
            AND CAST(date_trunc('month', timestamp) AS DATE) = ?""",
         [group["site_id"], group["raws"], factor, limit * (1 + 1e-9), group["month"]],
@@ -166,7 +174,7 @@ def _jump(ctx: QaqcContext, group: dict, param: Parameter) -> None:
     if top <= mean + ctx.methodology.spec.qaqc.jump_sigma * sd:
         return
     first_line = ctx.con.execute(
-        """SELECT min(line) FROM monitoring WHERE site_id = ? AND parameter IN (SELECT unnest(?))
+        """SELECT min(line) FROM monitoring_lines WHERE site_id = ? AND parameter IN (SELECT unnest(?))
            AND CAST(date_trunc('month', timestamp) AS DATE) = ? AND value * ? = ?""",
         [group["site_id"], group["raws"], group["month"], _raw_factor(ctx, group, param), top],
     ).fetchone()[0]

@@ -21,8 +21,6 @@ SCAN_SQL = """
 SELECT site_id, CAST(date_trunc('month', timestamp) AS DATE) AS month, parameter, unit,
   count(*) AS n, count(value) AS n_value, sum(value) AS total,
   min(value) AS min_value, max(value) AS max_value,
-  count(*) FILTER (WHERE value < 0) AS n_negative,
-  coalesce(sum(value) FILTER (WHERE value < 0), 0) AS negative_total,
   min(timestamp) AS first_ts, max(timestamp) AS last_ts, stddev_pop(value) AS sd
 FROM monitoring GROUP BY ALL
 """
@@ -44,7 +42,7 @@ def check_keys(con, scan: pl.DataFrame) -> None:
     if bad.height:
         line, file, column = con.execute(
             "SELECT line, file, CASE WHEN site_id IS NULL THEN 'site_id' WHEN timestamp IS NULL "
-            "THEN 'timestamp' ELSE 'parameter' END FROM monitoring WHERE site_id IS NULL OR "
+            "THEN 'timestamp' ELSE 'parameter' END FROM monitoring_lines WHERE site_id IS NULL OR "
             "timestamp IS NULL OR parameter IS NULL ORDER BY line LIMIT 1"
         ).fetchone()
         raise DataFileError(file, line, f"row {line}, column {column}: empty")
@@ -75,7 +73,7 @@ def convert_units(con, scan: pl.DataFrame, methodology: Methodology) -> tuple[pl
             factors[(key, unit)] = scale_factor(unit or "", param.unit)
         except InvalidInput as exc:
             line, file = con.execute(
-                "SELECT line, file FROM monitoring WHERE parameter = ? AND unit IS NOT DISTINCT "
+                "SELECT line, file FROM monitoring_lines WHERE parameter = ? AND unit IS NOT DISTINCT "
                 "FROM ? ORDER BY line LIMIT 1", [raw, unit]
             ).fetchone()
             raise DataFileError(file, line, f"row {line}, column unit: {param.symbol} "
@@ -85,6 +83,6 @@ def convert_units(con, scan: pl.DataFrame, methodology: Methodology) -> tuple[pl
     )
     scan = scan.with_columns(factor.alias("factor")).with_columns(
         (pl.col(c) * pl.col("factor")).alias(c)
-        for c in ("total", "min_value", "max_value", "negative_total", "sd")
+        for c in ("total", "min_value", "max_value", "sd")
     )
     return scan, findings

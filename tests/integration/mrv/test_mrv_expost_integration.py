@@ -6,12 +6,12 @@ import math
 
 import polars as pl
 import pytest
-from conftest import ONE_DAY, create_rows, write_csv
 
 from c3p.errors import DataFileError, InvalidInput
 from c3p.mrv.catalog import get_methodology
 from c3p.mrv.engine import calculate
 from c3p.mrv.params import CalculationParams
+from conftest import ONE_DAY, create_rows, write_csv
 
 MN = get_methodology("MN_AM003")
 
@@ -164,7 +164,7 @@ def test_wrong_columns(tmp_path):
 def test_empty_files(tmp_path, content):
     path = tmp_path / "empty.csv"
     path.write_text(content)
-    with pytest.raises(DataFileError, match="empty|no data rows"):
+    with pytest.raises(DataFileError, match=r"empty|no data rows"):
         calculate(MN, [path], CalculationParams.from_mapping(ONE_DAY))
 
 

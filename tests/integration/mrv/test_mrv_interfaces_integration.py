@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ONE_DAY, create_rows, write_csv, write_params
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
@@ -17,6 +16,7 @@ from typer.testing import CliRunner
 from c3p.cli import app
 from c3p.errors import C3PError
 from c3p.web.api.mrv import router
+from conftest import ONE_DAY, create_rows, write_csv, write_params
 
 runner = CliRunner()
 
