@@ -117,7 +117,19 @@ def _where(items: list[ItemT], keep: Callable[[ItemT], bool]) -> list[ItemT]:
     return [item for item in items if keep(item)]
 
 
-def list_projects(snapshot: RegistrySnapshot, query: ProjectQuery) -> Page[v.ProjectView]:
+def list_projects(snapshot: RegistrySnapshot, query: ProjectQuery) -> Page[v.ProjectListItem]:
+    """Projects matching ``query``, as list items (the detail holds the long texts)."""
+    page = find_projects(snapshot, query)
+    items = [v.ProjectListItem.model_validate(p.model_dump(include=LIST_ITEM_FIELDS)) for p in page.items]
+    return Page[v.ProjectListItem](
+        items=items, total=page.total, page=page.page, per_page=page.per_page, pages=page.pages
+    )
+
+
+LIST_ITEM_FIELDS = set(v.ProjectListItem.model_fields)
+
+
+def find_projects(snapshot: RegistrySnapshot, query: ProjectQuery) -> Page[v.ProjectView]:
     _known(query.japanese_government, snapshot.japanese_governments, "japanese_government")
     _known(query.partner_place, snapshot.partner_places, "partner_place")
     _known(query.proposer, snapshot.organizations, "proposer")
@@ -177,7 +189,7 @@ def list_partnerships(snapshot: RegistrySnapshot, query: PartnershipQuery) -> Pa
         items = _where(items, lambda p: any(pl.slug == query.partner_place for pl in p.partner_places))
     if query.sector:
         with_sector = {
-            p.partnership.slug for p in list_projects(snapshot, ProjectQuery(sector=query.sector, per_page=500)).items
+            p.partnership.slug for p in find_projects(snapshot, ProjectQuery(sector=query.sector, per_page=500)).items
         }
         items = _where(items, lambda p: p.slug in with_sector)
     items = _search(
@@ -277,9 +289,7 @@ def stats(snapshot: RegistrySnapshot) -> v.StatsView:
         projects_by_country=_count_by((c.iso3, c.name_ja, c.name_en) for p in projects for c in p.countries),
         projects_by_sector=_count_by((s.slug, s.name_ja, s.name_en) for p in projects for s in p.sectors),
         projects_by_proposer=_count_by((o.slug, o.name_ja, o.name_en) for p in projects for o in p.proposers),
-        notes=[
-            v.DataNoteView(**note.model_dump(), computed=computed[note.figure]) for note in snapshot.stated_figures
-        ],
+        notes=[v.DataNoteView(**note.model_dump(), computed=computed[note.figure]) for note in snapshot.stated_figures],
         reach=snapshot.reach,
         call_rounds=snapshot.call_rounds,
         revision=snapshot.revision,

@@ -130,24 +130,29 @@ class PartnershipView(PartnershipRef):
     note: str
 
 
-class TagView(TermRef):
-    evidence_ja: str
+class ProjectListItem(ProjectRef):
+    """A project as lists show it: who, where and what, without the long texts."""
 
-
-class ProjectView(ProjectRef):
-    summary_ja: str
-    summary_en: str
     plan_year: int | None
     plan_years: int | None
-    partnership: PartnershipRef
     countries: list[CountryRef]
     japanese_governments: list[GovernmentRef]
     partner_places: list[PlaceRef]
     proposers: list[OrganizationRef]
-    other_organizations: list[OrganizationRef]
     sectors: list[TermRef]
     technologies: list[TermRef]
     activities: list[TermRef]
+
+
+class TagView(TermRef):
+    evidence_ja: str
+
+
+class ProjectView(ProjectListItem):
+    summary_ja: str
+    summary_en: str
+    partnership: PartnershipRef
+    other_organizations: list[OrganizationRef]
     tags: list[TagView]
     source: str
     note: str

@@ -17,6 +17,7 @@ from c3p.db.database import Database
 from c3p.queries.snapshot import SnapshotCache
 from c3p.settings import Settings, get_settings
 from c3p.web import api, pages
+from c3p.web.deps import RevisionWatch
 from c3p.web.errors import install_error_handlers
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.database = database or Database(settings.resolved_database_url)
     app.state.snapshots = SnapshotCache()
+    app.state.revision_watch = RevisionWatch(app.state.database)
     install_error_handlers(app)
     app.include_router(api.router, prefix="/api/v1")
     app.include_router(pages.router)

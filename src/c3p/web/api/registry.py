@@ -5,7 +5,6 @@ refused with 422); bodies are cached per registry revision, so repeated reads co
 revision query.
 """
 
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -23,7 +22,7 @@ Snapshot = Annotated[RegistrySnapshot, Depends(snapshot)]
 
 
 def _list_route(path: str, query_class: type[q.ListQuery], lister: Any, item: type[Any], summary: str) -> None:
-    def endpoint(request: Request, snap: Snapshot, query: Annotated[query_class, Query()]) -> Response:  # type: ignore[valid-type]
+    async def endpoint(request: Request, snap: Snapshot, query: Annotated[query_class, Query()]) -> Response:  # type: ignore[valid-type]
         return cache.respond(request, snap, lambda: lister(snap, query))
 
     endpoint.__name__ = f"list_{path.strip('/').replace('-', '_')}"
@@ -31,35 +30,31 @@ def _list_route(path: str, query_class: type[q.ListQuery], lister: Any, item: ty
 
 
 def _detail_route(path: str, kind: q.Kind, item: type[Any], summary: str) -> None:
-    def endpoint(request: Request, snap: Snapshot, key: str) -> Response:
+    async def endpoint(request: Request, snap: Snapshot, key: str) -> Response:
         return cache.respond(request, snap, lambda: q.get_record(snap, kind, key))
 
     endpoint.__name__ = f"get_{kind}"
     router.add_api_route(path + "/{key}", endpoint, methods=["GET"], response_model=item, summary=summary)
 
 
-for _path, _query, _lister, _item, _kind, _name in (
-    ("/projects", q.ProjectQuery, q.list_projects, v.ProjectView, "project", "adopted projects"),
+#: path, query, list function, list item, detail item, record kind, name in the docs
+REGISTRY_LISTS = (
+    ("/projects", q.ProjectQuery, q.list_projects, v.ProjectListItem, v.ProjectView, "project", "adopted projects"),
     (
         "/partnerships",
         q.PartnershipQuery,
         q.list_partnerships,
         v.PartnershipView,
+        v.PartnershipView,
         "partnership",
         "partnerships",
     ),
-    (
-        "/partner-places",
-        q.PlaceQuery,
-        q.list_places,
-        v.PlaceView,
-        "partner_place",
-        "partner places",
-    ),
+    ("/partner-places", q.PlaceQuery, q.list_places, v.PlaceView, v.PlaceView, "partner_place", "partner places"),
     (
         "/japanese-governments",
         q.GovernmentQuery,
         q.list_governments,
+        v.GovernmentView,
         v.GovernmentView,
         "japanese_government",
         "Japanese local governments",
@@ -69,22 +64,24 @@ for _path, _query, _lister, _item, _kind, _name in (
         q.OrganizationQuery,
         q.list_organizations,
         v.OrganizationView,
+        v.OrganizationView,
         "organization",
         "organizations",
     ),
-    ("/countries", q.CountryQuery, q.list_countries, v.CountryView, "country", "countries"),
-):
-    _list_route(_path, _query, _lister, _item, f"List {_name}")
+    ("/countries", q.CountryQuery, q.list_countries, v.CountryView, v.CountryView, "country", "countries"),
+)
+for _path, _query, _lister, _list_item, _detail_item, _kind, _name in REGISTRY_LISTS:
+    _list_route(_path, _query, _lister, _list_item, f"List {_name}")
     _detail_route(
         _path,
         _kind,
-        _item,
+        _detail_item,
         f"One of the {_name} by slug" + (" (ISO3 for countries)" if _kind == "country" else ""),
     )
 
 
 @router.get("/stats", response_model=v.StatsView, summary="Program figures computed from the data")
-def get_stats(request: Request, snap: Snapshot) -> Response:
+async def get_stats(request: Request, snap: Snapshot) -> Response:
     return cache.respond(request, snap, lambda: q.stats(snap))
 
 
