@@ -118,13 +118,16 @@ def peak_rss_bytes(path: Path, out: Path) -> int:
     return queue.get()
 
 
-def timed(function, runs: int) -> tuple[float, object]:
-    times, value = [], None
+def timed_pair(first, second, runs: int) -> tuple[float, object, float, object]:
+    """Alternate the two so that load from other processes hits both alike; medians."""
+    times: tuple[list[float], list[float]] = ([], [])
+    values: list[object] = [None, None]
     for _ in range(runs):
-        start = time.perf_counter()
-        value = function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), value
+        for index, function in enumerate((first, second)):
+            start = time.perf_counter()
+            values[index] = function()
+            times[index].append(time.perf_counter() - start)
+    return statistics.median(times[0]), values[0], statistics.median(times[1]), values[1]
 
 
 def main() -> None:
@@ -142,8 +145,9 @@ def main() -> None:
     rows = pq.ParquetFile(path).metadata.num_rows
     out = args.dir / "result.json"
     run_engine(path, out)  # warm caches (file pages, imports) before timing either side
-    engine_s, summary = timed(lambda: run_engine(path, out), args.runs)
-    duck_s, duck_re = timed(lambda: run_duckdb(path), args.runs)
+    engine_s, summary, duck_s, duck_re = timed_pair(
+        lambda: run_engine(path, out), lambda: run_duckdb(path), args.runs
+    )
     loop_rows, loop_s = run_loop(path, min(args.loop_rows, rows))
     loop_projected_s = loop_s / loop_rows * rows
     rss = peak_rss_bytes(path, out)

@@ -20,7 +20,7 @@ from c3p import __version__
 from c3p.mrv.cells import build_cells, per_site_fixed
 from c3p.mrv.evaluate import evaluate_cells, round_down
 from c3p.mrv.factors import FactorRegistry, default_registry
-from c3p.mrv.monitoring import open_monitoring
+from c3p.mrv.monitoring import hash_files_in_background, open_monitoring
 from c3p.mrv.params import CalculationParams
 from c3p.mrv.qaqc import QaqcContext, infer_interval_minutes, run_qaqc
 from c3p.mrv.results import Breakdown, CalculationResult, ParameterUsed, Provenance
@@ -67,7 +67,8 @@ def calculate(
     con = duckdb.connect()
     try:
         step("reading")
-        source = open_monitoring(con, paths, mapping)
+        open_monitoring(con, paths, mapping)
+        digests = hash_files_in_background(paths)
         start, end = _period(con, params)
         within = (f"WHERE timestamp >= TIMESTAMP '{start:%Y-%m-%d %H:%M:%S}' "
                   f"AND timestamp < TIMESTAMP '{end:%Y-%m-%d %H:%M:%S}'")
@@ -93,7 +94,7 @@ def calculate(
         rows = int(raw_scan["n"].sum() or 0)
     finally:
         con.close()
-    extra = {"files": source.sha256, "rows": rows, "start": start, "end": end,
+    extra = {"files": digests.result(), "rows": rows, "start": start, "end": end,
              "interval": ctx.interval_min}  # fmt: skip
     return _result(methodology, "ex-post", values, cells["site_id"].to_list(),
                    cells["month"].to_list(), used, findings + ctx.findings, params, extra)  # fmt: skip

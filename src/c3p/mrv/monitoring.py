@@ -9,6 +9,7 @@ can be reported with its row and column instead of a parser's stack trace.
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,8 +60,15 @@ def open_monitoring(
         _text_view(con, paths[0], mapping or {})
     else:
         raise DataFileError(", ".join(paths), None, "give one CSV/xlsx file or Parquet files only")
-    digests = {p: file_sha256(p) for p in paths}
-    return MonitoringInput(tuple(paths), digests, "monitoring_file")
+    return MonitoringInput(tuple(paths), {}, "monitoring_file")
+
+
+def hash_files_in_background(paths: Sequence[Path | str]) -> Future[dict[str, str]]:
+    """Start hashing the inputs for provenance while DuckDB scans them (hashlib frees the GIL)."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="c3p-sha256")
+    future = pool.submit(lambda: {str(p): file_sha256(p) for p in paths})
+    pool.shutdown(wait=False)
+    return future
 
 
 def _select_list(found: Sequence[str], mapping: Mapping[str, str], path: str) -> dict[str, str]:

@@ -53,13 +53,17 @@ def infer_interval_minutes(scan: pl.DataFrame) -> int | None:
 
 
 def run_qaqc(ctx: QaqcContext, scan: pl.DataFrame) -> None:
-    """Apply every check to the converted scan; findings and adjustments land on ``ctx``."""
+    """Apply every check to the converted scan; findings and adjustments land on ``ctx``.
+
+    Flags are computed for all groups at once (vectorised); only flagged groups are visited
+    one by one, so a clean project of thousands of sites costs no Python loop per group.
+    """
     by_group = scan.group_by("site_id", "month", "key").agg(
         pl.col("parameter").unique().alias("raws"), pl.col("n").sum(), pl.col("n_value").sum(),
         pl.col("total").sum(), pl.col("min_value").min(), pl.col("max_value").max(),
         pl.col("sd").max(),
     ).sort("site_id", "month", "key")  # fmt: skip
-    for group in by_group.iter_rows(named=True):
+    for group in _flagged(ctx, by_group).iter_rows(named=True):
         param = ctx.methodology.parameters[group["key"]]
         _negative(ctx, group, param)
         if ctx.interval_min and param.kind == "monitored":
@@ -69,6 +73,37 @@ def run_qaqc(ctx: QaqcContext, scan: pl.DataFrame) -> None:
         _jump(ctx, group, param)
     _missing_months(ctx, by_group)
     _meters(ctx)
+
+
+def _flagged(ctx: QaqcContext, by_group: pl.DataFrame) -> pl.DataFrame:
+    """Groups that may hold a finding: negatives, wrong counts, spikes, readings over a cap."""
+    months = by_group["month"].unique().to_list()
+    slots = {m: _slots(ctx, m) for m in months} if ctx.interval_min else {m: 0 for m in months}
+    expected = pl.col("month").replace_strict(slots, return_dtype=pl.Int64)
+    sigma = ctx.methodology.spec.qaqc.jump_sigma
+    flags = (pl.col("min_value") < 0) | (
+        (pl.col("sd") > 0) & (pl.col("n_value") >= 10)
+        & (pl.col("max_value") > pl.col("total") / pl.col("n_value") + sigma * pl.col("sd"))
+    )  # fmt: skip
+    if ctx.interval_min:
+        flags = flags | (pl.col("n") != expected) | (pl.col("n_value") != expected)
+        flags = flags | _over_capacity(ctx, by_group)
+    return by_group.filter(flags)
+
+
+def _over_capacity(ctx: QaqcContext, by_group: pl.DataFrame) -> pl.Expr:
+    flag = pl.lit(False)
+    for param in ctx.methodology.spec.parameters:
+        if not param.rated_power:
+            continue
+        sites = by_group.filter(pl.col("key") == param.key)["site_id"].unique().to_list()
+        hours = ctx.interval_min / 60 * scale_factor("kWh", param.unit)
+        limits = {s: (c * hours if (c := ctx.capacity_kw(s, param.rated_power)) is not None
+                      else float("inf")) for s in sites}  # fmt: skip
+        limit = pl.col("site_id").replace_strict(limits, default=float("inf"),
+                                                 return_dtype=pl.Float64)  # fmt: skip
+        flag = flag | ((pl.col("key") == param.key) & (pl.col("max_value") > limit * (1 + 1e-9)))
+    return flag
 
 
 def _base(group: dict, param: Parameter, **extra) -> dict:
@@ -187,20 +222,22 @@ def _jump(ctx: QaqcContext, group: dict, param: Parameter) -> None:
 
 def _missing_months(ctx: QaqcContext, by_group: pl.DataFrame) -> None:
     """A site with some data but no rows at all for a monitored symbol in a month."""
-    months = _period_months(ctx)
     monitored = [p for p in ctx.methodology.spec.parameters if p.kind == "monitored"]
-    present = set(by_group.select("site_id", "month", "key").iter_rows())
-    for site in sorted(by_group["site_id"].unique().to_list()):
-        for param in monitored:
-            for month in months:
-                if (site, month, param.key) in present:
-                    continue
-                slots = _slots(ctx, month) if ctx.interval_min else 1
-                ctx.note(Finding(code="gap", severity="warning", site_id=site, month=month,
-                                 parameter=param.symbol, unit=param.unit, rows=slots,
-                                 treatment="counted as zero" if param.conservative == "low"
-                                 else "no data to fill; counted as zero — supply data",
-                                 message=f"no readings of {param.symbol} in {month:%Y-%m}"))  # fmt: skip
+    wanted = (
+        by_group.select("site_id").unique()
+        .join(pl.DataFrame({"month": _period_months(ctx)}, schema={"month": pl.Date}), how="cross")
+        .join(pl.DataFrame({"key": [p.key for p in monitored]}), how="cross")
+    )  # fmt: skip
+    missing = wanted.join(by_group.select("site_id", "month", "key"), on=["site_id", "month",
+                          "key"], how="anti").sort("site_id", "month", "key")  # fmt: skip
+    for site, month, key in missing.iter_rows():
+        param = ctx.methodology.parameters[key]
+        slots = _slots(ctx, month) if ctx.interval_min else 1
+        ctx.note(Finding(code="gap", severity="warning", site_id=site, month=month,
+                         parameter=param.symbol, unit=param.unit, rows=slots,
+                         treatment="counted as zero" if param.conservative == "low"
+                         else "no data to fill; counted as zero — supply data",
+                         message=f"no readings of {param.symbol} in {month:%Y-%m}"))  # fmt: skip
 
 
 def _period_months(ctx: QaqcContext) -> list[date]:

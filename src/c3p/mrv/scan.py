@@ -55,7 +55,10 @@ def convert_units(con, scan: pl.DataFrame, methodology: Methodology) -> tuple[pl
     converted refuses the file naming the first row that uses it.
     """
     findings: list[Finding] = []
-    scan = scan.with_columns(pl.col("parameter").map_elements(symbol_key, pl.String).alias("key"))
+    raws = scan["parameter"].unique().to_list()
+    keys = pl.DataFrame({"parameter": raws, "key": [symbol_key(r) for r in raws]},
+                        schema={"parameter": pl.String, "key": pl.String})  # fmt: skip
+    scan = scan.join(keys, on="parameter", how="left")
     known = {p.key for p in methodology.spec.parameters}
     unknown = scan.filter(~pl.col("key").is_in(list(known)))
     for row in unknown.group_by("parameter").agg(pl.col("n").sum()).iter_rows(named=True):
@@ -78,10 +81,10 @@ def convert_units(con, scan: pl.DataFrame, methodology: Methodology) -> tuple[pl
             ).fetchone()
             raise DataFileError(file, line, f"row {line}, column unit: {param.symbol} "
                                 f"expects {param.unit}; {exc.detail}") from None  # fmt: skip
-    factor = pl.struct("key", "unit").map_elements(
-        lambda s: factors[(s["key"], s["unit"])], pl.Float64
-    )
-    scan = scan.with_columns(factor.alias("factor")).with_columns(
+    table = pl.DataFrame([(k, u, f) for (k, u), f in factors.items()],
+                         schema={"key": pl.String, "unit": pl.String, "factor": pl.Float64},
+                         orient="row")  # fmt: skip
+    scan = scan.join(table, on=["key", "unit"], how="left", nulls_equal=True).with_columns(
         (pl.col(c) * pl.col("factor")).alias(c)
         for c in ("total", "min_value", "max_value", "sd")
     )
