@@ -137,7 +137,12 @@ def test_no_page_loads_anything_from_the_internet(client: httpx.Client, keys: di
 
 
 def test_static_assets_are_served(client: httpx.Client) -> None:
-    for asset in ("/static/css/c3p.css", "/static/js/map.js", "/static/leaflet/leaflet.js", "/static/leaflet/leaflet.css"):
+    for asset in (
+        "/static/css/c3p.css",
+        "/static/js/map.js",
+        "/static/leaflet/leaflet.js",
+        "/static/leaflet/leaflet.css",
+    ):
         assert client.get(asset).status_code == 200, asset
     css = client.get("/static/css/c3p.css").text
     assert "http://" not in css and "https://" not in css

@@ -13,7 +13,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from babel.dates import format_date
-
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
