@@ -25,10 +25,10 @@ def load_seed(session: Session, data: SeedDataset) -> bool:
         return False
     _upsert_all(session, t.Country, data.countries, key="iso3")
     governments = _upsert_all(session, t.JapaneseGovernment, data.japanese_governments)
-    places = _load_places(session, data)
+    places = _upsert_tree(session, t.PartnerPlace, data.partner_places, "parent_slug", "parent_id")
     organizations = _upsert_all(session, t.Organization, data.organizations)
     partnerships = _load_partnerships(session, data, governments, places)
-    terms = _load_vocabulary(session, data)
+    terms = _upsert_tree(session, t.VocabularyTerm, data.vocabulary, "sector_slug", "sector_id")
     _load_projects(session, data, partnerships, organizations, terms)
     for table, items in (
         (t.Event, data.events),
@@ -91,17 +91,21 @@ def _replace_all(session: Session, table: type[Any], items: list[Located[Any]]) 
     session.flush()
 
 
-def _load_places(session: Session, data: SeedDataset) -> dict[str, t.PartnerPlace]:
-    places = {}
-    for item in data.partner_places:
-        values = _fields(item.record, "parent_slug") | {"parent_id": None}
-        places[item.record.slug] = _upsert(session, t.PartnerPlace, "slug", values)
+def _upsert_tree(
+    session: Session, table: type[Any], items: list[Located[Any]], parent_slug: str, parent_id: str
+) -> dict[str, Any]:
+    """Rows that point to a parent row of the same table: insert all, then link parents."""
+    rows = {}
+    for item in items:
+        values = _fields(item.record, parent_slug) | {parent_id: None}
+        rows[item.record.slug] = _upsert(session, table, "slug", values)
     session.flush()
-    for item in data.partner_places:
-        if item.record.parent_slug:
-            places[item.record.slug].parent_id = places[item.record.parent_slug].id
+    for item in items:
+        parent = getattr(item.record, parent_slug)
+        if parent:
+            setattr(rows[item.record.slug], parent_id, rows[parent].id)
     session.flush()
-    return places
+    return rows
 
 
 def _load_partnerships(
@@ -140,19 +144,6 @@ def _load_partnerships(
         session.add(link)
     session.flush()
     return partnerships
-
-
-def _load_vocabulary(session: Session, data: SeedDataset) -> dict[str, t.VocabularyTerm]:
-    terms = {}
-    for item in data.vocabulary:
-        values = _fields(item.record, "sector_slug") | {"sector_id": None}
-        terms[item.record.slug] = _upsert(session, t.VocabularyTerm, "slug", values)
-    session.flush()
-    for item in data.vocabulary:
-        if item.record.sector_slug:
-            terms[item.record.slug].sector_id = terms[item.record.sector_slug].id
-    session.flush()
-    return terms
 
 
 def _load_projects(
