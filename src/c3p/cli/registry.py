@@ -19,7 +19,7 @@ from c3p.queries.snapshot import SnapshotCache
 projects_app = typer.Typer(no_args_is_help=True)
 
 
-def _snapshot(db: str | None):  # type: ignore[no-untyped-def]
+def _snapshot(db: str | None):
     database = open_database(db)
     with database.reading() as session:
         return SnapshotCache().get(session)

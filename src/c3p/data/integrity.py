@@ -77,9 +77,9 @@ def _refs(
 def _check_members(data: SeedDataset) -> None:
     """Every partnership needs at least one Japanese government and one partner place."""
     roles: dict[str, set[str]] = {}
-    for item in data.partnership_members:
-        roles.setdefault(item.record.partnership_slug, set()).add(item.record.role)
-    for item in data.partnerships:
-        missing = {"japanese_government", "partner_place"} - roles.get(item.record.slug, set())
+    for member in data.partnership_members:
+        roles.setdefault(member.record.partnership_slug, set()).add(member.record.role)
+    for partnership in data.partnerships:
+        missing = {"japanese_government", "partner_place"} - roles.get(partnership.record.slug, set())
         if missing:
-            raise DataFileError(item.path, item.line, f"partnership has no {' or '.join(sorted(missing))} member")
+            raise DataFileError(partnership.path, partnership.line, f"partnership has no {' or '.join(sorted(missing))} member")

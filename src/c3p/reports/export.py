@@ -175,7 +175,7 @@ def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
 
 def _write_xlsx(path: Path, tables: dict[str, list[dict[str, Any]]]) -> None:
     workbook = Workbook()
-    workbook.remove(workbook.active)  # type: ignore[arg-type]
+    workbook.remove(workbook.active)
     for name, rows in tables.items():
         sheet = workbook.create_sheet(name[:31])
         if rows:

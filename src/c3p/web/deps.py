@@ -17,7 +17,7 @@ from c3p.queries.snapshot import RegistrySnapshot
 
 
 def database(request: Request) -> Database:
-    return request.app.state.database  # type: ignore[no-any-return]
+    return request.app.state.database
 
 
 class RevisionWatch:
@@ -55,7 +55,7 @@ async def snapshot(request: Request) -> RegistrySnapshot:
 
 def _read_snapshot(request: Request) -> RegistrySnapshot:
     with database(request).reading() as session:
-        return request.app.state.snapshots.get(session)  # type: ignore[no-any-return]
+        return request.app.state.snapshots.get(session)
 
 
 class JsonCache:

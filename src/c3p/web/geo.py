@@ -61,10 +61,10 @@ def _compute_basemap() -> bytes:
     return json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":")).encode()
 
 
-def _rounded(geometry: dict) -> dict:  # type: ignore[type-arg]
+def _rounded(geometry: dict) -> dict:
     """Round coordinates to 0.01° (about 1 km): plenty for a base layer, a third of the bytes."""
 
-    def walk(value):  # type: ignore[no-untyped-def]
+    def walk(value):
         if isinstance(value, (list, tuple)):
             if value and isinstance(value[0], float):
                 return [round(value[0], 2), round(value[1], 2)]
@@ -76,7 +76,7 @@ def _rounded(geometry: dict) -> dict:  # type: ignore[type-arg]
 
 def partnerships_geojson(snapshot: RegistrySnapshot, partnerships: list[v.PartnershipView]) -> bytes:
     """Points for places and governments, and a line for every government–place pair."""
-    features: list[dict] = []  # type: ignore[type-arg]
+    features: list[dict] = []
     places: dict[str, v.PlaceView] = {}
     governments: dict[str, v.GovernmentView] = {}
     for partnership in partnerships:
@@ -90,7 +90,7 @@ def partnerships_geojson(snapshot: RegistrySnapshot, partnerships: list[v.Partne
     return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False).encode()
 
 
-def _point(kind: str, record: v.PlaceView | v.GovernmentView, country_iso3: str) -> dict:  # type: ignore[type-arg]
+def _point(kind: str, record: v.PlaceView | v.GovernmentView, country_iso3: str) -> dict:
     return {
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [record.lon, record.lat]},
@@ -105,7 +105,7 @@ def _point(kind: str, record: v.PlaceView | v.GovernmentView, country_iso3: str)
     }
 
 
-def _line(partnership: v.PartnershipView, government: v.GovernmentView, place: v.PlaceView) -> dict:  # type: ignore[type-arg]
+def _line(partnership: v.PartnershipView, government: v.GovernmentView, place: v.PlaceView) -> dict:
     return {
         "type": "Feature",
         "geometry": {

@@ -26,7 +26,7 @@ def _list_route(path: str, query_class: type[q.ListQuery], lister: Any, item: ty
         return cache.respond(request, snap, lambda: lister(snap, query))
 
     endpoint.__name__ = f"list_{path.strip('/').replace('-', '_')}"
-    router.add_api_route(path, endpoint, methods=["GET"], response_model=q.Page[item], summary=summary)
+    router.add_api_route(path, endpoint, methods=["GET"], response_model=q.Page[item], summary=summary)  # type: ignore[valid-type]
 
 
 def _detail_route(path: str, kind: q.Kind, item: type[Any], summary: str) -> None:
@@ -38,7 +38,7 @@ def _detail_route(path: str, kind: q.Kind, item: type[Any], summary: str) -> Non
 
 
 #: path, query, list function, list item, detail item, record kind, name in the docs
-REGISTRY_LISTS = (
+REGISTRY_LISTS: tuple[tuple[str, type[q.ListQuery], Any, type[Any], type[Any], q.Kind, str], ...] = (
     ("/projects", q.ProjectQuery, q.list_projects, v.ProjectListItem, v.ProjectView, "project", "adopted projects"),
     (
         "/partnerships",
