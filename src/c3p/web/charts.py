@@ -61,7 +61,7 @@ def _render(stats_json: str, name: str, language: str) -> bytes:
     )
     chart.x_labels = [c.name_en if language == "en" else c.name_ja for c in reversed(counts)]
     chart.add(title, [c.count for c in reversed(counts)])
-    return chart.render()  # type: ignore[no-any-return]
+    return chart.render()
 
 
 def _participation(stats: v.StatsView, title: str, language: str) -> bytes:
@@ -76,4 +76,4 @@ def _participation(stats: v.StatsView, title: str, language: str) -> bytes:
     }
     for field, labels in names.items():
         chart.add(labels[0 if language == "en" else 1], [getattr(r, field) for r in reach])
-    return chart.render()  # type: ignore[no-any-return]
+    return chart.render()
