@@ -68,7 +68,8 @@ def run_engine(path: Path, out: Path) -> dict:
 
 
 def run_duckdb(path: Path) -> float:
-    con = duckdb.connect(config={"enable_progress_bar": False})
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     rows = con.execute(
         f"""SELECT site_id, date_trunc('month', timestamp) AS month,
                    sum(value * 0.001 * {EF_TCO2_PER_MWH}) AS re_tco2

@@ -64,7 +64,8 @@ def calculate(
     """Ex-post: evaluate the methodology over monitoring files for a monitoring period."""
     step = progress or (lambda _stage: None)
     factors = factors or default_registry()
-    con = duckdb.connect(config={"enable_progress_bar": False})
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     try:
         step("reading")
         open_monitoring(con, paths, mapping)
