@@ -184,3 +184,14 @@ def test_project_side_gap_is_filled_with_the_highest_reading(tmp_path):
 def test_params_with_unknown_symbol_is_refused(tmp_path):
     with pytest.raises(InvalidInput, match="no parameter 'EF_WRONG'"):
         run(tmp_path, create_rows(), {"EF_WRONG": {"value": 1, "unit": "tCO2/MWh"}})
+
+
+def test_several_parquet_files_are_read_as_one(tmp_path):
+    first = pl.DataFrame(create_rows(sites=("A",))).with_columns(pl.col("timestamp").str.to_datetime())
+    second = pl.DataFrame(create_rows(sites=("B",))).with_columns(pl.col("timestamp").str.to_datetime())
+    first.write_parquet(tmp_path / "a.parquet")
+    second.write_parquet(tmp_path / "b.parquet")
+    result = calculate(MN, [tmp_path / "a.parquet", tmp_path / "b.parquet"],
+                       CalculationParams.from_mapping(ONE_DAY))  # fmt: skip
+    assert result.reference_emissions_tco2 == pytest.approx(2 * 38.4 * 0.797)
+    assert len(result.provenance.input_files) == 2
