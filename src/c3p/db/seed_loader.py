@@ -17,12 +17,23 @@ from sqlalchemy.orm import Session
 from c3p.data.seed import Located, SeedDataset
 from c3p.db import tables as t
 
+EXISTING_ROWS = "c3p.seed.existing_rows"
+
 
 def load_seed(session: Session, data: SeedDataset) -> bool:
     """Load ``data`` unless this exact dataset is loaded already; return whether it loaded."""
     state = session.get(t.DatasetState, 1)
     if state is not None and state.seed_sha256 == data.sha256:
         return False
+    try:
+        _load_tables(session, data)
+    finally:
+        session.info.pop(EXISTING_ROWS, None)
+    bump_revision(session, seed_sha256=data.sha256)
+    return True
+
+
+def _load_tables(session: Session, data: SeedDataset) -> None:
     _upsert_all(session, t.Country, data.countries, key="iso3")
     governments = _upsert_all(session, t.JapaneseGovernment, data.japanese_governments)
     places = _upsert_tree(session, t.PartnerPlace, data.partner_places, "parent_slug", "parent_id")
@@ -39,8 +50,6 @@ def load_seed(session: Session, data: SeedDataset) -> bool:
     _replace_all(session, t.ProgramReach, data.program_reach)
     _replace_all(session, t.CallRound, data.call_rounds)
     _replace_all(session, t.DataNote, data.data_notes)
-    bump_revision(session, seed_sha256=data.sha256)
-    return True
 
 
 def bump_revision(session: Session, seed_sha256: str | None = None) -> int:
@@ -62,10 +71,19 @@ def _fields(record: BaseModel, *exclude: str) -> dict[str, Any]:
     return record.model_dump(exclude=set(exclude))
 
 
+def _existing(session: Session, table: type[Any], key: str) -> dict[Any, Any]:
+    """The table's rows by natural key, read once per load (one query, no per-row autoflush)."""
+    cache = session.info.setdefault(EXISTING_ROWS, {})
+    if (table, key) not in cache:
+        cache[(table, key)] = {getattr(row, key): row for row in session.scalars(select(table))}
+    return cache[(table, key)]  # type: ignore[no-any-return]
+
+
 def _upsert(session: Session, table: type[Any], key: str, values: dict[str, Any]) -> Any:
-    row = session.scalars(select(table).where(getattr(table, key) == values[key])).one_or_none()
+    rows = _existing(session, table, key)
+    row = rows.get(values[key])
     if row is None:
-        row = table(**values)
+        row = rows[values[key]] = table(**values)
         session.add(row)
     else:
         for name, value in values.items():
@@ -153,30 +171,30 @@ def _load_projects(
     organizations: dict[str, t.Organization],
     terms: dict[str, t.VocabularyTerm],
 ) -> None:
+    projects = {}
     for item in data.projects:
-        record = item.record
-        values = _fields(record, "partnership_slug", "organizations", "tags")
-        values["partnership_id"] = partnerships[record.partnership_slug].id
-        project = _upsert(session, t.Project, "slug", values)
-        session.flush()
-        session.execute(delete(t.ProjectOrganization).where(t.ProjectOrganization.project_id == project.id))
-        session.execute(delete(t.ProjectTag).where(t.ProjectTag.project_id == project.id))
-        for position, link in enumerate(record.organizations, start=1):
-            session.add(
-                t.ProjectOrganization(
-                    project_id=project.id,
-                    organization_id=organizations[link.organization_slug].id,
-                    role=link.role,
-                    position=position,
-                )
+        values = _fields(item.record, "partnership_slug", "organizations", "tags")
+        values["partnership_id"] = partnerships[item.record.partnership_slug].id
+        projects[item.record.slug] = _upsert(session, t.Project, "slug", values)
+    session.flush()
+    ids = [project.id for project in projects.values()]
+    session.execute(delete(t.ProjectOrganization).where(t.ProjectOrganization.project_id.in_(ids)))
+    session.execute(delete(t.ProjectTag).where(t.ProjectTag.project_id.in_(ids)))
+    for item in data.projects:
+        project_id = projects[item.record.slug].id
+        session.add_all(
+            t.ProjectOrganization(
+                project_id=project_id,
+                organization_id=organizations[link.organization_slug].id,
+                role=link.role,
+                position=position,
             )
-        for position, tag in enumerate(record.tags, start=1):
-            session.add(
-                t.ProjectTag(
-                    project_id=project.id,
-                    term_id=terms[tag.term_slug].id,
-                    position=position,
-                    evidence_ja=tag.evidence_ja,
-                )
+            for position, link in enumerate(item.record.organizations, start=1)
+        )
+        session.add_all(
+            t.ProjectTag(
+                project_id=project_id, term_id=terms[tag.term_slug].id, position=position, evidence_ja=tag.evidence_ja
             )
+            for position, tag in enumerate(item.record.tags, start=1)
+        )
     session.flush()
