@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -12,8 +13,10 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from c3p.errors import InvalidInput
-from c3p.mrv import catalog, engine, report
-from c3p.mrv.params import CalculationParams, read_params
+
+if TYPE_CHECKING:
+    from c3p.mrv import engine
+    from c3p.mrv.params import CalculationParams
 
 app = typer.Typer(no_args_is_help=True)
 console = Console()
@@ -35,6 +38,8 @@ def _print_json(data: object) -> None:
 @app.command("list")
 def list_methodologies(output_format: Format = FORMAT) -> None:
     """List the methodology specifications c3p knows (ID, version, country, verification)."""
+    from c3p.mrv import catalog, report
+
     rows = [report.methodology_summary(m) for m in catalog.all_methodologies()]
     if output_format is Format.json:
         _print_json(rows)
@@ -52,6 +57,8 @@ def show(
     output_format: Format = FORMAT,
 ) -> None:
     """Show one methodology: parameters, equations, sources and verification status."""
+    from c3p.mrv import catalog, report
+
     detail = report.methodology_detail(catalog.get_methodology(methodology_id))
     if output_format is Format.json:
         _print_json(detail)
@@ -68,6 +75,8 @@ def show(
 
 
 def _params(path: Path | None) -> CalculationParams:
+    from c3p.mrv.params import CalculationParams, read_params
+
     return read_params(path) if path else CalculationParams()
 
 
@@ -78,6 +87,8 @@ def estimate(
     output_format: Format = FORMAT,
 ) -> None:
     """Ex-ante estimate of annual emission reductions from design values."""
+    from c3p.mrv import catalog, engine
+
     result = engine.estimate(catalog.get_methodology(methodology_id), _params(params))
     _emit(result, output_format)
 
@@ -89,22 +100,27 @@ def calculate(
         ..., "--monitoring", "-d", help="Monitoring data (CSV, xlsx or Parquet); repeat for more."
     ),
     params: Path | None = typer.Option(None, "--params", "-p", help="JSON with fixed values."),
-    column_map: list[str] = typer.Option(
-        [], "--map", help="Map a column: canonical=source, e.g. --map site_id=Meter."
-    ),
+    column_map: list[str] = typer.Option([], "--map", help="Map a column: canonical=source, e.g. --map site_id=Meter."),
     xlsx: Path | None = typer.Option(None, "--report-xlsx", help="Write the monitoring report."),
     record: Path | None = typer.Option(None, "--record", help="Write the JSON record here."),
     output_format: Format = FORMAT,
 ) -> None:
     """Ex-post emission reductions from monitoring data, with QA/QC findings."""
+    from c3p.mrv import catalog, engine, report
+
     methodology = catalog.get_methodology(methodology_id)
     mapping = _mapping(column_map)
     large = sum(p.stat().st_size for p in monitoring if p.exists()) > LARGE_INPUT_BYTES
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=Console(stderr=True), disable=not large, transient=True) as bar:  # fmt: skip
         task = bar.add_task("reading", total=None)
-        result = engine.calculate(methodology, monitoring, _params(params), mapping,
-                                  progress=lambda stage: bar.update(task, description=stage))
+        result = engine.calculate(
+            methodology,
+            monitoring,
+            _params(params),
+            mapping,
+            progress=lambda stage: bar.update(task, description=stage),
+        )
     if xlsx:
         report.write_workbook(result, methodology, xlsx)
     if record:
