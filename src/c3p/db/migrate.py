@@ -19,8 +19,8 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` (default: the newest)."""
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Bring the schema to ``revision`` (default: every branch head, so capabilities developed in parallel each keep their own migration line)."""
     with engine.begin() as connection:
         config = alembic_config(engine)
         config.attributes["connection"] = connection
