@@ -20,7 +20,11 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "heads") -> None:
-    """Bring the schema to ``revision`` (default: every branch head, so capabilities developed in parallel each keep their own migration line)."""
+    """Bring the schema to ``revision``.
+
+    The default is every branch head: capabilities developed in parallel may each keep their
+    own line of migrations until a merge revision joins them.
+    """
     with engine.begin() as connection:
         config = alembic_config(engine)
         config.attributes["connection"] = connection
