@@ -7,6 +7,11 @@ scaled to rows per second. Peak RSS of the engine is measured in a fresh child p
 
     python benchmarks/mrv_expost.py --sites 1000     # 35 million rows (the target size)
     python benchmarks/mrv_expost.py --sites 20       # quick CI-size run
+    python benchmarks/mrv_expost.py --files 10 --runs 1   # streaming: 10 files, one input
+
+With ``--files N`` the input is N Parquet files of ``--sites`` sites each (distinct site
+ids, 350 million rows for 10 x 1,000 sites) read as one input, as a monitoring period of
+a large programme would be; peak RSS is reported against the size of the whole input.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ EF_TCO2_PER_MWH = 0.797
 PARAMS = {"period": {"start": "2024-01-01", "end": "2024-12-30"}, "interval_minutes": 15}
 
 
-def generate(path: Path, sites: int, chunk: int = 50) -> None:
+def generate(path: Path, sites: int, chunk: int = 50, first_site: int = 0) -> None:
     """A PV-shaped series per site (zero at night), in kWh, written chunk by chunk."""
     schema = pa.schema([("site_id", pa.string()), ("timestamp", pa.timestamp("us")),
                         ("parameter", pa.string()), ("value", pa.float64()),
@@ -40,10 +45,10 @@ def generate(path: Path, sites: int, chunk: int = 50) -> None:
     stamps = np.datetime64("2024-01-01T00:00") + np.arange(INTERVALS) * np.timedelta64(15, "m")
     hour = (np.arange(INTERVALS) % 96) / 4
     shape = np.clip(np.sin((hour - 6) / 12 * np.pi), 0, None)
-    rng = np.random.default_rng(1)
+    rng = np.random.default_rng(1 + first_site)
     with pq.ParquetWriter(path, schema) as writer:
-        for first in range(0, sites, chunk):
-            k = min(chunk, sites - first)
+        for first in range(first_site, first_site + sites, chunk):
+            k = min(chunk, first_site + sites - first)
             names = np.array([f"S{i:05d}" for i in range(first, first + k)])
             value = (np.tile(shape, k) * rng.uniform(5, 20, k * INTERVALS) / 4).round(3)
             n = k * INTERVALS
@@ -56,24 +61,25 @@ def generate(path: Path, sites: int, chunk: int = 50) -> None:
             writer.write_table(table.cast(schema), row_group_size=1_000_000)
 
 
-def run_engine(path: Path, out: Path) -> dict:
+def run_engine(paths: list[Path], out: Path) -> dict:
     from c3p.mrv import catalog, engine, report
     from c3p.mrv.params import CalculationParams
 
     methodology = catalog.get_methodology("MN_AM003")
-    result = engine.calculate(methodology, [path], CalculationParams.from_mapping(PARAMS))
+    result = engine.calculate(methodology, paths, CalculationParams.from_mapping(PARAMS))
     record = report.monitoring_record(result, methodology)
     out.write_text(json.dumps(record, default=str), encoding="utf-8")
     return {"re": result.reference_emissions_tco2, "findings": len(result.findings)}
 
 
-def run_duckdb(path: Path) -> float:
+def run_duckdb(paths: list[Path]) -> float:
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
+    files = ", ".join(f"'{path}'" for path in paths)
     rows = con.execute(
         f"""SELECT site_id, date_trunc('month', timestamp) AS month,
                    sum(value * 0.001 * {EF_TCO2_PER_MWH}) AS re_tco2
-            FROM read_parquet('{path}') WHERE parameter = 'EG_i,p' GROUP BY ALL"""
+            FROM read_parquet([{files}]) WHERE parameter = 'EG_i,p' GROUP BY ALL"""
     ).fetchall()
     con.close()
     return sum(r[2] for r in rows)
@@ -105,15 +111,15 @@ def run_loop(path: Path, max_rows: int) -> tuple[int, float]:
     return done, time.perf_counter() - start
 
 
-def _child_engine(path: str, out: str, queue) -> None:
-    run_engine(Path(path), Path(out))
+def _child_engine(paths: list[str], out: str, queue) -> None:
+    run_engine([Path(p) for p in paths], Path(out))
     queue.put(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
 
 
-def peak_rss_bytes(path: Path, out: Path) -> int:
+def peak_rss_bytes(paths: list[Path], out: Path) -> int:
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
-    child = context.Process(target=_child_engine, args=(str(path), str(out), queue))
+    child = context.Process(target=_child_engine, args=([str(p) for p in paths], str(out), queue))
     child.start()
     child.join()
     return queue.get()
@@ -133,36 +139,45 @@ def timed_pair(first, second, runs: int) -> tuple[float, object, float, object]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sites", type=int, default=1000, help="Sites (35,040 rows each).")
+    parser.add_argument("--sites", type=int, default=1000, help="Sites per file (35,040 rows each).")
+    parser.add_argument("--files", type=int, default=1, help="Parquet files read as one input.")
     parser.add_argument("--runs", type=int, default=5, help="Timed runs; medians are reported.")
     parser.add_argument("--loop-rows", type=int, default=1_000_000, help="Rows for the loop.")
     parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "c3p-mrv-bench")
     args = parser.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
-    path = args.dir / f"pv_{args.sites}_sites.parquet"
-    if not path.exists():
-        print(f"generating {path} ...", flush=True)
-        generate(path, args.sites)
-    rows = pq.ParquetFile(path).metadata.num_rows
+    paths = [args.dir / (f"pv_{args.sites}_sites.parquet" if index == 0
+                         else f"pv_{args.sites}_sites_part{index}.parquet")
+             for index in range(args.files)]  # fmt: skip
+    for index, path in enumerate(paths):
+        if not path.exists():
+            print(f"generating {path} ...", flush=True)
+            generate(path, args.sites, first_site=index * args.sites)
+    rows = sum(pq.ParquetFile(path).metadata.num_rows for path in paths)
     out = args.dir / "result.json"
-    run_engine(path, out)  # warm caches (file pages, imports) before timing either side
+    if args.files == 1:  # warm caches (file pages, imports); a multi-file input is too big to cache
+        run_engine(paths, out)
     engine_s, summary, duck_s, duck_re = timed_pair(
-        lambda: run_engine(path, out), lambda: run_duckdb(path), args.runs
+        lambda: run_engine(paths, out), lambda: run_duckdb(paths), args.runs
     )
-    loop_rows, loop_s = run_loop(path, min(args.loop_rows, rows))
+    first_rows = pq.ParquetFile(paths[0]).metadata.num_rows
+    loop_rows, loop_s = run_loop(paths[0], min(args.loop_rows, first_rows))
     loop_projected_s = loop_s / loop_rows * rows
-    rss = peak_rss_bytes(path, out)
-    input_bytes = pq.read_table(path).nbytes
+    rss = peak_rss_bytes(paths, out)
+    # One file at a time, so that measuring the input never holds all of it in this process.
+    input_bytes = sum(pq.read_table(path).nbytes for path in paths)
+    disk_bytes = sum(path.stat().st_size for path in paths)
     assert abs(summary["re"] - duck_re) <= 1e-6 * max(1.0, duck_re), (summary, duck_re)
     report = {
-        "rows": rows, "sites": args.sites, "runs": args.runs,
+        "rows": rows, "files": args.files, "sites": args.sites * args.files, "runs": args.runs,
         "engine_median_s": round(engine_s, 3), "duckdb_median_s": round(duck_s, 3),
         "duckdb_rows_per_s": round(rows / duck_s), "engine_rows_per_s": round(rows / engine_s),
         "loop_rows_per_s": round(loop_rows / loop_s), "loop_projected_s": round(loop_projected_s, 1),
         "engine_over_duckdb": round(engine_s / duck_s, 2),
         "loop_over_engine": round(loop_projected_s / engine_s, 1),
         "peak_rss_mib": round(rss / 2**20), "input_in_memory_mib": round(input_bytes / 2**20),
-        "rss_over_input": round(rss / input_bytes, 2), "findings": summary["findings"],
+        "rss_over_input": round(rss / input_bytes, 2), "input_on_disk_mib": round(disk_bytes / 2**20),
+        "findings": summary["findings"],
         "measured_at": datetime.now().isoformat(timespec="seconds"),
     }  # fmt: skip
     print(json.dumps(report, indent=2))

@@ -49,18 +49,18 @@ def open_monitoring(
     """Register the files as view ``monitoring_file`` (canonical, typed columns) on ``con``."""
     if not paths:
         raise DataFileError("(none)", None, "no monitoring file given")
-    paths = [str(p) for p in paths]
-    for path in paths:
-        if not Path(path).exists():
-            raise DataFileError(path, None, "file not found")
-    suffixes = {Path(p).suffix.lower() for p in paths}
+    names = [str(p) for p in paths]
+    for name in names:
+        if not Path(name).exists():
+            raise DataFileError(name, None, "file not found")
+    suffixes = {Path(name).suffix.lower() for name in names}
     if suffixes <= {".parquet", ".pq"}:
-        _parquet_view(con, paths, mapping or {})
-    elif len(paths) == 1 and suffixes <= {".csv", ".txt", ".xlsx"}:
-        _text_view(con, paths[0], mapping or {})
+        _parquet_view(con, names, mapping or {})
+    elif len(names) == 1 and suffixes <= {".csv", ".txt", ".xlsx"}:
+        _text_view(con, names[0], mapping or {})
     else:
-        raise DataFileError(", ".join(paths), None, "give one CSV/xlsx file or Parquet files only")
-    return MonitoringInput(tuple(paths), {}, "monitoring_file")
+        raise DataFileError(", ".join(names), None, "give one CSV/xlsx file or Parquet files only")
+    return MonitoringInput(tuple(names), {}, "monitoring_file")
 
 
 def hash_files_in_background(paths: Sequence[Path | str]) -> Future[dict[str, str]]:

@@ -45,11 +45,16 @@ class QaqcContext:
 def infer_interval_minutes(scan: pl.DataFrame) -> int | None:
     """The typical reading interval, or None for monthly/periodic readings."""
     regular = scan.filter(pl.col("n") >= 3)
-    if regular.height == 0 or regular["n"].median() <= 2:
+    if regular.height == 0 or _median(regular["n"]) <= 2:
         return None
     span = (regular["last_ts"] - regular["first_ts"]).dt.total_seconds() / (regular["n"] - 1)
-    minutes = float(span.median()) / 60
+    minutes = _median(span) / 60
     return max(1, round(minutes)) if minutes < 1440 * 27 else None
+
+
+def _median(series: pl.Series) -> float:
+    value = series.median()
+    return float(value) if isinstance(value, int | float) else 0.0
 
 
 def run_qaqc(ctx: QaqcContext, scan: pl.DataFrame) -> None:
@@ -67,9 +72,9 @@ def run_qaqc(ctx: QaqcContext, scan: pl.DataFrame) -> None:
         param = ctx.methodology.parameters[group["key"]]
         _negative(ctx, group, param)
         if ctx.interval_min and param.kind == "monitored":
-            _count_check(ctx, group, param)
+            _count_check(ctx, group, param, ctx.interval_min)
         if param.rated_power and ctx.interval_min:
-            _impossible(ctx, group, param)
+            _impossible(ctx, group, param, param.rated_power, ctx.interval_min)
         _jump(ctx, group, param)
     _missing_months(ctx, by_group)
     _meters(ctx)
@@ -78,27 +83,29 @@ def run_qaqc(ctx: QaqcContext, scan: pl.DataFrame) -> None:
 def _flagged(ctx: QaqcContext, by_group: pl.DataFrame) -> pl.DataFrame:
     """Groups that may hold a finding: negatives, wrong counts, spikes, readings over a cap."""
     months = by_group["month"].unique().to_list()
-    slots = {m: _slots(ctx, m) for m in months} if ctx.interval_min else {m: 0 for m in months}
+    interval = ctx.interval_min
+    slots = {m: _slots(ctx, m, interval) for m in months} if interval else {m: 0 for m in months}
     expected = pl.col("month").replace_strict(slots, return_dtype=pl.Int64)
     sigma = ctx.methodology.spec.qaqc.jump_sigma
     flags = (pl.col("min_value") < 0) | (
         (pl.col("sd") > 0) & (pl.col("n_value") >= 10)
         & (pl.col("max_value") > pl.col("total") / pl.col("n_value") + sigma * pl.col("sd"))
     )  # fmt: skip
-    if ctx.interval_min:
+    if interval:
         flags = flags | (pl.col("n") != expected) | (pl.col("n_value") != expected)
-        flags = flags | _over_capacity(ctx, by_group)
+        flags = flags | _over_capacity(ctx, by_group, interval)
     return by_group.filter(flags)
 
 
-def _over_capacity(ctx: QaqcContext, by_group: pl.DataFrame) -> pl.Expr:
+def _over_capacity(ctx: QaqcContext, by_group: pl.DataFrame, interval_min: int) -> pl.Expr:
     flag = pl.lit(False)
     for param in ctx.methodology.spec.parameters:
-        if not param.rated_power:
+        power = param.rated_power
+        if not power:
             continue
         sites = by_group.filter(pl.col("key") == param.key)["site_id"].unique().to_list()
-        hours = ctx.interval_min / 60 * scale_factor("kWh", param.unit)
-        limits = {s: (c * hours if (c := ctx.capacity_kw(s, param.rated_power)) is not None
+        hours = interval_min / 60 * scale_factor("kWh", param.unit)
+        limits = {s: (c * hours if (c := ctx.capacity_kw(s, power)) is not None
                       else float("inf")) for s in sites}  # fmt: skip
         limit = pl.col("site_id").replace_strict(limits, default=float("inf"),
                                                  return_dtype=pl.Float64)  # fmt: skip
@@ -127,15 +134,15 @@ def _negative(ctx: QaqcContext, group: dict, param: Parameter) -> None:
                      **_base(group, param)), group["key"], delta)  # fmt: skip
 
 
-def _slots(ctx: QaqcContext, month: date) -> int:
+def _slots(ctx: QaqcContext, month: date, interval_min: int) -> int:
     first = max(ctx.start, datetime(month.year, month.month, 1))
     next_month = (datetime(month.year, month.month, 1) + timedelta(days=32)).replace(day=1)
     last = min(ctx.end, next_month)
-    return max(0, int((last - first).total_seconds() // (ctx.interval_min * 60)))
+    return max(0, int((last - first).total_seconds() // (interval_min * 60)))
 
 
-def _count_check(ctx: QaqcContext, group: dict, param: Parameter) -> None:
-    expected = _slots(ctx, group["month"])
+def _count_check(ctx: QaqcContext, group: dict, param: Parameter, interval_min: int) -> None:
+    expected = _slots(ctx, group["month"], interval_min)
     duplicates = _duplicates(ctx, group, param) if group["n"] > expected else 0
     missing = expected - (group["n_value"] - duplicates)
     if missing <= 0:
@@ -144,7 +151,7 @@ def _count_check(ctx: QaqcContext, group: dict, param: Parameter) -> None:
     if param.conservative == "high" and group["max_value"] is not None:
         delta, treatment = missing * max(group["max_value"], 0.0), "filled with the highest reading"
     ctx.note(Finding(code="gap", severity="warning", rows=missing, treatment=treatment,
-                     adjustment=delta, message=f"{missing} of {expected} {ctx.interval_min}-minute "
+                     adjustment=delta, message=f"{missing} of {expected} {interval_min}-minute "
                      f"readings of {param.symbol} missing or empty", **_base(group, param)),
              group["key"], delta)  # fmt: skip
 
@@ -179,11 +186,11 @@ def _raw_factor(ctx: QaqcContext, group: dict, param: Parameter) -> float:
     return scale_factor(unit, param.unit)
 
 
-def _impossible(ctx: QaqcContext, group: dict, param: Parameter) -> None:
-    capacity_kw = ctx.capacity_kw(group["site_id"], param.rated_power)
+def _impossible(ctx: QaqcContext, group: dict, param: Parameter, power: str, interval_min: int) -> None:
+    capacity_kw = ctx.capacity_kw(group["site_id"], power)
     if capacity_kw is None or group["max_value"] is None:
         return
-    limit = capacity_kw * ctx.interval_min / 60 * scale_factor("kWh", param.unit)
+    limit = capacity_kw * interval_min / 60 * scale_factor("kWh", param.unit)
     if group["max_value"] <= limit * (1 + 1e-9):
         return
     factor = _raw_factor(ctx, group, param)
@@ -232,7 +239,7 @@ def _missing_months(ctx: QaqcContext, by_group: pl.DataFrame) -> None:
                           "key"], how="anti").sort("site_id", "month", "key")  # fmt: skip
     for site, month, key in missing.iter_rows():
         param = ctx.methodology.parameters[key]
-        slots = _slots(ctx, month) if ctx.interval_min else 1
+        slots = _slots(ctx, month, ctx.interval_min) if ctx.interval_min else 1
         ctx.note(Finding(code="gap", severity="warning", site_id=site, month=month,
                          parameter=param.symbol, unit=param.unit, rows=slots,
                          treatment="counted as zero" if param.conservative == "low"

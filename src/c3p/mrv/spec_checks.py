@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pint
 
 from c3p.errors import C3PError, InvalidInput
 from c3p.mrv import expressions as ex
@@ -40,8 +41,8 @@ def check_methodology(spec: MethodologySpec) -> tuple[dict[str, ex.Node], tuple[
     return trees, order
 
 
-def _check_parameters(spec: MethodologySpec) -> dict[str, object]:
-    units: dict[str, object] = {}
+def _check_parameters(spec: MethodologySpec) -> dict[str, pint.Unit]:
+    units: dict[str, pint.Unit] = {}
     for index, param in enumerate(spec.parameters):
         loc = ("parameters", index)
         if param.key in units:
@@ -84,7 +85,7 @@ def _check_factor(factor_id: str, unit: str, loc) -> None:
         raise SpecProblem(loc, exc.detail) from None
 
 
-def _unit(text: str, loc):
+def _unit(text: str, loc: tuple[str | int, ...]) -> pint.Unit:
     try:
         return parse_unit(text)
     except InvalidInput as exc:

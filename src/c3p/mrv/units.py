@@ -26,7 +26,7 @@ Nm3 = meter ** 3 = Nm3 = Nm³
 m3 = meter ** 3 = m3
 """
 
-registry = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+registry: pint.UnitRegistry = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
 for _line in _DEFINITIONS.strip().splitlines():
     registry.define(_line)
 

@@ -31,9 +31,9 @@ def resolve(
     param: Parameter, given: GivenValue | None, factors: FactorRegistry
 ) -> tuple[float, ParameterUsed] | None:
     """The scalar value of ``param`` in its spec unit, or None if nothing provides one."""
-    if given is not None and given.factor is None:
+    if given is not None and given.value is not None:  # GivenValue holds a value or a factor
         try:
-            value = float(given.value) * scale_factor(given.unit or "", param.unit)
+            value = given.value * scale_factor(given.unit or "", param.unit)
         except InvalidInput as exc:
             raise InvalidInput(f"{param.symbol}: {exc.detail}") from None
         return value, _used(param, value, "params")
