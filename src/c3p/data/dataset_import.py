@@ -15,8 +15,9 @@ from typing import Any
 from openpyxl import load_workbook
 from pydantic import ValidationError
 
+from c3p.data.dataset import Located, SeedDataset
 from c3p.data.integrity import check_integrity
-from c3p.data.seed import SEED_FILES, Located, SeedDataset
+from c3p.data.seed import SEED_FILES
 from c3p.errors import DataFileError, describe_validation_error
 
 Rows = dict[str, list[tuple[int, dict[str, Any]]]]

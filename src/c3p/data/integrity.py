@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from c3p.data.dataset import Located, SeedDataset
 from c3p.errors import DataFileError
-
-if TYPE_CHECKING:
-    from c3p.data.seed import Located, SeedDataset
 
 
 def check_integrity(data: SeedDataset) -> None:
@@ -82,4 +80,6 @@ def _check_members(data: SeedDataset) -> None:
     for partnership in data.partnerships:
         missing = {"japanese_government", "partner_place"} - roles.get(partnership.record.slug, set())
         if missing:
-            raise DataFileError(partnership.path, partnership.line, f"partnership has no {' or '.join(sorted(missing))} member")
+            raise DataFileError(
+                partnership.path, partnership.line, f"partnership has no {' or '.join(sorted(missing))} member"
+            )

@@ -9,47 +9,22 @@ from __future__ import annotations
 import csv
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from c3p.data import records as r
+from c3p.data.dataset import Located, SeedDataset
+from c3p.data.integrity import check_integrity
 from c3p.errors import DataFileError, describe_validation_error
 
 SEED_DIR = Path(__file__).parent / "seed"
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 RecordT = TypeVar("RecordT", bound=BaseModel)
 
-
-@dataclass(frozen=True)
-class Located(Generic[RecordT]):
-    """A record with the place it was read from, so later checks can name file and line."""
-
-    record: RecordT
-    path: str
-    line: int
-
-
-@dataclass(frozen=True)
-class SeedDataset:
-    countries: list[Located[r.CountryRecord]]
-    japanese_governments: list[Located[r.JapaneseGovernmentRecord]]
-    partner_places: list[Located[r.PartnerPlaceRecord]]
-    organizations: list[Located[r.OrganizationRecord]]
-    partnerships: list[Located[r.PartnershipRecord]]
-    partnership_members: list[Located[r.PartnershipMemberRecord]]
-    vocabulary: list[Located[r.VocabularyTermRecord]]
-    projects: list[Located[r.ProjectRecord]]
-    events: list[Located[r.EventRecord]]
-    related_programs: list[Located[r.RelatedProgramRecord]]
-    websites: list[Located[r.WebsiteRecord]]
-    program_reach: list[Located[r.ProgramReachRecord]]
-    call_rounds: list[Located[r.CallRoundRecord]]
-    data_notes: list[Located[r.DataNoteRecord]]
-    sha256: str
+__all__ = ["SEED_DIR", "SEED_FILES", "Located", "SeedDataset", "read_seed"]
 
 
 #: The dataset's files: attribute name, file name, record class. Projects may span several files.
@@ -84,8 +59,6 @@ def read_seed(seed_dir: Path = SEED_DIR) -> SeedDataset:
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
             parts[attribute].extend(_read_file(path, record_class))
     dataset = SeedDataset(**parts, sha256=digest.hexdigest())
-    from c3p.data.integrity import check_integrity
-
     check_integrity(dataset)
     return dataset
 
@@ -120,7 +93,7 @@ def _yaml_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     text = path.read_text(encoding="utf-8")
     try:
         node = yaml.compose(text, Loader=SAFE_LOADER)
-        data = yaml.load(text, Loader=SAFE_LOADER)  # noqa: S506 (a safe loader)
+        data = yaml.load(text, Loader=SAFE_LOADER)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         raise DataFileError(str(path), mark.line + 1 if mark else None, str(error)) from None

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from c3p.data.seed import Located, SeedDataset
+from c3p.data.dataset import Located, SeedDataset
 from c3p.db import tables as t
 
 EXISTING_ROWS = "c3p.seed.existing_rows"

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session, selectinload
 from c3p.data import records as r
 from c3p.db import tables as t
 from c3p.errors import InvalidInput
+from c3p.queries.geo import partnerships_geojson
 from c3p.queries.snapshot import SnapshotCache
-from c3p.web.geo import partnerships_geojson
 
 FORMAT_NAME = "c3p-registry-dataset"
 FORMAT_VERSION = 1

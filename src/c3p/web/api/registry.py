@@ -10,11 +10,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from c3p.data.basemap import basemap_geojson
 from c3p.queries import program as q
 from c3p.queries import views as v
+from c3p.queries.geo import partnerships_geojson
 from c3p.queries.snapshot import RegistrySnapshot
 from c3p.web.deps import JsonCache, snapshot
-from c3p.web.geo import basemap_geojson, partnerships_geojson
 
 router = APIRouter(tags=["registry"])
 cache = JsonCache()
