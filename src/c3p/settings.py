@@ -5,11 +5,12 @@ Every field carries its description; ``docs/settings.md`` is checked against the
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 
 import platformdirs
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -32,12 +33,55 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address `c3p serve` listens on.")
     port: int = Field(8000, description="Port `c3p serve` listens on.")
     default_language: str = Field("ja", description="UI language when the browser states none (ja or en).")
+    secret_key: SecretStr | None = Field(
+        None,
+        description="Key that signs CSRF tokens; default: a random key kept in data_dir/secret_key. "
+        "Set it when several workers or hosts serve the portal.",
+    )
+    cookie_secure: bool = Field(
+        True, description="Send session cookies only over HTTPS (browsers treat localhost as secure)."
+    )
+    session_lifetime: dt.timedelta = Field(
+        dt.timedelta(hours=12), description="How long a sign-in lasts (ISO 8601 duration or seconds)."
+    )
+    sign_in_max_failures: int = Field(
+        5, description="Failed sign-ins for one account within sign_in_lockout that lock it temporarily."
+    )
+    sign_in_max_failures_per_ip: int = Field(
+        50, description="Failed sign-ins from one address within sign_in_lockout before it is refused."
+    )
+    sign_in_lockout: dt.timedelta = Field(
+        dt.timedelta(minutes=15), description="Window for counting failed sign-ins, and length of the lockout."
+    )
+    password_reset_lifetime: dt.timedelta = Field(
+        dt.timedelta(hours=1), description="How long a password-reset link stays valid."
+    )
+    api_token_lifetime: dt.timedelta = Field(dt.timedelta(days=90), description="Default lifetime of a new API token.")
+    smtp_url: str | None = Field(
+        None,
+        description="SMTP server for e-mail, e.g. smtp://user:pass@host:587 (STARTTLS) or smtps://host:465; "
+        "unset: messages are written to outbox_dir.",
+    )
+    outbox_dir: Path | None = Field(
+        None,
+        description="Folder where e-mail is written as .eml files when smtp_url is unset; default data_dir/outbox.",
+    )
+    mail_from: str = Field("c3p@localhost", description="Sender address of e-mail from the platform.")
+    admin_email: str | None = Field(
+        None,
+        description="With admin_password: the first administrator, created at `c3p serve`/`db init` if none exists.",
+    )
+    admin_password: SecretStr | None = Field(None, description="Password of the first administrator (see admin_email).")
 
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'c3p.sqlite3'}"
+
+    @property
+    def resolved_outbox_dir(self) -> Path:
+        return self.outbox_dir or self.data_dir / "outbox"
 
 
 @lru_cache

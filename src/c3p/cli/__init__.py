@@ -2,15 +2,39 @@
 
 from __future__ import annotations
 
-from c3p.cli import db, mrv, registry
+from typing import Annotated
+
+import typer
+
+from c3p.cli import db, mrv, registry, tokens, users
 from c3p.cli._app import app, main
+from c3p.cli._guard import acting_as, guarded
+
+
+@app.callback()
+def root(
+    as_user: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            envvar="C3P_AS",
+            help="Act as this user (e-mail), with their roles; default: the local operator.",
+            show_envvar=True,
+        ),
+    ] = None,
+) -> None:
+    """c3p: City-to-City Collaboration Program registry, MRV engine and JCM credit registry."""
+    acting_as.set(as_user)
+
 
 app.command()(registry.serve)
 app.command()(registry.stats)
 app.command()(registry.export)
-app.command("import")(registry.import_dataset)
+app.command("import")(guarded("registry.import")(registry.import_dataset))
 app.add_typer(db.app, name="db", help="Create, upgrade and reset the database.")
 app.add_typer(registry.projects_app, name="projects", help="Adopted projects.")
 app.add_typer(mrv.app, name="mrv", help="JCM methodologies: list, show, estimate, calculate.")
+app.add_typer(users.app, name="users", help="Accounts: create, list, grant, revoke, disable, enable.")
+app.add_typer(tokens.app, name="tokens", help="API tokens: create, list, revoke.")
 
 __all__ = ["app", "main"]

@@ -7,19 +7,24 @@ from typing import Annotated
 import typer
 
 from c3p.cli._common import DatabaseOption, console, open_database
+from c3p.cli._guard import guarded
+from c3p.cli.users import ensure_administrator_from_settings
 
 app = typer.Typer(no_args_is_help=True)
 
 
 @app.command()
+@guarded("database.manage")
 def init(db: DatabaseOption = None) -> None:
     """Create the schema (or bring it up to date) and load the program's data; safe to repeat."""
     database = open_database(db, initialize=False)
     loaded = database.init()
     console.print("Loaded the program's data." if loaded else "Database is up to date; nothing to load.")
+    ensure_administrator_from_settings(database)
 
 
 @app.command()
+@guarded("database.manage")
 def upgrade(db: DatabaseOption = None) -> None:
     """Apply pending schema migrations without touching the data."""
     open_database(db, initialize=False).upgrade()
@@ -27,6 +32,7 @@ def upgrade(db: DatabaseOption = None) -> None:
 
 
 @app.command()
+@guarded("database.manage")
 def reset(
     db: DatabaseOption = None,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,

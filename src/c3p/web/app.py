@@ -19,6 +19,7 @@ from c3p.settings import Settings, get_settings
 from c3p.web import api, pages
 from c3p.web.deps import RevisionWatch
 from c3p.web.errors import install_error_handlers
+from c3p.web.pages.accounts import install_accounts
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.snapshots = SnapshotCache()
     app.state.revision_watch = RevisionWatch(app.state.database)
     install_error_handlers(app)
+    install_accounts(app)
     app.include_router(api.router, prefix="/api/v1")
     app.include_router(pages.router)
     app.mount("/static/leaflet", StaticFiles(directory=xstatic_leaflet.BASE_DIR), name="leaflet")

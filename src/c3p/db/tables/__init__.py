@@ -1,5 +1,15 @@
 """All tables, imported together so Alembic sees the whole schema."""
 
+from c3p.db.tables.accounts import (
+    ApiToken,
+    MemberOrganization,
+    PasswordReset,
+    RoleGrant,
+    SecurityEvent,
+    User,
+    UserSession,
+)
+from c3p.db.tables.history import HistoryEntry
 from c3p.db.tables.program import (
     CallRound,
     Country,
@@ -22,22 +32,30 @@ from c3p.db.tables.program import (
 )
 
 __all__ = [
+    "ApiToken",
     "CallRound",
     "Country",
     "DataNote",
     "DatasetState",
     "Event",
+    "HistoryEntry",
     "JapaneseGovernment",
+    "MemberOrganization",
     "Organization",
     "PartnerPlace",
     "Partnership",
     "PartnershipJapaneseGovernment",
     "PartnershipPartnerPlace",
+    "PasswordReset",
     "ProgramReach",
     "Project",
     "ProjectOrganization",
     "ProjectTag",
     "RelatedProgram",
+    "RoleGrant",
+    "SecurityEvent",
+    "User",
+    "UserSession",
     "VocabularyTerm",
     "Website",
 ]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from c3p.web.api import mrv, registry
+from c3p.web.api import accounts, mrv, registry
 
 router = APIRouter()
 router.include_router(registry.router)
 router.include_router(mrv.router)
+router.include_router(accounts.router)

@@ -1,0 +1,72 @@
+"""The roles people hold, and which kind of scope each one is bound to.
+
+A grant is a role, optionally limited to one scope: a reviewer of one call, a proposer for
+one organization, a registry administrator of one country. ``scope`` names the kind of
+scope a role requires (``None``: the role is platform-wide and takes none).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from c3p.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    scope: str | None
+    description: str
+
+
+#: one line per role; ``scope`` is the kind of scope a grant of the role must name
+ROLES: dict[str, Role] = {
+    role.name: role
+    for role in (
+        Role("administrator", None, "Runs the platform: accounts, roles, tokens."),
+        Role("secretariat", None, "Program secretariat (MOEJ / IGES staff): runs calls, reviews and adoption."),
+        Role("reviewer", "call", "Reviews and scores the applications of one call."),
+        Role("japanese_government_staff", "organization", "Staff of one Japanese local government."),
+        Role("proposer", "organization", "Staff of one proposer organization (company, institute)."),
+        Role("partner_city_official", "organization", "Official of one partner city or place."),
+        Role("project_participant", "project", "Participant of one JCM project."),
+        Role("tpe", "organization", "Staff of one third-party entity (validator / verifier)."),
+        Role("joint_committee_member", "country", "Member of the Joint Committee with one partner country."),
+        Role("registry_administrator", "country", "Administers the JCM registry of one country."),
+    )
+}
+
+#: how each kind of scope value is written
+SCOPE_PATTERNS: dict[str, re.Pattern[str]] = {
+    "organization": re.compile(r"[a-z0-9][a-z0-9-]{0,79}"),
+    "call": re.compile(r"\d{4}-\d{1,2}"),
+    "project": re.compile(r"[a-z0-9][a-z0-9-]{0,79}"),
+    "country": re.compile(r"[A-Z]{3}"),
+}
+
+
+def role(name: str) -> Role:
+    """The role called ``name``, or a clear refusal naming the known roles."""
+    try:
+        return ROLES[name]
+    except KeyError:
+        raise InvalidInput(f"unknown role {name!r}; roles: {', '.join(sorted(ROLES))}") from None
+
+
+def check_grant(name: str, scope_value: str | None) -> tuple[str, str]:
+    """Validate a grant of role ``name`` with ``scope_value``; return (scope kind, value) as stored."""
+    wanted = role(name).scope
+    if wanted is None:
+        if scope_value:
+            raise InvalidInput(f"role {name} is platform-wide and takes no scope")
+        return "", ""
+    if not scope_value:
+        raise InvalidInput(f"role {name} needs a {wanted} scope, e.g. --scope {example(wanted)}")
+    if not SCOPE_PATTERNS[wanted].fullmatch(scope_value):
+        raise InvalidInput(f"{scope_value!r} is not a {wanted} (expected e.g. {example(wanted)})")
+    return wanted, scope_value
+
+
+def example(kind: str) -> str:
+    return {"organization": "nippon-koei", "call": "2025-1", "project": "fy2025-01", "country": "VNM"}[kind]

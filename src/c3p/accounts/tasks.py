@@ -1,0 +1,55 @@
+"""A person's "my tasks": what their roles ask of them now.
+
+Each capability contributes a provider: a function from the actor and the facts it needs to
+a list of tasks. Providers are pure; the page gathers the facts and calls them in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from c3p.accounts.policy import Actor
+
+
+@dataclass(frozen=True)
+class AccountFacts:
+    totp_enabled: bool
+    organization_slug: str | None
+    disabled_users: int = 0
+    users_without_roles: int = 0
+
+
+@dataclass(frozen=True)
+class Task:
+    title: str
+    detail: str
+    href: str
+
+
+Provider = Callable[[Actor, AccountFacts], list[Task]]
+
+
+def account_tasks(actor: Actor, facts: AccountFacts) -> list[Task]:
+    tasks = []
+    if actor.holds("administrator") and not facts.totp_enabled:
+        tasks.append(Task("Set up two-factor sign-in", "Administrators should protect their account.", "/account/totp"))
+    if (actor.holds("administrator") or actor.holds("secretariat")) and facts.users_without_roles:
+        tasks.append(Task("Give roles to new users", f"{facts.users_without_roles} users hold no role yet.", "/admin"))
+    return tasks
+
+
+def review_tasks(actor: Actor, facts: AccountFacts) -> list[Task]:
+    """Reviewers see each call they review (the program workflow will add the applications)."""
+    return [
+        Task(f"Review the applications of call {grant.scope_value}", "Scoring opens with the call.", "/account/tasks")
+        for grant in actor.grants
+        if grant.role == "reviewer"
+    ]
+
+
+PROVIDERS: list[Provider] = [account_tasks, review_tasks]
+
+
+def tasks_for(actor: Actor, facts: AccountFacts) -> list[Task]:
+    return [task for provider in PROVIDERS for task in provider(actor, facts)]

@@ -1,0 +1,76 @@
+"""What the API and pages show of accounts: typed, and free of every secret."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class GrantView(BaseModel):
+    role: str
+    scope_kind: str = Field("", description="organization, call, project or country; empty: platform-wide")
+    scope_value: str = ""
+
+
+class OrganizationView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    slug: str
+    name_ja: str
+    name_en: str
+    kind: str
+    country_iso3: str
+    website: str
+
+
+class UserView(BaseModel):
+    id: int
+    email: str
+    display_name: str
+    organization: OrganizationView
+    language: str
+    disabled: bool
+    totp_enabled: bool
+    roles: list[GrantView]
+    created_at: dt.datetime
+
+
+class TokenView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    key: str = Field(description="public part of the token, shown in lists; the secret is never shown again")
+    user_id: int
+    name: str
+    scopes: list[str]
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    revoked_at: dt.datetime | None
+    last_used_at: dt.datetime | None
+
+
+class NewTokenView(TokenView):
+    token: str = Field(description="the token itself, shown only in this response")
+
+
+class HistoryView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    occurred_at: dt.datetime
+    actor: str
+    actor_id: int | None
+    operation: str
+    table_name: str
+    record_key: str
+    changes: dict[str, Any] = Field(description="field: [before, after]; secrets read [redacted]")
+
+
+class MeView(BaseModel):
+    authenticated: bool
+    user: UserView | None = None
+    via: str = Field("", description="session, token or nothing")
+    token_scopes: list[str] | None = None

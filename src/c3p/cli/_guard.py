@@ -1,0 +1,93 @@
+"""Permissions for CLI commands: who runs the command, and the action each command performs.
+
+By default the CLI acts as the local operator (whoever can open the database can already
+change anything), recorded in the history as ``operator:<login>``. ``c3p --as EMAIL`` (or
+``C3P_AS``) makes a command act with that user's roles instead, and be refused like the API
+would refuse them. ``@guarded("x.y")`` marks a command with its action and asks the policy
+before it runs; the permission-matrix test enumerates the marks.
+"""
+
+from __future__ import annotations
+
+import functools
+import getpass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session
+
+from c3p.accounts.actions import action
+from c3p.accounts.policy import Actor, could
+from c3p.cli._common import open_database
+from c3p.db.accounts import actor_for, user_by_email
+from c3p.db.database import Database
+from c3p.db.history import act_as
+from c3p.db.signin import record_event
+from c3p.errors import Forbidden, Unauthenticated
+
+F = TypeVar("F", bound=Callable[..., Any])
+acting_as: ContextVar[str | None] = ContextVar("c3p_cli_as", default=None)
+current: ContextVar[Actor | None] = ContextVar("c3p_cli_actor", default=None)
+
+
+def operator() -> Actor:
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):
+        login = "unknown"
+    return Actor.operator(f"operator:{login}")
+
+
+def resolve(database: Database) -> Actor:
+    """The actor of this command: the user named by ``--as``, else the local operator."""
+    email = acting_as.get()
+    if not email:
+        return operator()
+    with database.reading() as session:
+        user = user_by_email(session, email)
+        if user is None or user.is_disabled:
+            raise Unauthenticated(f"--as {email}: no enabled account with this e-mail address.")
+        return actor_for(session, user)
+
+
+def guarded(name: str) -> Callable[[F], F]:
+    """Mark a command with action ``name`` and refuse it, recorded, when the actor may not perform it."""
+    action(name)
+
+    def decorate(command: F) -> F:
+        @functools.wraps(command)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            database = open_database(kwargs.get("db"), initialize=False)
+            actor = resolve(database) if database.is_initialized() else operator()
+            decision = could(actor, name)
+            if not decision:
+                with database.unit_of_work() as session:
+                    record_event(
+                        session, f"refused.{decision.status}", actor.label, actor.user_id, "cli", decision.reason
+                    )
+                raise (Unauthenticated if decision.status == 401 else Forbidden)(decision.reason)
+            token = current.set(actor)
+            try:
+                return command(*args, **kwargs)
+            finally:
+                current.reset(token)
+
+        run.c3p_action = name  # type: ignore[attr-defined]
+        return run  # type: ignore[return-value]
+
+    return decorate
+
+
+def actor() -> Actor:
+    return current.get() or operator()
+
+
+@contextmanager
+def writing(database: Database) -> Iterator[tuple[Session, Actor]]:
+    """One unit of work attributed to the command's actor in the history."""
+    who = actor()
+    with database.unit_of_work() as session:
+        act_as(session, who.user_id, who.label)
+        yield session, who

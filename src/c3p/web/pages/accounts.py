@@ -1,0 +1,242 @@
+"""Portal pages for people: sign in and out, password reset, second factor, my account.
+
+Every form posts with a CSRF token; each POST route is guarded like the API. Sign-in failures
+are recorded before the form is shown again, so the lockout counts them even though nothing
+else changes.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from c3p import mail
+from c3p.accounts.policy import Actor
+from c3p.db import accounts as svc
+from c3p.db import signin
+from c3p.db.api_tokens import token_view, tokens_of
+from c3p.db.history import entries_for
+from c3p.errors import Unauthenticated
+from c3p.web import refusals
+from c3p.web.auth import (
+    SESSION_COOKIE,
+    CsrfCookieMiddleware,
+    clear_session_cookie,
+    client_ip,
+    csrf_token,
+    permission,
+    set_session_cookie,
+    signed_in_user,
+    writing,
+)
+from c3p.web.auth import database as db
+from c3p.web.i18n import COOKIE as LANGUAGE_COOKIE
+from c3p.web.i18n import LANGUAGES
+from c3p.web.pages.render import environment, render
+
+router = APIRouter(include_in_schema=False)
+FormText = Annotated[str, Form()]
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def safe_next(target: str) -> str:
+    """Only local paths: a sign-in link must not send people to another site."""
+    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/account"
+
+
+def signed_in(request: Request, actor: Actor) -> int:
+    if actor.user_id is None:
+        raise Unauthenticated("Sign in to see this page.")
+    return actor.user_id
+
+
+@router.get("/sign-in")
+def sign_in_page(request: Request, next: str = "/account") -> Response:
+    return render(request, "accounts/sign_in.html", None, next=safe_next(next), email="", message=None)
+
+
+@router.post("/sign-in")
+def sign_in(
+    request: Request,
+    email: FormText,
+    password: FormText,
+    code: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/account",
+    _actor: Actor = Depends(permission("account.sign_in")),
+) -> Response:
+    settings = request.app.state.settings
+    with db(request).unit_of_work() as session:
+        outcome = signin.sign_in(session, settings, email, password, code, client_ip(request))
+        if outcome.user and request.cookies.get(SESSION_COOKIE):
+            signin.end_session(session, request.cookies[SESSION_COOKIE])  # a fresh id at each sign-in
+        secret = signin.start_session(session, settings, outcome.user, client_ip(request)) if outcome.user else ""
+        language = outcome.user.language if outcome.user else ""
+    if outcome.error is not None:
+        request.state.refusal_recorded = True
+        context = {"next": safe_next(next), "email": email, "message": outcome.error.detail}
+        second_factor = bool(outcome.error.extra.get("second_factor"))
+        return render(
+            request, "accounts/sign_in.html", None, status=outcome.error.status, ask_code=second_factor, **context
+        )
+    response = redirect(safe_next(next))
+    set_session_cookie(response, settings, secret)
+    if language in LANGUAGES:
+        response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
+    return response
+
+
+@router.post("/sign-out")
+def sign_out(request: Request, _actor: Actor = Depends(permission("account.sign_in"))) -> Response:
+    secret = request.cookies.get(SESSION_COOKIE)
+    if secret:
+        with db(request).unit_of_work() as session:
+            signin.end_session(session, secret)
+    response = redirect("/")
+    clear_session_cookie(response, request.app.state.settings)
+    return response
+
+
+@router.post("/sign-out-everywhere")
+def sign_out_everywhere(request: Request, actor: Actor = Depends(permission("users.update"))) -> Response:
+    user_id = signed_in(request, actor)
+    with writing(request, actor) as session:
+        signin.end_all_sessions(session, user_id)
+    response = redirect("/sign-in?signed_out=everywhere")
+    clear_session_cookie(response, request.app.state.settings)
+    return response
+
+
+@router.get("/password-reset")
+def password_reset_page(request: Request) -> Response:
+    return render(request, "accounts/password_reset.html", None, sent=False)
+
+
+@router.post("/password-reset")
+def password_reset(
+    request: Request, email: FormText, _actor: Actor = Depends(permission("account.sign_in"))
+) -> Response:
+    settings = request.app.state.settings
+    with db(request).unit_of_work() as session:
+        signin.record_event(session, "password_reset.requested", email.strip().lower(), ip=client_ip(request))
+        found = signin.create_password_reset(session, settings, email)
+    if found:
+        user, secret = found
+        link = f"{str(request.base_url).rstrip('/')}/password-reset/confirm?token={quote(secret)}"
+        body = (
+            f"Someone asked to reset the password of {user.email} on the C3P platform.\n\n"
+            f"Open this link within {settings.password_reset_lifetime} to choose a new password:\n{link}\n\n"
+            "If you did not ask for this, ignore this message; your password stays as it is.\n"
+        )
+        mail.send(settings, user.email, "C3P: reset your password", body)
+    # the same answer whether or not the account exists
+    return render(request, "accounts/password_reset.html", None, sent=True)
+
+
+@router.get("/password-reset/confirm")
+def password_reset_confirm_page(request: Request, token: str = "") -> Response:
+    return render(request, "accounts/password_reset_confirm.html", None, token=token, message=None)
+
+
+@router.post("/password-reset/confirm")
+def password_reset_confirm(
+    request: Request,
+    token: FormText,
+    password: FormText,
+    password_again: FormText,
+    _actor: Actor = Depends(permission("account.sign_in")),
+) -> Response:
+    if password != password_again:
+        message = "The two passwords differ."
+        return render(request, "accounts/password_reset_confirm.html", None, status=422, token=token, message=message)
+    with db(request).unit_of_work() as session:
+        user = signin.reset_password(session, token, password)
+        signin.record_event(session, "password_reset.done", user.email, user.id, client_ip(request))
+    return redirect("/sign-in?reset=done")
+
+
+@router.get("/account")
+def account_page(request: Request, actor: Actor = Depends(permission("users.read"))) -> Response:
+    user_id = signed_in(request, actor)
+    with db(request).reading() as session:
+        user = svc.user_by_id(session, user_id)
+        view = svc.user_view(session, user)  # type: ignore[arg-type]
+        tokens = [token_view(token) for token in tokens_of(session, user_id)]
+        history = entries_for(session, "users", str(user_id))
+    return render(request, "accounts/account.html", view, user=view, tokens=tokens, history=history)
+
+
+@router.post("/account/language")
+def set_language(request: Request, language: FormText, actor: Actor = Depends(permission("users.update"))) -> Response:
+    user_id = signed_in(request, actor)
+    with writing(request, actor) as session:
+        svc.set_language(session, actor, svc.user_by_id(session, user_id), language)  # type: ignore[arg-type]
+    response = redirect("/account?saved=language")
+    response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
+    return response
+
+
+@router.get("/account/totp")
+def totp_page(request: Request, actor: Actor = Depends(permission("users.update"))) -> Response:
+    user_id = signed_in(request, actor)
+    with db(request).reading() as session:
+        user = svc.user_by_id(session, user_id)
+        pending = bool(user and user.totp_secret and not user.totp_enabled)
+        context = {
+            "enabled": bool(user and user.totp_enabled),
+            "secret": user.totp_secret if pending and user else None,
+            "uri": signin.totp_uri(user) if pending and user else None,
+        }
+    return render(request, "accounts/totp.html", None, message=None, **context)
+
+
+@router.post("/account/totp/begin")
+def totp_begin(request: Request, actor: Actor = Depends(permission("users.update"))) -> Response:
+    user_id = signed_in(request, actor)
+    with writing(request, actor) as session:
+        signin.begin_totp(session, svc.user_by_id(session, user_id))  # type: ignore[arg-type]
+    return redirect("/account/totp")
+
+
+@router.post("/account/totp/confirm")
+def totp_confirm(request: Request, code: FormText, actor: Actor = Depends(permission("users.update"))) -> Response:
+    user_id = signed_in(request, actor)
+    with writing(request, actor) as session:
+        signin.confirm_totp(session, svc.user_by_id(session, user_id), code)  # type: ignore[arg-type]
+    return redirect("/account?saved=totp")
+
+
+@router.post("/account/totp/disable")
+def totp_disable(request: Request, actor: Actor = Depends(permission("users.update"))) -> Response:
+    user_id = signed_in(request, actor)
+    with writing(request, actor) as session:
+        signin.disable_totp(session, svc.user_by_id(session, user_id))  # type: ignore[arg-type]
+    return redirect("/account?saved=totp-off")
+
+
+def ensure_administrator_from_settings(app: FastAPI) -> None:
+    """``C3P_ADMIN_EMAIL`` + ``C3P_ADMIN_PASSWORD`` make the first administrator in deployments."""
+    settings, database = app.state.settings, app.state.database
+    if not (settings.admin_email and settings.admin_password) or not database.is_initialized():
+        return
+    with database.unit_of_work() as session:
+        svc.ensure_first_administrator(session, settings.admin_email, settings.admin_password.get_secret_value())
+
+
+def install_accounts(app: FastAPI) -> None:
+    """Everything accounts add to the app: pages, refusal handling, CSRF cookie, template helpers."""
+    from c3p.web.pages import admin
+
+    refusals.install(app)
+    app.add_middleware(CsrfCookieMiddleware)
+    app.include_router(router)
+    app.include_router(admin.router)
+    for language in LANGUAGES:
+        environment(language).globals.update(csrf_token=csrf_token, signed_in_user=signed_in_user)
+    ensure_administrator_from_settings(app)
+

@@ -1,0 +1,205 @@
+"""Portal pages for the secretariat and for members: administration, my organization, my
+tasks, and the history page of any record.
+
+The admin page lists accounts and organizations with forms to create, grant, revoke, disable
+and edit; each form posts to a guarded route and the change shows in the record's history.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from c3p.accounts.policy import Actor, Target, decide, require
+from c3p.accounts.roles import ROLES
+from c3p.accounts.tasks import AccountFacts, tasks_for
+from c3p.accounts.views import OrganizationView
+from c3p.db import accounts as svc
+from c3p.db.history import entries_for
+from c3p.db.tables.accounts import MemberOrganization, User
+from c3p.errors import NotFound
+from c3p.web.api.accounts import history_target
+from c3p.web.auth import database as db
+from c3p.web.auth import permission, writing
+from c3p.web.pages.accounts import redirect, signed_in
+from c3p.web.pages.render import render
+
+router = APIRouter(include_in_schema=False)
+FormText = Annotated[str, Form()]
+OptionalText = Annotated[str, Form()]
+
+
+@router.get("/admin")
+def admin_page(request: Request, actor: Actor = Depends(permission("users.read"))) -> Response:
+    signed_in(request, actor)
+    with db(request).reading() as session:
+        users = [svc.user_view(session, user) for user in svc.list_users(session, actor)]
+        organizations = [OrganizationView.model_validate(row) for row in svc.list_organizations(session)]
+    return render(
+        request,
+        "accounts/admin.html",
+        None,
+        users=users,
+        organizations=organizations,
+        roles=ROLES,
+        kinds=svc.ORGANIZATION_KINDS,
+    )
+
+
+def _user(session: Session, user_id: int) -> User:
+    user = svc.user_by_id(session, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    return user
+
+
+@router.post("/admin/users")
+def admin_create_user(
+    request: Request,
+    email: FormText,
+    organization: FormText,
+    display_name: OptionalText = "",
+    actor: Actor = Depends(permission("users.create")),
+) -> Response:
+    with writing(request, actor) as session:
+        row = svc.organization_by_slug(session, organization)
+        if row is None:
+            raise NotFound(f"no member organization {organization}")
+        svc.create_user(session, actor, email, display_name, row, None)
+    return redirect("/admin?saved=user")
+
+
+@router.post("/admin/users/{user_id}/grant")
+def admin_grant(
+    request: Request,
+    user_id: int,
+    role: FormText,
+    scope: OptionalText = "",
+    actor: Actor = Depends(permission("users.grant")),
+) -> Response:
+    with writing(request, actor) as session:
+        svc.grant(session, actor, _user(session, user_id), role, scope or None)
+    return redirect("/admin?saved=grant")
+
+
+@router.post("/admin/users/{user_id}/revoke")
+def admin_revoke(
+    request: Request,
+    user_id: int,
+    role: FormText,
+    scope: OptionalText = "",
+    actor: Actor = Depends(permission("users.revoke")),
+) -> Response:
+    with writing(request, actor) as session:
+        svc.revoke(session, actor, _user(session, user_id), role, scope or None)
+    return redirect("/admin?saved=revoke")
+
+
+@router.post("/admin/users/{user_id}/disable")
+def admin_disable(request: Request, user_id: int, actor: Actor = Depends(permission("users.disable"))) -> Response:
+    with writing(request, actor) as session:
+        svc.set_disabled(session, actor, _user(session, user_id), True)
+    return redirect("/admin?saved=disable")
+
+
+@router.post("/admin/users/{user_id}/enable")
+def admin_enable(request: Request, user_id: int, actor: Actor = Depends(permission("users.disable"))) -> Response:
+    with writing(request, actor) as session:
+        svc.set_disabled(session, actor, _user(session, user_id), False)
+    return redirect("/admin?saved=enable")
+
+
+@router.post("/admin/organizations")
+def admin_create_organization(
+    request: Request,
+    slug: FormText,
+    name_en: FormText,
+    kind: FormText,
+    name_ja: OptionalText = "",
+    country_iso3: OptionalText = "JPN",
+    actor: Actor = Depends(permission("organizations.create")),
+) -> Response:
+    with writing(request, actor) as session:
+        svc.create_organization(session, actor, slug, name_en, kind, name_ja=name_ja, country_iso3=country_iso3)
+    return redirect("/admin?saved=organization")
+
+
+@router.post("/organizations/{slug}/edit")
+def edit_organization(
+    request: Request,
+    slug: str,
+    name_en: FormText,
+    name_ja: OptionalText = "",
+    website: OptionalText = "",
+    actor: Actor = Depends(permission("organizations.update")),
+) -> Response:
+    with writing(request, actor) as session:
+        row = svc.update_organization(
+            session, actor, slug, {"name_en": name_en, "name_ja": name_ja, "website": website}
+        )
+        key = row.id
+    return redirect(f"/member-organizations/{key}?saved=1")
+
+
+@router.get("/member-organizations/{organization_id}")
+def organization_page(
+    request: Request, organization_id: int, actor: Actor = Depends(permission("history.read"))
+) -> Response:
+    with db(request).reading() as session:
+        row = session.get(MemberOrganization, organization_id)
+        require(actor, "history.read", Target.of(organization=row.slug if row else "-"))
+        if row is None:
+            raise NotFound(f"no member organization {organization_id}")
+        return _organization_page(request, session, actor, row)
+
+
+@router.get("/account/organization")
+def my_organization(request: Request, actor: Actor = Depends(permission("users.read"))) -> Response:
+    user_id = signed_in(request, actor)
+    with db(request).reading() as session:
+        user = _user(session, user_id)
+        row = session.get(MemberOrganization, user.organization_id)
+        return _organization_page(request, session, actor, row)  # type: ignore[arg-type]
+
+
+def _organization_page(request: Request, session: Session, actor: Actor, row: MemberOrganization) -> Response:
+    members = list(session.scalars(select(User).where(User.organization_id == row.id).order_by(User.email)))
+    target = Target.of(organization=row.slug)
+    can_edit = actor.authenticated and bool(decide(actor, "organizations.update", target))
+    can_history = bool(decide(actor, "history.read", target))
+    history = entries_for(session, "member_organizations", str(row.id)) if can_history else []
+    return render(
+        request,
+        "accounts/organization.html",
+        None,
+        organization=row,
+        members=members,
+        can_edit=can_edit,
+        history=history,
+    )
+
+
+@router.get("/account/tasks")
+def my_tasks(request: Request, actor: Actor = Depends(permission("users.read"))) -> Response:
+    user_id = signed_in(request, actor)
+    with db(request).reading() as session:
+        user = _user(session, user_id)
+        users_without_roles = 0
+        if actor.holds("administrator") or actor.holds("secretariat"):
+            users_without_roles = sum(1 for u in svc.list_users(session, actor) if not svc.grants_of(session, u.id))
+        facts = AccountFacts(user.totp_enabled, actor.organization, users_without_roles=users_without_roles)
+    return render(request, "accounts/tasks.html", None, tasks=tasks_for(actor, facts))
+
+
+@router.get("/history/{table}/{key}")
+def history_page(
+    request: Request, table: str, key: str, actor: Actor = Depends(permission("history.read"))
+) -> Response:
+    with db(request).reading() as session:
+        entries = entries_for(session, table, key)
+        require(actor, "history.read", history_target(session, table, key, entries))
+    return render(request, "accounts/history.html", None, table=table, key=key, history=entries)
