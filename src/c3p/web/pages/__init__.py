@@ -1,5 +1,11 @@
-"""Portal pages (server-rendered, bilingual)."""
+"""Portal pages (server-rendered, bilingual): one router per capability, combined here."""
 
-from c3p.web.pages.registry import router
+from fastapi import APIRouter
+
+from c3p.web.pages import mrv, registry
+
+router = APIRouter(include_in_schema=False)
+router.include_router(registry.router)
+router.include_router(mrv.router)
 
 __all__ = ["router"]
