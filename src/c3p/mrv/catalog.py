@@ -30,3 +30,17 @@ def get_methodology(methodology_id: str, version: str | None = None) -> Methodol
         known = ", ".join(sorted({m.id for m in all_methodologies()}))
         raise NotFound(f"unknown methodology {methodology_id!r} (known: {known})")
     return matches[-1]
+
+
+def search_methodologies(
+    country: str | None = None, sector: str | None = None, q: str | None = None
+) -> list[Methodology]:
+    """Methodologies of a host country (ISO3) and sector whose ID, title or sector match ``q``."""
+    found = list(all_methodologies())
+    if country:
+        found = [m for m in found if m.spec.host_country == country.strip().upper()]
+    if sector:
+        found = [m for m in found if m.spec.sector.casefold() == sector.strip().casefold()]
+    for word in (q or "").casefold().split():
+        found = [m for m in found if word in f"{m.id} {m.spec.title} {m.spec.sector}".casefold()]
+    return found

@@ -22,7 +22,8 @@ from c3p.mrv.spec import Methodology
 def methodology_summary(methodology: Methodology) -> dict[str, Any]:
     spec = methodology.spec
     return {"id": spec.id, "version": spec.version, "title": spec.title,
-            "host_country": spec.host_country, "sectoral_scope": spec.sectoral_scope,
+            "host_country": spec.host_country, "sector": spec.sector,
+            "sectoral_scope": spec.sectoral_scope,
             "status": spec.status, "verification": spec.verification}  # fmt: skip
 
 

@@ -75,3 +75,33 @@ def same_dimension(unit_a: pint.Unit, unit_b: pint.Unit) -> bool:
 def format_unit(unit: pint.Unit) -> str:
     """A short human form of a unit (``tCO2/MWh``), used in reports and error messages."""
     return f"{unit:~}".replace(" ", "") or "1"
+
+
+# Units offered to people entering values (the portal's calculator), per dimension.
+COMMON_UNITS = (
+    "kWh", "MWh", "GWh", "GJ", "TJ", "W", "kW", "MW", "kgCO2", "tCO2", "kgCH4", "tCH4",
+    "kg", "t", "L", "kL", "m3", "Nm3", "tCO2/MWh", "kgCO2/kWh", "tCO2/GJ", "kgCO2/TJ",
+    "GJ/m3", "MJ/m3", "GJ/Nm3", "lm/W", "1", "%",
+)  # fmt: skip
+
+
+def compatible_units(unit: str) -> list[str]:
+    """``unit`` first, then the common units of the same dimension (for unit selectors).
+
+    >>> compatible_units("MWh")
+    ['MWh', 'kWh', 'GWh', 'GJ', 'TJ']
+    """
+    target = parse_unit(unit)
+    found = [unit]
+    for candidate in COMMON_UNITS:
+        same_spelling = display_unit(candidate) == display_unit(unit).replace("³", "3")
+        if not same_spelling and parse_unit(candidate).dimensionality == target.dimensionality:
+            found.append(candidate)
+    return found
+
+
+def display_unit(unit: str) -> str:
+    """A unit as people write it: ``m**3`` -> ``m³``; the dimensionless ``1`` -> ``—``."""
+    if unit.strip() in {"", "1", "dimensionless"}:
+        return "—"
+    return unit.replace("**3", "³").replace("**2", "²")

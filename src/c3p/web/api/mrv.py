@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Query, UploadFile
 
 from c3p.errors import InvalidInput
 from c3p.mrv import catalog, engine, report
@@ -21,9 +21,13 @@ router = APIRouter(prefix="/mrv", tags=["mrv"])
 
 
 @router.get("/methodologies")
-def list_methodologies() -> list[dict[str, Any]]:
-    """Every methodology specification (ID, version, country, verification status)."""
-    return [report.methodology_summary(m) for m in catalog.all_methodologies()]
+def list_methodologies(
+    country: str | None = Query(None, description="Host country, ISO 3166-1 alpha-3 (e.g. MNG)."),
+    sector: str | None = Query(None, description="Sector, as written in the specifications."),
+    q: str | None = Query(None, max_length=200, description="Words in the ID, title or sector."),
+) -> list[dict[str, Any]]:
+    """Methodology specifications (ID, version, country, sector, verification status)."""
+    return [report.methodology_summary(m) for m in catalog.search_methodologies(country, sector, q)]
 
 
 @router.get("/methodologies/{methodology_id}")
