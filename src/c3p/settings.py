@@ -73,6 +73,24 @@ class Settings(BaseSettings):
     )
     admin_password: SecretStr | None = Field(None, description="Password of the first administrator (see admin_email).")
 
+    attachment_max_bytes: int = Field(
+        10 * 1024 * 1024, description="Largest file accepted as an attachment of an application or JCM project."
+    )
+    attachment_extensions: list[str] = Field(
+        [".pdf", ".docx", ".xlsx", ".pptx", ".csv", ".txt", ".png", ".jpg", ".jpeg", ".zip"],
+        description="File types accepted as attachments (by extension; contents are checked against the type). "
+        'As JSON, e.g. [".pdf",".xlsx"].',
+    )
+    deadline_reminder: dt.timedelta = Field(
+        dt.timedelta(days=3),
+        description="How long before a call closes `c3p calls remind` warns the authors of unsubmitted drafts.",
+    )
+
+    @property
+    def attachments_dir(self) -> Path:
+        """Where attachment files are kept, named by their SHA-256."""
+        return self.data_dir / "attachments"
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

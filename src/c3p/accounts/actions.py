@@ -14,6 +14,7 @@ PUBLIC = "public"
 OWNER = "owner"
 ADMINS = ("administrator", "secretariat")
 ORGANIZATION_STAFF = ("proposer", "japanese_government_staff", "partner_city_official", "tpe")
+JCM_MOVERS = ("secretariat", "proposer", "project_participant", "tpe", "joint_committee_member")
 
 
 @dataclass(frozen=True)
@@ -45,10 +46,44 @@ ACTIONS: dict[str, Action] = {
         Action("registry.import", ("administrator", "secretariat"), "replace the program registry's data"),
         # MRV computations change nothing and are open to all
         Action("mrv.calculate", (PUBLIC,), "estimate or calculate emission reductions"),
-        # capabilities in progress declare their actions here as they arrive, e.g.:
+        # program workflow: calls, applications, review, adoption, tracking, outcomes
+        Action("program.call.read", (PUBLIC,), "see calls for proposals"),
         Action("program.call.open", ("secretariat",), "open a call for proposals"),
+        Action("program.call.manage", ("secretariat",), "close a call's submissions or review, send reminders"),
+        Action("program.application.read", (*ADMINS, "proposer", "reviewer"), "see applications"),
+        Action("program.application.draft", ("proposer",), "create or edit a draft application and its files"),
         Action("program.application.submit", ("proposer",), "submit an application for an organization"),
+        Action("program.application.withdraw", ("proposer",), "withdraw an application"),
         Action("program.application.review", ("reviewer",), "score the applications of a call"),
+        Action("program.application.conflict", ("reviewer",), "declare a conflict of interest on an application"),
+        Action("program.review.read", (*ADMINS, "reviewer"), "see the review scores and ranking of a call"),
+        Action("program.application.adopt", ("secretariat",), "adopt applications as the fiscal year's projects"),
+        Action("program.project.publish", ("secretariat",), "publish adopted projects on the public pages"),
+        Action("program.project.track", ("secretariat", "proposer"), "record a project's status and activities"),
+        Action("program.outcome.read", (PUBLIC,), "see exit outcomes and the program's KPI"),
+        Action(
+            "program.outcome.record",
+            ("secretariat", "proposer", "japanese_government_staff", "partner_city_official"),
+            "record an exit outcome of projects",
+        ),
+        Action("notifications.read", (OWNER,), "read and clear one's notifications"),
+        # JCM pipeline: one action per step, named after the state it moves into
+        Action("jcm.project.read", (PUBLIC,), "see JCM projects in the pipeline"),
+        Action("jcm.project.create", ("secretariat", "proposer"), "add a JCM project to the pipeline"),
+        Action("jcm.document.upload", (*JCM_MOVERS[:3], "tpe"), "attach a document to a JCM project"),
+        Action("jcm.subsidy.calculate", (PUBLIC,), "calculate a JCM Model Project subsidy"),
+        Action("jcm.move", JCM_MOVERS, "move a JCM project to its next state (each step asks its own action)"),
+        Action("jcm.move.feasibility_study", ("secretariat", "proposer"), "start or resume a feasibility study"),
+        Action("jcm.move.model_project_application", ("proposer", "project_participant"), "apply as a Model Project"),
+        Action("jcm.move.adopted", ("secretariat",), "record a Model Project's adoption"),
+        Action("jcm.move.installed", ("project_participant",), "record the equipment's installation"),
+        Action("jcm.move.pdd", ("project_participant",), "submit the PDD"),
+        Action("jcm.move.validation", ("tpe",), "record the validation"),
+        Action("jcm.move.registration", ("joint_committee_member",), "register the JCM project"),
+        Action("jcm.move.monitoring", ("project_participant",), "start a monitoring period"),
+        Action("jcm.move.verification", ("tpe",), "record the verification"),
+        Action("jcm.move.issuance", ("joint_committee_member",), "decide the issuance of credits"),
+        Action("jcm.move.withdrawn", ("secretariat", "project_participant"), "withdraw a JCM project"),
         Action("mrv.report.verify", ("tpe",), "verify a monitoring report"),
         Action("registry.transfer", ("registry_administrator",), "transfer credits in a country's registry"),
     )

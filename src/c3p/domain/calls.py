@@ -1,0 +1,278 @@
+"""Calls for proposals and applications: the call's phases, the application's states, eligibility.
+
+A call (公募) belongs to one fiscal year and round ("2025-1"). It moves ``open`` → ``reviewing``
+(submissions closed, reviewers score) → ``reviewed`` (scores visible, ranking final) →
+``decided`` (adoption made). An application (応募) is a ``draft`` until submitted before the
+deadline; it may be withdrawn until the decision, which makes it ``adopted`` or ``not_adopted``.
+
+Eligibility (支援対象) follows the brochure: a proposer (company, research institute, …) with at
+least one Japanese local government and a partner place in a developing country (JCM partner
+countries first), in the call's target fields, within the call's budget and plan limits. The
+check returns every finding with its reason, passed or not, so the applicant sees why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib.resources import files
+
+import yaml
+
+CALL_STATES = ("open", "reviewing", "reviewed", "decided")
+CALL_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "open": ("reviewing",),
+    "reviewing": ("reviewed",),
+    "reviewed": ("decided",),
+    "decided": (),
+}
+
+APPLICATION_STATES = ("draft", "submitted", "withdrawn", "adopted", "not_adopted")
+APPLICATION_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "draft": ("submitted", "withdrawn"),
+    "submitted": ("withdrawn", "adopted", "not_adopted"),
+    "withdrawn": (),
+    "adopted": (),
+    "not_adopted": (),
+}
+
+#: member-organization kinds that may propose (brochure: 日本の民間企業・研究機関等)
+PROPOSER_KINDS = ("company", "research_institute", "other")
+
+#: parts an application must have before it can be submitted, with the name shown to people
+REQUIRED_PARTS = {
+    "title": "a title",
+    "summary": "a summary",
+    "plan": "an implementation plan",
+    "budget": "a budget for every plan year",
+    "japanese_governments": "at least one Japanese local government",
+    "partner_places": "at least one partner place",
+    "fields": "at least one target field",
+}
+
+
+@dataclass(frozen=True)
+class TargetField:
+    slug: str
+    name_ja: str
+    name_en: str
+    kind: str
+    source: str
+
+
+@lru_cache
+def target_fields() -> dict[str, TargetField]:
+    """The target fields (対象分野) from ``data/program_rules/target_fields.yaml``."""
+    text = files("c3p.data").joinpath("program_rules/target_fields.yaml").read_text(encoding="utf-8")
+    return {item["slug"]: TargetField(**item) for item in yaml.safe_load(text)}
+
+
+class IllegalTransition(ValueError):
+    """A state change the state machine does not allow (the service answers 409)."""
+
+
+def check_transition(kind: str, transitions: dict[str, tuple[str, ...]], current: str, wanted: str) -> None:
+    """Raise :class:`IllegalTransition` naming the allowed next states unless ``current → wanted`` is allowed.
+
+    >>> check_transition("application", APPLICATION_TRANSITIONS, "draft", "submitted")
+    >>> check_transition("application", APPLICATION_TRANSITIONS, "withdrawn", "submitted")
+    Traceback (most recent call last):
+    ...
+    c3p.domain.calls.IllegalTransition: An application cannot go from withdrawn to submitted (withdrawn is final).
+    """
+    allowed = transitions.get(current, ())
+    if wanted in allowed:
+        return
+    article = "An" if kind[0] in "aeiou" else "A"
+    nexts = f"allowed next: {', '.join(allowed)}" if allowed else f"{current} is final"
+    raise IllegalTransition(f"{article} {kind} cannot go from {current} to {wanted} ({nexts}).")
+
+
+@dataclass(frozen=True)
+class CallRules:
+    """What a call accepts."""
+
+    fiscal_year: int
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    target_countries: tuple[str, ...] = ()  # empty: every developing country
+    target_fields: tuple[str, ...] = ()  # empty: every target field
+    max_budget_jpy_per_year: int | None = None
+    max_plan_years: int = 3
+    required_attachments: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlaceFacts:
+    slug: str
+    country_iso3: str
+    is_developing: bool
+    is_jcm_partner: bool
+
+
+@dataclass(frozen=True)
+class ApplicationFacts:
+    """What the eligibility check needs to know about an application."""
+
+    proposer_kind: str
+    title: str = ""
+    summary: str = ""
+    plan: str = ""
+    japanese_governments: tuple[str, ...] = ()
+    partner_places: tuple[PlaceFacts, ...] = ()
+    fields: tuple[str, ...] = ()
+    budget_jpy_by_year: tuple[int, ...] = ()
+    plan_years: int = 1
+    attachment_kinds: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule of the check: its code, whether it holds, and why."""
+
+    code: str
+    passed: bool
+    reason: str
+    priority: bool = False  # a JCM partner country: eligible and prioritised
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    findings: tuple[Finding, ...] = field(default_factory=tuple)
+
+    @property
+    def eligible(self) -> bool:
+        return all(f.passed for f in self.findings)
+
+    @property
+    def failures(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if not f.passed)
+
+    @property
+    def prioritised(self) -> bool:
+        return any(f.priority for f in self.findings)
+
+
+def missing_parts(facts: ApplicationFacts, rules: CallRules) -> list[str]:
+    """Required parts the application lacks (named for people); empty when complete."""
+    missing = []
+    if not facts.title.strip():
+        missing.append(REQUIRED_PARTS["title"])
+    if not facts.summary.strip():
+        missing.append(REQUIRED_PARTS["summary"])
+    if not facts.plan.strip():
+        missing.append(REQUIRED_PARTS["plan"])
+    if len(facts.budget_jpy_by_year) != facts.plan_years or not facts.budget_jpy_by_year:
+        missing.append(REQUIRED_PARTS["budget"] + f" ({facts.plan_years} years)")
+    if not facts.japanese_governments:
+        missing.append(REQUIRED_PARTS["japanese_governments"])
+    if not facts.partner_places:
+        missing.append(REQUIRED_PARTS["partner_places"])
+    if not facts.fields:
+        missing.append(REQUIRED_PARTS["fields"])
+    missing += [
+        f"an attachment of kind {kind}" for kind in rules.required_attachments if kind not in facts.attachment_kinds
+    ]
+    return missing
+
+
+def check_eligibility(facts: ApplicationFacts, rules: CallRules) -> Eligibility:
+    """Every eligibility rule of the brochure's 支援対象 applied to ``facts``, with reasons."""
+    findings = [_proposer(facts)]
+    findings.append(
+        Finding("japanese_government", True, f"{len(facts.japanese_governments)} Japanese local government(s)")
+        if facts.japanese_governments
+        else Finding("japanese_government", False, "The consortium needs at least one Japanese local government.")
+    )
+    if not facts.partner_places:
+        findings.append(Finding("partner_place", False, "The consortium needs at least one partner place."))
+    findings += [_place(place, rules) for place in facts.partner_places]
+    findings += _fields(facts, rules)
+    findings += _budget(facts, rules)
+    return Eligibility(tuple(findings))
+
+
+def _proposer(facts: ApplicationFacts) -> Finding:
+    if facts.proposer_kind in PROPOSER_KINDS:
+        return Finding("proposer", True, f"The proposer is a {facts.proposer_kind.replace('_', ' ')}.")
+    return Finding(
+        "proposer",
+        False,
+        f"A {facts.proposer_kind.replace('_', ' ')} cannot propose: proposers are companies, research "
+        "institutes and similar bodies (民間企業・研究機関等).",
+    )
+
+
+def _place(place: PlaceFacts, rules: CallRules) -> Finding:
+    code = f"country:{place.slug}"
+    if rules.target_countries and place.country_iso3 not in rules.target_countries:
+        return Finding(code, False, f"{place.slug} is in {place.country_iso3}, which this call does not target.")
+    if not place.is_developing:
+        return Finding(code, False, f"{place.slug} is in {place.country_iso3}, which is not a developing country.")
+    if place.is_jcm_partner:
+        return Finding(code, True, f"{place.slug} is in {place.country_iso3}, a JCM partner country (priority).", True)
+    return Finding(code, True, f"{place.slug} is in {place.country_iso3}, a developing country (not a JCM partner).")
+
+
+def _fields(facts: ApplicationFacts, rules: CallRules) -> list[Finding]:
+    known = target_fields()
+    allowed = rules.target_fields or tuple(known)
+    findings = []
+    for slug in facts.fields:
+        if slug not in known:
+            findings.append(Finding(f"field:{slug}", False, f"{slug} is not a target field."))
+        elif slug not in allowed:
+            findings.append(Finding(f"field:{slug}", False, f"This call does not target {known[slug].name_en}."))
+        else:
+            findings.append(Finding(f"field:{slug}", True, f"{known[slug].name_en} is a target field."))
+    if facts.fields and all(known.get(s) and known[s].kind == "policy" for s in facts.fields):
+        findings.append(
+            Finding(
+                "field:technology",
+                False,
+                "Institution-building support must promote equipment in a technology field; add one.",
+            )
+        )
+    if not facts.fields:
+        findings.append(Finding("field", False, "Name at least one target field."))
+    return findings
+
+
+def _budget(facts: ApplicationFacts, rules: CallRules) -> list[Finding]:
+    findings = []
+    if facts.plan_years > rules.max_plan_years:
+        findings.append(
+            Finding(
+                "plan_years", False, f"A plan of {facts.plan_years} years exceeds the call's {rules.max_plan_years}."
+            )
+        )
+    else:
+        findings.append(Finding("plan_years", True, f"A plan of {facts.plan_years} year(s)."))
+    if rules.max_budget_jpy_per_year is not None:
+        over = [
+            (year, amount)
+            for year, amount in enumerate(facts.budget_jpy_by_year, 1)
+            if amount > rules.max_budget_jpy_per_year
+        ]
+        if over:
+            listed = ", ".join(f"year {year}: {amount:,} JPY" for year, amount in over)
+            findings.append(
+                Finding(
+                    "budget", False, f"Over the limit of {rules.max_budget_jpy_per_year:,} JPY per year ({listed})."
+                )
+            )
+        else:
+            findings.append(Finding("budget", True, f"Within {rules.max_budget_jpy_per_year:,} JPY per year."))
+    if any(amount < 0 for amount in facts.budget_jpy_by_year):
+        findings.append(Finding("budget:sign", False, "Budget amounts cannot be negative."))
+    return findings
+
+
+def submission_refusal(now: dt.datetime, call_state: str, rules: CallRules) -> str | None:
+    """Why an application cannot be submitted (or withdrawn) now, or None when it can."""
+    if call_state != "open" or now > rules.closes_at:
+        return f"The call closed on {rules.closes_at:%Y-%m-%d %H:%M} UTC; late submissions are not accepted."
+    if now < rules.opens_at:
+        return f"The call opens on {rules.opens_at:%Y-%m-%d %H:%M} UTC."
+    return None
