@@ -17,6 +17,7 @@ from c3p.db.database import Database
 from c3p.queries.snapshot import SnapshotCache
 from c3p.settings import Settings, get_settings
 from c3p.web import api, pages
+from c3p.web.cache import CachedReads, JsonCache
 from c3p.web.deps import RevisionWatch
 from c3p.web.errors import install_error_handlers
 from c3p.web.pages.accounts import install_accounts
@@ -38,10 +39,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.database = database or Database(settings.resolved_database_url)
     app.state.snapshots = SnapshotCache()
     app.state.revision_watch = RevisionWatch(app.state.database)
+    app.state.json_cache = JsonCache()
     install_error_handlers(app)
     install_accounts(app)
     app.include_router(api.router, prefix="/api/v1")
     app.include_router(pages.router)
     app.mount("/static/leaflet", StaticFiles(directory=xstatic_leaflet.BASE_DIR), name="leaflet")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(CachedReads)
     return app

@@ -15,15 +15,18 @@ from c3p.queries import program as q
 from c3p.queries import views as v
 from c3p.queries.geo import partnerships_geojson
 from c3p.queries.snapshot import RegistrySnapshot
-from c3p.web.deps import JsonCache, snapshot
+from c3p.web.cache import JsonCache, json_cache
+from c3p.web.deps import snapshot
 
 router = APIRouter(tags=["registry"])
-cache = JsonCache()
+Cache = Annotated[JsonCache, Depends(json_cache)]
 Snapshot = Annotated[RegistrySnapshot, Depends(snapshot)]
 
 
 def _list_route(path: str, query_class: type[q.ListQuery], lister: Any, item: type[Any], summary: str) -> None:
-    async def endpoint(request: Request, snap: Snapshot, query: Annotated[query_class, Query()]) -> Response:  # type: ignore[valid-type]
+    async def endpoint(
+        request: Request, snap: Snapshot, cache: Cache, query: Annotated[query_class, Query()]
+    ) -> Response:  # type: ignore[valid-type]
         return cache.respond(request, snap, lambda: lister(snap, query))
 
     endpoint.__name__ = f"list_{path.strip('/').replace('-', '_')}"
@@ -31,7 +34,7 @@ def _list_route(path: str, query_class: type[q.ListQuery], lister: Any, item: ty
 
 
 def _detail_route(path: str, kind: q.Kind, item: type[Any], summary: str) -> None:
-    async def endpoint(request: Request, snap: Snapshot, key: str) -> Response:
+    async def endpoint(request: Request, snap: Snapshot, cache: Cache, key: str) -> Response:
         return cache.respond(request, snap, lambda: q.get_record(snap, kind, key))
 
     endpoint.__name__ = f"get_{kind}"
@@ -82,7 +85,7 @@ for _path, _query, _lister, _list_item, _detail_item, _kind, _name in REGISTRY_L
 
 
 @router.get("/stats", response_model=v.StatsView, summary="Program figures computed from the data")
-async def get_stats(request: Request, snap: Snapshot) -> Response:
+async def get_stats(request: Request, snap: Snapshot, cache: Cache) -> Response:
     return cache.respond(request, snap, lambda: q.stats(snap))
 
 
