@@ -151,3 +151,30 @@ def api_server(loaded_database: Database, tmp_path_factory: pytest.TempPathFacto
 def api(api_server: LiveServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=api_server.url + "/api/v1", timeout=30) as client:
         yield client
+
+
+# --- accounts ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def accounts_database(fresh_database: Database) -> Database:
+    """An empty database at the newest schema (no program data), on each backend."""
+    fresh_database.upgrade()
+    return fresh_database
+
+
+@pytest.fixture(scope="module")
+def accounts_server(backend: str, new_database_url, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
+    """The app over real HTTP on a schema-only database of its own, cookies allowed over HTTP."""
+    from c3p.web.app import create_app
+
+    data_dir = tmp_path_factory.mktemp("accounts")
+    database = Database(new_database_url(backend))
+    database.upgrade()
+    settings = Settings(data_dir=data_dir, database_url=database.url, cookie_secure=False)
+    server = LiveServer(create_app(settings, database), data_dir).start()
+    server.database = database  # type: ignore[attr-defined]
+    server.settings = settings  # type: ignore[attr-defined]
+    yield server
+    server.stop()
+    database.dispose()
