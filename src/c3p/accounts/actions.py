@@ -29,6 +29,7 @@ ACTIONS: dict[str, Action] = {
     for action in (
         # accounts
         Action("account.sign_in", (PUBLIC,), "sign in, sign out, reset a forgotten password"),
+        Action("users.list", ADMINS, "list every account"),
         Action("users.read", (*ADMINS, OWNER), "see a user's account and roles"),
         Action("users.create", ADMINS, "create a user account"),
         Action("users.update", ("administrator", OWNER), "change an account's name, language or second factor"),
@@ -86,6 +87,18 @@ ACTIONS: dict[str, Action] = {
         Action("jcm.move.withdrawn", ("secretariat", "project_participant"), "withdraw a JCM project"),
         Action("mrv.report.verify", ("tpe",), "verify a monitoring report"),
         Action("registry.transfer", ("registry_administrator",), "transfer credits in a country's registry"),
+        # JCM credit registry (accounts are scoped by their registry's country; holders act on their own)
+        Action("credits.read", ("registry_administrator", OWNER), "see an account's blocks and transactions"),
+        Action("credits.account.open", ("registry_administrator",), "open a holding account in a registry"),
+        Action("credits.account.update", ("registry_administrator",), "suspend, reopen or close an account"),
+        Action("credits.issue", ("joint_committee_member",), "issue credits on a Joint Committee notification"),
+        Action("credits.transfer", ("registry_administrator", OWNER), "transfer credits from an account"),
+        Action("credits.accept", ("registry_administrator",), "accept or reject a transfer from the other registry"),
+        Action("credits.cancel", ("registry_administrator", OWNER), "cancel credits of an account"),
+        Action("credits.retire", ("registry_administrator", OWNER), "retire credits of an account toward an NDC"),
+        Action("credits.authorize", ("registry_administrator",), "set the Article 6.2 authorization of an issuance"),
+        Action("credits.verify", ("registry_administrator", "administrator"), "replay and check the registry's journal"),
+        Action("mrv.report.submit", ("project_participant",), "submit a monitoring report of a JCM project"),
     )
 }
 

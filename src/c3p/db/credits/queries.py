@@ -1,0 +1,322 @@
+"""Reads of the credit registry: accounts, balances, who holds a serial, the public views.
+
+The public views are what Japan's JCM registry publishes (issuances, credits by account
+type, annual transactions) plus retirements and per-project totals. Serials are printed
+with the :class:`~c3p.registry.serials.SerialFormat` passed in.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from c3p.db.credits.store import Store
+from c3p.db.tables.accounts import MemberOrganization
+from c3p.db.tables.registry import (
+    CorrespondingAdjustment,
+    CreditAccount,
+    CreditBlock,
+    CreditIssuance,
+    JournalEntry,
+    PendingTransfer,
+)
+from c3p.errors import NotFound
+from c3p.registry.serials import DEFAULT_FORMAT, SerialFormat
+from c3p.registry.transactions import Entry, Move
+from c3p.registry.views import (
+    AccountView,
+    Article6Row,
+    HolderView,
+    IssuanceView,
+    ProjectTotal,
+    RegistryStats,
+    RetirementView,
+    TransactionView,
+)
+
+
+def _account_query():  # type: ignore[no-untyped-def]
+    return select(CreditAccount, func.coalesce(MemberOrganization.slug, "")).outerjoin(
+        MemberOrganization, MemberOrganization.id == CreditAccount.holder_id
+    )
+
+
+def _view(account: CreditAccount, holder: str) -> AccountView:
+    return AccountView(number=account.number, registry=account.registry_code, kind=account.kind, status=account.status,
+                       holder=holder, name=account.name, balance_credits=account.balance, opened_at=account.opened_at)  # fmt: skip
+
+
+def accounts(session: Session, registry: str | None = None, holder: str | None = None) -> list[AccountView]:
+    query = _account_query().order_by(CreditAccount.registry_code, CreditAccount.id)
+    if registry:
+        query = query.where(CreditAccount.registry_code == registry)
+    if holder:
+        query = query.where(MemberOrganization.slug == holder)
+    return [_view(a, h) for a, h in session.execute(query)]
+
+
+def account(session: Session, number: str) -> AccountView:
+    found = session.execute(_account_query().where(CreditAccount.number == number)).first()
+    if found is None:
+        raise NotFound(f"no account {number}")
+    return _view(*found)
+
+
+def account_holder(session: Session, number: str) -> tuple[str, str]:
+    """(registry, holder slug) of an account, for the policy."""
+    view = account(session, number)
+    return view.registry, view.holder
+
+
+class Serials:
+    """Prints serials of blocks, looking each issuance up once."""
+
+    def __init__(self, session: Session, fmt: SerialFormat) -> None:
+        self.session, self.fmt = session, fmt
+        self._issuances: dict[int, tuple[str, str, int, str]] = {}
+
+    def issuance(self, issuance_id: int) -> tuple[str, str, int, str]:
+        if issuance_id not in self._issuances:
+            i = self.session.get(CreditIssuance, issuance_id)
+            assert i is not None
+            self._issuances[issuance_id] = (i.host_country, i.project, i.period_number, i.notification_ref)
+        return self._issuances[issuance_id]
+
+    def block(self, registry: str, start: int, end: int, issuance_id: int) -> str:
+        host, project, period, _ref = self.issuance(issuance_id)
+        return self.fmt.block(registry, host, project, period, start, end)
+
+    def moves(self, moves: list[Move] | tuple[Move, ...]) -> list[str]:
+        return [self.block(m.registry, m.start, m.end, m.issuance_id) for m in moves]
+
+
+def _entry(session: Session, seq: int) -> Entry:
+    row = session.get(JournalEntry, seq)
+    assert row is not None
+    return Entry.from_json(json.loads(row.entry))
+
+
+def issuance_view(session: Session, issuance: CreditIssuance, fmt: SerialFormat = DEFAULT_FORMAT) -> IssuanceView:
+    serials = Serials(session, fmt)
+    moves = _entry(session, issuance.journal_seq).moves if issuance.journal_seq else ()
+    return IssuanceView(
+        id=issuance.id, notification_ref=issuance.notification_ref, project=issuance.project,
+        host_country=issuance.host_country, period_number=issuance.period_number, vintage_year=issuance.vintage_year,
+        credits=issuance.credits, authorization=issuance.authorization_status, issued_at=issuance.issued_at,
+        report_id=issuance.report_id, allocation=list(issuance.allocation), serials=serials.moves(moves),
+        journal_seq=issuance.journal_seq,
+    )  # fmt: skip
+
+
+def issuances(
+    session: Session,
+    project: str | None = None,
+    country: str | None = None,
+    limit: int = 500,
+    fmt: SerialFormat = DEFAULT_FORMAT,
+) -> list[IssuanceView]:
+    query = select(CreditIssuance).order_by(CreditIssuance.id.desc()).limit(limit)
+    if project:
+        query = query.where(CreditIssuance.project == project)
+    if country:
+        query = query.where(CreditIssuance.host_country == country)
+    return [issuance_view(session, i, fmt) for i in session.scalars(query)]
+
+
+def holder_of(session: Session, serial: str, fmt: SerialFormat = DEFAULT_FORMAT) -> HolderView:
+    """Who holds the credit ``serial``: one index seek on (registry, start_serial)."""
+    parsed = fmt.parse(serial)
+    row = Store(session).block_at(parsed.registry, parsed.start)
+    if row is None:
+        raise NotFound(f"no credit {serial} exists")
+    _id, registry, start, end, account_id, issuance_id, first = row
+    serials = Serials(session, fmt)
+    host, project, period, ref = serials.issuance(int(issuance_id))
+    if (host, fmt.project_code(project), period) != (parsed.host, parsed.project, parsed.period):
+        raise NotFound(f"no credit {serial} exists (unit {parsed.start} of {registry} belongs to {ref})")
+    holder = session.execute(_account_query().where(CreditAccount.id == account_id)).one()
+    return HolderView(
+        serial=fmt.unit(registry, host, project, period, parsed.start), block=fmt.block(registry, host, project, period, start, end),
+        account=holder[0].number, account_kind=holder[0].kind, registry=holder[0].registry_code, holder=holder[1],
+        issuance=ref, project=project, first_transferred=bool(first),
+    )  # fmt: skip
+
+
+def blocks_of(session: Session, number: str, fmt: SerialFormat = DEFAULT_FORMAT, limit: int = 1000) -> list[str]:
+    view = account(session, number)
+    serials = Serials(session, fmt)
+    query = (
+        select(CreditBlock)
+        .join(CreditAccount, CreditAccount.id == CreditBlock.account_id)
+        .where(CreditAccount.number == view.number)
+        .order_by(CreditBlock.registry_code, CreditBlock.start_serial)
+        .limit(limit)
+    )
+    return [serials.block(b.registry_code, b.start_serial, b.end_serial, b.issuance_id) for b in session.scalars(query)]
+
+
+def _numbers(session: Session) -> dict[int, str]:
+    return dict(session.execute(select(CreditAccount.id, CreditAccount.number)).tuples().all())
+
+
+def transactions(
+    session: Session, kinds: tuple[str, ...] = (), limit: int = 200, fmt: SerialFormat = DEFAULT_FORMAT
+) -> list[TransactionView]:
+    """The newest journal entries (of ``kinds``), as transactions."""
+    query = select(JournalEntry).order_by(JournalEntry.seq.desc()).limit(limit)
+    if kinds:
+        query = query.where(JournalEntry.kind.in_(kinds))
+    numbers, serials = _numbers(session), Serials(session, fmt)
+    pending = dict(session.execute(select(PendingTransfer.key, PendingTransfer.status)).tuples().all())
+    found = []
+    for row in session.scalars(query):
+        entry = Entry.from_json(json.loads(row.entry))
+        senders = {m.from_account for m in entry.moves if m.from_account is not None}
+        receivers = {m.to_account for m in entry.moves}
+        found.append(TransactionView(
+            seq=entry.seq, key=entry.key, kind=str(entry.kind), credits=entry.credits, occurred_at=entry.occurred_at,
+            actor=entry.actor, from_account=numbers.get(next(iter(senders))) if len(senders) == 1 else None,
+            to_account=numbers.get(next(iter(receivers))) if len(receivers) == 1 else None,
+            status=pending.get(entry.key, "completed"), serials=serials.moves(entry.moves), details=dict(entry.details),
+        ))  # fmt: skip
+    return found
+
+
+def retirements(session: Session, limit: int = 200, fmt: SerialFormat = DEFAULT_FORMAT) -> list[RetirementView]:
+    numbers, serials = _numbers(session), Serials(session, fmt)
+    query = select(JournalEntry).where(JournalEntry.kind == "retirement").order_by(JournalEntry.seq.desc()).limit(limit)
+    found = []
+    for row in session.scalars(query):
+        entry = Entry.from_json(json.loads(row.entry))
+        sender = entry.moves[0].from_account
+        found.append(RetirementView(
+            seq=entry.seq, occurred_at=entry.occurred_at, credits=entry.credits, account=numbers.get(sender or 0, ""),
+            registry=entry.moves[0].registry if entry.moves else "", purpose=entry.details.get("purpose", ""),
+            beneficiary=entry.details.get("beneficiary", ""), serials=serials.moves(entry.moves),
+        ))  # fmt: skip
+    return found
+
+
+def _held_by_kind(session: Session) -> list[tuple[str, str, str, int]]:
+    """(project, host, account kind, credits) over all blocks."""
+    query = (
+        select(
+            CreditIssuance.project,
+            CreditIssuance.host_country,
+            CreditAccount.kind,
+            func.sum(CreditBlock.end_serial - CreditBlock.start_serial + 1),
+        )
+        .join(CreditIssuance, CreditIssuance.id == CreditBlock.issuance_id)
+        .join(CreditAccount, CreditAccount.id == CreditBlock.account_id)
+        .group_by(CreditIssuance.project, CreditIssuance.host_country, CreditAccount.kind)
+    )
+    return [(p, h, k, int(n)) for p, h, k, n in session.execute(query)]
+
+
+def project_totals(session: Session) -> list[ProjectTotal]:
+    totals: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for project, host, issued, count in session.execute(
+        select(
+            CreditIssuance.project, CreditIssuance.host_country, func.sum(CreditIssuance.credits), func.count()
+        ).group_by(CreditIssuance.project, CreditIssuance.host_country)
+    ):
+        totals[(project, host)]["issued"] += int(issued)
+        totals[(project, host)]["issuances"] += int(count)
+    for project, host, kind, credits in _held_by_kind(session):
+        totals[(project, host)][kind] += credits
+    return [
+        ProjectTotal(
+            project=p,
+            host_country=h,
+            issued_credits=t["issued"],
+            retired_credits=t["retirement"],
+            cancelled_credits=t["cancellation"],
+            issuances=t["issuances"],
+        )
+        for (p, h), t in sorted(totals.items())
+    ]
+
+
+def stats(session: Session) -> RegistryStats:
+    by_kind: dict[str, int] = defaultdict(int)
+    by_registry: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for registry, kind, balance in session.execute(
+        select(CreditAccount.registry_code, CreditAccount.kind, func.sum(CreditAccount.balance)).group_by(
+            CreditAccount.registry_code, CreditAccount.kind
+        )
+    ):
+        if kind != "issuance":
+            by_kind[kind] += int(balance)
+            by_registry[registry][kind] += int(balance)
+        else:
+            by_registry[registry]["issued"] += -int(balance)
+    by_year: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for year, credits in session.execute(
+        select(CreditIssuance.vintage_year, func.sum(CreditIssuance.credits)).group_by(CreditIssuance.vintage_year)
+    ):
+        by_year[int(year)]["issued"] += int(credits)
+    for occurred_at, kind, credits in session.execute(
+        select(JournalEntry.occurred_at, JournalEntry.kind, JournalEntry.credits).where(
+            JournalEntry.kind.in_(("retirement", "cancellation", "transfer", "acceptance"))
+        )
+    ):
+        by_year[occurred_at.year][str(kind)] += int(credits)
+    return RegistryStats(
+        issued_credits=int(session.scalar(select(func.coalesce(func.sum(CreditIssuance.credits), 0))) or 0),
+        held_credits=by_kind["government_holding"] + by_kind["participant_holding"],
+        pending_credits=by_kind["pending"], retired_credits=by_kind["retirement"],
+        cancelled_credits=by_kind["cancellation"],
+        issuances=int(session.scalar(select(func.count()).select_from(CreditIssuance)) or 0),
+        transactions=int(session.scalar(select(func.count()).select_from(JournalEntry)
+                                        .where(JournalEntry.credits > 0)) or 0),
+        accounts=int(session.scalar(select(func.count()).select_from(CreditAccount)) or 0),
+        by_registry={k: dict(v) for k, v in sorted(by_registry.items())},
+        by_year={k: dict(v) for k, v in sorted(by_year.items())},
+    )  # fmt: skip
+
+
+def article6_report(session: Session, country: str | None = None) -> list[Article6Row]:
+    """Per country and year: authorized issuances hosted, first transfers, use, adjustments."""
+    rows: dict[tuple[str, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for host, issued_at, credits in session.execute(
+        select(CreditIssuance.host_country, CreditIssuance.issued_at, CreditIssuance.credits).where(
+            CreditIssuance.authorization_status == "authorized"
+        )
+    ):
+        rows[(host, issued_at.year)]["authorized"] += int(credits)
+    for c, year, kind, credits in session.execute(
+        select(CorrespondingAdjustment.country, CorrespondingAdjustment.year, CorrespondingAdjustment.kind,
+               func.sum(CorrespondingAdjustment.credits))
+        .group_by(CorrespondingAdjustment.country, CorrespondingAdjustment.year, CorrespondingAdjustment.kind)
+    ):  # fmt: skip
+        rows[(c, int(year))][kind] += int(credits)
+    return [
+        Article6Row(
+            country=c,
+            year=y,
+            authorized_credits=r["authorized"],
+            first_transferred_credits=r["first_transfer"],
+            used_credits=r["use"],
+            adjustment_first_transfer_credits=r["first_transfer"],
+            adjustment_use_credits=-r["use"],
+        )
+        for (c, y), r in sorted(rows.items())
+        if country is None or c == country
+    ]
+
+
+def pending(session: Session, registry: str | None = None) -> list[dict[str, Any]]:
+    numbers = _numbers(session)
+    query = select(PendingTransfer).where(PendingTransfer.status == "pending").order_by(PendingTransfer.proposed_seq)
+    found = []
+    for p in session.scalars(query):
+        to = numbers[p.to_account_id]
+        if registry and not to.startswith(registry + "-"):
+            continue
+        found.append({"key": p.key, "from_account": numbers[p.from_account_id], "to_account": to, "credits": p.credits,
+                      "proposed_seq": p.proposed_seq})  # fmt: skip
+    return found

@@ -1,0 +1,519 @@
+"""The credit registry's commands: open accounts, issue, transfer, cancel, retire, authorize.
+
+Each service takes the session and the acting :class:`~c3p.accounts.policy.Actor`, asks the
+policy with the real target (the account's registry country and holder, or the host
+country for an issuance), applies the ledger rules of :mod:`c3p.registry`, writes blocks,
+balances and one journal entry, and flushes. The caller commits once. Any error leaves the
+database as it was, since nothing is committed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import defaultdict
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from c3p.accounts.policy import Actor, Target, require
+from c3p.db.credits.store import Store, begin_write
+from c3p.db.tables.accounts import MemberOrganization
+from c3p.db.tables.program import Country
+from c3p.db.tables.registry import (
+    CreditAccount,
+    CreditIssuance,
+    CreditRegistry,
+    MonitoringReport,
+    PendingTransfer,
+)
+from c3p.errors import Conflict, InvalidInput, NotFound
+from c3p.registry import article6
+from c3p.registry.accounts import (
+    JAPAN,
+    SYSTEM_KINDS,
+    AccountKind,
+    account_number,
+    check_may_hold,
+    check_status_change,
+    check_usable,
+)
+from c3p.registry.blocks import Block
+from c3p.registry.ledger import plan_issuance, plan_range, plan_transfer
+from c3p.registry.serials import DEFAULT_FORMAT, REGISTRY_CODE, SerialFormat
+from c3p.registry.transactions import Entry, Move, TransactionKind, check_amount, legs_for
+from c3p.registry.views import AccountView, IssuanceNotice, IssuanceView, TransactionView
+
+# Column positions of Store.lock_accounts rows
+ID, REGISTRY, NUMBER, KIND, STATUS, BALANCE, HOLDER_ID, HOLDER, NAME = range(9)
+
+
+def account_target(actor: Actor, registry: str, holder_slug: str) -> Target:
+    """An account as a policy target: its registry's country, and its holder's members as owners."""
+    owner = actor.user_id if holder_slug and actor.organization == holder_slug else None
+    return Target(owner_id=owner, scope={"country": registry})
+
+
+def _account_view(row: tuple[Any, ...]) -> AccountView:
+    return AccountView(number=row[NUMBER], registry=row[REGISTRY], kind=row[KIND], status=row[STATUS],
+                       holder=row[HOLDER], name=row[NAME], balance_credits=int(row[BALANCE]))  # fmt: skip
+
+
+# ---------------------------------------------------------------- registries and accounts
+
+
+def _registry(session: Session, actor: Actor, code: str) -> CreditRegistry:
+    """The registry ``code``, locked; opened with its system accounts on first use."""
+    if not REGISTRY_CODE.fullmatch(code or ""):
+        raise InvalidInput(f"registry must be a country's ISO 3166 alpha-3 code, got {code!r}", field="registry")
+    registry = session.get(CreditRegistry, code, with_for_update=True)
+    if registry is not None:
+        return registry
+    country = session.get(Country, code)
+    registry = CreditRegistry(code=code, name_en=f"JCM registry of {country.name_en if country else code}",
+                              name_ja=f"{country.name_ja if country else code} JCM登録簿", next_unit=1, next_account=1)  # fmt: skip
+    session.add(registry)
+    session.flush()
+    for kind in SYSTEM_KINDS:
+        _new_account(session, actor, registry, kind, None, f"{code} {kind}")
+    return registry
+
+
+def _new_account(
+    session: Session, actor: Actor, registry: CreditRegistry, kind: AccountKind, holder_id: int | None, name: str
+) -> CreditAccount:
+    number = account_number(registry.code, kind, registry.next_account)
+    registry.next_account += 1
+    account = CreditAccount(registry_code=registry.code, number=number, kind=str(kind), holder_id=holder_id, name=name,
+                            status="open", balance=0)  # fmt: skip
+    session.add(account)
+    session.flush()
+    Store(session).append(
+        TransactionKind.account_opened,
+        actor.label,
+        details={"account_id": account.id, "registry": registry.code, "kind": str(kind), "number": number},
+    )
+    return account
+
+
+def open_account(
+    session: Session, actor: Actor, registry: str, kind: str, holder: str | None, name: str = ""
+) -> AccountView:
+    """Open a holding account for organization ``holder`` in ``registry`` (JPN or a partner)."""
+    require(actor, "credits.account.open", Target.of(country=registry))
+    try:
+        account_kind = AccountKind(kind)
+    except ValueError:
+        raise InvalidInput(
+            f"unknown account kind {kind!r}; holding kinds: government_holding, participant_holding"
+        ) from None
+    if not account_kind.holding:
+        raise InvalidInput(f"{kind} accounts are opened with the registry; open a holding account", field="kind")
+    organization = session.scalars(select(MemberOrganization).where(MemberOrganization.slug == (holder or ""))).first()
+    if organization is None:
+        raise NotFound(f"no member organization {holder!r}; account holders are organizations", field="holder")
+    begin_write(session)
+    row = _registry(session, actor, registry)
+    account = _new_account(session, actor, row, account_kind, organization.id, name or organization.name_en)
+    return AccountView(number=account.number, registry=account.registry_code, kind=account.kind, status=account.status,
+                       holder=organization.slug, name=account.name, balance_credits=0, opened_at=account.opened_at)  # fmt: skip
+
+
+def set_account_status(session: Session, actor: Actor, number: str, status: str) -> AccountView:
+    """Suspend, reopen or close an account (closing needs a zero balance and is final)."""
+    begin_write(session)
+    store = Store(session)
+    row = store.lock_accounts([number]).get(number)
+    if row is None:
+        raise NotFound(f"no account {number}")
+    require(actor, "credits.account.update", Target.of(country=row[REGISTRY]))
+    if AccountKind(row[KIND]).system:
+        raise InvalidInput(f"account {number} is one of the registry's own accounts and stays open")
+    target = check_status_change(number, row[STATUS], status, int(row[BALANCE]))
+    account = session.get(CreditAccount, row[ID])
+    assert account is not None
+    account.status = str(target)
+    account.closed_at = dt.datetime.now(dt.UTC) if target == "closed" else None
+    session.flush()
+    store.append(TransactionKind.account_status, actor.label, details={"account_id": row[ID], "status": str(target)})
+    return _account_view((*row[:STATUS], str(target), *row[STATUS + 1 :]))
+
+
+# ---------------------------------------------------------------- issuance
+
+
+def _request_sha256(notice: IssuanceNotice) -> str:
+    return hashlib.sha256(notice.model_dump_json().encode()).hexdigest()
+
+
+def parse_notice(body: dict[str, Any]) -> IssuanceNotice:
+    try:
+        return IssuanceNotice.model_validate(body)
+    except ValidationError as error:
+        raise InvalidInput.from_validation(error) from None
+
+
+def issue(
+    session: Session, actor: Actor, notice: IssuanceNotice, serials: SerialFormat = DEFAULT_FORMAT
+) -> IssuanceView:
+    """Issue the credits of a Joint Committee notification, once: a repeated notification returns the first."""
+    check_amount(notice.credits)
+    for line in notice.allocation:
+        check_amount(line.credits)
+    begin_write(session)
+    report = session.get(MonitoringReport, notice.report_id, with_for_update=True)
+    if report is None:
+        raise NotFound(f"no monitoring report {notice.report_id}", field="report_id")
+    require(actor, "credits.issue", Target.of(country=report.host_country, project=report.project))
+    existing = session.scalars(
+        select(CreditIssuance).where(CreditIssuance.notification_ref == notice.notification_ref)
+    ).first()
+    if existing is not None:
+        if existing.request_sha256 != _request_sha256(notice):
+            raise Conflict(f"notification {notice.notification_ref} was already issued with other contents")
+        from c3p.db.credits.queries import issuance_view
+
+        return issuance_view(session, existing, serials)
+    if report.status not in ("verified", "used"):
+        raise Conflict(f"monitoring report {report.id} is {report.status}; a TPE must verify it before issuance")
+    issued = session.scalar(
+        select(func.coalesce(func.sum(CreditIssuance.credits), 0)).where(CreditIssuance.report_id == report.id)
+    )
+    remaining = report.emission_reductions_tco2 - int(issued or 0)
+    if notice.credits > remaining:
+        raise Conflict(
+            f"notification asks for {notice.credits} credits but report {report.id} has only {remaining} "
+            f"verified reductions left ({report.emission_reductions_tco2} tCO2 verified, {issued} issued)"
+        )
+    if sum(line.credits for line in notice.allocation) != notice.credits:
+        raise InvalidInput(f"the allocation sums to {sum(x.credits for x in notice.allocation)}, not {notice.credits}")
+    numbers = [line.account for line in notice.allocation]
+    if len(set(numbers)) != len(numbers):
+        raise InvalidInput("an account appears twice in the allocation")
+    store = Store(session)
+    accounts = store.lock_accounts(numbers)
+    for number in numbers:
+        if number not in accounts:
+            raise NotFound(f"no account {number}", field="allocation")
+        row = accounts[number]
+        check_usable(number, row[STATUS], row[KIND], sending=False)
+        check_may_hold(row[REGISTRY], report.host_country)
+    to_japan = sum(x.credits for x in notice.allocation if accounts[x.account][REGISTRY] == JAPAN
+                   and accounts[x.account][KIND] == AccountKind.government_holding)  # fmt: skip
+    if notice.model_project and 2 * to_japan < notice.credits:
+        raise InvalidInput(
+            f"a Model Project delivers at least half of its credits to the Government of Japan: "
+            f"{to_japan} of {notice.credits} allocated to Japan's government holding accounts"
+        )
+    registries = {
+        row[REGISTRY]: _registry(session, actor, row[REGISTRY])
+        for row in sorted(accounts.values(), key=lambda r: r[REGISTRY])
+    }
+    issuance = CreditIssuance(
+        notification_ref=notice.notification_ref, request_sha256=_request_sha256(notice), report_id=report.id,
+        project=report.project, host_country=report.host_country, period_number=report.period_number,
+        vintage_year=report.period_end.year, credits=notice.credits,
+        allocation=[line.model_dump() for line in notice.allocation], model_project=notice.model_project,
+        authorization_status="authorized" if notice.authorized else "not_authorized",
+        authorized_at=dt.datetime.now(dt.UTC) if notice.authorized else None, journal_seq=0,
+    )  # fmt: skip
+    session.add(issuance)
+    session.flush()
+    lines: dict[str, list[tuple[int, int, bool]]] = defaultdict(list)
+    for line in notice.allocation:
+        row = accounts[line.account]
+        first = article6.is_first_transfer(notice.authorized, report.host_country, row[REGISTRY], row[KIND], False)
+        lines[row[REGISTRY]].append((row[ID], line.credits, first))
+    moves: list[Move] = []
+    for code, registry in sorted(registries.items()):
+        moves += plan_issuance(code, registry.next_unit, lines[code], issuance.id)
+        registry.next_unit += sum(credits for _a, credits, _f in lines[code])
+    session.flush()
+    issuance_accounts = {code: store.system_account(code, "issuance") for code in registries}
+    legs = legs_for(moves, issuance_accounts)
+    store.apply_moves(moves, {})
+    store.add_to_balances(legs)
+    details = {"issuance_id": issuance.id, "host": report.host_country, "authorized": notice.authorized,
+               "notification_ref": notice.notification_ref, "project": report.project,
+               "period": report.period_number}  # fmt: skip
+    entry = store.append(TransactionKind.issuance, actor.label, legs, tuple(moves), details)
+    _record_adjustments(
+        store, entry, moves, {issuance.id: (notice.authorized, report.host_country)}, accounts_by_id(accounts)
+    )
+    issuance.journal_seq = entry.seq
+    report.status = "used"
+    session.flush()
+    from c3p.db.credits.queries import issuance_view
+
+    return issuance_view(session, issuance, serials)
+
+
+def accounts_by_id(accounts: dict[str, tuple[Any, ...]]) -> dict[int, tuple[Any, ...]]:
+    return {row[ID]: row for row in accounts.values()}
+
+
+def _record_adjustments(
+    store: Store,
+    entry: Entry,
+    moves: list[Move] | tuple[Move, ...],
+    issuances: dict[int, tuple[bool, str]],
+    accounts: dict[int, tuple[Any, ...]],
+) -> None:
+    year = int(entry.occurred_at[:4])
+    found: list[article6.Adjustment] = []
+    for move in moves:
+        authorized, host = issuances[move.issuance_id]
+        if move.first_transfer:
+            found.append(article6.Adjustment(host, year, article6.AdjustmentKind.first_transfer, move.credits))
+        to = accounts.get(move.to_account)
+        if to is not None and article6.is_use(authorized, host, to[REGISTRY], to[KIND]):
+            found.append(article6.Adjustment(to[REGISTRY], year, article6.AdjustmentKind.use, move.credits))
+    if found:
+        store.many(
+            "INSERT INTO corresponding_adjustments (country, year, kind, credits, journal_seq) VALUES (%s, %s, %s, %s, %s)",
+            [(a.country, a.year, str(a.kind), a.credits, entry.seq) for a in article6.summed(found)],
+        )
+
+
+# ---------------------------------------------------------------- transfers, cancellation, retirement
+
+_SOURCE_SQL = (
+    "SELECT b.id, b.registry, b.start_serial, b.end_serial, b.account_id, b.issuance_id, b.first_transferred, "
+    "i.authorization_status, i.host_country, i.project, i.period_number FROM credit_blocks b JOIN credit_issuances i ON i.id = b.issuance_id "
+    "WHERE b.account_id = %s"
+)
+
+
+def _source(store: Store, account_id: int, credits: int | None, serial: str | None, serials: SerialFormat):
+    """The sender's blocks to take from (lowest serials first, or those covering ``serial``)."""
+    if serial:
+        parsed = serials.parse(serial)
+        rows = store.rows(
+            _SOURCE_SQL
+            + " AND b.registry = %s AND b.end_serial >= %s AND b.start_serial <= %s ORDER BY b.start_serial",
+            (account_id, parsed.registry, parsed.start, parsed.end),
+        )
+        if credits is not None and credits != parsed.credits:
+            raise InvalidInput(f"serial range {serial} holds {parsed.credits} credits, not {credits}")
+        return rows, parsed
+    check_amount(credits)
+    limit = 16
+    while True:
+        rows = store.rows(_SOURCE_SQL + " ORDER BY b.registry, b.start_serial LIMIT %s", (account_id, limit))
+        if len(rows) < limit or sum(r[3] - r[2] + 1 for r in rows) >= credits:  # type: ignore[operator]
+            return rows, None
+        limit *= 4
+
+
+def _move_out(
+    session: Session,
+    actor: Actor,
+    action: str,
+    sender_number: str,
+    receiver_number: str | None,
+    receiver_kind: AccountKind | None,
+    credits: int | None,
+    serial: str | None,
+    kind: TransactionKind,
+    details: dict[str, Any],
+    serials: SerialFormat,
+) -> TransactionView:
+    if credits is None and not serial:
+        raise InvalidInput("give a number of credits or a serial range", field="credits")
+    if credits is not None:
+        check_amount(credits)
+    begin_write(session)
+    store = Store(session)
+    numbers = [sender_number] + ([receiver_number] if receiver_number else [])
+    accounts = store.lock_accounts(numbers)
+    sender = accounts.get(sender_number)
+    if sender is None:
+        raise NotFound(f"no account {sender_number}", field="from")
+    require(actor, action, account_target(actor, sender[REGISTRY], sender[HOLDER]))
+    check_usable(sender_number, sender[STATUS], sender[KIND], sending=True)
+    if receiver_number is not None:
+        receiver = accounts.get(receiver_number)
+        if receiver is None:
+            raise NotFound(f"no account {receiver_number}", field="to")
+        if receiver_number == sender_number:
+            raise InvalidInput("the sending and receiving accounts are the same", field="to")
+        check_usable(receiver_number, receiver[STATUS], receiver[KIND], sending=False)
+    else:
+        receiver_id = store.system_account(sender[REGISTRY], str(receiver_kind))
+        receiver = (receiver_id, sender[REGISTRY], None, str(receiver_kind), "open", 0, None, "", "")
+    external = receiver[REGISTRY] != sender[REGISTRY]
+    rows, parsed = _source(store, sender[ID], credits, serial, serials)
+    issuances = {int(r[5]): (r[7] == "authorized", str(r[8])) for r in rows}
+    if external:
+        for _authorized, host in issuances.values():
+            check_may_hold(receiver[REGISTRY], host)
+    first = {i: article6.is_first_transfer(a, h, receiver[REGISTRY], receiver[KIND], False)
+             for i, (a, h) in issuances.items()}  # fmt: skip
+    blocks = [_block(r) for r in rows]
+    to_id = store.system_account(sender[REGISTRY], "pending") if external else receiver[ID]
+    if external:
+        first = {}
+    if parsed is not None:
+        moves = plan_range(blocks, parsed.start, parsed.end, to_id, first)
+    else:
+        moves = plan_transfer(blocks, credits, to_id, first)  # type: ignore[arg-type]
+    names = {int(r[5]): (str(r[8]), str(r[9]), int(r[10])) for r in rows}
+    printed = [serials.block(m.registry, *names[m.issuance_id], m.start, m.end) for m in moves]
+    legs = legs_for(moves, {})
+    store.apply_moves(moves, {(b.registry, b.start): (b, int(r[0])) for b, r in zip(blocks, rows, strict=True)})
+    store.add_to_balances(legs)
+    if external:
+        kind, details = TransactionKind.external_transfer, {**details, "to_account": receiver[ID]}
+    entry = store.append(kind, actor.label, legs, tuple(moves), details)
+    if external:
+        store.run(
+            "INSERT INTO credit_pending_transfers (key, from_account_id, to_account_id, credits, moves, status, "
+            "proposed_seq) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            (
+                entry.key,
+                sender[ID],
+                receiver[ID],
+                entry.credits,
+                json.dumps([m.to_json() for m in moves]),
+                "pending",
+                entry.seq,
+            ),
+        )
+    elif any(m.first_transfer for m in moves) or receiver[KIND] == AccountKind.retirement:
+        _record_adjustments(store, entry, moves, issuances, {receiver[ID]: receiver})
+    return TransactionView(
+        seq=entry.seq, key=entry.key, kind=str(kind), credits=entry.credits, occurred_at=entry.occurred_at,
+        actor=entry.actor, from_account=sender_number, to_account=receiver[NUMBER] or None,
+        status="pending" if external else "completed",
+        serials=printed, details=details,
+    )  # fmt: skip
+
+
+def _block(row: tuple[Any, ...]) -> Block:
+    return Block(row[1], int(row[2]), int(row[3]), int(row[4]), int(row[5]), bool(row[6]))
+
+
+def transfer(
+    session: Session,
+    actor: Actor,
+    from_account: str,
+    to_account: str,
+    credits: int | None = None,
+    serial: str | None = None,
+    serials: SerialFormat = DEFAULT_FORMAT,
+) -> TransactionView:
+    """Transfer credits between holding accounts; to the other registry the transfer waits to be accepted."""
+    return _move_out(session, actor, "credits.transfer", from_account, to_account, None, credits, serial,
+                     TransactionKind.transfer, {}, serials)  # fmt: skip
+
+
+def cancel(
+    session: Session,
+    actor: Actor,
+    from_account: str,
+    credits: int | None = None,
+    serial: str | None = None,
+    reason: str = "",
+    serials: SerialFormat = DEFAULT_FORMAT,
+) -> TransactionView:
+    """Move credits to the registry's cancellation account, so they are never transferred again."""
+    return _move_out(session, actor, "credits.cancel", from_account, None, AccountKind.cancellation, credits, serial,
+                     TransactionKind.cancellation, {"reason": reason}, serials)  # fmt: skip
+
+
+def retire(
+    session: Session,
+    actor: Actor,
+    from_account: str,
+    purpose: str,
+    beneficiary: str,
+    credits: int | None = None,
+    serial: str | None = None,
+    serials: SerialFormat = DEFAULT_FORMAT,
+) -> TransactionView:
+    """Move credits to the registry's retirement account, used toward an NDC on behalf of ``beneficiary``."""
+    if not purpose.strip() or not beneficiary.strip():
+        raise InvalidInput("a retirement names its purpose and its beneficiary", field="purpose")
+    details = {"purpose": purpose.strip(), "beneficiary": beneficiary.strip()}
+    return _move_out(session, actor, "credits.retire", from_account, None, AccountKind.retirement, credits, serial,
+                     TransactionKind.retirement, details, serials)  # fmt: skip
+
+
+def resolve_pending(session: Session, actor: Actor, key: str, accept: bool) -> TransactionView:
+    """The receiving registry accepts a pending transfer (credits arrive) or rejects it (they go back)."""
+    begin_write(session)
+    pending = session.get(PendingTransfer, key, with_for_update=True)
+    if pending is None:
+        raise NotFound(f"no pending transfer {key}")
+    store = Store(session)
+    ids = {pending.from_account_id, pending.to_account_id}
+    rows = {r[0]: r for r in store.rows(
+        f"SELECT {Store.ACCOUNT_COLUMNS} FROM credit_accounts a LEFT JOIN member_organizations o ON o.id = a.holder_id "
+        f"WHERE a.id IN (%s, %s) ORDER BY a.id FOR UPDATE OF a", sorted(ids))}  # fmt: skip
+    receiver = rows[pending.to_account_id]
+    require(actor, "credits.accept", Target.of(country=receiver[REGISTRY]))
+    if pending.status != "pending":
+        raise Conflict(f"transfer {key} is already {pending.status}")
+    to_row = receiver if accept else rows[pending.from_account_id]
+    if accept:
+        check_usable(to_row[NUMBER], to_row[STATUS], to_row[KIND], sending=False)
+    proposal = [Move.from_json(m) for m in pending.moves]
+    info = {int(r[0]): (r[1] == "authorized", str(r[2])) for r in store.rows(
+        "SELECT id, authorization_status, host_country FROM credit_issuances WHERE id IN ({})".format(", ".join(["%s"] * len({m.issuance_id for m in proposal}))),
+        sorted({m.issuance_id for m in proposal}))}  # fmt: skip
+    current = {}
+    for m in proposal:
+        found = store.rows(
+            "SELECT id, registry, start_serial, end_serial, account_id, issuance_id, first_transferred FROM credit_blocks "
+            "WHERE registry = %s AND start_serial = %s",
+            (m.registry, m.start),
+        )
+        block = _block(found[0])
+        current[(block.registry, block.start)] = (block, int(found[0][0]))
+    moves = []
+    for m in proposal:
+        block, _row = current[(m.registry, m.start)]
+        authorized, host = info[m.issuance_id]
+        first = accept and article6.is_first_transfer(
+            authorized, host, to_row[REGISTRY], to_row[KIND], block.first_transferred
+        )
+        moves.append(Move(m.registry, m.start, m.end, m.to_account, to_row[ID], m.issuance_id, first))
+    legs = legs_for(moves, {})
+    store.apply_moves(moves, current)
+    store.add_to_balances(legs)
+    kind = TransactionKind.acceptance if accept else TransactionKind.rejection
+    entry = store.append(kind, actor.label, legs, tuple(moves), {"proposal": key})
+    _record_adjustments(store, entry, moves, info, {to_row[ID]: to_row})
+    pending.status = "accepted" if accept else "rejected"
+    pending.resolved_seq = entry.seq
+    session.flush()
+    return TransactionView(seq=entry.seq, key=entry.key, kind=str(kind), credits=entry.credits,
+                           occurred_at=entry.occurred_at, actor=entry.actor, to_account=to_row[NUMBER],
+                           details={"proposal": key})  # fmt: skip
+
+
+def authorize(session: Session, actor: Actor, notification_ref: str, status: str) -> IssuanceView:
+    """Set the Article 6.2 authorization of an issuance (it governs the credits' later first transfers)."""
+    try:
+        wanted = article6.Authorization(status)
+    except ValueError:
+        raise InvalidInput(f"authorization is authorized or not_authorized, got {status!r}") from None
+    begin_write(session)
+    issuance = session.scalars(
+        select(CreditIssuance).where(CreditIssuance.notification_ref == notification_ref).with_for_update()
+    ).first()
+    if issuance is None:
+        raise NotFound(f"no issuance for notification {notification_ref}")
+    require(actor, "credits.authorize", Target.of(country=issuance.host_country))
+    if issuance.authorization_status != wanted:
+        issuance.authorization_status = str(wanted)
+        issuance.authorized_at = dt.datetime.now(dt.UTC) if wanted is article6.Authorization.authorized else None
+        session.flush()
+        Store(session).append(TransactionKind.authorization, actor.label,
+                              details={"issuance_id": issuance.id, "status": str(wanted)})  # fmt: skip
+    from c3p.db.credits.queries import issuance_view
+
+    return issuance_view(session, issuance, DEFAULT_FORMAT)

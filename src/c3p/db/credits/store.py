@@ -1,0 +1,211 @@
+"""The ledger's statements: locking, serial blocks and the journal, on both backends.
+
+The hot path (a transfer is about ten statements) runs on the session's own DB-API
+connection with statements written once in ``%s`` style and adapted per dialect: SQLite
+gets ``?`` placeholders and no ``FOR UPDATE``. Concurrency: on SQLite a writing unit of work
+starts with ``BEGIN IMMEDIATE`` (:func:`begin_write`), so writers queue for the one write
+lock; on PostgreSQL every transaction locks the rows it changes with ``SELECT … FOR UPDATE``
+in one order (registries by code, then accounts by id, then the journal head), so two
+transactions never wait on each other in a cycle.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from c3p.registry.blocks import Block
+from c3p.registry.journal import canonical, entry_hash
+from c3p.registry.transactions import Entry, Leg, Move, TransactionKind
+
+_FOR_UPDATE = re.compile(r" FOR UPDATE( OF \w+)?")
+
+
+@lru_cache(maxsize=512)
+def _adapt(sql: str, dialect: str) -> str:
+    if dialect == "sqlite":
+        return _FOR_UPDATE.sub("", sql.replace("%s", "?"))
+    return sql
+
+
+class Store:
+    """The statements of one unit of work, on its session's connection."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        connection = session.connection()
+        self.dialect = connection.dialect.name
+        self.dbapi = connection.connection.dbapi_connection
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        cursor = self.dbapi.cursor()  # type: ignore[union-attr]
+        cursor.execute(_adapt(sql, self.dialect), tuple(params))
+        found = cursor.fetchall() if cursor.description else []
+        cursor.close()
+        return found
+
+    def run(self, sql: str, params: Sequence[Any] = ()) -> int:
+        cursor = self.dbapi.cursor()  # type: ignore[union-attr]
+        cursor.execute(_adapt(sql, self.dialect), tuple(params))
+        count = cursor.rowcount
+        cursor.close()
+        return int(count)
+
+    def many(self, sql: str, params: list[Sequence[Any]]) -> None:
+        if params:
+            cursor = self.dbapi.cursor()  # type: ignore[union-attr]
+            cursor.executemany(_adapt(sql, self.dialect), [tuple(p) for p in params])
+            cursor.close()
+
+    # ---- accounts ----
+    ACCOUNT_COLUMNS = (
+        "a.id, a.registry, a.number, a.kind, a.status, a.balance, a.holder_id, COALESCE(o.slug, ''), a.name"
+    )
+
+    def lock_accounts(self, numbers: Sequence[str]) -> dict[str, tuple[Any, ...]]:
+        """The accounts called ``numbers``, locked in id order; missing ones are simply absent."""
+        marks = ", ".join(["%s"] * len(numbers))
+        found = self.rows(
+            f"SELECT {self.ACCOUNT_COLUMNS} FROM credit_accounts a "
+            f"LEFT JOIN member_organizations o ON o.id = a.holder_id "
+            f"WHERE a.number IN ({marks}) ORDER BY a.id FOR UPDATE OF a",
+            list(numbers),
+        )
+        return {row[2]: row for row in found}
+
+    def system_account(self, registry: str, kind: str) -> int:
+        found = self.rows("SELECT id FROM credit_accounts WHERE registry = %s AND kind = %s", (registry, kind))
+        return int(found[0][0])
+
+    def add_to_balances(self, legs: Sequence[Leg]) -> None:
+        """Apply the legs to the balances (the CHECK constraint refuses any negative holding)."""
+        if len(legs) == 2:
+            (a, x), (b, y) = (legs[0].account_id, legs[0].credits), (legs[1].account_id, legs[1].credits)
+            self.run(
+                "UPDATE credit_accounts SET balance = balance + CASE WHEN id = %s THEN %s ELSE %s END "
+                "WHERE id IN (%s, %s)",
+                (a, x, y, a, b),
+            )
+            return
+        self.many(
+            "UPDATE credit_accounts SET balance = balance + %s WHERE id = %s",
+            [(leg.credits, leg.account_id) for leg in legs],
+        )
+
+    # ---- blocks ----
+    BLOCK_COLUMNS = "b.id, b.registry, b.start_serial, b.end_serial, b.account_id, b.issuance_id, b.first_transferred"
+
+    def first_blocks(self, account_id: int, limit: int) -> list[tuple[Block, int]]:
+        """The account's blocks, lowest serials first, with their row ids."""
+        found = self.rows(
+            f"SELECT {self.BLOCK_COLUMNS} FROM credit_blocks b WHERE b.account_id = %s "
+            "ORDER BY b.registry, b.start_serial LIMIT %s",
+            (account_id, limit),
+        )
+        return [(_block(row), row[0]) for row in found]
+
+    def blocks_in_range(self, account_id: int, registry: str, start: int, end: int) -> list[tuple[Block, int]]:
+        found = self.rows(
+            f"SELECT {self.BLOCK_COLUMNS} FROM credit_blocks b WHERE b.account_id = %s AND b.registry = %s "
+            "AND b.end_serial >= %s AND b.start_serial <= %s ORDER BY b.start_serial",
+            (account_id, registry, start, end),
+        )
+        return [(_block(row), row[0]) for row in found]
+
+    def block_at(self, registry: str, unit: int) -> tuple[Any, ...] | None:
+        """The block holding ``unit``: one index seek on (registry, start_serial)."""
+        found = self.rows(
+            f"SELECT {self.BLOCK_COLUMNS} FROM credit_blocks b WHERE b.registry = %s AND b.start_serial <= %s "
+            "ORDER BY b.start_serial DESC LIMIT 1",
+            (registry, unit),
+        )
+        return found[0] if found and found[0][3] >= unit else None
+
+    def apply_moves(self, moves: Sequence[Move], rows: dict[tuple[str, int], tuple[Block, int]]) -> None:
+        """Carve each moved range out of its block; ``rows`` maps (registry, start) of a block to (block, row id).
+
+        The planners move at most one range out of any block per transaction.
+        """
+        inserts: list[tuple[Any, ...]] = []
+        for move in moves:
+            if move.from_account is None:
+                inserts.append(
+                    (move.registry, move.start, move.end, move.to_account, move.issuance_id, move.first_transfer)
+                )
+                continue
+            block, row_id = _containing(rows, move)
+            head, *rest = block.carve(move.start, move.end, move.to_account, move.first_transfer)
+            self.run(
+                "UPDATE credit_blocks SET start_serial = %s, end_serial = %s, account_id = %s, "
+                "first_transferred = %s WHERE id = %s",
+                (head.start, head.end, head.account_id, head.first_transferred, row_id),
+            )
+            inserts += [(p.registry, p.start, p.end, p.account_id, p.issuance_id, p.first_transferred) for p in rest]
+        self.many(
+            "INSERT INTO credit_blocks (registry, start_serial, end_serial, account_id, issuance_id, first_transferred) "
+            "VALUES (%s, %s, %s, %s, %s, %s)",
+            inserts,
+        )
+
+    # ---- journal ----
+    def append(
+        self,
+        kind: TransactionKind,
+        actor: str,
+        legs: tuple[Leg, ...] = (),
+        moves: tuple[Move, ...] = (),
+        details: dict[str, Any] | None = None,
+        key: str | None = None,
+    ) -> Entry:
+        """Seal and append one journal entry; the head row is locked until the commit."""
+        seq, previous = self.rows("SELECT seq, hash FROM credit_journal_head WHERE id = 1 FOR UPDATE")[0]
+        now = dt.datetime.now(dt.UTC)
+        entry = Entry(seq + 1, key or uuid.uuid4().hex, kind, now.isoformat(), actor, legs, moves, details or {})
+        text = canonical(entry.to_json())
+        sealed = entry_hash(previous, text)
+        self.run(
+            "INSERT INTO credit_journal (seq, key, kind, occurred_at, credits, entry, previous_hash, hash) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                entry.seq,
+                entry.key,
+                str(kind),
+                now if self.dialect != "sqlite" else now.strftime("%Y-%m-%d %H:%M:%S.%f"),
+                entry.credits,
+                text,
+                previous,
+                sealed,
+            ),
+        )
+        self.run("UPDATE credit_journal_head SET seq = %s, hash = %s WHERE id = 1", (entry.seq, sealed))
+        return entry
+
+
+def _block(row: Sequence[Any]) -> Block:
+    return Block(row[1], int(row[2]), int(row[3]), int(row[4]), int(row[5]), bool(row[6]))
+
+
+def _containing(rows: dict[tuple[str, int], tuple[Block, int]], move: Move) -> tuple[Block, int]:
+    for block, row_id in rows.values():
+        if block.registry == move.registry and block.contains(move.start, move.end):
+            return block, row_id
+    raise LookupError(f"no block holds {move.registry} {move.start}-{move.end}")  # a planner bug, never input
+
+
+def begin_write(session: Session) -> None:
+    """Take SQLite's write lock now (``BEGIN IMMEDIATE``) so that writers queue instead of failing.
+
+    PostgreSQL needs nothing here: its transactions lock the rows they change.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    raw = connection.connection.dbapi_connection
+    if not raw.in_transaction:  # type: ignore[union-attr]
+        raw.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]

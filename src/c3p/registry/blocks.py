@@ -1,0 +1,100 @@
+"""Serial blocks: a run of consecutive credits held together, and how runs split and merge.
+
+A block is ``[start, end]`` (inclusive) of one issuing registry's unit numbers, with the
+attributes every credit in it shares (account, issuance, first-transfer mark). Moving part
+of a block splits it into at most three pieces; :func:`normalize` merges neighbours with
+equal attributes so two ledgers can be compared however their blocks were cut.
+
+>>> b = Block("JPN", 1, 100, account_id=7, issuance_id=1)
+>>> [(p.start, p.end, p.account_id) for p in b.carve(11, 20, to_account=9)]
+[(1, 10, 7), (11, 20, 9), (21, 100, 7)]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from c3p.errors import InvalidInput
+
+
+@dataclass(frozen=True, order=True)
+class Block:
+    registry: str
+    start: int
+    end: int
+    account_id: int
+    issuance_id: int
+    first_transferred: bool = False
+
+    def __post_init__(self) -> None:
+        if self.start < 1 or self.end < self.start:
+            raise ValueError(f"empty or negative block {self.start}-{self.end}")
+
+    @property
+    def credits(self) -> int:
+        return self.end - self.start + 1
+
+    def contains(self, start: int, end: int) -> bool:
+        return self.start <= start and end <= self.end
+
+    def attributes(self) -> tuple[str, int, int, bool]:
+        return (self.registry, self.account_id, self.issuance_id, self.first_transferred)
+
+    def carve(self, start: int, end: int, to_account: int, first_transferred: bool | None = None) -> list[Block]:
+        """This block with ``[start, end]`` moved to ``to_account``: the pieces in serial order."""
+        if not self.contains(start, end):
+            raise InvalidInput(f"serials {start}-{end} are not inside block {self.start}-{self.end}")
+        flag = self.first_transferred if first_transferred is None else (self.first_transferred or first_transferred)
+        pieces = []
+        if start > self.start:
+            pieces.append(replace(self, end=start - 1))
+        pieces.append(replace(self, start=start, end=end, account_id=to_account, first_transferred=flag))
+        if end < self.end:
+            pieces.append(replace(self, start=end + 1))
+        return pieces
+
+
+@dataclass(frozen=True)
+class Take:
+    """Part of one block that a transaction moves: ``[start, end]`` of ``block``."""
+
+    block: Block
+    start: int
+    end: int
+
+    @property
+    def credits(self) -> int:
+        return self.end - self.start + 1
+
+
+def take(blocks: Iterable[Block], credits: int) -> list[Take]:
+    """The first ``credits`` credits of ``blocks`` (in the order given), lowest serials first.
+
+    >>> [(t.start, t.end) for t in take([Block("JPN", 1, 5, 1, 1), Block("JPN", 9, 20, 1, 1)], 7)]
+    [(1, 5), (9, 10)]
+    """
+    wanted, taken = credits, []
+    for block in blocks:
+        if wanted == 0:
+            break
+        n = min(wanted, block.credits)
+        taken.append(Take(block, block.start, block.start + n - 1))
+        wanted -= n
+    if wanted:
+        raise InvalidInput(f"the account holds only {credits - wanted} of the {credits} credits asked for")
+    return taken
+
+
+def normalize(blocks: Iterable[Block]) -> list[Block]:
+    """Blocks sorted by serial, neighbours with equal attributes merged; overlaps refused."""
+    merged: list[Block] = []
+    for block in sorted(blocks, key=lambda b: (b.registry, b.start)):
+        last = merged[-1] if merged else None
+        if last and last.registry == block.registry and block.start <= last.end:
+            raise ValueError(f"serials {block.start}-{min(block.end, last.end)} of {block.registry} are in two blocks")
+        if last and last.attributes() == block.attributes() and last.end + 1 == block.start:
+            merged[-1] = replace(last, end=block.end)
+        else:
+            merged.append(block)
+    return merged

@@ -1,0 +1,108 @@
+"""Serial numbers of JCM credits: one integer per credit, printed in a documented format.
+
+The official JCM serial format is not in our sources (jcm-facts §2, §9), so c3p uses its own,
+described in ``docs/registry.md`` and configurable through :class:`SerialFormat`. Inside
+the ledger a credit is identified by ``(issuing registry, unit number)``: unit numbers are
+allocated per registry from 1 upwards and never reused, and a credit keeps its serial for
+life, whichever registry holds it later. The printed form adds what a reader needs to
+recognise it without a look-up: host country, project, monitoring period number.
+
+Default format, one credit and one block::
+
+    JCM-JPN-VNM-VN001-002-000000012345
+    JCM-JPN-VNM-VN001-002-000000012001-000000013000
+
+>>> fmt = SerialFormat()
+>>> fmt.block("JPN", "VNM", "vn001", 2, 12001, 13000)
+'JCM-JPN-VNM-VN001-002-000000012001-000000013000'
+>>> fmt.parse("JCM-JPN-VNM-VN001-002-000000012345").unit
+12345
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from c3p.errors import InvalidInput
+
+REGISTRY_CODE = re.compile(r"[A-Z]{3}")
+PROJECT_CODE = re.compile(r"[A-Za-z0-9]{1,16}")
+
+
+@dataclass(frozen=True)
+class SerialFormat:
+    """How serials are printed: ``{prefix}{sep}{registry}{sep}{host}{sep}{project}{sep}{period}{sep}{unit}``."""
+
+    prefix: str = "JCM"
+    separator: str = "-"
+    period_digits: int = 3
+    unit_digits: int = 12
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[A-Z0-9]{1,8}", self.prefix) or self.separator not in ("-", "_", ".", ":"):
+            raise ValueError("serial prefix must be 1-8 of A-Z0-9 and the separator one of - _ . :")
+
+    def project_code(self, project: str) -> str:
+        """The project part: the project reference without punctuation, upper case."""
+        code = re.sub(r"[^A-Za-z0-9]", "", project).upper()
+        if not PROJECT_CODE.fullmatch(code):
+            raise InvalidInput(f"project {project!r} cannot be encoded in a serial (1-16 letters or digits)")
+        return code
+
+    def unit(self, registry: str, host: str, project: str, period: int, unit: int) -> str:
+        sep = self.separator
+        return sep.join(
+            [
+                self.prefix,
+                registry,
+                host,
+                self.project_code(project),
+                f"{period:0{self.period_digits}d}",
+                f"{unit:0{self.unit_digits}d}",
+            ]
+        )
+
+    def block(self, registry: str, host: str, project: str, period: int, start: int, end: int) -> str:
+        return f"{self.unit(registry, host, project, period, start)}{self.separator}{end:0{self.unit_digits}d}"
+
+    def _pattern(self) -> re.Pattern[str]:
+        sep = re.escape(self.separator)
+        return re.compile(
+            rf"{re.escape(self.prefix)}{sep}(?P<registry>[A-Z]{{3}}){sep}(?P<host>[A-Z]{{3}}){sep}"
+            rf"(?P<project>[A-Z0-9]{{1,16}}){sep}(?P<period>\d{{1,9}}){sep}(?P<start>\d{{1,18}})"
+            rf"(?:{sep}(?P<end>\d{{1,18}}))?"
+        )
+
+    def parse(self, text: str) -> ParsedSerial:
+        """A serial or block serial; ``InvalidInput`` naming the expected form otherwise."""
+        match = self._pattern().fullmatch(text.strip().upper())
+        if not match:
+            example = self.unit("JPN", "VNM", "VN001", 1, 1)
+            raise InvalidInput(f"{text!r} is not a credit serial (expected e.g. {example})", field="serial")
+        start = int(match["start"])
+        end = int(match["end"]) if match["end"] else start
+        if start < 1 or end < start:
+            raise InvalidInput(f"{text!r}: the serial range is empty", field="serial")
+        return ParsedSerial(match["registry"], match["host"], match["project"], int(match["period"]), start, end)
+
+
+@dataclass(frozen=True)
+class ParsedSerial:
+    registry: str
+    host: str
+    project: str
+    period: int
+    start: int
+    end: int
+
+    @property
+    def unit(self) -> int:
+        return self.start
+
+    @property
+    def credits(self) -> int:
+        return self.end - self.start + 1
+
+
+DEFAULT_FORMAT = SerialFormat()

@@ -1,0 +1,90 @@
+"""Test-data helpers for the credit registry: real rows through the real services (no mocks)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from c3p.accounts.policy import Actor
+from c3p.db import accounts as account_svc
+from c3p.db.credits import reports, service
+from c3p.db.database import Database
+from c3p.registry.views import IssuanceNotice, IssuanceView
+
+OPERATOR = Actor.operator("test")
+HOST = "VNM"
+PROJECT = "vn-007"
+
+
+def monitoring_record(reductions: int, start: str = "2025-01-01", end: str = "2025-12-31") -> dict[str, Any]:
+    """The smallest record `c3p mrv calculate` could have written."""
+    return {
+        "kind": "jcm-monitoring-report",
+        "mode": "ex-post",
+        "methodology_id": "VN_AM007",
+        "period_start": start,
+        "period_end": end,
+        "emission_reductions_tco2": reductions,
+        "provenance": {"methodology_id": "VN_AM007", "methodology_version": "1.0", "input_files": {}},
+    }
+
+
+@dataclass
+class Registry:
+    """Four holding accounts in the two registries of Japan and Viet Nam."""
+
+    database: Database
+    jp_gov: str
+    jp_pp: str
+    vn_gov: str
+    vn_pp: str
+
+    @property
+    def holding(self) -> list[str]:
+        return [self.jp_gov, self.jp_pp, self.vn_gov, self.vn_pp]
+
+
+def create_organization(session, slug: str, kind: str = "company", country: str = "JPN") -> None:  # type: ignore[no-untyped-def]
+    if account_svc.organization_by_slug(session, slug) is None:
+        account_svc.create_organization(session, OPERATOR, slug, slug.upper(), kind)
+
+
+def create_registry(database: Database) -> Registry:
+    with database.unit_of_work() as session:
+        for slug in ("moej", "vn-mone", "acme-jp", "acme-vn"):
+            create_organization(session, slug)
+        numbers = [
+            service.open_account(session, OPERATOR, "JPN", "government_holding", "moej").number,
+            service.open_account(session, OPERATOR, "JPN", "participant_holding", "acme-jp").number,
+            service.open_account(session, OPERATOR, HOST, "government_holding", "vn-mone").number,
+            service.open_account(session, OPERATOR, HOST, "participant_holding", "acme-vn").number,
+        ]
+    return Registry(database, *numbers)
+
+
+def create_report(database: Database, reductions: int, period: int | None = None, verify: bool = True) -> int:
+    with database.unit_of_work() as session:
+        report = reports.submit(session, OPERATOR, monitoring_record(reductions), PROJECT, HOST, period)
+        if verify:
+            reports.verify(session, OPERATOR, report.id)
+        return report.id
+
+
+def create_issuance(
+    registry: Registry,
+    allocation: dict[str, int],
+    ref: str = "JC-VN-001",
+    report_id: int | None = None,
+    authorized: bool = True,
+) -> IssuanceView:
+    total = sum(allocation.values())
+    report_id = report_id or create_report(registry.database, total)
+    notice = IssuanceNotice(
+        notification_ref=ref,
+        report_id=report_id,
+        credits=total,
+        allocation=tuple({"account": a, "credits": c} for a, c in allocation.items()),  # type: ignore[misc]
+        authorized=authorized,
+    )
+    with registry.database.unit_of_work() as session:
+        return service.issue(session, OPERATOR, notice)
