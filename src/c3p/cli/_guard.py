@@ -28,6 +28,11 @@ from c3p.db.signin import record_event
 from c3p.errors import Forbidden, Unauthenticated
 
 F = TypeVar("F", bound=Callable[..., Any])
+#: commands that change no record (they read, compute, or start the server, which guards each
+#: request itself); every other command must carry ``@guarded``
+READ_ONLY_COMMANDS = frozenset(
+    {"serve", "stats", "export", "projects list", "mrv list", "mrv show", "mrv estimate", "mrv calculate"}
+)
 acting_as: ContextVar[str | None] = ContextVar("c3p_cli_as", default=None)
 current: ContextVar[Actor | None] = ContextVar("c3p_cli_actor", default=None)
 

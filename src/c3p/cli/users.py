@@ -73,7 +73,7 @@ def create(
 
 
 @app.command("list")
-@guarded("users.read")
+@guarded("users.list")
 def list_users(output_format: FormatOption = "table", db: DatabaseOption = None) -> None:
     """List accounts with their organization and roles."""
     database = open_database(db)

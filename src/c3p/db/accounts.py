@@ -86,7 +86,7 @@ def user_target(user: User, organization_slug: str | None = None) -> Target:
 
 
 def list_users(session: Session, actor: Actor) -> list[User]:
-    require(actor, "users.read", Target())
+    require(actor, "users.list")
     return list(session.scalars(select(User).order_by(User.email)))
 
 

@@ -164,12 +164,34 @@ def permission(name: str) -> Callable[..., Any]:
     return dependency
 
 
+#: POST routes that only compute (the body is too large for a query string) and change nothing;
+#: their action is public. A new mutating route must use ``permission()`` or be listed here.
+COMPUTATIONS = {
+    "/api/v1/mrv/methodologies/{methodology_id}/estimate": "mrv.calculate",
+    "/api/v1/mrv/methodologies/{methodology_id}/calculate": "mrv.calculate",
+}
+
+
 def _is_page(request: Request) -> bool:
     return not request.url.path.startswith("/api/")
 
 
-def route_action(route: Any) -> str | None:
+def all_routes(app: Any) -> Iterator[tuple[str, set[str], Any]]:
+    """Every endpoint of ``app`` as (full path, methods, route), through included routers."""
+    for route in app.routes:
+        contexts = getattr(route, "effective_route_contexts", None)
+        if contexts is None:
+            yield getattr(route, "path", ""), set(getattr(route, "methods", None) or ()), route
+            continue
+        for context in contexts():
+            yield context.path, set(context.methods or ()), context.original_route
+
+
+def route_action(route: Any, path: str | None = None) -> str | None:
     """The action a route is guarded by (for the permission-matrix test and the docs)."""
+    path = path or getattr(route, "path", None)
+    if path in COMPUTATIONS:
+        return COMPUTATIONS[path]
     pending = list(getattr(route, "dependant", None).dependencies) if hasattr(route, "dependant") else []
     while pending:
         dependant = pending.pop()

@@ -102,7 +102,7 @@ def update_me(request: Request, body: MePatch, actor: Actor = Depends(permission
 
 
 @router.get("/users", response_model=list[UserView], summary="All users (administrators, secretariat)")
-def list_users(request: Request, actor: Actor = Depends(permission("users.read"))) -> list[UserView]:
+def list_users(request: Request, actor: Actor = Depends(permission("users.list"))) -> list[UserView]:
     with db(request).reading() as session:
         return [svc.user_view(session, user) for user in svc.list_users(session, actor)]
 

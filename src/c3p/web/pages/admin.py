@@ -34,7 +34,7 @@ OptionalText = Annotated[str, Form()]
 
 
 @router.get("/admin")
-def admin_page(request: Request, actor: Actor = Depends(permission("users.read"))) -> Response:
+def admin_page(request: Request, actor: Actor = Depends(permission("users.list"))) -> Response:
     signed_in(request, actor)
     with db(request).reading() as session:
         users = [svc.user_view(session, user) for user in svc.list_users(session, actor)]
