@@ -131,6 +131,24 @@ class _Rows:
 
     @classmethod
     def read(cls, session: Session) -> _Rows:
+        rows = cls._read_all(session)
+        rows._drop_unpublished(session)
+        return rows
+
+    def _drop_unpublished(self, session: Session) -> None:
+        """Adopted projects stay off the public registry until published (program workflow)."""
+        hidden = set(
+            session.scalars(select(t.ProjectTracking.project_id).where(t.ProjectTracking.published_at.is_(None)))
+        )
+        if not hidden:
+            return
+        shown_partnerships = {p.partnership_id for p in self.projects if p.id not in hidden}
+        hidden_partnerships = {p.partnership_id for p in self.projects if p.id in hidden} - shown_partnerships
+        self.projects = [p for p in self.projects if p.id not in hidden]
+        self.partnerships = [p for p in self.partnerships if p.id not in hidden_partnerships]
+
+    @classmethod
+    def _read_all(cls, session: Session) -> _Rows:
         return cls(
             countries=list(session.scalars(select(t.Country).order_by(t.Country.name_en))),
             governments=list(session.scalars(select(t.JapaneseGovernment).order_by(t.JapaneseGovernment.id))),

@@ -1,0 +1,441 @@
+"""Program workflow API: calls, applications, reviews, adoption, tracking, outcomes, the JCM pipeline.
+
+Every mutating route is guarded by ``Depends(permission(...))``; services ask the policy again
+with the real target. One request is one unit of work, attributed to the actor in the history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, ConfigDict, Field
+
+from c3p.accounts.policy import Actor, require
+from c3p.accounts.views import HistoryView
+from c3p.db.history import entries_for
+from c3p.domain import subsidy
+from c3p.web.auth import database as db
+from c3p.web.auth import permission, writing
+from c3p.workflow import calls, jcm, review, tracking
+from c3p.workflow import notify as _notify  # noqa: F401  (installs the after-commit mail hook)
+from c3p.workflow.views import (
+    ActivityView,
+    ApplicationView,
+    AttachmentView,
+    CallView,
+    ConflictView,
+    JcmProjectView,
+    KpiView,
+    MilestoneView,
+    NotificationView,
+    OutcomeView,
+    ReviewView,
+    ScoreView,
+    TrackingView,
+    TransitionView,
+)
+
+router = APIRouter(tags=["program workflow"])
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CallStateIn(_Body):
+    state: str = Field(description="reviewing (close submissions) or reviewed (close the review)")
+
+
+class ScoreIn(_Body):
+    points: dict[str, int] = Field(description="criterion key: points")
+    comment: str = ""
+
+
+class ConflictIn(_Body):
+    reason: str
+
+
+class AdoptIn(_Body):
+    applications: list[int] = Field(description="ids of the applications to adopt, in project-number order")
+
+
+class ProjectStateIn(_Body):
+    state: str
+
+
+class MoveIn(_Body):
+    to_state: str
+    occurred_on: dt.date | None = None
+    note: str = ""
+
+
+class SubsidyIn(subsidy.SubsidyParams):
+    rate_tiers: list[subsidy.RateTier] | None = Field(None, description="override the year's (unknown) rate tiers")
+    cost_effectiveness_max_jpy_per_tco2: int | None = Field(None, ge=1, description="override the threshold")
+
+
+def _settings(request: Request) -> Any:
+    return request.app.state.settings
+
+
+def _expire(request: Request) -> None:
+    request.app.state.revision_watch.expire()
+
+
+# ---------- calls ----------
+
+
+@router.get("/calls", response_model=list[CallView], summary="Calls for proposals, newest first")
+def list_calls(request: Request, _actor: Actor = Depends(permission("program.call.read"))) -> list[CallView]:
+    with db(request).reading() as session:
+        return [calls.call_view(session, call) for call in calls.list_calls(session)]
+
+
+@router.post("/calls", response_model=CallView, status_code=201, summary="Open a call for proposals")
+def open_call(
+    request: Request, body: calls.NewCall, actor: Actor = Depends(permission("program.call.open"))
+) -> CallView:
+    with writing(request, actor) as session:
+        call = calls.open_call(session, actor, body, _settings(request))
+        return calls.call_view(session, call)
+
+
+@router.get("/calls/{slug}", response_model=CallView, summary="One call")
+def get_call(request: Request, slug: str, _actor: Actor = Depends(permission("program.call.read"))) -> CallView:
+    with db(request).reading() as session:
+        return calls.call_view(session, calls.call_by_slug(session, slug))
+
+
+@router.post("/calls/{slug}/state", response_model=CallView, summary="Close submissions or the review")
+def move_call(
+    request: Request, slug: str, body: CallStateIn, actor: Actor = Depends(permission("program.call.manage"))
+) -> CallView:
+    with writing(request, actor) as session:
+        return calls.call_view(session, calls.move_call(session, actor, slug, body.state, _settings(request)))
+
+
+@router.post("/calls/{slug}/adopt", response_model=list[str], summary="Adopt applications; returns project slugs")
+def adopt(
+    request: Request, slug: str, body: AdoptIn, actor: Actor = Depends(permission("program.application.adopt"))
+) -> list[str]:
+    with writing(request, actor) as session:
+        projects = review.adopt(session, actor, slug, body.applications, _settings(request))
+        result = [p.slug for p in projects]
+    _expire(request)
+    return result
+
+
+@router.post("/calls/{slug}/publish", response_model=list[str], summary="Publish the call's adopted projects")
+def publish(request: Request, slug: str, actor: Actor = Depends(permission("program.project.publish"))) -> list[str]:
+    with writing(request, actor) as session:
+        result = [p.slug for p in review.publish(session, actor, slug, _settings(request))]
+    _expire(request)
+    return result
+
+
+# ---------- applications ----------
+
+
+@router.get("/applications", response_model=list[ApplicationView], summary="Applications the caller may see")
+def list_applications(
+    request: Request, call: str | None = None, actor: Actor = Depends(permission("program.application.read"))
+) -> list[ApplicationView]:
+    with db(request).reading() as session:
+        return [calls.application_view(session, a) for a in calls.visible_applications(session, actor, call)]
+
+
+@router.post("/calls/{slug}/applications", response_model=ApplicationView, status_code=201, summary="Start a draft")
+def create_application(
+    request: Request,
+    slug: str,
+    body: calls.ApplicationDraft,
+    actor: Actor = Depends(permission("program.application.draft")),
+) -> ApplicationView:
+    with writing(request, actor) as session:
+        return calls.application_view(session, calls.create_application(session, actor, slug, body))
+
+
+@router.get("/applications/{application_id}", response_model=ApplicationView, summary="One application")
+def get_application(
+    request: Request, application_id: int, actor: Actor = Depends(permission("program.application.read"))
+) -> ApplicationView:
+    with db(request).reading() as session:
+        application = calls.application_by_id(session, application_id)
+        calls.may_read(actor, session, application)
+        return calls.application_view(session, application)
+
+
+@router.patch("/applications/{application_id}", response_model=ApplicationView, summary="Save a draft")
+def update_application(
+    request: Request,
+    application_id: int,
+    body: calls.ApplicationDraft,
+    actor: Actor = Depends(permission("program.application.draft")),
+) -> ApplicationView:
+    with writing(request, actor) as session:
+        return calls.application_view(session, calls.update_application(session, actor, application_id, body))
+
+
+@router.post(
+    "/applications/{application_id}/attachments",
+    response_model=AttachmentView,
+    status_code=201,
+    summary="Attach a file to a draft",
+)
+async def add_attachment(
+    request: Request,
+    application_id: int,
+    file: Annotated[UploadFile, File()],
+    kind: Annotated[str, Form()] = "application_form",
+    actor: Actor = Depends(permission("program.application.draft")),
+) -> AttachmentView:
+    content = await file.read(_settings(request).attachment_max_bytes + 1)
+
+    def save() -> AttachmentView:
+        with writing(request, actor) as session:
+            row = calls.add_attachment(
+                session, actor, _settings(request), application_id, kind, file.filename or "", content
+            )
+            return AttachmentView.model_validate(row)
+
+    return await run_in_threadpool(save)
+
+
+@router.post("/applications/{application_id}/submit", response_model=ApplicationView, summary="Submit")
+def submit(
+    request: Request, application_id: int, actor: Actor = Depends(permission("program.application.submit"))
+) -> ApplicationView:
+    with writing(request, actor) as session:
+        return calls.application_view(session, calls.submit(session, actor, application_id, _settings(request)))
+
+
+@router.post("/applications/{application_id}/withdraw", response_model=ApplicationView, summary="Withdraw")
+def withdraw(
+    request: Request, application_id: int, actor: Actor = Depends(permission("program.application.withdraw"))
+) -> ApplicationView:
+    with writing(request, actor) as session:
+        return calls.application_view(session, calls.withdraw(session, actor, application_id, _settings(request)))
+
+
+# ---------- reviews ----------
+
+
+@router.get("/reviews/{slug}", response_model=ReviewView, summary="A call's review as the caller may see it")
+def get_review(request: Request, slug: str, actor: Actor = Depends(permission("program.review.read"))) -> ReviewView:
+    with db(request).reading() as session:
+        return review.review_view(session, actor, slug)
+
+
+@router.put("/reviews/applications/{application_id}/score", response_model=ScoreView, summary="Score an application")
+def score(
+    request: Request,
+    application_id: int,
+    body: ScoreIn,
+    actor: Actor = Depends(permission("program.application.review")),
+) -> ScoreView:
+    with writing(request, actor) as session:
+        row = review.score(session, actor, application_id, body.points, body.comment)
+        return ScoreView(
+            application_id=row.application_id,
+            reviewer=actor.label,
+            points=row.points,
+            total=row.total,
+            comment=row.comment,
+            scored_at=row.scored_at,
+        )
+
+
+@router.post(
+    "/reviews/applications/{application_id}/conflict",
+    response_model=ConflictView,
+    status_code=201,
+    summary="Declare a conflict of interest",
+)
+def declare_conflict(
+    request: Request,
+    application_id: int,
+    body: ConflictIn,
+    actor: Actor = Depends(permission("program.application.conflict")),
+) -> ConflictView:
+    with writing(request, actor) as session:
+        row = review.declare_conflict(session, actor, application_id, body.reason)
+        return ConflictView(
+            application_id=row.application_id, reviewer=actor.label, reason=row.reason, declared_at=row.declared_at
+        )
+
+
+# ---------- project tracking ----------
+
+
+@router.get("/projects/{slug}/tracking", response_model=TrackingView, summary="Status, activities and milestones")
+def get_tracking(
+    request: Request, slug: str, actor: Actor = Depends(permission("program.outcome.read"))
+) -> TrackingView:
+    with db(request).reading() as session:
+        project = tracking.project_by_slug(session, slug)
+        if not tracking.is_public(session, project):
+            require(actor, "program.project.track")
+        return tracking.tracking_view(session, project)
+
+
+@router.post("/projects/{slug}/tracking/state", response_model=TrackingView, summary="Change a project's status")
+def set_project_state(
+    request: Request, slug: str, body: ProjectStateIn, actor: Actor = Depends(permission("program.project.track"))
+) -> TrackingView:
+    with writing(request, actor) as session:
+        tracking.set_state(session, actor, slug, body.state)
+        return tracking.tracking_view(session, tracking.project_by_slug(session, slug))
+
+
+@router.post("/projects/{slug}/activities", response_model=ActivityView, status_code=201, summary="Add an activity")
+def add_activity(
+    request: Request, slug: str, body: tracking.NewActivity, actor: Actor = Depends(permission("program.project.track"))
+) -> ActivityView:
+    with writing(request, actor) as session:
+        return ActivityView.model_validate(tracking.add_activity(session, actor, slug, body))
+
+
+@router.post("/projects/{slug}/milestones", response_model=MilestoneView, status_code=201, summary="Add a milestone")
+def add_milestone(
+    request: Request,
+    slug: str,
+    body: tracking.NewMilestone,
+    actor: Actor = Depends(permission("program.project.track")),
+) -> MilestoneView:
+    with writing(request, actor) as session:
+        return MilestoneView.model_validate(tracking.add_milestone(session, actor, slug, body))
+
+
+# ---------- outcomes ----------
+
+
+@router.get("/outcomes", response_model=list[OutcomeView], summary="Exit outcomes, newest first")
+def list_outcomes(
+    request: Request, project: str | None = None, _actor: Actor = Depends(permission("program.outcome.read"))
+) -> list[OutcomeView]:
+    with db(request).reading() as session:
+        return jcm.outcome_views(session, project)
+
+
+@router.post("/outcomes", response_model=OutcomeView, status_code=201, summary="Record an exit outcome")
+def record_outcome(
+    request: Request, body: jcm.NewOutcome, actor: Actor = Depends(permission("program.outcome.record"))
+) -> OutcomeView:
+    with writing(request, actor) as session:
+        row = jcm.record_outcome(session, actor, body)
+        return next(v for v in jcm.outcome_views(session) if v.id == row.id)
+
+
+@router.get("/outcomes/kpi", response_model=KpiView, summary="JCM projects realized through the program")
+def get_kpi(request: Request, _actor: Actor = Depends(permission("program.outcome.read"))) -> KpiView:
+    with db(request).reading() as session:
+        return jcm.kpi(session)
+
+
+# ---------- JCM pipeline ----------
+
+
+@router.get("/jcm-projects", response_model=list[JcmProjectView], summary="JCM projects in the pipeline")
+def list_jcm(request: Request, _actor: Actor = Depends(permission("jcm.project.read"))) -> list[JcmProjectView]:
+    with db(request).reading() as session:
+        return [jcm.jcm_view(session, row) for row in jcm.list_jcm_projects(session)]
+
+
+@router.post("/jcm-projects", response_model=JcmProjectView, status_code=201, summary="Add a JCM project")
+def create_jcm(
+    request: Request, body: jcm.NewJcmProject, actor: Actor = Depends(permission("jcm.project.create"))
+) -> JcmProjectView:
+    with writing(request, actor) as session:
+        return jcm.jcm_view(session, jcm.create_jcm_project(session, actor, body))
+
+
+@router.get("/jcm-projects/{slug}", response_model=JcmProjectView, summary="One JCM project")
+def get_jcm(request: Request, slug: str, _actor: Actor = Depends(permission("jcm.project.read"))) -> JcmProjectView:
+    with db(request).reading() as session:
+        return jcm.jcm_view(session, jcm.jcm_by_slug(session, slug))
+
+
+@router.post("/jcm-projects/{slug}/move", response_model=TransitionView, summary="Move to the next state")
+def move_jcm(
+    request: Request, slug: str, body: MoveIn, actor: Actor = Depends(permission("jcm.move"))
+) -> TransitionView:
+    with writing(request, actor) as session:
+        row = jcm.move(session, actor, slug, body.to_state, body.occurred_on, body.note, _settings(request))
+        return TransitionView.model_validate(row)
+
+
+@router.post(
+    "/jcm-projects/{slug}/documents", response_model=AttachmentView, status_code=201, summary="Attach a document"
+)
+async def add_jcm_document(
+    request: Request,
+    slug: str,
+    file: Annotated[UploadFile, File()],
+    kind: Annotated[str, Form()],
+    actor: Actor = Depends(permission("jcm.document.upload")),
+) -> AttachmentView:
+    content = await file.read(_settings(request).attachment_max_bytes + 1)
+
+    def save() -> AttachmentView:
+        with writing(request, actor) as session:
+            row = jcm.add_document(session, actor, _settings(request), slug, kind, file.filename or "", content)
+            return AttachmentView.model_validate(row)
+
+    return await run_in_threadpool(save)
+
+
+# ---------- subsidy calculator ----------
+
+
+@router.post("/subsidy/calculate", response_model=subsidy.SubsidyResult, summary="JCM Model Project subsidy")
+def calculate_subsidy(body: SubsidyIn, _actor: Actor = Depends(permission("jcm.subsidy.calculate"))) -> Any:
+    overrides = body.model_dump(include={"rate_tiers", "cost_effectiveness_max_jpy_per_tco2"}, exclude_none=True)
+    rules = subsidy.rules_for(body.fiscal_year, overrides)
+    params = subsidy.SubsidyParams(**body.model_dump(exclude={"rate_tiers", "cost_effectiveness_max_jpy_per_tco2"}))
+    return subsidy.calculate(params, rules)
+
+
+@router.get("/subsidy/rules", response_model=list[subsidy.SubsidyRules], summary="Subsidy rules per fiscal year")
+def subsidy_rules(_actor: Actor = Depends(permission("jcm.subsidy.calculate"))) -> Any:
+    return list(subsidy.all_rules())
+
+
+# ---------- notifications and history ----------
+
+
+@router.get("/notifications", response_model=list[NotificationView], summary="The caller's notifications")
+def notifications(request: Request, actor: Actor = Depends(permission("notifications.read"))) -> list[NotificationView]:
+    from sqlalchemy import select
+
+    from c3p.db.tables.workflow import Notification
+
+    with db(request).reading() as session:
+        rows = session.scalars(
+            select(Notification)
+            .where(Notification.user_id == (actor.user_id or -1))
+            .order_by(Notification.id.desc())
+            .limit(200)
+        )
+        return [NotificationView.model_validate(row) for row in rows]
+
+
+@router.post("/notifications/read", response_model=int, summary="Mark all the caller's notifications read")
+def mark_read(request: Request, actor: Actor = Depends(permission("notifications.read"))) -> int:
+    from sqlalchemy import update
+
+    from c3p.db.tables.workflow import Notification
+
+    with writing(request, actor) as session:
+        result = session.execute(
+            update(Notification)
+            .where(Notification.user_id == (actor.user_id or -1), Notification.read_at.is_(None))
+            .values(read_at=dt.datetime.now(dt.UTC))
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def record_history(session: Any, table: str, key: str) -> list[HistoryView]:
+    return [HistoryView.model_validate(e) for e in entries_for(session, table, key)]

@@ -1,0 +1,208 @@
+"""What the API, pages and CLI show of the workflow: typed views, one data shape per record."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class FindingView(_View):
+    code: str
+    passed: bool
+    reason: str
+    priority: bool = False
+
+
+class CallView(_View):
+    slug: str = Field(description="fiscal year and round, e.g. 2025-1")
+    fiscal_year: int
+    round: int
+    title_ja: str
+    title_en: str
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    state: str = Field(description="open, reviewing, reviewed or decided")
+    target_countries: list[str] = Field(description="ISO3 codes; empty: every developing country")
+    target_fields: list[str]
+    max_budget_jpy_per_year: int | None
+    max_plan_years: int
+    required_attachments: list[str]
+    rubric: dict[str, Any]
+    published_at: dt.datetime | None
+    applications_submitted: int = 0
+
+
+class AttachmentView(_View):
+    id: int
+    kind: str
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    uploaded_at: dt.datetime
+
+
+class RefView(_View):
+    slug: str
+    name_ja: str
+    name_en: str
+
+
+class ApplicationView(_View):
+    id: int
+    call: str
+    state: str
+    proposer: RefView
+    title_ja: str
+    title_en: str
+    summary_ja: str
+    summary_en: str
+    plan: str
+    fields: list[str]
+    plan_years: int
+    budget_jpy_by_year: list[int]
+    japanese_governments: list[RefView]
+    partner_places: list[RefView]
+    methodology_id: str | None
+    expected_reductions_tco2_per_year: int | None
+    eligible: bool | None = Field(description="None until the check has run")
+    eligibility: list[FindingView]
+    missing_parts: list[str] = Field(default_factory=list, description="what submission still needs")
+    attachments: list[AttachmentView]
+    submitted_at: dt.datetime | None
+    withdrawn_at: dt.datetime | None
+    project: str | None = Field(None, description="slug of the adopted project")
+    updated_at: dt.datetime
+
+
+class ScoreView(_View):
+    application_id: int
+    reviewer: str
+    points: dict[str, int]
+    total: int
+    comment: str
+    scored_at: dt.datetime
+
+
+class ConflictView(_View):
+    application_id: int
+    reviewer: str
+    reason: str
+    declared_at: dt.datetime
+
+
+class RankedView(_View):
+    rank: int
+    application_id: int
+    title: str
+    proposer: str
+    average_total: str = Field(description="exact average as a decimal string, 2 places")
+    scores: int
+    eligible: bool | None
+    state: str
+
+
+class ReviewView(_View):
+    call: str
+    state: str
+    max_total: int
+    scores: list[ScoreView] = Field(description="only the scores the viewer may see")
+    conflicts: list[ConflictView]
+    ranking: list[RankedView] = Field(description="empty until the review closes (for reviewers)")
+
+
+class ActivityView(_View):
+    id: int
+    kind: str
+    title: str
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+    state: str
+    note: str
+
+
+class MilestoneView(_View):
+    id: int
+    kind: str
+    title: str
+    due_on: dt.date | None
+    done_on: dt.date | None
+
+
+class TrackingView(_View):
+    project: str
+    fiscal_year: int
+    number: int
+    title_ja: str
+    title_en: str
+    state: str
+    published: bool
+    plan_position: str = Field(description='"year 2 of 3", or empty')
+    application_id: int | None
+    activities: list[ActivityView]
+    milestones: list[MilestoneView]
+
+
+class OutcomeView(_View):
+    id: int
+    kind: str
+    title_ja: str
+    title_en: str
+    partner_place: str | None
+    occurred_on: dt.date | None
+    amount_jpy: int | None
+    financier: str
+    jcm_project: str | None
+    url: str
+    source: str
+    projects: list[str]
+
+
+class KpiView(_View):
+    jcm_projects_realized: int = Field(description="distinct JCM projects adopted or further, linked to projects")
+    jcm_projects_in_pipeline: int
+    outcomes_by_kind: dict[str, int]
+    definition: str
+
+
+class TransitionView(_View):
+    from_state: str
+    to_state: str
+    occurred_on: dt.date
+    actor: str
+    note: str
+    recorded_at: dt.datetime
+
+
+class JcmProjectView(_View):
+    slug: str
+    title_ja: str
+    title_en: str
+    country_iso3: str
+    state: str
+    next_states: list[str]
+    proposer_slug: str
+    tpe_slug: str
+    methodology_id: str | None
+    initial_investment_jpy: int | None
+    expected_reductions_tco2_per_year: int | None
+    legal_durable_years: int | None
+    projects: list[str]
+    transitions: list[TransitionView]
+    documents: list[AttachmentView]
+
+
+class NotificationView(_View):
+    id: int
+    kind: str
+    subject: str
+    body: str
+    link: str
+    created_at: dt.datetime
+    read_at: dt.datetime | None
