@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from c3p.cli import db, mrv, registry, tokens, users
+from c3p.cli import db, mrv, registry, registry_credits, tokens, users
 from c3p.cli._app import app, main
 from c3p.cli._guard import acting_as, guarded
 
@@ -36,5 +36,10 @@ app.add_typer(registry.projects_app, name="projects", help="Adopted projects.")
 app.add_typer(mrv.app, name="mrv", help="JCM methodologies: list, show, estimate, calculate.")
 app.add_typer(users.app, name="users", help="Accounts: create, list, grant, revoke, disable, enable.")
 app.add_typer(tokens.app, name="tokens", help="API tokens: create, list, revoke.")
+app.add_typer(
+    registry_credits.app,
+    name="registry",
+    help="JCM credit registry: accounts, issuance, transfers, cancellation, retirement, verify.",
+)
 
 __all__ = ["app", "main"]
