@@ -2,10 +2,11 @@
 
 from fastapi import APIRouter
 
-from c3p.web.pages import mrv, registry
+from c3p.web.pages import mrv, registry, workflow
 
 router = APIRouter(include_in_schema=False)
 router.include_router(registry.router)
 router.include_router(mrv.router)
+router.include_router(workflow.router)
 
 __all__ = ["router"]

@@ -1,0 +1,474 @@
+"""Portal pages of the program workflow: calls, applications, review, JCM pipeline, outcomes.
+
+Pages call the same services as the API; each form posts with the CSRF token and each POST
+route is guarded like its API twin. A refused form shows the error page with the reason; the
+stored draft is untouched, so nothing already saved is lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, ValidationError
+
+from c3p.accounts.policy import Actor, could
+from c3p.db.history import entries_for
+from c3p.domain import pipeline
+from c3p.domain.calls import target_fields
+from c3p.domain.outcomes import OUTCOME_KINDS
+from c3p.domain.tracking import ACTIVITY_KINDS
+from c3p.errors import InvalidInput
+from c3p.web.auth import database as db
+from c3p.web.auth import permission, writing
+from c3p.web.deps import snapshot
+from c3p.web.pages.render import page_language, render
+from c3p.workflow import attachments, calls, jcm, review, tracking
+from c3p.workflow.views import ApplicationView, CallView, JcmProjectView
+
+router = APIRouter(include_in_schema=False)
+FormText = Annotated[str, Form()]
+OptionalText = Annotated[str, Form()]
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _validated(model: type[BaseModel], values: dict[str, Any]) -> Any:
+    try:
+        return model.model_validate(values)
+    except ValidationError as error:
+        raise InvalidInput.from_validation(error) from None
+
+
+class CallList(BaseModel):
+    calls: list[CallView]
+
+
+class JcmList(BaseModel):
+    projects: list[JcmProjectView]
+
+
+def _may(actor: Actor, name: str) -> bool:
+    return bool(could(actor, name))
+
+
+def _actor(request: Request) -> Actor:
+    from c3p.web.auth import resolve_actor
+
+    return resolve_actor(request)
+
+
+# ---------- calls ----------
+
+
+@router.get("/calls")
+def calls_page(request: Request, actor: Actor = Depends(permission("program.call.read"))) -> Response:
+    with db(request).reading() as session:
+        data = CallList(calls=[calls.call_view(session, c) for c in calls.list_calls(session)])
+    return render(
+        request, "workflow/calls.html", data, may_open=_may(actor, "program.call.open"), fields=target_fields()
+    )
+
+
+@router.post("/calls")
+def open_call(
+    request: Request,
+    fiscal_year: Annotated[int, Form()],
+    closes_on: Annotated[dt.date, Form()],
+    round: Annotated[int, Form()] = 1,
+    title_ja: OptionalText = "",
+    title_en: OptionalText = "",
+    max_budget_jpy_per_year: OptionalText = "",
+    actor: Actor = Depends(permission("program.call.open")),
+) -> Response:
+    data = _validated(
+        calls.NewCall,
+        {
+            "fiscal_year": fiscal_year,
+            "round": round,
+            "title_ja": title_ja,
+            "title_en": title_en,
+            "opens_at": dt.datetime.now(dt.UTC),
+            "closes_at": dt.datetime.combine(closes_on, dt.time(23, 59, 59), dt.UTC),
+            "max_budget_jpy_per_year": int(max_budget_jpy_per_year) if max_budget_jpy_per_year.strip() else None,
+        },
+    )
+    with writing(request, actor) as session:
+        call = calls.open_call(session, actor, data, request.app.state.settings)
+        slug = call.slug
+    return redirect(f"/calls/{slug}")
+
+
+@router.get("/calls/{slug}")
+def call_page(request: Request, slug: str, actor: Actor = Depends(permission("program.call.read"))) -> Response:
+    with db(request).reading() as session:
+        call = calls.call_by_slug(session, slug)
+        data = calls.call_view(session, call)
+        mine = [
+            calls.application_view(session, a)
+            for a in calls.visible_applications(session, actor, slug)
+            if actor.user_id is not None
+        ]
+        ranking = review.ranking(session, call) if actor.holds("secretariat") or actor.system else []
+        history = entries_for(session, "calls", str(call.id))
+    return render(
+        request,
+        "workflow/call.html",
+        data,
+        applications=mine,
+        ranking=ranking,
+        history=history,
+        may_apply=_may(actor, "program.application.draft"),
+        may_manage=_may(actor, "program.call.manage"),
+        may_review=_may(actor, "program.review.read"),
+    )
+
+
+@router.post("/calls/{slug}/state")
+def move_call(
+    request: Request, slug: str, state: FormText, actor: Actor = Depends(permission("program.call.manage"))
+) -> Response:
+    with writing(request, actor) as session:
+        calls.move_call(session, actor, slug, state, request.app.state.settings)
+    return redirect(f"/calls/{slug}")
+
+
+@router.post("/calls/{slug}/adopt")
+async def adopt(
+    request: Request, slug: str, actor: Actor = Depends(permission("program.application.adopt"))
+) -> Response:
+    form = await request.form()
+    chosen = [int(str(value)) for value in form.getlist("application")]
+
+    def run() -> None:
+        with writing(request, actor) as session:
+            review.adopt(session, actor, slug, chosen, request.app.state.settings)
+
+    await run_in_threadpool(run)
+    request.app.state.revision_watch.expire()
+    return redirect(f"/calls/{slug}")
+
+
+@router.post("/calls/{slug}/publish")
+def publish(request: Request, slug: str, actor: Actor = Depends(permission("program.project.publish"))) -> Response:
+    with writing(request, actor) as session:
+        review.publish(session, actor, slug, request.app.state.settings)
+    request.app.state.revision_watch.expire()
+    return redirect(f"/calls/{slug}")
+
+
+# ---------- applications ----------
+
+
+async def _draft_from_form(request: Request) -> calls.ApplicationDraft:
+    form = await request.form()
+
+    def text(name: str) -> str | None:
+        value = form.get(name)
+        return None if value is None else str(value)
+
+    def numbers(name: str) -> list[int] | None:
+        raw = text(name)
+        if raw is None:
+            return None
+        try:
+            return [int(part.replace(",", "").strip()) for part in raw.replace("\n", ";").split(";") if part.strip()]
+        except ValueError:
+            raise InvalidInput(f"{name}: give whole yen amounts separated by semicolons") from None
+
+    values: dict[str, Any] = {
+        name: text(name)
+        for name in ("title_ja", "title_en", "summary_ja", "summary_en", "plan")
+        if text(name) is not None
+    }
+    if "fields_present" in form:
+        values["fields"] = [str(v) for v in form.getlist("fields")]
+    if "japanese_governments_present" in form:
+        values["japanese_governments"] = [str(v) for v in form.getlist("japanese_governments")]
+    if "partner_places_present" in form:
+        values["partner_places"] = [str(v) for v in form.getlist("partner_places")]
+    if text("plan_years"):
+        values["plan_years"] = text("plan_years")
+    budget = numbers("budget_jpy_by_year")
+    if budget is not None:
+        values["budget_jpy_by_year"] = budget
+    return _validated(calls.ApplicationDraft, values)  # type: ignore[no-any-return]
+
+
+@router.post("/calls/{slug}/applications")
+async def create_application(
+    request: Request, slug: str, actor: Actor = Depends(permission("program.application.draft"))
+) -> Response:
+    draft = await _draft_from_form(request)
+
+    def run() -> int:
+        with writing(request, actor) as session:
+            return calls.create_application(session, actor, slug, draft).id
+
+    application_id = await run_in_threadpool(run)
+    return redirect(f"/applications/{application_id}")
+
+
+@router.get("/applications/{application_id}")
+async def application_page(
+    request: Request, application_id: int, actor: Actor = Depends(permission("program.application.read"))
+) -> Response:
+    snap = await snapshot(request)
+
+    def read() -> tuple[ApplicationView, list[Any]]:
+        with db(request).reading() as session:
+            application = calls.application_by_id(session, application_id)
+            calls.may_read(actor, session, application)
+            return calls.application_view(session, application), entries_for(
+                session, "applications", str(application_id)
+            )
+
+    data, history = await run_in_threadpool(read)
+    return render(
+        request,
+        "workflow/application.html",
+        data,
+        history=history,
+        fields=target_fields(),
+        governments=sorted(snap.japanese_governments.values(), key=lambda g: g.name_en),
+        places=sorted(snap.partner_places.values(), key=lambda p: p.name_en),
+        kinds=attachments.attachment_kinds()["application"],
+        may_edit=data.state == "draft" and _may(actor, "program.application.draft"),
+    )
+
+
+@router.post("/applications/{application_id}")
+async def save_application(
+    request: Request, application_id: int, actor: Actor = Depends(permission("program.application.draft"))
+) -> Response:
+    draft = await _draft_from_form(request)
+
+    def run() -> None:
+        with writing(request, actor) as session:
+            calls.update_application(session, actor, application_id, draft)
+
+    await run_in_threadpool(run)
+    return redirect(f"/applications/{application_id}?saved=1")
+
+
+@router.post("/applications/{application_id}/attachments")
+async def upload(
+    request: Request,
+    application_id: int,
+    file: Annotated[UploadFile, File()],
+    kind: FormText = "application_form",
+    actor: Actor = Depends(permission("program.application.draft")),
+) -> Response:
+    settings = request.app.state.settings
+    content = await file.read(settings.attachment_max_bytes + 1)
+
+    def run() -> None:
+        with writing(request, actor) as session:
+            calls.add_attachment(session, actor, settings, application_id, kind, file.filename or "", content)
+
+    await run_in_threadpool(run)
+    return redirect(f"/applications/{application_id}")
+
+
+@router.post("/applications/{application_id}/submit")
+def submit(
+    request: Request, application_id: int, actor: Actor = Depends(permission("program.application.submit"))
+) -> Response:
+    with writing(request, actor) as session:
+        calls.submit(session, actor, application_id, request.app.state.settings)
+    return redirect(f"/applications/{application_id}")
+
+
+@router.post("/applications/{application_id}/withdraw")
+def withdraw(
+    request: Request, application_id: int, actor: Actor = Depends(permission("program.application.withdraw"))
+) -> Response:
+    with writing(request, actor) as session:
+        calls.withdraw(session, actor, application_id, request.app.state.settings)
+    return redirect(f"/applications/{application_id}")
+
+
+# ---------- review ----------
+
+
+@router.get("/calls/{slug}/review")
+def review_page(request: Request, slug: str, actor: Actor = Depends(permission("program.review.read"))) -> Response:
+    with db(request).reading() as session:
+        data = review.review_view(session, actor, slug)
+        call = calls.call_by_slug(session, slug)
+        rubric = calls.call_rubric(call)
+        applications = [calls.application_view(session, a) for a in calls.visible_applications(session, actor, slug)]
+    return render(
+        request,
+        "workflow/review.html",
+        data,
+        rubric=rubric,
+        applications=[a for a in applications if a.state != "draft"],
+        may_score=_may(actor, "program.application.review"),
+        me=actor.label,
+    )
+
+
+@router.post("/reviews/applications/{application_id}/score")
+async def score(
+    request: Request, application_id: int, actor: Actor = Depends(permission("program.application.review"))
+) -> Response:
+    form = await request.form()
+    try:
+        points = {key[len("points_") :]: int(str(v)) for key, v in form.items() if key.startswith("points_")}
+    except ValueError:
+        raise InvalidInput("Give whole numbers as points.") from None
+
+    def run() -> str:
+        with writing(request, actor) as session:
+            review.score(session, actor, application_id, points, str(form.get("comment", "")))
+            application = calls.application_by_id(session, application_id)
+            return calls.application_view(session, application).call
+
+    slug = await run_in_threadpool(run)
+    return redirect(f"/calls/{slug}/review")
+
+
+@router.post("/reviews/applications/{application_id}/conflict")
+def conflict(
+    request: Request,
+    application_id: int,
+    reason: FormText,
+    actor: Actor = Depends(permission("program.application.conflict")),
+) -> Response:
+    with writing(request, actor) as session:
+        review.declare_conflict(session, actor, application_id, reason)
+        slug = calls.application_view(session, calls.application_by_id(session, application_id)).call
+    return redirect(f"/calls/{slug}/review")
+
+
+# ---------- JCM pipeline and outcomes ----------
+
+
+@router.get("/jcm-projects")
+def jcm_list(request: Request, _actor: Actor = Depends(permission("jcm.project.read"))) -> Response:
+    with db(request).reading() as session:
+        data = JcmList(projects=[jcm.jcm_view(session, row) for row in jcm.list_jcm_projects(session)])
+        kpi = jcm.kpi(session)
+    return render(request, "workflow/jcm_list.html", data, kpi=kpi, labels=pipeline.LABELS_EN)
+
+
+@router.get("/jcm-projects/{slug}")
+def jcm_page(request: Request, slug: str, actor: Actor = Depends(permission("jcm.project.read"))) -> Response:
+    with db(request).reading() as session:
+        row = jcm.jcm_by_slug(session, slug)
+        data = jcm.jcm_view(session, row)
+        history = entries_for(session, "jcm_projects", str(row.id))
+    return render(
+        request,
+        "workflow/jcm_project.html",
+        data,
+        history=history,
+        labels=pipeline.LABELS_EN,
+        main_line=pipeline.MAIN_LINE,
+        required=pipeline.REQUIRED_DOCUMENTS,
+        kinds=attachments.attachment_kinds()["jcm_project"],
+        may_move=_may(actor, "jcm.move"),
+        may_upload=_may(actor, "jcm.document.upload"),
+    )
+
+
+@router.post("/jcm-projects/{slug}/move")
+def jcm_move(
+    request: Request,
+    slug: str,
+    to_state: FormText,
+    occurred_on: Annotated[dt.date | None, Form()] = None,
+    note: OptionalText = "",
+    actor: Actor = Depends(permission("jcm.move")),
+) -> Response:
+    with writing(request, actor) as session:
+        jcm.move(session, actor, slug, to_state, occurred_on, note, request.app.state.settings)
+    return redirect(f"/jcm-projects/{slug}")
+
+
+@router.post("/jcm-projects/{slug}/documents")
+async def jcm_document(
+    request: Request,
+    slug: str,
+    file: Annotated[UploadFile, File()],
+    kind: FormText,
+    actor: Actor = Depends(permission("jcm.document.upload")),
+) -> Response:
+    settings = request.app.state.settings
+    content = await file.read(settings.attachment_max_bytes + 1)
+
+    def run() -> None:
+        with writing(request, actor) as session:
+            jcm.add_document(session, actor, settings, slug, kind, file.filename or "", content)
+
+    await run_in_threadpool(run)
+    return redirect(f"/jcm-projects/{slug}")
+
+
+@router.get("/outcomes")
+def outcomes_page(request: Request, _actor: Actor = Depends(permission("program.outcome.read"))) -> Response:
+    with db(request).reading() as session:
+        kpi = jcm.kpi(session)
+        outcomes = jcm.outcome_views(session)
+    return render(request, "workflow/outcomes.html", kpi, outcomes=outcomes, kinds=OUTCOME_KINDS)
+
+
+@router.get("/projects/{slug}/tracking")
+def tracking_page(request: Request, slug: str, actor: Actor = Depends(permission("program.outcome.read"))) -> Response:
+    with db(request).reading() as session:
+        project = tracking.project_by_slug(session, slug)
+        if not tracking.is_public(session, project):
+            from c3p.accounts.policy import require
+
+            require(actor, "program.project.track")
+        data = tracking.tracking_view(session, project, page_language(request))
+        history = entries_for(session, "projects", str(project.id))
+        outcomes = jcm.outcome_views(session, slug)
+    return render(
+        request,
+        "workflow/tracking.html",
+        data,
+        history=history,
+        outcomes=outcomes,
+        activity_kinds=ACTIVITY_KINDS,
+        may_track=_may(actor, "program.project.track"),
+    )
+
+
+@router.post("/projects/{slug}/activities")
+def add_activity(
+    request: Request,
+    slug: str,
+    kind: FormText,
+    title: FormText,
+    starts_on: Annotated[dt.date | None, Form()] = None,
+    actor: Actor = Depends(permission("program.project.track")),
+) -> Response:
+    data = _validated(tracking.NewActivity, {"kind": kind, "title": title, "starts_on": starts_on})
+    with writing(request, actor) as session:
+        tracking.add_activity(session, actor, slug, data)
+    return redirect(f"/projects/{slug}/tracking")
+
+
+@router.get("/notifications")
+def notifications_page(request: Request, actor: Actor = Depends(permission("notifications.read"))) -> Response:
+    from sqlalchemy import select
+
+    from c3p.db.tables.workflow import Notification
+
+    with db(request).reading() as session:
+        rows = list(
+            session.scalars(
+                select(Notification)
+                .where(Notification.user_id == (actor.user_id or -1))
+                .order_by(Notification.id.desc())
+                .limit(200)
+            )
+        )
+    return render(request, "workflow/notifications.html", None, notifications=rows)

@@ -1,0 +1,118 @@
+"""One whole program cycle in a real browser (Debian's Chromium), each step by the person who takes it.
+
+The secretariat opens a call, a proposer drafts, attaches the application form and submits, a
+reviewer scores, the secretariat closes the review, adopts and publishes, and the adopted
+project then appears on the public /projects pages (and not before).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import httpx
+import pytest
+
+from tests.support.workflow import PASSWORD, PDF, create_person
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in(browser, live_server, email: str):  # type: ignore[no-untyped-def]
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    page.goto(live_server.url + "/sign-in?lang=en")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("#sign-in-submit")
+    page.wait_for_load_state()
+    return context, page
+
+
+def test_open_apply_review_adopt_publish(live_server, browser, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    database = live_server_database(live_server)
+    year = 2040 + uuid.uuid4().int % 50
+    secretariat = create_person(database, "secretariat")
+    proposer = create_person(database, "proposer", kind="company")
+    reviewer = create_person(database, "reviewer", f"{year}-1")
+    closes = (dt.date.today() + dt.timedelta(days=20)).isoformat()
+
+    context, page = sign_in(browser, live_server, secretariat.email)
+    page.goto(live_server.url + "/calls")
+    page.fill("#fiscal_year", str(year))
+    page.fill("#title_en", "Browser call")
+    page.fill("#closes_on", closes)
+    page.click("#open-call-submit")
+    page.wait_for_url(f"**/calls/{year}-1")
+    assert page.locator("#call-state").inner_text().strip() == "Open"
+    context.close()
+
+    context, page = sign_in(browser, live_server, proposer.email)
+    page.goto(live_server.url + f"/calls/{year}-1")
+    page.fill("#new-title-ja", "ブラウザ案件")
+    page.click("#start-application")
+    page.wait_for_url("**/applications/*")
+    application_url = page.url
+    page.fill("#title_en", "Browser project for Bangkok")
+    page.fill("#summary_ja", "省エネ設備の導入調査。")
+    page.fill("#plan", "Feasibility study, then a JCM Model Project application.")
+    page.check("input[name=fields][value=energy-efficiency]")
+    page.select_option("#japanese_governments", ["yokohama"])
+    page.select_option("#partner_places", ["bangkok"])
+    page.fill("#plan_years", "1")
+    page.fill("#budget", "15000000")
+    page.click("#save-draft")
+    page.wait_for_selector("#saved")
+    form = tmp_path / "form.pdf"
+    form.write_bytes(PDF)
+    page.set_input_files("#file", str(form))
+    page.click("#upload-submit")
+    page.wait_for_selector("#attachments li >> text=form.pdf")
+    assert page.locator("#eligible").inner_text().strip() == "Eligible"
+    page.click("#submit-application")
+    page.wait_for_load_state()
+    assert page.locator("#application-state").inner_text().strip() == "Submitted"
+    context.close()
+
+    project_title = "Browser project for Bangkok"
+    assert project_title not in httpx.get(live_server.url + f"/projects?fiscal_year={year}&lang=en").text
+
+    context, page = sign_in(browser, live_server, secretariat.email)
+    page.goto(live_server.url + f"/calls/{year}-1")
+    page.click("#advance-call")  # close submissions, start the review
+    page.wait_for_load_state()
+    assert page.locator("#call-state").inner_text().strip() == "Reviewing"
+    context.close()
+
+    context, page = sign_in(browser, live_server, reviewer.email)
+    page.goto(live_server.url + f"/calls/{year}-1/review")
+    for field in page.locator("form[id^=score-form] input[type=number]").all():
+        field.fill("4")
+    page.locator("button[id^=score-submit]").first.click()
+    page.wait_for_selector(".scores li")
+    context.close()
+
+    context, page = sign_in(browser, live_server, secretariat.email)
+    page.goto(live_server.url + f"/calls/{year}-1")
+    page.click("#advance-call")  # close the review
+    page.wait_for_selector("#adopt-form")
+    page.locator("#adopt-form input[name=application]").first.check()
+    page.click("#adopt-submit")
+    page.wait_for_selector("#publish-submit")
+    assert project_title not in httpx.get(live_server.url + f"/projects?fiscal_year={year}&lang=en").text
+    page.click("#publish-submit")
+    page.wait_for_selector("#published")
+    context.close()
+
+    public = browser.new_context(locale="en-US")
+    page = public.new_page()
+    page.goto(live_server.url + f"/projects?fiscal_year={year}&lang=en")
+    page.click(f"text={project_title}")
+    page.wait_for_load_state()
+    assert project_title in page.locator("h1").inner_text()
+    public.close()
+    assert application_url
+
+
+def live_server_database(live_server):  # type: ignore[no-untyped-def]
+    return live_server.server.config.app.state.database
