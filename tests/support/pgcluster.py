@@ -7,6 +7,7 @@ trusts local connections and is deleted on stop.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -55,7 +56,17 @@ class PostgresCluster:
         if os.geteuid() == 0:
             shutil.chown(self.root, "postgres", "postgres")
         self._run(pg_bin("initdb"), "-D", str(self.datadir), "-U", self.user, "--auth=trust", "-E", "UTF8", "--no-sync")
-        options = f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.root} -c fsync=off -c max_connections=200 -c shared_buffers=256MB"
+        options = " ".join(
+            f"-c {setting}"
+            for setting in (
+                "listen_addresses=127.0.0.1",
+                f"port={self.port}",
+                f"unix_socket_directories={self.root}",
+                "fsync=off",
+                "max_connections=200",
+                "shared_buffers=256MB",
+            )
+        )
         self._run(pg_bin("pg_ctl"), "-D", str(self.datadir), "-o", options, "-l", str(self.root / "log"), "-w", "start")
         return self
 
@@ -67,9 +78,7 @@ class PostgresCluster:
         return f"postgresql+psycopg://{self.user}@127.0.0.1:{self.port}/{database}"
 
     def stop(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             self._run(pg_bin("pg_ctl"), "-D", str(self.datadir), "-m", "immediate", "stop")
-        except subprocess.CalledProcessError:
-            pass
         time.sleep(0.1)
         shutil.rmtree(self.root, ignore_errors=True)

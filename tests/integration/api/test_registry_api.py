@@ -23,7 +23,9 @@ def test_stats_are_integers_computed_from_the_data(api: httpx.Client, dataset) -
     assert stats["partner_places"] == len(places)
     assert stats["countries"] == len({country_of[slug] for slug in places})
     assert stats["japanese_governments"] == len({m.member_slug for m in members if m.role == "japanese_government"})
-    assert stats["jcm_partner_countries"] == sum(item.record.jcm_partner_order is not None for item in dataset.countries)
+    assert stats["jcm_partner_countries"] == sum(
+        item.record.jcm_partner_order is not None for item in dataset.countries
+    )
     assert stats["countries"] == 14 and stats["jcm_partner_countries"] == 31  # as the brochure states
     for field in ("countries", "partner_places", "japanese_governments", "jcm_partner_countries"):
         assert isinstance(stats[field], int)
@@ -91,7 +93,9 @@ def test_details_cross_link(api: httpx.Client) -> None:
         ("/nothing-here", {}, 404, None),
     ],
 )
-def test_bad_requests_are_problem_json(api: httpx.Client, path: str, params: dict, status: int, parameter: str | None) -> None:  # type: ignore[type-arg]
+def test_bad_requests_are_problem_json(
+    api: httpx.Client, path: str, params: dict, status: int, parameter: str | None
+) -> None:  # type: ignore[type-arg]
     response = api.get(path, params=params)
     assert response.status_code == status
     assert response.headers["content-type"].startswith(PROBLEM)

@@ -35,7 +35,9 @@ def test_db_init_is_idempotent(sqlite_url: str) -> None:
 def test_stats_and_projects_list_as_json(sqlite_url: str) -> None:
     stats = json.loads(invoke("stats", "--db", sqlite_url, "--format", "json").output)
     assert stats["jcm_partner_countries"] == sum(i.record.jcm_partner_order is not None for i in read_seed().countries)
-    listed = json.loads(invoke("projects", "list", "--db", sqlite_url, "--year", "2025", "--country", "VNM", "--format", "json").output)
+    listed = json.loads(
+        invoke("projects", "list", "--db", sqlite_url, "--year", "2025", "--country", "VNM", "--format", "json").output
+    )
     assert listed["total"] == len(listed["items"]) > 0
     assert all(any(c["iso3"] == "VNM" for c in p["countries"]) for p in listed["items"])
     table = invoke("projects", "list", "--db", sqlite_url, "--year", "2025", "--country", "VNM")
@@ -92,6 +94,8 @@ def test_a_broken_export_is_refused_and_changes_nothing(sqlite_url: str, tmp_pat
         before = dataset_records(session)
     result = runner.invoke(app, ["import", str(target), "--db", sqlite_url])
     assert result.exit_code != 0
-    assert "projects" in str(result.exception) and ":4" in str(result.exception) and "fiscal_year" in str(result.exception)
+    assert (
+        "projects" in str(result.exception) and ":4" in str(result.exception) and "fiscal_year" in str(result.exception)
+    )
     with database.reading() as session:
         assert dataset_records(session) == before

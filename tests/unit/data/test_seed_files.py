@@ -46,7 +46,11 @@ def test_every_place_of_the_gazetteer_is_in_the_seed(dataset) -> None:  # type: 
 def test_the_brochure_table_rows_are_all_partnerships(dataset) -> None:  # type: ignore[no-untyped-def]
     if not REFERENCE.exists():
         pytest.skip("shared/reference is not beside the checkout")
-    rows = {int(r["brochure_source"].split()[-1]) for r in _reference_rows("c3p_place_pairings.csv") if r["brochure_source"].startswith("table row")}
+    rows = {
+        int(r["brochure_source"].split()[-1])
+        for r in _reference_rows("c3p_place_pairings.csv")
+        if r["brochure_source"].startswith("table row")
+    }
     assert {item.record.table_row for item in dataset.partnerships} == rows
 
 
@@ -87,7 +91,7 @@ def test_an_unknown_reference_is_refused(seed_copy: Path) -> None:
 
 def test_a_duplicate_slug_is_refused(seed_copy: Path) -> None:
     with (seed_copy / "japanese_governments.csv").open(encoding="utf-8") as handle:
-        first_slug = list(csv.DictReader(handle))[0]["slug"]
+        first_slug = next(iter(csv.DictReader(handle)))["slug"]
     _edit_csv(seed_copy / "japanese_governments.csv", 4, "slug", first_slug)
     with pytest.raises(DataFileError, match="duplicate slug"):
         read_seed(seed_copy)
