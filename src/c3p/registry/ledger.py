@@ -227,25 +227,27 @@ class MemoryRegistry:
 
     def __init__(self) -> None:
         self.ledger = Ledger()
+        self.journal: list[Entry] = []
         self.next_unit: dict[str, int] = defaultdict(lambda: 1)
         self._next_account = 1
         self._next_issuance = 1
 
-    def _entry(self, kind: TransactionKind, moves: list[Move] = (), **details: object) -> Entry:  # type: ignore[assignment]
+    def _entry(self, kind: TransactionKind, moves: list[Move] | None = None, /, **details: object) -> Entry:
         issuance_accounts = {a.registry: a.id for a in self.ledger.accounts.values() if a.kind is AccountKind.issuance}
+        moves = moves or []
         legs = legs_for(moves, issuance_accounts) if moves else ()
         key = f"k{self.ledger.seq + 1}"
         entry = Entry(self.ledger.seq + 1, key, kind, "2026-01-01T00:00:00+00:00", "test", legs, tuple(moves), details)
         self.ledger.apply(entry)
+        self.journal.append(entry)
         return entry
 
     def open_account(self, registry: str, kind: AccountKind) -> int:
         account_id = self._next_account
         self._next_account += 1
         number = f"{registry}-{kind.letter}-{account_id:06d}"
-        self._entry(
-            TransactionKind.account_opened, account_id=account_id, registry=registry, kind=str(kind), number=number
-        )
+        details = {"account_id": account_id, "registry": registry, "kind": str(kind), "number": number}
+        self._entry(TransactionKind.account_opened, None, **details)
         return account_id
 
     def open_registry(self, registry: str) -> None:
