@@ -97,7 +97,9 @@ ACTIONS: dict[str, Action] = {
         Action("credits.cancel", ("registry_administrator", OWNER), "cancel credits of an account"),
         Action("credits.retire", ("registry_administrator", OWNER), "retire credits of an account toward an NDC"),
         Action("credits.authorize", ("registry_administrator",), "set the Article 6.2 authorization of an issuance"),
-        Action("credits.verify", ("registry_administrator", "administrator"), "replay and check the registry's journal"),
+        Action(
+            "credits.verify", ("registry_administrator", "administrator"), "replay and check the registry's journal"
+        ),
         Action("mrv.report.submit", ("project_participant",), "submit a monitoring report of a JCM project"),
     )
 }
