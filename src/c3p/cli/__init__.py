@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from c3p.cli import db, mrv, registry, registry_credits, tokens, users
+from c3p.cli import db, mrv, program, registry, registry_credits, tokens, users
 from c3p.cli._app import app, main
 from c3p.cli._guard import acting_as, guarded
 
@@ -41,5 +41,9 @@ app.add_typer(
     name="registry",
     help="JCM credit registry: accounts, issuance, transfers, cancellation, retirement, verify.",
 )
+app.add_typer(program.calls_app, name="calls", help="Calls for proposals: open, list, close, remind.")
+app.add_typer(program.applications_app, name="applications", help="Applications to calls.")
+app.add_typer(program.pipeline_app, name="pipeline", help="The JCM pipeline: move a JCM project.")
+app.add_typer(program.subsidy_app, name="subsidy", help="JCM Model Project subsidy calculator.")
 
 __all__ = ["app", "main"]

@@ -171,6 +171,13 @@ def cli_arguments(name: str, token_id: int, empty_file: str) -> list[str] | None
         "tokens create": ["nobody@example.org", "--name", "x", "--scope", "users.read"],
         "tokens revoke": [str(token_id)],
         "tokens list": ["nobody@example.org"],
+        "calls open": ["--year", "2091", "--closes", "2091-05-01"],
+        "calls list": [],
+        "calls close": ["2091-1"],
+        "calls remind": [],
+        "applications list": [],
+        "pipeline move": ["no-such-jcm-project", "feasibility_study"],
+        "subsidy calculate": ["--year", "2025", "--investment", "1000", "--reductions", "1", "--durable-years", "1"],
     }.get(name)
 
 
