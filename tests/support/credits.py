@@ -88,3 +88,26 @@ def create_issuance(
     )
     with registry.database.unit_of_work() as session:
         return service.issue(session, OPERATOR, notice)
+
+
+def transfer_worker(url: str, accounts: list[str], seed: int, transfers: int) -> tuple[int, int]:
+    """One process of the concurrency test: random transfers with its own engine; (done, refused)."""
+    import random
+
+    from c3p.errors import C3PError
+
+    rng = random.Random(seed)
+    database = Database(url)
+    done = refused = 0
+    try:
+        for _ in range(transfers):
+            source, target = rng.sample(accounts, 2)
+            try:
+                with database.unit_of_work() as session:
+                    service.transfer(session, OPERATOR, source, target, rng.randint(1, 40))
+                done += 1
+            except C3PError:
+                refused += 1  # e.g. the account holds fewer credits than asked: nothing changed
+    finally:
+        database.dispose()
+    return done, refused
