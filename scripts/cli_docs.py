@@ -29,7 +29,7 @@ def render() -> str:
                 text = cmd.get_help(ctx) or ""
             help_text = "\n".join(line.rstrip() for line in (buffer.getvalue() + text).strip("\n").splitlines())
             parts.extend([f"## `{' '.join(path)}`", "", "```", help_text, "```", ""])
-            if isinstance(cmd, click.Group):
+            if hasattr(cmd, "list_commands"):
                 for name in cmd.list_commands(ctx):
                     walk(cmd.get_command(ctx, name), [*path, name])  # type: ignore[arg-type]
 

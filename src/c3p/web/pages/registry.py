@@ -8,9 +8,14 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 
+from c3p.accounts.policy import decide
+from c3p.accounts.views import HistoryView
+from c3p.db.history import entries_for
 from c3p.errors import InvalidInput
 from c3p.queries import program as q
+from c3p.queries.keys import record_key
 from c3p.queries.snapshot import RegistrySnapshot
+from c3p.web.auth import database, resolve_actor
 from c3p.web.charts import chart_svg
 from c3p.web.deps import snapshot
 from c3p.web.pages.render import render
@@ -98,10 +103,20 @@ def _list_page(path: str, template: str, query_class: type[q.ListQuery], lister:
 
 def _detail_page(path: str, template: str, kind: q.Kind) -> None:
     def endpoint(request: Request, key: str, snap: Snapshot) -> Response:
-        return render(request, template, q.get_record(snap, kind, key), snap=snap)
+        record = q.get_record(snap, kind, key)
+        return render(request, template, record, snap=snap, history=_history(request, kind, key))
 
     endpoint.__name__ = f"page_{template.removesuffix('.html')}"
     router.add_api_route(path + "/{key}", endpoint, methods=["GET"])
+
+
+def _history(request: Request, kind: q.Kind, key: str) -> list[HistoryView] | None:
+    """The record's change history for those who may read it; None (no section) for others."""
+    if not decide(resolve_actor(request), "history.read").allowed:
+        return None
+    with database(request).reading() as session:
+        located = record_key(session, kind, key)
+        return entries_for(session, *located) if located else []
 
 
 for _path, _kind, _query, _lister in (
