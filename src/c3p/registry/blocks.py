@@ -69,17 +69,20 @@ class Take:
 
 
 def take(blocks: Iterable[Block], credits: int) -> list[Take]:
-    """The first ``credits`` credits of ``blocks`` (in the order given), lowest serials first.
+    """``credits`` credits from ``blocks``: whole blocks in the order given, then the end of the next one.
+
+    Taking the *end* of a partly used block leaves its remainder with the same start serial,
+    so the block's row keeps its place in the (registry, start) index and only its end changes.
 
     >>> [(t.start, t.end) for t in take([Block("JPN", 1, 5, 1, 1), Block("JPN", 9, 20, 1, 1)], 7)]
-    [(1, 5), (9, 10)]
+    [(1, 5), (19, 20)]
     """
     wanted, taken = credits, []
     for block in blocks:
         if wanted == 0:
             break
         n = min(wanted, block.credits)
-        taken.append(Take(block, block.start, block.start + n - 1))
+        taken.append(Take(block, block.end - n + 1, block.end))
         wanted -= n
     if wanted:
         raise InvalidInput(f"the account holds only {credits - wanted} of the {credits} credits asked for")

@@ -23,11 +23,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from c3p.errors import InvalidInput
 
 REGISTRY_CODE = re.compile(r"[A-Z]{3}")
 PROJECT_CODE = re.compile(r"[A-Za-z0-9]{1,16}")
+
+
+@lru_cache(maxsize=4096)
+def _project_code(project: str) -> str:
+    code = re.sub(r"[^A-Za-z0-9]", "", project).upper()
+    if not PROJECT_CODE.fullmatch(code):
+        raise InvalidInput(f"project {project!r} cannot be encoded in a serial (1-16 letters or digits)")
+    return code
 
 
 @dataclass(frozen=True)
@@ -45,10 +54,8 @@ class SerialFormat:
 
     def project_code(self, project: str) -> str:
         """The project part: the project reference without punctuation, upper case."""
-        code = re.sub(r"[^A-Za-z0-9]", "", project).upper()
-        if not PROJECT_CODE.fullmatch(code):
-            raise InvalidInput(f"project {project!r} cannot be encoded in a serial (1-16 letters or digits)")
-        return code
+        return _project_code(project)
+
 
     def unit(self, registry: str, host: str, project: str, period: int, unit: int) -> str:
         sep = self.separator

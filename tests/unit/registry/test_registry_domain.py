@@ -65,7 +65,8 @@ def test_take_moves_exactly_what_is_asked_lowest_serials_first(sizes: list[int],
     parts = take(blocks, wanted)
     assert sum(p.credits for p in parts) == wanted
     assert [p.start for p in parts] == sorted(p.start for p in parts)
-    assert parts[0].start == 1
+    assert parts[0].block.start == 1
+    assert all(p.end == p.block.end for p in parts)  # a partly taken block keeps its start
 
 
 def test_take_refuses_more_than_is_held() -> None:

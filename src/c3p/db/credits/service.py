@@ -300,7 +300,7 @@ def _source(store: Store, account_id: int, credits: int | None, serial: str | No
             raise InvalidInput(f"serial range {serial} holds {parsed.credits} credits, not {credits}")
         return rows, parsed
     check_amount(credits)
-    limit = 16
+    limit = 4
     while True:
         rows = store.rows(_SOURCE_SQL + " ORDER BY b.registry, b.start_serial LIMIT %s", (account_id, limit))
         if len(rows) < limit or sum(r[3] - r[2] + 1 for r in rows) >= credits:  # type: ignore[operator]
@@ -325,8 +325,7 @@ def _move_out(
         raise InvalidInput("give a number of credits or a serial range", field="credits")
     if credits is not None:
         check_amount(credits)
-    begin_write(session)
-    store = Store(session)
+    store = Store(session, write=True)
     numbers = [sender_number] + ([receiver_number] if receiver_number else [])
     accounts = store.lock_accounts(numbers)
     sender = accounts.get(sender_number)

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from c3p.registry.blocks import Block
-from c3p.registry.journal import canonical, entry_hash
+from c3p.registry.journal import GENESIS, canonical, entry_hash
 from c3p.registry.transactions import Entry, Leg, Move, TransactionKind
 
 _FOR_UPDATE = re.compile(r" FOR UPDATE( OF \w+)?")
@@ -37,25 +37,22 @@ def _adapt(sql: str, dialect: str) -> str:
 class Store:
     """The statements of one unit of work, on its session's connection."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, write: bool = False) -> None:
+        """The statements of ``session``'s transaction; ``write`` takes SQLite's write lock first."""
         self.session = session
         connection = session.connection()
         self.dialect = connection.dialect.name
-        self.dbapi = connection.connection.dbapi_connection
+        self.dbapi: Any = connection.connection.dbapi_connection
+        if write and self.dialect == "sqlite" and not self.dbapi.in_transaction:
+            self.dbapi.execute("BEGIN IMMEDIATE")
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        cursor = self.dbapi.cursor()  # type: ignore[union-attr]
-        cursor.execute(_adapt(sql, self.dialect), tuple(params))
-        found = cursor.fetchall() if cursor.description else []
-        cursor.close()
-        return found
+        # both sqlite3 and psycopg connections execute directly (a cursor per call, closed with it)
+        cursor = self.dbapi.execute(_adapt(sql, self.dialect), tuple(params))
+        return cursor.fetchall() if cursor.description else []
 
     def run(self, sql: str, params: Sequence[Any] = ()) -> int:
-        cursor = self.dbapi.cursor()  # type: ignore[union-attr]
-        cursor.execute(_adapt(sql, self.dialect), tuple(params))
-        count = cursor.rowcount
-        cursor.close()
-        return int(count)
+        return int(self.dbapi.execute(_adapt(sql, self.dialect), tuple(params)).rowcount)
 
     def many(self, sql: str, params: list[Sequence[Any]]) -> None:
         if params:
@@ -141,11 +138,20 @@ class Store:
                 continue
             block, row_id = _containing(rows, move)
             head, *rest = block.carve(move.start, move.end, move.to_account, move.first_transfer)
-            self.run(
-                "UPDATE credit_blocks SET start_serial = %s, end_serial = %s, account_id = %s, "
-                "first_transferred = %s WHERE id = %s",
-                (head.start, head.end, head.account_id, head.first_transferred, row_id),
-            )
+            if head.start == block.start and head.account_id == block.account_id and rest:
+                # the remainder stays: only its end changes (no indexed column, a HOT update on PostgreSQL)
+                self.run("UPDATE credit_blocks SET end_serial = %s WHERE id = %s", (head.end, row_id))
+            elif not rest:
+                self.run(
+                    "UPDATE credit_blocks SET account_id = %s, first_transferred = %s WHERE id = %s",
+                    (head.account_id, head.first_transferred, row_id),
+                )
+            else:
+                self.run(
+                    "UPDATE credit_blocks SET start_serial = %s, end_serial = %s, account_id = %s, "
+                    "first_transferred = %s WHERE id = %s",
+                    (head.start, head.end, head.account_id, head.first_transferred, row_id),
+                )
             inserts += [(p.registry, p.start, p.end, p.account_id, p.issuance_id, p.first_transferred) for p in rest]
         self.many(
             "INSERT INTO credit_blocks (registry, start_serial, end_serial, account_id, issuance_id, first_transferred) "
@@ -163,27 +169,26 @@ class Store:
         details: dict[str, Any] | None = None,
         key: str | None = None,
     ) -> Entry:
-        """Seal and append one journal entry; the head row is locked until the commit."""
-        seq, previous = self.rows("SELECT seq, hash FROM credit_journal_head WHERE id = 1 FOR UPDATE")[0]
+        """Seal and append one journal entry after the last one.
+
+        On PostgreSQL the appender first locks the head row (held until commit), then reads the
+        last entry, which is therefore committed and final; on SQLite the write lock taken by
+        ``BEGIN IMMEDIATE`` already makes this transaction the only writer.
+        """
+        if self.dialect != "sqlite":
+            self.rows("SELECT id FROM credit_journal_head WHERE id = 1 FOR UPDATE")
+        last = self.rows("SELECT seq, hash FROM credit_journal ORDER BY seq DESC LIMIT 1")
+        seq, previous = last[0] if last else (0, GENESIS)
         now = dt.datetime.now(dt.UTC)
         entry = Entry(seq + 1, key or uuid.uuid4().hex, kind, now.isoformat(), actor, legs, moves, details or {})
         text = canonical(entry.to_json())
         sealed = entry_hash(previous, text)
+        stamp = now if self.dialect != "sqlite" else now.strftime("%Y-%m-%d %H:%M:%S.%f")
         self.run(
             "INSERT INTO credit_journal (seq, key, kind, occurred_at, credits, entry, previous_hash, hash) "
             "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-            (
-                entry.seq,
-                entry.key,
-                str(kind),
-                now if self.dialect != "sqlite" else now.strftime("%Y-%m-%d %H:%M:%S.%f"),
-                entry.credits,
-                text,
-                previous,
-                sealed,
-            ),
+            (entry.seq, entry.key, str(kind), stamp, entry.credits, text, previous, sealed),
         )
-        self.run("UPDATE credit_journal_head SET seq = %s, hash = %s WHERE id = 1", (entry.seq, sealed))
         return entry
 
 
@@ -203,9 +208,4 @@ def begin_write(session: Session) -> None:
 
     PostgreSQL needs nothing here: its transactions lock the rows they change.
     """
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        return
-    raw = connection.connection.dbapi_connection
-    if not raw.in_transaction:  # type: ignore[union-attr]
-        raw.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
+    Store(session, write=True)

@@ -128,7 +128,7 @@ class CreditBlock(Base):
     start_serial: Mapped[int] = mapped_column(BigInteger)
     end_serial: Mapped[int] = mapped_column(BigInteger)
     account_id: Mapped[int] = mapped_column(ForeignKey("credit_accounts.id"))
-    issuance_id: Mapped[int] = mapped_column(ForeignKey("credit_issuances.id"), index=True)
+    issuance_id: Mapped[int] = mapped_column(ForeignKey("credit_issuances.id"))
     first_transferred: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
@@ -139,7 +139,8 @@ class JournalEntry(Base):
     __table_args__ = ({"info": NOT_IN_HISTORY},)
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    key: Mapped[str] = mapped_column(String(40), unique=True)
+    #: a random id (uuid4); pending transfers refer to it
+    key: Mapped[str] = mapped_column(String(40))
     kind: Mapped[str] = mapped_column(String(24), index=True)
     occurred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     credits: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -149,14 +150,16 @@ class JournalEntry(Base):
 
 
 class JournalHead(Base):
-    """The one row every ledger transaction locks to append to the journal in order."""
+    """The one row every ledger transaction locks (on PostgreSQL) before appending to the journal.
+
+    It is a mutex, not a copy of the last entry: the appender reads the last entry itself once
+    it holds the lock, so there is nothing here that could disagree with the journal.
+    """
 
     __tablename__ = "credit_journal_head"
     __table_args__ = ({"info": NOT_IN_HISTORY},)
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    seq: Mapped[int] = mapped_column(Integer, default=0)
-    hash: Mapped[str] = mapped_column(String(64))
 
 
 class PendingTransfer(Base):

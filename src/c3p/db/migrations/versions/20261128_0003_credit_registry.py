@@ -1,9 +1,9 @@
 """credit registry
 
 JCM credit registry: registries, accounts, monitoring reports, issuances, serial blocks,
-the hash-chained journal and its head, pending transfers, corresponding adjustments. The
-journal is append-only: triggers refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL) on
-both backends. The journal head starts at the genesis hash.
+the hash-chained journal and the row appenders lock, pending transfers, corresponding
+adjustments. The journal is append-only: triggers refuse UPDATE and DELETE (and TRUNCATE on
+PostgreSQL) on both backends.
 
 It revises 0004 (not 0002) so that the chain stays linear: 0004 (program workflow) already
 revises 0002, and two heads would make ``upgrade head`` fail.
@@ -18,12 +18,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-REFUSAL = "the credit journal is append-only"
-
 revision = "20261128_0003"
 down_revision = "20261128_0004"
 branch_labels = None
 depends_on = None
+
+REFUSAL = "the credit journal is append-only"
 
 
 def upgrade() -> None:
@@ -53,7 +53,6 @@ def upgrade() -> None:
         sa.Column("previous_hash", sa.String(length=64), nullable=False),
         sa.Column("hash", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_credit_journal")),
-        sa.UniqueConstraint("key", name=op.f("uq_credit_journal_key")),
         info={"history": False},
     )
     with op.batch_alter_table("credit_journal", schema=None) as batch_op:
@@ -62,8 +61,6 @@ def upgrade() -> None:
     op.create_table(
         "credit_journal_head",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("seq", sa.Integer(), nullable=False),
-        sa.Column("hash", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_credit_journal_head")),
         info={"history": False},
     )
@@ -179,7 +176,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("credit_blocks", schema=None) as batch_op:
         batch_op.create_index("ix_credit_blocks_account_id_start_serial", ["account_id", "start_serial"], unique=False)
-        batch_op.create_index(batch_op.f("ix_credit_blocks_issuance_id"), ["issuance_id"], unique=False)
 
     op.create_table(
         "credit_pending_transfers",
@@ -209,7 +205,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_credit_pending_transfers_to_account_id"), ["to_account_id"], unique=False)
 
     # ### end Alembic commands ###
-    op.execute("INSERT INTO credit_journal_head (id, seq, hash) VALUES (1, 0, '" + "0" * 64 + "')")
+    op.execute("INSERT INTO credit_journal_head (id) VALUES (1)")
     _create_triggers()
 
 
@@ -253,7 +249,6 @@ def downgrade() -> None:
 
     op.drop_table("credit_pending_transfers")
     with op.batch_alter_table("credit_blocks", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_credit_blocks_issuance_id"))
         batch_op.drop_index("ix_credit_blocks_account_id_start_serial")
 
     op.drop_table("credit_blocks")
