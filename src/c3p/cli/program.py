@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Annotated
 
 import typer
@@ -207,7 +208,7 @@ def calculate(
             legal_durable_years=durable_years,
             similar_technology_cases=similar_cases,
             requested_subsidy_jpy=requested,
-            credit_share_to_japan_pct=None if credit_share is None else str(credit_share),  # type: ignore[arg-type]
+            credit_share_to_japan_pct=None if credit_share is None else Decimal(str(credit_share)),
         )
     except ValidationError as error:
         raise InvalidInput.from_validation(error) from None

@@ -457,7 +457,7 @@ def application_view(session: Session, application: t.Application) -> Applicatio
     proposer = _proposer(session, application)
     governments, places = _consortium(session, application)
     project = session.get(t.Project, application.project_id) if application.project_id else None
-    missing = rules.missing_parts(facts_of(session, application), call_rules(call)) if call else []  # type: ignore[arg-type]
+    missing = rules.missing_parts(facts_of(session, application), call_rules(call)) if call else []
     return ApplicationView(
         id=application.id,
         call=call.slug if call else "",

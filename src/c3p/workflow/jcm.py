@@ -212,18 +212,19 @@ def record_outcome(session: Session, actor: Actor, data: NewOutcome) -> t.Outcom
         )
         if row
     ]
-    members = (
-        session.scalars(
+    partnership_ids = [p.partnership_id for p in projects]
+    members = [
+        *session.scalars(
             select(t.JapaneseGovernment.slug)
             .join(t.PartnershipJapaneseGovernment)
-            .where(t.PartnershipJapaneseGovernment.partnership_id.in_([p.partnership_id for p in projects]))
-        ).all()
-        + session.scalars(
+            .where(t.PartnershipJapaneseGovernment.partnership_id.in_(partnership_ids))
+        ),
+        *session.scalars(
             select(t.PartnerPlace.slug)
             .join(t.PartnershipPartnerPlace)
-            .where(t.PartnershipPartnerPlace.partnership_id.in_([p.partnership_id for p in projects]))
-        ).all()
-    )
+            .where(t.PartnershipPartnerPlace.partnership_id.in_(partnership_ids))
+        ),
+    ]
     # proposers of the projects, and staff of the partnership's governments and places (same slug)
     candidates = [Target.of(organization=slug) for slug in [*proposers, *members]] + [Target()]
     require_any(actor, "program.outcome.record", candidates)

@@ -197,7 +197,8 @@ async def _draft_from_form(request: Request) -> calls.ApplicationDraft:
     budget = numbers("budget_jpy_by_year")
     if budget is not None:
         values["budget_jpy_by_year"] = budget
-    return _validated(calls.ApplicationDraft, values)  # type: ignore[no-any-return]
+    draft: calls.ApplicationDraft = _validated(calls.ApplicationDraft, values)
+    return draft
 
 
 @router.post("/calls/{slug}/applications")
