@@ -127,22 +127,30 @@ def issuances(
     return [issuance_view(session, i, fmt) for i in session.scalars(query)]
 
 
+_HOLDER_SQL = (
+    "SELECT b.registry, b.start_serial, b.end_serial, b.first_transferred, a.number, a.kind, a.registry, "
+    "COALESCE(o.slug, ''), i.host_country, i.project, i.period_number, i.notification_ref "
+    "FROM credit_blocks b JOIN credit_accounts a ON a.id = b.account_id "
+    "LEFT JOIN member_organizations o ON o.id = a.holder_id JOIN credit_issuances i ON i.id = b.issuance_id "
+    "WHERE b.id = (SELECT id FROM credit_blocks WHERE registry = %s AND start_serial <= %s "
+    "ORDER BY start_serial DESC LIMIT 1)"
+)
+
+
 def holder_of(session: Session, serial: str, fmt: SerialFormat = DEFAULT_FORMAT) -> HolderView:
-    """Who holds the credit ``serial``: one index seek on (registry, start_serial)."""
+    """Who holds the credit ``serial``: one statement, an index seek on (registry, start_serial)."""
     parsed = fmt.parse(serial)
-    row = Store(session).block_at(parsed.registry, parsed.start)
-    if row is None:
+    found = Store(session).rows(_HOLDER_SQL, (parsed.registry, parsed.start))
+    if not found or found[0][2] < parsed.start:
         raise NotFound(f"no credit {serial} exists")
-    _id, registry, start, end, account_id, issuance_id, first = row
-    serials = Serials(session, fmt)
-    host, project, period, ref = serials.issuance(int(issuance_id))
+    registry, start, end, first, number, kind, account_registry, holder, host, project, period, ref = found[0]
     if (host, fmt.project_code(project), period) != (parsed.host, parsed.project, parsed.period):
         raise NotFound(f"no credit {serial} exists (unit {parsed.start} of {registry} belongs to {ref})")
-    holder = session.execute(_account_query().where(CreditAccount.id == account_id)).one()
     return HolderView(
-        serial=fmt.unit(registry, host, project, period, parsed.start), block=fmt.block(registry, host, project, period, start, end),
-        account=holder[0].number, account_kind=holder[0].kind, registry=holder[0].registry_code, holder=holder[1],
-        issuance=ref, project=project, first_transferred=bool(first),
+        serial=fmt.unit(registry, host, project, period, parsed.start),
+        block=fmt.block(registry, host, project, period, int(start), int(end)),
+        account=number, account_kind=kind, registry=account_registry, holder=holder, issuance=ref, project=project,
+        first_transferred=bool(first),
     )  # fmt: skip
 
 

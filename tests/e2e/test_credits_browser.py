@@ -1,0 +1,61 @@
+"""The public credit registry pages in a real browser: a reader follows the navigation from the
+home page to the issuances and retirements, in Japanese and in English."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from c3p.db.credits import service
+from c3p.db.database import Database
+from c3p.settings import Settings
+from tests.conftest import LiveServer
+from tests.support.credits import OPERATOR, create_issuance, create_registry
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def credits_site(new_database_url, tmp_path_factory) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
+    from c3p.web.app import create_app
+
+    database = Database(new_database_url("sqlite"))
+    database.init()
+    registry = create_registry(database)
+    create_issuance(registry, {registry.jp_gov: 1200, registry.vn_pp: 800})
+    with database.unit_of_work() as session:
+        service.retire(session, OPERATOR, registry.jp_gov, "Japan's NDC (FY2030)", "Government of Japan", 250)
+    settings = Settings(data_dir=tmp_path_factory.mktemp("data"), database_url=database.url)
+    server = LiveServer(create_app(settings, database), settings.data_dir).start()
+    yield server
+    server.stop()
+    database.dispose()
+
+
+def test_a_reader_finds_issuances_and_retirements(credits_site, page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(credits_site.url + "/?lang=ja")
+    page.click("#nav-credits")
+    page.wait_for_url("**/credits")
+    assert page.locator("h1").inner_text() == "JCMクレジット登録簿"
+    assert page.locator("#figure-issued").inner_text() == "2,000"
+    assert page.locator("#figure-retired").inner_text() == "250"
+
+    page.click("#credits-nav-issuances")
+    page.wait_for_url("**/credits/issuances")
+    row = page.locator("#issuances tbody tr").first
+    assert "JC-VN-001" in row.inner_text()
+    assert "JCM-JPN-VNM-VN007-001-000000000001-000000001200" in row.inner_text()
+    assert "承認済み" in row.inner_text()
+
+    page.click("#credits-nav-retirements")
+    page.wait_for_url("**/credits/retirements")
+    retirement = page.locator("#retirements tbody tr").first
+    assert "Government of Japan" in retirement.inner_text()
+    assert "250" in retirement.inner_text()
+
+    page.click("#lang-switch-en")
+    page.wait_for_url("**/credits/retirements?lang=en")
+    assert page.locator("h1").inner_text() == "Retirements"
+    page.click("#credits-nav-projects")
+    assert page.locator("#project-vn-007").inner_text().split("\t")[-3:] == ["2,000", "250", "0"]
