@@ -26,6 +26,7 @@ def sign_in(browser, live_server, email: str):  # type: ignore[no-untyped-def]
     page.fill("#password", PASSWORD)
     page.click("#sign-in-submit")
     page.wait_for_load_state()
+    page.goto(live_server.url + "/calls?lang=en")  # the account's language is Japanese; read the pages in English
     return context, page
 
 
