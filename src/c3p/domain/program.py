@@ -27,7 +27,9 @@ def fiscal_year_span(fiscal_year: int) -> tuple[dt.date, dt.date]:
     >>> fiscal_year_span(2025)
     (datetime.date(2025, 4, 1), datetime.date(2026, 3, 31))
     """
-    return dt.date(fiscal_year, FISCAL_YEAR_START_MONTH, 1), dt.date(fiscal_year + 1, FISCAL_YEAR_START_MONTH, 1) - dt.timedelta(days=1)
+    first_day = dt.date(fiscal_year, FISCAL_YEAR_START_MONTH, 1)
+    next_first_day = dt.date(fiscal_year + 1, FISCAL_YEAR_START_MONTH, 1)
+    return first_day, next_first_day - dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)
