@@ -287,25 +287,29 @@ _SOURCE_SQL = (
 )
 
 
-def _source(store: Store, account_id: int, credits: int | None, serial: str | None, serials: SerialFormat):
-    """The sender's blocks to take from (lowest serials first, or those covering ``serial``)."""
+_BY_NUMBER = " AND b.account_id = (SELECT id FROM credit_accounts WHERE number = %s)"
+_FIRST = " ORDER BY b.registry, b.start_serial LIMIT %s"
+
+
+def _source_sql(number: str, credits: int | None, serial: str | None, serials: SerialFormat):  # type: ignore[no-untyped-def]
+    """The query of the sender's blocks to take from (lowest serials first, or those covering ``serial``)."""
+    where = _SOURCE_SQL.replace("WHERE b.account_id = %s", "WHERE TRUE") + _BY_NUMBER
     if serial:
         parsed = serials.parse(serial)
-        rows = store.rows(
-            _SOURCE_SQL
-            + " AND b.registry = %s AND b.end_serial >= %s AND b.start_serial <= %s ORDER BY b.start_serial",
-            (account_id, parsed.registry, parsed.start, parsed.end),
-        )
         if credits is not None and credits != parsed.credits:
             raise InvalidInput(f"serial range {serial} holds {parsed.credits} credits, not {credits}")
-        return rows, parsed
-    check_amount(credits)
+        sql = where + " AND b.registry = %s AND b.end_serial >= %s AND b.start_serial <= %s ORDER BY b.start_serial"
+        return (sql, (number, parsed.registry, parsed.start, parsed.end)), parsed
+    return (where + _FIRST, (number, 4)), None
+
+
+def _more_source(store: Store, account_id: int, credits: int, rows: list[Any]) -> list[Any]:
+    """More of the sender's blocks while the first ones hold fewer than ``credits``."""
     limit = 4
-    while True:
-        rows = store.rows(_SOURCE_SQL + " ORDER BY b.registry, b.start_serial LIMIT %s", (account_id, limit))
-        if len(rows) < limit or sum(r[3] - r[2] + 1 for r in rows) >= credits:  # type: ignore[operator]
-            return rows, None
+    while len(rows) == limit and sum(r[3] - r[2] + 1 for r in rows) < credits:
         limit *= 4
+        rows = store.rows(_SOURCE_SQL + _FIRST, (account_id, limit))
+    return rows
 
 
 def _move_out(
@@ -327,7 +331,9 @@ def _move_out(
         check_amount(credits)
     store = Store(session, write=True)
     numbers = [sender_number] + ([receiver_number] if receiver_number else [])
-    accounts = store.lock_accounts(numbers)
+    source_query, parsed = _source_sql(sender_number, credits, serial, serials)
+    locked, rows = store.multi([store.lock_accounts_sql(numbers), source_query])
+    accounts = {row[NUMBER]: row for row in locked}
     sender = accounts.get(sender_number)
     if sender is None:
         raise NotFound(f"no account {sender_number}", field="from")
@@ -344,7 +350,8 @@ def _move_out(
         receiver_id = store.system_account(sender[REGISTRY], str(receiver_kind))
         receiver = (receiver_id, sender[REGISTRY], None, str(receiver_kind), "open", 0, None, "", "")
     external = receiver[REGISTRY] != sender[REGISTRY]
-    rows, parsed = _source(store, sender[ID], credits, serial, serials)
+    if parsed is None:
+        rows = _more_source(store, sender[ID], credits, rows)  # type: ignore[arg-type]
     issuances = {int(r[5]): (r[7] == "authorized", str(r[8])) for r in rows}
     if external:
         for _authorized, host in issuances.values():
