@@ -1,4 +1,4 @@
-""""Who holds serial X" with 10 million credits in 100,000 blocks: median look-up time.
+""" "Who holds serial X" with 10 million credits in 100,000 blocks: median look-up time.
 
 Builds a migrated database (SQLite by default; ``--postgresql`` adds a throwaway cluster),
 opens 100 holding accounts, issues one notification through the service, then bulk-loads
@@ -30,11 +30,11 @@ BLOCK_CREDITS = 100
 
 def build(url: str) -> None:
     from sqlalchemy import text
+    from tests.support.credits import OPERATOR, create_organization, monitoring_record
 
     from c3p.db.credits import reports, service
     from c3p.db.database import Database
     from c3p.registry.views import IssuanceNotice
-    from tests.support.credits import OPERATOR, create_organization, monitoring_record
 
     database = Database(url)
     database.upgrade()
@@ -43,21 +43,30 @@ def build(url: str) -> None:
         accounts = [service.open_account(session, OPERATOR, "JPN", "government_holding", "bench") for _ in range(100)]
         report = reports.submit(session, OPERATOR, monitoring_record(10_000_000), "vn-001", "VNM")
         reports.verify(session, OPERATOR, report.id)
-        notice = IssuanceNotice(notification_ref="BENCH", report_id=report.id, credits=1,
-                                allocation=({"account": accounts[0].number, "credits": 1},))  # type: ignore[arg-type]  # fmt: skip
+        notice = IssuanceNotice(
+            notification_ref="BENCH",
+            report_id=report.id,
+            credits=1,
+            allocation=({"account": accounts[0].number, "credits": 1},),
+        )  # type: ignore[arg-type]
         service.issue(session, OPERATOR, notice)
     with database.engine.begin() as connection:
-        ids = [row[0] for row in connection.execute(text("SELECT id FROM credit_accounts WHERE kind = 'government_holding'"))]
+        ids = [
+            row[0]
+            for row in connection.execute(text("SELECT id FROM credit_accounts WHERE kind = 'government_holding'"))
+        ]
         connection.execute(text("DELETE FROM credit_blocks"))
         rows = [
             {"r": "JPN", "s": 1 + i * BLOCK_CREDITS, "e": (i + 1) * BLOCK_CREDITS, "a": ids[i % len(ids)], "i": 1}
             for i in range(BLOCKS)
         ]
         connection.execute(
-            text("INSERT INTO credit_blocks (registry, start_serial, end_serial, account_id, issuance_id, "
-                 "first_transferred) VALUES (:r, :s, :e, :a, :i, false)"),
+            text(
+                "INSERT INTO credit_blocks (registry, start_serial, end_serial, account_id, issuance_id, "
+                "first_transferred) VALUES (:r, :s, :e, :a, :i, false)"
+            ),
             rows,
-        )  # fmt: skip
+        )
         if connection.dialect.name == "postgresql":
             connection.execute(text("ANALYZE credit_blocks"))
         else:
@@ -93,14 +102,18 @@ def measure(url: str, lookups: int) -> None:
         count = session.execute(text("SELECT count(*), sum(end_serial - start_serial + 1) FROM credit_blocks")).one()
         explain = "EXPLAIN QUERY PLAN " if database.engine.dialect.name == "sqlite" else "EXPLAIN "
         plan = session.execute(
-            text(explain + "SELECT id FROM credit_blocks WHERE registry = 'JPN' AND start_serial <= 5000000 "
-                 "ORDER BY start_serial DESC LIMIT 1")  # fmt: skip
+            text(
+                explain + "SELECT id FROM credit_blocks WHERE registry = 'JPN' AND start_serial <= 5000000 "
+                "ORDER BY start_serial DESC LIMIT 1"
+            )
         ).all()
     database.dispose()
     name = database.engine.dialect.name
     print(f"{name}: {count[0]:,} blocks, {count[1]:,} credits, {lookups} random serials")
-    print(f"  holder_of (parse, seek, account, issuance): median {statistics.median(full) * 1e3:.3f} ms, "
-          f"p99 {sorted(full)[int(lookups * 0.99)] * 1e3:.3f} ms")  # fmt: skip
+    print(
+        f"  holder_of (parse, seek, account, issuance): median {statistics.median(full) * 1e3:.3f} ms, "
+        f"p99 {sorted(full)[int(lookups * 0.99)] * 1e3:.3f} ms"
+    )
     print(f"  index seek alone:                          median {statistics.median(seek) * 1e3:.3f} ms")
     print("  plan: " + " | ".join(str(r[-1]) for r in plan))
 

@@ -35,25 +35,29 @@ CREDITS_PER_ACCOUNT = 10_000_000
 
 def prepare_registry(url: str) -> list[str]:
     """A migrated database with ACCOUNTS holding accounts in Japan's registry, each with credits."""
+    from tests.support.credits import OPERATOR, create_organization, monitoring_record
+
     from c3p.db.credits import reports, service
     from c3p.db.database import Database
     from c3p.registry.views import IssuanceNotice
-    from tests.support.credits import OPERATOR, create_organization, monitoring_record
 
     database = Database(url)
     database.upgrade()
     with database.unit_of_work() as session:
         create_organization(session, "bench")
         numbers = [
-            service.open_account(session, OPERATOR, "JPN", "government_holding", "bench").number for _ in range(ACCOUNTS)
+            service.open_account(session, OPERATOR, "JPN", "government_holding", "bench").number
+            for _ in range(ACCOUNTS)
         ]
         report = reports.submit(session, OPERATOR, monitoring_record(ACCOUNTS * CREDITS_PER_ACCOUNT), "bench-1", "VNM")
         reports.verify(session, OPERATOR, report.id)
         allocation = tuple({"account": n, "credits": CREDITS_PER_ACCOUNT} for n in numbers)
         notice = IssuanceNotice(
-            notification_ref="BENCH", report_id=report.id, credits=ACCOUNTS * CREDITS_PER_ACCOUNT,
+            notification_ref="BENCH",
+            report_id=report.id,
+            credits=ACCOUNTS * CREDITS_PER_ACCOUNT,
             allocation=allocation,  # type: ignore[arg-type]
-        )  # fmt: skip
+        )
         service.issue(session, OPERATOR, notice)
     database.dispose()
     return numbers
@@ -61,9 +65,10 @@ def prepare_registry(url: str) -> list[str]:
 
 def service_client(url: str, accounts: list[str], seconds: float, seed: int, start_at: float) -> int:
     """One client process: transfers until the deadline; returns how many committed."""
+    from tests.support.credits import OPERATOR
+
     from c3p.db.credits import service
     from c3p.db.database import Database
-    from tests.support.credits import OPERATOR
 
     rng = random.Random(seed)
     database = Database(url)
@@ -90,8 +95,25 @@ def service_tps(url: str, accounts: list[str], clients: int, seconds: float) -> 
 
 
 def pgbench_tps(cluster: PostgresCluster, database: str, clients: int, seconds: int) -> float:
-    command = [pg_bin("pgbench"), "-h", "127.0.0.1", "-p", str(cluster.port), "-U", cluster.user, "-n",
-               "-c", str(clients), "-j", str(clients), "-T", str(seconds), "-b", "tpcb-like", database]  # fmt: skip
+    command = [
+        pg_bin("pgbench"),
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(cluster.port),
+        "-U",
+        cluster.user,
+        "-n",
+        "-c",
+        str(clients),
+        "-j",
+        str(clients),
+        "-T",
+        str(seconds),
+        "-b",
+        "tpcb-like",
+        database,
+    ]
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     return float(re.search(r"tps = ([\d.]+) \(without initial connection time\)", output).group(1))  # type: ignore[union-attr]
 
@@ -136,10 +158,14 @@ def verify_clean(url: str) -> str:
 def postgresql(seconds: int, rounds: int, client_counts: list[int]) -> None:
     cluster = PostgresCluster().start()
     try:
-        subprocess.run([pg_bin("createdb"), "-h", "127.0.0.1", "-p", str(cluster.port), "-U", cluster.user, "pgb"],
-                       check=True)  # fmt: skip
-        subprocess.run([pg_bin("pgbench"), "-i", "-q", "-h", "127.0.0.1", "-p", str(cluster.port), "-U", cluster.user,
-                        "pgb"], check=True, capture_output=True)  # fmt: skip
+        subprocess.run(
+            [pg_bin("createdb"), "-h", "127.0.0.1", "-p", str(cluster.port), "-U", cluster.user, "pgb"], check=True
+        )
+        subprocess.run(
+            [pg_bin("pgbench"), "-i", "-q", "-h", "127.0.0.1", "-p", str(cluster.port), "-U", cluster.user, "pgb"],
+            check=True,
+            capture_output=True,
+        )
         url = cluster.create_database("registry")
         accounts = prepare_registry(url)
         print(f"PostgreSQL ({seconds} s per run, {rounds} rounds, alternating)")
@@ -150,8 +176,11 @@ def postgresql(seconds: int, rounds: int, client_counts: list[int]) -> None:
                 base.append(pgbench_tps(cluster, "pgb", clients, seconds))
                 mine.append(service_tps(url, accounts, clients, seconds))
             b, m = statistics.median(base), statistics.median(mine)
-            print(f"{clients:>8} {b:>18.0f} {m:>21.0f} {m / b:>6.2f}   runs: {[round(x) for x in base]} vs "
-                  f"{[round(x) for x in mine]}", flush=True)  # fmt: skip
+            print(
+                f"{clients:>8} {b:>18.0f} {m:>21.0f} {m / b:>6.2f}   runs: {[round(x) for x in base]} vs "
+                f"{[round(x) for x in mine]}",
+                flush=True,
+            )
         print(verify_clean(url))
     finally:
         cluster.stop()

@@ -15,8 +15,8 @@ import typer
 from pydantic import BaseModel
 from rich.table import Table
 
-from c3p.cli._common import DatabaseOption, FormatOption, console, open_database
 from c3p.accounts.policy import decide, require
+from c3p.cli._common import DatabaseOption, FormatOption, console, open_database
 from c3p.cli._guard import actor, guarded, writing
 from c3p.db.credits import queries, reports, service
 from c3p.db.credits.verify import verify as verify_journal
@@ -40,8 +40,15 @@ def _print(value: BaseModel | list[Any] | dict[str, Any], output_format: str, ta
         if isinstance(value, BaseModel):
             typer.echo(value.model_dump_json(indent=2))
         else:
-            typer.echo(json.dumps([v.model_dump(mode="json") if isinstance(v, BaseModel) else v for v in value]
-                                  if isinstance(value, list) else value, indent=2, ensure_ascii=False))  # fmt: skip
+            typer.echo(
+                json.dumps(
+                    [v.model_dump(mode="json") if isinstance(v, BaseModel) else v for v in value]
+                    if isinstance(value, list)
+                    else value,
+                    indent=2,
+                    ensure_ascii=False,
+                )
+            )
         return
     console.print(table)
 
@@ -57,8 +64,15 @@ def _read_json(path: Path) -> Any:
 
 def _transaction(view: Any, output_format: str) -> None:
     table = Table("seq", "kind", "credits", "from", "to", "status", "serials", title=f"transaction {view.key}")
-    table.add_row(str(view.seq), view.kind, str(view.credits), view.from_account or "", view.to_account or "",
-                  view.status, "\n".join(view.serials))  # fmt: skip
+    table.add_row(
+        str(view.seq),
+        view.kind,
+        str(view.credits),
+        view.from_account or "",
+        view.to_account or "",
+        view.status,
+        "\n".join(view.serials),
+    )
     _print(view, output_format, table)
 
 
@@ -74,8 +88,11 @@ def list_accounts(
     _check_format(output_format)
     who = actor()
     with open_database(db).reading() as session:
-        found = [a for a in queries.accounts(session, registry, holder)
-                 if decide(who, "credits.read", service.account_target(who, a.registry, a.holder))]  # fmt: skip
+        found = [
+            a
+            for a in queries.accounts(session, registry, holder)
+            if decide(who, "credits.read", service.account_target(who, a.registry, a.holder))
+        ]
     table = Table("number", "kind", "holder", "status", "balance", title=f"{len(found)} accounts")
     for a in found:
         table.add_row(a.number, a.kind, a.holder, a.status, str(a.balance_credits))
@@ -336,8 +353,9 @@ def article6(
         rows = queries.article6_report(session, country)
     table = Table("country", "year", "authorized", "first transferred", "used", title="Article 6.2")
     for r in rows:
-        table.add_row(r.country, str(r.year), str(r.authorized_credits), str(r.first_transferred_credits),
-                      str(r.used_credits))  # fmt: skip
+        table.add_row(
+            r.country, str(r.year), str(r.authorized_credits), str(r.first_transferred_credits), str(r.used_credits)
+        )
     _print(rows, output_format, table)
 
 

@@ -39,8 +39,14 @@ class AccountKind(StrEnum):
 
     @property
     def letter(self) -> str:
-        return {"issuance": "I", "government_holding": "G", "participant_holding": "P", "cancellation": "C",
-                "retirement": "R", "pending": "T"}[self.value]  # fmt: skip
+        return {
+            "issuance": "I",
+            "government_holding": "G",
+            "participant_holding": "P",
+            "cancellation": "C",
+            "retirement": "R",
+            "pending": "T",
+        }[self.value]
 
 
 SYSTEM_KINDS = (AccountKind.issuance, AccountKind.cancellation, AccountKind.retirement, AccountKind.pending)

@@ -129,9 +129,10 @@ class Ledger:
                 raise LedgerError(f"entry {entry.seq}: account {account.number} would go negative")
         if entry.kind is TransactionKind.external_transfer:
             self.pending[entry.key] = entry.moves
-        elif entry.kind in (TransactionKind.acceptance, TransactionKind.rejection):
-            if self.pending.pop(entry.details["proposal"], None) is None:
-                raise LedgerError(f"entry {entry.seq}: no pending transfer {entry.details['proposal']}")
+        elif entry.kind in (TransactionKind.acceptance, TransactionKind.rejection) and (
+            self.pending.pop(entry.details["proposal"], None) is None
+        ):
+            raise LedgerError(f"entry {entry.seq}: no pending transfer {entry.details['proposal']}")
 
     def _apply_move(self, seq: int, move: Move) -> None:
         starts = self._starts[move.registry]
@@ -197,8 +198,17 @@ def plan_transfer(source: list[Block], credits: int, to_account: int, first_tran
     moves = []
     for part in take(source, credits):
         first = first_transfer.get(part.block.issuance_id, False) and not part.block.first_transferred
-        moves.append(Move(part.block.registry, part.start, part.end, part.block.account_id, to_account,
-                          part.block.issuance_id, first))  # fmt: skip
+        moves.append(
+            Move(
+                part.block.registry,
+                part.start,
+                part.end,
+                part.block.account_id,
+                to_account,
+                part.block.issuance_id,
+                first,
+            )
+        )
     return moves
 
 

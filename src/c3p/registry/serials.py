@@ -56,7 +56,6 @@ class SerialFormat:
         """The project part: the project reference without punctuation, upper case."""
         return _project_code(project)
 
-
     def unit(self, registry: str, host: str, project: str, period: int, unit: int) -> str:
         sep = self.separator
         return sep.join(

@@ -67,8 +67,15 @@ class Move:
         return self.end - self.start + 1
 
     def to_json(self) -> list[Any]:
-        return [self.registry, self.start, self.end, self.from_account, self.to_account, self.issuance_id,
-                self.first_transfer]  # fmt: skip
+        return [
+            self.registry,
+            self.start,
+            self.end,
+            self.from_account,
+            self.to_account,
+            self.issuance_id,
+            self.first_transfer,
+        ]
 
     @classmethod
     def from_json(cls, value: list[Any]) -> Move:

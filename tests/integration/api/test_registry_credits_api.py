@@ -17,7 +17,9 @@ from tests.support.credits import Registry, create_issuance, create_registry, cr
 
 
 @pytest.fixture(scope="module")
-def credits_server(backend: str, new_database_url, tmp_path_factory) -> Iterator[tuple[LiveServer, Registry, dict[str, str]]]:  # type: ignore[no-untyped-def]
+def credits_server(
+    backend: str, new_database_url, tmp_path_factory
+) -> Iterator[tuple[LiveServer, Registry, dict[str, str]]]:  # type: ignore[no-untyped-def]
     from c3p.web.app import create_app
 
     database = Database(new_database_url(backend))
@@ -61,7 +63,9 @@ def test_public_reads(credits_server) -> None:  # type: ignore[no-untyped-def]
 def test_writes_need_a_signed_in_actor(credits_server) -> None:  # type: ignore[no-untyped-def]
     server, registry, _ = credits_server
     with client(server) as api:
-        response = api.post("/transfers", json={"from_account": registry.jp_gov, "to_account": registry.jp_pp, "credits": 1})
+        response = api.post(
+            "/transfers", json={"from_account": registry.jp_gov, "to_account": registry.jp_pp, "credits": 1}
+        )
     assert response.status_code == 401
     assert response.json()["status"] == 401
 
@@ -69,13 +73,24 @@ def test_writes_need_a_signed_in_actor(credits_server) -> None:  # type: ignore[
 def test_a_registry_administrator_transfers_in_their_country_only(credits_server) -> None:  # type: ignore[no-untyped-def]
     server, registry, tokens = credits_server
     with client(server, tokens["admin-jp"]) as api:
-        done = api.post("/transfers", json={"from_account": registry.jp_gov, "to_account": registry.jp_pp, "credits": 5})
+        done = api.post(
+            "/transfers", json={"from_account": registry.jp_gov, "to_account": registry.jp_pp, "credits": 5}
+        )
         assert done.status_code == 201, done.text
         assert done.json()["credits"] == 5
-        refused = api.post("/transfers", json={"from_account": registry.vn_pp, "to_account": registry.vn_gov, "credits": 1})
+        refused = api.post(
+            "/transfers", json={"from_account": registry.vn_pp, "to_account": registry.vn_gov, "credits": 1}
+        )
         assert refused.status_code == 403
-        retired = api.post("/retirements", json={"from_account": registry.jp_gov, "credits": 3, "purpose": "NDC",
-                                                 "beneficiary": "Government of Japan"})  # fmt: skip
+        retired = api.post(
+            "/retirements",
+            json={
+                "from_account": registry.jp_gov,
+                "credits": 3,
+                "purpose": "NDC",
+                "beneficiary": "Government of Japan",
+            },
+        )
         assert retired.status_code == 201
         assert api.get("/verify").json()["ok"] is True
 
@@ -108,7 +123,9 @@ def test_holders_move_their_own_credits_only(credits_server) -> None:  # type: i
     with client(server, tokens["holder"]) as api:
         own = api.post("/transfers", json={"from_account": registry.jp_pp, "to_account": registry.jp_gov, "credits": 1})
         assert own.status_code == 201, own.text
-        other = api.post("/transfers", json={"from_account": registry.jp_gov, "to_account": registry.jp_pp, "credits": 1})
+        other = api.post(
+            "/transfers", json={"from_account": registry.jp_gov, "to_account": registry.jp_pp, "credits": 1}
+        )
         assert other.status_code == 403
         assert api.get(f"/accounts/{registry.jp_pp}").status_code == 200
         assert api.get(f"/accounts/{registry.jp_gov}").status_code == 403
@@ -117,16 +134,27 @@ def test_holders_move_their_own_credits_only(credits_server) -> None:  # type: i
 def test_the_joint_committee_issues_once_per_notification(credits_server) -> None:  # type: ignore[no-untyped-def]
     server, registry, tokens = credits_server
     report_id = create_report(registry.database, 100)
-    notice = {"notification_ref": f"JC-API-{report_id}", "report_id": report_id, "credits": 100,
-              "allocation": [{"account": registry.jp_gov, "credits": 60}, {"account": registry.vn_gov, "credits": 40}],
-              "authorized": True}  # fmt: skip
+    notice = {
+        "notification_ref": f"JC-API-{report_id}",
+        "report_id": report_id,
+        "credits": 100,
+        "allocation": [{"account": registry.jp_gov, "credits": 60}, {"account": registry.vn_gov, "credits": 40}],
+        "authorized": True,
+    }
     with client(server, tokens["jc"]) as api:
         first = api.post("/issuances", json=notice)
         again = api.post("/issuances", json=notice)
         assert first.status_code == 201, first.text
         assert again.json()["id"] == first.json()["id"]
-        too_much = api.post("/issuances", json={**notice, "notification_ref": "JC-API-X", "credits": 1,
-                                                "allocation": [{"account": registry.jp_gov, "credits": 1}]})  # fmt: skip
+        too_much = api.post(
+            "/issuances",
+            json={
+                **notice,
+                "notification_ref": "JC-API-X",
+                "credits": 1,
+                "allocation": [{"account": registry.jp_gov, "credits": 1}],
+            },
+        )
         assert too_much.status_code == 409
     with client(server, tokens["holder"]) as api:
         assert api.post("/issuances", json={**notice, "notification_ref": "JC-API-Y"}).status_code == 403

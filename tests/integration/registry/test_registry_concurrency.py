@@ -22,7 +22,9 @@ TRANSFERS = 25
 
 def test_eight_processes_transfer_concurrently_and_conserve_every_credit(registry: Registry) -> None:
     with registry.database.unit_of_work() as session:
-        extra = [service.open_account(session, OPERATOR, "JPN", "participant_holding", "acme-jp").number for _ in range(3)]
+        extra = [
+            service.open_account(session, OPERATOR, "JPN", "participant_holding", "acme-jp").number for _ in range(3)
+        ]
     accounts = [registry.jp_gov, registry.jp_pp, *extra]
     create_issuance(registry, {a: 500 if a != registry.jp_gov else 2000 for a in accounts}, authorized=False)
     with registry.database.reading() as session:

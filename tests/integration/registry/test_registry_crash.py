@@ -49,8 +49,9 @@ with database.unit_of_work() as session:
 @pytest.mark.parametrize("point", ["before-journal", "before-commit"])
 def test_a_killed_issuance_leaves_nothing_and_verify_is_clean(registry: Registry, point: str) -> None:
     with registry.database.unit_of_work() as session:
-        accounts = [service.open_account(session, OPERATOR, "JPN", "participant_holding", "acme-jp").number
-                    for _ in range(60)]  # fmt: skip
+        accounts = [
+            service.open_account(session, OPERATOR, "JPN", "participant_holding", "acme-jp").number for _ in range(60)
+        ]
     report_id = create_report(registry.database, 10_000_000)
     allocation = [{"account": registry.jp_gov, "credits": 5_000_000}] + [
         {"account": a, "credits": 5_000_000 // 60 + (1 if i < 5_000_000 % 60 else 0)} for i, a in enumerate(accounts)
@@ -61,8 +62,12 @@ def test_a_killed_issuance_leaves_nothing_and_verify_is_clean(registry: Registry
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     child = subprocess.run(
         [sys.executable, "-c", CHILD, registry.database.url, point, json.dumps(notice)],
-        capture_output=True, text=True, env=env, cwd=ROOT, timeout=120,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert child.returncode == -signal.SIGKILL, child.stderr
     assert "KILLING" in child.stdout
     with registry.database.reading() as session:

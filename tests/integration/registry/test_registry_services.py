@@ -27,8 +27,12 @@ def state(registry: Registry) -> dict[str, Any]:
             "accounts": [(a.number, a.status, a.balance_credits) for a in queries.accounts(session)],
             "blocks": sorted(
                 session.execute(
-                    select(CreditBlock.registry_code, CreditBlock.start_serial, CreditBlock.end_serial,
-                           CreditBlock.account_id)  # fmt: skip
+                    select(
+                        CreditBlock.registry_code,
+                        CreditBlock.start_serial,
+                        CreditBlock.end_serial,
+                        CreditBlock.account_id,
+                    )
                 ).all()
             ),
             "journal": session.scalar(select(func.count()).select_from(JournalEntry)),
@@ -103,7 +107,9 @@ def test_transfer_inside_a_registry_splits_the_block(registry: Registry) -> None
         assert queries.holder_of(session, "JCM-JPN-VNM-VN007-001-000000000991").account == registry.jp_pp
         assert queries.holder_of(session, "JCM-JPN-VNM-VN007-001-000000000990").account == registry.jp_gov
     with registry.database.unit_of_work() as session:
-        service.transfer(session, OPERATOR, registry.jp_gov, registry.jp_pp, serial="JCM-JPN-VNM-VN007-001-000000000500-000000000509")
+        service.transfer(
+            session, OPERATOR, registry.jp_gov, registry.jp_pp, serial="JCM-JPN-VNM-VN007-001-000000000500-000000000509"
+        )
     assert balances(registry)[registry.jp_pp] == 20
     check_clean(registry)
 
@@ -211,16 +217,22 @@ BAD_COMMANDS = {
     "unknown pending transfer": lambda r, s: service.resolve_pending(s, OPERATOR, "nope", True),
     "unknown status": lambda r, s: service.set_account_status(s, OPERATOR, r.jp_pp, "frozen"),
     "issue to a closed-kind account": lambda r, s: service.issue(
-        s, OPERATOR, IssuanceNotice(notification_ref="X", report_id=1, credits=5,
-                                    allocation=({"account": "JPN-C-000002", "credits": 5},)),  # type: ignore[arg-type]
+        s,
+        OPERATOR,
+        IssuanceNotice(
+            notification_ref="X", report_id=1, credits=5, allocation=({"account": "JPN-C-000002", "credits": 5},)
+        ),  # type: ignore[arg-type]
     ),
     "issue on an unknown report": lambda r, s: service.issue(
-        s, OPERATOR, IssuanceNotice(notification_ref="X", report_id=99, credits=5,
-                                    allocation=({"account": r.jp_gov, "credits": 5},)),  # type: ignore[arg-type]
+        s,
+        OPERATOR,
+        IssuanceNotice(
+            notification_ref="X", report_id=99, credits=5, allocation=({"account": r.jp_gov, "credits": 5},)
+        ),  # type: ignore[arg-type]
     ),
     "unknown organization": lambda r, s: service.open_account(s, OPERATOR, "JPN", "participant_holding", "nobody"),
     "bad registry code": lambda r, s: service.open_account(s, OPERATOR, "jp", "participant_holding", "moej"),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("name", list(BAD_COMMANDS))
@@ -256,8 +268,11 @@ def test_verify_names_the_first_tampered_entry(registry: Registry) -> None:
         else:
             connection.execute(text("DROP TRIGGER credit_journal_no_update"))
         connection.execute(
-            text("UPDATE credit_journal SET entry = replace(entry, '\"actor\":\"test\"', '\"actor\":\"mallory\"') "
-                 "WHERE seq = :seq"), {"seq": target}  # fmt: skip
+            text(
+                'UPDATE credit_journal SET entry = replace(entry, \'"actor":"test"\', \'"actor":"mallory"\') '
+                "WHERE seq = :seq"
+            ),
+            {"seq": target},
         )
     with registry.database.reading() as session:
         report = verify(session)
@@ -268,7 +283,9 @@ def test_verify_names_the_first_tampered_entry(registry: Registry) -> None:
 def test_verify_finds_a_balance_changed_behind_the_ledger(registry: Registry) -> None:
     create_issuance(registry, {registry.jp_gov: 100})
     with registry.database.engine.begin() as connection:
-        connection.execute(text("UPDATE credit_accounts SET balance = balance + 1 WHERE number = :n"), {"n": registry.jp_pp})
+        connection.execute(
+            text("UPDATE credit_accounts SET balance = balance + 1 WHERE number = :n"), {"n": registry.jp_pp}
+        )
     with registry.database.reading() as session:
         report = verify(session)
     assert not report.ok and any(registry.jp_pp in p.what for p in report.problems)

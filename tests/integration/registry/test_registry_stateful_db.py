@@ -34,8 +34,14 @@ def make_machine(new_url):  # type: ignore[no-untyped-def]
 
         def _snapshot(self) -> Any:
             with self.database.reading() as session:
-                blocks = session.execute(select(CreditBlock.registry_code, CreditBlock.start_serial,
-                                                CreditBlock.end_serial, CreditBlock.account_id)).all()  # fmt: skip
+                blocks = session.execute(
+                    select(
+                        CreditBlock.registry_code,
+                        CreditBlock.start_serial,
+                        CreditBlock.end_serial,
+                        CreditBlock.account_id,
+                    )
+                ).all()
                 return sorted(blocks), [(a.number, a.balance_credits) for a in queries.accounts(session)]
 
         def _attempt(self, command) -> Any:  # type: ignore[no-untyped-def]
@@ -51,8 +57,9 @@ def make_machine(new_url):  # type: ignore[no-untyped-def]
         def issue(self, jp: int, vn: int) -> None:
             self.issuances += 1
             try:
-                create_issuance(self.registry, {self.registry.jp_gov: jp, self.registry.vn_pp: vn},
-                                ref=f"JC-{self.issuances}")  # fmt: skip
+                create_issuance(
+                    self.registry, {self.registry.jp_gov: jp, self.registry.vn_pp: vn}, ref=f"JC-{self.issuances}"
+                )
                 self.issued += jp + vn
             except C3PError:
                 pass

@@ -31,7 +31,11 @@ class RegistryMachine(RuleBasedStateMachine):
         self.holding = [
             self.registry.open_account(code, kind)
             for code in ("JPN", "VNM")
-            for kind in (AccountKind.government_holding, AccountKind.participant_holding, AccountKind.participant_holding)
+            for kind in (
+                AccountKind.government_holding,
+                AccountKind.participant_holding,
+                AccountKind.participant_holding,
+            )
         ]
         self.proposals: list[Entry] = []
 

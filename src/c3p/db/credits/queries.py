@@ -46,8 +46,16 @@ def _account_query():  # type: ignore[no-untyped-def]
 
 
 def _view(account: CreditAccount, holder: str) -> AccountView:
-    return AccountView(number=account.number, registry=account.registry_code, kind=account.kind, status=account.status,
-                       holder=holder, name=account.name, balance_credits=account.balance, opened_at=account.opened_at)  # fmt: skip
+    return AccountView(
+        number=account.number,
+        registry=account.registry_code,
+        kind=account.kind,
+        status=account.status,
+        holder=holder,
+        name=account.name,
+        balance_credits=account.balance,
+        opened_at=account.opened_at,
+    )
 
 
 def accounts(session: Session, registry: str | None = None, holder: str | None = None) -> list[AccountView]:
@@ -104,12 +112,20 @@ def issuance_view(session: Session, issuance: CreditIssuance, fmt: SerialFormat 
     serials = Serials(session, fmt)
     moves = _entry(session, issuance.journal_seq).moves if issuance.journal_seq else ()
     return IssuanceView(
-        id=issuance.id, notification_ref=issuance.notification_ref, project=issuance.project,
-        host_country=issuance.host_country, period_number=issuance.period_number, vintage_year=issuance.vintage_year,
-        credits=issuance.credits, authorization=issuance.authorization_status, issued_at=issuance.issued_at,
-        report_id=issuance.report_id, allocation=list(issuance.allocation), serials=serials.moves(moves),
+        id=issuance.id,
+        notification_ref=issuance.notification_ref,
+        project=issuance.project,
+        host_country=issuance.host_country,
+        period_number=issuance.period_number,
+        vintage_year=issuance.vintage_year,
+        credits=issuance.credits,
+        authorization=issuance.authorization_status,
+        issued_at=issuance.issued_at,
+        report_id=issuance.report_id,
+        allocation=list(issuance.allocation),
+        serials=serials.moves(moves),
         journal_seq=issuance.journal_seq,
-    )  # fmt: skip
+    )
 
 
 def issuances(
@@ -149,9 +165,14 @@ def holder_of(session: Session, serial: str, fmt: SerialFormat = DEFAULT_FORMAT)
     return HolderView(
         serial=fmt.unit(registry, host, project, period, parsed.start),
         block=fmt.block(registry, host, project, period, int(start), int(end)),
-        account=number, account_kind=kind, registry=account_registry, holder=holder, issuance=ref, project=project,
+        account=number,
+        account_kind=kind,
+        registry=account_registry,
+        holder=holder,
+        issuance=ref,
+        project=project,
         first_transferred=bool(first),
-    )  # fmt: skip
+    )
 
 
 def blocks_of(session: Session, number: str, fmt: SerialFormat = DEFAULT_FORMAT, limit: int = 1000) -> list[str]:
@@ -185,12 +206,21 @@ def transactions(
         entry = Entry.from_json(json.loads(row.entry))
         senders = {m.from_account for m in entry.moves if m.from_account is not None}
         receivers = {m.to_account for m in entry.moves}
-        found.append(TransactionView(
-            seq=entry.seq, key=entry.key, kind=str(entry.kind), credits=entry.credits, occurred_at=entry.occurred_at,
-            actor=entry.actor, from_account=numbers.get(next(iter(senders))) if len(senders) == 1 else None,
-            to_account=numbers.get(next(iter(receivers))) if len(receivers) == 1 else None,
-            status=pending.get(entry.key, "completed"), serials=serials.moves(entry.moves), details=dict(entry.details),
-        ))  # fmt: skip
+        found.append(
+            TransactionView(
+                seq=entry.seq,
+                key=entry.key,
+                kind=str(entry.kind),
+                credits=entry.credits,
+                occurred_at=entry.occurred_at,
+                actor=entry.actor,
+                from_account=numbers.get(next(iter(senders))) if len(senders) == 1 else None,
+                to_account=numbers.get(next(iter(receivers))) if len(receivers) == 1 else None,
+                status=pending.get(entry.key, "completed"),
+                serials=serials.moves(entry.moves),
+                details=dict(entry.details),
+            )
+        )
     return found
 
 
@@ -201,11 +231,18 @@ def retirements(session: Session, limit: int = 200, fmt: SerialFormat = DEFAULT_
     for row in session.scalars(query):
         entry = Entry.from_json(json.loads(row.entry))
         sender = entry.moves[0].from_account
-        found.append(RetirementView(
-            seq=entry.seq, occurred_at=entry.occurred_at, credits=entry.credits, account=numbers.get(sender or 0, ""),
-            registry=entry.moves[0].registry if entry.moves else "", purpose=entry.details.get("purpose", ""),
-            beneficiary=entry.details.get("beneficiary", ""), serials=serials.moves(entry.moves),
-        ))  # fmt: skip
+        found.append(
+            RetirementView(
+                seq=entry.seq,
+                occurred_at=entry.occurred_at,
+                credits=entry.credits,
+                account=numbers.get(sender or 0, ""),
+                registry=entry.moves[0].registry if entry.moves else "",
+                purpose=entry.details.get("purpose", ""),
+                beneficiary=entry.details.get("beneficiary", ""),
+                serials=serials.moves(entry.moves),
+            )
+        )
     return found
 
 
@@ -276,15 +313,17 @@ def stats(session: Session) -> RegistryStats:
     return RegistryStats(
         issued_credits=int(session.scalar(select(func.coalesce(func.sum(CreditIssuance.credits), 0))) or 0),
         held_credits=by_kind["government_holding"] + by_kind["participant_holding"],
-        pending_credits=by_kind["pending"], retired_credits=by_kind["retirement"],
+        pending_credits=by_kind["pending"],
+        retired_credits=by_kind["retirement"],
         cancelled_credits=by_kind["cancellation"],
         issuances=int(session.scalar(select(func.count()).select_from(CreditIssuance)) or 0),
-        transactions=int(session.scalar(select(func.count()).select_from(JournalEntry)
-                                        .where(JournalEntry.credits > 0)) or 0),
+        transactions=int(
+            session.scalar(select(func.count()).select_from(JournalEntry).where(JournalEntry.credits > 0)) or 0
+        ),
         accounts=int(session.scalar(select(func.count()).select_from(CreditAccount)) or 0),
         by_registry={k: dict(v) for k, v in sorted(by_registry.items())},
         by_year={k: dict(v) for k, v in sorted(by_year.items())},
-    )  # fmt: skip
+    )
 
 
 def article6_report(session: Session, country: str | None = None) -> list[Article6Row]:
@@ -297,10 +336,13 @@ def article6_report(session: Session, country: str | None = None) -> list[Articl
     ):
         rows[(host, issued_at.year)]["authorized"] += int(credits)
     for c, year, kind, credits in session.execute(
-        select(CorrespondingAdjustment.country, CorrespondingAdjustment.year, CorrespondingAdjustment.kind,
-               func.sum(CorrespondingAdjustment.credits))
-        .group_by(CorrespondingAdjustment.country, CorrespondingAdjustment.year, CorrespondingAdjustment.kind)
-    ):  # fmt: skip
+        select(
+            CorrespondingAdjustment.country,
+            CorrespondingAdjustment.year,
+            CorrespondingAdjustment.kind,
+            func.sum(CorrespondingAdjustment.credits),
+        ).group_by(CorrespondingAdjustment.country, CorrespondingAdjustment.year, CorrespondingAdjustment.kind)
+    ):
         rows[(c, int(year))][kind] += int(credits)
     return [
         Article6Row(
@@ -325,6 +367,13 @@ def pending(session: Session, registry: str | None = None) -> list[dict[str, Any
         to = numbers[p.to_account_id]
         if registry and not to.startswith(registry + "-"):
             continue
-        found.append({"key": p.key, "from_account": numbers[p.from_account_id], "to_account": to, "credits": p.credits,
-                      "proposed_seq": p.proposed_seq})  # fmt: skip
+        found.append(
+            {
+                "key": p.key,
+                "from_account": numbers[p.from_account_id],
+                "to_account": to,
+                "credits": p.credits,
+                "proposed_seq": p.proposed_seq,
+            }
+        )
     return found

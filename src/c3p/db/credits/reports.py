@@ -64,16 +64,26 @@ def submit(
     if period_number is None:
         count = session.scalar(select(func.count()).where(MonitoringReport.project == project)) or 0
         period_number = int(count) + 1
-    if session.scalars(select(MonitoringReport).where(MonitoringReport.project == project,
-                                                      MonitoringReport.period_number == period_number)).first():  # fmt: skip
+    if session.scalars(
+        select(MonitoringReport).where(
+            MonitoringReport.project == project, MonitoringReport.period_number == period_number
+        )
+    ).first():
         raise Conflict(f"project {project} already has a report for monitoring period {period_number}")
     report = MonitoringReport(
-        project=project, host_country=host, period_number=period_number, methodology_id=methodology_id,
-        methodology_version=str(provenance.get("methodology_version", "")), period_start=start, period_end=end,
-        emission_reductions_tco2=reductions, record=record,
-        input_sha256=hashlib.sha256(canonical(record).encode()).hexdigest(), status="submitted",
+        project=project,
+        host_country=host,
+        period_number=period_number,
+        methodology_id=methodology_id,
+        methodology_version=str(provenance.get("methodology_version", "")),
+        period_start=start,
+        period_end=end,
+        emission_reductions_tco2=reductions,
+        record=record,
+        input_sha256=hashlib.sha256(canonical(record).encode()).hexdigest(),
+        status="submitted",
         submitted_by=actor.label,
-    )  # fmt: skip
+    )
     session.add(report)
     session.flush()
     return view(session, report)

@@ -58,8 +58,15 @@ def account_target(actor: Actor, registry: str, holder_slug: str) -> Target:
 
 
 def _account_view(row: tuple[Any, ...]) -> AccountView:
-    return AccountView(number=row[NUMBER], registry=row[REGISTRY], kind=row[KIND], status=row[STATUS],
-                       holder=row[HOLDER], name=row[NAME], balance_credits=int(row[BALANCE]))  # fmt: skip
+    return AccountView(
+        number=row[NUMBER],
+        registry=row[REGISTRY],
+        kind=row[KIND],
+        status=row[STATUS],
+        holder=row[HOLDER],
+        name=row[NAME],
+        balance_credits=int(row[BALANCE]),
+    )
 
 
 # ---------------------------------------------------------------- registries and accounts
@@ -73,8 +80,13 @@ def _registry(session: Session, actor: Actor, code: str) -> CreditRegistry:
     if registry is not None:
         return registry
     country = session.get(Country, code)
-    registry = CreditRegistry(code=code, name_en=f"JCM registry of {country.name_en if country else code}",
-                              name_ja=f"{country.name_ja if country else code} JCM登録簿", next_unit=1, next_account=1)  # fmt: skip
+    registry = CreditRegistry(
+        code=code,
+        name_en=f"JCM registry of {country.name_en if country else code}",
+        name_ja=f"{country.name_ja if country else code} JCM登録簿",
+        next_unit=1,
+        next_account=1,
+    )
     session.add(registry)
     session.flush()
     for kind in SYSTEM_KINDS:
@@ -87,8 +99,15 @@ def _new_account(
 ) -> CreditAccount:
     number = account_number(registry.code, kind, registry.next_account)
     registry.next_account += 1
-    account = CreditAccount(registry_code=registry.code, number=number, kind=str(kind), holder_id=holder_id, name=name,
-                            status="open", balance=0)  # fmt: skip
+    account = CreditAccount(
+        registry_code=registry.code,
+        number=number,
+        kind=str(kind),
+        holder_id=holder_id,
+        name=name,
+        status="open",
+        balance=0,
+    )
     session.add(account)
     session.flush()
     Store(session).append(
@@ -118,8 +137,16 @@ def open_account(
     begin_write(session)
     row = _registry(session, actor, registry)
     account = _new_account(session, actor, row, account_kind, organization.id, name or organization.name_en)
-    return AccountView(number=account.number, registry=account.registry_code, kind=account.kind, status=account.status,
-                       holder=organization.slug, name=account.name, balance_credits=0, opened_at=account.opened_at)  # fmt: skip
+    return AccountView(
+        number=account.number,
+        registry=account.registry_code,
+        kind=account.kind,
+        status=account.status,
+        holder=organization.slug,
+        name=account.name,
+        balance_credits=0,
+        opened_at=account.opened_at,
+    )
 
 
 def set_account_status(session: Session, actor: Actor, number: str, status: str) -> AccountView:
@@ -201,8 +228,11 @@ def issue(
         row = accounts[number]
         check_usable(number, row[STATUS], row[KIND], sending=False)
         check_may_hold(row[REGISTRY], report.host_country)
-    to_japan = sum(x.credits for x in notice.allocation if accounts[x.account][REGISTRY] == JAPAN
-                   and accounts[x.account][KIND] == AccountKind.government_holding)  # fmt: skip
+    to_japan = sum(
+        x.credits
+        for x in notice.allocation
+        if accounts[x.account][REGISTRY] == JAPAN and accounts[x.account][KIND] == AccountKind.government_holding
+    )
     if notice.model_project and 2 * to_japan < notice.credits:
         raise InvalidInput(
             f"a Model Project delivers at least half of its credits to the Government of Japan: "
@@ -213,13 +243,20 @@ def issue(
         for row in sorted(accounts.values(), key=lambda r: r[REGISTRY])
     }
     issuance = CreditIssuance(
-        notification_ref=notice.notification_ref, request_sha256=_request_sha256(notice), report_id=report.id,
-        project=report.project, host_country=report.host_country, period_number=report.period_number,
-        vintage_year=report.period_end.year, credits=notice.credits,
-        allocation=[line.model_dump() for line in notice.allocation], model_project=notice.model_project,
+        notification_ref=notice.notification_ref,
+        request_sha256=_request_sha256(notice),
+        report_id=report.id,
+        project=report.project,
+        host_country=report.host_country,
+        period_number=report.period_number,
+        vintage_year=report.period_end.year,
+        credits=notice.credits,
+        allocation=[line.model_dump() for line in notice.allocation],
+        model_project=notice.model_project,
         authorization_status="authorized" if notice.authorized else "not_authorized",
-        authorized_at=dt.datetime.now(dt.UTC) if notice.authorized else None, journal_seq=0,
-    )  # fmt: skip
+        authorized_at=dt.datetime.now(dt.UTC) if notice.authorized else None,
+        journal_seq=0,
+    )
     session.add(issuance)
     session.flush()
     lines: dict[str, list[tuple[int, int, bool]]] = defaultdict(list)
@@ -236,9 +273,14 @@ def issue(
     legs = legs_for(moves, issuance_accounts)
     store.apply_moves(moves, {})
     store.add_to_balances(legs)
-    details = {"issuance_id": issuance.id, "host": report.host_country, "authorized": notice.authorized,
-               "notification_ref": notice.notification_ref, "project": report.project,
-               "period": report.period_number}  # fmt: skip
+    details = {
+        "issuance_id": issuance.id,
+        "host": report.host_country,
+        "authorized": notice.authorized,
+        "notification_ref": notice.notification_ref,
+        "project": report.project,
+        "period": report.period_number,
+    }
     entry = store.append(TransactionKind.issuance, actor.label, legs, tuple(moves), details)
     _record_adjustments(
         store, entry, moves, {issuance.id: (notice.authorized, report.host_country)}, accounts_by_id(accounts)
@@ -273,7 +315,8 @@ def _record_adjustments(
             found.append(article6.Adjustment(to[REGISTRY], year, article6.AdjustmentKind.use, move.credits))
     if found:
         store.many(
-            "INSERT INTO corresponding_adjustments (country, year, kind, credits, journal_seq) VALUES (%s, %s, %s, %s, %s)",
+            "INSERT INTO corresponding_adjustments (country, year, kind, credits, journal_seq) "
+            "VALUES (%s, %s, %s, %s, %s)",
             [(a.country, a.year, str(a.kind), a.credits, entry.seq) for a in article6.summed(found)],
         )
 
@@ -282,7 +325,8 @@ def _record_adjustments(
 
 _SOURCE_SQL = (
     "SELECT b.id, b.registry, b.start_serial, b.end_serial, b.account_id, b.issuance_id, b.first_transferred, "
-    "i.authorization_status, i.host_country, i.project, i.period_number FROM credit_blocks b JOIN credit_issuances i ON i.id = b.issuance_id "
+    "i.authorization_status, i.host_country, i.project, i.period_number "
+    "FROM credit_blocks b JOIN credit_issuances i ON i.id = b.issuance_id "
     "WHERE b.account_id = %s"
 )
 
@@ -356,8 +400,10 @@ def _move_out(
     if external:
         for _authorized, host in issuances.values():
             check_may_hold(receiver[REGISTRY], host)
-    first = {i: article6.is_first_transfer(a, h, receiver[REGISTRY], receiver[KIND], False)
-             for i, (a, h) in issuances.items()}  # fmt: skip
+    first = {
+        i: article6.is_first_transfer(a, h, receiver[REGISTRY], receiver[KIND], False)
+        for i, (a, h) in issuances.items()
+    }
     blocks = [_block(r) for r in rows]
     to_id = store.system_account(sender[REGISTRY], "pending") if external else receiver[ID]
     if external:
@@ -391,11 +437,18 @@ def _move_out(
     elif any(m.first_transfer for m in moves) or receiver[KIND] == AccountKind.retirement:
         _record_adjustments(store, entry, moves, issuances, {receiver[ID]: receiver})
     return TransactionView(
-        seq=entry.seq, key=entry.key, kind=str(kind), credits=entry.credits, occurred_at=entry.occurred_at,
-        actor=entry.actor, from_account=sender_number, to_account=receiver[NUMBER] or None,
+        seq=entry.seq,
+        key=entry.key,
+        kind=str(kind),
+        credits=entry.credits,
+        occurred_at=entry.occurred_at,
+        actor=entry.actor,
+        from_account=sender_number,
+        to_account=receiver[NUMBER] or None,
         status="pending" if external else "completed",
-        serials=printed, details=details,
-    )  # fmt: skip
+        serials=printed,
+        details=details,
+    )
 
 
 def _block(row: tuple[Any, ...]) -> Block:
@@ -412,8 +465,19 @@ def transfer(
     serials: SerialFormat = DEFAULT_FORMAT,
 ) -> TransactionView:
     """Transfer credits between holding accounts; to the other registry the transfer waits to be accepted."""
-    return _move_out(session, actor, "credits.transfer", from_account, to_account, None, credits, serial,
-                     TransactionKind.transfer, {}, serials)  # fmt: skip
+    return _move_out(
+        session,
+        actor,
+        "credits.transfer",
+        from_account,
+        to_account,
+        None,
+        credits,
+        serial,
+        TransactionKind.transfer,
+        {},
+        serials,
+    )
 
 
 def cancel(
@@ -426,8 +490,19 @@ def cancel(
     serials: SerialFormat = DEFAULT_FORMAT,
 ) -> TransactionView:
     """Move credits to the registry's cancellation account, so they are never transferred again."""
-    return _move_out(session, actor, "credits.cancel", from_account, None, AccountKind.cancellation, credits, serial,
-                     TransactionKind.cancellation, {"reason": reason}, serials)  # fmt: skip
+    return _move_out(
+        session,
+        actor,
+        "credits.cancel",
+        from_account,
+        None,
+        AccountKind.cancellation,
+        credits,
+        serial,
+        TransactionKind.cancellation,
+        {"reason": reason},
+        serials,
+    )
 
 
 def retire(
@@ -444,8 +519,19 @@ def retire(
     if not purpose.strip() or not beneficiary.strip():
         raise InvalidInput("a retirement names its purpose and its beneficiary", field="purpose")
     details = {"purpose": purpose.strip(), "beneficiary": beneficiary.strip()}
-    return _move_out(session, actor, "credits.retire", from_account, None, AccountKind.retirement, credits, serial,
-                     TransactionKind.retirement, details, serials)  # fmt: skip
+    return _move_out(
+        session,
+        actor,
+        "credits.retire",
+        from_account,
+        None,
+        AccountKind.retirement,
+        credits,
+        serial,
+        TransactionKind.retirement,
+        details,
+        serials,
+    )
 
 
 def resolve_pending(session: Session, actor: Actor, key: str, accept: bool) -> TransactionView:
@@ -456,9 +542,15 @@ def resolve_pending(session: Session, actor: Actor, key: str, accept: bool) -> T
         raise NotFound(f"no pending transfer {key}")
     store = Store(session)
     ids = {pending.from_account_id, pending.to_account_id}
-    rows = {r[0]: r for r in store.rows(
-        f"SELECT {Store.ACCOUNT_COLUMNS} FROM credit_accounts a LEFT JOIN member_organizations o ON o.id = a.holder_id "
-        f"WHERE a.id IN (%s, %s) ORDER BY a.id FOR UPDATE OF a", sorted(ids))}  # fmt: skip
+    rows = {
+        r[0]: r
+        for r in store.rows(
+            f"SELECT {Store.ACCOUNT_COLUMNS} FROM credit_accounts a "
+            "LEFT JOIN member_organizations o ON o.id = a.holder_id "
+            f"WHERE a.id IN (%s, %s) ORDER BY a.id FOR UPDATE OF a",
+            sorted(ids),
+        )
+    }
     receiver = rows[pending.to_account_id]
     require(actor, "credits.accept", Target.of(country=receiver[REGISTRY]))
     if pending.status != "pending":
@@ -467,13 +559,20 @@ def resolve_pending(session: Session, actor: Actor, key: str, accept: bool) -> T
     if accept:
         check_usable(to_row[NUMBER], to_row[STATUS], to_row[KIND], sending=False)
     proposal = [Move.from_json(m) for m in pending.moves]
-    info = {int(r[0]): (r[1] == "authorized", str(r[2])) for r in store.rows(
-        "SELECT id, authorization_status, host_country FROM credit_issuances WHERE id IN ({})".format(", ".join(["%s"] * len({m.issuance_id for m in proposal}))),
-        sorted({m.issuance_id for m in proposal}))}  # fmt: skip
+    info = {
+        int(r[0]): (r[1] == "authorized", str(r[2]))
+        for r in store.rows(
+            "SELECT id, authorization_status, host_country FROM credit_issuances WHERE id IN ({})".format(
+                ", ".join(["%s"] * len({m.issuance_id for m in proposal}))
+            ),
+            sorted({m.issuance_id for m in proposal}),
+        )
+    }
     current = {}
     for m in proposal:
         found = store.rows(
-            "SELECT id, registry, start_serial, end_serial, account_id, issuance_id, first_transferred FROM credit_blocks "
+            "SELECT id, registry, start_serial, end_serial, account_id, issuance_id, first_transferred "
+            "FROM credit_blocks "
             "WHERE registry = %s AND start_serial = %s",
             (m.registry, m.start),
         )
@@ -496,9 +595,16 @@ def resolve_pending(session: Session, actor: Actor, key: str, accept: bool) -> T
     pending.status = "accepted" if accept else "rejected"
     pending.resolved_seq = entry.seq
     session.flush()
-    return TransactionView(seq=entry.seq, key=entry.key, kind=str(kind), credits=entry.credits,
-                           occurred_at=entry.occurred_at, actor=entry.actor, to_account=to_row[NUMBER],
-                           details={"proposal": key})  # fmt: skip
+    return TransactionView(
+        seq=entry.seq,
+        key=entry.key,
+        kind=str(kind),
+        credits=entry.credits,
+        occurred_at=entry.occurred_at,
+        actor=entry.actor,
+        to_account=to_row[NUMBER],
+        details={"proposal": key},
+    )
 
 
 def authorize(session: Session, actor: Actor, notification_ref: str, status: str) -> IssuanceView:
@@ -518,8 +624,9 @@ def authorize(session: Session, actor: Actor, notification_ref: str, status: str
         issuance.authorization_status = str(wanted)
         issuance.authorized_at = dt.datetime.now(dt.UTC) if wanted is article6.Authorization.authorized else None
         session.flush()
-        Store(session).append(TransactionKind.authorization, actor.label,
-                              details={"issuance_id": issuance.id, "status": str(wanted)})  # fmt: skip
+        Store(session).append(
+            TransactionKind.authorization, actor.label, details={"issuance_id": issuance.id, "status": str(wanted)}
+        )
     from c3p.db.credits.queries import issuance_view
 
     return issuance_view(session, issuance, DEFAULT_FORMAT)

@@ -50,9 +50,14 @@ def verify(session: Session, batch: int = 5000) -> VerifyReport:
     accounts = session.scalar(select(CreditAccount.id).order_by(CreditAccount.id.desc()).limit(1)) or 0
     blocks_count = len(ledger.blocks())
     return VerifyReport(
-        ok=not problems, entries=count, accounts=accounts, blocks=blocks_count, supply_credits=ledger.supply(),
-        first_bad_entry=first_bad, problems=problems,
-    )  # fmt: skip
+        ok=not problems,
+        entries=count,
+        accounts=accounts,
+        blocks=blocks_count,
+        supply_credits=ledger.supply(),
+        first_bad_entry=first_bad,
+        problems=problems,
+    )
 
 
 def _chain_problem(stored: StoredEntry, previous: str, expected: int) -> str | None:
@@ -79,9 +84,12 @@ def _compare(session: Session, ledger: Ledger, last_hash: str, last_seq: int) ->
         if known.status != account.status:
             problems.append(Problem(what=f"account {account.number}: status {account.status}, journal {known.status}"))
         if ledger.balances.get(account.id, 0) != account.balance:
-            problems.append(Problem(
-                what=f"account {account.number}: balance {account.balance}, journal {ledger.balances.get(account.id, 0)}"
-            ))  # fmt: skip
+            problems.append(
+                Problem(
+                    what=f"account {account.number}: balance {account.balance}, "
+                    f"journal {ledger.balances.get(account.id, 0)}"
+                )
+            )
     if len(ledger.accounts) != len({a for a in session.scalars(select(CreditAccount.id))}):
         problems.append(Problem(what="the journal opened accounts the database does not have"))
     stored = [
@@ -103,7 +111,8 @@ def _compare(session: Session, ledger: Ledger, last_hash: str, last_seq: int) ->
         return [*problems, Problem(what=f"blocks: {error}")]
     theirs = normalize(ledger.blocks())
     if mine != theirs:
-        diff = next((a, b) for a, b in zip(mine + [None] * len(theirs), theirs + [None] * len(mine), strict=False)
-                    if a != b)  # fmt: skip
+        diff = next(
+            (a, b) for a, b in zip(mine + [None] * len(theirs), theirs + [None] * len(mine), strict=False) if a != b
+        )
         problems.append(Problem(what=f"blocks differ from the journal: database {diff[0]}, journal {diff[1]}"))
     return problems
