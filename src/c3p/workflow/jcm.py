@@ -25,7 +25,7 @@ from c3p.settings import Settings
 from c3p.workflow import attachments, notify
 from c3p.workflow.views import AttachmentView, JcmProjectView, KpiView, OutcomeView, TransitionView
 
-SLUG = r"[a-z0-9][a-z0-9-]{0,79}"
+SLUG = r"^[a-z0-9][a-z0-9-]{0,79}$"
 
 
 class NewJcmProject(BaseModel):
@@ -34,7 +34,7 @@ class NewJcmProject(BaseModel):
     slug: str = Field(pattern=SLUG)
     title_ja: str = ""
     title_en: str = ""
-    country_iso3: str = Field(pattern=r"[A-Z]{3}")
+    country_iso3: str = Field(pattern=r"^[A-Z]{3}$")
     proposer_slug: str = ""
     tpe_slug: str = ""
     methodology_id: str | None = None
@@ -115,6 +115,15 @@ def add_document(
     jcm = jcm_by_slug(session, slug)
     require_any(actor, "jcm.document.upload", [*targets(jcm, "jcm.document.upload"), Target.of(project=jcm.slug)])
     return attachments.store(session, settings, "jcm_project", jcm.id, kind, filename, content, actor.user_id)
+
+
+def moves_for(actor: Actor, jcm: t.JcmProject) -> list[str]:
+    """The next states of ``jcm`` that ``actor`` may move it into (the page offers only these)."""
+    return [
+        state
+        for state in pipeline.next_states(jcm.state)
+        if any(decide(actor, name, target) for name in [pipeline.mover_action(state)] for target in targets(jcm, name))
+    ]
 
 
 def move(

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from c3p.accounts.policy import Actor, Target, require
+from c3p.accounts.policy import Actor, Target, decide, require
 from c3p.db import tables as t
 from c3p.domain import tracking as rules
 from c3p.domain.calls import IllegalTransition, check_transition
@@ -48,17 +48,21 @@ def tracking_of(session: Session, project: t.Project) -> t.ProjectTracking:
     """The project's tracking row; seed projects get one on first use (already public)."""
     tracking = session.get(t.ProjectTracking, project.id)
     if tracking is None:
-        proposer = session.scalars(
-            select(t.Organization.slug)
-            .join(t.ProjectOrganization)
-            .where(t.ProjectOrganization.project_id == project.id, t.ProjectOrganization.role == "proposer")
-        ).first()
         tracking = t.ProjectTracking(
-            project_id=project.id, proposer_slug=proposer or "", published_at=dt.datetime.now(dt.UTC)
+            project_id=project.id, proposer_slug=_seed_proposer(session, project), published_at=dt.datetime.now(dt.UTC)
         )
         session.add(tracking)
         session.flush()
     return tracking
+
+
+def _seed_proposer(session: Session, project: t.Project) -> str:
+    proposer = session.scalars(
+        select(t.Organization.slug)
+        .join(t.ProjectOrganization)
+        .where(t.ProjectOrganization.project_id == project.id, t.ProjectOrganization.role == "proposer")
+    ).first()
+    return proposer or ""
 
 
 def _target(project: t.Project, tracking: t.ProjectTracking) -> Target:
@@ -105,6 +109,29 @@ def add_milestone(session: Session, actor: Actor, slug: str, data: NewMilestone)
     session.add(row)
     session.flush()
     return row
+
+
+def may_track(session: Session, actor: Actor, project: t.Project) -> bool:
+    """Whether ``actor`` may record this project's status and activities (without creating its row)."""
+    tracking = session.get(t.ProjectTracking, project.id)
+    proposer = tracking.proposer_slug if tracking else _seed_proposer(session, project)
+    return bool(decide(actor, "program.project.track", Target.of(project=project.slug, organization=proposer or None)))
+
+
+def next_states(session: Session, project: t.Project) -> tuple[str, ...]:
+    tracking = session.get(t.ProjectTracking, project.id)
+    return rules.PROJECT_TRANSITIONS.get(tracking.state if tracking else "planned", ())
+
+
+def has_tracking(session: Session, project: t.Project) -> bool:
+    """Whether anything was recorded on the project's tracking page (status, activity or milestone)."""
+    return (
+        session.get(t.ProjectTracking, project.id) is not None
+        or session.scalars(select(t.Activity.id).where(t.Activity.project_id == project.id).limit(1)).first()
+        is not None
+        or session.scalars(select(t.Milestone.id).where(t.Milestone.project_id == project.id).limit(1)).first()
+        is not None
+    )
 
 
 def is_public(session: Session, project: t.Project) -> bool:

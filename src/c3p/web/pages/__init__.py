@@ -2,12 +2,13 @@
 
 from fastapi import APIRouter
 
-from c3p.web.pages import credits, mrv, registry, workflow
+from c3p.web.pages import credits, mrv, pipeline, registry, workflow
 
 router = APIRouter(include_in_schema=False)
 router.include_router(registry.router)
 router.include_router(mrv.router)
 router.include_router(workflow.router)
+router.include_router(pipeline.router)
 router.include_router(credits.router)
 
 __all__ = ["router"]

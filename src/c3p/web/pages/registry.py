@@ -18,6 +18,7 @@ from c3p.queries.snapshot import RegistrySnapshot
 from c3p.web.auth import database, resolve_actor
 from c3p.web.charts import chart_svg
 from c3p.web.deps import snapshot
+from c3p.web.pages.pipeline import program_links
 from c3p.web.pages.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -104,7 +105,8 @@ def _list_page(path: str, template: str, query_class: type[q.ListQuery], lister:
 def _detail_page(path: str, template: str, kind: q.Kind) -> None:
     def endpoint(request: Request, key: str, snap: Snapshot) -> Response:
         record = q.get_record(snap, kind, key)
-        return render(request, template, record, snap=snap, history=_history(request, kind, key))
+        extra = {"program": program_links(request, record.slug)} if kind == "project" else {}
+        return render(request, template, record, snap=snap, history=_history(request, kind, key), **extra)
 
     endpoint.__name__ = f"page_{template.removesuffix('.html')}"
     router.add_api_route(path + "/{key}", endpoint, methods=["GET"])

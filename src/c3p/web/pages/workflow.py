@@ -1,4 +1,6 @@
-"""Portal pages of the program workflow: calls, applications, review, JCM pipeline, outcomes.
+"""Portal pages of the program workflow: calls, applications, review, notifications.
+
+Tracking, outcomes, the JCM pipeline and the subsidy calculator are in :mod:`c3p.web.pages.pipeline`.
 
 Pages call the same services as the API; each form posts with the CSRF token and each POST
 route is guarded like its API twin. A refused form shows the error page with the reason; the
@@ -17,17 +19,14 @@ from pydantic import BaseModel, ValidationError
 
 from c3p.accounts.policy import Actor, could
 from c3p.db.history import entries_for
-from c3p.domain import pipeline
 from c3p.domain.calls import target_fields
-from c3p.domain.outcomes import OUTCOME_KINDS
-from c3p.domain.tracking import ACTIVITY_KINDS
 from c3p.errors import InvalidInput
 from c3p.web.auth import database as db
 from c3p.web.auth import permission, writing
 from c3p.web.deps import snapshot
-from c3p.web.pages.render import page_language, render
-from c3p.workflow import attachments, calls, jcm, review, tracking
-from c3p.workflow.views import ApplicationView, CallView, JcmProjectView
+from c3p.web.pages.render import render
+from c3p.workflow import attachments, calls, review
+from c3p.workflow.views import ApplicationView, CallView
 
 router = APIRouter(include_in_schema=False)
 FormText = Annotated[str, Form()]
@@ -47,10 +46,6 @@ def _validated(model: type[BaseModel], values: dict[str, Any]) -> Any:
 
 class CallList(BaseModel):
     calls: list[CallView]
-
-
-class JcmList(BaseModel):
-    projects: list[JcmProjectView]
 
 
 def _may(actor: Actor, name: str) -> bool:
@@ -348,113 +343,7 @@ def conflict(
     return redirect(f"/calls/{slug}/review")
 
 
-# ---------- JCM pipeline and outcomes ----------
-
-
-@router.get("/jcm-projects")
-def jcm_list(request: Request, _actor: Actor = Depends(permission("jcm.project.read"))) -> Response:
-    with db(request).reading() as session:
-        data = JcmList(projects=[jcm.jcm_view(session, row) for row in jcm.list_jcm_projects(session)])
-        kpi = jcm.kpi(session)
-    return render(request, "workflow/jcm_list.html", data, kpi=kpi, labels=pipeline.LABELS_EN)
-
-
-@router.get("/jcm-projects/{slug}")
-def jcm_page(request: Request, slug: str, actor: Actor = Depends(permission("jcm.project.read"))) -> Response:
-    with db(request).reading() as session:
-        row = jcm.jcm_by_slug(session, slug)
-        data = jcm.jcm_view(session, row)
-        history = entries_for(session, "jcm_projects", str(row.id))
-    return render(
-        request,
-        "workflow/jcm_project.html",
-        data,
-        history=history,
-        labels=pipeline.LABELS_EN,
-        main_line=pipeline.MAIN_LINE,
-        required=pipeline.REQUIRED_DOCUMENTS,
-        kinds=attachments.attachment_kinds()["jcm_project"],
-        may_move=_may(actor, "jcm.move"),
-        may_upload=_may(actor, "jcm.document.upload"),
-    )
-
-
-@router.post("/jcm-projects/{slug}/move")
-def jcm_move(
-    request: Request,
-    slug: str,
-    to_state: FormText,
-    occurred_on: Annotated[dt.date | None, Form()] = None,
-    note: OptionalText = "",
-    actor: Actor = Depends(permission("jcm.move")),
-) -> Response:
-    with writing(request, actor) as session:
-        jcm.move(session, actor, slug, to_state, occurred_on, note, request.app.state.settings)
-    return redirect(f"/jcm-projects/{slug}")
-
-
-@router.post("/jcm-projects/{slug}/documents")
-async def jcm_document(
-    request: Request,
-    slug: str,
-    file: Annotated[UploadFile, File()],
-    kind: FormText,
-    actor: Actor = Depends(permission("jcm.document.upload")),
-) -> Response:
-    settings = request.app.state.settings
-    content = await file.read(settings.attachment_max_bytes + 1)
-
-    def run() -> None:
-        with writing(request, actor) as session:
-            jcm.add_document(session, actor, settings, slug, kind, file.filename or "", content)
-
-    await run_in_threadpool(run)
-    return redirect(f"/jcm-projects/{slug}")
-
-
-@router.get("/outcomes")
-def outcomes_page(request: Request, _actor: Actor = Depends(permission("program.outcome.read"))) -> Response:
-    with db(request).reading() as session:
-        kpi = jcm.kpi(session)
-        outcomes = jcm.outcome_views(session)
-    return render(request, "workflow/outcomes.html", kpi, outcomes=outcomes, kinds=OUTCOME_KINDS)
-
-
-@router.get("/projects/{slug}/tracking")
-def tracking_page(request: Request, slug: str, actor: Actor = Depends(permission("program.outcome.read"))) -> Response:
-    with db(request).reading() as session:
-        project = tracking.project_by_slug(session, slug)
-        if not tracking.is_public(session, project):
-            from c3p.accounts.policy import require
-
-            require(actor, "program.project.track")
-        data = tracking.tracking_view(session, project, page_language(request))
-        history = entries_for(session, "projects", str(project.id))
-        outcomes = jcm.outcome_views(session, slug)
-    return render(
-        request,
-        "workflow/tracking.html",
-        data,
-        history=history,
-        outcomes=outcomes,
-        activity_kinds=ACTIVITY_KINDS,
-        may_track=_may(actor, "program.project.track"),
-    )
-
-
-@router.post("/projects/{slug}/activities")
-def add_activity(
-    request: Request,
-    slug: str,
-    kind: FormText,
-    title: FormText,
-    starts_on: Annotated[dt.date | None, Form()] = None,
-    actor: Actor = Depends(permission("program.project.track")),
-) -> Response:
-    data = _validated(tracking.NewActivity, {"kind": kind, "title": title, "starts_on": starts_on})
-    with writing(request, actor) as session:
-        tracking.add_activity(session, actor, slug, data)
-    return redirect(f"/projects/{slug}/tracking")
+# ---------- notifications ----------
 
 
 @router.get("/notifications")

@@ -1,0 +1,132 @@
+"""Portal forms that survive bad input: what was typed, and an error next to each field.
+
+A form handler reads the posted text as typed (:func:`typed`), builds the service's input
+model from it (:func:`parse`) and calls the service. Invalid input or a conflict does not end
+on an error page: the handler renders the form's page again with a :class:`FormState` that
+keeps every typed value and names each problem by field. Messages are error *codes* (and the
+English detail) so templates say them in the page's language (``forms.field_error``).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import Request
+from pydantic import BaseModel, ValidationError
+
+from c3p.errors import C3PError
+
+#: pydantic error types and the code the templates word in the page's language
+_CODES = {
+    "missing": "required",
+    "string_too_short": "required",
+    "int_parsing": "number",
+    "int_type": "number",
+    "int_from_float": "number",
+    "decimal_parsing": "number",
+    "decimal_type": "number",
+    "greater_than": "range",
+    "greater_than_equal": "range",
+    "less_than": "range",
+    "less_than_equal": "range",
+    "date_parsing": "date",
+    "date_from_datetime_parsing": "date",
+    "date_type": "date",
+    "string_pattern_mismatch": "pattern",
+}
+
+
+@dataclass
+class FieldError:
+    code: str  # required, number, range, date, pattern, invalid
+    detail: str = ""  # the English detail (limits, the service's reason)
+
+
+@dataclass
+class FormState:
+    """One form's typed values and problems; ``name`` says which form of the page it is."""
+
+    name: str = ""
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, FieldError] = field(default_factory=dict)
+    problem: str = ""  # a refusal not tied to one field (in English, from the service)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.errors or self.problem)
+
+    def value(self, name: str, default: Any = "") -> Any:
+        return self.values.get(name, default)
+
+    def add(self, error: ValidationError | C3PError, fields: Iterable[str] = ()) -> FormState:
+        """Record ``error`` against the field it names (or the form, when it names none)."""
+        known = set(fields) | set(self.values)
+        if isinstance(error, ValidationError):
+            for detail in error.errors():
+                name = str(detail["loc"][0]) if detail["loc"] else ""
+                code = _CODES.get(detail["type"], "invalid")
+                if name in known:
+                    self.errors.setdefault(name, FieldError(code, detail["msg"]))
+                else:
+                    self.problem = "; ".join(filter(None, [self.problem, f"{name}: {detail['msg']}"]))
+            return self
+        named = error.extra.get("field")
+        if named in known:
+            self.errors[named] = FieldError("invalid", error.detail)
+        else:
+            self.problem = error.detail
+        return self
+
+
+async def typed(request: Request) -> dict[str, Any]:
+    """The posted form as typed: text fields stripped, repeated fields as lists, no CSRF token."""
+    form = await request.form()
+    values: dict[str, Any] = {}
+    for key in form:
+        if key == "csrf_token":
+            continue
+        items = [str(v) for v in form.getlist(key)]
+        values[key] = items if len(items) > 1 or key.endswith("[]") else items[0].strip()
+    return values
+
+
+def number_text(text: str) -> str:
+    """A number as people type it (``1,200`` or full-width ``１２００``) in plain digits."""
+    return unicodedata.normalize("NFKC", text).replace(",", "").replace("_", "").replace(" ", "")
+
+
+def words(text: str) -> list[str]:
+    """Slugs typed separated by commas, semicolons, spaces or lines."""
+    for separator in ",;\n\r\t":
+        text = text.replace(separator, " ")
+    return [part for part in text.split(" ") if part]
+
+
+def parse(
+    model: type[BaseModel],
+    values: Mapping[str, Any],
+    *,
+    numbers: Iterable[str] = (),
+    lists: Iterable[str] = (),
+) -> Any:
+    """``model`` built from typed text: numbers cleaned, lists split, empty fields left out.
+
+    Raises pydantic's ValidationError; :meth:`FormState.add` places it next to the fields.
+    """
+    data: dict[str, Any] = {}
+    numbers = set(numbers)
+    lists = set(lists)
+    for name in model.model_fields:
+        if name not in values:
+            continue
+        raw = values[name]
+        if name in lists:
+            data[name] = words(raw) if isinstance(raw, str) else list(raw)
+            continue
+        if isinstance(raw, str) and raw == "":
+            continue  # an empty field: the model's default, or "required" when it has none
+        data[name] = number_text(raw) if name in numbers and isinstance(raw, str) else raw
+    return model.model_validate(data)

@@ -1,0 +1,398 @@
+"""Portal pages after adoption: project tracking, exit outcomes, the JCM pipeline, the subsidy calculator.
+
+Each page is built by one context function, used by its GET route and again by the POST
+routes of its forms when the input is refused: the page comes back with what was typed and
+the problem next to its field (:mod:`c3p.web.pages.forms`), with the status of the refusal.
+Forms post with the CSRF token; each POST is guarded like its API twin and the services ask
+the policy again with the real record. Only the choices the actor may make are offered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
+
+from c3p.accounts.policy import Actor, could, require
+from c3p.db import tables as t
+from c3p.db.history import entries_for
+from c3p.domain import pipeline, subsidy
+from c3p.domain.outcomes import OUTCOME_KINDS
+from c3p.domain.tracking import ACTIVITY_KINDS, MILESTONE_KINDS
+from c3p.errors import Conflict, InvalidInput
+from c3p.web.auth import database as db
+from c3p.web.auth import permission, writing
+from c3p.web.pages.forms import FieldError, FormState, number_text, parse, typed
+from c3p.web.pages.render import page_language, render
+from c3p.workflow import attachments, jcm, tracking
+from c3p.workflow.views import JcmProjectView
+
+router = APIRouter(include_in_schema=False)
+Refusal = (ValidationError, InvalidInput, Conflict)
+Upload = Annotated[UploadFile, File()]
+FormText = Annotated[str, Form()]
+
+
+class JcmList(BaseModel):
+    projects: list[JcmProjectView]
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _status(error: Exception) -> int:
+    return error.status if isinstance(error, Conflict) else 422
+
+
+def _may(actor: Actor, name: str) -> bool:
+    return bool(could(actor, name))
+
+
+# ---------- project tracking ----------
+
+
+def tracking_page_for(request: Request, actor: Actor, slug: str, form: FormState | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+    with db(request).reading() as session:
+        project = tracking.project_by_slug(session, slug)
+        if not tracking.is_public(session, project):
+            require(actor, "program.project.track")
+        data = tracking.tracking_view(session, project, page_language(request))
+        history = entries_for(session, "projects", str(project.id))
+        outcomes = jcm.outcome_views(session, slug)
+        may_track = tracking.may_track(session, actor, project)
+        next_states = tracking.next_states(session, project)
+    return render(
+        request,
+        "workflow/tracking.html",
+        data,
+        status=status,
+        history=history,
+        outcomes=outcomes,
+        activity_kinds=ACTIVITY_KINDS,
+        milestone_kinds=MILESTONE_KINDS,
+        next_states=next_states,
+        may_track=may_track,
+        may_record=_may(actor, "program.outcome.record"),
+        form=form or FormState(),
+    )
+
+
+@router.get("/projects/{slug}/tracking")
+def tracking_page(request: Request, slug: str, actor: Actor = Depends(permission("program.outcome.read"))) -> Response:
+    return tracking_page_for(request, actor, slug)  # type: ignore[no-any-return]
+
+
+async def _tracking_form(request: Request, actor: Actor, slug: str, name: str, save: Any) -> Response:
+    values = await typed(request)
+    form = FormState(name, values)
+
+    def run() -> Response:
+        try:
+            with writing(request, actor) as session:
+                save(session, values)
+        except Refusal as error:
+            return tracking_page_for(request, actor, slug, form.add(error), _status(error))  # type: ignore[no-any-return]
+        return redirect(f"/projects/{slug}/tracking#{name}-heading")
+
+    return await run_in_threadpool(run)
+
+
+@router.post("/projects/{slug}/activities")
+async def add_activity(
+    request: Request, slug: str, actor: Actor = Depends(permission("program.project.track"))
+) -> Response:
+    def save(session: Any, values: dict[str, Any]) -> None:
+        data = parse(tracking.NewActivity, values)
+        tracking.add_activity(session, actor, slug, data)
+
+    return await _tracking_form(request, actor, slug, "activities", save)
+
+
+@router.post("/projects/{slug}/milestones")
+async def add_milestone(
+    request: Request, slug: str, actor: Actor = Depends(permission("program.project.track"))
+) -> Response:
+    def save(session: Any, values: dict[str, Any]) -> None:
+        data = parse(tracking.NewMilestone, values)
+        tracking.add_milestone(session, actor, slug, data)
+
+    return await _tracking_form(request, actor, slug, "milestones", save)
+
+
+@router.post("/projects/{slug}/tracking/state")
+async def set_project_state(
+    request: Request, slug: str, actor: Actor = Depends(permission("program.project.track"))
+) -> Response:
+    def save(session: Any, values: dict[str, Any]) -> None:
+        if not values.get("state"):
+            raise InvalidInput("Choose the new status.", field="state")
+        tracking.set_state(session, actor, slug, values["state"])
+
+    return await _tracking_form(request, actor, slug, "status", save)
+
+
+def program_links(request: Request, slug: str) -> dict[str, Any] | None:
+    """For the registry's project page: whether it has a tracking page, and its outcomes; None if neither."""
+    with db(request).reading() as session:
+        project = session.scalars(select(t.Project).where(t.Project.slug == slug)).one_or_none()
+        if project is None or not tracking.is_public(session, project):
+            return None
+        tracked = tracking.has_tracking(session, project)
+        outcomes = jcm.outcome_views(session, slug)
+    return {"tracking": tracked, "outcomes": outcomes} if tracked or outcomes else None
+
+
+# ---------- exit outcomes ----------
+
+
+def outcomes_page_for(request: Request, actor: Actor, form: FormState | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+    with db(request).reading() as session:
+        kpi = jcm.kpi(session)
+        outcomes = jcm.outcome_views(session)
+        jcm_projects = [row.slug for row in jcm.list_jcm_projects(session)]
+    form = form or FormState("outcome", {"projects": request.query_params.get("project", "")})
+    return render(
+        request,
+        "workflow/outcomes.html",
+        kpi,
+        status=status,
+        outcomes=outcomes,
+        kinds=OUTCOME_KINDS,
+        jcm_projects=jcm_projects,
+        may_record=_may(actor, "program.outcome.record"),
+        form=form,
+    )
+
+
+@router.get("/outcomes")
+def outcomes_page(request: Request, actor: Actor = Depends(permission("program.outcome.read"))) -> Response:
+    return outcomes_page_for(request, actor)  # type: ignore[no-any-return]
+
+
+@router.post("/outcomes")
+async def record_outcome(request: Request, actor: Actor = Depends(permission("program.outcome.record"))) -> Response:
+    values = await typed(request)
+    form = FormState("outcome", values)
+
+    def run() -> Response:
+        try:
+            data = parse(jcm.NewOutcome, values, numbers=("amount_jpy",), lists=("projects",))
+            with writing(request, actor) as session:
+                jcm.record_outcome(session, actor, data)
+        except Refusal as error:
+            return outcomes_page_for(request, actor, form.add(error), _status(error))  # type: ignore[no-any-return]
+        request.app.state.revision_watch.expire()
+        return redirect("/outcomes?recorded=1")
+
+    return await run_in_threadpool(run)
+
+
+# ---------- JCM pipeline ----------
+
+
+def jcm_list_for(request: Request, actor: Actor, form: FormState | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+    with db(request).reading() as session:
+        projects = [jcm.jcm_view(session, row) for row in jcm.list_jcm_projects(session)]
+        kpi = jcm.kpi(session)
+    form = form or FormState("jcm", {"projects": request.query_params.get("project", "")})
+    return render(
+        request,
+        "workflow/jcm_list.html",
+        JcmList(projects=projects),
+        status=status,
+        kpi=kpi,
+        may_create=_may(actor, "jcm.project.create"),
+        form=form,
+    )
+
+
+@router.get("/jcm-projects")
+def jcm_list(request: Request, actor: Actor = Depends(permission("jcm.project.read"))) -> Response:
+    return jcm_list_for(request, actor)  # type: ignore[no-any-return]
+
+
+@router.post("/jcm-projects")
+async def create_jcm(request: Request, actor: Actor = Depends(permission("jcm.project.create"))) -> Response:
+    values = await typed(request)
+    if isinstance(values.get("country_iso3"), str):
+        values["country_iso3"] = values["country_iso3"].upper()
+    form = FormState("jcm", values)
+
+    def run() -> Response:
+        try:
+            data = parse(
+                jcm.NewJcmProject,
+                values,
+                numbers=("initial_investment_jpy", "expected_reductions_tco2_per_year", "legal_durable_years"),
+                lists=("projects",),
+            )
+            with writing(request, actor) as session:
+                slug = jcm.create_jcm_project(session, actor, data).slug
+        except Refusal as error:
+            if isinstance(error, Conflict):
+                error.extra.setdefault("field", "slug")
+            return jcm_list_for(request, actor, form.add(error), _status(error))  # type: ignore[no-any-return]
+        return redirect(f"/jcm-projects/{slug}")
+
+    return await run_in_threadpool(run)
+
+
+def jcm_page_for(request: Request, actor: Actor, slug: str, form: FormState | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+    with db(request).reading() as session:
+        row = jcm.jcm_by_slug(session, slug)
+        data = jcm.jcm_view(session, row)
+        history = entries_for(session, "jcm_projects", str(row.id))
+        moves = jcm.moves_for(actor, row)
+    return render(
+        request,
+        "workflow/jcm_project.html",
+        data,
+        status=status,
+        history=history,
+        main_line=pipeline.MAIN_LINE,
+        required=pipeline.REQUIRED_DOCUMENTS,
+        kinds=attachments.attachment_kinds()["jcm_project"],
+        moves=moves,
+        may_upload=_may(actor, "jcm.document.upload"),
+        form=form or FormState(),
+    )
+
+
+@router.get("/jcm-projects/{slug}")
+def jcm_page(request: Request, slug: str, actor: Actor = Depends(permission("jcm.project.read"))) -> Response:
+    return jcm_page_for(request, actor, slug)  # type: ignore[no-any-return]
+
+
+@router.post("/jcm-projects/{slug}/move")
+async def jcm_move(request: Request, slug: str, actor: Actor = Depends(permission("jcm.move"))) -> Response:
+    values = await typed(request)
+    form = FormState("move", values)
+
+    def run() -> Response:
+        try:
+            occurred_on = None
+            if values.get("occurred_on"):
+                try:
+                    occurred_on = dt.date.fromisoformat(values["occurred_on"])
+                except ValueError:
+                    form.errors["occurred_on"] = FieldError("date")
+                    return jcm_page_for(request, actor, slug, form, 422)  # type: ignore[no-any-return]
+            with writing(request, actor) as session:
+                jcm.move(
+                    session,
+                    actor,
+                    slug,
+                    str(values.get("to_state", "")),
+                    occurred_on,
+                    str(values.get("note", "")),
+                    request.app.state.settings,
+                )
+        except Refusal as error:
+            return jcm_page_for(request, actor, slug, form.add(error), _status(error))  # type: ignore[no-any-return]
+        request.app.state.revision_watch.expire()
+        return redirect(f"/jcm-projects/{slug}")
+
+    return await run_in_threadpool(run)
+
+
+@router.post("/jcm-projects/{slug}/documents")
+async def jcm_document(
+    request: Request,
+    slug: str,
+    file: Upload,
+    kind: FormText,
+    actor: Actor = Depends(permission("jcm.document.upload")),
+) -> Response:
+    settings = request.app.state.settings
+    content = await file.read(settings.attachment_max_bytes + 1)
+
+    def run() -> None:
+        with writing(request, actor) as session:
+            jcm.add_document(session, actor, settings, slug, kind, file.filename or "", content)
+
+    await run_in_threadpool(run)
+    return redirect(f"/jcm-projects/{slug}")
+
+
+# ---------- the subsidy calculator ----------
+
+SUBSIDY_FIELDS = (
+    "fiscal_year",
+    "initial_investment_jpy",
+    "expected_reductions_tco2_per_year",
+    "legal_durable_years",
+    "similar_technology_cases",
+    "rate_tiers",
+    "cost_effectiveness_max_jpy_per_tco2",
+)
+
+
+def rate_tiers_text(text: str) -> list[subsidy.RateTier]:
+    """Rate tiers as typed: ``0-2:50; 3-5:40; 6-:30`` (similar cases from–to: rate %).
+
+    >>> [(t.min_cases, t.max_cases, str(t.rate_pct)) for t in rate_tiers_text("0-2:50; 3-:40")]
+    [(0, 2, '50'), (3, None, '40')]
+    """
+    tiers = []
+    for part in filter(None, (p.strip() for p in number_text(text).replace("\n", ";").split(";"))):
+        cases, _, rate = part.partition(":")
+        low, _, high = cases.partition("-")
+        try:
+            tiers.append(
+                subsidy.RateTier(min_cases=int(low), max_cases=int(high) if high else None, rate_pct=Decimal(rate))
+            )
+        except (ValueError, InvalidOperation, ValidationError):
+            raise InvalidInput(f"cannot read the tier {part!r}", field="rate_tiers") from None
+    return tiers
+
+
+def calculate(values: dict[str, Any], form: FormState) -> tuple[subsidy.SubsidyResult, subsidy.SubsidyRules] | None:
+    """The subsidy for the typed values, or None with the problems recorded in ``form``."""
+    overrides: dict[str, Any] = {}
+    try:
+        if values.get("rate_tiers"):
+            overrides["rate_tiers"] = rate_tiers_text(values["rate_tiers"])
+    except InvalidInput as error:
+        form.add(error)
+    threshold = number_text(values.get("cost_effectiveness_max_jpy_per_tco2", ""))
+    if threshold:
+        if not threshold.isdigit() or int(threshold) < 1:
+            form.add(InvalidInput("a whole number of JPY per tCO2, at least 1", field="threshold"))
+            form.errors["cost_effectiveness_max_jpy_per_tco2"] = form.errors.pop("threshold")
+        else:
+            overrides["cost_effectiveness_max_jpy_per_tco2"] = int(threshold)
+    try:
+        params = parse(subsidy.SubsidyParams, values, numbers=SUBSIDY_FIELDS)
+    except ValidationError as error:
+        form.add(error)
+        return None
+    if form.failed:
+        return None
+    rules = subsidy.rules_for(params.fiscal_year, overrides)
+    return subsidy.calculate(params, rules), rules
+
+
+@router.get("/subsidy")
+def subsidy_page(request: Request, _actor: Actor = Depends(permission("jcm.subsidy.calculate"))) -> Response:
+    values = {name: request.query_params.get(name, "").strip() for name in SUBSIDY_FIELDS}
+    submitted = "fiscal_year" in request.query_params
+    form = FormState("subsidy", values)
+    computed = calculate(values, form) if submitted else None
+    result, rules = computed if computed else (None, None)
+    return render(
+        request,
+        "workflow/subsidy.html",
+        result,
+        status=422 if form.failed else 200,
+        form=form,
+        rules=rules,
+        overridden={k for k in ("rate_tiers", "cost_effectiveness_max_jpy_per_tco2") if values.get(k)},
+        all_rules=subsidy.all_rules(),
+    )
