@@ -15,6 +15,7 @@ from c3p.cli._guard import actor, guarded
 from c3p.db.history import act_as
 from c3p.domain import subsidy as subsidy_rules
 from c3p.errors import InvalidInput
+from c3p.messages import N_, Message
 from c3p.workflow import calls, jcm, notify
 
 calls_app = typer.Typer(no_args_is_help=True)
@@ -129,8 +130,11 @@ def remind(db: DatabaseOption = None) -> None:
                     settings,
                     notify.users_of_organization(session, application.proposer_id),
                     "call.deadline",
-                    f"Call {call.slug} closes {closes:%Y-%m-%d %H:%M} UTC",
-                    f"Your draft {application.title_ja or application.title_en} is not submitted yet.",
+                    Message(
+                        N_("Call %(call)s closes %(closes)s UTC"),
+                        {"call": call.slug, "closes": f"{closes:%Y-%m-%d %H:%M}"},
+                    ),
+                    Message(N_("Your draft %(title)s is not submitted yet."), calls.titles_of(application)),
                     f"/applications/{application.id}",
                 )
             call.deadline_reminder_sent_at = now

@@ -17,8 +17,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.resources import files
+from typing import Any
 
 import yaml
+
+from c3p.messages import N_, Message
 
 CALL_STATES = ("open", "reviewing", "reviewed", "decided")
 CALL_TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -133,8 +136,15 @@ class Finding:
 
     code: str
     passed: bool
-    reason: str
+    reason: str  # in English; ``text`` and ``params`` say it in any language
     priority: bool = False  # a JCM partner country: eligible and prioritised
+    text: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def _found(code: str, passed: bool, text: str, priority: bool = False, **params: Any) -> Finding:
+    """A finding whose reason is the message ``text`` (marked for the catalogs) with ``params``."""
+    return Finding(code, passed, str(Message(text, params)), priority, text, params)
 
 
 @dataclass(frozen=True)
@@ -181,12 +191,17 @@ def check_eligibility(facts: ApplicationFacts, rules: CallRules) -> Eligibility:
     """Every eligibility rule of the brochure's 支援対象 applied to ``facts``, with reasons."""
     findings = [_proposer(facts)]
     findings.append(
-        Finding("japanese_government", True, f"{len(facts.japanese_governments)} Japanese local government(s)")
+        _found(
+            "japanese_government",
+            True,
+            N_("%(count)s Japanese local government(s)"),
+            count=len(facts.japanese_governments),
+        )
         if facts.japanese_governments
-        else Finding("japanese_government", False, "The consortium needs at least one Japanese local government.")
+        else _found("japanese_government", False, N_("The consortium needs at least one Japanese local government."))
     )
     if not facts.partner_places:
-        findings.append(Finding("partner_place", False, "The consortium needs at least one partner place."))
+        findings.append(_found("partner_place", False, N_("The consortium needs at least one partner place.")))
     findings += [_place(place, rules) for place in facts.partner_places]
     findings += _fields(facts, rules)
     findings += _budget(facts, rules)
@@ -194,25 +209,30 @@ def check_eligibility(facts: ApplicationFacts, rules: CallRules) -> Eligibility:
 
 
 def _proposer(facts: ApplicationFacts) -> Finding:
+    kind = facts.proposer_kind.replace("_", " ")
     if facts.proposer_kind in PROPOSER_KINDS:
-        return Finding("proposer", True, f"The proposer is a {facts.proposer_kind.replace('_', ' ')}.")
-    return Finding(
+        return _found("proposer", True, N_("The proposer is a %(kind)s."), kind=kind)
+    return _found(
         "proposer",
         False,
-        f"A {facts.proposer_kind.replace('_', ' ')} cannot propose: proposers are companies, research "
-        "institutes and similar bodies (民間企業・研究機関等).",
+        N_(
+            "A %(kind)s cannot propose: proposers are companies, research institutes and similar bodies "
+            "(民間企業・研究機関等)."
+        ),
+        kind=kind,
     )
 
 
 def _place(place: PlaceFacts, rules: CallRules) -> Finding:
     code = f"country:{place.slug}"
+    where = {"place": place.slug, "country": place.country_iso3}
     if rules.target_countries and place.country_iso3 not in rules.target_countries:
-        return Finding(code, False, f"{place.slug} is in {place.country_iso3}, which this call does not target.")
+        return _found(code, False, N_("%(place)s is in %(country)s, which this call does not target."), **where)
     if not place.is_developing:
-        return Finding(code, False, f"{place.slug} is in {place.country_iso3}, which is not a developing country.")
+        return _found(code, False, N_("%(place)s is in %(country)s, which is not a developing country."), **where)
     if place.is_jcm_partner:
-        return Finding(code, True, f"{place.slug} is in {place.country_iso3}, a JCM partner country (priority).", True)
-    return Finding(code, True, f"{place.slug} is in {place.country_iso3}, a developing country (not a JCM partner).")
+        return _found(code, True, N_("%(place)s is in %(country)s, a JCM partner country (priority)."), True, **where)
+    return _found(code, True, N_("%(place)s is in %(country)s, a developing country (not a JCM partner)."), **where)
 
 
 def _fields(facts: ApplicationFacts, rules: CallRules) -> list[Finding]:
@@ -221,21 +241,23 @@ def _fields(facts: ApplicationFacts, rules: CallRules) -> list[Finding]:
     findings = []
     for slug in facts.fields:
         if slug not in known:
-            findings.append(Finding(f"field:{slug}", False, f"{slug} is not a target field."))
-        elif slug not in allowed:
-            findings.append(Finding(f"field:{slug}", False, f"This call does not target {known[slug].name_en}."))
+            findings.append(_found(f"field:{slug}", False, N_("%(field)s is not a target field."), field=slug))
+            continue
+        names = {"field": known[slug].name_en, "field_ja": known[slug].name_ja, "field_en": known[slug].name_en}
+        if slug not in allowed:
+            findings.append(_found(f"field:{slug}", False, N_("This call does not target %(field)s."), **names))
         else:
-            findings.append(Finding(f"field:{slug}", True, f"{known[slug].name_en} is a target field."))
+            findings.append(_found(f"field:{slug}", True, N_("%(field)s is a target field."), **names))
     if facts.fields and all(known.get(s) and known[s].kind == "policy" for s in facts.fields):
         findings.append(
-            Finding(
+            _found(
                 "field:technology",
                 False,
-                "Institution-building support must promote equipment in a technology field; add one.",
+                N_("Institution-building support must promote equipment in a technology field; add one."),
             )
         )
     if not facts.fields:
-        findings.append(Finding("field", False, "Name at least one target field."))
+        findings.append(_found("field", False, N_("Name at least one target field.")))
     return findings
 
 
@@ -243,12 +265,16 @@ def _budget(facts: ApplicationFacts, rules: CallRules) -> list[Finding]:
     findings = []
     if facts.plan_years > rules.max_plan_years:
         findings.append(
-            Finding(
-                "plan_years", False, f"A plan of {facts.plan_years} years exceeds the call's {rules.max_plan_years}."
+            _found(
+                "plan_years",
+                False,
+                N_("A plan of %(years)s years exceeds the call's %(limit)s."),
+                years=facts.plan_years,
+                limit=rules.max_plan_years,
             )
         )
     else:
-        findings.append(Finding("plan_years", True, f"A plan of {facts.plan_years} year(s)."))
+        findings.append(_found("plan_years", True, N_("A plan of %(years)s year(s)."), years=facts.plan_years))
     if rules.max_budget_jpy_per_year is not None:
         over = [
             (year, amount)
@@ -256,16 +282,22 @@ def _budget(facts: ApplicationFacts, rules: CallRules) -> list[Finding]:
             if amount > rules.max_budget_jpy_per_year
         ]
         if over:
-            listed = ", ".join(f"year {year}: {amount:,} JPY" for year, amount in over)
+            listed = ", ".join(f"{year}: {amount:,}" for year, amount in over)
             findings.append(
-                Finding(
-                    "budget", False, f"Over the limit of {rules.max_budget_jpy_per_year:,} JPY per year ({listed})."
+                _found(
+                    "budget",
+                    False,
+                    N_("Over the limit of %(limit)s JPY per year (year: JPY — %(over)s)."),
+                    limit=f"{rules.max_budget_jpy_per_year:,}",
+                    over=listed,
                 )
             )
         else:
-            findings.append(Finding("budget", True, f"Within {rules.max_budget_jpy_per_year:,} JPY per year."))
+            findings.append(
+                _found("budget", True, N_("Within %(limit)s JPY per year."), limit=f"{rules.max_budget_jpy_per_year:,}")
+            )
     if any(amount < 0 for amount in facts.budget_jpy_by_year):
-        findings.append(Finding("budget:sign", False, "Budget amounts cannot be negative."))
+        findings.append(_found("budget:sign", False, N_("Budget amounts cannot be negative.")))
     return findings
 
 

@@ -17,6 +17,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from starlette.requests import Request
 
+from c3p.messages import Message
+
 LOCALE_DIR = Path(__file__).parent / "locale"
 LANGUAGES = ("ja", "en")
 COOKIE = "lang"
@@ -47,3 +49,10 @@ def choose_language(request: Request, default: str) -> str:
 
 def locale_name(language: str) -> str:
     return Locale.parse(language).get_display_name(language) or language
+
+
+def translate(message: Message | str, language: str) -> str:
+    """A message made in Python (marked with ``N_``) in ``language``."""
+    if isinstance(message, str):
+        return translations(language).gettext(message)
+    return message.render(translations(language).gettext, language)

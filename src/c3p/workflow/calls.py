@@ -19,6 +19,7 @@ from c3p.db import tables as t
 from c3p.domain import calls as rules
 from c3p.domain.review import ReviewRefused, Rubric, default_rubric
 from c3p.errors import Conflict, InvalidInput, NotFound
+from c3p.messages import N_, Message
 from c3p.settings import Settings
 from c3p.workflow import attachments, notify
 from c3p.workflow.views import ApplicationView, AttachmentView, CallView, FindingView, RefView
@@ -146,8 +147,11 @@ def open_call(session: Session, actor: Actor, data: NewCall, settings: Settings 
         settings,
         notify.users_with_role(session, "proposer"),
         "call.opened",
-        f"Call {slug} is open",
-        f"The call for proposals {call.title_en} accepts applications until {call.closes_at:%Y-%m-%d %H:%M} UTC.",
+        Message(N_("Call %(call)s is open"), {"call": slug}),
+        Message(
+            N_("The call for proposals %(title)s accepts applications until %(closes)s UTC."),
+            {"title": call.title_en, "title_ja": call.title_ja, "closes": f"{call.closes_at:%Y-%m-%d %H:%M}"},
+        ),
         f"/calls/{slug}",
     )
     return call
@@ -173,8 +177,8 @@ def move_call(session: Session, actor: Actor, slug: str, wanted: str, settings: 
             settings,
             notify.users_with_role(session, "reviewer", slug),
             "review.opened",
-            f"Call {slug}: review is open",
-            "Submissions are closed. Declare any conflict of interest, then score the applications.",
+            Message(N_("Call %(call)s: review is open"), {"call": slug}),
+            Message(N_("Submissions are closed. Declare any conflict of interest, then score the applications.")),
             f"/calls/{slug}/review",
         )
     return call
@@ -385,9 +389,13 @@ def submit(
         settings,
         notify.users_of_organization(session, application.proposer_id),
         "application.submitted",
-        f"Application {application.id} submitted to call {call.slug}",
-        f"{application.title_ja or application.title_en} was submitted. Eligibility: "
-        + ("eligible." if application.eligible else "not eligible (see the reasons on the application's page)."),
+        Message(N_("Application %(id)s submitted to call %(call)s"), {"id": application.id, "call": call.slug}),
+        Message(
+            N_("%(title)s was submitted. Eligibility: eligible.")
+            if application.eligible
+            else N_("%(title)s was submitted. Eligibility: not eligible (see the reasons on the application's page)."),
+            titles_of(application),
+        ),
         f"/applications/{application.id}",
     )
     return application
@@ -412,8 +420,8 @@ def withdraw(session: Session, actor: Actor, application_id: int, settings: Sett
         settings,
         notify.users_of_organization(session, application.proposer_id),
         "application.withdrawn",
-        f"Application {application.id} withdrawn",
-        f"{application.title_ja or application.title_en} was withdrawn from call {call.slug}.",
+        Message(N_("Application %(id)s withdrawn"), {"id": application.id}),
+        Message(N_("%(title)s was withdrawn from call %(call)s."), {**titles_of(application), "call": call.slug}),
         f"/applications/{application.id}",
     )
     return application
@@ -486,3 +494,12 @@ def application_view(session: Session, application: t.Application) -> Applicatio
         project=project.slug if project else None,
         updated_at=application.updated_at,
     )
+
+
+def titles_of(application: t.Application) -> dict[str, str]:
+    """An application's title as a message parameter, per language."""
+    return {
+        "title": application.title_en or application.title_ja,
+        "title_ja": application.title_ja,
+        "title_en": application.title_en,
+    }

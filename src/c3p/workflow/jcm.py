@@ -21,6 +21,7 @@ from c3p.db import tables as t
 from c3p.domain import outcomes as outcome_rules
 from c3p.domain import pipeline
 from c3p.errors import Conflict, Forbidden, InvalidInput, NotFound
+from c3p.messages import N_, Message
 from c3p.settings import Settings
 from c3p.workflow import attachments, notify
 from c3p.workflow.views import AttachmentView, JcmProjectView, KpiView, OutcomeView, TransitionView
@@ -170,11 +171,28 @@ def move(
         settings,
         recipients,
         "jcm.moved",
-        f"JCM project {jcm.slug}: {pipeline.LABELS_EN[transition.from_state]} → {pipeline.LABELS_EN[to_state]}",
-        f"{jcm.title_en or jcm.title_ja} moved to {pipeline.LABELS_EN[to_state]} on {transition.occurred_on}.",
+        Message(
+            N_("JCM project %(slug)s: %(from)s → %(to)s"),
+            {"slug": jcm.slug, "from": state_label(transition.from_state), "to": state_label(to_state)},
+        ),
+        Message(
+            N_("%(title)s moved to %(to)s on %(date)s."),
+            {
+                "title": jcm.title_en or jcm.title_ja or jcm.slug,
+                "title_ja": jcm.title_ja,
+                "title_en": jcm.title_en,
+                "to": state_label(to_state),
+                "date": str(transition.occurred_on),
+            },
+        ),
         f"/jcm-projects/{jcm.slug}",
     )
     return transition
+
+
+def state_label(state: str) -> Message:
+    """A pipeline state's name as a message (the catalogs translate the labels of the templates)."""
+    return Message(pipeline.LABELS_EN.get(state, state))
 
 
 def list_jcm_projects(session: Session) -> list[t.JcmProject]:

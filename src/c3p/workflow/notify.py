@@ -1,5 +1,8 @@
 """Notifications: an in-app row per person, and the same text by e-mail once the work commits.
 
+Subjects and bodies are :class:`~c3p.messages.Message` s, written in each person's language
+(their account's) when the notification is made, so the page and the e-mail agree.
+
 E-mails wait in ``session.info`` and go out (SMTP, or the outbox folder) only after the unit of
 work commits, so a refused or rolled-back request never tells anyone about a change that did
 not happen. A failing mail server does not undo the committed work; it is logged.
@@ -16,7 +19,9 @@ from sqlalchemy.orm import Session
 from c3p import mail
 from c3p.db.tables.accounts import RoleGrant, User
 from c3p.db.tables.workflow import Notification
+from c3p.messages import Message
 from c3p.settings import Settings
+from c3p.web.i18n import LANGUAGES, translate  # the catalogs live with the portal's templates
 
 log = logging.getLogger(__name__)
 PENDING = "c3p.workflow.pending_mail"
@@ -27,17 +32,19 @@ def notify(
     settings: Settings | None,
     user_ids: Iterable[int],
     kind: str,
-    subject: str,
-    body: str,
+    subject: Message | str,
+    body: Message | str,
     link: str = "",
 ) -> int:
-    """Notify each user once; return how many were notified."""
+    """Notify each user once, in their language; return how many were notified."""
     users = list(session.scalars(select(User).where(User.id.in_(set(user_ids)), User.is_disabled.is_(False))))
     for user in users:
-        session.add(Notification(user_id=user.id, kind=kind, subject=subject, body=body, link=link))
+        language = user.language if user.language in LANGUAGES else "ja"
+        subject_text, body_text = translate(subject, language), translate(body, language)
+        session.add(Notification(user_id=user.id, kind=kind, subject=subject_text, body=body_text, link=link))
         if settings is not None:
-            text = body + (f"\n\n{link}" if link else "")
-            session.info.setdefault(PENDING, []).append((settings, user.email, f"C3P: {subject}", text))
+            text = body_text + (f"\n\n{link}" if link else "")
+            session.info.setdefault(PENDING, []).append((settings, user.email, f"C3P: {subject_text}", text))
     session.flush()
     return len(users)
 

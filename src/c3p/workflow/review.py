@@ -18,6 +18,7 @@ from c3p.db import tables as t
 from c3p.db.seed_loader import bump_revision
 from c3p.domain import review as rules
 from c3p.errors import Conflict, InvalidInput
+from c3p.messages import N_, Message
 from c3p.settings import Settings
 from c3p.workflow import notify
 from c3p.workflow.calls import (
@@ -26,6 +27,7 @@ from c3p.workflow.calls import (
     application_by_id,
     call_by_slug,
     call_rubric,
+    titles_of,
     utcnow,
 )
 from c3p.workflow.views import ConflictView, RankedView, ReviewView, ScoreView
@@ -222,8 +224,16 @@ def adopt(
                 settings,
                 notify.users_of_organization(session, application.proposer_id),
                 f"application.{application.state}",
-                f"Call {call.slug}: application {application.id} {application.state.replace('_', ' ')}",
-                f"{application.title_ja or application.title_en}: {application.state.replace('_', ' ')}.",
+                Message(
+                    N_("Call %(call)s: application %(id)s adopted")
+                    if application.state == "adopted"
+                    else N_("Call %(call)s: application %(id)s not adopted"),
+                    {"call": call.slug, "id": application.id},
+                ),
+                Message(
+                    N_("%(title)s: adopted.") if application.state == "adopted" else N_("%(title)s: not adopted."),
+                    titles_of(application),
+                ),
                 f"/applications/{application.id}",
             )
     return projects
@@ -358,8 +368,11 @@ def publish(session: Session, actor: Actor, call_slug: str, settings: Settings |
         settings,
         notify.users_with_role(session, "proposer"),
         "call.published",
-        f"Call {call.slug}: adopted projects published",
-        f"{len(rows)} adopted projects of {call.title_en} are now on the public pages.",
+        Message(N_("Call %(call)s: adopted projects published"), {"call": call.slug}),
+        Message(
+            N_("%(count)s adopted projects of %(title)s are now on the public pages."),
+            {"count": len(rows), "title": call.title_en, "title_ja": call.title_ja},
+        ),
         f"/projects?fiscal_year={call.fiscal_year}",
     )
     return [project for _tracking, project in rows]

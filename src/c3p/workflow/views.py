@@ -15,8 +15,10 @@ class _View(BaseModel):
 class FindingView(_View):
     code: str
     passed: bool
-    reason: str
+    reason: str = Field(description="in English")
     priority: bool = False
+    text: str = Field("", description="the reason's message id, translated in the catalogs")
+    params: dict[str, Any] = Field(default_factory=dict, description="the message's parameters")
 
 
 class CallView(_View):

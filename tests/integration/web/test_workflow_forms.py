@@ -280,3 +280,28 @@ def test_subsidy_bad_input_keeps_what_was_typed(server: LiveServer) -> None:
 def test_pages_read_in_japanese(secretariat: Visitor) -> None:
     page = secretariat.client.get(f"/projects/{PROJECT}/tracking?lang=ja").text
     assert "マイルストーン" in page
+
+
+def test_notifications_are_written_in_each_persons_language(server: LiveServer) -> None:
+    from sqlalchemy import select
+
+    from c3p.accounts.policy import Actor
+    from c3p.db.tables.accounts import User
+    from c3p.db.tables.workflow import Notification
+    from c3p.workflow import calls
+    from tests.support.workflow import new_call
+
+    database = server.database  # type: ignore[attr-defined]
+    japanese, english = create_person(database, "proposer"), create_person(database, "proposer")
+    with database.unit_of_work() as session:
+        session.get(User, english.user_id).language = "en"  # type: ignore[union-attr]
+    with database.unit_of_work() as session:
+        slug = calls.open_call(session, Actor.operator(), new_call(2077 + uuid.uuid4().int % 20)).slug
+    with database.reading() as session:
+        subjects = {
+            n.user_id: n.subject
+            for n in session.scalars(
+                select(Notification).where(Notification.user_id.in_([japanese.user_id, english.user_id]))
+            )
+        }
+    assert subjects == {japanese.user_id: f"公募{slug}を開始しました", english.user_id: f"Call {slug} is open"}

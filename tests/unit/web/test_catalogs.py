@@ -1,7 +1,8 @@
-"""The portal's message catalogs: every UI string of the templates has a Japanese translation."""
+"""The portal's message catalogs: every UI string (templates, and Python marked N_) has a Japanese translation."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -10,18 +11,18 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from c3p.web.i18n import LANGUAGES, LOCALE_DIR, translations
-from c3p.web.pages.render import TEMPLATES_DIR
 
 REPO = Path(__file__).resolve().parents[3]
+SOURCE_DIR = REPO / "src" / "c3p"
 
 
 def template_msgids() -> set[str]:
-    """Message ids found by the same extraction as ``pybabel extract -F babel.cfg``."""
+    """Message ids found by the same extraction as ``pybabel extract -F babel.cfg src/c3p``."""
     with (REPO / "babel.cfg").open(encoding="utf-8") as handle:
         method_map, options_map = parse_mapping_cfg(handle)
     found = set()
     for _filename, _line, message, _comments, _context in extract_from_dir(
-        TEMPLATES_DIR, method_map=method_map, options_map=options_map
+        SOURCE_DIR, method_map=method_map, options_map=options_map
     ):
         found.add(message if isinstance(message, str) else message[0])
     return found
@@ -34,6 +35,11 @@ def catalog(language: str):  # type: ignore[no-untyped-def]
 
 def test_templates_have_messages() -> None:
     assert {"Home", "Map", "Projects", "Partner places", "Skip to main content"} <= template_msgids()
+
+
+def test_python_messages_are_extracted() -> None:
+    """Eligibility reasons and notifications are marked with ``N_`` and reach the catalogs."""
+    assert {"Name at least one target field.", "Call %(call)s is open"} <= template_msgids()
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -62,7 +68,7 @@ def test_japanese_placeholders_match() -> None:
     ja = catalog("ja")
     for message in ja:
         if message.id and message.string:
-            for name in ("%(year)s", "%(years)s", "%(total)s", "%(page)s", "%(pages)s", "%(order)s"):
+            for name in set(re.findall(r"%\(\w+\)s", message.id)) | set(re.findall(r"%\(\w+\)s", message.string)):
                 assert (name in message.id) == (name in message.string), message.id
 
 

@@ -19,7 +19,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel
 
 from c3p.errors import C3PError
-from c3p.web.i18n import COOKIE, LANGUAGES, choose_language, translations
+from c3p.messages import Message
+from c3p.web.i18n import COOKIE, LANGUAGES, choose_language, translate, translations
 
 TEMPLATES_DIR = Path(__file__).parent.parent / "templates"
 
@@ -38,6 +39,7 @@ def environment(language: str) -> Environment:
     env.globals["other_languages"] = [other for other in LANGUAGES if other != language]
     env.globals["url_with"] = url_with
     env.filters["loc"] = lambda record, field: localized(record, field, language)
+    env.filters["tr"] = lambda text, params=None: translate(Message(text, dict(params or {})), language)
     env.filters["date"] = lambda value: format_date(value, format="long", locale=language) if value else ""
     return env
 
