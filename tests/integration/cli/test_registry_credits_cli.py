@@ -1,0 +1,141 @@
+"""``c3p registry`` through the CLI runner on both backends: the whole cycle from a monitoring
+record to a retirement, JSON output, clean refusals, and ``verify`` failing on tampering."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+from c3p.cli import app
+from c3p.db.database import Database
+from c3p.errors import C3PError, Forbidden
+from tests.support.accounts import create_user
+from tests.support.credits import monitoring_record
+
+runner = CliRunner()
+
+
+def invoke(url: str, *args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, [*args, "--db", url])
+
+
+def ok(url: str, *args: str) -> str:
+    result = invoke(url, *args)
+    assert result.exit_code == 0, (result.output, result.exception)
+    return str(result.output)
+
+
+@pytest.fixture
+def url(fresh_database: Database, tmp_path: Path) -> str:
+    fresh_database.init()
+    for org in ("moej", "acme-vn"):
+        create_user(fresh_database, f"staff@{org}.example.org", organization=org)
+    return fresh_database.url
+
+
+def test_the_cycle_from_a_monitoring_record_to_a_retirement(url: str, tmp_path: Path) -> None:
+    record = tmp_path / "record.json"
+    record.write_text(json.dumps(monitoring_record(1000)))
+    jp = json.loads(
+        ok(
+            url,
+            "registry",
+            "open-account",
+            "--registry",
+            "JPN",
+            "--holder",
+            "moej",
+            "--kind",
+            "government_holding",
+            "--format",
+            "json",
+        )
+    )["number"]
+    vn = json.loads(
+        ok(url, "registry", "open-account", "--registry", "VNM", "--holder", "acme-vn", "--format", "json")
+    )["number"]
+    report = json.loads(
+        ok(url, "registry", "report-submit", str(record), "--project", "vn-007", "--host", "VNM", "--format", "json")
+    )
+    ok(url, "registry", "report-verify", str(report["id"]))
+    notice = tmp_path / "notice.json"
+    notice.write_text(
+        json.dumps(
+            {
+                "notification_ref": "JC-1",
+                "report_id": report["id"],
+                "credits": 900,
+                "allocation": [{"account": jp, "credits": 500}, {"account": vn, "credits": 400}],
+            }
+        )
+    )
+    issued = json.loads(ok(url, "registry", "issue", str(notice), "--format", "json"))
+    assert issued["serials"][0] == "JCM-JPN-VNM-VN007-001-000000000001-000000000500"
+    assert json.loads(ok(url, "registry", "issue", str(notice), "--format", "json"))["id"] == issued["id"]
+    moved = json.loads(ok(url, "registry", "transfer", vn, jp, "-n", "40", "--format", "json"))
+    assert moved["status"] == "pending"
+    pending = json.loads(ok(url, "registry", "pending", "--format", "json"))
+    assert pending[0]["key"] == moved["key"]
+    ok(url, "registry", "accept", moved["key"])
+    ok(url, "registry", "retire", jp, "-n", "25", "--purpose", "NDC", "--beneficiary", "Government of Japan")
+    balance = json.loads(ok(url, "registry", "balance", jp, "--format", "json"))
+    assert balance["balance_credits"] == 515
+    holder = json.loads(ok(url, "registry", "holder-of", "JCM-JPN-VNM-VN007-001-000000000500", "--format", "json"))
+    assert holder["account_kind"] == "retirement"
+    assert "OK:" in ok(url, "registry", "verify")
+    rows = json.loads(ok(url, "registry", "article6", "--format", "json"))
+    assert rows == []  # the notification did not authorize the credits
+    accounts = json.loads(ok(url, "registry", "accounts", "--format", "json"))
+    assert {a["number"] for a in accounts} >= {jp, vn}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("transfer", "JPN-G-000005", "JPN-G-000006", "-n", "0"), "at least 1"),
+        (("transfer", "JPN-G-000404", "JPN-G-000006", "-n", "1"), "no account JPN-G-000404"),
+        (("holder-of", "JCM-XYZ"), "is not a credit serial"),
+        (("set-status", "JPN-G-000404", "closed"), "no account"),
+        (("issue", "missing.json"), "no such file"),
+    ],
+)
+def test_bad_input_is_refused_clearly(url: str, args: tuple[str, ...], message: str) -> None:
+    result = invoke(url, "registry", *args)
+    assert isinstance(result.exception, C3PError), result.output
+    assert message in result.exception.detail
+
+
+def test_a_user_without_the_role_is_refused(url: str) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "--as",
+            "staff@moej.example.org",
+            "registry",
+            "open-account",
+            "--registry",
+            "JPN",
+            "--holder",
+            "moej",
+            "--db",
+            url,
+        ],
+    )
+    assert isinstance(result.exception, Forbidden)
+
+
+def test_verify_exits_1_on_a_tampered_journal(url: str, fresh_database: Database) -> None:
+    ok(url, "registry", "open-account", "--registry", "JPN", "--holder", "moej")
+    with fresh_database.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("ALTER TABLE credit_journal DISABLE TRIGGER USER"))
+        else:
+            connection.execute(text("DROP TRIGGER credit_journal_no_update"))
+        connection.execute(text("UPDATE credit_journal SET hash = 'x' WHERE seq = 2"))
+    result = invoke(url, "registry", "verify", "--format", "json")
+    assert result.exit_code == 1
+    assert json.loads(result.output)["first_bad_entry"] == 2
