@@ -142,7 +142,7 @@ class Finding:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-def _found(code: str, passed: bool, text: str, priority: bool = False, **params: Any) -> Finding:
+def _found(code: str, passed: bool, text: str, *, priority: bool = False, **params: Any) -> Finding:
     """A finding whose reason is the message ``text`` (marked for the catalogs) with ``params``."""
     return Finding(code, passed, str(Message(text, params)), priority, text, params)
 
@@ -225,13 +225,15 @@ def _proposer(facts: ApplicationFacts) -> Finding:
 
 def _place(place: PlaceFacts, rules: CallRules) -> Finding:
     code = f"country:{place.slug}"
-    where = {"place": place.slug, "country": place.country_iso3}
+    where: dict[str, Any] = {"place": place.slug, "country": place.country_iso3}
     if rules.target_countries and place.country_iso3 not in rules.target_countries:
         return _found(code, False, N_("%(place)s is in %(country)s, which this call does not target."), **where)
     if not place.is_developing:
         return _found(code, False, N_("%(place)s is in %(country)s, which is not a developing country."), **where)
     if place.is_jcm_partner:
-        return _found(code, True, N_("%(place)s is in %(country)s, a JCM partner country (priority)."), True, **where)
+        return _found(
+            code, True, N_("%(place)s is in %(country)s, a JCM partner country (priority)."), priority=True, **where
+        )
     return _found(code, True, N_("%(place)s is in %(country)s, a developing country (not a JCM partner)."), **where)
 
 
@@ -243,7 +245,11 @@ def _fields(facts: ApplicationFacts, rules: CallRules) -> list[Finding]:
         if slug not in known:
             findings.append(_found(f"field:{slug}", False, N_("%(field)s is not a target field."), field=slug))
             continue
-        names = {"field": known[slug].name_en, "field_ja": known[slug].name_ja, "field_en": known[slug].name_en}
+        names: dict[str, Any] = {
+            "field": known[slug].name_en,
+            "field_ja": known[slug].name_ja,
+            "field_en": known[slug].name_en,
+        }
         if slug not in allowed:
             findings.append(_found(f"field:{slug}", False, N_("This call does not target %(field)s."), **names))
         else:

@@ -58,7 +58,9 @@ def _may(actor: Actor, name: str) -> bool:
 # ---------- project tracking ----------
 
 
-def tracking_page_for(request: Request, actor: Actor, slug: str, form: FormState | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+def tracking_page_for(
+    request: Request, actor: Actor, slug: str, form: FormState | None = None, status: int = 200
+) -> Response:
     with db(request).reading() as session:
         project = tracking.project_by_slug(session, slug)
         if not tracking.is_public(session, project):
@@ -86,7 +88,7 @@ def tracking_page_for(request: Request, actor: Actor, slug: str, form: FormState
 
 @router.get("/projects/{slug}/tracking")
 def tracking_page(request: Request, slug: str, actor: Actor = Depends(permission("program.outcome.read"))) -> Response:
-    return tracking_page_for(request, actor, slug)  # type: ignore[no-any-return]
+    return tracking_page_for(request, actor, slug)
 
 
 async def _tracking_form(request: Request, actor: Actor, slug: str, name: str, save: Any) -> Response:
@@ -98,7 +100,7 @@ async def _tracking_form(request: Request, actor: Actor, slug: str, name: str, s
             with writing(request, actor) as session:
                 save(session, values)
         except Refusal as error:
-            return tracking_page_for(request, actor, slug, form.add(error), _status(error))  # type: ignore[no-any-return]
+            return tracking_page_for(request, actor, slug, form.add(error), _status(error))
         return redirect(f"/projects/{slug}/tracking#{name}-heading")
 
     return await run_in_threadpool(run)
@@ -152,7 +154,7 @@ def program_links(request: Request, slug: str) -> dict[str, Any] | None:
 # ---------- exit outcomes ----------
 
 
-def outcomes_page_for(request: Request, actor: Actor, form: FormState | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+def outcomes_page_for(request: Request, actor: Actor, form: FormState | None = None, status: int = 200) -> Response:
     with db(request).reading() as session:
         kpi = jcm.kpi(session)
         outcomes = jcm.outcome_views(session)
@@ -173,7 +175,7 @@ def outcomes_page_for(request: Request, actor: Actor, form: FormState | None = N
 
 @router.get("/outcomes")
 def outcomes_page(request: Request, actor: Actor = Depends(permission("program.outcome.read"))) -> Response:
-    return outcomes_page_for(request, actor)  # type: ignore[no-any-return]
+    return outcomes_page_for(request, actor)
 
 
 @router.post("/outcomes")
@@ -187,7 +189,7 @@ async def record_outcome(request: Request, actor: Actor = Depends(permission("pr
             with writing(request, actor) as session:
                 jcm.record_outcome(session, actor, data)
         except Refusal as error:
-            return outcomes_page_for(request, actor, form.add(error), _status(error))  # type: ignore[no-any-return]
+            return outcomes_page_for(request, actor, form.add(error), _status(error))
         request.app.state.revision_watch.expire()
         return redirect("/outcomes?recorded=1")
 
@@ -197,7 +199,7 @@ async def record_outcome(request: Request, actor: Actor = Depends(permission("pr
 # ---------- JCM pipeline ----------
 
 
-def jcm_list_for(request: Request, actor: Actor, form: FormState | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+def jcm_list_for(request: Request, actor: Actor, form: FormState | None = None, status: int = 200) -> Response:
     with db(request).reading() as session:
         projects = [jcm.jcm_view(session, row) for row in jcm.list_jcm_projects(session)]
         kpi = jcm.kpi(session)
@@ -215,7 +217,7 @@ def jcm_list_for(request: Request, actor: Actor, form: FormState | None = None, 
 
 @router.get("/jcm-projects")
 def jcm_list(request: Request, actor: Actor = Depends(permission("jcm.project.read"))) -> Response:
-    return jcm_list_for(request, actor)  # type: ignore[no-any-return]
+    return jcm_list_for(request, actor)
 
 
 @router.post("/jcm-projects")
@@ -238,13 +240,15 @@ async def create_jcm(request: Request, actor: Actor = Depends(permission("jcm.pr
         except Refusal as error:
             if isinstance(error, Conflict):
                 error.extra.setdefault("field", "slug")
-            return jcm_list_for(request, actor, form.add(error), _status(error))  # type: ignore[no-any-return]
+            return jcm_list_for(request, actor, form.add(error), _status(error))
         return redirect(f"/jcm-projects/{slug}")
 
     return await run_in_threadpool(run)
 
 
-def jcm_page_for(request: Request, actor: Actor, slug: str, form: FormState | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+def jcm_page_for(
+    request: Request, actor: Actor, slug: str, form: FormState | None = None, status: int = 200
+) -> Response:
     with db(request).reading() as session:
         row = jcm.jcm_by_slug(session, slug)
         data = jcm.jcm_view(session, row)
@@ -267,7 +271,7 @@ def jcm_page_for(request: Request, actor: Actor, slug: str, form: FormState | No
 
 @router.get("/jcm-projects/{slug}")
 def jcm_page(request: Request, slug: str, actor: Actor = Depends(permission("jcm.project.read"))) -> Response:
-    return jcm_page_for(request, actor, slug)  # type: ignore[no-any-return]
+    return jcm_page_for(request, actor, slug)
 
 
 @router.post("/jcm-projects/{slug}/move")
@@ -283,7 +287,7 @@ async def jcm_move(request: Request, slug: str, actor: Actor = Depends(permissio
                     occurred_on = dt.date.fromisoformat(values["occurred_on"])
                 except ValueError:
                     form.errors["occurred_on"] = FieldError("date")
-                    return jcm_page_for(request, actor, slug, form, 422)  # type: ignore[no-any-return]
+                    return jcm_page_for(request, actor, slug, form, 422)
             with writing(request, actor) as session:
                 jcm.move(
                     session,
@@ -295,7 +299,7 @@ async def jcm_move(request: Request, slug: str, actor: Actor = Depends(permissio
                     request.app.state.settings,
                 )
         except Refusal as error:
-            return jcm_page_for(request, actor, slug, form.add(error), _status(error))  # type: ignore[no-any-return]
+            return jcm_page_for(request, actor, slug, form.add(error), _status(error))
         request.app.state.revision_watch.expire()
         return redirect(f"/jcm-projects/{slug}")
 

@@ -105,7 +105,7 @@ def _list_page(path: str, template: str, query_class: type[q.ListQuery], lister:
 def _detail_page(path: str, template: str, kind: q.Kind) -> None:
     def endpoint(request: Request, key: str, snap: Snapshot) -> Response:
         record = q.get_record(snap, kind, key)
-        extra = {"program": program_links(request, record.slug)} if kind == "project" else {}
+        extra: dict[str, Any] = {"program": program_links(request, record.slug)} if kind == "project" else {}
         return render(request, template, record, snap=snap, history=_history(request, kind, key), **extra)
 
     endpoint.__name__ = f"page_{template.removesuffix('.html')}"
