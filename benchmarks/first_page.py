@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _support import c3p_command, free_port, median, start, stop, wait_for  # noqa: E402
+from _support import c3p_command, free_port, median, start, stop, wait_for
 
 
 def first_page_seconds(folder: Path, run: int) -> float:
@@ -34,7 +34,20 @@ def first_page_seconds(folder: Path, run: int) -> float:
 def hello_seconds() -> float:
     port = free_port()
     begin = time.perf_counter()
-    server = start([sys.executable, "-m", "uvicorn", "hello_app:app", "--port", str(port), "--log-level", "warning", "--app-dir", str(Path(__file__).parent)])
+    server = start(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "hello_app:app",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--app-dir",
+            str(Path(__file__).parent),
+        ]
+    )
     try:
         wait_for(f"http://127.0.0.1:{port}/hello")
         return time.perf_counter() - begin
@@ -52,7 +65,10 @@ def main() -> None:
             hello.append(hello_seconds())
             fresh.append(first_page_seconds(Path(folder), run))
     ratios = [f / h for f, h in zip(fresh, hello, strict=True)]
-    print(f"fresh database → first page: median {median(fresh):.2f} s (min {min(fresh):.2f}, max {max(fresh):.2f}); target ≤ 3 s")
+    print(
+        f"fresh database → first page: median {median(fresh):.2f} s "
+        f"(min {min(fresh):.2f}, max {max(fresh):.2f}); target ≤ 3 s"
+    )
     print(f"hello-world server → first response: median {median(hello):.2f} s")
     print(f"ratio fresh/hello per run: {', '.join(f'{r:.1f}' for r in ratios)}; median {median(ratios):.1f}")
 

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _support import c3p_command, free_port, median, run_wrk, start, stop, wait_for  # noqa: E402
+from _support import c3p_command, free_port, median, run_wrk, start, stop, wait_for
 
 UVICORN_FLAGS = ["--log-level", "warning", "--no-access-log"]
 
@@ -21,11 +21,30 @@ UVICORN_FLAGS = ["--log-level", "warning", "--no-access-log"]
 def measure(kind: str, db_url: str, connections: int, seconds: int) -> dict[str, float]:
     port = free_port()
     if kind == "hello":
-        command = [sys.executable, "-m", "uvicorn", "hello_app:app", "--port", str(port), *UVICORN_FLAGS, "--app-dir", str(Path(__file__).parent)]
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "hello_app:app",
+            "--port",
+            str(port),
+            *UVICORN_FLAGS,
+            "--app-dir",
+            str(Path(__file__).parent),
+        ]
         url = f"http://127.0.0.1:{port}/hello"
         env = None
     else:
-        command = [sys.executable, "-m", "uvicorn", "c3p.web.app:create_app", "--factory", "--port", str(port), *UVICORN_FLAGS]
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "c3p.web.app:create_app",
+            "--factory",
+            "--port",
+            str(port),
+            *UVICORN_FLAGS,
+        ]
         url = f"http://127.0.0.1:{port}/api/v1/projects"
         env = {"C3P_DATABASE_URL": db_url}
     server = start(command, env)
@@ -52,13 +71,21 @@ def main() -> None:
         for _ in range(args.rounds):
             for kind in ("hello", "projects"):
                 results[kind].append(measure(kind, db_url, args.connections, args.seconds))
-    print(f"{'endpoint':<10} {'req/s':>9} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8}  (medians of {args.rounds} rounds, {args.connections} connections)")
+    print(
+        f"{'endpoint':<10} {'req/s':>9} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8}"
+        f"  (medians of {args.rounds} rounds, {args.connections} connections)"
+    )
     for kind, rows in results.items():
-        print(f"{kind:<10} {median([r['rps'] for r in rows]):>9.0f} {median([r['p50_ms'] for r in rows]):>8.2f} "
-              f"{median([r['p90_ms'] for r in rows]):>8.2f} {median([r['p99_ms'] for r in rows]):>8.2f}")
+        print(
+            f"{kind:<10} {median([r['rps'] for r in rows]):>9.0f} {median([r['p50_ms'] for r in rows]):>8.2f} "
+            f"{median([r['p90_ms'] for r in rows]):>8.2f} {median([r['p99_ms'] for r in rows]):>8.2f}"
+        )
     ratios = [p["rps"] / h["rps"] for p, h in zip(results["projects"], results["hello"], strict=True)]
     p99 = median([r["p99_ms"] for r in results["projects"]])
-    print(f"throughput ratio projects/hello (per round): {', '.join(f'{r:.2f}' for r in ratios)}; median {median(ratios):.2f} (target ≥ 0.30)")
+    print(
+        f"throughput ratio projects/hello (per round): {', '.join(f'{r:.2f}' for r in ratios)}"
+        f"; median {median(ratios):.2f} (target ≥ 0.30)"
+    )
     print(f"projects p99: {p99:.2f} ms (target ≤ 30 ms)")
     if any(r["non_2xx"] for rows in results.values() for r in rows):
         print("WARNING: some responses were not 2xx")
