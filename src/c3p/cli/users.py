@@ -26,7 +26,7 @@ ScopeOption = Annotated[
 ]
 
 
-def _user(session, email: str) -> User:  # type: ignore[no-untyped-def]
+def _user(session, email: str) -> User:
     user = svc.user_by_email(session, email)
     if user is None:
         raise NotFound(f"no account with e-mail {email}")

@@ -119,7 +119,7 @@ def _after_flush(session: Session, _flush: UOWTransaction) -> None:
             key = _key(mapper.primary_key_from_instance(obj))
             entries.append(_entry(actor, operation, mapper.local_table.name, key, changes))
     if entries:
-        session.connection().execute(insert(HistoryEntry.__table__), entries)
+        session.connection().execute(insert(HistoryEntry), entries)
 
 
 def _before_bulk(state: ORMExecuteState) -> None:
@@ -145,7 +145,7 @@ def _before_bulk(state: ORMExecuteState) -> None:
         for row in rows
     ]
     if entries:
-        state.session.connection().execute(insert(HistoryEntry.__table__), entries)
+        state.session.connection().execute(insert(HistoryEntry), entries)
 
 
 event.listen(Session, "after_flush", _after_flush)

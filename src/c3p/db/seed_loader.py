@@ -76,7 +76,7 @@ def _existing(session: Session, table: type[Any], key: str) -> dict[Any, Any]:
     cache = session.info.setdefault(EXISTING_ROWS, {})
     if (table, key) not in cache:
         cache[(table, key)] = {getattr(row, key): row for row in session.scalars(select(table))}
-    return cache[(table, key)]  # type: ignore[no-any-return]
+    return cache[(table, key)]
 
 
 def _upsert(session: Session, table: type[Any], key: str, values: dict[str, Any]) -> Any:

@@ -116,7 +116,7 @@ async def verify_csrf(request: Request) -> None:
 
 
 def database(request: Request) -> Database:
-    return request.app.state.database  # type: ignore[no-any-return]
+    return request.app.state.database
 
 
 def client_ip(request: Request) -> str:
@@ -127,7 +127,7 @@ def resolve_actor(request: Request) -> Actor:
     """The actor of this request, resolved once (blocking: call off the event loop)."""
     cached = getattr(request.state, "actor", None)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     header = request.headers.get("authorization", "")
     actor, via = Actor.public(), ""
     if header:
@@ -192,7 +192,8 @@ def route_action(route: Any, path: str | None = None) -> str | None:
     path = path or getattr(route, "path", None)
     if path in COMPUTATIONS:
         return COMPUTATIONS[path]
-    pending = list(getattr(route, "dependant", None).dependencies) if hasattr(route, "dependant") else []
+    dependant = getattr(route, "dependant", None)
+    pending = list(dependant.dependencies) if dependant is not None else []
     while pending:
         dependant = pending.pop()
         found = getattr(dependant.call, "c3p_action", None)

@@ -51,7 +51,7 @@ class JsonCache:
 
 
 def json_cache(request: Request) -> JsonCache:
-    return request.app.state.json_cache  # type: ignore[no-any-return]
+    return request.app.state.json_cache
 
 
 class CachedReads:
@@ -77,4 +77,4 @@ class CachedReads:
         snapshot = state.snapshots.latest
         if snapshot is None or state.revision_watch.due():
             return None
-        return state.json_cache.get(cache_key(snapshot.revision, scope))  # type: ignore[no-any-return]
+        return state.json_cache.get(cache_key(snapshot.revision, scope))

@@ -25,8 +25,8 @@ Snapshot = Annotated[RegistrySnapshot, Depends(snapshot)]
 
 def _list_route(path: str, query_class: type[q.ListQuery], lister: Any, item: type[Any], summary: str) -> None:
     async def endpoint(
-        request: Request, snap: Snapshot, cache: Cache, query: Annotated[query_class, Query()]
-    ) -> Response:  # type: ignore[valid-type]
+        request: Request, snap: Snapshot, cache: Cache, query: Annotated[query_class, Query()]  # type: ignore[valid-type]
+    ) -> Response:
         return cache.respond(request, snap, lambda: lister(snap, query))
 
     endpoint.__name__ = f"list_{path.strip('/').replace('-', '_')}"

@@ -71,7 +71,7 @@ class AuthorizationBody(Body):
     status: str = Field(description="authorized or not_authorized")
 
 
-def _reading(request: Request, read):  # type: ignore[no-untyped-def]
+def _reading(request: Request, read):
     with database(request).reading() as session:
         return read(session)
 

@@ -7,7 +7,7 @@ else changes.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
@@ -187,7 +187,7 @@ def totp_page(request: Request, actor: Actor = Depends(permission("users.update"
     with db(request).reading() as session:
         user = svc.user_by_id(session, user_id)
         pending = bool(user and user.totp_secret and not user.totp_enabled)
-        context = {
+        context: dict[str, Any] = {
             "enabled": bool(user and user.totp_enabled),
             "secret": user.totp_secret if pending and user else None,
             "uri": signin.totp_uri(user) if pending and user else None,

@@ -48,12 +48,12 @@ class AccountPage(BaseModel):
     blocks: list[str]
 
 
-def _read(request: Request, compute):  # type: ignore[no-untyped-def]
+def _read(request: Request, compute):
     with database(request).reading() as session:
         return compute(session)
 
 
-def overview_data(session) -> CreditsOverview:  # type: ignore[no-untyped-def]
+def overview_data(session) -> CreditsOverview:
     return CreditsOverview(
         stats=queries.stats(session),
         issuances=queries.issuances(session, limit=10),
