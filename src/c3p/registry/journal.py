@@ -25,6 +25,23 @@ def canonical(entry: dict[str, Any]) -> str:
     return json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def canonical_without_seq(entry: dict[str, Any]) -> str:
+    """The canonical JSON of ``entry`` cut before its ``seq``: add the number and ``}`` to finish it.
+
+    ``seq`` sorts after every other key of an entry, so it is written last; this lets the
+    database number and seal an entry in the statement that appends it.
+
+    >>> e = {"seq": 12, "kind": "transfer", "actor": "x"}
+    >>> canonical_without_seq(e) + "12}" == canonical(e)
+    True
+    """
+    rest = {k: v for k, v in entry.items() if k != "seq"}
+    if rest and max(rest) >= "seq":
+        raise ValueError(f"entry key {max(rest)!r} sorts after 'seq'")
+    text = canonical(rest)
+    return (text[:-1] + "," if rest else "{") + '"seq":'
+
+
 def entry_hash(previous: str, entry: dict[str, Any] | str) -> str:
     text = entry if isinstance(entry, str) else canonical(entry)
     return hashlib.sha256(previous.encode("ascii") + text.encode("utf-8")).hexdigest()

@@ -3,6 +3,7 @@ account life cycle, the append-only journal and its verification; bad input chan
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from c3p.db.credits import queries, reports, service
 from c3p.db.credits.verify import verify
 from c3p.db.tables.registry import CreditBlock, CreditIssuance, JournalEntry
 from c3p.errors import C3PError, Conflict, Forbidden, InvalidInput, NotFound
+from c3p.registry.journal import canonical, entry_hash
 from c3p.registry.serials import SerialFormat
 from c3p.registry.views import IssuanceNotice
 from tests.support.credits import OPERATOR, Registry, create_issuance, create_report
@@ -156,6 +158,22 @@ def test_retirement_and_cancellation(registry: Registry) -> None:
     assert (stats.issued_credits, stats.held_credits, stats.retired_credits) == (200, 165, 30)
     with pytest.raises(InvalidInput, match="purpose"), registry.database.unit_of_work() as session:
         service.retire(session, OPERATOR, registry.jp_gov, "", "x", 1)
+    check_clean(registry)
+
+
+def test_journal_entries_are_sealed_like_entry_hash_with_any_text(registry: Registry) -> None:
+    """PostgreSQL seals an entry in its INSERT; the bytes hashed must be those of entry_hash."""
+    create_issuance(registry, {registry.jp_gov: 100})
+    with registry.database.unit_of_work() as session:
+        service.retire(session, OPERATOR, registry.jp_gov, "日本のNDC \u00e9 \"quoted\" \\ \n", "環境省 🌏", 3)
+    with registry.database.reading() as session:
+        columns = (JournalEntry.seq, JournalEntry.entry, JournalEntry.previous_hash, JournalEntry.hash)
+        stored = session.execute(select(*columns).order_by(JournalEntry.seq)).all()
+    last, previous = stored[-1], stored[-2]
+    assert last.seq == previous.seq + 1 and last.previous_hash == previous.hash
+    assert last.hash == entry_hash(previous.hash, last.entry)
+    assert json.loads(last.entry)["details"]["beneficiary"] == "環境省 🌏"
+    assert last.entry == canonical(json.loads(last.entry))
     check_clean(registry)
 
 

@@ -323,28 +323,35 @@ def _record_adjustments(
 
 # ---------------------------------------------------------------- transfers, cancellation, retirement
 
+# The sender's blocks with their issuance: the first few by (registry, serial) are read
+# straight off the (account_id, registry, start_serial) index, then joined to their issuance.
 _SOURCE_SQL = (
     "SELECT b.id, b.registry, b.start_serial, b.end_serial, b.account_id, b.issuance_id, b.first_transferred, "
     "i.authorization_status, i.host_country, i.project, i.period_number "
-    "FROM credit_blocks b JOIN credit_issuances i ON i.id = b.issuance_id "
-    "WHERE b.account_id = %s"
+    "FROM (SELECT id, registry, start_serial, end_serial, account_id, issuance_id, first_transferred "
+    "FROM credit_blocks WHERE {where} ORDER BY registry, start_serial{limit}) b "
+    "JOIN credit_issuances i ON i.id = b.issuance_id"
 )
-
-
-_BY_NUMBER = " AND b.account_id = (SELECT id FROM credit_accounts WHERE number = %s)"
-_FIRST = " ORDER BY b.registry, b.start_serial LIMIT %s"
+_BY_NUMBER = "account_id = (SELECT id FROM credit_accounts WHERE number = %s)"
+_FIRST_BY_NUMBER = _SOURCE_SQL.format(where=_BY_NUMBER, limit=" LIMIT %s")
+_FIRST_BY_ID = _SOURCE_SQL.format(where="account_id = %s", limit=" LIMIT %s")
+_RANGE_BY_NUMBER = _SOURCE_SQL.format(
+    where=_BY_NUMBER + " AND registry = %s AND end_serial >= %s AND start_serial <= %s", limit=""
+)
 
 
 def _source_sql(number: str, credits: int | None, serial: str | None, serials: SerialFormat):  # type: ignore[no-untyped-def]
     """The query of the sender's blocks to take from (lowest serials first, or those covering ``serial``)."""
-    where = _SOURCE_SQL.replace("WHERE b.account_id = %s", "WHERE TRUE") + _BY_NUMBER
     if serial:
         parsed = serials.parse(serial)
         if credits is not None and credits != parsed.credits:
             raise InvalidInput(f"serial range {serial} holds {parsed.credits} credits, not {credits}")
-        sql = where + " AND b.registry = %s AND b.end_serial >= %s AND b.start_serial <= %s ORDER BY b.start_serial"
-        return (sql, (number, parsed.registry, parsed.start, parsed.end)), parsed
-    return (where + _FIRST, (number, 4)), None
+        return (_RANGE_BY_NUMBER, (number, parsed.registry, parsed.start, parsed.end)), parsed
+    return (_FIRST_BY_NUMBER, (number, 4)), None
+
+
+def _by_serial(rows: list[Any]) -> list[Any]:
+    return sorted(rows, key=lambda r: (r[1], r[2]))
 
 
 def _more_source(store: Store, account_id: int, credits: int, rows: list[Any]) -> list[Any]:
@@ -352,7 +359,7 @@ def _more_source(store: Store, account_id: int, credits: int, rows: list[Any]) -
     limit = 4
     while len(rows) == limit and sum(r[3] - r[2] + 1 for r in rows) < credits:
         limit *= 4
-        rows = store.rows(_SOURCE_SQL + _FIRST, (account_id, limit))
+        rows = _by_serial(store.rows(_FIRST_BY_ID, (account_id, limit)))
     return rows
 
 
@@ -377,6 +384,7 @@ def _move_out(
     numbers = [sender_number] + ([receiver_number] if receiver_number else [])
     source_query, parsed = _source_sql(sender_number, credits, serial, serials)
     locked, rows = store.multi([store.lock_accounts_sql(numbers), source_query])
+    rows = _by_serial(rows)
     accounts = {row[NUMBER]: row for row in locked}
     sender = accounts.get(sender_number)
     if sender is None:

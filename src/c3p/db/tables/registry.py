@@ -118,7 +118,7 @@ class CreditBlock(Base):
     __tablename__ = "credit_blocks"
     __table_args__ = (
         UniqueConstraint("registry", "start_serial"),
-        Index("ix_credit_blocks_account_id_start_serial", "account_id", "start_serial"),
+        Index("ix_credit_blocks_account_id_registry_start_serial", "account_id", "registry", "start_serial"),
         CheckConstraint("end_serial >= start_serial AND start_serial >= 1", name="range_not_empty"),
         {"info": NOT_IN_HISTORY},
     )
