@@ -49,9 +49,10 @@ class Store:
             self.dbapi.execute("BEGIN IMMEDIATE")
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        # both sqlite3 and psycopg connections execute directly (a cursor per call, closed with it)
-        cursor = self.dbapi.execute(_adapt(sql, self.dialect), tuple(params))
-        return cursor.fetchall() if cursor.description else []
+        """The rows of a query (``SELECT`` or ``… RETURNING``); writes without rows go through :meth:`run`."""
+        # both sqlite3 and psycopg connections execute directly (a cursor per call, closed with it);
+        # no look at cursor.description, which psycopg builds column by column
+        return self.dbapi.execute(_adapt(sql, self.dialect), tuple(params)).fetchall()  # type: ignore[no-any-return]
 
     def run(self, sql: str, params: Sequence[Any] = ()) -> int:
         return int(self.dbapi.execute(_adapt(sql, self.dialect), tuple(params)).rowcount)
@@ -81,9 +82,9 @@ class Store:
             first_sql, first_params = batch[0]
             batch[0] = (f"WITH {ctes} {first_sql}", tuple(v for _s, p in writes for v in p) + first_params)
         else:
-            batch = [*writes, *batch]
-        found = [self.rows(sql, params) for sql, params in batch]
-        return found[len(found) - len(statements) :]
+            for sql, params in writes:
+                self.run(sql, params)
+        return [self.rows(sql, params) for sql, params in batch]
 
     def many(self, sql: str, params: list[Sequence[Any]]) -> None:
         if params:
