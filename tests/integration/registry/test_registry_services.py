@@ -165,7 +165,7 @@ def test_journal_entries_are_sealed_like_entry_hash_with_any_text(registry: Regi
     """PostgreSQL seals an entry in its INSERT; the bytes hashed must be those of entry_hash."""
     create_issuance(registry, {registry.jp_gov: 100})
     with registry.database.unit_of_work() as session:
-        service.retire(session, OPERATOR, registry.jp_gov, "日本のNDC \u00e9 \"quoted\" \\ \n", "環境省 🌏", 3)
+        service.retire(session, OPERATOR, registry.jp_gov, '日本のNDC \u00e9 "quoted" \\ \n', "環境省 🌏", 3)
     with registry.database.reading() as session:
         columns = (JournalEntry.seq, JournalEntry.entry, JournalEntry.previous_hash, JournalEntry.hash)
         stored = session.execute(select(*columns).order_by(JournalEntry.seq)).all()
@@ -296,6 +296,22 @@ def test_verify_names_the_first_tampered_entry(registry: Registry) -> None:
         report = verify(session)
     assert not report.ok and report.first_bad_entry == target
     assert "does not match its hash" in report.problems[0].what
+
+
+def test_verify_finds_the_last_entry_removed_behind_the_head(registry: Registry) -> None:
+    """Removing the newest entry leaves a valid chain; the head, which names it, tells."""
+    create_issuance(registry, {registry.jp_gov: 100})
+    with registry.database.unit_of_work() as session:
+        service.transfer(session, OPERATOR, registry.jp_gov, registry.jp_pp, 1)
+    with registry.database.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("ALTER TABLE credit_journal DISABLE TRIGGER USER"))
+        else:
+            connection.execute(text("DROP TRIGGER credit_journal_no_delete"))
+        connection.execute(text("DELETE FROM credit_journal WHERE seq = (SELECT MAX(seq) FROM credit_journal)"))
+    with registry.database.reading() as session:
+        report = verify(session)
+    assert not report.ok and any("journal head" in p.what for p in report.problems)
 
 
 def test_verify_finds_a_balance_changed_behind_the_ledger(registry: Registry) -> None:

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from c3p.registry.blocks import Block
-from c3p.registry.journal import GENESIS, canonical, canonical_without_seq, entry_hash
+from c3p.registry.journal import canonical, canonical_without_seq, entry_hash
 from c3p.registry.transactions import Entry, Leg, Move, TransactionKind
 
 _FOR_UPDATE = re.compile(r" FOR UPDATE( OF \w+)?")
@@ -58,33 +58,15 @@ class Store:
         return int(self.dbapi.execute(_adapt(sql, self.dialect), tuple(params)).rowcount)
 
     def queue(self, sql: str, params: Sequence[Any] = ()) -> None:
-        """A write sent with the next :meth:`multi` (the journal append sends it), saving a round trip."""
+        """A write sent with the journal append (on PostgreSQL in the same statement), or the next :meth:`multi`."""
         self._queued.append((sql, tuple(params)))
 
     def multi(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[tuple[Any, ...]]]:
-        """The queued writes, then ``statements``, in order; the rows of each of ``statements``.
-
-        On PostgreSQL the queued writes ride in the first statement as data-modifying CTEs
-        (``WITH w0 AS (UPDATE …), w1 AS (INSERT …) SELECT …``): one statement instead of
-        several, each costing a round trip and ~30 µs of client and server work. They all see
-        one snapshot and never touch the same row twice (the planners move at most one range
-        out of a block, and the balances change in one UPDATE), so their order does not
-        matter. The first statement must be a plain SELECT (the journal head lock). Each of
-        ``statements`` stays a statement of its own: a read that follows a ``FOR UPDATE``
-        must start after the lock is granted to see the lock holder's committed rows (READ
-        COMMITTED takes a snapshot per statement). SQLite runs in process and simply runs
-        them in turn.
-        """
-        batch = [(sql, tuple(params)) for sql, params in statements]
+        """The queued writes, then ``statements``, in order; the rows of each of ``statements``."""
         writes, self._queued = self._queued, []
-        if self.dialect != "sqlite" and writes and batch:
-            ctes = ", ".join(f"w{i} AS ({sql})" for i, (sql, _p) in enumerate(writes))
-            first_sql, first_params = batch[0]
-            batch[0] = (f"WITH {ctes} {first_sql}", tuple(v for _s, p in writes for v in p) + first_params)
-        else:
-            for sql, params in writes:
-                self.run(sql, params)
-        return [self.rows(sql, params) for sql, params in batch]
+        for sql, params in writes:
+            self.run(sql, params)
+        return [self.rows(sql, params) for sql, params in statements]
 
     def many(self, sql: str, params: list[Sequence[Any]]) -> None:
         if params:
@@ -203,53 +185,56 @@ class Store:
         details: dict[str, Any] | None = None,
         key: str | None = None,
     ) -> Entry:
-        """Seal and append one journal entry after the last one.
+        """Seal and append one journal entry after the last one, with the queued writes.
 
-        On PostgreSQL the appender first locks the head row (held until commit), then reads the
-        last entry, which is therefore committed and final; on SQLite the write lock taken by
-        ``BEGIN IMMEDIATE`` already makes this transaction the only writer.
+        The head row holds the chain's tip; updating it takes its lock, held until commit, so
+        appends are serialized. On PostgreSQL one statement does it all: the queued writes as
+        data-modifying CTEs, then ``UPDATE credit_journal_head … RETURNING`` (which, after any
+        wait for the lock, works on the row's newest committed version) numbers and seals the
+        entry with sha256 in the database, and the ``INSERT`` appends it. The bytes hashed are
+        those of :func:`~c3p.registry.journal.entry_hash`: the previous hash, then the canonical
+        JSON, whose last key is ``seq``. On SQLite the write lock taken by ``BEGIN IMMEDIATE``
+        already makes this transaction the only writer, and Python seals the entry.
         """
         now = dt.datetime.now(dt.UTC)
         entry = Entry(0, key or uuid.uuid4().hex, kind, now.isoformat(), actor, legs, moves, details or {})
+        writes, self._queued = self._queued, []
         if self.dialect == "sqlite":
-            # the write lock taken by BEGIN IMMEDIATE makes this transaction the only writer
-            last = self.multi([("SELECT seq, hash FROM credit_journal ORDER BY seq DESC LIMIT 1", ())])[0]
-            seq, previous = last[0] if last else (0, GENESIS)
+            for sql, params in writes:
+                self.run(sql, params)
+            seq, previous = self.rows("SELECT seq, hash FROM credit_journal_head WHERE id = 1")[0]
             entry = replace(entry, seq=seq + 1)
             text = canonical(entry.to_json())
+            sealed = entry_hash(previous, text)
+            stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")
+            self.run(_INSERT_SQL, (entry.seq, entry.key, str(kind), stamp, entry.credits, text, previous, sealed))
             self.run(
-                "INSERT INTO credit_journal (seq, key, kind, occurred_at, credits, entry, previous_hash, hash) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-                (
-                    entry.seq,
-                    entry.key,
-                    str(kind),
-                    now.strftime("%Y-%m-%d %H:%M:%S.%f"),
-                    entry.credits,
-                    text,
-                    previous,
-                    entry_hash(previous, text),
-                ),
+                "UPDATE credit_journal_head SET seq = %s, previous_hash = %s, hash = %s WHERE id = 1",
+                (entry.seq, previous, sealed),
             )
             return entry
-        # PostgreSQL: lock the head (the queued writes ride along), then one INSERT that reads
-        # the last entry, numbers this one after it and seals it with sha256 in the database
-        # (the same bytes as entry_hash: previous hash + canonical JSON, whose last key is "seq").
-        self.multi([("SELECT id FROM credit_journal_head WHERE id = 1 FOR UPDATE", ())])
         prefix = canonical_without_seq(entry.to_json())
-        found = self.rows(_APPEND_SQL, (entry.key, str(kind), now, entry.credits, prefix, GENESIS))
-        entry = replace(entry, seq=int(found[0][0]))
-        return entry
+        ctes = "".join(f"w{i} AS ({sql}), " for i, (sql, _p) in enumerate(writes))
+        params = [value for _sql, p in writes for value in p]
+        found = self.rows(
+            f"WITH {ctes}{_APPEND_SQL}", (*params, prefix, entry.key, str(kind), now, entry.credits, prefix)
+        )
+        return replace(entry, seq=int(found[0][0]))
 
 
-_APPEND_SQL = (
+_INSERT_SQL = (
     "INSERT INTO credit_journal (seq, key, kind, occurred_at, credits, entry, previous_hash, hash) "
-    "SELECT n.seq, %s, %s, %s, %s, n.text, n.previous, "
-    "encode(sha256(convert_to(n.previous || n.text, 'UTF8')), 'hex') "
-    "FROM (SELECT COALESCE(last.seq, 0) + 1 AS seq, %s::text || (COALESCE(last.seq, 0) + 1)::text || '}' AS text, "
-    "COALESCE(last.hash, %s::text) AS previous "
-    "FROM (SELECT 1) AS one LEFT JOIN LATERAL "
-    "(SELECT seq, hash FROM credit_journal ORDER BY seq DESC LIMIT 1) AS last ON TRUE) AS n "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+)
+# PostgreSQL's append, after the queued writes' CTEs (their order does not matter: they see one
+# snapshot and never touch the same row twice, since the planners move at most one range out
+# of a block and the balances change in one UPDATE per account)
+_APPEND_SQL = (
+    "head AS (UPDATE credit_journal_head SET seq = seq + 1, previous_hash = hash, "
+    "hash = encode(sha256(convert_to(hash || %s::text || (seq + 1)::text || '}', 'UTF8')), 'hex') "
+    "WHERE id = 1 RETURNING seq, previous_hash, hash) "
+    "INSERT INTO credit_journal (seq, key, kind, occurred_at, credits, entry, previous_hash, hash) "
+    "SELECT seq, %s, %s, %s, %s, %s::text || seq::text || '}', previous_hash, hash FROM head "
     "RETURNING seq"
 )
 

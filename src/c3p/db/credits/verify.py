@@ -3,7 +3,8 @@
 The stored journal is read in order; each entry's link and hash are checked and the entry
 is applied to an in-memory :class:`~c3p.registry.ledger.Ledger`, which refuses any entry
 that breaks a ledger rule. The rebuilt balances and blocks must then equal the database's
-(accounts, ``credit_blocks``) and the journal head. The report names the first bad entry.
+(accounts, ``credit_blocks``), and the journal head must name the last entry. The report
+names the first bad entry.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from c3p.db.tables.registry import CreditAccount, CreditBlock, JournalEntry
+from c3p.db.tables.registry import CreditAccount, CreditBlock, JournalEntry, JournalHead
 from c3p.registry.blocks import Block, normalize
 from c3p.registry.journal import GENESIS, StoredEntry, entry_hash
 from c3p.registry.ledger import Ledger, LedgerError
@@ -72,6 +73,10 @@ def _chain_problem(stored: StoredEntry, previous: str, expected: int) -> str | N
 
 def _compare(session: Session, ledger: Ledger, last_hash: str, last_seq: int) -> list[Problem]:
     problems = []
+    head = session.get(JournalHead, 1)
+    if head is None or (head.seq, head.hash) != (last_seq, last_hash):
+        found = "missing" if head is None else f"at entry {head.seq}"
+        problems.append(Problem(what=f"the journal head is {found}, but the last entry is {last_seq}"))
     try:
         ledger.check()
     except LedgerError as error:

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from c3p.db.base import Base
 from c3p.db.tables.accounts import NOT_IN_HISTORY, utcnow
+from c3p.registry.journal import GENESIS
 
 
 class CreditRegistry(Base):
@@ -150,16 +151,20 @@ class JournalEntry(Base):
 
 
 class JournalHead(Base):
-    """The one row every ledger transaction locks (on PostgreSQL) before appending to the journal.
+    """The chain's tip: the one row every ledger transaction updates as it appends to the journal.
 
-    It is a mutex, not a copy of the last entry: the appender reads the last entry itself once
-    it holds the lock, so there is nothing here that could disagree with the journal.
+    Updating it takes its lock (held to the commit), so appends are serialized; it holds the
+    number and hash of the last entry, written in the same transaction as that entry, and
+    ``c3p registry verify`` checks that the two agree.
     """
 
     __tablename__ = "credit_journal_head"
     __table_args__ = ({"info": NOT_IN_HISTORY},)
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    hash: Mapped[str] = mapped_column(String(64), default=GENESIS, server_default=GENESIS)
+    previous_hash: Mapped[str] = mapped_column(String(64), default=GENESIS, server_default=GENESIS)
 
 
 class PendingTransfer(Base):
