@@ -55,7 +55,7 @@ def hash_password(password: str) -> str:
 def verify(stored_hash: str | None, password: str) -> bool:
     """Whether ``password`` matches; hashes a dummy when no hash exists, so timing tells nothing."""
     try:
-        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        return _hasher.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
@@ -64,4 +64,7 @@ def needs_rehash(stored_hash: str) -> bool:
     return _hasher.check_needs_rehash(stored_hash)
 
 
-_DUMMY_HASH = _hasher.hash("not a real password, only for constant timing")
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Hashed on first use, not at import: argon2 is slow on purpose."""
+    return _hasher.hash("not a real password, only for constant timing")

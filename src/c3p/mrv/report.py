@@ -9,10 +9,10 @@ Persisting it with the project and period is the caller's job; this module only 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 from c3p.mrv.render import to_latex, to_text
 from c3p.mrv.results import CalculationResult
@@ -52,6 +52,8 @@ def monitoring_record(result: CalculationResult, methodology: Methodology) -> di
 
 
 def _sheet(workbook: Workbook, title: str, header: list[str], rows: list[list[Any]]) -> None:
+    from openpyxl.styles import Font
+
     sheet = workbook.create_sheet(title)
     sheet.append(header)
     for cell in sheet[1]:
@@ -65,6 +67,8 @@ def _sheet(workbook: Workbook, title: str, header: list[str], rows: list[list[An
 
 def write_workbook(result: CalculationResult, methodology: Methodology, path: Path | str) -> Path:
     """Write the monitoring report workbook to ``path`` and return the path."""
+    from openpyxl import Workbook
+
     spec, workbook = methodology.spec, Workbook()
     workbook.remove(workbook.active)
     used = {p.symbol: p for p in result.parameters}

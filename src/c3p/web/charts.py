@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import pygal
-from pygal.style import Style
-
 from c3p.errors import NotFound
 from c3p.queries import views as v
 
-STYLE = Style(
+#: The portal's palette; pygal is imported only when a chart is first drawn (start-up time).
+STYLE_OPTIONS = dict(
     background="transparent",
     plot_background="transparent",
     foreground="#1f2933",
@@ -23,6 +21,14 @@ STYLE = Style(
     value_font_size=12,
     title_font_size=16,
 )
+
+
+@lru_cache(maxsize=1)
+def _style():
+    from pygal.style import Style
+
+    return Style(**STYLE_OPTIONS)
+
 
 TITLES = {
     "projects-by-country": ("Projects by country", "国別の案件数"),
@@ -43,6 +49,8 @@ def chart_svg(stats: v.StatsView, name: str, language: str) -> bytes:
 
 @lru_cache(maxsize=64)
 def _render(stats_json: str, name: str, language: str) -> bytes:
+    import pygal
+
     stats = v.StatsView.model_validate_json(stats_json)
     title = TITLES[name][0 if language == "en" else 1]
     if name == "participation":
@@ -53,7 +61,7 @@ def _render(stats_json: str, name: str, language: str) -> bytes:
         "projects-by-proposer": stats.projects_by_proposer,
     }[name]
     chart = pygal.HorizontalBar(
-        style=STYLE,
+        style=_style(),
         show_legend=False,
         height=max(240, 32 * len(counts) + 80),
         width=720,
@@ -65,8 +73,10 @@ def _render(stats_json: str, name: str, language: str) -> bytes:
 
 
 def _participation(stats: v.StatsView, title: str, language: str) -> bytes:
+    import pygal
+
     reach = [r for r in stats.reach if r.partner_places is not None or r.japanese_governments is not None]
-    chart = pygal.Line(style=STYLE, width=720, height=360, title=title, legend_at_bottom=True, dots_size=4)
+    chart = pygal.Line(style=_style(), width=720, height=360, title=title, legend_at_bottom=True, dots_size=4)
     chart.x_labels = [r.as_of.isoformat()[:7] for r in reach]
     names = {
         "countries": ("Countries", "国数"),

@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import APIRouter, File, Form, Query, UploadFile
 
 from c3p.errors import InvalidInput
-from c3p.mrv import catalog, engine, report
+from c3p.mrv import catalog
 from c3p.mrv.params import CalculationParams
 
 router = APIRouter(prefix="/mrv", tags=["mrv"])
@@ -27,18 +27,24 @@ def list_methodologies(
     q: str | None = Query(None, max_length=200, description="Words in the ID, title or sector."),
 ) -> list[dict[str, Any]]:
     """Methodology specifications (ID, version, country, sector, verification status)."""
+    from c3p.mrv import report
+
     return [report.methodology_summary(m) for m in catalog.search_methodologies(country, sector, q)]
 
 
 @router.get("/methodologies/{methodology_id}")
 def show_methodology(methodology_id: str, version: str | None = None) -> dict[str, Any]:
     """One methodology with parameters, equations (text and LaTeX) and sources."""
+    from c3p.mrv import report
+
     return report.methodology_detail(catalog.get_methodology(methodology_id, version))
 
 
 @router.post("/methodologies/{methodology_id}/estimate")
 def estimate(methodology_id: str, params: dict[str, Any]) -> dict[str, Any]:
     """Ex-ante estimate; the body is the params.json object (symbol -> {value, unit})."""
+    from c3p.mrv import engine
+
     methodology = catalog.get_methodology(methodology_id)
     result = engine.estimate(methodology, CalculationParams.from_mapping(params))
     return result.model_dump(mode="json")
@@ -51,6 +57,7 @@ async def calculate(
     params: str = Form("{}", description="The params.json object as text."),
 ) -> dict[str, Any]:
     """Ex-post calculation over an uploaded monitoring file; returns the JSON record."""
+    from c3p.mrv import engine, report
     methodology = catalog.get_methodology(methodology_id)
     try:
         given = CalculationParams.from_mapping(json.loads(params))

@@ -21,7 +21,7 @@ from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from c3p.errors import InvalidInput
-from c3p.mrv import catalog, engine, report
+from c3p.mrv import catalog
 from c3p.mrv.factors import EmissionFactor, default_registry
 from c3p.mrv.params import CalculationParams, GivenValue
 from c3p.mrv.render import equation_html, symbol_html, to_text
@@ -130,6 +130,8 @@ class MethodologyPage:
 
 @router.get("/methodologies")
 def methodology_list(request: Request, snap: Snapshot) -> Response:
+    from c3p.mrv import report
+
     query = page_query(request, MethodologyQuery)
     found = catalog.search_methodologies(query.country, query.sector, query.q)
     every = catalog.all_methodologies()
@@ -157,6 +159,8 @@ def methodology_page(request: Request, methodology_id: str, snap: Snapshot, vers
 @router.get("/methodologies/{methodology_id}/estimate")
 def estimate_page(request: Request, methodology_id: str, snap: Snapshot, version: str | None = None) -> Response:
     """The calculator's answer: the methodology page with the result, or the form with errors."""
+    from c3p.mrv import engine
+
     methodology = catalog.get_methodology(methodology_id, version)
     form = read_form(methodology, request.query_params)
     form.version = version
@@ -185,6 +189,8 @@ def estimate_page(request: Request, methodology_id: str, snap: Snapshot, version
 
 
 def _detail(methodology: Methodology) -> MethodologyData:
+    from c3p.mrv import report
+
     return MethodologyData(report.methodology_detail(methodology))
 
 
