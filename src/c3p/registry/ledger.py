@@ -318,7 +318,7 @@ class MemoryRegistry:
     def resolve(self, proposal: Entry, accept: bool) -> Entry:
         if proposal.key not in self.ledger.pending:
             raise Conflict(f"transfer {proposal.key} is not pending")
-        to_id = proposal.details["to_account"] if accept else proposal.moves[0].from_account
+        to_id = int(proposal.details["to_account"] if accept else proposal.moves[0].from_account or 0)
         receiver = self.ledger.accounts[to_id]
         first = self._first(receiver) if accept else {}
         moves = [
@@ -328,7 +328,7 @@ class MemoryRegistry:
                 m.end,
                 m.to_account,
                 to_id,
-                m.issuance_id,  # type: ignore[arg-type]
+                m.issuance_id,
                 first.get(m.issuance_id, False) and not self._flag(m),
             )
             for m in proposal.moves

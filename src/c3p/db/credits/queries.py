@@ -39,7 +39,7 @@ from c3p.registry.views import (
 )
 
 
-def _account_query():  # type: ignore[no-untyped-def]
+def _account_query():
     return select(CreditAccount, func.coalesce(MemberOrganization.slug, "")).outerjoin(
         MemberOrganization, MemberOrganization.id == CreditAccount.holder_id
     )

@@ -340,7 +340,7 @@ _RANGE_BY_NUMBER = _SOURCE_SQL.format(
 )
 
 
-def _source_sql(number: str, credits: int | None, serial: str | None, serials: SerialFormat):  # type: ignore[no-untyped-def]
+def _source_sql(number: str, credits: int | None, serial: str | None, serials: SerialFormat):
     """The query of the sender's blocks to take from (lowest serials first, or those covering ``serial``)."""
     if serial:
         parsed = serials.parse(serial)

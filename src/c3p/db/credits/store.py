@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.orm import Session
 
@@ -43,7 +43,7 @@ class Store:
         self.session = session
         connection = session.connection()
         self.dialect = connection.dialect.name
-        self.dbapi: Any = connection.connection.dbapi_connection
+        self.dbapi: Any = cast(Any, connection.connection.dbapi_connection)  # sqlite3 or psycopg, used directly
         self._queued: list[tuple[str, tuple[Any, ...]]] = []
         if write and self.dialect == "sqlite" and not self.dbapi.in_transaction:
             self.dbapi.execute("BEGIN IMMEDIATE")
@@ -52,7 +52,7 @@ class Store:
         """The rows of a query (``SELECT`` or ``… RETURNING``); writes without rows go through :meth:`run`."""
         # both sqlite3 and psycopg connections execute directly (a cursor per call, closed with it);
         # no look at cursor.description, which psycopg builds column by column
-        return self.dbapi.execute(_adapt(sql, self.dialect), tuple(params)).fetchall()  # type: ignore[no-any-return]
+        return self.dbapi.execute(_adapt(sql, self.dialect), tuple(params)).fetchall()
 
     def run(self, sql: str, params: Sequence[Any] = ()) -> int:
         return int(self.dbapi.execute(_adapt(sql, self.dialect), tuple(params)).rowcount)
@@ -70,7 +70,7 @@ class Store:
 
     def many(self, sql: str, params: list[Sequence[Any]]) -> None:
         if params:
-            cursor = self.dbapi.cursor()  # type: ignore[union-attr]
+            cursor = self.dbapi.cursor()
             cursor.executemany(_adapt(sql, self.dialect), [tuple(p) for p in params])
             cursor.close()
 
@@ -168,11 +168,11 @@ class Store:
                 )
             inserts += [(p.registry, p.start, p.end, p.account_id, p.issuance_id, p.first_transferred) for p in rest]
         for chunk in range(0, len(inserts), 1000):
-            rows = inserts[chunk : chunk + 1000]
+            batch = inserts[chunk : chunk + 1000]
             self.queue(
                 "INSERT INTO credit_blocks (registry, start_serial, end_serial, account_id, issuance_id, "
-                "first_transferred) VALUES " + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(rows)),
-                [value for row in rows for value in row],
+                "first_transferred) VALUES " + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(batch)),
+                tuple(value for row in batch for value in row),
             )
 
     # ---- journal ----
@@ -215,7 +215,7 @@ class Store:
             return entry
         prefix = canonical_without_seq(entry.to_json())
         ctes = "".join(f"w{i} AS ({sql}), " for i, (sql, _p) in enumerate(writes))
-        params = [value for _sql, p in writes for value in p]
+        params = tuple(value for _sql, p in writes for value in p)
         found = self.rows(
             f"WITH {ctes}{_APPEND_SQL}", (*params, prefix, entry.key, str(kind), now, entry.credits, prefix)
         )
