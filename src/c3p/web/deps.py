@@ -43,6 +43,8 @@ async def snapshot(request: Request) -> RegistrySnapshot:
     current: RegistrySnapshot | None = request.app.state.snapshots.latest
     if current is not None and not watch.due():
         return current
+    if current is not None:
+        watch.checked()  # claim the refresh: meanwhile other requests keep the current snapshot
     fresh = await run_in_threadpool(_read_snapshot, request)
     watch.checked()
     return fresh
