@@ -120,11 +120,11 @@ def serve(
     """Run the portal and API; creates and loads the database on first run."""
     import uvicorn
 
+    from c3p.cli._serve import prepare_while_importing
+
     settings = settings_for(db)
-    database = open_database(db, initialize=False)
-    with console.status("Preparing the database…"):
-        database.init()
-    database.dispose()
+    console.print("Preparing the database…")  # no spinner: a thread must not run across the fork
+    prepare_while_importing(settings.resolved_database_url)
     os.environ["C3P_DATABASE_URL"] = settings.resolved_database_url
     address = f"http://{host or settings.host}:{port or settings.port}/"
     console.print(f"c3p portal on [link={address}]{address}[/link]  (API docs: {address}docs)")

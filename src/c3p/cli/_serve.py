@@ -1,0 +1,65 @@
+"""Start-up of ``c3p serve``: the database is prepared while the web application is imported.
+
+Creating and loading the database and importing the web application are each about a second
+of CPU work. On a machine with two or more cores a forked child prepares the database while
+this process imports the app, so the first page is served sooner. Where ``fork`` is not
+available the two simply run one after the other.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import traceback
+from multiprocessing.connection import Connection
+
+from c3p.db.database import Database
+from c3p.errors import C3PError, InvalidInput
+
+
+class DatabaseUnavailable(C3PError):
+    status = 503
+    code = "database-unavailable"
+    title = "Database unavailable"
+
+
+def prepare_while_importing(database_url: str) -> None:
+    """Create or upgrade the database and load the program's data; import the web app meanwhile."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        _prepare(database_url)
+        import c3p.web.app
+
+        return
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_prepare_in_child, args=(database_url, sender), name="c3p-db-init")
+    child.start()
+    sender.close()
+    import c3p.web.app  # noqa: F401  (overlaps with the child's work)
+
+    outcome = receiver.recv() if receiver.poll(None) else ("crash", "the database set-up stopped unexpectedly")
+    child.join()
+    if outcome is not None:
+        kind, message = outcome
+        if kind == "invalid":
+            raise InvalidInput(message)
+        raise DatabaseUnavailable(f"could not prepare the database: {message.strip().splitlines()[-1]}")
+
+
+def _prepare(database_url: str) -> None:
+    database = Database(database_url)
+    try:
+        database.init()
+    finally:
+        database.dispose()
+
+
+def _prepare_in_child(database_url: str, sender: Connection) -> None:
+    try:
+        _prepare(database_url)
+        sender.send(None)
+    except C3PError as error:
+        sender.send(("invalid", error.detail))
+    except Exception:  # reported by the parent with the child's traceback
+        sender.send(("crash", traceback.format_exc()))
+    finally:
+        sender.close()
