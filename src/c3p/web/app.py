@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import swagger_ui_bundle
 import xstatic.pkg.leaflet as xstatic_leaflet
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 import c3p
@@ -25,6 +28,17 @@ from c3p.web.pages.accounts import install_accounts
 STATIC_DIR = Path(__file__).parent / "static"
 
 
+def api_docs() -> HTMLResponse:
+    """The interactive API documentation, with Swagger UI's files from an installed package."""
+    return get_swagger_ui_html(
+        openapi_url="/api/v1/openapi.json",
+        title="c3p API",
+        swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
+        swagger_css_url="/static/swagger-ui/swagger-ui.css",
+        swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
+    )
+
+
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     """Build the app for ``settings``; the database must exist (``c3p db init`` or ``serve``)."""
     settings = settings or get_settings()
@@ -32,7 +46,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         title="c3p — City-to-City Collaboration Program",
         version=c3p.__version__,
         description="Program registry, workflow, MRV and JCM credit registry of the C3P.",
-        docs_url="/docs",
+        docs_url=None,  # served below from the installed swagger-ui-bundle, not a CDN
         openapi_url="/api/v1/openapi.json",
     )
     app.state.settings = settings
@@ -45,6 +59,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(api.router, prefix="/api/v1")
     app.include_router(pages.router)
     app.mount("/static/leaflet", StaticFiles(directory=xstatic_leaflet.BASE_DIR), name="leaflet")
+    app.mount("/static/swagger-ui", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger-ui")
+    app.add_api_route("/docs", api_docs, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(CachedReads)
     return app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 
@@ -111,7 +113,12 @@ def test_openapi_documents_every_list(api_server) -> None:  # type: ignore[no-un
         assert path in spec["paths"]
     parameters = {p["name"] for p in spec["paths"]["/api/v1/partnerships"]["get"]["parameters"]}
     assert {"japanese_government", "country", "fiscal_year"} <= parameters
-    assert httpx.get(api_server.url + "/docs").status_code == 200
+    docs = httpx.get(api_server.url + "/docs")
+    assets = re.findall(r'(?:src|href)="([^"]+)"', docs.text)
+    assert docs.status_code == 200 and assets
+    for asset in assets:  # offline: Swagger UI comes from an installed package, not a CDN
+        assert asset.startswith("/static/"), asset
+        assert httpx.get(api_server.url + asset).status_code == 200
 
 
 def test_map_layers_are_geojson(api: httpx.Client) -> None:
