@@ -3,7 +3,7 @@
 Code marks each id with :func:`N_` so ``pybabel extract`` finds it (see ``babel.cfg``) and the
 catalogs translate it like a template string; the parameters stay apart so the portal, the
 e-mails and the API can each say the message in their language
-(:func:`c3p.web.i18n.translate`). ``str(message)`` is the English text. A parameter may be a
+(:func:`c3p.catalogs.translate`). ``str(message)`` is the English text. A parameter may be a
 Message itself (a state's label), and ``<name>_<language>`` gives a value per language (a title).
 Stdlib only, so the domain can use it.
 """

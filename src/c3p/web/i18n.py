@@ -1,41 +1,16 @@
-"""Languages of the portal: gettext catalogs managed with Babel, chosen per request.
+"""The language of a portal request: ``?lang=``, then the ``lang`` cookie, then ``Accept-Language``.
 
-Message catalogs live as reviewable ``.po`` files under ``web/locale``; they are compiled in
-memory at start-up (no build step, no generated files in the repository). The language of a
-request comes from ``?lang=``, then the ``lang`` cookie, then ``Accept-Language``.
+The catalogs themselves are in :mod:`c3p.catalogs`.
 """
 
 from __future__ import annotations
 
-import gettext
-import io
-from functools import lru_cache
-from pathlib import Path
-
 from babel import Locale, negotiate_locale
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from starlette.requests import Request
 
-from c3p.messages import Message
+from c3p.catalogs import LANGUAGES
 
-LOCALE_DIR = Path(__file__).parent / "locale"
-LANGUAGES = ("ja", "en")
 COOKIE = "lang"
-
-
-@lru_cache
-def translations(language: str) -> gettext.NullTranslations:
-    """The compiled catalog of ``language`` (English text is the message id itself)."""
-    path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
-    if not path.exists():
-        return gettext.NullTranslations()
-    with path.open("rb") as handle:
-        catalog = read_po(handle, locale=language)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return gettext.GNUTranslations(buffer)
 
 
 def choose_language(request: Request, default: str) -> str:
@@ -49,10 +24,3 @@ def choose_language(request: Request, default: str) -> str:
 
 def locale_name(language: str) -> str:
     return Locale.parse(language).get_display_name(language) or language
-
-
-def translate(message: Message | str, language: str) -> str:
-    """A message made in Python (marked with ``N_``) in ``language``."""
-    if isinstance(message, str):
-        return translations(language).gettext(message)
-    return message.render(translations(language).gettext, language)

@@ -17,11 +17,11 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from c3p import mail
+from c3p.catalogs import LANGUAGES, translate
 from c3p.db.tables.accounts import RoleGrant, User
 from c3p.db.tables.workflow import Notification
 from c3p.messages import Message
 from c3p.settings import Settings
-from c3p.web.i18n import LANGUAGES, translate  # the catalogs live with the portal's templates
 
 log = logging.getLogger(__name__)
 PENDING = "c3p.workflow.pending_mail"

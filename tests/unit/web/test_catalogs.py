@@ -10,7 +10,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
-from c3p.web.i18n import LANGUAGES, LOCALE_DIR, translations
+from c3p.catalogs import LANGUAGES, LOCALE_DIR, translations
 
 REPO = Path(__file__).resolve().parents[3]
 SOURCE_DIR = REPO / "src" / "c3p"

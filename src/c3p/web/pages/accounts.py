@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from c3p import mail
 from c3p.accounts.policy import Actor
+from c3p.catalogs import LANGUAGES
 from c3p.db import accounts as svc
 from c3p.db import signin
 from c3p.db.api_tokens import token_view, tokens_of
@@ -34,7 +35,6 @@ from c3p.web.auth import (
 )
 from c3p.web.auth import database as db
 from c3p.web.i18n import COOKIE as LANGUAGE_COOKIE
-from c3p.web.i18n import LANGUAGES
 from c3p.web.pages.render import environment, render
 
 router = APIRouter(include_in_schema=False)
@@ -239,4 +239,3 @@ def install_accounts(app: FastAPI) -> None:
     for language in LANGUAGES:
         environment(language).globals.update(csrf_token=csrf_token, signed_in_user=signed_in_user)
     ensure_administrator_from_settings(app)
-

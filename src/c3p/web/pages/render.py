@@ -18,9 +18,10 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel
 
+from c3p.catalogs import LANGUAGES, translate, translations
 from c3p.errors import C3PError
 from c3p.messages import Message
-from c3p.web.i18n import COOKIE, LANGUAGES, choose_language, translate, translations
+from c3p.web.i18n import COOKIE, choose_language
 
 TEMPLATES_DIR = Path(__file__).parent.parent / "templates"
 
