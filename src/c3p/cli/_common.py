@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 
 from c3p.db.database import Database
+from c3p.errors import InvalidInput
 from c3p.settings import Settings
 
 console = Console()
@@ -39,3 +40,9 @@ def open_database(db: str | None, *, initialize: bool = True) -> Database:
         with console.status("Creating the database and loading the program's data…"):
             database.init()
     return database
+
+
+def check_format(value: str) -> None:
+    """Refuse an ``--format`` other than table or json, naming what was given."""
+    if value not in ("table", "json"):
+        raise InvalidInput(f"--format: expected table or json, got {value!r}")

@@ -10,7 +10,7 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
-from c3p.cli._common import DatabaseOption, FormatOption, console, open_database, settings_for
+from c3p.cli._common import DatabaseOption, FormatOption, check_format, console, open_database, settings_for
 from c3p.cli._guard import actor, guarded
 from c3p.db.history import act_as
 from c3p.domain import subsidy as subsidy_rules
@@ -22,11 +22,6 @@ calls_app = typer.Typer(no_args_is_help=True)
 applications_app = typer.Typer(no_args_is_help=True)
 pipeline_app = typer.Typer(no_args_is_help=True)
 subsidy_app = typer.Typer(no_args_is_help=True)
-
-
-def _check_format(value: str) -> None:
-    if value not in ("table", "json"):
-        raise InvalidInput(f"--format: expected table or json, got {value!r}")
 
 
 @calls_app.command("open")
@@ -75,7 +70,7 @@ def _when(text: str, end_of_day: bool = False) -> dt.datetime:
 @guarded("program.call.read")
 def list_calls(db: DatabaseOption = None, output_format: FormatOption = "table") -> None:
     """List calls for proposals, newest first."""
-    _check_format(output_format)
+    check_format(output_format)
     with open_database(db).reading() as session:
         views = [calls.call_view(session, call) for call in calls.list_calls(session)]
     if output_format == "json":
@@ -149,7 +144,7 @@ def list_applications(
     output_format: FormatOption = "table",
 ) -> None:
     """List the applications you may see (the local operator sees all)."""
-    _check_format(output_format)
+    check_format(output_format)
     with open_database(db).reading() as session:
         views = [calls.application_view(session, a) for a in calls.visible_applications(session, actor(), call)]
     if output_format == "json":
@@ -203,7 +198,7 @@ def calculate(
     output_format: FormatOption = "table",
 ) -> None:
     """Calculate a JCM Model Project subsidy under the fiscal year's rules (unknown figures are reported)."""
-    _check_format(output_format)
+    check_format(output_format)
     try:
         params = subsidy_rules.SubsidyParams(
             fiscal_year=year,

@@ -11,7 +11,7 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
-from c3p.cli._common import DatabaseOption, FormatOption, console, open_database, settings_for
+from c3p.cli._common import DatabaseOption, FormatOption, check_format, console, open_database, settings_for
 from c3p.errors import InvalidInput
 from c3p.queries import program as q
 from c3p.queries.snapshot import SnapshotCache
@@ -25,14 +25,9 @@ def _snapshot(db: str | None):
         return SnapshotCache().get(session)
 
 
-def _check_format(value: str) -> None:
-    if value not in ("table", "json"):
-        raise InvalidInput(f"--format: expected table or json, got {value!r}")
-
-
 def stats(db: DatabaseOption = None, output_format: FormatOption = "table") -> None:
     """Show the program's figures, computed from the data, with notes on brochure differences."""
-    _check_format(output_format)
+    check_format(output_format)
     figures = q.stats(_snapshot(db))
     if output_format == "json":
         typer.echo(figures.model_dump_json(indent=2))
@@ -66,7 +61,7 @@ def list_projects(
     output_format: FormatOption = "table",
 ) -> None:
     """List adopted projects, filtered like the API's /projects."""
-    _check_format(output_format)
+    check_format(output_format)
     try:
         query = q.ProjectQuery(fiscal_year=year, country=country, sector=sector, q=search, per_page=500)
     except ValidationError as error:

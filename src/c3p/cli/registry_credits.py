@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from rich.table import Table
 
 from c3p.accounts.policy import decide, require
-from c3p.cli._common import DatabaseOption, FormatOption, console, open_database
+from c3p.cli._common import DatabaseOption, FormatOption, check_format, console, open_database
 from c3p.cli._guard import actor, guarded, writing
 from c3p.db.credits import queries, reports, service
 from c3p.db.credits.verify import verify as verify_journal
@@ -28,11 +28,6 @@ SerialOption = Annotated[
     str | None,
     typer.Option("--serial", help="A serial or serial range, e.g. JCM-JPN-VNM-VN001-001-000000000001-000000000100."),
 ]
-
-
-def _check_format(value: str) -> None:
-    if value not in ("table", "json"):
-        raise InvalidInput(f"--format: expected table or json, got {value!r}")
 
 
 def _print(value: BaseModel | list[Any] | dict[str, Any], output_format: str, table: Table | None = None) -> None:
@@ -85,7 +80,7 @@ def list_accounts(
     output_format: FormatOption = "table",
 ) -> None:
     """List registry accounts with their kind, holder, status and balance."""
-    _check_format(output_format)
+    check_format(output_format)
     who = actor()
     with open_database(db).reading() as session:
         found = [
@@ -112,7 +107,7 @@ def open_account(
     output_format: FormatOption = "table",
 ) -> None:
     """Open a holding account (the registry and its own accounts are opened on first use)."""
-    _check_format(output_format)
+    check_format(output_format)
     with writing(open_database(db)) as (session, who):
         view = service.open_account(session, who, registry.upper(), kind, holder, name)
     _print(view, output_format, None) if output_format == "json" else console.print(f"Opened {view.number}")
@@ -127,7 +122,7 @@ def set_status(
     output_format: FormatOption = "table",
 ) -> None:
     """Suspend, reopen or close an account (closing needs a zero balance)."""
-    _check_format(output_format)
+    check_format(output_format)
     with writing(open_database(db)) as (session, who):
         view = service.set_account_status(session, who, number, status)
     _print(view, output_format, None) if output_format == "json" else console.print(f"{view.number} is {view.status}")
@@ -146,7 +141,7 @@ def report_submit(
     output_format: FormatOption = "table",
 ) -> None:
     """Submit a monitoring report (the MRV engine's ex-post record) for verification."""
-    _check_format(output_format)
+    check_format(output_format)
     body = _read_json(record)
     with writing(open_database(db)) as (session, who):
         view = reports.submit(session, who, body, project, host, period)
@@ -164,7 +159,7 @@ def report_verify(
     output_format: FormatOption = "table",
 ) -> None:
     """Record a TPE's verification of a monitoring report."""
-    _check_format(output_format)
+    check_format(output_format)
     with writing(open_database(db)) as (session, who):
         view = reports.verify(session, who, report_id)
     _print(view, output_format) if output_format == "json" else console.print(f"Report {view.id} verified")
@@ -180,7 +175,7 @@ def issue(
     output_format: FormatOption = "table",
 ) -> None:
     """Issue credits on a Joint Committee notification (idempotent per notification_ref)."""
-    _check_format(output_format)
+    check_format(output_format)
     body = service.parse_notice(_read_json(notice))
     with writing(open_database(db)) as (session, who):
         view = service.issue(session, who, body)
@@ -200,14 +195,14 @@ def transfer(
     output_format: FormatOption = "table",
 ) -> None:
     """Transfer credits (lowest serials first, or exactly --serial)."""
-    _check_format(output_format)
+    check_format(output_format)
     with writing(open_database(db)) as (session, who):
         view = service.transfer(session, who, from_account, to_account, credits, serial)
     _transaction(view, output_format)
 
 
 def _resolve(key: str, accept: bool, db: str | None, output_format: str) -> None:
-    _check_format(output_format)
+    check_format(output_format)
     with writing(open_database(db)) as (session, who):
         view = service.resolve_pending(session, who, key, accept)
     _transaction(view, output_format)
@@ -243,7 +238,7 @@ def pending(
     output_format: FormatOption = "table",
 ) -> None:
     """List transfers waiting for the receiving registry."""
-    _check_format(output_format)
+    check_format(output_format)
     with open_database(db).reading() as session:
         found = queries.pending(session, registry)
     table = Table("key", "from", "to", "credits", title=f"{len(found)} pending")
@@ -263,7 +258,7 @@ def cancel(
     output_format: FormatOption = "table",
 ) -> None:
     """Cancel credits: move them to the registry's cancellation account."""
-    _check_format(output_format)
+    check_format(output_format)
     with writing(open_database(db)) as (session, who):
         view = service.cancel(session, who, from_account, credits, serial, reason)
     _transaction(view, output_format)
@@ -281,7 +276,7 @@ def retire(
     output_format: FormatOption = "table",
 ) -> None:
     """Retire credits toward an NDC: move them to the registry's retirement account."""
-    _check_format(output_format)
+    check_format(output_format)
     with writing(open_database(db)) as (session, who):
         view = service.retire(session, who, from_account, purpose, beneficiary, credits, serial)
     _transaction(view, output_format)
@@ -296,7 +291,7 @@ def authorize(
     output_format: FormatOption = "table",
 ) -> None:
     """Set the Article 6.2 authorization of an issuance."""
-    _check_format(output_format)
+    check_format(output_format)
     with writing(open_database(db)) as (session, who):
         view = service.authorize(session, who, notification_ref, status)
     _print(view, output_format) if output_format == "json" else console.print(
@@ -312,7 +307,7 @@ def balance(
     output_format: FormatOption = "table",
 ) -> None:
     """An account's balance and the serial blocks it holds."""
-    _check_format(output_format)
+    check_format(output_format)
     who = actor()
     with open_database(db).reading() as session:
         view = queries.account(session, number)
@@ -333,7 +328,7 @@ def holder_of(
     output_format: FormatOption = "table",
 ) -> None:
     """Which account holds a credit (one index look-up)."""
-    _check_format(output_format)
+    check_format(output_format)
     with open_database(db).reading() as session:
         view = queries.holder_of(session, serial)
     table = Table("serial", "account", "kind", "holder", "block", title="holder")
@@ -348,7 +343,7 @@ def article6(
     output_format: FormatOption = "table",
 ) -> None:
     """Per country and year: authorized, first-transferred and used credits, corresponding adjustments."""
-    _check_format(output_format)
+    check_format(output_format)
     with open_database(db).reading() as session:
         rows = queries.article6_report(session, country)
     table = Table("country", "year", "authorized", "first transferred", "used", title="Article 6.2")
@@ -363,7 +358,7 @@ def article6(
 @guarded("credits.verify")
 def verify(db: DatabaseOption = None, output_format: FormatOption = "table") -> None:
     """Replay the journal, recompute every balance and block, check the hash chain; exit 1 on any problem."""
-    _check_format(output_format)
+    check_format(output_format)
     with open_database(db).reading() as session:
         report = verify_journal(session)
     if output_format == "json":

@@ -33,11 +33,11 @@ from c3p.accounts.actions import action
 from c3p.accounts.policy import Actor, could
 from c3p.db.accounts import actor_for
 from c3p.db.api_tokens import token_actor
-from c3p.db.database import Database
 from c3p.db.history import act_as
 from c3p.db.signin import session_user
 from c3p.errors import Forbidden, Unauthenticated
 from c3p.settings import Settings
+from c3p.web.deps import database
 
 SESSION_COOKIE = "c3p_session"
 CSRF_COOKIE = "c3p_csrf"
@@ -113,10 +113,6 @@ async def verify_csrf(request: Request) -> None:
         sent = str((await request.form()).get(CSRF_FIELD, ""))
     if not cookie or not sent or not hmac.compare_digest(sent, _sign(request, cookie)):
         raise Forbidden(CSRF_REFUSAL, reason="csrf")
-
-
-def database(request: Request) -> Database:
-    return request.app.state.database
 
 
 def client_ip(request: Request) -> str:

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from c3p import mail
 from c3p.accounts.policy import Actor
@@ -35,14 +35,10 @@ from c3p.web.auth import (
 )
 from c3p.web.auth import database as db
 from c3p.web.i18n import COOKIE as LANGUAGE_COOKIE
-from c3p.web.pages.render import environment, render
+from c3p.web.pages.render import environment, redirect, render
 
 router = APIRouter(include_in_schema=False)
 FormText = Annotated[str, Form()]
-
-
-def redirect(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
 
 
 def safe_next(target: str) -> str:

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 
@@ -29,7 +29,7 @@ from c3p.errors import Conflict, InvalidInput
 from c3p.web.auth import database as db
 from c3p.web.auth import permission, writing
 from c3p.web.pages.forms import FieldError, FormState, number_text, parse, typed
-from c3p.web.pages.render import page_language, render
+from c3p.web.pages.render import page_language, redirect, render
 from c3p.workflow import attachments, jcm, tracking
 from c3p.workflow.views import JcmProjectView
 
@@ -41,10 +41,6 @@ FormText = Annotated[str, Form()]
 
 class JcmList(BaseModel):
     projects: list[JcmProjectView]
-
-
-def redirect(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
 
 
 def _status(error: Exception) -> int:

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from babel.dates import format_date
 from fastapi import Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel
 
@@ -90,3 +90,8 @@ def render(
 
 def render_error_page(request: Request, error: C3PError) -> Response:
     return render(request, "error.html", None, status=error.status, error=error)
+
+
+def redirect(url: str) -> RedirectResponse:
+    """After a form is handled: see the result with a GET (303, so a reload does not post again)."""
+    return RedirectResponse(url, status_code=303)

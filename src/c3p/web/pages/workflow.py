@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 
 from c3p.accounts.policy import Actor, could
@@ -24,17 +24,13 @@ from c3p.errors import InvalidInput
 from c3p.web.auth import database as db
 from c3p.web.auth import permission, writing
 from c3p.web.deps import snapshot
-from c3p.web.pages.render import render
+from c3p.web.pages.render import redirect, render
 from c3p.workflow import attachments, calls, review
 from c3p.workflow.views import ApplicationView, CallView
 
 router = APIRouter(include_in_schema=False)
 FormText = Annotated[str, Form()]
 OptionalText = Annotated[str, Form()]
-
-
-def redirect(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
 
 
 def _validated(model: type[BaseModel], values: dict[str, Any]) -> Any:
