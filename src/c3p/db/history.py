@@ -2,7 +2,7 @@
 
 A session hook runs after each flush: for each inserted, updated and deleted row it writes
 one ``history`` row with who acted, the table, the record's key and ``{field: [before,
-after]}``. ORM bulk deletes (``session.execute(delete(...))``) are recorded too, row by row.
+after]}``. ORM bulk updates and deletes (``session.execute(update(...))``) are recorded too, row by row.
 Who acted comes from ``session.info["actor"]`` (set at the request or CLI boundary with
 :func:`act_as`), else from the :data:`current_actor` context variable, else "system" (seed
 loads, migrations). Columns marked ``info={"redacted": True}`` never reach the history, and
@@ -18,7 +18,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, event, insert, inspect, select
+from sqlalchemy import Table, event, insert, inspect, select, tuple_
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from c3p.accounts.views import HistoryView
@@ -122,34 +122,60 @@ def _after_flush(session: Session, _flush: UOWTransaction) -> None:
         session.connection().execute(insert(HistoryEntry), entries)
 
 
-def _before_bulk(state: ORMExecuteState) -> None:
-    """Record the rows an ORM bulk DELETE is about to remove."""
-    if not state.is_delete:
-        return
-    table = state.statement.table  # type: ignore[attr-defined]
-    if not isinstance(table, Table) or not recorded(table):
-        return
+def _bulk_rows(state: ORMExecuteState, table: Table) -> dict[str, Any]:
+    """The rows a bulk statement's WHERE clause selects, by record key."""
     query = select(table)
     if state.statement.whereclause is not None:  # type: ignore[attr-defined]
         query = query.where(state.statement.whereclause)  # type: ignore[attr-defined]
     rows = state.session.connection().execute(query).mappings().all()
-    actor = _actor(state.session)
-    entries = [
-        _entry(
-            actor,
-            "delete",
-            table.name,
-            _key([row[c.name] for c in table.primary_key.columns]),
-            {c.name: [_shown(c, row[c.name]), None] for c in table.columns},
-        )
-        for row in rows
-    ]
+    return {_key([row[c.name] for c in table.primary_key.columns]): row for row in rows}
+
+
+def _reread(state: ORMExecuteState, table: Table, rows: list[Any]) -> dict[str, Any]:
+    """``rows`` of ``table`` read again by primary key (a bulk UPDATE may change what its WHERE selects)."""
+    columns = list(table.primary_key.columns)
+    if not rows:
+        return {}
+    keys = [tuple(row[c.name] for c in columns) for row in rows]
+    query = select(table).where(tuple_(*columns).in_(keys))
+    found = state.session.connection().execute(query).mappings().all()
+    return {_key([row[c.name] for c in columns]): row for row in found}
+
+
+def _bulk_changes(table: Table, before: Any, after: Any) -> dict[str, list[Any]]:
+    return {
+        c.name: [_shown(c, before[c.name]), _shown(c, after[c.name])]
+        for c in table.columns
+        if c.info.get("history") is not False and before[c.name] != after[c.name]
+    }
+
+
+def _record_bulk(state: ORMExecuteState) -> Any:
+    """Record each row an ORM bulk UPDATE or DELETE changes, as the flush hook does for single rows."""
+    if not (state.is_update or state.is_delete):
+        return None
+    table = state.statement.table  # type: ignore[attr-defined]
+    if not isinstance(table, Table) or not recorded(table):
+        return None
+    actor, before = _actor(state.session), _bulk_rows(state, table)
+    if state.is_delete:
+        entries = [
+            _entry(actor, "delete", table.name, key, {c.name: [_shown(c, row[c.name]), None] for c in table.columns})
+            for key, row in before.items()
+        ]
+        result = None
+    else:
+        result = state.invoke_statement()
+        after = _reread(state, table, list(before.values()))
+        changed = {key: _bulk_changes(table, row, after[key]) for key, row in before.items() if key in after}
+        entries = [_entry(actor, "update", table.name, key, changes) for key, changes in changed.items() if changes]
     if entries:
         state.session.connection().execute(insert(HistoryEntry), entries)
+    return result
 
 
 event.listen(Session, "after_flush", _after_flush)
-event.listen(Session, "do_orm_execute", _before_bulk)
+event.listen(Session, "do_orm_execute", _record_bulk)
 
 
 def entries_for(session: Session, table: str, key: str, limit: int = 200) -> list[HistoryView]:

@@ -64,6 +64,25 @@ def test_deletes_and_bulk_deletes_are_recorded(accounts_database: Database) -> N
         ]
 
 
+def test_bulk_updates_are_recorded_row_by_row_with_before_and_after(accounts_database: Database) -> None:
+    first = create_user(accounts_database, "sato@example.org")
+    second = create_user(accounts_database, "abe@example.org")
+    with accounts_database.unit_of_work() as session:
+        changed = session.execute(
+            update(User).where(User.id.in_([first, second])).values(language="en", password_hash="new secret")
+        )
+        assert changed.rowcount == 2  # type: ignore[attr-defined]
+    with accounts_database.reading() as session:
+        updates = session.scalars(
+            select(HistoryEntry).where(HistoryEntry.operation == "update", HistoryEntry.table_name == "users")
+        ).all()
+        assert sorted(int(u.record_key) for u in updates) == sorted([first, second])
+        for entry in updates:
+            assert entry.changes["language"] == ["ja", "en"]
+            assert entry.changes["password_hash"] == [REDACTED, REDACTED]
+            assert "email" not in entry.changes  # unchanged columns are left out
+
+
 def test_history_is_append_only_in_the_database(accounts_database: Database) -> None:
     create_user(accounts_database, "kato@example.org")
     for statement in (update(HistoryEntry).values(actor="someone else"), delete(HistoryEntry)):
