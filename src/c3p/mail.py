@@ -1,13 +1,18 @@
 """Outgoing e-mail: through SMTP when ``smtp_url`` is set, else as .eml files in the outbox.
 
 The outbox makes password resets work offline and in tests: the message is a standard RFC
-5322 file that any mail client opens.
+5322 file that any mail client opens. Over SMTP the connection is TLS with the server's
+certificate verified (the system's CAs, plus ``smtp_ca_file`` for an on-premise CA):
+``smtps://`` from the start, ``smtp://`` by STARTTLS. Only a relay on this machine (a loopback
+address) may be spoken to in clear, when it offers no STARTTLS.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import smtplib
+import ssl
 import uuid
 from email.message import EmailMessage
 from pathlib import Path
@@ -31,7 +36,7 @@ def send(settings: Settings, to: str, subject: str, body: str) -> Path | None:
     """Send one message; return the outbox file when it was written there."""
     message = compose(settings, to, subject, body)
     if settings.smtp_url:
-        _send_smtp(settings.smtp_url, message)
+        _send_smtp(settings.smtp_url, message, tls_context(settings.smtp_ca_file))
         return None
     outbox = settings.resolved_outbox_dir
     outbox.mkdir(parents=True, exist_ok=True)
@@ -41,14 +46,43 @@ def send(settings: Settings, to: str, subject: str, body: str) -> Path | None:
     return path
 
 
-def _send_smtp(url: str, message: EmailMessage) -> None:
+def tls_context(ca_file: Path | None = None) -> ssl.SSLContext:
+    """Certificates and host names verified against the system's CAs and ``ca_file``."""
+    context = ssl.create_default_context()
+    if ca_file is not None:
+        context.load_verify_locations(cafile=ca_file)
+    return context
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class SmtpRefused(RuntimeError):
+    """The SMTP server cannot be spoken to safely."""
+
+
+def _send_smtp(url: str, message: EmailMessage, context: ssl.SSLContext) -> None:
     parsed = urlparse(url)
-    secure = parsed.scheme == "smtps"
+    host, secure = parsed.hostname or "localhost", parsed.scheme == "smtps"
     port = parsed.port or (465 if secure else 587)
-    client_class = smtplib.SMTP_SSL if secure else smtplib.SMTP
-    with client_class(parsed.hostname or "localhost", port, timeout=30) as client:
-        if not secure and port != 25:
-            client.starttls()
+    if secure:
+        client: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=30, context=context)
+    else:
+        client = smtplib.SMTP(host, port, timeout=30)
+    with client:
+        if not secure:
+            client.ehlo()
+            if client.has_extn("starttls"):
+                client.starttls(context=context)
+                client.ehlo()
+            elif not is_loopback(host):
+                raise SmtpRefused(f"the SMTP server {host}:{port} offers no STARTTLS; use smtps:// or a local relay")
         if parsed.username:
             client.login(unquote(parsed.username), unquote(parsed.password or ""))
         client.send_message(message)

@@ -60,7 +60,12 @@ class Settings(BaseSettings):
     smtp_url: str | None = Field(
         None,
         description="SMTP server for e-mail, e.g. smtp://user:pass@host:587 (STARTTLS) or smtps://host:465; "
+        "certificates are verified; only a relay on a loopback address may be used without TLS; "
         "unset: messages are written to outbox_dir.",
+    )
+    smtp_ca_file: Path | None = Field(
+        None,
+        description="PEM file of CA certificates to trust for the SMTP server besides the system's (on-premise CA).",
     )
     outbox_dir: Path | None = Field(
         None,

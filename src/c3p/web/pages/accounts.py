@@ -7,6 +7,7 @@ else changes.
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -37,6 +38,7 @@ from c3p.web.auth import database as db
 from c3p.web.i18n import COOKIE as LANGUAGE_COOKIE
 from c3p.web.pages.render import environment, redirect, render
 
+log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 FormText = Annotated[str, Form()]
 
@@ -129,7 +131,10 @@ def password_reset(
             f"Open this link within {settings.password_reset_lifetime} to choose a new password:\n{link}\n\n"
             "If you did not ask for this, ignore this message; your password stays as it is.\n"
         )
-        mail.send(settings, user.email, "C3P: reset your password", body)
+        try:
+            mail.send(settings, user.email, "C3P: reset your password", body)
+        except Exception:  # an error page would tell that the account exists; the operator sees the log
+            log.exception("could not send the password-reset message")
     # the same answer whether or not the account exists
     return render(request, "accounts/password_reset.html", None, sent=True)
 
