@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 import uuid
 
 import httpx
@@ -122,3 +123,36 @@ def test_history_api_shows_who_changed_what(accounts_server) -> None:  # type: i
         history = api.get("/history", params={"table": "member_organizations", "key": organization["id"]}).json()
     assert history[0]["actor"] == admin
     assert history[0]["changes"]["website"][1] == "https://acme.example"
+
+
+def test_two_factor_set_up_shows_a_qr_code_of_the_key_then_sign_in_asks_for_a_code(accounts_server, email: str) -> None:  # type: ignore[no-untyped-def]
+    import pyotp
+    import segno
+
+    with browser(accounts_server) as client:
+        sign_in(client, email)
+        client.post("/account/totp/begin", data={"csrf_token": form_token(client)})
+        page = client.get("/account/totp", headers={"accept": "text/html"}).text
+        secret = re.search(r'<code id="totp-secret">([A-Z2-7]+)</code>', page).group(1)  # type: ignore[union-attr]
+        uri = pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name="C3P")
+        qr = re.search(r'<figure id="totp-qr"[^>]*>(<svg.*?</svg>)</figure>', page, re.S).group(1)  # type: ignore[union-attr]
+        assert qr == segno.make(uri, error="m").svg_inline(scale=4, border=2, omitsize=True)
+        assert "<script" not in qr and secret not in qr  # the key is drawn, never written out in the image
+        confirmed = client.post("/account/totp/confirm", data={"csrf_token": form_token(client), "code": "000000"})
+        assert confirmed.status_code == 422  # a wrong code leaves two-factor off
+        client.post("/account/totp/confirm", data={"csrf_token": form_token(client), "code": pyotp.TOTP(secret).now()})
+    with browser(accounts_server) as fresh:
+        assert sign_in(fresh, email).status_code == 401  # the password alone no longer signs in
+        token = form_token(fresh)
+        answer = fresh.post(
+            "/sign-in",
+            # the code of the next 30-second step: the one just used to confirm cannot be replayed
+            data={
+                "email": email,
+                "password": PASSWORD,
+                "code": pyotp.TOTP(secret).at(time.time() + 30),
+                "csrf_token": token,
+            },
+        )
+        assert answer.status_code == 303
+        assert fresh.get("/api/v1/me").json()["authenticated"] is True

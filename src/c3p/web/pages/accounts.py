@@ -11,6 +11,7 @@ import logging
 from typing import Annotated, Any
 from urllib.parse import quote
 
+import segno
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import Response
 
@@ -193,6 +194,9 @@ def totp_page(request: Request, actor: Actor = Depends(permission("users.update"
             "secret": user.totp_secret if pending and user else None,
             "uri": signin.totp_uri(user) if pending and user else None,
         }
+    if context["uri"]:
+        # drawn here, as inline SVG: no script and no image service sees the secret
+        context["qr_svg"] = segno.make(context["uri"], error="m").svg_inline(scale=4, border=2, omitsize=True)
     return render(request, "accounts/totp.html", None, message=None, **context)
 
 
