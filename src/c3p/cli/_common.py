@@ -42,7 +42,7 @@ def open_database(db: str | None, *, initialize: bool = True) -> Database:
     return database
 
 
-def check_format(value: str) -> None:
-    """Refuse an ``--format`` other than table or json, naming what was given."""
-    if value not in ("table", "json"):
-        raise InvalidInput(f"--format: expected table or json, got {value!r}")
+def check_format(value: str, allowed: tuple[str, ...] = ("table", "json")) -> None:
+    """Refuse an ``--format`` other than those ``allowed`` (table or json), naming what was given."""
+    if value not in allowed:
+        raise InvalidInput(f"--format: expected {', '.join(allowed[:-1])} or {allowed[-1]}, got {value!r}")

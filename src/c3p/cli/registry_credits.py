@@ -21,9 +21,11 @@ from c3p.cli._guard import actor, guarded, writing
 from c3p.db.credits import queries, reports, service
 from c3p.db.credits.verify import verify as verify_journal
 from c3p.errors import InvalidInput
+from c3p.registry.statements import Period, statement_csv
 
 app = typer.Typer(no_args_is_help=True)
 CreditsOption = Annotated[int | None, typer.Option("--credits", "-n", help="Number of credits (whole tCO2e).")]
+STATEMENT_FORMATS = ("table", "json", "csv")
 SerialOption = Annotated[
     str | None,
     typer.Option("--serial", help="A serial or serial range, e.g. JCM-JPN-VNM-VN001-001-000000000001-000000000100."),
@@ -319,6 +321,55 @@ def balance(
     table = Table("number", "kind", "holder", "status", "balance", "blocks", title=view.number)
     table.add_row(view.number, view.kind, view.holder, view.status, str(view.balance_credits), "\n".join(blocks))
     console.print(table)
+
+
+@app.command("statement")
+@guarded("credits.read")
+def statement(
+    number: Annotated[str, typer.Argument(help="Account number.")],
+    from_date: Annotated[
+        str | None, typer.Option("--from", help="First day, YYYY-MM-DD (UTC); default: the first entry.")
+    ] = None,
+    to_date: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD (UTC); default: now.")] = None,
+    db: DatabaseOption = None,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="Output format: table, json or csv.")] = "table",
+) -> None:
+    """An account's statement: opening balance, each transaction with its running balance, closing balance."""
+    check_format(output_format, STATEMENT_FORMATS)
+    period = Period.parse(from_date, to_date)
+    who = actor()
+    with open_database(db).reading() as session:
+        view = queries.account(session, number)
+        require(who, "credits.read", service.account_target(who, view.registry, view.holder))
+        found = queries.statement(session, number, period)
+    if output_format == "csv":
+        typer.echo(statement_csv(found), nl=False)
+        return
+    table = Table(
+        "date",
+        "seq",
+        "kind",
+        "counterparty",
+        "in",
+        "out",
+        "balance",
+        "serials",
+        title=f"{found.account} from {found.from_date or 'the first entry'} to {found.to_date or 'now'}",
+        caption=f"opening {found.opening_balance_credits} + in {found.credits_in} - out {found.credits_out} "
+        f"= closing {found.closing_balance_credits}",
+    )
+    for line in found.lines:
+        table.add_row(
+            line.occurred_at[:10],
+            str(line.seq),
+            line.kind,
+            line.counterparty or "",
+            str(line.credits_in or ""),
+            str(line.credits_out or ""),
+            str(line.balance_credits),
+            "\n".join(line.serials),
+        )
+    _print(found, output_format, table)
 
 
 @app.command("holder-of")

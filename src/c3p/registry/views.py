@@ -94,6 +94,36 @@ class TransactionView(BaseModel):
     details: dict[str, Any] = {}
 
 
+class StatementLine(BaseModel):
+    """One transaction on an account's statement."""
+
+    seq: int = Field(description="the journal entry's sequence number")
+    occurred_at: str
+    kind: str
+    counterparty: str | None = Field(
+        None, description="the other account; between registries, the account at the other end"
+    )
+    credits_in: int
+    credits_out: int
+    balance_credits: int | None = Field(None, description="the account's balance after this transaction")
+    serials: list[str] = []
+
+
+class StatementView(BaseModel):
+    """An account's transactions over a period; opening + in − out = closing."""
+
+    account: str
+    registry: str
+    holder: str = ""
+    from_date: dt.date | None = Field(None, description="first day (UTC) of the period; none: from the first entry")
+    to_date: dt.date | None = Field(None, description="last day (UTC) of the period; none: up to now")
+    opening_balance_credits: int
+    credits_in: int
+    credits_out: int
+    closing_balance_credits: int
+    lines: list[StatementLine] = []
+
+
 class HolderView(BaseModel):
     serial: str
     block: str

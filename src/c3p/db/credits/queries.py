@@ -7,8 +7,10 @@ with the :class:`~c3p.registry.serials.SerialFormat` passed in.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, select
@@ -25,6 +27,7 @@ from c3p.db.tables.registry import (
     PendingTransfer,
 )
 from c3p.errors import NotFound
+from c3p.registry import statements
 from c3p.registry.serials import DEFAULT_FORMAT, SerialFormat
 from c3p.registry.transactions import Entry, Move
 from c3p.registry.views import (
@@ -35,6 +38,8 @@ from c3p.registry.views import (
     ProjectTotal,
     RegistryStats,
     RetirementView,
+    StatementLine,
+    StatementView,
     TransactionView,
 )
 
@@ -377,3 +382,102 @@ def pending(session: Session, registry: str | None = None) -> list[dict[str, Any
             }
         )
     return found
+
+
+# ---------------------------------------------------------------- statements
+
+
+def _account_id(session: Session, number: str) -> int:
+    found = session.scalar(select(CreditAccount.id).where(CreditAccount.number == number))
+    if found is None:
+        raise NotFound(f"no account {number}")
+    return int(found)
+
+
+def _entries_of(
+    session: Session, account_id: int, before: dt.datetime | None = None, newest: int | None = None
+) -> list[Entry]:
+    """The journal entries that may change the account, oldest first (all, or the ``newest``).
+
+    Legs are stored as ``[account_id,credits]`` in the canonical JSON, so ``LIKE '%[id,%'``
+    leaves out every entry that does not touch the account (it may keep a few that only
+    mention such text; their change is zero and they make no line).
+    """
+    query = select(JournalEntry.entry).where(JournalEntry.credits > 0, JournalEntry.entry.like(f"%[{account_id},%"))
+    if before is not None:
+        query = query.where(JournalEntry.occurred_at < before)
+    if newest is None:
+        rows = list(session.scalars(query.order_by(JournalEntry.seq).execution_options(yield_per=2000)))
+    else:
+        rows = list(reversed(session.scalars(query.order_by(JournalEntry.seq.desc()).limit(newest)).all()))
+    return [Entry.from_json(json.loads(text)) for text in rows]
+
+
+def _proposals(session: Session, entries: Sequence[Entry]) -> dict[str, tuple[int, int]]:
+    """(sender, receiver) of the transfers between registries that ``entries`` propose or resolve."""
+    keys = {e.key for e in entries} | {str(e.details["proposal"]) for e in entries if "proposal" in e.details}
+    if not keys:
+        return {}
+    query = select(PendingTransfer.key, PendingTransfer.from_account_id, PendingTransfer.to_account_id).where(
+        PendingTransfer.key.in_(sorted(keys))
+    )
+    return {key: (int(sender), int(receiver)) for key, sender, receiver in session.execute(query)}
+
+
+def _line_views(session: Session, found: list[statements.Line], fmt: SerialFormat) -> list[StatementLine]:
+    ids = sorted({line.counterparty for line in found if line.counterparty is not None})
+    query = select(CreditAccount.id, CreditAccount.number).where(CreditAccount.id.in_(ids))
+    numbers = {int(row[0]): str(row[1]) for row in session.execute(query)} if ids else {}
+    serials = Serials(session, fmt)
+    return [
+        StatementLine(
+            seq=line.entry.seq,
+            occurred_at=line.entry.occurred_at,
+            kind=str(line.entry.kind),
+            counterparty=numbers.get(line.counterparty) if line.counterparty is not None else None,
+            credits_in=line.credits_in,
+            credits_out=line.credits_out,
+            balance_credits=line.balance,
+            serials=serials.moves(line.moves),
+        )
+        for line in found
+    ]
+
+
+def statement(
+    session: Session,
+    number: str,
+    period: statements.Period = statements.Period(),
+    fmt: SerialFormat = DEFAULT_FORMAT,
+) -> StatementView:
+    """The account's statement over ``period``, computed from the journal alone."""
+    view = account(session, number)
+    account_id = _account_id(session, number)
+    earlier: list[Entry] = []
+    during: list[Entry] = []
+    for entry in _entries_of(session, account_id, before=period.ends_before):
+        (earlier if period.before(dt.datetime.fromisoformat(entry.occurred_at)) else during).append(entry)
+    opening = statements.opening_balance(earlier, account_id)
+    found = statements.lines(during, account_id, opening, _proposals(session, during))
+    return StatementView(
+        account=view.number,
+        registry=view.registry,
+        holder=view.holder,
+        from_date=period.start,
+        to_date=period.end,
+        opening_balance_credits=opening,
+        credits_in=sum(line.credits_in for line in found),
+        credits_out=sum(line.credits_out for line in found),
+        closing_balance_credits=found[-1].balance if found else opening,
+        lines=_line_views(session, found, fmt),
+    )
+
+
+def recent_transactions(
+    session: Session, number: str, limit: int = 10, fmt: SerialFormat = DEFAULT_FORMAT
+) -> list[StatementLine]:
+    """The account's newest transactions, newest first, without balances (the statement has them)."""
+    account_id = _account_id(session, number)
+    entries = _entries_of(session, account_id, newest=limit)
+    found = statements.lines(entries, account_id, 0, _proposals(session, entries))
+    return [line.model_copy(update={"balance_credits": None}) for line in reversed(_line_views(session, found, fmt))]

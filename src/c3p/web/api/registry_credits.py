@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,6 +18,7 @@ from c3p.accounts.policy import Actor, require
 from c3p.db.credits import queries, reports, service
 from c3p.db.credits.verify import verify as verify_journal
 from c3p.registry import views as v
+from c3p.registry.statements import Period
 from c3p.web.auth import database, permission, writing
 
 router = APIRouter(prefix="/registry", tags=["credit registry"])
@@ -138,6 +139,22 @@ def show_account(request: Request, number: str, actor: Annotated[Actor, Depends(
         account = queries.account(session, number)
         require(actor, "credits.read", service.account_target(actor, account.registry, account.holder))
         return {**account.model_dump(mode="json"), "blocks": queries.blocks_of(session, number)}
+
+
+@router.get("/accounts/{number}/statement", response_model=v.StatementView, summary="An account's statement")
+def account_statement(
+    request: Request,
+    number: str,
+    actor: Annotated[Actor, Depends(permission("credits.read"))],
+    from_date: Annotated[str | None, Query(alias="from", description="first day, YYYY-MM-DD (UTC)")] = None,
+    to_date: Annotated[str | None, Query(alias="to", description="last day, YYYY-MM-DD (UTC)")] = None,
+) -> Any:
+    """Opening balance, every transaction touching the account with its running balance, closing balance."""
+    period = Period.parse(from_date, to_date)
+    with database(request).reading() as session:
+        account = queries.account(session, number)
+        require(actor, "credits.read", service.account_target(actor, account.registry, account.holder))
+        return queries.statement(session, number, period)
 
 
 @router.get("/pending", summary="Transfers waiting for the receiving registry")
