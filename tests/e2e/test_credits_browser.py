@@ -1,5 +1,6 @@
-"""The public credit registry pages in a real browser: a reader follows the navigation from the
-home page to the issuances and retirements, in Japanese and in English."""
+"""The credit registry in a real browser: a reader follows the navigation from the home page to
+the issuances and retirements, in Japanese and in English; a holder transfers with the form
+and finds the transaction on the account page and on the statement."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from c3p.db.credits import service
+from c3p.db.credits import queries, service
 from c3p.db.database import Database
 from c3p.settings import Settings
 from tests.conftest import LiveServer
+from tests.e2e.test_program_cycle_browser import live_server_database, sign_in
 from tests.support.credits import OPERATOR, create_issuance, create_registry
+from tests.support.workflow import create_person
 
 pytestmark = pytest.mark.browser
 
@@ -59,3 +62,38 @@ def test_a_reader_finds_issuances_and_retirements(credits_site, page) -> None:  
     assert page.locator("h1").inner_text() == "Retirements"
     page.click("#credits-nav-projects")
     assert page.locator("#project-vn-007").inner_text().split("\t")[-3:] == ["2,000", "250", "0"]
+
+
+def test_a_holder_transfers_with_the_form_and_finds_it_on_the_statement(credits_site, browser) -> None:  # type: ignore[no-untyped-def]
+    database = live_server_database(credits_site)
+    with database.reading() as session:
+        sender, receiver = (queries.accounts(session, holder=h)[0].number for h in ("moej", "acme-jp"))
+        before = queries.account(session, sender).balance_credits
+    holder = create_person(database, None, organization="moej")
+    context, page = sign_in(browser, credits_site, holder.email)
+    page.goto(credits_site.url + "/credits?lang=en")
+    page.click("#credits-nav-accounts")
+    page.click(f"#account-{sender} a")
+    page.wait_for_selector("#transfer-form")
+
+    page.fill("#transfer-to_account", receiver)
+    page.fill("#transfer-credits", "x40")  # a typo: refused, what was typed kept, nothing moved
+    page.click("#transfer-submit")
+    page.wait_for_selector("#transfer-credits-error")
+    assert page.input_value("#transfer-to_account") == receiver
+    assert page.locator("#account-balance").inner_text() == f"{before:,}"
+
+    page.fill("#transfer-credits", "40")
+    page.click("#transfer-submit")
+    page.wait_for_selector("#recorded")
+    assert page.locator("#account-balance").inner_text() == f"{before - 40:,}"
+    newest = page.locator("#account-transactions tbody tr").first
+    assert "Transfer" in newest.inner_text() and receiver in newest.inner_text()
+    seq = newest.get_attribute("id")
+
+    page.click("#statement-link")
+    page.wait_for_selector("#statement-lines")
+    line = page.locator(f"#statement-lines #{seq}")
+    assert "40" in line.inner_text() and f"{before - 40:,}" in line.inner_text()
+    assert page.locator("#statement-closing").inner_text() == f"{before - 40:,}"
+    context.close()

@@ -59,6 +59,20 @@ def test_every_mutating_route_has_an_action(accounts_server) -> None:  # type: i
     assert len(routes) >= 25
 
 
+def test_the_credit_registry_forms_are_in_the_matrix(accounts_server) -> None:  # type: ignore[no-untyped-def]
+    routes = set(mutating_routes(accounts_server.settings, accounts_server.database))
+    assert {
+        ("POST", "/credits/accounts/{number}/transfer", "credits.transfer"),
+        ("POST", "/credits/accounts/{number}/cancel", "credits.cancel"),
+        ("POST", "/credits/accounts/{number}/retire", "credits.retire"),
+        ("POST", "/credits/accounts/{number}/status", "credits.account.update"),
+        ("POST", "/credits/accounts", "credits.account.open"),
+        ("POST", "/credits/pending/{key}/accept", "credits.accept"),
+        ("POST", "/credits/pending/{key}/reject", "credits.accept"),
+    } <= routes
+    assert ("registry statement", "credits.read") in cli_commands()
+
+
 def actor_of(role: str | None, user_id: int, email: str) -> Actor:
     if role is None:
         return Actor.public()
@@ -178,6 +192,7 @@ def cli_arguments(name: str, token_id: int, empty_file: str) -> list[str] | None
         "applications list": [],
         "pipeline move": ["no-such-jcm-project", "feasibility_study"],
         "subsidy calculate": ["--year", "2025", "--investment", "1000", "--reductions", "1", "--durable-years", "1"],
+        "registry statement": ["JPN-P-999999", "--from", "2026-04-01"],
     }.get(name)
 
 

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from c3p.web.pages import credits, mrv, pipeline, registry, workflow
+from c3p.web.pages import credit_forms, credits, mrv, pipeline, registry, workflow
 
 router = APIRouter(include_in_schema=False)
 router.include_router(registry.router)
@@ -10,5 +10,6 @@ router.include_router(mrv.router)
 router.include_router(workflow.router)
 router.include_router(pipeline.router)
 router.include_router(credits.router)
+router.include_router(credit_forms.router)
 
 __all__ = ["router"]

@@ -2,26 +2,35 @@
 
 Public: the overview with statistics, issuances, retirements (purpose and beneficiary) and
 per-project totals. Account pages show a holder its own accounts (or an administrator any
-account of its country) with their blocks. Each page's JSON twin (``?format=json``) comes
-from the same query functions as the REST API.
+account of its country) with their blocks, latest transactions and the forms of what the
+reader may do there (:mod:`c3p.web.pages.credit_forms` handles them), and the account's
+statement for a period. Each page's JSON twin (``?format=json``) comes from the same query
+functions as the REST API; the statement also downloads as CSV (``?format=csv``).
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
-from c3p.accounts.policy import Actor, require
+from c3p.accounts.policy import Actor, Target, decide, require
 from c3p.db.credits import queries, service
+from c3p.errors import InvalidInput
 from c3p.registry import views as v
+from c3p.registry.accounts import STATUS_CHANGES, AccountKind, AccountStatus
+from c3p.registry.statements import Period, statement_csv
 from c3p.web.auth import database, permission
+from c3p.web.pages.forms import FormState
 from c3p.web.pages.render import render
 
 router = APIRouter(include_in_schema=False)
+#: the account page's forms that move credits out, each named after its action ``credits.<name>``
+MOVING_ACTIONS = ("transfer", "cancel", "retire")
 
 
 class CreditsOverview(BaseModel):
@@ -46,6 +55,7 @@ class ProjectTotals(BaseModel):
 class AccountPage(BaseModel):
     account: v.AccountView
     blocks: list[str]
+    transactions: list[v.StatementLine]
 
 
 def _read(request: Request, compute):
@@ -86,10 +96,73 @@ async def projects(request: Request) -> Response:
     return render(request, "credits/projects.html", data)
 
 
+def readable_account(session: Session, actor: Actor, number: str) -> v.AccountView:
+    """The account ``number``, if ``actor`` may read it (its holder's members, its registry's administrators)."""
+    found = queries.account(session, number)
+    require(actor, "credits.read", service.account_target(actor, found.registry, found.holder))
+    return found
+
+
+def allowed_actions(actor: Actor, account: v.AccountView) -> dict[str, bool]:
+    """Which of the account page's forms ``actor`` may use: only those are shown."""
+    target = service.account_target(actor, account.registry, account.holder)
+    kind, status = AccountKind(account.kind), AccountStatus(account.status)
+    moving = kind.holding and status is AccountStatus.open
+    found = {name: moving and bool(decide(actor, f"credits.{name}", target)) for name in MOVING_ACTIONS}
+    changeable = kind.holding and bool(STATUS_CHANGES[status])
+    found["status"] = changeable and bool(decide(actor, "credits.account.update", Target.of(country=account.registry)))
+    return found
+
+
+def account_page_for(
+    request: Request, actor: Actor, number: str, form: FormState | None = None, status: int = 200
+) -> Response:
+    """The account page; a refused form comes back here with what was typed and the problem."""
+    with database(request).reading() as session:
+        found = readable_account(session, actor, number)
+        data = AccountPage(
+            account=found,
+            blocks=queries.blocks_of(session, number),
+            transactions=queries.recent_transactions(session, number),
+        )
+    return render(
+        request,
+        "credits/account.html",
+        data,
+        status=status,
+        may=allowed_actions(actor, found),
+        next_statuses=[str(s) for s in STATUS_CHANGES[AccountStatus(found.status)]],
+        form=form or FormState(),
+    )
+
+
 @router.get("/credits/accounts/{number}")
 def account(request: Request, number: str, actor: Annotated[Actor, Depends(permission("credits.read"))]) -> Response:
+    return account_page_for(request, actor, number)
+
+
+@router.get("/credits/accounts/{number}/statement")
+def statement(
+    request: Request,
+    number: str,
+    actor: Annotated[Actor, Depends(permission("credits.read"))],
+    from_date: Annotated[str | None, Query(alias="from")] = None,
+    to_date: Annotated[str | None, Query(alias="to")] = None,
+) -> Response:
+    """The account's statement for a period; ``?format=json`` or ``?format=csv`` for the data itself."""
+    wanted = request.query_params.get("format")
+    form = FormState("period", {"from": from_date or "", "to": to_date or ""})
     with database(request).reading() as session:
-        found = queries.account(session, number)
-        require(actor, "credits.read", service.account_target(actor, found.registry, found.holder))
-        data = AccountPage(account=found, blocks=queries.blocks_of(session, number))
-    return render(request, "credits/account.html", data)
+        readable_account(session, actor, number)
+        try:
+            period = Period.parse(from_date, to_date)
+        except InvalidInput as error:
+            if wanted in ("json", "csv"):
+                raise
+            return render(request, "credits/statement.html", None, status=422, number=number, form=form.add(error))
+        data = queries.statement(session, number, period)
+    if wanted == "csv":
+        name = f"{number}_{data.from_date or 'start'}_{data.to_date or 'now'}.csv"
+        headers = {"content-disposition": f'attachment; filename="{name}"'}
+        return Response(statement_csv(data), media_type="text/csv; charset=utf-8", headers=headers)
+    return render(request, "credits/statement.html", data, number=number, form=form)
