@@ -1,4 +1,4 @@
-"""The CLI contract relied on by outside checks, and the REST router."""
+"""The CLI contract relied on by outside checks, and the REST endpoints of the real app over HTTP."""
 
 from __future__ import annotations
 
@@ -6,16 +6,12 @@ import json
 import subprocess
 import sys
 
+import httpx
 import pytest
-from fastapi import FastAPI
-from fastapi.responses import JSONResponse
-from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from c3p.cli import app
-from c3p.errors import C3PError
-from c3p.web.api.mrv import router
 from conftest import ONE_DAY, create_rows, write_csv, write_params
 
 runner = CliRunner()
@@ -75,15 +71,9 @@ def test_user_errors_exit_2_without_traceback(tmp_path):
 
 
 @pytest.fixture
-def client():
-    api = FastAPI()
-
-    @api.exception_handler(C3PError)
-    def _problem(request, error: C3PError):
-        return JSONResponse(error.problem(), status_code=error.status)
-
-    api.include_router(router, prefix="/api/v1")
-    return TestClient(api)
+def client(live_server):
+    with httpx.Client(base_url=live_server.url, timeout=60) as http:
+        yield http
 
 
 def test_rest_endpoints(client, tmp_path):
@@ -101,3 +91,5 @@ def test_rest_endpoints(client, tmp_path):
     assert calculated["emission_reductions_tco2"] == 30
     missing = client.get("/api/v1/mrv/methodologies/XX_AM999")
     assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("application/problem+json")
+    assert "XX_AM999" in missing.json()["detail"]
