@@ -194,7 +194,7 @@ def blocks_of(session: Session, number: str, fmt: SerialFormat = DEFAULT_FORMAT,
 
 
 def _numbers(session: Session) -> dict[int, str]:
-    return dict(session.execute(select(CreditAccount.id, CreditAccount.number)).tuples().all())
+    return dict(session.execute(select(CreditAccount.id, CreditAccount.number)).all())
 
 
 def transactions(
@@ -205,7 +205,7 @@ def transactions(
     if kinds:
         query = query.where(JournalEntry.kind.in_(kinds))
     numbers, serials = _numbers(session), Serials(session, fmt)
-    pending = dict(session.execute(select(PendingTransfer.key, PendingTransfer.status)).tuples().all())
+    pending = dict(session.execute(select(PendingTransfer.key, PendingTransfer.status)).all())
     found = []
     for row in session.scalars(query):
         entry = Entry.from_json(json.loads(row.entry))
