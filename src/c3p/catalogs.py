@@ -41,3 +41,13 @@ def translate(message: Message | str, language: str) -> str:
     if isinstance(message, str):
         return translations(language).gettext(message)
     return message.render(translations(language).gettext, language)
+
+
+def language_of(message: Message | str, language: str) -> str:
+    """The language ``message`` is said in on a ``language`` page: English when the catalog lacks it.
+
+    Messages that only developers see (and the words of libraries) stay English, and the page
+    marks them ``lang="en"`` so screen readers pronounce them right.
+    """
+    text = message.text if isinstance(message, Message) else message
+    return language if language == "en" or translations(language).gettext(text) != text else "en"

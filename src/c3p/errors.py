@@ -3,6 +3,10 @@
 Every expected failure is a :class:`C3PError` subclass that carries its HTTP status and a
 stable ``code``. The web layer renders them in one place (problem+json for the API, a page
 for the portal) and the CLI prints them as a clean message, so no caller formats errors.
+
+The message is a :class:`~c3p.messages.Message`: the portal says it in the reader's language,
+while the API's ``detail`` and the CLI keep its English text, stable for machines and logs.
+Titles are marked with ``N_`` for the same reason.
 """
 
 from __future__ import annotations
@@ -11,17 +15,20 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from c3p.messages import N_, Message
+
 
 class C3PError(Exception):
     """Base of every expected error: a message for people, a status and code for machines."""
 
     status: int = 400
     code: str = "bad-request"
-    title: str = "Bad request"
+    title: str = N_("Bad request")
 
-    def __init__(self, detail: str, **extra: Any) -> None:
-        super().__init__(detail)
-        self.detail = detail
+    def __init__(self, detail: str | Message, **extra: Any) -> None:
+        self.message = detail if isinstance(detail, Message) else Message(detail)
+        self.detail = str(self.message)
+        super().__init__(self.detail)
         self.extra = extra
 
     def problem(self, instance: str | None = None) -> dict[str, Any]:
@@ -41,7 +48,7 @@ class C3PError(Exception):
 class InvalidInput(C3PError):
     status = 422
     code = "invalid-input"
-    title = "Invalid input"
+    title = N_("Invalid input")
 
     @classmethod
     def from_validation(cls, error: ValidationError) -> InvalidInput:
@@ -62,7 +69,7 @@ class DataFileError(InvalidInput):
     """A data file (seed, monitoring data, methodology) breaks a rule; names file, line and reason."""
 
     code = "invalid-data-file"
-    title = "Invalid data file"
+    title = N_("Invalid data file")
 
     def __init__(self, path: str, line: int | None, reason: str) -> None:
         where = f"{path}:{line}" if line is not None else path
@@ -75,22 +82,22 @@ class DataFileError(InvalidInput):
 class NotFound(C3PError):
     status = 404
     code = "not-found"
-    title = "Not found"
+    title = N_("Not found")
 
 
 class Conflict(C3PError):
     status = 409
     code = "conflict"
-    title = "Conflict"
+    title = N_("Conflict")
 
 
 class Unauthenticated(C3PError):
     status = 401
     code = "unauthenticated"
-    title = "Authentication required"
+    title = N_("Authentication required")
 
 
 class Forbidden(C3PError):
     status = 403
     code = "forbidden"
-    title = "Not permitted"
+    title = N_("Not permitted")

@@ -10,6 +10,7 @@ Stdlib only, so the domain can use it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,3 +45,31 @@ class Message:
 
     def __str__(self) -> str:
         return self.render()
+
+
+def listing(items: Sequence[Message | str], conjunction: str = "") -> Message | str:
+    """Items said one after another (``"a; b; c"``), each in the reader's language.
+
+    ``conjunction="or"`` says alternatives (``"a or b"``). Built from nested messages, so the
+    catalogs decide the separator of each language.
+
+    >>> str(listing([Message("a title"), "a plan"]))
+    'a title; a plan'
+    """
+    joint = N_("%(items)s or %(item)s") if conjunction == "or" else N_("%(items)s; %(item)s")
+    said: Message | str = items[0] if items else ""
+    for item in items[1:]:
+        said = Message(joint, {"items": said, "item": item})
+    return said
+
+
+class Refused(ValueError):
+    """A rule's refusal said as a :class:`Message`; ``str()`` is its English text.
+
+    Domain rules raise it so a service can pass the message on in a
+    :class:`~c3p.errors.C3PError` and each reader gets it in their language.
+    """
+
+    def __init__(self, message: Message | str) -> None:
+        self.message = message if isinstance(message, Message) else Message(message)
+        super().__init__(str(self.message))

@@ -51,7 +51,7 @@ def sign_in(page, url: str, email: str, password: str = PASSWORD) -> None:  # ty
 
 def test_sign_in_change_language_and_see_it_in_the_history(live_server, page, admin_email: str) -> None:  # type: ignore[no-untyped-def]
     sign_in(page, live_server.url, "nobody-" + admin_email, "a wrong password here")
-    assert "not correct" in page.locator("#sign-in-error").inner_text()
+    assert "パスワードが正しくありません" in page.locator("#sign-in-error").inner_text()
 
     sign_in(page, live_server.url, admin_email)
     page.wait_for_url("**/account")
@@ -87,6 +87,6 @@ def test_admin_edits_an_organization_and_sees_the_change(live_server, page, admi
     )
     with page.expect_navigation():
         page.click("#organization-save")
-    assert "security token" in page.locator("#refusal-detail").inner_text()
+    assert "セキュリティトークン" in page.locator("#refusal-detail").inner_text()
     page.goto(live_server.url + "/account/organization")
     assert page.locator("#organization-name-en").inner_text() == "Browser Test Organization"

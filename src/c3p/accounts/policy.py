@@ -1,6 +1,7 @@
 """The one policy: may this actor perform this action on this target?
 
-``decide`` returns a :class:`Decision` with a reason a person can read; ``require`` raises
+``decide`` returns a :class:`Decision` with a reason a person can read (a
+:class:`~c3p.messages.Message`, said in each reader's language); ``require`` raises
 :class:`~c3p.errors.Unauthenticated` (nobody signed in) or :class:`~c3p.errors.Forbidden`.
 Reasons name only the action and the scope the caller asked about, so a refusal never tells
 whether a private record exists.
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 
 from c3p.accounts.actions import OWNER, PUBLIC, action
 from c3p.errors import Forbidden, Unauthenticated
+from c3p.messages import N_, Message, listing
 
 SCOPE_KINDS = ("organization", "call", "project", "country")
 
@@ -78,29 +80,35 @@ class Actor:
 @dataclass(frozen=True)
 class Decision:
     allowed: bool
-    reason: str
+    message: Message
     status: int | None = None  # 401 or 403 when refused
 
     def __bool__(self) -> bool:
         return self.allowed
 
+    @property
+    def reason(self) -> str:
+        """The reason in English (logs, the CLI)."""
+        return str(self.message)
+
 
 def decide(actor: Actor, name: str, target: Target = ANYTHING) -> Decision:
     """Whether ``actor`` may perform action ``name`` on ``target``, and why."""
     rule = action(name)
-    what = f"{rule.description} ({name})"
+    what = {"what": Message(rule.description), "action": name}
     if PUBLIC in rule.roles or actor.system:
-        return Decision(True, "open to all" if PUBLIC in rule.roles else "local operator")
+        return Decision(True, Message("open to all" if PUBLIC in rule.roles else "local operator"))
     if not actor.authenticated:
-        return Decision(False, f"Sign in to {what}.", 401)
+        return Decision(False, Message(N_("Sign in to %(what)s (%(action)s)."), what), 401)
     if actor.token_scopes is not None and not token_allows(actor.token_scopes, name):
-        scopes = ", ".join(sorted(actor.token_scopes)) or "none"
-        return Decision(False, f"This API token may not {what}; its scopes: {scopes}.", 403)
+        scopes = ", ".join(sorted(actor.token_scopes)) or Message(N_("none"))
+        refusal = N_("This API token may not %(what)s (%(action)s); its scopes: %(scopes)s.")
+        return Decision(False, Message(refusal, {**what, "scopes": scopes}), 403)
     if OWNER in rule.roles and target.owner_id is not None and target.owner_id == actor.user_id:
-        return Decision(True, "own record")
+        return Decision(True, Message("own record"))
     for grant in actor.grants:
         if grant.role in rule.roles and grant.covers(target):
-            return Decision(True, f"role {grant}")
+            return Decision(True, Message(f"role {grant}"))
     return Decision(False, _refusal(actor, rule.roles, what, target), 403)
 
 
@@ -120,7 +128,7 @@ def require(actor: Actor, name: str, target: Target = ANYTHING) -> None:
     if decision.allowed:
         return
     error = Unauthenticated if decision.status == 401 else Forbidden
-    raise error(decision.reason, action=name)
+    raise error(decision.message, action=name)
 
 
 def token_allows(scopes: frozenset[str], name: str) -> bool:
@@ -128,11 +136,15 @@ def token_allows(scopes: frozenset[str], name: str) -> bool:
     return any(scope == name or (scope.endswith(".*") and name.startswith(scope[:-1])) for scope in scopes)
 
 
-def _refusal(actor: Actor, roles: tuple[str, ...], what: str, target: Target) -> str:
-    needed = " or ".join("the record's owner" if role == OWNER else role for role in roles if role != PUBLIC)
+def _refusal(actor: Actor, roles: tuple[str, ...], what: dict[str, object], target: Target) -> Message:
     matching = [grant for grant in actor.grants if grant.role in roles]
     if matching:
-        asked = ", ".join(f"{kind} {value}" for kind, value in sorted(target.scope.items())) or "everything"
+        asked = ", ".join(f"{kind} {value}" for kind, value in sorted(target.scope.items())) or Message(
+            N_("everything")
+        )
         held = ", ".join(str(grant) for grant in matching)
-        return f"You may not {what} here: your role {held} does not cover {asked}."
-    return f"You may not {what}: it is for {needed}."
+        refusal = N_("You may not %(what)s (%(action)s) here: your role %(held)s does not cover %(asked)s.")
+        return Message(refusal, {**what, "held": held, "asked": asked})
+    owner = Message(N_("the record's owner"))
+    needed = listing([owner if role == OWNER else role for role in roles if role != PUBLIC], "or")
+    return Message(N_("You may not %(what)s (%(action)s): it is for %(needed)s."), {**what, "needed": needed})

@@ -19,15 +19,17 @@ from c3p.accounts.tokens import digest, new_secret
 from c3p.db.accounts import user_by_email
 from c3p.db.tables.accounts import PasswordReset, SecurityEvent, User, UserSession
 from c3p.errors import C3PError, InvalidInput, Unauthenticated
+from c3p.messages import N_, Message
 from c3p.settings import Settings
 
-WRONG_CREDENTIALS = "The e-mail address or password is not correct."
+WRONG_CREDENTIALS = N_("The e-mail address or password is not correct.")
+INVALID_RESET_LINK = N_("This password-reset link is invalid, used or expired. Ask for a new one.")
 
 
 class TooManyAttempts(C3PError):
     status = 429
     code = "too-many-attempts"
-    title = "Too many attempts"
+    title = N_("Too many attempts")
 
 
 def now() -> dt.datetime:
@@ -68,11 +70,16 @@ def lockout_error(session: Session, settings: Settings, email: str, ip: str) -> 
     if count >= settings.sign_in_max_failures and last:
         minutes = max(1, round(((last + settings.sign_in_lockout) - now()).total_seconds() / 60))
         return TooManyAttempts(
-            f"Too many failed sign-ins for this account; it is locked for {minutes} more minutes. "
-            "You can also reset your password."
+            Message(
+                N_(
+                    "Too many failed sign-ins for this account; it is locked for %(minutes)s more minutes. "
+                    "You can also reset your password."
+                ),
+                {"minutes": minutes},
+            )
         )
     if ip and _failures_since(session, since, ip=ip)[0] >= settings.sign_in_max_failures_per_ip:
-        return TooManyAttempts("Too many failed sign-ins from your network; try again later.")
+        return TooManyAttempts(N_("Too many failed sign-ins from your network; try again later."))
     return None
 
 
@@ -99,9 +106,11 @@ def _credential_error(session: Session, user: User | None, password: str, code: 
     if not passwords.verify(user.password_hash if user else None, password) or user is None:
         return Unauthenticated(WRONG_CREDENTIALS)
     if user.is_disabled:
-        return Unauthenticated("This account is disabled. Ask the secretariat to re-enable it.")
+        return Unauthenticated(N_("This account is disabled. Ask the secretariat to re-enable it."))
     if user.totp_enabled and not _totp_ok(user, code):
-        message = "Enter the 6-digit code from your authenticator app." if not code else "The code is not correct."
+        message = (
+            N_("Enter the 6-digit code from your authenticator app.") if not code else N_("The code is not correct.")
+        )
         return Unauthenticated(message, second_factor=True)
     return None
 
@@ -168,10 +177,10 @@ def reset_password(session: Session, secret: str, new_password: str) -> User:
     """Set a new password with a reset secret (single use), and sign out everywhere."""
     row = session.scalars(select(PasswordReset).where(PasswordReset.secret_sha256 == digest(secret))).one_or_none()
     if row is None or row.used_at is not None or aware(row.expires_at) <= now():
-        raise InvalidInput("This password-reset link is invalid, used or expired. Ask for a new one.")
+        raise InvalidInput(INVALID_RESET_LINK)
     user = session.get(User, row.user_id)
     if user is None or user.is_disabled:
-        raise InvalidInput("This password-reset link is invalid, used or expired. Ask for a new one.")
+        raise InvalidInput(INVALID_RESET_LINK)
     passwords.check(new_password, user.email)
     user.password_hash = passwords.hash_password(new_password)
     user.password_changed_at = now()
@@ -195,7 +204,7 @@ def totp_uri(user: User) -> str:
 
 def confirm_totp(session: Session, user: User, code: str) -> None:
     if not user.totp_secret or not _totp_ok(user, code):
-        raise InvalidInput("The code is not correct; check the time on your device and try again.", field="code")
+        raise InvalidInput(N_("The code is not correct; check the time on your device and try again."), field="code")
     user.totp_enabled = True
     session.flush()
 

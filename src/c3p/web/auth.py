@@ -36,6 +36,7 @@ from c3p.db.api_tokens import token_actor
 from c3p.db.history import act_as
 from c3p.db.signin import session_user
 from c3p.errors import Forbidden, Unauthenticated
+from c3p.messages import N_
 from c3p.settings import Settings
 from c3p.web.deps import database
 
@@ -44,7 +45,7 @@ CSRF_COOKIE = "c3p_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-CSRF_REFUSAL = (
+CSRF_REFUSAL = N_(
     "The form could not be accepted: its security token is missing or does not match. "
     "Reload the page and send it again."
 )
@@ -152,7 +153,7 @@ def permission(name: str) -> Callable[..., Any]:
         decision = could(actor, name)
         if not decision:
             error = Unauthenticated if decision.status == 401 else Forbidden
-            raise error(decision.reason, action=name)
+            raise error(decision.message, action=name)
         return actor
 
     dependency.c3p_action = name  # type: ignore[attr-defined]

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from c3p.errors import C3PError, InvalidInput, NotFound
+from c3p.messages import N_, Message
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -47,7 +48,7 @@ def _describe(detail: dict[str, Any]) -> dict[str, Any]:
 
 def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
     if exc.status_code == 404:
-        return problem_response(request, NotFound(f"no resource at {request.url.path}"))
+        return problem_response(request, NotFound(Message(N_("no resource at %(path)s"), {"path": request.url.path})))
     error = C3PError(str(exc.detail))
     error.status = exc.status_code
     error.code = "http-error"

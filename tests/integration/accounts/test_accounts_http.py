@@ -53,7 +53,7 @@ def test_missing_or_forged_csrf_is_refused_recorded_and_changes_nothing(accounts
         for token in (None, "forged" * 10):
             data = {"language": "en"} | ({"csrf_token": token} if token else {})
             response = client.post("/account/language", data=data, headers={"accept": "text/html"})
-            assert response.status_code == 403 and "security token" in response.text
+            assert response.status_code == 403 and "セキュリティトークンがないか" in response.text  # in Japanese
         # the API with a session cookie needs the header too
         assert client.patch("/api/v1/me", json={"language": "en"}).status_code == 403
     with accounts_server.database.reading() as session:
@@ -66,9 +66,9 @@ def test_wrong_password_and_lockout_over_http(accounts_server, email: str) -> No
     with browser(accounts_server) as client:
         for _ in range(accounts_server.settings.sign_in_max_failures):
             response = sign_in(client, email, "not the right password")
-            assert response.status_code == 401 and "not correct" in response.text
+            assert response.status_code == 401 and "パスワードが正しくありません" in response.text
         locked = sign_in(client, email)
-        assert locked.status_code == 429 and "locked" in locked.text
+        assert locked.status_code == 429 and "ロックされています" in locked.text
         assert client.get("/api/v1/me").json()["authenticated"] is False
 
 

@@ -18,6 +18,8 @@ import trustme
 from aiosmtpd.controller import Controller
 
 from c3p import mail
+from c3p.accounts.policy import Actor
+from c3p.db import accounts
 from c3p.db.database import Database
 from c3p.settings import Settings
 from tests.conftest import LiveServer
@@ -114,6 +116,9 @@ def test_the_password_reset_link_arrives_by_smtp_and_sets_the_password(
     database = Database(new_database_url("sqlite"))
     database.upgrade()
     create_user(database, "kimura@example.org")
+    create_user(database, "ellis@example.org")
+    with database.unit_of_work() as session:
+        accounts.set_language(session, Actor.operator(), accounts.user_by_email(session, "ellis@example.org"), "en")  # type: ignore[arg-type]
     with smtp_server(ca) as (port, inbox):
         settings = Settings(
             data_dir=tmp_path,
@@ -130,6 +135,14 @@ def test_the_password_reset_link_arrives_by_smtp_and_sets_the_password(
                 client.post("/password-reset", data={"email": "nobody@example.org", "csrf_token": token})
                 [(message, over_tls)] = inbox.messages  # one message: the unknown address gets none
                 assert over_tls and message["To"] == "kimura@example.org"
+                # in the account's language (Japanese unless the person chose English)
+                assert message["Subject"] == "C3P：パスワードの再設定"
+                assert "kimura@example.org のパスワードの再設定が依頼されました" in message.get_content()
+                assert "1 時間以内に次のリンクを開き" in message.get_content()
+                client.post("/password-reset", data={"email": "ellis@example.org", "csrf_token": token})
+                english = inbox.messages[-1][0]
+                assert english["Subject"] == "C3P: reset your password"
+                assert "Open this link within 1 hour to choose a new password" in english.get_content()
                 link = re.search(r"http://\S+/password-reset/confirm\?token=\S+", message.get_content()).group(0)  # type: ignore[union-attr]
                 secret = httpx.URL(link).params["token"]
                 answer = client.post(

@@ -7,22 +7,26 @@ else changes.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Annotated, Any
 from urllib.parse import quote
 
 import segno
+from babel.dates import format_timedelta
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import Response
 
 from c3p import mail
 from c3p.accounts.policy import Actor
-from c3p.catalogs import LANGUAGES
+from c3p.catalogs import LANGUAGES, translate
 from c3p.db import accounts as svc
 from c3p.db import signin
 from c3p.db.api_tokens import token_view, tokens_of
 from c3p.db.history import entries_for
+from c3p.db.tables.accounts import User
 from c3p.errors import Unauthenticated
+from c3p.messages import N_, Message
 from c3p.web import refusals
 from c3p.web.auth import (
     SESSION_COOKIE,
@@ -51,7 +55,7 @@ def safe_next(target: str) -> str:
 
 def signed_in(request: Request, actor: Actor) -> int:
     if actor.user_id is None:
-        raise Unauthenticated("Sign in to see this page.")
+        raise Unauthenticated(N_("Sign in to see this page."))
     return actor.user_id
 
 
@@ -78,7 +82,7 @@ def sign_in(
         language = outcome.user.language if outcome.user else ""
     if outcome.error is not None:
         request.state.refusal_recorded = True
-        context = {"next": safe_next(next), "email": email, "message": outcome.error.detail}
+        context = {"next": safe_next(next), "email": email, "message": outcome.error.message}
         second_factor = bool(outcome.error.extra.get("second_factor"))
         return render(
             request, "accounts/sign_in.html", None, status=outcome.error.status, ask_code=second_factor, **context
@@ -127,17 +131,26 @@ def password_reset(
     if found:
         user, secret = found
         link = f"{str(request.base_url).rstrip('/')}/password-reset/confirm?token={quote(secret)}"
-        body = (
-            f"Someone asked to reset the password of {user.email} on the C3P platform.\n\n"
-            f"Open this link within {settings.password_reset_lifetime} to choose a new password:\n{link}\n\n"
-            "If you did not ask for this, ignore this message; your password stays as it is.\n"
-        )
         try:
-            mail.send(settings, user.email, "C3P: reset your password", body)
+            mail.send(settings, user.email, *password_reset_mail(user, link, settings.password_reset_lifetime))
         except Exception:  # an error page would tell that the account exists; the operator sees the log
             log.exception("could not send the password-reset message")
     # the same answer whether or not the account exists
     return render(request, "accounts/password_reset.html", None, sent=True)
+
+
+def password_reset_mail(user: User, link: str, lifetime: dt.timedelta) -> tuple[str, str]:
+    """Subject and body of the reset link, in the language of the account (like notifications)."""
+    language = user.language if user.language in LANGUAGES else "ja"
+    body = Message(
+        N_(
+            "Someone asked to reset the password of %(email)s on the C3P platform.\n\n"
+            "Open this link within %(lifetime)s to choose a new password:\n%(link)s\n\n"
+            "If you did not ask for this, ignore this message; your password stays as it is.\n"
+        ),
+        {"email": user.email, "lifetime": format_timedelta(lifetime, locale=language), "link": link},
+    )
+    return translate(N_("C3P: reset your password"), language), translate(body, language)
 
 
 @router.get("/password-reset/confirm")
@@ -154,7 +167,7 @@ def password_reset_confirm(
     _actor: Actor = Depends(permission("account.sign_in")),
 ) -> Response:
     if password != password_again:
-        message = "The two passwords differ."
+        message = Message(N_("The two passwords differ."))
         return render(request, "accounts/password_reset_confirm.html", None, status=422, token=token, message=message)
     with db(request).unit_of_work() as session:
         user = signin.reset_password(session, token, password)

@@ -3,8 +3,9 @@
 A form handler reads the posted text as typed (:func:`typed`), builds the service's input
 model from it (:func:`parse`) and calls the service. Invalid input or a conflict does not end
 on an error page: the handler renders the form's page again with a :class:`FormState` that
-keeps every typed value and names each problem by field. Messages are error *codes* (and the
-English detail) so templates say them in the page's language (``forms.field_error``).
+keeps every typed value and names each problem by field. Problems are error *codes* and
+:class:`~c3p.messages.Message` s, so templates say them in the page's language
+(``workflow/_forms.html``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
 from c3p.errors import C3PError
+from c3p.messages import N_, Message
 
 #: pydantic error types and the code the templates word in the page's language
 _CODES = {
@@ -39,10 +41,20 @@ _CODES = {
 }
 
 
+#: pydantic's limits, said in the page's language (next to "The value is out of range.")
+_LIMITS = {
+    "greater_than": ("gt", N_("more than %(limit)s")),
+    "greater_than_equal": ("ge", N_("at least %(limit)s")),
+    "less_than": ("lt", N_("less than %(limit)s")),
+    "less_than_equal": ("le", N_("at most %(limit)s")),
+    "string_too_long": ("max_length", N_("Use at most %(limit)s characters.")),
+}
+
+
 @dataclass
 class FieldError:
     code: str  # required, number, range, date, pattern, invalid
-    detail: str = ""  # the English detail (limits, the service's reason)
+    message: Message = field(default_factory=lambda: Message(""))  # the limit, or the service's reason
 
 
 @dataclass
@@ -52,11 +64,11 @@ class FormState:
     name: str = ""
     values: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, FieldError] = field(default_factory=dict)
-    problem: str = ""  # a refusal not tied to one field (in English, from the service)
+    problems: list[Message] = field(default_factory=list)  # refusals not tied to one field
 
     @property
     def failed(self) -> bool:
-        return bool(self.errors or self.problem)
+        return bool(self.errors or self.problems)
 
     def value(self, name: str, default: Any = "") -> Any:
         return self.values.get(name, default)
@@ -67,18 +79,27 @@ class FormState:
         if isinstance(error, ValidationError):
             for detail in error.errors():
                 name = str(detail["loc"][0]) if detail["loc"] else ""
-                code = _CODES.get(detail["type"], "invalid")
                 if name in known:
-                    self.errors.setdefault(name, FieldError(code, detail["msg"]))
+                    self.errors.setdefault(name, FieldError(_CODES.get(detail["type"], "invalid"), _reason(detail)))
                 else:
-                    self.problem = "; ".join(filter(None, [self.problem, f"{name}: {detail['msg']}"]))
+                    self.problems.append(
+                        Message(N_("%(field)s: %(reason)s"), {"field": name, "reason": _reason(detail)})
+                    )
             return self
         named = error.extra.get("field")
         if named in known:
-            self.errors[named] = FieldError("invalid", error.detail)
+            self.errors[named] = FieldError("invalid", error.message)
         else:
-            self.problem = error.detail
+            self.problems.append(error.message)
         return self
+
+
+def _reason(detail: Any) -> Message:
+    """Pydantic's reason for one field: its limit as a message, else its own (English) words."""
+    limit = _LIMITS.get(detail["type"])
+    if limit and limit[0] in detail.get("ctx", {}):
+        return Message(limit[1], {"limit": detail["ctx"][limit[0]]})
+    return Message(detail["msg"])
 
 
 async def typed(request: Request) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from c3p.errors import InvalidInput
+from c3p.messages import Message
 from c3p.mrv import catalog
 from c3p.mrv.factors import EmissionFactor, default_registry
 from c3p.mrv.params import CalculationParams, GivenValue
@@ -103,7 +104,7 @@ class CalculatorForm:
     fields: list[CalculatorField]
     version: str | None = None
     submitted: bool = False
-    problem: str | None = None  # an engine refusal (English, from the engine)
+    problem: Message | None = None  # an engine refusal, said in the page's language
     params: CalculationParams | None = None
 
     @property
@@ -169,7 +170,7 @@ def estimate_page(request: Request, methodology_id: str, snap: Snapshot, version
         try:
             result = engine.estimate(methodology, form.params)
         except InvalidInput as exc:
-            form.problem = exc.detail
+            form.problem = exc.message
     failed = result is None
     if request.query_params.get("format") == "json":
         if failed:

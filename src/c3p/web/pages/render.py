@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel
 
-from c3p.catalogs import LANGUAGES, translate, translations
+from c3p.catalogs import LANGUAGES, language_of, translate, translations
 from c3p.errors import C3PError
 from c3p.messages import Message
 from c3p.web.i18n import COOKIE, choose_language
@@ -40,9 +40,15 @@ def environment(language: str) -> Environment:
     env.globals["other_languages"] = [other for other in LANGUAGES if other != language]
     env.globals["url_with"] = url_with
     env.filters["loc"] = lambda record, field: localized(record, field, language)
-    env.filters["tr"] = lambda text, params=None: translate(Message(text, dict(params or {})), language)
+    env.filters["tr"] = lambda text, params=None: translate(said(text, params), language)
+    env.filters["lang_of"] = lambda text: language_of(text, language)
     env.filters["date"] = lambda value: format_date(value, format="long", locale=language) if value else ""
     return env
+
+
+def said(text: Message | str, params: dict[str, Any] | None = None) -> Message:
+    """A message made in Python, or a message id and its parameters as a template holds them."""
+    return text if isinstance(text, Message) else Message(text, dict(params or {}))
 
 
 def url_with(request: Request, **changes: Any) -> str:

@@ -1,0 +1,55 @@
+"""Errors speak English to machines and the reader's language to people.
+
+A :class:`~c3p.errors.C3PError` keeps its message apart from its parameters: the API's
+``detail`` and the CLI say it in English, the portal in the page's language.
+"""
+
+from __future__ import annotations
+
+from c3p.accounts.policy import Actor, Grant, Target, decide
+from c3p.catalogs import language_of, translate
+from c3p.errors import Conflict, Forbidden, NotFound
+from c3p.messages import N_, Message, listing
+
+
+def test_an_error_made_from_a_message_keeps_its_english_detail_and_translates() -> None:
+    error = NotFound(Message(N_("no resource at %(path)s"), {"path": "/nowhere"}), field="path")
+    assert error.detail == str(error) == "no resource at /nowhere"
+    assert error.problem("/nowhere")["detail"] == "no resource at /nowhere"
+    assert error.extra == {"field": "path"}
+    assert translate(error.message, "ja") == "/nowhere にはページもデータもありません"
+    assert translate(error.message, "en") == error.detail
+
+
+def test_a_plain_text_error_stays_english_and_says_so() -> None:
+    error = Conflict("a check only developers read")
+    assert error.message == Message("a check only developers read")
+    assert translate(error.message, "ja") == error.detail
+    assert language_of(error.message, "ja") == "en"
+    assert language_of(Message(N_("The two passwords differ.")), "ja") == "ja"
+
+
+def test_titles_are_translated_where_they_are_shown() -> None:
+    assert Forbidden.title == "Not permitted"
+    assert translate(Forbidden.title, "ja") == "許可されていません"
+
+
+def test_a_listing_uses_each_languages_separator() -> None:
+    either = listing([Message(N_("the record's owner")), "registry_administrator"], "or")
+    assert str(either) == "the record's owner or registry_administrator"
+    assert translate(either, "ja") == "レコードの所有者 または registry_administrator"
+
+
+def test_a_policy_refusal_reads_in_japanese_with_the_action_and_the_scope() -> None:
+    registrar = Actor(7, "mori@example.org", (Grant("registry_administrator", "country", "JPN"),))
+    refusal = decide(registrar, "credits.account.update", Target.of(country="VNM"))
+    assert refusal.reason == (
+        "You may not suspend, reopen or close an account (credits.account.update) here: "
+        "your role registry_administrator (country JPN) does not cover country VNM."
+    )
+    assert translate(refusal.message, "ja") == (
+        "ここでは口座の停止・再開・閉鎖（credits.account.update）はできません。"
+        "あなたのロール registry_administrator (country JPN) は country VNM を対象としていません。"
+    )
+    public = decide(Actor.public(), "credits.transfer")
+    assert translate(public.message, "ja") == "口座からのクレジットの移転（credits.transfer）にはサインインが必要です。"
