@@ -6,10 +6,14 @@ A :class:`~c3p.errors.C3PError` keeps its message apart from its parameters: the
 
 from __future__ import annotations
 
+import pytest
+
 from c3p.accounts.policy import Actor, Grant, Target, decide
 from c3p.catalogs import language_of, translate
-from c3p.errors import Conflict, Forbidden, NotFound
+from c3p.errors import C3PError, Conflict, Forbidden, InvalidInput, NotFound
 from c3p.messages import N_, Message, listing
+from c3p.registry.accounts import check_status_change, check_usable
+from c3p.registry.blocks import Block, take
 
 
 def test_an_error_made_from_a_message_keeps_its_english_detail_and_translates() -> None:
@@ -53,3 +57,36 @@ def test_a_policy_refusal_reads_in_japanese_with_the_action_and_the_scope() -> N
     )
     public = decide(Actor.public(), "credits.transfer")
     assert translate(public.message, "ja") == "口座からのクレジットの移転（credits.transfer）にはサインインが必要です。"
+
+
+@pytest.mark.parametrize(
+    ("refuse", "english", "japanese"),
+    [
+        (
+            lambda: check_status_change("JPN-P-000012", "open", "closed", 40),
+            "account JPN-P-000012 still holds 40 credits; transfer them before closing it",
+            "口座 JPN-P-000012 にはまだ40クレジットがあります。閉鎖する前に移転してください。",
+        ),
+        (
+            lambda: check_status_change("JPN-P-000012", "closed", "open", 0),
+            "account JPN-P-000012 is closed and cannot become open",
+            "口座 JPN-P-000012 は閉鎖済みのため、開設中にはできません。",
+        ),
+        (
+            lambda: check_usable("JPN-R-000003", "open", "retirement", sending=False),
+            "account JPN-R-000003 is a retirement account and cannot receive transfers",
+            "口座 JPN-R-000003 は償却口座のため、移転先にはできません。",
+        ),
+        (
+            lambda: take([Block("JPN", 1, 5, 1, 1)], 7),
+            "the account holds only 5 of the 7 credits asked for",
+            "口座が保有するクレジットは、求められた7のうち5だけです。",
+        ),
+    ],
+)
+def test_registry_refusals_read_in_japanese_with_their_values(refuse, english: str, japanese: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises((Conflict, InvalidInput)) as refused:
+        refuse()
+    error: C3PError = refused.value
+    assert error.detail == english
+    assert translate(error.message, "ja") == japanese

@@ -16,6 +16,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from c3p.errors import Conflict, InvalidInput
+from c3p.messages import N_, Message
 
 JAPAN = "JPN"
 
@@ -58,6 +59,24 @@ class AccountStatus(StrEnum):
     closed = "closed"
 
 
+#: the words for statuses and system kinds inside messages, said in the reader's language
+STATUS_WORDS = {"open": N_("open"), "suspended": N_("suspended"), "closed": N_("closed")}
+KIND_WORDS = {
+    "issuance": N_("issuance"),
+    "cancellation": N_("cancellation"),
+    "retirement": N_("retirement"),
+    "pending": N_("pending"),
+}
+
+
+SAME_ACCOUNTS = N_("the sending and receiving accounts are the same")
+NO_ACCOUNT = N_("no account %(number)s")
+
+
+def _word(words: dict[str, str], code: str) -> Message | str:
+    return Message(words[code]) if code in words else code
+
+
 #: allowed status changes (closing is final)
 STATUS_CHANGES = {
     AccountStatus.open: (AccountStatus.suspended, AccountStatus.closed),
@@ -79,24 +98,35 @@ def check_status_change(number: str, current: str, wanted: str, balance: int) ->
     try:
         target = AccountStatus(wanted)
     except ValueError:
-        raise InvalidInput(f"unknown account status {wanted!r}; use open, suspended or closed") from None
+        refusal = N_("unknown account status '%(status)s'; use open, suspended or closed")
+        raise InvalidInput(Message(refusal, {"status": wanted})) from None
     if target not in STATUS_CHANGES[AccountStatus(current)]:
-        raise Conflict(f"account {number} is {current} and cannot become {target}")
+        refusal = N_("account %(number)s is %(status)s and cannot become %(wanted)s")
+        words = {"status": _word(STATUS_WORDS, current), "wanted": _word(STATUS_WORDS, target)}
+        raise Conflict(Message(refusal, {"number": number, **words}))
     if target is AccountStatus.closed and balance != 0:
-        raise Conflict(f"account {number} still holds {balance} credits; transfer them before closing it")
+        refusal = N_("account %(number)s still holds %(balance)s credits; transfer them before closing it")
+        raise Conflict(Message(refusal, {"number": number, "balance": balance}))
     return target
 
 
 def check_may_hold(registry: str, host_country: str) -> None:
     """A credit hosted by ``host_country`` may sit only in Japan's or the host's registry."""
     if registry not in (JAPAN, host_country):
-        raise InvalidInput(f"credits hosted by {host_country} cannot enter the registry of {registry}")
+        refusal = N_("credits hosted by %(host)s cannot enter the registry of %(registry)s")
+        raise InvalidInput(Message(refusal, {"host": host_country, "registry": registry}))
 
 
 def check_usable(number: str, status: str, kind: str, *, sending: bool) -> None:
     """An account that sends or receives in a transfer must be an open holding account."""
     if status != AccountStatus.open:
-        raise Conflict(f"account {number} is {status}")
+        raise Conflict(
+            Message(N_("account %(number)s is %(status)s"), {"number": number, "status": _word(STATUS_WORDS, status)})
+        )
     if not AccountKind(kind).holding:
-        role = "send" if sending else "receive"
-        raise InvalidInput(f"account {number} is a {kind} account and cannot {role} transfers")
+        refusal = (
+            N_("account %(number)s is a %(kind)s account and cannot send transfers")
+            if sending
+            else N_("account %(number)s is a %(kind)s account and cannot receive transfers")
+        )
+        raise InvalidInput(Message(refusal, {"number": number, "kind": _word(KIND_WORDS, kind)}))

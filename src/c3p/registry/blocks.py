@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from c3p.errors import InvalidInput
+from c3p.messages import N_, Message
 
 
 @dataclass(frozen=True, order=True)
@@ -87,7 +88,8 @@ def take(blocks: Iterable[Block], credits: int) -> list[Take]:
         taken.append(Take(block, block.end - n + 1, block.end))
         wanted -= n
     if wanted:
-        raise InvalidInput(f"the account holds only {credits - wanted} of the {credits} credits asked for")
+        refusal = N_("the account holds only %(held)s of the %(credits)s credits asked for")
+        raise InvalidInput(Message(refusal, {"held": credits - wanted, "credits": credits}))
     return taken
 
 

@@ -15,8 +15,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
 from c3p.errors import Conflict, InvalidInput
+from c3p.messages import N_, Message
 from c3p.registry import article6
-from c3p.registry.accounts import AccountKind, AccountStatus, check_may_hold, check_usable
+from c3p.registry.accounts import SAME_ACCOUNTS, AccountKind, AccountStatus, check_may_hold, check_usable
 from c3p.registry.blocks import Block, take
 from c3p.registry.transactions import Entry, Move, TransactionKind, check_amount, legs_for
 
@@ -226,7 +227,8 @@ def plan_range(source: list[Block], start: int, end: int, to_account: int, first
         unit = last + 1
         if unit > end:
             return moves
-    raise InvalidInput(f"serials {start}-{end} are not all held by the sending account", field="serial")
+    refusal = N_("serials %(start)s-%(end)s are not all held by the sending account")
+    raise InvalidInput(Message(refusal, {"start": start, "end": end}), field="serial")
 
 
 # ---- operations on the in-memory ledger (used by the property tests) ----
@@ -306,7 +308,7 @@ class MemoryRegistry:
         check_amount(credits)
         sender, receiver = self._usable(from_id, sending=True), self._usable(to_id, sending=False)
         if from_id == to_id:
-            raise InvalidInput("the sending and receiving accounts are the same")
+            raise InvalidInput(SAME_ACCOUNTS)
         source = self.ledger.blocks_of(from_id)
         if sender.registry == receiver.registry:
             return self._entry(TransactionKind.transfer, plan_transfer(source, credits, to_id, self._first(receiver)))

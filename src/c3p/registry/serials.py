@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from c3p.errors import InvalidInput
+from c3p.messages import N_, Message
 
 REGISTRY_CODE = re.compile(r"[A-Z]{3}")
 PROJECT_CODE = re.compile(r"[A-Za-z0-9]{1,16}")
@@ -35,7 +36,8 @@ PROJECT_CODE = re.compile(r"[A-Za-z0-9]{1,16}")
 def _project_code(project: str) -> str:
     code = re.sub(r"[^A-Za-z0-9]", "", project).upper()
     if not PROJECT_CODE.fullmatch(code):
-        raise InvalidInput(f"project {project!r} cannot be encoded in a serial (1-16 letters or digits)")
+        refusal = N_("project '%(project)s' cannot be encoded in a serial (1-16 letters or digits)")
+        raise InvalidInput(Message(refusal, {"project": project}))
     return code
 
 
@@ -85,11 +87,12 @@ class SerialFormat:
         match = self._pattern().fullmatch(text.strip().upper())
         if not match:
             example = self.unit("JPN", "VNM", "VN001", 1, 1)
-            raise InvalidInput(f"{text!r} is not a credit serial (expected e.g. {example})", field="serial")
+            refusal = N_("'%(text)s' is not a credit serial (expected e.g. %(example)s)")
+            raise InvalidInput(Message(refusal, {"text": text, "example": example}), field="serial")
         start = int(match["start"])
         end = int(match["end"]) if match["end"] else start
         if start < 1 or end < start:
-            raise InvalidInput(f"{text!r}: the serial range is empty", field="serial")
+            raise InvalidInput(Message(N_("'%(text)s': the serial range is empty"), {"text": text}), field="serial")
         return ParsedSerial(match["registry"], match["host"], match["project"], int(match["period"]), start, end)
 
 

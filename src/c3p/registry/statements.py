@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from c3p.errors import InvalidInput
+from c3p.messages import N_, Message
 from c3p.registry.transactions import Entry, Move
 from c3p.registry.views import StatementView
 
@@ -37,7 +38,8 @@ class Period:
         """The period typed as ``YYYY-MM-DD`` text; a bad date or a start after the end is refused."""
         period = cls(_date(start, "from"), _date(end, "to"))
         if period.start and period.end and period.start > period.end:
-            raise InvalidInput(f"the period starts on {period.start} after it ends on {period.end}", field="from")
+            refusal = N_("the period starts on %(start)s after it ends on %(end)s")
+            raise InvalidInput(Message(refusal, {"start": period.start, "end": period.end}), field="from")
         return period
 
     @property
@@ -59,7 +61,8 @@ def _date(text: str | None, name: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
-        raise InvalidInput(f"{name}: {text!r} is not a date; write it as YYYY-MM-DD", field=name) from None
+        refusal = N_("%(name)s: '%(text)s' is not a date; write it as YYYY-MM-DD")
+        raise InvalidInput(Message(refusal, {"name": name, "text": text}), field=name) from None
 
 
 def _midnight(day: dt.date) -> dt.datetime:

@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from c3p.errors import InvalidInput
+from c3p.messages import N_, Message
 
 
 class TransactionKind(StrEnum):
@@ -148,7 +149,10 @@ def check_balanced(legs: Iterable[Leg]) -> None:
 def check_amount(credits: object) -> int:
     """A number of credits: a whole number of at least one (never a float or a string)."""
     if isinstance(credits, bool) or not isinstance(credits, int):
-        raise InvalidInput(f"credits must be a whole number, got {credits!r}", field="credits")
+        refusal = Message(N_("credits must be a whole number, got %(credits)s"), {"credits": repr(credits)})
+        raise InvalidInput(refusal, field="credits")
     if credits <= 0:
-        raise InvalidInput(f"credits must be at least 1, got {credits}", field="credits")
+        raise InvalidInput(
+            Message(N_("credits must be at least 1, got %(credits)s"), {"credits": credits}), field="credits"
+        )
     return credits

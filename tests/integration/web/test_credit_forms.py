@@ -14,7 +14,7 @@ import re
 import pytest
 
 from c3p.db.credits import queries
-from tests.integration.web.conftest import CreditSite
+from tests.integration.web.conftest import Browser, CreditSite
 from tests.integration.web.test_workflow_forms import field_error, field_value
 
 FORMS = ("transfer-form", "retire-form", "cancel-form", "status-form")
@@ -195,3 +195,32 @@ def test_the_pages_speak_japanese(credit_site: CreditSite) -> None:
     )
     assert field_error(refused.text, "transfer", "credits").endswith("整数を入力してください（例：1200）。")
     assert field_error(refused.text, "transfer", "to_account").endswith("この項目を入力してください。")
+
+
+def test_a_japanese_holder_reads_the_refusal_in_japanese_and_the_api_keeps_english(credit_site: CreditSite) -> None:
+    """Signed in with a Japanese account, the form's refusal is Japanese; the API's detail stays English."""
+    site, number = credit_site, credit_site.registry.jp_pp
+    holder = Browser(site.server, site.people["holder"])  # signing in sets the account's language, ja
+    held, before = site.balance(number), site.state()
+    try:
+        refused = holder.post(
+            f"/credits/accounts/{number}/transfer", {"to_account": site.registry.jp_gov, "credits": "999999"}
+        )
+        assert refused.status_code == 422 and '<html lang="ja">' in refused.text
+        problem = re.search(r'id="transfer-problem".*?</div>', refused.text, re.S)
+        assert problem and f"口座が保有するクレジットは、求められた999999のうち{held}だけです。" in problem.group(0)
+        assert 'lang="en"' not in problem.group(0)
+        unknown = holder.post(f"/credits/accounts/{number}/transfer", {"to_account": "JPN-P-999999", "credits": "1"})
+        assert field_error(unknown.text, "transfer", "to_account").endswith("口座 JPN-P-999999 はありません。")
+
+        api = holder.client.post(
+            "/api/v1/registry/transfers",
+            json={"from_account": number, "to_account": site.registry.jp_gov, "credits": 999999},
+            headers={"x-csrf-token": holder.csrf, "accept-language": "ja"},
+        )
+        assert api.status_code == 422 and api.headers["content-type"] == "application/problem+json"
+        assert api.json()["detail"] == f"the account holds only {held} of the 999999 credits asked for"
+        assert api.json()["title"] == "Invalid input"
+    finally:
+        holder.client.close()
+    assert site.state() == before

@@ -27,7 +27,9 @@ from c3p.db.tables.registry import (
     PendingTransfer,
 )
 from c3p.errors import NotFound
+from c3p.messages import N_, Message
 from c3p.registry import statements
+from c3p.registry.accounts import NO_ACCOUNT
 from c3p.registry.serials import DEFAULT_FORMAT, SerialFormat
 from c3p.registry.transactions import Entry, Move
 from c3p.registry.views import (
@@ -75,7 +77,7 @@ def accounts(session: Session, registry: str | None = None, holder: str | None =
 def account(session: Session, number: str) -> AccountView:
     found = session.execute(_account_query().where(CreditAccount.number == number)).first()
     if found is None:
-        raise NotFound(f"no account {number}")
+        raise NotFound(Message(NO_ACCOUNT, {"number": number}))
     return _view(*found)
 
 
@@ -163,10 +165,11 @@ def holder_of(session: Session, serial: str, fmt: SerialFormat = DEFAULT_FORMAT)
     parsed = fmt.parse(serial)
     found = Store(session).rows(_HOLDER_SQL, (parsed.registry, parsed.start))
     if not found or found[0][2] < parsed.start:
-        raise NotFound(f"no credit {serial} exists")
+        raise NotFound(Message(N_("no credit %(serial)s exists"), {"serial": serial}))
     registry, start, end, first, number, kind, account_registry, holder, host, project, period, ref = found[0]
     if (host, fmt.project_code(project), period) != (parsed.host, parsed.project, parsed.period):
-        raise NotFound(f"no credit {serial} exists (unit {parsed.start} of {registry} belongs to {ref})")
+        refusal = N_("no credit %(serial)s exists (unit %(unit)s of %(registry)s belongs to %(ref)s)")
+        raise NotFound(Message(refusal, {"serial": serial, "unit": parsed.start, "registry": registry, "ref": ref}))
     return HolderView(
         serial=fmt.unit(registry, host, project, period, parsed.start),
         block=fmt.block(registry, host, project, period, int(start), int(end)),
@@ -390,7 +393,7 @@ def pending(session: Session, registry: str | None = None) -> list[dict[str, Any
 def _account_id(session: Session, number: str) -> int:
     found = session.scalar(select(CreditAccount.id).where(CreditAccount.number == number))
     if found is None:
-        raise NotFound(f"no account {number}")
+        raise NotFound(Message(NO_ACCOUNT, {"number": number}))
     return int(found)
 
 

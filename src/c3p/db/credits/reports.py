@@ -18,8 +18,11 @@ from c3p.accounts.policy import Actor, Target, require
 from c3p.db.tables.program import Country
 from c3p.db.tables.registry import CreditIssuance, MonitoringReport
 from c3p.errors import Conflict, InvalidInput, NotFound
+from c3p.messages import N_, Message
 from c3p.registry.journal import canonical
 from c3p.registry.views import ReportView
+
+NO_REPORT = N_("no monitoring report %(report)s")
 
 
 def _date(record: dict[str, Any], name: str) -> dt.date:
@@ -69,7 +72,8 @@ def submit(
             MonitoringReport.project == project, MonitoringReport.period_number == period_number
         )
     ).first():
-        raise Conflict(f"project {project} already has a report for monitoring period {period_number}")
+        refusal = N_("project %(project)s already has a report for monitoring period %(period)s")
+        raise Conflict(Message(refusal, {"project": project, "period": period_number}))
     report = MonitoringReport(
         project=project,
         host_country=host,
@@ -93,10 +97,11 @@ def verify(session: Session, actor: Actor, report_id: int) -> ReportView:
     """A TPE's verification: the report may now back an issuance."""
     report = session.get(MonitoringReport, report_id, with_for_update=True)
     if report is None:
-        raise NotFound(f"no monitoring report {report_id}")
+        raise NotFound(Message(NO_REPORT, {"report": report_id}))
     require(actor, "mrv.report.verify", Target.of(organization=actor.organization))
     if report.status != "submitted":
-        raise Conflict(f"monitoring report {report_id} is already {report.status}")
+        refusal = N_("monitoring report %(report)s is already %(status)s")
+        raise Conflict(Message(refusal, {"report": report_id, "status": report.status}))
     report.status, report.verified_at, report.verified_by = "verified", dt.datetime.now(dt.UTC), actor.label
     session.flush()
     return view(session, report)

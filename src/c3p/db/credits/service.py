@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from c3p.accounts.policy import Actor, Target, require
+from c3p.db.credits.reports import NO_REPORT
 from c3p.db.credits.store import Store, begin_write
 from c3p.db.tables.accounts import MemberOrganization
 from c3p.db.tables.program import Country
@@ -31,9 +32,12 @@ from c3p.db.tables.registry import (
     PendingTransfer,
 )
 from c3p.errors import Conflict, InvalidInput, NotFound
+from c3p.messages import N_, Message
 from c3p.registry import article6
 from c3p.registry.accounts import (
     JAPAN,
+    NO_ACCOUNT,
+    SAME_ACCOUNTS,
     SYSTEM_KINDS,
     AccountKind,
     account_number,
@@ -75,7 +79,8 @@ def _account_view(row: tuple[Any, ...]) -> AccountView:
 def _registry(session: Session, actor: Actor, code: str) -> CreditRegistry:
     """The registry ``code``, locked; opened with its system accounts on first use."""
     if not REGISTRY_CODE.fullmatch(code or ""):
-        raise InvalidInput(f"registry must be a country's ISO 3166 alpha-3 code, got {code!r}", field="registry")
+        refusal = N_("registry must be a country's ISO 3166 alpha-3 code, got '%(code)s'")
+        raise InvalidInput(Message(refusal, {"code": code}), field="registry")
     registry = session.get(CreditRegistry, code, with_for_update=True)
     if registry is not None:
         return registry
@@ -126,14 +131,15 @@ def open_account(
     try:
         account_kind = AccountKind(kind)
     except ValueError:
-        raise InvalidInput(
-            f"unknown account kind {kind!r}; holding kinds: government_holding, participant_holding"
-        ) from None
+        refusal = N_("unknown account kind '%(kind)s'; holding kinds: government_holding, participant_holding")
+        raise InvalidInput(Message(refusal, {"kind": kind})) from None
     if not account_kind.holding:
-        raise InvalidInput(f"{kind} accounts are opened with the registry; open a holding account", field="kind")
+        refusal = N_("%(kind)s accounts are opened with the registry; open a holding account")
+        raise InvalidInput(Message(refusal, {"kind": kind}), field="kind")
     organization = session.scalars(select(MemberOrganization).where(MemberOrganization.slug == (holder or ""))).first()
     if organization is None:
-        raise NotFound(f"no member organization {holder!r}; account holders are organizations", field="holder")
+        refusal = N_("no member organization '%(holder)s'; account holders are organizations")
+        raise NotFound(Message(refusal, {"holder": holder}), field="holder")
     begin_write(session)
     row = _registry(session, actor, registry)
     account = _new_account(session, actor, row, account_kind, organization.id, name or organization.name_en)
@@ -155,10 +161,11 @@ def set_account_status(session: Session, actor: Actor, number: str, status: str)
     store = Store(session)
     row = store.lock_accounts([number]).get(number)
     if row is None:
-        raise NotFound(f"no account {number}")
+        raise NotFound(Message(NO_ACCOUNT, {"number": number}))
     require(actor, "credits.account.update", Target.of(country=row[REGISTRY]))
     if AccountKind(row[KIND]).system:
-        raise InvalidInput(f"account {number} is one of the registry's own accounts and stays open")
+        refusal = N_("account %(number)s is one of the registry's own accounts and stays open")
+        raise InvalidInput(Message(refusal, {"number": number}))
     target = check_status_change(number, row[STATUS], status, int(row[BALANCE]))
     account = session.get(CreditAccount, row[ID])
     assert account is not None
@@ -193,38 +200,44 @@ def issue(
     begin_write(session)
     report = session.get(MonitoringReport, notice.report_id, with_for_update=True)
     if report is None:
-        raise NotFound(f"no monitoring report {notice.report_id}", field="report_id")
+        raise NotFound(Message(NO_REPORT, {"report": notice.report_id}), field="report_id")
     require(actor, "credits.issue", Target.of(country=report.host_country, project=report.project))
     existing = session.scalars(
         select(CreditIssuance).where(CreditIssuance.notification_ref == notice.notification_ref)
     ).first()
     if existing is not None:
         if existing.request_sha256 != _request_sha256(notice):
-            raise Conflict(f"notification {notice.notification_ref} was already issued with other contents")
+            refusal = N_("notification %(ref)s was already issued with other contents")
+            raise Conflict(Message(refusal, {"ref": notice.notification_ref}))
         from c3p.db.credits.queries import issuance_view
 
         return issuance_view(session, existing, serials)
     if report.status not in ("verified", "used"):
-        raise Conflict(f"monitoring report {report.id} is {report.status}; a TPE must verify it before issuance")
+        refusal = N_("monitoring report %(report)s is %(status)s; a TPE must verify it before issuance")
+        raise Conflict(Message(refusal, {"report": report.id, "status": report.status}))
     issued = session.scalar(
         select(func.coalesce(func.sum(CreditIssuance.credits), 0)).where(CreditIssuance.report_id == report.id)
     )
     remaining = report.emission_reductions_tco2 - int(issued or 0)
     if notice.credits > remaining:
-        raise Conflict(
-            f"notification asks for {notice.credits} credits but report {report.id} has only {remaining} "
-            f"verified reductions left ({report.emission_reductions_tco2} tCO2 verified, {issued} issued)"
+        refusal = N_(
+            "notification asks for %(credits)s credits but report %(report)s has only %(remaining)s "
+            "verified reductions left (%(verified)s tCO2 verified, %(issued)s issued)"
         )
-    if sum(line.credits for line in notice.allocation) != notice.credits:
-        raise InvalidInput(f"the allocation sums to {sum(x.credits for x in notice.allocation)}, not {notice.credits}")
+        counts = {"credits": notice.credits, "remaining": remaining, "issued": issued}
+        raise Conflict(Message(refusal, {**counts, "report": report.id, "verified": report.emission_reductions_tco2}))
+    allocated = sum(line.credits for line in notice.allocation)
+    if allocated != notice.credits:
+        refusal = N_("the allocation sums to %(allocated)s, not %(credits)s")
+        raise InvalidInput(Message(refusal, {"allocated": allocated, "credits": notice.credits}))
     numbers = [line.account for line in notice.allocation]
     if len(set(numbers)) != len(numbers):
-        raise InvalidInput("an account appears twice in the allocation")
+        raise InvalidInput(N_("an account appears twice in the allocation"))
     store = Store(session)
     accounts = store.lock_accounts(numbers)
     for number in numbers:
         if number not in accounts:
-            raise NotFound(f"no account {number}", field="allocation")
+            raise NotFound(Message(NO_ACCOUNT, {"number": number}), field="allocation")
         row = accounts[number]
         check_usable(number, row[STATUS], row[KIND], sending=False)
         check_may_hold(row[REGISTRY], report.host_country)
@@ -234,10 +247,11 @@ def issue(
         if accounts[x.account][REGISTRY] == JAPAN and accounts[x.account][KIND] == AccountKind.government_holding
     )
     if notice.model_project and 2 * to_japan < notice.credits:
-        raise InvalidInput(
-            f"a Model Project delivers at least half of its credits to the Government of Japan: "
-            f"{to_japan} of {notice.credits} allocated to Japan's government holding accounts"
+        refusal = N_(
+            "a Model Project delivers at least half of its credits to the Government of Japan: "
+            "%(to_japan)s of %(credits)s allocated to Japan's government holding accounts"
         )
+        raise InvalidInput(Message(refusal, {"to_japan": to_japan, "credits": notice.credits}))
     registries = {
         row[REGISTRY]: _registry(session, actor, row[REGISTRY])
         for row in sorted(accounts.values(), key=lambda r: r[REGISTRY])
@@ -345,7 +359,8 @@ def _source_sql(number: str, credits: int | None, serial: str | None, serials: S
     if serial:
         parsed = serials.parse(serial)
         if credits is not None and credits != parsed.credits:
-            raise InvalidInput(f"serial range {serial} holds {parsed.credits} credits, not {credits}")
+            refusal = N_("serial range %(serial)s holds %(held)s credits, not %(credits)s")
+            raise InvalidInput(Message(refusal, {"serial": serial, "held": parsed.credits, "credits": credits}))
         return (_RANGE_BY_NUMBER, (number, parsed.registry, parsed.start, parsed.end)), parsed
     return (_FIRST_BY_NUMBER, (number, 4)), None
 
@@ -377,7 +392,7 @@ def _move_out(
     serials: SerialFormat,
 ) -> TransactionView:
     if credits is None and not serial:
-        raise InvalidInput("give a number of credits or a serial range", field="credits")
+        raise InvalidInput(N_("give a number of credits or a serial range"), field="credits")
     if credits is not None:
         check_amount(credits)
     store = Store(session, write=True)
@@ -388,15 +403,15 @@ def _move_out(
     accounts = {row[NUMBER]: row for row in locked}
     sender = accounts.get(sender_number)
     if sender is None:
-        raise NotFound(f"no account {sender_number}", field="from")
+        raise NotFound(Message(NO_ACCOUNT, {"number": sender_number}), field="from")
     require(actor, action, account_target(actor, sender[REGISTRY], sender[HOLDER]))
     check_usable(sender_number, sender[STATUS], sender[KIND], sending=True)
     if receiver_number is not None:
         receiver = accounts.get(receiver_number)
         if receiver is None:
-            raise NotFound(f"no account {receiver_number}", field="to")
+            raise NotFound(Message(NO_ACCOUNT, {"number": receiver_number}), field="to")
         if receiver_number == sender_number:
-            raise InvalidInput("the sending and receiving accounts are the same", field="to")
+            raise InvalidInput(SAME_ACCOUNTS, field="to")
         check_usable(receiver_number, receiver[STATUS], receiver[KIND], sending=False)
     else:
         receiver_id = store.system_account(sender[REGISTRY], str(receiver_kind))
@@ -525,7 +540,7 @@ def retire(
 ) -> TransactionView:
     """Move credits to the registry's retirement account, used toward an NDC on behalf of ``beneficiary``."""
     if not purpose.strip() or not beneficiary.strip():
-        raise InvalidInput("a retirement names its purpose and its beneficiary", field="purpose")
+        raise InvalidInput(N_("a retirement names its purpose and its beneficiary"), field="purpose")
     details = {"purpose": purpose.strip(), "beneficiary": beneficiary.strip()}
     return _move_out(
         session,
@@ -542,12 +557,16 @@ def retire(
     )
 
 
+#: how a pending transfer was resolved, said in the reader's language
+RESOLVED_WORDS = {"accepted": N_("accepted"), "rejected": N_("rejected")}
+
+
 def resolve_pending(session: Session, actor: Actor, key: str, accept: bool) -> TransactionView:
     """The receiving registry accepts a pending transfer (credits arrive) or rejects it (they go back)."""
     begin_write(session)
     pending = session.get(PendingTransfer, key, with_for_update=True)
     if pending is None:
-        raise NotFound(f"no pending transfer {key}")
+        raise NotFound(Message(N_("no pending transfer %(key)s"), {"key": key}))
     store = Store(session)
     ids = {pending.from_account_id, pending.to_account_id}
     rows = {
@@ -562,7 +581,8 @@ def resolve_pending(session: Session, actor: Actor, key: str, accept: bool) -> T
     receiver = rows[pending.to_account_id]
     require(actor, "credits.accept", Target.of(country=receiver[REGISTRY]))
     if pending.status != "pending":
-        raise Conflict(f"transfer {key} is already {pending.status}")
+        status = Message(RESOLVED_WORDS[pending.status]) if pending.status in RESOLVED_WORDS else pending.status
+        raise Conflict(Message(N_("transfer %(key)s is already %(status)s"), {"key": key, "status": status}))
     to_row = receiver if accept else rows[pending.from_account_id]
     if accept:
         check_usable(to_row[NUMBER], to_row[STATUS], to_row[KIND], sending=False)
@@ -620,13 +640,14 @@ def authorize(session: Session, actor: Actor, notification_ref: str, status: str
     try:
         wanted = article6.Authorization(status)
     except ValueError:
-        raise InvalidInput(f"authorization is authorized or not_authorized, got {status!r}") from None
+        refusal = N_("authorization is authorized or not_authorized, got '%(status)s'")
+        raise InvalidInput(Message(refusal, {"status": status})) from None
     begin_write(session)
     issuance = session.scalars(
         select(CreditIssuance).where(CreditIssuance.notification_ref == notification_ref).with_for_update()
     ).first()
     if issuance is None:
-        raise NotFound(f"no issuance for notification {notification_ref}")
+        raise NotFound(Message(N_("no issuance for notification %(ref)s"), {"ref": notification_ref}))
     require(actor, "credits.authorize", Target.of(country=issuance.host_country))
     if issuance.authorization_status != wanted:
         issuance.authorization_status = str(wanted)
