@@ -6,10 +6,13 @@ A :class:`~c3p.errors.C3PError` keeps its message apart from its parameters: the
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from c3p.accounts.policy import Actor, Grant, Target, decide
 from c3p.catalogs import language_of, translate
+from c3p.domain import calls
 from c3p.errors import C3PError, Conflict, Forbidden, InvalidInput, NotFound
 from c3p.messages import N_, Message, listing
 from c3p.registry.accounts import check_status_change, check_usable
@@ -90,3 +93,23 @@ def test_registry_refusals_read_in_japanese_with_their_values(refuse, english: s
     error: C3PError = refused.value
     assert error.detail == english
     assert translate(error.message, "ja") == japanese
+
+
+def test_workflow_rules_refuse_with_messages_that_read_in_japanese() -> None:
+    with pytest.raises(calls.IllegalTransition) as refused:
+        calls.check_transition("application", calls.APPLICATION_TRANSITIONS, "withdrawn", "submitted")
+    assert str(refused.value) == "An application cannot go from withdrawn to submitted (withdrawn is final)."
+    assert translate(refused.value.message, "ja") == (
+        "応募の状態は「withdrawn」から「submitted」に変更できません（「withdrawn」は最終の状態です）。"
+    )
+    closes = dt.datetime(2026, 4, 25, 8, 0, tzinfo=dt.UTC)
+    rules = calls.CallRules(fiscal_year=2026, opens_at=closes - dt.timedelta(days=30), closes_at=closes)
+    late = calls.submission_refusal(closes + dt.timedelta(hours=1), "open", rules)
+    assert late is not None
+    assert (
+        translate(late, "ja") == "この公募は2026-04-25 08:00（UTC）に締め切られました。締切後の提出は受け付けません。"
+    )
+    facts = calls.ApplicationFacts(proposer_kind="company", title="Solar", plan_years=2)
+    missing = listing(calls.missing_parts(facts, rules))
+    assert str(missing).startswith("a summary; an implementation plan; a budget for every plan year (2 years)")
+    assert translate(missing, "ja").startswith("概要、実施計画、計画の各年度の予算（2年分）")

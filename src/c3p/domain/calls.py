@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from c3p.messages import N_, Message
+from c3p.messages import N_, Message, Refused
 
 CALL_STATES = ("open", "reviewing", "reviewed", "decided")
 CALL_TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -45,14 +45,16 @@ PROPOSER_KINDS = ("company", "research_institute", "other")
 
 #: parts an application must have before it can be submitted, with the name shown to people
 REQUIRED_PARTS = {
-    "title": "a title",
-    "summary": "a summary",
-    "plan": "an implementation plan",
-    "budget": "a budget for every plan year",
-    "japanese_governments": "at least one Japanese local government",
-    "partner_places": "at least one partner place",
-    "fields": "at least one target field",
+    "title": N_("a title"),
+    "summary": N_("a summary"),
+    "plan": N_("an implementation plan"),
+    "budget": N_("a budget for every plan year (%(years)s years)"),
+    "japanese_governments": N_("at least one Japanese local government"),
+    "partner_places": N_("at least one partner place"),
+    "fields": N_("at least one target field"),
 }
+#: what a state change is about, as the refusal names it
+TRANSITION_SUBJECTS = {"call": N_("A call"), "application": N_("An application"), "project": N_("A project")}
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,7 @@ def target_fields() -> dict[str, TargetField]:
     return {item["slug"]: TargetField(**item) for item in yaml.safe_load(text)}
 
 
-class IllegalTransition(ValueError):
+class IllegalTransition(Refused):
     """A state change the state machine does not allow (the service answers 409)."""
 
 
@@ -87,9 +89,19 @@ def check_transition(kind: str, transitions: dict[str, tuple[str, ...]], current
     allowed = transitions.get(current, ())
     if wanted in allowed:
         return
-    article = "An" if kind[0] in "aeiou" else "A"
-    nexts = f"allowed next: {', '.join(allowed)}" if allowed else f"{current} is final"
-    raise IllegalTransition(f"{article} {kind} cannot go from {current} to {wanted} ({nexts}).")
+    refusal = N_("%(subject)s cannot go from %(current)s to %(wanted)s (%(nexts)s).")
+    subject = Message(TRANSITION_SUBJECTS[kind])
+    nexts = allowed_next(current, allowed)
+    raise IllegalTransition(
+        Message(refusal, {"subject": subject, "current": current, "wanted": wanted, "nexts": nexts})
+    )
+
+
+def allowed_next(current: str, allowed: tuple[str, ...]) -> Message:
+    """The states a refused change could go to instead: ``allowed next: a, b`` or ``x is final``."""
+    if allowed:
+        return Message(N_("allowed next: %(states)s"), {"states": ", ".join(allowed)})
+    return Message(N_("%(state)s is final"), {"state": current})
 
 
 @dataclass(frozen=True)
@@ -164,25 +176,22 @@ class Eligibility:
         return any(f.priority for f in self.findings)
 
 
-def missing_parts(facts: ApplicationFacts, rules: CallRules) -> list[str]:
+def missing_parts(facts: ApplicationFacts, rules: CallRules) -> list[Message]:
     """Required parts the application lacks (named for people); empty when complete."""
-    missing = []
-    if not facts.title.strip():
-        missing.append(REQUIRED_PARTS["title"])
-    if not facts.summary.strip():
-        missing.append(REQUIRED_PARTS["summary"])
-    if not facts.plan.strip():
-        missing.append(REQUIRED_PARTS["plan"])
-    if len(facts.budget_jpy_by_year) != facts.plan_years or not facts.budget_jpy_by_year:
-        missing.append(REQUIRED_PARTS["budget"] + f" ({facts.plan_years} years)")
-    if not facts.japanese_governments:
-        missing.append(REQUIRED_PARTS["japanese_governments"])
-    if not facts.partner_places:
-        missing.append(REQUIRED_PARTS["partner_places"])
-    if not facts.fields:
-        missing.append(REQUIRED_PARTS["fields"])
+    lacking = {
+        "title": not facts.title.strip(),
+        "summary": not facts.summary.strip(),
+        "plan": not facts.plan.strip(),
+        "budget": len(facts.budget_jpy_by_year) != facts.plan_years or not facts.budget_jpy_by_year,
+        "japanese_governments": not facts.japanese_governments,
+        "partner_places": not facts.partner_places,
+        "fields": not facts.fields,
+    }
+    missing = [Message(REQUIRED_PARTS[part], {"years": facts.plan_years}) for part, lacks in lacking.items() if lacks]
     missing += [
-        f"an attachment of kind {kind}" for kind in rules.required_attachments if kind not in facts.attachment_kinds
+        Message(N_("an attachment of kind %(kind)s"), {"kind": kind})
+        for kind in rules.required_attachments
+        if kind not in facts.attachment_kinds
     ]
     return missing
 
@@ -307,10 +316,11 @@ def _budget(facts: ApplicationFacts, rules: CallRules) -> list[Finding]:
     return findings
 
 
-def submission_refusal(now: dt.datetime, call_state: str, rules: CallRules) -> str | None:
+def submission_refusal(now: dt.datetime, call_state: str, rules: CallRules) -> Message | None:
     """Why an application cannot be submitted (or withdrawn) now, or None when it can."""
     if call_state != "open" or now > rules.closes_at:
-        return f"The call closed on {rules.closes_at:%Y-%m-%d %H:%M} UTC; late submissions are not accepted."
+        refusal = N_("The call closed on %(closed)s UTC; late submissions are not accepted.")
+        return Message(refusal, {"closed": f"{rules.closes_at:%Y-%m-%d %H:%M}"})
     if now < rules.opens_at:
-        return f"The call opens on {rules.opens_at:%Y-%m-%d %H:%M} UTC."
+        return Message(N_("The call opens on %(opens)s UTC."), {"opens": f"{rules.opens_at:%Y-%m-%d %H:%M}"})
     return None

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from c3p.domain.pipeline import REALIZED
+from c3p.messages import N_, Message, Refused
 
 OUTCOME_KINDS: dict[str, str] = {
     "jcm_model_project_application": "JCM Model Project application",
@@ -30,22 +31,23 @@ FINANCING_KINDS = frozenset(k for k in OUTCOME_KINDS if k.startswith("financing_
 JCM_KINDS = frozenset({"jcm_model_project_application", "jcm_model_project_adoption"})
 
 
-class OutcomeRefused(ValueError):
-    pass
+class OutcomeRefused(Refused):
+    """An outcome the rules refuse (the service answers 422)."""
 
 
 def check_outcome(kind: str, linked_projects: int, amount_jpy: int | None, jcm_project: str | None) -> None:
     """Refuse an outcome that names no project, an unknown kind, or details that do not fit its kind."""
     if kind not in OUTCOME_KINDS:
-        raise OutcomeRefused(f"Unknown outcome kind {kind!r}; kinds: {', '.join(OUTCOME_KINDS)}.")
+        refusal = N_("Unknown outcome kind '%(kind)s'; kinds: %(kinds)s.")
+        raise OutcomeRefused(Message(refusal, {"kind": kind, "kinds": ", ".join(OUTCOME_KINDS)}))
     if linked_projects < 1:
-        raise OutcomeRefused("Link the outcome to at least one program project that led to it.")
+        raise OutcomeRefused(N_("Link the outcome to at least one program project that led to it."))
     if amount_jpy is not None and kind not in FINANCING_KINDS:
-        raise OutcomeRefused("Only financing outcomes carry an amount.")
+        raise OutcomeRefused(N_("Only financing outcomes carry an amount."))
     if amount_jpy is not None and amount_jpy < 0:
-        raise OutcomeRefused("An amount cannot be negative.")
+        raise OutcomeRefused(N_("An amount cannot be negative."))
     if jcm_project and kind not in JCM_KINDS:
-        raise OutcomeRefused("Only JCM outcomes link a JCM project.")
+        raise OutcomeRefused(N_("Only JCM outcomes link a JCM project."))
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from c3p.domain.calls import allowed_next
+from c3p.messages import N_, Message, Refused
+
 STATES = (
     "idea",
     "feasibility_study",
@@ -78,7 +81,7 @@ LABELS_EN = {
 }
 
 
-class IllegalStep(ValueError):
+class IllegalStep(Refused):
     """A step the state machine does not allow, or one whose documents are missing."""
 
 
@@ -101,6 +104,10 @@ def next_states(state: str) -> tuple[str, ...]:
     return TRANSITIONS.get(state, ())
 
 
+def unknown_state(state: str) -> Message:
+    return Message(N_("Unknown state '%(state)s'; states: %(states)s."), {"state": state, "states": ", ".join(STATES)})
+
+
 def check_step(current: str, wanted: str, documents: set[str] | frozenset[str] = frozenset()) -> Step:
     """The step ``current → wanted`` if the machine allows it and its documents are present.
 
@@ -112,12 +119,15 @@ def check_step(current: str, wanted: str, documents: set[str] | frozenset[str] =
     c3p.domain.pipeline.IllegalStep: A JCM project cannot move from idea to issuance; allowed next: ...
     """
     if wanted not in STATES:
-        raise IllegalStep(f"Unknown state {wanted!r}; states: {', '.join(STATES)}.")
+        raise IllegalStep(unknown_state(wanted))
     allowed = next_states(current)
     if wanted not in allowed:
-        nexts = f"allowed next: {', '.join(allowed)}" if allowed else f"{current} is final"
-        raise IllegalStep(f"A JCM project cannot move from {current} to {wanted}; {nexts}.")
+        refusal = N_("A JCM project cannot move from %(current)s to %(wanted)s; %(nexts)s.")
+        raise IllegalStep(
+            Message(refusal, {"current": current, "wanted": wanted, "nexts": allowed_next(current, allowed)})
+        )
     missing = [kind for kind in REQUIRED_DOCUMENTS.get(wanted, ()) if kind not in documents]
     if missing:
-        raise IllegalStep(f"Moving to {wanted} needs these documents first: {', '.join(missing)}.")
+        refusal = N_("Moving to %(wanted)s needs these documents first: %(missing)s.")
+        raise IllegalStep(Message(refusal, {"wanted": wanted, "missing": ", ".join(missing)}))
     return Step(current, wanted)

@@ -19,8 +19,10 @@ from typing import Any
 
 import yaml
 
+from c3p.messages import N_, Message, Refused
 
-class ReviewRefused(ValueError):
+
+class ReviewRefused(Refused):
     """A score or declaration that the rules refuse (the service turns it into 409/422)."""
 
 
@@ -53,15 +55,18 @@ class Rubric:
         keys = {c.key for c in self.criteria}
         unknown = sorted(set(points) - keys)
         if unknown:
-            raise ReviewRefused(f"Unknown criteria: {', '.join(unknown)}.")
+            raise ReviewRefused(Message(N_("Unknown criteria: %(criteria)s."), {"criteria": ", ".join(unknown)}))
         missing = [c.key for c in self.criteria if c.key not in points]
         if missing:
-            raise ReviewRefused(f"Score every criterion; missing: {', '.join(missing)}.")
+            raise ReviewRefused(
+                Message(N_("Score every criterion; missing: %(missing)s."), {"missing": ", ".join(missing)})
+            )
         for criterion in self.criteria:
             value = points[criterion.key]
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= criterion.max_points:
+                refusal = N_("%(criterion)s: give a whole number from 0 to %(max)s (got %(value)s).")
                 raise ReviewRefused(
-                    f"{criterion.key}: give a whole number from 0 to {criterion.max_points} (got {value!r})."
+                    Message(refusal, {"criterion": criterion.key, "max": criterion.max_points, "value": repr(value)})
                 )
         return sum(points[c.key] * c.weight for c in self.criteria)
 
@@ -76,11 +81,11 @@ class Rubric:
     def from_data(cls, data: Mapping[str, Any]) -> Rubric:
         criteria = tuple(Criterion(**item) for item in data.get("criteria", ()))
         if not criteria:
-            raise ReviewRefused("A rubric needs at least one criterion.")
+            raise ReviewRefused(N_("A rubric needs at least one criterion."))
         if len({c.key for c in criteria}) != len(criteria):
-            raise ReviewRefused("Rubric criteria need distinct keys.")
+            raise ReviewRefused(N_("Rubric criteria need distinct keys."))
         if any(c.max_points < 1 or c.weight < 1 for c in criteria):
-            raise ReviewRefused("Rubric maxima and weights must be at least 1.")
+            raise ReviewRefused(N_("Rubric maxima and weights must be at least 1."))
         return cls(criteria, str(data.get("source", "")), str(data.get("note", "")))
 
 
@@ -93,9 +98,11 @@ def default_rubric() -> Rubric:
 def ensure_may_score(reviewer_id: int, conflicted_reviewers: Iterable[int], call_state: str) -> None:
     """Refuse a score from a conflicted reviewer, or outside the review phase."""
     if call_state != "reviewing":
-        raise ReviewRefused(f"Scores are given while the call is reviewing; it is {call_state}.")
+        refusal = N_("Scores are given while the call is reviewing; it is %(state)s.")
+        raise ReviewRefused(Message(refusal, {"state": call_state}))
     if reviewer_id in set(conflicted_reviewers):
-        raise ReviewRefused("You declared a conflict of interest on this application, so you may not score it.")
+        refusal = N_("You declared a conflict of interest on this application, so you may not score it.")
+        raise ReviewRefused(refusal)
 
 
 def scores_visible(viewer_id: int | None, score_owner_id: int, *, call_state: str, sees_all: bool) -> bool:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from c3p.db.tables.workflow import Attachment
 from c3p.errors import InvalidInput, NotFound
+from c3p.messages import N_, Message
 from c3p.settings import Settings
 
 #: the first bytes a file of each type starts with (types not listed are not sniffed)
@@ -38,7 +39,7 @@ TEXT_TYPES = (".csv", ".txt")
 class TooLarge(InvalidInput):
     status = 413
     code = "attachment-too-large"
-    title = "Attachment too large"
+    title = N_("Attachment too large")
 
 
 @lru_cache
@@ -53,25 +54,24 @@ def check_file(settings: Settings, filename: str, content: bytes) -> str:
     extension = Path(name).suffix.lower()
     allowed = [e.lower() for e in settings.attachment_extensions]
     if not name or extension not in allowed:
-        raise InvalidInput(
-            f"{name or 'The file'}: files of type {extension or '(none)'} are not accepted; "
-            f"accepted: {', '.join(allowed)}.",
-            field="file",
-        )
+        refusal = N_("%(name)s: files of type %(extension)s are not accepted; accepted: %(allowed)s.")
+        about = {"name": name or Message(N_("The file")), "extension": extension or Message(N_("(none)"))}
+        raise InvalidInput(Message(refusal, {**about, "allowed": ", ".join(allowed)}), field="file")
     if len(content) > settings.attachment_max_bytes:
-        raise TooLarge(
-            f"{name} is {len(content):,} bytes; the limit is {settings.attachment_max_bytes:,} bytes.", field="file"
-        )
+        refusal = N_("%(name)s is %(size)s bytes; the limit is %(limit)s bytes.")
+        sizes = {"size": f"{len(content):,}", "limit": f"{settings.attachment_max_bytes:,}"}
+        raise TooLarge(Message(refusal, {"name": name, **sizes}), field="file")
     if not content:
-        raise InvalidInput(f"{name} is empty.", field="file")
+        raise InvalidInput(Message(N_("%(name)s is empty."), {"name": name}), field="file")
     signatures = SIGNATURES.get(extension)
     if signatures and not content.startswith(signatures):
-        raise InvalidInput(f"{name} does not look like a {extension} file.", field="file")
+        refusal = N_("%(name)s does not look like a %(extension)s file.")
+        raise InvalidInput(Message(refusal, {"name": name, "extension": extension}), field="file")
     if extension in TEXT_TYPES:
         try:
             content.decode("utf-8")
         except UnicodeDecodeError:
-            raise InvalidInput(f"{name} is not UTF-8 text.", field="file") from None
+            raise InvalidInput(Message(N_("%(name)s is not UTF-8 text."), {"name": name}), field="file") from None
     return name
 
 
@@ -88,7 +88,8 @@ def store(
     """Check and keep one file for ``owner_kind``/``owner_id``; return its row (flushed)."""
     kinds = attachment_kinds()[owner_kind]
     if kind not in kinds:
-        raise InvalidInput(f"Unknown document kind {kind!r}; kinds: {', '.join(kinds)}.", field="kind")
+        refusal = N_("Unknown document kind '%(kind)s'; kinds: %(kinds)s.")
+        raise InvalidInput(Message(refusal, {"kind": kind, "kinds": ", ".join(kinds)}), field="kind")
     name = check_file(settings, filename, content)
     digest = hashlib.sha256(content).hexdigest()
     folder = settings.attachments_dir

@@ -19,10 +19,17 @@ from c3p.db import tables as t
 from c3p.domain import calls as rules
 from c3p.domain.review import ReviewRefused, Rubric, default_rubric
 from c3p.errors import Conflict, InvalidInput, NotFound
-from c3p.messages import N_, Message
+from c3p.messages import N_, Message, listing
 from c3p.settings import Settings
 from c3p.workflow import attachments, notify
 from c3p.workflow.views import ApplicationView, AttachmentView, CallView, FindingView, RefView
+
+NO_APPLICATION = N_("no application %(id)s")
+#: the refusal of slugs a consortium names that the registry does not know, by table
+UNKNOWN_LINKS = {
+    "japanese_governments": N_("unknown japanese governments: %(unknown)s"),
+    "partner_places": N_("unknown partner places: %(unknown)s"),
+}
 
 
 def utcnow() -> dt.datetime:
@@ -81,7 +88,7 @@ class ApplicationDraft(_Input):
 def call_by_slug(session: Session, slug: str) -> t.Call:
     call = session.scalars(select(t.Call).where(t.Call.slug == slug)).one_or_none()
     if call is None:
-        raise NotFound(f"no call {slug}")
+        raise NotFound(Message(N_("no call %(call)s"), {"call": slug}))
     return call
 
 
@@ -106,24 +113,27 @@ def open_call(session: Session, actor: Actor, data: NewCall, settings: Settings 
     require(actor, "program.call.open")
     slug = f"{data.fiscal_year}-{data.round}"
     if session.scalars(select(t.Call).where(t.Call.slug == slug)).one_or_none():
-        raise Conflict(f"call {slug} exists already")
+        raise Conflict(Message(N_("call %(call)s exists already"), {"call": slug}))
     if data.closes_at <= data.opens_at:
-        raise InvalidInput("closes_at must be after opens_at", field="closes_at")
+        raise InvalidInput(N_("closes_at must be after opens_at"), field="closes_at")
     known_fields = rules.target_fields()
     unknown = [f for f in data.target_fields if f not in known_fields]
     if unknown:
-        raise InvalidInput(f"unknown target fields: {', '.join(unknown)}; fields: {', '.join(known_fields)}")
+        refusal = N_("unknown target fields: %(unknown)s; fields: %(fields)s")
+        raise InvalidInput(Message(refusal, {"unknown": ", ".join(unknown), "fields": ", ".join(known_fields)}))
     countries = {c.upper() for c in data.target_countries}
     known_countries = set(session.scalars(select(t.Country.iso3).where(t.Country.iso3.in_(countries))))
     if countries - known_countries:
-        raise InvalidInput(f"unknown countries: {', '.join(sorted(countries - known_countries))}")
+        unknown = sorted(countries - known_countries)
+        raise InvalidInput(Message(N_("unknown countries: %(countries)s"), {"countries": ", ".join(unknown)}))
     kinds = attachments.attachment_kinds()["application"]
     if any(kind not in kinds for kind in data.required_attachments):
-        raise InvalidInput(f"required_attachments: kinds are {', '.join(kinds)}")
+        raise InvalidInput(Message(N_("required_attachments: kinds are %(kinds)s"), {"kinds": ", ".join(kinds)}))
     try:
         rubric = Rubric.from_data(data.rubric) if data.rubric else default_rubric()
     except (ReviewRefused, TypeError) as error:
-        raise InvalidInput(f"rubric: {error}") from None
+        reason = error.message if isinstance(error, ReviewRefused) else str(error)
+        raise InvalidInput(Message(N_("rubric: %(reason)s"), {"reason": reason})) from None
     call = t.Call(
         slug=slug,
         fiscal_year=data.fiscal_year,
@@ -162,11 +172,11 @@ def move_call(session: Session, actor: Actor, slug: str, wanted: str, settings: 
     require(actor, "program.call.manage", Target.of(call=slug))
     call = call_by_slug(session, slug)
     if wanted == "decided":
-        raise Conflict("A call is decided by adopting its applications.")
+        raise Conflict(N_("A call is decided by adopting its applications."))
     try:
         rules.check_transition("call", rules.CALL_TRANSITIONS, call.state, wanted)
     except rules.IllegalTransition as error:
-        raise Conflict(str(error)) from None
+        raise Conflict(error.message) from None
     call.state = wanted
     if wanted == "reviewing" and aware(call.closes_at) > utcnow():
         call.closes_at = utcnow()
@@ -204,7 +214,7 @@ def call_view(session: Session, call: t.Call) -> CallView:
 def application_by_id(session: Session, application_id: int) -> t.Application:
     application = session.get(t.Application, application_id)
     if application is None:
-        raise NotFound(f"no application {application_id}")
+        raise NotFound(Message(NO_APPLICATION, {"id": application_id}))
     return application
 
 
@@ -224,7 +234,7 @@ def create_application(session: Session, actor: Actor, call_slug: str, draft: Ap
         select(t.MemberOrganization).where(t.MemberOrganization.slug == (actor.organization or ""))
     ).one_or_none()
     if organization is None:
-        raise InvalidInput("Your account belongs to no organization, so it cannot apply.")
+        raise InvalidInput(N_("Your account belongs to no organization, so it cannot apply."))
     require(actor, "program.application.draft", Target.of(organization=organization.slug, call=call.slug))
     refusal = rules.submission_refusal(utcnow(), call.state, call_rules(call))
     if refusal:
@@ -240,7 +250,8 @@ def update_application(session: Session, actor: Actor, application_id: int, draf
     application = application_by_id(session, application_id)
     require(actor, "program.application.draft", application_target(session, application))
     if application.state != "draft":
-        raise Conflict(f"Only drafts can be edited; this application is {application.state}.")
+        refusal = N_("Only drafts can be edited; this application is %(state)s.")
+        raise Conflict(Message(refusal, {"state": application.state}))
     _apply_draft(session, application, draft)
     return application
 
@@ -252,7 +263,7 @@ def _apply_draft(session: Session, application: t.Application, draft: Applicatio
             setattr(application, name, given[name])
     if draft.budget_jpy_by_year is not None:
         if any(amount < 0 for amount in draft.budget_jpy_by_year):
-            raise InvalidInput("budget_jpy_by_year: amounts cannot be negative", field="budget_jpy_by_year")
+            raise InvalidInput(N_("budget_jpy_by_year: amounts cannot be negative"), field="budget_jpy_by_year")
         application.budget_jpy_by_year = list(draft.budget_jpy_by_year)
     if draft.japanese_governments is not None:
         _link(session, application, t.ApplicationJapaneseGovernment, t.JapaneseGovernment, draft.japanese_governments)
@@ -271,7 +282,8 @@ def _link(session: Session, application: t.Application, link: Any, table: Any, s
     rows = {row.slug: row for row in session.scalars(select(table).where(table.slug.in_(slugs)))}
     unknown = [slug for slug in slugs if slug not in rows]
     if unknown:
-        raise InvalidInput(f"unknown {table.__tablename__.replace('_', ' ')}: {', '.join(unknown)}")
+        refusal = UNKNOWN_LINKS[table.__tablename__]
+        raise InvalidInput(Message(refusal, {"unknown": ", ".join(unknown)}))
     session.execute(delete(link).where(link.application_id == application.id))
     column = "japanese_government_id" if link is t.ApplicationJapaneseGovernment else "partner_place_id"
     for position, slug in enumerate(dict.fromkeys(slugs), 1):
@@ -352,7 +364,8 @@ def add_attachment(
     application = application_by_id(session, application_id)
     require(actor, "program.application.draft", application_target(session, application))
     if application.state != "draft":
-        raise Conflict(f"Files can be added to drafts only; this application is {application.state}.")
+        refusal = N_("Files can be added to drafts only; this application is %(state)s.")
+        raise Conflict(Message(refusal, {"state": application.state}))
     row = attachments.store(session, settings, "application", application.id, kind, filename, content, actor.user_id)
     application.updated_at = utcnow()
     _store_check(session, application)
@@ -373,13 +386,14 @@ def submit(
     try:
         rules.check_transition("application", rules.APPLICATION_TRANSITIONS, application.state, "submitted")
     except rules.IllegalTransition as error:
-        raise Conflict(str(error)) from None
+        raise Conflict(error.message) from None
     refusal = rules.submission_refusal(now or utcnow(), call.state, call_rules(call))
     if refusal:
         raise Conflict(refusal, reason="deadline")
     missing = rules.missing_parts(facts_of(session, application), call_rules(call))
     if missing:
-        raise InvalidInput("The application is not complete: add " + "; ".join(missing) + ".", missing=missing)
+        incomplete = Message(N_("The application is not complete: add %(missing)s."), {"missing": listing(missing)})
+        raise InvalidInput(incomplete, missing=[str(part) for part in missing])
     _store_check(session, application)
     application.state = "submitted"
     application.submitted_at = now or utcnow()
@@ -407,11 +421,11 @@ def withdraw(session: Session, actor: Actor, application_id: int, settings: Sett
     call = session.get(t.Call, application.call_id)
     assert call is not None
     if call.state == "decided":
-        raise Conflict("The call is decided; its applications can no longer be withdrawn.")
+        raise Conflict(N_("The call is decided; its applications can no longer be withdrawn."))
     try:
         rules.check_transition("application", rules.APPLICATION_TRANSITIONS, application.state, "withdrawn")
     except rules.IllegalTransition as error:
-        raise Conflict(str(error)) from None
+        raise Conflict(error.message) from None
     application.state = "withdrawn"
     application.withdrawn_at = utcnow()
     session.flush()
@@ -432,7 +446,7 @@ def may_read(actor: Actor, session: Session, application: t.Application) -> None
     require(actor, "program.application.read", application_target(session, application))
     own = any(g.role == "proposer" and g.scope_value == actor.organization for g in actor.grants)
     if application.state == "draft" and not (actor.system or actor.holds("secretariat") or own):
-        raise NotFound(f"no application {application.id}")
+        raise NotFound(Message(NO_APPLICATION, {"id": application.id}))
 
 
 def visible_applications(session: Session, actor: Actor, call_slug: str | None = None) -> list[t.Application]:
@@ -460,12 +474,20 @@ def visible_applications(session: Session, actor: Actor, call_slug: str | None =
     return list(session.scalars(query.where(or_(*conditions))))
 
 
+def missing_parts_of(session: Session, application: t.Application) -> list[Message]:
+    """What a draft still needs before it can be submitted (nothing once it is submitted)."""
+    call = session.get(t.Call, application.call_id)
+    if call is None or application.state != "draft":
+        return []
+    return rules.missing_parts(facts_of(session, application), call_rules(call))
+
+
 def application_view(session: Session, application: t.Application) -> ApplicationView:
     call = session.get(t.Call, application.call_id)
     proposer = _proposer(session, application)
     governments, places = _consortium(session, application)
     project = session.get(t.Project, application.project_id) if application.project_id else None
-    missing = rules.missing_parts(facts_of(session, application), call_rules(call)) if call else []
+    missing = missing_parts_of(session, application)
     return ApplicationView(
         id=application.id,
         call=call.slug if call else "",
@@ -485,7 +507,7 @@ def application_view(session: Session, application: t.Application) -> Applicatio
         expected_reductions_tco2_per_year=application.expected_reductions_tco2_per_year,
         eligible=application.eligible,
         eligibility=[FindingView(**f) for f in application.eligibility],
-        missing_parts=missing if application.state == "draft" else [],
+        missing_parts=[str(part) for part in missing],
         attachments=[
             AttachmentView.model_validate(a) for a in attachments.attachments_of(session, "application", application.id)
         ],

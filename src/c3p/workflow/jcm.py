@@ -24,6 +24,7 @@ from c3p.errors import Conflict, Forbidden, InvalidInput, NotFound
 from c3p.messages import N_, Message
 from c3p.settings import Settings
 from c3p.workflow import attachments, notify
+from c3p.workflow.tracking import NO_PROJECT
 from c3p.workflow.views import AttachmentView, JcmProjectView, KpiView, OutcomeView, TransitionView
 
 SLUG = r"^[a-z0-9][a-z0-9-]{0,79}$"
@@ -64,7 +65,7 @@ class NewOutcome(BaseModel):
 def jcm_by_slug(session: Session, slug: str) -> t.JcmProject:
     row = session.scalars(select(t.JcmProject).where(t.JcmProject.slug == slug)).one_or_none()
     if row is None:
-        raise NotFound(f"no JCM project {slug}")
+        raise NotFound(Message(N_("no JCM project %(slug)s"), {"slug": slug}))
     return row
 
 
@@ -72,7 +73,9 @@ def _projects(session: Session, slugs: list[str]) -> list[t.Project]:
     found = {p.slug: p for p in session.scalars(select(t.Project).where(t.Project.slug.in_(slugs)))}
     unknown = [s for s in slugs if s not in found]
     if unknown:
-        raise InvalidInput(f"unknown projects: {', '.join(unknown)}", field="projects")
+        raise InvalidInput(
+            Message(N_("unknown projects: %(projects)s"), {"projects": ", ".join(unknown)}), field="projects"
+        )
     return [found[s] for s in dict.fromkeys(slugs)]
 
 
@@ -97,9 +100,10 @@ def require_any(actor: Actor, name: str, candidates: list[Target]) -> None:
 def create_jcm_project(session: Session, actor: Actor, data: NewJcmProject) -> t.JcmProject:
     require(actor, "jcm.project.create", Target.of(organization=data.proposer_slug or None, country=data.country_iso3))
     if session.scalars(select(t.JcmProject).where(t.JcmProject.slug == data.slug)).one_or_none():
-        raise Conflict(f"JCM project {data.slug} exists already")
+        raise Conflict(Message(N_("JCM project %(slug)s exists already"), {"slug": data.slug}))
     if session.get(t.Country, data.country_iso3) is None:
-        raise InvalidInput(f"unknown country {data.country_iso3}", field="country_iso3")
+        refusal = Message(N_("unknown country %(country)s"), {"country": data.country_iso3})
+        raise InvalidInput(refusal, field="country_iso3")
     projects = _projects(session, data.projects)
     row = t.JcmProject(**data.model_dump(exclude={"projects"}), state="idea")
     session.add(row)
@@ -139,14 +143,14 @@ def move(
     """Move a JCM project one step, if the machine allows it, its documents are there and the actor may."""
     jcm = jcm_by_slug(session, slug)
     if to_state not in pipeline.STATES:
-        raise InvalidInput(f"Unknown state {to_state!r}; states: {', '.join(pipeline.STATES)}.")
+        raise InvalidInput(pipeline.unknown_state(to_state))
     name = pipeline.mover_action(to_state)
     require_any(actor, name, targets(jcm, name))
     documents = {a.kind for a in attachments.attachments_of(session, "jcm_project", jcm.id)}
     try:
         pipeline.check_step(jcm.state, to_state, documents)
     except pipeline.IllegalStep as error:
-        raise Conflict(str(error)) from None
+        raise Conflict(error.message) from None
     transition = t.JcmTransition(
         jcm_project_id=jcm.id,
         from_state=jcm.state,
@@ -258,12 +262,13 @@ def record_outcome(session: Session, actor: Actor, data: NewOutcome) -> t.Outcom
     try:
         outcome_rules.check_outcome(data.kind, len(projects), data.amount_jpy, data.jcm_project)
     except outcome_rules.OutcomeRefused as error:
-        raise InvalidInput(str(error)) from None
+        raise InvalidInput(error.message) from None
     place_id = None
     if data.partner_place:
         place = session.scalars(select(t.PartnerPlace).where(t.PartnerPlace.slug == data.partner_place)).one_or_none()
         if place is None:
-            raise InvalidInput(f"unknown partner place {data.partner_place}", field="partner_place")
+            refusal = Message(N_("unknown partner place %(place)s"), {"place": data.partner_place})
+            raise InvalidInput(refusal, field="partner_place")
         place_id = place.id
     jcm_id = jcm_by_slug(session, data.jcm_project).id if data.jcm_project else None
     row = t.Outcome(
@@ -339,7 +344,7 @@ def ensure_visible_project(session: Session, slug: str) -> None:
     """Outcome and JCM pages only name public projects (unpublished ones are not yet announced)."""
     project = session.scalars(select(t.Project).where(t.Project.slug == slug)).one_or_none()
     if project is None:
-        raise NotFound(f"no project {slug}")
+        raise NotFound(Message(NO_PROJECT, {"slug": slug}))
     tracking = session.get(t.ProjectTracking, project.id)
     if tracking is not None and tracking.published_at is None:
-        raise Forbidden(f"project {slug} is not published yet")
+        raise Forbidden(Message(N_("project %(slug)s is not published yet"), {"slug": slug}))

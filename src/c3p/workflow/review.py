@@ -46,18 +46,18 @@ def declare_conflict(session: Session, actor: Actor, application_id: int, reason
     _call, target = _reviewer_target(session, application)
     require(actor, "program.application.conflict", target)
     if actor.user_id is None:
-        raise InvalidInput("Only a signed-in reviewer can declare a conflict of interest.")
+        raise InvalidInput(N_("Only a signed-in reviewer can declare a conflict of interest."))
     if not reason.strip():
-        raise InvalidInput("Say what the conflict of interest is.", field="reason")
+        raise InvalidInput(N_("Say what the conflict of interest is."), field="reason")
     existing = session.scalars(
         select(t.ConflictOfInterest).where(
             t.ConflictOfInterest.application_id == application.id, t.ConflictOfInterest.reviewer_id == actor.user_id
         )
     ).one_or_none()
     if existing:
-        raise Conflict("You have already declared a conflict of interest on this application.")
+        raise Conflict(N_("You have already declared a conflict of interest on this application."))
     if _score_of(session, application.id, actor.user_id):
-        raise Conflict("You have scored this application already; ask the secretariat to remove the score first.")
+        raise Conflict(N_("You have scored this application already; ask the secretariat to remove the score first."))
     row = t.ConflictOfInterest(application_id=application.id, reviewer_id=actor.user_id, reason=reason.strip())
     session.add(row)
     session.flush()
@@ -80,20 +80,22 @@ def score(
     call, target = _reviewer_target(session, application)
     require(actor, "program.application.review", target)
     if actor.user_id is None:
-        raise InvalidInput("Only a signed-in reviewer can score.")
+        raise InvalidInput(N_("Only a signed-in reviewer can score."))
     if application.state not in REVIEWABLE:
-        raise Conflict(f"Only submitted applications are scored; this one is {application.state}.")
+        refusal = N_("Only submitted applications are scored; this one is %(state)s.")
+        raise Conflict(Message(refusal, {"state": application.state}))
     conflicted = session.scalars(
         select(t.ConflictOfInterest.reviewer_id).where(t.ConflictOfInterest.application_id == application.id)
     )
     try:
         rules.ensure_may_score(actor.user_id, conflicted, call.state)
     except rules.ReviewRefused as error:
-        raise Conflict(str(error), reason="conflict-of-interest" if "conflict" in str(error) else "phase") from None
+        reason = "conflict-of-interest" if "conflict" in str(error) else "phase"
+        raise Conflict(error.message, reason=reason) from None
     try:
         total = call_rubric(call).total(points)
     except rules.ReviewRefused as error:
-        raise InvalidInput(str(error), field="points") from None
+        raise InvalidInput(error.message, field="points") from None
     row = _score_of(session, application.id, actor.user_id)
     if row is None:
         row = t.ReviewScore(application_id=application.id, reviewer_id=actor.user_id, points={}, total=0)
@@ -185,6 +187,17 @@ def ranking(session: Session, call: t.Call) -> list[RankedView]:
     ]
 
 
+def _check_adoptable(application: t.Application, call: t.Call) -> None:
+    """Only the call's own submitted, eligible applications are adopted."""
+    about = {"id": application.id, "state": application.state}
+    if application.call_id != call.id:
+        raise InvalidInput(Message(N_("Application %(id)s belongs to another call."), about))
+    if application.state != "submitted":
+        raise Conflict(Message(N_("Application %(id)s is %(state)s; only submitted ones are adopted."), about))
+    if not application.eligible:
+        raise Conflict(Message(N_("Application %(id)s is not eligible and cannot be adopted."), about))
+
+
 def adopt(
     session: Session, actor: Actor, call_slug: str, application_ids: list[int], settings: Settings | None = None
 ) -> list[t.Project]:
@@ -192,17 +205,13 @@ def adopt(
     call = call_by_slug(session, call_slug)
     require(actor, "program.application.adopt", Target.of(call=call.slug))
     if call.state != "reviewed":
-        raise Conflict(f"Adoption follows the closed review; call {call.slug} is {call.state}.")
+        refusal = N_("Adoption follows the closed review; call %(call)s is %(state)s.")
+        raise Conflict(Message(refusal, {"call": call.slug, "state": call.state}))
     if not application_ids or len(set(application_ids)) != len(application_ids):
-        raise InvalidInput("Name each application to adopt once.")
+        raise InvalidInput(N_("Name each application to adopt once."))
     chosen = [application_by_id(session, i) for i in application_ids]
     for application in chosen:
-        if application.call_id != call.id:
-            raise InvalidInput(f"Application {application.id} belongs to another call.")
-        if application.state != "submitted":
-            raise Conflict(f"Application {application.id} is {application.state}; only submitted ones are adopted.")
-        if not application.eligible:
-            raise Conflict(f"Application {application.id} is not eligible and cannot be adopted.")
+        _check_adoptable(application, call)
     number = int(
         session.scalar(select(func.max(t.Project.number)).where(t.Project.fiscal_year == call.fiscal_year)) or 0
     )
@@ -347,7 +356,8 @@ def publish(session: Session, actor: Actor, call_slug: str, settings: Settings |
     call = call_by_slug(session, call_slug)
     require(actor, "program.project.publish", Target.of(call=call.slug))
     if call.state != "decided":
-        raise Conflict(f"Only a decided call's projects are published; call {call.slug} is {call.state}.")
+        refusal = N_("Only a decided call's projects are published; call %(call)s is %(state)s.")
+        raise Conflict(Message(refusal, {"call": call.slug, "state": call.state}))
     now = utcnow()
     rows = list(
         session.execute(

@@ -14,7 +14,10 @@ from c3p.domain import tracking as rules
 from c3p.domain.calls import IllegalTransition, check_transition
 from c3p.domain.program import PlanPosition
 from c3p.errors import Conflict, InvalidInput, NotFound
+from c3p.messages import N_, Message
 from c3p.workflow.views import ActivityView, MilestoneView, TrackingView
+
+NO_PROJECT = N_("no project %(slug)s")
 
 
 class NewActivity(BaseModel):
@@ -40,7 +43,7 @@ class NewMilestone(BaseModel):
 def project_by_slug(session: Session, slug: str) -> t.Project:
     project = session.scalars(select(t.Project).where(t.Project.slug == slug)).one_or_none()
     if project is None:
-        raise NotFound(f"no project {slug}")
+        raise NotFound(Message(NO_PROJECT, {"slug": slug}))
     return project
 
 
@@ -81,7 +84,7 @@ def set_state(session: Session, actor: Actor, slug: str, state: str) -> t.Projec
     try:
         check_transition("project", rules.PROJECT_TRANSITIONS, tracking.state, state)
     except IllegalTransition as error:
-        raise Conflict(str(error)) from None
+        raise Conflict(error.message) from None
     tracking.state = state
     session.flush()
     return tracking
@@ -90,11 +93,12 @@ def set_state(session: Session, actor: Actor, slug: str, state: str) -> t.Projec
 def add_activity(session: Session, actor: Actor, slug: str, data: NewActivity) -> t.Activity:
     project, _tracking = _guard(session, actor, slug)
     if data.kind not in rules.ACTIVITY_KINDS:
-        raise InvalidInput(f"Unknown activity kind {data.kind!r}; kinds: {', '.join(rules.ACTIVITY_KINDS)}.")
+        refusal = N_("Unknown activity kind '%(kind)s'; kinds: %(kinds)s.")
+        raise InvalidInput(Message(refusal, {"kind": data.kind, "kinds": ", ".join(rules.ACTIVITY_KINDS)}))
     if data.state not in rules.ACTIVITY_STATES:
-        raise InvalidInput(f"state: one of {', '.join(rules.ACTIVITY_STATES)}")
+        raise InvalidInput(Message(N_("state: one of %(states)s"), {"states": ", ".join(rules.ACTIVITY_STATES)}))
     if data.starts_on and data.ends_on and data.ends_on < data.starts_on:
-        raise InvalidInput("ends_on is before starts_on", field="ends_on")
+        raise InvalidInput(N_("ends_on is before starts_on"), field="ends_on")
     row = t.Activity(project_id=project.id, **data.model_dump())
     session.add(row)
     session.flush()
@@ -104,7 +108,7 @@ def add_activity(session: Session, actor: Actor, slug: str, data: NewActivity) -
 def add_milestone(session: Session, actor: Actor, slug: str, data: NewMilestone) -> t.Milestone:
     project, _tracking = _guard(session, actor, slug)
     if data.kind not in rules.MILESTONE_KINDS:
-        raise InvalidInput(f"kind: one of {', '.join(rules.MILESTONE_KINDS)}")
+        raise InvalidInput(Message(N_("kind: one of %(kinds)s"), {"kinds": ", ".join(rules.MILESTONE_KINDS)}))
     row = t.Milestone(project_id=project.id, **data.model_dump())
     session.add(row)
     session.flush()

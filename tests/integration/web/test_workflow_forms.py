@@ -305,3 +305,31 @@ def test_notifications_are_written_in_each_persons_language(server: LiveServer) 
             )
         }
     assert subjects == {japanese.user_id: f"公募{slug}を開始しました", english.user_id: f"Call {slug} is open"}
+
+
+def test_a_japanese_secretariat_reads_refusals_in_japanese_and_the_api_keeps_english(server: LiveServer) -> None:
+    """Signed in with a Japanese account: form problems are Japanese; the API's problem detail stays English."""
+    visitor = Visitor(server, "secretariat")  # signing in sets the account's language, ja
+    tracking = f"/projects/{OTHER_PROJECT}/tracking"
+    token = CSRF.search(visitor.client.get(tracking).text).group(1)  # type: ignore[union-attr]
+    refused = visitor.client.post(
+        f"/projects/{OTHER_PROJECT}/tracking/state", data={"state": "planned", "csrf_token": token}
+    )
+    assert refused.status_code == 409 and '<html lang="ja">' in refused.text
+    problem = re.search(r'id="status-problem".*?</div>', refused.text, re.S)
+    assert problem and 'lang="en"' not in problem.group(0)
+    assert (
+        "案件の状態は「planned」から「planned」に変更できません（次に可能な状態：in_progress, suspended）。"
+        in problem.group(0)
+    )
+    empty = visitor.client.post(f"/projects/{OTHER_PROJECT}/tracking/state", data={"state": "", "csrf_token": token})
+    assert field_error(empty.text, "status", "state").endswith("新しい状況を選んでください。")
+
+    api = visitor.client.post(
+        f"/api/v1/projects/{OTHER_PROJECT}/tracking/state",
+        json={"state": "planned"},
+        headers={"x-csrf-token": token, "accept-language": "ja", "accept": "application/json"},
+    )
+    assert api.status_code == 409 and api.headers["content-type"] == "application/problem+json"
+    assert api.json()["detail"] == "A project cannot go from planned to planned (allowed next: in_progress, suspended)."
+    visitor.client.close()

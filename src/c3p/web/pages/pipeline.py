@@ -26,6 +26,7 @@ from c3p.domain import pipeline, subsidy
 from c3p.domain.outcomes import OUTCOME_KINDS
 from c3p.domain.tracking import ACTIVITY_KINDS, MILESTONE_KINDS
 from c3p.errors import Conflict, InvalidInput
+from c3p.messages import N_, Message
 from c3p.web.auth import database as db
 from c3p.web.auth import permission, writing
 from c3p.web.pages.forms import FieldError, FormState, number_text, parse, typed
@@ -130,7 +131,7 @@ async def set_project_state(
 ) -> Response:
     def save(session: Any, values: dict[str, Any]) -> None:
         if not values.get("state"):
-            raise InvalidInput("Choose the new status.", field="state")
+            raise InvalidInput(N_("Choose the new status."), field="state")
         tracking.set_state(session, actor, slug, values["state"])
 
     return await _tracking_form(request, actor, slug, "status", save)
@@ -349,7 +350,9 @@ def rate_tiers_text(text: str) -> list[subsidy.RateTier]:
                 subsidy.RateTier(min_cases=int(low), max_cases=int(high) if high else None, rate_pct=Decimal(rate))
             )
         except (ValueError, InvalidOperation, ValidationError):
-            raise InvalidInput(f"cannot read the tier {part!r}", field="rate_tiers") from None
+            raise InvalidInput(
+                Message(N_("cannot read the tier '%(tier)s'"), {"tier": part}), field="rate_tiers"
+            ) from None
     return tiers
 
 
@@ -364,7 +367,7 @@ def calculate(values: dict[str, Any], form: FormState) -> tuple[subsidy.SubsidyR
     threshold = number_text(values.get("cost_effectiveness_max_jpy_per_tco2", ""))
     if threshold:
         if not threshold.isdigit() or int(threshold) < 1:
-            form.add(InvalidInput("a whole number of JPY per tCO2, at least 1", field="threshold"))
+            form.add(InvalidInput(N_("a whole number of JPY per tCO2, at least 1"), field="threshold"))
             form.errors["cost_effectiveness_max_jpy_per_tco2"] = form.errors.pop("threshold")
         else:
             overrides["cost_effectiveness_max_jpy_per_tco2"] = int(threshold)

@@ -21,6 +21,7 @@ from c3p.accounts.policy import Actor, could
 from c3p.db.history import entries_for
 from c3p.domain.calls import target_fields
 from c3p.errors import InvalidInput
+from c3p.messages import N_, Message, listing
 from c3p.web.auth import database as db
 from c3p.web.auth import permission, writing
 from c3p.web.deps import snapshot
@@ -170,7 +171,8 @@ async def _draft_from_form(request: Request) -> calls.ApplicationDraft:
         try:
             return [int(part.replace(",", "").strip()) for part in raw.replace("\n", ";").split(";") if part.strip()]
         except ValueError:
-            raise InvalidInput(f"{name}: give whole yen amounts separated by semicolons") from None
+            refusal = N_("%(field)s: give whole yen amounts separated by semicolons")
+            raise InvalidInput(Message(refusal, {"field": name})) from None
 
     values: dict[str, Any] = {
         name: text(name)
@@ -212,20 +214,20 @@ async def application_page(
 ) -> Response:
     snap = await snapshot(request)
 
-    def read() -> tuple[ApplicationView, list[Any]]:
+    def read() -> tuple[ApplicationView, list[Any], list[Message]]:
         with db(request).reading() as session:
             application = calls.application_by_id(session, application_id)
             calls.may_read(actor, session, application)
-            return calls.application_view(session, application), entries_for(
-                session, "applications", str(application_id)
-            )
+            history = entries_for(session, "applications", str(application_id))
+            return calls.application_view(session, application), history, calls.missing_parts_of(session, application)
 
-    data, history = await run_in_threadpool(read)
+    data, history, missing = await run_in_threadpool(read)
     return render(
         request,
         "workflow/application.html",
         data,
         history=history,
+        missing=listing(missing),
         fields=target_fields(),
         governments=sorted(snap.japanese_governments.values(), key=lambda g: g.name_en),
         places=sorted(snap.partner_places.values(), key=lambda p: p.name_en),
@@ -314,7 +316,7 @@ async def score(
     try:
         points = {key[len("points_") :]: int(str(v)) for key, v in form.items() if key.startswith("points_")}
     except ValueError:
-        raise InvalidInput("Give whole numbers as points.") from None
+        raise InvalidInput(N_("Give whole numbers as points.")) from None
 
     def run() -> str:
         with writing(request, actor) as session:
