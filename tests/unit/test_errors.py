@@ -10,7 +10,9 @@ import datetime as dt
 
 import pytest
 
+from c3p.accounts import passwords
 from c3p.accounts.policy import Actor, Grant, Target, decide
+from c3p.accounts.tasks import AccountFacts, tasks_for
 from c3p.catalogs import language_of, translate
 from c3p.domain import calls
 from c3p.errors import C3PError, Conflict, Forbidden, InvalidInput, NotFound
@@ -113,3 +115,24 @@ def test_workflow_rules_refuse_with_messages_that_read_in_japanese() -> None:
     missing = listing(calls.missing_parts(facts, rules))
     assert str(missing).startswith("a summary; an implementation plan; a budget for every plan year (2 years)")
     assert translate(missing, "ja").startswith("概要、実施計画、計画の各年度の予算（2年分）")
+
+
+def test_a_refused_password_names_every_rule_in_japanese() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        passwords.check("tanaka", "tanaka@city.example.jp")
+    assert refused.value.detail == (
+        "Password not accepted: use at least 12 characters; do not use your e-mail address in your password."
+    )
+    assert translate(refused.value.message, "ja") == (
+        "このパスワードは使えません（12文字以上にすること、メールアドレスをパスワードに含めないこと）。"
+    )
+
+
+def test_my_tasks_read_in_japanese() -> None:
+    admin = Actor(1, "admin@example.org", (Grant("administrator"),))
+    tasks = tasks_for(admin, AccountFacts(totp_enabled=False, organization_slug=None, users_without_roles=3))
+    assert [translate(task.title, "ja") for task in tasks] == [
+        "2段階認証を設定",
+        "新しいユーザーにロールを付与する",
+    ]
+    assert translate(tasks[1].detail, "ja") == "ロールをまだ持たないユーザーが3人います。"

@@ -14,6 +14,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from c3p.errors import InvalidInput
+from c3p.messages import N_, Message, listing
 
 MIN_LENGTH = 12
 MAX_LENGTH = 256
@@ -26,18 +27,18 @@ def common_passwords() -> frozenset[str]:
     return frozenset(line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
-def problems(password: str, email: str) -> list[str]:
+def problems(password: str, email: str) -> list[Message]:
     """What is wrong with ``password`` for the account ``email`` (empty when it is acceptable)."""
     found = []
     if len(password) < MIN_LENGTH:
-        found.append(f"use at least {MIN_LENGTH} characters")
+        found.append(Message(N_("use at least %(count)s characters"), {"count": MIN_LENGTH}))
     if len(password) > MAX_LENGTH:
-        found.append(f"use at most {MAX_LENGTH} characters")
+        found.append(Message(N_("use at most %(count)s characters"), {"count": MAX_LENGTH}))
     if password.lower() in common_passwords() or len(set(password)) <= 2:
-        found.append("this password is too common; choose one that is hard to guess")
+        found.append(Message(N_("this password is too common; choose one that is hard to guess")))
     local_part = email.split("@")[0].lower()
     if len(local_part) >= 3 and local_part in password.lower():
-        found.append("do not use your e-mail address in your password")
+        found.append(Message(N_("do not use your e-mail address in your password")))
     return found
 
 
@@ -45,7 +46,8 @@ def check(password: str, email: str) -> None:
     """Raise InvalidInput naming every rule ``password`` breaks."""
     found = problems(password, email)
     if found:
-        raise InvalidInput("Password not accepted: " + "; ".join(found) + ".", field="password")
+        refusal = Message(N_("Password not accepted: %(problems)s."), {"problems": listing(found)})
+        raise InvalidInput(refusal, field="password")
 
 
 def hash_password(password: str) -> str:

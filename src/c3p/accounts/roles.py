@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from c3p.errors import InvalidInput
+from c3p.messages import N_, Message
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,8 @@ def role(name: str) -> Role:
     try:
         return ROLES[name]
     except KeyError:
-        raise InvalidInput(f"unknown role {name!r}; roles: {', '.join(sorted(ROLES))}") from None
+        refusal = N_("unknown role '%(role)s'; roles: %(roles)s")
+        raise InvalidInput(Message(refusal, {"role": name, "roles": ", ".join(sorted(ROLES))})) from None
 
 
 def check_grant(name: str, scope_value: str | None) -> tuple[str, str]:
@@ -59,12 +61,14 @@ def check_grant(name: str, scope_value: str | None) -> tuple[str, str]:
     wanted = role(name).scope
     if wanted is None:
         if scope_value:
-            raise InvalidInput(f"role {name} is platform-wide and takes no scope")
+            raise InvalidInput(Message(N_("role %(role)s is platform-wide and takes no scope"), {"role": name}))
         return "", ""
+    about = {"role": name, "kind": wanted, "example": example(wanted)}
     if not scope_value:
-        raise InvalidInput(f"role {name} needs a {wanted} scope, e.g. --scope {example(wanted)}")
+        raise InvalidInput(Message(N_("role %(role)s needs a %(kind)s scope, e.g. --scope %(example)s"), about))
     if not SCOPE_PATTERNS[wanted].fullmatch(scope_value):
-        raise InvalidInput(f"{scope_value!r} is not a {wanted} (expected e.g. {example(wanted)})")
+        refusal = N_("'%(scope)s' is not a %(kind)s (expected e.g. %(example)s)")
+        raise InvalidInput(Message(refusal, {**about, "scope": scope_value}))
     return wanted, scope_value
 
 

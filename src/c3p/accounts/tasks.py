@@ -2,6 +2,7 @@
 
 Each capability contributes a provider: a function from the actor and the facts it needs to
 a list of tasks. Providers are pure; the page gathers the facts and calls them in order.
+Titles and details are messages, said in the reader's language.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from c3p.accounts.policy import Actor
+from c3p.messages import N_, Message
 
 
 @dataclass(frozen=True)
@@ -22,8 +24,8 @@ class AccountFacts:
 
 @dataclass(frozen=True)
 class Task:
-    title: str
-    detail: str
+    title: Message
+    detail: Message
     href: str
 
 
@@ -33,16 +35,22 @@ Provider = Callable[[Actor, AccountFacts], list[Task]]
 def account_tasks(actor: Actor, facts: AccountFacts) -> list[Task]:
     tasks = []
     if actor.holds("administrator") and not facts.totp_enabled:
-        tasks.append(Task("Set up two-factor sign-in", "Administrators should protect their account.", "/account/totp"))
+        protect = Message(N_("Administrators should protect their account."))
+        tasks.append(Task(Message(N_("Set up two-factor sign-in")), protect, "/account/totp"))
     if (actor.holds("administrator") or actor.holds("secretariat")) and facts.users_without_roles:
-        tasks.append(Task("Give roles to new users", f"{facts.users_without_roles} users hold no role yet.", "/admin"))
+        roleless = Message(N_("%(count)s users hold no role yet."), {"count": facts.users_without_roles})
+        tasks.append(Task(Message(N_("Give roles to new users")), roleless, "/admin"))
     return tasks
 
 
 def review_tasks(actor: Actor, facts: AccountFacts) -> list[Task]:
     """Reviewers see each call they review (the program workflow will add the applications)."""
     return [
-        Task(f"Review the applications of call {grant.scope_value}", "Scoring opens with the call.", "/account/tasks")
+        Task(
+            Message(N_("Review the applications of call %(call)s"), {"call": grant.scope_value}),
+            Message(N_("Scoring opens with the call.")),
+            "/account/tasks",
+        )
         for grant in actor.grants
         if grant.role == "reviewer"
     ]

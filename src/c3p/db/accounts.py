@@ -16,6 +16,7 @@ from c3p.accounts.policy import Actor, Grant, Target, require
 from c3p.accounts.views import GrantView, OrganizationView, UserView
 from c3p.db.tables.accounts import MemberOrganization, RoleGrant, User, UserSession
 from c3p.errors import Conflict, InvalidInput, NotFound
+from c3p.messages import N_, Message
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 ORGANIZATION_KINDS = (
@@ -35,7 +36,7 @@ LANGUAGES = ("ja", "en")
 def normalize_email(email: str) -> str:
     email = email.strip().lower()
     if not EMAIL.fullmatch(email) or len(email) > 254:
-        raise InvalidInput(f"{email!r} is not an e-mail address", field="email")
+        raise InvalidInput(Message(N_("'%(email)s' is not an e-mail address"), {"email": email}), field="email")
     return email
 
 
@@ -99,11 +100,13 @@ def create_organization(
 ) -> MemberOrganization:
     require(actor, "organizations.create")
     if not roles.SCOPE_PATTERNS["organization"].fullmatch(slug):
-        raise InvalidInput(f"{slug!r} is not a slug: lowercase letters, digits and hyphens", field="slug")
+        refusal = N_("'%(slug)s' is not a slug: lowercase letters, digits and hyphens")
+        raise InvalidInput(Message(refusal, {"slug": slug}), field="slug")
     if kind not in ORGANIZATION_KINDS:
-        raise InvalidInput(f"unknown organization kind {kind!r}; kinds: {', '.join(ORGANIZATION_KINDS)}")
+        refusal = N_("unknown organization kind '%(kind)s'; kinds: %(kinds)s")
+        raise InvalidInput(Message(refusal, {"kind": kind, "kinds": ", ".join(ORGANIZATION_KINDS)}))
     if organization_by_slug(session, slug):
-        raise Conflict(f"organization {slug} exists already")
+        raise Conflict(Message(N_("organization %(slug)s exists already"), {"slug": slug}))
     organization = MemberOrganization(slug=slug, name_en=name_en or slug, kind=kind, **fields)
     session.add(organization)
     session.flush()
@@ -117,14 +120,15 @@ def update_organization(session: Session, actor: Actor, slug: str, changes: dict
     require(actor, "organizations.update", Target.of(organization=slug))
     organization = organization_by_slug(session, slug)
     if organization is None:
-        raise NotFound(f"no organization {slug}")
+        raise NotFound(Message(N_("no organization %(slug)s"), {"slug": slug}))
     unknown = set(changes) - set(EDITABLE_ORGANIZATION_FIELDS)
     if unknown:
-        raise InvalidInput(f"cannot change {', '.join(sorted(unknown))}")
+        raise InvalidInput(Message(N_("cannot change %(fields)s"), {"fields": ", ".join(sorted(unknown))}))
     if "kind" in changes and changes["kind"] not in ORGANIZATION_KINDS:
-        raise InvalidInput(f"unknown organization kind {changes['kind']!r}")
+        refusal = N_("unknown organization kind '%(kind)s'; kinds: %(kinds)s")
+        raise InvalidInput(Message(refusal, {"kind": changes["kind"], "kinds": ", ".join(ORGANIZATION_KINDS)}))
     if "country_iso3" in changes and not roles.SCOPE_PATTERNS["country"].fullmatch(changes["country_iso3"]):
-        raise InvalidInput("country_iso3 must be an ISO 3166 alpha-3 code such as JPN")
+        raise InvalidInput(N_("country_iso3 must be an ISO 3166 alpha-3 code such as JPN"))
     for name, value in changes.items():
         setattr(organization, name, value.strip())
     session.flush()
@@ -143,7 +147,7 @@ def create_user(
     require(actor, "users.create")
     email = normalize_email(email)
     if user_by_email(session, email):
-        raise Conflict(f"a user with e-mail {email} exists already")
+        raise Conflict(Message(N_("a user with e-mail %(email)s exists already"), {"email": email}))
     if password is not None:
         passwords.check(password, email)
     user = User(
@@ -169,7 +173,8 @@ def grant(session: Session, actor: Actor, user: User, role: str, scope_value: st
         )
     ).one_or_none()
     if existing:
-        raise Conflict(f"{user.email} already holds {Grant(role, kind, value)}")
+        refusal = N_("%(email)s already holds %(grant)s")
+        raise Conflict(Message(refusal, {"email": user.email, "grant": str(Grant(role, kind, value))}))
     row = RoleGrant(user_id=user.id, role=role, scope_kind=kind, scope_value=value)
     session.add(row)
     session.flush()
@@ -188,9 +193,10 @@ def revoke(session: Session, actor: Actor, user: User, role: str, scope_value: s
         )
     ).one_or_none()
     if row is None:
-        raise NotFound(f"{user.email} does not hold {Grant(role, kind, value)}")
+        refusal = N_("%(email)s does not hold %(grant)s")
+        raise NotFound(Message(refusal, {"email": user.email, "grant": str(Grant(role, kind, value))}))
     if role == "administrator" and _administrators(session) <= 1:
-        raise Conflict("this is the last administrator; grant the role to someone else first")
+        raise Conflict(N_("this is the last administrator; grant the role to someone else first"))
     session.delete(row)
     session.flush()
 
@@ -199,7 +205,7 @@ def set_disabled(session: Session, actor: Actor, user: User, disabled: bool) -> 
     """Disable (or re-enable) an account; disabling ends every session at once."""
     require(actor, "users.disable", user_target(user))
     if disabled and actor.user_id == user.id:
-        raise Conflict("you cannot disable your own account")
+        raise Conflict(N_("you cannot disable your own account"))
     user.is_disabled = disabled
     if disabled:
         session.execute(delete(UserSession).where(UserSession.user_id == user.id))
@@ -209,7 +215,8 @@ def set_disabled(session: Session, actor: Actor, user: User, disabled: bool) -> 
 def set_language(session: Session, actor: Actor, user: User, language: str) -> None:
     require(actor, "users.update", user_target(user))
     if language not in LANGUAGES:
-        raise InvalidInput(f"language must be one of {', '.join(LANGUAGES)}", field="language")
+        refusal = Message(N_("language must be one of %(languages)s"), {"languages": ", ".join(LANGUAGES)})
+        raise InvalidInput(refusal, field="language")
     user.language = language
     session.flush()
 

@@ -6,6 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from c3p.errors import NotFound
+from c3p.messages import N_, Message
 from c3p.mrv.spec import Methodology, load_methodology, version_key
 
 SPEC_DIR = Path(__file__).parent / "methodologies"
@@ -28,7 +29,8 @@ def get_methodology(methodology_id: str, version: str | None = None) -> Methodol
         matches = [m for m in matches if version_key(m.version) == version_key(version)]
     if not matches:
         known = ", ".join(sorted({m.id for m in all_methodologies()}))
-        raise NotFound(f"unknown methodology {methodology_id!r} (known: {known})")
+        refusal = N_("unknown methodology '%(methodology)s' (known: %(known)s)")
+        raise NotFound(Message(refusal, {"methodology": methodology_id, "known": known}))
     return matches[-1]
 
 

@@ -17,6 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from c3p.errors import DataFileError, InvalidInput, NotFound
+from c3p.messages import N_, Message
 from c3p.mrv.units import parse_unit, scale_factor
 
 PACKAGED_DIR = Path(__file__).parent / "emission_factors"
@@ -53,7 +54,8 @@ class EmissionFactor(BaseModel):
     def magnitude_in(self, unit: str, bound: Literal["value", "lower", "upper"] = "value") -> float:
         number = getattr(self, bound)
         if number is None:
-            raise InvalidInput(f"factor {self.ref} has no {bound} value")
+            refusal = N_("factor %(factor)s has no %(bound)s value")
+            raise InvalidInput(Message(refusal, {"factor": self.ref, "bound": bound}))
         return float(f"{number * scale_factor(self.unit, unit):.12g}")
 
 
@@ -76,11 +78,12 @@ class FactorRegistry:
         factor_id, _, version = reference.partition("@")
         versions = self._by_id.get(factor_id)
         if not versions:
-            raise NotFound(f"unknown emission factor {factor_id!r}")
+            raise NotFound(Message(N_("unknown emission factor '%(factor)s'"), {"factor": factor_id}))
         if not version:
             return versions[max(versions)]
         if not version.isdigit() or int(version) not in versions:
-            raise NotFound(f"emission factor {factor_id!r} has no version {version!r}")
+            refusal = N_("emission factor '%(factor)s' has no version '%(version)s'")
+            raise NotFound(Message(refusal, {"factor": factor_id, "version": version}))
         return versions[int(version)]
 
     def all(self) -> list[EmissionFactor]:
@@ -100,9 +103,7 @@ def read_factor_file(path: Path | str) -> list[EmissionFactor]:
     factors = []
     with open(path, newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(row for row in handle if not row.startswith("#"))
-        missing = {"factor_id", "version", "kind", "value", "unit", "source"} - set(
-            reader.fieldnames or ()
-        )
+        missing = {"factor_id", "version", "kind", "value", "unit", "source"} - set(reader.fieldnames or ())
         if missing:
             raise DataFileError(str(path), 1, f"missing columns: {', '.join(sorted(missing))}")
         for line, row in enumerate(reader, start=2):

@@ -8,6 +8,7 @@ reproduced after the registry gains newer versions.
 from __future__ import annotations
 
 from c3p.errors import InvalidInput
+from c3p.messages import N_, Message
 from c3p.mrv.factors import FactorRegistry
 from c3p.mrv.params import CalculationParams, GivenValue
 from c3p.mrv.results import ParameterUsed
@@ -27,15 +28,13 @@ def given_values(methodology: Methodology, params: CalculationParams) -> dict[st
     return found
 
 
-def resolve(
-    param: Parameter, given: GivenValue | None, factors: FactorRegistry
-) -> tuple[float, ParameterUsed] | None:
+def resolve(param: Parameter, given: GivenValue | None, factors: FactorRegistry) -> tuple[float, ParameterUsed] | None:
     """The scalar value of ``param`` in its spec unit, or None if nothing provides one."""
     if given is not None and given.value is not None:  # GivenValue holds a value or a factor
         try:
             value = given.value * scale_factor(given.unit or "", param.unit)
         except InvalidInput as exc:
-            raise InvalidInput(f"{param.symbol}: {exc.detail}") from None
+            raise _about(param, exc) from None
         return value, _used(param, value, "params")
     factor_ref = given.factor if given is not None else param.factor
     if factor_ref:
@@ -43,12 +42,17 @@ def resolve(
         try:
             value = factor.magnitude_in(param.unit, param.factor_bound)
         except InvalidInput as exc:
-            raise InvalidInput(f"{param.symbol}: {exc.detail}") from None
+            raise _about(param, exc) from None
         origin = "params (factor)" if given is not None else "default (factor)"
         return value, _used(param, value, origin, factor.ref, factor.source)
     if param.value is not None:
         return param.value, _used(param, param.value, "default", source=param.source)
     return None
+
+
+def _about(param: Parameter, error: InvalidInput) -> InvalidInput:
+    """``error`` naming the parameter it is about."""
+    return InvalidInput(Message(N_("%(field)s: %(reason)s"), {"field": param.symbol, "reason": error.message}))
 
 
 def _used(param: Parameter, value: float, origin: str, factor: str | None = None,
@@ -58,9 +62,7 @@ def _used(param: Parameter, value: float, origin: str, factor: str | None = None
 
 
 def missing_value_error(param: Parameter, mode: str) -> InvalidInput:
-    hint = (
-        f'give it in params.json as {{"{param.symbol}": {{"value": ..., "unit": "{param.unit}"}}}}'
-    )
+    hint = f'give it in params.json as {{"{param.symbol}": {{"value": ..., "unit": "{param.unit}"}}}}'
     if param.kind == "monitored" and mode == "ex-post":
         hint = f"the monitoring data has no rows for {param.symbol}; " + hint
     if param.factor_options:

@@ -14,6 +14,7 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from c3p.errors import InvalidInput, NotFound
+from c3p.messages import N_, Message
 from c3p.queries import views as v
 from c3p.queries.snapshot import RegistrySnapshot
 
@@ -100,7 +101,8 @@ def _sort(items: list[ItemT], sort: str | None, allowed: tuple[str, ...]) -> lis
         return items
     name = sort.removeprefix("-")
     if name not in allowed:
-        raise InvalidInput(f"sort: unknown field {name!r}; choose from {', '.join(allowed)}", parameter="sort")
+        refusal = N_("sort: unknown field '%(field)s'; choose from %(fields)s")
+        raise InvalidInput(Message(refusal, {"field": name, "fields": ", ".join(allowed)}), parameter="sort")
     return sorted(items, key=lambda item: _sort_key(getattr(item, name)), reverse=sort.startswith("-"))
 
 
@@ -110,7 +112,8 @@ def _sort_key(value: Any) -> tuple[bool, Any]:
 
 def _known(slug: str | None, known: dict[str, Any], parameter: str) -> None:
     if slug is not None and slug not in known:
-        raise InvalidInput(f"{parameter}: no such record {slug!r}", parameter=parameter)
+        refusal = N_("%(parameter)s: no such record '%(slug)s'")
+        raise InvalidInput(Message(refusal, {"parameter": parameter, "slug": slug}), parameter=parameter)
 
 
 def _where(items: list[ItemT], keep: Callable[[ItemT], bool]) -> list[ItemT]:
@@ -251,6 +254,18 @@ Kind = Literal[
 ]
 
 
+#: the refusal of a key no record of the kind has
+NO_RECORD = {
+    "project": N_("no project '%(key)s'"),
+    "partnership": N_("no partnership '%(key)s'"),
+    "partner_place": N_("no partner place '%(key)s'"),
+    "japanese_government": N_("no japanese government '%(key)s'"),
+    "organization": N_("no organization '%(key)s'"),
+    "country": N_("no country '%(key)s'"),
+    "term": N_("no term '%(key)s'"),
+}
+
+
 def get_record(snapshot: RegistrySnapshot, kind: Kind, key: str) -> Any:
     collections: dict[str, dict[str, Any]] = {
         "project": snapshot.projects,
@@ -263,7 +278,7 @@ def get_record(snapshot: RegistrySnapshot, kind: Kind, key: str) -> Any:
     }
     record = collections[kind].get(key.upper() if kind == "country" else key)
     if record is None:
-        raise NotFound(f"no {kind.replace('_', ' ')} {key!r}")
+        raise NotFound(Message(NO_RECORD[kind], {"key": key}))
     return record
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from c3p.errors import NotFound
+from c3p.messages import N_, Message
 from c3p.queries import views as v
 
 #: The portal's palette; pygal is imported only when a chart is first drawn (start-up time).
@@ -43,7 +44,9 @@ TITLES = {
 
 def chart_svg(stats: v.StatsView, name: str, language: str) -> bytes:
     if name not in TITLES:
-        raise NotFound(f"no chart {name!r}; charts: {', '.join(TITLES)}")
+        raise NotFound(
+            Message(N_("no chart '%(chart)s'; charts: %(charts)s"), {"chart": name, "charts": ", ".join(TITLES)})
+        )
     return _render(stats.model_dump_json(), name, language if language in ("ja", "en") else "ja")
 
 

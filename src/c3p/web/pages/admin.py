@@ -22,12 +22,14 @@ from c3p.db import accounts as svc
 from c3p.db.history import entries_for
 from c3p.db.tables.accounts import MemberOrganization, User
 from c3p.errors import NotFound
+from c3p.messages import N_, Message
 from c3p.web.api.accounts import history_target
 from c3p.web.auth import database as db
 from c3p.web.auth import permission, writing
 from c3p.web.pages.accounts import redirect, signed_in
 from c3p.web.pages.render import render
 
+NO_ORGANIZATION = N_("no member organization %(organization)s")
 router = APIRouter(include_in_schema=False)
 FormText = Annotated[str, Form()]
 OptionalText = Annotated[str, Form()]
@@ -53,7 +55,7 @@ def admin_page(request: Request, actor: Actor = Depends(permission("users.list")
 def _user(session: Session, user_id: int) -> User:
     user = svc.user_by_id(session, user_id)
     if user is None:
-        raise NotFound(f"no user {user_id}")
+        raise NotFound(Message(N_("no user %(id)s"), {"id": user_id}))
     return user
 
 
@@ -68,7 +70,7 @@ def admin_create_user(
     with writing(request, actor) as session:
         row = svc.organization_by_slug(session, organization)
         if row is None:
-            raise NotFound(f"no member organization {organization}")
+            raise NotFound(Message(NO_ORGANIZATION, {"organization": organization}))
         svc.create_user(session, actor, email, display_name, row, None)
     return redirect("/admin?saved=user")
 
@@ -153,7 +155,7 @@ def organization_page(
         row = session.get(MemberOrganization, organization_id)
         require(actor, "history.read", Target.of(organization=row.slug if row else "-"))
         if row is None:
-            raise NotFound(f"no member organization {organization_id}")
+            raise NotFound(Message(NO_ORGANIZATION, {"organization": organization_id}))
         return _organization_page(request, session, actor, row)
 
 
