@@ -174,7 +174,11 @@ def postgresql(seconds: int, rounds: int, client_counts: list[int]) -> None:
                 base.append(pgbench_tps(cluster, "pgb", clients, seconds))
                 python.append(python_tpcb_tps(dsn, clients, seconds))
             b, p = statistics.median(base), statistics.median(python)
-            print(f"{clients:>8} {b:>18.0f} {p:>18.0f} {p / b:>6.2f}", flush=True)
+            print(
+                f"{clients:>8} {b:>18.0f} {p:>18.0f} {p / b:>6.2f}   runs: {[round(x) for x in base]} vs "
+                f"{[round(x) for x in python]}",
+                flush=True,
+            )
     finally:
         cluster.stop()
 
