@@ -6,6 +6,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from c3p.errors import C3PError
 
@@ -23,5 +24,6 @@ def main() -> None:
     try:
         app()
     except C3PError as error:
-        err_console.print(f"[bold red]Error:[/] {error.detail}", highlight=False)
+        # one line, never wrapped at the terminal's width, and the text taken as it is (no markup)
+        err_console.print(Text.assemble(("Error: ", "bold red"), error.detail), soft_wrap=True, highlight=False)
         sys.exit(2)

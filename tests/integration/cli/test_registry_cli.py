@@ -99,3 +99,21 @@ def test_a_broken_export_is_refused_and_changes_nothing(sqlite_url: str, tmp_pat
     )
     with database.reading() as session:
         assert dataset_records(session) == before
+
+
+def test_an_error_is_one_unwrapped_line_with_its_text_as_given() -> None:
+    """Scripts grep error lines: a narrow terminal must not wrap them, and ``[...]`` is text, not markup."""
+    import os
+    import subprocess
+    import sys
+
+    serial = "XX-[bad]-" + "9" * 60
+    done = subprocess.run(
+        [sys.executable, "-c", "from c3p.cli import main; main()", "registry", "holder-of", serial],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "40"},
+    )
+    assert done.returncode == 2
+    [line] = done.stderr.splitlines()
+    assert line.startswith("Error: ") and f"'{serial}' is not a credit serial" in line
