@@ -304,8 +304,7 @@ def _factor(source: pint.Unit, target: pint.Unit, pos: int, where: str) -> float
     if source.dimensionality != target.dimensionality:
         raise ExpressionError(
             pos,
-            f"{where} combines {format_unit(source)} with {format_unit(target)}, "
-            "which have different dimensions",
+            f"{where} combines {format_unit(source)} with {format_unit(target)}, which have different dimensions",
         )
     return float(registry.Quantity(1.0, source).to(target).magnitude)
 

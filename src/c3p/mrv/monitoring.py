@@ -79,8 +79,10 @@ def _select_list(found: Sequence[str], mapping: Mapping[str, str], path: str) ->
         source = mapping.get(column, column)
         if source.lower().strip() not in lowered:
             raise DataFileError(
-                path, 1, f"missing column {source!r}; the header has {', '.join(found)!s}. "
-                "Expected site_id, timestamp, parameter, value, unit (or map columns)."
+                path,
+                1,
+                f"missing column {source!r}; the header has {', '.join(found)!s}. "
+                "Expected site_id, timestamp, parameter, value, unit (or map columns).",
             )
         chosen[column] = lowered[source.lower().strip()]
     return chosen
@@ -106,11 +108,11 @@ def _parquet_view(con, paths: list[str], mapping: Mapping[str, str]) -> None:
     if not types[chosen["timestamp"]].startswith(("TIMESTAMP", "DATE")):
         raise DataFileError(paths[0], None, "column timestamp: expected a timestamp type, "
                             f"found {types[chosen['timestamp']]}")  # fmt: skip
-    casts = f"""CAST({_quote(chosen['site_id'])} AS VARCHAR) AS site_id,
-        CAST({_quote(chosen['timestamp'])} AS TIMESTAMP) AS timestamp,
-        CAST({_quote(chosen['parameter'])} AS VARCHAR) AS parameter,
-        CAST({_quote(chosen['value'])} AS DOUBLE) AS value,
-        CAST({_quote(chosen['unit'])} AS VARCHAR) AS unit"""
+    casts = f"""CAST({_quote(chosen["site_id"])} AS VARCHAR) AS site_id,
+        CAST({_quote(chosen["timestamp"])} AS TIMESTAMP) AS timestamp,
+        CAST({_quote(chosen["parameter"])} AS VARCHAR) AS parameter,
+        CAST({_quote(chosen["value"])} AS DOUBLE) AS value,
+        CAST({_quote(chosen["unit"])} AS VARCHAR) AS unit"""
     # Row numbers cost a third of the scan, so only the drill-down view carries them.
     lean = f"read_parquet({files})"
     con.execute(f"CREATE OR REPLACE TEMP VIEW monitoring_file AS SELECT {casts} FROM {lean}")
@@ -196,9 +198,7 @@ def _check_text_cells(con, path: str) -> None:
     )
     found = con.execute(f"SELECT {selects} FROM monitoring_raw").fetchone()
     bad = [
-        (found[2 * i], col, found[2 * i + 1], why)
-        for i, (col, _, why) in enumerate(checks)
-        if found[2 * i] is not None
+        (found[2 * i], col, found[2 * i + 1], why) for i, (col, _, why) in enumerate(checks) if found[2 * i] is not None
     ]
     if bad:
         line, column, text, why = min(bad, key=lambda b: b[0])

@@ -81,7 +81,7 @@ class CalculationParams(_Frozen):
                 raise InvalidInput(f"{where}: {symbol}: give {{'value': {given}, 'unit': '…'}}")
         try:
             return cls.model_validate(
-                {"values": values, **{k: v for k, v in data.items() if k in RESERVED - {'sites'}}}
+                {"values": values, **{k: v for k, v in data.items() if k in RESERVED - {"sites"}}}
             )
         except ValidationError as exc:
             error = exc.errors()[0]

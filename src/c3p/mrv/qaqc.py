@@ -180,8 +180,8 @@ def _duplicates(ctx: QaqcContext, group: dict, param: Parameter) -> int:
 def _raw_factor(ctx: QaqcContext, group: dict, param: Parameter) -> float:
     """Drill-down sums come in the file's unit; the first unit of the group converts them."""
     unit = ctx.con.execute(
-        "SELECT any_value(unit) FROM monitoring_lines WHERE site_id = ? AND parameter IN "
-        "(SELECT unnest(?)) LIMIT 1", [group["site_id"], group["raws"]]
+        "SELECT any_value(unit) FROM monitoring_lines WHERE site_id = ? AND parameter IN (SELECT unnest(?)) LIMIT 1",
+        [group["site_id"], group["raws"]],
     ).fetchone()[0]
     return scale_factor(unit, param.unit)
 
@@ -259,5 +259,3 @@ def _meters(ctx: QaqcContext) -> None:
     from c3p.mrv.meters import check_meters
 
     check_meters(ctx)
-
-

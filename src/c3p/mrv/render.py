@@ -78,9 +78,9 @@ def symbol_html(name: str) -> str:
 def _number_html(value: float) -> str:
     mantissa, e, exponent = f"{value:g}".partition("e")
     if not e:
-        return f"<span class=\"num\">{mantissa}</span>"
+        return f'<span class="num">{mantissa}</span>'
     power = str(int(exponent)).replace("-", "−")
-    return f"<span class=\"num\">{mantissa}×10<sup>{power}</sup></span>"
+    return f'<span class="num">{mantissa}×10<sup>{power}</sup></span>'
 
 
 def to_html(node: ex.Node, parent: int = 0) -> str:

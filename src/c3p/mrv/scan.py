@@ -36,9 +36,7 @@ def scan_monitoring(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 def check_keys(con, scan: pl.DataFrame) -> None:
     """Refuse rows without site, time or parameter, naming the first such row."""
-    bad = scan.filter(
-        pl.col("site_id").is_null() | pl.col("month").is_null() | pl.col("parameter").is_null()
-    )
+    bad = scan.filter(pl.col("site_id").is_null() | pl.col("month").is_null() | pl.col("parameter").is_null())
     if bad.height:
         line, file, column = con.execute(
             "SELECT line, file, CASE WHEN site_id IS NULL THEN 'site_id' WHEN timestamp IS NULL "
@@ -77,7 +75,8 @@ def convert_units(con, scan: pl.DataFrame, methodology: Methodology) -> tuple[pl
         except InvalidInput as exc:
             line, file = con.execute(
                 "SELECT line, file FROM monitoring_lines WHERE parameter = ? AND unit IS NOT DISTINCT "
-                "FROM ? ORDER BY line LIMIT 1", [raw, unit]
+                "FROM ? ORDER BY line LIMIT 1",
+                [raw, unit],
             ).fetchone()
             raise DataFileError(file, line, f"row {line}, column unit: {param.symbol} "
                                 f"expects {param.unit}; {exc.detail}") from None  # fmt: skip
@@ -85,7 +84,6 @@ def convert_units(con, scan: pl.DataFrame, methodology: Methodology) -> tuple[pl
                          schema={"key": pl.String, "unit": pl.String, "factor": pl.Float64},
                          orient="row")  # fmt: skip
     scan = scan.join(table, on=["key", "unit"], how="left", nulls_equal=True).with_columns(
-        (pl.col(c) * pl.col("factor")).alias(c)
-        for c in ("total", "min_value", "max_value", "sd")
+        (pl.col(c) * pl.col("factor")).alias(c) for c in ("total", "min_value", "max_value", "sd")
     )
     return scan, findings

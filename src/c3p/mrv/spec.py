@@ -178,9 +178,7 @@ def load_methodology(path: Path | str) -> Methodology:
         lines = line_map(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise DataFileError(
-            str(path), mark.line + 1 if mark else None, f"not YAML: {exc}"
-        ) from None
+        raise DataFileError(str(path), mark.line + 1 if mark else None, f"not YAML: {exc}") from None
     if not isinstance(raw, dict):
         raise DataFileError(str(path), 1, "a methodology file must be a mapping")
     try:

@@ -104,8 +104,7 @@ def _parse_equations(spec: MethodologySpec, units: dict) -> dict[str, ex.Node]:
             if ex.symbol_key(sym.name) not in units:
                 raise SpecProblem(
                     loc,
-                    f"{equation.symbol}: symbol {sym.name!r} is not defined (character "
-                    f"{sym.pos + 1})",
+                    f"{equation.symbol}: symbol {sym.name!r} is not defined (character {sym.pos + 1})",
                 )
         trees[equation.key] = tree
     return trees

@@ -15,7 +15,8 @@ def v(value: float, unit: str) -> dict:
     return {"value": value, "unit": unit}
 
 
-# (methodology, params, expected RE tCO2, expected PE tCO2); ER = floor(RE - PE).
+# (methodology, params, expected RE tCO2, expected PE tCO2); ER = floor(RE - PE). Laid out as a table.
+# fmt: off
 WORKED = [
     ("MN_AM003", {"EG_i,p": v(1200, "MWh")}, 1200 * 0.797, 0.0),
     ("MN_AM003", {"EG_i,p": v(1200, "MWh"), "EF_RE,i": {"factor": "MNG-captive"}}, 1200 * 0.533, 0),
@@ -52,6 +53,7 @@ WORKED = [
      0.85 * 0.9 * 16 / 12 * 0.5 * 0.5 * 0.8 * 1000 * 0.15 * (1 - math.exp(-0.4)) * 25
      + 100_000 * 0.02 * 0.0616, 50 * 0.6592),
 ]
+# fmt: on
 
 
 @pytest.mark.parametrize(("methodology_id", "given", "re_tco2", "pe_tco2"), WORKED,

@@ -58,6 +58,7 @@ async def calculate(
 ) -> dict[str, Any]:
     """Ex-post calculation over an uploaded monitoring file; returns the JSON record."""
     from c3p.mrv import engine, report
+
     methodology = catalog.get_methodology(methodology_id)
     try:
         given = CalculationParams.from_mapping(json.loads(params))

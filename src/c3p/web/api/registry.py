@@ -25,7 +25,10 @@ Snapshot = Annotated[RegistrySnapshot, Depends(snapshot)]
 
 def _list_route(path: str, query_class: type[q.ListQuery], lister: Any, item: type[Any], summary: str) -> None:
     async def endpoint(
-        request: Request, snap: Snapshot, cache: Cache, query: Annotated[query_class, Query()]  # type: ignore[valid-type]
+        request: Request,
+        snap: Snapshot,
+        cache: Cache,
+        query: Annotated[query_class, Query()],  # type: ignore[valid-type]
     ) -> Response:
         return cache.respond(request, snap, lambda: lister(snap, query))
 
