@@ -142,11 +142,16 @@ def _reread(state: ORMExecuteState, table: Table, rows: list[Any]) -> dict[str, 
     return {_key([row[c.name] for c in columns]): row for row in found}
 
 
+def _kept(table: Table) -> list[Any]:
+    """The columns the history records (bookkeeping columns are marked ``history: False``)."""
+    return [c for c in table.columns if c.info.get("history") is not False]
+
+
 def _bulk_changes(table: Table, before: Any, after: Any) -> dict[str, list[Any]]:
     return {
         c.name: [_shown(c, before[c.name]), _shown(c, after[c.name])]
-        for c in table.columns
-        if c.info.get("history") is not False and before[c.name] != after[c.name]
+        for c in _kept(table)
+        if before[c.name] != after[c.name]
     }
 
 
@@ -160,7 +165,7 @@ def _record_bulk(state: ORMExecuteState) -> Any:
     actor, before = _actor(state.session), _bulk_rows(state, table)
     if state.is_delete:
         entries = [
-            _entry(actor, "delete", table.name, key, {c.name: [_shown(c, row[c.name]), None] for c in table.columns})
+            _entry(actor, "delete", table.name, key, {c.name: [_shown(c, row[c.name]), None] for c in _kept(table)})
             for key, row in before.items()
         ]
         result = None

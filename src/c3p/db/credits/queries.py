@@ -74,11 +74,16 @@ def accounts(session: Session, registry: str | None = None, holder: str | None =
     return [_view(a, h) for a, h in session.execute(query)]
 
 
-def account(session: Session, number: str) -> AccountView:
+def _account_row(session: Session, number: str) -> tuple[CreditAccount, str]:
+    """The account ``number`` and its holder's slug; an unknown number is refused."""
     found = session.execute(_account_query().where(CreditAccount.number == number)).first()
     if found is None:
         raise NotFound(Message(NO_ACCOUNT, {"number": number}))
-    return _view(*found)
+    return found[0], found[1]
+
+
+def account(session: Session, number: str) -> AccountView:
+    return _view(*_account_row(session, number))
 
 
 def account_holder(session: Session, number: str) -> tuple[str, str]:
@@ -390,13 +395,6 @@ def pending(session: Session, registry: str | None = None) -> list[dict[str, Any
 # ---------------------------------------------------------------- statements
 
 
-def _account_id(session: Session, number: str) -> int:
-    found = session.scalar(select(CreditAccount.id).where(CreditAccount.number == number))
-    if found is None:
-        raise NotFound(Message(NO_ACCOUNT, {"number": number}))
-    return int(found)
-
-
 def _entries_of(
     session: Session, account_id: int, before: dt.datetime | None = None, newest: int | None = None
 ) -> list[Entry]:
@@ -454,8 +452,8 @@ def statement(
     fmt: SerialFormat = DEFAULT_FORMAT,
 ) -> StatementView:
     """The account's statement over ``period``, computed from the journal alone."""
-    view = account(session, number)
-    account_id = _account_id(session, number)
+    row, holder = _account_row(session, number)
+    view, account_id = _view(row, holder), row.id
     earlier: list[Entry] = []
     during: list[Entry] = []
     for entry in _entries_of(session, account_id, before=period.ends_before):
@@ -480,7 +478,7 @@ def recent_transactions(
     session: Session, number: str, limit: int = 10, fmt: SerialFormat = DEFAULT_FORMAT
 ) -> list[StatementLine]:
     """The account's newest transactions, newest first, without balances (the statement has them)."""
-    account_id = _account_id(session, number)
+    account_id = _account_row(session, number)[0].id
     entries = _entries_of(session, account_id, newest=limit)
     found = statements.lines(entries, account_id, 0, _proposals(session, entries))
     return [line.model_copy(update={"balance_credits": None}) for line in reversed(_line_views(session, found, fmt))]
