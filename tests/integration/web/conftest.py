@@ -24,22 +24,28 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 class Browser:
-    """A person's browser without JavaScript: reads pages and posts forms with the CSRF token."""
+    """A person's browser without JavaScript: reads pages and posts forms with the CSRF token.
 
-    def __init__(self, server: LiveServer, person: Person | None = None) -> None:
+    Every request names its language (``?lang=``): choosing one is remembered for the signed-in
+    account, so a browser that left it unsaid would depend on what the tests before it chose.
+    """
+
+    def __init__(self, server: LiveServer, person: Person | None = None, lang: str = "en") -> None:
         self.client = httpx.Client(base_url=server.url, timeout=30, follow_redirects=False)
+        self.lang = lang
         if person is not None:
             assert sign_in(self.client, person.email).status_code == 303
         self.csrf = form_token(self.client)
 
     def get(self, path: str, **params: str) -> httpx.Response:
-        return self.client.get(path, params={"lang": "en", **params}, headers={"accept": "text/html"})
+        return self.client.get(path, params={"lang": self.lang, **params}, headers={"accept": "text/html"})
 
     def post(self, path: str, data: dict[str, str] | None = None, csrf: bool = True) -> httpx.Response:
         body = {**(data or {}), **({"csrf_token": self.csrf} if csrf else {})}
-        return self.client.post(path, data=body, headers={"accept": "text/html"})
+        return self.client.post(path, params={"lang": self.lang}, data=body, headers={"accept": "text/html"})
 
     def follow(self, response: httpx.Response) -> httpx.Response:
+        """The page a form redirected to (in the language the post just named)."""
         assert response.status_code == 303, response.text[-2000:]
         return self.client.get(response.headers["location"], headers={"accept": "text/html"})
 

@@ -185,22 +185,25 @@ def test_the_receiving_registry_accepts_or_rejects_a_transfer_between_registries
 
 
 def test_the_pages_speak_japanese(credit_site: CreditSite) -> None:
-    holder = credit_site.browsers["holder"]
-    page = holder.get(f"/credits/accounts/{credit_site.registry.jp_pp}", lang="ja").text
-    assert "クレジットの移転" in page and "クレジットを償却する" in page and "最近の取引" in page
-    refused = holder.client.post(
-        f"/credits/accounts/{credit_site.registry.jp_pp}/transfer?lang=ja",
-        data={"to_account": "", "credits": "x", "csrf_token": holder.csrf},
-        headers={"accept": "text/html"},
-    )
-    assert field_error(refused.text, "transfer", "credits").endswith("整数を入力してください（例：1200）。")
-    assert field_error(refused.text, "transfer", "to_account").endswith("この項目を入力してください。")
+    holder = Browser(credit_site.server, credit_site.people["holder"], lang="ja")
+    try:
+        page = holder.get(f"/credits/accounts/{credit_site.registry.jp_pp}", lang="ja").text
+        assert "クレジットの移転" in page and "クレジットを償却する" in page and "最近の取引" in page
+        refused = holder.client.post(
+            f"/credits/accounts/{credit_site.registry.jp_pp}/transfer?lang=ja",
+            data={"to_account": "", "credits": "x", "csrf_token": holder.csrf},
+            headers={"accept": "text/html"},
+        )
+        assert field_error(refused.text, "transfer", "credits").endswith("整数を入力してください（例：1200）。")
+        assert field_error(refused.text, "transfer", "to_account").endswith("この項目を入力してください。")
+    finally:
+        holder.client.close()
 
 
 def test_a_japanese_holder_reads_the_refusal_in_japanese_and_the_api_keeps_english(credit_site: CreditSite) -> None:
     """Signed in with a Japanese account, the form's refusal is Japanese; the API's detail stays English."""
     site, number = credit_site, credit_site.registry.jp_pp
-    holder = Browser(site.server, site.people["holder"])  # signing in sets the account's language, ja
+    holder = Browser(site.server, site.people["holder"], lang="ja")
     held, before = site.balance(number), site.state()
     try:
         refused = holder.post(
