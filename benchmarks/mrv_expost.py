@@ -62,12 +62,12 @@ def generate(path: Path, sites: int, chunk: int = 50, first_site: int = 0) -> No
 
 
 def run_engine(paths: list[Path], out: Path) -> dict:
-    from c3p.mrv import catalog, engine, report
+    from c3p.mrv import catalog, engine, monitoring_report
     from c3p.mrv.params import CalculationParams
 
     methodology = catalog.get_methodology("MN_AM003")
     result = engine.calculate(methodology, paths, CalculationParams.from_mapping(PARAMS))
-    record = report.monitoring_record(result, methodology)
+    record = monitoring_report.monitoring_record(result, methodology)
     out.write_text(json.dumps(record, default=str), encoding="utf-8")
     return {"re": result.reference_emissions_tco2, "findings": len(result.findings)}
 

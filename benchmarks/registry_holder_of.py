@@ -4,7 +4,7 @@ Builds a migrated database (SQLite by default; ``--postgresql`` adds a throwaway
 opens 100 holding accounts, issues one notification through the service, then bulk-loads
 100,000 blocks of 100 credits each into ``credit_blocks`` (a row per block, as the ledger
 keeps them, but written in one statement: building them through 100,000 transactions would
-only time the loader). Then it times ``c3p.db.credits.queries.holder_of`` (parse the serial,
+only time the loader). Then it times ``c3p.credits.queries.holder_of`` (parse the serial,
 one index seek on (registry, start_serial), the account and issuance) and the bare index
 seek, over many random serials, and prints medians (target: < 1 ms) and the query plan.
 
@@ -32,17 +32,17 @@ def build(url: str) -> None:
     from sqlalchemy import text
     from tests.support.credits import OPERATOR, create_organization, monitoring_record
 
-    from c3p.db.credits import reports, service
+    from c3p.credits import monitoring_reports, service
+    from c3p.credits.schemas import IssuanceNotice
     from c3p.db.database import Database
-    from c3p.registry.views import IssuanceNotice
 
     database = Database(url)
     database.upgrade()
     with database.unit_of_work() as session:
         create_organization(session, "bench")
         accounts = [service.open_account(session, OPERATOR, "JPN", "government_holding", "bench") for _ in range(100)]
-        report = reports.submit(session, OPERATOR, monitoring_record(10_000_000), "vn-001", "VNM")
-        reports.verify(session, OPERATOR, report.id)
+        report = monitoring_reports.submit(session, OPERATOR, monitoring_record(10_000_000), "vn-001", "VNM")
+        monitoring_reports.verify(session, OPERATOR, report.id)
         notice = IssuanceNotice(
             notification_ref="BENCH",
             report_id=report.id,
@@ -77,10 +77,10 @@ def build(url: str) -> None:
 def measure(url: str, lookups: int) -> None:
     from sqlalchemy import text
 
-    from c3p.db.credits import queries
-    from c3p.db.credits.store import Store
+    from c3p.credits import queries
+    from c3p.credits.rules.serials import DEFAULT_FORMAT
+    from c3p.credits.store import Store
     from c3p.db.database import Database
-    from c3p.registry.serials import DEFAULT_FORMAT
 
     database = Database(url)
     rng = random.Random(7)

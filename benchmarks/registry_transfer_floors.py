@@ -10,7 +10,7 @@ SQLite
   clustered on (registry, start serial) so a split touches one page, balances derived from
   blocks, no policy, no views): read both accounts, read the sender's last block, shrink it,
   insert the receiver's block, read the journal tip, append the entry sealed with
-  :func:`c3p.registry.journal.entry_hash`, commit.
+  :func:`c3p.credits.rules.journal.entry_hash`, commit.
 
 PostgreSQL
   ``TPC-B from Python``: pgbench's own five statements from a Python (psycopg) client, one
@@ -54,7 +54,7 @@ CREATE TABLE journal (seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, occurred_at T
 
 def minimal_ledger(path: Path) -> sqlite3.Connection:
     """The bone-cut schema with ACCOUNTS accounts of 10 M credits each, same pragmas as the baseline."""
-    from c3p.registry.journal import GENESIS
+    from c3p.credits.rules.journal import GENESIS
 
     connection = sqlite3.connect(path, isolation_level=None)
     connection.execute("PRAGMA journal_mode=WAL")
@@ -71,7 +71,7 @@ def minimal_ledger(path: Path) -> sqlite3.Connection:
 
 def minimal_transfer(connection: sqlite3.Connection, source: str, target: str, credits: int) -> None:
     """Move ``credits`` from the top of the sender's last block to the receiver, sealed in the journal."""
-    from c3p.registry.journal import canonical, entry_hash
+    from c3p.credits.rules.journal import canonical, entry_hash
 
     connection.execute("BEGIN IMMEDIATE")
     found = connection.execute(

@@ -37,9 +37,9 @@ def prepare_registry(url: str) -> list[str]:
     """A migrated database with ACCOUNTS holding accounts in Japan's registry, each with credits."""
     from tests.support.credits import OPERATOR, create_organization, monitoring_record
 
-    from c3p.db.credits import reports, service
+    from c3p.credits import monitoring_reports, service
+    from c3p.credits.schemas import IssuanceNotice
     from c3p.db.database import Database
-    from c3p.registry.views import IssuanceNotice
 
     database = Database(url)
     database.upgrade()
@@ -49,8 +49,10 @@ def prepare_registry(url: str) -> list[str]:
             service.open_account(session, OPERATOR, "JPN", "government_holding", "bench").number
             for _ in range(ACCOUNTS)
         ]
-        report = reports.submit(session, OPERATOR, monitoring_record(ACCOUNTS * CREDITS_PER_ACCOUNT), "bench-1", "VNM")
-        reports.verify(session, OPERATOR, report.id)
+        report = monitoring_reports.submit(
+            session, OPERATOR, monitoring_record(ACCOUNTS * CREDITS_PER_ACCOUNT), "bench-1", "VNM"
+        )
+        monitoring_reports.verify(session, OPERATOR, report.id)
         allocation = tuple({"account": n, "credits": CREDITS_PER_ACCOUNT} for n in numbers)
         notice = IssuanceNotice(
             notification_ref="BENCH",
@@ -67,7 +69,7 @@ def service_client(url: str, accounts: list[str], seconds: float, seed: int, sta
     """One client process: transfers until the deadline; returns how many committed."""
     from tests.support.credits import OPERATOR
 
-    from c3p.db.credits import service
+    from c3p.credits import service
     from c3p.db.database import Database
 
     rng = random.Random(seed)
@@ -144,7 +146,7 @@ def bare_sqlite_tps(path: Path, seconds: float) -> float:
 
 
 def verify_clean(url: str) -> str:
-    from c3p.db.credits.verify import verify
+    from c3p.credits.verify import verify
     from c3p.db.database import Database
 
     database = Database(url)

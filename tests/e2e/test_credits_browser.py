@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from c3p.db.credits import queries, service
+from c3p.credits import queries, service
 from c3p.db.database import Database
 from c3p.settings import Settings
 from tests.conftest import LiveServer

@@ -12,9 +12,9 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from c3p.accounts.policy import Actor
+from c3p.accounts.rules.policy import Actor
 from c3p.db import tables as t
-from c3p.workflow import jcm
+from c3p.workflow.service import jcm
 from tests.e2e.test_program_cycle_browser import live_server_database, sign_in
 from tests.support.workflow import create_person
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from c3p.accounts.policy import Actor
-from c3p.db import accounts as svc
-from c3p.db import api_tokens
+from c3p.accounts.rules.policy import Actor
+from c3p.accounts.service import api_tokens
+from c3p.accounts.service import members as svc
 from c3p.db.database import Database
 
 PASSWORD = "a long passphrase for tests"

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from c3p.accounts.policy import Actor
-from c3p.db import accounts as account_svc
-from c3p.db.credits import reports, service
+from c3p.accounts.rules.policy import Actor
+from c3p.accounts.service import members as account_svc
+from c3p.credits import monitoring_reports, service
+from c3p.credits.schemas import IssuanceNotice, IssuanceView
 from c3p.db.database import Database
-from c3p.registry.views import IssuanceNotice, IssuanceView
 
 OPERATOR = Actor.operator("test")
 HOST = "VNM"
@@ -64,9 +64,9 @@ def create_registry(database: Database) -> Registry:
 
 def create_report(database: Database, reductions: int, period: int | None = None, verify: bool = True) -> int:
     with database.unit_of_work() as session:
-        report = reports.submit(session, OPERATOR, monitoring_record(reductions), PROJECT, HOST, period)
+        report = monitoring_reports.submit(session, OPERATOR, monitoring_record(reductions), PROJECT, HOST, period)
         if verify:
-            reports.verify(session, OPERATOR, report.id)
+            monitoring_reports.verify(session, OPERATOR, report.id)
         return report.id
 
 

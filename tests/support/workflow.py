@@ -10,12 +10,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from c3p.accounts.policy import Actor
-from c3p.db import accounts as svc
-from c3p.db.accounts import actor_for
+from c3p.accounts.rules.policy import Actor
+from c3p.accounts.service import members as svc
+from c3p.accounts.service.members import actor_for
 from c3p.db.database import Database
 from c3p.db.history import act_as
-from c3p.workflow import calls
+from c3p.workflow.service import calls
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 PASSWORD = "a long passphrase for tests"

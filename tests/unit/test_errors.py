@@ -10,15 +10,15 @@ import datetime as dt
 
 import pytest
 
-from c3p.accounts import passwords
-from c3p.accounts.policy import Actor, Grant, Target, decide
-from c3p.accounts.tasks import AccountFacts, tasks_for
+from c3p.accounts.rules import passwords
+from c3p.accounts.rules.policy import Actor, Grant, Target, decide
+from c3p.accounts.rules.tasks import AccountFacts, tasks_for
 from c3p.catalogs import language_of, translate
-from c3p.domain import calls
+from c3p.credits.rules.blocks import Block, take
+from c3p.credits.rules.holding_accounts import check_status_change, check_usable
 from c3p.errors import C3PError, Conflict, Forbidden, InvalidInput, NotFound
 from c3p.messages import N_, Message, listing
-from c3p.registry.accounts import check_status_change, check_usable
-from c3p.registry.blocks import Block, take
+from c3p.workflow.rules import calls
 
 
 def test_an_error_made_from_a_message_keeps_its_english_detail_and_translates() -> None:

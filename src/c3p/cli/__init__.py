@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from c3p.cli import db, mrv, program, registry, registry_credits, tokens, users
+from c3p.cli import credits, db, mrv, program, tokens, users, workflow
 from c3p.cli._app import app, main
 from c3p.cli._guard import acting_as, guarded
 
@@ -27,23 +27,23 @@ def root(
     acting_as.set(as_user)
 
 
-app.command()(registry.serve)
-app.command()(registry.stats)
-app.command()(registry.export)
-app.command("import")(guarded("registry.import")(registry.import_dataset))
+app.command()(program.serve)
+app.command()(program.stats)
+app.command()(program.export)
+app.command("import")(guarded("registry.import")(program.import_dataset))
 app.add_typer(db.app, name="db", help="Create, upgrade and reset the database.")
-app.add_typer(registry.projects_app, name="projects", help="Adopted projects.")
+app.add_typer(program.projects_app, name="projects", help="Adopted projects.")
 app.add_typer(mrv.app, name="mrv", help="JCM methodologies: list, show, estimate, calculate.")
 app.add_typer(users.app, name="users", help="Accounts: create, list, grant, revoke, disable, enable.")
 app.add_typer(tokens.app, name="tokens", help="API tokens: create, list, revoke.")
 app.add_typer(
-    registry_credits.app,
+    credits.app,
     name="registry",
     help="JCM credit registry: accounts, issuance, transfers, cancellation, retirement, verify.",
 )
-app.add_typer(program.calls_app, name="calls", help="Calls for proposals: open, list, close, remind.")
-app.add_typer(program.applications_app, name="applications", help="Applications to calls.")
-app.add_typer(program.pipeline_app, name="pipeline", help="The JCM pipeline: move a JCM project.")
-app.add_typer(program.subsidy_app, name="subsidy", help="JCM Model Project subsidy calculator.")
+app.add_typer(workflow.calls_app, name="calls", help="Calls for proposals: open, list, close, remind.")
+app.add_typer(workflow.applications_app, name="applications", help="Applications to calls.")
+app.add_typer(workflow.pipeline_app, name="pipeline", help="The JCM pipeline: move a JCM project.")
+app.add_typer(workflow.subsidy_app, name="subsidy", help="JCM Model Project subsidy calculator.")
 
 __all__ = ["app", "main"]

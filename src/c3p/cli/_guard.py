@@ -18,13 +18,13 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
-from c3p.accounts.actions import action
-from c3p.accounts.policy import Actor, could
+from c3p.accounts.rules.actions import action
+from c3p.accounts.rules.policy import Actor, could
+from c3p.accounts.service.members import actor_for, user_by_email
+from c3p.accounts.service.signin import record_event
 from c3p.cli._common import open_database
-from c3p.db.accounts import actor_for, user_by_email
 from c3p.db.database import Database
 from c3p.db.history import act_as
-from c3p.db.signin import record_event
 from c3p.errors import Forbidden, Unauthenticated
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -38,9 +38,9 @@ def _print_json(data: object) -> None:
 @app.command("list")
 def list_methodologies(output_format: Format = FORMAT) -> None:
     """List the methodology specifications c3p knows (ID, version, country, verification)."""
-    from c3p.mrv import catalog, report
+    from c3p.mrv import catalog, monitoring_report
 
-    rows = [report.methodology_summary(m) for m in catalog.all_methodologies()]
+    rows = [monitoring_report.methodology_summary(m) for m in catalog.all_methodologies()]
     if output_format is Format.json:
         _print_json(rows)
         return
@@ -57,9 +57,9 @@ def show(
     output_format: Format = FORMAT,
 ) -> None:
     """Show one methodology: parameters, equations, sources and verification status."""
-    from c3p.mrv import catalog, report
+    from c3p.mrv import catalog, monitoring_report
 
-    detail = report.methodology_detail(catalog.get_methodology(methodology_id))
+    detail = monitoring_report.methodology_detail(catalog.get_methodology(methodology_id))
     if output_format is Format.json:
         _print_json(detail)
         return
@@ -106,7 +106,7 @@ def calculate(
     output_format: Format = FORMAT,
 ) -> None:
     """Ex-post emission reductions from monitoring data, with QA/QC findings."""
-    from c3p.mrv import catalog, engine, report
+    from c3p.mrv import catalog, engine, monitoring_report
 
     methodology = catalog.get_methodology(methodology_id)
     mapping = _mapping(column_map)
@@ -122,9 +122,9 @@ def calculate(
             progress=lambda stage: bar.update(task, description=stage),
         )
     if xlsx:
-        report.write_workbook(result, methodology, xlsx)
+        monitoring_report.write_workbook(result, methodology, xlsx)
     if record:
-        record.write_text(json.dumps(report.monitoring_record(result, methodology), indent=2,
+        record.write_text(json.dumps(monitoring_report.monitoring_record(result, methodology), indent=2,
                                      ensure_ascii=False, default=str), encoding="utf-8")  # fmt: skip
     _emit(result, output_format)
 

@@ -1,9 +1,10 @@
-"""Program workflow commands: ``c3p calls``, ``c3p applications``, ``c3p pipeline``, ``c3p subsidy``."""
+"""Registry commands: ``c3p stats``, ``c3p projects list``, ``c3p export``, ``c3p serve``."""
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
+import os
+from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -11,224 +12,139 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from c3p.cli._common import DatabaseOption, FormatOption, check_format, console, open_database, settings_for
-from c3p.cli._guard import actor, guarded
-from c3p.db.history import act_as
-from c3p.domain import subsidy as subsidy_rules
 from c3p.errors import InvalidInput
-from c3p.messages import N_, Message
-from c3p.workflow import calls, jcm, notify
+from c3p.program import queries as q
+from c3p.program.snapshot import SnapshotCache
 
-calls_app = typer.Typer(no_args_is_help=True)
-applications_app = typer.Typer(no_args_is_help=True)
-pipeline_app = typer.Typer(no_args_is_help=True)
-subsidy_app = typer.Typer(no_args_is_help=True)
+projects_app = typer.Typer(no_args_is_help=True)
 
 
-@calls_app.command("open")
-@guarded("program.call.open")
-def open_call(
-    year: Annotated[int, typer.Option("--year", help="Fiscal year of the call, e.g. 2026.")],
-    closes: Annotated[str, typer.Option("--closes", help="Deadline, ISO date or date-time (UTC), e.g. 2026-04-25.")],
-    round_: Annotated[int, typer.Option("--round", help="Round within the fiscal year.")] = 1,
-    opens: Annotated[str | None, typer.Option("--opens", help="Opening, ISO date or date-time; default now.")] = None,
-    country: Annotated[list[str], typer.Option("--country", help="Target country (ISO3); repeat. Default: all.")] = [],  # noqa: B006
-    field: Annotated[list[str], typer.Option("--field", help="Target field slug; repeat. Default: all.")] = [],  # noqa: B006
-    budget: Annotated[int | None, typer.Option("--max-budget", help="Budget limit per year, JPY.")] = None,
-    db: DatabaseOption = None,
-) -> None:
-    """Open a call for proposals."""
-    try:
-        data = calls.NewCall(
-            fiscal_year=year,
-            round=round_,
-            opens_at=_when(opens) if opens else dt.datetime.now(dt.UTC),
-            closes_at=_when(closes, end_of_day=True),
-            target_countries=country,
-            target_fields=field,
-            max_budget_jpy_per_year=budget,
-        )
-    except ValidationError as error:
-        raise InvalidInput.from_validation(error) from None
-    who = actor()
-    with open_database(db).unit_of_work() as session:
-        act_as(session, who.user_id, who.label)
-        call = calls.open_call(session, who, data, settings_for(db))
-        console.print(f"Opened call {call.slug}, closing {call.closes_at:%Y-%m-%d %H:%M} UTC.")
+def _snapshot(db: str | None):
+    database = open_database(db)
+    with database.reading() as session:
+        return SnapshotCache().get(session)
 
 
-def _when(text: str, end_of_day: bool = False) -> dt.datetime:
-    try:
-        value = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"{text!r} is not an ISO date or date-time") from None
-    if len(text) == 10 and end_of_day:
-        value = value.replace(hour=23, minute=59, second=59)
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
-@calls_app.command("list")
-@guarded("program.call.read")
-def list_calls(db: DatabaseOption = None, output_format: FormatOption = "table") -> None:
-    """List calls for proposals, newest first."""
+def stats(db: DatabaseOption = None, output_format: FormatOption = "table") -> None:
+    """Show the program's figures, computed from the data, with notes on brochure differences."""
     check_format(output_format)
-    with open_database(db).reading() as session:
-        views = [calls.call_view(session, call) for call in calls.list_calls(session)]
+    figures = q.stats(_snapshot(db))
     if output_format == "json":
-        typer.echo("[" + ",".join(v.model_dump_json() for v in views) + "]")
+        typer.echo(figures.model_dump_json(indent=2))
         return
-    table = Table("call", "state", "opens", "closes", "applications", title=f"{len(views)} calls")
-    for v in views:
+    table = Table("figure", "computed", "brochure", "note", title="C3P 2013–2025")
+    notes = {note.figure: note for note in figures.notes}
+    for name in (
+        "countries",
+        "partner_places",
+        "japanese_governments",
+        "jcm_partner_countries",
+        "projects",
+    ):
+        note = notes.get(name)
         table.add_row(
-            v.slug, v.state, f"{v.opens_at:%Y-%m-%d}", f"{v.closes_at:%Y-%m-%d}", str(v.applications_submitted)
+            name,
+            str(getattr(figures, name)),
+            str(note.stated) if note else "",
+            note.note_en if note else "",
         )
     console.print(table)
 
 
-@calls_app.command("close")
-@guarded("program.call.manage")
-def close_call(
-    slug: Annotated[str, typer.Argument(help="Call, e.g. 2026-1.")],
-    review: Annotated[bool, typer.Option("--review", help="Close the review instead of the submissions.")] = False,
+@projects_app.command("list")
+def list_projects(
+    db: DatabaseOption = None,
+    year: Annotated[int | None, typer.Option("--year", help="Fiscal year, e.g. 2025.")] = None,
+    country: Annotated[str | None, typer.Option("--country", help="ISO 3166 alpha-3 code, e.g. VNM.")] = None,
+    sector: Annotated[str | None, typer.Option("--sector", help="Sector or technology slug.")] = None,
+    search: Annotated[str | None, typer.Option("--search", "-q", help="Words to find.")] = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """List adopted projects, filtered like the API's /projects."""
+    check_format(output_format)
+    try:
+        query = q.ProjectQuery(fiscal_year=year, country=country, sector=sector, q=search, per_page=500)
+    except ValidationError as error:
+        raise InvalidInput.from_validation(error) from None
+    page = q.list_projects(_snapshot(db), query)
+    if output_format == "json":
+        typer.echo(page.model_dump_json(indent=2))
+        return
+    table = Table("FY", "No.", "title", "Japan", "partner", "proposer", title=f"{page.total} projects")
+    for p in page.items:
+        table.add_row(
+            str(p.fiscal_year),
+            f"{p.number:02d}",
+            p.title_en,
+            ", ".join(g.name_en for g in p.japanese_governments),
+            ", ".join(pl.name_en for pl in p.partner_places),
+            ", ".join(o.name_en for o in p.proposers),
+        )
+    console.print(table)
+
+
+class ExportFormat(StrEnum):
+    json = "json"
+    csv = "csv"
+    xlsx = "xlsx"
+    geojson = "geojson"
+
+
+def export(
+    output: Annotated[Path, typer.Argument(help="File (json, xlsx, geojson) or folder (csv) to write.")],
+    export_format: Annotated[
+        ExportFormat, typer.Option("--format", "-f", help="json, csv, xlsx or geojson.")
+    ] = ExportFormat.json,
     db: DatabaseOption = None,
 ) -> None:
-    """Close a call's submissions (start the review), or with --review close the review."""
-    who = actor()
-    with open_database(db).unit_of_work() as session:
-        act_as(session, who.user_id, who.label)
-        call = calls.move_call(session, who, slug, "reviewed" if review else "reviewing", settings_for(db))
-        console.print(f"Call {call.slug} is {call.state}.")
+    """Export the whole registry dataset; json/csv/xlsx re-import with ``c3p import``."""
+    from c3p.program.export import export_dataset
+
+    database = open_database(db)
+    with database.reading() as session:
+        written = export_dataset(session, output, export_format.value)
+    console.print(f"Wrote {written}")
 
 
-@calls_app.command("remind")
-@guarded("program.call.manage")
-def remind(db: DatabaseOption = None) -> None:
-    """Warn the authors of unsubmitted drafts of calls closing within the deadline_reminder setting."""
-    from sqlalchemy import select
+def serve(
+    db: DatabaseOption = None,
+    host: Annotated[str | None, typer.Option(help="Address to listen on.", envvar="C3P_HOST")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.", envvar="C3P_PORT")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Run the portal and API; creates and loads the database on first run."""
+    import uvicorn
 
-    from c3p.db import tables as t
+    from c3p.cli._serve import prepare_while_importing
 
     settings = settings_for(db)
-    now = dt.datetime.now(dt.UTC)
-    who = actor()
-    sent = 0
-    with open_database(db).unit_of_work() as session:
-        act_as(session, who.user_id, who.label)
-        for call in session.scalars(select(t.Call).where(t.Call.state == "open")):
-            closes = calls.aware(call.closes_at)
-            if not now <= closes <= now + settings.deadline_reminder or call.deadline_reminder_sent_at:
-                continue
-            for application in session.scalars(
-                select(t.Application).where(t.Application.call_id == call.id, t.Application.state == "draft")
-            ):
-                sent += notify.notify(
-                    session,
-                    settings,
-                    notify.users_of_organization(session, application.proposer_id),
-                    "call.deadline",
-                    Message(
-                        N_("Call %(call)s closes %(closes)s UTC"),
-                        {"call": call.slug, "closes": f"{closes:%Y-%m-%d %H:%M}"},
-                    ),
-                    Message(N_("Your draft %(title)s is not submitted yet."), calls.titles_of(application)),
-                    f"/applications/{application.id}",
-                )
-            call.deadline_reminder_sent_at = now
-    console.print(f"{sent} reminders sent.")
+    console.print("Preparing the database…")  # no spinner: a thread must not run across the fork
+    prepare_while_importing(settings.resolved_database_url)
+    os.environ["C3P_DATABASE_URL"] = settings.resolved_database_url
+    address = f"http://{host or settings.host}:{port or settings.port}/"
+    console.print(f"c3p portal on [link={address}]{address}[/link]  (API docs: {address}docs)")
+    uvicorn.run(
+        "c3p.web.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+    )
 
 
-@applications_app.command("list")
-@guarded("program.application.read")
-def list_applications(
-    call: Annotated[str | None, typer.Option("--call", help="Only this call, e.g. 2026-1.")] = None,
-    db: DatabaseOption = None,
-    output_format: FormatOption = "table",
-) -> None:
-    """List the applications you may see (the local operator sees all)."""
-    check_format(output_format)
-    with open_database(db).reading() as session:
-        views = [calls.application_view(session, a) for a in calls.visible_applications(session, actor(), call)]
-    if output_format == "json":
-        typer.echo("[" + ",".join(v.model_dump_json() for v in views) + "]")
-        return
-    table = Table("id", "call", "state", "eligible", "proposer", "title", title=f"{len(views)} applications")
-    for v in views:
-        table.add_row(str(v.id), v.call, v.state, str(v.eligible), v.proposer.slug, v.title_ja or v.title_en)
-    console.print(table)
-
-
-@pipeline_app.command("move")
-@guarded("jcm.move")
-def move(
-    slug: Annotated[str, typer.Argument(help="JCM project slug.")],
-    to_state: Annotated[str, typer.Argument(help="Next state, e.g. feasibility_study, validation, issuance.")],
-    on: Annotated[str | None, typer.Option("--on", help="Date of the step (ISO); default today.")] = None,
-    note: Annotated[str, typer.Option("--note", help="Note kept with the step.")] = "",
+def import_dataset(
+    source: Annotated[
+        Path,
+        typer.Argument(help="An export: .json, .xlsx, or a folder of .csv files.", exists=True),
+    ],
     db: DatabaseOption = None,
 ) -> None:
-    """Move a JCM project to its next state (refused when the step is not allowed)."""
-    try:
-        day = dt.date.fromisoformat(on) if on else None
-    except ValueError:
-        raise InvalidInput(f"--on: {on!r} is not an ISO date") from None
-    who = actor()
-    with open_database(db).unit_of_work() as session:
-        act_as(session, who.user_id, who.label)
-        step = jcm.move(session, who, slug, to_state, day, note, settings_for(db))
-        console.print(f"{slug}: {step.from_state} → {step.to_state} on {step.occurred_on}.")
+    """Load an exported dataset into the database (checked whole first; all or nothing)."""
+    from c3p.program.dataset_import import read_export
 
-
-@subsidy_app.command("calculate")
-@guarded("jcm.subsidy.calculate")
-def calculate(
-    year: Annotated[int, typer.Option("--year", help="Fiscal year of the Model Project call.")],
-    investment: Annotated[int, typer.Option("--investment", help="Initial investment, JPY.")],
-    reductions: Annotated[int, typer.Option("--reductions", help="Expected reductions, tCO2 per year.")],
-    durable_years: Annotated[int, typer.Option("--durable-years", help="Legal durable years of the equipment.")],
-    similar_cases: Annotated[
-        int | None, typer.Option("--similar-cases", help="Adopted similar-technology cases.")
-    ] = None,
-    requested: Annotated[int | None, typer.Option("--requested", help="Requested subsidy, JPY.")] = None,
-    credit_share: Annotated[
-        float | None, typer.Option("--credit-share-pct", help="Share of credits to Japan, %.")
-    ] = None,
-    threshold: Annotated[
-        int | None, typer.Option("--max-jpy-per-tco2", help="Cost-effectiveness threshold (unknown by default).")
-    ] = None,
-    db: DatabaseOption = None,
-    output_format: FormatOption = "table",
-) -> None:
-    """Calculate a JCM Model Project subsidy under the fiscal year's rules (unknown figures are reported)."""
-    check_format(output_format)
-    try:
-        params = subsidy_rules.SubsidyParams(
-            fiscal_year=year,
-            initial_investment_jpy=investment,
-            expected_reductions_tco2_per_year=reductions,
-            legal_durable_years=durable_years,
-            similar_technology_cases=similar_cases,
-            requested_subsidy_jpy=requested,
-            credit_share_to_japan_pct=None if credit_share is None else Decimal(str(credit_share)),
-        )
-    except ValidationError as error:
-        raise InvalidInput.from_validation(error) from None
-    overrides = {"cost_effectiveness_max_jpy_per_tco2": threshold} if threshold else None
-    result = subsidy_rules.calculate(params, subsidy_rules.rules_for(year, overrides))
-    if output_format == "json":
-        typer.echo(result.model_dump_json(indent=2))
-        return
-    table = Table("figure", "value", title=f"JCM Model Project subsidy, FY{year}")
-    for name in (
-        "rate_pct",
-        "max_subsidy_jpy",
-        "subsidy_jpy",
-        "lifetime_reductions_tco2",
-        "cost_effectiveness_jpy_per_tco2",
-        "cost_effectiveness_ok",
-        "min_credits_to_japan_per_year",
-        "credit_share_ok",
-    ):
-        value = getattr(result, name)
-        table.add_row(name, f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value))
-    console.print(table)
-    for note in result.notes:
-        console.print(f"note: {note}")
+    dataset = read_export(source)
+    database = open_database(db)
+    loaded = database.load(dataset)
+    console.print("Imported the dataset." if loaded else "This dataset is already loaded; nothing changed.")

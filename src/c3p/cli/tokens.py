@@ -8,11 +8,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from c3p.accounts.policy import Target, require
+from c3p.accounts.rules.policy import Target, require
+from c3p.accounts.service import api_tokens
+from c3p.accounts.service import members as svc
 from c3p.cli._common import DatabaseOption, console, open_database
 from c3p.cli._guard import actor, guarded, writing
-from c3p.db import accounts as svc
-from c3p.db import api_tokens
 from c3p.errors import NotFound
 
 app = typer.Typer(no_args_is_help=True)

@@ -9,12 +9,12 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from c3p.accounts import passwords
+from c3p.accounts.rules import passwords
+from c3p.accounts.service import members as svc
+from c3p.accounts.tables import User
 from c3p.cli._common import DatabaseOption, FormatOption, console, open_database
 from c3p.cli._guard import actor, guarded, writing
-from c3p.db import accounts as svc
 from c3p.db.database import Database
-from c3p.db.tables.accounts import User
 from c3p.errors import InvalidInput, NotFound
 from c3p.settings import Settings
 

@@ -6,6 +6,8 @@ mode on SQLite recreate tables without losing them.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -20,3 +22,11 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+NOT_IN_HISTORY = {"history": False}
+"""Column or table ``info`` for what is not a domain record (sessions, counters): no history row."""
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, MetaData, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from c3p.data.seed import SeedDataset, read_seed
 from c3p.db import migrate
 from c3p.db.engine import make_engine, make_session_factory
-from c3p.db.seed_loader import load_seed
+from c3p.program.seed import SeedDataset, read_seed
+from c3p.program.seed_loader import load_seed
 
 
 @dataclass

@@ -21,8 +21,8 @@ from typing import Any
 from sqlalchemy import Table, event, insert, inspect, select, tuple_
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
-from c3p.accounts.views import HistoryView
-from c3p.db.tables.history import HistoryEntry
+from c3p.accounts.schemas import HistoryView
+from c3p.db.history_table import HistoryEntry
 
 REDACTED = "[redacted]"
 

@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 import c3p
 from c3p.db.database import Database
-from c3p.queries.snapshot import SnapshotCache
+from c3p.program.snapshot import SnapshotCache
 from c3p.settings import Settings, get_settings
 from c3p.web import api, pages
 from c3p.web.cache import CachedReads, JsonCache

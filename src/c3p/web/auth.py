@@ -29,12 +29,12 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from c3p.accounts.actions import action
-from c3p.accounts.policy import Actor, could
-from c3p.db.accounts import actor_for
-from c3p.db.api_tokens import token_actor
+from c3p.accounts.rules.actions import action
+from c3p.accounts.rules.policy import Actor, could
+from c3p.accounts.service.api_tokens import token_actor
+from c3p.accounts.service.members import actor_for
+from c3p.accounts.service.signin import session_user
 from c3p.db.history import act_as
-from c3p.db.signin import session_user
 from c3p.errors import Forbidden, Unauthenticated
 from c3p.messages import N_
 from c3p.settings import Settings

@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from c3p.queries.snapshot import RegistrySnapshot
+from c3p.program.snapshot import RegistrySnapshot
 
 CacheKey = tuple[int, str]
 JSON_HEADERS = [(b"content-type", b"application/json")]

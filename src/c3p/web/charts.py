@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from c3p.errors import NotFound
 from c3p.messages import N_, Message
-from c3p.queries import views as v
+from c3p.program import schemas as v
 
 #: The portal's palette; pygal is imported only when a chart is first drawn (start-up time).
 STYLE_OPTIONS = dict(

@@ -8,7 +8,7 @@ from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 
 from c3p.db.database import Database
-from c3p.queries.snapshot import RegistrySnapshot
+from c3p.program.snapshot import RegistrySnapshot
 
 
 def database(request: Request) -> Database:

@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from c3p.db.signin import TooManyAttempts, record_event
+from c3p.accounts.service.signin import TooManyAttempts, record_event
 from c3p.errors import C3PError, Forbidden, Unauthenticated
 from c3p.web.auth import client_ip, database
 from c3p.web.errors import problem_response, wants_problem_json

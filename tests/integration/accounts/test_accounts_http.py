@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from c3p.db.tables.accounts import SecurityEvent, User
+from c3p.accounts.tables import SecurityEvent, User
 from tests.support.accounts import PASSWORD, create_token, create_user
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -8,13 +8,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import delete, func, select, text, update
 
-from c3p.accounts.policy import Actor
-from c3p.db import accounts as svc
-from c3p.db import api_tokens, signin
+from c3p.accounts.rules.policy import Actor
+from c3p.accounts.service import api_tokens, signin
+from c3p.accounts.service import members as svc
+from c3p.accounts.tables import ApiToken, MemberOrganization, RoleGrant, SecurityEvent, User
 from c3p.db.database import Database
 from c3p.db.history import REDACTED, act_as, entries_for
-from c3p.db.tables.accounts import ApiToken, MemberOrganization, RoleGrant, SecurityEvent, User
-from c3p.db.tables.history import HistoryEntry
+from c3p.db.history_table import HistoryEntry
 from c3p.errors import Forbidden, InvalidInput, Unauthenticated
 from c3p.settings import Settings
 from tests.support.accounts import PASSWORD, create_token, create_user

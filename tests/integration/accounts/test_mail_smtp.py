@@ -18,8 +18,8 @@ import trustme
 from aiosmtpd.controller import Controller
 
 from c3p import mail
-from c3p.accounts.policy import Actor
-from c3p.db import accounts
+from c3p.accounts.rules.policy import Actor
+from c3p.accounts.service import members
 from c3p.db.database import Database
 from c3p.settings import Settings
 from tests.conftest import LiveServer
@@ -118,7 +118,7 @@ def test_the_password_reset_link_arrives_by_smtp_and_sets_the_password(
     create_user(database, "kimura@example.org")
     create_user(database, "ellis@example.org")
     with database.unit_of_work() as session:
-        accounts.set_language(session, Actor.operator(), accounts.user_by_email(session, "ellis@example.org"), "en")  # type: ignore[arg-type]
+        members.set_language(session, Actor.operator(), members.user_by_email(session, "ellis@example.org"), "en")  # type: ignore[arg-type]
     with smtp_server(ca) as (port, inbox):
         settings = Settings(
             data_dir=tmp_path,

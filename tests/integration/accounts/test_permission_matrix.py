@@ -15,8 +15,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from c3p.accounts.policy import Actor, Grant, could
-from c3p.accounts.roles import ROLES, check_grant
+from c3p.accounts.rules.policy import Actor, Grant, could
+from c3p.accounts.rules.roles import ROLES, check_grant
 from c3p.cli import app as cli_app
 from c3p.cli._guard import READ_ONLY_COMMANDS
 from c3p.errors import Forbidden, Unauthenticated
@@ -102,7 +102,7 @@ def people(accounts_server) -> dict[str | None, dict[str, Any]]:  # type: ignore
 
 
 def _own_token_id(accounts_server, user_id: int) -> int:  # type: ignore[no-untyped-def]
-    from c3p.db.api_tokens import tokens_of
+    from c3p.accounts.service.api_tokens import tokens_of
 
     with accounts_server.database.reading() as session:
         tokens = tokens_of(session, user_id)

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from c3p.data.seed import read_seed
 from c3p.db import tables as t
 from c3p.db.database import Database
+from c3p.program.seed import read_seed
 
 
 def _counts(database: Database) -> dict[str, int]:

@@ -11,9 +11,9 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from c3p.db.credits import queries
+from c3p.credits import queries
+from c3p.credits.tables import JournalEntry, PendingTransfer
 from c3p.db.database import Database
-from c3p.db.tables.registry import JournalEntry, PendingTransfer
 from c3p.settings import Settings
 from tests.conftest import LiveServer
 from tests.integration.accounts.test_accounts_http import form_token, sign_in

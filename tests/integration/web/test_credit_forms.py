@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from c3p.db.credits import queries
+from c3p.credits import queries
 from tests.integration.web.conftest import Browser, CreditSite
 from tests.integration.web.test_workflow_forms import field_error, field_value
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from c3p.db.credits import queries, service
+from c3p.credits import queries, service
 from c3p.errors import C3PError
 from tests.integration.web.conftest import Browser, CreditSite
 from tests.integration.web.test_workflow_forms import field_error, field_value

@@ -285,10 +285,10 @@ def test_pages_read_in_japanese(secretariat: Visitor) -> None:
 def test_notifications_are_written_in_each_persons_language(server: LiveServer) -> None:
     from sqlalchemy import select
 
-    from c3p.accounts.policy import Actor
-    from c3p.db.tables.accounts import User
-    from c3p.db.tables.workflow import Notification
-    from c3p.workflow import calls
+    from c3p.accounts.rules.policy import Actor
+    from c3p.accounts.tables import User
+    from c3p.workflow.service import calls
+    from c3p.workflow.tables import Notification
     from tests.support.workflow import new_call
 
     database = server.database  # type: ignore[attr-defined]

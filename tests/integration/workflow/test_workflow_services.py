@@ -13,14 +13,14 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from c3p.accounts.policy import Actor
+from c3p.accounts.rules.policy import Actor
 from c3p.db import tables as t
 from c3p.db.database import Database
 from c3p.db.history import entries_for
 from c3p.errors import Conflict, Forbidden, InvalidInput
-from c3p.queries.snapshot import build_snapshot, current_revision
+from c3p.program.snapshot import build_snapshot, current_revision
 from c3p.settings import Settings
-from c3p.workflow import calls, jcm, review
+from c3p.workflow.service import calls, jcm, review
 from tests.support.workflow import PDF, acting, complete_draft, create_person, new_call
 
 OPERATOR = Actor.operator("test")

@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from c3p.accounts.actions import ACTIONS, OWNER, PUBLIC
-from c3p.accounts.policy import Actor, Grant, Target, could, decide, require
-from c3p.accounts.roles import ROLES, check_grant
+from c3p.accounts.rules.actions import ACTIONS, OWNER, PUBLIC
+from c3p.accounts.rules.policy import Actor, Grant, Target, could, decide, require
+from c3p.accounts.rules.roles import ROLES, check_grant
 from c3p.errors import Forbidden, InvalidInput, Unauthenticated
 
 
@@ -99,7 +99,8 @@ def test_grants_need_the_scope_their_role_names() -> None:
 
 def test_the_domain_imports_no_framework() -> None:
     code = (
-        "import sys, c3p.accounts.policy, c3p.accounts.passwords, c3p.accounts.tokens, c3p.accounts.tasks; "
+        "import sys, c3p.accounts.rules.policy, c3p.accounts.rules.passwords; "
+        "import c3p.accounts.rules.secrets, c3p.accounts.rules.tasks; "
         "print(sorted(m for m in ('fastapi', 'sqlalchemy', 'starlette') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

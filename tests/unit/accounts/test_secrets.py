@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from c3p.accounts import passwords
-from c3p.accounts.policy import Actor, Grant
-from c3p.accounts.tasks import AccountFacts, tasks_for
-from c3p.accounts.tokens import ApiTokenSecret, digest
+from c3p.accounts.rules import passwords
+from c3p.accounts.rules.policy import Actor, Grant
+from c3p.accounts.rules.secrets import ApiTokenSecret, digest
+from c3p.accounts.rules.tasks import AccountFacts, tasks_for
 from c3p.errors import InvalidInput
 
 

@@ -7,8 +7,8 @@ import doctest
 
 import pytest
 
-from c3p.domain import calls, outcomes, pipeline, review, subsidy
-from c3p.domain.calls import ApplicationFacts, CallRules, PlaceFacts, check_eligibility, missing_parts
+from c3p.workflow.rules import calls, outcomes, pipeline, review, subsidy
+from c3p.workflow.rules.calls import ApplicationFacts, CallRules, PlaceFacts, check_eligibility, missing_parts
 
 NOW = dt.datetime(2026, 4, 10, tzinfo=dt.UTC)
 RULES = CallRules(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from c3p.catalogs import translate
-from c3p.domain.calls import ApplicationFacts, CallRules, PlaceFacts, check_eligibility
 from c3p.messages import Message
+from c3p.workflow.rules.calls import ApplicationFacts, CallRules, PlaceFacts, check_eligibility
 
 
 def test_a_reason_is_english_and_translates_with_its_parameters() -> None:

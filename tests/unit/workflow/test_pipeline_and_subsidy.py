@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from c3p.accounts.actions import ACTIONS
-from c3p.domain import pipeline
-from c3p.domain.outcomes import JcmLink, OutcomeRefused, check_outcome, jcm_projects_realized
-from c3p.domain.subsidy import RateTier, SubsidyParams, SubsidyRules, calculate, rules_for
+from c3p.accounts.rules.actions import ACTIONS
+from c3p.workflow.rules import pipeline
+from c3p.workflow.rules.outcomes import JcmLink, OutcomeRefused, check_outcome, jcm_projects_realized
+from c3p.workflow.rules.subsidy import RateTier, SubsidyParams, SubsidyRules, calculate, rules_for
 
 
 def test_the_main_line_is_walkable_with_its_documents() -> None:

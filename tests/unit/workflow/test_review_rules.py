@@ -9,7 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from c3p.domain.review import Criterion, ReviewRefused, Rubric, default_rubric, ensure_may_score, rank, scores_visible
+from c3p.workflow.rules.review import (
+    Criterion,
+    ReviewRefused,
+    Rubric,
+    default_rubric,
+    ensure_may_score,
+    rank,
+    scores_visible,
+)
 
 RUBRIC = Rubric((Criterion("effect", "", "", 5, 3), Criterion("plan", "", "", 5, 1)))
 

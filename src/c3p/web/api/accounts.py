@@ -13,12 +13,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from c3p.accounts.policy import Actor, Target, require
-from c3p.accounts.views import HistoryView, MeView, NewTokenView, OrganizationView, TokenView, UserView
-from c3p.db import accounts as svc
-from c3p.db import api_tokens
+from c3p.accounts.rules.policy import Actor, Target, require
+from c3p.accounts.schemas import HistoryView, MeView, NewTokenView, OrganizationView, TokenView, UserView
+from c3p.accounts.service import api_tokens
+from c3p.accounts.service import members as svc
+from c3p.accounts.tables import MemberOrganization, User
 from c3p.db.history import entries_for
-from c3p.db.tables.accounts import MemberOrganization, User
 from c3p.errors import NotFound
 from c3p.web.auth import database as db
 from c3p.web.auth import permission, resolve_actor, writing

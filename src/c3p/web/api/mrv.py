@@ -27,17 +27,17 @@ def list_methodologies(
     q: str | None = Query(None, max_length=200, description="Words in the ID, title or sector."),
 ) -> list[dict[str, Any]]:
     """Methodology specifications (ID, version, country, sector, verification status)."""
-    from c3p.mrv import report
+    from c3p.mrv import monitoring_report
 
-    return [report.methodology_summary(m) for m in catalog.search_methodologies(country, sector, q)]
+    return [monitoring_report.methodology_summary(m) for m in catalog.search_methodologies(country, sector, q)]
 
 
 @router.get("/methodologies/{methodology_id}")
 def show_methodology(methodology_id: str, version: str | None = None) -> dict[str, Any]:
     """One methodology with parameters, equations (text and LaTeX) and sources."""
-    from c3p.mrv import report
+    from c3p.mrv import monitoring_report
 
-    return report.methodology_detail(catalog.get_methodology(methodology_id, version))
+    return monitoring_report.methodology_detail(catalog.get_methodology(methodology_id, version))
 
 
 @router.post("/methodologies/{methodology_id}/estimate")
@@ -57,7 +57,7 @@ async def calculate(
     params: str = Form("{}", description="The params.json object as text."),
 ) -> dict[str, Any]:
     """Ex-post calculation over an uploaded monitoring file; returns the JSON record."""
-    from c3p.mrv import engine, report
+    from c3p.mrv import engine, monitoring_report
 
     methodology = catalog.get_methodology(methodology_id)
     try:
@@ -71,4 +71,4 @@ async def calculate(
         path = Path(folder) / f"monitoring{suffix}"
         path.write_bytes(await monitoring.read())
         result = engine.calculate(methodology, [path], given)
-    return report.monitoring_record(result, methodology)
+    return monitoring_report.monitoring_record(result, methodology)

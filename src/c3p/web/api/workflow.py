@@ -13,15 +13,13 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
-from c3p.accounts.policy import Actor, require
-from c3p.accounts.views import HistoryView
+from c3p.accounts.rules.policy import Actor, require
+from c3p.accounts.schemas import HistoryView
 from c3p.db.history import entries_for
-from c3p.domain import subsidy
 from c3p.web.auth import database as db
 from c3p.web.auth import permission, writing
-from c3p.workflow import calls, jcm, review, tracking
-from c3p.workflow import notify as _notify  # noqa: F401  (installs the after-commit mail hook)
-from c3p.workflow.views import (
+from c3p.workflow.rules import subsidy
+from c3p.workflow.schemas import (
     ActivityView,
     ApplicationView,
     AttachmentView,
@@ -37,6 +35,8 @@ from c3p.workflow.views import (
     TrackingView,
     TransitionView,
 )
+from c3p.workflow.service import calls, jcm, review, tracking
+from c3p.workflow.service import notify as _notify  # noqa: F401  (installs the after-commit mail hook)
 
 router = APIRouter(tags=["program workflow"])
 
@@ -410,7 +410,7 @@ def subsidy_rules(_actor: Actor = Depends(permission("jcm.subsidy.calculate"))) 
 def notifications(request: Request, actor: Actor = Depends(permission("notifications.read"))) -> list[NotificationView]:
     from sqlalchemy import select
 
-    from c3p.db.tables.workflow import Notification
+    from c3p.workflow.tables import Notification
 
     with db(request).reading() as session:
         rows = session.scalars(
@@ -426,7 +426,7 @@ def notifications(request: Request, actor: Actor = Depends(permission("notificat
 def mark_read(request: Request, actor: Actor = Depends(permission("notifications.read"))) -> int:
     from sqlalchemy import update
 
-    from c3p.db.tables.workflow import Notification
+    from c3p.workflow.tables import Notification
 
     with writing(request, actor) as session:
         result = session.execute(

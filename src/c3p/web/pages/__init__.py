@@ -2,10 +2,10 @@
 
 from fastapi import APIRouter
 
-from c3p.web.pages import credit_forms, credits, mrv, pipeline, registry, workflow
+from c3p.web.pages import credit_forms, credits, mrv, pipeline, program, workflow
 
 router = APIRouter(include_in_schema=False)
-router.include_router(registry.router)
+router.include_router(program.router)
 router.include_router(mrv.router)
 router.include_router(workflow.router)
 router.include_router(pipeline.router)

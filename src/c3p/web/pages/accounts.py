@@ -18,13 +18,13 @@ from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import Response
 
 from c3p import mail
-from c3p.accounts.policy import Actor
+from c3p.accounts.rules.policy import Actor
+from c3p.accounts.service import members as svc
+from c3p.accounts.service import signin
+from c3p.accounts.service.api_tokens import token_view, tokens_of
+from c3p.accounts.tables import User
 from c3p.catalogs import LANGUAGES, translate
-from c3p.db import accounts as svc
-from c3p.db import signin
-from c3p.db.api_tokens import token_view, tokens_of
 from c3p.db.history import entries_for
-from c3p.db.tables.accounts import User
 from c3p.errors import Unauthenticated
 from c3p.messages import N_, Message
 from c3p.web import refusals

@@ -14,13 +14,13 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from c3p.accounts.policy import Actor, Target, decide, require
-from c3p.accounts.roles import ROLES
-from c3p.accounts.tasks import AccountFacts, tasks_for
-from c3p.accounts.views import OrganizationView
-from c3p.db import accounts as svc
+from c3p.accounts.rules.policy import Actor, Target, decide, require
+from c3p.accounts.rules.roles import ROLES
+from c3p.accounts.rules.tasks import AccountFacts, tasks_for
+from c3p.accounts.schemas import OrganizationView
+from c3p.accounts.service import members as svc
+from c3p.accounts.tables import MemberOrganization, User
 from c3p.db.history import entries_for
-from c3p.db.tables.accounts import MemberOrganization, User
 from c3p.errors import NotFound
 from c3p.messages import N_, Message
 from c3p.web.api.accounts import history_target

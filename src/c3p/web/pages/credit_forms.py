@@ -20,12 +20,12 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.orm import Session
 
-from c3p.accounts.policy import Actor, Target, could, decide
-from c3p.db.credits import queries, service
+from c3p.accounts.rules.policy import Actor, Target, could, decide
+from c3p.credits import queries, service
+from c3p.credits import schemas as v
+from c3p.credits.rules.holding_accounts import JAPAN, AccountKind
+from c3p.credits.rules.serials import REGISTRY_CODE
 from c3p.errors import C3PError, Conflict, InvalidInput, NotFound
-from c3p.registry import views as v
-from c3p.registry.accounts import JAPAN, AccountKind
-from c3p.registry.serials import REGISTRY_CODE
 from c3p.web.auth import database, permission, writing
 from c3p.web.pages.credits import account_page_for
 from c3p.web.pages.forms import FormState, parse, typed

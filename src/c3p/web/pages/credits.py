@@ -18,12 +18,12 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from c3p.accounts.policy import Actor, Target, decide, require
-from c3p.db.credits import queries, service
+from c3p.accounts.rules.policy import Actor, Target, decide, require
+from c3p.credits import queries, service
+from c3p.credits import schemas as v
+from c3p.credits.rules.holding_accounts import STATUS_CHANGES, AccountKind, AccountStatus
+from c3p.credits.rules.statements import Period, statement_csv
 from c3p.errors import InvalidInput
-from c3p.registry import views as v
-from c3p.registry.accounts import STATUS_CHANGES, AccountKind, AccountStatus
-from c3p.registry.statements import Period, statement_csv
 from c3p.web.auth import database, permission
 from c3p.web.pages.forms import FormState
 from c3p.web.pages.render import render

@@ -1,7 +1,7 @@
 """Portal pages of the MRV engine: the methodology list, a methodology, its ex-ante calculator.
 
 Each page's JSON twin (``?format=json``) is the API's answer for the same methodology, built
-by the same functions of :mod:`c3p.mrv.report`. The calculator is a GET form: an estimate
+by the same functions of :mod:`c3p.mrv.monitoring_report`. The calculator is a GET form: an estimate
 changes nothing, so it needs no CSRF token, and a result can be bookmarked or shared.
 Form values are read into :class:`CalculatorForm` here (an interface concern); every rule
 of the calculation itself stays in :func:`c3p.mrv.engine.estimate`.
@@ -29,9 +29,9 @@ from c3p.mrv.render import equation_html, symbol_html, to_text
 from c3p.mrv.results import CalculationResult
 from c3p.mrv.spec import Methodology, Parameter
 from c3p.mrv.units import compatible_units, scale_factor
-from c3p.queries.snapshot import RegistrySnapshot
+from c3p.program.snapshot import RegistrySnapshot
 from c3p.web.deps import snapshot
-from c3p.web.pages.registry import page_query
+from c3p.web.pages.program import page_query
 from c3p.web.pages.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -131,7 +131,7 @@ class MethodologyPage:
 
 @router.get("/methodologies")
 def methodology_list(request: Request, snap: Snapshot) -> Response:
-    from c3p.mrv import report
+    from c3p.mrv import monitoring_report
 
     query = page_query(request, MethodologyQuery)
     found = catalog.search_methodologies(query.country, query.sector, query.q)
@@ -139,7 +139,7 @@ def methodology_list(request: Request, snap: Snapshot) -> Response:
     return render(
         request,
         "mrv/methodology_list.html",
-        MethodologyList([report.methodology_summary(m) for m in found]),
+        MethodologyList([monitoring_report.methodology_summary(m) for m in found]),
         query=query,
         countries=sorted({m.spec.host_country for m in every}),
         sectors=sorted({m.spec.sector for m in every}),
@@ -190,9 +190,9 @@ def estimate_page(request: Request, methodology_id: str, snap: Snapshot, version
 
 
 def _detail(methodology: Methodology) -> MethodologyData:
-    from c3p.mrv import report
+    from c3p.mrv import monitoring_report
 
-    return MethodologyData(report.methodology_detail(methodology))
+    return MethodologyData(monitoring_report.methodology_detail(methodology))
 
 
 def methodology_view(

@@ -19,20 +19,20 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 
-from c3p.accounts.policy import Actor, could, require
+from c3p.accounts.rules.policy import Actor, could, require
 from c3p.db import tables as t
 from c3p.db.history import entries_for
-from c3p.domain import pipeline, subsidy
-from c3p.domain.outcomes import OUTCOME_KINDS
-from c3p.domain.tracking import ACTIVITY_KINDS, MILESTONE_KINDS
 from c3p.errors import Conflict, InvalidInput
 from c3p.messages import N_, Message
 from c3p.web.auth import database as db
 from c3p.web.auth import permission, writing
 from c3p.web.pages.forms import FieldError, FormState, number_text, parse, typed
 from c3p.web.pages.render import page_language, redirect, render
-from c3p.workflow import attachments, jcm, tracking
-from c3p.workflow.views import JcmProjectView
+from c3p.workflow.rules import pipeline, subsidy
+from c3p.workflow.rules.outcomes import OUTCOME_KINDS
+from c3p.workflow.rules.tracking import ACTIVITY_KINDS, MILESTONE_KINDS
+from c3p.workflow.schemas import JcmProjectView
+from c3p.workflow.service import attachments, jcm, tracking
 
 router = APIRouter(include_in_schema=False)
 Refusal = (ValidationError, InvalidInput, Conflict)

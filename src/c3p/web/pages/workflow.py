@@ -17,17 +17,17 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 
-from c3p.accounts.policy import Actor, could
+from c3p.accounts.rules.policy import Actor, could
 from c3p.db.history import entries_for
-from c3p.domain.calls import target_fields
 from c3p.errors import InvalidInput
 from c3p.messages import N_, Message, listing
 from c3p.web.auth import database as db
 from c3p.web.auth import permission, writing
 from c3p.web.deps import snapshot
 from c3p.web.pages.render import redirect, render
-from c3p.workflow import attachments, calls, review
-from c3p.workflow.views import ApplicationView, CallView
+from c3p.workflow.rules.calls import target_fields
+from c3p.workflow.schemas import ApplicationView, CallView
+from c3p.workflow.service import attachments, calls, review
 
 router = APIRouter(include_in_schema=False)
 FormText = Annotated[str, Form()]
@@ -348,7 +348,7 @@ def conflict(
 def notifications_page(request: Request, actor: Actor = Depends(permission("notifications.read"))) -> Response:
     from sqlalchemy import select
 
-    from c3p.db.tables.workflow import Notification
+    from c3p.workflow.tables import Notification
 
     with db(request).reading() as session:
         rows = list(

@@ -1,0 +1,121 @@
+"""Every action the platform guards, with the roles that may perform it: one line each.
+
+To guard a new capability, add a line here and ask for it at the entry point
+(``Depends(permission("x.y"))`` on a route, ``@guarded("x.y")`` on a CLI command). Two
+pseudo-roles exist besides the real ones: ``public`` (anyone, signed in or not) and ``owner``
+(the signed-in user the record belongs to). A scoped role only covers targets in its scope.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from c3p.messages import N_
+
+PUBLIC = "public"
+OWNER = "owner"
+ADMINS = ("administrator", "secretariat")
+ORGANIZATION_STAFF = ("proposer", "japanese_government_staff", "partner_city_official", "tpe")
+JCM_MOVERS = ("secretariat", "proposer", "project_participant", "tpe", "joint_committee_member")
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    roles: tuple[str, ...]
+    description: str  # marked N_: refusals say it in the reader's language
+
+
+ACTIONS: dict[str, Action] = {
+    action.name: action
+    for action in (
+        # accounts
+        Action("account.sign_in", (PUBLIC,), N_("sign in, sign out, reset a forgotten password")),
+        Action("users.list", ADMINS, N_("list every account")),
+        Action("users.read", (*ADMINS, OWNER), N_("see a user's account and roles")),
+        Action("users.create", ADMINS, N_("create a user account")),
+        Action("users.update", ("administrator", OWNER), N_("change an account's name, language or second factor")),
+        Action("users.grant", ADMINS, N_("grant a role to a user")),
+        Action("users.revoke", ADMINS, N_("revoke a role from a user")),
+        Action("users.disable", ("administrator",), N_("disable or re-enable an account")),
+        Action("organizations.create", ADMINS, N_("register a member organization")),
+        Action("organizations.update", (*ADMINS, *ORGANIZATION_STAFF), N_("change a member organization's details")),
+        Action("tokens.read", ("administrator", OWNER), N_("list API tokens")),
+        Action("tokens.create", ("administrator", OWNER), N_("create an API token")),
+        Action("tokens.revoke", ("administrator", OWNER), N_("revoke an API token")),
+        Action("history.read", (*ADMINS, OWNER), N_("read the change history of a record")),
+        # database and program registry
+        Action("database.manage", ("administrator",), N_("create, upgrade or reset the database")),
+        Action("registry.import", ("administrator", "secretariat"), N_("replace the program registry's data")),
+        # MRV computations change nothing and are open to all
+        Action("mrv.calculate", (PUBLIC,), N_("estimate or calculate emission reductions")),
+        # program workflow: calls, applications, review, adoption, tracking, outcomes
+        Action("program.call.read", (PUBLIC,), N_("see calls for proposals")),
+        Action("program.call.open", ("secretariat",), N_("open a call for proposals")),
+        Action("program.call.manage", ("secretariat",), N_("close a call's submissions or review, send reminders")),
+        Action("program.application.read", (*ADMINS, "proposer", "reviewer"), N_("see applications")),
+        Action("program.application.draft", ("proposer",), N_("create or edit a draft application and its files")),
+        Action("program.application.submit", ("proposer",), N_("submit an application for an organization")),
+        Action("program.application.withdraw", ("proposer",), N_("withdraw an application")),
+        Action("program.application.review", ("reviewer",), N_("score the applications of a call")),
+        Action("program.application.conflict", ("reviewer",), N_("declare a conflict of interest on an application")),
+        Action("program.review.read", (*ADMINS, "reviewer"), N_("see the review scores and ranking of a call")),
+        Action("program.application.adopt", ("secretariat",), N_("adopt applications as the fiscal year's projects")),
+        Action("program.project.publish", ("secretariat",), N_("publish adopted projects on the public pages")),
+        Action("program.project.track", ("secretariat", "proposer"), N_("record a project's status and activities")),
+        Action("program.outcome.read", (PUBLIC,), N_("see exit outcomes and the program's KPI")),
+        Action(
+            "program.outcome.record",
+            ("secretariat", "proposer", "japanese_government_staff", "partner_city_official"),
+            N_("record an exit outcome of projects"),
+        ),
+        Action("notifications.read", (OWNER,), N_("read and clear one's notifications")),
+        # JCM pipeline: one action per step, named after the state it moves into
+        Action("jcm.project.read", (PUBLIC,), N_("see JCM projects in the pipeline")),
+        Action("jcm.project.create", ("secretariat", "proposer"), N_("add a JCM project to the pipeline")),
+        Action("jcm.document.upload", (*JCM_MOVERS[:3], "tpe"), N_("attach a document to a JCM project")),
+        Action("jcm.subsidy.calculate", (PUBLIC,), N_("calculate a JCM Model Project subsidy")),
+        Action("jcm.move", JCM_MOVERS, N_("move a JCM project to its next state (each step asks its own action)")),
+        Action("jcm.move.feasibility_study", ("secretariat", "proposer"), N_("start or resume a feasibility study")),
+        Action(
+            "jcm.move.model_project_application", ("proposer", "project_participant"), N_("apply as a Model Project")
+        ),
+        Action("jcm.move.adopted", ("secretariat",), N_("record a Model Project's adoption")),
+        Action("jcm.move.installed", ("project_participant",), N_("record the equipment's installation")),
+        Action("jcm.move.pdd", ("project_participant",), N_("submit the PDD")),
+        Action("jcm.move.validation", ("tpe",), N_("record the validation")),
+        Action("jcm.move.registration", ("joint_committee_member",), N_("register the JCM project")),
+        Action("jcm.move.monitoring", ("project_participant",), N_("start a monitoring period")),
+        Action("jcm.move.verification", ("tpe",), N_("record the verification")),
+        Action("jcm.move.issuance", ("joint_committee_member",), N_("decide the issuance of credits")),
+        Action("jcm.move.withdrawn", ("secretariat", "project_participant"), N_("withdraw a JCM project")),
+        Action("mrv.report.verify", ("tpe",), N_("verify a monitoring report")),
+        Action("registry.transfer", ("registry_administrator",), N_("transfer credits in a country's registry")),
+        # JCM credit registry (accounts are scoped by their registry's country; holders act on their own)
+        Action("credits.read", ("registry_administrator", OWNER), N_("see an account's blocks and transactions")),
+        Action("credits.account.open", ("registry_administrator",), N_("open a holding account in a registry")),
+        Action("credits.account.update", ("registry_administrator",), N_("suspend, reopen or close an account")),
+        Action("credits.issue", ("joint_committee_member",), N_("issue credits on a Joint Committee notification")),
+        Action("credits.transfer", ("registry_administrator", OWNER), N_("transfer credits from an account")),
+        Action(
+            "credits.accept", ("registry_administrator",), N_("accept or reject a transfer from the other registry")
+        ),
+        Action("credits.cancel", ("registry_administrator", OWNER), N_("cancel credits of an account")),
+        Action("credits.retire", ("registry_administrator", OWNER), N_("retire credits of an account toward an NDC")),
+        Action(
+            "credits.authorize", ("registry_administrator",), N_("set the Article 6.2 authorization of an issuance")
+        ),
+        Action(
+            "credits.verify", ("registry_administrator", "administrator"), N_("replay and check the registry's journal")
+        ),
+        Action("mrv.report.submit", ("project_participant",), N_("submit a monitoring report of a JCM project")),
+    )
+}
+
+
+def action(name: str) -> Action:
+    """The action ``name``; an unknown name is a programming error, never a silent allow."""
+    try:
+        return ACTIONS[name]
+    except KeyError:
+        raise LookupError(f"unknown action {name!r}: add it to c3p.accounts.rules.actions.ACTIONS") from None

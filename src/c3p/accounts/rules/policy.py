@@ -1,0 +1,150 @@
+"""The one policy: may this actor perform this action on this target?
+
+``decide`` returns a :class:`Decision` with a reason a person can read (a
+:class:`~c3p.messages.Message`, said in each reader's language); ``require`` raises
+:class:`~c3p.errors.Unauthenticated` (nobody signed in) or :class:`~c3p.errors.Forbidden`.
+Reasons name only the action and the scope the caller asked about, so a refusal never tells
+whether a private record exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from c3p.accounts.rules.actions import OWNER, PUBLIC, action
+from c3p.errors import Forbidden, Unauthenticated
+from c3p.messages import N_, Message, listing
+
+SCOPE_KINDS = ("organization", "call", "project", "country")
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: str
+    scope_kind: str = ""
+    scope_value: str = ""
+
+    def covers(self, target: Target) -> bool:
+        return not self.scope_kind or target.scope.get(self.scope_kind) == self.scope_value
+
+    def __str__(self) -> str:
+        return f"{self.role} ({self.scope_kind} {self.scope_value})" if self.scope_kind else self.role
+
+
+@dataclass(frozen=True)
+class Target:
+    """What an action is about: whose record it is and which scopes it falls in."""
+
+    owner_id: int | None = None
+    scope: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, owner_id: int | None = None, **scope: str | None) -> Target:
+        unknown = set(scope) - set(SCOPE_KINDS)
+        if unknown:
+            raise LookupError(f"unknown scope kinds {sorted(unknown)}")
+        return cls(owner_id, {kind: value for kind, value in scope.items() if value})
+
+
+ANYTHING = Target()
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a signed-in user (through a session or a token), the public, or the system."""
+
+    user_id: int | None
+    label: str
+    grants: tuple[Grant, ...] = ()
+    organization: str | None = None
+    token_scopes: frozenset[str] | None = None
+    system: bool = False
+
+    @property
+    def authenticated(self) -> bool:
+        return self.user_id is not None or self.system
+
+    @classmethod
+    def public(cls) -> Actor:
+        return cls(None, "public")
+
+    @classmethod
+    def operator(cls, label: str = "system") -> Actor:
+        """Whoever runs the CLI on the database directly, or seed loads and migrations."""
+        return cls(None, label, system=True)
+
+    def holds(self, role: str) -> bool:
+        return any(grant.role == role for grant in self.grants)
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    message: Message
+    status: int | None = None  # 401 or 403 when refused
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+    @property
+    def reason(self) -> str:
+        """The reason in English (logs, the CLI)."""
+        return str(self.message)
+
+
+def decide(actor: Actor, name: str, target: Target = ANYTHING) -> Decision:
+    """Whether ``actor`` may perform action ``name`` on ``target``, and why."""
+    rule = action(name)
+    what = {"what": Message(rule.description), "action": name}
+    if PUBLIC in rule.roles or actor.system:
+        return Decision(True, Message("open to all" if PUBLIC in rule.roles else "local operator"))
+    if not actor.authenticated:
+        return Decision(False, Message(N_("Sign in to %(what)s (%(action)s)."), what), 401)
+    if actor.token_scopes is not None and not token_allows(actor.token_scopes, name):
+        scopes = ", ".join(sorted(actor.token_scopes)) or Message(N_("none"))
+        refusal = N_("This API token may not %(what)s (%(action)s); its scopes: %(scopes)s.")
+        return Decision(False, Message(refusal, {**what, "scopes": scopes}), 403)
+    if OWNER in rule.roles and target.owner_id is not None and target.owner_id == actor.user_id:
+        return Decision(True, Message("own record"))
+    for grant in actor.grants:
+        if grant.role in rule.roles and grant.covers(target):
+            return Decision(True, Message(f"role {grant}"))
+    return Decision(False, _refusal(actor, rule.roles, what, target), 403)
+
+
+def could(actor: Actor, name: str) -> Decision:
+    """Whether ``actor`` may perform ``name`` on some target: the check a route makes before it loads one."""
+    rule = action(name)
+    if OWNER in rule.roles and actor.authenticated and actor.user_id is not None:
+        return decide(actor, name, Target(owner_id=actor.user_id))
+    held = [g for g in actor.grants if g.role in rule.roles]
+    widest = Target(None, {g.scope_kind: g.scope_value for g in held if g.scope_kind})
+    return decide(actor, name, widest)
+
+
+def require(actor: Actor, name: str, target: Target = ANYTHING) -> None:
+    """Raise Unauthenticated or Forbidden unless ``actor`` may perform ``name`` on ``target``."""
+    decision = decide(actor, name, target)
+    if decision.allowed:
+        return
+    error = Unauthenticated if decision.status == 401 else Forbidden
+    raise error(decision.message, action=name)
+
+
+def token_allows(scopes: frozenset[str], name: str) -> bool:
+    """A token scope is an action name or a prefix pattern such as ``users.*``."""
+    return any(scope == name or (scope.endswith(".*") and name.startswith(scope[:-1])) for scope in scopes)
+
+
+def _refusal(actor: Actor, roles: tuple[str, ...], what: dict[str, object], target: Target) -> Message:
+    matching = [grant for grant in actor.grants if grant.role in roles]
+    if matching:
+        asked = ", ".join(f"{kind} {value}" for kind, value in sorted(target.scope.items())) or Message(
+            N_("everything")
+        )
+        held = ", ".join(str(grant) for grant in matching)
+        refusal = N_("You may not %(what)s (%(action)s) here: your role %(held)s does not cover %(asked)s.")
+        return Message(refusal, {**what, "held": held, "asked": asked})
+    owner = Message(N_("the record's owner"))
+    needed = listing([owner if role == OWNER else role for role in roles if role != PUBLIC], "or")
+    return Message(N_("You may not %(what)s (%(action)s): it is for %(needed)s."), {**what, "needed": needed})

@@ -1,0 +1,244 @@
+"""Accounts on the database side: organizations, users, role grants; each change asks the policy.
+
+Services take the acting :class:`~c3p.accounts.rules.policy.Actor`, ask the policy with the real
+target (so scoped roles are checked against the record), then flush; the caller commits.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from c3p.accounts.rules import passwords, roles
+from c3p.accounts.rules.policy import Actor, Grant, Target, require
+from c3p.accounts.schemas import GrantView, OrganizationView, UserView
+from c3p.accounts.tables import MemberOrganization, RoleGrant, User, UserSession
+from c3p.errors import Conflict, InvalidInput, NotFound
+from c3p.messages import N_, Message
+
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+ORGANIZATION_KINDS = (
+    "ministry",
+    "secretariat",
+    "company",
+    "research_institute",
+    "japanese_government",
+    "partner_place",
+    "tpe",
+    "registry",
+    "other",
+)
+LANGUAGES = ("ja", "en")
+
+
+def normalize_email(email: str) -> str:
+    email = email.strip().lower()
+    if not EMAIL.fullmatch(email) or len(email) > 254:
+        raise InvalidInput(Message(N_("'%(email)s' is not an e-mail address"), {"email": email}), field="email")
+    return email
+
+
+def user_by_email(session: Session, email: str) -> User | None:
+    return session.scalars(select(User).where(User.email == email.strip().lower())).one_or_none()
+
+
+def user_by_id(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def organization_by_slug(session: Session, slug: str) -> MemberOrganization | None:
+    return session.scalars(select(MemberOrganization).where(MemberOrganization.slug == slug)).one_or_none()
+
+
+def grants_of(session: Session, user_id: int) -> list[RoleGrant]:
+    return list(session.scalars(select(RoleGrant).where(RoleGrant.user_id == user_id).order_by(RoleGrant.id)))
+
+
+def actor_for(session: Session, user: User, token_scopes: frozenset[str] | None = None) -> Actor:
+    """The policy's view of ``user``: roles and organization, limited to a token's scopes if any."""
+    organization = session.get(MemberOrganization, user.organization_id)
+    grants = tuple(Grant(g.role, g.scope_kind, g.scope_value) for g in grants_of(session, user.id))
+    slug = organization.slug if organization else None
+    return Actor(user.id, user.email, grants, slug, token_scopes)
+
+
+def user_view(session: Session, user: User) -> UserView:
+    organization = session.get(MemberOrganization, user.organization_id)
+    return UserView(
+        id=user.id,
+        email=user.email,
+        display_name=user.display_name,
+        organization=OrganizationView.model_validate(organization),
+        language=user.language,
+        disabled=user.is_disabled,
+        totp_enabled=user.totp_enabled,
+        roles=[
+            GrantView(role=g.role, scope_kind=g.scope_kind, scope_value=g.scope_value)
+            for g in grants_of(session, user.id)
+        ],
+        created_at=user.created_at,
+    )
+
+
+def user_target(user: User, organization_slug: str | None = None) -> Target:
+    return Target.of(owner_id=user.id, organization=organization_slug)
+
+
+def list_users(session: Session, actor: Actor) -> list[User]:
+    require(actor, "users.list")
+    return list(session.scalars(select(User).order_by(User.email)))
+
+
+def list_organizations(session: Session) -> list[MemberOrganization]:
+    return list(session.scalars(select(MemberOrganization).order_by(MemberOrganization.slug)))
+
+
+def create_organization(
+    session: Session, actor: Actor, slug: str, name_en: str, kind: str = "other", **fields: str
+) -> MemberOrganization:
+    require(actor, "organizations.create")
+    if not roles.SCOPE_PATTERNS["organization"].fullmatch(slug):
+        refusal = N_("'%(slug)s' is not a slug: lowercase letters, digits and hyphens")
+        raise InvalidInput(Message(refusal, {"slug": slug}), field="slug")
+    if kind not in ORGANIZATION_KINDS:
+        refusal = N_("unknown organization kind '%(kind)s'; kinds: %(kinds)s")
+        raise InvalidInput(Message(refusal, {"kind": kind, "kinds": ", ".join(ORGANIZATION_KINDS)}))
+    if organization_by_slug(session, slug):
+        raise Conflict(Message(N_("organization %(slug)s exists already"), {"slug": slug}))
+    organization = MemberOrganization(slug=slug, name_en=name_en or slug, kind=kind, **fields)
+    session.add(organization)
+    session.flush()
+    return organization
+
+
+EDITABLE_ORGANIZATION_FIELDS = ("name_ja", "name_en", "kind", "country_iso3", "website")
+
+
+def update_organization(session: Session, actor: Actor, slug: str, changes: dict[str, str]) -> MemberOrganization:
+    require(actor, "organizations.update", Target.of(organization=slug))
+    organization = organization_by_slug(session, slug)
+    if organization is None:
+        raise NotFound(Message(N_("no organization %(slug)s"), {"slug": slug}))
+    unknown = set(changes) - set(EDITABLE_ORGANIZATION_FIELDS)
+    if unknown:
+        raise InvalidInput(Message(N_("cannot change %(fields)s"), {"fields": ", ".join(sorted(unknown))}))
+    if "kind" in changes and changes["kind"] not in ORGANIZATION_KINDS:
+        refusal = N_("unknown organization kind '%(kind)s'; kinds: %(kinds)s")
+        raise InvalidInput(Message(refusal, {"kind": changes["kind"], "kinds": ", ".join(ORGANIZATION_KINDS)}))
+    if "country_iso3" in changes and not roles.SCOPE_PATTERNS["country"].fullmatch(changes["country_iso3"]):
+        raise InvalidInput(N_("country_iso3 must be an ISO 3166 alpha-3 code such as JPN"))
+    for name, value in changes.items():
+        setattr(organization, name, value.strip())
+    session.flush()
+    return organization
+
+
+def create_user(
+    session: Session,
+    actor: Actor,
+    email: str,
+    display_name: str,
+    organization: MemberOrganization,
+    password: str | None,
+) -> User:
+    """A new account; without a password it can only be entered through a password reset."""
+    require(actor, "users.create")
+    email = normalize_email(email)
+    if user_by_email(session, email):
+        raise Conflict(Message(N_("a user with e-mail %(email)s exists already"), {"email": email}))
+    if password is not None:
+        passwords.check(password, email)
+    user = User(
+        email=email,
+        display_name=display_name.strip() or email,
+        organization_id=organization.id,
+        password_hash=passwords.hash_password(password) if password is not None else None,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def grant(session: Session, actor: Actor, user: User, role: str, scope_value: str | None = None) -> RoleGrant:
+    require(actor, "users.grant")
+    kind, value = roles.check_grant(role, scope_value)
+    existing = session.scalars(
+        select(RoleGrant).where(
+            RoleGrant.user_id == user.id,
+            RoleGrant.role == role,
+            RoleGrant.scope_kind == kind,
+            RoleGrant.scope_value == value,
+        )
+    ).one_or_none()
+    if existing:
+        refusal = N_("%(email)s already holds %(grant)s")
+        raise Conflict(Message(refusal, {"email": user.email, "grant": str(Grant(role, kind, value))}))
+    row = RoleGrant(user_id=user.id, role=role, scope_kind=kind, scope_value=value)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def revoke(session: Session, actor: Actor, user: User, role: str, scope_value: str | None = None) -> None:
+    require(actor, "users.revoke")
+    kind, value = roles.check_grant(role, scope_value)
+    row = session.scalars(
+        select(RoleGrant).where(
+            RoleGrant.user_id == user.id,
+            RoleGrant.role == role,
+            RoleGrant.scope_kind == kind,
+            RoleGrant.scope_value == value,
+        )
+    ).one_or_none()
+    if row is None:
+        refusal = N_("%(email)s does not hold %(grant)s")
+        raise NotFound(Message(refusal, {"email": user.email, "grant": str(Grant(role, kind, value))}))
+    if role == "administrator" and _administrators(session) <= 1:
+        raise Conflict(N_("this is the last administrator; grant the role to someone else first"))
+    session.delete(row)
+    session.flush()
+
+
+def set_disabled(session: Session, actor: Actor, user: User, disabled: bool) -> None:
+    """Disable (or re-enable) an account; disabling ends every session at once."""
+    require(actor, "users.disable", user_target(user))
+    if disabled and actor.user_id == user.id:
+        raise Conflict(N_("you cannot disable your own account"))
+    user.is_disabled = disabled
+    if disabled:
+        session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    session.flush()
+
+
+def set_language(session: Session, actor: Actor, user: User, language: str) -> None:
+    require(actor, "users.update", user_target(user))
+    if language not in LANGUAGES:
+        refusal = Message(N_("language must be one of %(languages)s"), {"languages": ", ".join(LANGUAGES)})
+        raise InvalidInput(refusal, field="language")
+    user.language = language
+    session.flush()
+
+
+def _administrators(session: Session) -> int:
+    query = (
+        select(func.count())
+        .select_from(RoleGrant)
+        .join(User)
+        .where(RoleGrant.role == "administrator", User.is_disabled.is_(False))
+    )
+    return int(session.scalar(query) or 0)
+
+
+def ensure_first_administrator(session: Session, email: str, password: str) -> User | None:
+    """Create the first administrator (organization ``secretariat``) unless one exists; return it."""
+    if _administrators(session):
+        return None
+    operator = Actor.operator()
+    organization = organization_by_slug(session, "secretariat") or create_organization(
+        session, operator, "secretariat", "Program secretariat", "secretariat", name_ja="事務局"
+    )
+    user = user_by_email(session, email) or create_user(session, operator, email, email, organization, password)
+    grant(session, operator, user, "administrator")
+    return user

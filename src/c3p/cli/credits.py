@@ -1,0 +1,423 @@
+"""``c3p registry``: the JCM credit registry from the command line.
+
+Each command is one unit of work (one transaction) through the services of
+:mod:`c3p.credits`; every mutating command is guarded by its policy action. ``--format
+json`` prints the same models the REST API returns.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import BaseModel
+from rich.table import Table
+
+from c3p.accounts.rules.policy import decide, require
+from c3p.cli._common import DatabaseOption, FormatOption, check_format, console, open_database
+from c3p.cli._guard import actor, guarded, writing
+from c3p.credits import monitoring_reports, queries, service
+from c3p.credits.rules.statements import Period, statement_csv
+from c3p.credits.verify import verify as verify_journal
+from c3p.errors import InvalidInput
+
+app = typer.Typer(no_args_is_help=True)
+CreditsOption = Annotated[int | None, typer.Option("--credits", "-n", help="Number of credits (whole tCO2e).")]
+STATEMENT_FORMATS = ("table", "json", "csv")
+SerialOption = Annotated[
+    str | None,
+    typer.Option("--serial", help="A serial or serial range, e.g. JCM-JPN-VNM-VN001-001-000000000001-000000000100."),
+]
+
+
+def _print(value: BaseModel | list[Any] | dict[str, Any], output_format: str, table: Table | None = None) -> None:
+    if output_format == "json" or table is None:
+        if isinstance(value, BaseModel):
+            typer.echo(value.model_dump_json(indent=2))
+        else:
+            typer.echo(
+                json.dumps(
+                    [v.model_dump(mode="json") if isinstance(v, BaseModel) else v for v in value]
+                    if isinstance(value, list)
+                    else value,
+                    indent=2,
+                    ensure_ascii=False,
+                )
+            )
+        return
+    console.print(table)
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InvalidInput(f"{path}: no such file") from None
+    except json.JSONDecodeError as error:
+        raise InvalidInput(f"{path}:{error.lineno}: not valid JSON ({error.msg})") from None
+
+
+def _transaction(view: Any, output_format: str) -> None:
+    table = Table("seq", "kind", "credits", "from", "to", "status", "serials", title=f"transaction {view.key}")
+    table.add_row(
+        str(view.seq),
+        view.kind,
+        str(view.credits),
+        view.from_account or "",
+        view.to_account or "",
+        view.status,
+        "\n".join(view.serials),
+    )
+    _print(view, output_format, table)
+
+
+@app.command("accounts")
+@guarded("credits.read")
+def list_accounts(
+    registry: Annotated[str | None, typer.Option("--registry", help="Only this registry (ISO3, e.g. JPN).")] = None,
+    holder: Annotated[str | None, typer.Option("--holder", help="Only accounts of this organization (slug).")] = None,
+    db: DatabaseOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """List registry accounts with their kind, holder, status and balance."""
+    check_format(output_format)
+    who = actor()
+    with open_database(db).reading() as session:
+        found = [
+            a
+            for a in queries.accounts(session, registry, holder)
+            if decide(who, "credits.read", service.account_target(who, a.registry, a.holder))
+        ]
+    table = Table("number", "kind", "holder", "status", "balance", title=f"{len(found)} accounts")
+    for a in found:
+        table.add_row(a.number, a.kind, a.holder, a.status, str(a.balance_credits))
+    _print(found, output_format, table)
+
+
+@app.command("open-account")
+@guarded("credits.account.open")
+def open_account(
+    registry: Annotated[str, typer.Option("--registry", help="Registry (country ISO3): JPN or the partner's.")],
+    holder: Annotated[str, typer.Option("--holder", help="Holding organization (member organization slug).")],
+    kind: Annotated[
+        str, typer.Option("--kind", help="government_holding or participant_holding.")
+    ] = "participant_holding",
+    name: Annotated[str, typer.Option("--name", help="Account name (default: the organization's).")] = "",
+    db: DatabaseOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """Open a holding account (the registry and its own accounts are opened on first use)."""
+    check_format(output_format)
+    with writing(open_database(db)) as (session, who):
+        view = service.open_account(session, who, registry.upper(), kind, holder, name)
+    _print(view, output_format, None) if output_format == "json" else console.print(f"Opened {view.number}")
+
+
+@app.command("set-status")
+@guarded("credits.account.update")
+def set_status(
+    number: Annotated[str, typer.Argument(help="Account number.")],
+    status: Annotated[str, typer.Argument(help="open, suspended or closed.")],
+    db: DatabaseOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """Suspend, reopen or close an account (closing needs a zero balance)."""
+    check_format(output_format)
+    with writing(open_database(db)) as (session, who):
+        view = service.set_account_status(session, who, number, status)
+    _print(view, output_format, None) if output_format == "json" else console.print(f"{view.number} is {view.status}")
+
+
+@app.command("report-submit")
+@guarded("mrv.report.submit")
+def report_submit(
+    record: Annotated[Path, typer.Argument(help="JSON record written by `c3p mrv calculate --json`.")],
+    project: Annotated[str, typer.Option("--project", help="JCM project slug, e.g. vn-007.")],
+    host: Annotated[
+        str | None, typer.Option("--host", help="Host country ISO3 (default: from the methodology).")
+    ] = None,
+    period: Annotated[int | None, typer.Option("--period", help="Monitoring period number (default: next).")] = None,
+    db: DatabaseOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """Submit a monitoring report (the MRV engine's ex-post record) for verification."""
+    check_format(output_format)
+    body = _read_json(record)
+    with writing(open_database(db)) as (session, who):
+        view = monitoring_reports.submit(session, who, body, project, host, period)
+    if output_format == "json":
+        _print(view, output_format)
+    else:
+        console.print(f"Report {view.id}: {view.emission_reductions_tco2} tCO2, period {view.period_number}, submitted")
+
+
+@app.command("report-verify")
+@guarded("mrv.report.verify")
+def report_verify(
+    report_id: Annotated[int, typer.Argument(help="Report number.")],
+    db: DatabaseOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """Record a TPE's verification of a monitoring report."""
+    check_format(output_format)
+    with writing(open_database(db)) as (session, who):
+        view = monitoring_reports.verify(session, who, report_id)
+    _print(view, output_format) if output_format == "json" else console.print(f"Report {view.id} verified")
+
+
+@app.command("issue")
+@guarded("credits.issue")
+def issue(
+    notice: Annotated[
+        Path, typer.Argument(help="JSON notification: notification_ref, report_id, credits, allocation.")
+    ],
+    db: DatabaseOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """Issue credits on a Joint Committee notification (idempotent per notification_ref)."""
+    check_format(output_format)
+    body = service.parse_notice(_read_json(notice))
+    with writing(open_database(db)) as (session, who):
+        view = service.issue(session, who, body)
+    table = Table("notification", "credits", "authorization", "serials", title=f"issuance {view.id}")
+    table.add_row(view.notification_ref, str(view.credits), view.authorization, "\n".join(view.serials))
+    _print(view, output_format, table)
+
+
+@app.command("transfer")
+@guarded("credits.transfer")
+def transfer(
+    from_account: Annotated[str, typer.Argument(help="Sending account number.")],
+    to_account: Annotated[str, typer.Argument(help="Receiving account number (other registry: waits for acceptance).")],
+    credits: CreditsOption = None,
+    serial: SerialOption = None,
+    db: DatabaseOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """Transfer credits (lowest serials first, or exactly --serial)."""
+    check_format(output_format)
+    with writing(open_database(db)) as (session, who):
+        view = service.transfer(session, who, from_account, to_account, credits, serial)
+    _transaction(view, output_format)
+
+
+def _resolve(key: str, accept: bool, db: str | None, output_format: str) -> None:
+    check_format(output_format)
+    with writing(open_database(db)) as (session, who):
+        view = service.resolve_pending(session, who, key, accept)
+    _transaction(view, output_format)
+
+
+@app.command("accept")
+@guarded("credits.accept")
+def accept(
+    key: Annotated[str, typer.Argument(help="Key of the pending transfer.")],
+    db: DatabaseOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """Accept a pending transfer from the other registry."""
+    _resolve(key, True, db, output_format)
+
+
+@app.command("reject")
+@guarded("credits.accept")
+def reject(
+    key: Annotated[str, typer.Argument(help="Key of the pending transfer.")],
+    db: DatabaseOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """Reject a pending transfer: the credits go back to the sender."""
+    _resolve(key, False, db, output_format)
+
+
+@app.command("pending")
+@guarded("credits.accept")
+def pending(
+    registry: Annotated[str | None, typer.Option("--registry", help="Only transfers into this registry.")] = None,
+    db: DatabaseOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """List transfers waiting for the receiving registry."""
+    check_format(output_format)
+    with open_database(db).reading() as session:
+        found = queries.pending(session, registry)
+    table = Table("key", "from", "to", "credits", title=f"{len(found)} pending")
+    for p in found:
+        table.add_row(p["key"], p["from_account"], p["to_account"], str(p["credits"]))
+    _print(found, output_format, table)
+
+
+@app.command("cancel")
+@guarded("credits.cancel")
+def cancel(
+    from_account: Annotated[str, typer.Argument(help="Account number.")],
+    credits: CreditsOption = None,
+    serial: SerialOption = None,
+    reason: Annotated[str, typer.Option("--reason", help="Why the credits are cancelled.")] = "",
+    db: DatabaseOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """Cancel credits: move them to the registry's cancellation account."""
+    check_format(output_format)
+    with writing(open_database(db)) as (session, who):
+        view = service.cancel(session, who, from_account, credits, serial, reason)
+    _transaction(view, output_format)
+
+
+@app.command("retire")
+@guarded("credits.retire")
+def retire(
+    from_account: Annotated[str, typer.Argument(help="Account number.")],
+    purpose: Annotated[str, typer.Option("--purpose", help="What the retirement is for, e.g. Japan's NDC FY2030.")],
+    beneficiary: Annotated[str, typer.Option("--beneficiary", help="On whose behalf the credits are retired.")],
+    credits: CreditsOption = None,
+    serial: SerialOption = None,
+    db: DatabaseOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """Retire credits toward an NDC: move them to the registry's retirement account."""
+    check_format(output_format)
+    with writing(open_database(db)) as (session, who):
+        view = service.retire(session, who, from_account, purpose, beneficiary, credits, serial)
+    _transaction(view, output_format)
+
+
+@app.command("authorize")
+@guarded("credits.authorize")
+def authorize(
+    notification_ref: Annotated[str, typer.Argument(help="Notification reference of the issuance.")],
+    status: Annotated[str, typer.Option("--status", help="authorized or not_authorized.")] = "authorized",
+    db: DatabaseOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """Set the Article 6.2 authorization of an issuance."""
+    check_format(output_format)
+    with writing(open_database(db)) as (session, who):
+        view = service.authorize(session, who, notification_ref, status)
+    _print(view, output_format) if output_format == "json" else console.print(
+        f"{view.notification_ref}: {view.authorization}"
+    )
+
+
+@app.command("balance")
+@guarded("credits.read")
+def balance(
+    number: Annotated[str, typer.Argument(help="Account number.")],
+    db: DatabaseOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """An account's balance and the serial blocks it holds."""
+    check_format(output_format)
+    who = actor()
+    with open_database(db).reading() as session:
+        view = queries.account(session, number)
+        require(who, "credits.read", service.account_target(who, view.registry, view.holder))
+        blocks = queries.blocks_of(session, number)
+    if output_format == "json":
+        typer.echo(json.dumps({**view.model_dump(mode="json"), "blocks": blocks}, indent=2))
+        return
+    table = Table("number", "kind", "holder", "status", "balance", "blocks", title=view.number)
+    table.add_row(view.number, view.kind, view.holder, view.status, str(view.balance_credits), "\n".join(blocks))
+    console.print(table)
+
+
+@app.command("statement")
+@guarded("credits.read")
+def statement(
+    number: Annotated[str, typer.Argument(help="Account number.")],
+    from_date: Annotated[
+        str | None, typer.Option("--from", help="First day, YYYY-MM-DD (UTC); default: the first entry.")
+    ] = None,
+    to_date: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD (UTC); default: now.")] = None,
+    db: DatabaseOption = None,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="Output format: table, json or csv.")] = "table",
+) -> None:
+    """An account's statement: opening balance, each transaction with its running balance, closing balance."""
+    check_format(output_format, STATEMENT_FORMATS)
+    period = Period.parse(from_date, to_date)
+    who = actor()
+    with open_database(db).reading() as session:
+        view = queries.account(session, number)
+        require(who, "credits.read", service.account_target(who, view.registry, view.holder))
+        found = queries.statement(session, number, period)
+    if output_format == "csv":
+        typer.echo(statement_csv(found), nl=False)
+        return
+    table = Table(
+        "date",
+        "seq",
+        "kind",
+        "counterparty",
+        "in",
+        "out",
+        "balance",
+        "serials",
+        title=f"{found.account} from {found.from_date or 'the first entry'} to {found.to_date or 'now'}",
+        caption=f"opening {found.opening_balance_credits} + in {found.credits_in} - out {found.credits_out} "
+        f"= closing {found.closing_balance_credits}",
+    )
+    for line in found.lines:
+        table.add_row(
+            line.occurred_at[:10],
+            str(line.seq),
+            line.kind,
+            line.counterparty or "",
+            str(line.credits_in or ""),
+            str(line.credits_out or ""),
+            str(line.balance_credits),
+            "\n".join(line.serials),
+        )
+    _print(found, output_format, table)
+
+
+@app.command("holder-of")
+def holder_of(
+    serial: Annotated[str, typer.Argument(help="A credit serial, e.g. JCM-JPN-VNM-VN001-001-000000000042.")],
+    db: DatabaseOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """Which account holds a credit (one index look-up)."""
+    check_format(output_format)
+    with open_database(db).reading() as session:
+        view = queries.holder_of(session, serial)
+    table = Table("serial", "account", "kind", "holder", "block", title="holder")
+    table.add_row(view.serial, view.account, view.account_kind, view.holder, view.block)
+    _print(view, output_format, table)
+
+
+@app.command("article6")
+def article6(
+    country: Annotated[str | None, typer.Option("--country", help="Only this country (ISO3).")] = None,
+    db: DatabaseOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """Per country and year: authorized, first-transferred and used credits, corresponding adjustments."""
+    check_format(output_format)
+    with open_database(db).reading() as session:
+        rows = queries.article6_report(session, country)
+    table = Table("country", "year", "authorized", "first transferred", "used", title="Article 6.2")
+    for r in rows:
+        table.add_row(
+            r.country, str(r.year), str(r.authorized_credits), str(r.first_transferred_credits), str(r.used_credits)
+        )
+    _print(rows, output_format, table)
+
+
+@app.command("verify")
+@guarded("credits.verify")
+def verify(db: DatabaseOption = None, output_format: FormatOption = "table") -> None:
+    """Replay the journal, recompute every balance and block, check the hash chain; exit 1 on any problem."""
+    check_format(output_format)
+    with open_database(db).reading() as session:
+        report = verify_journal(session)
+    if output_format == "json":
+        typer.echo(report.model_dump_json(indent=2))
+    elif report.ok:
+        console.print(f"OK: {report.entries} journal entries, {report.blocks} blocks, {report.supply_credits} credits")
+    else:
+        for problem in report.problems:
+            console.print(f"[red]{problem.what}[/]", highlight=False)
+    if not report.ok:
+        raise typer.Exit(1)

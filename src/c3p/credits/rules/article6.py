@@ -1,0 +1,66 @@
+"""Article 6.2 of the Paris Agreement: authorization, first transfer, corresponding adjustments.
+
+The JCM-specific definitions are not in our sources (jcm-facts §1.3, §9), so c3p follows the
+Article 6.2 guidance (decision 2/CMA.3) with these assumptions, documented in
+``docs/registry.md``:
+
+* an issuance is ``authorized`` or ``not_authorized``; only authorized credits are ITMOs;
+* an authorized credit is **first-transferred** when it first enters Japan's registry
+  (issued into it or transferred to it) or when it is cancelled (use for other international
+  mitigation purposes); retiring it in the host's own registry is domestic use, not a transfer;
+* the host country records a corresponding adjustment for every first-transferred credit in
+  the calendar year of the first transfer, and the country whose retirement account receives
+  an authorized credit hosted elsewhere records one for its use.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from enum import StrEnum
+
+from c3p.credits.rules.holding_accounts import AccountKind
+
+
+class Authorization(StrEnum):
+    not_authorized = "not_authorized"
+    authorized = "authorized"
+
+
+class AdjustmentKind(StrEnum):
+    first_transfer = "first_transfer"  # recorded by the host country
+    use = "use"  # recorded by the country that uses the credit toward its NDC
+
+
+def is_first_transfer(authorized: bool, host: str, to_registry: str, to_kind: str, already: bool) -> bool:
+    """Whether moving an authorized credit into this account is its first transfer.
+
+    >>> is_first_transfer(True, "VNM", "JPN", "government_holding", already=False)
+    True
+    >>> is_first_transfer(True, "VNM", "VNM", "retirement", already=False)
+    False
+    """
+    if not authorized or already:
+        return False
+    return to_registry != host or to_kind == AccountKind.cancellation
+
+
+def is_use(authorized: bool, host: str, to_registry: str, to_kind: str) -> bool:
+    """Retirement of an authorized credit in another country's registry: that country's use of an ITMO."""
+    return authorized and to_kind == AccountKind.retirement and to_registry != host
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    country: str
+    year: int
+    kind: AdjustmentKind
+    credits: int
+
+
+def summed(adjustments: list[Adjustment]) -> list[Adjustment]:
+    """One adjustment per (country, year, kind)."""
+    totals: dict[tuple[str, int, AdjustmentKind], int] = defaultdict(int)
+    for a in adjustments:
+        totals[(a.country, a.year, a.kind)] += a.credits
+    return [Adjustment(c, y, k, n) for (c, y, k), n in sorted(totals.items())]

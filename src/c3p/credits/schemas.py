@@ -1,0 +1,194 @@
+"""What the API, pages and CLI show of the credit registry: typed, one model per thing.
+
+Every number of credits is an integer; serials are printed with the configured
+:class:`~c3p.credits.rules.serials.SerialFormat`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class AccountView(BaseModel):
+    number: str
+    registry: str
+    kind: str
+    status: str
+    holder: str = Field("", description="slug of the holding organization; empty for the registry's own accounts")
+    name: str = ""
+    balance_credits: int = Field(description="credits held; minus what the registry issued for its issuance account")
+    opened_at: dt.datetime | None = None
+
+
+class ReportView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    project: str
+    host_country: str
+    period_number: int
+    methodology_id: str
+    methodology_version: str
+    period_start: dt.date
+    period_end: dt.date
+    emission_reductions_tco2: int
+    input_sha256: str
+    status: str
+    submitted_by: str
+    verified_by: str | None = None
+    issued_credits: int = 0
+
+
+class AllocationLine(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    account: str = Field(description="account number, e.g. JPN-G-000001")
+    credits: int = Field(strict=True, description="whole credits (tCO2e) for this account")
+
+
+class IssuanceNotice(BaseModel):
+    """The Joint Committee's notification of issuance: amount and allocation."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    notification_ref: str = Field(
+        min_length=1, max_length=80, description="the JC's reference; issuance is idempotent per reference"
+    )
+    report_id: int = Field(strict=True, description="the verified monitoring report")
+    credits: int = Field(strict=True, description="credits to issue (whole tCO2e)")
+    allocation: tuple[AllocationLine, ...] = Field(min_length=1)
+    authorized: bool = Field(False, description="Article 6.2: the credits are authorized (ITMOs)")
+    model_project: bool = Field(True, description="a JCM Model Project: at least half goes to Japan's government")
+
+
+class IssuanceView(BaseModel):
+    id: int
+    notification_ref: str
+    project: str
+    host_country: str
+    period_number: int
+    vintage_year: int
+    credits: int
+    authorization: str
+    issued_at: dt.datetime
+    report_id: int
+    allocation: list[dict[str, Any]]
+    serials: list[str] = []
+    journal_seq: int
+
+
+class TransactionView(BaseModel):
+    seq: int
+    key: str
+    kind: str
+    credits: int
+    occurred_at: str
+    actor: str
+    from_account: str | None = None
+    to_account: str | None = None
+    status: str = Field("completed", description="completed, or pending until the other registry acts")
+    serials: list[str] = []
+    details: dict[str, Any] = {}
+
+
+class StatementLine(BaseModel):
+    """One transaction on an account's statement."""
+
+    seq: int = Field(description="the journal entry's sequence number")
+    occurred_at: str
+    kind: str
+    counterparty: str | None = Field(
+        None, description="the other account; between registries, the account at the other end"
+    )
+    credits_in: int
+    credits_out: int
+    balance_credits: int | None = Field(None, description="the account's balance after this transaction")
+    serials: list[str] = []
+
+
+class StatementView(BaseModel):
+    """An account's transactions over a period; opening + in − out = closing."""
+
+    account: str
+    registry: str
+    holder: str = ""
+    from_date: dt.date | None = Field(None, description="first day (UTC) of the period; none: from the first entry")
+    to_date: dt.date | None = Field(None, description="last day (UTC) of the period; none: up to now")
+    opening_balance_credits: int
+    credits_in: int
+    credits_out: int
+    closing_balance_credits: int
+    lines: list[StatementLine] = []
+
+
+class HolderView(BaseModel):
+    serial: str
+    block: str
+    account: str
+    account_kind: str
+    registry: str
+    holder: str
+    issuance: str
+    project: str
+    first_transferred: bool
+
+
+class Problem(BaseModel):
+    seq: int | None = None
+    what: str
+
+
+class VerifyReport(BaseModel):
+    ok: bool
+    entries: int
+    accounts: int
+    blocks: int
+    supply_credits: int
+    first_bad_entry: int | None = Field(None, description="sequence number of the first entry that fails")
+    problems: list[Problem] = []
+
+
+class ProjectTotal(BaseModel):
+    project: str
+    host_country: str
+    issued_credits: int
+    retired_credits: int
+    cancelled_credits: int
+    issuances: int
+
+
+class RetirementView(BaseModel):
+    seq: int
+    occurred_at: str
+    credits: int
+    account: str
+    registry: str
+    purpose: str
+    beneficiary: str
+    serials: list[str]
+
+
+class RegistryStats(BaseModel):
+    issued_credits: int
+    held_credits: int
+    pending_credits: int
+    retired_credits: int
+    cancelled_credits: int
+    issuances: int
+    transactions: int
+    accounts: int
+    by_registry: dict[str, dict[str, int]]
+    by_year: dict[int, dict[str, int]]
+
+
+class Article6Row(BaseModel):
+    country: str
+    year: int
+    authorized_credits: int
+    first_transferred_credits: int
+    used_credits: int
+    adjustment_first_transfer_credits: int
+    adjustment_use_credits: int

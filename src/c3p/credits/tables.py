@@ -1,0 +1,196 @@
+"""Tables of the JCM credit registry: registries, accounts, monitoring reports, issuances,
+serial blocks, the hash-chained journal, pending transfers and corresponding adjustments.
+
+Credits are integers (``BigInteger``). Serial blocks are indexed by ``(registry,
+start_serial)`` so "who holds serial X" is one index seek. The journal is the registry's own
+audit trail (append-only, enforced by triggers, hash-chained), so the high-volume tables it
+describes (blocks, journal, pending transfers, adjustments) and account balances stay out of
+the generic change history; accounts, reports and issuances are recorded there as well.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from c3p.credits.rules.journal import GENESIS
+from c3p.db.base import NOT_IN_HISTORY, Base, utcnow
+
+
+class CreditRegistry(Base):
+    """One country's JCM registry; ``next_unit`` is the next unit number it will issue."""
+
+    __tablename__ = "credit_registries"
+
+    code: Mapped[str] = mapped_column(String(3), primary_key=True)
+    name_en: Mapped[str] = mapped_column(Text)
+    name_ja: Mapped[str] = mapped_column(Text, default="")
+    next_unit: Mapped[int] = mapped_column(BigInteger, default=1, info=NOT_IN_HISTORY)
+    next_account: Mapped[int] = mapped_column(Integer, default=1, info=NOT_IN_HISTORY)
+    opened_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CreditAccount(Base):
+    __tablename__ = "credit_accounts"
+    __table_args__ = (
+        CheckConstraint("balance >= 0 OR kind = 'issuance'", name="balance_not_negative"),
+        Index("ix_credit_accounts_registry_kind", "registry", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: column ``registry`` (the attribute name ``registry`` is reserved by SQLAlchemy's declarative base)
+    registry_code: Mapped[str] = mapped_column("registry", ForeignKey("credit_registries.code"))
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    holder_id: Mapped[int | None] = mapped_column(ForeignKey("member_organizations.id"), index=True)
+    name: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    balance: Mapped[int] = mapped_column(BigInteger, default=0, info=NOT_IN_HISTORY)
+    opened_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class MonitoringReport(Base):
+    """An ex-post MRV record submitted for a project and period; a TPE verifies it."""
+
+    __tablename__ = "monitoring_reports"
+    __table_args__ = (UniqueConstraint("project", "period_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project: Mapped[str] = mapped_column(String(80), index=True)
+    host_country: Mapped[str] = mapped_column(String(3))
+    period_number: Mapped[int] = mapped_column(Integer)
+    methodology_id: Mapped[str] = mapped_column(String(40))
+    methodology_version: Mapped[str] = mapped_column(String(20))
+    period_start: Mapped[dt.date] = mapped_column(Date)
+    period_end: Mapped[dt.date] = mapped_column(Date)
+    emission_reductions_tco2: Mapped[int] = mapped_column(BigInteger)
+    record: Mapped[dict[str, Any]] = mapped_column(JSON)
+    input_sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(12), default="submitted")
+    submitted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    submitted_by: Mapped[str] = mapped_column(String(254))
+    verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    verified_by: Mapped[str | None] = mapped_column(String(254))
+
+
+class CreditIssuance(Base):
+    """One Joint Committee notification of issuance and the credits created for it."""
+
+    __tablename__ = "credit_issuances"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_ref: Mapped[str] = mapped_column(String(80), unique=True)
+    request_sha256: Mapped[str] = mapped_column(String(64))
+    report_id: Mapped[int] = mapped_column(ForeignKey("monitoring_reports.id"), index=True)
+    project: Mapped[str] = mapped_column(String(80), index=True)
+    host_country: Mapped[str] = mapped_column(String(3), index=True)
+    period_number: Mapped[int] = mapped_column(Integer)
+    vintage_year: Mapped[int] = mapped_column(Integer)
+    credits: Mapped[int] = mapped_column(BigInteger)
+    allocation: Mapped[list[Any]] = mapped_column(JSON)
+    model_project: Mapped[bool] = mapped_column(Boolean, default=True)
+    authorization_status: Mapped[str] = mapped_column(String(16), default="not_authorized")
+    authorized_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    journal_seq: Mapped[int] = mapped_column(Integer)
+
+
+class CreditBlock(Base):
+    """Credits ``start_serial..end_serial`` (inclusive) of ``registry``, all in one account."""
+
+    __tablename__ = "credit_blocks"
+    __table_args__ = (
+        UniqueConstraint("registry", "start_serial"),
+        Index("ix_credit_blocks_account_id_registry_start_serial", "account_id", "registry", "start_serial"),
+        CheckConstraint("end_serial >= start_serial AND start_serial >= 1", name="range_not_empty"),
+        {"info": NOT_IN_HISTORY},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registry_code: Mapped[str] = mapped_column("registry", String(3))
+    start_serial: Mapped[int] = mapped_column(BigInteger)
+    end_serial: Mapped[int] = mapped_column(BigInteger)
+    account_id: Mapped[int] = mapped_column(ForeignKey("credit_accounts.id"))
+    issuance_id: Mapped[int] = mapped_column(ForeignKey("credit_issuances.id"))
+    first_transferred: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class JournalEntry(Base):
+    """One ledger transaction; ``entry`` is its canonical JSON, sealed by ``hash``."""
+
+    __tablename__ = "credit_journal"
+    __table_args__ = ({"info": NOT_IN_HISTORY},)
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    #: a random id (uuid4); pending transfers refer to it
+    key: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(24), index=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    credits: Mapped[int] = mapped_column(BigInteger, default=0)
+    entry: Mapped[str] = mapped_column(Text)
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class JournalHead(Base):
+    """The chain's tip: the one row every ledger transaction updates as it appends to the journal.
+
+    Updating it takes its lock (held to the commit), so appends are serialized; it holds the
+    number and hash of the last entry, written in the same transaction as that entry, and
+    ``c3p registry verify`` checks that the two agree.
+    """
+
+    __tablename__ = "credit_journal_head"
+    __table_args__ = ({"info": NOT_IN_HISTORY},)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    hash: Mapped[str] = mapped_column(String(64), default=GENESIS, server_default=GENESIS)
+    previous_hash: Mapped[str] = mapped_column(String(64), default=GENESIS, server_default=GENESIS)
+
+
+class PendingTransfer(Base):
+    """A transfer to the other registry, waiting for it to accept or reject."""
+
+    __tablename__ = "credit_pending_transfers"
+    __table_args__ = ({"info": NOT_IN_HISTORY},)
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    from_account_id: Mapped[int] = mapped_column(ForeignKey("credit_accounts.id"))
+    to_account_id: Mapped[int] = mapped_column(ForeignKey("credit_accounts.id"), index=True)
+    credits: Mapped[int] = mapped_column(BigInteger)
+    moves: Mapped[list[Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
+    proposed_seq: Mapped[int] = mapped_column(Integer)
+    resolved_seq: Mapped[int | None] = mapped_column(Integer)
+
+
+class CorrespondingAdjustment(Base):
+    """Credits a country adjusts for in a year under Article 6.2, from one journal entry."""
+
+    __tablename__ = "corresponding_adjustments"
+    __table_args__ = (Index("ix_corresponding_adjustments_country_year", "country", "year"), {"info": NOT_IN_HISTORY})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    country: Mapped[str] = mapped_column(String(3))
+    year: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    credits: Mapped[int] = mapped_column(BigInteger)
+    journal_seq: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,133 @@
+"""Portal pages of the program registry. Each page renders the same data as its API twin."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ValidationError
+
+from c3p.accounts.rules.policy import decide
+from c3p.accounts.schemas import HistoryView
+from c3p.db.history import entries_for
+from c3p.errors import InvalidInput
+from c3p.program import queries as q
+from c3p.program.keys import record_key
+from c3p.program.snapshot import RegistrySnapshot
+from c3p.web.auth import database, resolve_actor
+from c3p.web.charts import chart_svg
+from c3p.web.deps import snapshot
+from c3p.web.pages.pipeline import program_links
+from c3p.web.pages.render import render
+
+router = APIRouter(include_in_schema=False)
+Snapshot = Annotated[RegistrySnapshot, Depends(snapshot)]
+QueryT = TypeVar("QueryT", bound=BaseModel)
+PAGE_ONLY_PARAMETERS = {"lang", "format"}
+
+
+def page_query(request: Request, model: type[QueryT]) -> QueryT:
+    """The list filters of a page, validated like the API's (page-only parameters aside)."""
+    raw = {k: v for k, v in request.query_params.items() if k not in PAGE_ONLY_PARAMETERS and v != ""}
+    try:
+        return model.model_validate(raw)
+    except ValidationError as error:
+        raise InvalidInput.from_validation(error) from None
+
+
+@router.get("/")
+def home(request: Request, snap: Snapshot) -> Response:
+    stats = q.stats(snap)
+    latest_year = max(stats.projects_by_fiscal_year, default=None)
+    projects = q.list_projects(snap, q.ProjectQuery(fiscal_year=latest_year, per_page=500)).items
+    return render(request, "home.html", stats, projects=projects, latest_year=latest_year, events=snap.events)
+
+
+@router.get("/map")
+def map_page(request: Request, snap: Snapshot) -> Response:
+    query = page_query(request, q.PartnershipQuery)
+    filters = _filter_choices(snap)
+    return render(request, "map.html", None, query=query, **filters)
+
+
+@router.get("/stats")
+def stats_page(request: Request, snap: Snapshot) -> Response:
+    return render(request, "stats.html", q.stats(snap))
+
+
+@router.get("/about")
+def about_page(request: Request, snap: Snapshot) -> Response:
+    return render(
+        request,
+        "about.html",
+        None,
+        related_programs=snap.related_programs,
+        websites=snap.websites,
+        events=snap.events,
+    )
+
+
+@router.get("/charts/{name}.svg")
+def chart(request: Request, name: str, snap: Snapshot) -> Response:
+    language = request.query_params.get("lang", "ja")
+    return Response(chart_svg(q.stats(snap), name, language), media_type="image/svg+xml")
+
+
+def _filter_choices(snap: RegistrySnapshot) -> dict[str, Any]:
+    participating = [c for c in snap.countries.values() if c.partner_places > 0]
+    return {
+        "countries": sorted(participating, key=lambda c: c.name_en),
+        "governments": list(snap.japanese_governments.values()),
+        "sectors": [t for t in snap.terms.values() if t.kind == "sector"],
+        "technologies": [t for t in snap.terms.values() if t.kind == "technology"],
+        "proposers": [o for o in snap.organizations.values() if o.projects],
+        "fiscal_years": sorted(
+            {y for p in snap.partnerships.values() for y in p.fiscal_years}
+            | {p.fiscal_year for p in snap.projects.values()},
+            reverse=True,
+        ),
+        "place_kinds": sorted({p.kind for p in snap.partner_places.values()}),
+        "government_kinds": sorted({g.kind for g in snap.japanese_governments.values()}),
+        "organization_kinds": sorted({o.kind for o in snap.organizations.values()}),
+    }
+
+
+def _list_page(path: str, template: str, query_class: type[q.ListQuery], lister: Any) -> None:
+    def endpoint(request: Request, snap: Snapshot) -> Response:
+        query = page_query(request, query_class)
+        return render(request, template, lister(snap, query), query=query, **_filter_choices(snap))
+
+    endpoint.__name__ = f"page_{template.removesuffix('.html')}"
+    router.add_api_route(path, endpoint, methods=["GET"])
+
+
+def _detail_page(path: str, template: str, kind: q.Kind) -> None:
+    def endpoint(request: Request, key: str, snap: Snapshot) -> Response:
+        record = q.get_record(snap, kind, key)
+        extra: dict[str, Any] = {"program": program_links(request, record.slug)} if kind == "project" else {}
+        return render(request, template, record, snap=snap, history=_history(request, kind, key), **extra)
+
+    endpoint.__name__ = f"page_{template.removesuffix('.html')}"
+    router.add_api_route(path + "/{key}", endpoint, methods=["GET"])
+
+
+def _history(request: Request, kind: q.Kind, key: str) -> list[HistoryView] | None:
+    """The record's change history for those who may read it; None (no section) for others."""
+    if not decide(resolve_actor(request), "history.read").allowed:
+        return None
+    with database(request).reading() as session:
+        located = record_key(session, kind, key)
+        return entries_for(session, *located) if located else []
+
+
+for _path, _kind, _query, _lister in (
+    ("/projects", "project", q.ProjectQuery, q.list_projects),
+    ("/partnerships", "partnership", q.PartnershipQuery, q.list_partnerships),
+    ("/partner-places", "partner_place", q.PlaceQuery, q.list_places),
+    ("/japanese-governments", "japanese_government", q.GovernmentQuery, q.list_governments),
+    ("/organizations", "organization", q.OrganizationQuery, q.list_organizations),
+    ("/countries", "country", q.CountryQuery, q.list_countries),
+):
+    _list_page(_path, f"{_kind}_list.html", _query, _lister)
+    _detail_page(_path, f"{_kind}_detail.html", _kind)  # type: ignore[arg-type]
