@@ -12,12 +12,17 @@ import gc
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cache
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session, selectinload
 
 from c3p.db import tables as t
+from c3p.db.base import Base
 from c3p.program import schemas as v
+
+ViewT = TypeVar("ViewT", bound=v.View)
 
 
 @dataclass(frozen=True)
@@ -69,52 +74,44 @@ class SnapshotCache:
 
 
 def _country_ref(row: t.Country) -> v.CountryRef:
-    return v.CountryRef(iso3=row.iso3, name_ja=row.name_ja, name_en=row.name_en)
+    return _view(v.CountryRef, row)
 
 
 def _government_ref(row: t.JapaneseGovernment) -> v.GovernmentRef:
-    return v.GovernmentRef(slug=row.slug, name_ja=row.name_ja, name_en=row.name_en, kind=row.kind)
+    return _view(v.GovernmentRef, row)
 
 
 def _place_ref(row: t.PartnerPlace) -> v.PlaceRef:
-    return v.PlaceRef(
-        slug=row.slug,
-        name_ja=row.name_ja,
-        name_en=row.name_en,
-        kind=row.kind,
-        country_iso3=row.country_iso3,
-    )
+    return _view(v.PlaceRef, row)
 
 
 def _organization_ref(row: t.Organization) -> v.OrganizationRef:
-    return v.OrganizationRef(slug=row.slug, name_ja=row.name_ja, name_en=row.name_en, kind=row.kind)
+    return _view(v.OrganizationRef, row)
 
 
 def _term_ref(row: t.VocabularyTerm) -> v.TermRef:
-    return v.TermRef(slug=row.slug, kind=row.kind, name_ja=row.name_ja, name_en=row.name_en)
+    return _view(v.TermRef, row)
 
 
 def _project_ref(row: t.Project) -> v.ProjectRef:
-    return v.ProjectRef(
-        slug=row.slug,
-        fiscal_year=row.fiscal_year,
-        number=row.number,
-        title_ja=row.title_ja,
-        title_en=row.title_en,
-    )
+    return _view(v.ProjectRef, row)
 
 
 def _partnership_ref(row: t.Partnership) -> v.PartnershipRef:
-    return v.PartnershipRef(
-        slug=row.slug,
-        country_iso3=row.country_iso3,
-        partner_entry_ja=row.partner_entry_ja,
-        japan_entry_ja=row.japan_entry_ja,
-    )
+    return _view(v.PartnershipRef, row)
 
 
-def _columns(row: object, *names: str) -> dict[str, object]:
-    return {name: getattr(row, name) for name in names}
+@cache
+def _column_names(table: type[Base]) -> frozenset[str]:
+    return frozenset(inspect(table).column_attrs.keys())
+
+
+def _view(view: type[ViewT], row: Base, **computed: Any) -> ViewT:
+    """``view`` of ``row``: each field it shares with the row's table is copied by name, the
+    rest (links, counts) is ``computed``; no field is listed twice."""
+    columns = _column_names(type(row))
+    shared = {name: getattr(row, name) for name in view.model_fields if name in columns and name not in computed}
+    return view(**shared, **computed)
 
 
 @dataclass
@@ -256,21 +253,9 @@ class _Builder:
             for iso3 in {place.country_iso3 for place in self._places_of(partnership)}:
                 projects_per_country[iso3] += 1
         return {
-            row.iso3: v.CountryView(
-                **_columns(
-                    row,
-                    "iso3",
-                    "iso2",
-                    "name_ja",
-                    "name_en",
-                    "is_developing",
-                    "jcm_partner_order",
-                    "jcm_signed_on",
-                    "jcm_signed_year",
-                    "jcm_signed_verification",
-                    "source",
-                    "note",
-                ),
+            row.iso3: _view(
+                v.CountryView,
+                row,
                 is_jcm_partner=row.jcm_partner_order is not None,
                 partner_places=places_per_country[row.iso3],
                 projects=projects_per_country[row.iso3],
@@ -283,20 +268,9 @@ class _Builder:
         for row in self.rows.governments:
             partnerships = self.partnerships_of_government[row.id]
             places = {place.id: place for p in partnerships for place in self._places_of(p)}
-            views[row.slug] = v.GovernmentView(
-                **_columns(
-                    row,
-                    "slug",
-                    "name_ja",
-                    "name_en",
-                    "kind",
-                    "prefecture_en",
-                    "lat",
-                    "lon",
-                    "coord_source",
-                    "source",
-                    "note",
-                ),
+            views[row.slug] = _view(
+                v.GovernmentView,
+                row,
                 partnerships=[_partnership_ref(p) for p in partnerships],
                 partner_places=[_place_ref(place) for place in places.values()],
                 projects=self._projects_of(partnerships),
@@ -309,21 +283,9 @@ class _Builder:
             partnerships = self.partnerships_of_place[row.id]
             governments = {g.id: g for p in partnerships for g in self._governments_of(p)}
             parent = self.place_by_id.get(row.parent_id) if row.parent_id else None
-            views[row.slug] = v.PlaceView(
-                **_columns(
-                    row,
-                    "slug",
-                    "name_ja",
-                    "name_en",
-                    "kind",
-                    "country_iso3",
-                    "parent_en",
-                    "lat",
-                    "lon",
-                    "coord_source",
-                    "source",
-                    "note",
-                ),
+            views[row.slug] = _view(
+                v.PlaceView,
+                row,
                 country=_country_ref(self.country_by_iso3[row.country_iso3]),
                 parent=_place_ref(parent) if parent else None,
                 japanese_governments=[_government_ref(g) for g in governments.values()],
@@ -338,19 +300,9 @@ class _Builder:
             for link in project.organization_links:
                 projects_of[link.organization_id].append(project)
         return {
-            row.slug: v.OrganizationView(
-                **_columns(
-                    row,
-                    "slug",
-                    "name_ja",
-                    "name_en",
-                    "kind",
-                    "abbreviation",
-                    "country_iso3",
-                    "website",
-                    "source",
-                    "note",
-                ),
+            row.slug: _view(
+                v.OrganizationView,
+                row,
                 projects=[_project_ref(p) for p in projects_of[row.id]],
             )
             for row in self.rows.organizations
@@ -364,20 +316,9 @@ class _Builder:
             years.update(y for y in (row.first_fiscal_year, row.last_fiscal_year) if y is not None)
             if row.first_fiscal_year and row.last_fiscal_year:
                 years.update(range(row.first_fiscal_year, row.last_fiscal_year + 1))
-            views[row.slug] = v.PartnershipView(
-                **_columns(
-                    row,
-                    "slug",
-                    "country_iso3",
-                    "partner_entry_ja",
-                    "japan_entry_ja",
-                    "table_row",
-                    "first_fiscal_year",
-                    "last_fiscal_year",
-                    "in_fy2025",
-                    "source",
-                    "note",
-                ),
+            views[row.slug] = _view(
+                v.PartnershipView,
+                row,
                 country=_country_ref(self.country_by_iso3[row.country_iso3]),
                 fiscal_years=sorted(years),
                 japanese_governments=[_government_ref(g) for g in self._governments_of(row)],
@@ -394,21 +335,9 @@ class _Builder:
             countries = {place.country_iso3: self.country_by_iso3[place.country_iso3] for place in places}
             links = [(link.role, self.organization_by_id[link.organization_id]) for link in row.organization_links]
             tags = [(tag, self.term_by_id[tag.term_id]) for tag in row.tags]
-            views[row.slug] = v.ProjectView(
-                **_columns(
-                    row,
-                    "slug",
-                    "fiscal_year",
-                    "number",
-                    "title_ja",
-                    "title_en",
-                    "summary_ja",
-                    "summary_en",
-                    "plan_year",
-                    "plan_years",
-                    "source",
-                    "note",
-                ),
+            views[row.slug] = _view(
+                v.ProjectView,
+                row,
                 partnership=_partnership_ref(partnership),
                 countries=[_country_ref(c) for c in countries.values()],
                 japanese_governments=[_government_ref(g) for g in self._governments_of(partnership)],
@@ -418,7 +347,7 @@ class _Builder:
                 sectors=[_term_ref(term) for term in self._sectors_of([term for _, term in tags])],
                 technologies=[_term_ref(term) for _, term in tags if term.kind == "technology"],
                 activities=[_term_ref(term) for _, term in tags if term.kind == "activity"],
-                tags=[v.TagView(**_term_ref(term).model_dump(), evidence_ja=tag.evidence_ja) for tag, term in tags],
+                tags=[_view(v.TagView, term, evidence_ja=tag.evidence_ja) for tag, term in tags],
             )
         return views
 
@@ -434,8 +363,9 @@ class _Builder:
             for tag in project.tags:
                 counts[tag.term_id] += 1
         return {
-            row.slug: v.TermView(
-                **_term_ref(row).model_dump(),
+            row.slug: _view(
+                v.TermView,
+                row,
                 sector=_term_ref(self.term_by_id[row.sector_id]) if row.sector_id else None,
                 projects=counts[row.id],
             )
