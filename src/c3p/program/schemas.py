@@ -12,9 +12,13 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from c3p.program import records as r
+
 
 class View(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    """Base of every read model: immutable; a field with a default is still always returned."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", json_schema_serialization_defaults_required=True)
 
 
 class CountryRef(View):
@@ -163,76 +167,28 @@ class TermView(TermRef):
     projects: int
 
 
-class EventView(View):
-    slug: str
-    starts_on: dt.date
-    ends_on: dt.date
-    title_ja: str
-    title_en: str
-    organizer_ja: str
-    organizer_en: str
-    co_organizers_ja: str
-    co_organizers_en: str
-    location_ja: str
-    location_en: str
-    description_ja: str
-    description_en: str
-    source: str
+class EventView(r.EventRecord, View):
+    """An event exactly as its seed record describes it."""
 
 
-class RelatedProgramView(View):
-    slug: str
-    name_ja: str
-    name_en: str
-    abbreviation: str
-    description_ja: str
-    description_en: str
-    established: str
-    url: str
-    source: str
+class RelatedProgramView(r.RelatedProgramRecord, View):
+    """A related program exactly as its seed record describes it."""
 
 
-class WebsiteView(View):
-    slug: str
-    name_ja: str
-    name_en: str
-    url: str
-    operator_ja: str
-    operator_en: str
-    description_ja: str
-    description_en: str
-    source: str
+class WebsiteView(r.WebsiteRecord, View):
+    """A related website exactly as its seed record describes it."""
 
 
-class ProgramReachView(View):
-    as_of: dt.date
-    countries: int | None
-    partner_places: int | None
-    japanese_governments: int | None
-    jcm_projects_realized: int | None
-    source: str
-    note: str
+class ProgramReachView(r.ProgramReachRecord, View):
+    """The program's stated reach exactly as its seed record describes it."""
 
 
-class CallRoundView(View):
-    fiscal_year: int
-    round: int
-    opens_on: dt.date | None
-    closes_on: dt.date | None
-    applications: int | None
-    adopted: int | None
-    source: str
-    note: str
+class CallRoundView(r.CallRoundRecord, View):
+    """A past call round exactly as its seed record describes it."""
 
 
-class StatedFigureView(View):
+class StatedFigureView(r.DataNoteRecord, View):
     """A figure as the brochure states it, with the note that explains any difference."""
-
-    figure: str
-    stated: int
-    note_ja: str
-    note_en: str
-    source: str
 
 
 class DataNoteView(StatedFigureView):
