@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from c3p.db.base import Base
+from c3p.program import records as r
 
 
 class Country(Base):
@@ -86,7 +87,7 @@ class Organization(Base):
     name_en: Mapped[str] = mapped_column(Text)
     abbreviation: Mapped[str] = mapped_column(String(30), default="")
     kind: Mapped[str] = mapped_column(String(40))
-    country_iso3: Mapped[str] = mapped_column(ForeignKey("countries.iso3"))
+    country_iso3: Mapped[str] = mapped_column(ForeignKey("countries.iso3"), default="JPN")
     website: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(Text)
     note: Mapped[str] = mapped_column(Text, default="")
@@ -301,3 +302,26 @@ class DatasetState(Base):
     seed_sha256: Mapped[str] = mapped_column(String(64))
     revision: Mapped[int] = mapped_column(Integer)
     loaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+#: The table that stores each kind of seed record. Their fields agree by name, except that a
+#: record's ``<x>_slug`` is stored as the table's ``<x>_id`` (checked field by field by
+#: tests/unit/program/test_field_definitions.py). Partnership members go to two link tables,
+#: one per member role.
+RECORD_TABLES: dict[type[r.Record], type[Base]] = {
+    r.CountryRecord: Country,
+    r.JapaneseGovernmentRecord: JapaneseGovernment,
+    r.PartnerPlaceRecord: PartnerPlace,
+    r.OrganizationRecord: Organization,
+    r.PartnershipRecord: Partnership,
+    r.VocabularyTermRecord: VocabularyTerm,
+    r.ProjectRecord: Project,
+    r.ProjectOrganizationRecord: ProjectOrganization,
+    r.ProjectTagRecord: ProjectTag,
+    r.EventRecord: Event,
+    r.RelatedProgramRecord: RelatedProgram,
+    r.WebsiteRecord: Website,
+    r.ProgramReachRecord: ProgramReach,
+    r.CallRoundRecord: CallRound,
+    r.DataNoteRecord: DataNote,
+}
