@@ -14,14 +14,16 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session, selectinload
 
 from c3p.db import tables as t
+from c3p.db.base import Base
 from c3p.errors import InvalidInput
 from c3p.program import records as r
 from c3p.program.geo import partnerships_geojson
 from c3p.program.snapshot import SnapshotCache
+from c3p.program.tables import RECORD_TABLES, reference_column
 
 FORMAT_NAME = "c3p-registry-dataset"
 FORMAT_VERSION = 1
@@ -30,19 +32,7 @@ FLAT_PROJECT_FIELDS = [name for name in r.ProjectRecord.model_fields if name not
 
 def dataset_records(session: Session) -> dict[str, list[dict[str, Any]]]:
     """Every registry record as plain dicts, keyed by record kind, in seed-file order."""
-    places = {row.id: row.slug for row in session.scalars(select(t.PartnerPlace))}
-    terms = {row.id: row.slug for row in session.scalars(select(t.VocabularyTerm))}
-    organizations = {row.id: row.slug for row in session.scalars(select(t.Organization))}
-    governments = {row.id: row.slug for row in session.scalars(select(t.JapaneseGovernment))}
-
-    def rows(table: type[Any], record: type[r.Record], order: Any, **computed: Any) -> list[dict[str, Any]]:
-        names = [n for n in record.model_fields if n not in computed]
-        out = []
-        for row in session.scalars(select(table).order_by(*order if isinstance(order, tuple) else (order,))):
-            values = {n: getattr(row, n) for n in names} | {n: f(row) for n, f in computed.items()}
-            out.append(record.model_validate(values).model_dump(mode="json"))
-        return out
-
+    records = _RecordReader(session)
     partnerships = list(
         session.scalars(
             select(t.Partnership)
@@ -53,76 +43,81 @@ def dataset_records(session: Session) -> dict[str, list[dict[str, Any]]]:
             )
         )
     )
-    projects = list(
-        session.scalars(
-            select(t.Project)
-            .order_by(t.Project.id)
-            .options(selectinload(t.Project.organization_links), selectinload(t.Project.tags))
-        )
+    projects = session.scalars(
+        select(t.Project)
+        .order_by(t.Project.id)
+        .options(selectinload(t.Project.organization_links), selectinload(t.Project.tags))
     )
-    partnership_slug = {p.id: p.slug for p in partnerships}
     return {
-        "countries": rows(
-            t.Country,
-            r.CountryRecord,
-            (t.Country.jcm_partner_order.is_(None), t.Country.jcm_partner_order, t.Country.iso3),
+        "countries": records.all(
+            r.CountryRecord, t.Country.jcm_partner_order.is_(None), t.Country.jcm_partner_order, t.Country.iso3
         ),
-        "japanese_governments": rows(t.JapaneseGovernment, r.JapaneseGovernmentRecord, t.JapaneseGovernment.id),
-        "partner_places": rows(
-            t.PartnerPlace,
-            r.PartnerPlaceRecord,
-            t.PartnerPlace.id,
-            parent_slug=lambda row: places.get(row.parent_id),
-        ),
-        "organizations": rows(t.Organization, r.OrganizationRecord, t.Organization.id),
-        "partnerships": rows(t.Partnership, r.PartnershipRecord, t.Partnership.id),
-        "partnership_members": [
-            {
-                "partnership_slug": p.slug,
-                "role": "japanese_government",
-                "member_slug": governments[link.japanese_government_id],
-                "source": link.source,
-            }
-            for p in partnerships
-            for link in p.japanese_government_links
-        ]
-        + [
-            {
-                "partnership_slug": p.slug,
-                "role": "partner_place",
-                "member_slug": places[link.partner_place_id],
-                "source": link.source,
-            }
-            for p in partnerships
-            for link in p.partner_place_links
-        ],
-        "vocabulary": rows(
-            t.VocabularyTerm,
-            r.VocabularyTermRecord,
-            t.VocabularyTerm.id,
-            sector_slug=lambda row: terms.get(row.sector_id),
-        ),
+        "japanese_governments": records.all(r.JapaneseGovernmentRecord, t.JapaneseGovernment.id),
+        "partner_places": records.all(r.PartnerPlaceRecord, t.PartnerPlace.id),
+        "organizations": records.all(r.OrganizationRecord, t.Organization.id),
+        "partnerships": [records.one(r.PartnershipRecord, row) for row in partnerships],
+        "partnership_members": _partnership_members(records, partnerships),
+        "vocabulary": records.all(r.VocabularyTermRecord, t.VocabularyTerm.id),
         "projects": [
-            r.ProjectRecord.model_validate(
-                {n: getattr(p, n) for n in FLAT_PROJECT_FIELDS if n != "partnership_slug"}
-                | {
-                    "partnership_slug": partnership_slug[p.partnership_id],
-                    "organizations": [
-                        {"organization_slug": organizations[o.organization_id], "role": o.role}
-                        for o in p.organization_links
-                    ],
-                    "tags": [{"term_slug": terms[tag.term_id], "evidence_ja": tag.evidence_ja} for tag in p.tags],
-                }
-            ).model_dump(mode="json")
-            for p in projects
+            records.one(
+                r.ProjectRecord,
+                row,
+                organizations=[records.one(r.ProjectOrganizationRecord, link) for link in row.organization_links],
+                tags=[records.one(r.ProjectTagRecord, tag) for tag in row.tags],
+            )
+            for row in projects
         ],
-        "events": rows(t.Event, r.EventRecord, t.Event.id),
-        "related_programs": rows(t.RelatedProgram, r.RelatedProgramRecord, t.RelatedProgram.id),
-        "websites": rows(t.Website, r.WebsiteRecord, t.Website.id),
-        "program_reach": rows(t.ProgramReach, r.ProgramReachRecord, t.ProgramReach.as_of),
-        "call_rounds": rows(t.CallRound, r.CallRoundRecord, (t.CallRound.fiscal_year, t.CallRound.round)),
-        "data_notes": rows(t.DataNote, r.DataNoteRecord, t.DataNote.figure),
+        "events": records.all(r.EventRecord, t.Event.id),
+        "related_programs": records.all(r.RelatedProgramRecord, t.RelatedProgram.id),
+        "websites": records.all(r.WebsiteRecord, t.Website.id),
+        "program_reach": records.all(r.ProgramReachRecord, t.ProgramReach.as_of),
+        "call_rounds": records.all(r.CallRoundRecord, t.CallRound.fiscal_year, t.CallRound.round),
+        "data_notes": records.all(r.DataNoteRecord, t.DataNote.figure),
     }
+
+
+class _RecordReader:
+    """Reads rows back as the seed records that describe them, copying fields by the
+    record's own definition; a ``<x>_slug`` field is the slug of the row ``<x>_id`` names."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._slugs: dict[str, dict[Any, str]] = {}
+
+    def all(self, record: type[r.Record], *order: Any) -> list[dict[str, Any]]:
+        rows = self.session.scalars(select(RECORD_TABLES[record]).order_by(*order))
+        return [self.one(record, row) for row in rows]
+
+    def one(self, record: type[r.Record], row: Base, **nested: list[dict[str, Any]]) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            name: self.reference(row, reference_column(name)) if name.endswith("_slug") else getattr(row, name)
+            for name in record.model_fields
+            if name not in nested
+        }
+        return record.model_validate(values | nested).model_dump(mode="json")
+
+    def reference(self, row: Base, column: str) -> str | None:
+        key = getattr(row, column)
+        if key is None:
+            return None
+        (foreign_key,) = inspect(type(row)).columns[column].foreign_keys
+        target = foreign_key.column.table
+        if target.name not in self._slugs:
+            self._slugs[target.name] = dict(self.session.execute(select(target.c.id, target.c.slug)).tuples().all())
+        return self._slugs[target.name][key]
+
+
+def _partnership_members(records: _RecordReader, partnerships: list[t.Partnership]) -> list[dict[str, Any]]:
+    """Japanese governments of every partnership, then partner places, as the seed file lists them."""
+    members = []
+    for role in ("japanese_government", "partner_place"):
+        for partnership in partnerships:
+            for link in getattr(partnership, f"{role}_links"):
+                member = records.reference(link, f"{role}_id")
+                members.append(
+                    {"partnership_slug": partnership.slug, "role": role, "member_slug": member, "source": link.source}
+                )
+    return members
 
 
 def flat_tables(data: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:

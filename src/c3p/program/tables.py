@@ -304,6 +304,11 @@ class DatasetState(Base):
     loaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
+def reference_column(field_name: str) -> str:
+    """The column that stores a record's reference to another row: ``<x>_slug`` -> ``<x>_id``."""
+    return field_name.removesuffix("_slug") + "_id"
+
+
 #: The table that stores each kind of seed record. Their fields agree by name, except that a
 #: record's ``<x>_slug`` is stored as the table's ``<x>_id`` (checked field by field by
 #: tests/unit/program/test_field_definitions.py). Partnership members go to two link tables,

@@ -6,7 +6,8 @@ from sqlalchemy import inspect
 
 from c3p.db.database import Database
 from c3p.program import tables as t
-from tests.unit.program.field_shapes import field_shape, reference_column
+from c3p.program.tables import reference_column
+from tests.unit.program.field_shapes import field_shape
 
 
 def test_migrated_columns_match_the_record_fields(fresh_database: Database) -> None:

@@ -38,11 +38,6 @@ def column_shape(column: Column[Any]) -> Shape:
     return Shape(column.type.python_type, bool(column.nullable), length)
 
 
-def reference_column(field_name: str) -> str:
-    """The column that stores a record's reference to another row: ``<x>_slug`` -> ``<x>_id``."""
-    return field_name.removesuffix("_slug") + "_id"
-
-
 def _shape(annotation: Any, metadata: list[Any]) -> Shape:
     origin = typing.get_origin(annotation)
     arguments = typing.get_args(annotation)

@@ -18,7 +18,6 @@ from tests.unit.program.field_shapes import (
     STORAGE_ONLY_COLUMNS,
     column_shape,
     field_shape,
-    reference_column,
 )
 
 RECORD_TABLES = list(t.RECORD_TABLES.items())
@@ -81,7 +80,7 @@ def test_every_record_field_is_stored_in_a_column_of_its_shape(record: type[r.Re
             )
         else:
             assert name.endswith("_slug"), f"{table.__name__} has no column {name}"
-            reference = columns[reference_column(name)]
+            reference = columns[t.reference_column(name)]
             assert reference.foreign_keys, f"{table.__name__}.{reference.name} is not a reference"
             column = column_shape(reference)
         assert column.nullable == shape.nullable, f"{table.__name__}.{name}: nullable"
@@ -90,7 +89,7 @@ def test_every_record_field_is_stored_in_a_column_of_its_shape(record: type[r.Re
 @pytest.mark.parametrize(("record", "table"), RECORD_TABLES, ids=_ids(RECORD_TABLES))
 def test_every_column_holds_a_record_field(record: type[r.Record], table: type) -> None:
     fields = record.model_fields
-    described = set(fields) | {reference_column(name) for name in fields if name.endswith("_slug")}
+    described = set(fields) | {t.reference_column(name) for name in fields if name.endswith("_slug")}
     allowed = described | STORAGE_ONLY_COLUMNS | {OWNER_COLUMNS.get(record, "")}
     assert set(table.__table__.columns.keys()) <= allowed
 
