@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from c3p.db import tables as t
 from c3p.program.dataset import Located, SeedDataset
+from c3p.program.tables import reference_column
 
 EXISTING_ROWS = "c3p.seed.existing_rows"
 
@@ -36,10 +37,10 @@ def load_seed(session: Session, data: SeedDataset) -> bool:
 def _load_tables(session: Session, data: SeedDataset) -> None:
     _upsert_all(session, t.Country, data.countries, key="iso3")
     governments = _upsert_all(session, t.JapaneseGovernment, data.japanese_governments)
-    places = _upsert_tree(session, t.PartnerPlace, data.partner_places, "parent_slug", "parent_id")
+    places = _upsert_tree(session, t.PartnerPlace, data.partner_places, "parent_slug")
     organizations = _upsert_all(session, t.Organization, data.organizations)
     partnerships = _load_partnerships(session, data, governments, places)
-    terms = _upsert_tree(session, t.VocabularyTerm, data.vocabulary, "sector_slug", "sector_id")
+    terms = _upsert_tree(session, t.VocabularyTerm, data.vocabulary, "sector_slug")
     _load_projects(session, data, partnerships, organizations, terms)
     for table, items in (
         (t.Event, data.events),
@@ -69,6 +70,20 @@ def bump_revision(session: Session, seed_sha256: str | None = None) -> int:
 
 def _fields(record: BaseModel, *exclude: str) -> dict[str, Any]:
     return record.model_dump(exclude=set(exclude))
+
+
+def _stored(record: BaseModel, **references: dict[str, Any]) -> dict[str, Any]:
+    """A record's fields as its table stores them: a ``<x>_slug`` becomes ``<x>_id``, the id
+    of the row ``references[<x>_slug]`` holds under that slug; lists go to tables of their own."""
+    values = {}
+    for name, value in record:
+        if isinstance(value, list):
+            continue
+        if name in references:
+            values[reference_column(name)] = references[name][value].id
+        else:
+            values[name] = value
+    return values
 
 
 def _existing(session: Session, table: type[Any], key: str) -> dict[Any, Any]:
@@ -109,10 +124,9 @@ def _replace_all(session: Session, table: type[Any], items: list[Located[Any]]) 
     session.flush()
 
 
-def _upsert_tree(
-    session: Session, table: type[Any], items: list[Located[Any]], parent_slug: str, parent_id: str
-) -> dict[str, Any]:
+def _upsert_tree(session: Session, table: type[Any], items: list[Located[Any]], parent_slug: str) -> dict[str, Any]:
     """Rows that point to a parent row of the same table: insert all, then link parents."""
+    parent_id = reference_column(parent_slug)
     rows = {}
     for item in items:
         values = _fields(item.record, parent_slug) | {parent_id: None}
@@ -173,8 +187,7 @@ def _load_projects(
 ) -> None:
     projects = {}
     for item in data.projects:
-        values = _fields(item.record, "partnership_slug", "organizations", "tags")
-        values["partnership_id"] = partnerships[item.record.partnership_slug].id
+        values = _stored(item.record, partnership_slug=partnerships)
         projects[item.record.slug] = _upsert(session, t.Project, "slug", values)
     session.flush()
     ids = [project.id for project in projects.values()]
@@ -184,17 +197,12 @@ def _load_projects(
         project_id = projects[item.record.slug].id
         session.add_all(
             t.ProjectOrganization(
-                project_id=project_id,
-                organization_id=organizations[link.organization_slug].id,
-                role=link.role,
-                position=position,
+                project_id=project_id, position=position, **_stored(link, organization_slug=organizations)
             )
             for position, link in enumerate(item.record.organizations, start=1)
         )
         session.add_all(
-            t.ProjectTag(
-                project_id=project_id, term_id=terms[tag.term_slug].id, position=position, evidence_ja=tag.evidence_ja
-            )
+            t.ProjectTag(project_id=project_id, position=position, **_stored(tag, term_slug=terms))
             for position, tag in enumerate(item.record.tags, start=1)
         )
     session.flush()
