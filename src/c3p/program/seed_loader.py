@@ -73,8 +73,8 @@ def _fields(record: BaseModel, *exclude: str) -> dict[str, Any]:
 
 
 def _stored(record: BaseModel, **references: dict[str, Any]) -> dict[str, Any]:
-    """A record's fields as its table stores them: a ``<x>_slug`` becomes ``<x>_id``, the id
-    of the row ``references[<x>_slug]`` holds under that slug; lists go to tables of their own."""
+    """A record's fields as its table stores them: each reference ``<x>_slug`` given in
+    ``references`` (rows by slug) becomes ``<x>_id``; lists go to tables of their own."""
     values = {}
     for name, value in record:
         if isinstance(value, list):
