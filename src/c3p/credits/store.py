@@ -1,4 +1,9 @@
-"""The ledger's statements: locking, serial blocks and the journal, on both backends.
+"""The ledger's store: what the credit service reads and writes, and its SQL on both backends.
+
+:class:`LedgerStore` is the interface the service depends on (lock accounts, source blocks,
+apply moves, update balances, append to the journal, record issuances and pending transfers);
+:class:`Store` is its SQL implementation, and the property tests drive the same service over an
+in-memory one. Rows handed to the service are named tuples, never positional rows.
 
 The hot path (a transfer is about ten statements) runs on the session's own DB-API
 connection with statements written once in ``%s`` style and adapted per dialect: SQLite
@@ -12,18 +17,28 @@ transactions never wait on each other in a cycle.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from functools import lru_cache
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, cast
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from c3p.accounts.tables import MemberOrganization
+from c3p.credits.rules.article6 import Adjustment
 from c3p.credits.rules.blocks import Block
 from c3p.credits.rules.journal import canonical, canonical_without_seq, entry_hash
+from c3p.credits.rules.serials import SerialFormat
 from c3p.credits.rules.transactions import Entry, Leg, Move, TransactionKind
+from c3p.credits.tables import CreditAccount, CreditIssuance, CreditRegistry, MonitoringReport, PendingTransfer
+from c3p.program.tables import Country
+
+if TYPE_CHECKING:
+    from c3p.credits.schemas import IssuanceView
 
 _FOR_UPDATE = re.compile(r" FOR UPDATE( OF \w+)?")
 
@@ -33,6 +48,141 @@ def _adapt(sql: str, dialect: str) -> str:
     if dialect == "sqlite":
         return _FOR_UPDATE.sub("", sql.replace("%s", "?"))
     return sql
+
+
+class AccountRow(NamedTuple):
+    """A credit account as the service sees it (``holder`` is the holding organization's slug, or "")."""
+
+    id: int
+    registry: str
+    number: str
+    kind: str
+    status: str
+    balance: int
+    holder_id: int | None
+    holder: str
+    name: str
+
+
+class OpenedAccount(NamedTuple):
+    id: int
+    opened_at: dt.datetime | None
+
+
+class Organization(NamedTuple):
+    id: int
+    slug: str
+    name_en: str
+
+
+class SourceBlock(NamedTuple):
+    """One of the sender's blocks, with the terms of its issuance that a transfer needs."""
+
+    block: Block
+    row_id: int
+    authorized: bool
+    host: str
+    project: str
+    period: int
+
+
+class ReportRow(NamedTuple):
+    """A monitoring report as issuance reads it."""
+
+    id: int
+    project: str
+    host_country: str
+    period_number: int
+    vintage_year: int
+    status: str
+    verified_tco2: int
+
+
+class IssuanceRow(NamedTuple):
+    id: int
+    request_sha256: str
+    host_country: str
+    authorization: str
+
+
+class IssuanceTerms(NamedTuple):
+    """What Article 6.2 needs to know of an issuance: authorized or not, and its host country."""
+
+    authorized: bool
+    host: str
+
+
+class NewIssuance(NamedTuple):
+    notification_ref: str
+    request_sha256: str
+    report: ReportRow
+    credits: int
+    allocation: list[dict[str, Any]]
+    model_project: bool
+    authorized: bool
+
+
+class PendingRow(NamedTuple):
+    key: str
+    from_account_id: int
+    to_account_id: int
+    status: str
+    moves: tuple[Move, ...]
+
+
+class SerialRange(NamedTuple):
+    registry: str
+    start: int
+    end: int
+
+
+#: blocks held, keyed by (registry, start serial): the block and its row id
+HeldBlocks = dict[tuple[str, int], tuple[Block, int]]
+
+
+class LedgerStore(Protocol):
+    """What the credit service reads and writes; the service changes the ledger through nothing else."""
+
+    def begin_write(self) -> None: ...
+    def organization(self, slug: str) -> Organization | None: ...
+    def lock_registry(self, code: str) -> bool: ...
+    def add_registry(self, code: str) -> None: ...
+    def take_account_serial(self, registry: str) -> int: ...
+    def take_units(self, registry: str, count: int) -> int: ...
+    def add_account(self, registry: str, number: str, kind: str, holder_id: int | None, name: str) -> OpenedAccount: ...
+    def lock_accounts(self, numbers: Sequence[str]) -> dict[str, AccountRow]: ...
+    def lock_accounts_by_id(self, ids: Iterable[int]) -> dict[int, AccountRow]: ...
+    def lock_with_source(
+        self, numbers: Sequence[str], sender: str, serials: SerialRange | None
+    ) -> tuple[dict[str, AccountRow], list[SourceBlock]]: ...
+    def first_source(self, account_id: int, limit: int) -> list[SourceBlock]: ...
+    def system_account(self, registry: str, kind: str) -> int: ...
+    def set_account_status(self, account_id: int, status: str) -> None: ...
+    def lock_report(self, report_id: int) -> ReportRow | None: ...
+    def mark_report_used(self, report_id: int) -> None: ...
+    def issuance_by_ref(self, notification_ref: str, *, lock: bool = False) -> IssuanceRow | None: ...
+    def issued_credits(self, report_id: int) -> int: ...
+    def add_issuance(self, issuance: NewIssuance) -> int: ...
+    def seal_issuance(self, issuance_id: int, journal_seq: int) -> None: ...
+    def set_authorization(self, issuance_id: int, authorization: str) -> None: ...
+    def issuance_terms(self, ids: Iterable[int]) -> dict[int, IssuanceTerms]: ...
+    def issuance_view(self, issuance_id: int, serials: SerialFormat) -> IssuanceView: ...
+    def blocks_starting_at(self, moves: Sequence[Move]) -> HeldBlocks: ...
+    def apply_moves(self, moves: Sequence[Move], rows: HeldBlocks) -> None: ...
+    def add_to_balances(self, legs: Sequence[Leg]) -> None: ...
+    def append(
+        self,
+        kind: TransactionKind,
+        actor: str,
+        legs: tuple[Leg, ...] = (),
+        moves: tuple[Move, ...] = (),
+        details: dict[str, Any] | None = None,
+        key: str | None = None,
+    ) -> Entry: ...
+    def add_adjustments(self, adjustments: Sequence[Adjustment], journal_seq: int) -> None: ...
+    def add_pending(self, entry: Entry, from_account_id: int, to_account_id: int) -> None: ...
+    def lock_pending(self, key: str) -> PendingRow | None: ...
+    def close_pending(self, key: str, status: str, journal_seq: int) -> None: ...
 
 
 class Store:
@@ -45,7 +195,12 @@ class Store:
         self.dialect = connection.dialect.name
         self.dbapi: Any = cast(Any, connection.connection.dbapi_connection)  # sqlite3 or psycopg, used directly
         self._queued: list[tuple[str, tuple[Any, ...]]] = []
-        if write and self.dialect == "sqlite" and not self.dbapi.in_transaction:
+        if write:
+            self.begin_write()
+
+    def begin_write(self) -> None:
+        """Take SQLite's write lock now (``BEGIN IMMEDIATE``) so that writers queue instead of failing."""
+        if self.dialect == "sqlite" and not self.dbapi.in_transaction:
             self.dbapi.execute("BEGIN IMMEDIATE")
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
@@ -79,9 +234,218 @@ class Store:
         "a.id, a.registry, a.number, a.kind, a.status, a.balance, a.holder_id, COALESCE(o.slug, ''), a.name"
     )
 
-    def lock_accounts(self, numbers: Sequence[str]) -> dict[str, tuple[Any, ...]]:
+    def lock_accounts(self, numbers: Sequence[str]) -> dict[str, AccountRow]:
         """The accounts called ``numbers``, locked in id order; missing ones are simply absent."""
-        return {row[2]: row for row in self.rows(*self.lock_accounts_sql(numbers))}
+        return _by_number(self.rows(*self.lock_accounts_sql(numbers)))
+
+    def lock_accounts_by_id(self, ids: Iterable[int]) -> dict[int, AccountRow]:
+        """The accounts ``ids``, locked in id order."""
+        wanted = sorted(set(ids))
+        found = self.rows(
+            f"SELECT {self.ACCOUNT_COLUMNS} FROM credit_accounts a "
+            "LEFT JOIN member_organizations o ON o.id = a.holder_id "
+            f"WHERE a.id IN ({', '.join(['%s'] * len(wanted))}) ORDER BY a.id FOR UPDATE OF a",
+            wanted,
+        )
+        return {row.id: row for row in map(_account, found)}
+
+    def lock_with_source(
+        self, numbers: Sequence[str], sender: str, serials: SerialRange | None
+    ) -> tuple[dict[str, AccountRow], list[SourceBlock]]:
+        """The accounts ``numbers`` locked, and the sender's blocks to take from, in one round trip.
+
+        The blocks are those covering ``serials``, or the first few by serial (see :meth:`first_source`).
+        """
+        source: tuple[str, tuple[Any, ...]]
+        if serials is not None:
+            source = (_RANGE_BY_NUMBER, (sender, serials.registry, serials.start, serials.end))
+        else:
+            source = (_FIRST_BY_NUMBER, (sender, FIRST_SOURCE_LIMIT))
+        locked, rows = self.multi([self.lock_accounts_sql(numbers), source])
+        return _by_number(locked), _source_blocks(rows)
+
+    def first_source(self, account_id: int, limit: int) -> list[SourceBlock]:
+        """The account's first ``limit`` blocks by (registry, serial), with their issuance's terms."""
+        return _source_blocks(self.rows(_FIRST_BY_ID, (account_id, limit)))
+
+    def set_account_status(self, account_id: int, status: str) -> None:
+        account = self.session.get(CreditAccount, account_id)
+        assert account is not None
+        account.status = status
+        account.closed_at = dt.datetime.now(dt.UTC) if status == "closed" else None
+        self.session.flush()
+
+    # ---- organizations and registries ----
+    def organization(self, slug: str) -> Organization | None:
+        found = self.session.scalars(select(MemberOrganization).where(MemberOrganization.slug == slug)).first()
+        return None if found is None else Organization(found.id, found.slug, found.name_en)
+
+    def lock_registry(self, code: str) -> bool:
+        """Lock the registry ``code``; False when it is not opened yet."""
+        return self.session.get(CreditRegistry, code, with_for_update=True) is not None
+
+    def add_registry(self, code: str) -> None:
+        country = self.session.get(Country, code)
+        self.session.add(
+            CreditRegistry(
+                code=code,
+                name_en=f"JCM registry of {country.name_en if country else code}",
+                name_ja=f"{country.name_ja if country else code} JCM登録簿",
+                next_unit=1,
+                next_account=1,
+            )
+        )
+        self.session.flush()
+
+    def _registry(self, code: str) -> CreditRegistry:
+        registry = self.session.get(CreditRegistry, code)
+        assert registry is not None  # locked by lock_registry earlier in this transaction
+        return registry
+
+    def take_account_serial(self, registry: str) -> int:
+        """The next account serial of ``registry``, taken."""
+        row = self._registry(registry)
+        serial = row.next_account
+        row.next_account += 1
+        return serial
+
+    def take_units(self, registry: str, count: int) -> int:
+        """The first of ``count`` new serial units of ``registry``, taken."""
+        row = self._registry(registry)
+        first = row.next_unit
+        row.next_unit += count
+        self.session.flush()
+        return first
+
+    def add_account(self, registry: str, number: str, kind: str, holder_id: int | None, name: str) -> OpenedAccount:
+        account = CreditAccount(
+            registry_code=registry, number=number, kind=kind, holder_id=holder_id, name=name, status="open", balance=0
+        )
+        self.session.add(account)
+        self.session.flush()
+        return OpenedAccount(account.id, account.opened_at)
+
+    # ---- monitoring reports and issuances ----
+    def lock_report(self, report_id: int) -> ReportRow | None:
+        report = self.session.get(MonitoringReport, report_id, with_for_update=True)
+        if report is None:
+            return None
+        return ReportRow(
+            report.id,
+            report.project,
+            report.host_country,
+            report.period_number,
+            report.period_end.year,
+            report.status,
+            report.emission_reductions_tco2,
+        )
+
+    def mark_report_used(self, report_id: int) -> None:
+        report = self.session.get(MonitoringReport, report_id)
+        assert report is not None
+        report.status = "used"
+        self.session.flush()
+
+    def issuance_by_ref(self, notification_ref: str, *, lock: bool = False) -> IssuanceRow | None:
+        query = select(CreditIssuance).where(CreditIssuance.notification_ref == notification_ref)
+        found = self.session.scalars(query.with_for_update() if lock else query).first()
+        if found is None:
+            return None
+        return IssuanceRow(found.id, found.request_sha256, found.host_country, found.authorization_status)
+
+    def issued_credits(self, report_id: int) -> int:
+        total = self.session.scalar(
+            select(func.coalesce(func.sum(CreditIssuance.credits), 0)).where(CreditIssuance.report_id == report_id)
+        )
+        return int(total or 0)
+
+    def add_issuance(self, issuance: NewIssuance) -> int:
+        report = issuance.report
+        row = CreditIssuance(
+            notification_ref=issuance.notification_ref,
+            request_sha256=issuance.request_sha256,
+            report_id=report.id,
+            project=report.project,
+            host_country=report.host_country,
+            period_number=report.period_number,
+            vintage_year=report.vintage_year,
+            credits=issuance.credits,
+            allocation=issuance.allocation,
+            model_project=issuance.model_project,
+            authorization_status="authorized" if issuance.authorized else "not_authorized",
+            authorized_at=dt.datetime.now(dt.UTC) if issuance.authorized else None,
+            journal_seq=0,
+        )
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def _issuance(self, issuance_id: int) -> CreditIssuance:
+        row = self.session.get(CreditIssuance, issuance_id)
+        assert row is not None
+        return row
+
+    def seal_issuance(self, issuance_id: int, journal_seq: int) -> None:
+        self._issuance(issuance_id).journal_seq = journal_seq
+        self.session.flush()
+
+    def set_authorization(self, issuance_id: int, authorization: str) -> None:
+        row = self._issuance(issuance_id)
+        row.authorization_status = authorization
+        row.authorized_at = dt.datetime.now(dt.UTC) if authorization == "authorized" else None
+        self.session.flush()
+
+    def issuance_terms(self, ids: Iterable[int]) -> dict[int, IssuanceTerms]:
+        wanted = sorted(set(ids))
+        found = self.rows(
+            "SELECT id, authorization_status, host_country FROM credit_issuances WHERE id IN ({})".format(
+                ", ".join(["%s"] * len(wanted))
+            ),
+            wanted,
+        )
+        return {int(row[0]): IssuanceTerms(row[1] == "authorized", str(row[2])) for row in found}
+
+    def issuance_view(self, issuance_id: int, serials: SerialFormat) -> IssuanceView:
+        from c3p.credits.queries import issuance_view  # queries build on this module
+
+        return issuance_view(self.session, self._issuance(issuance_id), serials)
+
+    def add_adjustments(self, adjustments: Sequence[Adjustment], journal_seq: int) -> None:
+        self.many(
+            "INSERT INTO corresponding_adjustments (country, year, kind, credits, journal_seq) "
+            "VALUES (%s, %s, %s, %s, %s)",
+            [(a.country, a.year, str(a.kind), a.credits, journal_seq) for a in adjustments],
+        )
+
+    # ---- pending transfers ----
+    def add_pending(self, entry: Entry, from_account_id: int, to_account_id: int) -> None:
+        self.run(
+            "INSERT INTO credit_pending_transfers (key, from_account_id, to_account_id, credits, moves, status, "
+            "proposed_seq) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            (
+                entry.key,
+                from_account_id,
+                to_account_id,
+                entry.credits,
+                json.dumps([m.to_json() for m in entry.moves]),
+                "pending",
+                entry.seq,
+            ),
+        )
+
+    def lock_pending(self, key: str) -> PendingRow | None:
+        pending = self.session.get(PendingTransfer, key, with_for_update=True)
+        if pending is None:
+            return None
+        moves = tuple(Move.from_json(m) for m in pending.moves)
+        return PendingRow(pending.key, pending.from_account_id, pending.to_account_id, pending.status, moves)
+
+    def close_pending(self, key: str, status: str, journal_seq: int) -> None:
+        pending = self.session.get(PendingTransfer, key)
+        assert pending is not None
+        pending.status = status
+        pending.resolved_seq = journal_seq
+        self.session.flush()
 
     def lock_accounts_sql(self, numbers: Sequence[str]) -> tuple[str, list[Any]]:
         marks = ", ".join(["%s"] * len(numbers))
@@ -129,6 +493,18 @@ class Store:
         )
         return [(_block(row), row[0]) for row in found]
 
+    def blocks_starting_at(self, moves: Sequence[Move]) -> HeldBlocks:
+        """The blocks that start where ``moves`` start (a pending transfer's blocks, still whole)."""
+        held: HeldBlocks = {}
+        for move in moves:
+            found = self.rows(
+                f"SELECT {self.BLOCK_COLUMNS} FROM credit_blocks b WHERE b.registry = %s AND b.start_serial = %s",
+                (move.registry, move.start),
+            )
+            block = _block(found[0])
+            held[(block.registry, block.start)] = (block, int(found[0][0]))
+        return held
+
     def block_at(self, registry: str, unit: int) -> tuple[Any, ...] | None:
         """The block holding ``unit``: one index seek on (registry, start_serial)."""
         found = self.rows(
@@ -138,7 +514,7 @@ class Store:
         )
         return found[0] if found and found[0][3] >= unit else None
 
-    def apply_moves(self, moves: Sequence[Move], rows: dict[tuple[str, int], tuple[Block, int]]) -> None:
+    def apply_moves(self, moves: Sequence[Move], rows: HeldBlocks) -> None:
         """Carve each moved range out of its block; ``rows`` maps (registry, start) of a block to (block, row id).
 
         The planners move at most one range out of any block per transaction.
@@ -237,6 +613,42 @@ _APPEND_SQL = (
     "SELECT seq, %s, %s, %s, %s, %s::text || seq::text || '}', previous_hash, hash FROM head "
     "RETURNING seq"
 )
+
+
+# The sender's blocks with their issuance: the first few by (registry, serial) are read
+# straight off the (account_id, registry, start_serial) index, then joined to their issuance.
+_SOURCE_SQL = (
+    "SELECT b.id, b.registry, b.start_serial, b.end_serial, b.account_id, b.issuance_id, b.first_transferred, "
+    "i.authorization_status, i.host_country, i.project, i.period_number "
+    "FROM (SELECT id, registry, start_serial, end_serial, account_id, issuance_id, first_transferred "
+    "FROM credit_blocks WHERE {where} ORDER BY registry, start_serial{limit}) b "
+    "JOIN credit_issuances i ON i.id = b.issuance_id"
+)
+_BY_NUMBER = "account_id = (SELECT id FROM credit_accounts WHERE number = %s)"
+_FIRST_BY_NUMBER = _SOURCE_SQL.format(where=_BY_NUMBER, limit=" LIMIT %s")
+_FIRST_BY_ID = _SOURCE_SQL.format(where="account_id = %s", limit=" LIMIT %s")
+_RANGE_BY_NUMBER = _SOURCE_SQL.format(
+    where=_BY_NUMBER + " AND registry = %s AND end_serial >= %s AND start_serial <= %s", limit=""
+)
+#: how many of the sender's blocks the first read takes (enough for most transfers)
+FIRST_SOURCE_LIMIT = 4
+
+
+def _source_blocks(rows: Sequence[Sequence[Any]]) -> list[SourceBlock]:
+    """Source rows as named blocks, by (registry, serial) (the join does not keep the order)."""
+    found = [
+        SourceBlock(_block(row), int(row[0]), row[7] == "authorized", str(row[8]), str(row[9]), int(row[10]))
+        for row in rows
+    ]
+    return sorted(found, key=lambda s: (s.block.registry, s.block.start))
+
+
+def _account(row: Sequence[Any]) -> AccountRow:
+    return AccountRow(int(row[0]), row[1], row[2], row[3], row[4], int(row[5]), row[6], row[7] or "", row[8] or "")
+
+
+def _by_number(rows: Sequence[Sequence[Any]]) -> dict[str, AccountRow]:
+    return {account.number: account for account in map(_account, rows)}
 
 
 def _block(row: Sequence[Any]) -> Block:

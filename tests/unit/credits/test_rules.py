@@ -10,10 +10,16 @@ from hypothesis import strategies as st
 
 from c3p.credits.rules import article6
 from c3p.credits.rules.blocks import Block, normalize, take
+from c3p.credits.rules.issuance import (
+    check_allocation,
+    check_model_project_share,
+    check_report_verified,
+    check_within_verified,
+)
 from c3p.credits.rules.journal import GENESIS, StoredEntry, canonical, entry_hash, first_bad_entry
 from c3p.credits.rules.serials import SerialFormat
 from c3p.credits.rules.transactions import Leg, Move, check_amount, check_balanced, legs_for
-from c3p.errors import InvalidInput
+from c3p.errors import Conflict, InvalidInput
 
 
 def test_a_serial_encodes_registry_host_project_period_and_unit() -> None:
@@ -143,3 +149,27 @@ def test_first_transfer_and_use() -> None:
     assert article6.is_first_transfer(True, "VNM", "VNM", "cancellation", already=False)
     assert article6.is_use(True, "VNM", "JPN", "retirement")
     assert not article6.is_use(True, "VNM", "VNM", "retirement")
+
+
+def test_a_model_project_gives_at_least_half_to_japans_government() -> None:
+    check_model_project_share(model_project=True, credits=10, to_japan=5)
+    check_model_project_share(model_project=False, credits=10, to_japan=0)
+    with pytest.raises(InvalidInput, match="at least half"):
+        check_model_project_share(model_project=True, credits=10, to_japan=4)
+
+
+def test_an_allocation_adds_up_and_names_each_account_once() -> None:
+    check_allocation(10, [("JPN-G-000001", 6), ("VNM-P-000002", 4)])
+    with pytest.raises(InvalidInput, match="sums to 9"):
+        check_allocation(10, [("JPN-G-000001", 6), ("VNM-P-000002", 3)])
+    with pytest.raises(InvalidInput, match="twice"):
+        check_allocation(10, [("JPN-G-000001", 5), ("JPN-G-000001", 5)])
+
+
+def test_issuance_needs_a_verified_report_with_reductions_left() -> None:
+    check_report_verified(1, "verified")
+    with pytest.raises(Conflict, match="must verify"):
+        check_report_verified(1, "submitted")
+    check_within_verified(credits=40, report_id=1, verified_tco2=100, issued=60)
+    with pytest.raises(Conflict, match="only 39"):
+        check_within_verified(credits=40, report_id=1, verified_tco2=100, issued=61)

@@ -3,9 +3,9 @@
 :meth:`Ledger.apply` is the only way the state changes; it checks an entry against the
 rules (legs balance, moved serials are held by the sender, issued serials are new, no
 holding account goes negative) before changing anything. ``c3p registry verify`` replays
-the stored journal through it and compares the result with the database; the property
-tests drive it with random operations through the planners below, which the database
-service shares, so both apply one set of rules.
+the stored journal through it and compares the result with the database, and the property
+tests replay the journal the credit service wrote. The planners below decide what a
+transaction moves; the credit service (:mod:`c3p.credits.service`) is their only caller.
 """
 
 from __future__ import annotations
@@ -14,11 +14,10 @@ from bisect import bisect_right, insort
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
-from c3p.credits.rules import article6
 from c3p.credits.rules.blocks import Block, take
-from c3p.credits.rules.holding_accounts import SAME_ACCOUNTS, AccountKind, AccountStatus, check_may_hold, check_usable
-from c3p.credits.rules.transactions import Entry, Move, TransactionKind, check_amount, legs_for
-from c3p.errors import Conflict, InvalidInput
+from c3p.credits.rules.holding_accounts import AccountKind, AccountStatus
+from c3p.credits.rules.transactions import Entry, Move, TransactionKind, legs_for
+from c3p.errors import InvalidInput
 from c3p.messages import N_, Message
 
 
@@ -177,7 +176,7 @@ class Ledger:
                 raise LedgerError(f"account {account.number}: balance {balance}, blocks {held.get(account.id, 0)}")
 
 
-# ---- planners: what a transaction moves (shared with the database service) ----
+# ---- planners: what a transaction moves (used by the credit service) ----
 
 
 def plan_issuance(
@@ -229,123 +228,3 @@ def plan_range(source: list[Block], start: int, end: int, to_account: int, first
             return moves
     refusal = N_("serials %(start)s-%(end)s are not all held by the sending account")
     raise InvalidInput(Message(refusal, {"start": start, "end": end}), field="serial")
-
-
-# ---- operations on the in-memory ledger (used by the property tests) ----
-
-
-class MemoryRegistry:
-    """The whole registry in memory, with the same rules as the database service."""
-
-    def __init__(self) -> None:
-        self.ledger = Ledger()
-        self.journal: list[Entry] = []
-        self.next_unit: dict[str, int] = defaultdict(lambda: 1)
-        self._next_account = 1
-        self._next_issuance = 1
-
-    def _entry(self, kind: TransactionKind, moves: list[Move] | None = None, /, **details: object) -> Entry:
-        issuance_accounts = {a.registry: a.id for a in self.ledger.accounts.values() if a.kind is AccountKind.issuance}
-        moves = moves or []
-        legs = legs_for(moves, issuance_accounts) if moves else ()
-        key = f"k{self.ledger.seq + 1}"
-        entry = Entry(self.ledger.seq + 1, key, kind, "2026-01-01T00:00:00+00:00", "test", legs, tuple(moves), details)
-        self.ledger.apply(entry)
-        self.journal.append(entry)
-        return entry
-
-    def open_account(self, registry: str, kind: AccountKind) -> int:
-        account_id = self._next_account
-        self._next_account += 1
-        number = f"{registry}-{kind.letter}-{account_id:06d}"
-        details = {"account_id": account_id, "registry": registry, "kind": str(kind), "number": number}
-        self._entry(TransactionKind.account_opened, None, **details)
-        return account_id
-
-    def open_registry(self, registry: str) -> None:
-        for kind in (AccountKind.issuance, AccountKind.cancellation, AccountKind.retirement, AccountKind.pending):
-            self.open_account(registry, kind)
-
-    def set_status(self, account_id: int, status: AccountStatus) -> None:
-        self._entry(TransactionKind.account_status, account_id=account_id, status=str(status))
-
-    def issue(self, host: str, allocations: list[tuple[int, int]], authorized: bool = True) -> int:
-        for _account, credits in allocations:
-            check_amount(credits)
-        issuance_id = self._next_issuance
-        self._next_issuance += 1
-        by_registry: dict[str, list[tuple[int, int, bool]]] = defaultdict(list)
-        for account_id, credits in allocations:
-            account = self._usable(account_id, sending=False)
-            check_may_hold(account.registry, host)
-            first = article6.is_first_transfer(authorized, host, account.registry, account.kind, already=False)
-            by_registry[account.registry].append((account_id, credits, first))
-        moves = []
-        for registry, lines in sorted(by_registry.items()):
-            moves += plan_issuance(registry, self.next_unit[registry], lines, issuance_id)
-            self.next_unit[registry] += sum(credits for _a, credits, _f in lines)
-        self._entry(TransactionKind.issuance, moves, issuance_id=issuance_id, host=host, authorized=authorized)
-        return issuance_id
-
-    def _usable(self, account_id: int, *, sending: bool) -> AccountState:
-        account = self.ledger.accounts.get(account_id)
-        if account is None:
-            raise InvalidInput(f"unknown account {account_id}")
-        check_usable(account.number, account.status, account.kind, sending=sending)
-        return account
-
-    def _first(self, to: AccountState) -> dict[int, bool]:
-        return {
-            i.id: article6.is_first_transfer(i.authorized, i.host, to.registry, to.kind, already=False)
-            for i in self.ledger.issuances.values()
-        }
-
-    def _hosts_allow(self, source: list[Block], moves: list[Move], registry: str) -> None:
-        for move in moves:
-            check_may_hold(registry, self.ledger.issuances[move.issuance_id].host)
-
-    def transfer(self, from_id: int, to_id: int, credits: int) -> Entry:
-        check_amount(credits)
-        sender, receiver = self._usable(from_id, sending=True), self._usable(to_id, sending=False)
-        if from_id == to_id:
-            raise InvalidInput(SAME_ACCOUNTS)
-        source = self.ledger.blocks_of(from_id)
-        if sender.registry == receiver.registry:
-            return self._entry(TransactionKind.transfer, plan_transfer(source, credits, to_id, self._first(receiver)))
-        pending = self.ledger.system_account(sender.registry, AccountKind.pending)
-        moves = plan_transfer(source, credits, pending.id, {})
-        self._hosts_allow(source, moves, receiver.registry)
-        return self._entry(TransactionKind.external_transfer, moves, to_account=to_id)
-
-    def resolve(self, proposal: Entry, accept: bool) -> Entry:
-        if proposal.key not in self.ledger.pending:
-            raise Conflict(f"transfer {proposal.key} is not pending")
-        to_id = int(proposal.details["to_account"] if accept else proposal.moves[0].from_account or 0)
-        receiver = self.ledger.accounts[to_id]
-        first = self._first(receiver) if accept else {}
-        moves = [
-            Move(
-                m.registry,
-                m.start,
-                m.end,
-                m.to_account,
-                to_id,
-                m.issuance_id,
-                first.get(m.issuance_id, False) and not self._flag(m),
-            )
-            for m in proposal.moves
-        ]
-        kind = TransactionKind.acceptance if accept else TransactionKind.rejection
-        return self._entry(kind, moves, proposal=proposal.key)
-
-    def _flag(self, move: Move) -> bool:
-        block = self.ledger.block_at(move.registry, move.start)
-        return bool(block and block.first_transferred)
-
-    def retire(self, from_id: int, credits: int, *, cancel: bool = False) -> Entry:
-        check_amount(credits)
-        sender = self._usable(from_id, sending=True)
-        kind = AccountKind.cancellation if cancel else AccountKind.retirement
-        target = self.ledger.system_account(sender.registry, kind)
-        moves = plan_transfer(self.ledger.blocks_of(from_id), credits, target.id, self._first(target))
-        return self._entry(TransactionKind.cancellation if cancel else TransactionKind.retirement, moves)
