@@ -23,6 +23,7 @@ from c3p.accounts.rules.policy import Actor, Target, require
 from c3p.accounts.tables import MemberOrganization
 from c3p.credits.monitoring_reports import NO_REPORT
 from c3p.credits.rules import article6
+from c3p.credits.rules.access import account_target
 from c3p.credits.rules.blocks import Block
 from c3p.credits.rules.holding_accounts import (
     JAPAN,
@@ -53,12 +54,6 @@ from c3p.program.tables import Country
 
 # Column positions of Store.lock_accounts rows
 ID, REGISTRY, NUMBER, KIND, STATUS, BALANCE, HOLDER_ID, HOLDER, NAME = range(9)
-
-
-def account_target(actor: Actor, registry: str, holder_slug: str) -> Target:
-    """An account as a policy target: its registry's country, and its holder's members as owners."""
-    owner = actor.user_id if holder_slug and actor.organization == holder_slug else None
-    return Target(owner_id=owner, scope={"country": registry})
 
 
 def _account_view(row: tuple[Any, ...]) -> AccountView:
