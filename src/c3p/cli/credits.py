@@ -15,7 +15,6 @@ import typer
 from pydantic import BaseModel
 from rich.table import Table
 
-from c3p.accounts.rules.policy import decide, require
 from c3p.cli._common import DatabaseOption, FormatOption, check_format, console, open_database
 from c3p.cli._guard import actor, guarded, writing
 from c3p.credits import monitoring_reports, queries, service
@@ -85,11 +84,7 @@ def list_accounts(
     check_format(output_format)
     who = actor()
     with open_database(db).reading() as session:
-        found = [
-            a
-            for a in queries.accounts(session, registry, holder)
-            if decide(who, "credits.read", service.account_target(who, a.registry, a.holder))
-        ]
+        found = queries.visible_accounts(session, who, registry, holder)
     table = Table("number", "kind", "holder", "status", "balance", title=f"{len(found)} accounts")
     for a in found:
         table.add_row(a.number, a.kind, a.holder, a.status, str(a.balance_credits))
@@ -242,7 +237,7 @@ def pending(
     """List transfers waiting for the receiving registry."""
     check_format(output_format)
     with open_database(db).reading() as session:
-        found = queries.pending(session, registry)
+        found = queries.visible_pending(session, actor(), registry)
     table = Table("key", "from", "to", "credits", title=f"{len(found)} pending")
     for p in found:
         table.add_row(p["key"], p["from_account"], p["to_account"], str(p["credits"]))
@@ -312,8 +307,7 @@ def balance(
     check_format(output_format)
     who = actor()
     with open_database(db).reading() as session:
-        view = queries.account(session, number)
-        require(who, "credits.read", service.account_target(who, view.registry, view.holder))
+        view = queries.readable_account(session, who, number)
         blocks = queries.blocks_of(session, number)
     if output_format == "json":
         typer.echo(json.dumps({**view.model_dump(mode="json"), "blocks": blocks}, indent=2))
@@ -339,8 +333,7 @@ def statement(
     period = Period.parse(from_date, to_date)
     who = actor()
     with open_database(db).reading() as session:
-        view = queries.account(session, number)
-        require(who, "credits.read", service.account_target(who, view.registry, view.holder))
+        queries.readable_account(session, who, number)
         found = queries.statement(session, number, period)
     if output_format == "csv":
         typer.echo(statement_csv(found), nl=False)

@@ -15,6 +15,7 @@ from c3p.cli._guard import actor, guarded
 from c3p.db.history import act_as
 from c3p.errors import InvalidInput
 from c3p.messages import N_, Message
+from c3p.workflow import queries
 from c3p.workflow.rules import subsidy as subsidy_rules
 from c3p.workflow.service import calls, jcm, notify
 
@@ -146,7 +147,7 @@ def list_applications(
     """List the applications you may see (the local operator sees all)."""
     check_format(output_format)
     with open_database(db).reading() as session:
-        views = [calls.application_view(session, a) for a in calls.visible_applications(session, actor(), call)]
+        views = [calls.application_view(session, a) for a in queries.visible_applications(session, actor(), call)]
     if output_format == "json":
         typer.echo("[" + ",".join(v.model_dump_json() for v in views) + "]")
         return

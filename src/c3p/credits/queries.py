@@ -1,5 +1,9 @@
 """Reads of the credit registry: accounts, balances, who holds a serial, the public views.
 
+The reads an actor may see only part of (accounts, pending transfers) are answered here and
+only here, through the policy (:mod:`c3p.credits.rules.access`): the API, the pages and the
+CLI call the same ``visible_*`` / ``readable_*`` function and filter nothing themselves.
+
 The public views are what Japan's JCM registry publishes (issuances, credits by account
 type, annual transactions) plus retirements and per-project totals. Serials are printed
 with the :class:`~c3p.credits.rules.serials.SerialFormat` passed in.
@@ -16,8 +20,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from c3p.accounts.rules.policy import Actor, require
 from c3p.accounts.tables import MemberOrganization
 from c3p.credits.rules import statements
+from c3p.credits.rules.access import account_target, may_read_account, may_resolve_pending
 from c3p.credits.rules.holding_accounts import NO_ACCOUNT
 from c3p.credits.rules.serials import DEFAULT_FORMAT, SerialFormat
 from c3p.credits.rules.transactions import Entry, Move
@@ -72,6 +78,20 @@ def accounts(session: Session, registry: str | None = None, holder: str | None =
     if holder:
         query = query.where(MemberOrganization.slug == holder)
     return [_view(a, h) for a, h in session.execute(query)]
+
+
+def visible_accounts(
+    session: Session, actor: Actor, registry: str | None = None, holder: str | None = None
+) -> list[AccountView]:
+    """The accounts ``actor`` may read (of ``registry``, of ``holder``): its organization's, its registry's."""
+    return [a for a in accounts(session, registry, holder) if may_read_account(actor, a.registry, a.holder)]
+
+
+def readable_account(session: Session, actor: Actor, number: str) -> AccountView:
+    """The account ``number``, if ``actor`` may read it; else Unauthenticated or Forbidden."""
+    found = account(session, number)
+    require(actor, "credits.read", account_target(actor, found.registry, found.holder))
+    return found
 
 
 def _account_row(session: Session, number: str) -> tuple[CreditAccount, str]:
@@ -390,6 +410,11 @@ def pending(session: Session, registry: str | None = None) -> list[dict[str, Any
             }
         )
     return found
+
+
+def visible_pending(session: Session, actor: Actor, registry: str | None = None) -> list[dict[str, Any]]:
+    """The pending transfers ``actor`` may see and resolve: those waiting in its registry (of ``registry``)."""
+    return [p for p in pending(session, registry) if may_resolve_pending(actor, p["to_account"])]
 
 
 # ---------------------------------------------------------------- statements

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from c3p.accounts.rules.policy import Actor, Target, require
 from c3p.credits.monitoring_reports import NO_REPORT
 from c3p.credits.rules import article6
+from c3p.credits.rules.access import account_target
 from c3p.credits.rules.holding_accounts import (
     JAPAN,
     NO_ACCOUNT,
@@ -59,12 +60,6 @@ from c3p.messages import N_, Message
 def ledger_store(session: Session | LedgerStore) -> LedgerStore:
     """The store of ``session``'s transaction (SQL), or ``session`` itself when it already is a store."""
     return Store(session) if isinstance(session, Session) else session
-
-
-def account_target(actor: Actor, registry: str, holder_slug: str) -> Target:
-    """An account as a policy target: its registry's country, and its holder's members as owners."""
-    owner = actor.user_id if holder_slug and actor.organization == holder_slug else None
-    return Target(owner_id=owner, scope={"country": registry})
 
 
 def _account_view(row: AccountRow) -> AccountView:

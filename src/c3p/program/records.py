@@ -4,8 +4,8 @@ Each seed file under ``c3p/program/data`` holds one kind of record. The classes 
 single description of those records (type, allowed values, meaning): the loader validates
 every row against them and stores their fields by name, the export reads the same fields
 back (so a dataset exported by ``c3p export`` re-imports cleanly), and the read models share
-or inherit them. Tests hold the tables and the migrated database to these fields. Records carry a ``source``: where in the brochure or the
-reference material the fact comes from.
+or inherit them. Tests hold the tables and the migrated database to these fields. Records
+carry a ``source``: where in the brochure or the reference material the fact comes from.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
-from c3p.accounts.rules.policy import Actor, require
+from c3p.accounts.rules.policy import Actor
 from c3p.credits import monitoring_reports, queries, service
 from c3p.credits import schemas as v
 from c3p.credits.rules.statements import Period
@@ -123,21 +123,13 @@ def list_accounts(
     request: Request, actor: Annotated[Actor, Depends(permission("credits.read"))], registry: str | None = None
 ) -> Any:
     with database(request).reading() as session:
-        found = queries.accounts(session, registry)
-    return [a for a in found if _may_read(actor, a)]
-
-
-def _may_read(actor: Actor, account: v.AccountView) -> bool:
-    from c3p.accounts.rules.policy import decide
-
-    return bool(decide(actor, "credits.read", service.account_target(actor, account.registry, account.holder)))
+        return queries.visible_accounts(session, actor, registry)
 
 
 @router.get("/accounts/{number}", summary="An account, its balance and its blocks")
 def show_account(request: Request, number: str, actor: Annotated[Actor, Depends(permission("credits.read"))]) -> Any:
     with database(request).reading() as session:
-        account = queries.account(session, number)
-        require(actor, "credits.read", service.account_target(actor, account.registry, account.holder))
+        account = queries.readable_account(session, actor, number)
         return {**account.model_dump(mode="json"), "blocks": queries.blocks_of(session, number)}
 
 
@@ -152,8 +144,7 @@ def account_statement(
     """Opening balance, every transaction touching the account with its running balance, closing balance."""
     period = Period.parse(from_date, to_date)
     with database(request).reading() as session:
-        account = queries.account(session, number)
-        require(actor, "credits.read", service.account_target(actor, account.registry, account.holder))
+        queries.readable_account(session, actor, number)
         return queries.statement(session, number, period)
 
 
@@ -162,7 +153,7 @@ def list_pending(
     request: Request, actor: Annotated[Actor, Depends(permission("credits.accept"))], registry: str | None = None
 ) -> Any:
     with database(request).reading() as session:
-        return queries.pending(session, registry)
+        return queries.visible_pending(session, actor, registry)
 
 
 @router.get("/verify", response_model=v.VerifyReport, summary="Replay the journal and check the chain")

@@ -18,6 +18,7 @@ from c3p.accounts.schemas import HistoryView
 from c3p.db.history import entries_for
 from c3p.web.auth import database as db
 from c3p.web.auth import permission, writing
+from c3p.workflow import queries
 from c3p.workflow.rules import subsidy
 from c3p.workflow.schemas import (
     ActivityView,
@@ -144,7 +145,7 @@ def list_applications(
     request: Request, call: str | None = None, actor: Actor = Depends(permission("program.application.read"))
 ) -> list[ApplicationView]:
     with db(request).reading() as session:
-        return [calls.application_view(session, a) for a in calls.visible_applications(session, actor, call)]
+        return [calls.application_view(session, a) for a in queries.visible_applications(session, actor, call)]
 
 
 @router.post("/calls/{slug}/applications", response_model=ApplicationView, status_code=201, summary="Start a draft")
@@ -163,9 +164,7 @@ def get_application(
     request: Request, application_id: int, actor: Actor = Depends(permission("program.application.read"))
 ) -> ApplicationView:
     with db(request).reading() as session:
-        application = calls.application_by_id(session, application_id)
-        calls.may_read(actor, session, application)
-        return calls.application_view(session, application)
+        return calls.application_view(session, queries.readable_application(session, actor, application_id))
 
 
 @router.patch("/applications/{application_id}", response_model=ApplicationView, summary="Save a draft")
@@ -408,18 +407,8 @@ def subsidy_rules(_actor: Actor = Depends(permission("jcm.subsidy.calculate"))) 
 
 @router.get("/notifications", response_model=list[NotificationView], summary="The caller's notifications")
 def notifications(request: Request, actor: Actor = Depends(permission("notifications.read"))) -> list[NotificationView]:
-    from sqlalchemy import select
-
-    from c3p.workflow.tables import Notification
-
     with db(request).reading() as session:
-        rows = session.scalars(
-            select(Notification)
-            .where(Notification.user_id == (actor.user_id or -1))
-            .order_by(Notification.id.desc())
-            .limit(200)
-        )
-        return [NotificationView.model_validate(row) for row in rows]
+        return [NotificationView.model_validate(row) for row in queries.notifications_of(session, actor)]
 
 
 @router.post("/notifications/read", response_model=int, summary="Mark all the caller's notifications read")

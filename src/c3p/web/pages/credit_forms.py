@@ -20,7 +20,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.orm import Session
 
-from c3p.accounts.rules.policy import Actor, Target, could, decide
+from c3p.accounts.rules.policy import Actor, could
 from c3p.credits import queries, service
 from c3p.credits import schemas as v
 from c3p.credits.rules.holding_accounts import JAPAN, AccountKind
@@ -192,11 +192,7 @@ def _home_registry(actor: Actor) -> str:
 
 def accounts_page_for(request: Request, actor: Actor, form: FormState | None = None, status: int = 200) -> Response:
     with database(request).reading() as session:
-        items = [
-            a
-            for a in queries.accounts(session)
-            if decide(actor, "credits.read", service.account_target(actor, a.registry, a.holder))
-        ]
+        items = queries.visible_accounts(session, actor)
     return render(
         request,
         "credits/accounts.html",
@@ -236,17 +232,9 @@ class PendingList(BaseModel):
     items: list[dict[str, Any]]
 
 
-def _receiving_registry(pending: dict[str, Any]) -> str:
-    return str(pending["to_account"]).partition("-")[0]  # account numbers start with their registry
-
-
 def pending_page_for(request: Request, actor: Actor, form: FormState | None = None, status: int = 200) -> Response:
     with database(request).reading() as session:
-        items = [
-            p
-            for p in queries.pending(session)
-            if decide(actor, "credits.accept", Target.of(country=_receiving_registry(p)))
-        ]
+        items = queries.visible_pending(session, actor)
     return render(request, "credits/pending.html", PendingList(items=items), status=status, form=form or FormState())
 
 

@@ -16,11 +16,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel
-from sqlalchemy.orm import Session
 
-from c3p.accounts.rules.policy import Actor, Target, decide, require
-from c3p.credits import queries, service
+from c3p.accounts.rules.policy import Actor, Target, decide
+from c3p.credits import queries
 from c3p.credits import schemas as v
+from c3p.credits.rules.access import account_target
 from c3p.credits.rules.holding_accounts import STATUS_CHANGES, AccountKind, AccountStatus
 from c3p.credits.rules.statements import Period, statement_csv
 from c3p.errors import InvalidInput
@@ -96,16 +96,9 @@ async def projects(request: Request) -> Response:
     return render(request, "credits/projects.html", data)
 
 
-def readable_account(session: Session, actor: Actor, number: str) -> v.AccountView:
-    """The account ``number``, if ``actor`` may read it (its holder's members, its registry's administrators)."""
-    found = queries.account(session, number)
-    require(actor, "credits.read", service.account_target(actor, found.registry, found.holder))
-    return found
-
-
 def allowed_actions(actor: Actor, account: v.AccountView) -> dict[str, bool]:
     """Which of the account page's forms ``actor`` may use: only those are shown."""
-    target = service.account_target(actor, account.registry, account.holder)
+    target = account_target(actor, account.registry, account.holder)
     kind, status = AccountKind(account.kind), AccountStatus(account.status)
     moving = kind.holding and status is AccountStatus.open
     found = {name: moving and bool(decide(actor, f"credits.{name}", target)) for name in MOVING_ACTIONS}
@@ -119,7 +112,7 @@ def account_page_for(
 ) -> Response:
     """The account page; a refused form comes back here with what was typed and the problem."""
     with database(request).reading() as session:
-        found = readable_account(session, actor, number)
+        found = queries.readable_account(session, actor, number)
         data = AccountPage(
             account=found,
             blocks=queries.blocks_of(session, number),
@@ -153,7 +146,7 @@ def statement(
     wanted = request.query_params.get("format")
     form = FormState("period", {"from": from_date or "", "to": to_date or ""})
     with database(request).reading() as session:
-        readable_account(session, actor, number)
+        queries.readable_account(session, actor, number)
         try:
             period = Period.parse(from_date, to_date)
         except InvalidInput as error:

@@ -25,6 +25,7 @@ from c3p.web.auth import database as db
 from c3p.web.auth import permission, writing
 from c3p.web.deps import snapshot
 from c3p.web.pages.render import redirect, render
+from c3p.workflow import queries
 from c3p.workflow.rules.calls import target_fields
 from c3p.workflow.schemas import ApplicationView, CallView
 from c3p.workflow.service import attachments, calls, review
@@ -101,11 +102,7 @@ def call_page(request: Request, slug: str, actor: Actor = Depends(permission("pr
     with db(request).reading() as session:
         call = calls.call_by_slug(session, slug)
         data = calls.call_view(session, call)
-        mine = [
-            calls.application_view(session, a)
-            for a in calls.visible_applications(session, actor, slug)
-            if actor.user_id is not None
-        ]
+        mine = [calls.application_view(session, a) for a in queries.visible_applications(session, actor, slug)]
         ranking = review.ranking(session, call) if actor.holds("secretariat") or actor.system else []
         history = entries_for(session, "calls", str(call.id))
     return render(
@@ -216,8 +213,7 @@ async def application_page(
 
     def read() -> tuple[ApplicationView, list[Any], list[Message]]:
         with db(request).reading() as session:
-            application = calls.application_by_id(session, application_id)
-            calls.may_read(actor, session, application)
+            application = queries.readable_application(session, actor, application_id)
             history = entries_for(session, "applications", str(application_id))
             return calls.application_view(session, application), history, calls.missing_parts_of(session, application)
 
@@ -296,7 +292,7 @@ def review_page(request: Request, slug: str, actor: Actor = Depends(permission("
         data = review.review_view(session, actor, slug)
         call = calls.call_by_slug(session, slug)
         rubric = calls.call_rubric(call)
-        applications = [calls.application_view(session, a) for a in calls.visible_applications(session, actor, slug)]
+        applications = [calls.application_view(session, a) for a in queries.visible_applications(session, actor, slug)]
     return render(
         request,
         "workflow/review.html",
@@ -346,17 +342,6 @@ def conflict(
 
 @router.get("/notifications")
 def notifications_page(request: Request, actor: Actor = Depends(permission("notifications.read"))) -> Response:
-    from sqlalchemy import select
-
-    from c3p.workflow.tables import Notification
-
     with db(request).reading() as session:
-        rows = list(
-            session.scalars(
-                select(Notification)
-                .where(Notification.user_id == (actor.user_id or -1))
-                .order_by(Notification.id.desc())
-                .limit(200)
-            )
-        )
+        rows = queries.notifications_of(session, actor)
     return render(request, "workflow/notifications.html", None, notifications=rows)

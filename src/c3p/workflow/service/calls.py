@@ -441,39 +441,6 @@ def withdraw(session: Session, actor: Actor, application_id: int, settings: Sett
     return application
 
 
-def may_read(actor: Actor, session: Session, application: t.Application) -> None:
-    """Proposers read their organization's applications; reviewers those of their call once submitted."""
-    require(actor, "program.application.read", application_target(session, application))
-    own = any(g.role == "proposer" and g.scope_value == actor.organization for g in actor.grants)
-    if application.state == "draft" and not (actor.system or actor.holds("secretariat") or own):
-        raise NotFound(Message(NO_APPLICATION, {"id": application.id}))
-
-
-def visible_applications(session: Session, actor: Actor, call_slug: str | None = None) -> list[t.Application]:
-    """The applications ``actor`` may read (the same rule as :func:`may_read`), newest first."""
-    query = select(t.Application).join(t.Call).order_by(t.Application.id.desc())
-    if call_slug:
-        query = query.where(t.Call.slug == call_slug)
-    if actor.system or actor.holds("secretariat") or actor.holds("administrator"):
-        return list(session.scalars(query))
-    organizations = [g.scope_value for g in actor.grants if g.role == "proposer"]
-    calls = [g.scope_value for g in actor.grants if g.role == "reviewer"]
-    own = (
-        t.Application.proposer_id.in_(
-            select(t.MemberOrganization.id).where(t.MemberOrganization.slug.in_(organizations))
-        )
-        if organizations
-        else None
-    )
-    reviewed = t.Call.slug.in_(calls) & (t.Application.state != "draft") if calls else None
-    conditions = [c for c in (own, reviewed) if c is not None]
-    if not conditions:
-        return []
-    from sqlalchemy import or_
-
-    return list(session.scalars(query.where(or_(*conditions))))
-
-
 def missing_parts_of(session: Session, application: t.Application) -> list[Message]:
     """What a draft still needs before it can be submitted (nothing once it is submitted)."""
     call = session.get(t.Call, application.call_id)
