@@ -18,6 +18,7 @@ from c3p.accounts.schemas import HistoryView
 from c3p.db.history import entries_for
 from c3p.web.auth import database as db
 from c3p.web.auth import permission, writing
+from c3p.workflow import queries as workflow_queries
 from c3p.workflow.rules import subsidy
 from c3p.workflow.schemas import (
     ActivityView,
@@ -35,8 +36,13 @@ from c3p.workflow.schemas import (
     TrackingView,
     TransitionView,
 )
-from c3p.workflow.service import calls, jcm, review, tracking
-from c3p.workflow.service import notify as _notify  # noqa: F401  (installs the after-commit mail hook)
+from c3p.workflow.service import (
+    calls,
+    jcm,
+    notify,  # also installs the after-commit mail hook
+    review,
+    tracking,
+)
 
 router = APIRouter(tags=["program workflow"])
 
@@ -408,33 +414,15 @@ def subsidy_rules(_actor: Actor = Depends(permission("jcm.subsidy.calculate"))) 
 
 @router.get("/notifications", response_model=list[NotificationView], summary="The caller's notifications")
 def notifications(request: Request, actor: Actor = Depends(permission("notifications.read"))) -> list[NotificationView]:
-    from sqlalchemy import select
-
-    from c3p.workflow.tables import Notification
-
     with db(request).reading() as session:
-        rows = session.scalars(
-            select(Notification)
-            .where(Notification.user_id == (actor.user_id or -1))
-            .order_by(Notification.id.desc())
-            .limit(200)
-        )
+        rows = workflow_queries.notifications_for(session, actor.user_id)
         return [NotificationView.model_validate(row) for row in rows]
 
 
 @router.post("/notifications/read", response_model=int, summary="Mark all the caller's notifications read")
 def mark_read(request: Request, actor: Actor = Depends(permission("notifications.read"))) -> int:
-    from sqlalchemy import update
-
-    from c3p.workflow.tables import Notification
-
     with writing(request, actor) as session:
-        result = session.execute(
-            update(Notification)
-            .where(Notification.user_id == (actor.user_id or -1), Notification.read_at.is_(None))
-            .values(read_at=dt.datetime.now(dt.UTC))
-        )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return notify.mark_all_read(session, actor.user_id)
 
 
 def record_history(session: Any, table: str, key: str) -> list[HistoryView]:

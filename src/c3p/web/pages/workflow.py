@@ -25,6 +25,7 @@ from c3p.web.auth import database as db
 from c3p.web.auth import permission, writing
 from c3p.web.deps import snapshot
 from c3p.web.pages.render import redirect, render
+from c3p.workflow import queries as workflow_queries
 from c3p.workflow.rules.calls import target_fields
 from c3p.workflow.schemas import ApplicationView, CallView
 from c3p.workflow.service import attachments, calls, review
@@ -346,17 +347,6 @@ def conflict(
 
 @router.get("/notifications")
 def notifications_page(request: Request, actor: Actor = Depends(permission("notifications.read"))) -> Response:
-    from sqlalchemy import select
-
-    from c3p.workflow.tables import Notification
-
     with db(request).reading() as session:
-        rows = list(
-            session.scalars(
-                select(Notification)
-                .where(Notification.user_id == (actor.user_id or -1))
-                .order_by(Notification.id.desc())
-                .limit(200)
-            )
-        )
+        rows = workflow_queries.notifications_for(session, actor.user_id)
     return render(request, "workflow/notifications.html", None, notifications=rows)
