@@ -15,6 +15,7 @@ import pytest
 import uvicorn
 
 from c3p.db.database import Database
+from c3p.program.seed_loader import init_database
 from c3p.settings import Settings
 from tests.support.pgcluster import PostgresCluster, free_port
 
@@ -51,7 +52,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 def loaded_database(backend: str, new_database_url) -> Iterator[Database]:  # type: ignore[no-untyped-def]
     """A database created by the migrations and loaded with the program's data (read-only use)."""
     database = Database(new_database_url(backend))
-    database.init()
+    init_database(database)
     yield database
     database.dispose()
 
@@ -95,7 +96,7 @@ def live_server(new_database_url, tmp_path_factory: pytest.TempPathFactory) -> I
 
     data_dir = tmp_path_factory.mktemp("data")
     database = Database(new_database_url("sqlite"))
-    database.init()
+    init_database(database)
     settings = Settings(data_dir=data_dir, database_url=database.url)
     server = LiveServer(create_app(settings, database), data_dir).start()
     yield server

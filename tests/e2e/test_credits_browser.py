@@ -10,6 +10,7 @@ import pytest
 
 from c3p.credits import queries, service
 from c3p.db.database import Database
+from c3p.program.seed_loader import init_database
 from c3p.settings import Settings
 from tests.conftest import LiveServer
 from tests.e2e.test_program_cycle_browser import live_server_database, sign_in
@@ -24,7 +25,7 @@ def credits_site(new_database_url, tmp_path_factory) -> Iterator[LiveServer]:  #
     from c3p.web.app import create_app
 
     database = Database(new_database_url("sqlite"))
-    database.init()
+    init_database(database)
     registry = create_registry(database)
     create_issuance(registry, {registry.jp_gov: 1200, registry.vn_pp: 800})
     with database.unit_of_work() as session:

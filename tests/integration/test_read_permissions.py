@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from c3p.cli import app
 from c3p.credits import service
 from c3p.db.database import Database
+from c3p.program.seed_loader import init_database
 from c3p.settings import Settings
 from c3p.workflow.service import calls
 from tests.conftest import LiveServer
@@ -67,7 +68,7 @@ def world(new_database_url, tmp_path_factory) -> Iterator[World]:  # type: ignor
     from c3p.web.app import create_app
 
     database = Database(new_database_url("sqlite"))
-    database.init()
+    init_database(database)
     settings = Settings(data_dir=tmp_path_factory.mktemp("read-permissions"), database_url=database.url)
     registry = create_registry(database)
     create_issuance(registry, {registry.jp_gov: 300, registry.jp_pp: 100, registry.vn_pp: 200})

@@ -22,3 +22,21 @@ def test_cli_reference_is_current() -> None:
     module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     spec.loader.exec_module(module)  # type: ignore[union-attr]
     assert (ROOT / "docs" / "cli.md").read_text(encoding="utf-8") == module.render(), "run python scripts/cli_docs.py"
+
+
+def test_readme_layout_names_existing_folders() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Layout", 1)[1].split("```", 2)[1]
+    parent = ROOT
+    named = []
+    for line in block.splitlines():
+        folder = line.split()[0] if line.strip() else ""
+        if not folder.endswith("/"):
+            continue
+        path = (parent if line.startswith(" ") else ROOT) / folder
+        if not line.startswith(" "):
+            parent = path
+        named.append(path)
+    assert len(named) >= 10
+    for path in named:
+        assert path.is_dir(), path

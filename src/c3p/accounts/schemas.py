@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+# One recorded change: defined with the history hook (shared infrastructure), shown with accounts.
+from c3p.db.history import HistoryView as HistoryView
 
 
 class GrantView(BaseModel):
@@ -54,19 +56,6 @@ class TokenView(BaseModel):
 
 class NewTokenView(TokenView):
     token: str = Field(description="the token itself, shown only in this response")
-
-
-class HistoryView(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    occurred_at: dt.datetime
-    actor: str
-    actor_id: int | None
-    operation: str
-    table_name: str
-    record_key: str
-    changes: dict[str, Any] = Field(description="field: [before, after]; secrets read [redacted]")
 
 
 class MeView(BaseModel):

@@ -9,6 +9,7 @@ from rich.console import Console
 
 from c3p.db.database import Database
 from c3p.errors import InvalidInput
+from c3p.program.seed_loader import init_database
 from c3p.settings import Settings
 
 console = Console()
@@ -38,7 +39,7 @@ def open_database(db: str | None, *, initialize: bool = True) -> Database:
     database = Database(settings_for(db).resolved_database_url)
     if initialize and not database.is_initialized():
         with console.status("Creating the database and loading the program's data…"):
-            database.init()
+            init_database(database)
     return database
 
 

@@ -14,6 +14,7 @@ from multiprocessing.connection import Connection
 
 from c3p.db.database import Database
 from c3p.errors import C3PError, InvalidInput
+from c3p.program.seed_loader import init_database
 
 
 class DatabaseUnavailable(C3PError):
@@ -48,7 +49,7 @@ def prepare_while_importing(database_url: str) -> None:
 def _prepare(database_url: str) -> None:
     database = Database(database_url)
     try:
-        database.init()
+        init_database(database)
     finally:
         database.dispose()
 

@@ -9,6 +9,7 @@ import typer
 from c3p.cli._common import DatabaseOption, console, open_database
 from c3p.cli._guard import guarded
 from c3p.cli.users import ensure_administrator_from_settings
+from c3p.program.seed_loader import init_database, reset_database
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -18,7 +19,7 @@ app = typer.Typer(no_args_is_help=True)
 def init(db: DatabaseOption = None) -> None:
     """Create the schema (or bring it up to date) and load the program's data; safe to repeat."""
     database = open_database(db, initialize=False)
-    loaded = database.init()
+    loaded = init_database(database)
     console.print("Loaded the program's data." if loaded else "Database is up to date; nothing to load.")
     ensure_administrator_from_settings(database)
 
@@ -40,5 +41,5 @@ def reset(
     """Drop every table and recreate the database with the program's data."""
     if not yes:
         typer.confirm("This deletes everything in the database. Continue?", abort=True)
-    open_database(db, initialize=False).reset()
+    reset_database(open_database(db, initialize=False))
     console.print("Database recreated and loaded.")

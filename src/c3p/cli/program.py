@@ -14,6 +14,7 @@ from rich.table import Table
 from c3p.cli._common import DatabaseOption, FormatOption, check_format, console, open_database, settings_for
 from c3p.errors import InvalidInput
 from c3p.program import queries as q
+from c3p.program.seed_loader import load_dataset
 from c3p.program.snapshot import SnapshotCache
 
 projects_app = typer.Typer(no_args_is_help=True)
@@ -146,5 +147,5 @@ def import_dataset(
 
     dataset = read_export(source)
     database = open_database(db)
-    loaded = database.load(dataset)
+    loaded = load_dataset(database, dataset)
     console.print("Imported the dataset." if loaded else "This dataset is already loaded; nothing changed.")

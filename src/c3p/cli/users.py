@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from c3p.accounts.rules import passwords
 from c3p.accounts.service import members as svc
-from c3p.accounts.tables import User
 from c3p.cli._common import DatabaseOption, FormatOption, console, open_database
 from c3p.cli._guard import actor, guarded, writing
 from c3p.db.database import Database
 from c3p.errors import InvalidInput, NotFound
 from c3p.settings import Settings
+
+if TYPE_CHECKING:
+    from c3p.accounts.tables import User  # rows the service returns, named in annotations only
 
 app = typer.Typer(no_args_is_help=True)
 EmailArgument = Annotated[str, typer.Argument(help="E-mail address of the account.")]

@@ -104,9 +104,7 @@ def close_call(
 @guarded("program.call.manage")
 def remind(db: DatabaseOption = None) -> None:
     """Warn the authors of unsubmitted drafts of calls closing within the deadline_reminder setting."""
-    from sqlalchemy import select
-
-    from c3p.db import tables as t
+    from c3p.workflow import queries
 
     settings = settings_for(db)
     now = dt.datetime.now(dt.UTC)
@@ -114,13 +112,11 @@ def remind(db: DatabaseOption = None) -> None:
     sent = 0
     with open_database(db).unit_of_work() as session:
         act_as(session, who.user_id, who.label)
-        for call in session.scalars(select(t.Call).where(t.Call.state == "open")):
+        for call in queries.open_calls(session):
             closes = calls.aware(call.closes_at)
             if not now <= closes <= now + settings.deadline_reminder or call.deadline_reminder_sent_at:
                 continue
-            for application in session.scalars(
-                select(t.Application).where(t.Application.call_id == call.id, t.Application.state == "draft")
-            ):
+            for application in queries.draft_applications(session, call.id):
                 sent += notify.notify(
                     session,
                     settings,

@@ -1,4 +1,7 @@
-"""The database as the application sees it: schema, seed data and units of work.
+"""The database as the application sees it: schema and units of work.
+
+Loading the program's data belongs to the program (:mod:`c3p.program.seed_loader`), so this
+shared infrastructure imports no capability.
 
 A unit of work is one transaction: commands and requests open one, services flush, and the
 boundary commits once (or rolls back on any error). Nothing else commits.
@@ -15,8 +18,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from c3p.db import migrate
 from c3p.db.engine import make_engine, make_session_factory
-from c3p.program.seed import SeedDataset, read_seed
-from c3p.program.seed_loader import load_seed
 
 
 @dataclass
@@ -55,18 +56,6 @@ class Database:
     def upgrade(self) -> None:
         migrate.upgrade(self.engine)
 
-    def load(self, dataset: SeedDataset | None = None) -> bool:
-        """Load the seed dataset (read first, so a bad file changes nothing); True if loaded."""
-        dataset = dataset or read_seed()
-        with self.unit_of_work() as session:
-            return load_seed(session, dataset)
-
-    def init(self) -> bool:
-        """Create or upgrade the schema and load the program's data; safe to repeat."""
-        dataset = read_seed()
-        self.upgrade()
-        return self.load(dataset)
-
     def is_initialized(self) -> bool:
         return migrate.is_initialized(self.engine)
 
@@ -78,10 +67,6 @@ class Database:
             if self.engine.dialect.name == "sqlite":
                 connection.execute(text("PRAGMA foreign_keys=OFF"))
             metadata.drop_all(connection)
-
-    def reset(self) -> None:
-        self.drop_all()
-        self.init()
 
     def table_names(self) -> list[str]:
         return inspect(self.engine).get_table_names()

@@ -18,13 +18,28 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Table, event, insert, inspect, select, tuple_
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
-from c3p.accounts.schemas import HistoryView
 from c3p.db.history_table import HistoryEntry
 
 REDACTED = "[redacted]"
+
+
+class HistoryView(BaseModel):
+    """One recorded change, as the API and pages show it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    occurred_at: dt.datetime
+    actor: str
+    actor_id: int | None
+    operation: str
+    table_name: str
+    record_key: str
+    changes: dict[str, Any] = Field(description="field: [before, after]; secrets read [redacted]")
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,32 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from c3p.db import tables as t
+from c3p.db.database import Database
 from c3p.program.dataset import Located, SeedDataset
+from c3p.program.seed import read_seed
 from c3p.program.tables import reference_column
 
 EXISTING_ROWS = "c3p.seed.existing_rows"
+
+
+def init_database(database: Database) -> bool:
+    """Create or upgrade the schema and load the program's data; safe to repeat."""
+    dataset = read_seed()
+    database.upgrade()
+    return load_dataset(database, dataset)
+
+
+def load_dataset(database: Database, dataset: SeedDataset | None = None) -> bool:
+    """Load a dataset (read first, so a bad file changes nothing) in one unit of work; True if loaded."""
+    dataset = dataset or read_seed()
+    with database.unit_of_work() as session:
+        return load_seed(session, dataset)
+
+
+def reset_database(database: Database) -> None:
+    """Drop every table and recreate the database with the program's data (``c3p db reset``)."""
+    database.drop_all()
+    init_database(database)
 
 
 def load_seed(session: Session, data: SeedDataset) -> bool:

@@ -1,4 +1,4 @@
-"""Reads of the workflow that depend on who asks: applications and notifications.
+"""Reads of the workflow shared by API, pages and CLI: applications, notifications, reminders.
 
 Each question has one function here, built on the policy (:mod:`c3p.workflow.rules.access`),
 and the API, the pages and the CLI all call it and filter nothing themselves, so they answer
@@ -58,4 +58,15 @@ def notifications_of(session: Session, actor: Actor) -> list[t.Notification]:
         .order_by(t.Notification.id.desc())
         .limit(NOTIFICATIONS_SHOWN)
     )
+    return list(session.scalars(query))
+
+
+def open_calls(session: Session) -> list[t.Call]:
+    """Calls accepting applications now (the reminder job walks them)."""
+    return list(session.scalars(select(t.Call).where(t.Call.state == "open")))
+
+
+def draft_applications(session: Session, call_id: int) -> list[t.Application]:
+    """Applications of a call that their authors have not submitted yet."""
+    query = select(t.Application).where(t.Application.call_id == call_id, t.Application.state == "draft")
     return list(session.scalars(query))

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from c3p.db.database import Database
+from c3p.program.seed_loader import init_database
 from c3p.settings import Settings
 from tests.conftest import LiveServer
 from tests.support.accounts import create_token, create_user
@@ -23,7 +24,7 @@ def credits_server(
     from c3p.web.app import create_app
 
     database = Database(new_database_url(backend))
-    database.init()
+    init_database(database)
     registry = create_registry(database)
     create_issuance(registry, {registry.jp_gov: 700, registry.jp_pp: 100, registry.vn_pp: 200})
     tokens = {}

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from c3p.cli import app
 from c3p.db.database import Database
 from c3p.errors import C3PError, Forbidden
+from c3p.program.seed_loader import init_database
 from tests.support.accounts import create_user
 from tests.support.credits import monitoring_record
 
@@ -31,7 +32,7 @@ def ok(url: str, *args: str) -> str:
 
 @pytest.fixture
 def url(fresh_database: Database, tmp_path: Path) -> str:
-    fresh_database.init()
+    init_database(fresh_database)
     for org in ("moej", "acme-vn"):
         create_user(fresh_database, f"staff@{org}.example.org", organization=org)
     return fresh_database.url

@@ -12,6 +12,7 @@ from c3p.cli import app
 from c3p.db.database import Database
 from c3p.program.export import dataset_records
 from c3p.program.seed import read_seed
+from c3p.program.seed_loader import init_database
 
 runner = CliRunner()
 
@@ -63,7 +64,7 @@ def test_bad_input_is_a_clean_error(sqlite_url: str, args: tuple[str, ...], mess
 def test_export_reimports_into_an_identical_dataset(
     export_format: str, fresh_database: Database, tmp_path: Path, new_database_url
 ) -> None:  # type: ignore[no-untyped-def]
-    fresh_database.init()
+    init_database(fresh_database)
     target = tmp_path / ("export" if export_format == "csv" else f"export.{export_format}")
     assert invoke("export", str(target), "--format", export_format, "--db", fresh_database.url).exit_code == 0
     copy_url = new_database_url("sqlite")

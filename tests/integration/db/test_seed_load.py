@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from c3p.db import tables as t
 from c3p.db.database import Database
 from c3p.program.seed import read_seed
+from c3p.program.seed_loader import init_database, load_dataset
 
 
 def _counts(database: Database) -> dict[str, int]:
@@ -23,22 +24,22 @@ def _counts(database: Database) -> dict[str, int]:
 
 def test_init_loads_every_record_once(fresh_database: Database) -> None:
     dataset = read_seed()
-    assert fresh_database.init() is True
+    assert init_database(fresh_database) is True
     counts = _counts(fresh_database)
     assert counts["projects"] == len(dataset.projects)
     assert counts["partner_places"] == len(dataset.partner_places)
     assert counts["project_tags"] == sum(len(item.record.tags) for item in dataset.projects)
-    assert fresh_database.init() is False
+    assert init_database(fresh_database) is False
     assert _counts(fresh_database) == counts
 
 
 def test_a_changed_dataset_updates_in_place(fresh_database: Database) -> None:
     dataset = read_seed()
-    fresh_database.init()
+    init_database(fresh_database)
     first = dataset.projects[0]
     renamed = dataclasses.replace(first, record=first.record.model_copy(update={"title_en": "Renamed"}))
     changed = dataclasses.replace(dataset, projects=[renamed, *dataset.projects[1:]], sha256="changed")
-    assert fresh_database.load(changed) is True
+    assert load_dataset(fresh_database, changed) is True
     with fresh_database.reading() as session:
         project = session.scalars(select(t.Project).where(t.Project.slug == first.record.slug)).one()
         assert project.title_en == "Renamed"
@@ -47,7 +48,7 @@ def test_a_changed_dataset_updates_in_place(fresh_database: Database) -> None:
 
 def test_a_failing_load_leaves_nothing_half_written(fresh_database: Database) -> None:
     dataset = read_seed()
-    fresh_database.init()
+    init_database(fresh_database)
     before = _counts(fresh_database)
     first = dataset.projects[0]
     renamed = dataclasses.replace(first, record=first.record.model_copy(update={"title_en": "Never stored"}))
@@ -56,7 +57,7 @@ def test_a_failing_load_leaves_nothing_half_written(fresh_database: Database) ->
         dataset, projects=[renamed, *dataset.projects[1:]], data_notes=[*notes, notes[0]], sha256="broken"
     )
     with pytest.raises(IntegrityError):
-        fresh_database.load(broken)
+        load_dataset(fresh_database, broken)
     assert _counts(fresh_database) == before
     with fresh_database.reading() as session:
         titles = set(session.scalars(select(t.Project.title_en)))

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from c3p.db.database import Database
+from c3p.program.seed_loader import init_database
 from c3p.settings import Settings
 from tests.conftest import LiveServer
 from tests.integration.accounts.test_accounts_http import sign_in
@@ -31,7 +32,7 @@ def server(new_database_url, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     from c3p.web.app import create_app
 
     database = Database(new_database_url("sqlite"))
-    database.init()
+    init_database(database)
     settings = Settings(data_dir=tmp_path_factory.mktemp("forms"), database_url=database.url, cookie_secure=False)
     live = LiveServer(create_app(settings, database), settings.data_dir).start()
     live.database = database  # type: ignore[attr-defined]

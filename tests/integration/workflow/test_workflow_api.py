@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from c3p.db.database import Database
+from c3p.program.seed_loader import init_database
 from c3p.settings import Settings
 from tests.conftest import LiveServer
 from tests.support.accounts import create_token
@@ -22,7 +23,7 @@ def server(new_database_url, tmp_path_factory) -> Iterator[LiveServer]:  # type:
     from c3p.web.app import create_app
 
     database = Database(new_database_url("sqlite"))
-    database.init()
+    init_database(database)
     data_dir = tmp_path_factory.mktemp("workflow-api")
     settings = Settings(data_dir=data_dir, database_url=database.url, attachment_max_bytes=2_000)
     server = LiveServer(create_app(settings, database), data_dir).start()

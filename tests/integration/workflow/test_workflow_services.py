@@ -18,6 +18,7 @@ from c3p.db import tables as t
 from c3p.db.database import Database
 from c3p.db.history import entries_for
 from c3p.errors import Conflict, Forbidden, InvalidInput
+from c3p.program.seed_loader import init_database
 from c3p.program.snapshot import build_snapshot, current_revision
 from c3p.settings import Settings
 from c3p.workflow.service import calls, jcm, review
@@ -29,7 +30,7 @@ OPERATOR = Actor.operator("test")
 @pytest.fixture(scope="module")
 def database(backend: str, new_database_url) -> Iterator[Database]:  # type: ignore[no-untyped-def]
     database = Database(new_database_url(backend))
-    database.init()
+    init_database(database)
     yield database
     database.dispose()
 

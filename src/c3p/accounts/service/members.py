@@ -52,6 +52,15 @@ def organization_by_slug(session: Session, slug: str) -> MemberOrganization | No
     return session.scalars(select(MemberOrganization).where(MemberOrganization.slug == slug)).one_or_none()
 
 
+def organization_by_id(session: Session, organization_id: int) -> MemberOrganization | None:
+    return session.get(MemberOrganization, organization_id)
+
+
+def members_of(session: Session, organization_id: int) -> list[User]:
+    """The accounts of one member organization, by e-mail."""
+    return list(session.scalars(select(User).where(User.organization_id == organization_id).order_by(User.email)))
+
+
 def grants_of(session: Session, user_id: int) -> list[RoleGrant]:
     return list(session.scalars(select(RoleGrant).where(RoleGrant.user_id == user_id).order_by(RoleGrant.id)))
 

@@ -7,7 +7,7 @@ with the real target. One request is one unit of work, attributed to the actor i
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,11 +17,13 @@ from c3p.accounts.rules.policy import Actor, Target, require
 from c3p.accounts.schemas import HistoryView, MeView, NewTokenView, OrganizationView, TokenView, UserView
 from c3p.accounts.service import api_tokens
 from c3p.accounts.service import members as svc
-from c3p.accounts.tables import MemberOrganization, User
 from c3p.db.history import entries_for
 from c3p.errors import NotFound
 from c3p.web.auth import database as db
 from c3p.web.auth import permission, resolve_actor, writing
+
+if TYPE_CHECKING:
+    from c3p.accounts.tables import User  # rows the service returns, named in annotations only
 
 router = APIRouter(tags=["accounts"])
 
@@ -233,7 +235,7 @@ def history_target(session: Session, table: str, key: str, entries: list[History
     if table == "users" and key.isdigit():
         return Target.of(owner_id=int(key))
     if table == "member_organizations" and key.isdigit():
-        row = session.get(MemberOrganization, int(key))
+        row = svc.organization_by_id(session, int(key))
         return Target.of(organization=row.slug if row else None)
     owners = {
         entry.changes.get("user_id", [None, None])[0] or entry.changes.get("user_id", [None, None])[1]

@@ -36,8 +36,13 @@ from c3p.workflow.schemas import (
     TrackingView,
     TransitionView,
 )
-from c3p.workflow.service import calls, jcm, review, tracking
-from c3p.workflow.service import notify as _notify  # noqa: F401  (installs the after-commit mail hook)
+from c3p.workflow.service import (
+    calls,
+    jcm,
+    notify,  # also installs the after-commit mail hook
+    review,
+    tracking,
+)
 
 router = APIRouter(tags=["program workflow"])
 
@@ -413,17 +418,8 @@ def notifications(request: Request, actor: Actor = Depends(permission("notificat
 
 @router.post("/notifications/read", response_model=int, summary="Mark all the caller's notifications read")
 def mark_read(request: Request, actor: Actor = Depends(permission("notifications.read"))) -> int:
-    from sqlalchemy import update
-
-    from c3p.workflow.tables import Notification
-
     with writing(request, actor) as session:
-        result = session.execute(
-            update(Notification)
-            .where(Notification.user_id == (actor.user_id or -1), Notification.read_at.is_(None))
-            .values(read_at=dt.datetime.now(dt.UTC))
-        )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return notify.mark_all_read(session, actor.user_id)
 
 
 def record_history(session: Any, table: str, key: str) -> list[HistoryView]:

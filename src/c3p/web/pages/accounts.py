@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import quote
 
 import segno
@@ -22,7 +22,6 @@ from c3p.accounts.rules.policy import Actor
 from c3p.accounts.service import members as svc
 from c3p.accounts.service import signin
 from c3p.accounts.service.api_tokens import token_view, tokens_of
-from c3p.accounts.tables import User
 from c3p.catalogs import LANGUAGES, translate
 from c3p.db.history import entries_for
 from c3p.errors import Unauthenticated
@@ -42,6 +41,9 @@ from c3p.web.auth import (
 from c3p.web.auth import database as db
 from c3p.web.i18n import COOKIE as LANGUAGE_COOKIE
 from c3p.web.pages.render import environment, redirect, render
+
+if TYPE_CHECKING:
+    from c3p.accounts.tables import User  # rows the service returns, named in annotations only
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)

@@ -7,11 +7,10 @@ and edit; each form posts to a guarded route and the change shows in the record'
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from c3p.accounts.rules.policy import Actor, Target, decide, require
@@ -19,7 +18,6 @@ from c3p.accounts.rules.roles import ROLES
 from c3p.accounts.rules.tasks import AccountFacts, tasks_for
 from c3p.accounts.schemas import OrganizationView
 from c3p.accounts.service import members as svc
-from c3p.accounts.tables import MemberOrganization, User
 from c3p.db.history import entries_for
 from c3p.errors import NotFound
 from c3p.messages import N_, Message
@@ -28,6 +26,9 @@ from c3p.web.auth import database as db
 from c3p.web.auth import permission, writing
 from c3p.web.pages.accounts import redirect, signed_in
 from c3p.web.pages.render import render
+
+if TYPE_CHECKING:
+    from c3p.accounts.tables import MemberOrganization, User  # rows the service returns, named in annotations only
 
 NO_ORGANIZATION = N_("no member organization %(organization)s")
 router = APIRouter(include_in_schema=False)
@@ -152,7 +153,7 @@ def organization_page(
     request: Request, organization_id: int, actor: Actor = Depends(permission("history.read"))
 ) -> Response:
     with db(request).reading() as session:
-        row = session.get(MemberOrganization, organization_id)
+        row = svc.organization_by_id(session, organization_id)
         require(actor, "history.read", Target.of(organization=row.slug if row else "-"))
         if row is None:
             raise NotFound(Message(NO_ORGANIZATION, {"organization": organization_id}))
@@ -164,12 +165,12 @@ def my_organization(request: Request, actor: Actor = Depends(permission("users.r
     user_id = signed_in(request, actor)
     with db(request).reading() as session:
         user = _user(session, user_id)
-        row = session.get(MemberOrganization, user.organization_id)
+        row = svc.organization_by_id(session, user.organization_id)
         return _organization_page(request, session, actor, row)  # type: ignore[arg-type]
 
 
 def _organization_page(request: Request, session: Session, actor: Actor, row: MemberOrganization) -> Response:
-    members = list(session.scalars(select(User).where(User.organization_id == row.id).order_by(User.email)))
+    members = svc.members_of(session, row.id)
     target = Target.of(organization=row.slug)
     can_edit = actor.authenticated and bool(decide(actor, "organizations.update", target))
     can_history = bool(decide(actor, "history.read", target))

@@ -17,10 +17,8 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
 
 from c3p.accounts.rules.policy import Actor, could, require
-from c3p.db import tables as t
 from c3p.db.history import entries_for
 from c3p.errors import Conflict, InvalidInput
 from c3p.messages import N_, Message
@@ -140,7 +138,7 @@ async def set_project_state(
 def program_links(request: Request, slug: str) -> dict[str, Any] | None:
     """For the registry's project page: whether it has a tracking page, and its outcomes; None if neither."""
     with db(request).reading() as session:
-        project = session.scalars(select(t.Project).where(t.Project.slug == slug)).one_or_none()
+        project = tracking.find_project(session, slug)
         if project is None or not tracking.is_public(session, project):
             return None
         tracked = tracking.has_tracking(session, project)

@@ -10,10 +10,11 @@ not happen. A failing mail server does not undo the committed work; it is logged
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterable
 
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from c3p import mail
@@ -47,6 +48,16 @@ def notify(
             session.info.setdefault(PENDING, []).append((settings, user.email, f"C3P: {subject_text}", text))
     session.flush()
     return len(users)
+
+
+def mark_all_read(session: Session, user_id: int | None) -> int:
+    """Mark every unread notification of one account read; return how many were."""
+    result = session.execute(
+        update(Notification)
+        .where(Notification.user_id == (user_id or -1), Notification.read_at.is_(None))
+        .values(read_at=dt.datetime.now(dt.UTC))
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def users_of_organization(session: Session, organization_id: int) -> list[int]:

@@ -40,8 +40,12 @@ class NewMilestone(BaseModel):
     done_on: dt.date | None = None
 
 
+def find_project(session: Session, slug: str) -> t.Project | None:
+    return session.scalars(select(t.Project).where(t.Project.slug == slug)).one_or_none()
+
+
 def project_by_slug(session: Session, slug: str) -> t.Project:
-    project = session.scalars(select(t.Project).where(t.Project.slug == slug)).one_or_none()
+    project = find_project(session, slug)
     if project is None:
         raise NotFound(Message(NO_PROJECT, {"slug": slug}))
     return project
