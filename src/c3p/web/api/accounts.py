@@ -19,9 +19,10 @@ from c3p.accounts.service import api_tokens
 from c3p.accounts.service import members as svc
 from c3p.accounts.tables import MemberOrganization, User
 from c3p.db.history import entries_for
-from c3p.errors import NotFound
+from c3p.errors import Conflict, NotFound
 from c3p.web.auth import database as db
 from c3p.web.auth import permission, resolve_actor, writing
+from c3p.web.problems import problems
 
 router = APIRouter(tags=["accounts"])
 
@@ -114,7 +115,9 @@ def get_user(request: Request, user_id: int, actor: Actor = Depends(permission("
         return svc.user_view(session, _user(session, user_id))
 
 
-@router.post("/users", response_model=UserView, status_code=201, summary="Create a user")
+@router.post(
+    "/users", response_model=UserView, status_code=201, responses=problems(NotFound, Conflict), summary="Create a user"
+)
 def create_user(request: Request, body: NewUser, actor: Actor = Depends(permission("users.create"))) -> UserView:
     with writing(request, actor) as session:
         organization = svc.organization_by_slug(session, body.organization)
@@ -124,7 +127,13 @@ def create_user(request: Request, body: NewUser, actor: Actor = Depends(permissi
         return svc.user_view(session, user)
 
 
-@router.post("/users/{user_id}/roles", response_model=UserView, status_code=201, summary="Grant a role")
+@router.post(
+    "/users/{user_id}/roles",
+    response_model=UserView,
+    status_code=201,
+    responses=problems(Conflict),
+    summary="Grant a role",
+)
 def grant_role(
     request: Request, user_id: int, body: RoleIn, actor: Actor = Depends(permission("users.grant"))
 ) -> UserView:
@@ -134,7 +143,7 @@ def grant_role(
         return svc.user_view(session, user)
 
 
-@router.delete("/users/{user_id}/roles", response_model=UserView, summary="Revoke a role")
+@router.delete("/users/{user_id}/roles", response_model=UserView, responses=problems(Conflict), summary="Revoke a role")
 def revoke_role(
     request: Request,
     user_id: int,
@@ -148,7 +157,9 @@ def revoke_role(
         return svc.user_view(session, user)
 
 
-@router.post("/users/{user_id}/disable", response_model=UserView, summary="Disable an account")
+@router.post(
+    "/users/{user_id}/disable", response_model=UserView, responses=problems(Conflict), summary="Disable an account"
+)
 def disable_user(request: Request, user_id: int, actor: Actor = Depends(permission("users.disable"))) -> UserView:
     with writing(request, actor) as session:
         user = _user(session, user_id)
@@ -156,7 +167,9 @@ def disable_user(request: Request, user_id: int, actor: Actor = Depends(permissi
         return svc.user_view(session, user)
 
 
-@router.post("/users/{user_id}/enable", response_model=UserView, summary="Re-enable an account")
+@router.post(
+    "/users/{user_id}/enable", response_model=UserView, responses=problems(Conflict), summary="Re-enable an account"
+)
 def enable_user(request: Request, user_id: int, actor: Actor = Depends(permission("users.disable"))) -> UserView:
     with writing(request, actor) as session:
         user = _user(session, user_id)
@@ -170,7 +183,13 @@ def list_organizations(request: Request) -> list[OrganizationView]:
         return [OrganizationView.model_validate(row) for row in svc.list_organizations(session)]
 
 
-@router.post("/member-organizations", response_model=OrganizationView, status_code=201, summary="Add one")
+@router.post(
+    "/member-organizations",
+    response_model=OrganizationView,
+    status_code=201,
+    responses=problems(Conflict),
+    summary="Add one",
+)
 def create_organization(
     request: Request, body: NewOrganization, actor: Actor = Depends(permission("organizations.create"))
 ) -> OrganizationView:
@@ -199,7 +218,13 @@ def list_tokens(
         return [api_tokens.token_view(token) for token in api_tokens.tokens_of(session, owner)]
 
 
-@router.post("/tokens", response_model=NewTokenView, status_code=201, summary="Create an API token (shown once)")
+@router.post(
+    "/tokens",
+    response_model=NewTokenView,
+    status_code=201,
+    responses=problems(NotFound),
+    summary="Create an API token (shown once)",
+)
 def create_token(request: Request, body: NewToken, actor: Actor = Depends(permission("tokens.create"))) -> NewTokenView:
     days = body.expires_in_days
     lifetime = dt.timedelta(days=days) if days is not None else request.app.state.settings.api_token_lifetime
