@@ -19,7 +19,7 @@ from c3p.accounts.service import api_tokens
 from c3p.accounts.service import members as svc
 from c3p.accounts.tables import MemberOrganization, User
 from c3p.db.history import entries_for
-from c3p.errors import Conflict, NotFound
+from c3p.errors import Conflict, NotFound, Unauthenticated
 from c3p.web.auth import database as db
 from c3p.web.auth import permission, resolve_actor, writing
 from c3p.web.problems import problems
@@ -79,7 +79,12 @@ def _user(session: Session, user_id: int) -> User:
     return user
 
 
-@router.get("/me", response_model=MeView, summary="The signed-in user, or nobody")
+@router.get(
+    "/me",
+    response_model=MeView,
+    responses=problems(Unauthenticated),  # an Authorization header that is not a valid bearer token
+    summary="The signed-in user, or nobody",
+)
 def me(request: Request) -> MeView:
     actor = resolve_actor(request)
     if actor.user_id is None:
