@@ -19,6 +19,7 @@ from c3p.web.errors import PROBLEM_JSON
 
 SCHEMAS = "#/components/schemas/"
 PROBLEM_SCHEMAS = {SCHEMAS + "Problem", SCHEMAS + "ValidationProblem"}
+TIMEOUT = 60  # seconds: the machine running the suite may be busy
 
 
 @pytest.fixture(scope="module")
@@ -122,11 +123,13 @@ def schema_of(document: dict[str, Any], path: str, method: str, status: int) -> 
 
 @pytest.fixture(scope="module")
 def served_document(live_server) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    return httpx.get(live_server.url + "/api/v1/openapi.json").json()
+    return httpx.get(live_server.url + "/api/v1/openapi.json", timeout=TIMEOUT).json()
 
 
 def test_a_validation_error_matches_the_documented_problem(live_server, served_document) -> None:  # type: ignore[no-untyped-def]
-    response = httpx.get(live_server.url + "/api/v1/projects", params={"per_page": "many", "colour": "red"})
+    response = httpx.get(
+        live_server.url + "/api/v1/projects", params={"per_page": "many", "colour": "red"}, timeout=TIMEOUT
+    )
     assert response.status_code == 422
     assert response.headers["content-type"] == PROBLEM_JSON
     body = response.json()
@@ -138,16 +141,17 @@ def test_a_validation_error_matches_the_documented_problem(live_server, served_d
 
 def test_other_errors_match_their_documented_problems(live_server, served_document, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     base = live_server.url + "/api/v1"
-    missing = httpx.get(base + "/mrv/methodologies/XX_AM999")
+    missing = httpx.get(base + "/mrv/methodologies/XX_AM999", timeout=TIMEOUT)
     assert missing.status_code == 404
     schema_of(served_document, "/api/v1/mrv/methodologies/{methodology_id}", "get", 404).validate(missing.json())
-    anonymous = httpx.post(base + "/registry/transfers", json={"from_account": "a", "to_account": "b"})
+    anonymous = httpx.post(base + "/registry/transfers", json={"from_account": "a", "to_account": "b"}, timeout=TIMEOUT)
     assert anonymous.status_code == 401
     schema_of(served_document, "/api/v1/registry/transfers", "post", 401).validate(anonymous.json())
     refused = httpx.post(
         base + "/mrv/methodologies/MN_AM003/calculate",
         files={"monitoring": ("d.csv", b"site_id\n", "text/csv")},
         data={"params": "{not json"},
+        timeout=TIMEOUT,
     )
     assert refused.status_code == 422 and "parameters" not in refused.json()
     schema_of(served_document, "/api/v1/mrv/methodologies/{methodology_id}/calculate", "post", 422).validate(
@@ -163,12 +167,12 @@ def test_mrv_bodies_are_the_documents_the_builders_make(live_server) -> None:  #
     from c3p.mrv.params import CalculationParams
 
     base = live_server.url + "/api/v1/mrv"
-    listed = httpx.get(base + "/methodologies").json()
+    listed = httpx.get(base + "/methodologies", timeout=TIMEOUT).json()
     assert listed == [monitoring_report.methodology_summary(m) for m in catalog.search_methodologies(None, None, None)]
     detail = monitoring_report.methodology_detail(catalog.get_methodology("MN_AM003"))
-    assert httpx.get(base + "/methodologies/MN_AM003").json() == json.loads(json.dumps(detail))
+    assert httpx.get(base + "/methodologies/MN_AM003", timeout=TIMEOUT).json() == json.loads(json.dumps(detail))
     params = {"EG_i,p": {"value": 100, "unit": "MWh"}}
-    estimated = httpx.post(base + "/methodologies/MN_AM003/estimate", json=params, timeout=60).json()
+    estimated = httpx.post(base + "/methodologies/MN_AM003/estimate", json=params, timeout=TIMEOUT).json()
     expected = engine.estimate(catalog.get_methodology("MN_AM003"), CalculationParams.from_mapping(params))
     expected_body = expected.model_dump(mode="json")
     assert estimated.keys() == expected_body.keys()
