@@ -23,6 +23,20 @@ class AccountView(BaseModel):
     opened_at: dt.datetime | None = None
 
 
+class AccountDetailView(AccountView):
+    blocks: list[str] = Field(description="serial ranges the account holds, in registry order")
+
+
+class PendingTransferView(BaseModel):
+    """A transfer to another registry, waiting for that registry to accept or reject it."""
+
+    key: str
+    from_account: str
+    to_account: str
+    credits: int
+    proposed_seq: int = Field(description="journal sequence number of the proposal")
+
+
 class ReportView(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

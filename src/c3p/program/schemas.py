@@ -9,6 +9,7 @@ a link.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -220,3 +221,21 @@ class StatsView(View):
     reach: list[ProgramReachView]
     call_rounds: list[CallRoundView]
     revision: int
+
+
+class Geometry(BaseModel):
+    type: str = Field(description="Point, LineString, Polygon or MultiPolygon")
+    coordinates: list[Any] = Field(description="longitude, latitude (WGS 84), nested by geometry type")
+
+
+class Feature(BaseModel):
+    type: Literal["Feature"]
+    geometry: Geometry
+    properties: dict[str, Any] = Field(description="kind, slug, names and counts of the feature")
+
+
+class FeatureCollection(BaseModel):
+    """A GeoJSON (RFC 7946) map layer."""
+
+    type: Literal["FeatureCollection"]
+    features: list[Feature]

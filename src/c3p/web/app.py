@@ -24,6 +24,7 @@ from c3p.web.cache import CachedReads, JsonCache
 from c3p.web.deps import RevisionWatch
 from c3p.web.errors import install_error_handlers
 from c3p.web.pages.accounts import install_accounts
+from c3p.web.problems import install_problem_docs
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.revision_watch = RevisionWatch(app.state.database)
     app.state.json_cache = JsonCache()
     install_error_handlers(app)
+    install_problem_docs(app)
     install_accounts(app)
     app.include_router(api.router, prefix="/api/v1")
     app.include_router(pages.router)

@@ -171,3 +171,24 @@ def test_public_pages_and_their_json_twins(credits_server) -> None:  # type: ign
             assert web.get(path, params={"format": "json"}).headers["content-type"] == "application/json"
         assert "JCMクレジット登録簿" in web.get("/credits", params={"lang": "ja"}).text
         assert web.get("/credits/accounts/JPN-G-000005").status_code == 401
+
+
+def test_typed_bodies_keep_what_the_queries_say(credits_server) -> None:  # type: ignore[no-untyped-def]
+    from c3p.credits import queries
+
+    server, registry, tokens = credits_server
+    with client(server, tokens["admin-jp"]) as api:
+        sent = api.post(
+            "/transfers", json={"from_account": registry.jp_gov, "to_account": registry.vn_pp, "credits": 2}
+        )
+        assert sent.status_code == 201, sent.text
+        account = api.get(f"/accounts/{registry.jp_gov}").json()
+        pending = api.get("/pending")
+        assert pending.status_code == 200, pending.text
+    with registry.database.reading() as session:
+        view = queries.account(session, registry.jp_gov)
+        assert account == {**view.model_dump(mode="json"), "blocks": queries.blocks_of(session, registry.jp_gov)}
+        waiting = queries.pending(session)
+    assert any(p["from_account"] == registry.jp_gov and p["credits"] == 2 for p in waiting)
+    for item in pending.json():
+        assert item in waiting

@@ -18,9 +18,10 @@ from c3p.accounts.schemas import HistoryView, MeView, NewTokenView, Organization
 from c3p.accounts.service import api_tokens
 from c3p.accounts.service import members as svc
 from c3p.db.history import entries_for
-from c3p.errors import NotFound
+from c3p.errors import Conflict, NotFound, Unauthenticated
 from c3p.web.auth import database as db
 from c3p.web.auth import permission, resolve_actor, writing
+from c3p.web.problems import problems
 
 if TYPE_CHECKING:
     from c3p.accounts.tables import User  # rows the service returns, named in annotations only
@@ -80,7 +81,12 @@ def _user(session: Session, user_id: int) -> User:
     return user
 
 
-@router.get("/me", response_model=MeView, summary="The signed-in user, or nobody")
+@router.get(
+    "/me",
+    response_model=MeView,
+    responses=problems(Unauthenticated),  # an Authorization header that is not a valid bearer token
+    summary="The signed-in user, or nobody",
+)
 def me(request: Request) -> MeView:
     actor = resolve_actor(request)
     if actor.user_id is None:
@@ -116,7 +122,9 @@ def get_user(request: Request, user_id: int, actor: Actor = Depends(permission("
         return svc.user_view(session, _user(session, user_id))
 
 
-@router.post("/users", response_model=UserView, status_code=201, summary="Create a user")
+@router.post(
+    "/users", response_model=UserView, status_code=201, responses=problems(NotFound, Conflict), summary="Create a user"
+)
 def create_user(request: Request, body: NewUser, actor: Actor = Depends(permission("users.create"))) -> UserView:
     with writing(request, actor) as session:
         organization = svc.organization_by_slug(session, body.organization)
@@ -126,7 +134,13 @@ def create_user(request: Request, body: NewUser, actor: Actor = Depends(permissi
         return svc.user_view(session, user)
 
 
-@router.post("/users/{user_id}/roles", response_model=UserView, status_code=201, summary="Grant a role")
+@router.post(
+    "/users/{user_id}/roles",
+    response_model=UserView,
+    status_code=201,
+    responses=problems(Conflict),
+    summary="Grant a role",
+)
 def grant_role(
     request: Request, user_id: int, body: RoleIn, actor: Actor = Depends(permission("users.grant"))
 ) -> UserView:
@@ -136,7 +150,7 @@ def grant_role(
         return svc.user_view(session, user)
 
 
-@router.delete("/users/{user_id}/roles", response_model=UserView, summary="Revoke a role")
+@router.delete("/users/{user_id}/roles", response_model=UserView, responses=problems(Conflict), summary="Revoke a role")
 def revoke_role(
     request: Request,
     user_id: int,
@@ -150,7 +164,9 @@ def revoke_role(
         return svc.user_view(session, user)
 
 
-@router.post("/users/{user_id}/disable", response_model=UserView, summary="Disable an account")
+@router.post(
+    "/users/{user_id}/disable", response_model=UserView, responses=problems(Conflict), summary="Disable an account"
+)
 def disable_user(request: Request, user_id: int, actor: Actor = Depends(permission("users.disable"))) -> UserView:
     with writing(request, actor) as session:
         user = _user(session, user_id)
@@ -158,7 +174,9 @@ def disable_user(request: Request, user_id: int, actor: Actor = Depends(permissi
         return svc.user_view(session, user)
 
 
-@router.post("/users/{user_id}/enable", response_model=UserView, summary="Re-enable an account")
+@router.post(
+    "/users/{user_id}/enable", response_model=UserView, responses=problems(Conflict), summary="Re-enable an account"
+)
 def enable_user(request: Request, user_id: int, actor: Actor = Depends(permission("users.disable"))) -> UserView:
     with writing(request, actor) as session:
         user = _user(session, user_id)
@@ -172,7 +190,13 @@ def list_organizations(request: Request) -> list[OrganizationView]:
         return [OrganizationView.model_validate(row) for row in svc.list_organizations(session)]
 
 
-@router.post("/member-organizations", response_model=OrganizationView, status_code=201, summary="Add one")
+@router.post(
+    "/member-organizations",
+    response_model=OrganizationView,
+    status_code=201,
+    responses=problems(Conflict),
+    summary="Add one",
+)
 def create_organization(
     request: Request, body: NewOrganization, actor: Actor = Depends(permission("organizations.create"))
 ) -> OrganizationView:
@@ -201,7 +225,13 @@ def list_tokens(
         return [api_tokens.token_view(token) for token in api_tokens.tokens_of(session, owner)]
 
 
-@router.post("/tokens", response_model=NewTokenView, status_code=201, summary="Create an API token (shown once)")
+@router.post(
+    "/tokens",
+    response_model=NewTokenView,
+    status_code=201,
+    responses=problems(NotFound),
+    summary="Create an API token (shown once)",
+)
 def create_token(request: Request, body: NewToken, actor: Actor = Depends(permission("tokens.create"))) -> NewTokenView:
     days = body.expires_in_days
     lifetime = dt.timedelta(days=days) if days is not None else request.app.state.settings.api_token_lifetime

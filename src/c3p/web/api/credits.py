@@ -8,20 +8,25 @@ request is one unit of work.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
 
 from c3p.accounts.rules.policy import Actor
 from c3p.credits import monitoring_reports, queries, service
 from c3p.credits import schemas as v
 from c3p.credits.rules.statements import Period
 from c3p.credits.verify import verify as verify_journal
+from c3p.errors import Conflict, NotFound
 from c3p.web.auth import database, permission, writing
+from c3p.web.problems import problems
 
 router = APIRouter(prefix="/registry", tags=["credit registry"])
+T = TypeVar("T")
 
 
 class Body(BaseModel):
@@ -72,7 +77,7 @@ class AuthorizationBody(Body):
     status: str = Field(description="authorized or not_authorized")
 
 
-def _reading(request: Request, read):
+def _reading(request: Request, read: Callable[[Session], T]) -> T:
     with database(request).reading() as session:
         return read(session)
 
@@ -81,37 +86,39 @@ def _reading(request: Request, read):
 
 
 @router.get("/issuances", response_model=list[v.IssuanceView], summary="Issuances, newest first")
-async def list_issuances(request: Request, project: str | None = None, country: str | None = None) -> Any:
+async def list_issuances(
+    request: Request, project: str | None = None, country: str | None = None
+) -> list[v.IssuanceView]:
     return await run_in_threadpool(_reading, request, lambda s: queries.issuances(s, project, country))
 
 
 @router.get("/retirements", response_model=list[v.RetirementView], summary="Retirements with purpose and beneficiary")
-async def list_retirements(request: Request) -> Any:
+async def list_retirements(request: Request) -> list[v.RetirementView]:
     return await run_in_threadpool(_reading, request, queries.retirements)
 
 
 @router.get("/projects", response_model=list[v.ProjectTotal], summary="Credits issued, retired, cancelled per project")
-async def project_totals(request: Request) -> Any:
+async def project_totals(request: Request) -> list[v.ProjectTotal]:
     return await run_in_threadpool(_reading, request, queries.project_totals)
 
 
 @router.get("/stats", response_model=v.RegistryStats, summary="Credits by account kind, registry and year")
-async def registry_stats(request: Request) -> Any:
+async def registry_stats(request: Request) -> v.RegistryStats:
     return await run_in_threadpool(_reading, request, queries.stats)
 
 
 @router.get("/article6", response_model=list[v.Article6Row], summary="Article 6.2 report per country and year")
-async def article6_report(request: Request, country: str | None = None) -> Any:
+async def article6_report(request: Request, country: str | None = None) -> list[v.Article6Row]:
     return await run_in_threadpool(_reading, request, lambda s: queries.article6_report(s, country))
 
 
 @router.get("/holder-of/{serial}", response_model=v.HolderView, summary="Which account holds a credit")
-async def holder_of(request: Request, serial: str) -> Any:
+async def holder_of(request: Request, serial: str) -> v.HolderView:
     return await run_in_threadpool(_reading, request, lambda s: queries.holder_of(s, serial))
 
 
 @router.get("/reports", response_model=list[v.ReportView], summary="Monitoring reports")
-async def list_reports(request: Request, project: str | None = None) -> Any:
+async def list_reports(request: Request, project: str | None = None) -> list[v.ReportView]:
     return await run_in_threadpool(_reading, request, lambda s: monitoring_reports.list_reports(s, project))
 
 
@@ -121,16 +128,18 @@ async def list_reports(request: Request, project: str | None = None) -> Any:
 @router.get("/accounts", response_model=list[v.AccountView], summary="Accounts (a holder sees its own)")
 def list_accounts(
     request: Request, actor: Annotated[Actor, Depends(permission("credits.read"))], registry: str | None = None
-) -> Any:
+) -> list[v.AccountView]:
     with database(request).reading() as session:
         return queries.visible_accounts(session, actor, registry)
 
 
-@router.get("/accounts/{number}", summary="An account, its balance and its blocks")
-def show_account(request: Request, number: str, actor: Annotated[Actor, Depends(permission("credits.read"))]) -> Any:
+@router.get("/accounts/{number}", response_model=v.AccountDetailView, summary="An account, its balance and its blocks")
+def show_account(
+    request: Request, number: str, actor: Annotated[Actor, Depends(permission("credits.read"))]
+) -> v.AccountDetailView:
     with database(request).reading() as session:
         account = queries.readable_account(session, actor, number)
-        return {**account.model_dump(mode="json"), "blocks": queries.blocks_of(session, number)}
+        return v.AccountDetailView(**account.model_dump(), blocks=queries.blocks_of(session, number))
 
 
 @router.get("/accounts/{number}/statement", response_model=v.StatementView, summary="An account's statement")
@@ -140,7 +149,7 @@ def account_statement(
     actor: Annotated[Actor, Depends(permission("credits.read"))],
     from_date: Annotated[str | None, Query(alias="from", description="first day, YYYY-MM-DD (UTC)")] = None,
     to_date: Annotated[str | None, Query(alias="to", description="last day, YYYY-MM-DD (UTC)")] = None,
-) -> Any:
+) -> v.StatementView:
     """Opening balance, every transaction touching the account with its running balance, closing balance."""
     period = Period.parse(from_date, to_date)
     with database(request).reading() as session:
@@ -148,16 +157,18 @@ def account_statement(
         return queries.statement(session, number, period)
 
 
-@router.get("/pending", summary="Transfers waiting for the receiving registry")
+@router.get(
+    "/pending", response_model=list[v.PendingTransferView], summary="Transfers waiting for the receiving registry"
+)
 def list_pending(
     request: Request, actor: Annotated[Actor, Depends(permission("credits.accept"))], registry: str | None = None
-) -> Any:
+) -> list[v.PendingTransferView]:
     with database(request).reading() as session:
-        return queries.visible_pending(session, actor, registry)
+        return [v.PendingTransferView(**pending) for pending in queries.visible_pending(session, actor, registry)]
 
 
 @router.get("/verify", response_model=v.VerifyReport, summary="Replay the journal and check the chain")
-def verify(request: Request, actor: Annotated[Actor, Depends(permission("credits.verify"))]) -> Any:
+def verify(request: Request, actor: Annotated[Actor, Depends(permission("credits.verify"))]) -> v.VerifyReport:
     with database(request).reading() as session:
         return verify_journal(session)
 
@@ -165,45 +176,73 @@ def verify(request: Request, actor: Annotated[Actor, Depends(permission("credits
 # ---- writes ----
 
 
-@router.post("/accounts", response_model=v.AccountView, status_code=201, summary="Open a holding account")
+@router.post(
+    "/accounts",
+    response_model=v.AccountView,
+    status_code=201,
+    responses=problems(NotFound),
+    summary="Open a holding account",
+)
 def open_account(
     request: Request, body: OpenAccountBody, actor: Annotated[Actor, Depends(permission("credits.account.open"))]
-) -> Any:
+) -> v.AccountView:
     with writing(request, actor) as session:
         return service.open_account(session, actor, body.registry, body.kind, body.holder, body.name)
 
 
-@router.post("/accounts/{number}/status", response_model=v.AccountView, summary="Suspend, reopen or close an account")
+@router.post(
+    "/accounts/{number}/status",
+    response_model=v.AccountView,
+    responses=problems(Conflict),
+    summary="Suspend, reopen or close an account",
+)
 def set_status(
     request: Request,
     number: str,
     body: StatusBody,
     actor: Annotated[Actor, Depends(permission("credits.account.update"))],
-) -> Any:
+) -> v.AccountView:
     with writing(request, actor) as session:
         return service.set_account_status(session, actor, number, body.status)
 
 
-@router.post("/reports", response_model=v.ReportView, status_code=201, summary="Submit a monitoring report")
+@router.post(
+    "/reports",
+    response_model=v.ReportView,
+    status_code=201,
+    responses=problems(NotFound, Conflict),
+    summary="Submit a monitoring report",
+)
 def submit_report(
     request: Request, body: ReportBody, actor: Annotated[Actor, Depends(permission("mrv.report.submit"))]
-) -> Any:
+) -> v.ReportView:
     with writing(request, actor) as session:
         return monitoring_reports.submit(session, actor, body.record, body.project, body.host, body.period_number)
 
 
-@router.post("/reports/{report_id}/verify", response_model=v.ReportView, summary="Verify a monitoring report")
+@router.post(
+    "/reports/{report_id}/verify",
+    response_model=v.ReportView,
+    responses=problems(Conflict),
+    summary="Verify a monitoring report",
+)
 def verify_report(
     request: Request, report_id: int, actor: Annotated[Actor, Depends(permission("mrv.report.verify"))]
-) -> Any:
+) -> v.ReportView:
     with writing(request, actor) as session:
         return monitoring_reports.verify(session, actor, report_id)
 
 
-@router.post("/issuances", response_model=v.IssuanceView, status_code=201, summary="Issue on a JC notification")
+@router.post(
+    "/issuances",
+    response_model=v.IssuanceView,
+    status_code=201,
+    responses=problems(NotFound, Conflict),
+    summary="Issue on a JC notification",
+)
 def issue(
     request: Request, body: v.IssuanceNotice, actor: Annotated[Actor, Depends(permission("credits.issue"))]
-) -> Any:
+) -> v.IssuanceView:
     with writing(request, actor) as session:
         return service.issue(session, actor, body)
 
@@ -214,39 +253,75 @@ def authorize(
     notification_ref: str,
     body: AuthorizationBody,
     actor: Annotated[Actor, Depends(permission("credits.authorize"))],
-) -> Any:
+) -> v.IssuanceView:
     with writing(request, actor) as session:
         return service.authorize(session, actor, notification_ref, body.status)
 
 
-@router.post("/transfers", response_model=v.TransactionView, status_code=201, summary="Transfer credits")
+@router.post(
+    "/transfers",
+    response_model=v.TransactionView,
+    status_code=201,
+    responses=problems(NotFound, Conflict),
+    summary="Transfer credits",
+)
 def transfer(
     request: Request, body: TransferBody, actor: Annotated[Actor, Depends(permission("credits.transfer"))]
-) -> Any:
+) -> v.TransactionView:
     with writing(request, actor) as session:
         return service.transfer(session, actor, body.from_account, body.to_account, body.credits, body.serial)
 
 
-@router.post("/pending/{key}/accept", response_model=v.TransactionView, summary="Accept a pending transfer")
-def accept(request: Request, key: str, actor: Annotated[Actor, Depends(permission("credits.accept"))]) -> Any:
+@router.post(
+    "/pending/{key}/accept",
+    response_model=v.TransactionView,
+    responses=problems(Conflict),
+    summary="Accept a pending transfer",
+)
+def accept(
+    request: Request, key: str, actor: Annotated[Actor, Depends(permission("credits.accept"))]
+) -> v.TransactionView:
     with writing(request, actor) as session:
         return service.resolve_pending(session, actor, key, True)
 
 
-@router.post("/pending/{key}/reject", response_model=v.TransactionView, summary="Reject a pending transfer")
-def reject(request: Request, key: str, actor: Annotated[Actor, Depends(permission("credits.accept"))]) -> Any:
+@router.post(
+    "/pending/{key}/reject",
+    response_model=v.TransactionView,
+    responses=problems(Conflict),
+    summary="Reject a pending transfer",
+)
+def reject(
+    request: Request, key: str, actor: Annotated[Actor, Depends(permission("credits.accept"))]
+) -> v.TransactionView:
     with writing(request, actor) as session:
         return service.resolve_pending(session, actor, key, False)
 
 
-@router.post("/cancellations", response_model=v.TransactionView, status_code=201, summary="Cancel credits")
-def cancel(request: Request, body: CancelBody, actor: Annotated[Actor, Depends(permission("credits.cancel"))]) -> Any:
+@router.post(
+    "/cancellations",
+    response_model=v.TransactionView,
+    status_code=201,
+    responses=problems(NotFound, Conflict),
+    summary="Cancel credits",
+)
+def cancel(
+    request: Request, body: CancelBody, actor: Annotated[Actor, Depends(permission("credits.cancel"))]
+) -> v.TransactionView:
     with writing(request, actor) as session:
         return service.cancel(session, actor, body.from_account, body.credits, body.serial, body.reason)
 
 
-@router.post("/retirements", response_model=v.TransactionView, status_code=201, summary="Retire credits")
-def retire(request: Request, body: RetireBody, actor: Annotated[Actor, Depends(permission("credits.retire"))]) -> Any:
+@router.post(
+    "/retirements",
+    response_model=v.TransactionView,
+    status_code=201,
+    responses=problems(NotFound, Conflict),
+    summary="Retire credits",
+)
+def retire(
+    request: Request, body: RetireBody, actor: Annotated[Actor, Depends(permission("credits.retire"))]
+) -> v.TransactionView:
     with writing(request, actor) as session:
         return service.retire(
             session, actor, body.from_account, body.purpose, body.beneficiary, body.credits, body.serial

@@ -16,46 +16,49 @@ from fastapi import APIRouter, File, Form, Query, UploadFile
 from c3p.errors import InvalidInput
 from c3p.mrv import catalog
 from c3p.mrv.params import CalculationParams
+from c3p.mrv.results import CalculationResult
+from c3p.mrv.schemas import MethodologyDetail, MethodologySummary, MonitoringRecord
 
 router = APIRouter(prefix="/mrv", tags=["mrv"])
 
 
-@router.get("/methodologies")
+@router.get("/methodologies", response_model=list[MethodologySummary])
 def list_methodologies(
     country: str | None = Query(None, description="Host country, ISO 3166-1 alpha-3 (e.g. MNG)."),
     sector: str | None = Query(None, description="Sector, as written in the specifications."),
     q: str | None = Query(None, max_length=200, description="Words in the ID, title or sector."),
-) -> list[dict[str, Any]]:
+) -> list[MethodologySummary]:
     """Methodology specifications (ID, version, country, sector, verification status)."""
     from c3p.mrv import monitoring_report
 
-    return [monitoring_report.methodology_summary(m) for m in catalog.search_methodologies(country, sector, q)]
+    found = catalog.search_methodologies(country, sector, q)
+    return [MethodologySummary.model_validate(monitoring_report.methodology_summary(m)) for m in found]
 
 
-@router.get("/methodologies/{methodology_id}")
-def show_methodology(methodology_id: str, version: str | None = None) -> dict[str, Any]:
+@router.get("/methodologies/{methodology_id}", response_model=MethodologyDetail)
+def show_methodology(methodology_id: str, version: str | None = None) -> MethodologyDetail:
     """One methodology with parameters, equations (text and LaTeX) and sources."""
     from c3p.mrv import monitoring_report
 
-    return monitoring_report.methodology_detail(catalog.get_methodology(methodology_id, version))
+    methodology = catalog.get_methodology(methodology_id, version)
+    return MethodologyDetail.model_validate(monitoring_report.methodology_detail(methodology))
 
 
-@router.post("/methodologies/{methodology_id}/estimate")
-def estimate(methodology_id: str, params: dict[str, Any]) -> dict[str, Any]:
+@router.post("/methodologies/{methodology_id}/estimate", response_model=CalculationResult)
+def estimate(methodology_id: str, params: dict[str, Any]) -> CalculationResult:
     """Ex-ante estimate; the body is the params.json object (symbol -> {value, unit})."""
     from c3p.mrv import engine
 
     methodology = catalog.get_methodology(methodology_id)
-    result = engine.estimate(methodology, CalculationParams.from_mapping(params))
-    return result.model_dump(mode="json")
+    return engine.estimate(methodology, CalculationParams.from_mapping(params))
 
 
-@router.post("/methodologies/{methodology_id}/calculate")
+@router.post("/methodologies/{methodology_id}/calculate", response_model=MonitoringRecord)
 async def calculate(
     methodology_id: str,
     monitoring: UploadFile = File(..., description="CSV, xlsx or Parquet in the long layout."),
     params: str = Form("{}", description="The params.json object as text."),
-) -> dict[str, Any]:
+) -> MonitoringRecord:
     """Ex-post calculation over an uploaded monitoring file; returns the JSON record."""
     from c3p.mrv import engine, monitoring_report
 
@@ -71,4 +74,4 @@ async def calculate(
         path = Path(folder) / f"monitoring{suffix}"
         path.write_bytes(await monitoring.read())
         result = engine.calculate(methodology, [path], given)
-    return monitoring_report.monitoring_record(result, methodology)
+    return MonitoringRecord.model_validate(monitoring_report.monitoring_record(result, methodology))

@@ -23,6 +23,10 @@ Cache = Annotated[JsonCache, Depends(json_cache)]
 Snapshot = Annotated[RegistrySnapshot, Depends(snapshot)]
 
 
+class GeoJsonResponse(Response):
+    media_type = "application/geo+json"
+
+
 def _list_route(path: str, query_class: type[q.ListQuery], lister: Any, item: type[Any], summary: str) -> None:
     async def endpoint(
         request: Request,
@@ -112,7 +116,12 @@ def list_websites(snap: Snapshot) -> list[v.WebsiteView]:
     return snap.websites
 
 
-@router.get("/map/partnerships.geojson", summary="Partnerships as GeoJSON lines and points")
+@router.get(
+    "/map/partnerships.geojson",
+    response_model=v.FeatureCollection,
+    response_class=GeoJsonResponse,
+    summary="Partnerships as GeoJSON lines and points",
+)
 def map_partnerships(request: Request, snap: Snapshot, query: Annotated[q.PartnershipQuery, Query()]) -> Response:
     body = partnerships_geojson(
         snap, q.list_partnerships(snap, query.model_copy(update={"per_page": 500, "page": 1})).items
@@ -120,7 +129,12 @@ def map_partnerships(request: Request, snap: Snapshot, query: Annotated[q.Partne
     return Response(body, media_type="application/geo+json")
 
 
-@router.get("/map/countries.geojson", summary="Offline base layer: simplified country outlines")
+@router.get(
+    "/map/countries.geojson",
+    response_model=v.FeatureCollection,
+    response_class=GeoJsonResponse,
+    summary="Offline base layer: simplified country outlines",
+)
 def map_countries(request: Request) -> Response:
     body = basemap_geojson(request.app.state.settings.data_dir)
     return Response(body, media_type="application/geo+json", headers={"Cache-Control": "max-age=86400"})

@@ -16,8 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from c3p.accounts.rules.policy import Actor, require
 from c3p.accounts.schemas import HistoryView
 from c3p.db.history import entries_for
+from c3p.errors import Conflict
 from c3p.web.auth import database as db
 from c3p.web.auth import permission, writing
+from c3p.web.problems import problems
 from c3p.workflow import queries
 from c3p.workflow.rules import subsidy
 from c3p.workflow.schemas import (
@@ -100,7 +102,13 @@ def list_calls(request: Request, _actor: Actor = Depends(permission("program.cal
         return [calls.call_view(session, call) for call in calls.list_calls(session)]
 
 
-@router.post("/calls", response_model=CallView, status_code=201, summary="Open a call for proposals")
+@router.post(
+    "/calls",
+    response_model=CallView,
+    status_code=201,
+    responses=problems(Conflict),
+    summary="Open a call for proposals",
+)
 def open_call(
     request: Request, body: calls.NewCall, actor: Actor = Depends(permission("program.call.open"))
 ) -> CallView:
@@ -115,7 +123,12 @@ def get_call(request: Request, slug: str, _actor: Actor = Depends(permission("pr
         return calls.call_view(session, calls.call_by_slug(session, slug))
 
 
-@router.post("/calls/{slug}/state", response_model=CallView, summary="Close submissions or the review")
+@router.post(
+    "/calls/{slug}/state",
+    response_model=CallView,
+    responses=problems(Conflict),
+    summary="Close submissions or the review",
+)
 def move_call(
     request: Request, slug: str, body: CallStateIn, actor: Actor = Depends(permission("program.call.manage"))
 ) -> CallView:
@@ -123,7 +136,12 @@ def move_call(
         return calls.call_view(session, calls.move_call(session, actor, slug, body.state, _settings(request)))
 
 
-@router.post("/calls/{slug}/adopt", response_model=list[str], summary="Adopt applications; returns project slugs")
+@router.post(
+    "/calls/{slug}/adopt",
+    response_model=list[str],
+    responses=problems(Conflict),
+    summary="Adopt applications; returns project slugs",
+)
 def adopt(
     request: Request, slug: str, body: AdoptIn, actor: Actor = Depends(permission("program.application.adopt"))
 ) -> list[str]:
@@ -134,7 +152,12 @@ def adopt(
     return result
 
 
-@router.post("/calls/{slug}/publish", response_model=list[str], summary="Publish the call's adopted projects")
+@router.post(
+    "/calls/{slug}/publish",
+    response_model=list[str],
+    responses=problems(Conflict),
+    summary="Publish the call's adopted projects",
+)
 def publish(request: Request, slug: str, actor: Actor = Depends(permission("program.project.publish"))) -> list[str]:
     with writing(request, actor) as session:
         result = [p.slug for p in review.publish(session, actor, slug, _settings(request))]
@@ -153,7 +176,13 @@ def list_applications(
         return [calls.application_view(session, a) for a in queries.visible_applications(session, actor, call)]
 
 
-@router.post("/calls/{slug}/applications", response_model=ApplicationView, status_code=201, summary="Start a draft")
+@router.post(
+    "/calls/{slug}/applications",
+    response_model=ApplicationView,
+    status_code=201,
+    responses=problems(Conflict),
+    summary="Start a draft",
+)
 def create_application(
     request: Request,
     slug: str,
@@ -172,7 +201,12 @@ def get_application(
         return calls.application_view(session, queries.readable_application(session, actor, application_id))
 
 
-@router.patch("/applications/{application_id}", response_model=ApplicationView, summary="Save a draft")
+@router.patch(
+    "/applications/{application_id}",
+    response_model=ApplicationView,
+    responses=problems(Conflict),
+    summary="Save a draft",
+)
 def update_application(
     request: Request,
     application_id: int,
@@ -187,6 +221,7 @@ def update_application(
     "/applications/{application_id}/attachments",
     response_model=AttachmentView,
     status_code=201,
+    responses=problems(Conflict),
     summary="Attach a file to a draft",
 )
 async def add_attachment(
@@ -208,7 +243,12 @@ async def add_attachment(
     return await run_in_threadpool(save)
 
 
-@router.post("/applications/{application_id}/submit", response_model=ApplicationView, summary="Submit")
+@router.post(
+    "/applications/{application_id}/submit",
+    response_model=ApplicationView,
+    responses=problems(Conflict),
+    summary="Submit",
+)
 def submit(
     request: Request, application_id: int, actor: Actor = Depends(permission("program.application.submit"))
 ) -> ApplicationView:
@@ -216,7 +256,12 @@ def submit(
         return calls.application_view(session, calls.submit(session, actor, application_id, _settings(request)))
 
 
-@router.post("/applications/{application_id}/withdraw", response_model=ApplicationView, summary="Withdraw")
+@router.post(
+    "/applications/{application_id}/withdraw",
+    response_model=ApplicationView,
+    responses=problems(Conflict),
+    summary="Withdraw",
+)
 def withdraw(
     request: Request, application_id: int, actor: Actor = Depends(permission("program.application.withdraw"))
 ) -> ApplicationView:
@@ -233,7 +278,12 @@ def get_review(request: Request, slug: str, actor: Actor = Depends(permission("p
         return review.review_view(session, actor, slug)
 
 
-@router.put("/reviews/applications/{application_id}/score", response_model=ScoreView, summary="Score an application")
+@router.put(
+    "/reviews/applications/{application_id}/score",
+    response_model=ScoreView,
+    responses=problems(Conflict),
+    summary="Score an application",
+)
 def score(
     request: Request,
     application_id: int,
@@ -256,6 +306,7 @@ def score(
     "/reviews/applications/{application_id}/conflict",
     response_model=ConflictView,
     status_code=201,
+    responses=problems(Conflict),
     summary="Declare a conflict of interest",
 )
 def declare_conflict(
@@ -285,7 +336,12 @@ def get_tracking(
         return tracking.tracking_view(session, project)
 
 
-@router.post("/projects/{slug}/tracking/state", response_model=TrackingView, summary="Change a project's status")
+@router.post(
+    "/projects/{slug}/tracking/state",
+    response_model=TrackingView,
+    responses=problems(Conflict),
+    summary="Change a project's status",
+)
 def set_project_state(
     request: Request, slug: str, body: ProjectStateIn, actor: Actor = Depends(permission("program.project.track"))
 ) -> TrackingView:
@@ -348,7 +404,13 @@ def list_jcm(request: Request, _actor: Actor = Depends(permission("jcm.project.r
         return [jcm.jcm_view(session, row) for row in jcm.list_jcm_projects(session)]
 
 
-@router.post("/jcm-projects", response_model=JcmProjectView, status_code=201, summary="Add a JCM project")
+@router.post(
+    "/jcm-projects",
+    response_model=JcmProjectView,
+    status_code=201,
+    responses=problems(Conflict),
+    summary="Add a JCM project",
+)
 def create_jcm(
     request: Request, body: jcm.NewJcmProject, actor: Actor = Depends(permission("jcm.project.create"))
 ) -> JcmProjectView:
@@ -362,7 +424,12 @@ def get_jcm(request: Request, slug: str, _actor: Actor = Depends(permission("jcm
         return jcm.jcm_view(session, jcm.jcm_by_slug(session, slug))
 
 
-@router.post("/jcm-projects/{slug}/move", response_model=TransitionView, summary="Move to the next state")
+@router.post(
+    "/jcm-projects/{slug}/move",
+    response_model=TransitionView,
+    responses=problems(Conflict),
+    summary="Move to the next state",
+)
 def move_jcm(
     request: Request, slug: str, body: MoveIn, actor: Actor = Depends(permission("jcm.move"))
 ) -> TransitionView:
@@ -395,7 +462,9 @@ async def add_jcm_document(
 
 
 @router.post("/subsidy/calculate", response_model=subsidy.SubsidyResult, summary="JCM Model Project subsidy")
-def calculate_subsidy(body: SubsidyIn, _actor: Actor = Depends(permission("jcm.subsidy.calculate"))) -> Any:
+def calculate_subsidy(
+    body: SubsidyIn, _actor: Actor = Depends(permission("jcm.subsidy.calculate"))
+) -> subsidy.SubsidyResult:
     overrides = body.model_dump(include={"rate_tiers", "cost_effectiveness_max_jpy_per_tco2"}, exclude_none=True)
     rules = subsidy.rules_for(body.fiscal_year, overrides)
     params = subsidy.SubsidyParams(**body.model_dump(exclude={"rate_tiers", "cost_effectiveness_max_jpy_per_tco2"}))
@@ -403,7 +472,7 @@ def calculate_subsidy(body: SubsidyIn, _actor: Actor = Depends(permission("jcm.s
 
 
 @router.get("/subsidy/rules", response_model=list[subsidy.SubsidyRules], summary="Subsidy rules per fiscal year")
-def subsidy_rules(_actor: Actor = Depends(permission("jcm.subsidy.calculate"))) -> Any:
+def subsidy_rules(_actor: Actor = Depends(permission("jcm.subsidy.calculate"))) -> list[subsidy.SubsidyRules]:
     return list(subsidy.all_rules())
 
 
