@@ -93,7 +93,7 @@ def signed_in(request: Request, actor: Actor) -> int:
     return actor.user_id
 
 
-@router.get("/sign-in")
+@router.get("/sign-in", response_model=SignInPage)
 def sign_in_page(request: Request, next: str = "/account") -> Response:
     return render(request, "accounts/sign_in.html", SignInPage(next=safe_next(next)))
 
@@ -151,7 +151,7 @@ def sign_out_everywhere(request: Request, actor: Actor = Depends(permission("use
     return response
 
 
-@router.get("/password-reset")
+@router.get("/password-reset", response_model=PasswordResetPage)
 def password_reset_page(request: Request) -> Response:
     return render(request, "accounts/password_reset.html", PasswordResetPage(sent=False))
 
@@ -189,7 +189,7 @@ def password_reset_mail(user: User, link: str, lifetime: dt.timedelta) -> tuple[
     return translate(N_("C3P: reset your password"), language), translate(body, language)
 
 
-@router.get("/password-reset/confirm")
+@router.get("/password-reset/confirm", response_model=PasswordResetConfirmPage)
 def password_reset_confirm_page(request: Request, token: str = "") -> Response:
     return render(request, "accounts/password_reset_confirm.html", PasswordResetConfirmPage(token=token))
 
@@ -212,7 +212,7 @@ def password_reset_confirm(
     return redirect("/sign-in?reset=done")
 
 
-@router.get("/account")
+@router.get("/account", response_model=AccountPage)
 def account_page(request: Request, actor: Actor = Depends(permission("users.read"))) -> Response:
     user_id = signed_in(request, actor)
     with db(request).reading() as session:
@@ -233,7 +233,7 @@ def set_language(request: Request, language: FormText, actor: Actor = Depends(pe
     return response
 
 
-@router.get("/account/totp")
+@router.get("/account/totp", response_model=TotpPage)
 def totp_page(request: Request, actor: Actor = Depends(permission("users.update"))) -> Response:
     user_id = signed_in(request, actor)
     with db(request).reading() as session:

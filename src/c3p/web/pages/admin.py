@@ -61,7 +61,7 @@ class HistoryPage(PageContext):
     history: list[HistoryView]
 
 
-@router.get("/admin")
+@router.get("/admin", response_model=AdminPage)
 def admin_page(request: Request, actor: Actor = Depends(permission("users.list"))) -> Response:
     signed_in(request, actor)
     with db(request).reading() as session:
@@ -166,7 +166,7 @@ def edit_organization(
     return redirect(f"/member-organizations/{key}?saved=1")
 
 
-@router.get("/member-organizations/{organization_id}")
+@router.get("/member-organizations/{organization_id}", response_model=OrganizationPage)
 def organization_page(
     request: Request, organization_id: int, actor: Actor = Depends(permission("history.read"))
 ) -> Response:
@@ -178,7 +178,7 @@ def organization_page(
         return _organization_page(request, session, actor, row)
 
 
-@router.get("/account/organization")
+@router.get("/account/organization", response_model=OrganizationPage)
 def my_organization(request: Request, actor: Actor = Depends(permission("users.read"))) -> Response:
     user_id = signed_in(request, actor)
     with db(request).reading() as session:
@@ -197,7 +197,7 @@ def _organization_page(request: Request, session: Session, actor: Actor, row: Me
     return render(request, "accounts/organization.html", page)
 
 
-@router.get("/account/tasks")
+@router.get("/account/tasks", response_model=TasksPage)
 def my_tasks(request: Request, actor: Actor = Depends(permission("users.read"))) -> Response:
     user_id = signed_in(request, actor)
     with db(request).reading() as session:
@@ -209,7 +209,7 @@ def my_tasks(request: Request, actor: Actor = Depends(permission("users.read")))
     return render(request, "accounts/tasks.html", TasksPage(tasks=tasks_for(actor, facts)))
 
 
-@router.get("/history/{table}/{key}")
+@router.get("/history/{table}/{key}", response_model=HistoryPage)
 def history_page(
     request: Request, table: str, key: str, actor: Actor = Depends(permission("history.read"))
 ) -> Response:

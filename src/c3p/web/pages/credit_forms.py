@@ -213,7 +213,7 @@ def accounts_page_for(request: Request, actor: Actor, form: FormState | None = N
     return render(request, "credits/accounts.html", page, status=status)
 
 
-@router.get("/credits/accounts")
+@router.get("/credits/accounts", response_model=AccountList)
 def accounts(request: Request, actor: Annotated[Actor, Depends(permission("credits.read"))]) -> Response:
     return accounts_page_for(request, actor)
 
@@ -254,7 +254,7 @@ def pending_page_for(request: Request, actor: Actor, form: FormState | None = No
     return render(request, "credits/pending.html", PendingList(items=items, form=form or FormState()), status=status)
 
 
-@router.get("/credits/pending")
+@router.get("/credits/pending", response_model=PendingList)
 def pending(request: Request, actor: Annotated[Actor, Depends(permission("credits.accept"))]) -> Response:
     return pending_page_for(request, actor)
 

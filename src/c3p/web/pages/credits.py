@@ -82,25 +82,25 @@ def overview_data(session) -> CreditsOverview:
     )
 
 
-@router.get("/credits")
+@router.get("/credits", response_model=CreditsOverview)
 async def overview(request: Request) -> Response:
     data = await run_in_threadpool(_read, request, overview_data)
     return render(request, "credits/index.html", data)
 
 
-@router.get("/credits/issuances")
+@router.get("/credits/issuances", response_model=IssuanceList)
 async def issuances(request: Request) -> Response:
     data = await run_in_threadpool(_read, request, lambda s: IssuanceList(items=queries.issuances(s)))
     return render(request, "credits/issuances.html", data)
 
 
-@router.get("/credits/retirements")
+@router.get("/credits/retirements", response_model=RetirementList)
 async def retirements(request: Request) -> Response:
     data = await run_in_threadpool(_read, request, lambda s: RetirementList(items=queries.retirements(s)))
     return render(request, "credits/retirements.html", data)
 
 
-@router.get("/credits/projects")
+@router.get("/credits/projects", response_model=ProjectTotals)
 async def projects(request: Request) -> Response:
     data = await run_in_threadpool(_read, request, lambda s: ProjectTotals(items=queries.project_totals(s)))
     return render(request, "credits/projects.html", data)
@@ -141,12 +141,12 @@ def account_page_for(
     return render(request, "credits/account.html", page, status=status)
 
 
-@router.get("/credits/accounts/{number}")
+@router.get("/credits/accounts/{number}", response_model=AccountPage)
 def account(request: Request, number: str, actor: Annotated[Actor, Depends(permission("credits.read"))]) -> Response:
     return account_page_for(request, actor, number)
 
 
-@router.get("/credits/accounts/{number}/statement")
+@router.get("/credits/accounts/{number}/statement", response_model=StatementPage)
 def statement(
     request: Request,
     number: str,

@@ -150,7 +150,7 @@ class MethodologyDetailPage(PageContext):
     snap: RegistrySnapshot = page_only()
 
 
-@router.get("/methodologies")
+@router.get("/methodologies", response_model=MethodologyListPage)
 def methodology_list(request: Request, snap: Snapshot) -> Response:
     from c3p.mrv import monitoring_report
 
@@ -168,7 +168,7 @@ def methodology_list(request: Request, snap: Snapshot) -> Response:
     return render(request, "mrv/methodology_list.html", page)
 
 
-@router.get("/methodologies/{methodology_id}")
+@router.get("/methodologies/{methodology_id}", response_model=MethodologyDetailPage)
 def methodology_page(request: Request, methodology_id: str, snap: Snapshot, version: str | None = None) -> Response:
     methodology = catalog.get_methodology(methodology_id, version)
     form = blank_form(methodology)
@@ -177,7 +177,7 @@ def methodology_page(request: Request, methodology_id: str, snap: Snapshot, vers
     return render(request, "mrv/methodology_detail.html", page)
 
 
-@router.get("/methodologies/{methodology_id}/estimate")
+@router.get("/methodologies/{methodology_id}/estimate", response_model=MethodologyDetailPage)
 def estimate_page(request: Request, methodology_id: str, snap: Snapshot, version: str | None = None) -> Response:
     """The calculator's answer: the methodology page with the result, or the form with errors."""
     from c3p.mrv import engine

@@ -127,7 +127,7 @@ def tracking_page_for(
     return render(request, "workflow/tracking.html", page, status=status)
 
 
-@router.get("/projects/{slug}/tracking")
+@router.get("/projects/{slug}/tracking", response_model=TrackingPage)
 def tracking_page(request: Request, slug: str, actor: Actor = Depends(permission("program.outcome.read"))) -> Response:
     return tracking_page_for(request, actor, slug)
 
@@ -212,7 +212,7 @@ def outcomes_page_for(request: Request, actor: Actor, form: FormState | None = N
     return render(request, "workflow/outcomes.html", page, status=status)
 
 
-@router.get("/outcomes")
+@router.get("/outcomes", response_model=OutcomesPage)
 def outcomes_page(request: Request, actor: Actor = Depends(permission("program.outcome.read"))) -> Response:
     return outcomes_page_for(request, actor)
 
@@ -247,7 +247,7 @@ def jcm_list_for(request: Request, actor: Actor, form: FormState | None = None, 
     return render(request, "workflow/jcm_list.html", page, status=status)
 
 
-@router.get("/jcm-projects")
+@router.get("/jcm-projects", response_model=JcmList)
 def jcm_list(request: Request, actor: Actor = Depends(permission("jcm.project.read"))) -> Response:
     return jcm_list_for(request, actor)
 
@@ -299,7 +299,7 @@ def jcm_page_for(
     return render(request, "workflow/jcm_project.html", page, status=status)
 
 
-@router.get("/jcm-projects/{slug}")
+@router.get("/jcm-projects/{slug}", response_model=JcmPage)
 def jcm_page(request: Request, slug: str, actor: Actor = Depends(permission("jcm.project.read"))) -> Response:
     return jcm_page_for(request, actor, slug)
 
@@ -415,7 +415,7 @@ def calculate(values: dict[str, Any], form: FormState) -> tuple[subsidy.SubsidyR
     return subsidy.calculate(params, rules), rules
 
 
-@router.get("/subsidy")
+@router.get("/subsidy", response_model=SubsidyPage)
 def subsidy_page(request: Request, _actor: Actor = Depends(permission("jcm.subsidy.calculate"))) -> Response:
     values = {name: request.query_params.get(name, "").strip() for name in SUBSIDY_FIELDS}
     submitted = "fiscal_year" in request.query_params

@@ -88,7 +88,7 @@ def page_query(request: Request, model: type[QueryT]) -> QueryT:
         raise InvalidInput.from_validation(error) from None
 
 
-@router.get("/")
+@router.get("/", response_model=HomePage)
 def home(request: Request, snap: Snapshot) -> Response:
     stats = q.stats(snap)
     latest_year = max(stats.projects_by_fiscal_year, default=None)
@@ -97,18 +97,18 @@ def home(request: Request, snap: Snapshot) -> Response:
     return render(request, "home.html", page)
 
 
-@router.get("/map")
+@router.get("/map", response_model=MapPage)
 def map_page(request: Request, snap: Snapshot) -> Response:
     query = page_query(request, q.PartnershipQuery)
     return render(request, "map.html", MapPage(query=query, **_filter_choices(snap)))
 
 
-@router.get("/stats")
+@router.get("/stats", response_model=StatsPage)
 def stats_page(request: Request, snap: Snapshot) -> Response:
     return render(request, "stats.html", StatsPage(data=q.stats(snap)))
 
 
-@router.get("/about")
+@router.get("/about", response_model=AboutPage)
 def about_page(request: Request, snap: Snapshot) -> Response:
     page = AboutPage(related_programs=snap.related_programs, websites=snap.websites, events=snap.events)
     return render(request, "about.html", page)
@@ -145,7 +145,7 @@ def _list_page(path: str, template: str, query_class: type[q.ListQuery], lister:
         return render(request, template, ListPage(data=lister(snap, query), query=query, **_filter_choices(snap)))
 
     endpoint.__name__ = f"page_{template.removesuffix('.html')}"
-    router.add_api_route(path, endpoint, methods=["GET"])
+    router.add_api_route(path, endpoint, methods=["GET"], response_model=ListPage)
 
 
 def _detail_page(path: str, template: str, kind: q.Kind) -> None:
@@ -156,7 +156,7 @@ def _detail_page(path: str, template: str, kind: q.Kind) -> None:
         return render(request, template, page)
 
     endpoint.__name__ = f"page_{template.removesuffix('.html')}"
-    router.add_api_route(path + "/{key}", endpoint, methods=["GET"])
+    router.add_api_route(path + "/{key}", endpoint, methods=["GET"], response_model=DetailPage)
 
 
 def _history(request: Request, kind: q.Kind, key: str) -> list[HistoryView] | None:

@@ -98,7 +98,7 @@ def _actor(request: Request) -> Actor:
 # ---------- calls ----------
 
 
-@router.get("/calls")
+@router.get("/calls", response_model=CallList)
 def calls_page(request: Request, actor: Actor = Depends(permission("program.call.read"))) -> Response:
     with db(request).reading() as session:
         views = [calls.call_view(session, c) for c in calls.list_calls(session)]
@@ -135,7 +135,7 @@ def open_call(
     return redirect(f"/calls/{slug}")
 
 
-@router.get("/calls/{slug}")
+@router.get("/calls/{slug}", response_model=CallPage)
 def call_page(request: Request, slug: str, actor: Actor = Depends(permission("program.call.read"))) -> Response:
     with db(request).reading() as session:
         call = calls.call_by_slug(session, slug)
@@ -246,7 +246,7 @@ async def create_application(
     return redirect(f"/applications/{application_id}")
 
 
-@router.get("/applications/{application_id}")
+@router.get("/applications/{application_id}", response_model=ApplicationPage)
 async def application_page(
     request: Request, application_id: int, actor: Actor = Depends(permission("program.application.read"))
 ) -> Response:
@@ -327,7 +327,7 @@ def withdraw(
 # ---------- review ----------
 
 
-@router.get("/calls/{slug}/review")
+@router.get("/calls/{slug}/review", response_model=ReviewPage)
 def review_page(request: Request, slug: str, actor: Actor = Depends(permission("program.review.read"))) -> Response:
     with db(request).reading() as session:
         data = review.review_view(session, actor, slug)
@@ -380,7 +380,7 @@ def conflict(
 # ---------- notifications ----------
 
 
-@router.get("/notifications")
+@router.get("/notifications", response_model=NotificationsPage)
 def notifications_page(request: Request, actor: Actor = Depends(permission("notifications.read"))) -> Response:
     from sqlalchemy import select
 
