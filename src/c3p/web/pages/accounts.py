@@ -65,7 +65,7 @@ class PasswordResetConfirmPage(PageContext):
     message: Message | None = None
 
 
-class AccountPage(PageContext):
+class MyAccountPage(PageContext):
     """The reader's own account: the API's ``/me`` user, its tokens and history."""
 
     data: UserView
@@ -212,7 +212,7 @@ def password_reset_confirm(
     return redirect("/sign-in?reset=done")
 
 
-@router.get("/account", response_model=AccountPage)
+@router.get("/account", response_model=MyAccountPage)
 def account_page(request: Request, actor: Actor = Depends(permission("users.read"))) -> Response:
     user_id = signed_in(request, actor)
     with db(request).reading() as session:
@@ -220,7 +220,7 @@ def account_page(request: Request, actor: Actor = Depends(permission("users.read
         view = svc.user_view(session, user)  # type: ignore[arg-type]
         tokens = [token_view(token) for token in tokens_of(session, user_id)]
         history = entries_for(session, "users", str(user_id))
-    return render(request, "accounts/account.html", AccountPage(data=view, user=view, tokens=tokens, history=history))
+    return render(request, "accounts/account.html", MyAccountPage(data=view, user=view, tokens=tokens, history=history))
 
 
 @router.post("/account/language")

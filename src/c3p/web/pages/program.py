@@ -50,7 +50,9 @@ class HomePage(PageContext):
 
 
 class MapPage(FilterChoices):
-    query: q.PartnershipQuery = page_only()
+    """The map draws the API's partnerships itself; the page holds the filters it starts with."""
+
+    query: q.PartnershipQuery
 
 
 class StatsPage(PageContext):

@@ -5,7 +5,9 @@ contexts): one function builds it, :func:`render` shows it as HTML, adding what 
 needs (language, URLs, navigation), and answers ``?format=json`` with the same object
 serialized. A page with an API twin keeps that twin's answer in ``data``, computed by the same
 query function, so its JSON is the API's; fields only the HTML needs (forms, choices offered,
-what the reader may do) are marked :func:`page_only` and left out of the JSON.
+what the reader may do) are marked :func:`page_only` and left out of the JSON. Each page
+route names its context class as its ``response_model``: a declaration (the route answers
+its own response), which tests read to check every page has one.
 """
 
 from __future__ import annotations
