@@ -43,9 +43,9 @@ async def refused(request: Request, error: C3PError) -> Response:
     await run_in_threadpool(_record, request, error)
     if wants_problem_json(request):
         return problem_response(request, error)
-    from c3p.web.pages.render import render
+    from c3p.web.pages.render import error_page, render
 
-    response = render(request, "accounts/refused.html", None, status=error.status, error=error)
+    response = render(request, "accounts/refused.html", error_page(request, error), status=error.status)
     if isinstance(error, TooManyAttempts):
         response.headers["Retry-After"] = "60"
     return response

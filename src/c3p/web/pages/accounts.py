@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import quote
 
 import segno
@@ -19,6 +19,7 @@ from fastapi.responses import Response
 
 from c3p import mail
 from c3p.accounts.rules.policy import Actor
+from c3p.accounts.schemas import HistoryView, TokenView, UserView
 from c3p.accounts.service import members as svc
 from c3p.accounts.service import signin
 from c3p.accounts.service.api_tokens import token_view, tokens_of
@@ -40,7 +41,7 @@ from c3p.web.auth import (
 )
 from c3p.web.auth import database as db
 from c3p.web.i18n import COOKIE as LANGUAGE_COOKIE
-from c3p.web.pages.render import environment, redirect, render
+from c3p.web.pages.render import PageContext, environment, page_only, redirect, render
 
 if TYPE_CHECKING:
     from c3p.accounts.tables import User  # rows the service returns, named in annotations only
@@ -48,6 +49,39 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 FormText = Annotated[str, Form()]
+
+
+class SignInPage(PageContext):
+    next: str
+    email: str = ""
+    message: Message | None = None  # why the last attempt was refused
+    ask_code: bool = False
+
+
+class PasswordResetPage(PageContext):
+    sent: bool
+
+
+class PasswordResetConfirmPage(PageContext):
+    token: str = page_only()
+    message: Message | None = None
+
+
+class MyAccountPage(PageContext):
+    """The reader's own account: the API's ``/me`` user, its tokens and history."""
+
+    data: UserView
+    user: UserView = page_only()
+    tokens: list[TokenView] = page_only()
+    history: list[HistoryView] = page_only()
+
+
+class TotpPage(PageContext):
+    enabled: bool
+    secret: str | None = page_only(None)
+    uri: str | None = page_only(None)
+    qr_svg: str | None = page_only(None)
+    message: Message | None = None
 
 
 def safe_next(target: str) -> str:
@@ -61,9 +95,9 @@ def signed_in(request: Request, actor: Actor) -> int:
     return actor.user_id
 
 
-@router.get("/sign-in")
+@router.get("/sign-in", response_model=SignInPage)
 def sign_in_page(request: Request, next: str = "/account") -> Response:
-    return render(request, "accounts/sign_in.html", None, next=safe_next(next), email="", message=None)
+    return render(request, "accounts/sign_in.html", SignInPage(next=safe_next(next)))
 
 
 @router.post("/sign-in")
@@ -84,11 +118,13 @@ def sign_in(
         language = outcome.user.language if outcome.user else ""
     if outcome.error is not None:
         request.state.refusal_recorded = True
-        context = {"next": safe_next(next), "email": email, "message": outcome.error.message}
-        second_factor = bool(outcome.error.extra.get("second_factor"))
-        return render(
-            request, "accounts/sign_in.html", None, status=outcome.error.status, ask_code=second_factor, **context
+        page = SignInPage(
+            next=safe_next(next),
+            email=email,
+            message=outcome.error.message,
+            ask_code=bool(outcome.error.extra.get("second_factor")),
         )
+        return render(request, "accounts/sign_in.html", page, status=outcome.error.status)
     response = redirect(safe_next(next))
     set_session_cookie(response, settings, secret)
     if language in LANGUAGES:
@@ -117,9 +153,9 @@ def sign_out_everywhere(request: Request, actor: Actor = Depends(permission("use
     return response
 
 
-@router.get("/password-reset")
+@router.get("/password-reset", response_model=PasswordResetPage)
 def password_reset_page(request: Request) -> Response:
-    return render(request, "accounts/password_reset.html", None, sent=False)
+    return render(request, "accounts/password_reset.html", PasswordResetPage(sent=False))
 
 
 @router.post("/password-reset")
@@ -138,7 +174,7 @@ def password_reset(
         except Exception:  # an error page would tell that the account exists; the operator sees the log
             log.exception("could not send the password-reset message")
     # the same answer whether or not the account exists
-    return render(request, "accounts/password_reset.html", None, sent=True)
+    return render(request, "accounts/password_reset.html", PasswordResetPage(sent=True))
 
 
 def password_reset_mail(user: User, link: str, lifetime: dt.timedelta) -> tuple[str, str]:
@@ -155,9 +191,9 @@ def password_reset_mail(user: User, link: str, lifetime: dt.timedelta) -> tuple[
     return translate(N_("C3P: reset your password"), language), translate(body, language)
 
 
-@router.get("/password-reset/confirm")
+@router.get("/password-reset/confirm", response_model=PasswordResetConfirmPage)
 def password_reset_confirm_page(request: Request, token: str = "") -> Response:
-    return render(request, "accounts/password_reset_confirm.html", None, token=token, message=None)
+    return render(request, "accounts/password_reset_confirm.html", PasswordResetConfirmPage(token=token))
 
 
 @router.post("/password-reset/confirm")
@@ -170,14 +206,15 @@ def password_reset_confirm(
 ) -> Response:
     if password != password_again:
         message = Message(N_("The two passwords differ."))
-        return render(request, "accounts/password_reset_confirm.html", None, status=422, token=token, message=message)
+        page = PasswordResetConfirmPage(token=token, message=message)
+        return render(request, "accounts/password_reset_confirm.html", page, status=422)
     with db(request).unit_of_work() as session:
         user = signin.reset_password(session, token, password)
         signin.record_event(session, "password_reset.done", user.email, user.id, client_ip(request))
     return redirect("/sign-in?reset=done")
 
 
-@router.get("/account")
+@router.get("/account", response_model=MyAccountPage)
 def account_page(request: Request, actor: Actor = Depends(permission("users.read"))) -> Response:
     user_id = signed_in(request, actor)
     with db(request).reading() as session:
@@ -185,7 +222,7 @@ def account_page(request: Request, actor: Actor = Depends(permission("users.read
         view = svc.user_view(session, user)  # type: ignore[arg-type]
         tokens = [token_view(token) for token in tokens_of(session, user_id)]
         history = entries_for(session, "users", str(user_id))
-    return render(request, "accounts/account.html", view, user=view, tokens=tokens, history=history)
+    return render(request, "accounts/account.html", MyAccountPage(data=view, user=view, tokens=tokens, history=history))
 
 
 @router.post("/account/language")
@@ -198,21 +235,18 @@ def set_language(request: Request, language: FormText, actor: Actor = Depends(pe
     return response
 
 
-@router.get("/account/totp")
+@router.get("/account/totp", response_model=TotpPage)
 def totp_page(request: Request, actor: Actor = Depends(permission("users.update"))) -> Response:
     user_id = signed_in(request, actor)
     with db(request).reading() as session:
         user = svc.user_by_id(session, user_id)
         pending = bool(user and user.totp_secret and not user.totp_enabled)
-        context: dict[str, Any] = {
-            "enabled": bool(user and user.totp_enabled),
-            "secret": user.totp_secret if pending and user else None,
-            "uri": signin.totp_uri(user) if pending and user else None,
-        }
-    if context["uri"]:
-        # drawn here, as inline SVG: no script and no image service sees the secret
-        context["qr_svg"] = segno.make(context["uri"], error="m").svg_inline(scale=4, border=2, omitsize=True)
-    return render(request, "accounts/totp.html", None, message=None, **context)
+        secret = user.totp_secret if pending and user else None
+        uri = signin.totp_uri(user) if pending and user else None
+        enabled = bool(user and user.totp_enabled)
+    # drawn here, as inline SVG: no script and no image service sees the secret
+    qr_svg = segno.make(uri, error="m").svg_inline(scale=4, border=2, omitsize=True) if uri else None
+    return render(request, "accounts/totp.html", TotpPage(enabled=enabled, secret=secret, uri=uri, qr_svg=qr_svg))
 
 
 @router.post("/account/totp/begin")

@@ -14,9 +14,9 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from c3p.accounts.rules.policy import Actor, Target, decide, require
-from c3p.accounts.rules.roles import ROLES
-from c3p.accounts.rules.tasks import AccountFacts, tasks_for
-from c3p.accounts.schemas import OrganizationView
+from c3p.accounts.rules.roles import ROLES, Role
+from c3p.accounts.rules.tasks import AccountFacts, Task, tasks_for
+from c3p.accounts.schemas import HistoryView, OrganizationView, UserView
 from c3p.accounts.service import members as svc
 from c3p.db.history import entries_for
 from c3p.errors import NotFound
@@ -25,7 +25,7 @@ from c3p.web.api.accounts import history_target
 from c3p.web.auth import database as db
 from c3p.web.auth import permission, writing
 from c3p.web.pages.accounts import redirect, signed_in
-from c3p.web.pages.render import render
+from c3p.web.pages.render import PageContext, page_only, render
 
 if TYPE_CHECKING:
     from c3p.accounts.tables import MemberOrganization, User  # rows the service returns, named in annotations only
@@ -36,21 +36,40 @@ FormText = Annotated[str, Form()]
 OptionalText = Annotated[str, Form()]
 
 
-@router.get("/admin")
+class AdminPage(PageContext):
+    users: list[UserView]
+    organizations: list[OrganizationView]
+    roles: dict[str, Role] = page_only()
+    kinds: tuple[str, ...] = page_only()
+
+
+class OrganizationPage(PageContext):
+    """A member organization, its members and its history (the rows themselves: page only)."""
+
+    organization: MemberOrganization = page_only()
+    members: list[User] = page_only()
+    can_edit: bool
+    history: list[HistoryView]
+
+
+class TasksPage(PageContext):
+    tasks: list[Task]
+
+
+class HistoryPage(PageContext):
+    table: str
+    key: str
+    history: list[HistoryView]
+
+
+@router.get("/admin", response_model=AdminPage)
 def admin_page(request: Request, actor: Actor = Depends(permission("users.list"))) -> Response:
     signed_in(request, actor)
     with db(request).reading() as session:
         users = [svc.user_view(session, user) for user in svc.list_users(session, actor)]
         organizations = [OrganizationView.model_validate(row) for row in svc.list_organizations(session)]
-    return render(
-        request,
-        "accounts/admin.html",
-        None,
-        users=users,
-        organizations=organizations,
-        roles=ROLES,
-        kinds=svc.ORGANIZATION_KINDS,
-    )
+    page = AdminPage(users=users, organizations=organizations, roles=ROLES, kinds=svc.ORGANIZATION_KINDS)
+    return render(request, "accounts/admin.html", page)
 
 
 def _user(session: Session, user_id: int) -> User:
@@ -148,7 +167,7 @@ def edit_organization(
     return redirect(f"/member-organizations/{key}?saved=1")
 
 
-@router.get("/member-organizations/{organization_id}")
+@router.get("/member-organizations/{organization_id}", response_model=OrganizationPage)
 def organization_page(
     request: Request, organization_id: int, actor: Actor = Depends(permission("history.read"))
 ) -> Response:
@@ -160,7 +179,7 @@ def organization_page(
         return _organization_page(request, session, actor, row)
 
 
-@router.get("/account/organization")
+@router.get("/account/organization", response_model=OrganizationPage)
 def my_organization(request: Request, actor: Actor = Depends(permission("users.read"))) -> Response:
     user_id = signed_in(request, actor)
     with db(request).reading() as session:
@@ -175,18 +194,11 @@ def _organization_page(request: Request, session: Session, actor: Actor, row: Me
     can_edit = actor.authenticated and bool(decide(actor, "organizations.update", target))
     can_history = bool(decide(actor, "history.read", target))
     history = entries_for(session, "member_organizations", str(row.id)) if can_history else []
-    return render(
-        request,
-        "accounts/organization.html",
-        None,
-        organization=row,
-        members=members,
-        can_edit=can_edit,
-        history=history,
-    )
+    page = OrganizationPage(organization=row, members=members, can_edit=can_edit, history=history)
+    return render(request, "accounts/organization.html", page)
 
 
-@router.get("/account/tasks")
+@router.get("/account/tasks", response_model=TasksPage)
 def my_tasks(request: Request, actor: Actor = Depends(permission("users.read"))) -> Response:
     user_id = signed_in(request, actor)
     with db(request).reading() as session:
@@ -195,14 +207,14 @@ def my_tasks(request: Request, actor: Actor = Depends(permission("users.read")))
         if actor.holds("administrator") or actor.holds("secretariat"):
             users_without_roles = sum(1 for u in svc.list_users(session, actor) if not svc.grants_of(session, u.id))
         facts = AccountFacts(user.totp_enabled, actor.organization, users_without_roles=users_without_roles)
-    return render(request, "accounts/tasks.html", None, tasks=tasks_for(actor, facts))
+    return render(request, "accounts/tasks.html", TasksPage(tasks=tasks_for(actor, facts)))
 
 
-@router.get("/history/{table}/{key}")
+@router.get("/history/{table}/{key}", response_model=HistoryPage)
 def history_page(
     request: Request, table: str, key: str, actor: Actor = Depends(permission("history.read"))
 ) -> Response:
     with db(request).reading() as session:
         entries = entries_for(session, table, key)
         require(actor, "history.read", history_target(session, table, key, entries))
-    return render(request, "accounts/history.html", None, table=table, key=key, history=entries)
+    return render(request, "accounts/history.html", HistoryPage(table=table, key=key, history=entries))

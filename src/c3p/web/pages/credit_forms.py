@@ -29,7 +29,7 @@ from c3p.errors import C3PError, Conflict, InvalidInput, NotFound
 from c3p.web.auth import database, permission, writing
 from c3p.web.pages.credits import account_page_for
 from c3p.web.pages.forms import FormState, parse, typed
-from c3p.web.pages.render import redirect, render
+from c3p.web.pages.render import PageContext, page_only, redirect, render
 
 router = APIRouter(include_in_schema=False)
 Refusal = (ValidationError, InvalidInput, Conflict, NotFound)
@@ -180,8 +180,13 @@ async def set_status(
 # ---------- accounts: the list and opening one ----------
 
 
-class AccountList(BaseModel):
+class AccountList(PageContext):
     items: list[v.AccountView]
+    may_open: bool = page_only()
+    may_accept: bool = page_only()
+    holding_kinds: list[str] = page_only()
+    registry: str = page_only()
+    form: FormState = page_only(default_factory=FormState)
 
 
 def _home_registry(actor: Actor) -> str:
@@ -193,20 +198,18 @@ def _home_registry(actor: Actor) -> str:
 def accounts_page_for(request: Request, actor: Actor, form: FormState | None = None, status: int = 200) -> Response:
     with database(request).reading() as session:
         items = queries.visible_accounts(session, actor)
-    return render(
-        request,
-        "credits/accounts.html",
-        AccountList(items=items),
-        status=status,
+    page = AccountList(
+        items=items,
         may_open=bool(could(actor, "credits.account.open")),
         may_accept=bool(could(actor, "credits.accept")),
         holding_kinds=HOLDING_KINDS,
         registry=_home_registry(actor),
         form=form or FormState(),
     )
+    return render(request, "credits/accounts.html", page, status=status)
 
 
-@router.get("/credits/accounts")
+@router.get("/credits/accounts", response_model=AccountList)
 def accounts(request: Request, actor: Annotated[Actor, Depends(permission("credits.read"))]) -> Response:
     return accounts_page_for(request, actor)
 
@@ -228,17 +231,18 @@ async def open_account(
 # ---------- transfers between registries ----------
 
 
-class PendingList(BaseModel):
+class PendingList(PageContext):
     items: list[dict[str, Any]]
+    form: FormState = page_only(default_factory=FormState)
 
 
 def pending_page_for(request: Request, actor: Actor, form: FormState | None = None, status: int = 200) -> Response:
     with database(request).reading() as session:
         items = queries.visible_pending(session, actor)
-    return render(request, "credits/pending.html", PendingList(items=items), status=status, form=form or FormState())
+    return render(request, "credits/pending.html", PendingList(items=items, form=form or FormState()), status=status)
 
 
-@router.get("/credits/pending")
+@router.get("/credits/pending", response_model=PendingList)
 def pending(request: Request, actor: Annotated[Actor, Depends(permission("credits.accept"))]) -> Response:
     return pending_page_for(request, actor)
 

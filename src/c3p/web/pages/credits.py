@@ -15,7 +15,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-from pydantic import BaseModel
 
 from c3p.accounts.rules.policy import Actor, Target, decide
 from c3p.credits import queries
@@ -26,36 +25,47 @@ from c3p.credits.rules.statements import Period, statement_csv
 from c3p.errors import InvalidInput
 from c3p.web.auth import database, permission
 from c3p.web.pages.forms import FormState
-from c3p.web.pages.render import render
+from c3p.web.pages.render import PageContext, page_only, render
 
 router = APIRouter(include_in_schema=False)
 #: the account page's forms that move credits out, each named after its action ``credits.<name>``
 MOVING_ACTIONS = ("transfer", "cancel", "retire")
 
 
-class CreditsOverview(BaseModel):
+class CreditsOverview(PageContext):
     stats: v.RegistryStats
     issuances: list[v.IssuanceView]
     projects: list[v.ProjectTotal]
     article6: list[v.Article6Row]
 
 
-class IssuanceList(BaseModel):
+class IssuanceList(PageContext):
     items: list[v.IssuanceView]
 
 
-class RetirementList(BaseModel):
+class RetirementList(PageContext):
     items: list[v.RetirementView]
 
 
-class ProjectTotals(BaseModel):
+class ProjectTotals(PageContext):
     items: list[v.ProjectTotal]
 
 
-class AccountPage(BaseModel):
+class AccountPage(PageContext):
     account: v.AccountView
     blocks: list[str]
     transactions: list[v.StatementLine]
+    may: dict[str, bool] = page_only()
+    next_statuses: list[str] = page_only()
+    form: FormState = page_only(default_factory=FormState)
+
+
+class StatementPage(PageContext):
+    """An account's statement for a period; without ``data`` when the period could not be read."""
+
+    data: v.StatementView | None
+    number: str = page_only()
+    form: FormState = page_only()
 
 
 def _read(request: Request, compute):
@@ -72,25 +82,25 @@ def overview_data(session) -> CreditsOverview:
     )
 
 
-@router.get("/credits")
+@router.get("/credits", response_model=CreditsOverview)
 async def overview(request: Request) -> Response:
     data = await run_in_threadpool(_read, request, overview_data)
     return render(request, "credits/index.html", data)
 
 
-@router.get("/credits/issuances")
+@router.get("/credits/issuances", response_model=IssuanceList)
 async def issuances(request: Request) -> Response:
     data = await run_in_threadpool(_read, request, lambda s: IssuanceList(items=queries.issuances(s)))
     return render(request, "credits/issuances.html", data)
 
 
-@router.get("/credits/retirements")
+@router.get("/credits/retirements", response_model=RetirementList)
 async def retirements(request: Request) -> Response:
     data = await run_in_threadpool(_read, request, lambda s: RetirementList(items=queries.retirements(s)))
     return render(request, "credits/retirements.html", data)
 
 
-@router.get("/credits/projects")
+@router.get("/credits/projects", response_model=ProjectTotals)
 async def projects(request: Request) -> Response:
     data = await run_in_threadpool(_read, request, lambda s: ProjectTotals(items=queries.project_totals(s)))
     return render(request, "credits/projects.html", data)
@@ -113,28 +123,23 @@ def account_page_for(
     """The account page; a refused form comes back here with what was typed and the problem."""
     with database(request).reading() as session:
         found = queries.readable_account(session, actor, number)
-        data = AccountPage(
+        page = AccountPage(
             account=found,
             blocks=queries.blocks_of(session, number),
             transactions=queries.recent_transactions(session, number),
+            may=allowed_actions(actor, found),
+            next_statuses=[str(s) for s in STATUS_CHANGES[AccountStatus(found.status)]],
+            form=form or FormState(),
         )
-    return render(
-        request,
-        "credits/account.html",
-        data,
-        status=status,
-        may=allowed_actions(actor, found),
-        next_statuses=[str(s) for s in STATUS_CHANGES[AccountStatus(found.status)]],
-        form=form or FormState(),
-    )
+    return render(request, "credits/account.html", page, status=status)
 
 
-@router.get("/credits/accounts/{number}")
+@router.get("/credits/accounts/{number}", response_model=AccountPage)
 def account(request: Request, number: str, actor: Annotated[Actor, Depends(permission("credits.read"))]) -> Response:
     return account_page_for(request, actor, number)
 
 
-@router.get("/credits/accounts/{number}/statement")
+@router.get("/credits/accounts/{number}/statement", response_model=StatementPage)
 def statement(
     request: Request,
     number: str,
@@ -152,10 +157,11 @@ def statement(
         except InvalidInput as error:
             if wanted in ("json", "csv"):
                 raise
-            return render(request, "credits/statement.html", None, status=422, number=number, form=form.add(error))
+            page = StatementPage(data=None, number=number, form=form.add(error))
+            return render(request, "credits/statement.html", page, status=422)
         data = queries.statement(session, number, period)
     if wanted == "csv":
         name = f"{number}_{data.from_date or 'start'}_{data.to_date or 'now'}.csv"
         headers = {"content-disposition": f'attachment; filename="{name}"'}
         return Response(statement_csv(data), media_type="text/csv; charset=utf-8", headers=headers)
-    return render(request, "credits/statement.html", data, number=number, form=form)
+    return render(request, "credits/statement.html", StatementPage(data=data, number=number, form=form))

@@ -32,7 +32,7 @@ from c3p.mrv.units import compatible_units, scale_factor
 from c3p.program.snapshot import RegistrySnapshot
 from c3p.web.deps import snapshot
 from c3p.web.pages.program import page_query
-from c3p.web.pages.render import render
+from c3p.web.pages.render import PageContext, page_only, render
 
 router = APIRouter(include_in_schema=False)
 Snapshot = Annotated[RegistrySnapshot, Depends(snapshot)]
@@ -129,35 +129,55 @@ class MethodologyPage:
         return Markup(symbol_html(name))
 
 
-@router.get("/methodologies")
+class MethodologyListPage(PageContext):
+    data: MethodologyList
+    query: MethodologyQuery = page_only()
+    countries: list[str] = page_only()
+    sectors: list[str] = page_only()
+    total: int = page_only()
+    snap: RegistrySnapshot = page_only()
+
+
+class MethodologyDetailPage(PageContext):
+    """A methodology (the API's detail) with its equations, factors and the calculator.
+
+    The calculator's answer shows this page too; its JSON twin is the estimate alone
+    (:class:`EstimateData`), answered before the page is built.
+    """
+
+    data: MethodologyData
+    page: MethodologyPage = page_only()
+    snap: RegistrySnapshot = page_only()
+
+
+@router.get("/methodologies", response_model=MethodologyListPage)
 def methodology_list(request: Request, snap: Snapshot) -> Response:
     from c3p.mrv import monitoring_report
 
     query = page_query(request, MethodologyQuery)
     found = catalog.search_methodologies(query.country, query.sector, query.q)
     every = catalog.all_methodologies()
-    return render(
-        request,
-        "mrv/methodology_list.html",
-        MethodologyList([monitoring_report.methodology_summary(m) for m in found]),
+    page = MethodologyListPage(
+        data=MethodologyList([monitoring_report.methodology_summary(m) for m in found]),
         query=query,
         countries=sorted({m.spec.host_country for m in every}),
         sectors=sorted({m.spec.sector for m in every}),
         total=len(every),
         snap=snap,
     )
+    return render(request, "mrv/methodology_list.html", page)
 
 
-@router.get("/methodologies/{methodology_id}")
+@router.get("/methodologies/{methodology_id}", response_model=MethodologyDetailPage)
 def methodology_page(request: Request, methodology_id: str, snap: Snapshot, version: str | None = None) -> Response:
     methodology = catalog.get_methodology(methodology_id, version)
     form = blank_form(methodology)
     form.version = version
-    page = methodology_view(methodology, form)
-    return render(request, "mrv/methodology_detail.html", _detail(methodology), page=page, snap=snap)
+    page = MethodologyDetailPage(data=_detail(methodology), page=methodology_view(methodology, form), snap=snap)
+    return render(request, "mrv/methodology_detail.html", page)
 
 
-@router.get("/methodologies/{methodology_id}/estimate")
+@router.get("/methodologies/{methodology_id}/estimate", response_model=MethodologyDetailPage)
 def estimate_page(request: Request, methodology_id: str, snap: Snapshot, version: str | None = None) -> Response:
     """The calculator's answer: the methodology page with the result, or the form with errors."""
     from c3p.mrv import engine
@@ -178,15 +198,8 @@ def estimate_page(request: Request, methodology_id: str, snap: Snapshot, version
             raise InvalidInput(form.problem or f"invalid values for: {', '.join(names)}", parameters=names)
         assert result is not None
         return Response(EstimateData(result.model_dump(mode="json")).model_dump_json(), media_type="application/json")
-    page = methodology_view(methodology, form, result)
-    return render(
-        request,
-        "mrv/methodology_detail.html",
-        _detail(methodology),
-        status=422 if failed else 200,
-        page=page,
-        snap=snap,
-    )
+    page = MethodologyDetailPage(data=_detail(methodology), page=methodology_view(methodology, form, result), snap=snap)
+    return render(request, "mrv/methodology_detail.html", page, status=422 if failed else 200)
 
 
 def _detail(methodology: Methodology) -> MethodologyData:

@@ -16,20 +16,21 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from c3p.accounts.rules.policy import Actor, could, require
+from c3p.accounts.schemas import HistoryView
 from c3p.db.history import entries_for
 from c3p.errors import Conflict, InvalidInput
 from c3p.messages import N_, Message
 from c3p.web.auth import database as db
 from c3p.web.auth import permission, writing
 from c3p.web.pages.forms import FieldError, FormState, number_text, parse, typed
-from c3p.web.pages.render import page_language, redirect, render
+from c3p.web.pages.render import PageContext, page_language, page_only, redirect, render
 from c3p.workflow.rules import pipeline, subsidy
 from c3p.workflow.rules.outcomes import OUTCOME_KINDS
 from c3p.workflow.rules.tracking import ACTIVITY_KINDS, MILESTONE_KINDS
-from c3p.workflow.schemas import JcmProjectView
+from c3p.workflow.schemas import JcmProjectView, KpiView, OutcomeView, TrackingView
 from c3p.workflow.service import attachments, jcm, tracking
 
 router = APIRouter(include_in_schema=False)
@@ -38,8 +39,53 @@ Upload = Annotated[UploadFile, File()]
 FormText = Annotated[str, Form()]
 
 
-class JcmList(BaseModel):
+class TrackingPage(PageContext):
+    data: TrackingView
+    history: list[HistoryView] = page_only()
+    outcomes: list[OutcomeView] = page_only()
+    activity_kinds: dict[str, str] = page_only()
+    milestone_kinds: tuple[str, ...] = page_only()
+    next_states: tuple[str, ...] = page_only()
+    may_track: bool = page_only()
+    may_record: bool = page_only()
+    form: FormState = page_only(default_factory=FormState)
+
+
+class OutcomesPage(PageContext):
+    data: KpiView
+    outcomes: list[OutcomeView] = page_only()
+    kinds: dict[str, str] = page_only()
+    jcm_projects: list[str] = page_only()
+    may_record: bool = page_only()
+    form: FormState = page_only()
+
+
+class JcmList(PageContext):
     projects: list[JcmProjectView]
+    kpi: KpiView = page_only()
+    may_create: bool = page_only()
+    form: FormState = page_only()
+
+
+class JcmPage(PageContext):
+    data: JcmProjectView
+    history: list[HistoryView] = page_only()
+    main_line: tuple[str, ...] = page_only()
+    required: dict[str, tuple[str, ...]] = page_only()
+    kinds: dict[str, dict[str, str]] = page_only()
+    moves: list[str] = page_only()
+    may_upload: bool = page_only()
+    form: FormState = page_only(default_factory=FormState)
+
+
+class SubsidyPage(PageContext):
+    """The calculator: the result of the typed values (None until submitted or when refused)."""
+
+    data: subsidy.SubsidyResult | None
+    form: FormState = page_only()
+    rules: subsidy.SubsidyRules | None = page_only()
+    overridden: set[str] = page_only()
+    all_rules: tuple[subsidy.SubsidyRules, ...] = page_only()
 
 
 def _status(error: Exception) -> int:
@@ -65,11 +111,8 @@ def tracking_page_for(
         outcomes = jcm.outcome_views(session, slug)
         may_track = tracking.may_track(session, actor, project)
         next_states = tracking.next_states(session, project)
-    return render(
-        request,
-        "workflow/tracking.html",
-        data,
-        status=status,
+    page = TrackingPage(
+        data=data,
         history=history,
         outcomes=outcomes,
         activity_kinds=ACTIVITY_KINDS,
@@ -79,9 +122,10 @@ def tracking_page_for(
         may_record=_may(actor, "program.outcome.record"),
         form=form or FormState(),
     )
+    return render(request, "workflow/tracking.html", page, status=status)
 
 
-@router.get("/projects/{slug}/tracking")
+@router.get("/projects/{slug}/tracking", response_model=TrackingPage)
 def tracking_page(request: Request, slug: str, actor: Actor = Depends(permission("program.outcome.read"))) -> Response:
     return tracking_page_for(request, actor, slug)
 
@@ -155,20 +199,18 @@ def outcomes_page_for(request: Request, actor: Actor, form: FormState | None = N
         outcomes = jcm.outcome_views(session)
         jcm_projects = [row.slug for row in jcm.list_jcm_projects(session)]
     form = form or FormState("outcome", {"projects": request.query_params.get("project", "")})
-    return render(
-        request,
-        "workflow/outcomes.html",
-        kpi,
-        status=status,
+    page = OutcomesPage(
+        data=kpi,
         outcomes=outcomes,
         kinds=OUTCOME_KINDS,
         jcm_projects=jcm_projects,
         may_record=_may(actor, "program.outcome.record"),
         form=form,
     )
+    return render(request, "workflow/outcomes.html", page, status=status)
 
 
-@router.get("/outcomes")
+@router.get("/outcomes", response_model=OutcomesPage)
 def outcomes_page(request: Request, actor: Actor = Depends(permission("program.outcome.read"))) -> Response:
     return outcomes_page_for(request, actor)
 
@@ -199,18 +241,11 @@ def jcm_list_for(request: Request, actor: Actor, form: FormState | None = None, 
         projects = [jcm.jcm_view(session, row) for row in jcm.list_jcm_projects(session)]
         kpi = jcm.kpi(session)
     form = form or FormState("jcm", {"projects": request.query_params.get("project", "")})
-    return render(
-        request,
-        "workflow/jcm_list.html",
-        JcmList(projects=projects),
-        status=status,
-        kpi=kpi,
-        may_create=_may(actor, "jcm.project.create"),
-        form=form,
-    )
+    page = JcmList(projects=projects, kpi=kpi, may_create=_may(actor, "jcm.project.create"), form=form)
+    return render(request, "workflow/jcm_list.html", page, status=status)
 
 
-@router.get("/jcm-projects")
+@router.get("/jcm-projects", response_model=JcmList)
 def jcm_list(request: Request, actor: Actor = Depends(permission("jcm.project.read"))) -> Response:
     return jcm_list_for(request, actor)
 
@@ -249,11 +284,8 @@ def jcm_page_for(
         data = jcm.jcm_view(session, row)
         history = entries_for(session, "jcm_projects", str(row.id))
         moves = jcm.moves_for(actor, row)
-    return render(
-        request,
-        "workflow/jcm_project.html",
-        data,
-        status=status,
+    page = JcmPage(
+        data=data,
         history=history,
         main_line=pipeline.MAIN_LINE,
         required=pipeline.REQUIRED_DOCUMENTS,
@@ -262,9 +294,10 @@ def jcm_page_for(
         may_upload=_may(actor, "jcm.document.upload"),
         form=form or FormState(),
     )
+    return render(request, "workflow/jcm_project.html", page, status=status)
 
 
-@router.get("/jcm-projects/{slug}")
+@router.get("/jcm-projects/{slug}", response_model=JcmPage)
 def jcm_page(request: Request, slug: str, actor: Actor = Depends(permission("jcm.project.read"))) -> Response:
     return jcm_page_for(request, actor, slug)
 
@@ -380,20 +413,18 @@ def calculate(values: dict[str, Any], form: FormState) -> tuple[subsidy.SubsidyR
     return subsidy.calculate(params, rules), rules
 
 
-@router.get("/subsidy")
+@router.get("/subsidy", response_model=SubsidyPage)
 def subsidy_page(request: Request, _actor: Actor = Depends(permission("jcm.subsidy.calculate"))) -> Response:
     values = {name: request.query_params.get(name, "").strip() for name in SUBSIDY_FIELDS}
     submitted = "fiscal_year" in request.query_params
     form = FormState("subsidy", values)
     computed = calculate(values, form) if submitted else None
     result, rules = computed if computed else (None, None)
-    return render(
-        request,
-        "workflow/subsidy.html",
-        result,
-        status=422 if form.failed else 200,
+    page = SubsidyPage(
+        data=result,
         form=form,
         rules=rules,
         overridden={k for k in ("rate_tiers", "cost_effectiveness_max_jpy_per_tco2") if values.get(k)},
         all_rules=subsidy.all_rules(),
     )
+    return render(request, "workflow/subsidy.html", page, status=422 if form.failed else 200)

@@ -13,18 +13,72 @@ from c3p.accounts.schemas import HistoryView
 from c3p.db.history import entries_for
 from c3p.errors import InvalidInput
 from c3p.program import queries as q
+from c3p.program import schemas as v
 from c3p.program.keys import record_key
 from c3p.program.snapshot import RegistrySnapshot
 from c3p.web.auth import database, resolve_actor
 from c3p.web.charts import chart_svg
 from c3p.web.deps import snapshot
 from c3p.web.pages.pipeline import program_links
-from c3p.web.pages.render import render
+from c3p.web.pages.render import PageContext, page_only, render
 
 router = APIRouter(include_in_schema=False)
 Snapshot = Annotated[RegistrySnapshot, Depends(snapshot)]
 QueryT = TypeVar("QueryT", bound=BaseModel)
 PAGE_ONLY_PARAMETERS = {"lang", "format"}
+
+
+class FilterChoices(PageContext):
+    """The choices of a list page's filters."""
+
+    countries: list[v.CountryView] = page_only()
+    governments: list[v.GovernmentView] = page_only()
+    sectors: list[v.TermView] = page_only()
+    technologies: list[v.TermView] = page_only()
+    proposers: list[v.OrganizationView] = page_only()
+    fiscal_years: list[int] = page_only()
+    place_kinds: list[str] = page_only()
+    government_kinds: list[str] = page_only()
+    organization_kinds: list[str] = page_only()
+
+
+class HomePage(PageContext):
+    data: v.StatsView
+    projects: list[v.ProjectListItem] = page_only()
+    latest_year: int | None = page_only()
+    events: list[v.EventView] = page_only()
+
+
+class MapPage(FilterChoices):
+    """The map draws the API's partnerships itself; the page holds the filters it starts with."""
+
+    query: q.PartnershipQuery
+
+
+class StatsPage(PageContext):
+    data: v.StatsView
+
+
+class AboutPage(PageContext):
+    related_programs: list[v.RelatedProgramView]
+    websites: list[v.WebsiteView]
+    events: list[v.EventView]
+
+
+class ListPage(FilterChoices):
+    """A record list: the API's page of items, with the query and the filters' choices."""
+
+    data: q.Page[Any]
+    query: q.ListQuery = page_only()
+
+
+class DetailPage(PageContext):
+    """A record: the API's view of it, with its change history for those who may read it."""
+
+    data: BaseModel
+    snap: RegistrySnapshot = page_only()
+    history: list[HistoryView] | None = page_only()
+    program: dict[str, Any] | None = page_only(None)
 
 
 def page_query(request: Request, model: type[QueryT]) -> QueryT:
@@ -36,36 +90,30 @@ def page_query(request: Request, model: type[QueryT]) -> QueryT:
         raise InvalidInput.from_validation(error) from None
 
 
-@router.get("/")
+@router.get("/", response_model=HomePage)
 def home(request: Request, snap: Snapshot) -> Response:
     stats = q.stats(snap)
     latest_year = max(stats.projects_by_fiscal_year, default=None)
     projects = q.list_projects(snap, q.ProjectQuery(fiscal_year=latest_year, per_page=500)).items
-    return render(request, "home.html", stats, projects=projects, latest_year=latest_year, events=snap.events)
+    page = HomePage(data=stats, projects=projects, latest_year=latest_year, events=snap.events)
+    return render(request, "home.html", page)
 
 
-@router.get("/map")
+@router.get("/map", response_model=MapPage)
 def map_page(request: Request, snap: Snapshot) -> Response:
     query = page_query(request, q.PartnershipQuery)
-    filters = _filter_choices(snap)
-    return render(request, "map.html", None, query=query, **filters)
+    return render(request, "map.html", MapPage(query=query, **_filter_choices(snap)))
 
 
-@router.get("/stats")
+@router.get("/stats", response_model=StatsPage)
 def stats_page(request: Request, snap: Snapshot) -> Response:
-    return render(request, "stats.html", q.stats(snap))
+    return render(request, "stats.html", StatsPage(data=q.stats(snap)))
 
 
-@router.get("/about")
+@router.get("/about", response_model=AboutPage)
 def about_page(request: Request, snap: Snapshot) -> Response:
-    return render(
-        request,
-        "about.html",
-        None,
-        related_programs=snap.related_programs,
-        websites=snap.websites,
-        events=snap.events,
-    )
+    page = AboutPage(related_programs=snap.related_programs, websites=snap.websites, events=snap.events)
+    return render(request, "about.html", page)
 
 
 @router.get("/charts/{name}.svg")
@@ -96,20 +144,21 @@ def _filter_choices(snap: RegistrySnapshot) -> dict[str, Any]:
 def _list_page(path: str, template: str, query_class: type[q.ListQuery], lister: Any) -> None:
     def endpoint(request: Request, snap: Snapshot) -> Response:
         query = page_query(request, query_class)
-        return render(request, template, lister(snap, query), query=query, **_filter_choices(snap))
+        return render(request, template, ListPage(data=lister(snap, query), query=query, **_filter_choices(snap)))
 
     endpoint.__name__ = f"page_{template.removesuffix('.html')}"
-    router.add_api_route(path, endpoint, methods=["GET"])
+    router.add_api_route(path, endpoint, methods=["GET"], response_model=ListPage)
 
 
 def _detail_page(path: str, template: str, kind: q.Kind) -> None:
     def endpoint(request: Request, key: str, snap: Snapshot) -> Response:
         record = q.get_record(snap, kind, key)
         extra: dict[str, Any] = {"program": program_links(request, record.slug)} if kind == "project" else {}
-        return render(request, template, record, snap=snap, history=_history(request, kind, key), **extra)
+        page = DetailPage(data=record, snap=snap, history=_history(request, kind, key), **extra)
+        return render(request, template, page)
 
     endpoint.__name__ = f"page_{template.removesuffix('.html')}"
-    router.add_api_route(path + "/{key}", endpoint, methods=["GET"])
+    router.add_api_route(path + "/{key}", endpoint, methods=["GET"], response_model=DetailPage)
 
 
 def _history(request: Request, kind: q.Kind, key: str) -> list[HistoryView] | None:

@@ -1,12 +1,18 @@
 """Rendering portal pages: one Jinja environment per language, a typed context per page.
 
-A page handler computes its data with the same query function as the API's JSON twin and
-hands it to :func:`render`, which adds what every page needs (language, URLs, navigation).
-Any page also answers as JSON with ``?format=json``.
+Each page declares what its template shows as a :class:`PageContext` (as Datasette's view
+contexts): one function builds it, :func:`render` shows it as HTML, adding what every page
+needs (language, URLs, navigation), and answers ``?format=json`` with the same object
+serialized. A page with an API twin keeps that twin's answer in ``data``, computed by the same
+query function, so its JSON is the API's; fields only the HTML needs (forms, choices offered,
+what the reader may do) are marked :func:`page_only` and left out of the JSON. Each page
+route names its context class as its ``response_model``: a declaration (the route answers
+its own response), which tests read to check every page has one.
 """
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -14,9 +20,10 @@ from urllib.parse import urlencode
 
 from babel.dates import format_date
 from fastapi import Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from c3p.catalogs import LANGUAGES, language_of, translate, translations
 from c3p.errors import C3PError
@@ -75,18 +82,49 @@ def page_language(request: Request) -> str:
     return choose_language(request, request.app.state.settings.default_language)
 
 
-def render(
-    request: Request,
-    template: str,
-    data: BaseModel | None = None,
-    status: int = 200,
-    **context: Any,
-) -> Response:
-    """The page ``template`` for ``data``, or ``data`` itself as JSON with ``?format=json``."""
-    if data is not None and request.query_params.get("format") == "json":
-        return Response(data.model_dump_json(), media_type="application/json")
+class PageContext(BaseModel):
+    """What one page's template shows; its JSON twin is this object serialized.
+
+    The JSON is the fields not page-only; where the page shows a value of the API (a record,
+    a list, statistics), it is the field ``data`` and the JSON is ``data`` alone, the API's
+    payload. Templates name the fields, and ``data`` (the value, or the context itself).
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    def twin(self) -> Any:
+        """The object ``?format=json`` serializes: ``data`` where the page has it, else the context."""
+        return self.data if "data" in type(self).model_fields else self  # type: ignore[attr-defined]
+
+    def twin_json(self) -> str:
+        twin = self.twin()
+        if isinstance(twin, BaseModel):
+            return twin.model_dump_json(fallback=_message_text)
+        return json.dumps(jsonable_encoder(twin))
+
+    def names(self) -> dict[str, Any]:
+        """The template's names: each field as it is (not serialized), and ``data``."""
+        return {"data": self.twin(), **dict(self)}
+
+
+def _message_text(value: Any) -> str:
+    """A message in a JSON twin: its English text (the page itself says it in its language)."""
+    if isinstance(value, Message):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} has no JSON form: mark its field page_only")
+
+
+def page_only(*default: Any, **options: Any) -> Any:
+    """A field the HTML needs but the JSON twin leaves out (forms, choices, permissions)."""
+    return Field(*default, exclude=True, **options)
+
+
+def render(request: Request, template: str, context: PageContext, status: int = 200) -> Response:
+    """The page ``template`` showing ``context``, or with ``?format=json`` its JSON twin."""
+    if request.query_params.get("format") == "json":
+        return Response(context.twin_json(), status_code=status, media_type="application/json")
     language = page_language(request)
-    html = environment(language).get_template(template).render(request=request, data=data, **context)
+    html = environment(language).get_template(template).render(request=request, **context.names())
     response = HTMLResponse(html, status_code=status)
     asked = request.query_params.get("lang")
     if asked in LANGUAGES and request.cookies.get(COOKIE) != asked:
@@ -94,8 +132,19 @@ def render(
     return response
 
 
+class ErrorPage(PageContext):
+    """An error said as a page; its JSON twin is the problem document the API would answer."""
+
+    data: dict[str, Any]
+    error: C3PError = page_only()
+
+
+def error_page(request: Request, error: C3PError) -> ErrorPage:
+    return ErrorPage(data=error.problem(instance=request.url.path), error=error)
+
+
 def render_error_page(request: Request, error: C3PError) -> Response:
-    return render(request, "error.html", None, status=error.status, error=error)
+    return render(request, "error.html", error_page(request, error), status=error.status)
 
 
 def redirect(url: str) -> RedirectResponse:

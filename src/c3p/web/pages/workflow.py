@@ -18,16 +18,19 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 
 from c3p.accounts.rules.policy import Actor, could
+from c3p.accounts.schemas import HistoryView
 from c3p.db.history import entries_for
 from c3p.errors import InvalidInput
 from c3p.messages import N_, Message, listing
+from c3p.program.schemas import GovernmentView, PlaceView
 from c3p.web.auth import database as db
 from c3p.web.auth import permission, writing
 from c3p.web.deps import snapshot
-from c3p.web.pages.render import redirect, render
+from c3p.web.pages.render import PageContext, page_only, redirect, render
 from c3p.workflow import queries
-from c3p.workflow.rules.calls import target_fields
-from c3p.workflow.schemas import ApplicationView, CallView
+from c3p.workflow.rules.calls import TargetField, target_fields
+from c3p.workflow.rules.review import Rubric
+from c3p.workflow.schemas import ApplicationView, CallView, NotificationView, RankedView, ReviewView
 from c3p.workflow.service import attachments, calls, review
 
 router = APIRouter(include_in_schema=False)
@@ -42,8 +45,45 @@ def _validated(model: type[BaseModel], values: dict[str, Any]) -> Any:
         raise InvalidInput.from_validation(error) from None
 
 
-class CallList(BaseModel):
+class CallList(PageContext):
     calls: list[CallView]
+    may_open: bool = page_only()
+    fields: dict[str, TargetField] = page_only()
+
+
+class CallPage(PageContext):
+    """A call (the API's view), the reader's applications to it and, for the secretariat, the ranking."""
+
+    data: CallView
+    applications: list[ApplicationView] = page_only()
+    ranking: list[RankedView] = page_only()
+    history: list[HistoryView] = page_only()
+    may_apply: bool = page_only()
+    may_manage: bool = page_only()
+    may_review: bool = page_only()
+
+
+class ApplicationPage(PageContext):
+    data: ApplicationView
+    history: list[HistoryView] = page_only()
+    missing: Message | str = page_only()
+    fields: dict[str, TargetField] = page_only()
+    governments: list[GovernmentView] = page_only()
+    places: list[PlaceView] = page_only()
+    kinds: dict[str, dict[str, str]] = page_only()
+    may_edit: bool = page_only()
+
+
+class ReviewPage(PageContext):
+    data: ReviewView
+    rubric: Rubric = page_only()
+    applications: list[ApplicationView] = page_only()
+    may_score: bool = page_only()
+    me: str = page_only()
+
+
+class NotificationsPage(PageContext):
+    notifications: list[NotificationView]
 
 
 def _may(actor: Actor, name: str) -> bool:
@@ -59,13 +99,12 @@ def _actor(request: Request) -> Actor:
 # ---------- calls ----------
 
 
-@router.get("/calls")
+@router.get("/calls", response_model=CallList)
 def calls_page(request: Request, actor: Actor = Depends(permission("program.call.read"))) -> Response:
     with db(request).reading() as session:
-        data = CallList(calls=[calls.call_view(session, c) for c in calls.list_calls(session)])
-    return render(
-        request, "workflow/calls.html", data, may_open=_may(actor, "program.call.open"), fields=target_fields()
-    )
+        views = [calls.call_view(session, c) for c in calls.list_calls(session)]
+    page = CallList(calls=views, may_open=_may(actor, "program.call.open"), fields=target_fields())
+    return render(request, "workflow/calls.html", page)
 
 
 @router.post("/calls")
@@ -97,7 +136,7 @@ def open_call(
     return redirect(f"/calls/{slug}")
 
 
-@router.get("/calls/{slug}")
+@router.get("/calls/{slug}", response_model=CallPage)
 def call_page(request: Request, slug: str, actor: Actor = Depends(permission("program.call.read"))) -> Response:
     with db(request).reading() as session:
         call = calls.call_by_slug(session, slug)
@@ -105,10 +144,8 @@ def call_page(request: Request, slug: str, actor: Actor = Depends(permission("pr
         mine = [calls.application_view(session, a) for a in queries.visible_applications(session, actor, slug)]
         ranking = review.ranking(session, call) if actor.holds("secretariat") or actor.system else []
         history = entries_for(session, "calls", str(call.id))
-    return render(
-        request,
-        "workflow/call.html",
-        data,
+    page = CallPage(
+        data=data,
         applications=mine,
         ranking=ranking,
         history=history,
@@ -116,6 +153,7 @@ def call_page(request: Request, slug: str, actor: Actor = Depends(permission("pr
         may_manage=_may(actor, "program.call.manage"),
         may_review=_may(actor, "program.review.read"),
     )
+    return render(request, "workflow/call.html", page)
 
 
 @router.post("/calls/{slug}/state")
@@ -205,23 +243,21 @@ async def create_application(
     return redirect(f"/applications/{application_id}")
 
 
-@router.get("/applications/{application_id}")
+@router.get("/applications/{application_id}", response_model=ApplicationPage)
 async def application_page(
     request: Request, application_id: int, actor: Actor = Depends(permission("program.application.read"))
 ) -> Response:
     snap = await snapshot(request)
 
-    def read() -> tuple[ApplicationView, list[Any], list[Message]]:
+    def read() -> tuple[ApplicationView, list[HistoryView], list[Message]]:
         with db(request).reading() as session:
             application = queries.readable_application(session, actor, application_id)
             history = entries_for(session, "applications", str(application_id))
             return calls.application_view(session, application), history, calls.missing_parts_of(session, application)
 
     data, history, missing = await run_in_threadpool(read)
-    return render(
-        request,
-        "workflow/application.html",
-        data,
+    page = ApplicationPage(
+        data=data,
         history=history,
         missing=listing(missing),
         fields=target_fields(),
@@ -230,6 +266,7 @@ async def application_page(
         kinds=attachments.attachment_kinds()["application"],
         may_edit=data.state == "draft" and _may(actor, "program.application.draft"),
     )
+    return render(request, "workflow/application.html", page)
 
 
 @router.post("/applications/{application_id}")
@@ -286,22 +323,21 @@ def withdraw(
 # ---------- review ----------
 
 
-@router.get("/calls/{slug}/review")
+@router.get("/calls/{slug}/review", response_model=ReviewPage)
 def review_page(request: Request, slug: str, actor: Actor = Depends(permission("program.review.read"))) -> Response:
     with db(request).reading() as session:
         data = review.review_view(session, actor, slug)
         call = calls.call_by_slug(session, slug)
         rubric = calls.call_rubric(call)
         applications = [calls.application_view(session, a) for a in queries.visible_applications(session, actor, slug)]
-    return render(
-        request,
-        "workflow/review.html",
-        data,
+    page = ReviewPage(
+        data=data,
         rubric=rubric,
         applications=[a for a in applications if a.state != "draft"],
         may_score=_may(actor, "program.application.review"),
         me=actor.label,
     )
+    return render(request, "workflow/review.html", page)
 
 
 @router.post("/reviews/applications/{application_id}/score")
@@ -340,8 +376,8 @@ def conflict(
 # ---------- notifications ----------
 
 
-@router.get("/notifications")
+@router.get("/notifications", response_model=NotificationsPage)
 def notifications_page(request: Request, actor: Actor = Depends(permission("notifications.read"))) -> Response:
     with db(request).reading() as session:
-        rows = queries.notifications_of(session, actor)
-    return render(request, "workflow/notifications.html", None, notifications=rows)
+        rows = [NotificationView.model_validate(row) for row in queries.notifications_of(session, actor)]
+    return render(request, "workflow/notifications.html", NotificationsPage(notifications=rows))
