@@ -122,6 +122,8 @@ def create_organization(
 
 
 EDITABLE_ORGANIZATION_FIELDS = ("name_ja", "name_en", "kind", "country_iso3", "website")
+#: what says who an organization is: staff could otherwise pass for a ministry or the secretariat
+OFFICIAL_ORGANIZATION_FIELDS = ("name_ja", "name_en", "kind")
 
 
 def update_organization(session: Session, actor: Actor, slug: str, changes: dict[str, str]) -> MemberOrganization:
@@ -132,6 +134,10 @@ def update_organization(session: Session, actor: Actor, slug: str, changes: dict
     unknown = set(changes) - set(EDITABLE_ORGANIZATION_FIELDS)
     if unknown:
         raise InvalidInput(Message(N_("cannot change %(fields)s"), {"fields": ", ".join(sorted(unknown))}))
+    official = sorted(name for name in OFFICIAL_ORGANIZATION_FIELDS if name in changes)
+    if official and not (actor.system or actor.holds("administrator")):
+        refusal = N_("only an administrator can change an organization's %(fields)s")
+        raise Forbidden(Message(refusal, {"fields": ", ".join(official)}))
     if "kind" in changes and changes["kind"] not in ORGANIZATION_KINDS:
         refusal = N_("unknown organization kind '%(kind)s'; kinds: %(kinds)s")
         raise InvalidInput(Message(refusal, {"kind": changes["kind"], "kinds": ", ".join(ORGANIZATION_KINDS)}))
