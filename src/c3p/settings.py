@@ -77,6 +77,15 @@ class Settings(BaseSettings):
     password_reset_max_per_ip: int = Field(
         20, description="Password-reset requests from one client address within sign_in_lockout before 429."
     )
+    rate_limit_sensitive: str = Field(
+        "60/minute",
+        description="Requests to sign in, reset a password or create a token, per client address and path "
+        "(a `limits` expression such as 60/minute or 10/second;100/hour).",
+    )
+    rate_limit_uploads: str = Field("120/minute", description="Multipart uploads per client address.")
+    rate_limit_anonymous: str = Field(
+        "1200/minute", description="API requests without credentials (no session, no token) per client address."
+    )
     password_reset_lifetime: dt.timedelta = Field(
         dt.timedelta(hours=1), description="How long a password-reset link stays valid."
     )

@@ -26,7 +26,7 @@ from c3p.web.cache import CachedReads, JsonCache
 from c3p.web.deps import RevisionWatch
 from c3p.web.errors import install_error_handlers
 from c3p.web.pages.accounts import install_accounts
-from c3p.web.security import BodyLimits, SecurityHeaders, trusted_hosts
+from c3p.web.security import BodyLimits, RateLimits, SecurityHeaders, trusted_hosts
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -71,5 +71,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     hosts = trusted_hosts(settings)
     if hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
+    app.add_middleware(RateLimits)
     app.add_middleware(SecurityHeaders)
     return app

@@ -79,6 +79,7 @@ def _database_error(request: Request, exc: DBAPIError) -> Response:
         return problem_response(request, InvalidInput(N_("a value is out of range")))
     text = str(exc.orig).lower()
     if any(failure in text for failure in STORAGE_FAILURES):
+        log.warning("storage refused a write on %s %s: %s", request.method, request.url.path, exc.orig, exc_info=exc)
         refusal = N_("The server cannot store changes right now (its disk is full or read-only); reading still works.")
         return problem_response(request, Unavailable(refusal))
     return _unexpected(request, exc)

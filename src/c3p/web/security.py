@@ -1,4 +1,4 @@
-"""Protections every response and request gets before any route runs: headers, body limits.
+"""Protections every response and request gets before any route runs: headers, body and rate limits.
 
 Both are pure ASGI, so they cost the hot API reads nothing and act before a body is parsed
 or spooled to disk.
@@ -7,8 +7,13 @@ or spooled to disk.
 from __future__ import annotations
 
 import json
+import math
+import time
 from urllib.parse import urlparse
 
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -131,12 +136,59 @@ class BodyLimits:
         return b"authorization" in headers or b"c3p_session=" in headers.get(b"cookie", b"")
 
 
-async def _refuse(send: Send, status: int, title: str, detail: str) -> None:
-    code = "payload-too-large" if status == 413 else "unauthenticated"
+#: requests worth guessing at or flooding: limited per client address and path by rate_limit_sensitive
+SENSITIVE_PATHS = frozenset({"/sign-in", "/password-reset", "/password-reset/confirm", "/api/v1/tokens"})
+CODES = {401: "unauthenticated", 413: "payload-too-large", 429: "too-many-requests"}
+
+
+def rate_kind(scope: Scope, headers: dict[bytes, bytes]) -> str | None:
+    """Which limit a request counts against: sensitive, uploads, anonymous (API without credentials), or none."""
+    path, method = scope["path"], scope["method"]
+    if method == "POST" and path in SENSITIVE_PATHS:
+        return "sensitive"
+    if method not in ("GET", "HEAD", "OPTIONS") and headers.get(b"content-type", b"").startswith(b"multipart/"):
+        return "uploads"
+    credentialed = b"authorization" in headers or b"c3p_session=" in headers.get(b"cookie", b"")
+    if path.startswith("/api/") and not credentialed:
+        return "anonymous"
+    return None
+
+
+class RateLimits:
+    """Pure ASGI: a moving window per client address for each kind of request; over it, 429 with Retry-After.
+
+    Counted in this process's memory (``limits``), so a refused request costs no database write.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.lower(): v for k, v in scope["headers"]}
+        kind = rate_kind(scope, headers)
+        if kind is not None:
+            item = parse(getattr(scope["app"].state.settings, f"rate_limit_{kind}"))
+            keys = (kind, (scope.get("client") or ("",))[0], scope["path"] if kind == "sensitive" else "")
+            if not self.limiter.hit(item, *keys):
+                wait = max(1, math.ceil(self.limiter.get_window_stats(item, *keys).reset_time - time.time()))
+                detail = f"too many requests from your address; try again in {wait} seconds"
+                await _refuse(send, 429, "Too many requests", detail, [(b"retry-after", str(wait).encode())])
+                return
+        await self.app(scope, receive, send)
+
+
+async def _refuse(
+    send: Send, status: int, title: str, detail: str, extra: list[tuple[bytes, bytes]] | None = None
+) -> None:
     body = json.dumps(
-        {"type": f"https://c3p.invalid/problems/{code}", "title": title, "status": status, "detail": detail}
+        {"type": f"https://c3p.invalid/problems/{CODES[status]}", "title": title, "status": status, "detail": detail}
     ).encode()
     headers = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]
+    headers += extra or []
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 

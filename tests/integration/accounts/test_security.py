@@ -248,3 +248,60 @@ def test_ids_out_of_range_are_not_found(accounts_server) -> None:  # type: ignor
             response = api.get(path)
             assert response.status_code in (404, 422), (path, response.text)
             assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_a_disk_that_takes_no_writes_answers_503_and_reads_go_on(new_database_url, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import event
+
+    from c3p.web.app import create_app
+
+    database = Database(new_database_url("sqlite"))
+    database.upgrade()
+    email = _address("admin")
+    create_user(database, email, "administrator")
+    token = create_token(database, email, "users.*")
+    database.engine.dispose()
+    event.listen(database.engine, "connect", lambda connection, _record: connection.execute("PRAGMA query_only=ON"))
+    settings = Settings(data_dir=tmp_path, database_url=database.url, cookie_secure=False)
+    server = LiveServer(create_app(settings, database), tmp_path).start()
+    try:
+        with httpx.Client(base_url=server.url, headers={"authorization": f"Bearer {token}"}, timeout=30) as api:
+            me = api.get("/api/v1/me")
+            assert me.status_code == 200 and me.json()["user"]["email"] == email, me.text
+            refused = api.patch("/api/v1/me", json={"display_name": "New name"})
+            assert refused.status_code == 503, refused.text
+            assert refused.headers["content-type"] == "application/problem+json"
+            assert "read-only" in refused.json()["detail"]
+    finally:
+        server.stop()
+        database.dispose()
+
+
+def test_requests_over_the_rate_limits_wait_with_retry_after(new_database_url, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from c3p.web.app import create_app
+
+    database = Database(new_database_url("sqlite"))
+    database.upgrade()
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url=database.url,
+        cookie_secure=False,
+        rate_limit_sensitive="3/minute",
+        rate_limit_anonymous="5/minute",
+    )
+    server = LiveServer(create_app(settings, database), tmp_path).start()
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            token = form_token(client)
+            tries = [
+                client.post("/sign-in", data={"email": "x@example.org", "password": "x", "csrf_token": token})
+                for _ in range(4)
+            ]
+            assert [t.status_code == 429 for t in tries] == [False, False, False, True]
+            assert 1 <= int(tries[-1].headers["retry-after"]) <= 60
+            # the anonymous API has its own window (LiveServer's start-up probe used one request)
+            answers = [client.get("/api/v1/stats").status_code for _ in range(6)]
+            assert answers[-1] == 429 and 429 not in answers[:4]
+    finally:
+        server.stop()
+        database.dispose()

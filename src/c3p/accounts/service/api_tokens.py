@@ -87,8 +87,11 @@ def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
     return token
 
 
-def token_actor(session: Session, text: str) -> Actor:
-    """The actor a bearer token stands for, or a clear refusal (unknown, revoked, expired, disabled)."""
+def token_actor(session: Session, text: str, note_use: bool = True) -> Actor:
+    """The actor a bearer token stands for, or a clear refusal (unknown, revoked, expired, disabled).
+
+    ``note_use=False`` leaves ``last_used_at`` alone (a database that takes no writes).
+    """
     parsed = ApiTokenSecret.parse(text)
     token = session.scalars(select(ApiToken).where(ApiToken.key == parsed.key)).one_or_none() if parsed else None
     if parsed is None or token is None or not same(token.secret_sha256, digest(parsed.secret)):
@@ -100,7 +103,7 @@ def token_actor(session: Session, text: str) -> Actor:
     user = session.get(User, token.user_id)
     if user is None or user.is_disabled:
         raise Unauthenticated("The account of this API token is disabled.")
-    if token.last_used_at is None or now() - aware(token.last_used_at) > dt.timedelta(minutes=1):
+    if note_use and (token.last_used_at is None or now() - aware(token.last_used_at) > dt.timedelta(minutes=1)):
         token.last_used_at = now()
     actor = actor_for(session, user, frozenset(token.scopes.split()))
     maker = session.get(User, token.created_by_id) if token.created_by_id else None
