@@ -42,7 +42,9 @@ def send(settings: Settings, to: str, subject: str, body: str) -> Path | None:
     outbox.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
     path = outbox / f"{stamp}-{uuid.uuid4().hex[:8]}.eml"
-    path.write_bytes(bytes(message))
+    partial = path.with_suffix(".part")  # renamed when whole: a reader never sees half a message
+    partial.write_bytes(bytes(message))
+    partial.replace(path)
     return path
 
 

@@ -6,6 +6,7 @@ Every field carries its description; ``docs/settings.md`` is checked against the
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,6 +33,13 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address `c3p serve` listens on.")
     port: int = Field(8000, description="Port `c3p serve` listens on.")
+    public_url: str | None = Field(
+        None,
+        description="The address people reach the portal at, e.g. https://c3p.example.org. Every link in e-mail "
+        "and every absolute URL is built from it (never from the request's Host header), requests naming another "
+        "host are refused (loopback names excepted), and HSTS is sent when it is https. Unset: links use "
+        "http://host:port, and `c3p serve` warns when it listens on a non-loopback address.",
+    )
     default_language: str = Field("ja", description="UI language when the browser states none (ja or en).")
     secret_key: SecretStr | None = Field(
         None,
@@ -45,13 +53,38 @@ class Settings(BaseSettings):
         dt.timedelta(hours=12), description="How long a sign-in lasts (ISO 8601 duration or seconds)."
     )
     sign_in_max_failures: int = Field(
-        5, description="Failed sign-ins for one account within sign_in_lockout that lock it temporarily."
+        5,
+        description="Failed sign-ins for one account within sign_in_lockout before each further attempt must wait "
+        "a growing delay (1 s, 2 s, 4 s … up to sign_in_max_delay). A completed password reset starts afresh.",
+    )
+    sign_in_max_delay: dt.timedelta = Field(
+        dt.timedelta(minutes=1),
+        description="Longest wait one account is made to keep between sign-in attempts: a stranger who keeps "
+        "failing slows the account down but cannot keep it locked.",
     )
     sign_in_max_failures_per_ip: int = Field(
-        50, description="Failed sign-ins from one address within sign_in_lockout before it is refused."
+        50,
+        description="Failed sign-ins from one client address within sign_in_lockout before its attempts wait a "
+        "growing delay, up to sign_in_lockout.",
     )
     sign_in_lockout: dt.timedelta = Field(
-        dt.timedelta(minutes=15), description="Window for counting failed sign-ins, and length of the lockout."
+        dt.timedelta(minutes=15),
+        description="Window for counting failed sign-ins and password-reset requests; longest delay of an address.",
+    )
+    password_reset_max_per_account: int = Field(
+        3, description="Password-reset mails sent to one account within sign_in_lockout; further requests send none."
+    )
+    password_reset_max_per_ip: int = Field(
+        20, description="Password-reset requests from one client address within sign_in_lockout before 429."
+    )
+    rate_limit_sensitive: str = Field(
+        "60/minute",
+        description="Requests to sign in, reset a password or create a token, per client address and path "
+        "(a `limits` expression such as 60/minute or 10/second;100/hour).",
+    )
+    rate_limit_uploads: str = Field("120/minute", description="Multipart uploads per client address.")
+    rate_limit_anonymous: str = Field(
+        "1200/minute", description="API requests without credentials (no session, no token) per client address."
     )
     password_reset_lifetime: dt.timedelta = Field(
         dt.timedelta(hours=1), description="How long a password-reset link stays valid."
@@ -97,6 +130,30 @@ class Settings(BaseSettings):
         return self.data_dir / "attachments"
 
     @property
+    def base_url(self) -> str:
+        """The start of every absolute URL: the public URL, else this server's own address."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        return f"http://{self.host}:{self.port}"
+
+    def start_up_warnings(self, host: str) -> list[str]:
+        """What an operator serving on ``host`` should know before people find links broken or sign-in failing."""
+        warnings = []
+        if not _is_loopback(host) and not self.public_url:
+            warnings.append(
+                f"C3P_PUBLIC_URL is unset while serving on {host}: links in e-mail will point at "
+                f"{self.base_url} and any Host header is accepted. Set it to the address people use."
+            )
+        plain_http = not (self.public_url or "").startswith("https://")
+        if self.cookie_secure and plain_http and not _is_loopback(host):
+            warnings.append(
+                "Session cookies are sent only over HTTPS (C3P_COOKIE_SECURE=true) but the portal is served over "
+                "plain HTTP: browsers on other machines will not keep the sign-in. Serve it behind HTTPS and set "
+                "C3P_PUBLIC_URL=https://…, or, on a trusted LAN only, set C3P_COOKIE_SECURE=false."
+            )
+        return warnings
+
+    @property
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
@@ -105,6 +162,15 @@ class Settings(BaseSettings):
     @property
     def resolved_outbox_dir(self) -> Path:
         return self.outbox_dir or self.data_dir / "outbox"
+
+
+def _is_loopback(host: str) -> bool:
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 @lru_cache

@@ -62,6 +62,10 @@ class RoleGrant(Base):
     scope_kind: Mapped[str] = mapped_column(String(20), default="")
     scope_value: Mapped[str] = mapped_column(String(80), default="")
     granted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    granted_by: Mapped[str] = mapped_column(Text, default="")
+    #: who approved it; a grant waiting for a second administrator has no ``approved_at`` yet
+    approved_by: Mapped[str] = mapped_column(Text, default="")
+    approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ApiToken(Base):
@@ -77,6 +81,8 @@ class ApiToken(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), info=NOT_IN_HISTORY)
+    #: the administrator who made this token for its user, if not the user
+    created_by_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class UserSession(Base):

@@ -123,6 +123,8 @@ def serve(
     prepare_while_importing(settings.resolved_database_url)
     os.environ["C3P_DATABASE_URL"] = settings.resolved_database_url
     address = f"http://{host or settings.host}:{port or settings.port}/"
+    for warning in settings.start_up_warnings(host or settings.host):
+        console.print(f"[yellow]Warning:[/yellow] {warning}")
     console.print(f"c3p portal on [link={address}]{address}[/link]  (API docs: {address}docs)")
     uvicorn.run(
         "c3p.web.app:create_app",

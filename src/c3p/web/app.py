@@ -14,17 +14,20 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 import c3p
 from c3p.db.database import Database
 from c3p.program.snapshot import SnapshotCache
 from c3p.settings import Settings, get_settings
 from c3p.web import api, pages
+from c3p.web.auth import COMPUTATIONS
 from c3p.web.cache import CachedReads, JsonCache
 from c3p.web.deps import RevisionWatch
 from c3p.web.errors import install_error_handlers
 from c3p.web.pages.accounts import install_accounts
 from c3p.web.problems import install_problem_docs
+from c3p.web.security import BodyLimits, RateLimits, SecurityHeaders, trusted_hosts
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -48,6 +51,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         version=c3p.__version__,
         description="Program registry, workflow, MRV and JCM credit registry of the C3P.",
         docs_url=None,  # served below from the installed swagger-ui-bundle, not a CDN
+        redoc_url=None,  # ReDoc would load its script from a CDN
         openapi_url="/api/v1/openapi.json",
     )
     app.state.settings = settings
@@ -65,4 +69,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_api_route("/docs", api_docs, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(CachedReads)
+    app.add_middleware(BodyLimits, open_uploads=frozenset(path.rsplit("}", 1)[-1] for path in COMPUTATIONS))
+    hosts = trusted_hosts(settings)
+    if hosts:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
+    app.add_middleware(RateLimits)
+    app.add_middleware(SecurityHeaders)
     return app

@@ -47,7 +47,7 @@ async def refused(request: Request, error: C3PError) -> Response:
 
     response = render(request, "accounts/refused.html", error_page(request, error), status=error.status)
     if isinstance(error, TooManyAttempts):
-        response.headers["Retry-After"] = "60"
+        response.headers["Retry-After"] = str(error.extra.get("retry_after", 60))
     return response
 
 

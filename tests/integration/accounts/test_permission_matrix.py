@@ -40,7 +40,7 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 #: what each role may do, as a person would read it; the HTTP outcome must agree
 EXPECTED_ADMIN_ACTIONS = {
     "administrator": {"users.create", "users.grant", "users.revoke", "users.disable", "organizations.create"},
-    "secretariat": {"users.create", "users.grant", "users.revoke", "organizations.create"},
+    "secretariat": {"users.create", "organizations.create"},
 }
 
 
@@ -147,6 +147,35 @@ def test_the_matrix_reads_as_documented() -> None:
         assert {a for a in actions if could(actor, a)} == actions
     proposer = actor_of("proposer", 1, "x@example.org")
     assert not any(could(proposer, a) for a in EXPECTED_ADMIN_ACTIONS["administrator"])
+
+
+def _bearer(accounts_server, person: dict[str, Any]) -> httpx.Client:  # type: ignore[no-untyped-def]
+    token = create_token(accounts_server.database, person["email"], "users.*")
+    return httpx.Client(base_url=accounts_server.url, headers={"authorization": f"Bearer {token}"}, timeout=30)
+
+
+def test_only_administrators_grant_and_nobody_grants_to_themselves(accounts_server, people) -> None:  # type: ignore[no-untyped-def]
+    for role in ("secretariat", "administrator"):
+        person = people[role]
+        own = f"/api/v1/users/{person['user_id']}/roles"
+        with _bearer(accounts_server, person) as client:
+            response = client.post(own, json={"role": "administrator"})
+            assert response.status_code == 403, (role, response.text)
+            response = client.delete(own, params={"role": role})
+            assert response.status_code == 403, (role, response.text)
+
+
+def test_incompatible_roles_are_refused_over_http(accounts_server, people) -> None:  # type: ignore[no-untyped-def]
+    with _bearer(accounts_server, people["administrator"]) as admin:
+        for holder, refused, scope in (
+            ("joint_committee_member", "registry_administrator", "JPN"),
+            ("project_participant", "tpe", "acme"),
+            ("tpe", "project_participant", "fy2025-01"),
+        ):
+            path = f"/api/v1/users/{people[holder]['user_id']}/roles"
+            response = admin.post(path, json={"role": refused, "scope": scope})
+            assert response.status_code == 422, (holder, refused, response.text)
+            assert "separation of duties" in response.json()["detail"]
 
 
 def cli_commands() -> list[tuple[str, str | None]]:

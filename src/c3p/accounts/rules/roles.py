@@ -74,3 +74,23 @@ def check_grant(name: str, scope_value: str | None) -> tuple[str, str]:
 
 def example(kind: str) -> str:
     return {"organization": "nippon-koei", "call": "2025-1", "project": "fy2025-01", "country": "VNM"}[kind]
+
+
+#: roles whose grant needs a second administrator's approval (or the operator on the server):
+#: they run the platform, issue credits or move them
+NEEDS_APPROVAL = frozenset({"administrator", "joint_committee_member", "registry_administrator"})
+
+#: pairs of roles one person may not hold together (separation of duties)
+INCOMPATIBLE: tuple[frozenset[str], ...] = (
+    frozenset({"joint_committee_member", "registry_administrator"}),  # issuing credits, moving them
+    frozenset({"project_participant", "tpe"}),  # submitting monitoring reports, verifying them
+)
+
+
+def check_compatible(name: str, held: set[str]) -> None:
+    """Refuse role ``name`` to someone holding a role it must be kept apart from."""
+    for pair in INCOMPATIBLE:
+        if name in pair and (pair - {name}) & held:
+            (other,) = pair - {name}
+            refusal = N_("role %(role)s cannot be held together with %(other)s (separation of duties)")
+            raise InvalidInput(Message(refusal, {"role": name, "other": other}))

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from c3p.accounts.rules.actions import ACTIONS
-from c3p.accounts.rules.policy import Actor, Target, require
+from c3p.accounts.rules.policy import Actor, Target, require, token_allows
 from c3p.accounts.rules.secrets import ApiTokenSecret, digest, same
 from c3p.accounts.schemas import NewTokenView, TokenView
 from c3p.accounts.service.members import actor_for
 from c3p.accounts.service.signin import aware, now
 from c3p.accounts.tables import ApiToken, User
-from c3p.errors import InvalidInput, NotFound, Unauthenticated
+from c3p.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 
 
 def check_scopes(scopes: list[str]) -> list[str]:
@@ -29,6 +30,14 @@ def check_scopes(scopes: list[str]) -> list[str]:
     return cleaned
 
 
+def within(scope: str, held: frozenset[str]) -> bool:
+    """Whether every action ``scope`` allows is allowed by one of ``held``."""
+    if not scope.endswith(".*"):
+        return token_allows(held, scope)
+    prefix = scope[:-1]
+    return any(h == scope or (h.endswith(".*") and prefix.startswith(h[:-1])) for h in held)
+
+
 def token_view(token: ApiToken) -> TokenView:
     return TokenView.model_validate(
         {**{c: getattr(token, c) for c in TokenView.model_fields if c != "scopes"}, "scopes": token.scopes.split()}
@@ -38,17 +47,24 @@ def token_view(token: ApiToken) -> TokenView:
 def create_token(
     session: Session, actor: Actor, user: User, name: str, scopes: list[str], lifetime: dt.timedelta
 ) -> NewTokenView:
+    """A token for ``user``; made by a token, only with scopes that token has itself."""
     require(actor, "tokens.create", Target.of(owner_id=user.id))
     if lifetime <= dt.timedelta(0) or lifetime > dt.timedelta(days=366):
         raise InvalidInput("a token lives between 1 day and 366 days", field="expires_in_days")
+    cleaned = check_scopes(scopes)
+    if actor.token_scopes is not None:
+        wider = [scope for scope in cleaned if not within(scope, actor.token_scopes)]
+        if wider:
+            raise Forbidden(f"a token can only make tokens within its own scopes; not {', '.join(wider)}")
     secret = ApiTokenSecret.new()
     token = ApiToken(
         key=secret.key,
         secret_sha256=digest(secret.secret),
         user_id=user.id,
         name=name.strip() or "token",
-        scopes=" ".join(check_scopes(scopes)),
+        scopes=" ".join(cleaned),
         expires_at=now() + lifetime,
+        created_by_id=actor.user_id if actor.user_id not in (None, user.id) else None,
     )
     session.add(token)
     session.flush()
@@ -71,8 +87,11 @@ def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
     return token
 
 
-def token_actor(session: Session, text: str) -> Actor:
-    """The actor a bearer token stands for, or a clear refusal (unknown, revoked, expired, disabled)."""
+def token_actor(session: Session, text: str, note_use: bool = True) -> Actor:
+    """The actor a bearer token stands for, or a clear refusal (unknown, revoked, expired, disabled).
+
+    ``note_use=False`` leaves ``last_used_at`` alone (a database that takes no writes).
+    """
     parsed = ApiTokenSecret.parse(text)
     token = session.scalars(select(ApiToken).where(ApiToken.key == parsed.key)).one_or_none() if parsed else None
     if parsed is None or token is None or not same(token.secret_sha256, digest(parsed.secret)):
@@ -84,6 +103,10 @@ def token_actor(session: Session, text: str) -> Actor:
     user = session.get(User, token.user_id)
     if user is None or user.is_disabled:
         raise Unauthenticated("The account of this API token is disabled.")
-    if token.last_used_at is None or now() - aware(token.last_used_at) > dt.timedelta(minutes=1):
+    if note_use and (token.last_used_at is None or now() - aware(token.last_used_at) > dt.timedelta(minutes=1)):
         token.last_used_at = now()
-    return actor_for(session, user, frozenset(token.scopes.split()))
+    actor = actor_for(session, user, frozenset(token.scopes.split()))
+    maker = session.get(User, token.created_by_id) if token.created_by_id else None
+    if maker is not None:  # the history and the journal name both people
+        actor = replace(actor, label=f"{maker.email} on behalf of {user.email}"[:254])
+    return actor

@@ -6,6 +6,7 @@ target (so scoped roles are checked against the record), then flush; the caller 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from sqlalchemy import delete, func, select
@@ -15,7 +16,7 @@ from c3p.accounts.rules import passwords, roles
 from c3p.accounts.rules.policy import Actor, Grant, Target, require
 from c3p.accounts.schemas import GrantView, OrganizationView, UserView
 from c3p.accounts.tables import MemberOrganization, RoleGrant, User, UserSession
-from c3p.errors import Conflict, InvalidInput, NotFound
+from c3p.errors import Conflict, Forbidden, InvalidInput, NotFound
 from c3p.messages import N_, Message
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -62,7 +63,14 @@ def members_of(session: Session, organization_id: int) -> list[User]:
 
 
 def grants_of(session: Session, user_id: int) -> list[RoleGrant]:
-    return list(session.scalars(select(RoleGrant).where(RoleGrant.user_id == user_id).order_by(RoleGrant.id)))
+    """The roles ``user_id`` holds: approved grants only (a waiting grant confers nothing)."""
+    query = select(RoleGrant).where(RoleGrant.user_id == user_id, RoleGrant.approved_at.is_not(None))
+    return list(session.scalars(query.order_by(RoleGrant.id)))
+
+
+def waiting_grants(session: Session) -> list[RoleGrant]:
+    """Grants that wait for a second administrator's approval."""
+    return list(session.scalars(select(RoleGrant).where(RoleGrant.approved_at.is_(None)).order_by(RoleGrant.id)))
 
 
 def actor_for(session: Session, user: User, token_scopes: frozenset[str] | None = None) -> Actor:
@@ -123,6 +131,8 @@ def create_organization(
 
 
 EDITABLE_ORGANIZATION_FIELDS = ("name_ja", "name_en", "kind", "country_iso3", "website")
+#: what says who an organization is: staff could otherwise pass for a ministry or the secretariat
+OFFICIAL_ORGANIZATION_FIELDS = ("name_ja", "name_en", "kind")
 
 
 def update_organization(session: Session, actor: Actor, slug: str, changes: dict[str, str]) -> MemberOrganization:
@@ -133,6 +143,10 @@ def update_organization(session: Session, actor: Actor, slug: str, changes: dict
     unknown = set(changes) - set(EDITABLE_ORGANIZATION_FIELDS)
     if unknown:
         raise InvalidInput(Message(N_("cannot change %(fields)s"), {"fields": ", ".join(sorted(unknown))}))
+    official = sorted(name for name in OFFICIAL_ORGANIZATION_FIELDS if name in changes)
+    if official and not (actor.system or actor.holds("administrator")):
+        refusal = N_("only an administrator can change an organization's %(fields)s")
+        raise Forbidden(Message(refusal, {"fields": ", ".join(official)}))
     if "kind" in changes and changes["kind"] not in ORGANIZATION_KINDS:
         refusal = N_("unknown organization kind '%(kind)s'; kinds: %(kinds)s")
         raise InvalidInput(Message(refusal, {"kind": changes["kind"], "kinds": ", ".join(ORGANIZATION_KINDS)}))
@@ -171,29 +185,47 @@ def create_user(
 
 
 def grant(session: Session, actor: Actor, user: User, role: str, scope_value: str | None = None) -> RoleGrant:
+    """Grant ``role``; a role that needs approval waits until a second administrator grants it too.
+
+    The operator on the server (CLI, seed) grants at once. Nobody grants a role to themselves,
+    and roles kept apart by separation of duties are refused to the holder of the other one.
+    """
     require(actor, "users.grant")
+    _refuse_own_account(actor, user)
     kind, value = roles.check_grant(role, scope_value)
-    existing = session.scalars(
-        select(RoleGrant).where(
-            RoleGrant.user_id == user.id,
-            RoleGrant.role == role,
-            RoleGrant.scope_kind == kind,
-            RoleGrant.scope_value == value,
-        )
-    ).one_or_none()
-    if existing:
+    row = _grant_row(session, user, role, kind, value)
+    if row is not None and row.approved_at is None:
+        return _approve(session, actor, row)
+    if row is not None:
         refusal = N_("%(email)s already holds %(grant)s")
         raise Conflict(Message(refusal, {"email": user.email, "grant": str(Grant(role, kind, value))}))
-    row = RoleGrant(user_id=user.id, role=role, scope_kind=kind, scope_value=value)
+    held = set(session.scalars(select(RoleGrant.role).where(RoleGrant.user_id == user.id)))
+    roles.check_compatible(role, held)
+    row = RoleGrant(user_id=user.id, role=role, scope_kind=kind, scope_value=value, granted_by=actor.label)
+    if role not in roles.NEEDS_APPROVAL or actor.system:
+        row.approved_by, row.approved_at = actor.label, dt.datetime.now(dt.UTC)
     session.add(row)
     session.flush()
     return row
 
 
-def revoke(session: Session, actor: Actor, user: User, role: str, scope_value: str | None = None) -> None:
-    require(actor, "users.revoke")
-    kind, value = roles.check_grant(role, scope_value)
-    row = session.scalars(
+def _approve(session: Session, actor: Actor, row: RoleGrant) -> RoleGrant:
+    """The second administrator's approval of a waiting grant: never the one who asked for it."""
+    if row.granted_by == actor.label and not actor.system:
+        refusal = N_("the grant of %(role)s waits for another administrator's approval")
+        raise Conflict(Message(refusal, {"role": row.role}))
+    row.approved_by, row.approved_at = actor.label, dt.datetime.now(dt.UTC)
+    session.flush()
+    return row
+
+
+def _refuse_own_account(actor: Actor, user: User) -> None:
+    if actor.user_id is not None and actor.user_id == user.id:
+        raise Forbidden(N_("you cannot grant or revoke roles of your own account"))
+
+
+def _grant_row(session: Session, user: User, role: str, kind: str, value: str) -> RoleGrant | None:
+    return session.scalars(
         select(RoleGrant).where(
             RoleGrant.user_id == user.id,
             RoleGrant.role == role,
@@ -201,10 +233,18 @@ def revoke(session: Session, actor: Actor, user: User, role: str, scope_value: s
             RoleGrant.scope_value == value,
         )
     ).one_or_none()
+
+
+def revoke(session: Session, actor: Actor, user: User, role: str, scope_value: str | None = None) -> None:
+    """Revoke a role, or withdraw a grant still waiting for approval."""
+    require(actor, "users.revoke")
+    _refuse_own_account(actor, user)
+    kind, value = roles.check_grant(role, scope_value)
+    row = _grant_row(session, user, role, kind, value)
     if row is None:
         refusal = N_("%(email)s does not hold %(grant)s")
         raise NotFound(Message(refusal, {"email": user.email, "grant": str(Grant(role, kind, value))}))
-    if role == "administrator" and _administrators(session) <= 1:
+    if role == "administrator" and row.approved_at is not None and _administrators(session) <= 1:
         raise Conflict(N_("this is the last administrator; grant the role to someone else first"))
     session.delete(row)
     session.flush()
@@ -235,7 +275,7 @@ def _administrators(session: Session) -> int:
         select(func.count())
         .select_from(RoleGrant)
         .join(User)
-        .where(RoleGrant.role == "administrator", User.is_disabled.is_(False))
+        .where(RoleGrant.role == "administrator", RoleGrant.approved_at.is_not(None), User.is_disabled.is_(False))
     )
     return int(session.scalar(query) or 0)
 

@@ -8,16 +8,17 @@ hold across workers and restarts. A sign-in attempt never raises before its even
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 import pyotp
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from c3p.accounts.rules import passwords
 from c3p.accounts.rules.secrets import digest, new_secret
 from c3p.accounts.service.members import user_by_email
-from c3p.accounts.tables import PasswordReset, SecurityEvent, User, UserSession
+from c3p.accounts.tables import ApiToken, PasswordReset, SecurityEvent, User, UserSession
 from c3p.errors import C3PError, InvalidInput, Unauthenticated
 from c3p.messages import N_, Message
 from c3p.settings import Settings
@@ -54,9 +55,9 @@ class SignInOutcome:
     error: C3PError | None
 
 
-def _failures_since(session: Session, since: dt.datetime, **where: str) -> tuple[int, dt.datetime | None]:
+def _events_since(session: Session, kind: str, since: dt.datetime, **where: str) -> tuple[int, dt.datetime | None]:
     query = select(func.count(), func.max(SecurityEvent.occurred_at)).where(
-        SecurityEvent.kind == "sign_in.failed", SecurityEvent.occurred_at >= since
+        SecurityEvent.kind == kind, SecurityEvent.occurred_at >= since
     )
     for column, value in where.items():
         query = query.where(getattr(SecurityEvent, column) == value)
@@ -64,23 +65,49 @@ def _failures_since(session: Session, since: dt.datetime, **where: str) -> tuple
     return int(count), aware(last) if last else None
 
 
+def growing_delay(failures: int, free: int, cap: dt.timedelta) -> dt.timedelta:
+    """How long to wait after the last of ``failures``: none for the first ``free``, then doubling up to ``cap``.
+
+    A delay, not a lock: whoever knows the password gets in once it has passed, so a stranger
+    who keeps failing slows an account down but cannot keep it shut.
+    """
+    if failures < free:
+        return dt.timedelta(0)
+    return min(cap, dt.timedelta(seconds=2 ** min(failures - free, 20)))
+
+
 def lockout_error(session: Session, settings: Settings, email: str, ip: str) -> C3PError | None:
+    """A refusal while this account or client address must still wait after its failures, else None."""
     since = now() - settings.sign_in_lockout
-    count, last = _failures_since(session, since, email=email)
-    if count >= settings.sign_in_max_failures and last:
-        minutes = max(1, round(((last + settings.sign_in_lockout) - now()).total_seconds() / 60))
+    user = user_by_email(session, email)
+    if user is not None and user.password_changed_at is not None:
+        since = max(since, aware(user.password_changed_at))  # a completed reset starts afresh
+    count, last = _events_since(session, "sign_in.failed", since, email=email)
+    wait = _remaining(last, growing_delay(count, settings.sign_in_max_failures, settings.sign_in_max_delay))
+    if wait:
         return TooManyAttempts(
             Message(
                 N_(
                     "Too many failed sign-ins for this account; it is locked for %(minutes)s more minutes. "
                     "You can also reset your password."
                 ),
-                {"minutes": minutes},
-            )
+                {"minutes": max(1, round(wait / 60))},
+            ),
+            retry_after=wait,
         )
-    if ip and _failures_since(session, since, ip=ip)[0] >= settings.sign_in_max_failures_per_ip:
-        return TooManyAttempts(N_("Too many failed sign-ins from your network; try again later."))
+    if ip:
+        count, last = _events_since(session, "sign_in.failed", now() - settings.sign_in_lockout, ip=ip)
+        wait = _remaining(last, growing_delay(count, settings.sign_in_max_failures_per_ip, settings.sign_in_lockout))
+        if wait:
+            return TooManyAttempts(N_("Too many failed sign-ins from your network; try again later."), retry_after=wait)
     return None
+
+
+def _remaining(last: dt.datetime | None, delay: dt.timedelta) -> int:
+    """Whole seconds still to wait after ``last`` (0: none)."""
+    if last is None or not delay:
+        return 0
+    return max(0, math.ceil((last + delay - now()).total_seconds()))
 
 
 def sign_in(session: Session, settings: Settings, email: str, password: str, code: str, ip: str) -> SignInOutcome:
@@ -153,15 +180,31 @@ def end_session(session: Session, secret: str) -> None:
 
 
 def end_all_sessions(session: Session, user_id: int) -> int:
-    """Sign out everywhere: every browser of this user must sign in again."""
+    """Sign out everywhere: every browser of this user must sign in again, every API token is revoked."""
     result = session.execute(delete(UserSession).where(UserSession.user_id == user_id))
+    session.execute(
+        update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None)).values(revoked_at=now())
+    )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def create_password_reset(session: Session, settings: Settings, email: str) -> tuple[User, str] | None:
-    """A reset secret for an enabled account with this address; None (silently) otherwise."""
+def create_password_reset(session: Session, settings: Settings, email: str, ip: str = "") -> tuple[User, str] | None:
+    """A reset secret for an enabled account with this address; None (silently) otherwise.
+
+    A client address asking too often is refused (429); an account that had its share of
+    mails within the window silently gets no more, so nobody can flood a mailbox.
+    """
+    since = now() - settings.sign_in_lockout
+    if ip:
+        count, last = _events_since(session, "password_reset.requested", since, ip=ip)
+        if count > settings.password_reset_max_per_ip:
+            wait = _remaining(last, settings.sign_in_lockout) or 1
+            raise TooManyAttempts(N_("Too many requests from your network; try again later."), retry_after=wait)
     user = user_by_email(session, email)
     if user is None or user.is_disabled:
+        return None
+    recent = select(func.count()).where(PasswordReset.user_id == user.id, PasswordReset.created_at >= since)
+    if int(session.scalar(recent) or 0) >= settings.password_reset_max_per_account:
         return None
     secret = new_secret()
     session.add(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
@@ -138,15 +138,22 @@ def create_user(request: Request, body: NewUser, actor: Actor = Depends(permissi
     "/users/{user_id}/roles",
     response_model=UserView,
     status_code=201,
-    responses=problems(Conflict),
-    summary="Grant a role",
+    responses={**problems(Conflict), 202: {"model": UserView, "description": "Waiting for a second administrator"}},
+    summary="Grant a role (administrator, Joint Committee member and registry administrator: "
+    "202 until a second administrator grants it too)",
 )
 def grant_role(
-    request: Request, user_id: int, body: RoleIn, actor: Actor = Depends(permission("users.grant"))
+    request: Request,
+    response: Response,
+    user_id: int,
+    body: RoleIn,
+    actor: Actor = Depends(permission("users.grant")),
 ) -> UserView:
     with writing(request, actor) as session:
         user = _user(session, user_id)
-        svc.grant(session, actor, user, body.role, body.scope)
+        row = svc.grant(session, actor, user, body.role, body.scope)
+        if row.approved_at is None:
+            response.status_code = 202
         return svc.user_view(session, user)
 
 

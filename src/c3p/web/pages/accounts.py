@@ -16,6 +16,7 @@ import segno
 from babel.dates import format_timedelta
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import Response
+from starlette.background import BackgroundTask
 
 from c3p import mail
 from c3p.accounts.rules.policy import Actor
@@ -27,6 +28,7 @@ from c3p.catalogs import LANGUAGES, translate
 from c3p.db.history import entries_for
 from c3p.errors import Unauthenticated
 from c3p.messages import N_, Message
+from c3p.settings import Settings
 from c3p.web import refusals
 from c3p.web.auth import (
     SESSION_COOKIE,
@@ -163,18 +165,26 @@ def password_reset(
     request: Request, email: FormText, _actor: Actor = Depends(permission("account.sign_in"))
 ) -> Response:
     settings = request.app.state.settings
+    ip = client_ip(request)
     with db(request).unit_of_work() as session:
-        signin.record_event(session, "password_reset.requested", email.strip().lower(), ip=client_ip(request))
-        found = signin.create_password_reset(session, settings, email)
+        signin.record_event(session, "password_reset.requested", email.strip().lower(), ip=ip)
+    with db(request).unit_of_work() as session:
+        found = signin.create_password_reset(session, settings, email, ip)
+    # the same answer, as fast, whether or not the account exists: the mail leaves after the response
+    response = render(request, "accounts/password_reset.html", PasswordResetPage(sent=True))
     if found:
         user, secret = found
-        link = f"{str(request.base_url).rstrip('/')}/password-reset/confirm?token={quote(secret)}"
-        try:
-            mail.send(settings, user.email, *password_reset_mail(user, link, settings.password_reset_lifetime))
-        except Exception:  # an error page would tell that the account exists; the operator sees the log
-            log.exception("could not send the password-reset message")
-    # the same answer whether or not the account exists
-    return render(request, "accounts/password_reset.html", PasswordResetPage(sent=True))
+        link = f"{settings.base_url}/password-reset/confirm?token={quote(secret)}"
+        message = password_reset_mail(user, link, settings.password_reset_lifetime)
+        response.background = BackgroundTask(_send_quietly, settings, user.email, *message)
+    return response
+
+
+def _send_quietly(settings: Settings, to: str, subject: str, body: str) -> None:
+    try:
+        mail.send(settings, to, subject, body)
+    except Exception:  # an error page would tell that the account exists; the operator sees the log
+        log.exception("could not send the password-reset message")
 
 
 def password_reset_mail(user: User, link: str, lifetime: dt.timedelta) -> tuple[str, str]:

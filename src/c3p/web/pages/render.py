@@ -13,6 +13,7 @@ its own response), which tests read to check every page has one.
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from c3p.catalogs import LANGUAGES, language_of, translate, translations
 from c3p.errors import C3PError
 from c3p.messages import Message
+from c3p.web.auth import signed_in_user
 from c3p.web.i18n import COOKIE, choose_language
 
 TEMPLATES_DIR = Path(__file__).parent.parent / "templates"
@@ -46,11 +48,41 @@ def environment(language: str) -> Environment:
     env.globals["lang"] = language
     env.globals["other_languages"] = [other for other in LANGUAGES if other != language]
     env.globals["url_with"] = url_with
+    env.globals["shown_to"] = shown_to
+    env.globals["shown_value"] = shown_value
     env.filters["loc"] = lambda record, field: localized(record, field, language)
     env.filters["tr"] = lambda text, params=None: translate(said(text, params), language)
     env.filters["lang_of"] = lambda text: language_of(text, language)
     env.filters["date"] = lambda value: format_date(value, format="long", locale=language) if value else ""
     return env
+
+
+PERSON = re.compile(r"[^@\s()]+@([^@\s()]+)|operator:\S+")
+
+
+def shown_to(request: Request, text: Any) -> str:
+    """``text`` as this visitor may see it: who did what is for signed-in people only.
+
+    Anonymous visitors see "…@domain" for an e-mail address and "operator" for the server's
+    own account, never the address or the OS user.
+    """
+    text = "" if text is None else str(text)
+    if signed_in_user(request) is not None:
+        return text
+    return PERSON.sub(lambda found: f"…@{found.group(1)}" if found.group(1) else "operator", text)
+
+
+#: columns naming stored files or their digests: for signed-in people only
+FILE_FIELDS = re.compile(r".*(sha256|filename|file_name|stored_as|path)$")
+
+
+def shown_value(request: Request, field: str, value: Any) -> str:
+    """A history value as this visitor may see it: file names and digests hidden from anonymous visitors."""
+    if value is None:
+        return "—"
+    if FILE_FIELDS.fullmatch(field) and signed_in_user(request) is None:
+        return "…"
+    return shown_to(request, value)
 
 
 def said(text: Message | str, params: dict[str, Any] | None = None) -> Message:

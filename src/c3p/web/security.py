@@ -1,0 +1,201 @@
+"""Protections every response and request gets before any route runs: headers, body and rate limits.
+
+Both are pure ASGI, so they cost the hot API reads nothing and act before a body is parsed
+or spooled to disk.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from urllib.parse import urlparse
+
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from c3p.settings import Settings
+
+#: the portal has no inline script or style: everything comes from /static
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+#: Swagger UI's page starts itself with an inline script (its files still come from /static)
+DOCS_POLICY = "default-src 'self'; script-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'"
+#: pages with secrets or personal data that no browser or proxy should keep
+NO_STORE_PREFIXES = ("/account", "/sign-in", "/password-reset", "/admin", "/api/v1/me", "/api/v1/tokens")
+JSON_BODY_MAX_BYTES = 1024 * 1024
+MULTIPART_MARGIN_BYTES = 1024 * 1024
+
+
+def security_headers(settings: Settings, path: str) -> list[tuple[bytes, bytes]]:
+    """The headers added to every response of ``path``."""
+    policy = DOCS_POLICY if path == "/docs" else CONTENT_SECURITY_POLICY
+    headers = [
+        (b"content-security-policy", policy.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"same-origin"),
+        (b"x-frame-options", b"DENY"),
+    ]
+    if (settings.public_url or "").startswith("https://"):
+        headers.append((b"strict-transport-security", b"max-age=31536000"))
+    if path.startswith(NO_STORE_PREFIXES):
+        headers.append((b"cache-control", b"no-store"))
+    return headers
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        added = security_headers(scope["app"].state.settings, scope["path"])
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                if any(name == b"cache-control" for name, _ in added):
+                    headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
+                message["headers"] = headers + added
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def body_limit(settings: Settings, content_type: str) -> int:
+    """Largest body accepted: an attachment and a margin for multipart forms, 1 MiB for anything else."""
+    if content_type.startswith("multipart/"):
+        return settings.attachment_max_bytes + MULTIPART_MARGIN_BYTES
+    return JSON_BODY_MAX_BYTES
+
+
+class BodyTooLarge(HTTPException):
+    """Raised while a body streams past its limit; the framework passes it on to the error handlers."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request body is over {limit} bytes")
+
+
+class BodyLimits:
+    """Refuse a body over its limit before it is parsed or spooled: by Content-Length, or as it streams.
+
+    A multipart upload is refused outright without credentials (a session cookie or a bearer
+    token) unless its route is open to all, so strangers cannot make the server spool files.
+    """
+
+    def __init__(self, app: ASGIApp, open_uploads: frozenset[str] = frozenset()) -> None:
+        self.app = app
+        self.open_uploads = open_uploads
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.lower(): v for k, v in scope["headers"]}
+        content_type = headers.get(b"content-type", b"").decode("latin-1").lower()
+        limit = body_limit(scope["app"].state.settings, content_type)
+        declared = headers.get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > limit:
+            await _refuse(send, 413, "Payload too large", f"the request body is over {limit} bytes")
+            return
+        if content_type.startswith("multipart/") and not self._credentialed(headers, scope["path"]):
+            await _refuse(send, 401, "Authentication required", "sign in before sending files")
+            return
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise BodyTooLarge(limit)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except BodyTooLarge:
+            if not started:
+                await _refuse(send, 413, "Payload too large", f"the request body is over {limit} bytes")
+
+    def _credentialed(self, headers: dict[bytes, bytes], path: str) -> bool:
+        if any(path.endswith(suffix) for suffix in self.open_uploads):
+            return True
+        return b"authorization" in headers or b"c3p_session=" in headers.get(b"cookie", b"")
+
+
+#: requests worth guessing at or flooding: limited per client address and path by rate_limit_sensitive
+SENSITIVE_PATHS = frozenset({"/sign-in", "/password-reset", "/password-reset/confirm", "/api/v1/tokens"})
+CODES = {401: "unauthenticated", 413: "payload-too-large", 429: "too-many-requests"}
+
+
+def rate_kind(scope: Scope, headers: dict[bytes, bytes]) -> str | None:
+    """Which limit a request counts against: sensitive, uploads, anonymous (API without credentials), or none."""
+    path, method = scope["path"], scope["method"]
+    if method == "POST" and path in SENSITIVE_PATHS:
+        return "sensitive"
+    if method not in ("GET", "HEAD", "OPTIONS") and headers.get(b"content-type", b"").startswith(b"multipart/"):
+        return "uploads"
+    credentialed = b"authorization" in headers or b"c3p_session=" in headers.get(b"cookie", b"")
+    if path.startswith("/api/") and not credentialed:
+        return "anonymous"
+    return None
+
+
+class RateLimits:
+    """Pure ASGI: a moving window per client address for each kind of request; over it, 429 with Retry-After.
+
+    Counted in this process's memory (``limits``), so a refused request costs no database write.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.lower(): v for k, v in scope["headers"]}
+        kind = rate_kind(scope, headers)
+        if kind is not None:
+            item = parse(getattr(scope["app"].state.settings, f"rate_limit_{kind}"))
+            keys = (kind, (scope.get("client") or ("",))[0], scope["path"] if kind == "sensitive" else "")
+            if not self.limiter.hit(item, *keys):
+                wait = max(1, math.ceil(self.limiter.get_window_stats(item, *keys).reset_time - time.time()))
+                detail = f"too many requests from your address; try again in {wait} seconds"
+                await _refuse(send, 429, "Too many requests", detail, [(b"retry-after", str(wait).encode())])
+                return
+        await self.app(scope, receive, send)
+
+
+async def _refuse(
+    send: Send, status: int, title: str, detail: str, extra: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    body = json.dumps(
+        {"type": f"https://c3p.invalid/problems/{CODES[status]}", "title": title, "status": status, "detail": detail}
+    ).encode()
+    headers = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]
+    headers += extra or []
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def trusted_hosts(settings: Settings) -> list[str] | None:
+    """The Host names requests may use: the public URL's and loopback; None when no public URL is set."""
+    if not settings.public_url:
+        return None
+    host = urlparse(settings.public_url).hostname or ""
+    return [host, "localhost", "127.0.0.1", "::1", "[::1]"]
