@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 from c3p import __version__
 from c3p.mrv.cells import build_cells, per_site_fixed
+from c3p.mrv.conservative import evaluate_conservatively, project_floor
 from c3p.mrv.evaluate import evaluate_cells, round_down
 from c3p.mrv.factors import FactorRegistry, default_registry
 from c3p.mrv.monitoring import hash_files_in_background, open_monitoring
@@ -51,7 +52,7 @@ def estimate(methodology: Methodology, params: CalculationParams,
             raise missing_value_error(param, "ex-ante")
         columns[param.key] = np.array([resolved[0]])
         used.append(resolved[1])
-    values = evaluate_cells(methodology, columns, 1)
+    values = evaluate_cells(methodology, columns, 1, project_floor(methodology))
     return _result(methodology, "ex-ante", values, ["design"], [None], used, [], params, {})
 
 
@@ -95,15 +96,15 @@ def calculate(
                                                     fixed_by_site))  # fmt: skip
         run_qaqc(ctx, scan)
         step("calculating")
-        cells, columns = build_cells(scan, methodology, ctx.adjustments, scalars, fixed_by_site)
-        values = evaluate_cells(methodology, columns, cells.height)
+        cells, columns, missing = build_cells(scan, methodology, ctx.adjustments, scalars, fixed_by_site)
+        values, treated = evaluate_conservatively(methodology, cells, columns, missing)
         rows = int(raw_scan["n"].sum() or 0)
     finally:
         con.close()
     extra = {"files": digests.result(), "rows": rows, "start": start, "end": end,
              "interval": ctx.interval_min}  # fmt: skip
     return _result(methodology, "ex-post", values, cells["site_id"].to_list(),
-                   cells["month"].to_list(), used, findings + ctx.findings, params, extra)  # fmt: skip
+                   cells["month"].to_list(), used, findings + ctx.findings + treated, params, extra)  # fmt: skip
 
 
 def _period(con, params: CalculationParams) -> tuple[datetime, datetime]:

@@ -1,0 +1,107 @@
+"""Missing, repeated and malformed monitoring data never raises the emission reductions.
+
+Each test reproduces a way today's engine over-credited (issue 12) with a small file whose
+result can be worked out by hand.
+"""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from c3p.errors import DataFileError, InvalidInput
+from c3p.mrv.catalog import get_methodology
+from c3p.mrv.engine import calculate
+from c3p.mrv.params import CalculationParams
+
+THREE_MONTHS = {"period": {"start": "2024-01-01", "end": "2024-03-31"}}
+
+
+def monthly_csv(path, rows, header=("site_id", "timestamp", "parameter", "value", "unit")):
+    """Rows are (site, 'YYYY-MM-DD', symbol, value text, unit), written as a CSV file."""
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def run(tmp_path, methodology_id, rows, values=None, period=None, **options):
+    path = monthly_csv(tmp_path / "data.csv", rows)
+    params = CalculationParams.from_mapping({**(period or THREE_MONTHS), **(values or {})})
+    return calculate(get_methodology(methodology_id), [path], params, **options)
+
+
+def codes(result):
+    return sorted({f.code for f in result.findings})
+
+
+def line_rows(send, recv):
+    """MN_AM001 monthly totals: electricity sent and received per month (None = no row)."""
+    rows = []
+    for month, (s, r) in enumerate(zip(send, recv, strict=True), start=1):
+        if s is not None:
+            rows.append(("L1", f"2024-{month:02d}-01", "EG_send,i,p", str(s), "MWh"))
+        if r is not None:
+            rows.append(("L1", f"2024-{month:02d}-01", "EG_recv,i,p", str(r), "MWh"))
+    return rows
+
+
+LR = {"LR_RE,i": {"value": 0.05, "unit": "1"}}
+
+
+def test_transmission_month_without_sent_electricity_is_not_credited(tmp_path):
+    """Months 1-2: sent 1,000, received 980 MWh; month 3 has received 980 and no sent row.
+
+    RE = 1,000 x 0.05 x 0.797 = 39.85 and PE = 20 x 0.797 = 15.94 per full month, so
+    ER = 2 x 23.91 = 47.82 -> 47. Counting the missing 'sent' as zero made month 3's
+    PE = -980 x 0.797 and ER 781 more; now PE is clamped at zero and the month earns
+    nothing.
+    """
+    result = run(tmp_path, "MN_AM001", line_rows([1000, 1000, None], [980, 980, 980]), LR)
+    assert result.emission_reductions_tco2 == 47
+    assert result.emission_reductions_unrounded_tco2 == pytest.approx(2 * 23.91)
+    assert {"missing-month", "negative-component"} <= set(codes(result))
+
+
+def test_negative_project_emissions_are_clamped(tmp_path):
+    """One month: sent 1,000, received 1,010 MWh (meters disagree).
+
+    RE = 1,000 x 0.05 x 0.797 = 39.85; PE = -10 x 0.797 would add 7.97 -> clamped to 0,
+    ER = 39.85 -> 39.
+    """
+    one = {"period": {"start": "2024-01-01", "end": "2024-01-31"}}
+    result = run(tmp_path, "MN_AM001", line_rows([1000], [1010]), LR, period=one)
+    assert result.project_emissions_tco2 == 0
+    assert result.emission_reductions_tco2 == 39
+    assert codes(result) == ["negative-component"]
+
+
+def composting_rows(electricity):
+    rows = []
+    for month, ec in enumerate(electricity, start=1):
+        day = f"2024-{month:02d}-01"
+        rows.append(("P1", day, "W_i,p", "100", "t"))
+        rows.append(("P1", day, "BG_i,p", "1000", "m**3"))
+        if ec is not None:
+            rows.append(("P1", day, "EC_PJ,i,p", str(ec), "MWh"))
+    return rows
+
+
+VN_VALUES = {"NCV_BG": {"value": 0.02, "unit": "GJ/m**3"}, "EF_fuel": {"value": 0.063, "unit": "tCO2/GJ"},
+             "EF_elec": {"value": 0.9, "unit": "tCO2/MWh"}}  # fmt: skip
+
+
+def test_missing_month_of_project_electricity_never_raises_credits(tmp_path):
+    """Project electricity is 10 MWh in months 1-2 and missing in month 3.
+
+    The same file with month 3 = 10 MWh is the reference; without the row month 3 earns at
+    most zero, so the result is at most two thirds of it (never above it, as counting the
+    missing electricity as zero did).
+    """
+    full = run(tmp_path, "VN_AM004", composting_rows([10, 10, 10]), VN_VALUES)
+    gap = run(tmp_path, "VN_AM004", composting_rows([10, 10, None]), VN_VALUES)
+    assert gap.emission_reductions_unrounded_tco2 == pytest.approx(
+        full.emission_reductions_unrounded_tco2 * 2 / 3)
+    assert "missing-month" in codes(gap)
