@@ -23,11 +23,11 @@ from c3p.mrv.cells import build_cells, per_site_fixed
 from c3p.mrv.conservative import evaluate_conservatively, project_floor
 from c3p.mrv.evaluate import evaluate_cells, round_down
 from c3p.mrv.factors import FactorRegistry, default_registry
-from c3p.mrv.monitoring import hash_files_in_background, open_monitoring
+from c3p.mrv.monitoring import Decimal, hash_files_in_background, open_monitoring
 from c3p.mrv.params import CalculationParams
 from c3p.mrv.qaqc import QaqcContext, infer_interval_minutes, run_qaqc
 from c3p.mrv.results import Breakdown, CalculationResult, ParameterUsed, Provenance
-from c3p.mrv.scan import check_keys, convert_units, scan_monitoring
+from c3p.mrv.scan import check_keys, check_values, convert_units, scan_monitoring
 from c3p.mrv.spec import Methodology
 from c3p.mrv.values import given_values, missing_value_error, resolve
 
@@ -63,8 +63,13 @@ def calculate(
     mapping: dict[str, str] | None = None,
     factors: FactorRegistry | None = None,
     progress: Progress | None = None,
+    decimal: Decimal | None = None,
 ) -> CalculationResult:
-    """Ex-post: evaluate the methodology over monitoring files for a monitoring period."""
+    """Ex-post: evaluate the methodology over monitoring files for a monitoring period.
+
+    ``decimal`` is the decimal mark of numbers in CSV files ("." or ","), see
+    :func:`~c3p.mrv.monitoring.open_monitoring`.
+    """
     import duckdb
 
     step = progress or (lambda _stage: None)
@@ -73,7 +78,7 @@ def calculate(
     con.execute("SET enable_progress_bar = false")
     try:
         step("reading")
-        open_monitoring(con, paths, mapping)
+        open_monitoring(con, paths, mapping, decimal)
         digests = hash_files_in_background(paths)
         start, end = _period(con, params)
         within = (
@@ -85,6 +90,7 @@ def calculate(
         step("scanning")
         raw_scan = scan_monitoring(con)
         check_keys(con, raw_scan)
+        check_values(con, raw_scan)
         scan, findings = convert_units(con, raw_scan, methodology)
         findings += _outside_period(con, start, end)
         step("checking")

@@ -10,7 +10,7 @@ import csv
 
 import pytest
 
-from c3p.errors import DataFileError, InvalidInput
+from c3p.errors import DataFileError
 from c3p.mrv.catalog import get_methodology
 from c3p.mrv.engine import calculate
 from c3p.mrv.params import CalculationParams
@@ -102,6 +102,88 @@ def test_missing_month_of_project_electricity_never_raises_credits(tmp_path):
     """
     full = run(tmp_path, "VN_AM004", composting_rows([10, 10, 10]), VN_VALUES)
     gap = run(tmp_path, "VN_AM004", composting_rows([10, 10, None]), VN_VALUES)
-    assert gap.emission_reductions_unrounded_tco2 == pytest.approx(
-        full.emission_reductions_unrounded_tco2 * 2 / 3)
+    assert gap.emission_reductions_unrounded_tco2 == pytest.approx(full.emission_reductions_unrounded_tco2 * 2 / 3)
     assert "missing-month" in codes(gap)
+
+
+ONE_MONTH = {"period": {"start": "2024-01-01", "end": "2024-01-31"}}
+SOLAR = [("S1", "2024-01-01", "EG_i,p", "1,5", "MWh")]
+
+
+def test_decimal_comma_is_refused_unless_declared(tmp_path):
+    """'1,5' MWh was read as 15 (ER 11 instead of 1); now the file is refused naming the cell."""
+    with pytest.raises(DataFileError, match=r"row 2, column value \('1,5'\): has a comma") as info:
+        run(tmp_path, "MN_AM003", SOLAR, period=ONE_MONTH)
+    assert info.value.line == 2
+
+
+def test_decimal_comma_when_declared(tmp_path):
+    """With decimal ',' the reading is 1.5 MWh: RE = 1.5 x 0.797 = 1.1955 -> 1."""
+    result = run(tmp_path, "MN_AM003", SOLAR, period=ONE_MONTH, decimal=",")
+    assert result.reference_emissions_tco2 == pytest.approx(1.1955)
+    assert result.emission_reductions_tco2 == 1
+
+
+def test_point_is_refused_when_the_decimal_mark_is_a_comma(tmp_path):
+    rows = [("S1", "2024-01-01", "EG_i,p", "1.500", "MWh")]
+    with pytest.raises(DataFileError, match="has a point, but the decimal mark is a comma"):
+        run(tmp_path, "MN_AM003", rows, period=ONE_MONTH, decimal=",")
+
+
+@pytest.mark.parametrize("text", ["", "nan", "inf", "-inf", "1 500", "1.5.0"])
+def test_blank_and_non_finite_csv_values_are_refused(tmp_path, text):
+    rows = [("S1", "2024-01-01", "EG_i,p", "10", "MWh"), ("S1", "2024-01-02", "EG_i,p", text, "MWh")]
+    with pytest.raises(DataFileError, match=r"row 3, column value"):
+        run(tmp_path, "MN_AM003", rows, period=ONE_MONTH)
+
+
+@pytest.mark.parametrize("bad", [None, float("nan"), float("inf")])
+def test_parquet_nulls_and_non_finite_values_are_refused(tmp_path, bad):
+    from datetime import datetime
+
+    import polars as pl
+
+    frame = pl.DataFrame({"site_id": ["S1", "S1"], "timestamp": [datetime(2024, 1, 1), datetime(2024, 1, 2)],
+                          "parameter": ["EG_i,p"] * 2, "value": [10.0, bad], "unit": ["MWh"] * 2},
+                         schema_overrides={"value": pl.Float64})  # fmt: skip
+    frame.write_parquet(tmp_path / "d.parquet")
+    params = CalculationParams.from_mapping(ONE_MONTH)
+    with pytest.raises(DataFileError, match=r"row 2, column value"):
+        calculate(get_methodology("MN_AM003"), [tmp_path / "d.parquet"], params)
+
+
+def test_xlsx_formula_without_cached_value_is_refused(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["site_id", "timestamp", "parameter", "value", "unit"])
+    sheet.append(["S1", "2024-01-01", "EG_i,p", 10, "MWh"])
+    sheet.append(["S1", "2024-01-02", "EG_i,p", "=B2*2", "MWh"])  # never opened in Excel
+    book.save(tmp_path / "d.xlsx")
+    params = CalculationParams.from_mapping(ONE_MONTH)
+    with pytest.raises(DataFileError, match=r"row 3, column value.*empty"):
+        calculate(get_methodology("MN_AM003"), [tmp_path / "d.xlsx"], params)
+
+
+def test_monthly_total_listed_twice_is_counted_once(tmp_path):
+    """Month total 100 MWh listed twice (100 and 99.5): the smaller is kept, RE = 99.5 x 0.797
+    = 79.3015 -> 79 (summing both gave 158)."""
+    rows = [("S1", "2024-01-31", "EG_i,p", "100", "MWh"), ("S1", "2024-01-31", "EG_i,p", "99.5", "MWh")]
+    result = run(tmp_path, "MN_AM003", rows, period=ONE_MONTH)
+    assert result.emission_reductions_tco2 == 79
+    assert codes(result) == ["duplicate"]
+
+
+def test_a_gap_does_not_hide_a_duplicate(tmp_path):
+    """One day of hourly readings of 1 MWh: hour 5 missing, hour 6 listed twice (1 and 1).
+
+    24 rows as expected, but 23 distinct hours: the duplicate is dropped and the gap
+    counted as zero, RE = 23 x 0.797 = 18.331 -> 18 (24 x 0.797 = 19.128 -> 19 before).
+    """
+    rows = [("S1", f"2024-01-01 {h:02d}:00", "EG_i,p", "1", "MWh") for h in range(24) if h != 5]
+    rows.append(("S1", "2024-01-01 06:00", "EG_i,p", "1", "MWh"))
+    day = {"period": {"start": "2024-01-01", "end": "2024-01-01"}, "interval_minutes": 60}
+    result = run(tmp_path, "MN_AM003", rows, period=day)
+    assert result.emission_reductions_tco2 == 18
+    assert codes(result) == ["duplicate", "gap"]
