@@ -137,3 +137,18 @@ def numeric_direction(methodology: Methodology, key: str, columns: dict[str, flo
 def conservative_when_missing(methodology: Methodology, key: str) -> Literal["low", "high"]:
     """``low`` if counting the parameter as small lowers ER, else ``high`` (mixed counts as high)."""
     return "low" if directions(methodology)[key] in ("raises", "none") else "high"
+
+
+def settled_sides(methodology: Methodology, point: dict[str, float]) -> dict[str, Literal["low", "high"]]:
+    """For every parameter, the side that lowers ER; ``mixed`` ones settled at ``point``.
+
+    ``point`` holds a typical value of every parameter (the project's own scalars and the
+    mean monitored values), so that e.g. electricity sent over a line is judged with the
+    line's actual loss rate.
+    """
+    sides: dict[str, Literal["low", "high"]] = {}
+    for key, direction in directions(methodology).items():
+        if direction == "mixed" and all(k in point for k in methodology.parameters if k in methodology.referenced):
+            direction = numeric_direction(methodology, key, point)
+        sides[key] = "low" if direction in ("raises", "none") else "high"
+    return sides

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 from c3p import __version__
 from c3p.mrv.cells import build_cells, per_site_fixed
 from c3p.mrv.conservative import evaluate_conservatively, project_floor
+from c3p.mrv.direction import settled_sides
 from c3p.mrv.evaluate import evaluate_cells, round_down
 from c3p.mrv.factors import FactorRegistry, default_registry
 from c3p.mrv.monitoring import Decimal, hash_files_in_background, open_monitoring
@@ -100,6 +101,7 @@ def calculate(
                           params.interval_minutes or infer_interval_minutes(scan),
                           lambda site, sym: _lookup(site, sym, methodology, scalars,
                                                     fixed_by_site))  # fmt: skip
+        ctx.sides = settled_sides(methodology, _design_point(scan, scalars, fixed_by_site))
         run_qaqc(ctx, scan)
         step("calculating")
         cells, columns, missing = build_cells(scan, methodology, ctx.adjustments, scalars, fixed_by_site)
@@ -166,6 +168,19 @@ def _scalars(methodology, params, factors, fixed_by_site, scan: pl.DataFrame):
         scalars[param.key] = resolved[0]
         used.append(resolved[1])
     return scalars, used
+
+
+def _design_point(scan: pl.DataFrame, scalars: dict[str, float], fixed_by_site) -> dict[str, float]:
+    """A typical value of every parameter: scalars, mean per-site values, mean readings."""
+    import polars as pl
+
+    point = dict(scalars)
+    for key, by_site in fixed_by_site.items():
+        point[key] = sum(by_site.values()) / len(by_site)
+    means = scan.group_by("key").agg((pl.col("total").sum() / pl.col("n_value").sum()).alias("v"))
+    for key, value in means.iter_rows():
+        point.setdefault(key, float(value or 0.0))
+    return point
 
 
 def _lookup(site, symbol, methodology, scalars, fixed_by_site) -> float | None:

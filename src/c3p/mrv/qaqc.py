@@ -35,6 +35,7 @@ class QaqcContext:
         self.start, self.end, self.interval_min = start, end, interval_min
         self.capacity_kw = capacity_kw
         self.findings: list[Finding] = []
+        self.sides: dict[str, str] = {}  # parameter key -> "low"/"high", settled by the engine
         self.adjustments: list[Adjustment] = []
 
     def note(self, finding: Finding, key: str | None = None, delta: float = 0.0) -> None:
@@ -146,7 +147,7 @@ def _slots(ctx: QaqcContext, month: date, interval_min: int) -> int:
 
 def _side(ctx: QaqcContext, param: Parameter) -> str:
     """``low`` if smaller values of ``param`` lower the emission reductions, else ``high``."""
-    return conservative_when_missing(ctx.methodology, param.key)
+    return ctx.sides.get(param.key) or conservative_when_missing(ctx.methodology, param.key)
 
 
 def _count_check(ctx: QaqcContext, group: dict, param: Parameter, interval_min: int,
