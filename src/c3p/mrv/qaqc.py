@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import Literal
 
 import polars as pl
 
@@ -35,7 +36,7 @@ class QaqcContext:
         self.start, self.end, self.interval_min = start, end, interval_min
         self.capacity_kw = capacity_kw
         self.findings: list[Finding] = []
-        self.sides: dict[str, str] = {}  # parameter key -> "low"/"high", settled by the engine
+        self.sides: dict[str, Literal["low", "high"]] = {}  # parameter key -> "low"/"high", settled by the engine
         self.adjustments: list[Adjustment] = []
 
     def note(self, finding: Finding, key: str | None = None, delta: float = 0.0) -> None:
