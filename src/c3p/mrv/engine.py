@@ -159,6 +159,9 @@ def _scalars(methodology, params, factors, fixed_by_site, scan: pl.DataFrame):
         if param.key in in_data:
             used.append(ParameterUsed(symbol=param.symbol, kind=param.kind, unit=param.unit,
                                       origin="monitoring data", source=param.source))  # fmt: skip
+            default = resolve(param, given.get(param.key), factors) if param.kind != "monitored" else None
+            if default is not None:  # sites without their own value keep the default
+                scalars[param.key] = default[0]
             continue
         resolved = resolve(param, given.get(param.key), factors)
         if resolved is None and param.key not in methodology.referenced:

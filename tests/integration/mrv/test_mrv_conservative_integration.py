@@ -187,3 +187,16 @@ def test_a_gap_does_not_hide_a_duplicate(tmp_path):
     result = run(tmp_path, "MN_AM003", rows, period=day)
     assert result.emission_reductions_tco2 == 18
     assert codes(result) == ["duplicate", "gap"]
+
+
+def test_per_site_factor_overrides_the_default_site_by_site(tmp_path):
+    """Site A states its own factor 0.533 (captive diesel); site B keeps the default 0.797.
+
+    10 MWh each: RE = 10 x 0.533 + 10 x 0.797 = 13.3 -> 13. Before, site B was refused for
+    lacking a value once any site gave one.
+    """
+    rows = [("A", "2024-01-31", "EG_i,p", "10", "MWh"), ("B", "2024-01-31", "EG_i,p", "10", "MWh"),
+            ("A", "2024-01-31", "EF_RE,i", "0.533", "tCO2/MWh")]  # fmt: skip
+    result = run(tmp_path, "MN_AM003", rows, period=ONE_MONTH)
+    assert result.reference_emissions_tco2 == pytest.approx(13.3)
+    assert result.emission_reductions_tco2 == 13
