@@ -119,6 +119,10 @@ class Settings(BaseSettings):
         description="File types accepted as attachments (by extension; contents are checked against the type). "
         'As JSON, e.g. [".pdf",".xlsx"].',
     )
+    mrv_upload_max_bytes: int = Field(
+        256 * 1024 * 1024,
+        description="Largest monitoring file accepted by the MRV calculate endpoint; larger files go through the CLI.",
+    )
     deadline_reminder: dt.timedelta = Field(
         dt.timedelta(days=3),
         description="How long before a call closes `c3p calls remind` warns the authors of unsubmitted drafts.",

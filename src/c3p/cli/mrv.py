@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import typer
 from rich.console import Console
@@ -103,6 +103,11 @@ def calculate(
     column_map: list[str] = typer.Option([], "--map", help="Map a column: canonical=source, e.g. --map site_id=Meter."),
     xlsx: Path | None = typer.Option(None, "--report-xlsx", help="Write the monitoring report."),
     record: Path | None = typer.Option(None, "--record", help="Write the JSON record here."),
+    decimal: str | None = typer.Option(
+        None,
+        "--decimal",
+        help="Decimal mark of numbers in CSV/xlsx text: . or , (values with a comma are refused without it).",
+    ),
     output_format: Format = FORMAT,
 ) -> None:
     """Ex-post emission reductions from monitoring data, with QA/QC findings."""
@@ -120,6 +125,7 @@ def calculate(
             _params(params),
             mapping,
             progress=lambda stage: bar.update(task, description=stage),
+            decimal=_decimal(decimal),
         )
     if xlsx:
         monitoring_report.write_workbook(result, methodology, xlsx)
@@ -127,6 +133,12 @@ def calculate(
         record.write_text(json.dumps(monitoring_report.monitoring_record(result, methodology), indent=2,
                                      ensure_ascii=False, default=str), encoding="utf-8")  # fmt: skip
     _emit(result, output_format)
+
+
+def _decimal(mark: str | None) -> Literal[".", ","] | None:
+    if mark is None or mark in (".", ","):
+        return mark  # type: ignore[return-value]
+    raise InvalidInput(f"--decimal {mark!r}: give . or ,")
 
 
 def _mapping(pairs: list[str]) -> dict[str, str]:

@@ -32,13 +32,15 @@ def per_site_fixed(scan: pl.DataFrame, methodology: Methodology) -> dict[str, di
 
 
 def build_cells(scan, methodology, adjustments: list[Adjustment], scalars, fixed_by_site):
-    """The cell table (site_id, month) and one array or scalar per parameter key."""
+    """The cell table (site_id, month), one array or scalar per parameter key, and the cells
+    where each monitored parameter has no reading at all (counted as zero there)."""
     monitored = [p for p in methodology.spec.parameters if p.kind == "monitored"]
     rows = scan.filter(pl.col("key").is_in([p.key for p in monitored]))
     cells = rows.select("site_id", "month").unique().sort("site_id", "month")
     if cells.height == 0:
         raise InvalidInput("no monitoring rows within the monitoring period")
     columns: dict[str, np.ndarray | float] = dict(scalars)
+    missing: dict[str, np.ndarray] = {}
     adjusted = _adjustments_frame(adjustments)
     for param in monitored:
         if param.key in scalars:
@@ -51,6 +53,7 @@ def build_cells(scan, methodology, adjustments: list[Adjustment], scalars, fixed
             agg = agg.with_columns((pl.col("v").fill_null(0) + pl.col("delta").fill_null(0))
                                    .alias("v")).drop("delta")  # fmt: skip
         joined = cells.join(agg, on=["site_id", "month"], how="left")
+        missing[param.key] = joined["v"].is_null().to_numpy()
         columns[param.key] = joined["v"].fill_null(0.0).to_numpy().astype(float)
     for key, by_site in fixed_by_site.items():
         if key not in methodology.referenced:
@@ -64,7 +67,7 @@ def build_cells(scan, methodology, adjustments: list[Adjustment], scalars, fixed
                 raise InvalidInput(f"site {site!r} has no value for {symbol}")
             site_values = site_values.fill_null(fallback)
         columns[key] = site_values.to_numpy()
-    return cells, columns
+    return cells, columns, missing
 
 
 def _adjustments_frame(adjustments: list[Adjustment]) -> pl.DataFrame:

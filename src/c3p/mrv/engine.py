@@ -20,13 +20,15 @@ if TYPE_CHECKING:
 
 from c3p import __version__
 from c3p.mrv.cells import build_cells, per_site_fixed
+from c3p.mrv.conservative import evaluate_conservatively, project_floor
+from c3p.mrv.direction import settled_sides
 from c3p.mrv.evaluate import evaluate_cells, round_down
 from c3p.mrv.factors import FactorRegistry, default_registry
-from c3p.mrv.monitoring import hash_files_in_background, open_monitoring
+from c3p.mrv.monitoring import Decimal, hash_files_in_background, open_monitoring
 from c3p.mrv.params import CalculationParams
 from c3p.mrv.qaqc import QaqcContext, infer_interval_minutes, run_qaqc
 from c3p.mrv.results import Breakdown, CalculationResult, ParameterUsed, Provenance
-from c3p.mrv.scan import check_keys, convert_units, scan_monitoring
+from c3p.mrv.scan import check_keys, check_values, convert_units, scan_monitoring
 from c3p.mrv.spec import Methodology
 from c3p.mrv.values import given_values, missing_value_error, resolve
 
@@ -51,7 +53,7 @@ def estimate(methodology: Methodology, params: CalculationParams,
             raise missing_value_error(param, "ex-ante")
         columns[param.key] = np.array([resolved[0]])
         used.append(resolved[1])
-    values = evaluate_cells(methodology, columns, 1)
+    values = evaluate_cells(methodology, columns, 1, project_floor(methodology))
     return _result(methodology, "ex-ante", values, ["design"], [None], used, [], params, {})
 
 
@@ -62,8 +64,13 @@ def calculate(
     mapping: dict[str, str] | None = None,
     factors: FactorRegistry | None = None,
     progress: Progress | None = None,
+    decimal: Decimal | None = None,
 ) -> CalculationResult:
-    """Ex-post: evaluate the methodology over monitoring files for a monitoring period."""
+    """Ex-post: evaluate the methodology over monitoring files for a monitoring period.
+
+    ``decimal`` is the decimal mark of numbers in CSV files ("." or ","), see
+    :func:`~c3p.mrv.monitoring.open_monitoring`.
+    """
     import duckdb
 
     step = progress or (lambda _stage: None)
@@ -72,7 +79,7 @@ def calculate(
     con.execute("SET enable_progress_bar = false")
     try:
         step("reading")
-        open_monitoring(con, paths, mapping)
+        open_monitoring(con, paths, mapping, decimal)
         digests = hash_files_in_background(paths)
         start, end = _period(con, params)
         within = (
@@ -84,6 +91,7 @@ def calculate(
         step("scanning")
         raw_scan = scan_monitoring(con)
         check_keys(con, raw_scan)
+        check_values(con, raw_scan)
         scan, findings = convert_units(con, raw_scan, methodology)
         findings += _outside_period(con, start, end)
         step("checking")
@@ -93,17 +101,18 @@ def calculate(
                           params.interval_minutes or infer_interval_minutes(scan),
                           lambda site, sym: _lookup(site, sym, methodology, scalars,
                                                     fixed_by_site))  # fmt: skip
+        ctx.sides = settled_sides(methodology, _design_point(scan, scalars, fixed_by_site))
         run_qaqc(ctx, scan)
         step("calculating")
-        cells, columns = build_cells(scan, methodology, ctx.adjustments, scalars, fixed_by_site)
-        values = evaluate_cells(methodology, columns, cells.height)
+        cells, columns, missing = build_cells(scan, methodology, ctx.adjustments, scalars, fixed_by_site)
+        values, treated = evaluate_conservatively(methodology, cells, columns, missing)
         rows = int(raw_scan["n"].sum() or 0)
     finally:
         con.close()
     extra = {"files": digests.result(), "rows": rows, "start": start, "end": end,
              "interval": ctx.interval_min}  # fmt: skip
     return _result(methodology, "ex-post", values, cells["site_id"].to_list(),
-                   cells["month"].to_list(), used, findings + ctx.findings, params, extra)  # fmt: skip
+                   cells["month"].to_list(), used, findings + ctx.findings + treated, params, extra)  # fmt: skip
 
 
 def _period(con, params: CalculationParams) -> tuple[datetime, datetime]:
@@ -150,6 +159,9 @@ def _scalars(methodology, params, factors, fixed_by_site, scan: pl.DataFrame):
         if param.key in in_data:
             used.append(ParameterUsed(symbol=param.symbol, kind=param.kind, unit=param.unit,
                                       origin="monitoring data", source=param.source))  # fmt: skip
+            default = resolve(param, given.get(param.key), factors) if param.kind != "monitored" else None
+            if default is not None:  # sites without their own value keep the default
+                scalars[param.key] = default[0]
             continue
         resolved = resolve(param, given.get(param.key), factors)
         if resolved is None and param.key not in methodology.referenced:
@@ -159,6 +171,19 @@ def _scalars(methodology, params, factors, fixed_by_site, scan: pl.DataFrame):
         scalars[param.key] = resolved[0]
         used.append(resolved[1])
     return scalars, used
+
+
+def _design_point(scan: pl.DataFrame, scalars: dict[str, float], fixed_by_site) -> dict[str, float]:
+    """A typical value of every parameter: scalars, mean per-site values, mean readings."""
+    import polars as pl
+
+    point = dict(scalars)
+    for key, by_site in fixed_by_site.items():
+        point[key] = sum(by_site.values()) / len(by_site)
+    means = scan.group_by("key").agg((pl.col("total").sum() / pl.col("n_value").sum()).alias("v"))
+    for key, value in means.iter_rows():
+        point.setdefault(key, float(value or 0.0))
+    return point
 
 
 def _lookup(site, symbol, methodology, scalars, fixed_by_site) -> float | None:

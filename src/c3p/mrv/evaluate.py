@@ -7,15 +7,24 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from c3p.errors import InvalidInput
 from c3p.mrv import expressions as ex
 from c3p.mrv.spec import Methodology
 from c3p.mrv.units import parse_unit, registry
 
 
 def evaluate_cells(
-    methodology: Methodology, columns: Mapping[str, np.ndarray | float], n_cells: int
+    methodology: Methodology,
+    columns: Mapping[str, np.ndarray | float],
+    n_cells: int,
+    floor_at_zero: frozenset[str] = frozenset(),
 ) -> dict[str, np.ndarray]:
     """Every equation's value per cell, in its declared unit.
+
+    Equations in ``floor_at_zero`` (e.g. project emissions, which cannot be negative) are
+    clamped at zero before later equations use them; a value that is not finite (a zero
+    divisor, an overflow) refuses the calculation naming the equation, because NaN would
+    otherwise vanish from the sums.
 
     >>> from c3p.mrv.catalog import get_methodology
     >>> m = get_methodology("MN_AM003")
@@ -37,8 +46,17 @@ def evaluate_cells(
         magnitude, unit = ex.evaluate(methodology.trees[key], lookup)
         zero = isinstance(methodology.trees[key], ex.Num) and magnitude == 0
         factor = 1.0 if zero or unit == declared[key] else _factor(unit, declared[key])
-        values[key] = np.broadcast_to(np.asarray(magnitude, dtype=float) * factor, (n_cells,))
+        result = np.broadcast_to(np.asarray(magnitude, dtype=float) * factor, (n_cells,))
+        if not np.all(np.isfinite(result)):
+            raise InvalidInput(_not_finite(methodology, key))
+        values[key] = np.maximum(result, 0.0) if key in floor_at_zero else result
     return values
+
+
+def _not_finite(methodology: Methodology, key: str) -> str:
+    equation = next(e for e in methodology.spec.equations if e.key == key)
+    return (f"{equation.symbol} = {equation.expression} is not a finite number "
+            "(a divisor is zero or a value is NaN or infinite); check the parameter values")  # fmt: skip
 
 
 def _factor(unit, target) -> float:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from c3p.mrv.direction import conservative_when_missing
 from c3p.mrv.expressions import symbol_key
 from c3p.mrv.findings import Finding
 from c3p.mrv.units import scale_factor
@@ -51,7 +52,7 @@ def _calibration(ctx, meter, param) -> None:
              AND parameter IN (SELECT unnest(?)) GROUP BY ALL ORDER BY month""",
         [meter.site_id, lapse_start, ctx.end, _spellings(param.symbol, meter.parameter)],
     ).fetchall()
-    sign = -1.0 if param.conservative == "low" else 1.0
+    sign = -1.0 if conservative_when_missing(ctx.methodology, param.key) == "low" else 1.0
     for month, count, total, unit, first_line in rows:
         if total is None:
             continue

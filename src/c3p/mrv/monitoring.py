@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import duckdb
 import pyarrow as pa
@@ -20,6 +21,11 @@ import pyarrow as pa
 from c3p.errors import DataFileError
 
 COLUMNS = ("site_id", "timestamp", "parameter", "value", "unit")
+Decimal = Literal[".", ","]
+_NUMBER = {  # one reading per cell: optional sign, digits, one decimal mark, exponent
+    ".": r"^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$",
+    ",": r"^[+-]?([0-9]+(,[0-9]*)?|,[0-9]+)([eE][+-]?[0-9]+)?$",
+}
 _NUMERIC = ("DOUBLE", "FLOAT", "REAL", "DECIMAL", "INTEGER", "BIGINT", "SMALLINT", "TINYINT",
             "HUGEINT", "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT")  # fmt: skip
 
@@ -45,8 +51,14 @@ def open_monitoring(
     con: duckdb.DuckDBPyConnection,
     paths: Sequence[Path | str],
     mapping: Mapping[str, str] | None = None,
+    decimal: Decimal | None = None,
 ) -> MonitoringInput:
-    """Register the files as view ``monitoring_file`` (canonical, typed columns) on ``con``."""
+    """Register the files as view ``monitoring_file`` (canonical, typed columns) on ``con``.
+
+    ``decimal`` is the decimal mark of numbers written as text (CSV, text cells of xlsx);
+    without it a value containing a comma is refused, since "1,5" and "1,500" are read
+    differently in Jakarta and in Tokyo.
+    """
     if not paths:
         raise DataFileError("(none)", None, "no monitoring file given")
     names = [str(p) for p in paths]
@@ -57,7 +69,7 @@ def open_monitoring(
     if suffixes <= {".parquet", ".pq"}:
         _parquet_view(con, names, mapping or {})
     elif len(names) == 1 and suffixes <= {".csv", ".txt", ".xlsx"}:
-        _text_view(con, names[0], mapping or {})
+        _text_view(con, names[0], mapping or {}, decimal)
     else:
         raise DataFileError(", ".join(names), None, "give one CSV/xlsx file or Parquet files only")
     return MonitoringInput(tuple(names), {}, "monitoring_file")
@@ -120,8 +132,8 @@ def _parquet_view(con, paths: list[str], mapping: Mapping[str, str]) -> None:
                 f"file_row_number + 1 AS line, filename AS file FROM {source}")  # fmt: skip
 
 
-def _text_view(con, path: str, mapping: Mapping[str, str]) -> None:
-    table = _read_xlsx(path) if path.lower().endswith(".xlsx") else _read_csv(con, path)
+def _text_view(con, path: str, mapping: Mapping[str, str], decimal: Decimal | None) -> None:
+    table = _read_xlsx(path, decimal or ".") if path.lower().endswith(".xlsx") else _read_csv(con, path)
     if table.num_rows == 0:
         raise DataFileError(path, None, "the file has no data rows")
     chosen = _select_list([c for c in table.column_names if c != "line"], mapping, path)
@@ -132,11 +144,12 @@ def _text_view(con, path: str, mapping: Mapping[str, str]) -> None:
         + " FROM monitoring_text"
     )
     con.unregister("monitoring_text")
-    _check_text_cells(con, path)
+    _check_text_cells(con, path, decimal or ".")
+    number = "replace(value, ',', '.')" if decimal == "," else "value"
     con.execute(
         f"""CREATE OR REPLACE TEMP VIEW monitoring_file AS SELECT site_id,
         CAST(timestamp AS TIMESTAMP) AS timestamp, parameter,
-        CAST(replace(value, ',', '') AS DOUBLE) AS value, unit, line, '{path.replace("'", "''")}'
+        CAST(nullif({number}, '') AS DOUBLE) AS value, unit, line, '{path.replace("'", "''")}'
         AS file FROM monitoring_raw"""
     )
     con.execute("CREATE OR REPLACE TEMP VIEW monitoring_file_lines AS SELECT * FROM monitoring_file")
@@ -155,7 +168,10 @@ def _read_csv(con, path: str) -> pa.Table:
     return table.append_column("line", pa.array(range(2, table.num_rows + 2), pa.int64()))
 
 
-def _read_xlsx(path: str) -> pa.Table:
+def _read_xlsx(path: str, decimal: Decimal) -> pa.Table:
+    """The first sheet as text; numeric cells are written with ``decimal`` so that one
+    pattern checks typed and text cells alike, and a formula without a cached value is
+    an empty cell (refused)."""
     from openpyxl import load_workbook
 
     try:
@@ -171,26 +187,39 @@ def _read_xlsx(path: str) -> pa.Table:
     for row in rows:
         for i in range(len(names)):
             cell = row[i] if i < len(row) else None
-            columns[i].append(None if cell is None else _cell_text(cell))
+            columns[i].append(None if cell is None else _cell_text(cell, decimal))
     table = pa.table({n: pa.array(c, pa.string()) for n, c in zip(names, columns, strict=True)})
     return table.append_column("line", pa.array(range(2, table.num_rows + 2), pa.int64()))
 
 
-def _cell_text(cell: object) -> str:
+def _cell_text(cell: object, decimal: Decimal) -> str:
     isoformat = getattr(cell, "isoformat", None)
-    return isoformat(sep=" ") if callable(isoformat) and hasattr(cell, "hour") else str(cell)
+    if callable(isoformat) and hasattr(cell, "hour"):
+        return isoformat(sep=" ")
+    if isinstance(cell, int | float) and not isinstance(cell, bool):
+        return repr(float(cell)).replace(".", decimal)
+    return str(cell)
 
 
-def _check_text_cells(con, path: str) -> None:
-    """Find the first bad cell of each kind and refuse the file naming its row and column."""
+def _check_text_cells(con, path: str, decimal: Decimal) -> None:
+    """Find the first bad cell of each kind and refuse the file naming its row and column.
+
+    Numbers follow one pattern per decimal mark; thousands separators are refused, because
+    the same text means a thousand times more or less under the other convention.
+    """
+    other = "," if decimal == "." else "."
+    comma_hint = ("has a comma: give the decimal mark (--decimal , or --decimal .); "
+                  "thousands separators are not accepted")  # fmt: skip
     checks = [
         ("site_id", "site_id IS NULL OR site_id = ''", "site_id is empty"),
         ("parameter", "parameter IS NULL OR parameter = ''", "parameter is empty"),
         ("unit", "unit IS NULL OR unit = ''", "unit is empty"),
         ("timestamp", "try_cast(timestamp AS TIMESTAMP) IS NULL",
          "is not a date/time (use ISO 8601, e.g. 2024-01-31 23:45)"),
-        ("value", "value IS NOT NULL AND value <> '' AND "
-         "try_cast(replace(value, ',', '') AS DOUBLE) IS NULL", "is not a number"),
+        ("value", "value IS NULL OR value = ''", "is empty; give the reading or leave the row out"),
+        ("value", f"value LIKE '%{other}%' AND regexp_matches(value, '[0-9]')",
+         comma_hint if decimal == "." else "has a point, but the decimal mark is a comma"),
+        ("value", f"NOT regexp_matches(value, '{_NUMBER[decimal]}')", "is not a number"),
     ]  # fmt: skip
     selects = ", ".join(
         f"arg_min(line, line) FILTER (WHERE {cond}), arg_min({col}, line) FILTER (WHERE {cond})"

@@ -1,8 +1,9 @@
 """QA/QC as a verifier would do it, with each methodology's conservative treatment.
 
 Statistics from the single scan flag groups (site, month, parameter); the rows behind a
-flag are then fetched by small targeted queries to list and quantify them. ``conservative``
-on a parameter decides the treatment: for ``low`` parameters (e.g. PV output feeding
+flag are then fetched by small targeted queries to list and quantify them. The side that
+lowers emission reductions, derived from the equations (:mod:`c3p.mrv.direction`), decides
+the treatment: for ``low`` parameters (e.g. PV output feeding
 reference emissions) doubtful data counts as zero or its smaller reading; for ``high``
 parameters (e.g. project electricity use) gaps are filled with the highest observed rate.
 Nothing is dropped silently: every treatment is a finding carrying its adjustment.
@@ -12,9 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import Literal
 
 import polars as pl
 
+from c3p.mrv.direction import conservative_when_missing
 from c3p.mrv.findings import Adjustment, Finding
 from c3p.mrv.params import CalculationParams
 from c3p.mrv.spec import Methodology, Parameter
@@ -33,6 +36,7 @@ class QaqcContext:
         self.start, self.end, self.interval_min = start, end, interval_min
         self.capacity_kw = capacity_kw
         self.findings: list[Finding] = []
+        self.sides: dict[str, Literal["low", "high"]] = {}  # parameter key -> "low"/"high", settled by the engine
         self.adjustments: list[Adjustment] = []
 
     def note(self, finding: Finding, key: str | None = None, delta: float = 0.0) -> None:
@@ -66,13 +70,14 @@ def run_qaqc(ctx: QaqcContext, scan: pl.DataFrame) -> None:
     by_group = scan.group_by("site_id", "month", "key").agg(
         pl.col("parameter").unique().alias("raws"), pl.col("n").sum(), pl.col("n_value").sum(),
         pl.col("total").sum(), pl.col("min_value").min(), pl.col("max_value").max(),
-        pl.col("sd").max(),
+        pl.col("sd").max(), pl.col("n_ts").sum(),
     ).sort("site_id", "month", "key")  # fmt: skip
     for group in _flagged(ctx, by_group).iter_rows(named=True):
         param = ctx.methodology.parameters[group["key"]]
         _negative(ctx, group, param)
+        duplicates = _duplicates(ctx, group, param) if group["n"] > group["n_ts"] else 0
         if ctx.interval_min and param.kind == "monitored":
-            _count_check(ctx, group, param, ctx.interval_min)
+            _count_check(ctx, group, param, ctx.interval_min, duplicates)
         if param.rated_power and ctx.interval_min:
             _impossible(ctx, group, param, param.rated_power, ctx.interval_min)
         _jump(ctx, group, param)
@@ -87,7 +92,7 @@ def _flagged(ctx: QaqcContext, by_group: pl.DataFrame) -> pl.DataFrame:
     slots = {m: _slots(ctx, m, interval) for m in months} if interval else {m: 0 for m in months}
     expected = pl.col("month").replace_strict(slots, return_dtype=pl.Int64)
     sigma = ctx.methodology.spec.qaqc.jump_sigma
-    flags = (pl.col("min_value") < 0) | (
+    flags = (pl.col("min_value") < 0) | (pl.col("n") > pl.col("n_ts")) | (
         (pl.col("sd") > 0) & (pl.col("n_value") >= 10)
         & (pl.col("max_value") > pl.col("total") / pl.col("n_value") + sigma * pl.col("sd"))
     )  # fmt: skip
@@ -141,14 +146,20 @@ def _slots(ctx: QaqcContext, month: date, interval_min: int) -> int:
     return max(0, int((last - first).total_seconds() // (interval_min * 60)))
 
 
-def _count_check(ctx: QaqcContext, group: dict, param: Parameter, interval_min: int) -> None:
+def _side(ctx: QaqcContext, param: Parameter) -> str:
+    """``low`` if smaller values of ``param`` lower the emission reductions, else ``high``."""
+    return ctx.sides.get(param.key) or conservative_when_missing(ctx.methodology, param.key)
+
+
+def _count_check(ctx: QaqcContext, group: dict, param: Parameter, interval_min: int,
+                 duplicates: int) -> None:  # fmt: skip
+    """Missing intervals, counted after removing duplicates so that one cannot hide the other."""
     expected = _slots(ctx, group["month"], interval_min)
-    duplicates = _duplicates(ctx, group, param) if group["n"] > expected else 0
     missing = expected - (group["n_value"] - duplicates)
     if missing <= 0:
         return
     delta, treatment = 0.0, "counted as zero"
-    if param.conservative == "high" and group["max_value"] is not None:
+    if _side(ctx, param) == "high" and group["max_value"] is not None:
         delta, treatment = missing * max(group["max_value"], 0.0), "filled with the highest reading"
     ctx.note(Finding(code="gap", severity="warning", rows=missing, treatment=treatment,
                      adjustment=delta, message=f"{missing} of {expected} {interval_min}-minute "
@@ -157,7 +168,7 @@ def _count_check(ctx: QaqcContext, group: dict, param: Parameter, interval_min: 
 
 
 def _duplicates(ctx: QaqcContext, group: dict, param: Parameter) -> int:
-    keep = "min" if param.conservative == "low" else "max"
+    keep = "min" if _side(ctx, param) == "low" else "max"
     stamps, extra_raw, n_extra, first_line = ctx.con.execute(
         f"""SELECT count(*), coalesce(sum(extra), 0), coalesce(sum(n_extra), 0), min(first_line)
             FROM (SELECT count(*) - 1 AS n_extra, sum(value) - {keep}(value) AS extra,
@@ -200,7 +211,7 @@ def _impossible(ctx: QaqcContext, group: dict, param: Parameter, power: str, int
            AND CAST(date_trunc('month', timestamp) AS DATE) = ?""",
         [group["site_id"], group["raws"], factor, limit * (1 + 1e-9), group["month"]],
     ).fetchone()
-    delta = -total * factor if param.conservative == "low" else 0.0
+    delta = -total * factor if _side(ctx, param) == "low" else 0.0
     ctx.note(Finding(code="impossible", severity="error", rows=rows, first_line=first_line,
                      treatment="counted as zero" if delta else "kept (conservative)",
                      adjustment=delta, message=f"{rows} reading(s) of {param.symbol} above "
@@ -242,8 +253,8 @@ def _missing_months(ctx: QaqcContext, by_group: pl.DataFrame) -> None:
         slots = _slots(ctx, month, ctx.interval_min) if ctx.interval_min else 1
         ctx.note(Finding(code="gap", severity="warning", site_id=site, month=month,
                          parameter=param.symbol, unit=param.unit, rows=slots,
-                         treatment="counted as zero" if param.conservative == "low"
-                         else "no data to fill; counted as zero — supply data",
+                         treatment="counted as zero" if _side(ctx, param) == "low"
+                         else "site-month not credited — supply data",
                          message=f"no readings of {param.symbol} in {month:%Y-%m}"))  # fmt: skip
 
 

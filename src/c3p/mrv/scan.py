@@ -21,7 +21,8 @@ SCAN_SQL = """
 SELECT site_id, CAST(date_trunc('month', timestamp) AS DATE) AS month, parameter, unit,
   count(*) AS n, count(value) AS n_value, sum(value) AS total,
   min(value) AS min_value, max(value) AS max_value,
-  min(timestamp) AS first_ts, max(timestamp) AS last_ts, stddev_pop(value) AS sd
+  min(timestamp) AS first_ts, max(timestamp) AS last_ts, stddev_pop(value) AS sd,
+  count(DISTINCT timestamp) AS n_ts
 FROM monitoring GROUP BY ALL
 """
 
@@ -44,6 +45,27 @@ def check_keys(con, scan: pl.DataFrame) -> None:
             "timestamp IS NULL OR parameter IS NULL ORDER BY line LIMIT 1"
         ).fetchone()
         raise DataFileError(file, line, f"row {line}, column {column}: empty")
+
+
+def check_values(con, scan: pl.DataFrame) -> None:
+    """Refuse empty, null, NaN and infinite values naming the first such row.
+
+    A blank reading is not a zero and not a gap to fill quietly: the participant must say
+    what it is. The scan already counts non-null values and sums them (NaN and infinity
+    survive a sum), so a clean file costs no extra pass.
+    """
+    total = pl.col("total")
+    bad = scan.filter((pl.col("n_value") < pl.col("n")) | total.is_nan() | total.is_infinite())
+    if not bad.height:
+        return
+    # "+ 0" keeps DuckDB from pruning the test with Parquet statistics, which omit NaN
+    line, file, value = con.execute(
+        "SELECT line, file, value FROM monitoring_lines WHERE value IS NULL "
+        "OR NOT isfinite(value + 0) ORDER BY file, line LIMIT 1"
+    ).fetchone()
+    what = "is empty" if value is None else f"is {value!r}, not a finite number"
+    raise DataFileError(file, line, f"row {line}, column value {what}; give the reading or "
+                        "leave the row out (a missing reading is then treated conservatively)")  # fmt: skip
 
 
 def convert_units(con, scan: pl.DataFrame, methodology: Methodology) -> tuple[pl.DataFrame, list]:

@@ -7,6 +7,8 @@ reproduced after the registry gains newer versions.
 
 from __future__ import annotations
 
+import math
+
 from c3p.errors import InvalidInput
 from c3p.messages import N_, Message
 from c3p.mrv.factors import FactorRegistry
@@ -35,6 +37,11 @@ def resolve(param: Parameter, given: GivenValue | None, factors: FactorRegistry)
             value = given.value * scale_factor(given.unit or "", param.unit)
         except InvalidInput as exc:
             raise _about(param, exc) from None
+        if not math.isfinite(value) or (param.minimum is not None and value < param.minimum):
+            reason = f"{given.value:g} {given.unit} is below the smallest possible value {param.minimum:g}"
+            if not math.isfinite(value):
+                reason = f"{given.value} is not a finite number"
+            raise _about(param, InvalidInput(reason))
         return value, _used(param, value, "params")
     factor_ref = given.factor if given is not None else param.factor
     if factor_ref:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from starlette.concurrency import run_in_threadpool
 
 from c3p.errors import InvalidInput
 from c3p.mrv import catalog
@@ -55,11 +56,17 @@ def estimate(methodology_id: str, params: dict[str, Any]) -> CalculationResult:
 
 @router.post("/methodologies/{methodology_id}/calculate", response_model=MonitoringRecord)
 async def calculate(
+    request: Request,
     methodology_id: str,
     monitoring: UploadFile = File(..., description="CSV, xlsx or Parquet in the long layout."),
     params: str = Form("{}", description="The params.json object as text."),
+    decimal: Literal[".", ","] | None = Form(None, description="Decimal mark of numbers in a CSV."),
 ) -> MonitoringRecord:
-    """Ex-post calculation over an uploaded monitoring file; returns the JSON record."""
+    """Ex-post calculation over an uploaded monitoring file; returns the JSON record.
+
+    The upload is copied to disk in blocks up to ``mrv_upload_max_bytes`` and the engine runs
+    in a worker thread, so a large file neither fills memory nor stalls other requests.
+    """
     from c3p.mrv import engine, monitoring_report
 
     methodology = catalog.get_methodology(methodology_id)
@@ -72,6 +79,18 @@ async def calculate(
         raise InvalidInput(f"unsupported file type {suffix!r}: use CSV, xlsx or Parquet")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"monitoring{suffix}"
-        path.write_bytes(await monitoring.read())
-        result = engine.calculate(methodology, [path], given)
+        await _save_upload(monitoring, path, request.app.state.settings.mrv_upload_max_bytes)
+        result = await run_in_threadpool(engine.calculate, methodology, [path], given, decimal=decimal)
     return MonitoringRecord.model_validate(monitoring_report.monitoring_record(result, methodology))
+
+
+async def _save_upload(upload: UploadFile, path: Path, limit_bytes: int) -> None:
+    """Copy the upload to ``path`` block by block, refusing it once it passes ``limit_bytes``."""
+    written = 0
+    with open(path, "wb") as handle:
+        while block := await upload.read(1 << 20):
+            written += len(block)
+            if written > limit_bytes:
+                raise InvalidInput(f"the monitoring file is larger than {limit_bytes:,} bytes "
+                               "(setting mrv_upload_max_bytes); use the command line for larger files")  # fmt: skip
+            handle.write(block)

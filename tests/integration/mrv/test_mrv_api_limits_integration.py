@@ -1,0 +1,47 @@
+"""The MRV endpoints refuse bad numbers with 4xx problems, never a 500, over real HTTP."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from conftest import ONE_DAY, create_rows, write_csv
+
+BASE = "/api/v1/mrv/methodologies"
+
+
+@pytest.fixture
+def client(live_server):
+    with httpx.Client(base_url=live_server.url, timeout=60) as http:
+        yield http
+
+
+def test_zero_divisor_is_a_422_naming_the_equation(client):
+    """COP_RE,i = 0 divides RE_p = Σ EC x COP_PJ / COP_RE x EF by zero."""
+    body = {"EC_PJ,i,p": {"value": 100, "unit": "MWh"}, "COP_PJ,i": {"value": 5, "unit": "1"},
+            "COP_RE,i": {"value": 0, "unit": "1"}, "EF_elec": {"value": 0.8, "unit": "tCO2/MWh"}}  # fmt: skip
+    answer = client.post(f"{BASE}/ID_AM004/estimate", json=body)
+    assert answer.status_code == 422
+    assert "RE_p" in answer.json()["detail"]
+
+
+def test_negative_design_value_is_refused(client):
+    body = {"EG_i,p": {"value": -100, "unit": "MWh"}}
+    answer = client.post(f"{BASE}/MN_AM003/estimate", json=body)
+    assert answer.status_code == 422
+    assert "EG_i,p" in answer.json()["detail"]
+
+
+def test_upload_with_decimal_comma(client, tmp_path):
+    rows = create_rows(value="0,4", unit="MWh")
+    path = write_csv(tmp_path / "d.csv", rows)
+    for decimal, status in ((None, 422), (",", 200)):
+        with open(path, "rb") as handle:
+            data = {"params": json.dumps(ONE_DAY), **({"decimal": decimal} if decimal else {})}
+            answer = client.post(f"{BASE}/MN_AM003/calculate", data=data,
+                                 files={"monitoring": ("d.csv", handle, "text/csv")})  # fmt: skip
+        assert answer.status_code == status, answer.text
+    # 96 readings x 0.4 MWh x 0.797 = 30.6 -> 30
+    assert answer.json()["emission_reductions_tco2"] == 30
