@@ -69,7 +69,11 @@ class LiveServer:
     def __init__(self, app, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False)
+        # a test client may pause longer than uvicorn's 5 s idle limit on a busy machine; a request
+        # sent just as the server closes the idle connection is reset, which is no finding of ours
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False, timeout_keep_alive=120
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -28,6 +28,14 @@ class OrganizationView(BaseModel):
     website: str
 
 
+class MemberView(BaseModel):
+    """A member as its organization's page lists it."""
+
+    display_name: str
+    email: str
+    disabled: bool
+
+
 class UserView(BaseModel):
     id: int
     email: str

@@ -126,3 +126,17 @@ def test_the_page_shows_what_its_twin_says(client: httpx.Client) -> None:
     assert stats["projects_by_fiscal_year"]
     for year in stats["projects_by_fiscal_year"]:
         assert year in html
+
+
+def _contexts(cls: type[PageContext]) -> Iterator[type[PageContext]]:
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _contexts(sub)
+
+
+def test_every_page_context_is_fully_defined() -> None:
+    """A context naming a type only imported for type checkers would fail on its first request."""
+    found = list(_contexts(PageContext))
+    assert len(found) > 20
+    for context in found:
+        context.model_rebuild(raise_errors=True)

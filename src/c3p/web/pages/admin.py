@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from c3p.accounts.rules.policy import Actor, Target, decide, require
 from c3p.accounts.rules.roles import ROLES, Role
 from c3p.accounts.rules.tasks import AccountFacts, Task, tasks_for
-from c3p.accounts.schemas import HistoryView, OrganizationView, UserView
+from c3p.accounts.schemas import HistoryView, MemberView, OrganizationView, UserView
 from c3p.accounts.service import members as svc
 from c3p.db.history import entries_for
 from c3p.errors import NotFound
@@ -44,10 +44,10 @@ class AdminPage(PageContext):
 
 
 class OrganizationPage(PageContext):
-    """A member organization, its members and its history (the rows themselves: page only)."""
+    """A member organization, its members and its history."""
 
-    organization: MemberOrganization = page_only()
-    members: list[User] = page_only()
+    organization: OrganizationView
+    members: list[MemberView]
     can_edit: bool
     history: list[HistoryView]
 
@@ -189,12 +189,17 @@ def my_organization(request: Request, actor: Actor = Depends(permission("users.r
 
 
 def _organization_page(request: Request, session: Session, actor: Actor, row: MemberOrganization) -> Response:
-    members = svc.members_of(session, row.id)
+    members = [
+        MemberView(display_name=u.display_name, email=u.email, disabled=u.is_disabled)
+        for u in svc.members_of(session, row.id)
+    ]
     target = Target.of(organization=row.slug)
     can_edit = actor.authenticated and bool(decide(actor, "organizations.update", target))
     can_history = bool(decide(actor, "history.read", target))
     history = entries_for(session, "member_organizations", str(row.id)) if can_history else []
-    page = OrganizationPage(organization=row, members=members, can_edit=can_edit, history=history)
+    page = OrganizationPage(
+        organization=OrganizationView.model_validate(row), members=members, can_edit=can_edit, history=history
+    )
     return render(request, "accounts/organization.html", page)
 
 
