@@ -103,7 +103,7 @@ class _RecordReader:
         (foreign_key,) = inspect(type(row)).columns[column].foreign_keys
         target = foreign_key.column.table
         if target.name not in self._slugs:
-            self._slugs[target.name] = dict(self.session.execute(select(target.c.id, target.c.slug)).tuples().all())
+            self._slugs[target.name] = dict(self.session.execute(select(target.c.id, target.c.slug)).all())
         return self._slugs[target.name][key]
 
 
