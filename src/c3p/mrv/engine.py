@@ -8,7 +8,10 @@ with sites × months, not with rows, and Parquet inputs larger than memory strea
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import resource
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,15 +19,24 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
+    import duckdb
     import polars as pl
 
 from c3p import __version__
+from c3p.errors import InvalidInput
 from c3p.mrv.cells import build_cells, per_site_fixed
 from c3p.mrv.conservative import evaluate_conservatively, project_floor
 from c3p.mrv.direction import settled_sides
 from c3p.mrv.evaluate import evaluate_cells, round_down
 from c3p.mrv.factors import FactorRegistry, default_registry
-from c3p.mrv.monitoring import Decimal, hash_files_in_background, open_monitoring
+from c3p.mrv.monitoring import (
+    Decimal,
+    MonitoringLimits,
+    TextFormat,
+    Thousands,
+    hash_files_in_background,
+    open_monitoring,
+)
 from c3p.mrv.params import CalculationParams
 from c3p.mrv.qaqc import QaqcContext, infer_interval_minutes, run_qaqc
 from c3p.mrv.results import Breakdown, CalculationResult, ParameterUsed, Provenance
@@ -65,54 +77,103 @@ def calculate(
     factors: FactorRegistry | None = None,
     progress: Progress | None = None,
     decimal: Decimal | None = None,
+    thousands: Thousands | None = None,
+    limits: MonitoringLimits | None = None,
 ) -> CalculationResult:
     """Ex-post: evaluate the methodology over monitoring files for a monitoring period.
 
-    ``decimal`` is the decimal mark of numbers in CSV files ("." or ","), see
-    :func:`~c3p.mrv.monitoring.open_monitoring`.
+    ``decimal`` and ``thousands`` say how numbers are written in CSV and xlsx text ("." or
+    ","; thousands separators only where declared), see
+    :func:`~c3p.mrv.monitoring.open_monitoring`; ``limits`` caps rows and unzipped size.
+    Running out of memory is refused with a clear error (DuckDB spills to disk first).
     """
     import duckdb
 
+    try:
+        with bounded_connection() as con:
+            return _calculate(con, methodology, paths, params, mapping, factors, progress,
+                              TextFormat(decimal, thousands, params.timezone), limits)  # fmt: skip
+    except (duckdb.OutOfMemoryException, MemoryError):
+        raise InvalidInput(
+            "the monitoring data needs more memory than this process may use; "
+            "split it into shorter periods or run it where more memory is available"
+        ) from None
+
+
+def _calculate(con, methodology, paths, params, mapping, factors, progress, text, limits) -> CalculationResult:
     step = progress or (lambda _stage: None)
     factors = factors or default_registry()
-    con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")
-    try:
-        step("reading")
-        open_monitoring(con, paths, mapping, decimal)
-        digests = hash_files_in_background(paths)
-        start, end = _period(con, params)
-        within = (
-            f"WHERE timestamp >= TIMESTAMP '{start:%Y-%m-%d %H:%M:%S}' "
-            f"AND timestamp < TIMESTAMP '{end:%Y-%m-%d %H:%M:%S}'"
-        )
-        con.execute(f"CREATE OR REPLACE TEMP VIEW monitoring AS SELECT * FROM monitoring_file {within}")
-        con.execute(f"CREATE OR REPLACE TEMP VIEW monitoring_lines AS SELECT * FROM monitoring_file_lines {within}")
-        step("scanning")
-        raw_scan = scan_monitoring(con)
-        check_keys(con, raw_scan)
-        check_values(con, raw_scan)
-        scan, findings = convert_units(con, raw_scan, methodology)
-        findings += _outside_period(con, start, end)
-        step("checking")
-        fixed_by_site = per_site_fixed(scan, methodology)
-        scalars, used = _scalars(methodology, params, factors, fixed_by_site, scan)
-        ctx = QaqcContext(con, methodology, params, start, end,
-                          params.interval_minutes or infer_interval_minutes(scan),
-                          lambda site, sym: _lookup(site, sym, methodology, scalars,
-                                                    fixed_by_site))  # fmt: skip
-        ctx.sides = settled_sides(methodology, _design_point(scan, scalars, fixed_by_site))
-        run_qaqc(ctx, scan)
-        step("calculating")
-        cells, columns, missing = build_cells(scan, methodology, ctx.adjustments, scalars, fixed_by_site)
-        values, treated = evaluate_conservatively(methodology, cells, columns, missing)
-        rows = int(raw_scan["n"].sum() or 0)
-    finally:
-        con.close()
+    step("reading")
+    opened = open_monitoring(con, paths, mapping, text=text, limits=limits)
+    digests = hash_files_in_background(paths)
+    start, end = _within_period(con, params)
+    step("scanning")
+    raw_scan = scan_monitoring(con)
+    check_keys(con, raw_scan)
+    check_values(con, raw_scan)
+    scan, findings = convert_units(con, raw_scan, methodology)
+    findings += _outside_period(con, start, end)
+    step("checking")
+    fixed_by_site = per_site_fixed(scan, methodology)
+    scalars, used = _scalars(methodology, params, factors, fixed_by_site, scan)
+    ctx = QaqcContext(con, methodology, params, start, end,
+                      params.interval_minutes or infer_interval_minutes(scan),
+                      lambda site, sym: _lookup(site, sym, methodology, scalars,
+                                                fixed_by_site))  # fmt: skip
+    ctx.sides = settled_sides(methodology, _design_point(scan, scalars, fixed_by_site))
+    run_qaqc(ctx, scan)
+    step("calculating")
+    cells, columns, missing = build_cells(scan, methodology, ctx.adjustments, scalars, fixed_by_site)
+    values, treated = evaluate_conservatively(methodology, cells, columns, missing)
+    rows = int(raw_scan["n"].sum() or 0)
     extra = {"files": digests.result(), "rows": rows, "start": start, "end": end,
-             "interval": ctx.interval_min}  # fmt: skip
+             "interval": ctx.interval_min, "timezone": opened.timezone}  # fmt: skip
     return _result(methodology, "ex-post", values, cells["site_id"].to_list(),
                    cells["month"].to_list(), used, findings + ctx.findings + treated, params, extra)  # fmt: skip
+
+
+def _within_period(con, params: CalculationParams) -> tuple[datetime, datetime]:
+    """The monitoring period; views ``monitoring`` and ``monitoring_lines`` hold its rows."""
+    start, end = _period(con, params)
+    within = (
+        f"WHERE timestamp >= TIMESTAMP '{start:%Y-%m-%d %H:%M:%S}' AND timestamp < TIMESTAMP '{end:%Y-%m-%d %H:%M:%S}'"
+    )
+    con.execute(f"CREATE OR REPLACE TEMP VIEW monitoring AS SELECT * FROM monitoring_file {within}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW monitoring_lines AS SELECT * FROM monitoring_file_lines {within}")
+    return start, end
+
+
+@contextmanager
+def bounded_connection() -> Iterator[duckdb.DuckDBPyConnection]:
+    """A DuckDB connection that spills to a private temporary folder and, under an address-space
+    limit (``ulimit -v``), keeps its memory within half of what is left, so that a large input
+    finishes or is refused with an out-of-memory error instead of aborting the process."""
+    import duckdb
+
+    with tempfile.TemporaryDirectory(prefix="c3p-mrv-") as spill:
+        con = duckdb.connect(config={"temp_directory": spill})
+        try:
+            con.execute("SET enable_progress_bar = false")
+            headroom = _address_space_headroom()
+            if headroom is not None:
+                con.execute(f"SET memory_limit = '{max(headroom // 2, 64 << 20) >> 20}MiB'")
+                con.execute(f"SET threads = {1 if headroom < 1 << 30 else 2}")
+            yield con
+        finally:
+            con.close()
+
+
+def _address_space_headroom() -> int | None:
+    """Bytes this process may still map under RLIMIT_AS, or None without such a limit."""
+    limit, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if limit == resource.RLIM_INFINITY:
+        return None
+    try:
+        with open("/proc/self/statm") as handle:
+            mapped = int(handle.read().split()[0]) * resource.getpagesize()
+    except OSError:
+        mapped = 0
+    return max(limit - mapped, 0)
 
 
 def _period(con, params: CalculationParams) -> tuple[datetime, datetime]:
@@ -230,7 +291,7 @@ def _result(methodology, mode, values, sites, months, used, findings, params, ex
         findings=tuple(findings), provenance=provenance,
         period_start=start.date() if start else None,
         period_end=(end - timedelta(days=1)).date() if end else None,
-        interval_minutes=extra.get("interval"),
+        interval_minutes=extra.get("interval"), timezone=extra.get("timezone"),
     )  # fmt: skip
 
 

@@ -31,6 +31,8 @@ def scan_monitoring(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The grouped statistics of the ``monitoring`` view (one row per group)."""
     try:
         return con.sql(SCAN_SQL).pl()
+    except duckdb.OutOfMemoryException:
+        raise
     except duckdb.Error as exc:
         raise InvalidInput(f"cannot read the monitoring data: {str(exc).splitlines()[0]}") from None
 

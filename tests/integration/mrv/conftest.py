@@ -41,3 +41,19 @@ ONE_DAY = {"period": {"start": "2024-01-01", "end": "2024-01-01"}, "interval_min
 @pytest.fixture
 def one_day_params():
     return dict(ONE_DAY)
+
+
+@pytest.fixture
+def member_client(live_server):
+    """An HTTP client signed in (API token) as a user without any role: uploads need an account."""
+    import uuid
+
+    import httpx
+    from tests.support.accounts import create_token, create_user
+
+    database = live_server.server.config.app.state.database
+    email = f"member-{uuid.uuid4().hex[:8]}@example.org"
+    create_user(database, email)
+    token = create_token(database, email, "mrv.*")
+    with httpx.Client(base_url=live_server.url, headers={"authorization": f"Bearer {token}"}, timeout=120) as http:
+        yield http

@@ -76,7 +76,7 @@ def client(live_server):
         yield http
 
 
-def test_rest_endpoints(client, tmp_path):
+def test_rest_endpoints(client, member_client, tmp_path):
     assert len(client.get("/api/v1/mrv/methodologies").json()) >= 15
     shown = client.get("/api/v1/mrv/methodologies/MN_AM003").json()
     assert shown["equations"][0]["latex"].startswith("\\sum_{i}")
@@ -85,7 +85,7 @@ def test_rest_endpoints(client, tmp_path):
     assert estimated["emission_reductions_tco2"] == 79
     data = write_csv(tmp_path / "d.csv", create_rows())
     with open(data, "rb") as handle:
-        calculated = client.post("/api/v1/mrv/methodologies/MN_AM003/calculate",
+        calculated = member_client.post("/api/v1/mrv/methodologies/MN_AM003/calculate",
                                  files={"monitoring": ("d.csv", handle, "text/csv")},
                                  data={"params": json.dumps(ONE_DAY)}).json()  # fmt: skip
     assert calculated["emission_reductions_tco2"] == 30
