@@ -1,8 +1,9 @@
 """The MRV engine: ex-ante estimates from design values, ex-post from monitoring data.
 
 Ex-post work is one DuckDB scan of the monitoring files (grouped by site, month,
-parameter and unit), QA/QC on those statistics plus targeted drill-downs, then numpy
-evaluation of the methodology over one cell per site and month. Memory therefore grows
+parameter and unit, kept as a small DuckDB table), QA/QC on those statistics plus targeted
+drill-downs, then numpy evaluation of the methodology over one cell per site and month.
+DuckDB is the one columnar engine: it streams every input format and spills to disk. Memory therefore grows
 with sites × months, not with rows, and Parquet inputs larger than memory stream.
 """
 
@@ -20,7 +21,6 @@ import numpy as np
 
 if TYPE_CHECKING:
     import duckdb
-    import polars as pl
 
 from c3p import __version__
 from c3p.errors import InvalidInput
@@ -108,28 +108,27 @@ def _calculate(con, methodology, paths, params, mapping, factors, progress, text
     digests = hash_files_in_background(paths)
     start, end = _within_period(con, params)
     step("scanning")
-    raw_scan = scan_monitoring(con)
-    check_keys(con, raw_scan)
-    check_values(con, raw_scan)
-    scan, findings = convert_units(con, raw_scan, methodology)
+    rows = scan_monitoring(con)
+    check_keys(con)
+    check_values(con)
+    findings = convert_units(con, methodology)
     findings += _outside_period(con, start, end)
     step("checking")
-    fixed_by_site = per_site_fixed(scan, methodology)
-    scalars, used = _scalars(methodology, params, factors, fixed_by_site, scan)
+    fixed_by_site = per_site_fixed(con, methodology)
+    scalars, used = _scalars(con, methodology, params, factors)
     ctx = QaqcContext(con, methodology, params, start, end,
-                      params.interval_minutes or infer_interval_minutes(scan),
+                      params.interval_minutes or infer_interval_minutes(con),
                       lambda site, sym: _lookup(site, sym, methodology, scalars,
                                                 fixed_by_site))  # fmt: skip
-    ctx.sides = settled_sides(methodology, _design_point(scan, scalars, fixed_by_site))
-    run_qaqc(ctx, scan)
+    ctx.sides = settled_sides(methodology, _design_point(con, scalars, fixed_by_site))
+    run_qaqc(ctx)
     step("calculating")
-    cells, columns, missing = build_cells(scan, methodology, ctx.adjustments, scalars, fixed_by_site)
+    cells, columns, missing = build_cells(con, methodology, ctx.adjustments, scalars, fixed_by_site)
     values, treated = evaluate_conservatively(methodology, cells, columns, missing)
-    rows = int(raw_scan["n"].sum() or 0)
     extra = {"files": digests.result(), "rows": rows, "start": start, "end": end,
              "interval": ctx.interval_min, "timezone": opened.timezone}  # fmt: skip
-    return _result(methodology, "ex-post", values, cells["site_id"].to_list(),
-                   cells["month"].to_list(), used, findings + ctx.findings + treated, params, extra)  # fmt: skip
+    return _result(methodology, "ex-post", values, list(cells.site_id),
+                   list(cells.month), used, findings + ctx.findings + treated, params, extra)  # fmt: skip
 
 
 def _within_period(con, params: CalculationParams) -> tuple[datetime, datetime]:
@@ -211,9 +210,9 @@ def _outside_period(con, start: datetime, end: datetime) -> list:
     ]
 
 
-def _scalars(methodology, params, factors, fixed_by_site, scan: pl.DataFrame):
+def _scalars(con, methodology, params, factors):
     given = given_values(methodology, params)
-    in_data = set(scan["key"].unique().to_list())
+    in_data = {row[0] for row in con.execute("SELECT DISTINCT key FROM scan").fetchall()}
     scalars: dict[str, float] = {}
     used: list[ParameterUsed] = []
     for param in methodology.spec.parameters:
@@ -234,15 +233,13 @@ def _scalars(methodology, params, factors, fixed_by_site, scan: pl.DataFrame):
     return scalars, used
 
 
-def _design_point(scan: pl.DataFrame, scalars: dict[str, float], fixed_by_site) -> dict[str, float]:
+def _design_point(con, scalars: dict[str, float], fixed_by_site) -> dict[str, float]:
     """A typical value of every parameter: scalars, mean per-site values, mean readings."""
-    import polars as pl
-
     point = dict(scalars)
     for key, by_site in fixed_by_site.items():
         point[key] = sum(by_site.values()) / len(by_site)
-    means = scan.group_by("key").agg((pl.col("total").sum() / pl.col("n_value").sum()).alias("v"))
-    for key, value in means.iter_rows():
+    means = con.execute("SELECT key, sum(total) / sum(n_value) FROM scan GROUP BY key ORDER BY key").fetchall()
+    for key, value in means:
         point.setdefault(key, float(value or 0.0))
     return point
 
@@ -263,14 +260,11 @@ def _kw(unit: str) -> float:
 
 
 def _result(methodology, mode, values, sites, months, used, findings, params, extra):
-    import polars as pl
-
     spec = methodology.spec
     re_key, pe_key, er_key = (methodology.equation(s).key for s in (
         spec.reference_emissions, spec.project_emissions, spec.emission_reductions))  # fmt: skip
-    frame = pl.DataFrame({"site_id": sites, "month": months, "re": values[re_key],
-                          "pe": values[pe_key], "er": values[er_key]})  # fmt: skip
-    re_t, pe_t, er_t = (float(frame[c].sum()) for c in ("re", "pe", "er"))
+    figures = {"re": values[re_key], "pe": values[pe_key], "er": values[er_key]}
+    re_t, pe_t, er_t = (float(np.sum(figures[c])) for c in ("re", "pe", "er"))
     er_clamped = max(er_t, 0.0) if spec.non_negative else er_t
     provenance = Provenance(
         methodology_id=spec.id, methodology_version=spec.version,
@@ -283,9 +277,9 @@ def _result(methodology, mode, values, sites, months, used, findings, params, ex
     return CalculationResult(
         mode=mode, methodology_id=spec.id, reference_emissions_tco2=re_t,
         project_emissions_tco2=pe_t, emission_reductions_unrounded_tco2=er_clamped,
-        emission_reductions_tco2=round_down(er_clamped), sites=frame["site_id"].n_unique(),
-        parameters=tuple(used), by_site=_breakdown(frame, "site_id") if mode == "ex-post" else (),
-        by_month=_breakdown(frame, "month") if mode == "ex-post" else (),
+        emission_reductions_tco2=round_down(er_clamped), sites=len(set(sites)),
+        parameters=tuple(used), by_site=_breakdown(sites, figures, "site_id") if mode == "ex-post" else (),
+        by_month=_breakdown(months, figures, "month") if mode == "ex-post" else (),
         intermediate={methodology.equation(e.symbol).symbol: float(np.sum(values[e.key]))
                       for e in spec.equations},
         findings=tuple(findings), provenance=provenance,
@@ -295,11 +289,13 @@ def _result(methodology, mode, values, sites, months, used, findings, params, ex
     )  # fmt: skip
 
 
-def _breakdown(frame: pl.DataFrame, by: str) -> tuple[Breakdown, ...]:
-    import polars as pl
-
-    grouped = frame.group_by(by).agg(pl.col("re").sum(), pl.col("pe").sum(), pl.col("er").sum())
+def _breakdown(labels: list, figures: dict[str, np.ndarray], by: str) -> tuple[Breakdown, ...]:
+    """RE, PE and ER added up per label (site or month), sorted by label."""
+    order, index = np.unique(np.asarray(labels, dtype=object), return_inverse=True)
+    sums = {name: np.bincount(index, weights=np.broadcast_to(column, index.shape), minlength=len(order))
+            for name, column in figures.items()}  # fmt: skip
     return tuple(
-        Breakdown(**{by: key}, reference_emissions_tco2=re, project_emissions_tco2=pe, emission_reductions_tco2=er)
-        for key, re, pe, er in grouped.sort(by).iter_rows()
-    )
+        Breakdown(**{by: key}, reference_emissions_tco2=float(sums["re"][i]),
+                  project_emissions_tco2=float(sums["pe"][i]), emission_reductions_tco2=float(sums["er"][i]))
+        for i, key in enumerate(order)
+    )  # fmt: skip
