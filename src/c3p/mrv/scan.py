@@ -24,9 +24,15 @@ SELECT site_id, CAST(date_trunc('month', timestamp) AS DATE) AS month, parameter
   count(*) AS n, count(value) AS n_value, sum(value) AS total,
   min(value) AS min_value, max(value) AS max_value,
   min(timestamp) AS first_ts, max(timestamp) AS last_ts, stddev_pop(value) AS sd,
-  count(DISTINCT timestamp) AS n_ts
+  bit_count(bitstring_agg(CAST((epoch_us(timestamp) - epoch_us(date_trunc('month', timestamp)))
+    // 60000000 AS INTEGER), 0, 44639)) AS n_ts
 FROM monitoring GROUP BY ALL
 """
+# n_ts counts the distinct minutes of a month that have a reading, in a 44,640-bit map per group
+# (5.6 kB), where count(DISTINCT timestamp) kept every timestamp: ten times slower and memory
+# growing with rows. It never exceeds the distinct timestamps, so every group with a repeated
+# timestamp still has n > n_ts and gets the exact row-level check (qaqc._duplicates); readings
+# closer than a minute only cost that check.
 
 
 def scan_monitoring(con: duckdb.DuckDBPyConnection) -> int:

@@ -197,8 +197,8 @@ CHILD = textwrap.dedent(
 @pytest.mark.parametrize("kind", ["csv", "parquet"])
 def test_under_an_address_space_limit_the_engine_finishes_or_refuses(tmp_path, kind, headroom_mib):
     """The process may map only ``headroom_mib`` more than it holds after start-up (16 MiB: less
-    than the 21 MB CSV). With 256 MiB the columnar library used before spawned a thread pool
-    it could not map and glibc aborted the process."""
+    than the 21 MB CSV). A thread pool that cannot be mapped aborts the process in glibc
+    ("cannot allocate memory for thread-local data"), so the engine must start none it needs."""
     rows = create_rows(sites=tuple(f"S{i:03d}" for i in range(60)), intervals=96 * 31 * 3, value=0.4)
     path = write_csv(tmp_path / "big.csv", rows) if kind == "csv" else write_parquet(tmp_path / "big.parquet", rows)
     csv_size = (tmp_path / "big.csv").stat().st_size if kind == "csv" else 0
