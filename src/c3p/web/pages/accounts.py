@@ -294,12 +294,9 @@ def ensure_administrator_from_settings(app: FastAPI) -> None:
 
 def install_accounts(app: FastAPI) -> None:
     """Everything accounts add to the app: pages, refusal handling, CSRF cookie, template helpers."""
-    from c3p.web.pages import admin
-
     refusals.install(app)
     app.add_middleware(CsrfCookieMiddleware)
     app.include_router(router)
-    app.include_router(admin.router)
     for language in LANGUAGES:
         environment(language).globals.update(csrf_token=csrf_token, signed_in_user=signed_in_user)
     ensure_administrator_from_settings(app)

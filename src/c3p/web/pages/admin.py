@@ -46,8 +46,8 @@ class AdminPage(PageContext):
 class OrganizationPage(PageContext):
     """A member organization, its members and its history."""
 
-    organization: OrganizationView
-    members: list[MemberView]
+    organization: OrganizationView = page_only()
+    members: list[MemberView] = page_only()
     can_edit: bool
     history: list[HistoryView]
 
