@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from c3p.cli import app
-from conftest import ONE_DAY, create_rows, write_csv, write_params
+from conftest import MNG_GRID, ONE_DAY, create_rows, write_csv, write_params
 
 runner = CliRunner()
 
@@ -20,7 +20,7 @@ runner = CliRunner()
 def test_calculate_contract(tmp_path):
     data = write_csv(tmp_path / "data.csv", create_rows(sites=("A", "B")))
     params = write_params(tmp_path / "params.json",
-                          {"EF_RE,i": {"value": 0.533, "unit": "tCO2/MWh"}, **ONE_DAY})  # fmt: skip
+                          {**ONE_DAY, "EF_RE,i": {"value": 0.533, "unit": "tCO2/MWh"}})  # fmt: skip
     result = runner.invoke(app, ["mrv", "calculate", "--methodology", "MN_AM003", "--params",
                                  str(params), "--monitoring", str(data), "--format", "json"])  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -41,7 +41,7 @@ def test_show_lists_the_symbols():
 def test_list_and_estimate(tmp_path):
     listed = json.loads(runner.invoke(app, ["mrv", "list", "--format", "json"]).stdout)
     assert len(listed) >= 15
-    params = write_params(tmp_path / "p.json", {"EG_i,p": {"value": 1000, "unit": "MWh"}})
+    params = write_params(tmp_path / "p.json", {"EG_i,p": {"value": 1000, "unit": "MWh"}, **MNG_GRID})
     out = runner.invoke(app, ["mrv", "estimate", "-m", "MN_AM003", "-p", str(params), "-f", "json"])
     assert json.loads(out.stdout)["emission_reductions_tco2"] == 797
 
@@ -81,7 +81,7 @@ def test_rest_endpoints(client, tmp_path):
     shown = client.get("/api/v1/mrv/methodologies/MN_AM003").json()
     assert shown["equations"][0]["latex"].startswith("\\sum_{i}")
     estimated = client.post("/api/v1/mrv/methodologies/MN_AM003/estimate",
-                            json={"EG_i,p": {"value": 100, "unit": "MWh"}}).json()  # fmt: skip
+                            json={"EG_i,p": {"value": 100, "unit": "MWh"}, **MNG_GRID}).json()  # fmt: skip
     assert estimated["emission_reductions_tco2"] == 79
     data = write_csv(tmp_path / "d.csv", create_rows())
     with open(data, "rb") as handle:

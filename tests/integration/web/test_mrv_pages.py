@@ -173,7 +173,9 @@ def test_bad_input_in_japanese(client: httpx.Client) -> None:
 
 def test_bad_input_json_is_a_problem(client: httpx.Client) -> None:
     response = client.get(
-        "/methodologies/MN_AM003/estimate", params={"EG_i_p": "abc", "format": "json"}, headers={"Accept": "*/*"}
+        "/methodologies/MN_AM003/estimate",
+        params={"EG_i_p": "abc", "EF_RE_i__factor": "MNG-grid@1", "format": "json"},
+        headers={"Accept": "*/*"},
     )
     assert response.status_code == 422
     assert response.json()["parameters"] == ["EG_i,p"]

@@ -18,7 +18,7 @@ def v(value: float, unit: str) -> dict:
 # (methodology, params, expected RE tCO2, expected PE tCO2); ER = floor(RE - PE). Laid out as a table.
 # fmt: off
 WORKED = [
-    ("MN_AM003", {"EG_i,p": v(1200, "MWh")}, 1200 * 0.797, 0.0),
+    ("MN_AM003", {"EG_i,p": v(1200, "MWh"), "EF_RE,i": {"factor": "MNG-grid"}}, 1200 * 0.797, 0.0),
     ("MN_AM003", {"EG_i,p": v(1200, "MWh"), "EF_RE,i": {"factor": "MNG-captive"}}, 1200 * 0.533, 0),
     ("TH_AM001", {"EG_i,p": v(500, "MWh"), "EF_RE,i": v(0.5, "tCO2/MWh")}, 250.0, 0.0),
     ("MV_AM001", {"EG_i,p": v(800, "MWh"), "EF_RE,i": v(0.6, "tCO2/MWh")}, 480.0, 0.0),
@@ -26,7 +26,8 @@ WORKED = [
     ("KE_AM002", {"EG_i,p": v(300_000, "kWh"), "EF_RE,i": v(400, "kgCO2/MWh")}, 120.0, 0.0),
     ("VN_AM007", {"EG_i,p": v(2000, "MWh"), "EF_RE,i": {"factor": "VNM-grid-2023"}},
      2000 * 0.6592, 0.0),
-    ("ID_AM017", {"EG_i,p": v(1000, "MWh"), "EC_BT,i,p": v(100, "MWh")}, 900 * 0.619, 0.0),
+    ("ID_AM017", {"EG_i,p": v(1000, "MWh"), "EC_BT,i,p": v(100, "MWh"),
+                  "EF_RE,i": {"factor": "IDN-jamali-case1"}}, 900 * 0.619, 0.0),
     ("PH_AM001", {"EG_i,p": v(10_000, "MWh"), "EF_RE,i": {"factor": "PHL-luzon-visayas-cm-other"}},
      10_000 * 0.5979, 0.0),
     ("KE_PM003", {"EG_gross,i,p": v(5000, "MWh"), "EC_aux,i,p": v(200, "MWh"),
@@ -78,7 +79,8 @@ def test_reconstructed_specifications_say_so():
 
 def test_factor_version_is_recorded():
     result = estimate(get_methodology("MN_AM003"),
-                      CalculationParams.from_mapping({"EG_i,p": v(1, "MWh")}))  # fmt: skip
+                      CalculationParams.from_mapping({"EG_i,p": v(1, "MWh"),
+                                                      "EF_RE,i": {"factor": "MNG-grid"}}))  # fmt: skip
     assert result.provenance.factors == ("MNG-grid@1",)
 
 
