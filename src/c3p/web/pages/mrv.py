@@ -71,6 +71,7 @@ class EquationView:
     description: str
     source: str | None
     role: str | None  # "reference_emissions", "project_emissions", "emission_reductions" or None
+    verification: str = "reconstructed"  # "verbatim": checked against the published text
 
 
 @dataclass(frozen=True)
@@ -226,6 +227,7 @@ def methodology_view(
             description=e.description,
             source=e.source,
             role=roles.get(e.symbol),
+            verification=e.verification,
         )
         for e in spec.equations
     ]
