@@ -93,3 +93,30 @@ def test_rest_endpoints(client, tmp_path):
     assert missing.status_code == 404
     assert missing.headers["content-type"].startswith("application/problem+json")
     assert "XX_AM999" in missing.json()["detail"]
+
+
+def test_cli_refuses_a_factor_typed_in_kg(tmp_path):
+    params = write_params(tmp_path / "p.json", {"EG_i,p": {"value": 10, "unit": "MWh"},
+                                                "EF_RE,i": {"value": 566, "unit": "tCO2/MWh"}})  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", "from c3p.cli import main; main()", "mrv", "estimate",
+                           "-m", "TH_AM001", "-p", str(params)], capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "EF_RE,i: 566 tCO2/MWh is impossible (the physical range is [0, 2])" in done.stderr
+
+
+def test_api_asks_for_the_mn_am003_choice_and_reads_spelled_units(client, tmp_path):
+    refused = client.post("/api/v1/mrv/methodologies/MN_AM003/estimate",
+                          json={"EG_i,p": {"value": 100, "unit": "MWh"}})  # fmt: skip
+    assert refused.status_code == 422
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert "MNG-captive" in refused.json()["detail"] and "conservative" in refused.json()["detail"]
+    data = write_csv(tmp_path / "d.csv", create_rows(unit="kwh"))
+    params = {**ONE_DAY, "EF_RE,i": {"value": 0.533, "unit": "t-CO2e/MWh"}}
+    with open(data, "rb") as handle:
+        answer = client.post("/api/v1/mrv/methodologies/MN_AM003/calculate",
+                             files={"monitoring": ("d.csv", handle, "text/csv")},
+                             data={"params": json.dumps(params)})  # fmt: skip
+    # 96 readings x 400 kWh = 38.4 MWh x 0.533 = 20.4672 -> 20
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["emission_reductions_tco2"] == 20
