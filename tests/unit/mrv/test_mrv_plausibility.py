@@ -5,6 +5,8 @@ Each ``*_is_refused`` test reproduces a way the engine accepted impossible data 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from c3p.errors import InvalidInput
@@ -118,3 +120,31 @@ def test_malformed_intervals_are_refused(text):
 
     with pytest.raises(ValueError):
         Interval.parse(text)
+
+
+def design_values(methodology) -> dict:
+    """A plausible value for every parameter: the middle of its typical (or physical) range."""
+    values = {}
+    for param in methodology.spec.parameters:
+        span = param.bounds.typical or param.bounds.physical
+        low = span.low if span.low is not None else 0.0
+        high = span.high if span.high is not None else low + 10.0
+        values[param.symbol] = v((low + high) / 2 or 1.0, param.unit)
+    return values
+
+
+@pytest.mark.parametrize("methodology", list(all_methodologies()), ids=lambda m: m.id)
+def test_no_value_outside_a_physical_range_gives_a_result(methodology):
+    """For every parameter of every methodology, a value just beyond either physical end is
+    refused naming the parameter, whatever the other values are."""
+    base = design_values(methodology)
+    estimate(methodology, CalculationParams.from_mapping(base))  # the design point itself is fine
+    for param in methodology.spec.parameters:
+        physical = param.bounds.physical
+        for end, closed, step in ((physical.low, physical.low_closed, -1.0),
+                                  (physical.high, physical.high_closed, 1.0)):  # fmt: skip
+            if end is None:
+                continue
+            beyond = end + step * max(abs(end) * 1e-6, 1e-9) if closed else end  # an open end is outside
+            with pytest.raises(InvalidInput, match=rf"^{re.escape(param.symbol)}: "):
+                estimate(methodology, CalculationParams.from_mapping({**base, param.symbol: v(beyond, param.unit)}))
