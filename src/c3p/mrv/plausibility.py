@@ -41,8 +41,8 @@ def _impossible(param: Parameter, value: float) -> Message:
         slip = N_("; %(scaled)s would be plausible: was the value typed in a unit 1000 times smaller?")
         hint = Message(slip, {"scaled": f"{scaled:g}"})
     return Message(
-        N_("%(field)s: %(value)s %(unit)s is impossible (the physical range is %(range)s)%(hint)s"),
-        {"field": param.symbol, "value": f"{value:g}", "unit": "" if param.unit == "1" else param.unit,
+        N_("%(field)s: %(value)s is impossible (the physical range is %(range)s)%(hint)s"),
+        {"field": param.symbol, "value": f"{value:g}" + ("" if param.unit == "1" else f" {param.unit}"),
          "range": str(param.bounds.physical), "hint": hint},
     )  # fmt: skip
 
