@@ -171,7 +171,7 @@ def test_mrv_bodies_are_the_documents_the_builders_make(live_server) -> None:  #
     assert listed == [monitoring_report.methodology_summary(m) for m in catalog.search_methodologies(None, None, None)]
     detail = monitoring_report.methodology_detail(catalog.get_methodology("MN_AM003"))
     assert httpx.get(base + "/methodologies/MN_AM003", timeout=TIMEOUT).json() == json.loads(json.dumps(detail))
-    params = {"EG_i,p": {"value": 100, "unit": "MWh"}}
+    params = {"EG_i,p": {"value": 100, "unit": "MWh"}, "EF_RE,i": {"factor": "MNG-grid"}}
     estimated = httpx.post(base + "/methodologies/MN_AM003/estimate", json=params, timeout=TIMEOUT).json()
     expected = engine.estimate(catalog.get_methodology("MN_AM003"), CalculationParams.from_mapping(params))
     expected_body = expected.model_dump(mode="json")
