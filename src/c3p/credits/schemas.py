@@ -55,6 +55,10 @@ class ReportView(BaseModel):
     verified_by: str | None = None
     issued_credits: int = 0
 
+    def for_visitor(self) -> ReportView:
+        """A visitor who is not signed in sees the report, not the people (their e-mails) behind it."""
+        return self.model_copy(update={"submitted_by": "", "verified_by": None})
+
 
 class AllocationLine(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")

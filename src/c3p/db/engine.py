@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy.dialects.sqlite import DATETIME as SQLITE_DATETIME
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,7 +22,27 @@ def make_engine(url: str) -> Engine:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
     event.listen(engine, "connect", _sqlite_pragmas)
+    engine.dialect.colspecs = {**engine.dialect.colspecs, DateTime: ZonedSQLiteDateTime}
     return engine
+
+
+class ZonedSQLiteDateTime(SQLITE_DATETIME):
+    """SQLite keeps no time zone; every time the app stores is UTC, so a zoned column reads back in UTC.
+
+    PostgreSQL already answers zoned values: with this, both backends give the API the same
+    ``2026-12-05T10:00:00+00:00`` and never a time a client must guess the zone of.
+    """
+
+    def result_processor(self, dialect: Any, coltype: object) -> Callable[[Any], Any] | None:
+        parse = super().result_processor(dialect, coltype)
+        if not self.timezone:
+            return parse
+
+        def zoned(value: Any) -> Any:
+            value = parse(value) if parse else value
+            return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
+
+        return zoned
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -192,3 +192,21 @@ def test_typed_bodies_keep_what_the_queries_say(credits_server) -> None:  # type
     assert any(p["from_account"] == registry.jp_gov and p["credits"] == 2 for p in waiting)
     for item in pending.json():
         assert item in waiting
+
+
+def test_an_anonymous_visitor_sees_reports_without_the_peoples_e_mails(credits_server) -> None:  # type: ignore[no-untyped-def]
+    from c3p.accounts.rules.policy import Actor
+    from c3p.credits import monitoring_reports
+    from tests.support.credits import HOST, PROJECT, monitoring_record
+
+    server, registry, tokens = credits_server
+    with registry.database.unit_of_work() as session:
+        reporter = Actor.operator("reporter.person@example.org")
+        report = monitoring_reports.submit(session, reporter, monitoring_record(7), PROJECT, HOST, None)
+        monitoring_reports.verify(session, Actor.operator("verifier.person@example.org"), report.id)
+    anonymous = httpx.get(server.url + "/api/v1/registry/reports", timeout=30)
+    assert anonymous.status_code == 200
+    assert any(r["id"] == report.id for r in anonymous.json())
+    assert "@" not in anonymous.text
+    with client(server, tokens["jc"]) as api:
+        assert "reporter.person@example.org" in api.get("/reports").text

@@ -96,7 +96,7 @@ def test_the_statuses_a_route_can_meet_are_documented(app: FastAPI, document: di
             checked += 1
     assert checked == sum(1 for _ in operations(document))
     transfer = document["paths"]["/api/v1/registry/transfers"]["post"]["responses"]
-    assert {"201", "401", "403", "404", "409", "422"} == set(transfer)
+    assert {"201", "401", "403", "404", "409", "413", "422", "429", "503"} == set(transfer)
 
 
 def test_fastapis_validation_schema_is_gone(document: dict[str, Any]) -> None:

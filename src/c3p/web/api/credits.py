@@ -22,7 +22,7 @@ from c3p.credits import schemas as v
 from c3p.credits.rules.statements import Period
 from c3p.credits.verify import verify as verify_journal
 from c3p.errors import Conflict, NotFound
-from c3p.web.auth import database, permission, writing
+from c3p.web.auth import database, permission, resolve_actor, writing
 from c3p.web.problems import problems
 
 router = APIRouter(prefix="/registry", tags=["credit registry"])
@@ -119,7 +119,10 @@ async def holder_of(request: Request, serial: str) -> v.HolderView:
 
 @router.get("/reports", response_model=list[v.ReportView], summary="Monitoring reports")
 async def list_reports(request: Request, project: str | None = None) -> list[v.ReportView]:
-    return await run_in_threadpool(_reading, request, lambda s: monitoring_reports.list_reports(s, project))
+    reports = await run_in_threadpool(_reading, request, lambda s: monitoring_reports.list_reports(s, project))
+    if resolve_actor(request).authenticated:
+        return reports
+    return [report.for_visitor() for report in reports]
 
 
 # ---- guarded reads ----
