@@ -25,7 +25,7 @@ from c3p.web.api.accounts import history_target
 from c3p.web.auth import database as db
 from c3p.web.auth import permission, writing
 from c3p.web.pages.accounts import redirect, signed_in
-from c3p.web.pages.render import PageContext, page_only, render
+from c3p.web.pages.render import PageContext, page_language, page_only, render
 
 if TYPE_CHECKING:
     from c3p.accounts.tables import MemberOrganization, User  # rows the service returns, named in annotations only
@@ -85,13 +85,14 @@ def admin_create_user(
     email: FormText,
     organization: FormText,
     display_name: OptionalText = "",
+    language: OptionalText = "",
     actor: Actor = Depends(permission("users.create")),
 ) -> Response:
     with writing(request, actor) as session:
         row = svc.organization_by_slug(session, organization)
         if row is None:
             raise NotFound(Message(NO_ORGANIZATION, {"organization": organization}))
-        svc.create_user(session, actor, email, display_name, row, None)
+        svc.create_user(session, actor, email, display_name, row, None, language or page_language(request))
     return redirect("/admin?saved=user")
 
 
