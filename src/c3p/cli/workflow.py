@@ -1,4 +1,5 @@
-"""Program workflow commands: ``c3p calls``, ``c3p applications``, ``c3p pipeline``, ``c3p subsidy``."""
+"""Program workflow commands: ``c3p calls``, ``c3p applications``, ``c3p pipeline``, ``c3p subsidy``,
+``c3p notifications``."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ calls_app = typer.Typer(no_args_is_help=True)
 applications_app = typer.Typer(no_args_is_help=True)
 pipeline_app = typer.Typer(no_args_is_help=True)
 subsidy_app = typer.Typer(no_args_is_help=True)
+notifications_app = typer.Typer(no_args_is_help=True)
 
 
 @calls_app.command("open")
@@ -131,6 +133,17 @@ def remind(db: DatabaseOption = None) -> None:
                 )
             call.deadline_reminder_sent_at = now
     console.print(f"{sent} reminders sent.")
+
+
+@notifications_app.command("digest")
+@guarded("notifications.digest")
+def digest(db: DatabaseOption = None) -> None:
+    """Mail the day's digest to everyone who chose one (run once a day, e.g. from cron)."""
+    who = actor()
+    with open_database(db).unit_of_work() as session:
+        act_as(session, who.user_id, who.label)
+        sent = notify.send_digests(session, settings_for(db))
+    console.print(f"{sent} digests sent.")
 
 
 @applications_app.command("list")

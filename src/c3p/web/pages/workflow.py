@@ -31,7 +31,7 @@ from c3p.workflow import queries
 from c3p.workflow.rules.calls import TargetField, target_fields
 from c3p.workflow.rules.review import Rubric
 from c3p.workflow.schemas import ApplicationView, CallView, NotificationView, RankedView, ReviewView
-from c3p.workflow.service import attachments, calls, review
+from c3p.workflow.service import attachments, calls, notify, review
 
 router = APIRouter(include_in_schema=False)
 FormText = Annotated[str, Form()]
@@ -84,6 +84,7 @@ class ReviewPage(PageContext):
 
 class NotificationsPage(PageContext):
     notifications: list[NotificationView]
+    daily_digest: bool = page_only()
 
 
 def _may(actor: Actor, name: str) -> bool:
@@ -380,4 +381,17 @@ def conflict(
 def notifications_page(request: Request, actor: Actor = Depends(permission("notifications.read"))) -> Response:
     with db(request).reading() as session:
         rows = [NotificationView.model_validate(row) for row in queries.notifications_of(session, actor)]
-    return render(request, "workflow/notifications.html", NotificationsPage(notifications=rows))
+        daily = queries.takes_daily_digest(session, actor)
+    return render(request, "workflow/notifications.html", NotificationsPage(notifications=rows, daily_digest=daily))
+
+
+@router.post("/notifications/mail")
+def choose_mail(
+    request: Request, delivery: FormText, actor: Actor = Depends(permission("notifications.read"))
+) -> Response:
+    """Each notification by e-mail at once, or one digest a day."""
+    if delivery not in ("each", "daily"):
+        raise InvalidInput(N_("Choose how notifications come by e-mail."), field="delivery")
+    with writing(request, actor) as session:
+        notify.choose_daily_digest(session, actor, delivery == "daily")
+    return redirect("/notifications?saved=1")
