@@ -18,6 +18,7 @@ from c3p.errors import InvalidInput
 from c3p.messages import N_, Message
 from c3p.workflow import queries
 from c3p.workflow.rules import subsidy as subsidy_rules
+from c3p.workflow.rules.calls import japan_time
 from c3p.workflow.service import calls, jcm, notify
 
 calls_app = typer.Typer(no_args_is_help=True)
@@ -125,8 +126,8 @@ def remind(db: DatabaseOption = None) -> None:
                     notify.users_of_organization(session, application.proposer_id),
                     "call.deadline",
                     Message(
-                        N_("Call %(call)s closes %(closes)s UTC"),
-                        {"call": call.slug, "closes": f"{closes:%Y-%m-%d %H:%M}"},
+                        N_("Call %(call)s closes %(closes)s Japan time"),
+                        {"call": call.slug, "closes": japan_time(closes)},
                     ),
                     Message(N_("Your draft %(title)s is not submitted yet."), calls.titles_of(application)),
                     f"/applications/{application.id}",

@@ -11,11 +11,14 @@ from c3p.settings import Settings
 from c3p.workflow.service import calls, jcm
 from tests.conftest import LiveServer
 from tests.integration.accounts.test_accounts_http import sign_in
-from tests.integration.web.test_workflow_forms import Visitor, server  # noqa: F401
+from tests.integration.web import test_workflow_forms
+from tests.integration.web.test_workflow_forms import Visitor
 from tests.support.workflow import PDF, create_person, new_call
 
+server = test_workflow_forms.server  # the same live server fixture, one per module
 
-def test_the_notifications_page_lists_a_persons_notifications(server: LiveServer) -> None:  # noqa: F811
+
+def test_the_notifications_page_lists_a_persons_notifications(server: LiveServer) -> None:
     visitor = Visitor(server, "proposer")
     database = server.database  # type: ignore[attr-defined]
     with database.unit_of_work() as session:
@@ -25,7 +28,7 @@ def test_the_notifications_page_lists_a_persons_notifications(server: LiveServer
     assert f"公募{slug}を開始しました" in page.text, page.text[page.text.find("<main") :][:2000]
 
 
-def test_my_tasks_shows_the_tpe_its_validation(server: LiveServer, tmp_path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_my_tasks_shows_the_tpe_its_validation(server: LiveServer, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Defect of issue 14: "my tasks" was empty for the TPE when the next pipeline step was theirs."""
     database = server.database  # type: ignore[attr-defined]
     slug = f"th-{uuid.uuid4().hex[:6]}"
@@ -53,7 +56,7 @@ def test_my_tasks_shows_the_tpe_its_validation(server: LiveServer, tmp_path) -> 
     assert f'href="/jcm-projects/{slug}"' in page.text
 
 
-def test_a_person_chooses_the_daily_digest_on_the_page(server: LiveServer) -> None:  # noqa: F811
+def test_a_person_chooses_the_daily_digest_on_the_page(server: LiveServer) -> None:
     visitor = Visitor(server, "proposer")
     assert visitor.post("/notifications", "/notifications/mail", {"delivery": "daily"}).status_code == 303
     assert 'value="daily" checked' in visitor.page("/notifications").text
