@@ -1,4 +1,5 @@
-"""Program workflow commands: ``c3p calls``, ``c3p applications``, ``c3p pipeline``, ``c3p subsidy``."""
+"""Program workflow commands: ``c3p calls``, ``c3p applications``, ``c3p pipeline``, ``c3p subsidy``,
+``c3p notifications``."""
 
 from __future__ import annotations
 
@@ -17,12 +18,14 @@ from c3p.errors import InvalidInput
 from c3p.messages import N_, Message
 from c3p.workflow import queries
 from c3p.workflow.rules import subsidy as subsidy_rules
+from c3p.workflow.rules.calls import japan_time
 from c3p.workflow.service import calls, jcm, notify
 
 calls_app = typer.Typer(no_args_is_help=True)
 applications_app = typer.Typer(no_args_is_help=True)
 pipeline_app = typer.Typer(no_args_is_help=True)
 subsidy_app = typer.Typer(no_args_is_help=True)
+notifications_app = typer.Typer(no_args_is_help=True)
 
 
 @calls_app.command("open")
@@ -123,14 +126,25 @@ def remind(db: DatabaseOption = None) -> None:
                     notify.users_of_organization(session, application.proposer_id),
                     "call.deadline",
                     Message(
-                        N_("Call %(call)s closes %(closes)s UTC"),
-                        {"call": call.slug, "closes": f"{closes:%Y-%m-%d %H:%M}"},
+                        N_("Call %(call)s closes %(closes)s Japan time"),
+                        {"call": call.slug, "closes": japan_time(closes)},
                     ),
                     Message(N_("Your draft %(title)s is not submitted yet."), calls.titles_of(application)),
                     f"/applications/{application.id}",
                 )
             call.deadline_reminder_sent_at = now
     console.print(f"{sent} reminders sent.")
+
+
+@notifications_app.command("digest")
+@guarded("notifications.digest")
+def digest(db: DatabaseOption = None) -> None:
+    """Mail the day's digest to everyone who chose one (run once a day, e.g. from cron)."""
+    who = actor()
+    with open_database(db).unit_of_work() as session:
+        act_as(session, who.user_id, who.label)
+        sent = notify.send_digests(session, settings_for(db))
+    console.print(f"{sent} digests sent.")
 
 
 @applications_app.command("list")

@@ -248,3 +248,15 @@ class Notification(Base):
     link: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     read_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: when it went out by e-mail; empty while it waits for its reader's daily digest
+    mailed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class NotificationPreference(Base):
+    """How a person wants notifications by e-mail: each at once (no row) or one daily digest."""
+
+    __tablename__ = "notification_preferences"
+    __table_args__ = ({"info": NOT_IN_HISTORY},)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    daily_digest: Mapped[bool] = mapped_column(default=False)

@@ -70,6 +70,7 @@ ACTIONS: dict[str, Action] = {
             N_("record an exit outcome of projects"),
         ),
         Action("notifications.read", (OWNER,), N_("read and clear one's notifications")),
+        Action("notifications.digest", ADMINS, N_("mail the daily digests of notifications")),
         # JCM pipeline: one action per step, named after the state it moves into
         Action("jcm.project.read", (PUBLIC,), N_("see JCM projects in the pipeline")),
         Action("jcm.project.create", ("secretariat", "proposer"), N_("add a JCM project to the pipeline")),

@@ -26,6 +26,7 @@ from c3p.web.auth import database as db
 from c3p.web.auth import permission, writing
 from c3p.web.pages.accounts import redirect, signed_in
 from c3p.web.pages.render import PageContext, page_language, page_only, render
+from c3p.workflow import queries as workflow_queries
 
 if TYPE_CHECKING:
     from c3p.accounts.tables import MemberOrganization, User  # rows the service returns, named in annotations only
@@ -213,7 +214,8 @@ def my_tasks(request: Request, actor: Actor = Depends(permission("users.read")))
         if actor.holds("administrator") or actor.holds("secretariat"):
             users_without_roles = sum(1 for u in svc.list_users(session, actor) if not svc.grants_of(session, u.id))
         facts = AccountFacts(user.totp_enabled, actor.organization, users_without_roles=users_without_roles)
-    return render(request, "accounts/tasks.html", TasksPage(tasks=tasks_for(actor, facts)))
+        tasks = [*tasks_for(actor, facts), *workflow_queries.tasks_of(session, actor)]
+    return render(request, "accounts/tasks.html", TasksPage(tasks=tasks))
 
 
 @router.get("/history/{table}/{key}", response_model=HistoryPage)

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
-from functools import lru_cache
-from importlib.resources import files
 from pathlib import Path
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from c3p.errors import InvalidInput, NotFound
 from c3p.messages import N_, Message
 from c3p.settings import Settings
+from c3p.workflow.rules.calls import attachment_kinds
 from c3p.workflow.tables import Attachment
 
 #: the first bytes a file of each type starts with (types not listed are not sniffed)
@@ -40,12 +38,6 @@ class TooLarge(InvalidInput):
     status = 413
     code = "attachment-too-large"
     title = N_("Attachment too large")
-
-
-@lru_cache
-def attachment_kinds() -> dict[str, dict[str, dict[str, str]]]:
-    text = files("c3p.workflow").joinpath("data/attachment_kinds.yaml").read_text(encoding="utf-8")
-    return {owner: {item["kind"]: item for item in items} for owner, items in yaml.safe_load(text).items()}
 
 
 def check_file(settings: Settings, filename: str, content: bytes) -> str:
