@@ -34,7 +34,7 @@ from c3p.stored_files import keep_file, kept
 from c3p.workflow.tables import JcmProject
 
 NO_REPORT = N_("no monitoring report %(report)s")
-NO_JCM_PROJECT = N_("no JCM project %(project)s")
+NO_JCM_PROJECT = N_("no JCM project %(slug)s")
 #: what the engine reads (by extension)
 DATA_SUFFIXES = (".csv", ".txt", ".xlsx", ".parquet", ".pq")
 
@@ -61,7 +61,7 @@ def registered_project(session: Session, slug: str, *, lock: bool = False) -> Jc
     query = select(JcmProject).where(JcmProject.slug == slug)
     found = session.scalars(query.with_for_update() if lock else query).one_or_none()
     if found is None:
-        raise NotFound(Message(NO_JCM_PROJECT, {"project": slug}), field="project")
+        raise NotFound(Message(NO_JCM_PROJECT, {"slug": slug}), field="project")
     if not found.serial_code:
         refusal = N_("JCM project %(project)s is not registered yet; monitoring reports follow its registration")
         raise Conflict(Message(refusal, {"project": slug}), field="project")

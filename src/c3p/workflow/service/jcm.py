@@ -226,7 +226,7 @@ def assign_verifier(session: Session, actor: Actor, slug: str, tpe: str) -> t.Jc
     require_any(actor, "jcm.verifier.assign", [Target.of(country=jcm.country_iso3), Target.of(project=jcm.slug)])
     organization = session.scalars(select(t.MemberOrganization).where(t.MemberOrganization.slug == tpe)).one_or_none()
     if organization is None:
-        raise NotFound(Message(N_("no member organization '%(holder)s'"), {"holder": tpe}), field="tpe")
+        raise NotFound(Message(N_("no member organization %(organization)s"), {"organization": tpe}), field="tpe")
     if tpe == jcm.proposer_slug:
         refusal = N_("%(tpe)s proposes JCM project %(project)s; it cannot verify it")
         raise InvalidInput(Message(refusal, {"tpe": tpe, "project": slug}), field="tpe")
