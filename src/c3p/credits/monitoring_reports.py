@@ -24,8 +24,15 @@ from sqlalchemy.orm import Session
 
 from c3p.accounts.rules.policy import Actor, Target, require
 from c3p.credits.rules.journal import canonical
-from c3p.credits.rules.reports import Period, check_new_period, check_record_matches, next_period_number
+from c3p.credits.rules.reports import (
+    Period,
+    check_claimed_reductions,
+    check_new_period,
+    check_record_matches,
+    next_period_number,
+)
 from c3p.credits.schemas import FindingView, ReportView
+from c3p.credits.store import begin_write
 from c3p.credits.tables import CreditIssuance, MonitoringReport, VerificationFinding
 from c3p.errors import Conflict, InvalidInput, NotFound
 from c3p.messages import N_, Message
@@ -145,12 +152,16 @@ def submit(
 
     ``claimed`` (a record the participant computed) is accepted only if it equals the recomputation.
     """
-    jcm = registered_project(session, project, lock=True)
+    jcm = registered_project(session, project)
     require(actor, "mrv.report.submit", Target.of(project=jcm.slug, country=jcm.country_iso3))
     inputs = _keep(settings, _checked_files(files))
     record = compute(settings, str(jcm.methodology_id), inputs, calculation)
     if claimed is not None:
         check_record_matches(claimed, record)
+    check_claimed_reductions(record["emission_reductions_tco2"])
+    # the engine ran without locks; now submissions of the project queue (SQLite: the write lock)
+    begin_write(session)
+    session.refresh(jcm, with_for_update=True)
     start, end = dt.date.fromisoformat(record["period_start"]), dt.date.fromisoformat(record["period_end"])
     digest = input_sha256(str(jcm.methodology_id), inputs, calculation)
     periods = _periods(session, jcm.id)

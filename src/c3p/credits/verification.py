@@ -27,6 +27,7 @@ from c3p.credits.rules.reports import (
     party,
 )
 from c3p.credits.schemas import FindingView, ReportView
+from c3p.credits.store import begin_write
 from c3p.credits.tables import MonitoringReport, VerificationFinding
 from c3p.errors import Conflict, InvalidInput, NotFound
 from c3p.messages import N_, Message
@@ -45,6 +46,7 @@ def _require_verifier(session: Session, actor: Actor, report: MonitoringReport) 
 
 def verify(session: Session, actor: Actor, report_id: int, verified_tco2: int, opinion: str) -> ReportView:
     """Record the assigned TPE's verification: the verified amount and the opinion."""
+    begin_write(session)
     report = report_row(session, report_id, lock=True)
     _require_verifier(session, actor, report)
     if report.status != ReportStatus.submitted:

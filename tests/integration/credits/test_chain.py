@@ -342,3 +342,31 @@ def test_a_joint_committee_of_another_country_cannot_issue(registry: Registry) -
     )
     with pytest.raises(Forbidden):
         issue(registry, report_id, "JC-THA", 300, actor=elsewhere)
+
+
+def test_two_concurrent_submissions_of_overlapping_periods_keep_one(registry: Registry) -> None:
+    start = threading.Barrier(2)
+    outcomes: list[object] = []
+
+    def submit(reductions: int) -> None:
+        start.wait()
+        try:
+            outcomes.append(submit_report(registry.database, registry.settings, reductions, JAN_1, JAN_31))
+        except C3PError as error:
+            outcomes.append(error)
+
+    threads = [threading.Thread(target=submit, args=(n,)) for n in (100, 200)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(type(o).__name__ for o in outcomes) == ["Conflict", "ReportView"]
+    with registry.database.reading() as session:
+        assert [r.period_number for r in monitoring_reports.list_reports(session)] == [1]
+
+
+def test_absurd_reductions_are_refused_before_they_are_stored(registry: Registry) -> None:
+    before = counts(registry)
+    with pytest.raises(InvalidInput, match="whole number of tonnes up to"):
+        submit_report(registry.database, registry.settings, 9 * 10**15, JAN_1, JAN_31)
+    assert counts(registry) == before

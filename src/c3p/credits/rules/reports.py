@@ -134,6 +134,23 @@ def check_record_matches(claimed: Mapping[str, Any], recomputed: Mapping[str, An
         )
 
 
+#: more than the world emits in decades: a claim above it is bad data, never a credit
+MAX_REDUCTIONS_TCO2 = 10**12
+
+
+def check_claimed_reductions(reductions_tco2: object) -> None:
+    """The engine's emission reductions are a whole number of tonnes within the documented bound."""
+    if (
+        isinstance(reductions_tco2, bool)
+        or not isinstance(reductions_tco2, int)
+        or abs(reductions_tco2) > MAX_REDUCTIONS_TCO2
+    ):
+        refusal = N_("the emission reductions %(reductions)s are not a whole number of tonnes up to %(limit)s")
+        raise InvalidInput(
+            Message(refusal, {"reductions": reductions_tco2, "limit": MAX_REDUCTIONS_TCO2}), field="monitoring"
+        )
+
+
 def check_verified_amount(verified_tco2: int, claimed_tco2: int) -> None:
     """The verified amount is a whole number of tonnes, at most the claimed reductions."""
     if isinstance(verified_tco2, bool) or not isinstance(verified_tco2, int) or verified_tco2 < 0:
