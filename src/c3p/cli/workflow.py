@@ -174,6 +174,10 @@ def move(
     to_state: Annotated[str, typer.Argument(help="Next state, e.g. feasibility_study, validation, issuance.")],
     on: Annotated[str | None, typer.Option("--on", help="Date of the step (ISO); default today.")] = None,
     note: Annotated[str, typer.Option("--note", help="Note kept with the step.")] = "",
+    serial_code: Annotated[
+        str | None,
+        typer.Option("--serial-code", help="At registration: the serial code, 1-16 of A-Z 0-9 (default: next VN001…)."),
+    ] = None,
     db: DatabaseOption = None,
 ) -> None:
     """Move a JCM project to its next state (refused when the step is not allowed)."""
@@ -184,8 +188,23 @@ def move(
     who = actor()
     with open_database(db).unit_of_work() as session:
         act_as(session, who.user_id, who.label)
-        step = jcm.move(session, who, slug, to_state, day, note, settings_for(db))
+        step = jcm.move(session, who, slug, to_state, day, note, settings_for(db), serial_code)
         console.print(f"{slug}: {step.from_state} → {step.to_state} on {step.occurred_on}.")
+
+
+@pipeline_app.command("assign-verifier")
+@guarded("jcm.verifier.assign")
+def assign_verifier(
+    slug: Annotated[str, typer.Argument(help="JCM project slug.")],
+    tpe: Annotated[str, typer.Argument(help="Slug of the TPE organization that verifies its monitoring reports.")],
+    db: DatabaseOption = None,
+) -> None:
+    """Assign the TPE that verifies a JCM project's monitoring reports (Joint Committee or secretariat)."""
+    who = actor()
+    with open_database(db).unit_of_work() as session:
+        act_as(session, who.user_id, who.label)
+        row = jcm.assign_verifier(session, who, slug, tpe)
+        console.print(f"{slug}: monitoring reports are verified by {row.verifier_slug}.")
 
 
 @subsidy_app.command("calculate")

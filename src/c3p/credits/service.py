@@ -40,6 +40,7 @@ from c3p.credits.rules.issuance import (
     check_within_verified,
 )
 from c3p.credits.rules.ledger import plan_issuance, plan_range, plan_transfer
+from c3p.credits.rules.reports import check_no_open_corrective_action, check_not_verifier, party
 from c3p.credits.rules.serials import DEFAULT_FORMAT, REGISTRY_CODE, SerialFormat
 from c3p.credits.rules.transactions import Entry, Move, TransactionKind, check_amount, legs_for
 from c3p.credits.schemas import AccountView, IssuanceNotice, IssuanceView, TransactionView
@@ -184,6 +185,7 @@ def issue(
     if report is None:
         raise NotFound(Message(NO_REPORT, {"report": notice.report_id}), field="report_id")
     require(actor, "credits.issue", Target.of(country=report.host_country, project=report.project))
+    check_not_verifier(party(actor), report.verifier, report.id)
     earlier = _earlier_issuance(store, notice)
     if earlier is not None:
         return store.issuance_view(earlier, serials)
@@ -225,6 +227,7 @@ def _earlier_issuance(store: LedgerStore, notice: IssuanceNotice) -> int | None:
 def _check_notice(store: LedgerStore, notice: IssuanceNotice, report: ReportRow) -> None:
     """The report is verified and covers the credits; the allocation adds up."""
     check_report_verified(report.id, report.status)
+    check_no_open_corrective_action(report.id, report.open_corrective_actions)
     check_within_verified(notice.credits, report.id, report.verified_tco2, store.issued_credits(report.id))
     check_allocation(notice.credits, [(line.account, line.credits) for line in notice.allocation])
 
@@ -279,6 +282,7 @@ def _seal_issuance(
         "authorized": notice.authorized,
         "notification_ref": notice.notification_ref,
         "project": report.project,
+        "serial_code": report.serial_code,
         "period": report.period_number,
     }
     return store.append(TransactionKind.issuance, actor.label, legs, tuple(moves), details)

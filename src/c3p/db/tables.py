@@ -19,6 +19,7 @@ from c3p.credits.tables import (
     JournalHead,
     MonitoringReport,
     PendingTransfer,
+    VerificationFinding,
 )
 from c3p.db.history_table import HistoryEntry
 from c3p.program.tables import (
@@ -112,6 +113,7 @@ __all__ = [
     "SecurityEvent",
     "User",
     "UserSession",
+    "VerificationFinding",
     "VocabularyTerm",
     "Website",
 ]

@@ -188,6 +188,12 @@ class JcmProject(Base):
     expected_reductions_tco2_per_year: Mapped[int | None] = mapped_column(BigInteger)
     legal_durable_years: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: the short code its credits' serials carry, assigned when the Joint Committee registers it
+    serial_code: Mapped[str | None] = mapped_column(String(16), unique=True)
+    #: the TPE that verifies its monitoring reports, assigned by the Joint Committee or secretariat
+    verifier_slug: Mapped[str | None] = mapped_column(String(80))
+    verifier_assigned_by: Mapped[str | None] = mapped_column(String(254))
+    verifier_assigned_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class JcmProjectLink(Base):

@@ -134,7 +134,7 @@ def test_holders_move_their_own_credits_only(credits_server) -> None:  # type: i
 
 def test_the_joint_committee_issues_once_per_notification(credits_server) -> None:  # type: ignore[no-untyped-def]
     server, registry, tokens = credits_server
-    report_id = create_report(registry.database, 100)
+    report_id = create_report(registry, 100)
     notice = {
         "notification_ref": f"JC-API-{report_id}",
         "report_id": report_id,

@@ -3,6 +3,7 @@ record to a retirement, JSON output, clean refusals, and ``verify`` failing on t
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -12,10 +13,11 @@ from typer.testing import CliRunner
 
 from c3p.cli import app
 from c3p.db.database import Database
-from c3p.errors import C3PError, Forbidden
+from c3p.errors import C3PError, Conflict, Forbidden
 from c3p.program.seed_loader import init_database
+from c3p.settings import Settings
 from tests.support.accounts import create_user
-from tests.support.credits import monitoring_record
+from tests.support.credits import TPE, create_jcm_project, create_organization, monitoring_data
 
 runner = CliRunner()
 
@@ -38,9 +40,18 @@ def url(fresh_database: Database, tmp_path: Path) -> str:
     return fresh_database.url
 
 
-def test_the_cycle_from_a_monitoring_record_to_a_retirement(url: str, tmp_path: Path) -> None:
-    record = tmp_path / "record.json"
-    record.write_text(json.dumps(monitoring_record(1000)))
+def test_the_cycle_from_monitoring_data_to_a_retirement(
+    url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("C3P_DATA_DIR", str(tmp_path / "data"))
+    settings = Settings(data_dir=tmp_path / "data")
+    create_jcm_project(Database(url), settings, tpe=None)
+    with Database(url).unit_of_work() as session:
+        create_organization(session, TPE, "tpe")
+    ok(url, "pipeline", "assign-verifier", "vn-007", TPE)
+    files, calculation = monitoring_data(tmp_path, 1000, dt.date(2025, 1, 1), dt.date(2025, 3, 31))
+    params = tmp_path / "params.json"
+    params.write_text(json.dumps(calculation.params))
     jp = json.loads(
         ok(
             url,
@@ -59,10 +70,12 @@ def test_the_cycle_from_a_monitoring_record_to_a_retirement(url: str, tmp_path: 
     vn = json.loads(
         ok(url, "registry", "open-account", "--registry", "VNM", "--holder", "acme-vn", "--format", "json")
     )["number"]
-    report = json.loads(
-        ok(url, "registry", "report-submit", str(record), "--project", "vn-007", "--host", "VNM", "--format", "json")
-    )
-    ok(url, "registry", "report-verify", str(report["id"]))
+    submit = ("registry", "report-submit", "--project", "vn-007", "-d", str(files[0].path), "-p", str(params))
+    report = json.loads(ok(url, *submit, "--format", "json"))
+    assert (report["period_number"], report["host_country"], report["emission_reductions_tco2"]) == (1, "VNM", 1000)
+    again = invoke(url, *submit)
+    assert isinstance(again.exception, Conflict) and f"monitoring report {report['id']}" in again.exception.detail
+    ok(url, "registry", "report-verify", str(report["id"]), "--verified", "950", "--opinion", "fairly stated")
     notice = tmp_path / "notice.json"
     notice.write_text(
         json.dumps(

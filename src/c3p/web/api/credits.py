@@ -9,7 +9,7 @@ request is one unit of work.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -17,12 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from c3p.accounts.rules.policy import Actor
-from c3p.credits import monitoring_reports, queries, service
+from c3p.credits import queries, service
 from c3p.credits import schemas as v
 from c3p.credits.rules.statements import Period
 from c3p.credits.verify import verify as verify_journal
 from c3p.errors import Conflict, NotFound
-from c3p.web.auth import database, permission, resolve_actor, writing
+from c3p.web.auth import database, permission, writing
 from c3p.web.problems import problems
 
 router = APIRouter(prefix="/registry", tags=["credit registry"])
@@ -42,13 +42,6 @@ class OpenAccountBody(Body):
 
 class StatusBody(Body):
     status: str = Field(description="open, suspended or closed")
-
-
-class ReportBody(Body):
-    project: str
-    record: dict[str, Any] = Field(description="the JSON record of `c3p mrv calculate`")
-    host: str | None = None
-    period_number: int | None = Field(None, strict=True)
 
 
 class TransferBody(Body):
@@ -115,14 +108,6 @@ async def article6_report(request: Request, country: str | None = None) -> list[
 @router.get("/holder-of/{serial}", response_model=v.HolderView, summary="Which account holds a credit")
 async def holder_of(request: Request, serial: str) -> v.HolderView:
     return await run_in_threadpool(_reading, request, lambda s: queries.holder_of(s, serial))
-
-
-@router.get("/reports", response_model=list[v.ReportView], summary="Monitoring reports")
-async def list_reports(request: Request, project: str | None = None) -> list[v.ReportView]:
-    reports = await run_in_threadpool(_reading, request, lambda s: monitoring_reports.list_reports(s, project))
-    if resolve_actor(request).authenticated:
-        return reports
-    return [report.for_visitor() for report in reports]
 
 
 # ---- guarded reads ----
@@ -207,33 +192,6 @@ def set_status(
 ) -> v.AccountView:
     with writing(request, actor) as session:
         return service.set_account_status(session, actor, number, body.status)
-
-
-@router.post(
-    "/reports",
-    response_model=v.ReportView,
-    status_code=201,
-    responses=problems(NotFound, Conflict),
-    summary="Submit a monitoring report",
-)
-def submit_report(
-    request: Request, body: ReportBody, actor: Annotated[Actor, Depends(permission("mrv.report.submit"))]
-) -> v.ReportView:
-    with writing(request, actor) as session:
-        return monitoring_reports.submit(session, actor, body.record, body.project, body.host, body.period_number)
-
-
-@router.post(
-    "/reports/{report_id}/verify",
-    response_model=v.ReportView,
-    responses=problems(Conflict),
-    summary="Verify a monitoring report",
-)
-def verify_report(
-    request: Request, report_id: int, actor: Annotated[Actor, Depends(permission("mrv.report.verify"))]
-) -> v.ReportView:
-    with writing(request, actor) as session:
-        return monitoring_reports.verify(session, actor, report_id)
 
 
 @router.post(

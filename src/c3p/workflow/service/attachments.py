@@ -7,7 +7,6 @@ checked by extension and by the file's first bytes, so a renamed executable is r
 
 from __future__ import annotations
 
-import hashlib
 import mimetypes
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 from c3p.errors import InvalidInput, NotFound
 from c3p.messages import N_, Message
 from c3p.settings import Settings
+from c3p.stored_files import keep_bytes
 from c3p.workflow.rules.calls import attachment_kinds
 from c3p.workflow.tables import Attachment
 
@@ -83,14 +83,7 @@ def store(
         refusal = N_("Unknown document kind '%(kind)s'; kinds: %(kinds)s.")
         raise InvalidInput(Message(refusal, {"kind": kind, "kinds": ", ".join(kinds)}), field="kind")
     name = check_file(settings, filename, content)
-    digest = hashlib.sha256(content).hexdigest()
-    folder = settings.attachments_dir
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / digest
-    if not path.exists():
-        partial = path.with_suffix(".part")
-        partial.write_bytes(content)
-        partial.replace(path)
+    digest = keep_bytes(settings.attachments_dir, content)
     row = Attachment(
         owner_kind=owner_kind,
         owner_id=owner_id,
