@@ -7,7 +7,7 @@ are rows of their own. Existing issuances keep the serial code their serials alr
 (the project reference without punctuation, upper case).
 
 Revision ID: 20261205_0810
-Revises: 20261205_0007
+Revises: 20261205_0801
 Create Date: 2026-12-05 19:10:00
 """
 
