@@ -9,22 +9,19 @@ checkpoint saved before.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import select, text
-from sqlalchemy.engine import Connection
 
 from c3p.credits import checkpoints, facts, service
 from c3p.credits import tables as credit_tables
-from c3p.credits.rules.journal import GENESIS, entry_hash
-from c3p.credits.tables import JournalEntry, PendingTransfer
+from c3p.credits.tables import PendingTransfer
 from c3p.credits.verify import RECOMPUTED, verify
 from c3p.db.base import Base
 from c3p.errors import Conflict
 from tests.support.credits import OPERATOR, Registry, create_issuance
+from tests.support.tampering import reseal_from, unlock_journal
 
 
 @dataclass
@@ -44,15 +41,6 @@ def build(registry: Registry) -> Scene:
     with registry.database.unit_of_work() as session:
         pending = service.transfer(session, OPERATOR, registry.vn_pp, registry.jp_pp, 100)
     return Scene(registry, pending.key, inside.seq)
-
-
-def unlock_journal(connection: Connection) -> None:
-    """What a tamperer does first: lift the journal's append-only triggers."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("ALTER TABLE credit_journal DISABLE TRIGGER USER"))
-    else:
-        connection.execute(text("DROP TRIGGER IF EXISTS credit_journal_no_update"))
-        connection.execute(text("DROP TRIGGER IF EXISTS credit_journal_no_delete"))
 
 
 def tamper(scene: Scene, sql: str, **params: object) -> None:
@@ -152,40 +140,12 @@ def test_a_redirected_pending_transfer_is_not_delivered(registry: Registry) -> N
     assert balances[registry.jp_gov] == 600 and balances[registry.jp_pp] == 0
 
 
-def reseal_from(registry: Registry, seq: int, edit: Callable[[dict[str, object]], None]) -> None:
-    """Rewrite entry ``seq`` and re-hash it and every later entry and the head, as a tamperer would."""
-    with registry.database.engine.begin() as connection:
-        unlock_journal(connection)
-        rows = connection.execute(
-            select(JournalEntry.seq, JournalEntry.entry, JournalEntry.previous_hash).order_by(JournalEntry.seq)
-        ).all()
-        previous = GENESIS
-        for number, body, prev in rows:
-            if number < seq:
-                previous = entry_hash(prev, body)
-                continue
-            if number == seq:
-                content = json.loads(body)
-                edit(content)
-                body = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-            sealed = entry_hash(previous, body)
-            connection.execute(
-                text("UPDATE credit_journal SET entry = :e, previous_hash = :p, hash = :h WHERE seq = :s"),
-                {"e": body, "p": previous, "h": sealed, "s": number},
-            )
-            previous = sealed
-        connection.execute(
-            text("UPDATE credit_journal_head SET seq = :s, hash = :h WHERE id = 1"), {"s": rows[-1][0], "h": previous}
-        )
-        connection.execute(text("DELETE FROM credit_checkpoints"))  # the tamperer removes the published ones
-
-
 def test_a_resealed_chain_is_caught_by_a_checkpoint_saved_before(registry: Registry) -> None:
     scene = build(registry)
     with registry.database.unit_of_work() as session:
         saved = checkpoints.sign_head(session)
     assert checkpoints.parse(saved.model_dump()) is not None
-    reseal_from(registry, scene.transfer_seq, lambda entry: entry.update(actor="mallory"))
+    reseal_from(registry.database, scene.transfer_seq, lambda entry: entry.update(actor="mallory"))
     with registry.database.reading() as session:
         alone = verify(session)
         against = checkpoints.verify_extends(session, alone, checkpoints.parse(saved.model_dump()))
