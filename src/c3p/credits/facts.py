@@ -26,13 +26,12 @@ from sqlalchemy.orm import Session
 from c3p.credits.rules.transactions import TransactionKind
 from c3p.credits.tables import CreditAccount, CreditIssuance, CreditRegistry, MonitoringReport
 from c3p.db.base import Base
+from c3p.db.history import current_actor
 
 #: the session's rows to seal at commit: (table name, primary key)
 _TOUCHED = "c3p.credits.sealed_rows"
 #: set on a session whose unit of work issued credits: sign a checkpoint at commit
 CHECKPOINT_DUE = "c3p.credits.checkpoint_due"
-#: who a record entry names as its actor (set by the edges; a record is the platform's own)
-RECORD_ACTOR = "registry"
 
 
 @dataclass(frozen=True)
@@ -110,7 +109,8 @@ def record_rows(session: Session, wanted: dict[Sealed, list[tuple[Any, ...]]]) -
             images.append({"table": sealed.name, "key": key_of(sealed, row), "row": content(sealed, row)})
     if not images:
         return None
-    entry = Store(session).append(TransactionKind.record, RECORD_ACTOR, details={"rows": images})
+    actor = session.info.get("actor") or current_actor.get()  # whoever the unit of work acts for
+    entry = Store(session).append(TransactionKind.record, actor.label, details={"rows": images})
     return entry.seq
 
 

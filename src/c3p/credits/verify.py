@@ -36,6 +36,7 @@ from c3p.credits.tables import (
     CreditAccount,
     CreditBlock,
     CreditCheckpoint,
+    CreditIssuance,
     CreditRegistry,
     JournalEntry,
     JournalHead,
@@ -254,6 +255,18 @@ def _adjustments(session: Session, ledger: Ledger) -> list[Problem]:
     return [Problem(what=f"corresponding adjustments: database {difference[0]}, journal {difference[1]}")]
 
 
+def _issuance_terms(session: Session, ledger: Ledger) -> list[Problem]:
+    """Each issuance was recorded by the journal, with its host country and current Article 6.2 authorization."""
+    columns = (CreditIssuance.id, CreditIssuance.host_country, CreditIssuance.authorization_status)
+    for issuance_id, host, status in session.execute(select(*columns).order_by(CreditIssuance.id)):
+        known = ledger.issuances.get(issuance_id)
+        found = (host, status == "authorized")
+        journal = (known.host, known.authorized) if known is not None else None
+        if found != journal:
+            return [Problem(what=f"issuance {issuance_id}: host and authorization {found}, journal {journal}")]
+    return []
+
+
 def _checkpoints(session: Session, ledger: Ledger) -> list[Problem]:
     """Every signed checkpoint names an entry of this journal, with its hash, and its signature holds."""
     from c3p.credits import checkpoints
@@ -279,6 +292,7 @@ RECOMPUTED: dict[str, Check] = {
     "credit_registries": _registries,
     "credit_pending_transfers": _pending,
     "corresponding_adjustments": _adjustments,
+    "credit_issuances": _issuance_terms,  # and sealed, for every other column
     "credit_checkpoints": _checkpoints,
 }
 
