@@ -298,8 +298,13 @@ class MemoryStore:
     def add_adjustments(self, adjustments: Sequence[Adjustment], journal_seq: int) -> None:
         self.adjustments += [(a, journal_seq) for a in adjustments]
 
+    def journal_entry(self, seq: int) -> Entry | None:
+        return self.journal[seq - 1] if 0 < seq <= len(self.journal) else None
+
     def add_pending(self, entry: Entry, from_account_id: int, to_account_id: int) -> None:
-        self.pending[entry.key] = PendingRow(entry.key, from_account_id, to_account_id, "pending", entry.moves)
+        self.pending[entry.key] = PendingRow(
+            entry.key, from_account_id, to_account_id, "pending", entry.moves, entry.seq
+        )
 
     def lock_pending(self, key: str) -> PendingRow | None:
         return self.pending.get(key)

@@ -17,9 +17,10 @@ from rich.table import Table
 
 from c3p.cli._common import DatabaseOption, FormatOption, check_format, console, open_database, settings_for
 from c3p.cli._guard import actor, guarded, writing
-from c3p.credits import monitoring_reports, queries, service, verification
+from c3p.credits import checkpoints, monitoring_reports, queries, service, verification
 from c3p.credits.monitoring_reports import Calculation, MonitoringFile
 from c3p.credits.rules.statements import Period, statement_csv
+from c3p.credits.verify import seal_unsealed
 from c3p.credits.verify import verify as verify_journal
 from c3p.errors import InvalidInput
 
@@ -478,17 +479,52 @@ def article6(
 
 @app.command("verify")
 @guarded("credits.verify")
-def verify(db: DatabaseOption = None, output_format: FormatOption = "table") -> None:
-    """Replay the journal, recompute every balance and block, check the hash chain; exit 1 on any problem."""
+def verify(
+    db: DatabaseOption = None,
+    output_format: FormatOption = "table",
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkpoint",
+            help="A checkpoint saved earlier (JSON from the checkpoints page or API): prove the ledger still "
+            "extends it, so a chain rewritten and re-hashed since is caught.",
+        ),
+    ] = None,
+) -> None:
+    """Prove every stored credit fact from the hash-chained journal; exit 1 on any problem."""
     check_format(output_format)
+    saved = checkpoints.parse(_read_json(checkpoint)) if checkpoint is not None else None
     with open_database(db).reading() as session:
         report = verify_journal(session)
+        if saved is not None:
+            report = checkpoints.verify_extends(session, report, saved)
     if output_format == "json":
         typer.echo(report.model_dump_json(indent=2))
     elif report.ok:
-        console.print(f"OK: {report.entries} journal entries, {report.blocks} blocks, {report.supply_credits} credits")
+        extends = " (it extends the saved checkpoint)" if saved is not None else ""
+        console.print(
+            f"OK: {report.entries} journal entries, {report.blocks} blocks, {report.supply_credits} credits{extends}"
+        )
     else:
         for problem in report.problems:
             console.print(f"[red]{problem.what}[/]", highlight=False)
     if not report.ok:
         raise typer.Exit(1)
+
+
+@app.command("checkpoint")
+@guarded("credits.verify")
+def checkpoint(db: DatabaseOption = None) -> None:
+    """Sign the journal head with the registry's key and publish it (schedule daily, e.g. with cron)."""
+    with writing(open_database(db)) as (session, _who):
+        signed = checkpoints.sign_head(session)
+    typer.echo(signed.model_dump_json(indent=2))
+
+
+@app.command("seal")
+@guarded("credits.verify")
+def seal(db: DatabaseOption = None) -> None:
+    """Seal into the journal the credit facts written before sealing existed (once, after upgrading)."""
+    with writing(open_database(db)) as (session, _who):
+        count = seal_unsealed(session)
+    console.print(f"Sealed {count} rows" if count else "Every credit fact was already sealed")

@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from c3p.accounts.rules.policy import Actor, Target, require
+from c3p.credits import facts  # noqa: F401  (seals the reports this module writes)
 from c3p.credits.rules.journal import canonical
 from c3p.credits.rules.reports import (
     Period,

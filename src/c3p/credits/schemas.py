@@ -194,6 +194,17 @@ class VerifyReport(BaseModel):
     problems: list[Problem] = []
 
 
+class CheckpointView(BaseModel):
+    """A signed checkpoint of the journal head (format: docs/registry.md, "Signed checkpoints")."""
+
+    format: str = Field(description="c3p-checkpoint-1")
+    head_seq: int = Field(description="sequence number of the journal entry signed")
+    head_hash: str = Field(description="its hash (hex sha256)")
+    signed_at: str = Field(description="when it was signed (ISO 8601, UTC)")
+    public_key: str = Field(description="the registry's Ed25519 public key (32 bytes, hex)")
+    signature: str = Field(description="Ed25519 signature of the other fields' canonical JSON (64 bytes, hex)")
+
+
 class ProjectTotal(BaseModel):
     project: str = Field(description="the JCM project's slug")
     host_country: str

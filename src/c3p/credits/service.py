@@ -49,6 +49,7 @@ from c3p.credits.store import (
     AccountRow,
     LedgerStore,
     NewIssuance,
+    PendingRow,
     ReportRow,
     SerialRange,
     SourceBlock,
@@ -296,17 +297,14 @@ def _record_adjustments(
     accounts: dict[int, AccountRow],
 ) -> None:
     """Record the Article 6.2 corresponding adjustments the entry's moves call for."""
-    year = int(entry.occurred_at[:4])
-    found: list[article6.Adjustment] = []
+    movements = []
     for move in moves:
         authorized, host = issuances[move.issuance_id]
-        if move.first_transfer:
-            found.append(article6.Adjustment(host, year, article6.AdjustmentKind.first_transfer, move.credits))
-        to = accounts.get(move.to_account)
-        if to is not None and article6.is_use(authorized, host, to.registry, to.kind):
-            found.append(article6.Adjustment(to.registry, year, article6.AdjustmentKind.use, move.credits))
+        to = accounts[move.to_account]
+        movements.append(article6.Movement(move.credits, move.first_transfer, authorized, host, to.registry, to.kind))
+    found = article6.adjustments_for(movements, int(entry.occurred_at[:4]))
     if found:
-        store.add_adjustments(article6.summed(found), entry.seq)
+        store.add_adjustments(found, entry.seq)
 
 
 # ---------------------------------------------------------------- transfers, cancellation, retirement
@@ -542,6 +540,7 @@ def resolve_pending(session: Session | LedgerStore, actor: Actor, key: str, acce
     if pending.status != "pending":
         status = Message(RESOLVED_WORDS[pending.status]) if pending.status in RESOLVED_WORDS else pending.status
         raise Conflict(Message(N_("transfer %(key)s is already %(status)s"), {"key": key, "status": status}))
+    _check_proposal(store, pending)
     to_row = receiver if accept else accounts[pending.from_account_id]
     if accept:
         check_usable(to_row.number, to_row.status, to_row.kind, sending=False)
@@ -565,6 +564,20 @@ def resolve_pending(session: Session | LedgerStore, actor: Actor, key: str, acce
         to_account=to_row.number,
         details={"proposal": key},
     )
+
+
+def _check_proposal(store: LedgerStore, pending: PendingRow) -> None:
+    """A pending transfer delivers only what the journal entry that proposed it says (parties and serials)."""
+    proposal = store.journal_entry(pending.proposed_seq)
+    proposed = None
+    if proposal is not None and proposal.key == pending.key and proposal.kind is TransactionKind.external_transfer:
+        proposed = (proposal.moves[0].from_account, proposal.details.get("to_account"), proposal.moves)
+    if proposed != (pending.from_account_id, pending.to_account_id, pending.moves):
+        refusal = N_(
+            "pending transfer %(key)s does not match the journal entry that proposed it, so it is not delivered; "
+            "the registry administrator should run the registry's verification"
+        )
+        raise Conflict(Message(refusal, {"key": pending.key}))
 
 
 def _settle(proposed: Move, already: bool, terms: dict[int, tuple[bool, str]], to: AccountRow, accept: bool) -> Move:

@@ -29,6 +29,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from c3p.accounts.tables import MemberOrganization
+from c3p.credits.facts import CHECKPOINT_DUE
 from c3p.credits.rules.article6 import Adjustment
 from c3p.credits.rules.blocks import Block
 from c3p.credits.rules.journal import canonical, canonical_without_seq, entry_hash
@@ -141,6 +142,7 @@ class PendingRow(NamedTuple):
     to_account_id: int
     status: str
     moves: tuple[Move, ...]
+    proposed_seq: int
 
 
 class SerialRange(NamedTuple):
@@ -193,6 +195,7 @@ class LedgerStore(Protocol):
         key: str | None = None,
     ) -> Entry: ...
     def add_adjustments(self, adjustments: Sequence[Adjustment], journal_seq: int) -> None: ...
+    def journal_entry(self, seq: int) -> Entry | None: ...
     def add_pending(self, entry: Entry, from_account_id: int, to_account_id: int) -> None: ...
     def lock_pending(self, key: str) -> PendingRow | None: ...
     def close_pending(self, key: str, status: str, journal_seq: int) -> None: ...
@@ -415,7 +418,9 @@ class Store:
         return row
 
     def seal_issuance(self, issuance_id: int, journal_seq: int) -> None:
+        """Link the issuance to its journal entry; the unit of work signs a checkpoint before it commits."""
         self._issuance(issuance_id).journal_seq = journal_seq
+        self.session.info[CHECKPOINT_DUE] = True
         self.session.flush()
 
     def set_authorization(self, issuance_id: int, authorization: str) -> None:
@@ -446,6 +451,13 @@ class Store:
             [(a.country, a.year, str(a.kind), a.credits, journal_seq) for a in adjustments],
         )
 
+    def journal_entry(self, seq: int) -> Entry | None:
+        """Journal entry ``seq`` if it is there and its content still matches its hash."""
+        found = self.rows("SELECT entry, previous_hash, hash FROM credit_journal WHERE seq = %s", (seq,))
+        if not found or entry_hash(found[0][1], found[0][0]) != found[0][2]:
+            return None
+        return Entry.from_json(json.loads(found[0][0]))
+
     # ---- pending transfers ----
     def add_pending(self, entry: Entry, from_account_id: int, to_account_id: int) -> None:
         self.run(
@@ -467,7 +479,9 @@ class Store:
         if pending is None:
             return None
         moves = tuple(Move.from_json(m) for m in pending.moves)
-        return PendingRow(pending.key, pending.from_account_id, pending.to_account_id, pending.status, moves)
+        return PendingRow(
+            pending.key, pending.from_account_id, pending.to_account_id, pending.status, moves, pending.proposed_seq
+        )
 
     def close_pending(self, key: str, status: str, journal_seq: int) -> None:
         pending = self.session.get(PendingTransfer, key)

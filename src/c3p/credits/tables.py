@@ -1,5 +1,6 @@
 """Tables of the JCM credit registry: registries, accounts, monitoring reports, issuances,
-serial blocks, the hash-chained journal, pending transfers and corresponding adjustments.
+serial blocks, the hash-chained journal, pending transfers, corresponding adjustments and
+signed checkpoints of the journal head.
 
 Credits are integers (``BigInteger``). Serial blocks are indexed by ``(registry,
 start_serial)`` so "who holds serial X" is one index seek. The journal is the registry's own
@@ -233,3 +234,17 @@ class CorrespondingAdjustment(Base):
     kind: Mapped[str] = mapped_column(String(20))
     credits: Mapped[int] = mapped_column(BigInteger)
     journal_seq: Mapped[int] = mapped_column(Integer)
+
+
+class CreditCheckpoint(Base):
+    """The journal head signed with the registry's Ed25519 key (at each issuance, and daily)."""
+
+    __tablename__ = "credit_checkpoints"
+    __table_args__ = ({"info": NOT_IN_HISTORY},)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    head_seq: Mapped[int] = mapped_column(Integer)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[str] = mapped_column(String(40))
+    public_key: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))

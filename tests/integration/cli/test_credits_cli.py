@@ -153,3 +153,37 @@ def test_verify_exits_1_on_a_tampered_journal(url: str, fresh_database: Database
     result = invoke(url, "registry", "verify", "--format", "json")
     assert result.exit_code == 1
     assert json.loads(result.output)["first_bad_entry"] == 2
+
+
+def test_verify_against_a_saved_checkpoint_catches_a_resealed_chain(
+    url: str, fresh_database: Database, tmp_path: Path
+) -> None:
+    from tests.support.tampering import reseal_from
+
+    for holder in ("moej", "acme-vn"):
+        ok(url, "registry", "open-account", "--registry", "JPN", "--holder", holder)
+    saved = tmp_path / "checkpoint.json"
+    saved.write_text(ok(url, "registry", "checkpoint"))
+    signed = json.loads(saved.read_text())
+    assert signed["format"] == "c3p-checkpoint-1" and signed["head_seq"] > 2
+    assert "extends the saved checkpoint" in ok(url, "registry", "verify", "--checkpoint", str(saved))
+
+    reseal_from(fresh_database, 2, lambda entry: entry.update(actor="mallory"))
+    assert "OK:" in ok(url, "registry", "verify")  # the re-sealed chain holds together by itself
+    result = invoke(url, "registry", "verify", "--checkpoint", str(saved))
+    assert result.exit_code == 1
+    assert f"checkpoint of entry {signed['head_seq']}" in result.output and "rewritten" in result.output
+
+
+def test_verify_refuses_a_hand_edited_checkpoint_file_clearly(url: str, tmp_path: Path) -> None:
+    ok(url, "registry", "open-account", "--registry", "JPN", "--holder", "moej")
+    signed = json.loads(ok(url, "registry", "checkpoint"))
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps({**signed, "head_hash": "not hex"}))
+    result = invoke(url, "registry", "verify", "--checkpoint", str(edited))
+    assert isinstance(result.exception, C3PError), result.output  # the entry point prints it as a message
+    assert "head_hash must be 64 lowercase hexadecimal digits" in result.exception.detail
+    forged = tmp_path / "forged.json"
+    forged.write_text(json.dumps({**signed, "head_seq": signed["head_seq"] - 1}))
+    result = invoke(url, "registry", "verify", "--checkpoint", str(forged))
+    assert result.exit_code == 1 and "signature" in result.output

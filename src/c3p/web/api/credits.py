@@ -17,11 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from c3p.accounts.rules.policy import Actor
-from c3p.credits import queries, service
+from c3p.credits import checkpoints, queries, service
 from c3p.credits import schemas as v
 from c3p.credits.rules.statements import Period
 from c3p.credits.verify import verify as verify_journal
 from c3p.errors import Conflict, NotFound
+from c3p.messages import N_
 from c3p.web.auth import database, permission, writing
 from c3p.web.problems import problems
 
@@ -153,6 +154,27 @@ def list_pending(
 ) -> list[v.PendingTransferView]:
     with database(request).reading() as session:
         return [v.PendingTransferView(**pending) for pending in queries.visible_pending(session, actor, registry)]
+
+
+@router.get(
+    "/checkpoints",
+    response_model=list[v.CheckpointView],
+    summary="Signed checkpoints of the journal head, newest first (public; format in docs/registry.md)",
+)
+def list_checkpoints(
+    request: Request, limit: Annotated[int, Query(ge=1, le=1000, description="how many, newest first")] = 100
+) -> list[v.CheckpointView]:
+    with database(request).reading() as session:
+        return checkpoints.recent(session, limit)
+
+
+@router.get("/checkpoints/latest", response_model=v.CheckpointView, summary="The newest signed checkpoint (public)")
+def latest_checkpoint(request: Request) -> v.CheckpointView:
+    with database(request).reading() as session:
+        found = checkpoints.recent(session, 1)
+    if not found:
+        raise NotFound(N_("no checkpoint has been signed yet"))
+    return found[0]
 
 
 @router.get("/verify", response_model=v.VerifyReport, summary="Replay the journal and check the chain")
