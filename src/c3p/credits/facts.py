@@ -24,7 +24,7 @@ from sqlalchemy import Table, event, inspect, select, tuple_
 from sqlalchemy.orm import Session
 
 from c3p.credits.rules.transactions import TransactionKind
-from c3p.credits.tables import CreditAccount, CreditIssuance, CreditRegistry, MonitoringReport
+from c3p.credits.tables import CreditAccount, CreditIssuance, CreditRegistry, MonitoringReport, VerificationFinding
 from c3p.db.base import Base
 from c3p.db.history import current_actor
 
@@ -64,6 +64,7 @@ SEALED: tuple[Sealed, ...] = (
     Sealed(CreditAccount, frozenset({"balance"})),  # balance: recomputed from the moves
     Sealed(MonitoringReport),
     Sealed(CreditIssuance),
+    Sealed(VerificationFinding),
 )
 _BY_MODEL = {sealed.model: sealed for sealed in SEALED}
 
