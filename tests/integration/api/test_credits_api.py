@@ -196,14 +196,14 @@ def test_typed_bodies_keep_what_the_queries_say(credits_server) -> None:  # type
 
 def test_an_anonymous_visitor_sees_reports_without_the_peoples_e_mails(credits_server) -> None:  # type: ignore[no-untyped-def]
     from c3p.accounts.rules.policy import Actor
-    from c3p.credits import monitoring_reports
-    from tests.support.credits import HOST, PROJECT, monitoring_record
+    from c3p.credits import verification
+    from tests.support.credits import next_day, submit_report
 
     server, registry, tokens = credits_server
+    reporter = Actor.operator("reporter.person@example.org")
+    report = submit_report(registry.database, registry.settings, 7, next_day(registry), actor=reporter)
     with registry.database.unit_of_work() as session:
-        reporter = Actor.operator("reporter.person@example.org")
-        report = monitoring_reports.submit(session, reporter, monitoring_record(7), PROJECT, HOST, None)
-        monitoring_reports.verify(session, Actor.operator("verifier.person@example.org"), report.id)
+        verification.verify(session, Actor.operator("verifier.person@example.org"), report.id, 7, "fair")
     anonymous = httpx.get(server.url + "/api/v1/registry/reports", timeout=30)
     assert anonymous.status_code == 200
     assert any(r["id"] == report.id for r in anonymous.json())
