@@ -28,7 +28,7 @@ def signed_server(backend: str, new_database_url, tmp_path_factory) -> Iterator[
     init_database(database)
     registry = create_registry(database)
     create_issuance(registry, {registry.jp_gov: 700, registry.vn_pp: 300}, ref="JC-CP-1")
-    create_issuance(registry, {registry.jp_gov: 50}, ref="JC-CP-2", report_id=create_report(database, 50, period=2))
+    create_issuance(registry, {registry.jp_gov: 50}, ref="JC-CP-2", report_id=create_report(registry, 50))
     settings = Settings(data_dir=tmp_path_factory.mktemp("data"), database_url=database.url)
     server = LiveServer(create_app(settings, database), settings.data_dir).start()
     yield server, registry

@@ -168,7 +168,12 @@ def list_checkpoints(
         return checkpoints.recent(session, limit)
 
 
-@router.get("/checkpoints/latest", response_model=v.CheckpointView, summary="The newest signed checkpoint (public)")
+@router.get(
+    "/checkpoints/latest",
+    response_model=v.CheckpointView,
+    responses=problems(NotFound),
+    summary="The newest signed checkpoint (public)",
+)
 def latest_checkpoint(request: Request) -> v.CheckpointView:
     with database(request).reading() as session:
         found = checkpoints.recent(session, 1)
