@@ -38,6 +38,7 @@ from c3p.mrv.monitoring import (
     open_monitoring,
 )
 from c3p.mrv.params import CalculationParams
+from c3p.mrv.plausibility import check_readings, scalar_findings
 from c3p.mrv.qaqc import QaqcContext, infer_interval_minutes, run_qaqc
 from c3p.mrv.results import Breakdown, CalculationResult, ParameterUsed, Provenance
 from c3p.mrv.scan import check_keys, check_values, convert_units, scan_monitoring
@@ -66,7 +67,8 @@ def estimate(methodology: Methodology, params: CalculationParams,
         columns[param.key] = np.array([resolved[0]])
         used.append(resolved[1])
     values = evaluate_cells(methodology, columns, 1, project_floor(methodology))
-    return _result(methodology, "ex-ante", values, ["design"], [None], used, [], params, {})
+    findings = scalar_findings(methodology, used)
+    return _result(methodology, "ex-ante", values, ["design"], [None], used, findings, params, {})
 
 
 def calculate(
@@ -112,10 +114,12 @@ def _calculate(con, methodology, paths, params, mapping, factors, progress, text
     check_keys(con)
     check_values(con)
     findings = convert_units(con, methodology)
+    findings += check_readings(con, methodology)
     findings += _outside_period(con, start, end)
     step("checking")
     fixed_by_site = per_site_fixed(con, methodology)
     scalars, used = _scalars(con, methodology, params, factors)
+    findings += scalar_findings(methodology, used)
     ctx = QaqcContext(con, methodology, params, start, end,
                       params.interval_minutes or infer_interval_minutes(con),
                       lambda site, sym: _lookup(site, sym, methodology, scalars,

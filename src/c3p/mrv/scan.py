@@ -118,7 +118,7 @@ def convert_units(con, methodology: Methodology) -> list[Finding]:
         """CREATE OR REPLACE TEMP TABLE scan AS SELECT s.site_id, s.month, s.parameter, s.unit,
         s.n, s.n_value, s.total * f.factor AS total, s.min_value * f.factor AS min_value,
         s.max_value * f.factor AS max_value, s.first_ts, s.last_ts, s.sd * f.factor AS sd, s.n_ts,
-        k.key FROM scan_raw s JOIN parameter_keys k USING (parameter)
+        k.key, f.factor FROM scan_raw s JOIN parameter_keys k USING (parameter)
         JOIN unit_factors f ON f.key = k.key AND f.unit IS NOT DISTINCT FROM s.unit"""
     )
     con.unregister("parameter_keys")

@@ -28,7 +28,7 @@ from c3p.mrv.engine import calculate
 from c3p.mrv.monitoring import MonitoringLimits
 from c3p.mrv.params import CalculationParams
 from c3p.settings import Settings
-from conftest import ONE_DAY, create_rows, write_csv, write_parquet
+from conftest import MNG_GRID, ONE_DAY, create_rows, write_csv, write_parquet
 
 MN = get_methodology("MN_AM003")
 BASE = "/api/v1/mrv/methodologies/MN_AM003/calculate"
@@ -183,7 +183,7 @@ CHILD = textwrap.dedent(
         mapped = int(handle.read().split()[0]) * resource.getpagesize()
     limit = mapped + int(sys.argv[2])
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    params = CalculationParams.from_mapping({"interval_minutes": 15})
+    params = CalculationParams.from_mapping({"interval_minutes": 15, "EF_RE,i": {"factor": "MNG-grid"}})
     try:
         result = engine.calculate(methodology, [sys.argv[1]], params)
         print(json.dumps({"ok": result.reference_emissions_tco2}))
@@ -225,7 +225,7 @@ def test_anonymous_uploads_of_monitoring_data_are_refused(live_server, tmp_path)
         assert answer.status_code == 401, answer.text
         assert answer.headers["content-type"].startswith("application/problem+json")
     typed_in = httpx.post(live_server.url + "/api/v1/mrv/methodologies/MN_AM003/estimate",
-                          json={"EG_i,p": {"value": 100, "unit": "MWh"}}, timeout=60)  # fmt: skip
+                          json={"EG_i,p": {"value": 100, "unit": "MWh"}, **MNG_GRID}, timeout=60)  # fmt: skip
     assert typed_in.status_code == 200 and typed_in.json()["emission_reductions_tco2"] == 79
 
 
