@@ -34,7 +34,11 @@ import pyarrow.parquet as pq
 
 INTERVALS = 35_040  # 365 days x 96 quarter-hours
 EF_TCO2_PER_MWH = 0.797
-PARAMS = {"period": {"start": "2024-01-01", "end": "2024-12-30"}, "interval_minutes": 15}
+PARAMS = {
+    "period": {"start": "2024-01-01", "end": "2024-12-30"},
+    "interval_minutes": 15,
+    "EF_RE,i": {"factor": "MNG-grid"},
+}
 
 
 def generate(path: Path, sites: int, chunk: int = 50, first_site: int = 0) -> None:

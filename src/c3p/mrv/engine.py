@@ -13,6 +13,7 @@ import resource
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,9 +32,11 @@ from c3p.mrv.evaluate import evaluate_cells, round_down
 from c3p.mrv.factors import FactorRegistry, default_registry
 from c3p.mrv.monitoring import (
     Decimal,
+    MonitoringInput,
     MonitoringLimits,
     TextFormat,
     Thousands,
+    check_rows,
     hash_files_in_background,
     open_monitoring,
 )
@@ -41,7 +44,7 @@ from c3p.mrv.params import CalculationParams
 from c3p.mrv.plausibility import check_readings, scalar_findings
 from c3p.mrv.qaqc import QaqcContext, infer_interval_minutes, run_qaqc
 from c3p.mrv.results import Breakdown, CalculationResult, ParameterUsed, Provenance
-from c3p.mrv.scan import check_keys, check_values, convert_units, scan_monitoring
+from c3p.mrv.scan import Scanned, check_keys, check_values, convert_units, scan_monitoring
 from c3p.mrv.spec import Methodology
 from c3p.mrv.values import given_values, missing_value_error, resolve
 
@@ -108,14 +111,15 @@ def _calculate(con, methodology, paths, params, mapping, factors, progress, text
     step("reading")
     opened = open_monitoring(con, paths, mapping, text=text, limits=limits)
     digests = hash_files_in_background(paths)
-    start, end = _within_period(con, params)
     step("scanning")
-    rows = scan_monitoring(con)
+    opened, scanned = _scan(con, opened, params)
+    check_rows(opened.paths[0], scanned.within + scanned.outside, (limits or MonitoringLimits()).max_rows)
     check_keys(con)
+    start, end = _within_period(con, params)
     check_values(con)
     findings = convert_units(con, methodology)
     findings += check_readings(con, methodology)
-    findings += _outside_period(con, start, end)
+    findings += _outside_period(con, start, end, scanned.outside)
     step("checking")
     fixed_by_site = per_site_fixed(con, methodology)
     scalars, used = _scalars(con, methodology, params, factors)
@@ -129,10 +133,37 @@ def _calculate(con, methodology, paths, params, mapping, factors, progress, text
     step("calculating")
     cells, columns, missing = build_cells(con, methodology, ctx.adjustments, scalars, fixed_by_site)
     values, treated = evaluate_conservatively(methodology, cells, columns, missing)
-    extra = {"files": digests.result(), "rows": rows, "start": start, "end": end,
+    extra = {"files": digests.result(), "rows": scanned.within, "start": start, "end": end,
              "interval": ctx.interval_min, "timezone": opened.timezone}  # fmt: skip
     return _result(methodology, "ex-post", values, list(cells.site_id),
                    list(cells.month), used, findings + ctx.findings + treated, params, extra)  # fmt: skip
+
+
+def _scan(con, opened: MonitoringInput, params: CalculationParams) -> tuple[MonitoringInput, Scanned]:
+    """The one scan of the input; a CSV the fast path cannot read is read again strictly.
+
+    The strict path refuses the first bad cell by row and column; if it finds none (the fast
+    path's tests are a superset), the scan runs again over the strictly typed views.
+    """
+    period = _given_period(params)
+    with_times = not params.interval_minutes or period is None
+    try:
+        scanned = scan_monitoring(con, period, with_times)
+        if not scanned.doubtful:
+            return opened, scanned
+    except InvalidInput:
+        if opened.strict is None:
+            raise
+    assert opened.strict is not None  # only the fast CSV path marks rows doubtful
+    opened = replace(opened, timezone=opened.strict(), strict=None)
+    return opened, scan_monitoring(con, period, with_times)
+
+
+def _given_period(params: CalculationParams) -> tuple[datetime, datetime] | None:
+    if params.period is None:
+        return None
+    start = datetime.combine(params.period.start, datetime.min.time())
+    return start, datetime.combine(params.period.end + timedelta(days=1), datetime.min.time())
 
 
 def _within_period(con, params: CalculationParams) -> tuple[datetime, datetime]:
@@ -180,27 +211,25 @@ def _address_space_headroom() -> int | None:
 
 
 def _period(con, params: CalculationParams) -> tuple[datetime, datetime]:
-    if params.period is not None:
-        start = datetime.combine(params.period.start, datetime.min.time())
-        return start, datetime.combine(params.period.end + timedelta(days=1), datetime.min.time())
-    first, last = con.execute("SELECT min(timestamp), max(timestamp) FROM monitoring_file").fetchone()
+    """The declared period, else the months the readings span (from the scan's timestamps)."""
+    given = _given_period(params)
+    if given is not None:
+        return given
+    first, last = con.execute("SELECT min(first_ts), max(last_ts) FROM scan_raw").fetchone()
     if first is None:
-        from c3p.errors import InvalidInput
-
         raise InvalidInput("the monitoring data has no timestamps")
     return (datetime(first.year, first.month, 1),
             datetime.combine(last.date() + timedelta(days=1), datetime.min.time()))  # fmt: skip
 
 
-def _outside_period(con, start: datetime, end: datetime) -> list:
+def _outside_period(con, start: datetime, end: datetime, count: int) -> list:
     from c3p.mrv.findings import Finding
 
-    count, line = con.execute(
-        "SELECT count(*), min(line) FROM monitoring_file_lines WHERE timestamp < ? OR timestamp >= ?",
-        [start, end],
-    ).fetchone()
     if not count:
         return []
+    (line,) = con.execute(
+        "SELECT min(line) FROM monitoring_file_lines WHERE timestamp < ? OR timestamp >= ?", [start, end]
+    ).fetchone()
     return [
         Finding(
             code="outside-period",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +64,9 @@ class MonitoringInput:
     sha256: dict[str, str]
     relation_sql: str
     timezone: str | None = None
+    #: for a CSV read on the fast path: registers the strictly checked views instead (naming
+    #: the first bad cell) and returns their zone; None where the views are already strict
+    strict: Callable[[], str | None] | None = None
 
 
 def file_sha256(path: Path | str) -> str:
@@ -106,11 +109,78 @@ def open_monitoring(
     limits = limits or MonitoringLimits()
     if suffixes <= {".parquet", ".pq"}:
         zone = _parquet_view(con, names, mapping or {}, text.timezone, limits)
+    elif len(names) == 1 and suffixes <= {".csv", ".txt"} and text.thousands is None:
+        strict = lambda: _text_view(con, names[0], mapping or {}, text, limits)  # noqa: E731
+        fast = _fast_csv_view(con, names[0], mapping or {}, text)
+        if fast is None:
+            return MonitoringInput(tuple(names), {}, "monitoring_file", strict())
+        return MonitoringInput(tuple(names), {}, "monitoring_file", fast[0], strict)
     elif len(names) == 1 and suffixes <= {".csv", ".txt", ".xlsx"}:
         zone = _text_view(con, names[0], mapping or {}, text, limits)
     else:
         raise DataFileError(", ".join(names), None, "give one CSV/xlsx file or Parquet files only")
     return MonitoringInput(tuple(names), {}, "monitoring_file", zone)
+
+
+def _fast_csv_view(con, path: str, mapping: Mapping[str, str], text: TextFormat) -> tuple[str | None] | None:
+    """Views over a CSV parsed once, inside the scan; None where only the strict path can read it.
+
+    The strict path (:func:`_text_view`) reads the file twice: a pass of pattern checks, then
+    the scan. Here a cheap test per row (characters of a number, the same offset convention as
+    the first row, nothing empty) is column ``doubtful``, counted by the scan; a doubtful row,
+    or a cell that fails its cast, sends the engine to the strict path, which names the first
+    bad cell. A clean file is thus parsed once, and a bad one refused with the same message.
+    """
+    if Path(path).stat().st_size == 0:
+        return None
+    source = (f"read_csv({_literal(path)}, all_varchar = true, header = true, "
+              "auto_detect = true, null_padding = true)")  # fmt: skip
+    try:
+        found = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
+        chosen = _select_list(found, mapping, path)
+        first = con.execute(f"SELECT trim({_quote(chosen['timestamp'])}) FROM {source} LIMIT 1").fetchone()
+    except duckdb.OutOfMemoryException:
+        raise
+    except (duckdb.Error, DataFileError):
+        return None
+    if first is None or first[0] is None:
+        return None
+    cells = ", ".join(f"CAST({_quote(chosen[c])} AS VARCHAR) AS {c}" for c in COLUMNS)
+    stamp, zone, doubtful = _fast_checks(first[0], text)
+    number = "value" if text.decimal != "," else "replace(value, ',', '.')"
+    typed = (f"site_id, {stamp} AS timestamp, parameter, CAST(nullif({number}, '') AS DOUBLE) AS value, "
+             f"unit, {doubtful} AS doubtful")  # fmt: skip
+    con.execute(f"CREATE OR REPLACE TEMP VIEW monitoring_raw AS SELECT {cells} FROM {source}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW monitoring_file AS SELECT {typed} FROM monitoring_raw")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW monitoring_file_lines AS SELECT {typed}, line, {_literal(path)} AS file "
+                "FROM (SELECT *, row_number() OVER () + 1 AS line FROM monitoring_raw)")  # fmt: skip
+    return (zone,)
+
+
+def _fast_checks(first_stamp: str, text: TextFormat) -> tuple[str, str | None, str]:
+    """SQL of the typed timestamp, its zone, and the test sending a row to the strict path.
+
+    DuckDB's cast of a number refuses what the strict pattern refuses except the other decimal
+    mark, an underscore (``1_000``) and the words for infinity and NaN (refused later as not
+    finite), so those two are tested here; labels padded with spaces go to the strict path,
+    which trims them (trimming every cell cost more than parsing it). Times follow the first
+    row: all with a UTC offset or none.
+    """
+    stamp, zone = "CAST(timestamp AS TIMESTAMP)", None
+    if re.search(_OFFSET, first_stamp):
+        seconds = _offset_seconds(text.timezone or _written_offset(first_stamp))
+        stamp, zone = _in_zone("CAST(timestamp AS TIMESTAMPTZ)", seconds), _zone_name(seconds)
+        other_convention = f"NOT regexp_matches(timestamp, '{_OFFSET}')"
+    else:  # a superset of the offset pattern: a false alarm only costs the strict path
+        other_convention = ("contains(timestamp, '+') OR ends_with(timestamp, 'Z') "
+                            "OR contains(substr(timestamp, 11), '-')")  # fmt: skip
+    other_mark = "," if (text.decimal or ".") == "." else "."
+    labels = ("site_id", "parameter", "unit")
+    doubtful = " OR ".join([
+        *(f"{c} IS NULL OR {c} = '' OR starts_with({c}, ' ') OR ends_with({c}, ' ')" for c in labels),
+        "timestamp IS NULL", other_convention, f"contains(value, '{other_mark}')", "contains(value, '_')",
+    ])  # fmt: skip
+    return stamp, zone, doubtful
 
 
 def hash_files_in_background(paths: Sequence[Path | str]) -> Future[dict[str, str]]:
@@ -192,7 +262,7 @@ def _parquet_view(con, paths: list[str], mapping: Mapping[str, str], timezone: s
     files = "[" + ", ".join(_literal(p) for p in paths) + "]"
     if limits.max_rows is not None:
         (rows,) = con.execute(f"SELECT sum(num_rows) FROM parquet_file_metadata({files})").fetchone()
-        _check_rows(paths[0], int(rows or 0), limits.max_rows)
+        check_rows(paths[0], int(rows or 0), limits.max_rows)
     stamp, zone = f"CAST({_quote(chosen['timestamp'])} AS TIMESTAMP)", None
     if stamp_type.startswith("TIMESTAMP WITH TIME ZONE"):  # instants: shown in one stated zone
         seconds = _offset_seconds(timezone or "UTC")
@@ -201,7 +271,7 @@ def _parquet_view(con, paths: list[str], mapping: Mapping[str, str], timezone: s
         {stamp} AS timestamp,
         CAST({_quote(chosen["parameter"])} AS VARCHAR) AS parameter,
         CAST({_quote(chosen["value"])} AS DOUBLE) AS value,
-        CAST({_quote(chosen["unit"])} AS VARCHAR) AS unit"""
+        CAST({_quote(chosen["unit"])} AS VARCHAR) AS unit, false AS doubtful"""
     # Row numbers cost a third of the scan, so only the drill-down view carries them.
     lean = f"read_parquet({files})"
     source = f"read_parquet({files}, file_row_number = true, filename = true)"
@@ -238,7 +308,7 @@ def _one_schema(con, paths: list[str], mapping: Mapping[str, str]) -> dict[str, 
     return first
 
 
-def _check_rows(path: str, rows: int, max_rows: int | None) -> None:
+def check_rows(path: str, rows: int, max_rows: int | None) -> None:
     if max_rows is not None and rows > max_rows:
         raise DataFileError(path, None, f"{rows:,} rows, more than the {max_rows:,} accepted here "
                             "(setting mrv_upload_max_rows); use the command line for larger files")  # fmt: skip
@@ -276,7 +346,7 @@ def _text_view(con, path: str, mapping: Mapping[str, str], text: TextFormat, lim
         seconds = _offset_seconds(text.timezone or _written_offset(first))
         stamp, zone = _in_zone("CAST(timestamp AS TIMESTAMPTZ)", seconds), _zone_name(seconds)
     typed = (f"site_id, {stamp} AS timestamp, parameter, CAST({_number_sql(text)} AS DOUBLE) AS value, "
-             "unit")  # fmt: skip
+             "unit, false AS doubtful")  # fmt: skip
     con.execute(f"CREATE OR REPLACE TEMP VIEW monitoring_file AS SELECT {typed} FROM monitoring_raw")
     con.execute(f"CREATE OR REPLACE TEMP VIEW monitoring_file_lines AS SELECT {typed}, line, "
                 f"{_literal(path)} AS file FROM monitoring_raw_lines")  # fmt: skip
@@ -335,7 +405,7 @@ def _load_xlsx(con, path: str, decimal: Decimal, limits: MonitoringLimits) -> st
             cell = row[i] if i < len(row) else None
             column.append(None if cell is None else _cell_text(cell, decimal))
         if len(batch[0]) >= _XLSX_BATCH_ROWS:
-            _check_rows(path, line - 1, limits.max_rows)
+            check_rows(path, line - 1, limits.max_rows)
             _append_batch(con, names, batch, line)
     _append_batch(con, names, batch, line)
     if line == 1:
@@ -406,7 +476,7 @@ def _check_text_cells(con, path: str, text: TextFormat, limits: MonitoringLimits
     rows, with_offset, bad = found[0], found[1], found[2:]
     if rows == 0:
         raise DataFileError(path, None, "the file has no data rows")
-    _check_rows(path, rows, limits.max_rows)
+    check_rows(path, rows, limits.max_rows)
     if 0 < with_offset < rows:
         checks.append(("timestamp", f"regexp_matches(timestamp, '{_OFFSET}') <> (SELECT regexp_matches("
                        f"timestamp, '{_OFFSET}') FROM monitoring_raw LIMIT 1)",

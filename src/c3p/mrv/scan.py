@@ -9,6 +9,9 @@ only for the few groups the statistics flag, so the cost stays one scan of the d
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 import duckdb
 import pyarrow as pa
 
@@ -19,32 +22,70 @@ from c3p.mrv.spec import Methodology
 from c3p.mrv.units import scale_factor
 
 SCAN_SQL = """
-CREATE OR REPLACE TEMP TABLE scan_raw AS
-SELECT site_id, CAST(date_trunc('month', timestamp) AS DATE) AS month, parameter, unit,
-  count(*) AS n, count(value) AS n_value, sum(value) AS total,
-  min(value) AS min_value, max(value) AS max_value,
-  min(timestamp) AS first_ts, max(timestamp) AS last_ts, stddev_pop(value) AS sd,
-  bit_count(bitstring_agg(CAST((epoch_us(timestamp) - epoch_us(date_trunc('month', timestamp)))
-    // 60000000 AS INTEGER), 0, 44639)) AS n_ts
-FROM monitoring GROUP BY ALL
+CREATE OR REPLACE TEMP TABLE scan_all AS
+SELECT inside, site_id, make_date(month_index // 12, month_index % 12 + 1, 1) AS month, parameter, unit,
+  n, n_value, total, min_value, max_value, first_ts, last_ts,
+  sqrt(greatest(squares / n_value - (total / n_value) ** 2, 0)) AS sd, n_ts, n_doubtful
+FROM (SELECT {inside} AS inside, site_id, year(timestamp) * 12 + month(timestamp) - 1 AS month_index,
+  parameter, unit, count(*) AS n, count(value) AS n_value, sum(value) AS total,
+  sum(value * value) AS squares, min(value) AS min_value, max(value) AS max_value, {times},
+  bit_count(bitstring_agg(CAST((epoch_us(timestamp) // 60000000 + 4464000000) % 44640 AS INTEGER),
+    0, 44639)) AS n_ts, count_if(doubtful) AS n_doubtful
+FROM monitoring_file GROUP BY ALL)
 """
-# n_ts counts the distinct minutes of a month that have a reading, in a 44,640-bit map per group
-# (5.6 kB), where count(DISTINCT timestamp) kept every timestamp: ten times slower and memory
-# growing with rows. It never exceeds the distinct timestamps, so every group with a repeated
-# timestamp still has n > n_ts and gets the exact row-level check (qaqc._duplicates); readings
-# closer than a minute only cost that check.
+# One pass over every row of the input, so each aggregate is the cheapest that serves:
+# - rows outside the monitoring period are counted here (group ``inside``), not in a second pass;
+# - the month is an integer year * 12 + month (date_trunc cost as much as the rest of the scan);
+# - the spread comes from a sum of squares (it only flags jumps for a warning; stddev_pop's
+#   running update cost a tenth of the scan);
+# - first and last timestamps, needed only for an undeclared reading interval or period, are
+#   skipped when both are declared;
+# - n_ts counts the distinct minutes with a reading in a 44,640-bit map per group (5.6 kB):
+#   minutes since 1970 (offset by 100,000 months to stay positive back to 6500 BC) modulo
+#   44,640 (a month's minutes) differ for distinct minutes of one month. count(DISTINCT
+#   timestamp) kept every timestamp: ten times slower, memory growing with rows. n_ts never
+#   exceeds the distinct timestamps, so every group with a repeated timestamp has n > n_ts and
+#   gets the exact row-level check (qaqc._duplicates); readings closer than a minute only cost
+#   that check.
+_TIMES = "min(timestamp) AS first_ts, max(timestamp) AS last_ts"
+_NO_TIMES = "CAST(NULL AS TIMESTAMP) AS first_ts, CAST(NULL AS TIMESTAMP) AS last_ts"
 
 
-def scan_monitoring(con: duckdb.DuckDBPyConnection) -> int:
-    """Table ``scan_raw``: the grouped statistics of the ``monitoring`` view; returns its rows read."""
+def scan_monitoring(con: duckdb.DuckDBPyConnection, period: tuple[datetime, datetime] | None,
+                    with_times: bool = True) -> Scanned:  # fmt: skip
+    """Table ``scan_raw``: grouped statistics of the rows of ``monitoring_file`` within ``period``
+    (all rows without one; a row without a timestamp stays in, for :func:`check_keys`).
+
+    ``with_times`` keeps each group's first and last timestamp (to infer interval or period).
+    """
+    inside = "true"
+    if period is not None:
+        start, end = (f"TIMESTAMP '{moment:%Y-%m-%d %H:%M:%S}'" for moment in period)
+        inside = f"coalesce(timestamp >= {start} AND timestamp < {end}, true)"
     try:
-        con.execute(SCAN_SQL)
+        con.execute(SCAN_SQL.format(inside=inside, times=_TIMES if with_times else _NO_TIMES))
     except duckdb.OutOfMemoryException:
         raise
     except duckdb.Error as exc:
         raise InvalidInput(f"cannot read the monitoring data: {str(exc).splitlines()[0]}") from None
-    found = con.execute("SELECT coalesce(sum(n), 0) FROM scan_raw").fetchone()
-    return int(found[0]) if found else 0
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE scan_raw AS SELECT * EXCLUDE (inside, n_doubtful) FROM scan_all WHERE inside"
+    )
+    found = con.execute(
+        "SELECT coalesce(sum(n) FILTER (WHERE inside), 0), coalesce(sum(n) FILTER (WHERE NOT inside), 0), "
+        "coalesce(sum(n_doubtful), 0) FROM scan_all"
+    ).fetchone()
+    within, outside, doubtful = found or (0, 0, 0)
+    return Scanned(int(within), int(outside), int(doubtful))
+
+
+@dataclass(frozen=True)
+class Scanned:
+    """Rows read within the monitoring period and outside it, and rows the fast CSV path doubts."""
+
+    within: int
+    outside: int
+    doubtful: int = 0
 
 
 def check_keys(con) -> None:
@@ -55,7 +96,7 @@ def check_keys(con) -> None:
     if bad:
         line, file, column = con.execute(
             "SELECT line, file, CASE WHEN site_id IS NULL THEN 'site_id' WHEN timestamp IS NULL "
-            "THEN 'timestamp' ELSE 'parameter' END FROM monitoring_lines WHERE site_id IS NULL OR "
+            "THEN 'timestamp' ELSE 'parameter' END FROM monitoring_file_lines WHERE site_id IS NULL OR "
             "timestamp IS NULL OR parameter IS NULL ORDER BY line LIMIT 1"
         ).fetchone()
         raise DataFileError(file, line, f"row {line}, column {column}: empty")

@@ -268,3 +268,71 @@ def test_the_api_caps_rows_unzipped_size_and_bytes(small_limits_server, tmp_path
     assert large.stat().st_size > 200_000
     refused = upload(small_limits_server, large)
     assert refused.status_code in (413, 422) and "200,000" in refused.json()["detail"].replace("200000", "200,000")
+
+
+# ---- one pass over a CSV: cells the fast tests doubt get the strict checks ----
+
+
+@pytest.mark.parametrize(
+    ("row", "cell", "expected"),
+    [
+        (40, {"value": "1_000"}, "row 42, column value ('1_000'): is not a number"),
+        (40, {"value": "1,5"}, "row 42, column value ('1,5'): has a comma"),
+        (40, {"value": "inf"}, "row 42, column value is inf, not a finite number"),
+        (40, {"value": "4 00"}, "row 42, column value ('4 00'): is not a number"),
+        (40, {"timestamp": "2024-01-01 10:00+07:00"}, "row 42, column timestamp"),
+        (40, {"timestamp": "31/01/2024 10:00"}, "row 42, column timestamp ('31/01/2024 10:00'): is not a date"),
+        (40, {"unit": ""}, "row 42, column unit"),
+    ],
+)
+def test_a_doubtful_csv_cell_is_refused_by_the_strict_checks_naming_it(tmp_path, row, cell, expected):
+    """The scan parses a CSV once; a cell it cannot take as clean (a number in a form the strict
+    pattern refuses, a timestamp of the other offset convention or not a date) is refused with
+    the strict path's message, row and column, never read as a number."""
+    rows = create_rows()
+    rows[row].update(cell)
+    with pytest.raises(DataFileError) as refused:
+        calculate(MN, [write_csv(tmp_path / "d.csv", rows)], params())
+    assert expected in refused.value.detail
+
+
+def test_labels_padded_with_spaces_read_as_the_trimmed_labels(tmp_path):
+    """Padded labels go through the strict path, which trims them: one site, not two."""
+    rows = create_rows()
+    rows[5]["site_id"], rows[6]["unit"] = " S1", "kWh "
+    result = calculate(MN, [write_csv(tmp_path / "d.csv", rows)], params())
+    # 96 readings x 0.4 MWh x 0.797 = 30.6 -> 30
+    assert result.sites == 1 and result.emission_reductions_tco2 == 30
+
+
+def test_offsets_after_the_first_row_must_follow_it(tmp_path):
+    rows = create_rows()
+    for item in rows:
+        item["timestamp"] += "+07:00"
+    rows[50]["timestamp"] = rows[50]["timestamp"][:-6]
+    with pytest.raises(DataFileError, match="row 52, column timestamp"):
+        calculate(MN, [write_csv(tmp_path / "d.csv", rows)], params(timezone="+07:00"))
+
+
+def test_a_parquet_reading_without_timestamp_is_refused_not_dropped(tmp_path):
+    """Before the one scan, rows without a timestamp fell out of the period filter unseen."""
+    rows = create_rows()
+    path = write_parquet(tmp_path / "d.parquet", rows)
+    table = pq.read_table(path)
+    stamps = table["timestamp"].to_pylist()
+    stamps[7] = None
+    pq.write_table(table.set_column(1, "timestamp", pa.array(stamps, pa.timestamp("us"))), path)
+    with pytest.raises(DataFileError, match="row 8, column timestamp: empty"):
+        calculate(MN, [path], params())
+
+
+def test_period_and_outside_rows_come_from_the_one_scan(tmp_path):
+    """Without a declared period the months the readings span are used; with one, rows beyond
+    it are counted (and the first named) from the same pass."""
+    rows = create_rows(intervals=96 * 2)
+    path = write_csv(tmp_path / "d.csv", rows)
+    spanned = calculate(MN, [path], CalculationParams.from_mapping({"interval_minutes": 15, **MNG_GRID}))
+    assert (spanned.period_start, spanned.provenance.input_rows) == (datetime(2024, 1, 1).date(), 192)
+    one_day = calculate(MN, [path], params())
+    outside = next(f for f in one_day.findings if f.code == "outside-period")
+    assert (outside.rows, outside.first_line, one_day.provenance.input_rows) == (96, 98, 96)
