@@ -190,8 +190,20 @@ def main() -> None:
     print(json.dumps(report, indent=2))
 
 
+def bare_sum(paths: list[Path]) -> float:
+    """The least any engine must do: DuckDB reading the value column and adding it up."""
+    reader = "read_parquet" if paths[0].suffix == ".parquet" else "read_csv"
+    files = ", ".join(f"'{path}'" for path in paths)
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    (total,) = con.execute(f"SELECT sum(value) FROM {reader}([{files}])").fetchone()
+    con.close()
+    return total
+
+
 def csv_against_parquet(paths: list[Path], out: Path, runs: int) -> dict:
-    """The engine on CSV copies of the same rows, alternating with Parquet; RSS of each."""
+    """The engine on CSV copies of the same rows, alternating with Parquet; RSS of each; and the
+    reader's floor: a bare sum of the value column from each format, alternating."""
     copies = [path.with_suffix(".csv") for path in paths]
     for path, copy in zip(paths, copies, strict=True):
         if not copy.exists():
@@ -200,7 +212,10 @@ def csv_against_parquet(paths: list[Path], out: Path, runs: int) -> dict:
         lambda: run_engine(paths, out), lambda: run_engine(copies, out), runs
     )
     assert abs(summary["re"] - csv_summary["re"]) <= 1e-9 * max(1.0, summary["re"]), (summary, csv_summary)
+    bare_parquet_s, _, bare_csv_s, _ = timed_pair(lambda: bare_sum(paths), lambda: bare_sum(copies), runs)
     return {
+        "bare_sum_parquet_s": round(bare_parquet_s, 3), "bare_sum_csv_s": round(bare_csv_s, 3),
+        "reader_floor_csv_over_parquet": round(bare_csv_s / bare_parquet_s, 1),
         "engine_parquet_median_s": round(parquet_s, 3), "engine_csv_median_s": round(csv_s, 3),
         "csv_over_parquet": round(csv_s / parquet_s, 2),
         "csv_on_disk_mib": round(sum(c.stat().st_size for c in copies) / 2**20),
