@@ -7,7 +7,7 @@ from typing import Any
 
 from c3p.accounts.rules.policy import Actor
 from c3p.accounts.service import members as account_svc
-from c3p.credits import monitoring_reports, service
+from c3p.credits import monitoring_reports, representatives, service
 from c3p.credits.schemas import IssuanceNotice, IssuanceView
 from c3p.db.database import Database
 
@@ -60,6 +60,12 @@ def create_registry(database: Database) -> Registry:
             service.open_account(session, OPERATOR, HOST, "participant_holding", "acme-vn").number,
         ]
     return Registry(database, *numbers)
+
+
+def name_representative(database: Database, number: str, email: str) -> None:
+    """Make ``email`` a representative of account ``number``, as its registry administrator would."""
+    with database.unit_of_work() as session:
+        representatives.name_representative(session, OPERATOR, number, email)
 
 
 def create_report(database: Database, reductions: int, period: int | None = None, verify: bool = True) -> int:

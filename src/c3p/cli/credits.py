@@ -17,7 +17,7 @@ from rich.table import Table
 
 from c3p.cli._common import DatabaseOption, FormatOption, check_format, console, open_database
 from c3p.cli._guard import actor, guarded, writing
-from c3p.credits import monitoring_reports, queries, service
+from c3p.credits import monitoring_reports, queries, representatives, service
 from c3p.credits.rules.statements import Period, statement_csv
 from c3p.credits.verify import verify as verify_journal
 from c3p.errors import InvalidInput
@@ -242,6 +242,55 @@ def pending(
     for p in found:
         table.add_row(p["key"], p["from_account"], p["to_account"], str(p["credits"]))
     _print(found, output_format, table)
+
+
+def _representatives(found: list[Any], output_format: str, title: str) -> None:
+    table = Table("email", "name", "organization", "named by", title=title)
+    for person in found:
+        table.add_row(person.email, person.name, person.organization, person.named_by)
+    _print(found, output_format, table)
+
+
+@app.command("representatives")
+@guarded("credits.read")
+def list_representatives(
+    number: Annotated[str, typer.Argument(help="Holding account number.")],
+    db: DatabaseOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """List the representatives of a holding account: the only people who move its credits."""
+    check_format(output_format)
+    with open_database(db).reading() as session:
+        found = representatives.representatives(session, actor(), number)
+    _representatives(found, output_format, f"representatives of {number}")
+
+
+@app.command("add-representative")
+@guarded("credits.representative.manage")
+def add_representative(
+    number: Annotated[str, typer.Argument(help="Holding account number.")],
+    email: Annotated[str, typer.Argument(help="E-mail of the user to name.")],
+    db: DatabaseOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """Name a representative of a holding account (the registry administrator of its registry)."""
+    check_format(output_format)
+    with writing(open_database(db)) as (session, who):
+        view = representatives.name_representative(session, who, number, email)
+    _representatives([view], output_format, f"named for {number}")
+
+
+@app.command("remove-representative")
+@guarded("credits.representative.manage")
+def remove_representative(
+    number: Annotated[str, typer.Argument(help="Holding account number.")],
+    email: Annotated[str, typer.Argument(help="E-mail of the representative to remove.")],
+    db: DatabaseOption = None,
+) -> None:
+    """Remove a representative of a holding account (the registry administrator of its registry)."""
+    with writing(open_database(db)) as (session, who):
+        representatives.remove_representative(session, who, number, email)
+    typer.echo(f"{email} no longer represents {number}")
 
 
 @app.command("cancel")

@@ -84,13 +84,13 @@ def visible_accounts(
     session: Session, actor: Actor, registry: str | None = None, holder: str | None = None
 ) -> list[AccountView]:
     """The accounts ``actor`` may read (of ``registry``, of ``holder``): its organization's, its registry's."""
-    return [a for a in accounts(session, registry, holder) if may_read_account(actor, a.registry, a.holder)]
+    return [a for a in accounts(session, registry, holder) if may_read_account(actor, a.registry, a.holder, a.number)]
 
 
 def readable_account(session: Session, actor: Actor, number: str) -> AccountView:
     """The account ``number``, if ``actor`` may read it; else Unauthenticated or Forbidden."""
     found = account(session, number)
-    require(actor, "credits.read", account_target(actor, found.registry, found.holder))
+    require(actor, "credits.read", account_target(actor, found.registry, found.holder, found.number))
     return found
 
 

@@ -206,3 +206,14 @@ class Article6Row(BaseModel):
     used_credits: int
     adjustment_first_transfer_credits: int
     adjustment_use_credits: int
+
+
+class RepresentativeView(BaseModel):
+    """A person named to move an account's credits (role ``account_representative`` on it)."""
+
+    account: str
+    email: str
+    name: str
+    organization: str = Field(description="slug of the representative's own organization")
+    named_by: str
+    named_at: dt.datetime | None = None

@@ -339,7 +339,7 @@ def _check_parties(
     sender = accounts.get(sender_number)
     if sender is None:
         raise NotFound(Message(NO_ACCOUNT, {"number": sender_number}), field="from")
-    require(actor, action, account_target(actor, sender.registry, sender.holder))
+    require(actor, action, account_target(actor, sender.registry, sender.holder, sender.number))
     check_usable(sender_number, sender.status, sender.kind, sending=True)
     if receiver_number is not None:
         receiver = accounts.get(receiver_number)

@@ -9,12 +9,20 @@ from typing import Any
 import httpx
 import pytest
 
+from c3p.accounts.service import members as account_svc
 from c3p.db.database import Database
 from c3p.program.seed_loader import init_database
 from c3p.settings import Settings
 from tests.conftest import LiveServer
 from tests.support.accounts import create_token, create_user
-from tests.support.credits import Registry, create_issuance, create_registry, create_report
+from tests.support.credits import (
+    OPERATOR,
+    Registry,
+    create_issuance,
+    create_registry,
+    create_report,
+    name_representative,
+)
 
 
 @pytest.fixture(scope="module")
@@ -31,10 +39,22 @@ def credits_server(
     for email, role, org in (
         ("admin-jp@example.org", "registry_administrator", "moej"),
         ("holder@example.org", None, "acme-jp"),
+        ("member@example.org", None, "acme-jp"),
+        ("moej-rep@example.org", None, "moej"),
         ("jc@example.org", "joint_committee_member", "moej"),
+        ("admin-vn@example.org", None, "vn-mone"),
+        ("platform@example.org", "administrator", "moej"),
+        ("secretariat@example.org", "secretariat", "moej"),
     ):
         create_user(database, email, *([role] if role else []), organization=org)
         tokens[email.split("@")[0]] = create_token(database, email, "credits.*")
+    name_representative(database, registry.jp_pp, "holder@example.org")
+    name_representative(database, registry.jp_gov, "moej-rep@example.org")
+    with database.unit_of_work() as session:  # a registry administrator of Viet Nam only
+        user = account_svc.user_by_email(session, "admin-vn@example.org")
+        account_svc.grant(session, OPERATOR, user, "registry_administrator", "VNM")  # type: ignore[arg-type]
+    for email in ("platform@example.org", "secretariat@example.org"):
+        tokens[email.split("@")[0] + "-users"] = create_token(database, email, "users.*")
     settings = Settings(data_dir=tmp_path_factory.mktemp("data"), database_url=database.url)
     server = LiveServer(create_app(settings, database), settings.data_dir).start()
     yield server, registry, tokens
@@ -71,9 +91,17 @@ def test_writes_need_a_signed_in_actor(credits_server) -> None:  # type: ignore[
     assert response.json()["status"] == 401
 
 
-def test_a_registry_administrator_transfers_in_their_country_only(credits_server) -> None:  # type: ignore[no-untyped-def]
+def test_a_registry_administrator_reads_but_does_not_move_holders_credits(credits_server) -> None:  # type: ignore[no-untyped-def]
     server, registry, tokens = credits_server
     with client(server, tokens["admin-jp"]) as api:
+        assert api.get(f"/accounts/{registry.jp_gov}").status_code == 200
+        body = {"from_account": registry.jp_gov, "to_account": registry.jp_pp, "credits": 5}
+        assert api.post("/transfers", json=body).status_code == 403
+
+
+def test_a_representative_moves_its_account_only(credits_server) -> None:  # type: ignore[no-untyped-def]
+    server, registry, tokens = credits_server
+    with client(server, tokens["moej-rep"]) as api:
         done = api.post(
             "/transfers", json={"from_account": registry.jp_gov, "to_account": registry.jp_pp, "credits": 5}
         )
@@ -93,6 +121,7 @@ def test_a_registry_administrator_transfers_in_their_country_only(credits_server
             },
         )
         assert retired.status_code == 201
+    with client(server, tokens["admin-jp"]) as api:
         assert api.get("/verify").json()["ok"] is True
 
 
@@ -110,7 +139,7 @@ def test_a_registry_administrator_transfers_in_their_country_only(credits_server
 )
 def test_bad_input_is_a_problem_document_and_changes_nothing(credits_server, body: dict[str, Any], status: int) -> None:  # type: ignore[no-untyped-def]
     server, registry, tokens = credits_server
-    with client(server, tokens["admin-jp"]) as api:
+    with client(server, tokens["moej-rep"]) as api:
         before = api.get("/stats").json()
         response = api.post("/transfers", json={"from_account": registry.jp_gov, "to_account": registry.jp_pp, **body})
         assert response.status_code == status, response.text
@@ -119,7 +148,26 @@ def test_bad_input_is_a_problem_document_and_changes_nothing(credits_server, bod
         assert api.get("/stats").json() == before
 
 
-def test_holders_move_their_own_credits_only(credits_server) -> None:  # type: ignore[no-untyped-def]
+def test_members_of_the_holder_read_but_never_move_its_credits(credits_server) -> None:  # type: ignore[no-untyped-def]
+    server, registry, tokens = credits_server
+    with client(server, tokens["member"]) as api:
+        assert api.get(f"/accounts/{registry.jp_pp}").status_code == 200
+        before = api.get(f"/accounts/{registry.jp_pp}").json()["balance_credits"]
+        body = {"from_account": registry.jp_pp, "credits": 1}
+        for path, extra in (
+            ("/transfers", {"to_account": registry.jp_gov}),
+            ("/retirements", {"purpose": "NDC", "beneficiary": "x"}),
+            ("/cancellations", {}),
+        ):
+            refused = api.post(path, json={**body, **extra})
+            assert refused.status_code == 403, refused.text
+            assert refused.headers["content-type"].startswith("application/problem+json")
+        assert api.get(f"/accounts/{registry.jp_pp}").json()["balance_credits"] == before
+        shown = api.get(f"/accounts/{registry.jp_pp}/representatives").json()
+        assert [person["email"] for person in shown] == ["holder@example.org"]
+
+
+def test_representatives_move_their_own_account_only(credits_server) -> None:  # type: ignore[no-untyped-def]
     server, registry, tokens = credits_server
     with client(server, tokens["holder"]) as api:
         own = api.post("/transfers", json={"from_account": registry.jp_pp, "to_account": registry.jp_gov, "credits": 1})
@@ -130,6 +178,55 @@ def test_holders_move_their_own_credits_only(credits_server) -> None:  # type: i
         assert other.status_code == 403
         assert api.get(f"/accounts/{registry.jp_pp}").status_code == 200
         assert api.get(f"/accounts/{registry.jp_gov}").status_code == 403
+
+
+def test_only_the_registry_administrator_of_the_account_names_its_representatives(credits_server) -> None:  # type: ignore[no-untyped-def]
+    server, registry, tokens = credits_server
+    path = f"/accounts/{registry.jp_pp}/representatives"
+    member = {"email": "member@example.org"}
+    with registry.database.reading() as session:
+        member_id = account_svc.user_by_email(session, member["email"]).id  # type: ignore[union-attr]
+    for who in ("platform-users", "secretariat-users"):  # the platform's role administration refuses the role
+        with httpx.Client(base_url=server.url, timeout=30, headers={"authorization": f"Bearer {tokens[who]}"}) as web:
+            grant = {"role": "account_representative", "scope": registry.jp_pp}
+            refused = web.post(f"/api/v1/users/{member_id}/roles", json=grant)
+            assert refused.status_code == 403, (who, refused.text)
+    for who in ("member", "holder", "admin-vn", "jc"):
+        with client(server, tokens[who]) as api:
+            assert api.post(path, json=member).status_code == 403, who
+    with client(server, tokens["member"]) as api:
+        moved = api.post(
+            "/transfers", json={"from_account": registry.jp_pp, "to_account": registry.jp_gov, "credits": 1}
+        )
+        assert moved.status_code == 403
+    with client(server, tokens["admin-jp"]) as api:
+        named = api.post(path, json=member)
+        assert named.status_code == 201, named.text
+        assert api.post(path, json=member).status_code == 409
+        assert (
+            api.post(f"/accounts/{registry.jp_gov}/representatives", json={"email": "nobody@example.org"}).status_code
+            == 404
+        )
+        assert api.post(path, json={"email": "admin-jp@example.org"}).status_code == 403  # never oneself
+    with client(server, tokens["member"]) as api:
+        moved = api.post(
+            "/transfers", json={"from_account": registry.jp_pp, "to_account": registry.jp_gov, "credits": 1}
+        )
+        assert moved.status_code == 201, moved.text
+        assert (
+            api.post(
+                "/transfers", json={"from_account": registry.jp_gov, "to_account": registry.jp_pp, "credits": 1}
+            ).status_code
+            == 403
+        )
+    with client(server, tokens["admin-jp"]) as api:
+        assert api.delete(path, params=member).status_code == 204
+        assert api.delete(path, params=member).status_code == 404
+    with client(server, tokens["member"]) as api:
+        moved = api.post(
+            "/transfers", json={"from_account": registry.jp_pp, "to_account": registry.jp_gov, "credits": 1}
+        )
+        assert moved.status_code == 403
 
 
 def test_the_joint_committee_issues_once_per_notification(credits_server) -> None:  # type: ignore[no-untyped-def]
@@ -177,11 +274,12 @@ def test_typed_bodies_keep_what_the_queries_say(credits_server) -> None:  # type
     from c3p.credits import queries
 
     server, registry, tokens = credits_server
-    with client(server, tokens["admin-jp"]) as api:
+    with client(server, tokens["moej-rep"]) as api:
         sent = api.post(
             "/transfers", json={"from_account": registry.jp_gov, "to_account": registry.vn_pp, "credits": 2}
         )
         assert sent.status_code == 201, sent.text
+    with client(server, tokens["admin-jp"]) as api:
         account = api.get(f"/accounts/{registry.jp_gov}").json()
         pending = api.get("/pending")
         assert pending.status_code == 200, pending.text

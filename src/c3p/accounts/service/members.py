@@ -191,6 +191,7 @@ def grant(session: Session, actor: Actor, user: User, role: str, scope_value: st
     and roles kept apart by separation of duties are refused to the holder of the other one.
     """
     require(actor, "users.grant")
+    _refuse_named_by_registry(actor, role)
     _refuse_own_account(actor, user)
     kind, value = roles.check_grant(role, scope_value)
     row = _grant_row(session, user, role, kind, value)
@@ -219,6 +220,13 @@ def _approve(session: Session, actor: Actor, row: RoleGrant) -> RoleGrant:
     return row
 
 
+def _refuse_named_by_registry(actor: Actor, role: str) -> None:
+    """Account representatives are the registry's to name, so platform role administration refuses them."""
+    if role in roles.NAMED_BY_REGISTRY and not actor.system:
+        refusal = N_("only the registry administrator of the account's registry grants or revokes role %(role)s")
+        raise Forbidden(Message(refusal, {"role": role}))
+
+
 def _refuse_own_account(actor: Actor, user: User) -> None:
     if actor.user_id is not None and actor.user_id == user.id:
         raise Forbidden(N_("you cannot grant or revoke roles of your own account"))
@@ -238,6 +246,7 @@ def _grant_row(session: Session, user: User, role: str, kind: str, value: str) -
 def revoke(session: Session, actor: Actor, user: User, role: str, scope_value: str | None = None) -> None:
     """Revoke a role, or withdraw a grant still waiting for approval."""
     require(actor, "users.revoke")
+    _refuse_named_by_registry(actor, role)
     _refuse_own_account(actor, user)
     kind, value = roles.check_grant(role, scope_value)
     row = _grant_row(session, user, role, kind, value)

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from c3p.accounts.rules.policy import Actor
-from c3p.credits import monitoring_reports, queries, service
+from c3p.credits import monitoring_reports, queries, representatives, service
 from c3p.credits import schemas as v
 from c3p.credits.rules.statements import Period
 from c3p.credits.verify import verify as verify_journal
@@ -71,6 +71,10 @@ class RetireBody(Body):
     beneficiary: str
     credits: int | None = Field(None, strict=True)
     serial: str | None = None
+
+
+class RepresentativeBody(Body):
+    email: str = Field(description="e-mail of the user named to move the account's credits")
 
 
 class AuthorizationBody(Body):
@@ -158,6 +162,18 @@ def account_statement(
 
 
 @router.get(
+    "/accounts/{number}/representatives",
+    response_model=list[v.RepresentativeView],
+    summary="Who may move an account's credits",
+)
+def list_representatives(
+    request: Request, number: str, actor: Annotated[Actor, Depends(permission("credits.read"))]
+) -> list[v.RepresentativeView]:
+    with database(request).reading() as session:
+        return representatives.representatives(session, actor, number)
+
+
+@router.get(
     "/pending", response_model=list[v.PendingTransferView], summary="Transfers waiting for the receiving registry"
 )
 def list_pending(
@@ -204,6 +220,39 @@ def set_status(
 ) -> v.AccountView:
     with writing(request, actor) as session:
         return service.set_account_status(session, actor, number, body.status)
+
+
+@router.post(
+    "/accounts/{number}/representatives",
+    response_model=v.RepresentativeView,
+    status_code=201,
+    responses=problems(NotFound, Conflict),
+    summary="Name a representative of a holding account",
+)
+def add_representative(
+    request: Request,
+    number: str,
+    body: RepresentativeBody,
+    actor: Annotated[Actor, Depends(permission("credits.representative.manage"))],
+) -> v.RepresentativeView:
+    with writing(request, actor) as session:
+        return representatives.name_representative(session, actor, number, body.email)
+
+
+@router.delete(
+    "/accounts/{number}/representatives",
+    status_code=204,
+    responses=problems(NotFound),
+    summary="Remove a representative of a holding account",
+)
+def remove_representative(
+    request: Request,
+    number: str,
+    actor: Annotated[Actor, Depends(permission("credits.representative.manage"))],
+    email: Annotated[str, Query(description="e-mail of the representative")] = "",
+) -> None:
+    with writing(request, actor) as session:
+        representatives.remove_representative(session, actor, number, email)
 
 
 @router.post(
