@@ -95,8 +95,9 @@ class MemoryStore:
     def lock_registry(self, code: str) -> bool:
         return code in self.registries
 
-    def add_registry(self, code: str) -> None:
+    def add_registry(self, code: str) -> bool:
         self.registries[code] = StoredRegistry()
+        return True
 
     def take_account_serial(self, registry: str) -> int:
         row = self.registries[registry]
@@ -153,7 +154,12 @@ class MemoryStore:
         return self._source(account_id)[:limit]
 
     def system_account(self, registry: str, kind: str) -> int:
-        return next(a.id for a in self.accounts.values() if a.registry == registry and a.kind == kind)
+        found = self.find_system_account(registry, kind)
+        assert found is not None
+        return found
+
+    def find_system_account(self, registry: str, kind: str) -> int | None:
+        return next((a.id for a in self.accounts.values() if a.registry == registry and a.kind == kind), None)
 
     def set_account_status(self, account_id: int, status: str) -> None:
         self.accounts[account_id] = self.accounts[account_id]._replace(status=status)
@@ -184,6 +190,9 @@ class MemoryStore:
 
     def set_authorization(self, issuance_id: int, authorization: str) -> None:
         self.issuances[issuance_id].authorization = authorization
+
+    def first_transferred_credits(self, issuance_id: int) -> int:
+        return sum(b.credits for b in self.blocks.values() if b.issuance_id == issuance_id and b.first_transferred)
 
     def issuance_terms(self, ids: Iterable[int]) -> dict[int, IssuanceTerms]:
         return {

@@ -7,7 +7,7 @@ from typing import Any
 
 from c3p.accounts.rules.policy import Actor
 from c3p.accounts.service import members as account_svc
-from c3p.credits import monitoring_reports, representatives, service
+from c3p.credits import monitoring_reports, service
 from c3p.credits.schemas import IssuanceNotice, IssuanceView
 from c3p.db.database import Database
 
@@ -64,6 +64,8 @@ def create_registry(database: Database) -> Registry:
 
 def name_representative(database: Database, number: str, email: str) -> None:
     """Make ``email`` a representative of account ``number``, as its registry administrator would."""
+    from c3p.credits import representatives  # here: the crash test's child imports this module on its own path
+
     with database.unit_of_work() as session:
         representatives.name_representative(session, OPERATOR, number, email)
 
@@ -82,6 +84,7 @@ def create_issuance(
     ref: str = "JC-VN-001",
     report_id: int | None = None,
     authorized: bool = True,
+    model_project: bool = True,
 ) -> IssuanceView:
     total = sum(allocation.values())
     report_id = report_id or create_report(registry.database, total)
@@ -91,6 +94,7 @@ def create_issuance(
         credits=total,
         allocation=tuple({"account": a, "credits": c} for a, c in allocation.items()),  # type: ignore[misc]
         authorized=authorized,
+        model_project=model_project,
     )
     with registry.database.unit_of_work() as session:
         return service.issue(session, OPERATOR, notice)

@@ -18,12 +18,17 @@ from rich.table import Table
 from c3p.cli._common import DatabaseOption, FormatOption, check_format, console, open_database
 from c3p.cli._guard import actor, guarded, writing
 from c3p.credits import monitoring_reports, queries, representatives, service
+from c3p.credits.rules.serials import MAX_PERIOD
 from c3p.credits.rules.statements import Period, statement_csv
+from c3p.credits.rules.transactions import MAX_CREDITS
 from c3p.credits.verify import verify as verify_journal
 from c3p.errors import InvalidInput
 
 app = typer.Typer(no_args_is_help=True)
-CreditsOption = Annotated[int | None, typer.Option("--credits", "-n", help="Number of credits (whole tCO2e).")]
+CreditsOption = Annotated[
+    int | None,
+    typer.Option("--credits", "-n", min=1, max=MAX_CREDITS, help="Number of credits (whole tCO2e, 1 to 10^12)."),
+]
 STATEMENT_FORMATS = ("table", "json", "csv")
 SerialOption = Annotated[
     str | None,
@@ -133,7 +138,10 @@ def report_submit(
     host: Annotated[
         str | None, typer.Option("--host", help="Host country ISO3 (default: from the methodology).")
     ] = None,
-    period: Annotated[int | None, typer.Option("--period", help="Monitoring period number (default: next).")] = None,
+    period: Annotated[
+        int | None,
+        typer.Option("--period", min=1, max=MAX_PERIOD, help="Monitoring period number, 1 to 999 (default: next)."),
+    ] = None,
     db: DatabaseOption = None,
     output_format: FormatOption = "table",
 ) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from c3p.accounts.rules.policy import Actor, Target, require
 from c3p.credits.rules.journal import canonical
+from c3p.credits.rules.serials import check_period
 from c3p.credits.schemas import ReportView
 from c3p.credits.tables import CreditIssuance, MonitoringReport
 from c3p.errors import Conflict, InvalidInput, NotFound
@@ -64,6 +65,8 @@ def submit(
     if end < start:
         raise InvalidInput("the monitoring period ends before it starts")
     host = host or host_country(session, methodology_id)
+    if period_number is not None:
+        check_period(period_number)
     if period_number is None:
         count = session.scalar(select(func.count()).where(MonitoringReport.project == project)) or 0
         period_number = int(count) + 1

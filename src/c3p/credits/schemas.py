@@ -11,6 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from c3p.credits.rules.transactions import MAX_CREDITS
+
 
 class AccountView(BaseModel):
     number: str
@@ -60,7 +62,7 @@ class AllocationLine(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     account: str = Field(description="account number, e.g. JPN-G-000001")
-    credits: int = Field(strict=True, description="whole credits (tCO2e) for this account")
+    credits: int = Field(strict=True, description=f"whole credits (tCO2e) for this account, 1 to {MAX_CREDITS:,}")
 
 
 class IssuanceNotice(BaseModel):
@@ -72,7 +74,7 @@ class IssuanceNotice(BaseModel):
         min_length=1, max_length=80, description="the JC's reference; issuance is idempotent per reference"
     )
     report_id: int = Field(strict=True, description="the verified monitoring report")
-    credits: int = Field(strict=True, description="credits to issue (whole tCO2e)")
+    credits: int = Field(strict=True, description=f"credits to issue (whole tCO2e), 1 to {MAX_CREDITS:,}")
     allocation: tuple[AllocationLine, ...] = Field(min_length=1)
     authorized: bool = Field(False, description="Article 6.2: the credits are authorized (ITMOs)")
     model_project: bool = Field(True, description="a JCM Model Project: at least half goes to Japan's government")

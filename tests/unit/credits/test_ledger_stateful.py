@@ -94,10 +94,37 @@ class RegistryMachine(RuleBasedStateMachine):
         start = data.draw(st.integers(block.start, block.end + 2))
         end = data.draw(st.integers(start, block.end + 2))
         report = self.store.issuances[block.issuance_id].new.report
-        serial = DEFAULT_FORMAT.block(block.registry, report.host_country, report.project, report.id, start, end)
+        named = data.draw(st.sampled_from(["true", "host", "project", "period"]))
+        host = "THA" if named == "host" else report.host_country
+        project = "OTHER1" if named == "project" else report.project
+        period = report.period_number + 1 if named == "period" else report.period_number
+        serial = DEFAULT_FORMAT.block(block.registry, host, project, period, start, end)
         done = self._attempt(service.transfer, self.holding[source], self.holding[to], None, serial)
+        assert done is None or named == "true"  # a serial naming other credits moves nothing
         if done is not None and done.status == "pending":
             self.proposals.append(done.key)
+
+    @precondition(lambda self: self.proposals)
+    @rule(data=st.data(), status=st.sampled_from([AccountStatus.suspended, AccountStatus.closed]))
+    def reject_after_the_sender_left(self, data: st.DataObject, status: AccountStatus) -> None:
+        """The sender is suspended (or closed, if it holds nothing more) before its transfer is rejected."""
+        key = data.draw(st.sampled_from(self.proposals))
+        sender = self.store.accounts[self.store.pending[key].from_account_id]
+        self._attempt(service.set_account_status, sender.number, str(status))
+        left = self.store.accounts[sender.id].status != AccountStatus.open
+        done = self._attempt(service.resolve_pending, key, False)
+        assert done is not None
+        self.proposals.remove(key)
+        assert (done.to_account != sender.number) == left
+        assert not left or done.details["returned_to"] == done.to_account
+        if self.store.accounts[sender.id].status == AccountStatus.suspended:
+            self._attempt(service.set_account_status, sender.number, "open")
+
+    @rule(to=st.integers(0, 5), credits=st.integers(1, 300))
+    def pass_on_returned_credits(self, to: int, credits: int) -> None:
+        returns = [a.number for a in self.store.accounts.values() if a.kind == "returns"]
+        if returns:
+            self._attempt(service.transfer, returns[0], self.holding[to], credits)
 
     @precondition(lambda self: self.proposals)
     @rule(accept=st.booleans(), data=st.data())
@@ -133,6 +160,16 @@ class RegistryMachine(RuleBasedStateMachine):
         for account in self.store.accounts.values():
             if account.kind != "issuance":
                 assert account.balance == sum(b.credits for b in blocks if b.account_id == account.id) >= 0
+
+    @invariant()
+    def closed_accounts_hold_nothing(self) -> None:
+        assert all(a.balance == 0 for a in self.store.accounts.values() if a.status == AccountStatus.closed)
+
+    @invariant()
+    def first_transferred_credits_stay_authorized(self) -> None:
+        for issuance in self.store.issuances.values():
+            if self.store.first_transferred_credits(issuance.id):
+                assert issuance.authorization == "authorized"
 
     @invariant()
     def replaying_the_journal_gives_the_same_state(self) -> None:

@@ -19,13 +19,16 @@ from sqlalchemy.orm import Session
 from c3p.accounts.rules.policy import Actor
 from c3p.credits import monitoring_reports, queries, representatives, service
 from c3p.credits import schemas as v
+from c3p.credits.rules.serials import MAX_PERIOD
 from c3p.credits.rules.statements import Period
+from c3p.credits.rules.transactions import MAX_CREDITS
 from c3p.credits.verify import verify as verify_journal
 from c3p.errors import Conflict, NotFound
 from c3p.web.auth import database, permission, writing
 from c3p.web.problems import problems
 
 router = APIRouter(prefix="/registry", tags=["credit registry"])
+CREDITS = f"whole credits, 1 to {MAX_CREDITS:,}"
 T = TypeVar("T")
 
 
@@ -48,19 +51,19 @@ class ReportBody(Body):
     project: str
     record: dict[str, Any] = Field(description="the JSON record of `c3p mrv calculate`")
     host: str | None = None
-    period_number: int | None = Field(None, strict=True)
+    period_number: int | None = Field(None, strict=True, ge=1, le=MAX_PERIOD)
 
 
 class TransferBody(Body):
     from_account: str
     to_account: str
-    credits: int | None = Field(None, strict=True)
+    credits: int | None = Field(None, strict=True, ge=1, le=MAX_CREDITS, description=CREDITS)
     serial: str | None = None
 
 
 class CancelBody(Body):
     from_account: str
-    credits: int | None = Field(None, strict=True)
+    credits: int | None = Field(None, strict=True, ge=1, le=MAX_CREDITS, description=CREDITS)
     serial: str | None = None
     reason: str = ""
 
@@ -69,7 +72,7 @@ class RetireBody(Body):
     from_account: str
     purpose: str
     beneficiary: str
-    credits: int | None = Field(None, strict=True)
+    credits: int | None = Field(None, strict=True, ge=1, le=MAX_CREDITS, description=CREDITS)
     serial: str | None = None
 
 
