@@ -131,6 +131,7 @@ def main() -> None:
 
         cluster = PostgresCluster().start()
         try:
+            print(f"PostgreSQL settings (a read benchmark, durability not measured): {cluster.settings()}")
             url = cluster.create_database("holder")
             build(url)
             measure(url, args.lookups)

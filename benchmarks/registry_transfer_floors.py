@@ -38,8 +38,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from registry_transfers import ACCOUNTS, bare_sqlite_tps, pgbench_tps  # noqa: E402
+from registry_transfers import ACCOUNTS, bare_sqlite_tps, pgbench_tps, sqlite_settings  # noqa: E402
 from tests.support.pgcluster import PostgresCluster, pg_bin  # noqa: E402
+
+from c3p.db.engine import SQLITE_SYNCHRONOUS  # noqa: E402
 
 MINIMAL_SCHEMA = """
 CREATE TABLE accounts (id INTEGER PRIMARY KEY, number TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
@@ -58,7 +60,7 @@ def minimal_ledger(path: Path) -> sqlite3.Connection:
 
     connection = sqlite3.connect(path, isolation_level=None)
     connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute(f"PRAGMA synchronous={SQLITE_SYNCHRONOUS}")
     connection.executescript(MINIMAL_SCHEMA)
     connection.execute("BEGIN")
     for i in range(1, ACCOUNTS + 1):
@@ -160,13 +162,13 @@ def python_tpcb_tps(dsn: str, clients: int, seconds: float) -> float:
 
 
 def postgresql(seconds: int, rounds: int, client_counts: list[int]) -> None:
-    cluster = PostgresCluster().start()
+    cluster = PostgresCluster(durable=True).start()
     try:
         address = ["-h", "127.0.0.1", "-p", str(cluster.port), "-U", cluster.user]
         subprocess.run([pg_bin("createdb"), *address, "pgb"], check=True)
         subprocess.run([pg_bin("pgbench"), "-i", "-q", *address, "pgb"], check=True, capture_output=True)
         dsn = f"postgresql://{cluster.user}@127.0.0.1:{cluster.port}/pgb"
-        print(f"PostgreSQL ({seconds} s per run, {rounds} rounds, alternating)")
+        print(f"PostgreSQL ({seconds} s per run, {rounds} rounds, alternating; {cluster.settings()})")
         print(f"{'clients':>8} {'pgbench TPC-B tps':>18} {'TPC-B from Python':>18} {'ratio':>6}")
         for clients in client_counts:
             base, python = [], []
@@ -190,7 +192,7 @@ def sqlite(seconds: int, rounds: int) -> None:
         base.append(bare_sqlite_tps(folder / f"bare{i}.sqlite3", seconds))
         floor.append(minimal_ledger_tps(folder / f"minimal{i}.sqlite3", seconds))
     b, f = statistics.median(base), statistics.median(floor)
-    print(f"SQLite, 1 client ({seconds} s per run, {rounds} rounds, alternating)")
+    print(f"SQLite, 1 client ({seconds} s per run, {rounds} rounds, alternating; {sqlite_settings()})")
     print(f"  bare sqlite3 (2 UPDATE + 1 INSERT): {b:.0f} tx/s   runs {[round(x) for x in base]}")
     print(f"  minimal serial-block ledger:        {f:.0f} tx/s   runs {[round(x) for x in floor]}")
     print(f"  ratio: {f / b:.2f}")

@@ -3,9 +3,12 @@
 PostgreSQL: a throwaway cluster (tests/support/pgcluster.py) runs pgbench's built-in TPC-B
 (``pgbench -c N -j N -T s -b tpcb-like``, scale 1) and the registry's transfer loop (N client
 processes, each ``unit_of_work`` + ``service.transfer`` between random holding accounts), for
-N = 1, 4, 16, alternating round by round. SQLite: the service loop against a bare ``sqlite3``
-loop doing two UPDATEs and one INSERT per transaction with the same pragmas (WAL,
-synchronous=NORMAL). Prints medians and same-run ratios (target: ≥ 0.5).
+N = 1, 4, 16, alternating round by round; the cluster runs with PostgreSQL's durable defaults
+(fsync and synchronous_commit on), printed with the results. SQLite: the service loop against a
+bare ``sqlite3`` loop doing two UPDATEs and one INSERT per transaction with the same pragmas
+(WAL, synchronous=FULL, the application's setting), and the service loop again with
+synchronous=NORMAL (the setting before FULL), all three alternating. Prints medians and
+same-run ratios (target: ≥ 0.5).
 
     python benchmarks/registry_transfers.py --seconds 10 --rounds 3
 """
@@ -65,8 +68,14 @@ def prepare_registry(url: str) -> list[str]:
     return numbers
 
 
-def service_client(url: str, accounts: list[str], seconds: float, seed: int, start_at: float) -> int:
-    """One client process: transfers until the deadline; returns how many committed."""
+def service_client(
+    url: str, accounts: list[str], seconds: float, seed: int, start_at: float, synchronous: str | None = None
+) -> int:
+    """One client process: transfers until the deadline; returns how many committed.
+
+    ``synchronous`` overrides SQLite's sync mode after the application's own pragmas.
+    """
+    from sqlalchemy import event
     from tests.support.credits import OPERATOR
 
     from c3p.credits import service
@@ -74,6 +83,10 @@ def service_client(url: str, accounts: list[str], seconds: float, seed: int, sta
 
     rng = random.Random(seed)
     database = Database(url)
+    if synchronous is not None:
+        event.listen(
+            database.engine, "connect", lambda dbapi, _record: dbapi.execute(f"PRAGMA synchronous={synchronous}")
+        )
     with database.unit_of_work() as session:  # connect before the clock starts, like pgbench
         pass
     while time.time() < start_at:
@@ -88,11 +101,13 @@ def service_client(url: str, accounts: list[str], seconds: float, seed: int, sta
     return done
 
 
-def service_tps(url: str, accounts: list[str], clients: int, seconds: float) -> float:
+def service_tps(url: str, accounts: list[str], clients: int, seconds: float, synchronous: str | None = None) -> float:
     context = multiprocessing.get_context("spawn")
     start_at = time.time() + 2.0 + 0.1 * clients
     with context.Pool(clients) as pool:
-        counts = pool.starmap(service_client, [(url, accounts, seconds, i, start_at) for i in range(clients)])
+        counts = pool.starmap(
+            service_client, [(url, accounts, seconds, i, start_at, synchronous) for i in range(clients)]
+        )
     return sum(counts) / seconds
 
 
@@ -120,11 +135,20 @@ def pgbench_tps(cluster: PostgresCluster, database: str, clients: int, seconds: 
     return float(re.search(r"tps = ([\d.]+) \(without initial connection time\)", output).group(1))  # type: ignore[union-attr]
 
 
+def sqlite_settings() -> str:
+    """The pragmas the application's SQLite connections run with."""
+    from c3p.db.engine import SQLITE_SYNCHRONOUS
+
+    return f"journal_mode=WAL, synchronous={SQLITE_SYNCHRONOUS}"
+
+
 def bare_sqlite_tps(path: Path, seconds: float) -> float:
-    """Two UPDATEs and one INSERT per transaction on the raw sqlite3 module."""
+    """Two UPDATEs and one INSERT per transaction on the raw sqlite3 module, with the application's pragmas."""
+    from c3p.db.engine import SQLITE_SYNCHRONOUS
+
     connection = sqlite3.connect(path, isolation_level=None)
     connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute(f"PRAGMA synchronous={SQLITE_SYNCHRONOUS}")
     connection.execute("CREATE TABLE IF NOT EXISTS accounts (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL)")
     connection.execute(
         "CREATE TABLE IF NOT EXISTS moves (id INTEGER PRIMARY KEY, source INTEGER, target INTEGER, credits INTEGER)"
@@ -158,7 +182,7 @@ def verify_clean(url: str) -> str:
 
 
 def postgresql(seconds: int, rounds: int, client_counts: list[int]) -> None:
-    cluster = PostgresCluster().start()
+    cluster = PostgresCluster(durable=True).start()
     try:
         subprocess.run(
             [pg_bin("createdb"), "-h", "127.0.0.1", "-p", str(cluster.port), "-U", cluster.user, "pgb"], check=True
@@ -170,7 +194,7 @@ def postgresql(seconds: int, rounds: int, client_counts: list[int]) -> None:
         )
         url = cluster.create_database("registry")
         accounts = prepare_registry(url)
-        print(f"PostgreSQL ({seconds} s per run, {rounds} rounds, alternating)")
+        print(f"PostgreSQL ({seconds} s per run, {rounds} rounds, alternating; {cluster.settings()})")
         print(f"{'clients':>8} {'pgbench TPC-B tps':>18} {'registry transfers/s':>21} {'ratio':>6}")
         for clients in client_counts:
             base, mine = [], []
@@ -192,15 +216,18 @@ def sqlite(seconds: int, rounds: int) -> None:
     folder = Path(tempfile.mkdtemp(prefix="c3p-bench-"))
     url = f"sqlite:///{folder / 'registry.sqlite3'}"
     accounts = prepare_registry(url)
-    base, mine = [], []
+    base, mine, normal = [], [], []
     for _ in range(rounds):
         base.append(bare_sqlite_tps(folder / "bare.sqlite3", seconds))
         mine.append(service_tps(url, accounts, 1, seconds))
-    b, m = statistics.median(base), statistics.median(mine)
-    print(f"SQLite, 1 client ({seconds} s per run, {rounds} rounds, alternating)")
+        normal.append(service_tps(url, accounts, 1, seconds, synchronous="NORMAL"))
+    b, m, n = statistics.median(base), statistics.median(mine), statistics.median(normal)
+    print(f"SQLite, 1 client ({seconds} s per run, {rounds} rounds, alternating; {sqlite_settings()})")
     print(f"  bare sqlite3 (2 UPDATE + 1 INSERT): {b:.0f} tx/s   runs {[round(x) for x in base]}")
     print(f"  registry service transfers:         {m:.0f} tx/s   runs {[round(x) for x in mine]}")
     print(f"  ratio: {m / b:.2f}")
+    print(f"  the same with synchronous=NORMAL:   {n:.0f} tx/s   runs {[round(x) for x in normal]}")
+    print(f"  FULL / NORMAL: {m / n:.2f}")
     print(verify_clean(url))
 
 

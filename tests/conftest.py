@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import threading
 import time
 import uuid
@@ -20,6 +21,11 @@ from c3p.settings import Settings
 from tests.support.pgcluster import PostgresCluster, free_port
 
 BACKENDS = ("sqlite", "postgresql")
+
+# the registry's signing key of every test run lives in a folder of its own, never the user's data folder
+os.environ.setdefault(
+    "C3P_REGISTRY_SIGNING_KEY", str(Path(tempfile.mkdtemp(prefix="c3p-test-key-")) / "registry_signing_key.pem")
+)
 
 
 @pytest.fixture(scope="session")

@@ -46,6 +46,11 @@ class Settings(BaseSettings):
         description="Key that signs CSRF tokens; default: a random key kept in data_dir/secret_key. "
         "Set it when several workers or hosts serve the portal.",
     )
+    registry_signing_key: Path | None = Field(
+        None,
+        description="PEM file of the credit registry's Ed25519 key, which signs checkpoints of the journal head; "
+        "default: data_dir/registry_signing_key.pem, created on first use with mode 0600.",
+    )
     cookie_secure: bool = Field(
         True, description="Send session cookies only over HTTPS (browsers treat localhost as secure)."
     )
@@ -162,6 +167,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'c3p.sqlite3'}"
+
+    @property
+    def resolved_registry_signing_key(self) -> Path:
+        return self.registry_signing_key or self.data_dir / "registry_signing_key.pem"
 
     @property
     def resolved_outbox_dir(self) -> Path:

@@ -39,7 +39,7 @@ def test_pv_methodology_calculator(live_server, page) -> None:  # type: ignore[n
 
 
 def test_calculator_error_keeps_the_input(live_server, page) -> None:  # type: ignore[no-untyped-def]
-    page.goto(live_server.url + "/methodologies/KH_AM002?lang=en")
+    page.goto(live_server.url + "/methodologies/TH_AM001?lang=en")
     page.fill("#calc-EG_i_p", "lots")
     page.click("#calculate")
     page.wait_for_selector("#error-summary")

@@ -15,6 +15,7 @@ from typing import Any
 
 from c3p.credits.rules.article6 import Adjustment
 from c3p.credits.rules.blocks import Block
+from c3p.credits.rules.reports import Party, Period, check_new_period, check_verified_amount, next_period_number
 from c3p.credits.rules.serials import SerialFormat
 from c3p.credits.rules.transactions import Entry, Leg, Move, TransactionKind
 from c3p.credits.schemas import IssuanceView
@@ -32,6 +33,7 @@ from c3p.credits.store import (
     SerialRange,
     SourceBlock,
 )
+from c3p.errors import Conflict
 
 
 @dataclass
@@ -57,6 +59,8 @@ class MemoryStore:
         self.accounts: dict[int, AccountRow] = {}
         self.blocks: dict[int, Block] = {}
         self.reports: dict[int, ReportRow] = {}
+        self.periods: dict[int, Period] = {}
+        self.claimed: dict[int, int] = {}
         self.issuances: dict[int, StoredIssuance] = {}
         self.pending: dict[str, PendingRow] = {}
         self.adjustments: list[tuple[Adjustment, int]] = []
@@ -67,9 +71,37 @@ class MemoryStore:
     def add_organization(self, slug: str) -> None:
         self.organizations[slug] = Organization(len(self.organizations) + 1, slug, slug.upper())
 
-    def add_report(self, host: str, project: str, verified_tco2: int, status: str = "verified") -> int:
+    def submit_report(
+        self, project: str, host: str, start: dt.date, end: dt.date, claimed_tco2: int, input_sha256: str
+    ) -> int:
+        """A monitoring report for the project's next period, under the rules the report service applies."""
+        periods = [p for p in self.periods.values() if self.reports[p.report_id].project == project]
+        check_new_period(periods, start, end, input_sha256)
         report_id = len(self.reports) + 1
-        self.reports[report_id] = ReportRow(report_id, project, host, report_id, 2025, status, verified_tco2)
+        number = next_period_number(periods)
+        self.reports[report_id] = ReportRow(report_id, project, host, number, end.year, "submitted", 0, project)
+        self.periods[report_id] = Period(number, report_id, start, end, input_sha256)
+        self.claimed[report_id] = claimed_tco2
+        return report_id
+
+    def verify_report(self, report_id: int, verified_tco2: int, verifier: Party) -> None:
+        """The assigned TPE's verification, under the rules the verification service applies."""
+        report = self.reports[report_id]
+        if report.status != "submitted":
+            raise Conflict(f"monitoring report {report_id} is already {report.status}")
+        check_verified_amount(verified_tco2, self.claimed[report_id])
+        self.reports[report_id] = report._replace(status="verified", verified_tco2=verified_tco2, verifier=verifier)
+
+    def set_open_corrective_actions(self, report_id: int, count: int) -> None:
+        self.reports[report_id] = self.reports[report_id]._replace(open_corrective_actions=count)
+
+    def add_report(self, host: str, project: str, verified_tco2: int, status: str = "verified") -> int:
+        """A verified report of the project's next period (one day after the last), for issuance tests."""
+        last = max((p.end for p in self.periods.values()), default=dt.date(2024, 12, 31))
+        day = last + dt.timedelta(days=1)
+        report_id = self.submit_report(project, host, day, day, verified_tco2, uuid.uuid4().hex)
+        self.verify_report(report_id, verified_tco2, Party(None, "tpe"))
+        self.reports[report_id] = self.reports[report_id]._replace(status=status)
         return report_id
 
     def state(self) -> tuple[Any, ...]:
@@ -79,6 +111,7 @@ class MemoryStore:
             dict(self.accounts),
             dict(self.blocks),
             dict(self.reports),
+            dict(self.periods),
             {i: (s.authorization, s.journal_seq) for i, s in self.issuances.items()},
             dict(self.pending),
             len(self.adjustments),
@@ -131,7 +164,9 @@ class MemoryStore:
             issuance = self.issuances[block.issuance_id]
             report = issuance.new.report
             authorized = issuance.authorization == "authorized"
-            source.append(SourceBlock(block, row_id, authorized, report.host_country, report.project, report.id))
+            source.append(
+                SourceBlock(block, row_id, authorized, report.host_country, report.serial_code, report.period_number)
+            )
         return source
 
     def lock_with_source(
@@ -208,6 +243,7 @@ class MemoryStore:
             id=issuance_id,
             notification_ref=new.notification_ref,
             project=report.project,
+            serial_code=report.serial_code,
             host_country=report.host_country,
             period_number=report.period_number,
             vintage_year=report.vintage_year,
@@ -217,7 +253,7 @@ class MemoryStore:
             report_id=report.id,
             allocation=new.allocation,
             serials=[
-                serials.block(m.registry, report.host_country, report.project, report.period_number, m.start, m.end)
+                serials.block(m.registry, report.host_country, report.serial_code, report.period_number, m.start, m.end)
                 for m in moves
             ],
             journal_seq=stored.journal_seq,
@@ -271,8 +307,13 @@ class MemoryStore:
     def add_adjustments(self, adjustments: Sequence[Adjustment], journal_seq: int) -> None:
         self.adjustments += [(a, journal_seq) for a in adjustments]
 
+    def journal_entry(self, seq: int) -> Entry | None:
+        return self.journal[seq - 1] if 0 < seq <= len(self.journal) else None
+
     def add_pending(self, entry: Entry, from_account_id: int, to_account_id: int) -> None:
-        self.pending[entry.key] = PendingRow(entry.key, from_account_id, to_account_id, "pending", entry.moves)
+        self.pending[entry.key] = PendingRow(
+            entry.key, from_account_id, to_account_id, "pending", entry.moves, entry.seq
+        )
 
     def lock_pending(self, key: str) -> PendingRow | None:
         return self.pending.get(key)

@@ -41,6 +41,10 @@ class PostgresCluster:
     port: int = field(default_factory=free_port)
     root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="c3p-pg-")))
     user: str = "postgres"
+    #: PostgreSQL's defaults (fsync and synchronous_commit on) when True; tests keep the default
+    #: False (fsync off: a throwaway cluster that never outlives a power loss, and crash tests
+    #: kill processes, not the machine); benchmarks that report durable figures pass True
+    durable: bool = False
 
     @property
     def datadir(self) -> Path:
@@ -62,13 +66,32 @@ class PostgresCluster:
                 "listen_addresses=127.0.0.1",
                 f"port={self.port}",
                 f"unix_socket_directories={self.root}",
-                "fsync=off",
+                *(() if self.durable else ("fsync=off",)),
                 "max_connections=200",
                 "shared_buffers=256MB",
             )
         )
         self._run(pg_bin("pg_ctl"), "-D", str(self.datadir), "-o", options, "-l", str(self.root / "log"), "-w", "start")
         return self
+
+    def settings(self) -> str:
+        """The durability settings the cluster runs with, for benchmarks to print."""
+        found = self._run(
+            pg_bin("psql"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            self.user,
+            "-d",
+            "postgres",
+            "-At",
+            "-c",
+            "SELECT string_agg(name || '=' || setting, ', ' ORDER BY name) FROM pg_settings "
+            "WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes', 'wal_sync_method')",
+        )
+        return found.stdout.strip()
 
     def create_database(self, name: str) -> str:
         self._run(pg_bin("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", self.user, name)

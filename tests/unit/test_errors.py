@@ -100,16 +100,16 @@ def test_registry_refusals_read_in_japanese_with_their_values(refuse, english: s
 def test_workflow_rules_refuse_with_messages_that_read_in_japanese() -> None:
     with pytest.raises(calls.IllegalTransition) as refused:
         calls.check_transition("application", calls.APPLICATION_TRANSITIONS, "withdrawn", "submitted")
-    assert str(refused.value) == "An application cannot go from withdrawn to submitted (withdrawn is final)."
+    assert str(refused.value) == "An application cannot go from Withdrawn to Submitted (Withdrawn is final)."
     assert translate(refused.value.message, "ja") == (
-        "応募の状態は「withdrawn」から「submitted」に変更できません（「withdrawn」は最終の状態です）。"
+        "応募の状態は「取り下げ」から「提出済み」に変更できません（「取り下げ」は最終の状態です）。"
     )
     closes = dt.datetime(2026, 4, 25, 8, 0, tzinfo=dt.UTC)
     rules = calls.CallRules(fiscal_year=2026, opens_at=closes - dt.timedelta(days=30), closes_at=closes)
     late = calls.submission_refusal(closes + dt.timedelta(hours=1), "open", rules)
     assert late is not None
     assert (
-        translate(late, "ja") == "この公募は2026-04-25 08:00（UTC）に締め切られました。締切後の提出は受け付けません。"
+        translate(late, "ja") == "公募は2026-04-25 17:00（日本時間）に締め切られました。締切後の提出は受け付けません。"
     )
     facts = calls.ApplicationFacts(proposer_kind="company", title="Solar", plan_years=2)
     missing = listing(calls.missing_parts(facts, rules))

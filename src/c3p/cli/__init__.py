@@ -45,5 +45,6 @@ app.add_typer(workflow.calls_app, name="calls", help="Calls for proposals: open,
 app.add_typer(workflow.applications_app, name="applications", help="Applications to calls.")
 app.add_typer(workflow.pipeline_app, name="pipeline", help="The JCM pipeline: move a JCM project.")
 app.add_typer(workflow.subsidy_app, name="subsidy", help="JCM Model Project subsidy calculator.")
+app.add_typer(workflow.notifications_app, name="notifications", help="Notifications: the daily e-mail digest.")
 
 __all__ = ["app", "main"]

@@ -12,15 +12,16 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from rich.table import Table
 
-from c3p.cli._common import DatabaseOption, FormatOption, check_format, console, open_database
+from c3p.cli._common import DatabaseOption, FormatOption, check_format, console, open_database, settings_for
 from c3p.cli._guard import actor, guarded, writing
-from c3p.credits import monitoring_reports, queries, representatives, service
-from c3p.credits.rules.serials import MAX_PERIOD
+from c3p.credits import checkpoints, monitoring_reports, queries, representatives, service, verification
+from c3p.credits.monitoring_reports import Calculation, MonitoringFile
 from c3p.credits.rules.statements import Period, statement_csv
 from c3p.credits.rules.transactions import MAX_CREDITS
+from c3p.credits.verify import seal_unsealed
 from c3p.credits.verify import verify as verify_journal
 from c3p.errors import InvalidInput
 
@@ -133,41 +134,115 @@ def set_status(
 @app.command("report-submit")
 @guarded("mrv.report.submit")
 def report_submit(
-    record: Annotated[Path, typer.Argument(help="JSON record written by `c3p mrv calculate --json`.")],
-    project: Annotated[str, typer.Option("--project", help="JCM project slug, e.g. vn-007.")],
-    host: Annotated[
-        str | None, typer.Option("--host", help="Host country ISO3 (default: from the methodology).")
+    project: Annotated[
+        str, typer.Option("--project", help="The registered JCM project's slug, e.g. vn-cantho-rooftop-pv.")
+    ],
+    monitoring: Annotated[
+        list[Path], typer.Option("--monitoring", "-d", help="Monitoring data (CSV, xlsx or Parquet); repeat for more.")
+    ],
+    params: Annotated[Path | None, typer.Option("--params", "-p", help="params.json: fixed values and period.")] = None,
+    column_map: Annotated[
+        list[str], typer.Option("--map", help="Map a column: canonical=source, e.g. --map site_id=Meter.")
+    ] = [],  # noqa: B006 (typer reads the default)
+    decimal: Annotated[
+        str | None, typer.Option("--decimal", help="Decimal mark of numbers in CSV text: . or ,")
     ] = None,
-    period: Annotated[
-        int | None,
-        typer.Option("--period", min=1, max=MAX_PERIOD, help="Monitoring period number, 1 to 999 (default: next)."),
+    record: Annotated[
+        Path | None, typer.Option("--record", help="A record computed beforehand: accepted only if it matches.")
     ] = None,
     db: DatabaseOption = None,
     output_format: FormatOption = "table",
 ) -> None:
-    """Submit a monitoring report (the MRV engine's ex-post record) for verification."""
+    """Submit monitoring data: c3p keeps it, computes the report for the project's next period."""
     check_format(output_format)
-    body = _read_json(record)
+    given = _read_json(params) if params else {}
+    mapping = dict(pair.partition("=")[::2] for pair in column_map)
+    if any(not key or not value for key, value in mapping.items()):
+        raise InvalidInput("--map: write canonical=source, e.g. site_id=Meter")
+    try:
+        calculation = Calculation(params=given, column_map=mapping, decimal=decimal)
+    except ValidationError as error:
+        raise InvalidInput.from_validation(error) from None
+    claimed = _read_json(record) if record else None
+    files = [MonitoringFile(path.name, path) for path in monitoring]
+    for given_file in files:
+        if not given_file.path.is_file():
+            raise InvalidInput(f"{given_file.path}: no such file")
     with writing(open_database(db)) as (session, who):
-        view = monitoring_reports.submit(session, who, body, project, host, period)
+        view = monitoring_reports.submit(session, who, settings_for(db), project, files, calculation, claimed)
     if output_format == "json":
         _print(view, output_format)
     else:
-        console.print(f"Report {view.id}: {view.emission_reductions_tco2} tCO2, period {view.period_number}, submitted")
+        console.print(
+            f"Report {view.id}: {view.project} period {view.period_number} ({view.period_start} to "
+            f"{view.period_end}), {view.emission_reductions_tco2} tCO2 claimed, submitted"
+        )
 
 
 @app.command("report-verify")
 @guarded("mrv.report.verify")
 def report_verify(
     report_id: Annotated[int, typer.Argument(help="Report number.")],
+    verified: Annotated[int, typer.Option("--verified", help="Verified emission reductions (tCO2), at most claimed.")],
+    opinion: Annotated[str, typer.Option("--opinion", help="The TPE's verification opinion.")],
     db: DatabaseOption = None,
     output_format: FormatOption = "table",
 ) -> None:
-    """Record a TPE's verification of a monitoring report."""
+    """Record the assigned TPE's verification: verified amount and opinion."""
     check_format(output_format)
     with writing(open_database(db)) as (session, who):
-        view = monitoring_reports.verify(session, who, report_id)
-    _print(view, output_format) if output_format == "json" else console.print(f"Report {view.id} verified")
+        view = verification.verify(session, who, report_id, verified, opinion)
+    if output_format == "json":
+        _print(view, output_format)
+    else:
+        console.print(f"Report {view.id} verified: {view.verified_tco2} tCO2")
+
+
+@app.command("finding-raise")
+@guarded("mrv.report.verify")
+def finding_raise(
+    report_id: Annotated[int, typer.Argument(help="Report number.")],
+    kind: Annotated[
+        str, typer.Option("--kind", help="corrective_action_request, clarification_request or forward_action_request.")
+    ],
+    text: Annotated[str, typer.Option("--text", help="What was found.")],
+    db: DatabaseOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """The assigned TPE pins a finding to a monitoring report."""
+    check_format(output_format)
+    with writing(open_database(db)) as (session, who):
+        view = verification.raise_finding(session, who, report_id, kind, text)
+    _print(view, output_format) if output_format == "json" else console.print(f"Finding {view.id} ({view.kind}) open")
+
+
+@app.command("finding-respond")
+@guarded("mrv.report.submit")
+def finding_respond(
+    finding_id: Annotated[int, typer.Argument(help="Finding number.")],
+    response: Annotated[str, typer.Option("--response", help="What the participant did.")],
+    db: DatabaseOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """The project participant responds to a finding."""
+    check_format(output_format)
+    with writing(open_database(db)) as (session, who):
+        view = verification.respond(session, who, finding_id, response)
+    _print(view, output_format) if output_format == "json" else console.print(f"Finding {view.id}: response recorded")
+
+
+@app.command("finding-close")
+@guarded("mrv.report.verify")
+def finding_close(
+    finding_id: Annotated[int, typer.Argument(help="Finding number.")],
+    db: DatabaseOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """The assigned TPE closes a finding (a corrective action request once it has a response)."""
+    check_format(output_format)
+    with writing(open_database(db)) as (session, who):
+        view = verification.close(session, who, finding_id)
+    _print(view, output_format) if output_format == "json" else console.print(f"Finding {view.id} closed")
 
 
 @app.command("issue")
@@ -457,17 +532,52 @@ def article6(
 
 @app.command("verify")
 @guarded("credits.verify")
-def verify(db: DatabaseOption = None, output_format: FormatOption = "table") -> None:
-    """Replay the journal, recompute every balance and block, check the hash chain; exit 1 on any problem."""
+def verify(
+    db: DatabaseOption = None,
+    output_format: FormatOption = "table",
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkpoint",
+            help="A checkpoint saved earlier (JSON from the checkpoints page or API): prove the ledger still "
+            "extends it, so a chain rewritten and re-hashed since is caught.",
+        ),
+    ] = None,
+) -> None:
+    """Prove every stored credit fact from the hash-chained journal; exit 1 on any problem."""
     check_format(output_format)
+    saved = checkpoints.parse(_read_json(checkpoint)) if checkpoint is not None else None
     with open_database(db).reading() as session:
         report = verify_journal(session)
+        if saved is not None:
+            report = checkpoints.verify_extends(session, report, saved)
     if output_format == "json":
         typer.echo(report.model_dump_json(indent=2))
     elif report.ok:
-        console.print(f"OK: {report.entries} journal entries, {report.blocks} blocks, {report.supply_credits} credits")
+        extends = " (it extends the saved checkpoint)" if saved is not None else ""
+        console.print(
+            f"OK: {report.entries} journal entries, {report.blocks} blocks, {report.supply_credits} credits{extends}"
+        )
     else:
         for problem in report.problems:
             console.print(f"[red]{problem.what}[/]", highlight=False)
     if not report.ok:
         raise typer.Exit(1)
+
+
+@app.command("checkpoint")
+@guarded("credits.verify")
+def checkpoint(db: DatabaseOption = None) -> None:
+    """Sign the journal head with the registry's key and publish it (schedule daily, e.g. with cron)."""
+    with writing(open_database(db)) as (session, _who):
+        signed = checkpoints.sign_head(session)
+    typer.echo(signed.model_dump_json(indent=2))
+
+
+@app.command("seal")
+@guarded("credits.verify")
+def seal(db: DatabaseOption = None) -> None:
+    """Seal into the journal the credit facts written before sealing existed (once, after upgrading)."""
+    with writing(open_database(db)) as (session, _who):
+        count = seal_unsealed(session)
+    console.print(f"Sealed {count} rows" if count else "Every credit fact was already sealed")

@@ -53,6 +53,9 @@ def create(
     org_name: Annotated[str, typer.Option("--org-name", help="English name of a new organization.")] = "",
     org_kind: Annotated[str, typer.Option("--org-kind", help="Kind of a new organization.")] = "other",
     admin: Annotated[bool, typer.Option("--admin", help="Make the account an administrator.")] = False,
+    language: Annotated[
+        str, typer.Option("--language", help="Language of the account's pages and mail: ja or en.")
+    ] = "ja",
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from standard input (no prompt).")
     ] = False,
@@ -68,7 +71,7 @@ def create(
         organization = svc.organization_by_slug(session, org) or svc.create_organization(
             session, who, org, org_name or org, org_kind
         )
-        user = svc.create_user(session, who, email, name, organization, password)
+        user = svc.create_user(session, who, email, name, organization, password, language)
         if admin:
             svc.grant(session, who, user, "administrator")
     console.print(f"Created {user.email}" + (" (administrator)." if admin else "."))

@@ -1,4 +1,5 @@
-"""Program workflow commands: ``c3p calls``, ``c3p applications``, ``c3p pipeline``, ``c3p subsidy``."""
+"""Program workflow commands: ``c3p calls``, ``c3p applications``, ``c3p pipeline``, ``c3p subsidy``,
+``c3p notifications``."""
 
 from __future__ import annotations
 
@@ -17,12 +18,14 @@ from c3p.errors import InvalidInput
 from c3p.messages import N_, Message
 from c3p.workflow import queries
 from c3p.workflow.rules import subsidy as subsidy_rules
+from c3p.workflow.rules.calls import japan_time
 from c3p.workflow.service import calls, jcm, notify
 
 calls_app = typer.Typer(no_args_is_help=True)
 applications_app = typer.Typer(no_args_is_help=True)
 pipeline_app = typer.Typer(no_args_is_help=True)
 subsidy_app = typer.Typer(no_args_is_help=True)
+notifications_app = typer.Typer(no_args_is_help=True)
 
 
 @calls_app.command("open")
@@ -123,14 +126,25 @@ def remind(db: DatabaseOption = None) -> None:
                     notify.users_of_organization(session, application.proposer_id),
                     "call.deadline",
                     Message(
-                        N_("Call %(call)s closes %(closes)s UTC"),
-                        {"call": call.slug, "closes": f"{closes:%Y-%m-%d %H:%M}"},
+                        N_("Call %(call)s closes %(closes)s Japan time"),
+                        {"call": call.slug, "closes": japan_time(closes)},
                     ),
                     Message(N_("Your draft %(title)s is not submitted yet."), calls.titles_of(application)),
                     f"/applications/{application.id}",
                 )
             call.deadline_reminder_sent_at = now
     console.print(f"{sent} reminders sent.")
+
+
+@notifications_app.command("digest")
+@guarded("notifications.digest")
+def digest(db: DatabaseOption = None) -> None:
+    """Mail the day's digest to everyone who chose one (run once a day, e.g. from cron)."""
+    who = actor()
+    with open_database(db).unit_of_work() as session:
+        act_as(session, who.user_id, who.label)
+        sent = notify.send_digests(session, settings_for(db))
+    console.print(f"{sent} digests sent.")
 
 
 @applications_app.command("list")
@@ -160,6 +174,10 @@ def move(
     to_state: Annotated[str, typer.Argument(help="Next state, e.g. feasibility_study, validation, issuance.")],
     on: Annotated[str | None, typer.Option("--on", help="Date of the step (ISO); default today.")] = None,
     note: Annotated[str, typer.Option("--note", help="Note kept with the step.")] = "",
+    serial_code: Annotated[
+        str | None,
+        typer.Option("--serial-code", help="At registration: the serial code, 1-16 of A-Z 0-9 (default: next VN001…)."),
+    ] = None,
     db: DatabaseOption = None,
 ) -> None:
     """Move a JCM project to its next state (refused when the step is not allowed)."""
@@ -170,8 +188,23 @@ def move(
     who = actor()
     with open_database(db).unit_of_work() as session:
         act_as(session, who.user_id, who.label)
-        step = jcm.move(session, who, slug, to_state, day, note, settings_for(db))
+        step = jcm.move(session, who, slug, to_state, day, note, settings_for(db), serial_code)
         console.print(f"{slug}: {step.from_state} → {step.to_state} on {step.occurred_on}.")
+
+
+@pipeline_app.command("assign-verifier")
+@guarded("jcm.verifier.assign")
+def assign_verifier(
+    slug: Annotated[str, typer.Argument(help="JCM project slug.")],
+    tpe: Annotated[str, typer.Argument(help="Slug of the TPE organization that verifies its monitoring reports.")],
+    db: DatabaseOption = None,
+) -> None:
+    """Assign the TPE that verifies a JCM project's monitoring reports (Joint Committee or secretariat)."""
+    who = actor()
+    with open_database(db).unit_of_work() as session:
+        act_as(session, who.user_id, who.label)
+        row = jcm.assign_verifier(session, who, slug, tpe)
+        console.print(f"{slug}: monitoring reports are verified by {row.verifier_slug}.")
 
 
 @subsidy_app.command("calculate")

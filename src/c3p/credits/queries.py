@@ -50,6 +50,8 @@ from c3p.credits.tables import (
 )
 from c3p.errors import NotFound
 from c3p.messages import N_, Message
+from c3p.program.tables import Partnership, Project
+from c3p.workflow.tables import JcmProject, JcmProjectLink
 
 
 def _account_query():
@@ -123,7 +125,7 @@ class Serials:
         if issuance_id not in self._issuances:
             i = self.session.get(CreditIssuance, issuance_id)
             assert i is not None
-            self._issuances[issuance_id] = (i.host_country, i.project, i.period_number, i.notification_ref)
+            self._issuances[issuance_id] = (i.host_country, i.serial_code, i.period_number, i.notification_ref)
         return self._issuances[issuance_id]
 
     def block(self, registry: str, start: int, end: int, issuance_id: int) -> str:
@@ -147,6 +149,7 @@ def issuance_view(session: Session, issuance: CreditIssuance, fmt: SerialFormat 
         id=issuance.id,
         notification_ref=issuance.notification_ref,
         project=issuance.project,
+        serial_code=issuance.serial_code,
         host_country=issuance.host_country,
         period_number=issuance.period_number,
         vintage_year=issuance.vintage_year,
@@ -177,7 +180,7 @@ def issuances(
 
 _HOLDER_SQL = (
     "SELECT b.registry, b.start_serial, b.end_serial, b.first_transferred, a.number, a.kind, a.registry, "
-    "COALESCE(o.slug, ''), i.host_country, i.project, i.period_number, i.notification_ref "
+    "COALESCE(o.slug, ''), i.host_country, i.serial_code, i.period_number, i.notification_ref "
     "FROM credit_blocks b JOIN credit_accounts a ON a.id = b.account_id "
     "LEFT JOIN member_organizations o ON o.id = a.holder_id JOIN credit_issuances i ON i.id = b.issuance_id "
     "WHERE b.id = (SELECT id FROM credit_blocks WHERE registry = %s AND start_serial <= %s "
@@ -314,9 +317,31 @@ def project_totals(session: Session) -> list[ProjectTotal]:
             retired_credits=t["retirement"],
             cancelled_credits=t["cancellation"],
             issuances=t["issuances"],
+            **_project_links(session, p),
         )
         for (p, h), t in sorted(totals.items())
     ]
+
+
+def _project_links(session: Session, slug: str) -> dict[str, Any]:
+    """What a JCM project's totals link to: its serial code and titles, its C3P projects and their partnerships."""
+    jcm = session.scalars(select(JcmProject).where(JcmProject.slug == slug)).one_or_none()
+    if jcm is None:
+        return {}
+    linked = session.execute(
+        select(Project.slug, Partnership.slug)
+        .join(JcmProjectLink, JcmProjectLink.project_id == Project.id)
+        .join(Partnership, Partnership.id == Project.partnership_id)
+        .where(JcmProjectLink.jcm_project_id == jcm.id)
+        .order_by(Project.slug)
+    ).all()
+    return {
+        "serial_code": jcm.serial_code or "",
+        "title_en": jcm.title_en,
+        "title_ja": jcm.title_ja,
+        "program_projects": [project for project, _partnership in linked],
+        "partnerships": sorted({partnership for _project, partnership in linked}),
+    }
 
 
 def stats(session: Session) -> RegistryStats:

@@ -39,23 +39,51 @@ class PendingTransferView(BaseModel):
     proposed_seq: int = Field(description="journal sequence number of the proposal")
 
 
-class ReportView(BaseModel):
+class FindingView(BaseModel):
+    """A TPE's finding on a monitoring report and the participant's response."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    project: str
-    host_country: str
-    period_number: int
+    report_id: int
+    kind: str = Field(description="corrective_action_request, clarification_request or forward_action_request")
+    text: str
+    status: str = Field(description="open or closed")
+    raised_by: str
+    response: str = ""
+    responded_by: str | None = None
+    closed_by: str | None = None
+
+
+class ReportView(BaseModel):
+    """A monitoring report: the engine's result on kept inputs, its period, and its verification."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    project: str = Field(description="the JCM project's slug")
+    host_country: str = Field(description="the JCM project's host country")
+    period_number: int = Field(description="numbered by the registry per JCM project: 1, 2, …")
     methodology_id: str
     methodology_version: str
     period_start: dt.date
     period_end: dt.date
-    emission_reductions_tco2: int
-    input_sha256: str
+    emission_reductions_tco2: int = Field(description="claimed: the engine's result, whole tonnes rounded down")
+    input_sha256: str = Field(description="SHA-256 over the methodology, the input files' checksums and parameters")
+    inputs: list[dict[str, Any]] = Field([], description="the kept monitoring files: filename, sha256, size_bytes")
     status: str
     submitted_by: str
+    submitted_by_organization: str | None = None
     verified_by: str | None = None
+    verified_by_organization: str | None = None
+    verified_tco2: int | None = Field(None, description="the verified amount; it caps the period's issuance")
+    opinion: str = ""
     issued_credits: int = 0
+    findings: list[FindingView] = []
+
+    def for_visitor(self) -> ReportView:
+        """A visitor who is not signed in sees the report, not the people (their e-mails) behind it."""
+        return self.model_copy(update={"submitted_by": "", "verified_by": None})
 
 
 class AllocationLine(BaseModel):
@@ -83,7 +111,8 @@ class IssuanceNotice(BaseModel):
 class IssuanceView(BaseModel):
     id: int
     notification_ref: str
-    project: str
+    project: str = Field(description="the JCM project's slug")
+    serial_code: str = Field("", description="the JCM project's serial code, printed in the serials")
     host_country: str
     period_number: int
     vintage_year: int
@@ -167,9 +196,25 @@ class VerifyReport(BaseModel):
     problems: list[Problem] = []
 
 
+class CheckpointView(BaseModel):
+    """A signed checkpoint of the journal head (format: docs/registry.md, "Signed checkpoints")."""
+
+    format: str = Field(description="c3p-checkpoint-1")
+    head_seq: int = Field(description="sequence number of the journal entry signed")
+    head_hash: str = Field(description="its hash (hex sha256)")
+    signed_at: str = Field(description="when it was signed (ISO 8601, UTC)")
+    public_key: str = Field(description="the registry's Ed25519 public key (32 bytes, hex)")
+    signature: str = Field(description="Ed25519 signature of the other fields' canonical JSON (64 bytes, hex)")
+
+
 class ProjectTotal(BaseModel):
-    project: str
+    project: str = Field(description="the JCM project's slug")
     host_country: str
+    serial_code: str = ""
+    title_en: str = ""
+    title_ja: str = ""
+    program_projects: list[str] = Field([], description="slugs of the C3P projects that led to the JCM project")
+    partnerships: list[str] = Field([], description="slugs of those projects' partnerships")
     issued_credits: int
     retired_credits: int
     cancelled_credits: int

@@ -41,6 +41,7 @@ from c3p.credits.rules.issuance import (
     check_within_verified,
 )
 from c3p.credits.rules.ledger import plan_issuance, plan_range, plan_transfer
+from c3p.credits.rules.reports import check_no_open_corrective_action, check_not_verifier, party
 from c3p.credits.rules.serials import DEFAULT_FORMAT, REGISTRY_CODE, ParsedSerial, SerialFormat, check_units_left
 from c3p.credits.rules.transactions import Entry, Move, TransactionKind, check_amount, legs_for
 from c3p.credits.schemas import AccountView, IssuanceNotice, IssuanceView, TransactionView
@@ -49,6 +50,7 @@ from c3p.credits.store import (
     AccountRow,
     LedgerStore,
     NewIssuance,
+    PendingRow,
     ReportRow,
     SerialRange,
     SourceBlock,
@@ -184,6 +186,7 @@ def issue(
     if report is None:
         raise NotFound(Message(NO_REPORT, {"report": notice.report_id}), field="report_id")
     require(actor, "credits.issue", Target.of(country=report.host_country, project=report.project))
+    check_not_verifier(party(actor), report.verifier, report.id)
     earlier = _earlier_issuance(store, notice)
     if earlier is not None:
         return store.issuance_view(earlier, serials)
@@ -225,6 +228,7 @@ def _earlier_issuance(store: LedgerStore, notice: IssuanceNotice) -> int | None:
 def _check_notice(store: LedgerStore, notice: IssuanceNotice, report: ReportRow) -> None:
     """The report is verified and covers the credits; the allocation adds up."""
     check_report_verified(report.id, report.status)
+    check_no_open_corrective_action(report.id, report.open_corrective_actions)
     check_within_verified(notice.credits, report.id, report.verified_tco2, store.issued_credits(report.id))
     check_allocation(notice.credits, [(line.account, line.credits) for line in notice.allocation])
 
@@ -281,6 +285,7 @@ def _seal_issuance(
         "authorized": notice.authorized,
         "notification_ref": notice.notification_ref,
         "project": report.project,
+        "serial_code": report.serial_code,
         "period": report.period_number,
     }
     return store.append(TransactionKind.issuance, actor.label, legs, tuple(moves), details)
@@ -294,17 +299,14 @@ def _record_adjustments(
     accounts: dict[int, AccountRow],
 ) -> None:
     """Record the Article 6.2 corresponding adjustments the entry's moves call for."""
-    year = int(entry.occurred_at[:4])
-    found: list[article6.Adjustment] = []
+    movements = []
     for move in moves:
         authorized, host = issuances[move.issuance_id]
-        if move.first_transfer:
-            found.append(article6.Adjustment(host, year, article6.AdjustmentKind.first_transfer, move.credits))
-        to = accounts.get(move.to_account)
-        if to is not None and article6.is_use(authorized, host, to.registry, to.kind):
-            found.append(article6.Adjustment(to.registry, year, article6.AdjustmentKind.use, move.credits))
+        to = accounts[move.to_account]
+        movements.append(article6.Movement(move.credits, move.first_transfer, authorized, host, to.registry, to.kind))
+    found = article6.adjustments_for(movements, int(entry.occurred_at[:4]))
     if found:
-        store.add_adjustments(article6.summed(found), entry.seq)
+        store.add_adjustments(found, entry.seq)
 
 
 # ---------------------------------------------------------------- transfers, cancellation, retirement
@@ -562,6 +564,7 @@ def resolve_pending(session: Session | LedgerStore, actor: Actor, key: str, acce
     if pending.status != "pending":
         status = Message(RESOLVED_WORDS[pending.status]) if pending.status in RESOLVED_WORDS else pending.status
         raise Conflict(Message(N_("transfer %(key)s is already %(status)s"), {"key": key, "status": status}))
+    _check_proposal(store, pending)
     sender = accounts[pending.from_account_id]
     to_row, details = receiver if accept else sender, {"proposal": key}
     if accept:
@@ -604,6 +607,20 @@ def _returns_account(store: LedgerStore, actor: Actor, registry: str) -> Account
         opened = _new_account(store, actor, registry, AccountKind.returns, None, f"{registry} returns")
         found = store.lock_accounts([opened.number])[opened.number].id
     return store.lock_accounts_by_id([found])[found]
+
+
+def _check_proposal(store: LedgerStore, pending: PendingRow) -> None:
+    """A pending transfer delivers only what the journal entry that proposed it says (parties and serials)."""
+    proposal = store.journal_entry(pending.proposed_seq)
+    proposed = None
+    if proposal is not None and proposal.key == pending.key and proposal.kind is TransactionKind.external_transfer:
+        proposed = (proposal.moves[0].from_account, proposal.details.get("to_account"), proposal.moves)
+    if proposed != (pending.from_account_id, pending.to_account_id, pending.moves):
+        refusal = N_(
+            "pending transfer %(key)s does not match the journal entry that proposed it, so it is not delivered; "
+            "the registry administrator should run the registry's verification"
+        )
+        raise Conflict(Message(refusal, {"key": pending.key}))
 
 
 def _settle(proposed: Move, already: bool, terms: dict[int, tuple[bool, str]], to: AccountRow, accept: bool) -> Move:

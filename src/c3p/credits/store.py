@@ -30,13 +30,23 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from c3p.accounts.tables import MemberOrganization
+from c3p.credits.facts import CHECKPOINT_DUE
 from c3p.credits.rules.article6 import Adjustment
 from c3p.credits.rules.blocks import Block
 from c3p.credits.rules.journal import canonical, canonical_without_seq, entry_hash
+from c3p.credits.rules.reports import FindingKind, FindingStatus, Party
 from c3p.credits.rules.serials import SerialFormat
 from c3p.credits.rules.transactions import Entry, Leg, Move, TransactionKind
-from c3p.credits.tables import CreditAccount, CreditIssuance, CreditRegistry, MonitoringReport, PendingTransfer
+from c3p.credits.tables import (
+    CreditAccount,
+    CreditIssuance,
+    CreditRegistry,
+    MonitoringReport,
+    PendingTransfer,
+    VerificationFinding,
+)
 from c3p.program.tables import Country
+from c3p.workflow.tables import JcmProject
 
 if TYPE_CHECKING:
     from c3p.credits.schemas import IssuanceView
@@ -88,7 +98,7 @@ class SourceBlock(NamedTuple):
 
 
 class ReportRow(NamedTuple):
-    """A monitoring report as issuance reads it."""
+    """A monitoring report as issuance reads it: its JCM project, period, verification and open CARs."""
 
     id: int
     project: str
@@ -97,6 +107,10 @@ class ReportRow(NamedTuple):
     vintage_year: int
     status: str
     verified_tco2: int
+    serial_code: str = ""
+    jcm_project_id: int | None = None
+    verifier: Party = Party(None, None)
+    open_corrective_actions: int = 0
 
 
 class IssuanceRow(NamedTuple):
@@ -129,6 +143,7 @@ class PendingRow(NamedTuple):
     to_account_id: int
     status: str
     moves: tuple[Move, ...]
+    proposed_seq: int
 
 
 class SerialRange(NamedTuple):
@@ -183,6 +198,7 @@ class LedgerStore(Protocol):
         key: str | None = None,
     ) -> Entry: ...
     def add_adjustments(self, adjustments: Sequence[Adjustment], journal_seq: int) -> None: ...
+    def journal_entry(self, seq: int) -> Entry | None: ...
     def add_pending(self, entry: Entry, from_account_id: int, to_account_id: int) -> None: ...
     def lock_pending(self, key: str) -> PendingRow | None: ...
     def close_pending(self, key: str, status: str, journal_seq: int) -> None: ...
@@ -342,9 +358,19 @@ class Store:
 
     # ---- monitoring reports and issuances ----
     def lock_report(self, report_id: int) -> ReportRow | None:
+        """The report, locked: issuances on it (on its period) queue, so together they stay within its verified
+        amount; with its JCM project's serial code, its verifier and its open corrective action requests."""
         report = self.session.get(MonitoringReport, report_id, with_for_update=True)
         if report is None:
             return None
+        jcm = self.session.get(JcmProject, report.jcm_project_id) if report.jcm_project_id else None
+        open_requests = self.session.scalar(
+            select(func.count()).where(
+                VerificationFinding.report_id == report.id,
+                VerificationFinding.kind == str(FindingKind.corrective_action_request),
+                VerificationFinding.status == str(FindingStatus.open),
+            )
+        )
         return ReportRow(
             report.id,
             report.project,
@@ -352,7 +378,11 @@ class Store:
             report.period_number,
             report.period_end.year,
             report.status,
-            report.emission_reductions_tco2,
+            report.verified_tco2 or 0,
+            jcm.serial_code or "" if jcm else SerialFormat().project_code(report.project),
+            report.jcm_project_id,
+            Party(report.verified_by_user_id, report.verified_by_organization),
+            int(open_requests or 0),
         )
 
     def mark_report_used(self, report_id: int) -> None:
@@ -380,7 +410,9 @@ class Store:
             notification_ref=issuance.notification_ref,
             request_sha256=issuance.request_sha256,
             report_id=report.id,
+            jcm_project_id=report.jcm_project_id,
             project=report.project,
+            serial_code=report.serial_code,
             host_country=report.host_country,
             period_number=report.period_number,
             vintage_year=report.vintage_year,
@@ -401,7 +433,9 @@ class Store:
         return row
 
     def seal_issuance(self, issuance_id: int, journal_seq: int) -> None:
+        """Link the issuance to its journal entry; the unit of work signs a checkpoint before it commits."""
         self._issuance(issuance_id).journal_seq = journal_seq
+        self.session.info[CHECKPOINT_DUE] = True
         self.session.flush()
 
     def set_authorization(self, issuance_id: int, authorization: str) -> None:
@@ -441,6 +475,13 @@ class Store:
             [(a.country, a.year, str(a.kind), a.credits, journal_seq) for a in adjustments],
         )
 
+    def journal_entry(self, seq: int) -> Entry | None:
+        """Journal entry ``seq`` if it is there and its content still matches its hash."""
+        found = self.rows("SELECT entry, previous_hash, hash FROM credit_journal WHERE seq = %s", (seq,))
+        if not found or entry_hash(found[0][1], found[0][0]) != found[0][2]:
+            return None
+        return Entry.from_json(json.loads(found[0][0]))
+
     # ---- pending transfers ----
     def add_pending(self, entry: Entry, from_account_id: int, to_account_id: int) -> None:
         self.run(
@@ -462,7 +503,9 @@ class Store:
         if pending is None:
             return None
         moves = tuple(Move.from_json(m) for m in pending.moves)
-        return PendingRow(pending.key, pending.from_account_id, pending.to_account_id, pending.status, moves)
+        return PendingRow(
+            pending.key, pending.from_account_id, pending.to_account_id, pending.status, moves, pending.proposed_seq
+        )
 
     def close_pending(self, key: str, status: str, journal_seq: int) -> None:
         pending = self.session.get(PendingTransfer, key)
@@ -649,7 +692,7 @@ _APPEND_SQL = (
 # straight off the (account_id, registry, start_serial) index, then joined to their issuance.
 _SOURCE_SQL = (
     "SELECT b.id, b.registry, b.start_serial, b.end_serial, b.account_id, b.issuance_id, b.first_transferred, "
-    "i.authorization_status, i.host_country, i.project, i.period_number "
+    "i.authorization_status, i.host_country, i.serial_code, i.period_number "
     "FROM (SELECT id, registry, start_serial, end_serial, account_id, issuance_id, first_transferred "
     "FROM credit_blocks WHERE {where} ORDER BY registry, start_serial{limit}) b "
     "JOIN credit_issuances i ON i.id = b.issuance_id"

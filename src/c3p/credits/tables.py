@@ -1,5 +1,6 @@
 """Tables of the JCM credit registry: registries, accounts, monitoring reports, issuances,
-serial blocks, the hash-chained journal, pending transfers and corresponding adjustments.
+serial blocks, the hash-chained journal, pending transfers, corresponding adjustments and
+signed checkpoints of the journal head.
 
 Credits are integers (``BigInteger``). Serial blocks are indexed by ``(registry,
 start_serial)`` so "who holds serial X" is one index seek. The journal is the registry's own
@@ -67,12 +68,20 @@ class CreditAccount(Base):
 
 
 class MonitoringReport(Base):
-    """An ex-post MRV record submitted for a project and period; a TPE verifies it."""
+    """The MRV engine's result on monitoring data kept by c3p, for one period of a JCM project.
+
+    ``inputs`` names the stored files (by SHA-256, kept under ``attachments_dir``) and
+    ``params`` the calculation parameters, so the record can be recomputed at any time;
+    ``input_sha256`` identifies those inputs. The assigned TPE's verification records the
+    verified amount, which caps what all issuances on the report may issue together.
+    """
 
     __tablename__ = "monitoring_reports"
     __table_args__ = (UniqueConstraint("project", "period_number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    jcm_project_id: Mapped[int | None] = mapped_column(ForeignKey("jcm_projects.id"), index=True)
+    #: the JCM project's slug, copied from it
     project: Mapped[str] = mapped_column(String(80), index=True)
     host_country: Mapped[str] = mapped_column(String(3))
     period_number: Mapped[int] = mapped_column(Integer)
@@ -82,12 +91,40 @@ class MonitoringReport(Base):
     period_end: Mapped[dt.date] = mapped_column(Date)
     emission_reductions_tco2: Mapped[int] = mapped_column(BigInteger)
     record: Mapped[dict[str, Any]] = mapped_column(JSON)
+    inputs: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     input_sha256: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(12), default="submitted")
     submitted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     submitted_by: Mapped[str] = mapped_column(String(254))
+    submitted_by_user_id: Mapped[int | None] = mapped_column(Integer)
+    submitted_by_organization: Mapped[str | None] = mapped_column(String(80))
     verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     verified_by: Mapped[str | None] = mapped_column(String(254))
+    verified_by_user_id: Mapped[int | None] = mapped_column(Integer)
+    verified_by_organization: Mapped[str | None] = mapped_column(String(80))
+    verified_tco2: Mapped[int | None] = mapped_column(BigInteger)
+    opinion: Mapped[str] = mapped_column(Text, default="")
+
+
+class VerificationFinding(Base):
+    """A TPE's finding on a monitoring report: a corrective action, clarification or forward action
+    request, open until the TPE closes it after the participant's response."""
+
+    __tablename__ = "verification_findings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("monitoring_reports.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    raised_by: Mapped[str] = mapped_column(String(254))
+    raised_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    response: Mapped[str] = mapped_column(Text, default="")
+    responded_by: Mapped[str | None] = mapped_column(String(254))
+    responded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_by: Mapped[str | None] = mapped_column(String(254))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class CreditIssuance(Base):
@@ -99,7 +136,10 @@ class CreditIssuance(Base):
     notification_ref: Mapped[str] = mapped_column(String(80), unique=True)
     request_sha256: Mapped[str] = mapped_column(String(64))
     report_id: Mapped[int] = mapped_column(ForeignKey("monitoring_reports.id"), index=True)
+    jcm_project_id: Mapped[int | None] = mapped_column(ForeignKey("jcm_projects.id"), index=True)
     project: Mapped[str] = mapped_column(String(80), index=True)
+    #: the JCM project's serial code when issued; the credits' serials carry it
+    serial_code: Mapped[str] = mapped_column(String(16))
     host_country: Mapped[str] = mapped_column(String(3), index=True)
     period_number: Mapped[int] = mapped_column(Integer)
     vintage_year: Mapped[int] = mapped_column(Integer)
@@ -194,3 +234,17 @@ class CorrespondingAdjustment(Base):
     kind: Mapped[str] = mapped_column(String(20))
     credits: Mapped[int] = mapped_column(BigInteger)
     journal_seq: Mapped[int] = mapped_column(Integer)
+
+
+class CreditCheckpoint(Base):
+    """The journal head signed with the registry's Ed25519 key (at each issuance, and daily)."""
+
+    __tablename__ = "credit_checkpoints"
+    __table_args__ = ({"info": NOT_IN_HISTORY},)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    head_seq: Mapped[int] = mapped_column(Integer)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[str] = mapped_column(String(40))
+    public_key: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))

@@ -1,64 +1,100 @@
-"""``c3p registry verify``: replay the journal, recompute every balance and block, check the chain.
+"""``c3p registry verify``: every stored fact about credits, proven from the hash-chained journal.
 
-The stored journal is read in order; each entry's link and hash are checked and the entry
-is applied to an in-memory :class:`~c3p.credits.rules.ledger.Ledger`, which refuses any entry
-that breaks a ledger rule. The rebuilt balances and blocks must then equal the database's
-(accounts, ``credit_blocks``), and the journal head must name the last entry. The report
-names the first bad entry.
+The journal is read in order; each entry's link and hash are checked, its unhashed columns
+(key, kind, time, credits) are compared with its sealed content, and it is applied to an
+in-memory :class:`~c3p.credits.rules.ledger.Ledger`, which refuses any entry that breaks a
+ledger rule. Then every credit fact table is compared with what the journal proves, by one of
+two means, declared once per table:
+
+* **recomputed** (:data:`RECOMPUTED`): balances, account numbers, kinds and statuses, serial
+  blocks, registry counters, pending transfers, corresponding adjustments, signed checkpoints
+  — rebuilt from the replayed ledger;
+* **sealed** (:data:`c3p.credits.facts.SEALED`): registries, accounts (holder, name, times),
+  monitoring reports, issuances — each row equal to the last content a ``record`` entry sealed.
+
+The report names the first bad entry, and the first bad row of each table.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from c3p.credits import facts
 from c3p.credits.rules.blocks import Block, normalize
 from c3p.credits.rules.journal import GENESIS, StoredEntry, entry_hash
 from c3p.credits.rules.ledger import Ledger, LedgerError
 from c3p.credits.rules.transactions import Entry
 from c3p.credits.schemas import Problem, VerifyReport
-from c3p.credits.tables import CreditAccount, CreditBlock, JournalEntry, JournalHead
+from c3p.credits.tables import (
+    CorrespondingAdjustment,
+    CreditAccount,
+    CreditBlock,
+    CreditCheckpoint,
+    CreditIssuance,
+    CreditRegistry,
+    JournalEntry,
+    JournalHead,
+    PendingTransfer,
+)
+from c3p.errors import Conflict
+from c3p.messages import N_, Message
+
+Check = Callable[[Session, Ledger], list[Problem]]
+#: said of a row no ``record`` entry has sealed (a database from before sealing: see ``c3p registry seal``)
+NEVER_SEALED = "this row was never sealed into the journal"
 
 
 def verify(session: Session, batch: int = 5000) -> VerifyReport:
-    ledger, problems = Ledger(), []
-    previous, expected, first_bad = GENESIS, 1, None
-    count = 0
-    query = select(JournalEntry.seq, JournalEntry.entry, JournalEntry.previous_hash, JournalEntry.hash).order_by(
-        JournalEntry.seq
+    return check(session, batch)[0]
+
+
+def check(session: Session, batch: int = 5000) -> tuple[VerifyReport, Ledger]:
+    """The verification report, and the ledger the journal replays to (up to its first bad entry)."""
+    ledger, problems, count, first_bad = Ledger(), [], 0, None
+    previous, expected = GENESIS, 1
+    columns = (
+        JournalEntry.seq,
+        JournalEntry.entry,
+        JournalEntry.previous_hash,
+        JournalEntry.hash,
+        JournalEntry.key,
+        JournalEntry.kind,
+        JournalEntry.occurred_at,
+        JournalEntry.credits,
     )
-    for seq, text, prev, sealed in session.execute(query.execution_options(yield_per=batch)):
+    query = select(*columns).order_by(JournalEntry.seq).execution_options(yield_per=batch)
+    for seq, text, prev, sealed, key, kind, occurred_at, credits in session.execute(query):
         count += 1
         stored = StoredEntry(seq, text, prev, sealed)
-        reason = _chain_problem(stored, previous, expected)
-        if reason is None:
-            try:
-                body = json.loads(text)
-                if body.get("seq") != seq:
-                    raise LedgerError("its content names another sequence number")
-                ledger.apply(Entry.from_json(body))
-            except (LedgerError, KeyError, TypeError, ValueError) as error:
-                reason = f"it does not replay: {error}"
+        columns_of_row = (key, kind, occurred_at, credits)
+        reason = _chain_problem(stored, previous, expected) or _replay(ledger, stored, columns_of_row)
         if reason is not None:
             first_bad = stored.seq if stored.seq == expected else expected
             problems.append(Problem(seq=first_bad, what=f"journal entry {first_bad}: {reason}"))
             break
         previous, expected = sealed, expected + 1
     if first_bad is None:
-        problems += _compare(session, ledger, previous, expected - 1)
+        problems += _head_problems(session, ledger, previous, expected - 1)
+        for check in RECOMPUTED.values():
+            problems += check(session, ledger)
+        problems += sealed_problems(session, ledger)
     accounts = session.scalar(select(CreditAccount.id).order_by(CreditAccount.id.desc()).limit(1)) or 0
-    blocks_count = len(ledger.blocks())
-    return VerifyReport(
+    report = VerifyReport(
         ok=not problems,
         entries=count,
         accounts=accounts,
-        blocks=blocks_count,
+        blocks=len(ledger.blocks()),
         supply_credits=ledger.supply(),
         first_bad_entry=first_bad,
         problems=problems,
     )
+    return report, ledger
 
 
 def _chain_problem(stored: StoredEntry, previous: str, expected: int) -> str | None:
@@ -71,7 +107,33 @@ def _chain_problem(stored: StoredEntry, previous: str, expected: int) -> str | N
     return None
 
 
-def _compare(session: Session, ledger: Ledger, last_hash: str, last_seq: int) -> list[Problem]:
+def _replay(ledger: Ledger, stored: StoredEntry, row: tuple[str, str, dt.datetime, int]) -> str | None:
+    """Apply the entry to the ledger; why it cannot be applied, or its columns disagree, if so."""
+    try:
+        body = json.loads(stored.text)
+        if body.get("seq") != stored.seq:
+            raise LedgerError("its content names another sequence number")
+        entry = Entry.from_json(body)
+        ledger.apply(entry)
+    except (LedgerError, KeyError, TypeError, ValueError, IndexError) as error:
+        return f"it does not replay: {error}"
+    key, kind, occurred_at, credits = row
+    sealed = {"key": entry.key, "kind": str(entry.kind), "time": _instant(entry.occurred_at), "credits": entry.credits}
+    stored_columns = {"key": key, "kind": kind, "time": _instant(occurred_at), "credits": credits}
+    for name, value in stored_columns.items():
+        if value != sealed[name]:
+            return f"its column {name} ({value}) differs from its sealed content ({sealed[name]})"
+    return None
+
+
+def _instant(value: dt.datetime | str) -> str:
+    """A time in UTC to the microsecond, whichever way the backend returns it."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return str(facts.plain(value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value))
+
+
+def _head_problems(session: Session, ledger: Ledger, last_hash: str, last_seq: int) -> list[Problem]:
     problems = []
     head = session.get(JournalHead, 1)
     if head is None or (head.seq, head.hash) != (last_seq, last_hash):
@@ -81,43 +143,223 @@ def _compare(session: Session, ledger: Ledger, last_hash: str, last_seq: int) ->
         ledger.check()
     except LedgerError as error:
         problems.append(Problem(what=str(error)))
+    return problems
+
+
+# ---------------------------------------------------------------- recomputed from the journal
+
+
+def _accounts(session: Session, ledger: Ledger) -> list[Problem]:
+    """Each account's registry, number, kind, status and balance, as the journal opened and moved it."""
+    problems, seen = [], set()
     for account in session.scalars(select(CreditAccount).order_by(CreditAccount.id)):
+        seen.add(account.id)
         known = ledger.accounts.get(account.id)
-        if known is None or known.number != account.number or known.kind != account.kind:
+        opened = (known.registry, known.number, str(known.kind)) if known else None
+        if opened != (account.registry_code, account.number, account.kind):
             problems.append(Problem(what=f"account {account.number} is not in the journal as it is in the database"))
             continue
+        assert known is not None
         if known.status != account.status:
             problems.append(Problem(what=f"account {account.number}: status {account.status}, journal {known.status}"))
         if ledger.balances.get(account.id, 0) != account.balance:
-            problems.append(
-                Problem(
-                    what=f"account {account.number}: balance {account.balance}, "
-                    f"journal {ledger.balances.get(account.id, 0)}"
-                )
-            )
-    if len(ledger.accounts) != len({a for a in session.scalars(select(CreditAccount.id))}):
+            journal = ledger.balances.get(account.id, 0)
+            problems.append(Problem(what=f"account {account.number}: balance {account.balance}, journal {journal}"))
+    if set(ledger.accounts) - seen:
         problems.append(Problem(what="the journal opened accounts the database does not have"))
-    stored = [
-        Block(r, int(s), int(e), int(a), int(i), bool(f))
-        for r, s, e, a, i, f in session.execute(
-            select(
-                CreditBlock.registry_code,
-                CreditBlock.start_serial,
-                CreditBlock.end_serial,
-                CreditBlock.account_id,
-                CreditBlock.issuance_id,
-                CreditBlock.first_transferred,
-            )
-        )
-    ]
+    return problems
+
+
+def _blocks(session: Session, ledger: Ledger) -> list[Problem]:
+    columns = (
+        CreditBlock.registry_code,
+        CreditBlock.start_serial,
+        CreditBlock.end_serial,
+        CreditBlock.account_id,
+        CreditBlock.issuance_id,
+        CreditBlock.first_transferred,
+    )
+    found = session.execute(select(*columns))
+    stored = [Block(r, int(s), int(e), int(a), int(i), bool(f)) for r, s, e, a, i, f in found]
     try:
         mine = normalize(stored)
     except ValueError as error:
-        return [*problems, Problem(what=f"blocks: {error}")]
+        return [Problem(what=f"blocks: {error}")]
     theirs = normalize(ledger.blocks())
-    if mine != theirs:
-        diff = next(
-            (a, b) for a, b in zip(mine + [None] * len(theirs), theirs + [None] * len(mine), strict=False) if a != b
-        )
-        problems.append(Problem(what=f"blocks differ from the journal: database {diff[0]}, journal {diff[1]}"))
+    difference = _first_difference(mine, theirs)
+    if difference is None:
+        return []
+    return [Problem(what=f"blocks differ from the journal: database {difference[0]}, journal {difference[1]}")]
+
+
+def _registries(session: Session, ledger: Ledger) -> list[Problem]:
+    """A registry's next serial follows its last issued one; its next account number follows its accounts."""
+    problems = []
+    for registry in session.scalars(select(CreditRegistry).order_by(CreditRegistry.code)):
+        ends = [b.end for b in ledger.blocks() if b.registry == registry.code]
+        opened = sum(1 for a in ledger.accounts.values() if a.registry == registry.code)
+        found, journal = (registry.next_unit, registry.next_account), (max(ends, default=0) + 1, opened + 1)
+        if found != journal:
+            problems.append(
+                Problem(what=f"registry {registry.code}: next serial and account {found}, journal {journal}")
+            )
     return problems
+
+
+def _pending(session: Session, ledger: Ledger) -> list[Problem]:
+    """Each transfer to the other registry: its parties, credits, serials and state, as the journal tells."""
+    stored = {}
+    for row in session.scalars(select(PendingTransfer)):
+        moves = tuple(tuple(m) for m in row.moves)
+        stored[row.key] = (
+            row.from_account_id,
+            row.to_account_id,
+            row.credits,
+            moves,
+            row.status,
+            row.proposed_seq,
+            row.resolved_seq,
+        )
+    journal = {
+        t.key: (
+            t.from_account,
+            t.to_account,
+            t.credits,
+            tuple(tuple(m.to_json()) for m in t.moves),
+            t.status,
+            t.proposed_seq,
+            t.resolved_seq,
+        )
+        for t in ledger.transfers.values()
+    }
+    for key in sorted(set(stored) | set(journal)):
+        if stored.get(key) != journal.get(key):
+            return [Problem(what=f"pending transfer {key}: database {stored.get(key)}, journal {journal.get(key)}")]
+    return []
+
+
+def _adjustments(session: Session, ledger: Ledger) -> list[Problem]:
+    """The Article 6.2 corresponding adjustments, recomputed entry by entry."""
+    columns = (
+        CorrespondingAdjustment.journal_seq,
+        CorrespondingAdjustment.country,
+        CorrespondingAdjustment.year,
+        CorrespondingAdjustment.kind,
+        CorrespondingAdjustment.credits,
+    )
+    stored = sorted(tuple(row) for row in session.execute(select(*columns)))
+    journal = sorted((a.journal_seq, a.country, a.year, a.kind, a.credits) for a in ledger.adjustments)
+    difference = _first_difference(stored, journal)
+    if difference is None:
+        return []
+    return [Problem(what=f"corresponding adjustments: database {difference[0]}, journal {difference[1]}")]
+
+
+def _issuance_terms(session: Session, ledger: Ledger) -> list[Problem]:
+    """Each issuance was recorded by the journal, with its host country and current Article 6.2 authorization."""
+    columns = (CreditIssuance.id, CreditIssuance.host_country, CreditIssuance.authorization_status)
+    for issuance_id, host, status in session.execute(select(*columns).order_by(CreditIssuance.id)):
+        known = ledger.issuances.get(issuance_id)
+        found = (host, status == "authorized")
+        journal = (known.host, known.authorized) if known is not None else None
+        if found != journal:
+            return [Problem(what=f"issuance {issuance_id}: host and authorization {found}, journal {journal}")]
+    return []
+
+
+def _checkpoints(session: Session, ledger: Ledger) -> list[Problem]:
+    """Every signed checkpoint names an entry of this journal, with its hash, and its signature holds."""
+    from c3p.credits import checkpoints
+
+    problems = []
+    for row in session.scalars(select(CreditCheckpoint).order_by(CreditCheckpoint.id)):
+        reason = checkpoints.problem_with(session, checkpoints.published(row))
+        if reason is not None:
+            problems.append(Problem(seq=row.head_seq, what=f"checkpoint {row.id}: {reason}"))
+    return problems
+
+
+def _first_difference(mine: list[Any], theirs: list[Any]) -> tuple[Any, Any] | None:
+    padded = max(len(mine), len(theirs))
+    pairs = zip(mine + [None] * (padded - len(mine)), theirs + [None] * (padded - len(theirs)), strict=True)
+    return next(((a, b) for a, b in pairs if a != b), None)
+
+
+#: credit fact tables rebuilt from the replayed journal, and how each is compared
+RECOMPUTED: dict[str, Check] = {
+    "credit_accounts": _accounts,
+    "credit_blocks": _blocks,
+    "credit_registries": _registries,
+    "credit_pending_transfers": _pending,
+    "corresponding_adjustments": _adjustments,
+    "credit_issuances": _issuance_terms,  # and sealed, for every other column
+    "credit_checkpoints": _checkpoints,
+}
+
+
+# ---------------------------------------------------------------- sealed into the journal
+
+
+def sealed_problems(session: Session, ledger: Ledger) -> list[Problem]:
+    """The first row of each sealed table that differs from its last sealed content."""
+    problems = []
+    for sealed in facts.SEALED:
+        problem = _first_bad_row(session, ledger, sealed)
+        if problem is not None:
+            problems.append(problem)
+    return problems
+
+
+def _first_bad_row(session: Session, ledger: Ledger, sealed: facts.Sealed) -> Problem | None:
+    seen = set()
+    for row in facts.rows(session, sealed):
+        key = facts.sealed_key(facts.key_of(sealed, row))
+        seen.add(key)
+        found = ledger.records.get((sealed.name, key))
+        if found is None:
+            return Problem(what=f"{sealed.name} {key}: {NEVER_SEALED}")
+        image, seq = found
+        now = facts.content(sealed, row)
+        changed = [name for name in sealed.columns if _same(now.get(name)) != _same(image.get(name))]
+        if changed:
+            name = changed[0]
+            return Problem(
+                seq=seq,
+                what=f"{sealed.name} {key}: {name} is {now.get(name)!r}, "
+                f"but journal entry {seq} sealed {image.get(name)!r}",
+            )
+    missing = sorted(k for t, k in ledger.records if t == sealed.name and k not in seen)
+    if missing:
+        return Problem(what=f"{sealed.name} {missing[0]}: sealed in the journal, missing from the database")
+    return None
+
+
+def _same(value: Any) -> str:
+    """A value as sorted JSON, so that two JSON documents with their keys in another order compare equal."""
+    return json.dumps(value, sort_keys=True)
+
+
+def unsealed_rows(session: Session, ledger: Ledger) -> dict[facts.Sealed, list[tuple[Any, ...]]]:
+    """Rows of sealed tables the journal has never sealed (a database from before sealing)."""
+    wanted: dict[facts.Sealed, list[tuple[Any, ...]]] = {}
+    for sealed in facts.SEALED:
+        for row in facts.rows(session, sealed):
+            key = facts.key_of(sealed, row)
+            if (sealed.name, facts.sealed_key(key)) not in ledger.records:
+                wanted.setdefault(sealed, []).append(tuple(key))
+    return wanted
+
+
+def seal_unsealed(session: Session) -> int:
+    """Seal the rows the journal has never sealed, once, after upgrading a registry that otherwise verifies.
+
+    Refused while anything else is wrong, so that sealing never blesses a tampered row.
+    """
+    report, ledger = check(session)
+    others = [p for p in report.problems if NEVER_SEALED not in p.what]
+    if others:
+        refusal = N_("the registry does not verify (%(problem)s); nothing was sealed")
+        raise Conflict(Message(refusal, {"problem": others[0].what}))
+    wanted = unsealed_rows(session, ledger)
+    facts.record_rows(session, wanted)
+    return sum(len(keys) for keys in wanted.values())

@@ -19,6 +19,7 @@ from c3p.credits.tables import (
     JournalHead,
     MonitoringReport,
     PendingTransfer,
+    VerificationFinding,
 )
 from c3p.db.history_table import HistoryEntry
 from c3p.program.tables import (
@@ -54,6 +55,7 @@ from c3p.workflow.tables import (
     JcmTransition,
     Milestone,
     Notification,
+    NotificationPreference,
     Outcome,
     OutcomeProject,
     ProjectTracking,
@@ -90,6 +92,7 @@ __all__ = [
     "Milestone",
     "MonitoringReport",
     "Notification",
+    "NotificationPreference",
     "Organization",
     "Outcome",
     "OutcomeProject",
@@ -110,6 +113,7 @@ __all__ = [
     "SecurityEvent",
     "User",
     "UserSession",
+    "VerificationFinding",
     "VocabularyTerm",
     "Website",
 ]

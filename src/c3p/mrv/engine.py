@@ -26,6 +26,7 @@ from c3p.mrv.evaluate import evaluate_cells, round_down
 from c3p.mrv.factors import FactorRegistry, default_registry
 from c3p.mrv.monitoring import Decimal, hash_files_in_background, open_monitoring
 from c3p.mrv.params import CalculationParams
+from c3p.mrv.plausibility import check_readings, scalar_findings
 from c3p.mrv.qaqc import QaqcContext, infer_interval_minutes, run_qaqc
 from c3p.mrv.results import Breakdown, CalculationResult, ParameterUsed, Provenance
 from c3p.mrv.scan import check_keys, check_values, convert_units, scan_monitoring
@@ -54,7 +55,8 @@ def estimate(methodology: Methodology, params: CalculationParams,
         columns[param.key] = np.array([resolved[0]])
         used.append(resolved[1])
     values = evaluate_cells(methodology, columns, 1, project_floor(methodology))
-    return _result(methodology, "ex-ante", values, ["design"], [None], used, [], params, {})
+    findings = scalar_findings(methodology, used)
+    return _result(methodology, "ex-ante", values, ["design"], [None], used, findings, params, {})
 
 
 def calculate(
@@ -93,10 +95,12 @@ def calculate(
         check_keys(con, raw_scan)
         check_values(con, raw_scan)
         scan, findings = convert_units(con, raw_scan, methodology)
+        findings += check_readings(con, scan, methodology)
         findings += _outside_period(con, start, end)
         step("checking")
         fixed_by_site = per_site_fixed(scan, methodology)
         scalars, used = _scalars(methodology, params, factors, fixed_by_site, scan)
+        findings += scalar_findings(methodology, used)
         ctx = QaqcContext(con, methodology, params, start, end,
                           params.interval_minutes or infer_interval_minutes(scan),
                           lambda site, sym: _lookup(site, sym, methodology, scalars,

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from c3p.errors import DataFileError
 from c3p.mrv import expressions as ex
+from c3p.mrv.bounds import Bounds
 from c3p.mrv.spec_checks import SpecProblem, check_methodology
 from c3p.mrv.yaml_lines import line_map, nearest_line
 
@@ -61,11 +62,19 @@ class Parameter(_Frozen):
     rated_power: str | None = Field(
         None, description="Symbol of a power parameter that caps each reading (kW x hours)."
     )
-    minimum: float | None = Field(0.0, description="Smallest possible value (None: no bound).")
+    bounds: Bounds = Field(description="Physical and typical range of values, with their source.")
+    choice: str | None = Field(
+        None, description="Why the participant must pick one of factor_options, and which is conservative."
+    )
 
     @property
     def key(self) -> str:
         return ex.symbol_key(self.symbol)
+
+    @property
+    def minimum(self) -> float | None:
+        """Smallest physically possible value (None: no lower bound)."""
+        return self.bounds.physical.low
 
 
 class Equation(_Frozen):
@@ -74,6 +83,9 @@ class Equation(_Frozen):
     unit: str
     description: str = ""
     source: str | None = None
+    verification: Literal["verbatim", "reconstructed"] = Field(
+        description="verbatim: checked against the published text; reconstructed: not yet."
+    )
 
     @property
     def key(self) -> str:

@@ -51,7 +51,9 @@ def _check_parameters(spec: MethodologySpec) -> dict[str, pint.Unit]:
         _check_default(param, loc)
         for factor_id in (param.factor, *param.factor_options):
             if factor_id:
-                _check_factor(factor_id, param.unit, (*loc, "factor"))
+                _check_factor(factor_id, param, (*loc, "factor"))
+        if len(param.factor_options) > 1 and not param.choice:
+            raise SpecProblem(loc, f"{param.symbol!r} offers factor_options: say in 'choice' which is conservative")
     for index, param in enumerate(spec.parameters):
         if param.rated_power:
             power = units.get(ex.symbol_key(param.rated_power))
@@ -75,14 +77,19 @@ def _check_default(param, loc) -> None:
         raise SpecProblem(loc, f"default parameter {param.symbol!r} needs a value or a factor")
     if param.kind != "default" and (param.value is not None or param.factor is not None):
         raise SpecProblem(loc, f"only kind 'default' may carry a value ({param.symbol!r})")
+    if param.value is not None and not param.bounds.physical.contains(param.value):
+        raise SpecProblem((*loc, "value"), f"{param.value:g} is outside the physical range {param.bounds.physical}")
 
 
-def _check_factor(factor_id: str, unit: str, loc) -> None:
+def _check_factor(factor_id: str, param, loc) -> None:
     try:
         factor = default_registry().get(factor_id)
-        factor.magnitude_in(unit)
+        value = factor.magnitude_in(param.unit, param.factor_bound)
     except C3PError as exc:
         raise SpecProblem(loc, exc.detail) from None
+    if not param.bounds.physical.contains(value):
+        raise SpecProblem(loc, f"factor {factor.ref} ({value:g} {param.unit}) is outside the physical "
+                          f"range {param.bounds.physical}")  # fmt: skip
 
 
 def _unit(text: str, loc: tuple[str | int, ...]) -> pint.Unit:

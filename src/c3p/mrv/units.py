@@ -8,11 +8,13 @@ so that millions of rows are converted with one multiplication each.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import pint
 
 from c3p.errors import InvalidInput
+from c3p.messages import N_, Message
 
 _DEFINITIONS = """
 gCO2 = [co2]
@@ -34,20 +36,47 @@ for _line in _DEFINITIONS.strip().splitlines():
 _SUPERSCRIPTS = str.maketrans({"³": "**3", "²": "**2", "·": "*", "×": "*"})
 
 
+# Spellings people write in monitoring sheets, keyed by their folded form (lower case, no
+# spaces, hyphens or dots, CO2e read as CO2), each with the unit it means. Case folding is
+# safe here because no one meters in milliwatt-hours: "mwh" is a megawatt-hour.
+_SPELLINGS = {
+    "gco2": "gCO2", "kgco2": "kgCO2", "tco2": "tCO2", "ktco2": "ktCO2",
+    "kgch4": "kgCH4", "tch4": "tCH4", "wh": "Wh", "kwh": "kWh", "mwh": "MWh", "gwh": "GWh",
+    "kj": "kJ", "mj": "MJ", "gj": "GJ", "tj": "TJ", "w": "W", "kw": "kW", "mw": "MW",
+    "kg": "kg", "t": "t", "tonne": "t", "ton": "t", "l": "L", "kl": "kL", "m3": "m3",
+    "nm3": "Nm3", "lm": "lm",
+}  # fmt: skip
+ACCEPTED_SPELLINGS = (
+    "kWh, MWh, GWh, GJ, TJ, kW, MW, tCO2 (also t-CO2, tCO2e), kgCO2 (also kg-CO2, kgCO2e), tCH4, "
+    "t, kg, m3 (m³), Nm3, L, kL, and quotients such as tCO2/MWh or GJ/m3; any case (kwh)"
+)
+
+
+def _canonical(text: str) -> str:
+    """A unit in the spelling pint reads: ``t-CO2e/mwh`` -> ``tCO2/MWh``."""
+    parts = []
+    for part in text.split("/"):
+        folded = re.sub(r"[\s.\-]", "", part).lower()
+        folded = re.sub(r"(co2|ch4)(e|eq)$", r"\1", folded)
+        parts.append(_SPELLINGS.get(folded, part.strip()))
+    return "/".join(parts)
+
+
 @lru_cache(maxsize=512)
 def parse_unit(text: str) -> pint.Unit:
-    """Parse a unit string such as ``kWh``, ``tCO2/MWh``, ``m³`` or ``GJ/Nm3``.
+    """Parse a unit string such as ``kWh``, ``tCO2/MWh``, ``m³``, ``GJ/Nm3`` or ``t-CO2e``.
 
-    >>> str(parse_unit("tCO2/MWh"))
-    'tCO2 / megawatt_hour'
+    >>> str(parse_unit("tCO2/MWh")), str(parse_unit("t-CO2e/mwh"))
+    ('tCO2 / megawatt_hour', 'tCO2 / megawatt_hour')
     """
     cleaned = (text or "").strip().translate(_SUPERSCRIPTS)
     if cleaned in {"", "1", "-", "dimensionless"}:
         return registry.dimensionless
     try:
-        return registry.parse_units(cleaned)
-    except (pint.errors.PintError, AttributeError, TypeError, ValueError, SyntaxError) as exc:
-        raise InvalidInput(f"unknown unit {text!r}: {exc}") from None
+        return registry.parse_units(_canonical(cleaned))
+    except Exception:  # pint raises many kinds (parser, tokenizer, attribute, key errors)
+        refusal = N_("unknown unit %(unit)s; accepted spellings: %(accepted)s")
+        raise InvalidInput(Message(refusal, {"unit": repr(text), "accepted": ACCEPTED_SPELLINGS})) from None
 
 
 @lru_cache(maxsize=4096)

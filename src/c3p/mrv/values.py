@@ -13,6 +13,7 @@ from c3p.errors import InvalidInput
 from c3p.messages import N_, Message
 from c3p.mrv.factors import FactorRegistry
 from c3p.mrv.params import CalculationParams, GivenValue
+from c3p.mrv.plausibility import check_value
 from c3p.mrv.results import ParameterUsed
 from c3p.mrv.spec import Methodology, Parameter
 from c3p.mrv.units import scale_factor
@@ -37,11 +38,9 @@ def resolve(param: Parameter, given: GivenValue | None, factors: FactorRegistry)
             value = given.value * scale_factor(given.unit or "", param.unit)
         except InvalidInput as exc:
             raise _about(param, exc) from None
-        if not math.isfinite(value) or (param.minimum is not None and value < param.minimum):
-            reason = f"{given.value:g} {given.unit} is below the smallest possible value {param.minimum:g}"
-            if not math.isfinite(value):
-                reason = f"{given.value} is not a finite number"
-            raise _about(param, InvalidInput(reason))
+        if not math.isfinite(value):
+            raise _about(param, InvalidInput(f"{given.value} is not a finite number"))
+        check_value(param, value, "params")
         return value, _used(param, value, "params")
     factor_ref = given.factor if given is not None else param.factor
     if factor_ref:
@@ -51,6 +50,7 @@ def resolve(param: Parameter, given: GivenValue | None, factors: FactorRegistry)
         except InvalidInput as exc:
             raise _about(param, exc) from None
         origin = "params (factor)" if given is not None else "default (factor)"
+        check_value(param, value, f"factor {factor.ref}")
         return value, _used(param, value, origin, factor.ref, factor.source)
     if param.value is not None:
         return param.value, _used(param, param.value, "default", source=param.source)
@@ -73,5 +73,7 @@ def missing_value_error(param: Parameter, mode: str) -> InvalidInput:
     if param.kind == "monitored" and mode == "ex-post":
         hint = f"the monitoring data has no rows for {param.symbol}; " + hint
     if param.factor_options:
-        hint += f' or {{"factor": "{param.factor_options[0]}"}}'
+        hint += " or " + " or ".join(f'{{"factor": "{option}"}}' for option in param.factor_options)
+    if param.choice:
+        hint += f". This is the participant's choice: {param.choice}"
     return InvalidInput(f"parameter {param.symbol} ({param.description}) has no value: {hint}")

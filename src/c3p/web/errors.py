@@ -56,6 +56,8 @@ def _describe(detail: dict[str, Any]) -> dict[str, Any]:
 def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
     if exc.status_code == 404:
         return problem_response(request, NotFound(Message(N_("no resource at %(path)s"), {"path": request.url.path})))
+    if exc.status_code == 400:  # the framework's only 400: a body that is not text in its declared type
+        return problem_response(request, InvalidInput(N_("the request body cannot be read as its content type")))
     error = C3PError(str(exc.detail))
     error.status = exc.status_code
     error.code = "http-error"

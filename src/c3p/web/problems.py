@@ -5,7 +5,8 @@ rendered in one place (:mod:`c3p.web.errors`) as RFC 9457 problem documents. Thi
 describes those documents once (:class:`Problem`, :class:`ValidationProblem`) and writes them
 into every operation: the errors a route declares with ``responses=problems(...)``, plus those
 any route of its kind can meet — 401 and 403 when guarded by a permission, 404 when a path
-parameter is looked up, 422 when it takes parameters or a body. FastAPI's own validation
+parameter is looked up, 422 when it takes parameters or a body, 413 when it takes a body,
+429 (with Retry-After) anywhere, 503 when it writes. FastAPI's own validation
 schema (``HTTPValidationError``) is replaced, since the app never answers with it.
 """
 
@@ -21,10 +22,12 @@ from pydantic.json_schema import models_json_schema
 
 from c3p.errors import C3PError, Forbidden, InvalidInput, NotFound, Unauthenticated
 from c3p.web.auth import COMPUTATIONS, all_routes, route_action
-from c3p.web.errors import PROBLEM_JSON
+from c3p.web.errors import PROBLEM_JSON, Unavailable
 
 SCHEMAS = "#/components/schemas/"
 FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
+TOO_LARGE = "Payload too large: over 1 MiB of JSON, or a file over the attachment limit"
+RATE_LIMITED = "Too many requests from this address (settings rate_limit_*): wait the seconds in Retry-After"
 
 
 class Problem(BaseModel):
@@ -68,6 +71,11 @@ def _problem_response(description: str, schema: str = "Problem") -> dict[str, An
     return {"description": description, "content": {PROBLEM_JSON: {"schema": {"$ref": SCHEMAS + schema}}}}
 
 
+def _rate_limited_response() -> dict[str, Any]:
+    retry_after = {"description": "seconds to wait before trying again", "schema": {"type": "integer", "minimum": 1}}
+    return {**_problem_response(RATE_LIMITED), "headers": {"Retry-After": retry_after}}
+
+
 def _invalid_input_response() -> dict[str, Any]:
     either = {"anyOf": [{"$ref": SCHEMAS + "ValidationProblem"}, {"$ref": SCHEMAS + "Problem"}]}
     description = f"{InvalidInput.title}: a parameter or the body breaks its schema, or a rule refuses a value"
@@ -109,10 +117,21 @@ def _describe_operation(operation: dict[str, Any], route: APIRoute, path: str) -
         expected[str(NotFound.status)] = _problem_response(f"{NotFound.title}: nothing has this {_names(route)}")
     if "422" in responses or route.dependant.query_params or route.body_field is not None:
         expected["422"] = _invalid_input_response()
+    expected.update(_limits(route))
     for status, response in expected.items():
         if status == "422" or status not in responses:
             responses[status] = response
     operation["responses"] = dict(sorted(responses.items()))
+
+
+def _limits(route: APIRoute) -> dict[str, dict[str, Any]]:
+    """What the server's protections may answer instead of the route: body limit, rate limit, full disk."""
+    limits = {"429": _rate_limited_response()}
+    if route.body_field is not None:
+        limits["413"] = _problem_response(TOO_LARGE)
+    if (route.methods or set()) - {"GET", "HEAD"}:
+        limits[str(Unavailable.status)] = _problem_response(f"{Unavailable.title}: the disk is full or read-only")
+    return limits
 
 
 def _names(route: APIRoute) -> str:

@@ -7,15 +7,23 @@ the same for every role.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import datetime as dt
+from collections import defaultdict
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from c3p.accounts.rules.policy import Actor, Target, require
+from c3p.accounts.rules.tasks import Task
 from c3p.db import tables as t
 from c3p.errors import NotFound
 from c3p.messages import Message
+from c3p.workflow.rules import pipeline
+from c3p.workflow.rules import tasks as rules
 from c3p.workflow.rules.access import may_read_application
-from c3p.workflow.service.calls import NO_APPLICATION, application_by_id, application_target
+from c3p.workflow.service import attachments
+from c3p.workflow.service.calls import NO_APPLICATION, application_by_id, application_target, aware, titles_of
+from c3p.workflow.service.jcm import list_jcm_projects, moves_for
 
 #: the newest notifications a reader is shown
 NOTIFICATIONS_SHOWN = 200
@@ -61,6 +69,12 @@ def notifications_of(session: Session, actor: Actor) -> list[t.Notification]:
     return list(session.scalars(query))
 
 
+def takes_daily_digest(session: Session, actor: Actor) -> bool:
+    """Whether ``actor`` asked for one e-mail a day rather than one per notification."""
+    row = session.get(t.NotificationPreference, actor.user_id) if actor.user_id is not None else None
+    return bool(row and row.daily_digest)
+
+
 def open_calls(session: Session) -> list[t.Call]:
     """Calls accepting applications now (the reminder job walks them)."""
     return list(session.scalars(select(t.Call).where(t.Call.state == "open")))
@@ -70,3 +84,85 @@ def draft_applications(session: Session, call_id: int) -> list[t.Application]:
     """Applications of a call that their authors have not submitted yet."""
     query = select(t.Application).where(t.Application.call_id == call_id, t.Application.state == "draft")
     return list(session.scalars(query))
+
+
+def tasks_of(session: Session, actor: Actor, now: dt.datetime | None = None) -> list[Task]:
+    """What the workflow asks of ``actor`` now: calls to move, drafts to submit, scores, JCM steps."""
+    now = now or dt.datetime.now(dt.UTC)
+    calls = _call_facts(session)
+    return [
+        *rules.call_tasks(actor, list(calls.values()), now),
+        *rules.application_tasks(actor, _application_facts(session, actor, calls), now),
+        *rules.pipeline_tasks(_jcm_facts(session, actor)),
+    ]
+
+
+def _call_facts(session: Session) -> dict[int, rules.CallFacts]:
+    counts = select(t.Application.call_id, func.count()).where(t.Application.state == "adopted")
+    adopted = {call_id: count for call_id, count in session.execute(counts.group_by(t.Application.call_id))}
+    return {
+        call.id: rules.CallFacts(
+            call.slug, call.state, aware(call.closes_at), 0 if call.published_at else adopted.get(call.id, 0)
+        )
+        for call in session.scalars(select(t.Call))
+    }
+
+
+def _application_facts(
+    session: Session, actor: Actor, calls: dict[int, rules.CallFacts]
+) -> list[rules.ApplicationFacts]:
+    pending = [a for a in visible_applications(session, actor) if a.state in ("draft", "submitted")]
+    ids = [a.id for a in pending]
+    scored, conflicted = defaultdict(set), defaultdict(set)
+    for application_id, reviewer_id in session.execute(
+        select(t.ReviewScore.application_id, t.ReviewScore.reviewer_id).where(t.ReviewScore.application_id.in_(ids))
+    ):
+        scored[application_id].add(reviewer_id)
+    for application_id, reviewer_id in session.execute(
+        select(t.ConflictOfInterest.application_id, t.ConflictOfInterest.reviewer_id).where(
+            t.ConflictOfInterest.application_id.in_(ids)
+        )
+    ):
+        conflicted[application_id].add(reviewer_id)
+    return [
+        rules.ApplicationFacts(
+            a.id,
+            titles_of(a),
+            a.state,
+            calls[a.call_id],
+            application_target(session, a).scope.get("organization", ""),
+            frozenset(scored[a.id]),
+            frozenset(conflicted[a.id]),
+        )
+        for a in pending
+    ]
+
+
+def _jcm_facts(session: Session, actor: Actor) -> list[rules.JcmFacts]:
+    facts = []
+    for jcm in list_jcm_projects(session):
+        moves = tuple(moves_for(actor, jcm))
+        if not moves:
+            continue
+        facts.append(
+            rules.JcmFacts(
+                jcm.slug,
+                {"title": jcm.title_en or jcm.title_ja or jcm.slug, "title_ja": jcm.title_ja, "title_en": jcm.title_en},
+                jcm.state,
+                moves,
+                _missing_documents(session, jcm),
+            )
+        )
+    return facts
+
+
+def _missing_documents(session: Session, jcm: t.JcmProject) -> dict[str, str] | None:
+    """The documents the forward step of ``jcm`` still needs, named per language; None if none."""
+    forward = pipeline.next_states(jcm.state)[:1]
+    present = {a.kind for a in attachments.attachments_of(session, "jcm_project", jcm.id)}
+    kinds = attachments.attachment_kinds()["jcm_project"]
+    missing = [kinds[k] for k in pipeline.REQUIRED_DOCUMENTS.get(forward[0], ()) if k not in present] if forward else []
+    if not missing:
+        return None
+    names = {language: ", ".join(kind[f"name_{language}"] for kind in missing) for language in ("ja", "en")}
+    return {"documents": names["en"], "documents_ja": names["ja"], "documents_en": names["en"]}

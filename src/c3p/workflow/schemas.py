@@ -195,6 +195,8 @@ class JcmProjectView(_View):
     initial_investment_jpy: int | None
     expected_reductions_tco2_per_year: int | None
     legal_durable_years: int | None
+    serial_code: str | None = Field(None, description="assigned at registration; the credits' serials carry it")
+    verifier_slug: str | None = Field(None, description="the TPE assigned to verify its monitoring reports")
     projects: list[str]
     transitions: list[TransitionView]
     documents: list[AttachmentView]

@@ -188,6 +188,12 @@ class JcmProject(Base):
     expected_reductions_tco2_per_year: Mapped[int | None] = mapped_column(BigInteger)
     legal_durable_years: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: the short code its credits' serials carry, assigned when the Joint Committee registers it
+    serial_code: Mapped[str | None] = mapped_column(String(16), unique=True)
+    #: the TPE that verifies its monitoring reports, assigned by the Joint Committee or secretariat
+    verifier_slug: Mapped[str | None] = mapped_column(String(80))
+    verifier_assigned_by: Mapped[str | None] = mapped_column(String(254))
+    verifier_assigned_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class JcmProjectLink(Base):
@@ -248,3 +254,15 @@ class Notification(Base):
     link: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     read_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: when it went out by e-mail; empty while it waits for its reader's daily digest
+    mailed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class NotificationPreference(Base):
+    """How a person wants notifications by e-mail: each at once (no row) or one daily digest."""
+
+    __tablename__ = "notification_preferences"
+    __table_args__ = ({"info": NOT_IN_HISTORY},)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    daily_digest: Mapped[bool] = mapped_column(default=False)

@@ -16,7 +16,7 @@ import typer
 from typer.testing import CliRunner
 
 from c3p.accounts.rules.policy import Actor, Grant, could
-from c3p.accounts.rules.roles import ROLES, check_grant
+from c3p.accounts.rules.roles import NEEDS_APPROVAL, ROLES, check_grant
 from c3p.cli import app as cli_app
 from c3p.cli._guard import READ_ONLY_COMMANDS
 from c3p.errors import Forbidden, Unauthenticated
@@ -163,6 +163,17 @@ def test_only_administrators_grant_and_nobody_grants_to_themselves(accounts_serv
             assert response.status_code == 403, (role, response.text)
             response = client.delete(own, params={"role": role})
             assert response.status_code == 403, (role, response.text)
+
+
+@pytest.mark.parametrize("role", sorted(NEEDS_APPROVAL))
+def test_a_powerful_role_from_one_administrator_only_waits(accounts_server, role) -> None:  # type: ignore[no-untyped-def]
+    target = create_user(accounts_server.database, f"waits-{role}@example.org")
+    requester = create_user(accounts_server.database, f"asks-{role}@example.org", "administrator")
+    with _bearer(accounts_server, {"email": f"asks-{role}@example.org", "user_id": requester}) as admin:
+        asked = admin.post(f"/api/v1/users/{target}/roles", json={"role": role, "scope": ROLE_SCOPES[role]})
+        assert asked.status_code == 202, (role, asked.text)
+        held = admin.get(f"/api/v1/users/{target}").json()["roles"]
+    assert role not in {grant["role"] for grant in held}
 
 
 def test_incompatible_roles_are_refused_over_http(accounts_server, people) -> None:  # type: ignore[no-untyped-def]

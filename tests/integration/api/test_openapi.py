@@ -96,7 +96,7 @@ def test_the_statuses_a_route_can_meet_are_documented(app: FastAPI, document: di
             checked += 1
     assert checked == sum(1 for _ in operations(document))
     transfer = document["paths"]["/api/v1/registry/transfers"]["post"]["responses"]
-    assert {"201", "401", "403", "404", "409", "422"} == set(transfer)
+    assert {"201", "401", "403", "404", "409", "413", "422", "429", "503"} == set(transfer)
 
 
 def test_fastapis_validation_schema_is_gone(document: dict[str, Any]) -> None:
@@ -171,7 +171,7 @@ def test_mrv_bodies_are_the_documents_the_builders_make(live_server) -> None:  #
     assert listed == [monitoring_report.methodology_summary(m) for m in catalog.search_methodologies(None, None, None)]
     detail = monitoring_report.methodology_detail(catalog.get_methodology("MN_AM003"))
     assert httpx.get(base + "/methodologies/MN_AM003", timeout=TIMEOUT).json() == json.loads(json.dumps(detail))
-    params = {"EG_i,p": {"value": 100, "unit": "MWh"}}
+    params = {"EG_i,p": {"value": 100, "unit": "MWh"}, "EF_RE,i": {"factor": "MNG-grid"}}
     estimated = httpx.post(base + "/methodologies/MN_AM003/estimate", json=params, timeout=TIMEOUT).json()
     expected = engine.estimate(catalog.get_methodology("MN_AM003"), CalculationParams.from_mapping(params))
     expected_body = expected.model_dump(mode="json")

@@ -3,6 +3,7 @@ record to a retirement, JSON output, clean refusals, and ``verify`` failing on t
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -12,10 +13,11 @@ from typer.testing import CliRunner
 
 from c3p.cli import app
 from c3p.db.database import Database
-from c3p.errors import C3PError, Forbidden
+from c3p.errors import C3PError, Conflict, Forbidden
 from c3p.program.seed_loader import init_database
+from c3p.settings import Settings
 from tests.support.accounts import create_user
-from tests.support.credits import monitoring_record
+from tests.support.credits import TPE, create_jcm_project, create_organization, monitoring_data
 
 runner = CliRunner()
 
@@ -38,9 +40,18 @@ def url(fresh_database: Database, tmp_path: Path) -> str:
     return fresh_database.url
 
 
-def test_the_cycle_from_a_monitoring_record_to_a_retirement(url: str, tmp_path: Path) -> None:
-    record = tmp_path / "record.json"
-    record.write_text(json.dumps(monitoring_record(1000)))
+def test_the_cycle_from_monitoring_data_to_a_retirement(
+    url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("C3P_DATA_DIR", str(tmp_path / "data"))
+    settings = Settings(data_dir=tmp_path / "data")
+    create_jcm_project(Database(url), settings, tpe=None)
+    with Database(url).unit_of_work() as session:
+        create_organization(session, TPE, "tpe")
+    ok(url, "pipeline", "assign-verifier", "vn-007", TPE)
+    files, calculation = monitoring_data(tmp_path, 1000, dt.date(2025, 1, 1), dt.date(2025, 3, 31))
+    params = tmp_path / "params.json"
+    params.write_text(json.dumps(calculation.params))
     jp = json.loads(
         ok(
             url,
@@ -59,10 +70,12 @@ def test_the_cycle_from_a_monitoring_record_to_a_retirement(url: str, tmp_path: 
     vn = json.loads(
         ok(url, "registry", "open-account", "--registry", "VNM", "--holder", "acme-vn", "--format", "json")
     )["number"]
-    report = json.loads(
-        ok(url, "registry", "report-submit", str(record), "--project", "vn-007", "--host", "VNM", "--format", "json")
-    )
-    ok(url, "registry", "report-verify", str(report["id"]))
+    submit = ("registry", "report-submit", "--project", "vn-007", "-d", str(files[0].path), "-p", str(params))
+    report = json.loads(ok(url, *submit, "--format", "json"))
+    assert (report["period_number"], report["host_country"], report["emission_reductions_tco2"]) == (1, "VNM", 1000)
+    again = invoke(url, *submit)
+    assert isinstance(again.exception, Conflict) and f"monitoring report {report['id']}" in again.exception.detail
+    ok(url, "registry", "report-verify", str(report["id"]), "--verified", "950", "--opinion", "fairly stated")
     notice = tmp_path / "notice.json"
     notice.write_text(
         json.dumps(
@@ -140,3 +153,37 @@ def test_verify_exits_1_on_a_tampered_journal(url: str, fresh_database: Database
     result = invoke(url, "registry", "verify", "--format", "json")
     assert result.exit_code == 1
     assert json.loads(result.output)["first_bad_entry"] == 2
+
+
+def test_verify_against_a_saved_checkpoint_catches_a_resealed_chain(
+    url: str, fresh_database: Database, tmp_path: Path
+) -> None:
+    from tests.support.tampering import reseal_from
+
+    for holder in ("moej", "acme-vn"):
+        ok(url, "registry", "open-account", "--registry", "JPN", "--holder", holder)
+    saved = tmp_path / "checkpoint.json"
+    saved.write_text(ok(url, "registry", "checkpoint"))
+    signed = json.loads(saved.read_text())
+    assert signed["format"] == "c3p-checkpoint-1" and signed["head_seq"] > 2
+    assert "extends the saved checkpoint" in ok(url, "registry", "verify", "--checkpoint", str(saved))
+
+    reseal_from(fresh_database, 2, lambda entry: entry.update(actor="mallory"))
+    assert "OK:" in ok(url, "registry", "verify")  # the re-sealed chain holds together by itself
+    result = invoke(url, "registry", "verify", "--checkpoint", str(saved))
+    assert result.exit_code == 1
+    assert f"checkpoint of entry {signed['head_seq']}" in result.output and "rewritten" in result.output
+
+
+def test_verify_refuses_a_hand_edited_checkpoint_file_clearly(url: str, tmp_path: Path) -> None:
+    ok(url, "registry", "open-account", "--registry", "JPN", "--holder", "moej")
+    signed = json.loads(ok(url, "registry", "checkpoint"))
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps({**signed, "head_hash": "not hex"}))
+    result = invoke(url, "registry", "verify", "--checkpoint", str(edited))
+    assert isinstance(result.exception, C3PError), result.output  # the entry point prints it as a message
+    assert "head_hash must be 64 lowercase hexadecimal digits" in result.exception.detail
+    forged = tmp_path / "forged.json"
+    forged.write_text(json.dumps({**signed, "head_seq": signed["head_seq"] - 1}))
+    result = invoke(url, "registry", "verify", "--checkpoint", str(forged))
+    assert result.exit_code == 1 and "signature" in result.output

@@ -52,14 +52,14 @@ def test_a_killed_issuance_leaves_nothing_and_verify_is_clean(registry: Registry
         accounts = [
             service.open_account(session, OPERATOR, "JPN", "participant_holding", "acme-jp").number for _ in range(60)
         ]
-    report_id = create_report(registry.database, 10_000_000)
+    report_id = create_report(registry, 10_000_000)
     allocation = [{"account": registry.jp_gov, "credits": 5_000_000}] + [
         {"account": a, "credits": 5_000_000 // 60 + (1 if i < 5_000_000 % 60 else 0)} for i, a in enumerate(accounts)
     ]
     notice = {"notification_ref": "JC-BIG", "report_id": report_id, "credits": 10_000_000, "allocation": allocation}
     with registry.database.reading() as session:
         entries_before = session.scalar(select(func.count()).select_from(JournalEntry))
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}"}  # this checkout's code
     child = subprocess.run(
         [sys.executable, "-c", CHILD, registry.database.url, point, json.dumps(notice)],
         capture_output=True,

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from c3p.accounts.rules.policy import Actor, Grant
-from c3p.credits import monitoring_reports, queries, service
+from c3p.credits import queries, service
 from c3p.credits.rules.journal import canonical, entry_hash
 from c3p.credits.rules.serials import SerialFormat
 from c3p.credits.schemas import IssuanceNotice
@@ -69,7 +69,7 @@ def test_issuance_creates_serial_blocks_in_both_registries(registry: Registry) -
 
 
 def test_issuance_is_idempotent_per_notification(registry: Registry) -> None:
-    report_id = create_report(registry.database, 1000)
+    report_id = create_report(registry, 1000)
     first = create_issuance(registry, {registry.jp_gov: 500}, report_id=report_id)
     again = create_issuance(registry, {registry.jp_gov: 500}, report_id=report_id)
     assert again.id == first.id and balances(registry)[registry.jp_gov] == 500
@@ -78,7 +78,7 @@ def test_issuance_is_idempotent_per_notification(registry: Registry) -> None:
 
 
 def test_issuance_never_exceeds_the_verified_reductions(registry: Registry) -> None:
-    report_id = create_report(registry.database, 1000)
+    report_id = create_report(registry, 1000)
     create_issuance(registry, {registry.jp_gov: 700}, ref="JC-1", report_id=report_id)
     before = state(registry)
     with pytest.raises(Conflict, match="only 300 verified reductions left"):
@@ -88,7 +88,7 @@ def test_issuance_never_exceeds_the_verified_reductions(registry: Registry) -> N
 
 
 def test_an_unverified_report_cannot_back_an_issuance(registry: Registry) -> None:
-    report_id = create_report(registry.database, 100, verify=False)
+    report_id = create_report(registry, 100, verify=False)
     with pytest.raises(Conflict, match="must verify"):
         create_issuance(registry, {registry.jp_gov: 100}, report_id=report_id)
 
@@ -323,11 +323,3 @@ def test_verify_finds_a_balance_changed_behind_the_ledger(registry: Registry) ->
     with registry.database.reading() as session:
         report = verify(session)
     assert not report.ok and any(registry.jp_pp in p.what for p in report.problems)
-
-
-def test_monitoring_reports_refuse_what_is_not_an_expost_record(registry: Registry) -> None:
-    with pytest.raises(InvalidInput, match="ex-post"), registry.database.unit_of_work() as session:
-        monitoring_reports.submit(session, OPERATOR, {"kind": "other"}, "vn-007", "VNM")
-    with pytest.raises(InvalidInput, match="whole number"), registry.database.unit_of_work() as session:
-        record = {"kind": "jcm-monitoring-report", "mode": "ex-post", "emission_reductions_tco2": 1.5}
-        monitoring_reports.submit(session, OPERATOR, record, "vn-007", "VNM")

@@ -35,7 +35,9 @@ def write_params(path: Path, data: dict) -> Path:
     return path
 
 
-ONE_DAY = {"period": {"start": "2024-01-01", "end": "2024-01-01"}, "interval_minutes": 15}
+# MN_AM003 has no default factor (the participant chooses); these tests take the grid one.
+MNG_GRID = {"EF_RE,i": {"factor": "MNG-grid"}}
+ONE_DAY = {"period": {"start": "2024-01-01", "end": "2024-01-01"}, "interval_minutes": 15, **MNG_GRID}
 
 
 @pytest.fixture

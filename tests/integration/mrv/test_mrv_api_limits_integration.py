@@ -18,13 +18,14 @@ def client(live_server):
         yield http
 
 
-def test_zero_divisor_is_a_422_naming_the_equation(client):
-    """COP_RE,i = 0 divides RE_p = Σ EC x COP_PJ / COP_RE x EF by zero."""
+def test_zero_divisor_is_a_422_naming_the_parameter(client):
+    """COP_RE,i = 0 would divide RE_p = Σ EC x COP_PJ / COP_RE x EF by zero: a COP of zero
+    is physically impossible, so the value is refused before any equation runs."""
     body = {"EC_PJ,i,p": {"value": 100, "unit": "MWh"}, "COP_PJ,i": {"value": 5, "unit": "1"},
             "COP_RE,i": {"value": 0, "unit": "1"}, "EF_elec": {"value": 0.8, "unit": "tCO2/MWh"}}  # fmt: skip
     answer = client.post(f"{BASE}/ID_AM004/estimate", json=body)
     assert answer.status_code == 422
-    assert "RE_p" in answer.json()["detail"]
+    assert "COP_RE,i" in answer.json()["detail"] and "(0, 20]" in answer.json()["detail"]
 
 
 def test_negative_design_value_is_refused(client):

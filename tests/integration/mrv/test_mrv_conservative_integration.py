@@ -106,7 +106,7 @@ def test_missing_month_of_project_electricity_never_raises_credits(tmp_path):
     assert "missing-month" in codes(gap)
 
 
-ONE_MONTH = {"period": {"start": "2024-01-01", "end": "2024-01-31"}}
+ONE_MONTH = {"period": {"start": "2024-01-01", "end": "2024-01-31"}, "EF_RE,i": {"factor": "MNG-grid"}}
 SOLAR = [("S1", "2024-01-01", "EG_i,p", "1,5", "MWh")]
 
 
@@ -183,14 +183,19 @@ def test_a_gap_does_not_hide_a_duplicate(tmp_path):
     """
     rows = [("S1", f"2024-01-01 {h:02d}:00", "EG_i,p", "1", "MWh") for h in range(24) if h != 5]
     rows.append(("S1", "2024-01-01 06:00", "EG_i,p", "1", "MWh"))
-    day = {"period": {"start": "2024-01-01", "end": "2024-01-01"}, "interval_minutes": 60}
+    day = {
+        "period": {"start": "2024-01-01", "end": "2024-01-01"},
+        "interval_minutes": 60,
+        "EF_RE,i": {"factor": "MNG-grid"},
+    }
     result = run(tmp_path, "MN_AM003", rows, period=day)
     assert result.emission_reductions_tco2 == 18
     assert codes(result) == ["duplicate", "gap"]
 
 
 def test_per_site_factor_overrides_the_default_site_by_site(tmp_path):
-    """Site A states its own factor 0.533 (captive diesel); site B keeps the default 0.797.
+    """Site A states its own factor 0.533 (captive diesel); site B keeps the project's
+    stated factor 0.797 (MNG-grid).
 
     10 MWh each: RE = 10 x 0.533 + 10 x 0.797 = 13.3 -> 13. Before, site B was refused for
     lacking a value once any site gave one.

@@ -56,12 +56,12 @@ def test_duplicate_keeps_the_smaller_reading(tmp_path):
     assert result.reference_emissions_tco2 == pytest.approx((38.4 - 0.05) * 0.797)
 
 
-def test_negative_reading_counts_as_zero(tmp_path):
+def test_negative_reading_is_refused_naming_its_row(tmp_path):
+    """Negative output is physically impossible: refused, not counted as zero (line 5 = header + 4)."""
     rows = create_rows()
     rows[3]["value"] = -50.0
-    result = run(tmp_path, rows)
-    assert codes(result) == ["negative"]
-    assert result.reference_emissions_tco2 == pytest.approx(95 * 0.4 * 0.797)
+    with pytest.raises(DataFileError, match=r"data.csv:5: row 5, column value: -50 kWh.*physical range is \[0, ∞\)"):
+        run(tmp_path, rows)
 
 
 def test_output_above_capacity_is_impossible_and_excluded(tmp_path):

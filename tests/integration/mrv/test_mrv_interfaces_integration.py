@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from c3p.cli import app
-from conftest import ONE_DAY, create_rows, write_csv, write_params
+from conftest import MNG_GRID, ONE_DAY, create_rows, write_csv, write_params
 
 runner = CliRunner()
 
@@ -20,7 +20,7 @@ runner = CliRunner()
 def test_calculate_contract(tmp_path):
     data = write_csv(tmp_path / "data.csv", create_rows(sites=("A", "B")))
     params = write_params(tmp_path / "params.json",
-                          {"EF_RE,i": {"value": 0.533, "unit": "tCO2/MWh"}, **ONE_DAY})  # fmt: skip
+                          {**ONE_DAY, "EF_RE,i": {"value": 0.533, "unit": "tCO2/MWh"}})  # fmt: skip
     result = runner.invoke(app, ["mrv", "calculate", "--methodology", "MN_AM003", "--params",
                                  str(params), "--monitoring", str(data), "--format", "json"])  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -41,7 +41,7 @@ def test_show_lists_the_symbols():
 def test_list_and_estimate(tmp_path):
     listed = json.loads(runner.invoke(app, ["mrv", "list", "--format", "json"]).stdout)
     assert len(listed) >= 15
-    params = write_params(tmp_path / "p.json", {"EG_i,p": {"value": 1000, "unit": "MWh"}})
+    params = write_params(tmp_path / "p.json", {"EG_i,p": {"value": 1000, "unit": "MWh"}, **MNG_GRID})
     out = runner.invoke(app, ["mrv", "estimate", "-m", "MN_AM003", "-p", str(params), "-f", "json"])
     assert json.loads(out.stdout)["emission_reductions_tco2"] == 797
 
@@ -81,7 +81,7 @@ def test_rest_endpoints(client, tmp_path):
     shown = client.get("/api/v1/mrv/methodologies/MN_AM003").json()
     assert shown["equations"][0]["latex"].startswith("\\sum_{i}")
     estimated = client.post("/api/v1/mrv/methodologies/MN_AM003/estimate",
-                            json={"EG_i,p": {"value": 100, "unit": "MWh"}}).json()  # fmt: skip
+                            json={"EG_i,p": {"value": 100, "unit": "MWh"}, **MNG_GRID}).json()  # fmt: skip
     assert estimated["emission_reductions_tco2"] == 79
     data = write_csv(tmp_path / "d.csv", create_rows())
     with open(data, "rb") as handle:
@@ -93,3 +93,30 @@ def test_rest_endpoints(client, tmp_path):
     assert missing.status_code == 404
     assert missing.headers["content-type"].startswith("application/problem+json")
     assert "XX_AM999" in missing.json()["detail"]
+
+
+def test_cli_refuses_a_factor_typed_in_kg(tmp_path):
+    params = write_params(tmp_path / "p.json", {"EG_i,p": {"value": 10, "unit": "MWh"},
+                                                "EF_RE,i": {"value": 566, "unit": "tCO2/MWh"}})  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", "from c3p.cli import main; main()", "mrv", "estimate",
+                           "-m", "TH_AM001", "-p", str(params)], capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "EF_RE,i: 566 tCO2/MWh is impossible (the physical range is [0, 2])" in done.stderr
+
+
+def test_api_asks_for_the_mn_am003_choice_and_reads_spelled_units(client, tmp_path):
+    refused = client.post("/api/v1/mrv/methodologies/MN_AM003/estimate",
+                          json={"EG_i,p": {"value": 100, "unit": "MWh"}})  # fmt: skip
+    assert refused.status_code == 422
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert "MNG-captive" in refused.json()["detail"] and "conservative" in refused.json()["detail"]
+    data = write_csv(tmp_path / "d.csv", create_rows(unit="kwh"))
+    params = {**ONE_DAY, "EF_RE,i": {"value": 0.533, "unit": "t-CO2e/MWh"}}
+    with open(data, "rb") as handle:
+        answer = client.post("/api/v1/mrv/methodologies/MN_AM003/calculate",
+                             files={"monitoring": ("d.csv", handle, "text/csv")},
+                             data={"params": json.dumps(params)})  # fmt: skip
+    # 96 readings x 400 kWh = 38.4 MWh x 0.533 = 20.4672 -> 20
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["emission_reductions_tco2"] == 20

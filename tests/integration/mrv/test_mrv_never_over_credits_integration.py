@@ -23,8 +23,8 @@ def project(methodology, chance):
     """Monthly readings for two sites and values for parameters without a default.
 
     Readings that raise ER are large and those that lower it small, so that each site-month
-    earns credits, as in a working project; fixed values that raise ER exceed those that
-    lower it (COP of the project above the reference).
+    earns credits, as in a working project; fixed values lie in their typical range, high
+    where they raise ER and low where they lower it (COP of the project above the reference).
     """
     effect = directions(methodology)
     rows, values = [], {}
@@ -36,9 +36,16 @@ def project(methodology, chance):
                     value = round(chance.uniform(size, 2 * size), 3)
                     rows.append([site, f"2024-{month:02d}-15", param.symbol, str(value), param.unit])
         elif param.value is None and param.factor is None:
-            size = {"raises": 0.9, "lowers": 0.3}.get(effect[param.key], 0.5)
-            values[param.symbol] = {"value": size if param.unit == "1" else 10 * size, "unit": param.unit}
+            values[param.symbol] = {"value": design_value(param, effect[param.key]), "unit": param.unit}
     return rows, values
+
+
+def design_value(param, effect):
+    """A plausible value: high in the typical range if it raises ER, low if it lowers it."""
+    span = param.bounds.typical or param.bounds.physical
+    low = span.low if span.low is not None else 0.0
+    high = span.high if span.high is not None else low + 10.0
+    return low + {"raises": 0.9, "lowers": 0.1}.get(effect, 0.5) * (high - low)
 
 
 def er(tmp_path, methodology, rows, values, name):

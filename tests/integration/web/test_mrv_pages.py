@@ -66,7 +66,7 @@ def test_list_json_twin_equals_api(client: httpx.Client) -> None:
 @pytest.mark.parametrize(("params", "expected"), [
     ({"country": "IDN"}, {"ID_AM004", "ID_AM009", "ID_AM017", "ID_AM020"}),
     ({"country": "mng", "q": "solar"}, {"MN_AM003"}),
-    ({"sector": "Waste handling and disposal"}, {"VN_AM004"}),
+    ({"sector": "Waste handling and disposal"}, {"VN_AM004", "TN_PM001"}),
 ])  # fmt: skip
 def test_list_filters_match_the_api(client: httpx.Client, params: dict[str, str], expected: set[str]) -> None:
     page = client.get("/methodologies", params={**params, "format": "json"}).json()
@@ -111,6 +111,16 @@ def test_methodology_page_shows_factor_versions_and_sources(client: httpx.Client
     assert 'href="https://www.jcm-mongolia.com/?page_id=12462&amp;lang=en"' in html
 
 
+def test_methodology_page_shows_verification_bounds_and_choices(client: httpx.Client) -> None:
+    html = client.get("/methodologies/MN_AM003", params={"lang": "en"}).text
+    assert html.count("Reconstructed: not yet checked against the published text.") == 3
+    assert "[0, 2]" in html and "[0.2, 1]" in html  # EF_RE,i: possible and typical values
+    assert "MNG-captive (0.533 tCO2/MWh, the most efficient diesel generator) is the conservative" in html
+    assert '<option value="">Choose…</option>' in html  # no factor is preselected
+    ja = client.get("/methodologies/TN_PM001", params={"lang": "ja"}).text
+    assert "再構成した式です" in ja and "取り得る値" in ja
+
+
 def test_calculator_equals_the_engine(client: httpx.Client) -> None:
     form = {"EG_i_p": "1,250.5", "EG_i_p__unit": "MWh", "EF_RE_i__factor": "MNG-captive@1"}
     expected = engine.estimate(
@@ -149,6 +159,8 @@ def test_calculator_converts_units(client: httpx.Client) -> None:
     ({"EG_i_p": "-5"}, "EG_i_p", "at least 0"),
     ({"EG_i_p": "1200", "EG_i_p__unit": "m3"}, "EG_i_p", "listed units"),
     ({"EG_i_p": "1200", "EF_RE_i__factor": "IDN-grid@9"}, "EF_RE_i", "listed emission factors"),
+    ({"EG_i_p": "1200"}, "EF_RE_i", "Choose an emission factor or enter your own value"),
+    ({"EG_i_p": "1200", "EF_RE_i": "566"}, "EF_RE_i", "must lie in [0, 2]"),
 ])  # fmt: skip
 def test_bad_input_is_a_422_page_naming_the_field(
     client: httpx.Client, form: dict[str, str], field: str, message: str
@@ -173,7 +185,9 @@ def test_bad_input_in_japanese(client: httpx.Client) -> None:
 
 def test_bad_input_json_is_a_problem(client: httpx.Client) -> None:
     response = client.get(
-        "/methodologies/MN_AM003/estimate", params={"EG_i_p": "abc", "format": "json"}, headers={"Accept": "*/*"}
+        "/methodologies/MN_AM003/estimate",
+        params={"EG_i_p": "abc", "EF_RE_i__factor": "MNG-grid@1", "format": "json"},
+        headers={"Accept": "*/*"},
     )
     assert response.status_code == 422
     assert response.json()["parameters"] == ["EG_i,p"]

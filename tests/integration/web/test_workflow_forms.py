@@ -319,10 +319,7 @@ def test_a_japanese_secretariat_reads_refusals_in_japanese_and_the_api_keeps_eng
     assert refused.status_code == 409 and '<html lang="ja">' in refused.text
     problem = re.search(r'id="status-problem".*?</div>', refused.text, re.S)
     assert problem and 'lang="en"' not in problem.group(0)
-    assert (
-        "案件の状態は「planned」から「planned」に変更できません（次に可能な状態：in_progress, suspended）。"
-        in problem.group(0)
-    )
+    assert "案件の状態は「予定」から「予定」に変更できません（次に可能な状態：実施中、中断）。" in problem.group(0)
     empty = visitor.client.post(f"/projects/{OTHER_PROJECT}/tracking/state", data={"state": "", "csrf_token": token})
     assert field_error(empty.text, "status", "state").endswith("新しい状況を選んでください。")
 
@@ -332,5 +329,5 @@ def test_a_japanese_secretariat_reads_refusals_in_japanese_and_the_api_keeps_eng
         headers={"x-csrf-token": token, "accept-language": "ja", "accept": "application/json"},
     )
     assert api.status_code == 409 and api.headers["content-type"] == "application/problem+json"
-    assert api.json()["detail"] == "A project cannot go from planned to planned (allowed next: in_progress, suspended)."
+    assert api.json()["detail"] == "A project cannot go from Planned to Planned (allowed next: In progress; Suspended)."
     visitor.client.close()

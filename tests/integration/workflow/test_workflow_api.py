@@ -69,7 +69,7 @@ def test_cycle_and_refusals_over_http(server: LiveServer) -> None:
     )
     assert draft.status_code == 201, draft.text
     application = draft.json()
-    assert application["missing_parts"] == ["an attachment of kind application_form"]
+    assert application["missing_parts"] == ["an attachment: Application form"]
     too_big = proposer.post(
         f"/applications/{application['id']}/attachments",
         files={"file": ("form.pdf", PDF + b"0" * 3000, "application/pdf")},
@@ -84,7 +84,7 @@ def test_cycle_and_refusals_over_http(server: LiveServer) -> None:
     submitted = proposer.post(f"/applications/{application['id']}/submit")
     assert submitted.json()["state"] == "submitted" and submitted.json()["eligible"] is True
     again = proposer.post(f"/applications/{application['id']}/submit")
-    assert again.status_code == 409 and "cannot go from submitted to submitted" in again.json()["detail"]
+    assert again.status_code == 409 and "cannot go from Submitted to Submitted" in again.json()["detail"]
 
     assert secretariat.post("/calls/2045-1/state", json={"state": "reviewing"}).status_code == 200
     points = {"decarbonization_effect": 5, "jcm_feasibility": 4, "city_collaboration": 3, "policy_support": 2}

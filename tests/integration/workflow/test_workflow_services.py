@@ -132,7 +132,7 @@ def test_missing_parts_are_named_and_the_draft_is_kept(database: Database, setti
         ).id
     with pytest.raises(InvalidInput) as refused, database.unit_of_work() as session:
         calls.submit(session, proposer, application_id)
-    assert "a summary" in refused.value.detail and "application_form" in refused.value.detail
+    assert "a summary" in refused.value.detail and "Application form" in refused.value.detail
     assert _state(database, application_id) == ("draft", "Half written", [])
 
 

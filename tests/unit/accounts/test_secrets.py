@@ -53,6 +53,4 @@ def test_tasks_follow_the_roles() -> None:
     titles = [str(task.title) for task in tasks_for(admin, AccountFacts(False, "secretariat", users_without_roles=2))]
     assert titles == ["Set up two-factor sign-in", "Give roles to new users"]
     reviewer = Actor(2, "r@example.org", (Grant("reviewer", "call", "2025-1"),))
-    assert [str(t.title) for t in tasks_for(reviewer, AccountFacts(False, "acme"))] == [
-        "Review the applications of call 2025-1"
-    ]
+    assert tasks_for(reviewer, AccountFacts(False, "acme")) == []  # scoring tasks are the workflow's

@@ -4,22 +4,28 @@ The ledger's invariants always hold: supply is conserved (balances sum to zero; 
 to what was issued), no serial is in two places, no holding account goes negative, a refused
 operation writes nothing (the in-memory store has no rollback to hide a half-done command),
 a Model Project gives Japan's government at least half, and replaying the journal from scratch
-through the pure ledger gives the same state.
+through the pure ledger gives the same state. Monitoring reports: a project's periods are
+numbered 1, 2, … and never overlap nor share inputs, and the credits issued on a period, over
+all its notices, never exceed its verified amount (itself at most the claim).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
+import uuid
 from typing import Any
 
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from c3p.accounts.rules.policy import Actor
+from c3p.accounts.rules.policy import Actor, Grant
 from c3p.credits import service
 from c3p.credits.rules.blocks import normalize
 from c3p.credits.rules.holding_accounts import AccountStatus
 from c3p.credits.rules.ledger import Ledger
+from c3p.credits.rules.reports import Party, party
 from c3p.credits.rules.serials import DEFAULT_FORMAT
 from c3p.credits.rules.transactions import Entry
 from c3p.credits.schemas import IssuanceNotice
@@ -27,6 +33,10 @@ from c3p.errors import C3PError
 from tests.support.credit_store import MemoryStore
 
 OPERATOR = Actor.operator("test")
+PROJECTS = ("VN007", "VN008")
+VERIFIER = Party(7, "tpe-vn")
+#: a Joint Committee member of the verifying organization (a verifier never issues)
+ISSUER_WHO_VERIFIED = Actor(7, "jc@tpe-vn", (Grant("joint_committee_member", "country", "VNM"),), "tpe-vn")
 HOLDERS = {"JPN": ("moej", "acme-jp", "acme-jp"), "VNM": ("vn-mone", "acme-vn", "acme-vn")}
 KINDS = ("government_holding", "participant_holding", "participant_holding")
 
@@ -45,6 +55,7 @@ class RegistryMachine(RuleBasedStateMachine):
         self.issued = 0
         self.notices = 0
         self.proposals: list[str] = []
+        self.period_issuances = 0
 
     def _attempt(self, command, *args: Any, **kwargs: Any) -> Any:  # type: ignore[no-untyped-def]
         """Run a service command; a refusal must leave the store exactly as it was."""
@@ -77,6 +88,99 @@ class RegistryMachine(RuleBasedStateMachine):
             to_japan = sum(line["credits"] for line in lines if line["account"] == self.holding[0])
             assert not model_project or 2 * to_japan >= credits
 
+    # ---- monitoring reports: periods, verification, findings, issuance on a period ----
+
+    @rule(
+        project=st.sampled_from(PROJECTS),
+        start=st.integers(0, 90),
+        days=st.integers(0, 40),
+        claimed=st.integers(0, 500),
+        data=st.data(),
+    )
+    def submit_report(self, project: str, start: int, days: int, claimed: int, data: st.DataObject) -> None:
+        """A report for some dates, with new inputs or inputs already reported (refused)."""
+        used = [p.input_sha256 for p in self.store.periods.values()]
+        digest = data.draw(st.sampled_from(used)) if used and data.draw(st.booleans()) else uuid.uuid4().hex
+        first = dt.date(2025, 1, 1) + dt.timedelta(days=start)
+        self._attempt_store(
+            self.store.submit_report, project, "VNM", first, first + dt.timedelta(days=days), claimed, digest
+        )
+
+    def _pick(self, data: st.DataObject, *statuses: str) -> int:
+        """A report, most often one in ``statuses`` (so the interesting steps happen often)."""
+        wanted = sorted(i for i, r in self.store.reports.items() if r.status in statuses)
+        if wanted and data.draw(st.integers(0, 3)):
+            return data.draw(st.sampled_from(wanted))
+        return data.draw(st.sampled_from(sorted(self.store.reports)))
+
+    @precondition(lambda self: self.store.reports)
+    @rule(data=st.data())
+    def verify_report(self, data: st.DataObject) -> None:
+        report_id = self._pick(data, "submitted")
+        verified = data.draw(st.integers(-1, self.store.claimed[report_id] + 1))  # a few above the claim
+        self._attempt_store(self.store.verify_report, report_id, verified, VERIFIER)
+
+    @precondition(lambda self: self.store.reports)
+    @rule(data=st.data(), open_requests=st.integers(0, 2))
+    def corrective_action_requests(self, data: st.DataObject, open_requests: int) -> None:
+        self.store.set_open_corrective_actions(self._pick(data, "verified"), open_requests)
+
+    @precondition(lambda self: self.store.reports)
+    @rule(data=st.data(), by_verifier=st.booleans())
+    def issue_on_a_period(self, data: st.DataObject, by_verifier: bool) -> None:
+        """One of several notices on a period: refused when the period has fewer verified tonnes left,
+        when a corrective action request is open, or when its verifier would issue."""
+        report_id = self._pick(data, "verified", "used")
+        left = self.store.reports[report_id].verified_tco2 - self.store.issued_credits(report_id)
+        credits = data.draw(st.integers(1, max(1, left + 2)))  # around what is left, so both sides are tried
+        self.notices += 1
+        notice = IssuanceNotice.model_validate(
+            {
+                "notification_ref": f"JC-P-{self.notices}",
+                "report_id": report_id,
+                "credits": credits,
+                "allocation": [{"account": self.holding[0], "credits": credits}],
+            }
+        )
+        issuer = ISSUER_WHO_VERIFIED if by_verifier else OPERATOR
+        report = self.store.reports[report_id]
+        before = self.store.state()
+        try:
+            service.issue(self.store, issuer, notice)
+        except C3PError:
+            assert self.store.state() == before
+            return
+        assert report.open_corrective_actions == 0 and report.status in ("verified", "used")
+        assert not party(issuer).same_as(report.verifier)
+        self.issued += credits
+        self.period_issuances += 1
+
+    def _attempt_store(self, command, *args: Any) -> None:  # type: ignore[no-untyped-def]
+        before = self.store.state()
+        try:
+            command(*args)
+        except C3PError:
+            assert self.store.state() == before
+
+    @invariant()
+    def issuance_per_period_never_exceeds_the_verified_amount(self) -> None:
+        for report in self.store.reports.values():
+            issued = self.store.issued_credits(report.id)
+            assert issued <= report.verified_tco2 <= self.store.claimed[report.id]
+            assert issued == 0 or report.status == "used"
+
+    @invariant()
+    def periods_are_numbered_and_never_overlap(self) -> None:
+        for project in PROJECTS:
+            periods = sorted(
+                (p for p in self.store.periods.values() if self.store.reports[p.report_id].project == project),
+                key=lambda p: p.number,
+            )
+            assert [p.number for p in periods] == list(range(1, len(periods) + 1))
+            for a, b in itertools.combinations(periods, 2):
+                assert a.end < b.start or b.end < a.start
+                assert a.input_sha256 != b.input_sha256
+
     @rule(source=st.integers(0, 5), to=st.integers(0, 5), credits=st.integers(-1, 300))
     def transfer(self, source: int, to: int, credits: int) -> None:
         done = self._attempt(service.transfer, self.holding[source], self.holding[to], credits)
@@ -96,7 +200,7 @@ class RegistryMachine(RuleBasedStateMachine):
         report = self.store.issuances[block.issuance_id].new.report
         named = data.draw(st.sampled_from(["true", "host", "project", "period"]))
         host = "THA" if named == "host" else report.host_country
-        project = "OTHER1" if named == "project" else report.project
+        project = "OTHER1" if named == "project" else report.serial_code
         period = report.period_number + 1 if named == "period" else report.period_number
         serial = DEFAULT_FORMAT.block(block.registry, host, project, period, start, end)
         done = self._attempt(service.transfer, self.holding[source], self.holding[to], None, serial)

@@ -15,7 +15,7 @@ from c3p.mrv.engine import calculate, estimate
 from c3p.mrv.params import CalculationParams
 
 PARAMS = CalculationParams.from_mapping(
-    {"period": {"start": "2024-01-01", "end": "2024-01-01"}, "interval_minutes": 60}
+    {"period": {"start": "2024-01-01", "end": "2024-01-01"}, "interval_minutes": 60, "EF_RE,i": {"factor": "MNG-grid"}}
 )
 readings = st.lists(st.floats(0, 5000, allow_nan=False), min_size=24, max_size=24)
 FAST = settings(max_examples=15, deadline=None,

@@ -68,7 +68,7 @@ def test_cycle(tmp_path):
 
 
 def test_unknown_factor(tmp_path):
-    path = broken(tmp_path, "factor: MNG-grid\n", "factor: MNG-nowhere\n")
+    path = broken(tmp_path, "[MNG-captive, MNG-grid]", "[MNG-captive, MNG-nowhere]")
     with pytest.raises(DataFileError, match="unknown emission factor"):
         load_methodology(path)
 

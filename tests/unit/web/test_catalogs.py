@@ -72,6 +72,19 @@ def test_japanese_placeholders_match() -> None:
                 assert (name in message.id) == (name in message.string), message.id
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_text_is_a_valid_format(language: str) -> None:
+    """Templates %-format every text (Jinja newstyle gettext), so a lone % must be written %%."""
+    for message in catalog(language):
+        for text in (message.id, message.string):
+            if text:
+                names = re.findall(r"%\((\w+)\)", text)
+                try:
+                    text % dict.fromkeys(names, "x")
+                except (ValueError, TypeError) as error:
+                    pytest.fail(f"{language}: {text!r}: {error}")
+
+
 def test_glossary_names_in_japanese() -> None:
     ja = translations("ja")
     assert ja.gettext("City-to-City Collaboration Program for Zero-Carbon Society (C3P)") == (

@@ -87,7 +87,7 @@ def test_missing_parts_are_named() -> None:
         "a title",
         "an implementation plan",
         "a budget for every plan year (2 years)",
-        "an attachment of kind application_form",
+        "an attachment: Application form",
     ]
     assert missing_parts(facts(), RULES) == []
 

@@ -70,6 +70,7 @@ ACTIONS: dict[str, Action] = {
             N_("record an exit outcome of projects"),
         ),
         Action("notifications.read", (OWNER,), N_("read and clear one's notifications")),
+        Action("notifications.digest", ADMINS, N_("mail the daily digests of notifications")),
         # JCM pipeline: one action per step, named after the state it moves into
         Action("jcm.project.read", (PUBLIC,), N_("see JCM projects in the pipeline")),
         Action("jcm.project.create", ("secretariat", "proposer"), N_("add a JCM project to the pipeline")),
@@ -90,6 +91,11 @@ ACTIONS: dict[str, Action] = {
         Action("jcm.move.issuance", ("joint_committee_member",), N_("decide the issuance of credits")),
         Action("jcm.move.withdrawn", ("secretariat", "project_participant"), N_("withdraw a JCM project")),
         Action("mrv.report.verify", ("tpe",), N_("verify a monitoring report")),
+        Action(
+            "jcm.verifier.assign",
+            ("joint_committee_member", "secretariat"),
+            N_("assign the TPE that verifies a JCM project's monitoring reports"),
+        ),
         Action("registry.transfer", ("registry_administrator",), N_("transfer credits in a country's registry")),
         # JCM credit registry: an account falls in its registry's country; its holder's members read
         # it, and only the representatives named for it move its credits

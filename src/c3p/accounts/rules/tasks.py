@@ -1,7 +1,8 @@
 """A person's "my tasks": what their roles ask of them now.
 
-Each capability contributes a provider: a function from the actor and the facts it needs to
-a list of tasks. Providers are pure; the page gathers the facts and calls them in order.
+Each capability contributes tasks from pure rules: the accounts' here, the workflow's (calls,
+applications, scores, JCM steps) in ``c3p.workflow.rules.tasks``. The page gathers the facts
+and lists them in that order.
 Titles and details are messages, said in the reader's language.
 """
 
@@ -43,20 +44,7 @@ def account_tasks(actor: Actor, facts: AccountFacts) -> list[Task]:
     return tasks
 
 
-def review_tasks(actor: Actor, facts: AccountFacts) -> list[Task]:
-    """Reviewers see each call they review (the program workflow will add the applications)."""
-    return [
-        Task(
-            Message(N_("Review the applications of call %(call)s"), {"call": grant.scope_value}),
-            Message(N_("Scoring opens with the call.")),
-            "/account/tasks",
-        )
-        for grant in actor.grants
-        if grant.role == "reviewer"
-    ]
-
-
-PROVIDERS: list[Provider] = [account_tasks, review_tasks]
+PROVIDERS: list[Provider] = [account_tasks]
 
 
 def tasks_for(actor: Actor, facts: AccountFacts) -> list[Task]:

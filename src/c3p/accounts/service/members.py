@@ -165,9 +165,11 @@ def create_user(
     display_name: str,
     organization: MemberOrganization,
     password: str | None,
+    language: str = "ja",
 ) -> User:
-    """A new account; without a password it can only be entered through a password reset."""
+    """A new account, in ``language``; without a password it is entered through a password reset."""
     require(actor, "users.create")
+    check_language(language)
     email = normalize_email(email)
     if user_by_email(session, email):
         raise Conflict(Message(N_("a user with e-mail %(email)s exists already"), {"email": email}))
@@ -178,6 +180,7 @@ def create_user(
         display_name=display_name.strip() or email,
         organization_id=organization.id,
         password_hash=passwords.hash_password(password) if password is not None else None,
+        language=language,
     )
     session.add(user)
     session.flush()
@@ -270,11 +273,15 @@ def set_disabled(session: Session, actor: Actor, user: User, disabled: bool) -> 
     session.flush()
 
 
-def set_language(session: Session, actor: Actor, user: User, language: str) -> None:
-    require(actor, "users.update", user_target(user))
+def check_language(language: str) -> None:
     if language not in LANGUAGES:
         refusal = Message(N_("language must be one of %(languages)s"), {"languages": ", ".join(LANGUAGES)})
         raise InvalidInput(refusal, field="language")
+
+
+def set_language(session: Session, actor: Actor, user: User, language: str) -> None:
+    require(actor, "users.update", user_target(user))
+    check_language(language)
     user.language = language
     session.flush()
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from c3p.accounts.rules import passwords
 from c3p.accounts.rules.secrets import digest, new_secret
-from c3p.accounts.service.members import user_by_email
+from c3p.accounts.service.members import LANGUAGES, user_by_email
 from c3p.accounts.tables import ApiToken, PasswordReset, SecurityEvent, User, UserSession
 from c3p.errors import C3PError, InvalidInput, Unauthenticated
 from c3p.messages import N_, Message
@@ -164,6 +164,13 @@ def start_session(session: Session, settings: Settings, user: User, ip: str) -> 
     )
     session.flush()
     return secret
+
+
+def follow_reader(session: Session, user: User, language: str) -> None:
+    """The account takes the language its reader signed in with (mail and notifications follow)."""
+    if language in LANGUAGES and user.language != language:
+        user.language = language
+        session.flush()
 
 
 def session_user(session: Session, secret: str) -> User | None:

@@ -18,6 +18,7 @@ Article 6.2 guidance (decision 2/CMA.3) with these assumptions, documented in
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -85,3 +86,32 @@ def summed(adjustments: list[Adjustment]) -> list[Adjustment]:
     for a in adjustments:
         totals[(a.country, a.year, a.kind)] += a.credits
     return [Adjustment(c, y, k, n) for (c, y, k), n in sorted(totals.items())]
+
+
+@dataclass(frozen=True)
+class Movement:
+    """What Article 6.2 needs to know of one moved range: its issuance's terms and where it went."""
+
+    credits: int
+    first_transfer: bool
+    authorized: bool
+    host: str
+    to_registry: str
+    to_kind: str
+
+
+def adjustments_for(movements: Iterable[Movement], year: int) -> list[Adjustment]:
+    """The corresponding adjustments one journal entry's moves call for, summed per country and kind.
+
+    The credit service records them and ``verify`` recomputes them from the journal, with this one rule.
+
+    >>> adjustments_for([Movement(5, True, True, "VNM", "JPN", "government_holding")], 2026)
+    [Adjustment(country='VNM', year=2026, kind=<AdjustmentKind.first_transfer: 'first_transfer'>, credits=5)]
+    """
+    found: list[Adjustment] = []
+    for move in movements:
+        if move.first_transfer:
+            found.append(Adjustment(move.host, year, AdjustmentKind.first_transfer, move.credits))
+        if is_use(move.authorized, move.host, move.to_registry, move.to_kind):
+            found.append(Adjustment(move.to_registry, year, AdjustmentKind.use, move.credits))
+    return summed(found)

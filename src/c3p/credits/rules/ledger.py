@@ -10,10 +10,12 @@ transaction moves; the credit service (:mod:`c3p.credits.service`) is their only
 
 from __future__ import annotations
 
+import json
 from bisect import bisect_right, insort
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
+from c3p.credits.rules import article6
 from c3p.credits.rules.blocks import Block, take
 from c3p.credits.rules.holding_accounts import AccountKind, AccountStatus
 from c3p.credits.rules.transactions import Entry, Move, TransactionKind, legs_for
@@ -41,12 +43,42 @@ class IssuanceState:
     authorized: bool
 
 
+@dataclass(frozen=True)
+class PendingState:
+    """A transfer to the other registry as the journal tells it: proposed, then maybe resolved."""
+
+    key: str
+    from_account: int
+    to_account: int
+    credits: int
+    moves: tuple[Move, ...]
+    proposed_seq: int
+    status: str = "pending"
+    resolved_seq: int | None = None
+
+
+@dataclass(frozen=True)
+class AdjustmentState:
+    """A corresponding adjustment an entry calls for, with the entry's sequence number."""
+
+    country: str
+    year: int
+    kind: str
+    credits: int
+    journal_seq: int
+
+
 @dataclass
 class Ledger:
     accounts: dict[int, AccountState] = field(default_factory=dict)
     balances: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     issuances: dict[int, IssuanceState] = field(default_factory=dict)
     pending: dict[str, tuple[Move, ...]] = field(default_factory=dict)
+    #: every transfer to the other registry, open or resolved, by key
+    transfers: dict[str, PendingState] = field(default_factory=dict)
+    adjustments: list[AdjustmentState] = field(default_factory=list)
+    #: the last sealed content of each credit fact row, by (table, key as JSON), with its entry's seq
+    records: dict[tuple[str, str], tuple[dict[str, object], int]] = field(default_factory=dict)
     _starts: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     _blocks: dict[tuple[str, int], Block] = field(default_factory=dict)
     seq: int = 0
@@ -92,6 +124,9 @@ class Ledger:
         elif entry.kind is TransactionKind.authorization:
             old = self.issuances[entry.details["issuance_id"]]
             self.issuances[old.id] = replace(old, authorized=entry.details["status"] == "authorized")
+        elif entry.kind is TransactionKind.record:
+            for row in entry.details["rows"]:
+                self.records[(row["table"], json.dumps(row["key"]))] = (row["row"], entry.seq)
         else:
             self._move(entry)
         self.seq = entry.seq
@@ -127,12 +162,37 @@ class Ledger:
             account = self.accounts[leg.account_id]
             if account.kind is not AccountKind.issuance and self.balances[leg.account_id] < 0:
                 raise LedgerError(f"entry {entry.seq}: account {account.number} would go negative")
+        self._track_pending(entry)
+        self._adjust(entry)
+
+    def _track_pending(self, entry: Entry) -> None:
         if entry.kind is TransactionKind.external_transfer:
             self.pending[entry.key] = entry.moves
-        elif entry.kind in (TransactionKind.acceptance, TransactionKind.rejection) and (
-            self.pending.pop(entry.details["proposal"], None) is None
-        ):
-            raise LedgerError(f"entry {entry.seq}: no pending transfer {entry.details['proposal']}")
+            sender = entry.moves[0].from_account if entry.moves else None
+            self.transfers[entry.key] = PendingState(
+                entry.key, sender or 0, entry.details.get("to_account", 0), entry.credits, entry.moves, entry.seq
+            )
+        elif entry.kind in (TransactionKind.acceptance, TransactionKind.rejection):
+            proposal = entry.details["proposal"]
+            if self.pending.pop(proposal, None) is None:
+                raise LedgerError(f"entry {entry.seq}: no pending transfer {proposal}")
+            status = "accepted" if entry.kind is TransactionKind.acceptance else "rejected"
+            self.transfers[proposal] = replace(self.transfers[proposal], status=status, resolved_seq=entry.seq)
+
+    def _adjust(self, entry: Entry) -> None:
+        """The Article 6.2 adjustments of a moving entry, by the rule the service records them with."""
+        movements = []
+        for move in entry.moves:
+            issuance, to = self.issuances[move.issuance_id], self.accounts[move.to_account]
+            movements.append(
+                article6.Movement(
+                    move.credits, move.first_transfer, issuance.authorized, issuance.host, to.registry, to.kind
+                )
+            )
+        for found in article6.adjustments_for(movements, int(entry.occurred_at[:4])):
+            self.adjustments.append(
+                AdjustmentState(found.country, found.year, str(found.kind), found.credits, entry.seq)
+            )
 
     def _apply_move(self, seq: int, move: Move) -> None:
         starts = self._starts[move.registry]

@@ -60,6 +60,30 @@ def _project_code(project: str) -> str:
     return code
 
 
+def check_project_code(code: str) -> str:
+    """A JCM project's serial code as given at registration: 1-16 of A-Z and 0-9, upper case.
+
+    >>> check_project_code("VN001")
+    'VN001'
+    """
+    if not isinstance(code, str) or not PROJECT_CODE.fullmatch(code) or code != code.upper():
+        refusal = N_("serial code '%(code)s' must be 1-16 upper-case letters A-Z or digits 0-9")
+        raise InvalidInput(Message(refusal, {"code": code}), field="serial_code")
+    return code
+
+
+def next_project_code(country_iso2: str, taken: set[str]) -> str:
+    """The first free serial code ``<ISO2><nnn>`` of a host country (VN001, VN002, …).
+
+    >>> next_project_code("VN", {"VN001"})
+    'VN002'
+    """
+    number = 1
+    while f"{country_iso2.upper()}{number:03d}" in taken:
+        number += 1
+    return check_project_code(f"{country_iso2.upper()}{number:03d}")
+
+
 @dataclass(frozen=True)
 class SerialFormat:
     """How serials are printed: ``{prefix}{sep}{registry}{sep}{host}{sep}{project}{sep}{period}{sep}{unit}``."""

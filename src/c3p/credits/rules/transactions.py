@@ -30,6 +30,7 @@ class TransactionKind(StrEnum):
     account_opened = "account_opened"
     account_status = "account_status"
     authorization = "authorization"
+    record = "record"  # seals the current content of credit fact rows (reports, issuances, accounts …)
 
 
 MOVING_KINDS = frozenset(

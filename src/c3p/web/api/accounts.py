@@ -43,6 +43,7 @@ class NewUser(Strict):
     display_name: str = ""
     organization: str = Field(description="slug of the member organization")
     password: str | None = Field(None, description="omit to let the user set one through a password reset")
+    language: str = Field("ja", description="language of the account's pages, mail and notifications: ja or en")
 
 
 class RoleIn(Strict):
@@ -130,7 +131,9 @@ def create_user(request: Request, body: NewUser, actor: Actor = Depends(permissi
         organization = svc.organization_by_slug(session, body.organization)
         if organization is None:
             raise NotFound(f"no member organization {body.organization}")
-        user = svc.create_user(session, actor, body.email, body.display_name, organization, body.password)
+        user = svc.create_user(
+            session, actor, body.email, body.display_name, organization, body.password, body.language
+        )
         return svc.user_view(session, user)
 
 

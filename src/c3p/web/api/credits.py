@@ -9,7 +9,7 @@ request is one unit of work.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -17,13 +17,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from c3p.accounts.rules.policy import Actor
-from c3p.credits import monitoring_reports, queries, representatives, service
+from c3p.credits import checkpoints, queries, representatives, service
 from c3p.credits import schemas as v
-from c3p.credits.rules.serials import MAX_PERIOD
 from c3p.credits.rules.statements import Period
 from c3p.credits.rules.transactions import MAX_CREDITS
 from c3p.credits.verify import verify as verify_journal
 from c3p.errors import Conflict, NotFound
+from c3p.messages import N_
 from c3p.web.auth import database, permission, writing
 from c3p.web.problems import problems
 
@@ -45,13 +45,6 @@ class OpenAccountBody(Body):
 
 class StatusBody(Body):
     status: str = Field(description="open, suspended or closed")
-
-
-class ReportBody(Body):
-    project: str
-    record: dict[str, Any] = Field(description="the JSON record of `c3p mrv calculate`")
-    host: str | None = None
-    period_number: int | None = Field(None, strict=True, ge=1, le=MAX_PERIOD)
 
 
 class TransferBody(Body):
@@ -124,11 +117,6 @@ async def holder_of(request: Request, serial: str) -> v.HolderView:
     return await run_in_threadpool(_reading, request, lambda s: queries.holder_of(s, serial))
 
 
-@router.get("/reports", response_model=list[v.ReportView], summary="Monitoring reports")
-async def list_reports(request: Request, project: str | None = None) -> list[v.ReportView]:
-    return await run_in_threadpool(_reading, request, lambda s: monitoring_reports.list_reports(s, project))
-
-
 # ---- guarded reads ----
 
 
@@ -184,6 +172,32 @@ def list_pending(
 ) -> list[v.PendingTransferView]:
     with database(request).reading() as session:
         return [v.PendingTransferView(**pending) for pending in queries.visible_pending(session, actor, registry)]
+
+
+@router.get(
+    "/checkpoints",
+    response_model=list[v.CheckpointView],
+    summary="Signed checkpoints of the journal head, newest first (public; format in docs/registry.md)",
+)
+def list_checkpoints(
+    request: Request, limit: Annotated[int, Query(ge=1, le=1000, description="how many, newest first")] = 100
+) -> list[v.CheckpointView]:
+    with database(request).reading() as session:
+        return checkpoints.recent(session, limit)
+
+
+@router.get(
+    "/checkpoints/latest",
+    response_model=v.CheckpointView,
+    responses=problems(NotFound),
+    summary="The newest signed checkpoint (public)",
+)
+def latest_checkpoint(request: Request) -> v.CheckpointView:
+    with database(request).reading() as session:
+        found = checkpoints.recent(session, 1)
+    if not found:
+        raise NotFound(N_("no checkpoint has been signed yet"))
+    return found[0]
 
 
 @router.get("/verify", response_model=v.VerifyReport, summary="Replay the journal and check the chain")
@@ -244,45 +258,19 @@ def add_representative(
 
 @router.delete(
     "/accounts/{number}/representatives",
-    status_code=204,
+    response_model=list[v.RepresentativeView],
     responses=problems(NotFound),
-    summary="Remove a representative of a holding account",
+    summary="Remove a representative of a holding account; the representatives left",
 )
 def remove_representative(
     request: Request,
     number: str,
     actor: Annotated[Actor, Depends(permission("credits.representative.manage"))],
     email: Annotated[str, Query(description="e-mail of the representative")] = "",
-) -> None:
+) -> list[v.RepresentativeView]:
     with writing(request, actor) as session:
         representatives.remove_representative(session, actor, number, email)
-
-
-@router.post(
-    "/reports",
-    response_model=v.ReportView,
-    status_code=201,
-    responses=problems(NotFound, Conflict),
-    summary="Submit a monitoring report",
-)
-def submit_report(
-    request: Request, body: ReportBody, actor: Annotated[Actor, Depends(permission("mrv.report.submit"))]
-) -> v.ReportView:
-    with writing(request, actor) as session:
-        return monitoring_reports.submit(session, actor, body.record, body.project, body.host, body.period_number)
-
-
-@router.post(
-    "/reports/{report_id}/verify",
-    response_model=v.ReportView,
-    responses=problems(Conflict),
-    summary="Verify a monitoring report",
-)
-def verify_report(
-    request: Request, report_id: int, actor: Annotated[Actor, Depends(permission("mrv.report.verify"))]
-) -> v.ReportView:
-    with writing(request, actor) as session:
-        return monitoring_reports.verify(session, actor, report_id)
+        return representatives.representatives(session, actor, number)
 
 
 @router.post(

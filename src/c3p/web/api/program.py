@@ -8,7 +8,7 @@ revision query.
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from c3p.program import queries as q
 from c3p.program import schemas as v
@@ -23,7 +23,9 @@ Cache = Annotated[JsonCache, Depends(json_cache)]
 Snapshot = Annotated[RegistrySnapshot, Depends(snapshot)]
 
 
-class GeoJsonResponse(Response):
+class GeoJsonResponse(JSONResponse):
+    """Declares GeoJSON bodies; a JSON response class, so the OpenAPI document shows their schema."""
+
     media_type = "application/geo+json"
 
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from c3p.accounts.rules.policy import Actor, require
 from c3p.accounts.schemas import HistoryView
 from c3p.db.history import entries_for
-from c3p.errors import Conflict
+from c3p.errors import Conflict, NotFound
 from c3p.web.auth import database as db
 from c3p.web.auth import permission, writing
 from c3p.web.problems import problems
@@ -78,6 +78,11 @@ class MoveIn(_Body):
     to_state: str
     occurred_on: dt.date | None = None
     note: str = ""
+    serial_code: str | None = Field(None, description="at registration: the serial code (default: next <ISO2><nnn>)")
+
+
+class VerifierIn(_Body):
+    tpe: str = Field(description="slug of the TPE organization that verifies the project's monitoring reports")
 
 
 class SubsidyIn(subsidy.SubsidyParams):
@@ -434,8 +439,23 @@ def move_jcm(
     request: Request, slug: str, body: MoveIn, actor: Actor = Depends(permission("jcm.move"))
 ) -> TransitionView:
     with writing(request, actor) as session:
-        row = jcm.move(session, actor, slug, body.to_state, body.occurred_on, body.note, _settings(request))
+        row = jcm.move(
+            session, actor, slug, body.to_state, body.occurred_on, body.note, _settings(request), body.serial_code
+        )
         return TransitionView.model_validate(row)
+
+
+@router.post(
+    "/jcm-projects/{slug}/verifier",
+    response_model=JcmProjectView,
+    responses=problems(NotFound),
+    summary="Assign the TPE that verifies the project's monitoring reports",
+)
+def assign_verifier(
+    request: Request, slug: str, body: VerifierIn, actor: Actor = Depends(permission("jcm.verifier.assign"))
+) -> JcmProjectView:
+    with writing(request, actor) as session:
+        return jcm.jcm_view(session, jcm.assign_verifier(session, actor, slug, body.tpe))
 
 
 @router.post(

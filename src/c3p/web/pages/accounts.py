@@ -43,7 +43,7 @@ from c3p.web.auth import (
 )
 from c3p.web.auth import database as db
 from c3p.web.i18n import COOKIE as LANGUAGE_COOKIE
-from c3p.web.pages.render import PageContext, environment, page_only, redirect, render
+from c3p.web.pages.render import PageContext, environment, page_language, page_only, redirect, render
 
 if TYPE_CHECKING:
     from c3p.accounts.tables import User  # rows the service returns, named in annotations only
@@ -117,7 +117,9 @@ def sign_in(
         if outcome.user and request.cookies.get(SESSION_COOKIE):
             signin.end_session(session, request.cookies[SESSION_COOKIE])  # a fresh id at each sign-in
         secret = signin.start_session(session, settings, outcome.user, client_ip(request)) if outcome.user else ""
-        language = outcome.user.language if outcome.user else ""
+        language = page_language(request)  # the reader's, not the one the account last stored
+        if outcome.user:
+            signin.follow_reader(session, outcome.user, language)
     if outcome.error is not None:
         request.state.refusal_recorded = True
         page = SignInPage(
@@ -129,7 +131,7 @@ def sign_in(
         return render(request, "accounts/sign_in.html", page, status=outcome.error.status)
     response = redirect(safe_next(next))
     set_session_cookie(response, settings, secret)
-    if language in LANGUAGES:
+    if request.cookies.get(LANGUAGE_COOKIE) != language:
         response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
     return response
 
@@ -294,12 +296,9 @@ def ensure_administrator_from_settings(app: FastAPI) -> None:
 
 def install_accounts(app: FastAPI) -> None:
     """Everything accounts add to the app: pages, refusal handling, CSRF cookie, template helpers."""
-    from c3p.web.pages import admin
-
     refusals.install(app)
     app.add_middleware(CsrfCookieMiddleware)
     app.include_router(router)
-    app.include_router(admin.router)
     for language in LANGUAGES:
         environment(language).globals.update(csrf_token=csrf_token, signed_in_user=signed_in_user)
     ensure_administrator_from_settings(app)

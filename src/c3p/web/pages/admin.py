@@ -25,7 +25,8 @@ from c3p.web.api.accounts import history_target
 from c3p.web.auth import database as db
 from c3p.web.auth import permission, writing
 from c3p.web.pages.accounts import redirect, signed_in
-from c3p.web.pages.render import PageContext, page_only, render
+from c3p.web.pages.render import PageContext, page_language, page_only, render
+from c3p.workflow import queries as workflow_queries
 
 if TYPE_CHECKING:
     from c3p.accounts.tables import MemberOrganization, User  # rows the service returns, named in annotations only
@@ -46,8 +47,8 @@ class AdminPage(PageContext):
 class OrganizationPage(PageContext):
     """A member organization, its members and its history."""
 
-    organization: OrganizationView
-    members: list[MemberView]
+    organization: OrganizationView = page_only()
+    members: list[MemberView] = page_only()
     can_edit: bool
     history: list[HistoryView]
 
@@ -85,13 +86,14 @@ def admin_create_user(
     email: FormText,
     organization: FormText,
     display_name: OptionalText = "",
+    language: OptionalText = "",
     actor: Actor = Depends(permission("users.create")),
 ) -> Response:
     with writing(request, actor) as session:
         row = svc.organization_by_slug(session, organization)
         if row is None:
             raise NotFound(Message(NO_ORGANIZATION, {"organization": organization}))
-        svc.create_user(session, actor, email, display_name, row, None)
+        svc.create_user(session, actor, email, display_name, row, None, language or page_language(request))
     return redirect("/admin?saved=user")
 
 
@@ -212,7 +214,8 @@ def my_tasks(request: Request, actor: Actor = Depends(permission("users.read")))
         if actor.holds("administrator") or actor.holds("secretariat"):
             users_without_roles = sum(1 for u in svc.list_users(session, actor) if not svc.grants_of(session, u.id))
         facts = AccountFacts(user.totp_enabled, actor.organization, users_without_roles=users_without_roles)
-    return render(request, "accounts/tasks.html", TasksPage(tasks=tasks_for(actor, facts)))
+        tasks = [*tasks_for(actor, facts), *workflow_queries.tasks_of(session, actor)]
+    return render(request, "accounts/tasks.html", TasksPage(tasks=tasks))
 
 
 @router.get("/history/{table}/{key}", response_model=HistoryPage)

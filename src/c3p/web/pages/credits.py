@@ -17,7 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from c3p.accounts.rules.policy import Actor, Target, decide
-from c3p.credits import queries
+from c3p.credits import checkpoints, queries
 from c3p.credits import schemas as v
 from c3p.credits.rules.access import account_target
 from c3p.credits.rules.holding_accounts import STATUS_CHANGES, AccountKind, AccountStatus
@@ -49,6 +49,12 @@ class RetirementList(PageContext):
 
 class ProjectTotals(PageContext):
     items: list[v.ProjectTotal]
+
+
+class CheckpointList(PageContext):
+    """The signed checkpoints of the journal head, newest first."""
+
+    items: list[v.CheckpointView]
 
 
 class AccountPage(PageContext):
@@ -104,6 +110,12 @@ async def retirements(request: Request) -> Response:
 async def projects(request: Request) -> Response:
     data = await run_in_threadpool(_read, request, lambda s: ProjectTotals(items=queries.project_totals(s)))
     return render(request, "credits/projects.html", data)
+
+
+@router.get("/credits/checkpoints", response_model=CheckpointList)
+async def checkpoint_list(request: Request) -> Response:
+    data = await run_in_threadpool(_read, request, lambda s: CheckpointList(items=checkpoints.recent(s)))
+    return render(request, "credits/checkpoints.html", data)
 
 
 def allowed_actions(actor: Actor, account: v.AccountView) -> dict[str, bool]:

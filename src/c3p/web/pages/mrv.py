@@ -71,6 +71,7 @@ class EquationView:
     description: str
     source: str | None
     role: str | None  # "reference_emissions", "project_emissions", "emission_reductions" or None
+    verification: str = "reconstructed"  # "verbatim": checked against the published text
 
 
 @dataclass(frozen=True)
@@ -226,6 +227,7 @@ def methodology_view(
             description=e.description,
             source=e.source,
             role=roles.get(e.symbol),
+            verification=e.verification,
         )
         for e in spec.equations
     ]
@@ -272,7 +274,7 @@ def blank_form(methodology: Methodology) -> CalculatorForm:
                 param=param,
                 units=compatible_units(param.unit),
                 factors=[registry.get(ref) for ref in options],
-                required=param.value is None and not options,
+                required=param.value is None and not param.factor,
                 unit=param.unit,
                 factor=registry.get(param.factor).ref if param.factor else "",
             )
@@ -315,19 +317,20 @@ def _read_field(entry: CalculatorField) -> GivenValue | None:
     if entry.unit not in entry.units:
         entry.error = "unit"
         return None
-    if entry.factors and entry.factor not in {f.ref for f in entry.factors}:
+    if entry.factors and entry.factor and entry.factor not in {f.ref for f in entry.factors}:
         entry.error = "factor"
         return None
     if not entry.value:
-        if entry.required:
-            entry.error = "required"
+        if entry.required and not entry.factor:
+            entry.error = "choice" if entry.factors else "required"
         return GivenValue(factor=entry.factor) if entry.factor else None
     number = parse_number(entry.value)
     if number is None:
         entry.error = "number"
         return None
-    minimum = entry.param.minimum
-    if minimum is not None and number * scale_factor(entry.unit, entry.param.unit) < minimum:
-        entry.error, entry.error_arg = "minimum", f"{minimum:g}"
+    physical = entry.param.bounds.physical
+    if not physical.contains(number * scale_factor(entry.unit, entry.param.unit)):
+        below = physical.low is not None and number < physical.low and physical.low_closed
+        entry.error, entry.error_arg = ("minimum", f"{physical.low:g}") if below else ("range", str(physical))
         return None
     return GivenValue(value=number, unit=entry.unit)

@@ -12,12 +12,14 @@ its own response), which tests read to check every page has one.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from fastapi import Request
@@ -28,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from c3p.catalogs import LANGUAGES, language_of, translate, translations
 from c3p.errors import C3PError
-from c3p.messages import Message
+from c3p.messages import N_, Message
 from c3p.web.auth import signed_in_user
 from c3p.web.i18n import COOKIE, choose_language
 
@@ -54,7 +56,19 @@ def environment(language: str) -> Environment:
     env.filters["tr"] = lambda text, params=None: translate(said(text, params), language)
     env.filters["lang_of"] = lambda text: language_of(text, language)
     env.filters["date"] = lambda value: format_date(value, format="long", locale=language) if value else ""
+    env.filters["jst"] = lambda value: in_japan_time(value, language)
     return env
+
+
+JST = ZoneInfo("Asia/Tokyo")
+
+
+def in_japan_time(value: dt.datetime | None, language: str) -> str:
+    """A moment as people in the program read it: Japan time, saying so (a naive value is UTC, as stored)."""
+    if value is None:
+        return ""
+    local = (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(JST)
+    return translate(Message(N_("%(moment)s Japan time"), {"moment": f"{local:%Y-%m-%d %H:%M}"}), language)
 
 
 PERSON = re.compile(r"[^@\s()]+@([^@\s()]+)|operator:\S+")

@@ -10,30 +10,35 @@ stored draft is untouched, so nothing already saved is lost.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
 
 from c3p.accounts.rules.policy import Actor, could
 from c3p.accounts.schemas import HistoryView
 from c3p.db.history import entries_for
-from c3p.errors import InvalidInput
+from c3p.errors import C3PError, Conflict, InvalidInput, NotFound
 from c3p.messages import N_, Message, listing
 from c3p.program.schemas import GovernmentView, PlaceView
 from c3p.web.auth import database as db
 from c3p.web.auth import permission, writing
 from c3p.web.deps import snapshot
+from c3p.web.pages.forms import FormState, number_text, typed
 from c3p.web.pages.render import PageContext, page_only, redirect, render
 from c3p.workflow import queries
 from c3p.workflow.rules.calls import TargetField, target_fields
 from c3p.workflow.rules.review import Rubric
 from c3p.workflow.schemas import ApplicationView, CallView, NotificationView, RankedView, ReviewView
-from c3p.workflow.service import attachments, calls, review
+from c3p.workflow.service import attachments, calls, notify, review
 
 router = APIRouter(include_in_schema=False)
+#: what a form handler shows on the form instead of an error page
+Refusal = (ValidationError, InvalidInput, Conflict, NotFound)
 FormText = Annotated[str, Form()]
 OptionalText = Annotated[str, Form()]
 
@@ -61,6 +66,7 @@ class CallPage(PageContext):
     may_apply: bool = page_only()
     may_manage: bool = page_only()
     may_review: bool = page_only()
+    form: FormState = page_only(default_factory=FormState)
 
 
 class ApplicationPage(PageContext):
@@ -72,6 +78,8 @@ class ApplicationPage(PageContext):
     places: list[PlaceView] = page_only()
     kinds: dict[str, dict[str, str]] = page_only()
     may_edit: bool = page_only()
+    form: FormState = page_only(default_factory=FormState)
+    chosen: dict[str, list[str]] = page_only(default_factory=dict)
 
 
 class ReviewPage(PageContext):
@@ -84,6 +92,11 @@ class ReviewPage(PageContext):
 
 class NotificationsPage(PageContext):
     notifications: list[NotificationView]
+    daily_digest: bool = page_only()
+
+
+def _status(error: Exception) -> int:
+    return error.status if isinstance(error, C3PError) else 422
 
 
 def _may(actor: Actor, name: str) -> bool:
@@ -138,6 +151,12 @@ def open_call(
 
 @router.get("/calls/{slug}", response_model=CallPage)
 def call_page(request: Request, slug: str, actor: Actor = Depends(permission("program.call.read"))) -> Response:
+    return call_page_for(request, actor, slug)
+
+
+def call_page_for(
+    request: Request, actor: Actor, slug: str, form: FormState | None = None, status: int = 200
+) -> Response:
     with db(request).reading() as session:
         call = calls.call_by_slug(session, slug)
         data = calls.call_view(session, call)
@@ -152,8 +171,9 @@ def call_page(request: Request, slug: str, actor: Actor = Depends(permission("pr
         may_apply=_may(actor, "program.application.draft"),
         may_manage=_may(actor, "program.call.manage"),
         may_review=_may(actor, "program.review.read"),
+        form=form or FormState(),
     )
-    return render(request, "workflow/call.html", page)
+    return render(request, "workflow/call.html", page, status=status)
 
 
 @router.post("/calls/{slug}/state")
@@ -192,60 +212,55 @@ def publish(request: Request, slug: str, actor: Actor = Depends(permission("prog
 # ---------- applications ----------
 
 
-async def _draft_from_form(request: Request) -> calls.ApplicationDraft:
-    form = await request.form()
+LIST_FIELDS = ("fields", "japanese_governments", "partner_places")
 
-    def text(name: str) -> str | None:
-        value = form.get(name)
-        return None if value is None else str(value)
 
-    def numbers(name: str) -> list[int] | None:
-        raw = text(name)
-        if raw is None:
-            return None
-        try:
-            return [int(part.replace(",", "").strip()) for part in raw.replace("\n", ";").split(";") if part.strip()]
-        except ValueError:
-            refusal = N_("%(field)s: give whole yen amounts separated by semicolons")
-            raise InvalidInput(Message(refusal, {"field": name})) from None
+def as_list(value: Any) -> list[str]:
+    """A repeated form field as a list, however many times it was sent (typed gives one as text)."""
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return [str(value)] if value else []
 
-    values: dict[str, Any] = {
-        name: text(name)
-        for name in ("title_ja", "title_en", "summary_ja", "summary_en", "plan")
-        if text(name) is not None
+
+def draft_from(values: dict[str, Any]) -> calls.ApplicationDraft:
+    """The draft as typed; raises ValidationError or InvalidInput naming the field (shown next to it)."""
+    data: dict[str, Any] = {
+        name: values[name] for name in ("title_ja", "title_en", "summary_ja", "summary_en", "plan") if name in values
     }
-    if "fields_present" in form:
-        values["fields"] = [str(v) for v in form.getlist("fields")]
-    if "japanese_governments_present" in form:
-        values["japanese_governments"] = [str(v) for v in form.getlist("japanese_governments")]
-    if "partner_places_present" in form:
-        values["partner_places"] = [str(v) for v in form.getlist("partner_places")]
-    if text("plan_years"):
-        values["plan_years"] = text("plan_years")
-    budget = numbers("budget_jpy_by_year")
-    if budget is not None:
-        values["budget_jpy_by_year"] = budget
-    draft: calls.ApplicationDraft = _validated(calls.ApplicationDraft, values)
-    return draft
+    for name in LIST_FIELDS:
+        if f"{name}_present" in values:
+            data[name] = as_list(values.get(name))
+    if values.get("plan_years"):
+        data["plan_years"] = number_text(str(values["plan_years"]))
+    if "budget_jpy_by_year" in values:
+        data["budget_jpy_by_year"] = budget_amounts(str(values["budget_jpy_by_year"]))
+    return calls.ApplicationDraft.model_validate(data)
 
 
-@router.post("/calls/{slug}/applications")
-async def create_application(
-    request: Request, slug: str, actor: Actor = Depends(permission("program.application.draft"))
-) -> Response:
-    draft = await _draft_from_form(request)
-
-    def run() -> int:
-        with writing(request, actor) as session:
-            return calls.create_application(session, actor, slug, draft).id
-
-    application_id = await run_in_threadpool(run)
-    return redirect(f"/applications/{application_id}")
+def budget_amounts(text: str) -> list[int]:
+    """Whole yen per plan year, separated by semicolons or lines (``20,000,000; 18,000,000``)."""
+    try:
+        return [int(number_text(part)) for part in text.replace("\n", ";").split(";") if part.strip()]
+    except ValueError:
+        refusal = N_("Give whole yen amounts, one per plan year, separated by semicolons.")
+        raise InvalidInput(refusal, field="budget_jpy_by_year") from None
 
 
-@router.get("/applications/{application_id}", response_model=ApplicationPage)
-async def application_page(
-    request: Request, application_id: int, actor: Actor = Depends(permission("program.application.read"))
+def chosen_options(data: ApplicationView, form: FormState | None) -> dict[str, list[str]]:
+    """The options ticked on the draft form: as typed when the form came back refused, else as stored."""
+    stored = {
+        "fields": list(data.fields),
+        "japanese_governments": [g.slug for g in data.japanese_governments],
+        "partner_places": [p.slug for p in data.partner_places],
+    }
+    if form is None or form.name != "draft":
+        return stored
+    typed = {name: as_list(form.values.get(name)) for name in stored if f"{name}_present" in form.values}
+    return {**stored, **typed}
+
+
+async def application_page_for(
+    request: Request, actor: Actor, application_id: int, form: FormState | None = None, status: int = 200
 ) -> Response:
     snap = await snapshot(request)
 
@@ -265,59 +280,112 @@ async def application_page(
         places=sorted(snap.partner_places.values(), key=lambda p: p.name_en),
         kinds=attachments.attachment_kinds()["application"],
         may_edit=data.state == "draft" and _may(actor, "program.application.draft"),
+        form=form or FormState(),
+        chosen=chosen_options(data, form),
     )
-    return render(request, "workflow/application.html", page)
+    return render(request, "workflow/application.html", page, status=status)
+
+
+@router.get("/applications/{application_id}", response_model=ApplicationPage)
+async def application_page(
+    request: Request, application_id: int, actor: Actor = Depends(permission("program.application.read"))
+) -> Response:
+    return await application_page_for(request, actor, application_id)
+
+
+async def _application_form(
+    request: Request, actor: Actor, application_id: int, form: FormState, save: Callable[[Session], str]
+) -> Response:
+    """Run ``save`` in one unit of work; on a refusal show the application again with the form as typed."""
+
+    def run() -> str | ValidationError | C3PError:
+        try:
+            with writing(request, actor) as session:
+                return save(session)
+        except Refusal as error:
+            return error
+
+    outcome = await run_in_threadpool(run)
+    if isinstance(outcome, str):
+        return redirect(outcome)
+    return await application_page_for(request, actor, application_id, form.add(outcome), _status(outcome))
+
+
+@router.post("/calls/{slug}/applications")
+async def create_application(
+    request: Request, slug: str, actor: Actor = Depends(permission("program.application.draft"))
+) -> Response:
+    values = await typed(request)
+    form = FormState("apply", values)
+
+    def run() -> str | ValidationError | C3PError:
+        try:
+            draft = draft_from(values)
+            with writing(request, actor) as session:
+                return f"/applications/{calls.create_application(session, actor, slug, draft).id}"
+        except Refusal as error:
+            return error
+
+    outcome = await run_in_threadpool(run)
+    if isinstance(outcome, str):
+        return redirect(outcome)
+    return call_page_for(request, actor, slug, form.add(outcome), _status(outcome))
 
 
 @router.post("/applications/{application_id}")
 async def save_application(
     request: Request, application_id: int, actor: Actor = Depends(permission("program.application.draft"))
 ) -> Response:
-    draft = await _draft_from_form(request)
+    values = await typed(request)
 
-    def run() -> None:
-        with writing(request, actor) as session:
-            calls.update_application(session, actor, application_id, draft)
+    def save(session: Session) -> str:
+        calls.update_application(session, actor, application_id, draft_from(values))
+        return f"/applications/{application_id}?saved=1"
 
-    await run_in_threadpool(run)
-    return redirect(f"/applications/{application_id}?saved=1")
+    return await _application_form(request, actor, application_id, FormState("draft", values), save)
 
 
 @router.post("/applications/{application_id}/attachments")
 async def upload(
     request: Request,
     application_id: int,
-    file: Annotated[UploadFile, File()],
+    file: Annotated[UploadFile | None, File()] = None,
     kind: FormText = "application_form",
     actor: Actor = Depends(permission("program.application.draft")),
 ) -> Response:
     settings = request.app.state.settings
-    content = await file.read(settings.attachment_max_bytes + 1)
+    content = await file.read(settings.attachment_max_bytes + 1) if file is not None else b""
+    filename = (file.filename or "") if file is not None else ""
 
-    def run() -> None:
-        with writing(request, actor) as session:
-            calls.add_attachment(session, actor, settings, application_id, kind, file.filename or "", content)
+    def save(session: Session) -> str:
+        calls.add_attachment(session, actor, settings, application_id, kind, filename, content)
+        return f"/applications/{application_id}#files-heading"
 
-    await run_in_threadpool(run)
-    return redirect(f"/applications/{application_id}")
+    return await _application_form(
+        request, actor, application_id, FormState("upload", {"kind": kind, "file": ""}), save
+    )
 
 
 @router.post("/applications/{application_id}/submit")
-def submit(
+async def submit(
     request: Request, application_id: int, actor: Actor = Depends(permission("program.application.submit"))
 ) -> Response:
-    with writing(request, actor) as session:
+    def save(session: Session) -> str:
         calls.submit(session, actor, application_id, request.app.state.settings)
-    return redirect(f"/applications/{application_id}")
+        return f"/applications/{application_id}"
+
+    return await _application_form(request, actor, application_id, FormState("submit"), save)
 
 
 @router.post("/applications/{application_id}/withdraw")
-def withdraw(
+async def withdraw(
     request: Request, application_id: int, actor: Actor = Depends(permission("program.application.withdraw"))
 ) -> Response:
-    with writing(request, actor) as session:
+    def save(session: Session) -> str:
         calls.withdraw(session, actor, application_id, request.app.state.settings)
-    return redirect(f"/applications/{application_id}")
+        return f"/applications/{application_id}"
+
+    return await _application_form(request, actor, application_id, FormState("withdraw"), save)
 
 
 # ---------- review ----------
@@ -380,4 +448,17 @@ def conflict(
 def notifications_page(request: Request, actor: Actor = Depends(permission("notifications.read"))) -> Response:
     with db(request).reading() as session:
         rows = [NotificationView.model_validate(row) for row in queries.notifications_of(session, actor)]
-    return render(request, "workflow/notifications.html", NotificationsPage(notifications=rows))
+        daily = queries.takes_daily_digest(session, actor)
+    return render(request, "workflow/notifications.html", NotificationsPage(notifications=rows, daily_digest=daily))
+
+
+@router.post("/notifications/mail")
+def choose_mail(
+    request: Request, delivery: FormText, actor: Actor = Depends(permission("notifications.read"))
+) -> Response:
+    """Each notification by e-mail at once, or one digest a day."""
+    if delivery not in ("each", "daily"):
+        raise InvalidInput(N_("Choose how notifications come by e-mail."), field="delivery")
+    with writing(request, actor) as session:
+        notify.choose_daily_digest(session, actor, delivery == "daily")
+    return redirect("/notifications?saved=1")

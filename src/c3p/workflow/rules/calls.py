@@ -14,14 +14,16 @@ check returns every finding with its reason, passed or not, so the applicant see
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.resources import files
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 
-from c3p.messages import N_, Message, Refused
+from c3p.messages import N_, Message, Refused, listing
 
 CALL_STATES = ("open", "reviewing", "reviewed", "decided")
 CALL_TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -42,6 +44,36 @@ APPLICATION_TRANSITIONS: dict[str, tuple[str, ...]] = {
 
 #: member-organization kinds that may propose (brochure: 日本の民間企業・研究機関等)
 PROPOSER_KINDS = ("company", "research_institute", "other")
+
+#: the eligible proposer kinds, each said in a sentence (never the stored slug)
+PROPOSER_SENTENCES = {
+    "company": N_("The proposer is a company."),
+    "research_institute": N_("The proposer is a research institute."),
+    "other": N_("The proposer is an eligible body (foundation or similar)."),
+}
+
+#: each call, application and project state said in words (the portal's labels)
+STATE_NAMES = {
+    "open": N_("Open"),
+    "reviewing": N_("Reviewing"),
+    "reviewed": N_("Review closed"),
+    "decided": N_("Decided"),
+    "draft": N_("Draft"),
+    "submitted": N_("Submitted"),
+    "withdrawn": N_("Withdrawn"),
+    "adopted": N_("Adopted"),
+    "not_adopted": N_("Not adopted"),
+    "planned": N_("Planned"),
+    "in_progress": N_("In progress"),
+    "completed": N_("Completed"),
+    "suspended": N_("Suspended"),
+}
+
+
+def state_name(state: str) -> Message:
+    """A call or application state in words, in the reader's language."""
+    return Message(STATE_NAMES.get(state, state))
+
 
 #: parts an application must have before it can be submitted, with the name shown to people
 REQUIRED_PARTS = {
@@ -73,6 +105,19 @@ def target_fields() -> dict[str, TargetField]:
     return {item["slug"]: TargetField(**item) for item in yaml.safe_load(text)}
 
 
+@lru_cache
+def attachment_kinds() -> dict[str, dict[str, dict[str, str]]]:
+    """The kinds of documents (``workflow/data/attachment_kinds.yaml``) by owner and kind, with their names."""
+    text = files("c3p.workflow").joinpath("data/attachment_kinds.yaml").read_text(encoding="utf-8")
+    return {owner: {item["kind"]: item for item in items} for owner, items in yaml.safe_load(text).items()}
+
+
+def _kind_name(names: dict[str, dict[str, str]], kind: str) -> dict[str, str]:
+    """A document kind as message parameters: its name in each language."""
+    item = names.get(kind, {})
+    return {"kind": item.get("name_en", kind), "kind_ja": item.get("name_ja", ""), "kind_en": item.get("name_en", "")}
+
+
 class IllegalTransition(Refused):
     """A state change the state machine does not allow (the service answers 409)."""
 
@@ -85,24 +130,26 @@ def check_transition(kind: str, transitions: dict[str, tuple[str, ...]], current
     ...     check_transition("application", APPLICATION_TRANSITIONS, "withdrawn", "submitted")
     ... except IllegalTransition as refusal:
     ...     print(refusal)
-    An application cannot go from withdrawn to submitted (withdrawn is final).
+    An application cannot go from Withdrawn to Submitted (Withdrawn is final).
     """
     allowed = transitions.get(current, ())
     if wanted in allowed:
         return
     refusal = N_("%(subject)s cannot go from %(current)s to %(wanted)s (%(nexts)s).")
     subject = Message(TRANSITION_SUBJECTS[kind])
-    nexts = allowed_next(current, allowed)
-    raise IllegalTransition(
-        Message(refusal, {"subject": subject, "current": current, "wanted": wanted, "nexts": nexts})
-    )
+    nexts = allowed_next(current, allowed, state_name)
+    about = {"subject": subject, "current": state_name(current), "wanted": state_name(wanted), "nexts": nexts}
+    raise IllegalTransition(Message(refusal, about))
 
 
-def allowed_next(current: str, allowed: tuple[str, ...]) -> Message:
-    """The states a refused change could go to instead: ``allowed next: a, b`` or ``x is final``."""
+def allowed_next(current: str, allowed: tuple[str, ...], named: Callable[[str], Message | str] = str) -> Message:
+    """The states a refused change could go to instead: ``allowed next: a, b`` or ``x is final``.
+
+    ``named`` says a state in words (default: as stored).
+    """
     if allowed:
-        return Message(N_("allowed next: %(states)s"), {"states": ", ".join(allowed)})
-    return Message(N_("%(state)s is final"), {"state": current})
+        return Message(N_("allowed next: %(states)s"), {"states": listing([named(state) for state in allowed])})
+    return Message(N_("%(state)s is final"), {"state": named(current)})
 
 
 @dataclass(frozen=True)
@@ -125,6 +172,7 @@ class PlaceFacts:
     country_iso3: str
     is_developing: bool
     is_jcm_partner: bool
+    names: dict[str, str] = field(default_factory=dict)  # place, place_ja, place_en, country, country_ja, …
 
 
 @dataclass(frozen=True)
@@ -189,8 +237,9 @@ def missing_parts(facts: ApplicationFacts, rules: CallRules) -> list[Message]:
         "fields": not facts.fields,
     }
     missing = [Message(REQUIRED_PARTS[part], {"years": facts.plan_years}) for part, lacks in lacking.items() if lacks]
+    names = attachment_kinds()["application"]
     missing += [
-        Message(N_("an attachment of kind %(kind)s"), {"kind": kind})
+        Message(N_("an attachment: %(kind)s"), _kind_name(names, kind))
         for kind in rules.required_attachments
         if kind not in facts.attachment_kinds
     ]
@@ -219,23 +268,23 @@ def check_eligibility(facts: ApplicationFacts, rules: CallRules) -> Eligibility:
 
 
 def _proposer(facts: ApplicationFacts) -> Finding:
-    kind = facts.proposer_kind.replace("_", " ")
-    if facts.proposer_kind in PROPOSER_KINDS:
-        return _found("proposer", True, N_("The proposer is a %(kind)s."), kind=kind)
+    """Said per kind in whole sentences (findings are stored as JSON, so no nested messages)."""
+    sentence = PROPOSER_SENTENCES.get(facts.proposer_kind)
+    if sentence:
+        return _found("proposer", True, sentence)
     return _found(
         "proposer",
         False,
         N_(
-            "A %(kind)s cannot propose: proposers are companies, research institutes and similar bodies "
+            "This organization cannot propose: proposers are companies, research institutes and similar bodies "
             "(民間企業・研究機関等)."
         ),
-        kind=kind,
     )
 
 
 def _place(place: PlaceFacts, rules: CallRules) -> Finding:
     code = f"country:{place.slug}"
-    where: dict[str, Any] = {"place": place.slug, "country": place.country_iso3}
+    where: dict[str, Any] = {"place": place.slug, "country": place.country_iso3, **place.names}
     if rules.target_countries and place.country_iso3 not in rules.target_countries:
         return _found(code, False, N_("%(place)s is in %(country)s, which this call does not target."), **where)
     if not place.is_developing:
@@ -317,11 +366,23 @@ def _budget(facts: ApplicationFacts, rules: CallRules) -> list[Finding]:
     return findings
 
 
+JST = ZoneInfo("Asia/Tokyo")
+
+
+def japan_time(moment: dt.datetime) -> str:
+    """A moment as the program states deadlines: Japan time, to the minute.
+
+    >>> japan_time(dt.datetime(2026, 4, 24, 8, 0, tzinfo=dt.UTC))
+    '2026-04-24 17:00'
+    """
+    return f"{moment.astimezone(JST):%Y-%m-%d %H:%M}"
+
+
 def submission_refusal(now: dt.datetime, call_state: str, rules: CallRules) -> Message | None:
     """Why an application cannot be submitted (or withdrawn) now, or None when it can."""
     if call_state != "open" or now > rules.closes_at:
-        refusal = N_("The call closed on %(closed)s UTC; late submissions are not accepted.")
-        return Message(refusal, {"closed": f"{rules.closes_at:%Y-%m-%d %H:%M}"})
+        refusal = N_("The call closed on %(closed)s Japan time; late submissions are not accepted.")
+        return Message(refusal, {"closed": japan_time(rules.closes_at)})
     if now < rules.opens_at:
-        return Message(N_("The call opens on %(opens)s UTC."), {"opens": f"{rules.opens_at:%Y-%m-%d %H:%M}"})
+        return Message(N_("The call opens on %(opens)s Japan time."), {"opens": japan_time(rules.opens_at)})
     return None

@@ -7,19 +7,17 @@ checked by extension and by the file's first bytes, so a renamed executable is r
 
 from __future__ import annotations
 
-import hashlib
 import mimetypes
-from functools import lru_cache
-from importlib.resources import files
 from pathlib import Path
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from c3p.errors import InvalidInput, NotFound
 from c3p.messages import N_, Message
 from c3p.settings import Settings
+from c3p.stored_files import keep_bytes
+from c3p.workflow.rules.calls import attachment_kinds
 from c3p.workflow.tables import Attachment
 
 #: the first bytes a file of each type starts with (types not listed are not sniffed)
@@ -40,12 +38,6 @@ class TooLarge(InvalidInput):
     status = 413
     code = "attachment-too-large"
     title = N_("Attachment too large")
-
-
-@lru_cache
-def attachment_kinds() -> dict[str, dict[str, dict[str, str]]]:
-    text = files("c3p.workflow").joinpath("data/attachment_kinds.yaml").read_text(encoding="utf-8")
-    return {owner: {item["kind"]: item for item in items} for owner, items in yaml.safe_load(text).items()}
 
 
 def check_file(settings: Settings, filename: str, content: bytes) -> str:
@@ -91,14 +83,7 @@ def store(
         refusal = N_("Unknown document kind '%(kind)s'; kinds: %(kinds)s.")
         raise InvalidInput(Message(refusal, {"kind": kind, "kinds": ", ".join(kinds)}), field="kind")
     name = check_file(settings, filename, content)
-    digest = hashlib.sha256(content).hexdigest()
-    folder = settings.attachments_dir
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / digest
-    if not path.exists():
-        partial = path.with_suffix(".part")
-        partial.write_bytes(content)
-        partial.replace(path)
+    digest = keep_bytes(settings.attachments_dir, content)
     row = Attachment(
         owner_kind=owner_kind,
         owner_id=owner_id,

@@ -159,8 +159,8 @@ def open_call(session: Session, actor: Actor, data: NewCall, settings: Settings 
         "call.opened",
         Message(N_("Call %(call)s is open"), {"call": slug}),
         Message(
-            N_("The call for proposals %(title)s accepts applications until %(closes)s UTC."),
-            {"title": call.title_en, "title_ja": call.title_ja, "closes": f"{call.closes_at:%Y-%m-%d %H:%M}"},
+            N_("The call for proposals %(title)s accepts applications until %(closes)s Japan time."),
+            {"title": call.title_en, "title_ja": call.title_ja, "closes": rules.japan_time(aware(call.closes_at))},
         ),
         f"/calls/{slug}",
     )
@@ -323,6 +323,18 @@ def _consortium(session: Session, application: t.Application) -> tuple[list[t.Ja
     return governments, places
 
 
+def _names(place: t.PartnerPlace, country: t.Country) -> dict[str, str]:
+    """A partner place and its country by name, per language (message parameters)."""
+    return {
+        "place": place.name_en,
+        "place_ja": place.name_ja or place.name_en,
+        "place_en": place.name_en,
+        "country": country.name_en,
+        "country_ja": country.name_ja,
+        "country_en": country.name_en,
+    }
+
+
 def facts_of(session: Session, application: t.Application) -> rules.ApplicationFacts:
     governments, places = _consortium(session, application)
     kinds = tuple(a.kind for a in attachments.attachments_of(session, "application", application.id))
@@ -333,7 +345,13 @@ def facts_of(session: Session, application: t.Application) -> rules.ApplicationF
         plan=application.plan,
         japanese_governments=tuple(g.slug for g in governments),
         partner_places=tuple(
-            rules.PlaceFacts(place.slug, country.iso3, country.is_developing, country.jcm_partner_order is not None)
+            rules.PlaceFacts(
+                place.slug,
+                country.iso3,
+                country.is_developing,
+                country.jcm_partner_order is not None,
+                _names(place, country),
+            )
             for place, country in places
         ),
         fields=tuple(application.fields),

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from c3p.accounts.rules.actions import action
 from c3p.accounts.rules.policy import Actor, Target, decide, require
+from c3p.credits.rules import serials
 from c3p.db import tables as t
 from c3p.errors import Conflict, Forbidden, InvalidInput, NotFound
 from c3p.messages import N_, Message
@@ -139,8 +140,13 @@ def move(
     occurred_on: dt.date | None = None,
     note: str = "",
     settings: Settings | None = None,
+    serial_code: str | None = None,
 ) -> t.JcmTransition:
-    """Move a JCM project one step, if the machine allows it, its documents are there and the actor may."""
+    """Move a JCM project one step, if the machine allows it, its documents are there and the actor may.
+
+    Registration gives the project its serial code: ``serial_code`` if given, else the host
+    country's next free ``<ISO2><nnn>``.
+    """
     jcm = jcm_by_slug(session, slug)
     if to_state not in pipeline.STATES:
         raise InvalidInput(pipeline.unknown_state(to_state))
@@ -151,6 +157,8 @@ def move(
         pipeline.check_step(jcm.state, to_state, documents)
     except pipeline.IllegalStep as error:
         raise Conflict(error.message) from None
+    if to_state == "registration":
+        register_serial_code(session, jcm, serial_code)
     transition = t.JcmTransition(
         jcm_project_id=jcm.id,
         from_state=jcm.state,
@@ -194,6 +202,40 @@ def move(
     return transition
 
 
+def register_serial_code(session: Session, jcm: t.JcmProject, wanted: str | None) -> str:
+    """Give ``jcm`` its serial code at registration, checked for form and uniqueness."""
+    if jcm.serial_code:
+        return jcm.serial_code
+    taken = {code for code in session.scalars(select(t.JcmProject.serial_code)) if code}
+    if wanted:
+        code = serials.check_project_code(wanted.strip())
+        if code in taken:
+            refusal = N_("serial code %(code)s belongs to another JCM project")
+            raise Conflict(Message(refusal, {"code": code}), field="serial_code")
+    else:
+        country = session.get(t.Country, jcm.country_iso3)
+        code = serials.next_project_code(country.iso2 if country else jcm.country_iso3[:2], taken)
+    jcm.serial_code = code
+    session.flush()
+    return code
+
+
+def assign_verifier(session: Session, actor: Actor, slug: str, tpe: str) -> t.JcmProject:
+    """The Joint Committee or secretariat assigns the TPE that verifies the project's monitoring reports."""
+    jcm = jcm_by_slug(session, slug)
+    require_any(actor, "jcm.verifier.assign", [Target.of(country=jcm.country_iso3), Target.of(project=jcm.slug)])
+    organization = session.scalars(select(t.MemberOrganization).where(t.MemberOrganization.slug == tpe)).one_or_none()
+    if organization is None:
+        raise NotFound(Message(N_("no member organization %(organization)s"), {"organization": tpe}), field="tpe")
+    if tpe == jcm.proposer_slug:
+        refusal = N_("%(tpe)s proposes JCM project %(project)s; it cannot verify it")
+        raise InvalidInput(Message(refusal, {"tpe": tpe, "project": slug}), field="tpe")
+    jcm.verifier_slug, jcm.verifier_assigned_by = tpe, actor.label
+    jcm.verifier_assigned_at = dt.datetime.now(dt.UTC)
+    session.flush()
+    return jcm
+
+
 def state_label(state: str) -> Message:
     """A pipeline state's name as a message (the catalogs translate the labels of the templates)."""
     return Message(pipeline.LABELS_EN.get(state, state))
@@ -223,6 +265,8 @@ def jcm_view(session: Session, jcm: t.JcmProject) -> JcmProjectView:
         initial_investment_jpy=jcm.initial_investment_jpy,
         expected_reductions_tco2_per_year=jcm.expected_reductions_tco2_per_year,
         legal_durable_years=jcm.legal_durable_years,
+        serial_code=jcm.serial_code,
+        verifier_slug=jcm.verifier_slug,
         projects=list(projects),
         transitions=[TransitionView.model_validate(x) for x in transitions],
         documents=[

@@ -1,0 +1,171 @@
+"""Credit facts sealed into the journal: the rows ``verify`` cannot rebuild from the moves.
+
+Balances, blocks, pending transfers and corresponding adjustments follow from the journal's
+moves, so ``verify`` recomputes them. Other facts about credits — monitoring reports and their
+verification, issuances and their Article 6.2 authorization, who holds an account — are
+*sealed*: whenever a unit of work inserts such a row or changes one of its sealed columns, one
+``record`` journal entry written just before the commit carries the row's content as it is
+then. ``verify`` compares every row with the last content sealed for it.
+
+Bringing a new table under ``verify`` takes one declaration in :data:`SEALED` (columns that
+the journal's moves already prove, such as a balance, are left out with ``omit``). A unit of
+work that issued credits also signs a checkpoint of the journal head before it commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Table, event, inspect, select, tuple_
+from sqlalchemy.orm import Session
+
+from c3p.credits.rules.transactions import TransactionKind
+from c3p.credits.tables import CreditAccount, CreditIssuance, CreditRegistry, MonitoringReport, VerificationFinding
+from c3p.db.base import Base
+from c3p.db.history import current_actor
+
+#: the session's rows to seal at commit: (table name, primary key)
+_TOUCHED = "c3p.credits.sealed_rows"
+#: set on a session whose unit of work issued credits: sign a checkpoint at commit
+CHECKPOINT_DUE = "c3p.credits.checkpoint_due"
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """A table whose rows are sealed into the journal; ``omit`` names columns proven otherwise."""
+
+    model: type[Base]
+    omit: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def table(self) -> Table:
+        return self.model.__table__  # type: ignore[return-value]
+
+    @property
+    def name(self) -> str:
+        return self.table.name
+
+    @property
+    def columns(self) -> list[str]:
+        return [c.name for c in self.table.columns if c.name not in self.omit]
+
+    @property
+    def key(self) -> list[str]:
+        return [c.name for c in self.table.primary_key.columns]
+
+
+#: every credit fact table that is sealed, not recomputed (one line brings a new table under ``verify``)
+SEALED: tuple[Sealed, ...] = (
+    Sealed(CreditRegistry, frozenset({"next_unit", "next_account"})),  # counters: recomputed
+    Sealed(CreditAccount, frozenset({"balance"})),  # balance: recomputed from the moves
+    Sealed(MonitoringReport),
+    Sealed(CreditIssuance),
+    Sealed(VerificationFinding),
+)
+_BY_MODEL = {sealed.model: sealed for sealed in SEALED}
+
+
+def plain(value: Any) -> Any:
+    """A column value as JSON the same on both backends (times in UTC, without zone)."""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return value.isoformat(sep=" ", timespec="microseconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def content(sealed: Sealed, row: Any) -> dict[str, Any]:
+    """The sealed columns of one row, as JSON values."""
+    mapping = row._mapping
+    return {name: plain(mapping[name]) for name in sealed.columns}
+
+
+def key_of(sealed: Sealed, row: Any) -> list[Any]:
+    return [row._mapping[name] for name in sealed.key]
+
+
+def rows(session: Session, sealed: Sealed, batch: int = 2000) -> Iterator[Any]:
+    """Every row of a sealed table, by primary key."""
+    table = sealed.table
+    query = select(*table.columns).order_by(*table.primary_key.columns)
+    yield from session.execute(query.execution_options(yield_per=batch))
+
+
+def record_rows(session: Session, wanted: dict[Sealed, list[tuple[Any, ...]]]) -> int | None:
+    """Append one ``record`` entry sealing the current content of ``wanted`` rows; its seq, or None."""
+    from c3p.credits.store import Store
+
+    images = []
+    for sealed, keys in sorted(wanted.items(), key=lambda item: item[0].name):
+        table = sealed.table
+        columns = list(table.primary_key.columns)
+        where = columns[0].in_([k[0] for k in keys]) if len(columns) == 1 else tuple_(*columns).in_(keys)
+        for row in session.execute(select(*table.columns).where(where).order_by(*columns)):
+            images.append({"table": sealed.name, "key": key_of(sealed, row), "row": content(sealed, row)})
+    if not images:
+        return None
+    actor = session.info.get("actor") or current_actor.get()  # whoever the unit of work acts for
+    entry = Store(session).append(TransactionKind.record, actor.label, details={"rows": images})
+    return entry.seq
+
+
+def _sealed_changes(session: Session) -> Iterator[tuple[Sealed, tuple[Any, ...]]]:
+    for obj in session.new:
+        sealed = _BY_MODEL.get(type(obj))
+        if sealed is not None:
+            yield sealed, _primary_key(obj)
+    for obj in session.dirty:
+        sealed = _BY_MODEL.get(type(obj))
+        if sealed is None:
+            continue
+        state = inspect(obj)
+        if any(state.attrs[attr.key].history.has_changes() for attr in _sealed_attributes(sealed, obj)):
+            yield sealed, _primary_key(obj)
+
+
+def _primary_key(obj: Any) -> tuple[Any, ...]:
+    return tuple(inspect(type(obj)).primary_key_from_instance(obj))
+
+
+def _sealed_attributes(sealed: Sealed, obj: Any) -> list[Any]:
+    mapper = inspect(type(obj))
+    return [prop for prop in mapper.column_attrs if prop.columns[0].name in sealed.columns]
+
+
+@event.listens_for(Session, "after_flush")
+def _remember(session: Session, _context: Any) -> None:
+    touched = session.info.setdefault(_TOUCHED, set())
+    for sealed, key in _sealed_changes(session):
+        touched.add((sealed, key))
+
+
+@event.listens_for(Session, "before_commit")
+def _seal(session: Session) -> None:
+    """Seal the rows this unit of work wrote, then sign a checkpoint if it issued credits."""
+    session.flush()
+    touched = session.info.pop(_TOUCHED, set())
+    if touched:
+        wanted: dict[Sealed, list[tuple[Any, ...]]] = {}
+        for sealed, key in touched:
+            wanted.setdefault(sealed, []).append(key)
+        record_rows(session, wanted)
+    if session.info.pop(CHECKPOINT_DUE, False):
+        from c3p.credits import checkpoints
+
+        checkpoints.sign_head(session)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(_TOUCHED, None)
+    session.info.pop(CHECKPOINT_DUE, None)
+
+
+def sealed_key(key: list[Any]) -> str:
+    return json.dumps(key)

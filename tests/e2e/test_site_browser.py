@@ -1,0 +1,73 @@
+"""Nothing broken in a browser: one page of every route the crawl reaches, in both languages, as
+the public and as an administrator, loads in Chromium without a console error or a script error."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.integration.web.test_site_crawl import (
+    CrawlSite,
+    crawl,
+    route_of,
+    route_patterns,
+    running_site,
+    visitor,
+)
+from tests.support.accounts import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def site(new_database_url, tmp_path_factory) -> Iterator[CrawlSite]:  # type: ignore[no-untyped-def]
+    with running_site(new_database_url("sqlite"), tmp_path_factory.mktemp("browse")) as running:
+        yield running
+
+
+def one_page_per_route(site: CrawlSite, who: str) -> list[str]:
+    """The pages the HTTP crawl reads for ``who``, one per route pattern (pages, not JSON)."""
+    client = visitor(site, who, "en")
+    try:
+        read = crawl(site, client).read
+    finally:
+        client.close()
+    patterns = route_patterns(site.app)
+    chosen: dict[str, str] = {}
+    for url in read:
+        route = route_of(patterns, urlsplit(url).path) or url
+        if not route.startswith("/api/") and "format=" not in url:
+            chosen.setdefault(route, urlsplit(url).path + (f"?{urlsplit(url).query}" if urlsplit(url).query else ""))
+    return sorted(chosen.values())
+
+
+@pytest.mark.parametrize("who", ["public", "administrator"])
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_every_kind_of_page_loads_without_a_console_error(site: CrawlSite, browser, who: str, language: str) -> None:  # type: ignore[no-untyped-def]
+    paths = one_page_per_route(site, who)
+    context = browser.new_context(locale="ja-JP" if language == "ja" else "en-US")
+    page = context.new_page()
+    errors: list[str] = []
+    current = {"path": ""}
+    page.on("console", lambda m: errors.append(f"{current['path']}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(f"{current['path']}: {e}"))
+    try:
+        if who != "public":
+            page.goto(site.server.url + "/sign-in")
+            page.fill("input[name=email]", site.emails[who])
+            page.fill("input[name=password]", PASSWORD)
+            page.click("form[action='/sign-in'] button[type=submit]")
+            page.wait_for_load_state()
+        page.goto(f"{site.server.url}/?lang={language}")
+        for path in paths:
+            current["path"] = path
+            response = page.goto(site.server.url + path, wait_until="load")
+            assert response is not None and response.status < 400, path
+            if path != "/docs":  # the API reference is Swagger UI's own page, in English
+                assert page.locator("html").get_attribute("lang") == language, path
+    finally:
+        context.close()
+    assert errors == []
+    assert len(paths) >= 15

@@ -1,0 +1,176 @@
+"""On both backends: a raw SQL change to any stored credit fact is caught by ``verify``.
+
+Each case edits one column of one table behind the ledger, as someone with write access to
+the database could, and ``verify`` must name the table (or journal entry) that no longer
+agrees with the journal. A redirected pending transfer is also refused before delivery. A
+chain rewritten and re-hashed from some entry on verifies by itself, but not against a
+checkpoint saved before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import select, text
+
+from c3p.credits import checkpoints, facts, service
+from c3p.credits import tables as credit_tables
+from c3p.credits.tables import PendingTransfer
+from c3p.credits.verify import RECOMPUTED, verify
+from c3p.db.base import Base
+from c3p.errors import Conflict
+from tests.support.credits import OPERATOR, Registry, create_issuance
+from tests.support.tampering import reseal_from, unlock_journal
+
+
+@dataclass
+class Scene:
+    """An issuance into both registries (authorized, so Japan's share is first-transferred),
+    a transfer inside Viet Nam's registry and one to Japan's, still pending."""
+
+    registry: Registry
+    pending_key: str
+    transfer_seq: int
+
+
+def build(registry: Registry) -> Scene:
+    create_issuance(registry, {registry.jp_gov: 600, registry.vn_pp: 400}, authorized=True)
+    with registry.database.unit_of_work() as session:
+        inside = service.transfer(session, OPERATOR, registry.vn_pp, registry.vn_gov, 10)
+    with registry.database.unit_of_work() as session:
+        pending = service.transfer(session, OPERATOR, registry.vn_pp, registry.jp_pp, 100)
+    return Scene(registry, pending.key, inside.seq)
+
+
+def tamper(scene: Scene, sql: str, **params: object) -> None:
+    with scene.registry.database.engine.begin() as connection:
+        unlock_journal(connection)
+        connection.execute(text(sql), {"pending": scene.pending_key, "seq": scene.transfer_seq, **params})
+
+
+ACCOUNT = "(SELECT id FROM credit_accounts WHERE number = :number)"
+
+#: (what is changed, SQL, what the report must name)
+CASES: dict[str, tuple[str, str]] = {
+    "journal credits": ("UPDATE credit_journal SET credits = credits + 1 WHERE seq = :seq", "column credits"),
+    "journal kind": ("UPDATE credit_journal SET kind = 'retirement' WHERE seq = :seq", "column kind"),
+    "journal key": ("UPDATE credit_journal SET key = 'k' WHERE seq = :seq", "column key"),
+    "journal time": (
+        "UPDATE credit_journal SET occurred_at = occurred_at - INTERVAL '1 day' WHERE seq = :seq",
+        "column time",
+    ),
+    "block holder": (
+        f"UPDATE credit_blocks SET account_id = {ACCOUNT} WHERE start_serial = 1 AND registry = 'VNM'",
+        "blocks differ",
+    ),
+    "balance": (f"UPDATE credit_accounts SET balance = balance + 5 WHERE id = {ACCOUNT}", "balance"),
+    "account holder": (
+        f"UPDATE credit_accounts SET holder_id = (SELECT MAX(id) FROM member_organizations) WHERE id = {ACCOUNT}",
+        "credit_accounts",
+    ),
+    "account name": (f"UPDATE credit_accounts SET name = 'Mallory' WHERE id = {ACCOUNT}", "credit_accounts"),
+    "registry counter": ("UPDATE credit_registries SET next_unit = 1 WHERE code = 'VNM'", "registry VNM"),
+    "registry name": ("UPDATE credit_registries SET name_en = 'x' WHERE code = 'JPN'", "credit_registries"),
+    "pending receiver": (
+        f"UPDATE credit_pending_transfers SET to_account_id = {ACCOUNT} WHERE key = :pending",
+        "pending transfer",
+    ),
+    "pending credits": ("UPDATE credit_pending_transfers SET credits = 99 WHERE key = :pending", "pending transfer"),
+    "pending status": (
+        "UPDATE credit_pending_transfers SET status = 'rejected' WHERE key = :pending",
+        "pending transfer",
+    ),
+    "adjustment credits": ("UPDATE corresponding_adjustments SET credits = credits - 1", "corresponding adjustments"),
+    "adjustment removed": ("DELETE FROM corresponding_adjustments", "corresponding adjustments"),
+    "adjustment added": (
+        "INSERT INTO corresponding_adjustments (country, year, kind, credits, journal_seq) "
+        "VALUES ('VNM', 2026, 'first_transfer', 5, :seq)",
+        "corresponding adjustments",
+    ),
+    "issuance credits": ("UPDATE credit_issuances SET credits = credits * 2", "credit_issuances"),
+    "issuance authorization": (
+        "UPDATE credit_issuances SET authorization_status = 'not_authorized'",
+        "credit_issuances",
+    ),
+    "issuance project": ("UPDATE credit_issuances SET project = 'other'", "credit_issuances"),
+    "report reductions": (
+        "UPDATE monitoring_reports SET emission_reductions_tco2 = emission_reductions_tco2 * 2",
+        "monitoring_reports",
+    ),
+    "report verifier": ("UPDATE monitoring_reports SET verified_by = 'mallory'", "monitoring_reports"),
+    "report period": ("UPDATE monitoring_reports SET period_number = 7", "monitoring_reports"),
+    "report status": ("UPDATE monitoring_reports SET status = 'verified'", "monitoring_reports"),
+    "checkpoint hash": (f"UPDATE credit_checkpoints SET head_hash = '{'1' * 64}'", "checkpoint"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_verify_catches_tampering_with(registry: Registry, case: str) -> None:
+    scene = build(registry)
+    with registry.database.reading() as session:
+        assert verify(session).ok
+    sql, named = CASES[case]
+    if "INTERVAL" in sql and registry.database.engine.dialect.name == "sqlite":
+        sql = "UPDATE credit_journal SET occurred_at = '2001-01-01 00:00:00.000000' WHERE seq = :seq"
+    tamper(scene, sql, number=registry.jp_gov)
+    with registry.database.reading() as session:
+        report = verify(session)
+    assert not report.ok
+    assert any(named in problem.what for problem in report.problems), report.problems
+    if case.startswith("journal"):
+        assert report.first_bad_entry == scene.transfer_seq
+
+
+def test_a_redirected_pending_transfer_is_not_delivered(registry: Registry) -> None:
+    scene = build(registry)
+    tamper(
+        scene,
+        f"UPDATE credit_pending_transfers SET to_account_id = {ACCOUNT} WHERE key = :pending",
+        number=registry.jp_gov,
+    )
+    with registry.database.reading() as session:
+        before = session.scalar(select(PendingTransfer.status).where(PendingTransfer.key == scene.pending_key))
+    with pytest.raises(Conflict, match="does not match the journal entry"), registry.database.unit_of_work() as s:
+        service.resolve_pending(s, OPERATOR, scene.pending_key, accept=True)
+    with registry.database.reading() as session:
+        after = session.scalar(select(PendingTransfer.status).where(PendingTransfer.key == scene.pending_key))
+        balances = {n: b for n, b in session.execute(text("SELECT number, balance FROM credit_accounts"))}
+    assert before == after == "pending"
+    assert balances[registry.jp_gov] == 600 and balances[registry.jp_pp] == 0
+
+
+def test_a_resealed_chain_is_caught_by_a_checkpoint_saved_before(registry: Registry) -> None:
+    scene = build(registry)
+    with registry.database.unit_of_work() as session:
+        saved = checkpoints.sign_head(session)
+    assert checkpoints.parse(saved.model_dump()) is not None
+    reseal_from(registry.database, scene.transfer_seq, lambda entry: entry.update(actor="mallory"))
+    with registry.database.reading() as session:
+        alone = verify(session)
+        against = checkpoints.verify_extends(session, alone, checkpoints.parse(saved.model_dump()))
+    assert alone.ok, alone.problems  # re-sealed: the chain itself is consistent again
+    assert not against.ok
+    assert "rewritten" in against.problems[-1].what and against.problems[-1].seq == saved.head_seq
+
+
+def test_a_checkpoint_with_a_forged_signature_is_refused(registry: Registry) -> None:
+    build(registry)
+    with registry.database.unit_of_work() as session:
+        saved = checkpoints.sign_head(session).model_dump()
+    forged = {**saved, "head_seq": saved["head_seq"] - 1}
+    with registry.database.reading() as session:
+        report = checkpoints.verify_extends(session, verify(session), checkpoints.parse(forged))
+    assert not report.ok and "signature" in report.problems[-1].what
+
+
+def test_every_credit_table_is_under_verify() -> None:
+    """A new credit fact table must be declared: sealed (facts.SEALED) or recomputed (verify.RECOMPUTED)."""
+    chained = {"credit_journal", "credit_journal_head"}
+    covered = chained | set(RECOMPUTED) | {sealed.name for sealed in facts.SEALED}
+    credit = {
+        mapper.class_.__tablename__
+        for mapper in Base.registry.mappers
+        if mapper.class_.__module__ == credit_tables.__name__
+    }
+    assert credit - covered == set()
