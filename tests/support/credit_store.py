@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from c3p.credits.rules.article6 import Adjustment
@@ -29,6 +29,7 @@ from c3p.credits.store import (
     OpenedAccount,
     Organization,
     PendingRow,
+    ProposalRow,
     ReportRow,
     SerialRange,
     SourceBlock,
@@ -48,6 +49,7 @@ class StoredIssuance:
 class StoredRegistry:
     next_unit: int = 1
     next_account: int = 1
+    approval_threshold: int | None = None
 
 
 class MemoryStore:
@@ -63,6 +65,7 @@ class MemoryStore:
         self.claimed: dict[int, int] = {}
         self.issuances: dict[int, StoredIssuance] = {}
         self.pending: dict[str, PendingRow] = {}
+        self.proposals: dict[str, ProposalRow] = {}
         self.adjustments: list[tuple[Adjustment, int]] = []
         self.journal: list[Entry] = []
         self._next_block = 1
@@ -107,13 +110,14 @@ class MemoryStore:
     def state(self) -> tuple[Any, ...]:
         """Everything the store holds, to compare before and after a command."""
         return (
-            dict(self.registries.items()),
+            {code: replace(registry) for code, registry in self.registries.items()},
             dict(self.accounts),
             dict(self.blocks),
             dict(self.reports),
             dict(self.periods),
             {i: (s.authorization, s.journal_seq) for i, s in self.issuances.items()},
             dict(self.pending),
+            dict(self.proposals),
             len(self.adjustments),
             len(self.journal),
         )
@@ -317,6 +321,21 @@ class MemoryStore:
 
     def lock_pending(self, key: str) -> PendingRow | None:
         return self.pending.get(key)
+
+    def approval_threshold(self, registry: str) -> int | None:
+        return self.registries[registry].approval_threshold if registry in self.registries else None
+
+    def set_approval_threshold(self, registry: str, threshold: int | None) -> None:
+        self.registries[registry].approval_threshold = threshold
+
+    def add_proposal(self, proposal: ProposalRow, journal_seq: int) -> None:
+        self.proposals[proposal.key] = proposal
+
+    def lock_proposal(self, key: str) -> ProposalRow | None:
+        return self.proposals.get(key)
+
+    def close_proposal(self, key: str, status: str, resolved_by: str, journal_seq: int) -> None:
+        self.proposals[key] = self.proposals[key]._replace(status=status)
 
     def close_pending(self, key: str, status: str, journal_seq: int) -> None:
         self.pending[key] = self.pending[key]._replace(status=status)

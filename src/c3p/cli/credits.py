@@ -281,6 +281,77 @@ def transfer(
     _transaction(view, output_format)
 
 
+def _decide(key: str, approve: bool, db: str | None, output_format: str) -> None:
+    check_format(output_format)
+    with writing(open_database(db)) as (session, who):
+        view = service.decide_transfer(session, who, key, approve)
+    _transaction(view, output_format)
+
+
+@app.command("approve")
+@guarded("credits.transfer.approve")
+def approve(
+    key: Annotated[str, typer.Argument(help="Key of the proposed transfer.")],
+    db: DatabaseOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """Approve a transfer another representative of the account proposed: it happens now."""
+    _decide(key, True, db, output_format)
+
+
+@app.command("refuse")
+@guarded("credits.transfer.approve")
+def refuse(
+    key: Annotated[str, typer.Argument(help="Key of the proposed transfer.")],
+    db: DatabaseOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """Refuse a transfer another representative of the account proposed: nothing moves."""
+    _decide(key, False, db, output_format)
+
+
+@app.command("proposals")
+@guarded("credits.read")
+def list_proposals(
+    account: Annotated[str | None, typer.Option("--account", help="Only transfers from this account.")] = None,
+    db: DatabaseOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """List transfers waiting for a second representative's approval."""
+    check_format(output_format)
+    with open_database(db).reading() as session:
+        found = queries.proposals(session, actor(), account)
+    table = Table("key", "from", "to", "credits", "proposed by", title=f"{len(found)} awaiting approval")
+    for p in found:
+        table.add_row(p.key, p.from_account, p.to_account, str(p.credits), p.proposed_by)
+    _print(found, output_format, table)
+
+
+@app.command("configure")
+@guarded("credits.registry.configure")
+def configure(
+    registry: Annotated[str, typer.Argument(help="Registry code (JPN or the partner country's ISO3).")],
+    approval_threshold: Annotated[
+        int | None,
+        typer.Option(
+            "--approval-threshold",
+            min=1,
+            max=MAX_CREDITS,
+            help="Transfers of more credits wait for a second representative (omit: never).",
+        ),
+    ] = None,
+    db: DatabaseOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """Set when transfers in a registry need a second representative's approval."""
+    check_format(output_format)
+    with writing(open_database(db)) as (session, who):
+        view = service.configure_registry(session, who, registry, approval_threshold)
+    table = Table("registry", "approval threshold", title="registry settings")
+    table.add_row(view.registry, str(view.approval_threshold_credits or "none"))
+    _print(view, output_format, table)
+
+
 def _resolve(key: str, accept: bool, db: str | None, output_format: str) -> None:
     check_format(output_format)
     with writing(open_database(db)) as (session, who):

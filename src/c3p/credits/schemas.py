@@ -134,7 +134,11 @@ class TransactionView(BaseModel):
     actor: str
     from_account: str | None = None
     to_account: str | None = None
-    status: str = Field("completed", description="completed, or pending until the other registry acts")
+    status: str = Field(
+        "completed",
+        description="completed; pending until the other registry acts; awaiting_approval until a second "
+        "representative decides; refused",
+    )
     serials: list[str] = []
     details: dict[str, Any] = {}
 
@@ -264,3 +268,24 @@ class RepresentativeView(BaseModel):
     organization: str = Field(description="slug of the representative's own organization")
     named_by: str
     named_at: dt.datetime | None = None
+
+
+class RegistrySettings(BaseModel):
+    """What a registry's administrators set for it."""
+
+    registry: str
+    approval_threshold_credits: int | None = Field(
+        None, description="transfers of more credits wait for a second representative's approval; null: never"
+    )
+
+
+class ProposalView(BaseModel):
+    """A transfer waiting for a second representative of its sending account."""
+
+    key: str
+    from_account: str
+    to_account: str
+    credits: int
+    serial: str = ""
+    proposed_by: str
+    proposed_at: dt.datetime | None = None

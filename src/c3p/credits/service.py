@@ -22,6 +22,7 @@ from c3p.accounts.rules.policy import Actor, Target, require
 from c3p.credits.monitoring_reports import NO_REPORT
 from c3p.credits.rules import article6
 from c3p.credits.rules.access import account_target
+from c3p.credits.rules.approvals import check_open, check_second_person, check_threshold, needs_approval
 from c3p.credits.rules.holding_accounts import (
     JAPAN,
     NO_ACCOUNT,
@@ -44,13 +45,14 @@ from c3p.credits.rules.ledger import plan_issuance, plan_range, plan_transfer
 from c3p.credits.rules.reports import check_no_open_corrective_action, check_not_verifier, party
 from c3p.credits.rules.serials import DEFAULT_FORMAT, REGISTRY_CODE, ParsedSerial, SerialFormat, check_units_left
 from c3p.credits.rules.transactions import Entry, Move, TransactionKind, check_amount, legs_for
-from c3p.credits.schemas import AccountView, IssuanceNotice, IssuanceView, TransactionView
+from c3p.credits.schemas import AccountView, IssuanceNotice, IssuanceView, RegistrySettings, TransactionView
 from c3p.credits.store import (
     FIRST_SOURCE_LIMIT,
     AccountRow,
     LedgerStore,
     NewIssuance,
     PendingRow,
+    ProposalRow,
     ReportRow,
     SerialRange,
     SourceBlock,
@@ -417,7 +419,10 @@ def _move_out(
     kind: TransactionKind,
     details: dict[str, Any],
     serials: SerialFormat,
+    approval: dict[str, Any] | None = None,
 ) -> TransactionView:
+    """Move credits out of an account; a transfer above its registry's threshold is only proposed,
+    unless ``approval`` (who proposed and who approved it) says a second representative agreed."""
     parsed = _serial_range(credits, serial, serials)
     wanted = None if parsed is None else SerialRange(parsed.registry, parsed.start, parsed.end)
     store = ledger_store(session)
@@ -434,6 +439,11 @@ def _move_out(
     if wanted is None:
         source = _more_source(store, sender.id, credits or 0, source)
     moves = _take_blocks(store, sender, receiver, source, credits, wanted)
+    if kind is TransactionKind.transfer and approval is None:
+        amount = sum(move.credits for move in moves)
+        if needs_approval(amount, store.approval_threshold(sender.registry)):
+            return _propose(store, actor, sender, receiver, amount, serial or "")
+    details = {**details, **(approval or {})}
     terms = {s.block.issuance_id: (s.authorized, s.host) for s in source}
     names = {s.block.issuance_id: (s.host, s.project, s.period) for s in source}
     printed = [serials.block(m.registry, *names[m.issuance_id], m.start, m.end) for m in moves]
@@ -486,6 +496,123 @@ def transfer(
         {},
         serials,
     )
+
+
+def _propose(
+    store: LedgerStore, actor: Actor, sender: AccountRow, receiver: AccountRow, credits: int, serial: str
+) -> TransactionView:
+    """Record a transfer that waits for a second representative; nothing moves yet."""
+    details = {
+        "from_account": sender.id,
+        "to_account": receiver.id,
+        "credits": credits,
+        "serial": serial,
+        "proposed_by_id": actor.user_id,
+    }
+    entry = store.append(TransactionKind.transfer_proposed, actor.label, details=details)
+    proposal = ProposalRow(
+        entry.key, sender.id, receiver.id, credits, serial, actor.user_id, actor.label, "proposed", entry.seq
+    )
+    store.add_proposal(proposal, entry.seq)
+    return TransactionView(
+        seq=entry.seq,
+        key=entry.key,
+        kind=str(TransactionKind.transfer_proposed),
+        credits=credits,
+        occurred_at=entry.occurred_at,
+        actor=entry.actor,
+        from_account=sender.number,
+        to_account=receiver.number,
+        status="awaiting_approval",
+        details={"from_account": sender.number, "to_account": receiver.number, "credits": credits, "serial": serial},
+    )
+
+
+def _check_proposed(store: LedgerStore, proposal: ProposalRow) -> None:
+    """A proposal is decided only as the journal entry that proposed it says (parties, credits, serials, who)."""
+    entry = store.journal_entry(proposal.proposed_seq)
+    journal = None
+    if entry is not None and entry.key == proposal.key and entry.kind is TransactionKind.transfer_proposed:
+        d = entry.details
+        journal = (d["from_account"], d["to_account"], d["credits"], d["serial"], d.get("proposed_by_id"), entry.actor)
+    stored = (
+        proposal.from_account_id,
+        proposal.to_account_id,
+        proposal.credits,
+        proposal.serial,
+        proposal.proposed_by_id,
+        proposal.proposed_by,
+    )
+    if journal != stored:
+        refusal = N_(
+            "proposed transfer %(key)s does not match the journal entry that proposed it, so it is not decided; "
+            "the registry administrator should run the registry's verification"
+        )
+        raise Conflict(Message(refusal, {"key": proposal.key}))
+
+
+def decide_transfer(
+    session: Session | LedgerStore, actor: Actor, key: str, approve: bool, serials: SerialFormat = DEFAULT_FORMAT
+) -> TransactionView:
+    """A second representative of the sending account approves a proposed transfer (it happens now,
+    naming both people in its journal entry) or refuses it (nothing moves); never its proposer."""
+    store = ledger_store(session)
+    store.begin_write()
+    proposal = store.lock_proposal(key)
+    if proposal is None:
+        raise NotFound(Message(N_("no proposed transfer %(key)s"), {"key": key}))
+    _check_proposed(store, proposal)
+    accounts = store.lock_accounts_by_id({proposal.from_account_id, proposal.to_account_id})
+    sender, receiver = accounts[proposal.from_account_id], accounts[proposal.to_account_id]
+    require(actor, "credits.transfer.approve", account_target(actor, sender.registry, sender.holder, sender.number))
+    check_open(key, proposal.status)
+    check_second_person(key, (proposal.proposed_by_id, proposal.proposed_by), (actor.user_id, actor.label))
+    decided = {"approval_of": key, "proposed_by": proposal.proposed_by}
+    if approve:
+        view = _move_out(
+            store,
+            actor,
+            "credits.transfer",
+            sender.number,
+            receiver.number,
+            None,
+            None if proposal.serial else proposal.credits,
+            proposal.serial or None,
+            TransactionKind.transfer,
+            {},
+            serials,
+            {**decided, "approved_by": actor.label},
+        )
+        store.close_proposal(key, "approved", actor.label, view.seq)
+        return view
+    entry = store.append(TransactionKind.transfer_refused, actor.label, details={**decided, "refused_by": actor.label})
+    store.close_proposal(key, "refused", actor.label, entry.seq)
+    return TransactionView(
+        seq=entry.seq,
+        key=entry.key,
+        kind=str(TransactionKind.transfer_refused),
+        credits=0,
+        occurred_at=entry.occurred_at,
+        actor=entry.actor,
+        from_account=sender.number,
+        to_account=receiver.number,
+        status="refused",
+        details=dict(entry.details),
+    )
+
+
+def configure_registry(
+    session: Session | LedgerStore, actor: Actor, code: str, approval_threshold_credits: int | None
+) -> RegistrySettings:
+    """Set above how many credits a transfer in registry ``code`` needs a second representative (None: never)."""
+    require(actor, "credits.registry.configure", Target.of(country=code))
+    threshold = check_threshold(approval_threshold_credits)
+    store = ledger_store(session)
+    store.begin_write()
+    if not store.lock_registry(code):
+        raise NotFound(Message(N_("registry %(code)s is not opened yet"), {"code": code}), field="registry")
+    store.set_approval_threshold(code, threshold)
+    return RegistrySettings(registry=code, approval_threshold_credits=threshold)
 
 
 def cancel(

@@ -43,6 +43,7 @@ from c3p.credits.tables import (
     CreditRegistry,
     MonitoringReport,
     PendingTransfer,
+    TransferProposal,
     VerificationFinding,
 )
 from c3p.program.tables import Country
@@ -146,6 +147,20 @@ class PendingRow(NamedTuple):
     proposed_seq: int
 
 
+class ProposalRow(NamedTuple):
+    """A transfer waiting for a second representative's approval."""
+
+    key: str
+    from_account_id: int
+    to_account_id: int
+    credits: int
+    serial: str
+    proposed_by_id: int | None
+    proposed_by: str
+    status: str
+    proposed_seq: int
+
+
 class SerialRange(NamedTuple):
     registry: str
     start: int
@@ -202,6 +217,11 @@ class LedgerStore(Protocol):
     def add_pending(self, entry: Entry, from_account_id: int, to_account_id: int) -> None: ...
     def lock_pending(self, key: str) -> PendingRow | None: ...
     def close_pending(self, key: str, status: str, journal_seq: int) -> None: ...
+    def approval_threshold(self, registry: str) -> int | None: ...
+    def set_approval_threshold(self, registry: str, threshold: int | None) -> None: ...
+    def add_proposal(self, proposal: ProposalRow, journal_seq: int) -> None: ...
+    def lock_proposal(self, key: str) -> ProposalRow | None: ...
+    def close_proposal(self, key: str, status: str, resolved_by: str, journal_seq: int) -> None: ...
 
 
 class Store:
@@ -512,6 +532,54 @@ class Store:
         assert pending is not None
         pending.status = status
         pending.resolved_seq = journal_seq
+        self.session.flush()
+
+    # ---- transfers waiting for a second representative ----
+    def approval_threshold(self, registry: str) -> int | None:
+        found = self.rows("SELECT approval_threshold_credits FROM credit_registries WHERE code = %s", (registry,))
+        return None if not found or found[0][0] is None else int(found[0][0])
+
+    def set_approval_threshold(self, registry: str, threshold: int | None) -> None:
+        self._registry(registry).approval_threshold_credits = threshold  # an ORM write: the history records it
+        self.session.flush()
+
+    def add_proposal(self, proposal: ProposalRow, journal_seq: int) -> None:
+        self.session.add(
+            TransferProposal(
+                key=proposal.key,
+                from_account_id=proposal.from_account_id,
+                to_account_id=proposal.to_account_id,
+                credits=proposal.credits,
+                serial=proposal.serial,
+                proposed_by_id=proposal.proposed_by_id,
+                proposed_by=proposal.proposed_by,
+                proposed_seq=journal_seq,
+                status="proposed",
+                resolved_by="",
+            )
+        )
+        self.session.flush()
+
+    def lock_proposal(self, key: str) -> ProposalRow | None:
+        found = self.session.get(TransferProposal, key, with_for_update=True)
+        if found is None:
+            return None
+        return ProposalRow(
+            found.key,
+            found.from_account_id,
+            found.to_account_id,
+            found.credits,
+            found.serial,
+            found.proposed_by_id,
+            found.proposed_by,
+            found.status,
+            found.proposed_seq,
+        )
+
+    def close_proposal(self, key: str, status: str, resolved_by: str, journal_seq: int) -> None:
+        found = self.session.get(TransferProposal, key)
+        assert found is not None  # locked by lock_proposal
+        found.status, found.resolved_by, found.resolved_seq = status, resolved_by, journal_seq
         self.session.flush()
 
     def lock_accounts_sql(self, numbers: Sequence[str]) -> tuple[str, list[Any]]:

@@ -20,7 +20,7 @@ from c3p.accounts.rules.policy import Actor, Grant
 from c3p.credits import queries, service
 from c3p.credits.schemas import IssuanceNotice
 from c3p.credits.tables import JournalEntry
-from c3p.errors import Conflict, Forbidden, InvalidInput
+from c3p.errors import C3PError, Conflict, Forbidden, InvalidInput
 from c3p.settings import Settings
 from tests.conftest import LiveServer
 from tests.integration.credits.test_services import check_clean, state
@@ -178,4 +178,70 @@ def test_two_first_uses_of_a_new_registry_at_once(registry: Registry, tmp_path) 
         ["issuance", "cancellation", "retirement", "pending", "participant_holding", "government_holding"]
     )
     assert first.number != answers[0].json()["number"]
+    check_clean(registry)
+
+
+def _representative(user_id: int, *numbers: str) -> Actor:
+    return Actor(user_id, f"rep-{user_id}", tuple(Grant("account_representative", "account", n) for n in numbers))
+
+
+def test_transfers_above_the_threshold_wait_for_a_second_representative(registry: Registry) -> None:
+    create_issuance(registry, {registry.jp_gov: 500})
+    jp_admin = Actor(8, "jp-admin", (Grant("registry_administrator", "country", "JPN"),))
+    vn_admin = Actor(7, "vn-admin", (Grant("registry_administrator", "country", "VNM"),))
+    first, second, other = (
+        _representative(101, registry.jp_gov),
+        _representative(102, registry.jp_gov),
+        _representative(103, registry.jp_pp),
+    )
+    for actor, threshold, refused in (
+        (vn_admin, 50, Forbidden),
+        (jp_admin, 0, InvalidInput),
+        (jp_admin, -5, InvalidInput),
+    ):
+        with pytest.raises(refused), registry.database.unit_of_work() as session:
+            service.configure_registry(session, actor, "JPN", threshold)
+    with registry.database.unit_of_work() as session:
+        assert service.configure_registry(session, jp_admin, "JPN", 50).approval_threshold_credits == 50
+        assert service.transfer(session, first, registry.jp_gov, registry.jp_pp, 50).status == "completed"
+        proposed = service.transfer(session, first, registry.jp_gov, registry.jp_pp, 60)
+    assert (proposed.status, proposed.credits) == ("awaiting_approval", 60)
+    before = state(registry)
+    for actor, refused in ((first, Forbidden), (other, Forbidden), (jp_admin, Forbidden)):  # never the proposer
+        with pytest.raises(refused), registry.database.unit_of_work() as session:
+            service.decide_transfer(session, actor, proposed.key, True)
+    assert state(registry) == before
+    with registry.database.reading() as session:
+        waiting = queries.proposals(session, second)
+    assert [(p.key, p.credits, p.proposed_by) for p in waiting] == [(proposed.key, 60, "rep-101")]
+    with registry.database.unit_of_work() as session:
+        approved = service.decide_transfer(session, second, proposed.key, True)
+    assert approved.status == "completed" and approved.credits == 60
+    assert approved.details == {"approval_of": proposed.key, "proposed_by": "rep-101", "approved_by": "rep-102"}
+    with pytest.raises(Conflict, match="already approved"), registry.database.unit_of_work() as session:
+        service.decide_transfer(session, second, proposed.key, True)
+    with registry.database.unit_of_work() as session:
+        refused_one = service.transfer(session, second, registry.jp_gov, registry.jp_pp, 100)
+    moved = state(registry)
+    with registry.database.unit_of_work() as session:
+        assert service.decide_transfer(session, first, refused_one.key, False).status == "refused"
+    assert state(registry)["accounts"] == moved["accounts"]
+    with registry.database.reading() as session:
+        assert queries.account(session, registry.jp_pp).balance_credits == 110
+        assert queries.proposals(session, second) == []
+    check_clean(registry)
+
+
+def test_an_approval_is_checked_again_when_it_is_given(registry: Registry) -> None:
+    """The account may no longer hold the credits, or be suspended, by the time a second person approves."""
+    create_issuance(registry, {registry.jp_gov: 100})
+    first, second = _representative(101, registry.jp_gov), _representative(102, registry.jp_gov)
+    with registry.database.unit_of_work() as session:
+        service.configure_registry(session, OPERATOR, "JPN", 50)
+        proposed = service.transfer(session, first, registry.jp_gov, registry.jp_pp, 80)
+        service.transfer(session, first, registry.jp_gov, registry.jp_pp, 30)
+    before = state(registry)
+    with pytest.raises(C3PError), registry.database.unit_of_work() as session:
+        service.decide_transfer(session, second, proposed.key, True)  # only 70 left
+    assert state(registry) == before
     check_clean(registry)

@@ -31,6 +31,8 @@ class TransactionKind(StrEnum):
     account_status = "account_status"
     authorization = "authorization"
     record = "record"  # seals the current content of credit fact rows (reports, issuances, accounts …)
+    transfer_proposed = "transfer_proposed"  # above the registry's threshold: waits for a second representative
+    transfer_refused = "transfer_refused"  # the second representative refused it; nothing moved
 
 
 MOVING_KINDS = frozenset(

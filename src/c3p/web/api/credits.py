@@ -73,6 +73,15 @@ class RepresentativeBody(Body):
     email: str = Field(description="e-mail of the user named to move the account's credits")
 
 
+class RegistrySettingsBody(Body):
+    approval_threshold_credits: int | None = Field(
+        strict=True,
+        ge=1,
+        le=MAX_CREDITS,
+        description="transfers of more credits wait for a second representative; null: never",
+    )
+
+
 class AuthorizationBody(Body):
     status: str = Field(description="authorized or not_authorized")
 
@@ -162,6 +171,14 @@ def list_representatives(
 ) -> list[v.RepresentativeView]:
     with database(request).reading() as session:
         return representatives.representatives(session, actor, number)
+
+
+@router.get("/proposals", response_model=list[v.ProposalView], summary="Transfers waiting for a second representative")
+def list_proposals(
+    request: Request, actor: Annotated[Actor, Depends(permission("credits.read"))], account: str | None = None
+) -> list[v.ProposalView]:
+    with database(request).reading() as session:
+        return queries.proposals(session, actor, account)
 
 
 @router.get(
@@ -310,6 +327,48 @@ def transfer(
 ) -> v.TransactionView:
     with writing(request, actor) as session:
         return service.transfer(session, actor, body.from_account, body.to_account, body.credits, body.serial)
+
+
+@router.post(
+    "/proposals/{key}/approve",
+    response_model=v.TransactionView,
+    responses=problems(NotFound, Conflict),
+    summary="Approve a transfer another representative proposed",
+)
+def approve(
+    request: Request, key: str, actor: Annotated[Actor, Depends(permission("credits.transfer.approve"))]
+) -> v.TransactionView:
+    with writing(request, actor) as session:
+        return service.decide_transfer(session, actor, key, True)
+
+
+@router.post(
+    "/proposals/{key}/refuse",
+    response_model=v.TransactionView,
+    responses=problems(NotFound, Conflict),
+    summary="Refuse a transfer another representative proposed",
+)
+def refuse(
+    request: Request, key: str, actor: Annotated[Actor, Depends(permission("credits.transfer.approve"))]
+) -> v.TransactionView:
+    with writing(request, actor) as session:
+        return service.decide_transfer(session, actor, key, False)
+
+
+@router.put(
+    "/registries/{code}/settings",
+    response_model=v.RegistrySettings,
+    responses=problems(NotFound),
+    summary="Set when a registry's transfers need a second representative",
+)
+def configure_registry(
+    request: Request,
+    code: str,
+    body: RegistrySettingsBody,
+    actor: Annotated[Actor, Depends(permission("credits.registry.configure"))],
+) -> v.RegistrySettings:
+    with writing(request, actor) as session:
+        return service.configure_registry(session, actor, code, body.approval_threshold_credits)
 
 
 @router.post(
