@@ -7,10 +7,12 @@ with a reason; whoever asked for a grant can only withdraw it. Each step is in t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from c3p.accounts.rules.policy import Actor
 from c3p.accounts.schemas import WaitingGrantView
@@ -44,15 +46,22 @@ def approvals_page(request: Request, actor: Actor = Depends(permission("users.gr
     return _page(request, actor)
 
 
-@router.post("/admin/approvals/{grant_id}/approve")
-def approve(request: Request, grant_id: int, actor: Actor = Depends(permission("users.grant"))) -> Response:
-    form = FormState(f"grant-{grant_id}")
+def _decide(
+    request: Request, actor: Actor, grant_id: int, act: Callable[[Session], object], done: str, **typed: str
+) -> Response:
+    """Run ``act`` in one unit of work; a refusal shows the page again with the problem at the grant."""
+    form = FormState(f"grant-{grant_id}", dict(typed))
     try:
         with writing(request, actor) as session:
-            svc.approve(session, actor, grant_id)
+            act(session)
     except FORM_REFUSALS as error:
         return _page(request, actor, form.add(error), error.status)
-    return redirect("/admin/approvals?saved=approved")
+    return redirect(f"/admin/approvals?saved={done}")
+
+
+@router.post("/admin/approvals/{grant_id}/approve")
+def approve(request: Request, grant_id: int, actor: Actor = Depends(permission("users.grant"))) -> Response:
+    return _decide(request, actor, grant_id, lambda session: svc.approve(session, actor, grant_id), "approved")
 
 
 @router.post("/admin/approvals/{grant_id}/refuse")
@@ -62,21 +71,10 @@ def refuse(
     reason: Annotated[str, Form()] = "",
     actor: Actor = Depends(permission("users.grant")),
 ) -> Response:
-    form = FormState(f"grant-{grant_id}", {"reason": reason})
-    try:
-        with writing(request, actor) as session:
-            svc.refuse(session, actor, grant_id, reason)
-    except FORM_REFUSALS as error:
-        return _page(request, actor, form.add(error), error.status)
-    return redirect("/admin/approvals?saved=refused")
+    act = lambda session: svc.refuse(session, actor, grant_id, reason)  # noqa: E731
+    return _decide(request, actor, grant_id, act, "refused", reason=reason)
 
 
 @router.post("/admin/approvals/{grant_id}/withdraw")
 def withdraw(request: Request, grant_id: int, actor: Actor = Depends(permission("users.revoke"))) -> Response:
-    form = FormState(f"grant-{grant_id}")
-    try:
-        with writing(request, actor) as session:
-            svc.withdraw(session, actor, grant_id)
-    except FORM_REFUSALS as error:
-        return _page(request, actor, form.add(error), error.status)
-    return redirect("/admin/approvals?saved=withdrawn")
+    return _decide(request, actor, grant_id, lambda session: svc.withdraw(session, actor, grant_id), "withdrawn")
