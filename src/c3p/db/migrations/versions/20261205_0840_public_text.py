@@ -6,8 +6,8 @@ uses as searchable aliases; a country's JCM signing date names the official page
 a published reach figure says how precise its date is and whether it is a lower bound (「30件以上」).
 All columns are text with an empty default, so existing rows stay valid until the data loads.
 
-Revision ID: 20261205_0830
-Revises: 20261205_0820
+Revision ID: 20261205_0840
+Revises: 20261205_0830
 Create Date: 2026-12-06 00:10:00
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "20261205_0830"
-down_revision = "20261205_0820"
+revision = "20261205_0840"
+down_revision = "20261205_0830"
 branch_labels = None
 depends_on = None
 
