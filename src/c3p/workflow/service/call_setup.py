@@ -20,6 +20,8 @@ from c3p.db import tables as t
 from c3p.errors import Conflict, NotFound
 from c3p.messages import N_, Message
 from c3p.settings import Settings
+from c3p.workflow.rules import calls as rules
+from c3p.workflow.schemas import AttachmentView, CallTermsView, CountryTermView, NamedView
 from c3p.workflow.service import attachments
 from c3p.workflow.service.calls import NewCall, _Input, _store_check, call_by_slug, checked_terms, in_utc
 
@@ -132,3 +134,45 @@ def document(session: Session, slug: str, document_id: int) -> t.Attachment:
     if row is None or row.owner_kind != "call" or row.owner_id != call.id:
         raise NotFound(Message(N_("Call %(call)s has no document %(id)s."), {"call": slug, "id": document_id}))
     return row
+
+
+def terms(session: Session, call: t.Call) -> CallTermsView:
+    """The call's terms by name, for the public page (countries, priority, fields, attachments, documents)."""
+    targets = set(call.target_countries)
+    candidates = set(call.priority_countries or ())
+    query = select(t.Country).where(t.Country.iso3.in_(targets | candidates)).order_by(t.Country.name_en)
+    named = {c.iso3: _country_term(c, c.iso3 in candidates) for c in session.scalars(query)}
+    partners = session.scalars(
+        select(t.Country).where(t.Country.jcm_partner_order.is_not(None)).order_by(t.Country.name_en)
+    )
+    priority = [named[iso3] for iso3 in named if iso3 in candidates] + [
+        _country_term(c, False) for c in partners if (not targets or c.iso3 in targets) and c.iso3 not in candidates
+    ]
+    fields = rules.target_fields()
+    kinds = rules.attachment_kinds()["application"]
+    return CallTermsView(
+        countries=[named[iso3] for iso3 in sorted(targets) if iso3 in named],
+        priority=sorted(priority, key=lambda c: c.name_en),
+        fields=[NamedView(slug=s, name_ja=fields[s].name_ja, name_en=fields[s].name_en) for s in call.target_fields],
+        attachments=[
+            NamedView(slug=k, name_ja=kinds.get(k, {}).get("name_ja", k), name_en=kinds.get(k, {}).get("name_en", k))
+            for k in call.required_attachments
+        ],
+        documents=[AttachmentView.model_validate(d) for d in documents_of(session, call)],
+    )
+
+
+def country_choices(session: Session) -> list[CountryTermView]:
+    """The developing countries a call may target, JCM partners marked (the settings form's options)."""
+    rows = session.scalars(select(t.Country).where(t.Country.is_developing).order_by(t.Country.name_en))
+    return [_country_term(c, False) for c in rows]
+
+
+def _country_term(country: t.Country, candidate: bool) -> CountryTermView:
+    return CountryTermView(
+        iso3=country.iso3,
+        name_ja=country.name_ja,
+        name_en=country.name_en,
+        jcm_partner=country.jcm_partner_order is not None,
+        candidate=candidate,
+    )

@@ -525,6 +525,12 @@ def application_view(session: Session, application: t.Application) -> Applicatio
         withdrawn_at=application.withdrawn_at,
         project=project.slug if project else None,
         updated_at=application.updated_at,
+        eligibility_override=application.eligibility_override,
+        eligibility_override_reason=application.eligibility_override_reason or "",
+        correction_message=application.correction_message or "",
+        correction_due_at=application.correction_due_at,
+        grant_amount_jpy=application.grant_amount_jpy,
+        grant_decided_on=application.grant_decided_on,
     )
 
 
