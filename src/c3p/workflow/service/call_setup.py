@@ -23,7 +23,15 @@ from c3p.settings import Settings
 from c3p.workflow.rules import calls as rules
 from c3p.workflow.schemas import AttachmentView, CallTermsView, CountryTermView, NamedView
 from c3p.workflow.service import attachments
-from c3p.workflow.service.calls import NewCall, _Input, _store_check, call_by_slug, checked_terms, in_utc
+from c3p.workflow.service.calls import (
+    NewCall,
+    _Input,
+    _store_check,
+    call_by_slug,
+    checked_terms,
+    in_utc,
+    known_countries,
+)
 
 #: the terms a call's page may change, in the order of the form
 TERMS = (
@@ -80,7 +88,7 @@ def update_call(session: Session, actor: Actor, slug: str, changes: CallChanges)
     for name in TERMS:
         setattr(call, name, getattr(merged, name))
     call.target_countries = countries
-    call.priority_countries = sorted({c.strip().upper() for c in merged.priority_countries if c.strip()})
+    call.priority_countries = known_countries(session, merged.priority_countries, "priority_countries")
     call.rubric = rubric.as_data()
     session.flush()
     _recheck_applications(session, call)

@@ -139,7 +139,7 @@ def open_call(session: Session, actor: Actor, data: NewCall, settings: Settings 
         max_plan_years=data.max_plan_years,
         required_attachments=list(data.required_attachments),
         rubric=rubric.as_data(),
-        priority_countries=_known_countries(session, data.priority_countries, "priority_countries"),
+        priority_countries=known_countries(session, data.priority_countries, "priority_countries"),
     )
     session.add(call)
     session.flush()
@@ -167,7 +167,7 @@ def checked_terms(session: Session, data: NewCall) -> tuple[list[str], Rubric]:
     if unknown:
         refusal = N_("unknown target fields: %(unknown)s; fields: %(fields)s")
         raise InvalidInput(Message(refusal, {"unknown": ", ".join(unknown), "fields": ", ".join(known_fields)}))
-    countries = _known_countries(session, data.target_countries, "target_countries")
+    countries = known_countries(session, data.target_countries, "target_countries")
     kinds = attachments.attachment_kinds()["application"]
     if any(kind not in kinds for kind in data.required_attachments):
         raise InvalidInput(Message(N_("required_attachments: kinds are %(kinds)s"), {"kinds": ", ".join(kinds)}))
@@ -179,7 +179,7 @@ def checked_terms(session: Session, data: NewCall) -> tuple[list[str], Rubric]:
     return countries, rubric
 
 
-def _known_countries(session: Session, given: list[str], field: str) -> list[str]:
+def known_countries(session: Session, given: list[str], field: str) -> list[str]:
     countries = {c.strip().upper() for c in given if c.strip()}
     known = set(session.scalars(select(t.Country.iso3).where(t.Country.iso3.in_(countries))))
     if countries - known:
