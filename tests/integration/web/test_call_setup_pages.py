@@ -243,7 +243,7 @@ def test_ruling_returning_exporting_and_adopting_from_the_call_page(server: Live
     assert stored_call(server, slug).state == "reviewed"
     chosen = {"application": [str(hanoi), str(bangkok)], f"grant_{hanoi}": "15,000,000", "decided_on": "2026-07-01"}
     adopted_answer = post_form(secretariat, page, f"/calls/{slug}/adopt", chosen)
-    assert adopted_answer.status_code == 303, re.findall(r'adopt-problem.*?</div>', adopted_answer.text, re.S)
+    assert adopted_answer.status_code == 303, re.findall(r"adopt-problem.*?</div>", adopted_answer.text, re.S)
     with server.database.reading() as session:  # type: ignore[attr-defined]
         adopted = session.get(t.Application, hanoi)
         assert adopted is not None

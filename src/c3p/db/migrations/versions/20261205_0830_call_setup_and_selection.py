@@ -76,16 +76,15 @@ def _utc(moment: dt.datetime) -> dt.datetime:
 
 
 def downgrade() -> None:
+    """Columns are dropped in place (SQLite 3.35+ and PostgreSQL): copying a referenced table would fail."""
     _move_deadlines(JAPAN_END_UTC, JAPAN_OFFSET)
-    with op.batch_alter_table("applications") as batch_op:
-        for column in (
-            "grant_decided_on",
-            "grant_amount_jpy",
-            "correction_due_at",
-            "correction_message",
-            "eligibility_override_reason",
-            "eligibility_override",
-        ):
-            batch_op.drop_column(column)
-    with op.batch_alter_table("calls") as batch_op:
-        batch_op.drop_column("priority_countries")
+    for column in (
+        "grant_decided_on",
+        "grant_amount_jpy",
+        "correction_due_at",
+        "correction_message",
+        "eligibility_override_reason",
+        "eligibility_override",
+    ):
+        op.drop_column("applications", column)
+    op.drop_column("calls", "priority_countries")
