@@ -15,7 +15,7 @@ from alembic import command
 from c3p.db import migrate
 from c3p.db.database import Database
 
-BEFORE = "20261205_0820"
+BEFORE = "20261205_0840"
 DAY_END_UTC = dt.datetime(2030, 5, 1, 23, 59, 59, tzinfo=dt.UTC)
 MOMENT = dt.datetime(2030, 5, 1, 8, 0, tzinfo=dt.UTC)  # 17:00 in Japan, typed through the API
 

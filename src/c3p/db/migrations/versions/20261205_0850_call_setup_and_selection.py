@@ -9,8 +9,8 @@ morning in Japan. Those deadlines are moved to 23:59:59 Japan time of the same d
 UTC), which is what the secretariat meant; deadlines at any other time were typed as moments
 (API, CLI) and are kept.
 
-Revision ID: 20261205_0830
-Revises: 20261205_0820
+Revision ID: 20261205_0850
+Revises: 20261205_0840
 Create Date: 2026-12-05 23:50:00
 """
 
@@ -21,8 +21,8 @@ import datetime as dt
 import sqlalchemy as sa
 from alembic import op
 
-revision = "20261205_0830"
-down_revision = "20261205_0820"
+revision = "20261205_0850"
+down_revision = "20261205_0840"
 branch_labels = None
 depends_on = None
 
