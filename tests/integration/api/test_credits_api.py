@@ -231,6 +231,58 @@ def test_only_the_registry_administrator_of_the_account_names_its_representative
         assert moved.status_code == 403
 
 
+def test_a_transfer_above_the_threshold_waits_for_a_second_representative(credits_server) -> None:  # type: ignore[no-untyped-def]
+    server, registry, tokens = credits_server
+    for email in ("vn-first@example.org", "vn-second@example.org"):
+        create_user(registry.database, email, organization="acme-vn")
+        tokens[email.split("@")[0]] = create_token(registry.database, email, "credits.*")
+        name_representative(registry.database, registry.vn_pp, email)
+    settings = "/registries/VNM/settings"
+    body = {"from_account": registry.vn_pp, "to_account": registry.vn_gov, "credits": 60}
+    try:
+        with client(server, tokens["admin-vn"]) as api:
+            for bad in (0, -1, 1.5, "50", 10**13, True):
+                refused = api.put(settings, json={"approval_threshold_credits": bad})
+                assert refused.status_code == 422, (bad, refused.text)
+                assert refused.headers["content-type"].startswith("application/problem+json")
+            assert api.put(settings, json={"approval_threshold_credits": 50}).json() == {
+                "registry": "VNM",
+                "approval_threshold_credits": 50,
+            }
+        with client(server, tokens["admin-jp"]) as api:  # another registry's administrator
+            assert api.put(settings, json={"approval_threshold_credits": None}).status_code == 403
+        with client(server, tokens["vn-first"]) as api:
+            proposed = api.post("/transfers", json=body)
+            assert proposed.status_code == 201, proposed.text
+            assert proposed.json()["status"] == "awaiting_approval"
+            key = proposed.json()["key"]
+            own = api.post(f"/proposals/{key}/approve")
+            assert own.status_code == 403 and "another representative" in own.json()["detail"]
+            assert [p["key"] for p in api.get("/proposals", params={"account": registry.vn_pp}).json()] == [key]
+        balance = registry_balance(server, tokens["vn-first"], registry.vn_pp)
+        for who in ("admin-vn", "holder", "member"):
+            with client(server, tokens[who]) as api:
+                assert api.post(f"/proposals/{key}/approve").status_code == 403, who
+        assert registry_balance(server, tokens["vn-first"], registry.vn_pp) == balance
+        with client(server, tokens["vn-second"]) as api:
+            approved = api.post(f"/proposals/{key}/approve")
+            assert approved.status_code == 200, approved.text
+            assert approved.json()["status"] == "completed" and approved.json()["credits"] == 60
+            assert approved.json()["details"]["proposed_by"] != approved.json()["details"]["approved_by"]
+            again = api.post(f"/proposals/{key}/refuse")
+            assert again.status_code == 409 and again.headers["content-type"].startswith("application/problem+json")
+            assert api.post("/proposals/nope/approve").status_code == 404
+        assert registry_balance(server, tokens["vn-first"], registry.vn_pp) == balance - 60
+    finally:
+        with client(server, tokens["admin-vn"]) as api:
+            assert api.put(settings, json={"approval_threshold_credits": None}).status_code == 200
+
+
+def registry_balance(server: LiveServer, token: str, number: str) -> int:
+    with client(server, token) as api:
+        return int(api.get(f"/accounts/{number}").json()["balance_credits"])
+
+
 def test_the_joint_committee_issues_once_per_notification(credits_server) -> None:  # type: ignore[no-untyped-def]
     server, registry, tokens = credits_server
     report_id = create_report(registry, 100)
@@ -315,8 +367,9 @@ def test_an_anonymous_visitor_sees_reports_without_the_peoples_e_mails(credits_s
 def test_a_batch_of_transfers_is_applied_whole_or_refused_whole(credits_server) -> None:  # type: ignore[no-untyped-def]
     server, registry, tokens = credits_server
     one = {"from_account": registry.jp_gov, "to_account": registry.jp_pp, "credits": 1}
-    with client(server, tokens["admin-jp"]) as api:
-        before = api.get(f"/accounts/{registry.jp_pp}").json()["balance_credits"]
+    with client(server, tokens["admin-jp"]) as reader:
+        before = reader.get(f"/accounts/{registry.jp_pp}").json()["balance_credits"]
+    with client(server, tokens["moej-rep"]) as api:  # a representative of the sending account
         done = api.post("/transfers/batch", json={"transfers": [one, one]})
         assert done.status_code == 201, done.text
         assert [t["credits"] for t in done.json()] == [1, 1]
@@ -324,7 +377,8 @@ def test_a_batch_of_transfers_is_applied_whole_or_refused_whole(credits_server) 
         assert refused.status_code == 422
         assert refused.headers["content-type"] == "application/problem+json"
         assert [r["transfer"] for r in refused.json()["refused"]] == [2]
-        assert api.get(f"/accounts/{registry.jp_pp}").json()["balance_credits"] == before + 2
         assert api.post("/transfers/batch", json={"transfers": []}).status_code == 422
+    with client(server, tokens["admin-jp"]) as reader:
+        assert reader.get(f"/accounts/{registry.jp_pp}").json()["balance_credits"] == before + 2
     with client(server, tokens["holder"]) as api:
         assert api.post("/transfers/batch", json={"transfers": [one]}).status_code == 403
