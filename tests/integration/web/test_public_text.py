@@ -59,7 +59,7 @@ NAMES = {
 #: a code or acronym (JCM, PHL), a symbol (EF_elec, a subscript i), or a token with digits
 CODE = re.compile(r"^(?:[A-Z0-9][A-Z0-9_\-]*[A-Z0-9]|\w+_\w+|[A-Za-z]|.*\d.*)$")
 #: a web address shown as text is an address, not English
-ADDRESS = re.compile(r"https?://\S+")
+ADDRESS = re.compile(r"(?:https?://|www\.)\S+")
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_\-’']*")
 #: working files, tools and accounts that must never reach a public page
 INTERNAL = re.compile(
