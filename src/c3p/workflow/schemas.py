@@ -56,6 +56,14 @@ class RefView(_View):
     name_en: str
 
 
+class CommentView(_View):
+    id: int
+    author_label: str
+    organization_slug: str
+    body: str
+    created_at: dt.datetime
+
+
 class ApplicationView(_View):
     id: int
     call: str
@@ -74,6 +82,12 @@ class ApplicationView(_View):
     methodology_id: str | None
     expected_reductions_tco2_per_year: int | None
     eligible: bool | None = Field(description="None until the check has run")
+    partner_companies: list[RefView] = Field(default_factory=list, description="partner companies named on it")
+    co_applicants: list[RefView] = Field(
+        default_factory=list, description="member organizations whose people read and comment on it besides the lead"
+    )
+    estimate_params: dict[str, Any] | None = Field(None, description="the MRV engine's inputs of the ex-ante estimate")
+    comments: list[CommentView] = Field(default_factory=list)
     eligibility: list[FindingView]
     missing_parts: list[str] = Field(default_factory=list, description="what submission still needs")
     attachments: list[AttachmentView]

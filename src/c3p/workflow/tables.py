@@ -105,6 +105,33 @@ class Attachment(Base):
     uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+# ---- applications as documents: partner companies named on them, and their comments ----
+
+
+class ApplicationPartnerCompany(Base):
+    """A partner company (a member organization) named on an application as a co-applicant."""
+
+    __tablename__ = "application_partner_companies"
+
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("member_organizations.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class ApplicationComment(Base):
+    """A comment by one of the people who may read an application (consortium or secretariat)."""
+
+    __tablename__ = "application_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    author_label: Mapped[str] = mapped_column(String(254))
+    organization_slug: Mapped[str] = mapped_column(String(80), default="")
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class ConflictOfInterest(Base):
     __tablename__ = "conflicts_of_interest"
     __table_args__ = (UniqueConstraint("application_id", "reviewer_id"),)
@@ -194,6 +221,10 @@ class JcmProject(Base):
     verifier_slug: Mapped[str | None] = mapped_column(String(80))
     verifier_assigned_by: Mapped[str | None] = mapped_column(String(254))
     verifier_assigned_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # ---- no retyping (applications): the subsidy calculation saved with the JCM project ----
+    #: the calculator's inputs and result as last saved (JSON of ``SubsidyResult``), None if never saved
+    subsidy_calculation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    subsidy_calculated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class JcmProjectLink(Base):

@@ -11,14 +11,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from c3p.accounts.rules.policy import Actor, require
+from c3p.accounts.rules.policy import Actor
 from c3p.accounts.schemas import HistoryView
 from c3p.db.history import entries_for
 from c3p.errors import Conflict, NotFound
 from c3p.web.auth import database as db
 from c3p.web.auth import permission, writing
+from c3p.web.downloads import file_response
 from c3p.web.problems import problems
 from c3p.workflow import queries
 from c3p.workflow.rules import subsidy
@@ -27,6 +29,7 @@ from c3p.workflow.schemas import (
     ApplicationView,
     AttachmentView,
     CallView,
+    CommentView,
     ConflictView,
     JcmProjectView,
     KpiView,
@@ -40,6 +43,7 @@ from c3p.workflow.schemas import (
 )
 from c3p.workflow.service import (
     calls,
+    consortium,
     jcm,
     notify,  # also installs the after-commit mail hook
     review,
@@ -248,6 +252,46 @@ async def add_attachment(
     return await run_in_threadpool(save)
 
 
+@router.get(
+    "/applications/{application_id}/attachments/{attachment_id}",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}, "description": "the file as attached"}},
+    summary="Download an attached file",
+)
+def get_attachment(
+    request: Request,
+    application_id: int,
+    attachment_id: int,
+    actor: Actor = Depends(permission("program.application.read")),
+) -> Response:
+    with db(request).reading() as session:
+        row, content = queries.application_file(session, actor, _settings(request), application_id, attachment_id)
+        return file_response(content, row.filename, row.content_type)
+
+
+class CommentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    body: str = Field(description="the comment, in plain text")
+
+
+@router.post(
+    "/applications/{application_id}/comments",
+    response_model=CommentView,
+    status_code=201,
+    summary="Comment on an application (its consortium and the secretariat)",
+)
+def add_comment(
+    request: Request,
+    application_id: int,
+    body: CommentIn,
+    actor: Actor = Depends(permission("program.application.comment")),
+) -> CommentView:
+    with writing(request, actor) as session:
+        application = calls.application_by_id(session, application_id)
+        return CommentView.model_validate(consortium.add_comment(session, actor, application, body.body))
+
+
 @router.post(
     "/applications/{application_id}/submit",
     response_model=ApplicationView,
@@ -335,10 +379,7 @@ def get_tracking(
     request: Request, slug: str, actor: Actor = Depends(permission("program.outcome.read"))
 ) -> TrackingView:
     with db(request).reading() as session:
-        project = tracking.project_by_slug(session, slug)
-        if not tracking.is_public(session, project):
-            require(actor, "program.project.track")
-        return tracking.tracking_view(session, project)
+        return tracking.tracking_view(session, tracking.readable_project(session, actor, slug))
 
 
 @router.post(

@@ -18,7 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from c3p.accounts.rules.policy import Actor, could, require
+from c3p.accounts.rules.policy import Actor, could
 from c3p.accounts.schemas import HistoryView
 from c3p.db.history import entries_for
 from c3p.errors import Conflict, InvalidInput
@@ -103,13 +103,11 @@ def tracking_page_for(
     request: Request, actor: Actor, slug: str, form: FormState | None = None, status: int = 200
 ) -> Response:
     with db(request).reading() as session:
-        project = tracking.project_by_slug(session, slug)
-        if not tracking.is_public(session, project):
-            require(actor, "program.project.track")
+        project = tracking.readable_project(session, actor, slug)
+        may_track = tracking.may_track(session, actor, project)
         data = tracking.tracking_view(session, project, page_language(request))
         history = entries_for(session, "projects", str(project.id))
         outcomes = jcm.outcome_views(session, slug)
-        may_track = tracking.may_track(session, actor, project)
         next_states = tracking.next_states(session, project)
     page = TrackingPage(
         data=data,

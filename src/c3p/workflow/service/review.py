@@ -21,7 +21,7 @@ from c3p.program.seed_loader import bump_revision
 from c3p.settings import Settings
 from c3p.workflow.rules import review as rules
 from c3p.workflow.schemas import ConflictView, RankedView, ReviewView, ScoreView
-from c3p.workflow.service import notify
+from c3p.workflow.service import consortium, notify
 from c3p.workflow.service.calls import (
     _consortium,
     _proposer,
@@ -231,7 +231,7 @@ def adopt(
             notify.notify(
                 session,
                 settings,
-                notify.users_of_organization(session, application.proposer_id),
+                consortium.people_of(session, application),
                 f"application.{application.state}",
                 Message(
                     N_("Call %(call)s: application %(id)s adopted")

@@ -14,8 +14,10 @@ from c3p.errors import Conflict, InvalidInput, NotFound
 from c3p.messages import N_, Message
 from c3p.program.rules.fiscal_years import PlanPosition
 from c3p.workflow.rules import tracking as rules
+from c3p.workflow.rules.access import allowed_on_any
 from c3p.workflow.rules.calls import IllegalTransition, check_transition
 from c3p.workflow.schemas import ActivityView, MilestoneView, TrackingView
+from c3p.workflow.service import consortium
 
 NO_PROJECT = N_("no project %(slug)s")
 
@@ -76,10 +78,20 @@ def _target(project: t.Project, tracking: t.ProjectTracking) -> Target:
     return Target.of(project=project.slug, organization=tracking.proposer_slug or None)
 
 
+def _targets(session: Session, project: t.Project, tracking: t.ProjectTracking) -> list[Target]:
+    """The lead proposer's target, then one per co-applicant of the application it was adopted from."""
+    lead = _target(project, tracking)
+    application = session.get(t.Application, tracking.application_id) if tracking.application_id else None
+    named = [o.slug for o in consortium.co_applicants(session, application)] if application else []
+    return [lead, *(Target.of(project=project.slug, organization=slug) for slug in named)]
+
+
 def _guard(session: Session, actor: Actor, slug: str) -> tuple[t.Project, t.ProjectTracking]:
     project = project_by_slug(session, slug)
     tracking = tracking_of(session, project)
-    require(actor, "program.project.track", _target(project, tracking))
+    targets = _targets(session, project, tracking)
+    if not allowed_on_any(actor, "program.project.track", targets):
+        require(actor, "program.project.track", targets[0])
     return project, tracking
 
 
@@ -122,8 +134,19 @@ def add_milestone(session: Session, actor: Actor, slug: str, data: NewMilestone)
 def may_track(session: Session, actor: Actor, project: t.Project) -> bool:
     """Whether ``actor`` may record this project's status and activities (without creating its row)."""
     tracking = session.get(t.ProjectTracking, project.id)
-    proposer = tracking.proposer_slug if tracking else _seed_proposer(session, project)
+    if tracking is not None:
+        return allowed_on_any(actor, "program.project.track", _targets(session, project, tracking))
+    proposer = _seed_proposer(session, project)
     return bool(decide(actor, "program.project.track", Target.of(project=project.slug, organization=proposer or None)))
+
+
+def readable_project(session: Session, actor: Actor, slug: str) -> t.Project:
+    """The project, if ``actor`` may see its tracking: public ones to all, the others to those who track it."""
+    project = project_by_slug(session, slug)
+    if not is_public(session, project) and not may_track(session, actor, project):
+        tracking = tracking_of(session, project)
+        require(actor, "program.project.track", _target(project, tracking))
+    return project
 
 
 def next_states(session: Session, project: t.Project) -> tuple[str, ...]:
