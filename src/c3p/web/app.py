@@ -21,7 +21,6 @@ from c3p.db.database import Database
 from c3p.program.snapshot import SnapshotCache
 from c3p.settings import Settings, get_settings
 from c3p.web import api, pages
-from c3p.web.auth import COMPUTATIONS
 from c3p.web.cache import CachedReads, JsonCache
 from c3p.web.deps import RevisionWatch
 from c3p.web.errors import install_error_handlers
@@ -71,7 +70,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_api_route("/docs", api_docs, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(CachedReads)
-    app.add_middleware(BodyLimits, open_uploads=frozenset(path.rsplit("}", 1)[-1] for path in COMPUTATIONS))
+    app.add_middleware(BodyLimits)
     hosts = trusted_hosts(settings)
     if hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
