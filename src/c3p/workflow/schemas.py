@@ -211,6 +211,10 @@ class JcmProjectView(_View):
     legal_durable_years: int | None
     serial_code: str | None = Field(None, description="assigned at registration; the credits' serials carry it")
     verifier_slug: str | None = Field(None, description="the TPE assigned to verify its monitoring reports")
+    subsidy_calculation: dict[str, Any] | None = Field(
+        None, description="the Model Project subsidy calculation saved with it: its params and result"
+    )
+    subsidy_calculated_at: dt.datetime | None = None
     projects: list[str]
     transitions: list[TransitionView]
     documents: list[AttachmentView]

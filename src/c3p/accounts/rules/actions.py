@@ -83,6 +83,11 @@ ACTIONS: dict[str, Action] = {
         Action("jcm.project.create", ("secretariat", "proposer"), N_("add a JCM project to the pipeline")),
         Action("jcm.document.upload", (*JCM_MOVERS[:3], "tpe"), N_("attach a document to a JCM project")),
         Action("jcm.subsidy.calculate", (PUBLIC,), N_("calculate a JCM Model Project subsidy")),
+        Action(
+            "jcm.subsidy.save",
+            ("secretariat", "proposer", "project_participant"),
+            N_("save a subsidy calculation with its JCM project"),
+        ),
         Action("jcm.move", JCM_MOVERS, N_("move a JCM project to its next state (each step asks its own action)")),
         Action("jcm.move.feasibility_study", ("secretariat", "proposer"), N_("start or resume a feasibility study")),
         Action(

@@ -526,10 +526,52 @@ async def add_jcm_document(
 def calculate_subsidy(
     body: SubsidyIn, _actor: Actor = Depends(permission("jcm.subsidy.calculate"))
 ) -> subsidy.SubsidyResult:
+    return _subsidy_of(body)
+
+
+def _subsidy_of(body: SubsidyIn) -> subsidy.SubsidyResult:
     overrides = body.model_dump(include={"rate_tiers", "cost_effectiveness_max_jpy_per_tco2"}, exclude_none=True)
     rules = subsidy.rules_for(body.fiscal_year, overrides)
     params = subsidy.SubsidyParams(**body.model_dump(exclude={"rate_tiers", "cost_effectiveness_max_jpy_per_tco2"}))
     return subsidy.calculate(params, rules)
+
+
+@router.get(
+    "/jcm-projects/{slug}/subsidy",
+    response_model=dict[str, str],
+    summary="The subsidy calculator's values a JCM project already holds",
+)
+def subsidy_values(
+    request: Request, slug: str, _actor: Actor = Depends(permission("jcm.subsidy.calculate"))
+) -> dict[str, str]:
+    with db(request).reading() as session:
+        return jcm.known_for_subsidy(session, slug)
+
+
+@router.post(
+    "/jcm-projects/{slug}/subsidy",
+    response_model=JcmProjectView,
+    summary="Calculate the subsidy and save it with the JCM project",
+)
+def save_subsidy(
+    request: Request, slug: str, body: SubsidyIn, actor: Actor = Depends(permission("jcm.subsidy.save"))
+) -> JcmProjectView:
+    result = _subsidy_of(body)
+    with writing(request, actor) as session:
+        inputs = {k: str(v) for k, v in body.model_dump(mode="json", exclude_none=True).items()}
+        return jcm.jcm_view(session, jcm.save_subsidy(session, actor, slug, inputs, result))
+
+
+@router.get(
+    "/projects/{slug}/jcm-project-values",
+    response_model=dict[str, str],
+    summary="What a program project already says about the JCM project it leads to",
+)
+def jcm_project_values(
+    request: Request, slug: str, actor: Actor = Depends(permission("jcm.project.create"))
+) -> dict[str, str]:
+    with db(request).reading() as session:
+        return jcm.known_from_project(session, actor, slug)
 
 
 @router.get("/subsidy/rules", response_model=list[subsidy.SubsidyRules], summary="Subsidy rules per fiscal year")

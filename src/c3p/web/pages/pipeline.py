@@ -48,6 +48,7 @@ class TrackingPage(PageContext):
     next_states: tuple[str, ...] = page_only()
     may_track: bool = page_only()
     may_record: bool = page_only()
+    may_create_jcm: bool = page_only(default=False)
     form: FormState = page_only(default_factory=FormState)
 
 
@@ -86,6 +87,8 @@ class SubsidyPage(PageContext):
     rules: subsidy.SubsidyRules | None = page_only()
     overridden: set[str] = page_only()
     all_rules: tuple[subsidy.SubsidyRules, ...] = page_only()
+    jcm: str = page_only(default="")
+    may_save: bool = page_only(default=False)
 
 
 def _status(error: Exception) -> int:
@@ -118,6 +121,7 @@ def tracking_page_for(
         next_states=next_states,
         may_track=may_track,
         may_record=_may(actor, "program.outcome.record"),
+        may_create_jcm=_may(actor, "jcm.project.create"),
         form=form or FormState(),
     )
     return render(request, "workflow/tracking.html", page, status=status)
@@ -238,8 +242,12 @@ def jcm_list_for(request: Request, actor: Actor, form: FormState | None = None, 
     with db(request).reading() as session:
         projects = [jcm.jcm_view(session, row) for row in jcm.list_jcm_projects(session)]
         kpi = jcm.kpi(session)
-    form = form or FormState("jcm", {"projects": request.query_params.get("project", "")})
-    page = JcmList(projects=projects, kpi=kpi, may_create=_may(actor, "jcm.project.create"), form=form)
+        project = request.query_params.get("project", "")
+        may_create = _may(actor, "jcm.project.create")
+        prefill = project and form is None and may_create
+        known = jcm.known_from_project(session, actor, project) if prefill else {"projects": project}
+    form = form or FormState("jcm", known)
+    page = JcmList(projects=projects, kpi=kpi, may_create=may_create, form=form)
     return render(request, "workflow/jcm_list.html", page, status=status)
 
 
@@ -412,9 +420,17 @@ def calculate(values: dict[str, Any], form: FormState) -> tuple[subsidy.SubsidyR
 
 
 @router.get("/subsidy", response_model=SubsidyPage)
-def subsidy_page(request: Request, _actor: Actor = Depends(permission("jcm.subsidy.calculate"))) -> Response:
+def subsidy_page(request: Request, actor: Actor = Depends(permission("jcm.subsidy.calculate"))) -> Response:
+    """The calculator; ``?jcm=<slug>`` starts from what the JCM project already holds and offers to save."""
     values = {name: request.query_params.get(name, "").strip() for name in SUBSIDY_FIELDS}
-    submitted = "fiscal_year" in request.query_params
+    slug = request.query_params.get("jcm", "").strip()
+    if slug and "fiscal_year" not in request.query_params:
+        with db(request).reading() as session:
+            values.update(jcm.known_for_subsidy(session, slug))
+    return subsidy_page_for(request, actor, values, slug, "fiscal_year" in request.query_params or bool(slug))
+
+
+def subsidy_page_for(request: Request, actor: Actor, values: dict[str, str], slug: str, submitted: bool) -> Response:
     form = FormState("subsidy", values)
     computed = calculate(values, form) if submitted else None
     result, rules = computed if computed else (None, None)
@@ -424,5 +440,25 @@ def subsidy_page(request: Request, _actor: Actor = Depends(permission("jcm.subsi
         rules=rules,
         overridden={k for k in ("rate_tiers", "cost_effectiveness_max_jpy_per_tco2") if values.get(k)},
         all_rules=subsidy.all_rules(),
+        jcm=slug,
+        may_save=bool(slug) and _may(actor, "jcm.subsidy.save"),
     )
     return render(request, "workflow/subsidy.html", page, status=422 if form.failed else 200)
+
+
+@router.post("/jcm-projects/{slug}/subsidy")
+async def save_subsidy(request: Request, slug: str, actor: Actor = Depends(permission("jcm.subsidy.save"))) -> Response:
+    """Calculate again from the values sent and keep the result with the JCM project."""
+    typed_values = await typed(request)
+    values = {name: str(typed_values.get(name, "")).strip() for name in SUBSIDY_FIELDS}
+
+    def run() -> Response:
+        form = FormState("subsidy", values)
+        computed = calculate(values, form)
+        if computed is None:
+            return subsidy_page_for(request, actor, values, slug, True)
+        with writing(request, actor) as session:
+            jcm.save_subsidy(session, actor, slug, {k: v for k, v in values.items() if v}, computed[0])
+        return redirect(f"/jcm-projects/{slug}#subsidy-heading")
+
+    return await run_in_threadpool(run)
