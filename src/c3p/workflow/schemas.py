@@ -141,6 +141,17 @@ class ActivityView(_View):
     ends_on: dt.date | None
     state: str
     note: str
+    organization_slug: str = ""
+    updated_at: dt.datetime | None = None
+
+
+class ExpenseView(_View):
+    id: int
+    spent_on: dt.date
+    category: str
+    description: str
+    amount_jpy: int
+    organization_slug: str
 
 
 class MilestoneView(_View):
@@ -163,6 +174,12 @@ class TrackingView(_View):
     application_id: int | None
     activities: list[ActivityView]
     milestones: list[MilestoneView]
+    expenses: list[ExpenseView] = Field(default_factory=list)
+    expenses_total_jpy: int = 0
+    budget_jpy: int | None = Field(None, description="what the application planned for this plan year")
+    documents: list[AttachmentView] = Field(
+        default_factory=list, description="the year's files: activity reports, minutes, the completion report"
+    )
 
 
 class OutcomeView(_View):

@@ -182,6 +182,25 @@ class Activity(Base):
     ends_on: Mapped[dt.date | None] = mapped_column(Date)
     state: Mapped[str] = mapped_column(String(20), default="planned")
     note: Mapped[str] = mapped_column(Text, default="")
+    # ---- the year after adoption (applications): who recorded it, when it last changed ----
+    #: the organization of the person who recorded it (a partner city, a local government, the lead)
+    organization_slug: Mapped[str] = mapped_column(String(80), default="")
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Expense(Base):
+    """Money spent against a project's grant in its fiscal year, in whole JPY, with what it was for."""
+
+    __tablename__ = "project_expenses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    spent_on: Mapped[dt.date] = mapped_column(Date)
+    category: Mapped[str] = mapped_column(String(30))
+    description: Mapped[str] = mapped_column(Text)
+    amount_jpy: Mapped[int] = mapped_column(BigInteger)
+    organization_slug: Mapped[str] = mapped_column(String(80), default="")
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Milestone(Base):

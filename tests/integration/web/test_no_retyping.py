@@ -47,6 +47,7 @@ def adopted_project(server: LiveServer, *, publish: bool) -> tuple[str, str]:
         project = review.adopt(session, operator, call, [application_id])[0].slug
         if publish:
             review.publish(session, operator, call)
+    server.server.config.app.state.revision_watch.expire()  # type: ignore[attr-defined]  # as the portal's publish does
     return project, lead.organization
 
 

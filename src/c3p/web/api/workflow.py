@@ -31,6 +31,7 @@ from c3p.workflow.schemas import (
     CallView,
     CommentView,
     ConflictView,
+    ExpenseView,
     JcmProjectView,
     KpiView,
     MilestoneView,
@@ -255,7 +256,12 @@ async def add_attachment(
 @router.get(
     "/applications/{application_id}/attachments/{attachment_id}",
     response_class=Response,
-    responses={200: {"content": {"application/octet-stream": {}}, "description": "the file as attached"}},
+    responses={
+        200: {
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+            "description": "the file as attached",
+        }
+    },
     summary="Download an attached file",
 )
 def get_attachment(
@@ -404,6 +410,49 @@ def add_activity(
         return ActivityView.model_validate(tracking.add_activity(session, actor, slug, body))
 
 
+@router.put("/projects/{slug}/activities/{activity_id}", response_model=ActivityView, summary="Change an activity")
+def update_activity(
+    request: Request,
+    slug: str,
+    activity_id: int,
+    body: tracking.NewActivity,
+    actor: Actor = Depends(permission("program.project.track")),
+) -> ActivityView:
+    with writing(request, actor) as session:
+        return ActivityView.model_validate(tracking.update_activity(session, actor, slug, activity_id, body))
+
+
+@router.post("/projects/{slug}/expenses", response_model=ExpenseView, status_code=201, summary="Record an expense")
+def add_expense(
+    request: Request, slug: str, body: tracking.NewExpense, actor: Actor = Depends(permission("program.project.track"))
+) -> ExpenseView:
+    with writing(request, actor) as session:
+        return ExpenseView.model_validate(tracking.add_expense(session, actor, slug, body))
+
+
+@router.post(
+    "/projects/{slug}/documents",
+    response_model=AttachmentView,
+    status_code=201,
+    summary="Attach a file of the year (activity report, minutes, photos, completion report)",
+)
+async def add_project_document(
+    request: Request,
+    slug: str,
+    file: Annotated[UploadFile, File()],
+    kind: Annotated[str, Form()] = "activity_report",
+    actor: Actor = Depends(permission("program.project.track")),
+) -> AttachmentView:
+    content = await file.read(_settings(request).attachment_max_bytes + 1)
+
+    def save() -> AttachmentView:
+        with writing(request, actor) as session:
+            row = tracking.add_document(session, actor, _settings(request), slug, kind, file.filename or "", content)
+            return AttachmentView.model_validate(row)
+
+    return await run_in_threadpool(save)
+
+
 @router.post("/projects/{slug}/milestones", response_model=MilestoneView, status_code=201, summary="Add a milestone")
 def add_milestone(
     request: Request,
@@ -536,16 +585,38 @@ def _subsidy_of(body: SubsidyIn) -> subsidy.SubsidyResult:
     return subsidy.calculate(params, rules)
 
 
+class SubsidyValues(BaseModel):
+    """The calculator's values a JCM project holds, as the portal's form takes them (empty: unknown)."""
+
+    fiscal_year: str = ""
+    initial_investment_jpy: str = ""
+    expected_reductions_tco2_per_year: str = ""
+    legal_durable_years: str = ""
+
+
+class JcmProjectValues(BaseModel):
+    """What a program project says about the JCM project it leads to, as the creation form takes it."""
+
+    slug: str = ""
+    title_ja: str = ""
+    title_en: str = ""
+    country_iso3: str = ""
+    proposer_slug: str = ""
+    projects: str = ""
+    methodology_id: str = ""
+    expected_reductions_tco2_per_year: str = ""
+
+
 @router.get(
     "/jcm-projects/{slug}/subsidy",
-    response_model=dict[str, str],
+    response_model=SubsidyValues,
     summary="The subsidy calculator's values a JCM project already holds",
 )
 def subsidy_values(
     request: Request, slug: str, _actor: Actor = Depends(permission("jcm.subsidy.calculate"))
-) -> dict[str, str]:
+) -> SubsidyValues:
     with db(request).reading() as session:
-        return jcm.known_for_subsidy(session, slug)
+        return SubsidyValues(**jcm.known_for_subsidy(session, slug))
 
 
 @router.post(
@@ -564,14 +635,14 @@ def save_subsidy(
 
 @router.get(
     "/projects/{slug}/jcm-project-values",
-    response_model=dict[str, str],
+    response_model=JcmProjectValues,
     summary="What a program project already says about the JCM project it leads to",
 )
 def jcm_project_values(
     request: Request, slug: str, actor: Actor = Depends(permission("jcm.project.create"))
-) -> dict[str, str]:
+) -> JcmProjectValues:
     with db(request).reading() as session:
-        return jcm.known_from_project(session, actor, slug)
+        return JcmProjectValues(**jcm.known_from_project(session, actor, slug))
 
 
 @router.get("/subsidy/rules", response_model=list[subsidy.SubsidyRules], summary="Subsidy rules per fiscal year")

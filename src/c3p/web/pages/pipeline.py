@@ -25,11 +25,12 @@ from c3p.errors import Conflict, InvalidInput
 from c3p.messages import N_, Message
 from c3p.web.auth import database as db
 from c3p.web.auth import permission, writing
+from c3p.web.downloads import file_response
 from c3p.web.pages.forms import FieldError, FormState, number_text, parse, typed
 from c3p.web.pages.render import PageContext, page_language, page_only, redirect, render
 from c3p.workflow.rules import pipeline, subsidy
 from c3p.workflow.rules.outcomes import OUTCOME_KINDS
-from c3p.workflow.rules.tracking import ACTIVITY_KINDS, MILESTONE_KINDS
+from c3p.workflow.rules.tracking import ACTIVITY_KINDS, ACTIVITY_STATES, EXPENSE_CATEGORIES, MILESTONE_KINDS
 from c3p.workflow.schemas import JcmProjectView, KpiView, OutcomeView, TrackingView
 from c3p.workflow.service import attachments, jcm, tracking
 
@@ -44,6 +45,9 @@ class TrackingPage(PageContext):
     history: list[HistoryView] = page_only()
     outcomes: list[OutcomeView] = page_only()
     activity_kinds: dict[str, str] = page_only()
+    activity_states: tuple[str, ...] = page_only(default=())
+    expense_categories: tuple[str, ...] = page_only(default=())
+    document_kinds: dict[str, dict[str, str]] = page_only(default_factory=dict)
     milestone_kinds: tuple[str, ...] = page_only()
     next_states: tuple[str, ...] = page_only()
     may_track: bool = page_only()
@@ -117,6 +121,9 @@ def tracking_page_for(
         history=history,
         outcomes=outcomes,
         activity_kinds=ACTIVITY_KINDS,
+        activity_states=ACTIVITY_STATES,
+        expense_categories=EXPENSE_CATEGORIES,
+        document_kinds=attachments.attachment_kinds()["project"],
         milestone_kinds=MILESTONE_KINDS,
         next_states=next_states,
         may_track=may_track,
@@ -156,6 +163,61 @@ async def add_activity(
         tracking.add_activity(session, actor, slug, data)
 
     return await _tracking_form(request, actor, slug, "activities", save)
+
+
+@router.post("/projects/{slug}/activities/{activity_id}")
+async def update_activity(
+    request: Request, slug: str, activity_id: int, actor: Actor = Depends(permission("program.project.track"))
+) -> Response:
+    """Edit an activity: mark it done or cancelled, change its dates, write its report."""
+
+    def save(session: Any, values: dict[str, Any]) -> None:
+        tracking.update_activity(session, actor, slug, activity_id, parse(tracking.NewActivity, values))
+
+    return await _tracking_form(request, actor, slug, "activities", save)
+
+
+@router.post("/projects/{slug}/expenses")
+async def add_expense(
+    request: Request, slug: str, actor: Actor = Depends(permission("program.project.track"))
+) -> Response:
+    def save(session: Any, values: dict[str, Any]) -> None:
+        tracking.add_expense(session, actor, slug, parse(tracking.NewExpense, values, numbers=("amount_jpy",)))
+
+    return await _tracking_form(request, actor, slug, "expenses", save)
+
+
+@router.post("/projects/{slug}/documents")
+async def add_project_document(
+    request: Request,
+    slug: str,
+    file: Annotated[UploadFile | None, File()] = None,
+    kind: FormText = "activity_report",
+    actor: Actor = Depends(permission("program.project.track")),
+) -> Response:
+    settings = request.app.state.settings
+    content = await file.read(settings.attachment_max_bytes + 1) if file is not None else b""
+    filename = (file.filename or "") if file is not None else ""
+
+    def run() -> Response:
+        try:
+            with writing(request, actor) as session:
+                tracking.add_document(session, actor, settings, slug, kind, filename, content)
+        except Refusal as error:
+            form = FormState("documents", {"kind": kind})
+            return tracking_page_for(request, actor, slug, form.add(error), _status(error))
+        return redirect(f"/projects/{slug}/tracking#documents-heading")
+
+    return await run_in_threadpool(run)
+
+
+@router.get("/projects/{slug}/documents/{attachment_id}")
+def project_document(
+    request: Request, slug: str, attachment_id: int, actor: Actor = Depends(permission("program.outcome.read"))
+) -> Response:
+    with db(request).reading() as session:
+        row, content = tracking.project_file(session, actor, request.app.state.settings, slug, attachment_id)
+        return file_response(content, row.filename, row.content_type)
 
 
 @router.post("/projects/{slug}/milestones")
