@@ -174,7 +174,7 @@ async def update_activity(
     def save(session: Any, values: dict[str, Any]) -> None:
         tracking.update_activity(session, actor, slug, activity_id, parse(tracking.NewActivity, values))
 
-    return await _tracking_form(request, actor, slug, "activities", save)
+    return await _tracking_form(request, actor, slug, f"activity-{activity_id}", save)
 
 
 @router.post("/projects/{slug}/expenses")
