@@ -24,7 +24,7 @@ from c3p.web import api, pages
 from c3p.web.cache import CachedReads, JsonCache
 from c3p.web.deps import RevisionWatch
 from c3p.web.errors import install_error_handlers
-from c3p.web.pages import admin
+from c3p.web.pages import admin, approvals
 from c3p.web.pages.accounts import install_accounts
 from c3p.web.problems import install_problem_docs
 from c3p.web.security import BodyLimits, RateLimits, SecurityHeaders, trusted_hosts
@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     install_problem_docs(app)
     install_accounts(app)
     app.include_router(admin.router)
+    app.include_router(approvals.router)
     app.include_router(api.router, prefix="/api/v1")
     app.include_router(pages.router)
     app.mount("/static/leaflet", StaticFiles(directory=xstatic_leaflet.BASE_DIR), name="leaflet")

@@ -4,8 +4,8 @@ Partner companies named on an application (its co-applicants besides the Japanes
 governments and partner places it already names) and the comments of the people who may read
 it. The JCM project keeps its last saved subsidy calculation. Nothing existing changes.
 
-Revision ID: 20261205_0830
-Revises: 20261205_0820
+Revision ID: 20261205_0860
+Revises: 20261205_0850
 Create Date: 2026-12-05 23:50:00
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "20261205_0830"
-down_revision = "20261205_0820"
+revision = "20261205_0860"
+down_revision = "20261205_0850"
 branch_labels = None
 depends_on = None
 

@@ -3,8 +3,8 @@
 Activities keep the organization of the person who recorded them and the time of their last
 change; expenses are whole JPY per project. Existing activities get an empty organization.
 
-Revision ID: 20261205_0840
-Revises: 20261205_0830
+Revision ID: 20261205_0870
+Revises: 20261205_0860
 Create Date: 2026-12-06 00:10:00
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "20261205_0840"
-down_revision = "20261205_0830"
+revision = "20261205_0870"
+down_revision = "20261205_0860"
 branch_labels = None
 depends_on = None
 
