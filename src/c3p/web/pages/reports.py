@@ -24,11 +24,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request, UploadFile
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
 
 from c3p.accounts.rules.policy import Actor
 from c3p.credits import monitoring_reports, queries, report_queries, service, verification
@@ -39,7 +40,7 @@ from c3p.credits.rules.holding_accounts import JAPAN, AccountKind
 from c3p.credits.rules.journal import canonical
 from c3p.credits.rules.reports import FindingKind
 from c3p.errors import C3PError, Conflict, Forbidden, InvalidInput, NotFound
-from c3p.messages import N_
+from c3p.messages import N_, Message
 from c3p.stored_files import kept
 from c3p.web.api.mrv import _save_upload
 from c3p.web.auth import database, permission, secret_key, writing
@@ -54,6 +55,7 @@ Refusal = (ValidationError, InvalidInput, Conflict, NotFound, Forbidden)
 #: allocation lines the issuance form offers
 ALLOCATION_LINES = 4
 FINDING_KINDS = [str(kind) for kind in FindingKind]
+CHECK_FIRST = N_("Check the monitoring data first; then submit what the check showed.")
 
 
 class Checked(BaseModel):
@@ -162,7 +164,8 @@ def _calculation(values: dict[str, Any]) -> Calculation:
     try:
         params = json.loads(values.get("params") or "{}")
     except json.JSONDecodeError as error:
-        raise InvalidInput(f"not valid JSON: {error.msg}", field="params") from None
+        refusal = Message(N_("The parameters are not valid JSON: %(reason)s"), {"reason": error.msg})
+        raise InvalidInput(refusal, field="params") from None
     if not isinstance(params, dict):
         raise InvalidInput(N_('The parameters are a JSON object, e.g. {"EF_RE,i": {…}}.'), field="params")
     if values.get("period_start") or values.get("period_end"):
@@ -221,10 +224,10 @@ def _checked_inputs(
     """The inputs a check showed, if the signature holds for this person and project."""
     token, signature = str(values.get("token", "")), str(values.get("signature", ""))
     if not token or not hmac.compare_digest(signature, _sign(request, token)):
-        raise InvalidInput(N_("Check the monitoring data first; then submit what the check showed."), field="token")
+        raise InvalidInput(CHECK_FIRST)
     signed = json.loads(base64.urlsafe_b64decode(token))
     if signed["project"] != slug or signed["user"] != actor.user_id:
-        raise InvalidInput(N_("Check the monitoring data first; then submit what the check showed."), field="token")
+        raise InvalidInput(CHECK_FIRST)
     folder = request.app.state.settings.attachments_dir
     files = [MonitoringFile(i["filename"], kept(folder, i["sha256"])) for i in signed["inputs"]]
     return files, Calculation.model_validate(signed["calculation"])
