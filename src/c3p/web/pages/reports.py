@@ -182,7 +182,7 @@ async def _uploads(request: Request, folder: Path) -> list[MonitoringFile]:
             continue
         name = Path(upload.filename).name
         path = folder / f"{number}{Path(name).suffix.lower()}"
-        await _save_upload(upload, path, limit)
+        await _save_upload(upload, path, limit)  # type: ignore[arg-type]  # the form holds Starlette's UploadFile, which reads the same
         files.append(MonitoringFile(name, path))
     return files
 
