@@ -182,7 +182,7 @@ async def _uploads(request: Request, folder: Path) -> list[MonitoringFile]:
             continue
         name = Path(upload.filename).name
         path = folder / f"{number}{Path(name).suffix.lower()}"
-        await _save_upload(upload, path, limit)  # type: ignore[arg-type]  # the form holds Starlette's UploadFile, which reads the same
+        await _save_upload(upload, path, limit)  # type: ignore[arg-type]  # Starlette's UploadFile reads alike
         files.append(MonitoringFile(name, path))
     return files
 
@@ -206,9 +206,7 @@ async def check_monitoring(
                 with database(request).reading() as session:
                     settings = request.app.state.settings
                     record, inputs = monitoring_reports.check(session, actor, settings, slug, files, calculation)
-            except (*Refusal, ValueError) as error:
-                if not isinstance(error, (*Refusal,)):
-                    error = InvalidInput(str(error), field="monitoring")
+            except Refusal as error:
                 return project_page_for(request, actor, slug, form.add(error, ["monitoring", "params"]), _status(error))
             signed = {"project": slug, "user": actor.user_id, "inputs": inputs, "calculation": calculation.model_dump()}
             token = base64.urlsafe_b64encode(canonical(signed).encode()).decode()
