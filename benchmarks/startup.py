@@ -45,7 +45,9 @@ def main() -> None:
                 times[name].append(seconds(command, env))
     base = median(times["python -c pass"])
     for name, values in times.items():
-        print(f"{name:16} median {median(values):.3f} s (min {min(values):.3f}), {median(values) / base:.1f} × baseline")
+        print(
+            f"{name:16} median {median(values):.3f} s (min {min(values):.3f}), {median(values) / base:.1f} × baseline"
+        )
     print("targets: c3p --help ≤ 0.3 s and ≤ 15 × python -c pass")
 
 

@@ -1,8 +1,10 @@
 """One whole program cycle in a real browser (Debian's Chromium), each step by the person who takes it.
 
-The secretariat opens a call, a proposer drafts, attaches the application form and submits, a
+The secretariat opens a call, a proposer drafts, attaches the application form and submits;
+the Japanese local government named on it reads the submitted proposal and comments; a
 reviewer scores, the secretariat closes the review, adopts and publishes, and the adopted
-project then appears on the public /projects pages (and not before).
+project then appears on the public /projects pages (and not before); the partner city's
+official records a site visit on the project's tracking page and marks it done with its report.
 """
 
 from __future__ import annotations
@@ -36,6 +38,10 @@ def test_open_apply_review_adopt_publish(live_server, browser, tmp_path) -> None
     secretariat = create_person(database, "secretariat")
     proposer = create_person(database, "proposer", kind="company")
     reviewer = create_person(database, "reviewer", f"{year}-1")
+    city_hall = create_person(
+        database, "japanese_government_staff", organization="yokohama", kind="japanese_government"
+    )
+    partner_city = create_person(database, "partner_city_official", organization="bangkok", kind="partner_place")
     closes = (dt.date.today() + dt.timedelta(days=20)).isoformat()
 
     context, page = sign_in(browser, live_server, secretariat.email)
@@ -78,6 +84,16 @@ def test_open_apply_review_adopt_publish(live_server, browser, tmp_path) -> None
     project_title = "Browser project for Bangkok"
     assert project_title not in httpx.get(live_server.url + f"/projects?fiscal_year={year}&lang=en").text
 
+    context, page = sign_in(browser, live_server, city_hall.email)  # Yokohama, named on the application
+    page.goto(application_url + "?lang=en")
+    assert "Feasibility study, then a JCM Model Project application." in page.locator("#proposal-plan").inner_text()
+    assert page.locator("#proposal-budget-total").inner_text().strip() == "15,000,000"
+    assert page.locator("#draft-form").count() == 0  # only the lead edits
+    page.fill("#comment-body", "Yokohama will host the workshop in May.")
+    page.click("#comment-submit")
+    page.wait_for_selector("#comments >> text=Yokohama will host the workshop in May.")
+    context.close()
+
     context, page = sign_in(browser, live_server, secretariat.email)
     page.goto(live_server.url + f"/calls/{year}-1")
     page.click("#advance-call")  # close submissions, start the review
@@ -103,6 +119,23 @@ def test_open_apply_review_adopt_publish(live_server, browser, tmp_path) -> None
     assert project_title not in httpx.get(live_server.url + f"/projects?fiscal_year={year}&lang=en").text
     page.click("#publish-submit")
     page.wait_for_selector("#published")
+    context.close()
+
+    context, page = sign_in(browser, live_server, partner_city.email)  # Bangkok records its own step
+    page.goto(application_url + "?lang=en")
+    page.click("#adopted-project")
+    page.wait_for_selector("#activity-form")
+    page.select_option("#activities-kind", "site_visit")
+    page.fill("#activities-title", "Site visit to the pilot building")
+    page.click("#activity-submit")
+    page.wait_for_selector("#activities >> text=Site visit to the pilot building")
+    item = page.locator("#activities li", has_text="Site visit to the pilot building")
+    item.locator("summary").click()
+    item.locator("select[name=state]").select_option("done")
+    item.locator("textarea[name=note]").fill("Chiller load measured; report attached.")
+    item.locator("button[type=submit]").click()
+    page.wait_for_selector("#activities >> text=Chiller load measured; report attached.")
+    assert "Done" in page.locator("#activities li", has_text="Site visit to the pilot building").inner_text()
     context.close()
 
     public = browser.new_context(locale="en-US")
