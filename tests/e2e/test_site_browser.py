@@ -16,7 +16,7 @@ from tests.integration.web.test_site_crawl import (
     running_site,
     visitor,
 )
-from tests.support.accounts import PASSWORD
+from tests.support.accounts import sign_in_browser
 
 pytestmark = pytest.mark.browser
 
@@ -55,11 +55,7 @@ def test_every_kind_of_page_loads_without_a_console_error(site: CrawlSite, brows
     page.on("pageerror", lambda e: errors.append(f"{current['path']}: {e}"))
     try:
         if who != "public":
-            page.goto(site.server.url + "/sign-in")
-            page.fill("input[name=email]", site.emails[who])
-            page.fill("input[name=password]", PASSWORD)
-            page.click("form[action='/sign-in'] button[type=submit]")
-            page.wait_for_load_state()
+            sign_in_browser(page, site.server.url, site.emails[who])
         page.goto(f"{site.server.url}/?lang={language}")
         for path in paths:
             current["path"] = path

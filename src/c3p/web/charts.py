@@ -27,6 +27,7 @@ STYLE_OPTIONS = dict(
     label_font_size=13,
     major_label_font_size=13,
     value_font_size=13,
+    value_label_font_size=13,
     legend_font_size=14,
     tooltip_font_size=13,
     title_font_size=16,

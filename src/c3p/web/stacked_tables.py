@@ -19,7 +19,7 @@ HEAD = re.compile(r"<thead\b.*?</thead>", re.S)
 HEAD_CELL = re.compile(r"<th\b[^>]*>(.*?)</th>", re.S)
 BODY = re.compile(r"<tbody\b.*?</tbody>", re.S)
 ROW = re.compile(r"<tr\b.*?</tr>", re.S)
-BODY_CELL = re.compile(r"<t([dh])\b(?![^>]*\bdata-label=)")
+BODY_CELL = re.compile(r"<t([dh])\b([^>]*)>")
 
 
 class _VisibleText(HTMLParser):
@@ -59,7 +59,14 @@ def visible_text(cell_html: str) -> str:
 def _label_rows(body: str, labels: list[str]) -> str:
     def label_row(row: re.Match[str]) -> str:
         column = iter(labels)
-        return BODY_CELL.sub(lambda cell: f'<t{cell.group(1)} data-label="{escape(next(column, ""))}"', row.group(0))
+
+        def label_cell(cell: re.Match[str]) -> str:
+            label = next(column, "")  # a cell labelled by hand keeps its label, and its column
+            if "data-label=" in cell.group(2):
+                return cell.group(0)
+            return f'<t{cell.group(1)} data-label="{escape(label)}"{cell.group(2)}>'
+
+        return BODY_CELL.sub(label_cell, row.group(0))
 
     return ROW.sub(label_row, body)
 
