@@ -128,6 +128,13 @@ class Settings(BaseSettings):
         256 * 1024 * 1024,
         description="Largest monitoring file accepted by the MRV calculate endpoint; larger files go through the CLI.",
     )
+    mrv_upload_max_rows: int = Field(
+        50_000_000, description="Most monitoring rows the MRV calculate endpoint reads from one upload."
+    )
+    mrv_upload_max_unzipped_bytes: int = Field(
+        1024 * 1024 * 1024,
+        description="Largest unzipped size of an uploaded xlsx (a zip): refuses a zip bomb before it is opened.",
+    )
     deadline_reminder: dt.timedelta = Field(
         dt.timedelta(days=3),
         description="How long before a call closes `c3p calls remind` warns the authors of unsubmitted drafts.",

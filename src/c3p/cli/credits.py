@@ -17,7 +17,7 @@ from rich.table import Table
 
 from c3p.cli._common import DatabaseOption, FormatOption, check_format, console, open_database, settings_for
 from c3p.cli._guard import actor, guarded, writing
-from c3p.credits import checkpoints, monitoring_reports, queries, service, verification
+from c3p.credits import batches, checkpoints, monitoring_reports, queries, service, verification
 from c3p.credits.monitoring_reports import Calculation, MonitoringFile
 from c3p.credits.rules.statements import Period, statement_csv
 from c3p.credits.verify import seal_unsealed
@@ -58,6 +58,15 @@ def _read_json(path: Path) -> Any:
         raise InvalidInput(f"{path}: no such file") from None
     except json.JSONDecodeError as error:
         raise InvalidInput(f"{path}:{error.lineno}: not valid JSON ({error.msg})") from None
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InvalidInput(f"{path}: no such file") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{path}: not UTF-8 text") from None
 
 
 def _transaction(view: Any, output_format: str) -> None:
@@ -275,6 +284,31 @@ def transfer(
     with writing(open_database(db)) as (session, who):
         view = service.transfer(session, who, from_account, to_account, credits, serial)
     _transaction(view, output_format)
+
+
+@app.command("transfer-batch")
+@guarded("credits.transfer")
+def transfer_batch(
+    path: Annotated[Path, typer.Argument(help="CSV file: from_account,to_account,credits,serial; a line each.")],
+    db: DatabaseOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """Apply a file of transfers in one transaction: all, or none with every refused line named."""
+    check_format(output_format)
+    numbered = batches.read_lines(_read_text(path))
+    try:
+        with writing(open_database(db)) as (session, who):
+            views = batches.transfer_batch(session, who, [line for _, line in numbered])
+    except InvalidInput as refusal:
+        for refused in refusal.extra.get("refused", []):
+            line = numbered[refused["transfer"] - 1][0]
+            typer.echo(f"{path}:{line}: {refused['detail']}", err=True)
+        raise
+    if output_format == "json":
+        typer.echo(json.dumps([view.model_dump() for view in views], ensure_ascii=False, indent=2))
+        return
+    for view in views:
+        _transaction(view, output_format)
 
 
 def _resolve(key: str, accept: bool, db: str | None, output_format: str) -> None:

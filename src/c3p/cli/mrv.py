@@ -108,6 +108,11 @@ def calculate(
         "--decimal",
         help="Decimal mark of numbers in CSV/xlsx text: . or , (values with a comma are refused without it).",
     ),
+    thousands: str | None = typer.Option(
+        None,
+        "--thousands",
+        help="Thousands separator in CSV/xlsx text: , or . or a space (digit groups are refused without it).",
+    ),
     output_format: Format = FORMAT,
 ) -> None:
     """Ex-post emission reductions from monitoring data, with QA/QC findings."""
@@ -126,6 +131,7 @@ def calculate(
             mapping,
             progress=lambda stage: bar.update(task, description=stage),
             decimal=_decimal(decimal),
+            thousands=_thousands(thousands),
         )
     if xlsx:
         monitoring_report.write_workbook(result, methodology, xlsx)
@@ -139,6 +145,12 @@ def _decimal(mark: str | None) -> Literal[".", ","] | None:
     if mark is None or mark in (".", ","):
         return mark  # type: ignore[return-value]
     raise InvalidInput(f"--decimal {mark!r}: give . or ,")
+
+
+def _thousands(mark: str | None) -> Literal[",", ".", " "] | None:
+    if mark is None or mark in (",", ".", " "):
+        return mark  # type: ignore[return-value]
+    raise InvalidInput(f"--thousands {mark!r}: give , or . or a space")
 
 
 def _mapping(pairs: list[str]) -> dict[str, str]:

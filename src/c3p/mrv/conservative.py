@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-import polars as pl
 
 from c3p.mrv import expressions as ex
+from c3p.mrv.cells import Cells
 from c3p.mrv.direction import directions
 from c3p.mrv.evaluate import evaluate_cells
 from c3p.mrv.findings import Finding
@@ -30,7 +30,7 @@ def project_floor(methodology: Methodology) -> frozenset[str]:
 
 def evaluate_conservatively(
     methodology: Methodology,
-    cells: pl.DataFrame,
+    cells: Cells,
     columns: Mapping[str, np.ndarray | float],
     missing: Mapping[str, np.ndarray],
 ) -> tuple[dict[str, np.ndarray], list[Finding]]:
@@ -55,32 +55,31 @@ def evaluate_conservatively(
     return values, findings
 
 
-def _site_highest(cells: pl.DataFrame, column: np.ndarray | float, mask: np.ndarray) -> np.ndarray:
+def _site_highest(cells: Cells, column: np.ndarray | float, mask: np.ndarray) -> np.ndarray:
     """Per cell, the highest value its site reported in any month (0 if none)."""
-    frame = pl.DataFrame({"site_id": cells["site_id"], "v": np.broadcast_to(column, mask.shape),
-                          "gap": mask})  # fmt: skip
-    top = frame.filter(~pl.col("gap")).group_by("site_id").agg(pl.col("v").max())
-    joined = frame.join(top, on="site_id", how="left", suffix="_top", maintain_order="left")
-    return joined["v_top"].fill_null(0.0).to_numpy()
+    _, site = np.unique(np.asarray(cells.site_id, dtype=object), return_inverse=True)
+    values = np.broadcast_to(np.asarray(column, dtype=float), mask.shape)
+    top = np.full(int(site.max()) + 1, -np.inf)
+    np.maximum.at(top, site[~mask], values[~mask])
+    return np.where(np.isneginf(top), 0.0, top)[site]
 
 
-def _uncredited_finding(methodology: Methodology, cells: pl.DataFrame, key: str,
-                        mask: np.ndarray) -> Finding:  # fmt: skip
+def _uncredited_finding(methodology: Methodology, cells: Cells, key: str, mask: np.ndarray) -> Finding:
     param = methodology.parameters[key]
-    where = cells.filter(pl.Series(mask))
-    first = where.row(0, named=True)
+    site, month = cells.first(mask)
+    count = int(mask.sum())
     return Finding(
-        code="missing-month", severity="warning", site_id=first["site_id"],
-        parameter=param.symbol, month=first["month"], unit=param.unit, rows=where.height,
+        code="missing-month", severity="warning", site_id=site,
+        parameter=param.symbol, month=month, unit=param.unit, rows=count,
         treatment="site-month not credited (ER at most 0; the lower of zero and the site's "
         "highest month substituted)",
-        message=f"{where.height} site-month(s) have no reading of {param.symbol}, which "
+        message=f"{count} site-month(s) have no reading of {param.symbol}, which "
         f"{'lowers' if directions(methodology)[key] == 'lowers' else 'moves'} the emission "
         "reductions; zero would over-credit",
     )  # fmt: skip
 
 
-def _clamp_findings(methodology: Methodology, cells: pl.DataFrame,
+def _clamp_findings(methodology: Methodology, cells: Cells,
                     columns: Mapping[str, np.ndarray | float], floor: frozenset[str]) -> list[Finding]:  # fmt: skip
     raw = evaluate_cells(methodology, columns, cells.height)
     findings = []
@@ -89,10 +88,10 @@ def _clamp_findings(methodology: Methodology, cells: pl.DataFrame,
         if not negative.any():
             continue
         symbol = methodology.equation(key).symbol
-        first = cells.filter(pl.Series(negative)).row(0, named=True)
+        site, month = cells.first(negative)
         findings.append(Finding(
-            code="negative-component", severity="warning", site_id=first["site_id"],
-            month=first["month"], parameter=symbol, rows=int(negative.sum()),
+            code="negative-component", severity="warning", site_id=site,
+            month=month, parameter=symbol, rows=int(negative.sum()),
             adjustment=float(-raw[key][negative].sum()), unit=methodology.equation(key).unit,
             treatment="counted as zero",
             message=f"{symbol} is negative in {int(negative.sum())} site-month(s), which the "

@@ -1,14 +1,18 @@
 """The MRV engine: ex-ante estimates from design values, ex-post from monitoring data.
 
 Ex-post work is one DuckDB scan of the monitoring files (grouped by site, month,
-parameter and unit), QA/QC on those statistics plus targeted drill-downs, then numpy
-evaluation of the methodology over one cell per site and month. Memory therefore grows
+parameter and unit, kept as a small DuckDB table), QA/QC on those statistics plus targeted
+drill-downs, then numpy evaluation of the methodology over one cell per site and month.
+DuckDB is the one columnar engine: it streams every input format and spills to disk. Memory therefore grows
 with sites × months, not with rows, and Parquet inputs larger than memory stream.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import resource
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,15 +20,23 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    import polars as pl
+    import duckdb
 
 from c3p import __version__
+from c3p.errors import InvalidInput
 from c3p.mrv.cells import build_cells, per_site_fixed
 from c3p.mrv.conservative import evaluate_conservatively, project_floor
 from c3p.mrv.direction import settled_sides
 from c3p.mrv.evaluate import evaluate_cells, round_down
 from c3p.mrv.factors import FactorRegistry, default_registry
-from c3p.mrv.monitoring import Decimal, hash_files_in_background, open_monitoring
+from c3p.mrv.monitoring import (
+    Decimal,
+    MonitoringLimits,
+    TextFormat,
+    Thousands,
+    hash_files_in_background,
+    open_monitoring,
+)
 from c3p.mrv.params import CalculationParams
 from c3p.mrv.plausibility import check_readings, scalar_findings
 from c3p.mrv.qaqc import QaqcContext, infer_interval_minutes, run_qaqc
@@ -67,56 +79,104 @@ def calculate(
     factors: FactorRegistry | None = None,
     progress: Progress | None = None,
     decimal: Decimal | None = None,
+    thousands: Thousands | None = None,
+    limits: MonitoringLimits | None = None,
 ) -> CalculationResult:
     """Ex-post: evaluate the methodology over monitoring files for a monitoring period.
 
-    ``decimal`` is the decimal mark of numbers in CSV files ("." or ","), see
-    :func:`~c3p.mrv.monitoring.open_monitoring`.
+    ``decimal`` and ``thousands`` say how numbers are written in CSV and xlsx text ("." or
+    ","; thousands separators only where declared), see
+    :func:`~c3p.mrv.monitoring.open_monitoring`; ``limits`` caps rows and unzipped size.
+    Running out of memory is refused with a clear error (DuckDB spills to disk first).
     """
     import duckdb
 
+    try:
+        with bounded_connection() as con:
+            return _calculate(con, methodology, paths, params, mapping, factors, progress,
+                              TextFormat(decimal, thousands, params.timezone), limits)  # fmt: skip
+    except (duckdb.OutOfMemoryException, MemoryError):
+        raise InvalidInput(
+            "the monitoring data needs more memory than this process may use; "
+            "split it into shorter periods or run it where more memory is available"
+        ) from None
+
+
+def _calculate(con, methodology, paths, params, mapping, factors, progress, text, limits) -> CalculationResult:
     step = progress or (lambda _stage: None)
     factors = factors or default_registry()
-    con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")
-    try:
-        step("reading")
-        open_monitoring(con, paths, mapping, decimal)
-        digests = hash_files_in_background(paths)
-        start, end = _period(con, params)
-        within = (
-            f"WHERE timestamp >= TIMESTAMP '{start:%Y-%m-%d %H:%M:%S}' "
-            f"AND timestamp < TIMESTAMP '{end:%Y-%m-%d %H:%M:%S}'"
-        )
-        con.execute(f"CREATE OR REPLACE TEMP VIEW monitoring AS SELECT * FROM monitoring_file {within}")
-        con.execute(f"CREATE OR REPLACE TEMP VIEW monitoring_lines AS SELECT * FROM monitoring_file_lines {within}")
-        step("scanning")
-        raw_scan = scan_monitoring(con)
-        check_keys(con, raw_scan)
-        check_values(con, raw_scan)
-        scan, findings = convert_units(con, raw_scan, methodology)
-        findings += check_readings(con, scan, methodology)
-        findings += _outside_period(con, start, end)
-        step("checking")
-        fixed_by_site = per_site_fixed(scan, methodology)
-        scalars, used = _scalars(methodology, params, factors, fixed_by_site, scan)
-        findings += scalar_findings(methodology, used)
-        ctx = QaqcContext(con, methodology, params, start, end,
-                          params.interval_minutes or infer_interval_minutes(scan),
-                          lambda site, sym: _lookup(site, sym, methodology, scalars,
-                                                    fixed_by_site))  # fmt: skip
-        ctx.sides = settled_sides(methodology, _design_point(scan, scalars, fixed_by_site))
-        run_qaqc(ctx, scan)
-        step("calculating")
-        cells, columns, missing = build_cells(scan, methodology, ctx.adjustments, scalars, fixed_by_site)
-        values, treated = evaluate_conservatively(methodology, cells, columns, missing)
-        rows = int(raw_scan["n"].sum() or 0)
-    finally:
-        con.close()
+    step("reading")
+    opened = open_monitoring(con, paths, mapping, text=text, limits=limits)
+    digests = hash_files_in_background(paths)
+    start, end = _within_period(con, params)
+    step("scanning")
+    rows = scan_monitoring(con)
+    check_keys(con)
+    check_values(con)
+    findings = convert_units(con, methodology)
+    findings += check_readings(con, methodology)
+    findings += _outside_period(con, start, end)
+    step("checking")
+    fixed_by_site = per_site_fixed(con, methodology)
+    scalars, used = _scalars(con, methodology, params, factors)
+    findings += scalar_findings(methodology, used)
+    ctx = QaqcContext(con, methodology, params, start, end,
+                      params.interval_minutes or infer_interval_minutes(con),
+                      lambda site, sym: _lookup(site, sym, methodology, scalars,
+                                                fixed_by_site))  # fmt: skip
+    ctx.sides = settled_sides(methodology, _design_point(con, scalars, fixed_by_site))
+    run_qaqc(ctx)
+    step("calculating")
+    cells, columns, missing = build_cells(con, methodology, ctx.adjustments, scalars, fixed_by_site)
+    values, treated = evaluate_conservatively(methodology, cells, columns, missing)
     extra = {"files": digests.result(), "rows": rows, "start": start, "end": end,
-             "interval": ctx.interval_min}  # fmt: skip
-    return _result(methodology, "ex-post", values, cells["site_id"].to_list(),
-                   cells["month"].to_list(), used, findings + ctx.findings + treated, params, extra)  # fmt: skip
+             "interval": ctx.interval_min, "timezone": opened.timezone}  # fmt: skip
+    return _result(methodology, "ex-post", values, list(cells.site_id),
+                   list(cells.month), used, findings + ctx.findings + treated, params, extra)  # fmt: skip
+
+
+def _within_period(con, params: CalculationParams) -> tuple[datetime, datetime]:
+    """The monitoring period; views ``monitoring`` and ``monitoring_lines`` hold its rows."""
+    start, end = _period(con, params)
+    within = (
+        f"WHERE timestamp >= TIMESTAMP '{start:%Y-%m-%d %H:%M:%S}' AND timestamp < TIMESTAMP '{end:%Y-%m-%d %H:%M:%S}'"
+    )
+    con.execute(f"CREATE OR REPLACE TEMP VIEW monitoring AS SELECT * FROM monitoring_file {within}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW monitoring_lines AS SELECT * FROM monitoring_file_lines {within}")
+    return start, end
+
+
+@contextmanager
+def bounded_connection() -> Iterator[duckdb.DuckDBPyConnection]:
+    """A DuckDB connection that spills to a private temporary folder and, under an address-space
+    limit (``ulimit -v``), keeps its memory within half of what is left, so that a large input
+    finishes or is refused with an out-of-memory error instead of aborting the process."""
+    import duckdb
+
+    with tempfile.TemporaryDirectory(prefix="c3p-mrv-") as spill:
+        con = duckdb.connect(config={"temp_directory": spill})
+        try:
+            con.execute("SET enable_progress_bar = false")
+            headroom = _address_space_headroom()
+            if headroom is not None:
+                con.execute(f"SET memory_limit = '{max(headroom // 2, 64 << 20) >> 20}MiB'")
+                con.execute(f"SET threads = {1 if headroom < 1 << 30 else 2}")
+            yield con
+        finally:
+            con.close()
+
+
+def _address_space_headroom() -> int | None:
+    """Bytes this process may still map under RLIMIT_AS, or None without such a limit."""
+    limit, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if limit == resource.RLIM_INFINITY:
+        return None
+    try:
+        with open("/proc/self/statm") as handle:
+            mapped = int(handle.read().split()[0]) * resource.getpagesize()
+    except OSError:
+        mapped = 0
+    return max(limit - mapped, 0)
 
 
 def _period(con, params: CalculationParams) -> tuple[datetime, datetime]:
@@ -154,9 +214,9 @@ def _outside_period(con, start: datetime, end: datetime) -> list:
     ]
 
 
-def _scalars(methodology, params, factors, fixed_by_site, scan: pl.DataFrame):
+def _scalars(con, methodology, params, factors):
     given = given_values(methodology, params)
-    in_data = set(scan["key"].unique().to_list())
+    in_data = {row[0] for row in con.execute("SELECT DISTINCT key FROM scan").fetchall()}
     scalars: dict[str, float] = {}
     used: list[ParameterUsed] = []
     for param in methodology.spec.parameters:
@@ -177,15 +237,13 @@ def _scalars(methodology, params, factors, fixed_by_site, scan: pl.DataFrame):
     return scalars, used
 
 
-def _design_point(scan: pl.DataFrame, scalars: dict[str, float], fixed_by_site) -> dict[str, float]:
+def _design_point(con, scalars: dict[str, float], fixed_by_site) -> dict[str, float]:
     """A typical value of every parameter: scalars, mean per-site values, mean readings."""
-    import polars as pl
-
     point = dict(scalars)
     for key, by_site in fixed_by_site.items():
         point[key] = sum(by_site.values()) / len(by_site)
-    means = scan.group_by("key").agg((pl.col("total").sum() / pl.col("n_value").sum()).alias("v"))
-    for key, value in means.iter_rows():
+    means = con.execute("SELECT key, sum(total) / sum(n_value) FROM scan GROUP BY key ORDER BY key").fetchall()
+    for key, value in means:
         point.setdefault(key, float(value or 0.0))
     return point
 
@@ -206,14 +264,11 @@ def _kw(unit: str) -> float:
 
 
 def _result(methodology, mode, values, sites, months, used, findings, params, extra):
-    import polars as pl
-
     spec = methodology.spec
     re_key, pe_key, er_key = (methodology.equation(s).key for s in (
         spec.reference_emissions, spec.project_emissions, spec.emission_reductions))  # fmt: skip
-    frame = pl.DataFrame({"site_id": sites, "month": months, "re": values[re_key],
-                          "pe": values[pe_key], "er": values[er_key]})  # fmt: skip
-    re_t, pe_t, er_t = (float(frame[c].sum()) for c in ("re", "pe", "er"))
+    figures = {"re": values[re_key], "pe": values[pe_key], "er": values[er_key]}
+    re_t, pe_t, er_t = (float(np.sum(figures[c])) for c in ("re", "pe", "er"))
     er_clamped = max(er_t, 0.0) if spec.non_negative else er_t
     provenance = Provenance(
         methodology_id=spec.id, methodology_version=spec.version,
@@ -226,23 +281,25 @@ def _result(methodology, mode, values, sites, months, used, findings, params, ex
     return CalculationResult(
         mode=mode, methodology_id=spec.id, reference_emissions_tco2=re_t,
         project_emissions_tco2=pe_t, emission_reductions_unrounded_tco2=er_clamped,
-        emission_reductions_tco2=round_down(er_clamped), sites=frame["site_id"].n_unique(),
-        parameters=tuple(used), by_site=_breakdown(frame, "site_id") if mode == "ex-post" else (),
-        by_month=_breakdown(frame, "month") if mode == "ex-post" else (),
+        emission_reductions_tco2=round_down(er_clamped), sites=len(set(sites)),
+        parameters=tuple(used), by_site=_breakdown(sites, figures, "site_id") if mode == "ex-post" else (),
+        by_month=_breakdown(months, figures, "month") if mode == "ex-post" else (),
         intermediate={methodology.equation(e.symbol).symbol: float(np.sum(values[e.key]))
                       for e in spec.equations},
         findings=tuple(findings), provenance=provenance,
         period_start=start.date() if start else None,
         period_end=(end - timedelta(days=1)).date() if end else None,
-        interval_minutes=extra.get("interval"),
+        interval_minutes=extra.get("interval"), timezone=extra.get("timezone"),
     )  # fmt: skip
 
 
-def _breakdown(frame: pl.DataFrame, by: str) -> tuple[Breakdown, ...]:
-    import polars as pl
-
-    grouped = frame.group_by(by).agg(pl.col("re").sum(), pl.col("pe").sum(), pl.col("er").sum())
+def _breakdown(labels: list, figures: dict[str, np.ndarray], by: str) -> tuple[Breakdown, ...]:
+    """RE, PE and ER added up per label (site or month), sorted by label."""
+    order, index = np.unique(np.asarray(labels, dtype=object), return_inverse=True)
+    sums = {name: np.bincount(index, weights=np.broadcast_to(column, index.shape), minlength=len(order))
+            for name, column in figures.items()}  # fmt: skip
     return tuple(
-        Breakdown(**{by: key}, reference_emissions_tco2=re, project_emissions_tco2=pe, emission_reductions_tco2=er)
-        for key, re, pe, er in grouped.sort(by).iter_rows()
-    )
+        Breakdown(**{by: key}, reference_emissions_tco2=float(sums["re"][i]),
+                  project_emissions_tco2=float(sums["pe"][i]), emission_reductions_tco2=float(sums["er"][i]))
+        for i, key in enumerate(order)
+    )  # fmt: skip

@@ -9,6 +9,8 @@ can be reported with its row and column instead of a parser's stack trace.
 from __future__ import annotations
 
 import hashlib
+import re
+import zipfile
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -18,25 +20,50 @@ from typing import Literal
 import duckdb
 import pyarrow as pa
 
-from c3p.errors import DataFileError
+from c3p.errors import DataFileError, InvalidInput
 
 COLUMNS = ("site_id", "timestamp", "parameter", "value", "unit")
 Decimal = Literal[".", ","]
-_NUMBER = {  # one reading per cell: optional sign, digits, one decimal mark, exponent
-    ".": r"^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$",
-    ",": r"^[+-]?([0-9]+(,[0-9]*)?|,[0-9]+)([eE][+-]?[0-9]+)?$",
-}
+Thousands = Literal[",", ".", " "]
+_INTEGER = "[0-9]+"
+_FRACTION_EXPONENT = "([{mark}][0-9]*)?([eE][+-]?[0-9]+)?"
 _NUMERIC = ("DOUBLE", "FLOAT", "REAL", "DECIMAL", "INTEGER", "BIGINT", "SMALLINT", "TINYINT",
             "HUGEINT", "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT")  # fmt: skip
+#: a time of day followed by a UTC offset: "2024-01-31 23:45+07:00", "…T16:45Z"
+_OFFSET = r"[T ][0-9:.]+(Z|[+-][0-9]{2}(:?[0-9]{2})?)$"
+_ZONE = re.compile(r"^(?:UTC|Z|([+-])([0-9]{2}):?([0-9]{2}))$")
+_XLSX_BATCH_ROWS = 50_000
+
+
+@dataclass(frozen=True)
+class MonitoringLimits:
+    """Caps on what one upload may make the server read (the API sets them; the CLI does not)."""
+
+    max_rows: int | None = None
+    max_unzipped_bytes: int | None = None
+
+
+@dataclass(frozen=True)
+class TextFormat:
+    """How numbers and times are written in CSV and xlsx text: declared, never guessed."""
+
+    decimal: Decimal | None = None
+    thousands: Thousands | None = None
+    timezone: str | None = None  # the zone readings with UTC offsets are converted to
 
 
 @dataclass(frozen=True)
 class MonitoringInput:
-    """The monitoring files of one calculation, registered as the DuckDB view ``monitoring_file``."""
+    """The monitoring files of one calculation, registered as the DuckDB view ``monitoring_file``.
+
+    ``timezone`` is the zone (e.g. ``UTC+07:00``) that readings written with a UTC offset were
+    converted to, or None when the readings carry no offset and are taken as written.
+    """
 
     paths: tuple[str, ...]
     sha256: dict[str, str]
     relation_sql: str
+    timezone: str | None = None
 
 
 def file_sha256(path: Path | str) -> str:
@@ -52,33 +79,53 @@ def open_monitoring(
     paths: Sequence[Path | str],
     mapping: Mapping[str, str] | None = None,
     decimal: Decimal | None = None,
+    *,
+    text: TextFormat | None = None,
+    limits: MonitoringLimits | None = None,
 ) -> MonitoringInput:
     """Register the files as view ``monitoring_file`` (canonical, typed columns) on ``con``.
 
     ``decimal`` is the decimal mark of numbers written as text (CSV, text cells of xlsx);
     without it a value containing a comma is refused, since "1,5" and "1,500" are read
-    differently in Jakarta and in Tokyo.
+    differently in Jakarta and in Tokyo. Every format is read through DuckDB as a stream (an
+    xlsx through openpyxl's read-only mode, batch by batch), so memory does not grow with
+    the input.
     """
     if not paths:
         raise DataFileError("(none)", None, "no monitoring file given")
+    text = text or TextFormat(decimal=decimal)
+    if decimal is not None and text.decimal is None:
+        text = TextFormat(decimal, text.thousands, text.timezone)
+    if text.thousands is not None and text.thousands == (text.decimal or "."):
+        raise InvalidInput(f"the thousands separator {text.thousands!r} is also the decimal mark")
     names = [str(p) for p in paths]
     for name in names:
         if not Path(name).exists():
             raise DataFileError(name, None, "file not found")
     suffixes = {Path(name).suffix.lower() for name in names}
+    limits = limits or MonitoringLimits()
     if suffixes <= {".parquet", ".pq"}:
-        _parquet_view(con, names, mapping or {})
+        zone = _parquet_view(con, names, mapping or {}, text.timezone, limits)
     elif len(names) == 1 and suffixes <= {".csv", ".txt", ".xlsx"}:
-        _text_view(con, names[0], mapping or {}, decimal)
+        zone = _text_view(con, names[0], mapping or {}, text, limits)
     else:
         raise DataFileError(", ".join(names), None, "give one CSV/xlsx file or Parquet files only")
-    return MonitoringInput(tuple(names), {}, "monitoring_file")
+    return MonitoringInput(tuple(names), {}, "monitoring_file", zone)
 
 
 def hash_files_in_background(paths: Sequence[Path | str]) -> Future[dict[str, str]]:
-    """Start hashing the inputs for provenance while DuckDB scans them (hashlib frees the GIL)."""
+    """Start hashing the inputs for provenance while DuckDB scans them (hashlib frees the GIL).
+
+    Where no thread can start (an address-space limit leaves no room for its stack), the
+    files are hashed here and now instead.
+    """
+    work = lambda: {str(p): file_sha256(p) for p in paths}  # noqa: E731
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="c3p-sha256")
-    future = pool.submit(lambda: {str(p): file_sha256(p) for p in paths})
+    try:
+        future = pool.submit(work)
+    except RuntimeError:  # "can't start new thread"
+        future = Future()
+        future.set_result(work())
     pool.shutdown(wait=False)
     return future
 
@@ -104,92 +151,230 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _parquet_view(con, paths: list[str], mapping: Mapping[str, str]) -> None:
-    files = "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in paths) + "]"
-    source = f"read_parquet({files}, file_row_number = true, filename = true)"
-    try:
-        described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
-    except duckdb.Error as exc:
-        raise DataFileError(paths[0], None, f"cannot read Parquet: {exc}") from None
-    types = {name: kind for name, kind, *_ in described}
-    chosen = _select_list([n for n in types if n not in {"file_row_number", "filename"}],
-                          mapping, paths[0])  # fmt: skip
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _offset_seconds(zone: str) -> int:
+    """Seconds east of UTC of a zone written ``UTC``, ``Z`` or ``+07:00``; refused otherwise."""
+    match = _ZONE.match(zone.strip())
+    if not match:
+        raise InvalidInput(f"timezone {zone!r}: give a UTC offset such as +07:00 (or UTC)")
+    sign, hours, minutes = match.groups()
+    if sign is None:
+        return 0
+    seconds = int(hours) * 3600 + int(minutes) * 60
+    if seconds > 14 * 3600 or int(minutes) >= 60:
+        raise InvalidInput(f"timezone {zone!r}: not a UTC offset (at most ±14:00)")
+    return seconds if sign == "+" else -seconds
+
+
+def _zone_name(seconds: int) -> str:
+    sign = "+" if seconds >= 0 else "-"
+    return f"UTC{sign}{abs(seconds) // 3600:02d}:{abs(seconds) % 3600 // 60:02d}"
+
+
+def _in_zone(expression: str, seconds: int) -> str:
+    """SQL turning an instant (TIMESTAMPTZ) into the wall-clock time of a fixed offset."""
+    return f"make_timestamp(epoch_us({expression}) + {seconds * 1_000_000})"
+
+
+def _parquet_view(con, paths: list[str], mapping: Mapping[str, str], timezone: str | None,
+                  limits: MonitoringLimits) -> str | None:  # fmt: skip
+    types = _one_schema(con, paths, mapping)
+    chosen = _select_list(list(types), mapping, paths[0])
     value_type = types[chosen["value"]]
     if not value_type.startswith(_NUMERIC):
         raise DataFileError(paths[0], None, f"column value: expected numbers, found {value_type}")
-    if not types[chosen["timestamp"]].startswith(("TIMESTAMP", "DATE")):
-        raise DataFileError(paths[0], None, "column timestamp: expected a timestamp type, "
-                            f"found {types[chosen['timestamp']]}")  # fmt: skip
+    stamp_type = types[chosen["timestamp"]]
+    if not stamp_type.startswith(("TIMESTAMP", "DATE")):
+        raise DataFileError(paths[0], None, f"column timestamp: expected a timestamp type, found {stamp_type}")
+    files = "[" + ", ".join(_literal(p) for p in paths) + "]"
+    if limits.max_rows is not None:
+        (rows,) = con.execute(f"SELECT sum(num_rows) FROM parquet_file_metadata({files})").fetchone()
+        _check_rows(paths[0], int(rows or 0), limits.max_rows)
+    stamp, zone = f"CAST({_quote(chosen['timestamp'])} AS TIMESTAMP)", None
+    if stamp_type.startswith("TIMESTAMP WITH TIME ZONE"):  # instants: shown in one stated zone
+        seconds = _offset_seconds(timezone or "UTC")
+        stamp, zone = _in_zone(_quote(chosen["timestamp"]), seconds), _zone_name(seconds)
     casts = f"""CAST({_quote(chosen["site_id"])} AS VARCHAR) AS site_id,
-        CAST({_quote(chosen["timestamp"])} AS TIMESTAMP) AS timestamp,
+        {stamp} AS timestamp,
         CAST({_quote(chosen["parameter"])} AS VARCHAR) AS parameter,
         CAST({_quote(chosen["value"])} AS DOUBLE) AS value,
         CAST({_quote(chosen["unit"])} AS VARCHAR) AS unit"""
     # Row numbers cost a third of the scan, so only the drill-down view carries them.
     lean = f"read_parquet({files})"
+    source = f"read_parquet({files}, file_row_number = true, filename = true)"
     con.execute(f"CREATE OR REPLACE TEMP VIEW monitoring_file AS SELECT {casts} FROM {lean}")
     con.execute(f"CREATE OR REPLACE TEMP VIEW monitoring_file_lines AS SELECT {casts}, "
                 f"file_row_number + 1 AS line, filename AS file FROM {source}")  # fmt: skip
+    return zone
 
 
-def _text_view(con, path: str, mapping: Mapping[str, str], decimal: Decimal | None) -> None:
-    table = _read_xlsx(path, decimal or ".") if path.lower().endswith(".xlsx") else _read_csv(con, path)
-    if table.num_rows == 0:
-        raise DataFileError(path, None, "the file has no data rows")
-    chosen = _select_list([c for c in table.column_names if c != "line"], mapping, path)
-    con.register("monitoring_text", table)
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE monitoring_raw AS SELECT line, "
-        + ", ".join(f"trim(CAST({_quote(chosen[c])} AS VARCHAR)) AS {c}" for c in COLUMNS)
-        + " FROM monitoring_text"
-    )
-    con.unregister("monitoring_text")
-    _check_text_cells(con, path, decimal or ".")
-    number = "replace(value, ',', '.')" if decimal == "," else "value"
-    con.execute(
-        f"""CREATE OR REPLACE TEMP VIEW monitoring_file AS SELECT site_id,
-        CAST(timestamp AS TIMESTAMP) AS timestamp, parameter,
-        CAST(nullif({number}, '') AS DOUBLE) AS value, unit, line, '{path.replace("'", "''")}'
-        AS file FROM monitoring_raw"""
-    )
-    con.execute("CREATE OR REPLACE TEMP VIEW monitoring_file_lines AS SELECT * FROM monitoring_file")
+def _one_schema(con, paths: list[str], mapping: Mapping[str, str]) -> dict[str, str]:
+    """Column name -> type of the first file; refuses a file whose columns differ, naming both.
+
+    DuckDB would read the other files with the first file's schema and fail mid-scan (or cast
+    silently), so every footer is compared before the scan starts.
+    """
+    schemas = []
+    for path in paths:
+        try:
+            described = con.execute(f"DESCRIBE SELECT * FROM read_parquet({_literal(path)})").fetchall()
+        except duckdb.OutOfMemoryException:
+            raise
+        except duckdb.Error as exc:
+            raise DataFileError(path, None, f"cannot read Parquet: {str(exc).splitlines()[0]}") from None
+        schemas.append({name: kind for name, kind, *_ in described})
+    first = schemas[0]
+    chosen = _select_list(list(first), mapping, paths[0])
+    for path, schema in zip(paths[1:], schemas[1:], strict=True):
+        found = _select_list(list(schema), mapping, path)
+        for column, source in chosen.items():
+            here, there = schema[found[column]], first[source]
+            if found[column] != source or here != there:
+                raise DataFileError(path, None, f"column {found[column]!r} is {here} here but "
+                                    f"{source!r} is {there} in {paths[0]}: give files of one schema")  # fmt: skip
+    return first
 
 
-def _read_csv(con, path: str) -> pa.Table:
+def _check_rows(path: str, rows: int, max_rows: int | None) -> None:
+    if max_rows is not None and rows > max_rows:
+        raise DataFileError(path, None, f"{rows:,} rows, more than the {max_rows:,} accepted here "
+                            "(setting mrv_upload_max_rows); use the command line for larger files")  # fmt: skip
+
+
+def _text_view(con, path: str, mapping: Mapping[str, str], text: TextFormat, limits: MonitoringLimits) -> str | None:
+    """A CSV (or xlsx, first loaded batch by batch) as text columns, checked, then typed."""
     if Path(path).stat().st_size == 0:
         raise DataFileError(path, None, "the file is empty")
+    if path.lower().endswith(".xlsx"):
+        source = _load_xlsx(con, path, text.decimal or ".", limits)
+    else:
+        source = (f"read_csv({_literal(path)}, all_varchar = true, header = true, "
+                  "auto_detect = true, null_padding = true)")  # fmt: skip
     try:
-        table = con.sql(
-            f"SELECT * FROM read_csv('{path.replace(chr(39), chr(39) * 2)}', all_varchar = true,"
-            " header = true, auto_detect = true, null_padding = true)"
-        ).to_arrow_table()
+        found = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
+    except duckdb.OutOfMemoryException:
+        raise
     except duckdb.Error as exc:
         raise DataFileError(path, None, f"cannot read CSV: {str(exc).splitlines()[0]}") from None
-    return table.append_column("line", pa.array(range(2, table.num_rows + 2), pa.int64()))
+    chosen = _select_list([c for c in found if c != "line"], mapping, path)
+    numbered = "line" in found  # an xlsx carries its row numbers; a CSV is numbered in file order
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW monitoring_raw AS SELECT "
+        + ", ".join(f"trim(CAST({_quote(chosen[c])} AS VARCHAR)) AS {c}" for c in COLUMNS)
+        + (", line" if numbered else "")
+        + f" FROM {source}"
+    )
+    line = "" if numbered else ", row_number() OVER () + 1 AS line"  # a streaming window
+    con.execute(f"CREATE OR REPLACE TEMP VIEW monitoring_raw_lines AS SELECT *{line} FROM monitoring_raw")
+    offsets = _check_text_cells(con, path, text, limits)
+    stamp, zone = "CAST(timestamp AS TIMESTAMP)", None
+    if offsets:
+        (first,) = con.execute("SELECT timestamp FROM monitoring_raw LIMIT 1").fetchone()
+        seconds = _offset_seconds(text.timezone or _written_offset(first))
+        stamp, zone = _in_zone("CAST(timestamp AS TIMESTAMPTZ)", seconds), _zone_name(seconds)
+    typed = (f"site_id, {stamp} AS timestamp, parameter, CAST({_number_sql(text)} AS DOUBLE) AS value, "
+             "unit")  # fmt: skip
+    con.execute(f"CREATE OR REPLACE TEMP VIEW monitoring_file AS SELECT {typed} FROM monitoring_raw")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW monitoring_file_lines AS SELECT {typed}, line, "
+                f"{_literal(path)} AS file FROM monitoring_raw_lines")  # fmt: skip
+    return zone
 
 
-def _read_xlsx(path: str, decimal: Decimal) -> pa.Table:
-    """The first sheet as text; numeric cells are written with ``decimal`` so that one
-    pattern checks typed and text cells alike, and a formula without a cached value is
-    an empty cell (refused)."""
+def _written_offset(stamp: str) -> str:
+    match = re.search(_OFFSET, stamp)
+    return "UTC" if match is None or match.group(1) == "Z" else match.group(1)
+
+
+def _number_sql(text: TextFormat) -> str:
+    number = "value"
+    if text.thousands is not None:
+        number = f"replace({number}, {_literal(text.thousands)}, '')"
+    if text.decimal == ",":
+        number = f"replace({number}, ',', '.')"
+    return f"nullif({number}, '')"
+
+
+def _number_pattern(text: TextFormat) -> str:
+    """One reading per cell: sign, digits (grouped by threes only if declared), mark, exponent."""
+    mark = text.decimal or "."
+    integer = _INTEGER
+    if text.thousands is not None:
+        integer = f"([0-9]+|[0-9]{{1,3}}([{text.thousands}][0-9]{{3}})+)"
+    return f"^[+-]?({integer}{_FRACTION_EXPONENT.format(mark=mark)}|[{mark}][0-9]+([eE][+-]?[0-9]+)?)$"
+
+
+def _load_xlsx(con, path: str, decimal: Decimal, limits: MonitoringLimits) -> str:
+    """The first sheet as text into temp table ``monitoring_xlsx``, batch by batch.
+
+    Numeric cells are written with ``decimal`` so that one pattern checks typed and text cells
+    alike; a formula without a cached value is an empty cell (refused). An xlsx is a zip: its
+    unzipped size is checked from the directory before anything is unpacked.
+    """
     from openpyxl import load_workbook
 
+    _check_unzipped(path, limits.max_unzipped_bytes)
     try:
         sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header = next(rows, None)
     except Exception as exc:  # openpyxl raises many types for broken files
         raise DataFileError(path, None, f"cannot read Excel file: {exc}") from None
-    rows = sheet.iter_rows(values_only=True)
-    header = next(rows, None)
     if not header:
         raise DataFileError(path, None, "the file is empty")
-    names = [str(h).strip() if h is not None else f"column{i + 1}" for i, h in enumerate(header)]
-    columns: list[list[str | None]] = [[] for _ in names]
+    names = _unique([str(h).strip() if h is not None else f"column{i + 1}" for i, h in enumerate(header)])
+    columns = ", ".join(f"{_quote(n)} VARCHAR" for n in names)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE monitoring_xlsx ({columns}, line BIGINT)")
+    batch: list[list[str | None]] = [[] for _ in names]
+    line = 1
     for row in rows:
-        for i in range(len(names)):
+        line += 1
+        for i, column in enumerate(batch):
             cell = row[i] if i < len(row) else None
-            columns[i].append(None if cell is None else _cell_text(cell, decimal))
-    table = pa.table({n: pa.array(c, pa.string()) for n, c in zip(names, columns, strict=True)})
-    return table.append_column("line", pa.array(range(2, table.num_rows + 2), pa.int64()))
+            column.append(None if cell is None else _cell_text(cell, decimal))
+        if len(batch[0]) >= _XLSX_BATCH_ROWS:
+            _check_rows(path, line - 1, limits.max_rows)
+            _append_batch(con, names, batch, line)
+    _append_batch(con, names, batch, line)
+    if line == 1:
+        raise DataFileError(path, None, "the file has no data rows")
+    return "monitoring_xlsx"
+
+
+def _unique(names: list[str]) -> list[str]:
+    """Header names made unique (a repeated header keeps its first column for mapping)."""
+    seen: set[str] = set()
+    unique = []
+    for index, name in enumerate(names):
+        unique.append(name if name.lower() not in seen else f"{name}_{index + 1}")
+        seen.add(unique[-1].lower())
+    return unique
+
+
+def _append_batch(con, names: list[str], batch: list[list[str | None]], last_line: int) -> None:
+    count = len(batch[0])
+    if not count:
+        return
+    table = pa.table({f"c{i}": pa.array(c, pa.string()) for i, c in enumerate(batch)})
+    table = table.append_column("line", pa.array(range(last_line - count + 1, last_line + 1), pa.int64()))
+    con.register("xlsx_batch", table)
+    con.execute("INSERT INTO monitoring_xlsx SELECT * FROM xlsx_batch")
+    con.unregister("xlsx_batch")
+    for column in batch:
+        column.clear()
+
+
+def _check_unzipped(path: str, max_bytes: int | None) -> None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unzipped = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise DataFileError(path, None, f"cannot read Excel file: {exc}") from None
+    if max_bytes is not None and unzipped > max_bytes:
+        raise DataFileError(path, None, f"unzips to {unzipped:,} bytes, more than the {max_bytes:,} "
+                            "accepted here (setting mrv_upload_max_unzipped_bytes)")  # fmt: skip
 
 
 def _cell_text(cell: object, decimal: Decimal) -> str:
@@ -201,35 +386,66 @@ def _cell_text(cell: object, decimal: Decimal) -> str:
     return str(cell)
 
 
-def _check_text_cells(con, path: str, decimal: Decimal) -> None:
-    """Find the first bad cell of each kind and refuse the file naming its row and column.
+def _check_text_cells(con, path: str, text: TextFormat, limits: MonitoringLimits) -> bool:
+    """Refuse the first bad cell naming its row and column; True if times carry UTC offsets.
 
-    Numbers follow one pattern per decimal mark; thousands separators are refused, because
-    the same text means a thousand times more or less under the other convention.
+    One counting pass over the stream; only when it finds something is the file read again
+    with row numbers to name the first bad row. Numbers follow one pattern per decimal mark;
+    thousands separators only where declared, because the same text means a thousand times
+    more or less under the other convention. Times either all carry a UTC offset or none does.
     """
+    checks = _text_checks(text)
+    counts = ", ".join(f"count_if({cond})" for _, cond, _ in checks)
+    try:
+        found = con.execute(f"SELECT count(*), count_if(regexp_matches(timestamp, '{_OFFSET}')), {counts} "
+                            "FROM monitoring_raw").fetchone()  # fmt: skip
+    except duckdb.OutOfMemoryException:
+        raise
+    except duckdb.Error as exc:
+        raise DataFileError(path, None, f"cannot read the file: {str(exc).splitlines()[0]}") from None
+    rows, with_offset, bad = found[0], found[1], found[2:]
+    if rows == 0:
+        raise DataFileError(path, None, "the file has no data rows")
+    _check_rows(path, rows, limits.max_rows)
+    if 0 < with_offset < rows:
+        checks.append(("timestamp", f"regexp_matches(timestamp, '{_OFFSET}') <> (SELECT regexp_matches("
+                       f"timestamp, '{_OFFSET}') FROM monitoring_raw LIMIT 1)",
+                       "has a UTC offset where the first row has none, or none where it has one"))  # fmt: skip
+        bad = (*bad, 1)
+    failing = [check for check, count in zip(checks, bad, strict=True) if count]
+    if failing:
+        _refuse_first(con, path, failing)
+    return with_offset > 0
+
+
+def _text_checks(text: TextFormat) -> list[tuple[str, str, str]]:
+    decimal = text.decimal or "."
     other = "," if decimal == "." else "."
     comma_hint = ("has a comma: give the decimal mark (--decimal , or --decimal .); "
-                  "thousands separators are not accepted")  # fmt: skip
+                  "thousands separators are accepted only where declared (--thousands)")  # fmt: skip
     checks = [
         ("site_id", "site_id IS NULL OR site_id = ''", "site_id is empty"),
         ("parameter", "parameter IS NULL OR parameter = ''", "parameter is empty"),
         ("unit", "unit IS NULL OR unit = ''", "unit is empty"),
         ("timestamp", "try_cast(timestamp AS TIMESTAMP) IS NULL",
-         "is not a date/time (use ISO 8601, e.g. 2024-01-31 23:45)"),
+         "is not a date/time (use ISO 8601, e.g. 2024-01-31 23:45 or 2024-01-31T23:45+07:00)"),
         ("value", "value IS NULL OR value = ''", "is empty; give the reading or leave the row out"),
-        ("value", f"value LIKE '%{other}%' AND regexp_matches(value, '[0-9]')",
-         comma_hint if decimal == "." else "has a point, but the decimal mark is a comma"),
-        ("value", f"NOT regexp_matches(value, '{_NUMBER[decimal]}')", "is not a number"),
     ]  # fmt: skip
+    if other != text.thousands:
+        checks.append(("value", f"value LIKE '%{other}%' AND regexp_matches(value, '[0-9]')",
+                       comma_hint if decimal == "." else "has a point, but the decimal mark is a comma"))  # fmt: skip
+    checks.append(("value", f"NOT regexp_matches(value, '{_number_pattern(text)}')", "is not a number"))
+    return checks
+
+
+def _refuse_first(con, path: str, checks: list[tuple[str, str, str]]) -> None:
+    """Read the file again with row numbers and refuse its first bad cell."""
     selects = ", ".join(
-        f"arg_min(line, line) FILTER (WHERE {cond}), arg_min({col}, line) FILTER (WHERE {cond})"
-        for col, cond, _ in checks
+        f"min(line) FILTER (WHERE {cond}), arg_min({col}, line) FILTER (WHERE {cond})" for col, cond, _ in checks
     )
-    found = con.execute(f"SELECT {selects} FROM monitoring_raw").fetchone()
-    bad = [
-        (found[2 * i], col, found[2 * i + 1], why) for i, (col, _, why) in enumerate(checks) if found[2 * i] is not None
-    ]
-    if bad:
-        line, column, text, why = min(bad, key=lambda b: b[0])
-        shown = f" ({text!r})" if text not in (None, "") else ""
-        raise DataFileError(path, line, f"row {line}, column {column}{shown}: {why}")
+    found = con.execute(f"SELECT {selects} FROM monitoring_raw_lines").fetchone()
+    bad = [(found[2 * i], col, found[2 * i + 1], why) for i, (col, _, why) in enumerate(checks)
+           if found[2 * i] is not None]  # fmt: skip
+    line, column, cell, why = min(bad, key=lambda b: b[0])
+    shown = f" ({cell!r})" if cell not in (None, "") else ""
+    raise DataFileError(path, line, f"row {line}, column {column}{shown}: {why}")

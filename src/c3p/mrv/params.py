@@ -2,8 +2,8 @@
 
 ``params.json`` maps parameter symbols to ``{"value": …, "unit": "…"}`` (or
 ``{"factor": "MNG-grid@1"}`` to pick a registered emission factor); the reserved keys
-``period``, ``interval_minutes`` and ``meters`` describe the monitoring period and the
-meters' calibration and replacement history.
+``period``, ``interval_minutes``, ``timezone`` and ``meters`` describe the monitoring period,
+the zone of its months and the meters' calibration and replacement history.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from c3p.errors import DataFileError, InvalidInput
 
-RESERVED = {"period", "interval_minutes", "meters", "sites"}
+RESERVED = {"period", "interval_minutes", "meters", "sites", "timezone"}
 
 
 class _Frozen(BaseModel):
@@ -69,6 +69,11 @@ class CalculationParams(_Frozen):
     period: Period | None = None
     interval_minutes: int | None = Field(None, ge=1)
     meters: tuple[Meter, ...] = ()
+    timezone: str | None = Field(
+        None,
+        description="UTC offset (e.g. +07:00) that readings written with an offset are converted to; "
+        "default: the offset of the first reading (UTC for Parquet instants).",
+    )
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any], where: str = "params") -> CalculationParams:

@@ -9,8 +9,6 @@ impossible value would be a guess — and a guess can raise credits (566 tCO2/MW
 
 from __future__ import annotations
 
-import polars as pl
-
 from c3p.errors import DataFileError, InvalidInput
 from c3p.messages import N_, Message
 from c3p.mrv.bounds import Interval
@@ -47,47 +45,56 @@ def _impossible(param: Parameter, value: float) -> Message:
     )  # fmt: skip
 
 
-def check_readings(con, scan: pl.DataFrame, methodology: Methodology) -> list[Finding]:
+def check_readings(con, methodology: Methodology) -> list[Finding]:
     """Refuse monitoring rows outside a physical range (naming the first); note atypical groups.
 
-    ``scan`` is the converted scan (values in specification units, ``factor`` per unit).
+    Reads the converted scan table ``scan`` (values in specification units, ``factor`` per
+    unit): its extremes per group decide, so no monitoring row is read unless one is refused.
     """
     findings: list[Finding] = []
+    extremes = {key: (low, high) for key, low, high in con.execute(
+        "SELECT key, min(min_value), max(max_value) FROM scan GROUP BY key").fetchall()}  # fmt: skip
     for param in methodology.spec.parameters:
-        rows = scan.filter(pl.col("key") == param.key)
-        if not rows.height:
+        if param.key not in extremes:
             continue
-        low, high = rows["min_value"].min(), rows["max_value"].max()
-        for extreme in (low, high):
-            if isinstance(extreme, int | float) and not param.bounds.physical.contains(float(extreme)):
-                raise _first_impossible_row(con, rows, param, float(extreme))
+        for extreme in extremes[param.key]:
+            if extreme is not None and not param.bounds.physical.contains(float(extreme)):
+                raise _first_impossible_row(con, param, float(extreme))
         typical = param.bounds.typical
-        if typical is None:
-            continue
-        odd = rows.filter(_outside(pl.col("min_value"), typical) | _outside(pl.col("max_value"), typical))
-        if odd.height:
-            first = odd.sort("site_id", "month").row(0, named=True)
-            findings.append(Finding(
-                code="atypical", severity="warning", parameter=param.symbol, unit=param.unit,
-                site_id=first["site_id"], month=first["month"], rows=int(odd["n"].sum()),
-                treatment="kept; check the readings and their unit",
-                message=f"readings of {param.symbol} outside the typical range {typical} "
-                f"{param.unit} ({param.bounds.source})",
-            ))  # fmt: skip
+        if typical is not None:
+            findings += _atypical(con, param, typical)
     return findings
 
 
-def _outside(column: pl.Expr, interval: Interval) -> pl.Expr:
-    below = pl.lit(False) if interval.low is None else (
-        column < interval.low if interval.low_closed else column <= interval.low)  # fmt: skip
-    above = pl.lit(False) if interval.high is None else (
-        column > interval.high if interval.high_closed else column >= interval.high)  # fmt: skip
-    return below | above
+def _atypical(con, param: Parameter, typical: Interval) -> list[Finding]:
+    outside = f"({_outside('min_value', typical)} OR {_outside('max_value', typical)})"
+    rows, site, month = con.execute(
+        f"SELECT sum(n), arg_min(site_id, (site_id, month)), arg_min(month, (site_id, month)) "
+        f"FROM scan WHERE key = ? AND {outside}",
+        [param.key],
+    ).fetchone()
+    if not rows:
+        return []
+    return [Finding(
+        code="atypical", severity="warning", parameter=param.symbol, unit=param.unit,
+        site_id=site, month=month, rows=int(rows),
+        treatment="kept; check the readings and their unit",
+        message=f"readings of {param.symbol} outside the typical range {typical} "
+        f"{param.unit} ({param.bounds.source})",
+    )]  # fmt: skip
 
 
-def _first_impossible_row(con, rows: pl.DataFrame, param: Parameter, extreme: float) -> DataFileError:
+def _outside(column: str, interval: Interval) -> str:
+    """SQL true where ``column`` lies outside ``interval`` (bounds are floats from the spec)."""
+    below = "false" if interval.low is None else f"{column} {'<' if interval.low_closed else '<='} {interval.low!r}"
+    above = "false" if interval.high is None else f"{column} {'>' if interval.high_closed else '>='} {interval.high!r}"
+    return f"({below} OR {above})"
+
+
+def _first_impossible_row(con, param: Parameter, extreme: float) -> DataFileError:
     """The first monitoring line whose converted value equals the impossible ``extreme``."""
-    for raw, unit, factor in rows.select("parameter", "unit", "factor").unique().iter_rows():
+    units = con.execute("SELECT DISTINCT parameter, unit, factor FROM scan WHERE key = ?", [param.key]).fetchall()
+    for raw, unit, factor in units:
         found = con.execute(
             "SELECT line, file, value FROM monitoring_lines WHERE parameter = ? AND unit IS NOT "
             "DISTINCT FROM ? AND value * ? = ? ORDER BY file, line LIMIT 1",

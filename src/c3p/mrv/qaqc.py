@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Literal
 
-import polars as pl
+import pyarrow as pa
 
 from c3p.mrv.direction import conservative_when_missing
 from c3p.mrv.findings import Adjustment, Finding
@@ -46,33 +46,33 @@ class QaqcContext:
                                                key=key, delta=delta))  # fmt: skip
 
 
-def infer_interval_minutes(scan: pl.DataFrame) -> int | None:
+def infer_interval_minutes(con) -> int | None:
     """The typical reading interval, or None for monthly/periodic readings."""
-    regular = scan.filter(pl.col("n") >= 3)
-    if regular.height == 0 or _median(regular["n"]) <= 2:
+    groups, minutes = con.execute(
+        "SELECT count(*), median(epoch(last_ts - first_ts) / (n - 1)) / 60 FROM scan WHERE n >= 3"
+    ).fetchone()
+    if not groups or minutes is None:
         return None
-    span = (regular["last_ts"] - regular["first_ts"]).dt.total_seconds() / (regular["n"] - 1)
-    minutes = _median(span) / 60
     return max(1, round(minutes)) if minutes < 1440 * 27 else None
 
 
-def _median(series: pl.Series) -> float:
-    value = series.median()
-    return float(value) if isinstance(value, int | float) else 0.0
+GROUPS_SQL = """
+CREATE OR REPLACE TEMP TABLE scan_groups AS SELECT site_id, month, key,
+  list(DISTINCT parameter ORDER BY parameter) AS raws, sum(n) AS n, sum(n_value) AS n_value,
+  sum(total) AS total, min(min_value) AS min_value, max(max_value) AS max_value, max(sd) AS sd,
+  sum(n_ts) AS n_ts
+FROM scan GROUP BY ALL
+"""
 
 
-def run_qaqc(ctx: QaqcContext, scan: pl.DataFrame) -> None:
+def run_qaqc(ctx: QaqcContext) -> None:
     """Apply every check to the converted scan; findings and adjustments land on ``ctx``.
 
-    Flags are computed for all groups at once (vectorised); only flagged groups are visited
-    one by one, so a clean project of thousands of sites costs no Python loop per group.
+    Flags are computed for all groups at once (one DuckDB query); only flagged groups are
+    visited one by one, so a clean project of thousands of sites costs no Python loop per group.
     """
-    by_group = scan.group_by("site_id", "month", "key").agg(
-        pl.col("parameter").unique().alias("raws"), pl.col("n").sum(), pl.col("n_value").sum(),
-        pl.col("total").sum(), pl.col("min_value").min(), pl.col("max_value").max(),
-        pl.col("sd").max(), pl.col("n_ts").sum(),
-    ).sort("site_id", "month", "key")  # fmt: skip
-    for group in _flagged(ctx, by_group).iter_rows(named=True):
+    ctx.con.execute(GROUPS_SQL)
+    for group in _flagged(ctx):
         param = ctx.methodology.parameters[group["key"]]
         _negative(ctx, group, param)
         duplicates = _duplicates(ctx, group, param) if group["n"] > group["n_ts"] else 0
@@ -81,41 +81,49 @@ def run_qaqc(ctx: QaqcContext, scan: pl.DataFrame) -> None:
         if param.rated_power and ctx.interval_min:
             _impossible(ctx, group, param, param.rated_power, ctx.interval_min)
         _jump(ctx, group, param)
-    _missing_months(ctx, by_group)
+    _missing_months(ctx)
     _meters(ctx)
 
 
-def _flagged(ctx: QaqcContext, by_group: pl.DataFrame) -> pl.DataFrame:
+def _flagged(ctx: QaqcContext) -> list[dict]:
     """Groups that may hold a finding: negatives, wrong counts, spikes, readings over a cap."""
-    months = by_group["month"].unique().to_list()
-    interval = ctx.interval_min
-    slots = {m: _slots(ctx, m, interval) for m in months} if interval else {m: 0 for m in months}
-    expected = pl.col("month").replace_strict(slots, return_dtype=pl.Int64)
-    sigma = ctx.methodology.spec.qaqc.jump_sigma
-    flags = (pl.col("min_value") < 0) | (pl.col("n") > pl.col("n_ts")) | (
-        (pl.col("sd") > 0) & (pl.col("n_value") >= 10)
-        & (pl.col("max_value") > pl.col("total") / pl.col("n_value") + sigma * pl.col("sd"))
-    )  # fmt: skip
+    con, interval = ctx.con, ctx.interval_min
+    sigma = float(ctx.methodology.spec.qaqc.jump_sigma)
+    flags = (f"min_value < 0 OR n > n_ts OR (sd > 0 AND n_value >= 10 "
+             f"AND max_value > total / n_value + {sigma!r} * sd)")  # fmt: skip
     if interval:
-        flags = flags | (pl.col("n") != expected) | (pl.col("n_value") != expected)
-        flags = flags | _over_capacity(ctx, by_group, interval)
-    return by_group.filter(flags)
+        months = [row[0] for row in con.execute("SELECT DISTINCT month FROM scan_groups").fetchall()]
+        con.register("expected_slots", pa.table({
+            "month": pa.array(months, pa.date32()),
+            "expected": pa.array([_slots(ctx, m, interval) for m in months], pa.int64())}))  # fmt: skip
+        con.register("capacity_caps", _capacity_caps(ctx, interval))
+        flags += " OR n <> expected OR n_value <> expected OR max_value > cap * (1 + 1e-9)"
+        source = ("scan_groups LEFT JOIN expected_slots USING (month) "
+                  "LEFT JOIN capacity_caps USING (key, site_id)")  # fmt: skip
+    else:
+        source = "scan_groups"
+    cursor = con.execute(f"SELECT scan_groups.* FROM {source} WHERE {flags} ORDER BY site_id, month, key")
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _over_capacity(ctx: QaqcContext, by_group: pl.DataFrame, interval_min: int) -> pl.Expr:
-    flag = pl.lit(False)
+def _capacity_caps(ctx: QaqcContext, interval_min: int) -> pa.Table:
+    """The largest reading each site's rated power allows per interval, per parameter key."""
+    keys, sites, caps = [], [], []
     for param in ctx.methodology.spec.parameters:
         power = param.rated_power
         if not power:
             continue
-        sites = by_group.filter(pl.col("key") == param.key)["site_id"].unique().to_list()
         hours = interval_min / 60 * scale_factor("kWh", param.unit)
-        limits = {s: (c * hours if (c := ctx.capacity_kw(s, power)) is not None
-                      else float("inf")) for s in sites}  # fmt: skip
-        limit = pl.col("site_id").replace_strict(limits, default=float("inf"),
-                                                 return_dtype=pl.Float64)  # fmt: skip
-        flag = flag | ((pl.col("key") == param.key) & (pl.col("max_value") > limit * (1 + 1e-9)))
-    return flag
+        found = ctx.con.execute("SELECT DISTINCT site_id FROM scan_groups WHERE key = ?", [param.key]).fetchall()
+        for (site,) in found:
+            capacity = ctx.capacity_kw(site, power)
+            if capacity is not None:
+                keys.append(param.key)
+                sites.append(site)
+                caps.append(capacity * hours)
+    return pa.table({"key": pa.array(keys, pa.string()), "site_id": pa.array(sites, pa.string()),
+                     "cap": pa.array(caps, pa.float64())})  # fmt: skip
 
 
 def _base(group: dict, param: Parameter, **extra) -> dict:
@@ -238,17 +246,16 @@ def _jump(ctx: QaqcContext, group: dict, param: Parameter) -> None:
                      f"month's mean {mean:.6g}", **_base(group, param)))  # fmt: skip
 
 
-def _missing_months(ctx: QaqcContext, by_group: pl.DataFrame) -> None:
+def _missing_months(ctx: QaqcContext) -> None:
     """A site with some data but no rows at all for a monitored symbol in a month."""
-    monitored = [p for p in ctx.methodology.spec.parameters if p.kind == "monitored"]
-    wanted = (
-        by_group.select("site_id").unique()
-        .join(pl.DataFrame({"month": _period_months(ctx)}, schema={"month": pl.Date}), how="cross")
-        .join(pl.DataFrame({"key": [p.key for p in monitored]}), how="cross")
-    )  # fmt: skip
-    missing = wanted.join(by_group.select("site_id", "month", "key"), on=["site_id", "month",
-                          "key"], how="anti").sort("site_id", "month", "key")  # fmt: skip
-    for site, month, key in missing.iter_rows():
+    monitored = [p.key for p in ctx.methodology.spec.parameters if p.kind == "monitored"]
+    missing = ctx.con.execute(
+        """SELECT site_id, month, key FROM (SELECT DISTINCT site_id FROM scan_groups)
+        CROSS JOIN (SELECT unnest(?::DATE[]) AS month) CROSS JOIN (SELECT unnest(?::VARCHAR[]) AS key)
+        ANTI JOIN scan_groups USING (site_id, month, key) ORDER BY site_id, month, key""",
+        [_period_months(ctx), monitored],
+    ).fetchall()
+    for site, month, key in missing:
         param = ctx.methodology.parameters[key]
         slots = _slots(ctx, month, ctx.interval_min) if ctx.interval_min else 1
         ctx.note(Finding(code="gap", severity="warning", site_id=site, month=month,

@@ -50,6 +50,9 @@ class CalculationResult(_Frozen):
     period_start: date | None = None
     period_end: date | None = None
     interval_minutes: int | None = None
+    timezone: str | None = Field(
+        None, description="Zone that readings written with a UTC offset were converted to; None: taken as written."
+    )
     reference_emissions_tco2: float
     project_emissions_tco2: float
     emission_reductions_unrounded_tco2: float

@@ -210,7 +210,7 @@ def list_places(snapshot: RegistrySnapshot, query: PlaceQuery) -> Page[v.PlaceVi
         items = _where(items, lambda p: p.country_iso3 == query.country.upper())  # type: ignore[union-attr]
     if query.kind:
         items = _where(items, lambda p: p.kind == query.kind)
-    items = _search(items, query.q, ("name_ja", "name_en", "parent_en", "note"))
+    items = _search(items, query.q, ("name_ja", "name_en", "aliases_ja", "parent_ja", "parent_en", "note"))
     return paginate(_sort(items, query.sort, ("name_en", "name_ja", "country_iso3", "kind")), query)
 
 
@@ -218,7 +218,7 @@ def list_governments(snapshot: RegistrySnapshot, query: GovernmentQuery) -> Page
     items = list(snapshot.japanese_governments.values())
     if query.kind:
         items = _where(items, lambda g: g.kind == query.kind)
-    items = _search(items, query.q, ("name_ja", "name_en", "prefecture_en"))
+    items = _search(items, query.q, ("name_ja", "name_en", "prefecture_ja", "prefecture_en"))
     return paginate(_sort(items, query.sort, ("name_en", "name_ja", "kind", "prefecture_en")), query)
 
 
@@ -226,7 +226,7 @@ def list_organizations(snapshot: RegistrySnapshot, query: OrganizationQuery) -> 
     items = list(snapshot.organizations.values())
     if query.kind:
         items = _where(items, lambda o: o.kind == query.kind)
-    items = _search(items, query.q, ("name_ja", "name_en", "abbreviation"))
+    items = _search(items, query.q, ("name_ja", "name_en", "aliases_ja", "abbreviation"))
     return paginate(_sort(items, query.sort, ("name_en", "name_ja", "kind")), query)
 
 

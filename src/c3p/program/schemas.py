@@ -80,6 +80,7 @@ class CountryView(CountryRef):
     jcm_signed_on: dt.date | None
     jcm_signed_year: int | None
     jcm_signed_verification: str | None
+    jcm_signed_source: str
     partner_places: int = Field(description="partner places of the program in this country")
     projects: int = Field(description="adopted projects with a partner place in this country")
     source: str
@@ -88,6 +89,7 @@ class CountryView(CountryRef):
 
 class GovernmentView(GovernmentRef):
     prefecture_en: str
+    prefecture_ja: str
     lat: float
     lon: float
     coord_source: str
@@ -102,6 +104,8 @@ class PlaceView(PlaceRef):
     country: CountryRef
     parent: PlaceRef | None
     parent_en: str
+    parent_ja: str
+    aliases_ja: str
     lat: float
     lon: float
     coord_source: str
@@ -114,6 +118,7 @@ class PlaceView(PlaceRef):
 
 class OrganizationView(OrganizationRef):
     abbreviation: str
+    aliases_ja: str
     country_iso3: str
     website: str
     source: str

@@ -22,11 +22,10 @@ from c3p.db.database import Database
 from c3p.program.snapshot import SnapshotCache
 from c3p.settings import Settings, get_settings
 from c3p.web import api, pages
-from c3p.web.auth import COMPUTATIONS
 from c3p.web.cache import CachedReads, JsonCache
 from c3p.web.deps import RevisionWatch
 from c3p.web.errors import install_error_handlers
-from c3p.web.pages import admin
+from c3p.web.pages import admin, approvals
 from c3p.web.pages.accounts import install_accounts
 from c3p.web.problems import install_problem_docs
 from c3p.web.security import BodyLimits, RateLimits, SecurityHeaders, trusted_hosts
@@ -65,6 +64,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     install_problem_docs(app)
     install_accounts(app)
     app.include_router(admin.router)
+    app.include_router(approvals.router)
     app.include_router(api.router, prefix="/api/v1")
     app.include_router(pages.router)
     app.mount("/static/leaflet", StaticFiles(directory=xstatic_leaflet.BASE_DIR), name="leaflet")
@@ -77,7 +77,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_api_route("/docs", api_docs, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(CachedReads)
-    app.add_middleware(BodyLimits, open_uploads=frozenset(path.rsplit("}", 1)[-1] for path in COMPUTATIONS))
+    app.add_middleware(BodyLimits)
     hosts = trusted_hosts(settings)
     if hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)

@@ -175,7 +175,6 @@ def permission(name: str) -> Callable[..., Any]:
 #: their action is public. A new mutating route must use ``permission()`` or be listed here.
 COMPUTATIONS = {
     "/api/v1/mrv/methodologies/{methodology_id}/estimate": "mrv.calculate",
-    "/api/v1/mrv/methodologies/{methodology_id}/calculate": "mrv.calculate",
 }
 
 

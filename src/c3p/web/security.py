@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 from urllib.parse import urlparse
 
@@ -30,6 +31,8 @@ DOCS_POLICY = "default-src 'self'; script-src 'self' 'unsafe-inline'; img-src 's
 NO_STORE_PREFIXES = ("/account", "/sign-in", "/password-reset", "/admin", "/api/v1/me", "/api/v1/tokens")
 JSON_BODY_MAX_BYTES = 1024 * 1024
 MULTIPART_MARGIN_BYTES = 1024 * 1024
+#: the one route taking files larger than an attachment: monitoring data (setting mrv_upload_max_bytes)
+MONITORING_UPLOAD = re.compile(r"/api/v1/mrv/methodologies/[^/]+/calculate")
 
 
 def security_headers(settings: Settings, path: str) -> list[tuple[bytes, bytes]]:
@@ -69,8 +72,10 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def body_limit(settings: Settings, content_type: str) -> int:
-    """Largest body accepted: an attachment and a margin for multipart forms, 1 MiB for anything else."""
+def body_limit(settings: Settings, content_type: str, path: str = "") -> int:
+    """Largest body accepted: a file and a margin for multipart forms, 1 MiB for anything else."""
+    if content_type.startswith("multipart/") and MONITORING_UPLOAD.fullmatch(path):
+        return settings.mrv_upload_max_bytes + MULTIPART_MARGIN_BYTES
     if content_type.startswith("multipart/"):
         return settings.attachment_max_bytes + MULTIPART_MARGIN_BYTES
     return JSON_BODY_MAX_BYTES
@@ -87,7 +92,8 @@ class BodyLimits:
     """Refuse a body over its limit before it is parsed or spooled: by Content-Length, or as it streams.
 
     A multipart upload is refused outright without credentials (a session cookie or a bearer
-    token) unless its route is open to all, so strangers cannot make the server spool files.
+    token) unless its route is in ``open_uploads`` (none is today: monitoring data needs an
+    account too), so strangers cannot make the server spool files.
     """
 
     def __init__(self, app: ASGIApp, open_uploads: frozenset[str] = frozenset()) -> None:
@@ -100,7 +106,7 @@ class BodyLimits:
             return
         headers = {k.lower(): v for k, v in scope["headers"]}
         content_type = headers.get(b"content-type", b"").decode("latin-1").lower()
-        limit = body_limit(scope["app"].state.settings, content_type)
+        limit = body_limit(scope["app"].state.settings, content_type, scope["path"])
         declared = headers.get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:
             await _refuse(send, 413, "Payload too large", f"the request body is over {limit} bytes")

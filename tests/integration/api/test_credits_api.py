@@ -210,3 +210,21 @@ def test_an_anonymous_visitor_sees_reports_without_the_peoples_e_mails(credits_s
     assert "@" not in anonymous.text
     with client(server, tokens["jc"]) as api:
         assert "reporter.person@example.org" in api.get("/reports").text
+
+
+def test_a_batch_of_transfers_is_applied_whole_or_refused_whole(credits_server) -> None:  # type: ignore[no-untyped-def]
+    server, registry, tokens = credits_server
+    one = {"from_account": registry.jp_gov, "to_account": registry.jp_pp, "credits": 1}
+    with client(server, tokens["admin-jp"]) as api:
+        before = api.get(f"/accounts/{registry.jp_pp}").json()["balance_credits"]
+        done = api.post("/transfers/batch", json={"transfers": [one, one]})
+        assert done.status_code == 201, done.text
+        assert [t["credits"] for t in done.json()] == [1, 1]
+        refused = api.post("/transfers/batch", json={"transfers": [one, {**one, "to_account": "JPN-P-999999"}]})
+        assert refused.status_code == 422
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert [r["transfer"] for r in refused.json()["refused"]] == [2]
+        assert api.get(f"/accounts/{registry.jp_pp}").json()["balance_credits"] == before + 2
+        assert api.post("/transfers/batch", json={"transfers": []}).status_code == 422
+    with client(server, tokens["holder"]) as api:
+        assert api.post("/transfers/batch", json={"transfers": [one]}).status_code == 403

@@ -16,6 +16,7 @@ from jsonschema import Draft202012Validator
 from c3p.settings import Settings
 from c3p.web.auth import COMPUTATIONS, all_routes, route_action
 from c3p.web.errors import PROBLEM_JSON
+from tests.support.accounts import create_token, create_user
 
 SCHEMAS = "#/components/schemas/"
 PROBLEM_SCHEMAS = {SCHEMAS + "Problem", SCHEMAS + "ValidationProblem"}
@@ -147,10 +148,14 @@ def test_other_errors_match_their_documented_problems(live_server, served_docume
     anonymous = httpx.post(base + "/registry/transfers", json={"from_account": "a", "to_account": "b"}, timeout=TIMEOUT)
     assert anonymous.status_code == 401
     schema_of(served_document, "/api/v1/registry/transfers", "post", 401).validate(anonymous.json())
+    database = live_server.server.config.app.state.database
+    create_user(database, "openapi-member@example.org")
+    token = create_token(database, "openapi-member@example.org", "mrv.*")
     refused = httpx.post(
         base + "/mrv/methodologies/MN_AM003/calculate",
         files={"monitoring": ("d.csv", b"site_id\n", "text/csv")},
         data={"params": "{not json"},
+        headers={"authorization": f"Bearer {token}"},
         timeout=TIMEOUT,
     )
     assert refused.status_code == 422 and "parameters" not in refused.json()

@@ -30,6 +30,20 @@ def write_csv(path: Path, rows: list[dict], columns=("site_id", "timestamp", "pa
     return path
 
 
+def write_parquet(path: Path, rows: list[dict], **types) -> Path:
+    """The rows as Parquet, timestamps typed; ``types`` overrides a column's Arrow type."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = {"site_id": pa.string(), "timestamp": pa.timestamp("us"), "parameter": pa.string(),
+              "value": pa.float64(), "unit": pa.string(), **types}  # fmt: skip
+    columns = {name: [row[name] for row in rows] for name in schema}
+    if pa.types.is_timestamp(schema["timestamp"]):
+        columns["timestamp"] = [datetime.strptime(t, "%Y-%m-%d %H:%M") for t in columns["timestamp"]]
+    pq.write_table(pa.table({n: pa.array(v, type=schema[n]) for n, v in columns.items()}), path)
+    return path
+
+
 def write_params(path: Path, data: dict) -> Path:
     path.write_text(json.dumps(data), encoding="utf-8")
     return path
@@ -43,3 +57,19 @@ ONE_DAY = {"period": {"start": "2024-01-01", "end": "2024-01-01"}, "interval_min
 @pytest.fixture
 def one_day_params():
     return dict(ONE_DAY)
+
+
+@pytest.fixture
+def member_client(live_server):
+    """An HTTP client signed in (API token) as a user without any role: uploads need an account."""
+    import uuid
+
+    import httpx
+    from tests.support.accounts import create_token, create_user
+
+    database = live_server.server.config.app.state.database
+    email = f"member-{uuid.uuid4().hex[:8]}@example.org"
+    create_user(database, email)
+    token = create_token(database, email, "mrv.*")
+    with httpx.Client(base_url=live_server.url, headers={"authorization": f"Bearer {token}"}, timeout=120) as http:
+        yield http

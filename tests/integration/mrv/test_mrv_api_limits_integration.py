@@ -35,13 +35,13 @@ def test_negative_design_value_is_refused(client):
     assert "EG_i,p" in answer.json()["detail"]
 
 
-def test_upload_with_decimal_comma(client, tmp_path):
+def test_upload_with_decimal_comma(member_client, tmp_path):
     rows = create_rows(value="0,4", unit="MWh")
     path = write_csv(tmp_path / "d.csv", rows)
     for decimal, status in ((None, 422), (",", 200)):
         with open(path, "rb") as handle:
             data = {"params": json.dumps(ONE_DAY), **({"decimal": decimal} if decimal else {})}
-            answer = client.post(f"{BASE}/MN_AM003/calculate", data=data,
+            answer = member_client.post(f"{BASE}/MN_AM003/calculate", data=data,
                                  files={"monitoring": ("d.csv", handle, "text/csv")})  # fmt: skip
         assert answer.status_code == status, answer.text
     # 96 readings x 0.4 MWh x 0.797 = 30.6 -> 30

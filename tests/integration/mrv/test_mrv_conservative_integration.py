@@ -141,12 +141,13 @@ def test_blank_and_non_finite_csv_values_are_refused(tmp_path, text):
 def test_parquet_nulls_and_non_finite_values_are_refused(tmp_path, bad):
     from datetime import datetime
 
-    import polars as pl
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
-    frame = pl.DataFrame({"site_id": ["S1", "S1"], "timestamp": [datetime(2024, 1, 1), datetime(2024, 1, 2)],
-                          "parameter": ["EG_i,p"] * 2, "value": [10.0, bad], "unit": ["MWh"] * 2},
-                         schema_overrides={"value": pl.Float64})  # fmt: skip
-    frame.write_parquet(tmp_path / "d.parquet")
+    frame = pa.table({"site_id": ["S1", "S1"], "timestamp": [datetime(2024, 1, 1), datetime(2024, 1, 2)],
+                      "parameter": ["EG_i,p"] * 2, "value": pa.array([10.0, bad], pa.float64()),
+                      "unit": ["MWh"] * 2})  # fmt: skip
+    pq.write_table(frame, tmp_path / "d.parquet")
     params = CalculationParams.from_mapping(ONE_MONTH)
     with pytest.raises(DataFileError, match=r"row 2, column value"):
         calculate(get_methodology("MN_AM003"), [tmp_path / "d.parquet"], params)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import math
 
-import polars as pl
 import pytest
 
 from c3p.errors import DataFileError, InvalidInput
 from c3p.mrv.catalog import get_methodology
 from c3p.mrv.engine import calculate
 from c3p.mrv.params import CalculationParams
-from conftest import ONE_DAY, create_rows, write_csv
+from conftest import ONE_DAY, create_rows, write_csv, write_parquet
 
 MN = get_methodology("MN_AM003")
 
@@ -108,8 +107,7 @@ def test_mixed_units_are_converted(tmp_path):
 def test_parquet_and_excel_give_the_same_result(tmp_path):
     rows = create_rows(sites=("A", "B"))
     expected = run(tmp_path, rows).reference_emissions_tco2
-    frame = pl.DataFrame(rows).with_columns(pl.col("timestamp").str.to_datetime())
-    frame.write_parquet(tmp_path / "d.parquet")
+    write_parquet(tmp_path / "d.parquet", rows)
     from openpyxl import Workbook
 
     workbook = Workbook()
@@ -187,10 +185,8 @@ def test_params_with_unknown_symbol_is_refused(tmp_path):
 
 
 def test_several_parquet_files_are_read_as_one(tmp_path):
-    first = pl.DataFrame(create_rows(sites=("A",))).with_columns(pl.col("timestamp").str.to_datetime())
-    second = pl.DataFrame(create_rows(sites=("B",))).with_columns(pl.col("timestamp").str.to_datetime())
-    first.write_parquet(tmp_path / "a.parquet")
-    second.write_parquet(tmp_path / "b.parquet")
+    write_parquet(tmp_path / "a.parquet", create_rows(sites=("A",)))
+    write_parquet(tmp_path / "b.parquet", create_rows(sites=("B",)))
     result = calculate(MN, [tmp_path / "a.parquet", tmp_path / "b.parquet"],
                        CalculationParams.from_mapping(ONE_DAY))  # fmt: skip
     assert result.reference_emissions_tco2 == pytest.approx(2 * 38.4 * 0.797)

@@ -76,7 +76,7 @@ def client(live_server):
         yield http
 
 
-def test_rest_endpoints(client, tmp_path):
+def test_rest_endpoints(client, member_client, tmp_path):
     assert len(client.get("/api/v1/mrv/methodologies").json()) >= 15
     shown = client.get("/api/v1/mrv/methodologies/MN_AM003").json()
     assert shown["equations"][0]["latex"].startswith("\\sum_{i}")
@@ -85,7 +85,7 @@ def test_rest_endpoints(client, tmp_path):
     assert estimated["emission_reductions_tco2"] == 79
     data = write_csv(tmp_path / "d.csv", create_rows())
     with open(data, "rb") as handle:
-        calculated = client.post("/api/v1/mrv/methodologies/MN_AM003/calculate",
+        calculated = member_client.post("/api/v1/mrv/methodologies/MN_AM003/calculate",
                                  files={"monitoring": ("d.csv", handle, "text/csv")},
                                  data={"params": json.dumps(ONE_DAY)}).json()  # fmt: skip
     assert calculated["emission_reductions_tco2"] == 30
@@ -105,7 +105,7 @@ def test_cli_refuses_a_factor_typed_in_kg(tmp_path):
     assert "EF_RE,i: 566 tCO2/MWh is impossible (the physical range is [0, 2])" in done.stderr
 
 
-def test_api_asks_for_the_mn_am003_choice_and_reads_spelled_units(client, tmp_path):
+def test_api_asks_for_the_mn_am003_choice_and_reads_spelled_units(client, member_client, tmp_path):
     refused = client.post("/api/v1/mrv/methodologies/MN_AM003/estimate",
                           json={"EG_i,p": {"value": 100, "unit": "MWh"}})  # fmt: skip
     assert refused.status_code == 422
@@ -114,8 +114,8 @@ def test_api_asks_for_the_mn_am003_choice_and_reads_spelled_units(client, tmp_pa
     data = write_csv(tmp_path / "d.csv", create_rows(unit="kwh"))
     params = {**ONE_DAY, "EF_RE,i": {"value": 0.533, "unit": "t-CO2e/MWh"}}
     with open(data, "rb") as handle:
-        answer = client.post("/api/v1/mrv/methodologies/MN_AM003/calculate",
-                             files={"monitoring": ("d.csv", handle, "text/csv")},
+        answer = member_client.post("/api/v1/mrv/methodologies/MN_AM003/calculate",
+                                    files={"monitoring": ("d.csv", handle, "text/csv")},
                              data={"params": json.dumps(params)})  # fmt: skip
     # 96 readings x 400 kWh = 38.4 MWh x 0.533 = 20.4672 -> 20
     assert answer.status_code == 200, answer.text

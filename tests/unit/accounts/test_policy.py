@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from c3p.accounts.rules.actions import ACTIONS, OWNER, PUBLIC
+from c3p.accounts.rules.actions import ACTIONS, OWNER, PUBLIC, SIGNED_IN
 from c3p.accounts.rules.policy import Actor, Grant, Target, could, decide, require
 from c3p.accounts.rules.roles import ROLES, check_grant
 from c3p.errors import Forbidden, InvalidInput, Unauthenticated
@@ -19,7 +19,7 @@ def person(*grants: Grant, user_id: int = 7, scopes: frozenset[str] | None = Non
 
 def test_every_action_names_known_roles() -> None:
     for rule in ACTIONS.values():
-        assert set(rule.roles) <= set(ROLES) | {PUBLIC, OWNER}, rule.name
+        assert set(rule.roles) <= set(ROLES) | {PUBLIC, SIGNED_IN, OWNER}, rule.name
 
 
 def test_the_public_may_only_do_public_things() -> None:
@@ -27,6 +27,14 @@ def test_the_public_may_only_do_public_things() -> None:
     assert decide(public, "account.sign_in")
     refusal = decide(public, "users.grant")
     assert not refusal and refusal.status == 401 and "Sign in" in refusal.reason
+
+
+def test_monitoring_uploads_need_an_account_but_no_role() -> None:
+    refusal = decide(Actor.public(), "mrv.monitoring.calculate")
+    assert not refusal and refusal.status == 401
+    assert decide(person(), "mrv.monitoring.calculate")
+    assert decide(Actor.public(), "mrv.calculate")
+    assert not decide(person(scopes=frozenset({"users.*"})), "mrv.monitoring.calculate")
 
 
 def test_platform_roles_cover_everything() -> None:

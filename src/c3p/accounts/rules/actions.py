@@ -1,9 +1,10 @@
 """Every action the platform guards, with the roles that may perform it: one line each.
 
 To guard a new capability, add a line here and ask for it at the entry point
-(``Depends(permission("x.y"))`` on a route, ``@guarded("x.y")`` on a CLI command). Two
-pseudo-roles exist besides the real ones: ``public`` (anyone, signed in or not) and ``owner``
-(the signed-in user the record belongs to). A scoped role only covers targets in its scope.
+(``Depends(permission("x.y"))`` on a route, ``@guarded("x.y")`` on a CLI command). Three
+pseudo-roles exist besides the real ones: ``public`` (anyone, signed in or not), ``signed_in``
+(anyone with an account, whatever their roles) and ``owner`` (the signed-in user the record
+belongs to). A scoped role only covers targets in its scope.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from c3p.messages import N_
 
 PUBLIC = "public"
+SIGNED_IN = "signed_in"
 OWNER = "owner"
 ADMINS = ("administrator", "secretariat")
 ORGANIZATION_STAFF = ("proposer", "japanese_government_staff", "partner_city_official", "tpe")
@@ -47,8 +49,10 @@ ACTIONS: dict[str, Action] = {
         # database and program registry
         Action("database.manage", ("administrator",), N_("create, upgrade or reset the database")),
         Action("registry.import", ("administrator", "secretariat"), N_("replace the program registry's data")),
-        # MRV computations change nothing and are open to all
+        # MRV computations change nothing; estimates from typed-in values are open to all, but an
+        # uploaded monitoring file costs the server disk, memory and CPU, so it needs an account
         Action("mrv.calculate", (PUBLIC,), N_("estimate or calculate emission reductions")),
+        Action("mrv.monitoring.calculate", (SIGNED_IN,), N_("calculate emission reductions from monitoring data")),
         # program workflow: calls, applications, review, adoption, tracking, outcomes
         Action("program.call.read", (PUBLIC,), N_("see calls for proposals")),
         Action("program.call.open", ("secretariat",), N_("open a call for proposals")),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from c3p.accounts.rules.actions import OWNER, PUBLIC, action
+from c3p.accounts.rules.actions import OWNER, PUBLIC, SIGNED_IN, action
 from c3p.errors import Forbidden, Unauthenticated
 from c3p.messages import N_, Message, listing
 
@@ -104,6 +104,8 @@ def decide(actor: Actor, name: str, target: Target = ANYTHING) -> Decision:
         scopes = ", ".join(sorted(actor.token_scopes)) or Message(N_("none"))
         refusal = N_("This API token may not %(what)s (%(action)s); its scopes: %(scopes)s.")
         return Decision(False, Message(refusal, {**what, "scopes": scopes}), 403)
+    if SIGNED_IN in rule.roles:
+        return Decision(True, Message("signed in"))
     if OWNER in rule.roles and target.owner_id is not None and target.owner_id == actor.user_id:
         return Decision(True, Message("own record"))
     for grant in actor.grants:
@@ -146,5 +148,5 @@ def _refusal(actor: Actor, roles: tuple[str, ...], what: dict[str, object], targ
         refusal = N_("You may not %(what)s (%(action)s) here: your role %(held)s does not cover %(asked)s.")
         return Message(refusal, {**what, "held": held, "asked": asked})
     owner = Message(N_("the record's owner"))
-    needed = listing([owner if role == OWNER else role for role in roles if role != PUBLIC], "or")
+    needed = listing([owner if role == OWNER else role for role in roles if role not in (PUBLIC, SIGNED_IN)], "or")
     return Message(N_("You may not %(what)s (%(action)s): it is for %(needed)s."), {**what, "needed": needed})

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from c3p.accounts.rules.policy import Actor
-from c3p.credits import checkpoints, queries, service
+from c3p.credits import batches, checkpoints, queries, service
 from c3p.credits import schemas as v
 from c3p.credits.rules.statements import Period
 from c3p.credits.verify import verify as verify_journal
@@ -50,6 +50,12 @@ class TransferBody(Body):
     to_account: str
     credits: int | None = Field(None, strict=True)
     serial: str | None = None
+
+
+class BatchBody(Body):
+    transfers: list[TransferBody] = Field(
+        min_length=1, max_length=batches.MAX_LINES, description="applied in order, all or none"
+    )
 
 
 class CancelBody(Body):
@@ -258,6 +264,23 @@ def transfer(
 ) -> v.TransactionView:
     with writing(request, actor) as session:
         return service.transfer(session, actor, body.from_account, body.to_account, body.credits, body.serial)
+
+
+@router.post(
+    "/transfers/batch",
+    response_model=list[v.TransactionView],
+    status_code=201,
+    responses=problems(NotFound, Conflict),
+    summary="Transfer credits in a batch",
+    description="Every transfer is checked as if it were sent alone; all are applied in one transaction, "
+    "or none: a refusal lists every refused transfer (`refused`: its place in the list from 1, and why).",
+)
+def transfer_batch(
+    request: Request, body: BatchBody, actor: Annotated[Actor, Depends(permission("credits.transfer"))]
+) -> list[v.TransactionView]:
+    lines = [batches.TransferLine(t.from_account, t.to_account, t.credits, t.serial) for t in body.transfers]
+    with writing(request, actor) as session:
+        return batches.transfer_batch(session, actor, lines)
 
 
 @router.post(

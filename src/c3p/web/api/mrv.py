@@ -9,16 +9,19 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 
+from c3p.accounts.rules.policy import Actor
 from c3p.errors import InvalidInput
 from c3p.mrv import catalog
+from c3p.mrv.monitoring import MonitoringLimits
 from c3p.mrv.params import CalculationParams
 from c3p.mrv.results import CalculationResult
 from c3p.mrv.schemas import MethodologyDetail, MethodologySummary, MonitoringRecord
+from c3p.web.auth import permission
 
 router = APIRouter(prefix="/mrv", tags=["mrv"])
 
@@ -58,14 +61,20 @@ def estimate(methodology_id: str, params: dict[str, Any]) -> CalculationResult:
 async def calculate(
     request: Request,
     methodology_id: str,
+    actor: Annotated[Actor, Depends(permission("mrv.monitoring.calculate"))],
     monitoring: UploadFile = File(..., description="CSV, xlsx or Parquet in the long layout."),
     params: str = Form("{}", description="The params.json object as text."),
     decimal: Literal[".", ","] | None = Form(None, description="Decimal mark of numbers in a CSV."),
+    thousands: Literal[",", ".", " "] | None = Form(
+        None, description="Thousands separator in a CSV or xlsx text; digit groups are refused without it."
+    ),
 ) -> MonitoringRecord:
     """Ex-post calculation over an uploaded monitoring file; returns the JSON record.
 
-    The upload is copied to disk in blocks up to ``mrv_upload_max_bytes`` and the engine runs
-    in a worker thread, so a large file neither fills memory nor stalls other requests.
+    Needs an account (any role): an upload costs the server disk, memory and CPU. The upload
+    is copied to disk in blocks up to ``mrv_upload_max_bytes``, its rows and unzipped size are
+    capped, and the engine runs in a worker thread, so a large file neither fills memory nor
+    stalls other requests.
     """
     from c3p.mrv import engine, monitoring_report
 
@@ -79,8 +88,10 @@ async def calculate(
         raise InvalidInput(f"unsupported file type {suffix!r}: use CSV, xlsx or Parquet")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"monitoring{suffix}"
-        await _save_upload(monitoring, path, request.app.state.settings.mrv_upload_max_bytes)
-        result = await run_in_threadpool(engine.calculate, methodology, [path], given, decimal=decimal)
+        settings = request.app.state.settings
+        await _save_upload(monitoring, path, settings.mrv_upload_max_bytes)
+        limits = MonitoringLimits(settings.mrv_upload_max_rows, settings.mrv_upload_max_unzipped_bytes)
+        result = await run_in_threadpool(engine.calculate, methodology, [path], given, decimal=decimal, limits=limits)
     return MonitoringRecord.model_validate(monitoring_report.monitoring_record(result, methodology))
 
 

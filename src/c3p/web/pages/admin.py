@@ -42,6 +42,8 @@ class AdminPage(PageContext):
     organizations: list[OrganizationView]
     roles: dict[str, Role] = page_only()
     kinds: tuple[str, ...] = page_only()
+    #: grants that wait for a second administrator (counted only for those who may decide)
+    waiting: int = 0
 
 
 class OrganizationPage(PageContext):
@@ -69,7 +71,10 @@ def admin_page(request: Request, actor: Actor = Depends(permission("users.list")
     with db(request).reading() as session:
         users = [svc.user_view(session, user) for user in svc.list_users(session, actor)]
         organizations = [OrganizationView.model_validate(row) for row in svc.list_organizations(session)]
-    page = AdminPage(users=users, organizations=organizations, roles=ROLES, kinds=svc.ORGANIZATION_KINDS)
+        waiting = len(svc.waiting_grants(session)) if decide(actor, "users.grant") else 0
+    page = AdminPage(
+        users=users, organizations=organizations, roles=ROLES, kinds=svc.ORGANIZATION_KINDS, waiting=waiting
+    )
     return render(request, "accounts/admin.html", page)
 
 

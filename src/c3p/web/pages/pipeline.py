@@ -75,6 +75,7 @@ class JcmPage(PageContext):
     kinds: dict[str, dict[str, str]] = page_only()
     moves: list[str] = page_only()
     may_upload: bool = page_only()
+    may_read_history: bool = page_only(False)
     form: FormState = page_only(default_factory=FormState)
 
 
@@ -292,6 +293,7 @@ def jcm_page_for(
         kinds=attachments.attachment_kinds()["jcm_project"],
         moves=moves,
         may_upload=_may(actor, "jcm.document.upload"),
+        may_read_history=_may(actor, "history.read"),
         form=form or FormState(),
     )
     return render(request, "workflow/jcm_project.html", page, status=status)

@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
 from fastapi import Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from c3p.catalogs import LANGUAGES, language_of, translate, translations
 from c3p.errors import C3PError
 from c3p.messages import N_, Message
+from c3p.program.rules.citations import citations
 from c3p.web.auth import signed_in_user
 from c3p.web.i18n import COOKIE, choose_language
 from c3p.web.stacked_tables import stack_labels
@@ -53,16 +54,25 @@ def environment(language: str) -> Environment:
     env.globals["url_with"] = url_with
     env.globals["shown_to"] = shown_to
     env.globals["shown_value"] = shown_value
+    env.globals["citations"] = citations
     env.filters["loc"] = lambda record, field: localized(record, field, language)
     env.filters["tr"] = lambda text, params=None: translate(said(text, params), language)
     env.filters["lang_of"] = lambda text: language_of(text, language)
     env.filters["date"] = lambda value: format_date(value, format="long", locale=language) if value else ""
     env.filters["jst"] = lambda value: in_japan_time(value, language)
     env.filters["stack_labels"] = stack_labels
+    env.filters["as_of"] = lambda value, precision: as_precise_as(value, precision, language)
     return env
 
 
 JST = ZoneInfo("Asia/Tokyo")
+#: how a date is written when its source gives only so much of it (CLDR skeletons)
+PRECISION_SKELETONS = {"day": "yMMMMd", "month": "yMMMM", "year": "y"}
+
+
+def as_precise_as(value: dt.date, precision: str, language: str) -> str:
+    """A date written no more precisely than its source gives it (a month: 「2019年8月」, "August 2019")."""
+    return format_skeleton(PRECISION_SKELETONS.get(precision, "yMMMMd"), value, locale=language)
 
 
 def in_japan_time(value: dt.datetime | None, language: str) -> str:

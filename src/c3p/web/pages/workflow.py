@@ -66,6 +66,7 @@ class CallPage(PageContext):
     may_apply: bool = page_only()
     may_manage: bool = page_only()
     may_review: bool = page_only()
+    may_read_history: bool = page_only(False)
     form: FormState = page_only(default_factory=FormState)
 
 
@@ -171,6 +172,7 @@ def call_page_for(
         may_apply=_may(actor, "program.application.draft"),
         may_manage=_may(actor, "program.call.manage"),
         may_review=_may(actor, "program.review.read"),
+        may_read_history=_may(actor, "history.read"),
         form=form or FormState(),
     )
     return render(request, "workflow/call.html", page, status=status)

@@ -1,0 +1,270 @@
+"""Point 5 of the strict-MRV issue: streaming input, limits that refuse clearly, sign-in for uploads.
+
+Each test here failed on the commit before this work: Parquet files with different schemas
+crashed the scan, uploads had no cap on rows or unzipped size, anonymous uploads were
+calculated, timestamps lost their UTC offsets silently, and an out-of-memory error escaped as
+a DuckDB exception.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import zipfile
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from openpyxl import Workbook
+
+from c3p.errors import DataFileError, InvalidInput
+from c3p.mrv.catalog import get_methodology
+from c3p.mrv.engine import calculate
+from c3p.mrv.monitoring import MonitoringLimits
+from c3p.mrv.params import CalculationParams
+from c3p.settings import Settings
+from conftest import MNG_GRID, ONE_DAY, create_rows, write_csv, write_parquet
+
+MN = get_methodology("MN_AM003")
+BASE = "/api/v1/mrv/methodologies/MN_AM003/calculate"
+SRC = str(Path(__file__).resolve().parents[3] / "src")
+
+
+def write_xlsx(path: Path, rows: list[dict], padding_bytes: int = 0) -> Path:
+    """An xlsx of ``rows``; ``padding_bytes`` of zeros add a part that compresses to almost nothing."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["site_id", "timestamp", "parameter", "value", "unit"])
+    for row in rows:
+        sheet.append([row["site_id"], row["timestamp"], row["parameter"], float(row["value"]), row["unit"]])
+    book.save(path)
+    if padding_bytes:
+        with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("xl/padding.bin", b"\0" * padding_bytes)
+    return path
+
+
+def params(**extra) -> CalculationParams:
+    return CalculationParams.from_mapping({**ONE_DAY, **extra})
+
+
+# ---- several files, one schema ----
+
+
+@pytest.mark.parametrize(
+    ("column", "kind"),
+    [("value", pa.string()), ("timestamp", pa.string()), ("site_id", pa.int64())],
+)
+def test_parquet_files_with_different_schemas_are_refused_naming_file_and_column(tmp_path, column, kind):
+    first = write_parquet(tmp_path / "a.parquet", create_rows(sites=("S1",)))
+    rows = create_rows(sites=("7",))
+    for row in rows:
+        row[column] = {"value": "400", "site_id": 7}.get(column, row[column])
+    second = write_parquet(tmp_path / "b.parquet", rows, **{column: kind})
+    with pytest.raises(DataFileError) as refused:
+        calculate(MN, [first, second], params())
+    assert refused.value.path == str(second)
+    assert f"column {column!r}" in refused.value.detail
+
+
+def test_parquet_file_missing_a_column_is_refused_naming_it(tmp_path):
+    first = write_parquet(tmp_path / "a.parquet", create_rows(sites=("S1",)))
+    second = tmp_path / "b.parquet"
+    table = pq.read_table(write_parquet(second, create_rows(sites=("S2",)))).drop(["unit"])
+    pq.write_table(table, second)
+    with pytest.raises(DataFileError) as refused:
+        calculate(MN, [first, second], params())
+    assert refused.value.path == str(second) and "'unit'" in refused.value.detail
+
+
+def test_parquet_files_of_one_schema_are_read_as_one_input(tmp_path):
+    files = [write_parquet(tmp_path / f"{site}.parquet", create_rows(sites=(site,))) for site in ("S1", "S2")]
+    result = calculate(MN, files, params())
+    assert result.sites == 2 and result.provenance.input_rows == 192
+
+
+# ---- caps on rows and unzipped size ----
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet", "xlsx"])
+def test_more_rows_than_the_cap_are_refused_naming_the_setting(tmp_path, kind):
+    rows = create_rows(sites=("S1",))
+    writer = {"csv": write_csv, "parquet": write_parquet, "xlsx": write_xlsx}[kind]
+    path = writer(tmp_path / f"d.{kind}", rows)
+    with pytest.raises(DataFileError, match="mrv_upload_max_rows"):
+        calculate(MN, [path], params(), limits=MonitoringLimits(max_rows=95))
+    assert calculate(MN, [path], params(), limits=MonitoringLimits(max_rows=96)).provenance.input_rows == 96
+
+
+def test_an_xlsx_zip_bomb_is_refused_before_it_is_unpacked(tmp_path):
+    path = write_xlsx(tmp_path / "bomb.xlsx", create_rows(intervals=4), padding_bytes=64 << 20)
+    assert path.stat().st_size < 1 << 20
+    with pytest.raises(DataFileError, match="mrv_upload_max_unzipped_bytes"):
+        calculate(MN, [path], params(), limits=MonitoringLimits(max_unzipped_bytes=16 << 20))
+
+
+# ---- text as written: offsets and thousands separators ----
+
+
+def shifted(rows: list[dict], offset: str, hours: int = 0) -> list[dict]:
+    """The same instants written in another zone: local time minus ``hours``, with ``offset``."""
+    out = []
+    for row in rows:
+        moment = datetime.strptime(row["timestamp"], "%Y-%m-%d %H:%M") - timedelta(hours=hours)
+        out.append({**row, "timestamp": moment.strftime("%Y-%m-%dT%H:%M") + offset})
+    return out
+
+
+def test_timestamps_keep_their_offsets_converted_to_one_stated_zone(tmp_path):
+    """96 readings of 0.4 MWh on 2024-01-01 in Jakarta (UTC+07:00), written in UTC: 17:00 the
+    day before to 16:45. Converted to +07:00 they all fall on 2024-01-01: 38.4 MWh x 0.797."""
+    rows = create_rows(value=0.4, unit="MWh")
+    local = calculate(MN, [write_csv(tmp_path / "local.csv", shifted(rows, "+07:00"))], params())
+    in_utc = write_csv(tmp_path / "utc.csv", shifted(rows, "Z", hours=7))
+    stated = calculate(MN, [in_utc], params(timezone="+07:00"))
+    assert local.timezone == stated.timezone == "UTC+07:00"
+    assert stated.reference_emissions_tco2 == pytest.approx(38.4 * 0.797)
+    assert stated.reference_emissions_tco2 == pytest.approx(local.reference_emissions_tco2)
+    # without a stated zone the UTC file is read in UTC: 7 hours fall outside the period
+    unstated = calculate(MN, [in_utc], params())
+    assert unstated.timezone == "UTC+00:00"
+    assert unstated.reference_emissions_tco2 == pytest.approx((96 - 28) * 0.4 * 0.797)
+
+
+def test_a_reading_without_an_offset_among_readings_with_one_is_refused(tmp_path):
+    rows = shifted(create_rows(), "+07:00")
+    rows[5]["timestamp"] = rows[5]["timestamp"][:-6]
+    with pytest.raises(DataFileError, match=r"row 7, column timestamp .*UTC offset"):
+        calculate(MN, [write_csv(tmp_path / "mixed.csv", rows)], params())
+
+
+def test_a_bad_timezone_is_refused(tmp_path):
+    with pytest.raises(InvalidInput, match="timezone"):
+        CalculationParams.from_mapping({**ONE_DAY, "timezone": 7})
+    path = write_csv(tmp_path / "d.csv", shifted(create_rows(), "+07:00"))
+    for zone in ("Asia/Tokyo", "+25:00", "+07:75"):
+        with pytest.raises(InvalidInput, match="timezone"):
+            calculate(MN, [path], params(timezone=zone))
+
+
+def test_thousands_separators_only_where_declared(tmp_path):
+    """96 readings of 1,000.5 kWh = 96.048 MWh x 0.797 = 76.55 tCO2."""
+    path = write_csv(tmp_path / "t.csv", create_rows(value="1,000.5"))
+    with pytest.raises(DataFileError, match="row 2, column value"):
+        calculate(MN, [path], params())
+    declared = calculate(MN, [path], params(), thousands=",")
+    assert declared.reference_emissions_tco2 == pytest.approx(96 * 1.0005 * 0.797)
+    misplaced = write_csv(tmp_path / "m.csv", create_rows(value="10,00.5"))
+    with pytest.raises(DataFileError, match=r"row 2, column value .*not a number"):
+        calculate(MN, [misplaced], params(), thousands=",")
+    comma_decimal = write_csv(tmp_path / "c.csv", create_rows(value="1.000,5"))
+    result = calculate(MN, [comma_decimal], params(), decimal=",", thousands=".")
+    assert result.reference_emissions_tco2 == pytest.approx(declared.reference_emissions_tco2)
+    with pytest.raises(InvalidInput, match="also the decimal mark"):
+        calculate(MN, [path], params(), thousands=".")
+
+
+# ---- memory: a clear error or a result, never a crash ----
+
+CHILD = textwrap.dedent(
+    """
+    import json, resource, sys
+    from c3p.errors import C3PError
+    from c3p.mrv import catalog, engine
+    from c3p.mrv.params import CalculationParams
+
+    methodology = catalog.get_methodology("MN_AM003")
+    with open("/proc/self/statm") as handle:
+        mapped = int(handle.read().split()[0]) * resource.getpagesize()
+    limit = mapped + int(sys.argv[2])
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    params = CalculationParams.from_mapping({"interval_minutes": 15, "EF_RE,i": {"factor": "MNG-grid"}})
+    try:
+        result = engine.calculate(methodology, [sys.argv[1]], params)
+        print(json.dumps({"ok": result.reference_emissions_tco2}))
+    except C3PError as exc:
+        print(json.dumps({"refused": exc.detail}))
+    """
+)
+
+
+@pytest.mark.parametrize("headroom_mib", [16, 256])
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+def test_under_an_address_space_limit_the_engine_finishes_or_refuses(tmp_path, kind, headroom_mib):
+    """The process may map only ``headroom_mib`` more than it holds after start-up (16 MiB: less
+    than the 21 MB CSV). A thread pool that cannot be mapped aborts the process in glibc
+    ("cannot allocate memory for thread-local data"), so the engine must start none it needs."""
+    rows = create_rows(sites=tuple(f"S{i:03d}" for i in range(60)), intervals=96 * 31 * 3, value=0.4)
+    path = write_csv(tmp_path / "big.csv", rows) if kind == "csv" else write_parquet(tmp_path / "big.parquet", rows)
+    csv_size = (tmp_path / "big.csv").stat().st_size if kind == "csv" else 0
+    assert kind == "parquet" or csv_size > 16 << 20
+    done = subprocess.run([sys.executable, "-c", CHILD, str(path), str(headroom_mib << 20)], capture_output=True,
+                          text=True, timeout=600, env={"PYTHONPATH": SRC, "PATH": "/usr/bin:/bin"})  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    answer = json.loads(done.stdout.strip().splitlines()[-1])
+    if "ok" in answer:
+        assert answer["ok"] == pytest.approx(60 * 96 * 31 * 3 * 0.4 * 0.797 / 1000, rel=1e-9)
+    else:
+        assert "memory" in answer["refused"]
+
+
+# ---- the API: sign-in and caps ----
+
+
+def test_anonymous_uploads_of_monitoring_data_are_refused(live_server, tmp_path):
+    path = write_csv(tmp_path / "d.csv", create_rows())
+    for headers in ({}, {"cookie": "c3p_session=not-a-session"}):
+        with open(path, "rb") as handle:
+            answer = httpx.post(live_server.url + BASE, data={"params": json.dumps(ONE_DAY)}, headers=headers,
+                                files={"monitoring": ("d.csv", handle, "text/csv")}, timeout=60)  # fmt: skip
+        assert answer.status_code == 401, answer.text
+        assert answer.headers["content-type"].startswith("application/problem+json")
+    typed_in = httpx.post(live_server.url + "/api/v1/mrv/methodologies/MN_AM003/estimate",
+                          json={"EG_i,p": {"value": 100, "unit": "MWh"}, **MNG_GRID}, timeout=60)  # fmt: skip
+    assert typed_in.status_code == 200 and typed_in.json()["emission_reductions_tco2"] == 79
+
+
+@pytest.fixture
+def small_limits_server(new_database_url, tmp_path):
+    from tests.conftest import LiveServer
+    from tests.support.accounts import create_token, create_user
+
+    from c3p.db.database import Database
+    from c3p.program.seed_loader import init_database
+    from c3p.web.app import create_app
+
+    database = Database(new_database_url("sqlite"))
+    init_database(database)
+    settings = Settings(data_dir=tmp_path / "data", database_url=database.url, mrv_upload_max_bytes=200_000,
+                        mrv_upload_max_rows=100, mrv_upload_max_unzipped_bytes=1 << 20)  # fmt: skip
+    server = LiveServer(create_app(settings, database), tmp_path).start()
+    create_user(database, "limits@example.org")
+    token = create_token(database, "limits@example.org", "mrv.*")
+    with httpx.Client(base_url=server.url, headers={"authorization": f"Bearer {token}"}, timeout=60) as client:
+        yield client
+    server.stop()
+    database.dispose()
+
+
+def upload(client: httpx.Client, path: Path) -> httpx.Response:
+    with open(path, "rb") as handle:
+        return client.post(BASE, data={"params": json.dumps(ONE_DAY)},
+                           files={"monitoring": (path.name, handle, "application/octet-stream")})  # fmt: skip
+
+
+def test_the_api_caps_rows_unzipped_size_and_bytes(small_limits_server, tmp_path):
+    assert upload(small_limits_server, write_csv(tmp_path / "ok.csv", create_rows())).status_code == 200
+    too_many = upload(small_limits_server, write_csv(tmp_path / "rows.csv", create_rows(intervals=101)))
+    assert too_many.status_code == 422 and "mrv_upload_max_rows" in too_many.json()["detail"]
+    bomb = upload(small_limits_server, write_xlsx(tmp_path / "b.xlsx", create_rows(intervals=4), 8 << 20))
+    assert bomb.status_code == 422 and "mrv_upload_max_unzipped_bytes" in bomb.json()["detail"]
+    large = tmp_path / "large.csv"
+    write_csv(large, create_rows(sites=tuple(f"S{i}" for i in range(60))))
+    assert large.stat().st_size > 200_000
+    refused = upload(small_limits_server, large)
+    assert refused.status_code in (413, 422) and "200,000" in refused.json()["detail"].replace("200000", "200,000")
