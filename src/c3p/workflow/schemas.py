@@ -38,6 +38,10 @@ class CallView(_View):
     rubric: dict[str, Any]
     published_at: dt.datetime | None
     applications_submitted: int = 0
+    # --- call set-up in the portal (issue 14, point 1) ---
+    priority_countries: list[str] = Field(
+        default_factory=list, description="ISO3 of JCM candidate countries prioritised besides the JCM partners"
+    )
 
 
 class AttachmentView(_View):
@@ -81,6 +85,13 @@ class ApplicationView(_View):
     withdrawn_at: dt.datetime | None
     project: str | None = Field(None, description="slug of the adopted project")
     updated_at: dt.datetime
+    # --- the secretariat's selection tools (issue 14, point 3) ---
+    eligibility_override: bool | None = Field(None, description="the secretariat's ruling; None: the check decides")
+    eligibility_override_reason: str = ""
+    correction_message: str = Field("", description="what to correct, when returned for correction")
+    correction_due_at: dt.datetime | None = Field(None, description="the deadline to submit it again")
+    grant_amount_jpy: int | None = Field(None, description="the grant decided at adoption (交付決定)")
+    grant_decided_on: dt.date | None = None
 
 
 class ScoreView(_View):
@@ -210,3 +221,30 @@ class NotificationView(_View):
     link: str
     created_at: dt.datetime
     read_at: dt.datetime | None
+
+
+# ---------- a call's terms, said for people (issue 14, point 1) ----------
+
+
+class NamedView(_View):
+    slug: str
+    name_ja: str
+    name_en: str
+
+
+class CountryTermView(_View):
+    iso3: str
+    name_ja: str
+    name_en: str
+    jcm_partner: bool = Field(description="a JCM partner country: prioritised")
+    candidate: bool = Field(description="a JCM candidate country the call prioritises")
+
+
+class CallTermsView(_View):
+    """What a call accepts, by name: the public call page says it in plain words."""
+
+    countries: list[CountryTermView] = Field(description="the target countries; empty: every developing country")
+    priority: list[CountryTermView] = Field(description="prioritised: JCM partners among the targets, and candidates")
+    fields: list[NamedView] = Field(description="the target fields; empty: every field")
+    attachments: list[NamedView] = Field(description="the documents an application must carry")
+    documents: list[AttachmentView] = Field(description="the call's own documents to download")

@@ -40,6 +40,9 @@ class Call(Base):
     deadline_reminder_sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # --- call set-up in the portal (issue 14, point 1) ---
+    #: JCM candidate countries the call prioritises besides the JCM partners (ISO3)
+    priority_countries: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
 class Application(Base):
@@ -70,6 +73,16 @@ class Application(Base):
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # --- the secretariat's selection tools (issue 14, point 3) ---
+    #: the secretariat's ruling on eligibility, which prevails over the check, and why
+    eligibility_override: Mapped[bool | None] = mapped_column()
+    eligibility_override_reason: Mapped[str] = mapped_column(Text, default="")
+    #: returned for correction (差戻し): what to correct, and until when it may be submitted again
+    correction_message: Mapped[str] = mapped_column(Text, default="")
+    correction_due_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: the adoption decision (交付決定): the grant amount and the day it was decided
+    grant_amount_jpy: Mapped[int | None] = mapped_column(BigInteger)
+    grant_decided_on: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class ApplicationJapaneseGovernment(Base):

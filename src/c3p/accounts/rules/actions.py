@@ -119,6 +119,11 @@ ACTIONS: dict[str, Action] = {
             "credits.verify", ("registry_administrator", "administrator"), N_("replay and check the registry's journal")
         ),
         Action("mrv.report.submit", ("project_participant",), N_("submit a monitoring report of a JCM project")),
+        Action(
+            "mrv.report.read",
+            (*ADMINS, "project_participant", "tpe", "joint_committee_member", "registry_administrator"),
+            N_("download a monitoring report's workbook and verification record (the project's parties)"),
+        ),
     )
 }
 

@@ -68,6 +68,10 @@ class ConflictIn(_Body):
 
 class AdoptIn(_Body):
     applications: list[int] = Field(description="ids of the applications to adopt, in project-number order")
+    grants_jpy: dict[int, int] = Field(
+        default_factory=dict, description="application id: the grant decided (交付決定), JPY, within its first year"
+    )
+    decided_on: dt.date | None = Field(None, description="the day of the grant decision (default: today in Japan)")
 
 
 class ProjectStateIn(_Body):
@@ -151,7 +155,9 @@ def adopt(
     request: Request, slug: str, body: AdoptIn, actor: Actor = Depends(permission("program.application.adopt"))
 ) -> list[str]:
     with writing(request, actor) as session:
-        projects = review.adopt(session, actor, slug, body.applications, _settings(request))
+        projects = review.adopt(
+            session, actor, slug, body.applications, _settings(request), body.grants_jpy, body.decided_on
+        )
         result = [p.slug for p in projects]
     _expire(request)
     return result

@@ -23,8 +23,11 @@ from c3p.accounts.schemas import HistoryView
 from c3p.db.history import entries_for
 from c3p.errors import Conflict, InvalidInput
 from c3p.messages import N_, Message
+from c3p.program import queries as program_queries
+from c3p.program.schemas import ProgramReachView
 from c3p.web.auth import database as db
 from c3p.web.auth import permission, writing
+from c3p.web.deps import current_snapshot
 from c3p.web.pages.forms import FieldError, FormState, number_text, parse, typed
 from c3p.web.pages.render import PageContext, page_language, page_only, redirect, render
 from c3p.workflow.rules import pipeline, subsidy
@@ -53,6 +56,7 @@ class TrackingPage(PageContext):
 
 class OutcomesPage(PageContext):
     data: KpiView
+    published: ProgramReachView | None = page_only(None)
     outcomes: list[OutcomeView] = page_only()
     kinds: dict[str, str] = page_only()
     jcm_projects: list[str] = page_only()
@@ -63,6 +67,7 @@ class OutcomesPage(PageContext):
 class JcmList(PageContext):
     projects: list[JcmProjectView]
     kpi: KpiView = page_only()
+    published: ProgramReachView | None = page_only(None)
     may_create: bool = page_only()
     form: FormState = page_only()
 
@@ -202,6 +207,7 @@ def outcomes_page_for(request: Request, actor: Actor, form: FormState | None = N
     form = form or FormState("outcome", {"projects": request.query_params.get("project", "")})
     page = OutcomesPage(
         data=kpi,
+        published=program_queries.stats(current_snapshot(request)).jcm_projects_published,
         outcomes=outcomes,
         kinds=OUTCOME_KINDS,
         jcm_projects=jcm_projects,
@@ -242,7 +248,10 @@ def jcm_list_for(request: Request, actor: Actor, form: FormState | None = None, 
         projects = [jcm.jcm_view(session, row) for row in jcm.list_jcm_projects(session)]
         kpi = jcm.kpi(session)
     form = form or FormState("jcm", {"projects": request.query_params.get("project", "")})
-    page = JcmList(projects=projects, kpi=kpi, may_create=_may(actor, "jcm.project.create"), form=form)
+    published = program_queries.stats(current_snapshot(request)).jcm_projects_published
+    page = JcmList(
+        projects=projects, kpi=kpi, published=published, may_create=_may(actor, "jcm.project.create"), form=form
+    )
     return render(request, "workflow/jcm_list.html", page, status=status)
 
 

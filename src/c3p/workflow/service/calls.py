@@ -58,11 +58,19 @@ class NewCall(_Input):
     max_plan_years: int = Field(3, ge=1, le=5)
     required_attachments: list[str] = Field(default_factory=lambda: ["application_form"])
     rubric: dict[str, Any] | None = Field(None, description="criteria; default: the rubric in workflow/data")
+    priority_countries: list[str] = Field(
+        default_factory=list, description="ISO3 of JCM candidate countries prioritised besides the JCM partners"
+    )
 
     @field_validator("opens_at", "closes_at")
     @classmethod
     def _aware(cls, value: dt.datetime) -> dt.datetime:
-        return aware(value)
+        return in_utc(value)
+
+
+def in_utc(value: dt.datetime) -> dt.datetime:
+    """A moment in UTC (naive: taken as UTC), as every time is stored: SQLite would drop any other offset."""
+    return aware(value).astimezone(dt.UTC)
 
 
 class ApplicationDraft(_Input):
@@ -102,6 +110,7 @@ def call_rules(call: t.Call) -> rules.CallRules:
         max_budget_jpy_per_year=call.max_budget_jpy_per_year,
         max_plan_years=call.max_plan_years,
         required_attachments=tuple(call.required_attachments),
+        priority_countries=tuple(call.priority_countries or ()),
     )
 
 
@@ -114,26 +123,7 @@ def open_call(session: Session, actor: Actor, data: NewCall, settings: Settings 
     slug = f"{data.fiscal_year}-{data.round}"
     if session.scalars(select(t.Call).where(t.Call.slug == slug)).one_or_none():
         raise Conflict(Message(N_("call %(call)s exists already"), {"call": slug}))
-    if data.closes_at <= data.opens_at:
-        raise InvalidInput(N_("closes_at must be after opens_at"), field="closes_at")
-    known_fields = rules.target_fields()
-    unknown = [f for f in data.target_fields if f not in known_fields]
-    if unknown:
-        refusal = N_("unknown target fields: %(unknown)s; fields: %(fields)s")
-        raise InvalidInput(Message(refusal, {"unknown": ", ".join(unknown), "fields": ", ".join(known_fields)}))
-    countries = {c.upper() for c in data.target_countries}
-    known_countries = set(session.scalars(select(t.Country.iso3).where(t.Country.iso3.in_(countries))))
-    if countries - known_countries:
-        unknown = sorted(countries - known_countries)
-        raise InvalidInput(Message(N_("unknown countries: %(countries)s"), {"countries": ", ".join(unknown)}))
-    kinds = attachments.attachment_kinds()["application"]
-    if any(kind not in kinds for kind in data.required_attachments):
-        raise InvalidInput(Message(N_("required_attachments: kinds are %(kinds)s"), {"kinds": ", ".join(kinds)}))
-    try:
-        rubric = Rubric.from_data(data.rubric) if data.rubric else default_rubric()
-    except (ReviewRefused, TypeError) as error:
-        reason = error.message if isinstance(error, ReviewRefused) else str(error)
-        raise InvalidInput(Message(N_("rubric: %(reason)s"), {"reason": reason})) from None
+    countries, rubric = checked_terms(session, data)
     call = t.Call(
         slug=slug,
         fiscal_year=data.fiscal_year,
@@ -149,6 +139,7 @@ def open_call(session: Session, actor: Actor, data: NewCall, settings: Settings 
         max_plan_years=data.max_plan_years,
         required_attachments=list(data.required_attachments),
         rubric=rubric.as_data(),
+        priority_countries=known_countries(session, data.priority_countries, "priority_countries"),
     )
     session.add(call)
     session.flush()
@@ -165,6 +156,37 @@ def open_call(session: Session, actor: Actor, data: NewCall, settings: Settings 
         f"/calls/{slug}",
     )
     return call
+
+
+def checked_terms(session: Session, data: NewCall) -> tuple[list[str], Rubric]:
+    """A call's terms checked as a whole: the target countries (ISO3, upper case) and the rubric."""
+    if data.closes_at <= data.opens_at:
+        raise InvalidInput(N_("closes_at must be after opens_at"), field="closes_at")
+    known_fields = rules.target_fields()
+    unknown = [f for f in data.target_fields if f not in known_fields]
+    if unknown:
+        refusal = N_("unknown target fields: %(unknown)s; fields: %(fields)s")
+        raise InvalidInput(Message(refusal, {"unknown": ", ".join(unknown), "fields": ", ".join(known_fields)}))
+    countries = known_countries(session, data.target_countries, "target_countries")
+    kinds = attachments.attachment_kinds()["application"]
+    if any(kind not in kinds for kind in data.required_attachments):
+        raise InvalidInput(Message(N_("required_attachments: kinds are %(kinds)s"), {"kinds": ", ".join(kinds)}))
+    try:
+        rubric = Rubric.from_data(data.rubric) if data.rubric else default_rubric()
+    except (ReviewRefused, TypeError, KeyError, ValueError) as error:
+        reason = error.message if isinstance(error, ReviewRefused) else str(error)
+        raise InvalidInput(Message(N_("rubric: %(reason)s"), {"reason": reason}), field="rubric") from None
+    return countries, rubric
+
+
+def known_countries(session: Session, given: list[str], field: str) -> list[str]:
+    countries = {c.strip().upper() for c in given if c.strip()}
+    known = set(session.scalars(select(t.Country.iso3).where(t.Country.iso3.in_(countries))))
+    if countries - known:
+        unknown = sorted(countries - known)
+        refusal = Message(N_("unknown countries: %(countries)s"), {"countries": ", ".join(unknown)})
+        raise InvalidInput(refusal, field=field)
+    return sorted(countries)
 
 
 def move_call(session: Session, actor: Actor, slug: str, wanted: str, settings: Settings | None = None) -> t.Call:
@@ -365,7 +387,8 @@ def _store_check(session: Session, application: t.Application) -> rules.Eligibil
     call = session.get(t.Call, application.call_id)
     result = rules.check_eligibility(facts_of(session, application), call_rules(call))  # type: ignore[arg-type]
     application.eligibility = [f.__dict__ for f in result.findings]
-    application.eligible = result.eligible
+    ruling = application.eligibility_override
+    application.eligible = result.eligible if ruling is None else ruling
     session.flush()
     return result
 
@@ -405,7 +428,8 @@ def submit(
         rules.check_transition("application", rules.APPLICATION_TRANSITIONS, application.state, "submitted")
     except rules.IllegalTransition as error:
         raise Conflict(error.message) from None
-    refusal = rules.submission_refusal(now or utcnow(), call.state, call_rules(call))
+    due = aware(application.correction_due_at) if application.correction_due_at else None
+    refusal = rules.submission_refusal(now or utcnow(), call.state, call_rules(call), due)
     if refusal:
         raise Conflict(refusal, reason="deadline")
     missing = rules.missing_parts(facts_of(session, application), call_rules(call))
@@ -415,6 +439,7 @@ def submit(
     _store_check(session, application)
     application.state = "submitted"
     application.submitted_at = now or utcnow()
+    application.correction_due_at = None
     session.flush()
     notify.notify(
         session,
@@ -500,6 +525,12 @@ def application_view(session: Session, application: t.Application) -> Applicatio
         withdrawn_at=application.withdrawn_at,
         project=project.slug if project else None,
         updated_at=application.updated_at,
+        eligibility_override=application.eligibility_override,
+        eligibility_override_reason=application.eligibility_override_reason or "",
+        correction_message=application.correction_message or "",
+        correction_due_at=application.correction_due_at,
+        grant_amount_jpy=application.grant_amount_jpy,
+        grant_decided_on=application.grant_decided_on,
     )
 
 

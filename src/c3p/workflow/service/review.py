@@ -8,6 +8,7 @@ created when the consortium's pair is new); they stay off the public pages until
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 
 from sqlalchemy import func, select
@@ -16,10 +17,11 @@ from sqlalchemy.orm import Session
 from c3p.accounts.rules.policy import Actor, Target, require
 from c3p.db import tables as t
 from c3p.errors import Conflict, InvalidInput
-from c3p.messages import N_, Message
+from c3p.messages import N_, Message, listing
 from c3p.program.seed_loader import bump_revision
 from c3p.settings import Settings
 from c3p.workflow.rules import review as rules
+from c3p.workflow.rules.calls import JST, state_name
 from c3p.workflow.schemas import ConflictView, RankedView, ReviewView, ScoreView
 from c3p.workflow.service import notify
 from c3p.workflow.service.calls import (
@@ -187,36 +189,75 @@ def ranking(session: Session, call: t.Call) -> list[RankedView]:
     ]
 
 
-def _check_adoptable(application: t.Application, call: t.Call) -> None:
-    """Only the call's own submitted, eligible applications are adopted."""
-    about = {"id": application.id, "state": application.state}
+def _adoption_refusal(application: t.Application | None, call: t.Call, grant_jpy: int | None) -> Message | None:
+    """Why an application cannot be adopted (own call, submitted, eligible, a grant within its budget)."""
+    if application is None:
+        return Message(N_("There is no such application."))
+    about = {"id": application.id, "state": state_name(application.state)}
     if application.call_id != call.id:
-        raise InvalidInput(Message(N_("Application %(id)s belongs to another call."), about))
+        return Message(N_("Application %(id)s belongs to another call."), about)
     if application.state != "submitted":
-        raise Conflict(Message(N_("Application %(id)s is %(state)s; only submitted ones are adopted."), about))
+        return Message(N_("Application %(id)s is %(state)s; only submitted ones are adopted."), about)
     if not application.eligible:
-        raise Conflict(Message(N_("Application %(id)s is not eligible and cannot be adopted."), about))
+        return Message(N_("Application %(id)s is not eligible and cannot be adopted."), about)
+    if grant_jpy is not None:
+        asked = application.budget_jpy_by_year[0] if application.budget_jpy_by_year else 0
+        if not 0 < grant_jpy <= asked:
+            refusal = N_(
+                "Application %(id)s: the grant must be more than 0 and at most the first year's budget, %(asked)s JPY."
+            )
+            return Message(refusal, {**about, "asked": f"{asked:,}"})
+    return None
 
 
 def adopt(
-    session: Session, actor: Actor, call_slug: str, application_ids: list[int], settings: Settings | None = None
+    session: Session,
+    actor: Actor,
+    call_slug: str,
+    application_ids: list[int],
+    settings: Settings | None = None,
+    grants_jpy: dict[int, int] | None = None,
+    decided_on: dt.date | None = None,
 ) -> list[t.Project]:
-    """Adopt ``application_ids`` (in this order) as the call's fiscal-year projects; decide the call."""
+    """Adopt ``application_ids`` (in this order) as the call's fiscal-year projects; decide the call.
+
+    All or nothing: when any application cannot be adopted, none is, and the refusal lists
+    each one with its reason. ``grants_jpy`` records the grant decision (交付決定) of each,
+    on ``decided_on`` (default: today in Japan).
+    """
     call = call_by_slug(session, call_slug)
     require(actor, "program.application.adopt", Target.of(call=call.slug))
     if call.state != "reviewed":
         refusal = N_("Adoption follows the closed review; call %(call)s is %(state)s.")
-        raise Conflict(Message(refusal, {"call": call.slug, "state": call.state}))
+        raise Conflict(Message(refusal, {"call": call.slug, "state": state_name(call.state)}))
     if not application_ids or len(set(application_ids)) != len(application_ids):
         raise InvalidInput(N_("Name each application to adopt once."))
-    chosen = [application_by_id(session, i) for i in application_ids]
+    grants = grants_jpy or {}
+    if set(grants) - set(application_ids):
+        raise InvalidInput(N_("Grants are given to the applications adopted only."), field="grants_jpy")
+    chosen = [session.get(t.Application, i) for i in application_ids]
+    refusals = {
+        i: why
+        for i, application in zip(application_ids, chosen, strict=True)
+        if (why := _adoption_refusal(application, call, grants.get(i)))
+    }
+    if refusals:
+        summary = Message(
+            N_("Nothing was adopted; %(count)s of the chosen applications cannot be: %(reasons)s"),
+            {"count": len(refusals), "reasons": listing(list(refusals.values()))},
+        )
+        raise Conflict(summary, errors={str(i): str(r) for i, r in refusals.items()})
+    decided = decided_on or dt.datetime.now(JST).date()
     for application in chosen:
-        _check_adoptable(application, call)
+        assert application is not None
+        application.grant_amount_jpy = grants.get(application.id)
+        application.grant_decided_on = decided
     number = int(
         session.scalar(select(func.max(t.Project.number)).where(t.Project.fiscal_year == call.fiscal_year)) or 0
     )
     projects = []
     for application in chosen:
+        assert application is not None
         number += 1
         projects.append(_create_project(session, call, application, number))
     for application in session.scalars(
