@@ -15,7 +15,7 @@ from c3p.web.pages import accounts, admin
 from c3p.web.pages.render import PageContext
 
 #: GET routes of the page routers that answer something other than a page
-NOT_PAGES = {"/charts/{name}.svg"}
+NOT_PAGES = {"/charts/{name}.svg", "/calls/{slug}/documents/{document_id}", "/calls/{slug}/scores.xlsx"}  # files
 
 
 def routes_of(router: Any) -> Iterator[APIRoute]:
