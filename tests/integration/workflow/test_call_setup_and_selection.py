@@ -318,6 +318,8 @@ def test_batch_adoption_is_all_or_nothing_and_names_each_refused_application(
     assert list(too_much.value.extra["errors"]) == [str(hanoi)]
     with pytest.raises(Conflict), acting(database, secretariat) as session:
         review.adopt(session, secretariat, slug, [hanoi], grants_jpy={hanoi: -5})
+    with pytest.raises(Conflict), acting(database, secretariat) as session:
+        review.adopt(session, secretariat, slug, [hanoi], grants_jpy={hanoi: 10**30})
     with pytest.raises(InvalidInput), acting(database, secretariat) as session:
         review.adopt(session, secretariat, slug, [hanoi], grants_jpy={bangkok: 5})
 
