@@ -4,10 +4,12 @@ The secretariat opens a call and sets all its terms and documents in the portal 
 Japan time, countries with a JCM candidate given priority, fields, attachments, the scoring
 sheet); anyone reads who can apply and downloads the guidelines; a proposer drafts, attaches
 the application form and submits; the secretariat returns it for correction and the proposer
-submits it again; the secretariat rules on its eligibility with a reason; a reviewer scores;
-the secretariat closes the review, downloads the committee's workbook, adopts with the grant
+submits it again; the Japanese local government named on it reads the submitted proposal and
+comments; the secretariat rules on its eligibility with a reason; a reviewer scores; the
+secretariat closes the review, downloads the committee's workbook, adopts with the grant
 decision and publishes, and the adopted project then appears on the public /projects pages
-(and not before).
+(and not before); the partner city's official records a site visit on the project's tracking
+page and marks it done with its report.
 """
 
 from __future__ import annotations
@@ -43,6 +45,10 @@ def test_open_apply_review_adopt_publish(live_server, browser, tmp_path) -> None
     secretariat = create_person(database, "secretariat")
     proposer = create_person(database, "proposer", kind="company")
     reviewer = create_person(database, "reviewer", f"{year}-1")
+    city_hall = create_person(
+        database, "japanese_government_staff", organization="yokohama", kind="japanese_government"
+    )
+    partner_city = create_person(database, "partner_city_official", organization="bangkok", kind="partner_place")
     closes = (dt.date.today() + dt.timedelta(days=20)).isoformat()
 
     context, page = sign_in(browser, live_server, secretariat.email)
@@ -128,6 +134,16 @@ def test_open_apply_review_adopt_publish(live_server, browser, tmp_path) -> None
     project_title = "Browser project for Bangkok"
     assert project_title not in httpx.get(live_server.url + f"/projects?fiscal_year={year}&lang=en").text
 
+    context, page = sign_in(browser, live_server, city_hall.email)  # Yokohama, named on the application
+    page.goto(application_url + "?lang=en")
+    assert "with the partner city's letter" in page.locator("#proposal-plan").inner_text()  # as corrected
+    assert page.locator("#proposal-budget-total").inner_text().strip() == "15,000,000"
+    assert page.locator("#draft-form").count() == 0  # only the lead edits
+    page.fill("#comment-body", "Yokohama will host the workshop in May.")
+    page.click("#comment-submit")
+    page.wait_for_selector("#comments >> text=Yokohama will host the workshop in May.")
+    context.close()
+
     context, page = sign_in(browser, live_server, secretariat.email)
     page.goto(live_server.url + f"/calls/{year}-1")
     page.click("#advance-call")  # close submissions, start the review
@@ -162,6 +178,23 @@ def test_open_apply_review_adopt_publish(live_server, browser, tmp_path) -> None
     page.goto(live_server.url + f"/calls/{year}-1")
     page.click("#publish-submit")
     page.wait_for_selector("#published")
+    context.close()
+
+    context, page = sign_in(browser, live_server, partner_city.email)  # Bangkok records its own step
+    page.goto(application_url + "?lang=en")
+    page.click("#adopted-project")
+    page.wait_for_selector("#activity-form")
+    page.select_option("#activities-kind", "site_visit")
+    page.fill("#activities-title", "Site visit to the pilot building")
+    page.click("#activity-submit")
+    page.wait_for_selector("#activities >> text=Site visit to the pilot building")
+    item = page.locator("#activities li", has_text="Site visit to the pilot building")
+    item.locator("summary").click()
+    item.locator("select[name=state]").select_option("done")
+    item.locator("textarea[name=note]").fill("Chiller load measured; report attached.")
+    item.locator("button[type=submit]").click()
+    page.wait_for_selector("#activities >> text=Chiller load measured; report attached.")
+    assert "Done" in page.locator("#activities li", has_text="Site visit to the pilot building").inner_text()
     context.close()
 
     public = browser.new_context(locale="en-US")

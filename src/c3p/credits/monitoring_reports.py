@@ -224,3 +224,21 @@ def list_reports(session: Session, project: str | None = None) -> list[ReportVie
     if project:
         query = query.where(MonitoringReport.project == project)
     return [view(session, r) for r in session.scalars(query)]
+
+
+def check(
+    session: Session,
+    actor: Actor,
+    settings: Settings,
+    project: str,
+    files: Sequence[MonitoringFile],
+    calculation: Calculation,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """What :func:`submit` would compute, stored nowhere but the kept files: (record, inputs).
+
+    The participant sees the engine's findings and reductions before submitting the same inputs.
+    """
+    jcm = registered_project(session, project)
+    require(actor, "mrv.report.submit", Target.of(project=jcm.slug, country=jcm.country_iso3))
+    inputs = _keep(settings, _checked_files(files))
+    return compute(settings, str(jcm.methodology_id), inputs, calculation), inputs

@@ -223,6 +223,9 @@ class StatsView(View):
     projects_by_sector: list[CountBy]
     projects_by_proposer: list[CountBy]
     notes: list[DataNoteView]
+    jcm_projects_published: ProgramReachView | None = Field(
+        description="the newest published count of JCM projects realized through the program, with its date and source"
+    )
     reach: list[ProgramReachView]
     call_rounds: list[CallRoundView]
     revision: int

@@ -21,6 +21,7 @@ from c3p.web.charts import chart_svg
 from c3p.web.deps import snapshot
 from c3p.web.pages.pipeline import program_links
 from c3p.web.pages.render import PageContext, page_only, render
+from c3p.workflow.service import jcm
 
 router = APIRouter(include_in_schema=False)
 Snapshot = Annotated[RegistrySnapshot, Depends(snapshot)]
@@ -57,6 +58,7 @@ class MapPage(FilterChoices):
 
 class StatsPage(PageContext):
     data: v.StatsView
+    jcm_recorded: int = page_only(0)
 
 
 class AboutPage(PageContext):
@@ -107,7 +109,9 @@ def map_page(request: Request, snap: Snapshot) -> Response:
 
 @router.get("/stats", response_model=StatsPage)
 def stats_page(request: Request, snap: Snapshot) -> Response:
-    return render(request, "stats.html", StatsPage(data=q.stats(snap)))
+    with database(request).reading() as session:
+        recorded = jcm.kpi(session).jcm_projects_realized
+    return render(request, "stats.html", StatsPage(data=q.stats(snap), jcm_recorded=recorded))
 
 
 @router.get("/about", response_model=AboutPage)

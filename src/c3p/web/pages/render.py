@@ -32,6 +32,7 @@ from c3p.catalogs import LANGUAGES, language_of, translate, translations
 from c3p.errors import C3PError
 from c3p.messages import N_, Message
 from c3p.program.rules.citations import citations
+from c3p.program.rules.figures import FIGURES, JCM_FIGURES_DIFFER
 from c3p.web.auth import signed_in_user
 from c3p.web.i18n import COOKIE, choose_language
 
@@ -54,6 +55,8 @@ def environment(language: str) -> Environment:
     env.globals["shown_to"] = shown_to
     env.globals["shown_value"] = shown_value
     env.globals["citations"] = citations
+    env.globals["figures"] = FIGURES
+    env.globals["jcm_figures_differ"] = JCM_FIGURES_DIFFER
     env.filters["loc"] = lambda record, field: localized(record, field, language)
     env.filters["tr"] = lambda text, params=None: translate(said(text, params), language)
     env.filters["lang_of"] = lambda text: language_of(text, language)

@@ -23,7 +23,7 @@ from c3p.settings import Settings
 from c3p.workflow.rules import review as rules
 from c3p.workflow.rules.calls import JST, state_name
 from c3p.workflow.schemas import ConflictView, RankedView, ReviewView, ScoreView
-from c3p.workflow.service import notify
+from c3p.workflow.service import consortium, notify
 from c3p.workflow.service.calls import (
     _consortium,
     _proposer,
@@ -274,7 +274,7 @@ def adopt(
             notify.notify(
                 session,
                 settings,
-                notify.users_of_organization(session, application.proposer_id),
+                consortium.people_of(session, application),
                 f"application.{application.state}",
                 Message(
                     N_("Call %(call)s: application %(id)s adopted")
@@ -312,11 +312,25 @@ def _create_project(session: Session, call: t.Call, application: t.Application, 
     session.flush()
     session.add(t.ProjectOrganization(project_id=project.id, organization_id=proposer.id, role="proposer", position=1))
     session.add(t.ProjectTracking(project_id=project.id, application_id=application.id, proposer_slug=proposer.slug))
+    _tag_fields(session, project, application)
     application.state = "adopted"
     application.project_id = project.id
     partnership.last_fiscal_year = max(partnership.last_fiscal_year or call.fiscal_year, call.fiscal_year)
     session.flush()
     return project
+
+
+def _tag_fields(session: Session, project: t.Project, application: t.Application) -> None:
+    """The project's sectors are the application's target fields (their slugs are registry terms)."""
+    terms = {
+        term.slug: term
+        for term in session.scalars(select(t.VocabularyTerm).where(t.VocabularyTerm.slug.in_(application.fields)))
+    }
+    evidence = "採択された応募書類で選ばれた対象分野"
+    for position, slug in enumerate((s for s in dict.fromkeys(application.fields) if s in terms), 1):
+        session.add(
+            t.ProjectTag(project_id=project.id, term_id=terms[slug].id, position=position, evidence_ja=evidence)
+        )
 
 
 def _partnership_for(
