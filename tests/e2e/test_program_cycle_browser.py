@@ -55,7 +55,7 @@ def test_open_apply_review_adopt_publish(live_server, browser, tmp_path) -> None
     page.goto(live_server.url + "/calls")
     page.fill("#fiscal_year", str(year))
     page.fill("#title_en", "Browser call")
-    page.fill("#closes_at", f"{closes}T17:00")
+    page.fill("#closes_at", f"{closes}T17:00")  # Japan time
     page.click("#open-call-submit")
     page.wait_for_url(f"**/calls/{year}-1")
     assert page.locator("#call-state").inner_text().strip() == "Open"

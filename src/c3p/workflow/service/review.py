@@ -295,6 +295,7 @@ def _create_project(session: Session, call: t.Call, application: t.Application, 
     governments, places = _consortium(session, application)
     partnership = _partnership_for(session, call, application, governments, [p for p, _c in places])
     proposer = _registry_organization(session, _proposer(session, application))
+    previous = session.get(t.Project, application.continues_project_id) if application.continues_project_id else None
     project = t.Project(
         slug=f"fy{call.fiscal_year}-{number:02d}-a{application.id}",
         fiscal_year=call.fiscal_year,
@@ -304,8 +305,8 @@ def _create_project(session: Session, call: t.Call, application: t.Application, 
         title_en=application.title_en or application.title_ja,
         summary_ja=application.summary_ja or application.summary_en,
         summary_en=application.summary_en or application.summary_ja,
-        plan_year=1,
-        plan_years=application.plan_years,
+        plan_year=(previous.plan_year or 1) + 1 if previous else 1,
+        plan_years=previous.plan_years if previous else application.plan_years,
         source=f"c3p workflow: call {call.slug}, application {application.id}",
     )
     session.add(project)
