@@ -60,6 +60,14 @@ class RefView(_View):
     name_en: str
 
 
+class CommentView(_View):
+    id: int
+    author_label: str
+    organization_slug: str
+    body: str
+    created_at: dt.datetime
+
+
 class ApplicationView(_View):
     id: int
     call: str
@@ -78,6 +86,13 @@ class ApplicationView(_View):
     methodology_id: str | None
     expected_reductions_tco2_per_year: int | None
     eligible: bool | None = Field(description="None until the check has run")
+    partner_companies: list[RefView] = Field(default_factory=list, description="partner companies named on it")
+    co_applicants: list[RefView] = Field(
+        default_factory=list, description="member organizations whose people read and comment on it besides the lead"
+    )
+    estimate_params: dict[str, Any] | None = Field(None, description="the MRV engine's inputs of the ex-ante estimate")
+    comments: list[CommentView] = Field(default_factory=list)
+    continues_project: str | None = Field(None, description="slug of the project of a multi-year plan it continues")
     eligibility: list[FindingView]
     missing_parts: list[str] = Field(default_factory=list, description="what submission still needs")
     attachments: list[AttachmentView]
@@ -138,6 +153,17 @@ class ActivityView(_View):
     ends_on: dt.date | None
     state: str
     note: str
+    organization_slug: str = ""
+    updated_at: dt.datetime | None = None
+
+
+class ExpenseView(_View):
+    id: int
+    spent_on: dt.date
+    category: str
+    description: str
+    amount_jpy: int
+    organization_slug: str
 
 
 class MilestoneView(_View):
@@ -160,6 +186,15 @@ class TrackingView(_View):
     application_id: int | None
     activities: list[ActivityView]
     milestones: list[MilestoneView]
+    expenses: list[ExpenseView] = Field(default_factory=list)
+    expenses_total_jpy: int = 0
+    grant_jpy: int | None = Field(None, description="the grant decided at adoption (交付決定), if recorded")
+    continues: str | None = Field(None, description="the project of the plan's previous year")
+    continued_by: list[str] = Field(default_factory=list, description="the projects of the plan's next year")
+    budget_jpy: int | None = Field(None, description="what the application planned for this plan year")
+    documents: list[AttachmentView] = Field(
+        default_factory=list, description="the year's files: activity reports, minutes, the completion report"
+    )
 
 
 class OutcomeView(_View):
@@ -208,6 +243,10 @@ class JcmProjectView(_View):
     legal_durable_years: int | None
     serial_code: str | None = Field(None, description="assigned at registration; the credits' serials carry it")
     verifier_slug: str | None = Field(None, description="the TPE assigned to verify its monitoring reports")
+    subsidy_calculation: dict[str, Any] | None = Field(
+        None, description="the Model Project subsidy calculation saved with it: its params and result"
+    )
+    subsidy_calculated_at: dt.datetime | None = None
     projects: list[str]
     transitions: list[TransitionView]
     documents: list[AttachmentView]

@@ -19,6 +19,10 @@ NOT_PAGES = {
     "/charts/{name}.svg",
     "/credits/reports/{report_id}/workbook.xlsx",
     "/credits/reports/{report_id}/verification.json",
+    "/applications/{application_id}/attachments/{attachment_id}",
+    "/projects/{slug}/documents/{attachment_id}",
+    "/calls/{slug}/documents/{document_id}",
+    "/calls/{slug}/scores.xlsx",
 }
 
 

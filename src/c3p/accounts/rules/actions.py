@@ -18,6 +18,8 @@ SIGNED_IN = "signed_in"
 OWNER = "owner"
 ADMINS = ("administrator", "secretariat")
 ORGANIZATION_STAFF = ("proposer", "japanese_government_staff", "partner_city_official", "tpe")
+#: the people of an application's organizations: the lead proposer and its co-applicants
+CONSORTIUM = ("proposer", "japanese_government_staff", "partner_city_official")
 JCM_MOVERS = ("secretariat", "proposer", "project_participant", "tpe", "joint_committee_member")
 
 
@@ -57,7 +59,8 @@ ACTIONS: dict[str, Action] = {
         Action("program.call.read", (PUBLIC,), N_("see calls for proposals")),
         Action("program.call.open", ("secretariat",), N_("open a call for proposals")),
         Action("program.call.manage", ("secretariat",), N_("close a call's submissions or review, send reminders")),
-        Action("program.application.read", (*ADMINS, "proposer", "reviewer"), N_("see applications")),
+        Action("program.application.read", (*ADMINS, *CONSORTIUM, "reviewer"), N_("see applications")),
+        Action("program.application.comment", ("secretariat", *CONSORTIUM), N_("comment on an application")),
         Action("program.application.draft", ("proposer",), N_("create or edit a draft application and its files")),
         Action("program.application.submit", ("proposer",), N_("submit an application for an organization")),
         Action("program.application.withdraw", ("proposer",), N_("withdraw an application")),
@@ -66,7 +69,7 @@ ACTIONS: dict[str, Action] = {
         Action("program.review.read", (*ADMINS, "reviewer"), N_("see the review scores and ranking of a call")),
         Action("program.application.adopt", ("secretariat",), N_("adopt applications as the fiscal year's projects")),
         Action("program.project.publish", ("secretariat",), N_("publish adopted projects on the public pages")),
-        Action("program.project.track", ("secretariat", "proposer"), N_("record a project's status and activities")),
+        Action("program.project.track", ("secretariat", *CONSORTIUM), N_("record a project's status and activities")),
         Action("program.outcome.read", (PUBLIC,), N_("see exit outcomes and the program's KPI")),
         Action(
             "program.outcome.record",
@@ -80,6 +83,11 @@ ACTIONS: dict[str, Action] = {
         Action("jcm.project.create", ("secretariat", "proposer"), N_("add a JCM project to the pipeline")),
         Action("jcm.document.upload", (*JCM_MOVERS[:3], "tpe"), N_("attach a document to a JCM project")),
         Action("jcm.subsidy.calculate", (PUBLIC,), N_("calculate a JCM Model Project subsidy")),
+        Action(
+            "jcm.subsidy.save",
+            ("secretariat", "proposer", "project_participant"),
+            N_("save a subsidy calculation with its JCM project"),
+        ),
         Action("jcm.move", JCM_MOVERS, N_("move a JCM project to its next state (each step asks its own action)")),
         Action("jcm.move.feasibility_study", ("secretariat", "proposer"), N_("start or resume a feasibility study")),
         Action(

@@ -29,6 +29,7 @@ from c3p.program.schemas import GovernmentView, PlaceView
 from c3p.web.auth import database as db
 from c3p.web.auth import permission, writing
 from c3p.web.deps import snapshot
+from c3p.web.downloads import file_response
 from c3p.web.pages.forms import FormState, number_text, typed
 from c3p.web.pages.render import PageContext, page_only, redirect, render
 from c3p.workflow import queries
@@ -41,9 +42,10 @@ from c3p.workflow.schemas import (
     CountryTermView,
     NotificationView,
     RankedView,
+    RefView,
     ReviewView,
 )
-from c3p.workflow.service import attachments, call_setup, calls, notify, review
+from c3p.workflow.service import attachments, call_setup, calls, consortium, notify, review
 
 router = APIRouter(include_in_schema=False)
 #: what a form handler shows on the form instead of an error page
@@ -97,8 +99,19 @@ class ApplicationPage(PageContext):
     places: list[PlaceView] = page_only()
     kinds: dict[str, dict[str, str]] = page_only()
     may_edit: bool = page_only()
+    may: dict[str, bool] = page_only(default_factory=dict)
+    companies: list[RefView] = page_only(default_factory=list)
+    continuable: list[RefView] = page_only(default_factory=list)
     form: FormState = page_only(default_factory=FormState)
     chosen: dict[str, list[str]] = page_only(default_factory=dict)
+
+
+class ApplicationPrint(PageContext):
+    """The proposal as one document: the application (the API's view) and the names of its fields and files."""
+
+    data: ApplicationView
+    fields: dict[str, TargetField] = page_only()
+    kinds: dict[str, dict[str, str]] = page_only()
 
 
 class ReviewPage(PageContext):
@@ -315,7 +328,7 @@ def publish(request: Request, slug: str, actor: Actor = Depends(permission("prog
 # ---------- applications ----------
 
 
-LIST_FIELDS = ("fields", "japanese_governments", "partner_places")
+LIST_FIELDS = ("fields", "japanese_governments", "partner_places", "partner_companies")
 
 
 def as_list(value: Any) -> list[str]:
@@ -328,7 +341,9 @@ def as_list(value: Any) -> list[str]:
 def draft_from(values: dict[str, Any]) -> calls.ApplicationDraft:
     """The draft as typed; raises ValidationError or InvalidInput naming the field (shown next to it)."""
     data: dict[str, Any] = {
-        name: values[name] for name in ("title_ja", "title_en", "summary_ja", "summary_en", "plan") if name in values
+        name: values[name]
+        for name in ("title_ja", "title_en", "summary_ja", "summary_en", "plan", "continues_project")
+        if name in values
     }
     for name in LIST_FIELDS:
         if f"{name}_present" in values:
@@ -355,6 +370,7 @@ def chosen_options(data: ApplicationView, form: FormState | None) -> dict[str, l
         "fields": list(data.fields),
         "japanese_governments": [g.slug for g in data.japanese_governments],
         "partner_places": [p.slug for p in data.partner_places],
+        "partner_companies": [c.slug for c in data.partner_companies],
     }
     if form is None or form.name != "draft":
         return stored
@@ -367,13 +383,26 @@ async def application_page_for(
 ) -> Response:
     snap = await snapshot(request)
 
-    def read() -> tuple[ApplicationView, list[HistoryView], list[Message]]:
+    Choices = tuple[list[RefView], list[RefView]]
+
+    def read() -> tuple[ApplicationView, list[HistoryView], list[Message], dict[str, bool], Choices]:
         with db(request).reading() as session:
             application = queries.readable_application(session, actor, application_id)
             history = entries_for(session, "applications", str(application_id))
-            return calls.application_view(session, application), history, calls.missing_parts_of(session, application)
+            may = queries.may_act_on(session, actor, application)
+            companies = [RefView.model_validate(o) for o in consortium.partner_company_choices(session, application)]
+            continuable = [
+                RefView(
+                    slug=p.slug,
+                    name_ja=f"{p.title_ja}（{p.fiscal_year}年度）",
+                    name_en=f"{p.title_en} (FY{p.fiscal_year})",
+                )
+                for p in calls.continuable_projects(session, application)
+            ]
+            view = calls.application_view(session, application)
+            return view, history, calls.missing_parts_of(session, application), may, (companies, continuable)
 
-    data, history, missing = await run_in_threadpool(read)
+    data, history, missing, may, (companies, continuable) = await run_in_threadpool(read)
     page = ApplicationPage(
         data=data,
         history=history,
@@ -382,7 +411,10 @@ async def application_page_for(
         governments=sorted(snap.japanese_governments.values(), key=lambda g: g.name_en),
         places=sorted(snap.partner_places.values(), key=lambda p: p.name_en),
         kinds=attachments.attachment_kinds()["application"],
-        may_edit=data.state == "draft" and _may(actor, "program.application.draft"),
+        may_edit=may["edit"],
+        may=may,
+        companies=companies if may["edit"] else [],
+        continuable=continuable if may["edit"] else [],
         form=form or FormState(),
         chosen=chosen_options(data, form),
     )
@@ -412,6 +444,50 @@ async def _application_form(
     if isinstance(outcome, str):
         return redirect(outcome)
     return await application_page_for(request, actor, application_id, form.add(outcome), _status(outcome))
+
+
+@router.get("/applications/{application_id}/print", response_model=ApplicationPrint)
+async def application_print(
+    request: Request, application_id: int, actor: Actor = Depends(permission("program.application.read"))
+) -> Response:
+    """The proposal as one document to print or save as PDF from the browser: no forms, no navigation."""
+
+    def read() -> ApplicationView:
+        with db(request).reading() as session:
+            return calls.application_view(session, queries.readable_application(session, actor, application_id))
+
+    data = await run_in_threadpool(read)
+    page = ApplicationPrint(data=data, fields=target_fields(), kinds=attachments.attachment_kinds()["application"])
+    return render(request, "workflow/application_print.html", page)
+
+
+@router.get("/applications/{application_id}/attachments/{attachment_id}")
+def application_file(
+    request: Request,
+    application_id: int,
+    attachment_id: int,
+    actor: Actor = Depends(permission("program.application.read")),
+) -> Response:
+    """An attached file, for those who may read the application."""
+    with db(request).reading() as session:
+        row, content = queries.application_file(
+            session, actor, request.app.state.settings, application_id, attachment_id
+        )
+        return file_response(content, row.filename, row.content_type)
+
+
+@router.post("/applications/{application_id}/comments")
+async def comment(
+    request: Request, application_id: int, actor: Actor = Depends(permission("program.application.comment"))
+) -> Response:
+    values = await typed(request)
+
+    def save(session: Session) -> str:
+        application = calls.application_by_id(session, application_id)
+        consortium.add_comment(session, actor, application, str(values.get("body", "")))
+        return f"/applications/{application_id}#comments-heading"
+
+    return await _application_form(request, actor, application_id, FormState("comment", values), save)
 
 
 @router.post("/calls/{slug}/applications")

@@ -23,7 +23,7 @@ from c3p.settings import Settings
 from c3p.workflow.rules import review as rules
 from c3p.workflow.rules.calls import JST, state_name
 from c3p.workflow.schemas import ConflictView, RankedView, ReviewView, ScoreView
-from c3p.workflow.service import notify
+from c3p.workflow.service import consortium, notify
 from c3p.workflow.service.calls import (
     _consortium,
     _proposer,
@@ -35,6 +35,8 @@ from c3p.workflow.service.calls import (
 )
 
 REVIEWABLE = ("submitted", "adopted", "not_adopted")
+#: no grant is larger (a guard against mistyped figures; the stored column holds 64-bit integers)
+MAX_GRANT_JPY = 10**13
 
 
 def _reviewer_target(session: Session, application: t.Application) -> tuple[t.Call, Target]:
@@ -201,7 +203,7 @@ def _adoption_refusal(application: t.Application | None, call: t.Call, grant_jpy
     if not application.eligible:
         return Message(N_("Application %(id)s is not eligible and cannot be adopted."), about)
     if grant_jpy is not None:
-        asked = application.budget_jpy_by_year[0] if application.budget_jpy_by_year else 0
+        asked = min(application.budget_jpy_by_year[0] if application.budget_jpy_by_year else 0, MAX_GRANT_JPY)
         if not 0 < grant_jpy <= asked:
             refusal = N_(
                 "Application %(id)s: the grant must be more than 0 and at most the first year's budget, %(asked)s JPY."
@@ -272,7 +274,7 @@ def adopt(
             notify.notify(
                 session,
                 settings,
-                notify.users_of_organization(session, application.proposer_id),
+                consortium.people_of(session, application),
                 f"application.{application.state}",
                 Message(
                     N_("Call %(call)s: application %(id)s adopted")
@@ -293,6 +295,7 @@ def _create_project(session: Session, call: t.Call, application: t.Application, 
     governments, places = _consortium(session, application)
     partnership = _partnership_for(session, call, application, governments, [p for p, _c in places])
     proposer = _registry_organization(session, _proposer(session, application))
+    previous = session.get(t.Project, application.continues_project_id) if application.continues_project_id else None
     project = t.Project(
         slug=f"fy{call.fiscal_year}-{number:02d}-a{application.id}",
         fiscal_year=call.fiscal_year,
@@ -302,19 +305,33 @@ def _create_project(session: Session, call: t.Call, application: t.Application, 
         title_en=application.title_en or application.title_ja,
         summary_ja=application.summary_ja or application.summary_en,
         summary_en=application.summary_en or application.summary_ja,
-        plan_year=1,
-        plan_years=application.plan_years,
+        plan_year=(previous.plan_year or 1) + 1 if previous else 1,
+        plan_years=previous.plan_years if previous else application.plan_years,
         source=f"c3p workflow: call {call.slug}, application {application.id}",
     )
     session.add(project)
     session.flush()
     session.add(t.ProjectOrganization(project_id=project.id, organization_id=proposer.id, role="proposer", position=1))
     session.add(t.ProjectTracking(project_id=project.id, application_id=application.id, proposer_slug=proposer.slug))
+    _tag_fields(session, project, application)
     application.state = "adopted"
     application.project_id = project.id
     partnership.last_fiscal_year = max(partnership.last_fiscal_year or call.fiscal_year, call.fiscal_year)
     session.flush()
     return project
+
+
+def _tag_fields(session: Session, project: t.Project, application: t.Application) -> None:
+    """The project's sectors are the application's target fields (their slugs are registry terms)."""
+    terms = {
+        term.slug: term
+        for term in session.scalars(select(t.VocabularyTerm).where(t.VocabularyTerm.slug.in_(application.fields)))
+    }
+    evidence = "採択された応募書類で選ばれた対象分野"
+    for position, slug in enumerate((s for s in dict.fromkeys(application.fields) if s in terms), 1):
+        session.add(
+            t.ProjectTag(project_id=project.id, term_id=terms[slug].id, position=position, evidence_ja=evidence)
+        )
 
 
 def _partnership_for(

@@ -22,7 +22,7 @@ from c3p.errors import Conflict, InvalidInput
 from c3p.messages import N_, Message
 from c3p.settings import Settings
 from c3p.workflow.rules import calls as rules
-from c3p.workflow.service import notify
+from c3p.workflow.service import consortium, notify
 from c3p.workflow.service.calls import (
     _proposer,
     _store_check,
@@ -92,7 +92,7 @@ def return_for_correction(
     notify.notify(
         session,
         settings,
-        notify.users_of_organization(session, application.proposer_id),
+        consortium.people_of(session, application),
         "application.returned",
         Message(N_("Application %(id)s returned for correction"), {"id": application.id}),
         Message(
