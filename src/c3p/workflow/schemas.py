@@ -94,6 +94,7 @@ class ApplicationView(_View):
     )
     estimate_params: dict[str, Any] | None = Field(None, description="the MRV engine's inputs of the ex-ante estimate")
     comments: list[CommentView] = Field(default_factory=list)
+    continues_project: str | None = Field(None, description="slug of the project of a multi-year plan it continues")
     eligibility: list[FindingView]
     missing_parts: list[str] = Field(default_factory=list, description="what submission still needs")
     attachments: list[AttachmentView]
@@ -189,6 +190,9 @@ class TrackingView(_View):
     milestones: list[MilestoneView]
     expenses: list[ExpenseView] = Field(default_factory=list)
     expenses_total_jpy: int = 0
+    grant_jpy: int | None = Field(None, description="the grant decided at adoption (交付決定), if recorded")
+    continues: str | None = Field(None, description="the project of the plan's previous year")
+    continued_by: list[str] = Field(default_factory=list, description="the projects of the plan's next year")
     budget_jpy: int | None = Field(None, description="what the application planned for this plan year")
     documents: list[AttachmentView] = Field(
         default_factory=list, description="the year's files: activity reports, minutes, the completion report"

@@ -36,6 +36,7 @@ from c3p.program.rules.citations import citations
 from c3p.program.rules.figures import FIGURES, JCM_FIGURES_DIFFER
 from c3p.web.auth import signed_in_user
 from c3p.web.i18n import COOKIE, choose_language
+from c3p.web.stacked_tables import stack_labels
 
 TEMPLATES_DIR = Path(__file__).parent.parent / "templates"
 
@@ -63,6 +64,7 @@ def environment(language: str) -> Environment:
     env.filters["lang_of"] = lambda text: language_of(text, language)
     env.filters["date"] = lambda value: format_date(value, format="long", locale=language) if value else ""
     env.filters["jst"] = lambda value: in_japan_time(value, language)
+    env.filters["stack_labels"] = stack_labels
     env.filters["as_of"] = lambda value, precision: as_precise_as(value, precision, language)
     return env
 
