@@ -39,6 +39,7 @@ def credits_site(new_database_url, tmp_path_factory) -> Iterator[LiveServer]:  #
 
 def test_a_reader_finds_issuances_and_retirements(credits_site, page) -> None:  # type: ignore[no-untyped-def]
     page.goto(credits_site.url + "/?lang=ja")
+    page.hover("#nav-section-jcm")
     page.click("#nav-credits")
     page.wait_for_url("**/credits")
     assert page.locator("h1").inner_text() == "JCMクレジット登録簿"

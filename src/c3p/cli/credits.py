@@ -17,8 +17,18 @@ from rich.table import Table
 
 from c3p.cli._common import DatabaseOption, FormatOption, check_format, console, open_database, settings_for
 from c3p.cli._guard import actor, guarded, writing
-from c3p.credits import batches, checkpoints, monitoring_reports, queries, representatives, service, verification
+from c3p.credits import (
+    batches,
+    checkpoints,
+    monitoring_reports,
+    opendata,
+    queries,
+    representatives,
+    service,
+    verification,
+)
 from c3p.credits.monitoring_reports import Calculation, MonitoringFile
+from c3p.credits.rules import cadtrust
 from c3p.credits.rules.statements import Period, statement_csv
 from c3p.credits.rules.transactions import MAX_CREDITS
 from c3p.credits.verify import seal_unsealed
@@ -686,3 +696,40 @@ def seal(db: DatabaseOption = None) -> None:
     with writing(open_database(db)) as (session, _who):
         count = seal_unsealed(session)
     console.print(f"Sealed {count} rows" if count else "Every credit fact was already sealed")
+
+
+@app.command("open-data")
+def open_data(
+    folder: Annotated[Path, typer.Argument(help="Folder to write the dump into (created if missing).")],
+    db: DatabaseOption = None,
+) -> None:
+    """Write the public open-data dump, its JSON Schema and the CAD Trust export (schedule nightly, e.g. cron)."""
+    settings = settings_for(db)
+    with open_database(db).reading() as session:
+        data = opendata.open_data(session)
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {
+        "open-data.json": data.model_dump(mode="json"),
+        "open-data.schema.json": opendata.schema(),
+        "cadtrust.json": opendata.cadtrust(data, opendata.REGISTRY_NAME, settings.base_url).model_dump(),
+    }
+    for name, document in files.items():
+        (folder / name).write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
+    typer.echo(f"wrote {', '.join(files)} to {folder} (journal entry {data.journal_seq})")
+
+
+@app.command("duplicates")
+def duplicates(
+    files: Annotated[list[Path], typer.Argument(help="CAD Trust unit lists (JSON), one per registry.")],
+) -> None:
+    """Find units listed twice across registries' CAD Trust unit lists; exit 1 when any is found."""
+    listings = [listing for path in files for listing in cadtrust.read_units(_read_json(path), path.name)]
+    found = cadtrust.listed_twice(listings)
+    for overlap in found:
+        typer.echo(
+            f"{overlap.credits} credits listed twice: {overlap.first.registry} {overlap.first.start} … "
+            f"{overlap.first.end} and {overlap.second.registry} {overlap.second.start} … {overlap.second.end}"
+        )
+    typer.echo(f"{len(listings)} unit blocks compared, {len(found)} listed twice")
+    if found:
+        raise typer.Exit(1)

@@ -70,7 +70,9 @@ class ReportView(BaseModel):
     period_end: dt.date
     emission_reductions_tco2: int = Field(description="claimed: the engine's result, whole tonnes rounded down")
     input_sha256: str = Field(description="SHA-256 over the methodology, the input files' checksums and parameters")
-    inputs: list[dict[str, Any]] = Field([], description="the kept monitoring files: filename, sha256, size_bytes")
+    inputs: list[dict[str, Any]] = Field(
+        [], description="the kept monitoring files: filename, sha256, size_bytes (empty for visitors not signed in)"
+    )
     status: str
     submitted_by: str
     submitted_by_organization: str | None = None
@@ -82,8 +84,8 @@ class ReportView(BaseModel):
     findings: list[FindingView] = []
 
     def for_visitor(self) -> ReportView:
-        """A visitor who is not signed in sees the report, not the people (their e-mails) behind it."""
-        return self.model_copy(update={"submitted_by": "", "verified_by": None})
+        """A visitor who is not signed in sees the report, not the people (their e-mails) nor the files behind it."""
+        return self.model_copy(update={"submitted_by": "", "verified_by": None, "inputs": []})
 
 
 class AllocationLine(BaseModel):

@@ -382,3 +382,17 @@ def test_a_batch_of_transfers_is_applied_whole_or_refused_whole(credits_server) 
         assert reader.get(f"/accounts/{registry.jp_pp}").json()["balance_credits"] == before + 2
     with client(server, tokens["holder"]) as api:
         assert api.post("/transfers/batch", json={"transfers": [one]}).status_code == 403
+
+
+def test_the_open_data_is_public_with_its_schema_and_cadtrust_export(credits_server) -> None:  # type: ignore[no-untyped-def]
+    import jsonschema
+
+    server, registry, _ = credits_server
+    with client(server) as api:
+        dump = api.get("/open-data")
+        assert dump.status_code == 200
+        jsonschema.Draft202012Validator(api.get("/open-data/schema").json()).validate(dump.json())
+        assert sum(b["credits"] for b in dump.json()["blocks"]) == sum(i["credits"] for i in dump.json()["issuances"])
+        units = api.get("/open-data/cadtrust").json()["units"]
+        assert units and all(u["unitRegistryLink"].startswith("http") for u in units)
+        assert registry.jp_gov not in dump.text

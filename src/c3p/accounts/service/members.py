@@ -165,7 +165,12 @@ def update_organization(session: Session, actor: Actor, slug: str, changes: dict
     unknown = set(changes) - set(EDITABLE_ORGANIZATION_FIELDS)
     if unknown:
         raise InvalidInput(Message(N_("cannot change %(fields)s"), {"fields": ", ".join(sorted(unknown))}))
-    official = sorted(name for name in OFFICIAL_ORGANIZATION_FIELDS if name in changes)
+    # a form sends the names back unchanged; only a real change of them needs an administrator
+    official = sorted(
+        name
+        for name in OFFICIAL_ORGANIZATION_FIELDS
+        if name in changes and changes[name].strip() != getattr(organization, name)
+    )
     if official and not (actor.system or actor.holds("administrator")):
         refusal = N_("only an administrator can change an organization's %(fields)s")
         raise Forbidden(Message(refusal, {"fields": ", ".join(official)}))

@@ -9,7 +9,7 @@ request is one unit of work.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from c3p.accounts.rules.policy import Actor
-from c3p.credits import batches, checkpoints, queries, representatives, service
+from c3p.credits import batches, checkpoints, opendata, queries, representatives, service
 from c3p.credits import schemas as v
 from c3p.credits.rules.statements import Period
 from c3p.credits.rules.transactions import MAX_CREDITS
@@ -110,6 +110,30 @@ async def list_issuances(
 @router.get("/retirements", response_model=list[v.RetirementView], summary="Retirements with purpose and beneficiary")
 async def list_retirements(request: Request) -> list[v.RetirementView]:
     return await run_in_threadpool(_reading, request, queries.retirements)
+
+
+@router.get(
+    "/open-data", response_model=opendata.OpenData, summary="Open data: projects, issuances, retirements, blocks"
+)
+async def open_data(request: Request) -> opendata.OpenData:
+    """The whole public dump with Article 6 labels and stable ids; its schema is at ``/open-data/schema``."""
+    return await run_in_threadpool(_reading, request, opendata.open_data)
+
+
+@router.get("/open-data/schema", response_model=opendata.SchemaDocument, summary="JSON Schema of the open data")
+def open_data_schema() -> dict[str, Any]:
+    return opendata.schema()
+
+
+@router.get(
+    "/open-data/cadtrust",
+    response_model=opendata.CadTrustExport,
+    summary="Open data in the CAD Trust data model (projects and units)",
+)
+async def open_data_cadtrust(request: Request) -> opendata.CadTrustExport:
+    link = request.app.state.settings.base_url
+    data = await run_in_threadpool(_reading, request, opendata.open_data)
+    return opendata.cadtrust(data, opendata.REGISTRY_NAME, link)
 
 
 @router.get("/projects", response_model=list[v.ProjectTotal], summary="Credits issued, retired, cancelled per project")

@@ -10,8 +10,8 @@ move credits (membership of the holder gives read access), so after the upgrade 
 registry administrator names the representatives of its holding accounts
 (``c3p registry add-representative``); until then the accounts' credits stay where they are.
 
-Revision ID: 20261205_0880
-Revises: 20261205_0870
+Revision ID: 20261205_0890
+Revises: 20261205_0880
 Create Date: 2026-12-05 19:30:00
 """
 
@@ -20,8 +20,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "20261205_0880"
-down_revision = "20261205_0870"
+revision = "20261205_0890"
+down_revision = "20261205_0880"
 branch_labels = None
 depends_on = None
 
