@@ -23,33 +23,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).parent))
 
 BLOCKS = 100_000
 BLOCK_CREDITS = 100
 
 
 def build(url: str) -> None:
+    from _registry import prepare_registry
     from sqlalchemy import text
-    from tests.support.credits import OPERATOR, create_organization, monitoring_record
 
-    from c3p.credits import monitoring_reports, service
-    from c3p.credits.schemas import IssuanceNotice
     from c3p.db.database import Database
 
+    prepare_registry(url, 100, 1)
     database = Database(url)
-    database.upgrade()
-    with database.unit_of_work() as session:
-        create_organization(session, "bench")
-        accounts = [service.open_account(session, OPERATOR, "JPN", "government_holding", "bench") for _ in range(100)]
-        report = monitoring_reports.submit(session, OPERATOR, monitoring_record(10_000_000), "vn-001", "VNM")
-        monitoring_reports.verify(session, OPERATOR, report.id)
-        notice = IssuanceNotice(
-            notification_ref="BENCH",
-            report_id=report.id,
-            credits=1,
-            allocation=({"account": accounts[0].number, "credits": 1},),
-        )  # type: ignore[arg-type]
-        service.issue(session, OPERATOR, notice)
     with database.engine.begin() as connection:
         ids = [
             row[0]

@@ -30,42 +30,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from _registry import prepare_registry  # noqa: E402
 from tests.support.pgcluster import PostgresCluster, pg_bin  # noqa: E402
 
 ACCOUNTS = 64
 CREDITS_PER_ACCOUNT = 10_000_000
-
-
-def prepare_registry(url: str) -> list[str]:
-    """A migrated database with ACCOUNTS holding accounts in Japan's registry, each with credits."""
-    from tests.support.credits import OPERATOR, create_organization, monitoring_record
-
-    from c3p.credits import monitoring_reports, service
-    from c3p.credits.schemas import IssuanceNotice
-    from c3p.db.database import Database
-
-    database = Database(url)
-    database.upgrade()
-    with database.unit_of_work() as session:
-        create_organization(session, "bench")
-        numbers = [
-            service.open_account(session, OPERATOR, "JPN", "government_holding", "bench").number
-            for _ in range(ACCOUNTS)
-        ]
-        report = monitoring_reports.submit(
-            session, OPERATOR, monitoring_record(ACCOUNTS * CREDITS_PER_ACCOUNT), "bench-1", "VNM"
-        )
-        monitoring_reports.verify(session, OPERATOR, report.id)
-        allocation = tuple({"account": n, "credits": CREDITS_PER_ACCOUNT} for n in numbers)
-        notice = IssuanceNotice(
-            notification_ref="BENCH",
-            report_id=report.id,
-            credits=ACCOUNTS * CREDITS_PER_ACCOUNT,
-            allocation=allocation,  # type: ignore[arg-type]
-        )
-        service.issue(session, OPERATOR, notice)
-    database.dispose()
-    return numbers
 
 
 def service_client(
@@ -193,7 +162,7 @@ def postgresql(seconds: int, rounds: int, client_counts: list[int]) -> None:
             capture_output=True,
         )
         url = cluster.create_database("registry")
-        accounts = prepare_registry(url)
+        accounts = prepare_registry(url, ACCOUNTS, CREDITS_PER_ACCOUNT)
         print(f"PostgreSQL ({seconds} s per run, {rounds} rounds, alternating; {cluster.settings()})")
         print(f"{'clients':>8} {'pgbench TPC-B tps':>18} {'registry transfers/s':>21} {'ratio':>6}")
         for clients in client_counts:
@@ -215,7 +184,7 @@ def postgresql(seconds: int, rounds: int, client_counts: list[int]) -> None:
 def sqlite(seconds: int, rounds: int) -> None:
     folder = Path(tempfile.mkdtemp(prefix="c3p-bench-"))
     url = f"sqlite:///{folder / 'registry.sqlite3'}"
-    accounts = prepare_registry(url)
+    accounts = prepare_registry(url, ACCOUNTS, CREDITS_PER_ACCOUNT)
     base, mine, normal = [], [], []
     for _ in range(rounds):
         base.append(bare_sqlite_tps(folder / "bare.sqlite3", seconds))

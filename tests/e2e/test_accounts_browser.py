@@ -90,3 +90,46 @@ def test_admin_edits_an_organization_and_sees_the_change(live_server, page, admi
     assert "セキュリティトークン" in page.locator("#refusal-detail").inner_text()
     page.goto(live_server.url + "/account/organization")
     assert page.locator("#organization-name-en").inner_text() == "Browser Test Organization"
+
+
+def test_a_second_administrator_refuses_a_grant_with_a_reason_on_the_approvals_page(live_server, browser) -> None:  # type: ignore[no-untyped-def]
+    asker, decider = (f"{who}-{uuid.uuid4().hex[:6]}@example.org" for who in ("asker", "decider"))
+    for email in (asker, decider):
+        create_user(live_server.database, email, "administrator", organization="browser-test-org")
+    target = create_user(live_server.database, f"target-{uuid.uuid4().hex[:6]}@example.org")
+    pages = []
+    for email in (asker, decider):
+        page = browser.new_context(locale="en-US").new_page()
+        sign_in(page, live_server.url, email)
+        page.wait_for_url("**/account")
+        pages.append(page)
+    asking, deciding = pages
+
+    asking.goto(live_server.url + "/admin")
+    row = asking.locator(f"#user-{target}")
+    row.locator("select[name=role]").select_option("registry_administrator")
+    row.locator("input[name=scope]").fill("JPN")
+    row.get_by_role("button", name="Grant").click()
+    asking.wait_for_url("**/admin?saved=grant")
+    asking.click("#approvals-link")
+    waiting = asking.locator("#waiting tbody tr")
+    assert waiting.count() == 1
+    assert "another administrator decides" in waiting.inner_text()
+    assert waiting.locator("button", has_text="Approve").count() == 0  # the asker cannot approve
+
+    deciding.goto(live_server.url + "/admin/approvals")
+    grant = deciding.locator("#waiting tbody tr").first
+    grant_id = (grant.get_attribute("id") or "").removeprefix("grant-")
+    grant.locator(f"#refuse-{grant_id}").click()  # no reason: the form says so and nothing changes
+    assert "reason for the refusal" in deciding.locator(f"#grant-{grant_id}-reason-error").inner_text()
+    assert deciding.locator(f"#grant-{grant_id}").count() == 1
+    deciding.fill(f"#grant-{grant_id}-reason", "Two registry administrators are enough for Japan.")
+    deciding.click(f"#refuse-{grant_id}")
+    deciding.wait_for_url("**/admin/approvals?saved=refused")
+    assert deciding.locator("#nothing-waiting").is_visible()
+
+    deciding.goto(live_server.url + f"/history/role_grants/{grant_id}")
+    history = deciding.locator(".history-table").inner_text()
+    assert "Two registry administrators are enough for Japan." in history and decider in history
+    for page in pages:
+        page.context.close()

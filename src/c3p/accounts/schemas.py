@@ -16,6 +16,17 @@ class GrantView(BaseModel):
     scope_value: str = ""
 
 
+class WaitingGrantView(GrantView):
+    """A grant of a powerful role that waits for a second administrator's approval."""
+
+    id: int
+    user_id: int
+    email: str = Field(description="the account the role is asked for")
+    granted_by: str = Field(description="the administrator who asked for it")
+    granted_at: dt.datetime
+    asked_by_you: bool = Field(description="you asked for it: another administrator decides, you may withdraw it")
+
+
 class OrganizationView(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

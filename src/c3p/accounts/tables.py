@@ -66,6 +66,10 @@ class RoleGrant(Base):
     #: who approved it; a grant waiting for a second administrator has no ``approved_at`` yet
     approved_by: Mapped[str] = mapped_column(Text, default="")
     approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: who refused a waiting grant and why: written just before the grant is deleted, so the
+    #: refusal and its reason stay in the grant's history
+    refused_by: Mapped[str] = mapped_column(Text, default="")
+    refusal_reason: Mapped[str] = mapped_column(Text, default="")
 
 
 class ApiToken(Base):

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 import typer
 
-from c3p.cli import credits, db, mrv, program, tokens, users, workflow
-from c3p.cli._app import app, main
-from c3p.cli._guard import acting_as, guarded
+from c3p.cli._app import acting_as, app, main
+from c3p.cli._lazy import Lazy, LazyGroup
 
 
 @app.callback()
@@ -27,24 +26,31 @@ def root(
     acting_as.set(as_user)
 
 
-app.command()(program.serve)
-app.command()(program.stats)
-app.command()(program.export)
-app.command("import")(guarded("registry.import")(program.import_dataset))
-app.add_typer(db.app, name="db", help="Create, upgrade and reset the database.")
-app.add_typer(program.projects_app, name="projects", help="Adopted projects.")
-app.add_typer(mrv.app, name="mrv", help="JCM methodologies: list, show, estimate, calculate.")
-app.add_typer(users.app, name="users", help="Accounts: create, list, grant, revoke, disable, enable.")
-app.add_typer(tokens.app, name="tokens", help="API tokens: create, list, revoke.")
-app.add_typer(
-    credits.app,
-    name="registry",
-    help="JCM credit registry: accounts, issuance, transfers, cancellation, retirement, verify.",
-)
-app.add_typer(workflow.calls_app, name="calls", help="Calls for proposals: open, list, close, remind.")
-app.add_typer(workflow.applications_app, name="applications", help="Applications to calls.")
-app.add_typer(workflow.pipeline_app, name="pipeline", help="The JCM pipeline: move a JCM project.")
-app.add_typer(workflow.subsidy_app, name="subsidy", help="JCM Model Project subsidy calculator.")
-app.add_typer(workflow.notifications_app, name="notifications", help="Notifications: the daily e-mail digest.")
+class Commands(LazyGroup):
+    """The root's sub-commands: one group per capability, imported when used."""
+
+    entries: ClassVar[dict[str, Lazy]] = {
+        "serve": Lazy("c3p.cli.program:serve", "Serve the portal, the API and its documentation."),
+        "stats": Lazy("c3p.cli.program:stats", "Show the program's figures, computed from the data."),
+        "export": Lazy("c3p.cli.program:export", "Export the program registry as JSON, CSV or Excel."),
+        "import": Lazy("c3p.cli.program:import_command", "Import a dataset exported by c3p export."),
+        "db": Lazy("c3p.cli.db:app", "Create, upgrade and reset the database."),
+        "projects": Lazy("c3p.cli.program:projects_app", "Adopted projects."),
+        "mrv": Lazy("c3p.cli.mrv:app", "JCM methodologies: list, show, estimate, calculate."),
+        "users": Lazy("c3p.cli.users:app", "Accounts: create, list, grant, revoke, disable, enable."),
+        "tokens": Lazy("c3p.cli.tokens:app", "API tokens: create, list, revoke."),
+        "registry": Lazy(
+            "c3p.cli.credits:app",
+            "JCM credit registry: accounts, issuance, transfers, cancellation, retirement, verify.",
+        ),
+        "calls": Lazy("c3p.cli.workflow:calls_app", "Calls for proposals: open, list, close, remind."),
+        "applications": Lazy("c3p.cli.workflow:applications_app", "Applications to calls."),
+        "pipeline": Lazy("c3p.cli.workflow:pipeline_app", "The JCM pipeline: move a JCM project."),
+        "subsidy": Lazy("c3p.cli.workflow:subsidy_app", "JCM Model Project subsidy calculator."),
+        "notifications": Lazy("c3p.cli.workflow:notifications_app", "Notifications: the daily e-mail digest."),
+    }
+
+
+app.info.cls = Commands
 
 __all__ = ["app", "main"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextvars import ContextVar
 
 import typer
 from rich.console import Console
@@ -17,6 +18,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 err_console = Console(stderr=True)
+#: the user a command acts as (``c3p --as EMAIL``); ``None`` is the local operator
+acting_as: ContextVar[str | None] = ContextVar("c3p_cli_as", default=None)
 
 
 def main() -> None:

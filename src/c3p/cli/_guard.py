@@ -22,6 +22,7 @@ from c3p.accounts.rules.actions import action
 from c3p.accounts.rules.policy import Actor, could
 from c3p.accounts.service.members import actor_for, user_by_email
 from c3p.accounts.service.signin import record_event
+from c3p.cli._app import acting_as
 from c3p.cli._common import open_database
 from c3p.db.database import Database
 from c3p.db.history import act_as
@@ -32,9 +33,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: request itself); every other command must carry ``@guarded``
 READ_ONLY_COMMANDS = frozenset(
     {"serve", "stats", "export", "projects list", "mrv list", "mrv show", "mrv estimate", "mrv calculate"}
-    | {"registry holder-of", "registry article6"}
+    | {"registry holder-of", "registry article6", "registry open-data", "registry duplicates"}
 )
-acting_as: ContextVar[str | None] = ContextVar("c3p_cli_as", default=None)
 current: ContextVar[Actor | None] = ContextVar("c3p_cli_actor", default=None)
 
 

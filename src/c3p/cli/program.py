@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from c3p.cli._common import DatabaseOption, FormatOption, check_format, console, open_database, settings_for
+from c3p.cli._guard import guarded
 from c3p.errors import InvalidInput
 from c3p.program import queries as q
 from c3p.program.seed_loader import load_dataset
@@ -151,3 +152,7 @@ def import_dataset(
     database = open_database(db)
     loaded = load_dataset(database, dataset)
     console.print("Imported the dataset." if loaded else "This dataset is already loaded; nothing changed.")
+
+
+#: ``c3p import``: replacing the registry's data is an administrator's act
+import_command = guarded("registry.import")(import_dataset)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -18,8 +19,8 @@ from c3p.errors import InvalidInput
 from c3p.messages import N_, Message
 from c3p.workflow import queries
 from c3p.workflow.rules import subsidy as subsidy_rules
-from c3p.workflow.rules.calls import japan_time
-from c3p.workflow.service import calls, jcm, notify
+from c3p.workflow.rules.calls import JST, japan_time
+from c3p.workflow.service import calls, jcm, notify, selection
 
 calls_app = typer.Typer(no_args_is_help=True)
 applications_app = typer.Typer(no_args_is_help=True)
@@ -32,15 +33,25 @@ notifications_app = typer.Typer(no_args_is_help=True)
 @guarded("program.call.open")
 def open_call(
     year: Annotated[int, typer.Option("--year", help="Fiscal year of the call, e.g. 2026.")],
-    closes: Annotated[str, typer.Option("--closes", help="Deadline, ISO date or date-time (UTC), e.g. 2026-04-25.")],
+    closes: Annotated[
+        str,
+        typer.Option(
+            "--closes", help="Deadline in Japan time, ISO date (its 23:59:59) or date-time, e.g. 2026-04-25T17:00."
+        ),
+    ],
     round_: Annotated[int, typer.Option("--round", help="Round within the fiscal year.")] = 1,
-    opens: Annotated[str | None, typer.Option("--opens", help="Opening, ISO date or date-time; default now.")] = None,
+    opens: Annotated[
+        str | None, typer.Option("--opens", help="Opening in Japan time, ISO date or date-time; default now.")
+    ] = None,
     country: Annotated[list[str], typer.Option("--country", help="Target country (ISO3); repeat. Default: all.")] = [],  # noqa: B006
     field: Annotated[list[str], typer.Option("--field", help="Target field slug; repeat. Default: all.")] = [],  # noqa: B006
     budget: Annotated[int | None, typer.Option("--max-budget", help="Budget limit per year, JPY.")] = None,
+    priority: Annotated[
+        list[str], typer.Option("--priority-country", help="JCM candidate country (ISO3) with priority; repeat.")
+    ] = [],  # noqa: B006
     db: DatabaseOption = None,
 ) -> None:
-    """Open a call for proposals."""
+    """Open a call for proposals (its other terms and documents are set on its page or with PATCH)."""
     try:
         data = calls.NewCall(
             fiscal_year=year,
@@ -50,6 +61,7 @@ def open_call(
             target_countries=country,
             target_fields=field,
             max_budget_jpy_per_year=budget,
+            priority_countries=priority,
         )
     except ValidationError as error:
         raise InvalidInput.from_validation(error) from None
@@ -57,17 +69,32 @@ def open_call(
     with open_database(db).unit_of_work() as session:
         act_as(session, who.user_id, who.label)
         call = calls.open_call(session, who, data, settings_for(db))
-        console.print(f"Opened call {call.slug}, closing {call.closes_at:%Y-%m-%d %H:%M} UTC.")
+        console.print(f"Opened call {call.slug}, closing {japan_time(calls.aware(call.closes_at))} Japan time.")
 
 
 def _when(text: str, end_of_day: bool = False) -> dt.datetime:
+    """A moment typed in Japan time, as the program states it (an offset, if given, is kept)."""
     try:
         value = dt.datetime.fromisoformat(text)
     except ValueError:
         raise InvalidInput(f"{text!r} is not an ISO date or date-time") from None
     if len(text) == 10 and end_of_day:
         value = value.replace(hour=23, minute=59, second=59)
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return value if value.tzinfo else value.replace(tzinfo=JST)
+
+
+@calls_app.command("export-scores")
+@guarded("program.call.manage")
+def export_scores(
+    slug: Annotated[str, typer.Argument(help="Call, e.g. 2026-1.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The .xlsx file to write.")],
+    db: DatabaseOption = None,
+) -> None:
+    """Write the ranking and every reviewer's points and comment to an Excel workbook for the committee."""
+    with open_database(db).reading() as session:
+        content = selection.scores_workbook(session, actor(), slug)
+    output.write_bytes(content)
+    console.print(f"Wrote the scores of call {slug} to {output}.")
 
 
 @calls_app.command("list")
@@ -80,11 +107,10 @@ def list_calls(db: DatabaseOption = None, output_format: FormatOption = "table")
     if output_format == "json":
         typer.echo("[" + ",".join(v.model_dump_json() for v in views) + "]")
         return
-    table = Table("call", "state", "opens", "closes", "applications", title=f"{len(views)} calls")
+    table = Table("call", "state", "opens (JST)", "closes (JST)", "applications", title=f"{len(views)} calls")
     for v in views:
-        table.add_row(
-            v.slug, v.state, f"{v.opens_at:%Y-%m-%d}", f"{v.closes_at:%Y-%m-%d}", str(v.applications_submitted)
-        )
+        opens, closes = (japan_time(calls.aware(moment)) for moment in (v.opens_at, v.closes_at))
+        table.add_row(v.slug, v.state, opens, closes, str(v.applications_submitted))
     console.print(table)
 
 

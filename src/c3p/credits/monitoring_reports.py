@@ -32,6 +32,7 @@ from c3p.credits.rules.reports import (
     check_record_matches,
     next_period_number,
 )
+from c3p.credits.rules.serials import check_period
 from c3p.credits.schemas import FindingView, ReportView
 from c3p.credits.store import begin_write
 from c3p.credits.tables import CreditIssuance, MonitoringReport, VerificationFinding
@@ -171,7 +172,7 @@ def submit(
         jcm_project_id=jcm.id,
         project=jcm.slug,
         host_country=jcm.country_iso3,
-        period_number=next_period_number(periods),
+        period_number=check_period(next_period_number(periods)),
         methodology_id=record["methodology_id"],
         methodology_version=str(record["provenance"]["methodology_version"]),
         period_start=start,
@@ -224,3 +225,21 @@ def list_reports(session: Session, project: str | None = None) -> list[ReportVie
     if project:
         query = query.where(MonitoringReport.project == project)
     return [view(session, r) for r in session.scalars(query)]
+
+
+def check(
+    session: Session,
+    actor: Actor,
+    settings: Settings,
+    project: str,
+    files: Sequence[MonitoringFile],
+    calculation: Calculation,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """What :func:`submit` would compute, stored nowhere but the kept files: (record, inputs).
+
+    The participant sees the engine's findings and reductions before submitting the same inputs.
+    """
+    jcm = registered_project(session, project)
+    require(actor, "mrv.report.submit", Target.of(project=jcm.slug, country=jcm.country_iso3))
+    inputs = _keep(settings, _checked_files(files))
+    return compute(settings, str(jcm.methodology_id), inputs, calculation), inputs

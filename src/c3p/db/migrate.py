@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, inspect
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 def alembic_config(engine: Engine) -> Config:
+    """Alembic, imported here: commands that only read never pay for it."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("file_template", "%%(year)d%%(month).2d%%(day).2d_%%(slug)s")
@@ -28,6 +33,8 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
     with engine.begin() as connection:
         config = alembic_config(engine)
         config.attributes["connection"] = connection
+        from alembic import command
+
         command.upgrade(config, revision)
 
 
@@ -35,6 +42,8 @@ def downgrade_to_base(engine: Engine) -> None:
     with engine.begin() as connection:
         config = alembic_config(engine)
         config.attributes["connection"] = connection
+        from alembic import command
+
         command.downgrade(config, "base")
 
 
@@ -43,6 +52,8 @@ def revision(engine: Engine, message: str) -> None:
     with engine.begin() as connection:
         config = alembic_config(engine)
         config.attributes["connection"] = connection
+        from alembic import command
+
         command.revision(config, message=message, autogenerate=True)
 
 

@@ -16,6 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from c3p.errors import InvalidInput, NotFound
 from c3p.messages import N_, Message
 from c3p.program import schemas as v
+from c3p.program.rules.figures import latest_published_jcm_projects
+from c3p.program.rules.fiscal_years import partnership_year_caveat
 from c3p.program.snapshot import RegistrySnapshot
 
 ItemT = TypeVar("ItemT", bound=BaseModel)
@@ -27,6 +29,9 @@ class Page(BaseModel, Generic[ItemT]):
     page: int
     per_page: int
     pages: int
+    partial: str | None = Field(
+        None, description="why the list is incomplete for the filters asked (null when it is complete)"
+    )
 
 
 class ListQuery(BaseModel):
@@ -201,7 +206,7 @@ def list_partnerships(snapshot: RegistrySnapshot, query: PartnershipQuery) -> Pa
         ("partner_entry_ja", "japan_entry_ja", "partner_places", "japanese_governments"),
     )
     items = _sort(items, query.sort, ("table_row", "country_iso3", "first_fiscal_year", "last_fiscal_year"))
-    return paginate(items, query)
+    return paginate(items, query).model_copy(update={"partial": partnership_year_caveat(query.fiscal_year)})
 
 
 def list_places(snapshot: RegistrySnapshot, query: PlaceQuery) -> Page[v.PlaceView]:
@@ -210,7 +215,7 @@ def list_places(snapshot: RegistrySnapshot, query: PlaceQuery) -> Page[v.PlaceVi
         items = _where(items, lambda p: p.country_iso3 == query.country.upper())  # type: ignore[union-attr]
     if query.kind:
         items = _where(items, lambda p: p.kind == query.kind)
-    items = _search(items, query.q, ("name_ja", "name_en", "parent_en", "note"))
+    items = _search(items, query.q, ("name_ja", "name_en", "aliases_ja", "parent_ja", "parent_en", "note"))
     return paginate(_sort(items, query.sort, ("name_en", "name_ja", "country_iso3", "kind")), query)
 
 
@@ -218,7 +223,7 @@ def list_governments(snapshot: RegistrySnapshot, query: GovernmentQuery) -> Page
     items = list(snapshot.japanese_governments.values())
     if query.kind:
         items = _where(items, lambda g: g.kind == query.kind)
-    items = _search(items, query.q, ("name_ja", "name_en", "prefecture_en"))
+    items = _search(items, query.q, ("name_ja", "name_en", "prefecture_ja", "prefecture_en"))
     return paginate(_sort(items, query.sort, ("name_en", "name_ja", "kind", "prefecture_en")), query)
 
 
@@ -226,7 +231,7 @@ def list_organizations(snapshot: RegistrySnapshot, query: OrganizationQuery) -> 
     items = list(snapshot.organizations.values())
     if query.kind:
         items = _where(items, lambda o: o.kind == query.kind)
-    items = _search(items, query.q, ("name_ja", "name_en", "abbreviation"))
+    items = _search(items, query.q, ("name_ja", "name_en", "aliases_ja", "abbreviation"))
     return paginate(_sort(items, query.sort, ("name_en", "name_ja", "kind")), query)
 
 
@@ -305,6 +310,7 @@ def stats(snapshot: RegistrySnapshot) -> v.StatsView:
         projects_by_sector=_count_by((s.slug, s.name_ja, s.name_en) for p in projects for s in p.sectors),
         projects_by_proposer=_count_by((o.slug, o.name_ja, o.name_en) for p in projects for o in p.proposers),
         notes=[v.DataNoteView(**note.model_dump(), computed=computed[note.figure]) for note in snapshot.stated_figures],
+        jcm_projects_published=latest_published_jcm_projects(snapshot.reach),
         reach=snapshot.reach,
         call_rounds=snapshot.call_rounds,
         revision=snapshot.revision,

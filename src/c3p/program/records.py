@@ -20,6 +20,8 @@ Iso3 = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Iso2 = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 FiscalYear = Annotated[int, Field(ge=2013, le=2100, description="Japanese fiscal year (April–March)")]
 Verification = Literal["confirmed", "partial", "unverified"]
+#: how much of a date its source gives: an undated source is placed by what it reports
+DatePrecision = Literal["day", "month", "year", "undated"]
 
 GovernmentKind = Literal["prefecture", "city", "town", "ward-association"]
 PlaceKind = Literal[
@@ -70,6 +72,7 @@ class CountryRecord(Record):
     jcm_signed_on: dt.date | None = Field(None, description="date the JCM was signed")
     jcm_signed_year: int | None = Field(None, description="year of signing where the day is unknown")
     jcm_signed_verification: Verification | None = None
+    jcm_signed_source: str = Field("", description="the official page the signing date rests on (URL)")
     source: str
     note: str = ""
 
@@ -80,6 +83,7 @@ class JapaneseGovernmentRecord(Record):
     name_en: str
     kind: GovernmentKind
     prefecture_en: str
+    prefecture_ja: str = Field("", description="the prefecture's Japanese name (神奈川県)")
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
     coord_source: str
@@ -95,6 +99,8 @@ class PartnerPlaceRecord(Record):
     country_iso3: Iso3
     parent_slug: Slug | None = Field(None, description="the enclosing place, where it is in the data")
     parent_en: str = Field("", description="the enclosing unit's English name, as text")
+    parent_ja: str = Field("", description="the enclosing unit's Japanese name, as text")
+    aliases_ja: str = Field("", description="other Japanese spellings the sources use, separated by |")
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
     coord_source: str
@@ -108,6 +114,7 @@ class OrganizationRecord(Record):
     name_en: str
     abbreviation: str = Field("", max_length=30)
     kind: OrganizationKind
+    aliases_ja: str = Field("", description="other Japanese spellings the sources use, separated by |")
     country_iso3: Iso3 = "JPN"
     website: str = ""
     source: str
@@ -217,10 +224,12 @@ class ProgramReachRecord(Record):
     """The program's cumulative reach as stated in a dated public source."""
 
     as_of: dt.date
+    as_of_precision: DatePrecision = Field("day", description="how much of as_of the source gives")
     countries: int | None = None
     partner_places: int | None = None
     japanese_governments: int | None = None
     jcm_projects_realized: int | None = None
+    jcm_projects_at_least: bool = Field(False, description="the source says 'or more' (以上): a lower bound")
     source: str
     note: str = ""
 

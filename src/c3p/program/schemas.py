@@ -11,15 +11,24 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from c3p.program import records as r
+from c3p.program.rules import sources
 
 
 class View(BaseModel):
-    """Base of every read model: immutable; a field with a default is still always returned."""
+    """Base of every read model: immutable; a field with a default is still always returned.
+
+    Texts say the reference files they cite in words (sources, notes); the records keep the file names.
+    """
 
     model_config = ConfigDict(frozen=True, extra="ignore", json_schema_serialization_defaults_required=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _readable(cls, value: Any) -> Any:
+        return sources.readable(value) if isinstance(value, str) else value
 
 
 class CountryRef(View):
@@ -80,6 +89,7 @@ class CountryView(CountryRef):
     jcm_signed_on: dt.date | None
     jcm_signed_year: int | None
     jcm_signed_verification: str | None
+    jcm_signed_source: str
     partner_places: int = Field(description="partner places of the program in this country")
     projects: int = Field(description="adopted projects with a partner place in this country")
     source: str
@@ -88,6 +98,7 @@ class CountryView(CountryRef):
 
 class GovernmentView(GovernmentRef):
     prefecture_en: str
+    prefecture_ja: str
     lat: float
     lon: float
     coord_source: str
@@ -102,6 +113,8 @@ class PlaceView(PlaceRef):
     country: CountryRef
     parent: PlaceRef | None
     parent_en: str
+    parent_ja: str
+    aliases_ja: str
     lat: float
     lon: float
     coord_source: str
@@ -114,6 +127,7 @@ class PlaceView(PlaceRef):
 
 class OrganizationView(OrganizationRef):
     abbreviation: str
+    aliases_ja: str
     country_iso3: str
     website: str
     source: str
@@ -218,6 +232,9 @@ class StatsView(View):
     projects_by_sector: list[CountBy]
     projects_by_proposer: list[CountBy]
     notes: list[DataNoteView]
+    jcm_projects_published: ProgramReachView | None = Field(
+        description="the newest published count of JCM projects realized through the program, with its date and source"
+    )
     reach: list[ProgramReachView]
     call_rounds: list[CallRoundView]
     revision: int

@@ -50,6 +50,11 @@ async def snapshot(request: Request) -> RegistrySnapshot:
     return fresh
 
 
+def current_snapshot(request: Request) -> RegistrySnapshot:
+    """The registry for code already off the event loop (a page built in a worker thread)."""
+    return request.app.state.snapshots.latest or _read_snapshot(request)
+
+
 def _read_snapshot(request: Request) -> RegistrySnapshot:
     with database(request).reading() as session:
         return request.app.state.snapshots.get(session)

@@ -13,15 +13,16 @@ from collections import defaultdict
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from c3p.accounts.rules.policy import Actor, Target, require
+from c3p.accounts.rules.policy import Actor, Target, decide
 from c3p.accounts.rules.tasks import Task
 from c3p.db import tables as t
 from c3p.errors import NotFound
-from c3p.messages import Message
+from c3p.messages import N_, Message
+from c3p.settings import Settings
 from c3p.workflow.rules import pipeline
 from c3p.workflow.rules import tasks as rules
-from c3p.workflow.rules.access import may_read_application
-from c3p.workflow.service import attachments
+from c3p.workflow.rules.access import allowed_on_any, may_read_application
+from c3p.workflow.service import attachments, consortium
 from c3p.workflow.service.calls import NO_APPLICATION, application_by_id, application_target, aware, titles_of
 from c3p.workflow.service.jcm import list_jcm_projects, moves_for
 
@@ -42,18 +43,54 @@ def visible_applications(session: Session, actor: Actor, call_slug: str | None =
     return [
         application
         for application, call, organization in session.execute(query)
-        if may_read_application(actor, application.state, Target.of(organization=organization, call=call))
+        if may_read_application(
+            actor,
+            application.state,
+            Target.of(organization=organization, call=call),
+            _co_applicants(session, application),
+        )
     ]
 
 
+def _co_applicants(session: Session, application: t.Application) -> list[str]:
+    return [organization.slug for organization in consortium.co_applicants(session, application)]
+
+
 def readable_application(session: Session, actor: Actor, application_id: int) -> t.Application:
-    """The application, if ``actor`` may see it: refused (401/403) by the policy, or unknown (404) if a draft."""
+    """The application, if ``actor`` may see it: refused (401/403) by the policy, or unknown (404) if a draft.
+
+    Its co-applicants' people read it as its lead's do (:mod:`c3p.workflow.rules.access`).
+    """
     application = application_by_id(session, application_id)
+    consortium.require_consortium(session, actor, "program.application.read", application)
     target = application_target(session, application)
-    require(actor, "program.application.read", target)
-    if not may_read_application(actor, application.state, target):
+    if not may_read_application(actor, application.state, target, _co_applicants(session, application)):
         raise NotFound(Message(NO_APPLICATION, {"id": application.id}))
     return application
+
+
+def application_file(
+    session: Session, actor: Actor, settings: Settings, application_id: int, attachment_id: int
+) -> tuple[t.Attachment, bytes]:
+    """A file attached to an application, for whoever may read the application (else refused or 404)."""
+    application = readable_application(session, actor, application_id)
+    row = session.get(t.Attachment, attachment_id)
+    if row is None or row.owner_kind != "application" or row.owner_id != application.id:
+        refusal = N_("application %(id)s has no attachment %(attachment)s")
+        raise NotFound(Message(refusal, {"id": application.id, "attachment": attachment_id}))
+    return row, attachments.content_of(settings, row)
+
+
+def may_act_on(session: Session, actor: Actor, application: t.Application) -> dict[str, bool]:
+    """What ``actor`` may do on the application's page: edit and submit it (its lead) or comment (its consortium)."""
+    lead = application_target(session, application)
+    return {
+        "edit": application.state == "draft" and bool(decide(actor, "program.application.draft", lead)),
+        "submit": application.state == "draft" and bool(decide(actor, "program.application.submit", lead)),
+        "withdraw": application.state in ("draft", "submitted")
+        and bool(decide(actor, "program.application.withdraw", lead)),
+        "comment": allowed_on_any(actor, "program.application.comment", consortium.targets_of(session, application)),
+    }
 
 
 def notifications_of(session: Session, actor: Actor) -> list[t.Notification]:
@@ -133,6 +170,7 @@ def _application_facts(
             application_target(session, a).scope.get("organization", ""),
             frozenset(scored[a.id]),
             frozenset(conflicted[a.id]),
+            aware(a.correction_due_at) if a.correction_due_at else None,
         )
         for a in pending
     ]

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from c3p.accounts.rules.visitors import anonymized
+
 
 class _View(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -38,6 +40,10 @@ class CallView(_View):
     rubric: dict[str, Any]
     published_at: dt.datetime | None
     applications_submitted: int = 0
+    # --- call set-up in the portal (issue 14, point 1) ---
+    priority_countries: list[str] = Field(
+        default_factory=list, description="ISO3 of JCM candidate countries prioritised besides the JCM partners"
+    )
 
 
 class AttachmentView(_View):
@@ -54,6 +60,14 @@ class RefView(_View):
     slug: str
     name_ja: str
     name_en: str
+
+
+class CommentView(_View):
+    id: int
+    author_label: str
+    organization_slug: str
+    body: str
+    created_at: dt.datetime
 
 
 class ApplicationView(_View):
@@ -74,6 +88,13 @@ class ApplicationView(_View):
     methodology_id: str | None
     expected_reductions_tco2_per_year: int | None
     eligible: bool | None = Field(description="None until the check has run")
+    partner_companies: list[RefView] = Field(default_factory=list, description="partner companies named on it")
+    co_applicants: list[RefView] = Field(
+        default_factory=list, description="member organizations whose people read and comment on it besides the lead"
+    )
+    estimate_params: dict[str, Any] | None = Field(None, description="the MRV engine's inputs of the ex-ante estimate")
+    comments: list[CommentView] = Field(default_factory=list)
+    continues_project: str | None = Field(None, description="slug of the project of a multi-year plan it continues")
     eligibility: list[FindingView]
     missing_parts: list[str] = Field(default_factory=list, description="what submission still needs")
     attachments: list[AttachmentView]
@@ -81,6 +102,13 @@ class ApplicationView(_View):
     withdrawn_at: dt.datetime | None
     project: str | None = Field(None, description="slug of the adopted project")
     updated_at: dt.datetime
+    # --- the secretariat's selection tools (issue 14, point 3) ---
+    eligibility_override: bool | None = Field(None, description="the secretariat's ruling; None: the check decides")
+    eligibility_override_reason: str = ""
+    correction_message: str = Field("", description="what to correct, when returned for correction")
+    correction_due_at: dt.datetime | None = Field(None, description="the deadline to submit it again")
+    grant_amount_jpy: int | None = Field(None, description="the grant decided at adoption (交付決定)")
+    grant_decided_on: dt.date | None = None
 
 
 class ScoreView(_View):
@@ -127,6 +155,17 @@ class ActivityView(_View):
     ends_on: dt.date | None
     state: str
     note: str
+    organization_slug: str = ""
+    updated_at: dt.datetime | None = None
+
+
+class ExpenseView(_View):
+    id: int
+    spent_on: dt.date
+    category: str
+    description: str
+    amount_jpy: int
+    organization_slug: str
 
 
 class MilestoneView(_View):
@@ -149,6 +188,15 @@ class TrackingView(_View):
     application_id: int | None
     activities: list[ActivityView]
     milestones: list[MilestoneView]
+    expenses: list[ExpenseView] = Field(default_factory=list)
+    expenses_total_jpy: int = 0
+    grant_jpy: int | None = Field(None, description="the grant decided at adoption (交付決定), if recorded")
+    continues: str | None = Field(None, description="the project of the plan's previous year")
+    continued_by: list[str] = Field(default_factory=list, description="the projects of the plan's next year")
+    budget_jpy: int | None = Field(None, description="what the application planned for this plan year")
+    documents: list[AttachmentView] = Field(
+        default_factory=list, description="the year's files: activity reports, minutes, the completion report"
+    )
 
 
 class OutcomeView(_View):
@@ -197,9 +245,19 @@ class JcmProjectView(_View):
     legal_durable_years: int | None
     serial_code: str | None = Field(None, description="assigned at registration; the credits' serials carry it")
     verifier_slug: str | None = Field(None, description="the TPE assigned to verify its monitoring reports")
+    subsidy_calculation: dict[str, Any] | None = Field(
+        None, description="the Model Project subsidy calculation saved with it: its params and result"
+    )
+    subsidy_calculated_at: dt.datetime | None = None
     projects: list[str]
     transitions: list[TransitionView]
-    documents: list[AttachmentView]
+    documents: list[AttachmentView] = Field(description="for visitors who are not signed in: no file names or digests")
+
+    def for_visitor(self) -> JcmProjectView:
+        """A visitor who is not signed in sees the steps and documents, not who took them nor which files hold them."""
+        transitions = [x.model_copy(update={"actor": anonymized(x.actor)}) for x in self.transitions]
+        documents = [d.model_copy(update={"filename": "", "sha256": ""}) for d in self.documents]
+        return self.model_copy(update={"transitions": transitions, "documents": documents})
 
 
 class NotificationView(_View):
@@ -210,3 +268,30 @@ class NotificationView(_View):
     link: str
     created_at: dt.datetime
     read_at: dt.datetime | None
+
+
+# ---------- a call's terms, said for people (issue 14, point 1) ----------
+
+
+class NamedView(_View):
+    slug: str
+    name_ja: str
+    name_en: str
+
+
+class CountryTermView(_View):
+    iso3: str
+    name_ja: str
+    name_en: str
+    jcm_partner: bool = Field(description="a JCM partner country: prioritised")
+    candidate: bool = Field(description="a JCM candidate country the call prioritises")
+
+
+class CallTermsView(_View):
+    """What a call accepts, by name: the public call page says it in plain words."""
+
+    countries: list[CountryTermView] = Field(description="the target countries; empty: every developing country")
+    priority: list[CountryTermView] = Field(description="prioritised: JCM partners among the targets, and candidates")
+    fields: list[NamedView] = Field(description="the target fields; empty: every field")
+    attachments: list[NamedView] = Field(description="the documents an application must carry")
+    documents: list[AttachmentView] = Field(description="the call's own documents to download")

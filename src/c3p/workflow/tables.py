@@ -40,6 +40,9 @@ class Call(Base):
     deadline_reminder_sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # --- call set-up in the portal (issue 14, point 1) ---
+    #: JCM candidate countries the call prioritises besides the JCM partners (ISO3)
+    priority_countries: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
 class Application(Base):
@@ -70,6 +73,19 @@ class Application(Base):
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # --- the secretariat's selection tools (issue 14, point 3) ---
+    #: the secretariat's ruling on eligibility, which prevails over the check, and why
+    eligibility_override: Mapped[bool | None] = mapped_column()
+    eligibility_override_reason: Mapped[str] = mapped_column(Text, default="")
+    #: returned for correction (差戻し): what to correct, and until when it may be submitted again
+    correction_message: Mapped[str] = mapped_column(Text, default="")
+    correction_due_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: the adoption decision (交付決定): the grant amount and the day it was decided
+    grant_amount_jpy: Mapped[int | None] = mapped_column(BigInteger)
+    grant_decided_on: Mapped[dt.date | None] = mapped_column(Date)
+    # --- the year after adoption (issue 14, point 5) ---
+    #: the project of a multi-year plan this application continues into its next year
+    continues_project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"))
 
 
 class ApplicationJapaneseGovernment(Base):
@@ -103,6 +119,33 @@ class Attachment(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# ---- applications as documents: partner companies named on them, and their comments ----
+
+
+class ApplicationPartnerCompany(Base):
+    """A partner company (a member organization) named on an application as a co-applicant."""
+
+    __tablename__ = "application_partner_companies"
+
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("member_organizations.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class ApplicationComment(Base):
+    """A comment by one of the people who may read an application (consortium or secretariat)."""
+
+    __tablename__ = "application_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    author_label: Mapped[str] = mapped_column(String(254))
+    organization_slug: Mapped[str] = mapped_column(String(80), default="")
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class ConflictOfInterest(Base):
@@ -155,6 +198,25 @@ class Activity(Base):
     ends_on: Mapped[dt.date | None] = mapped_column(Date)
     state: Mapped[str] = mapped_column(String(20), default="planned")
     note: Mapped[str] = mapped_column(Text, default="")
+    # ---- the year after adoption (applications): who recorded it, when it last changed ----
+    #: the organization of the person who recorded it (a partner city, a local government, the lead)
+    organization_slug: Mapped[str] = mapped_column(String(80), default="")
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Expense(Base):
+    """Money spent against a project's grant in its fiscal year, in whole JPY, with what it was for."""
+
+    __tablename__ = "project_expenses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    spent_on: Mapped[dt.date] = mapped_column(Date)
+    category: Mapped[str] = mapped_column(String(30))
+    description: Mapped[str] = mapped_column(Text)
+    amount_jpy: Mapped[int] = mapped_column(BigInteger)
+    organization_slug: Mapped[str] = mapped_column(String(80), default="")
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Milestone(Base):
@@ -194,6 +256,10 @@ class JcmProject(Base):
     verifier_slug: Mapped[str | None] = mapped_column(String(80))
     verifier_assigned_by: Mapped[str | None] = mapped_column(String(254))
     verifier_assigned_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # ---- no retyping (applications): the subsidy calculation saved with the JCM project ----
+    #: the calculator's inputs and result as last saved (JSON of ``SubsidyResult``), None if never saved
+    subsidy_calculation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    subsidy_calculated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class JcmProjectLink(Base):

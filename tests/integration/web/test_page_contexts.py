@@ -15,7 +15,15 @@ from c3p.web.pages import accounts, admin
 from c3p.web.pages.render import PageContext
 
 #: GET routes of the page routers that answer something other than a page
-NOT_PAGES = {"/charts/{name}.svg"}
+NOT_PAGES = {
+    "/charts/{name}.svg",
+    "/credits/reports/{report_id}/workbook.xlsx",
+    "/credits/reports/{report_id}/verification.json",
+    "/applications/{application_id}/attachments/{attachment_id}",
+    "/projects/{slug}/documents/{attachment_id}",
+    "/calls/{slug}/documents/{document_id}",
+    "/calls/{slug}/scores.xlsx",
+}
 
 
 def routes_of(router: Any) -> Iterator[APIRoute]:

@@ -18,6 +18,8 @@ SIGNED_IN = "signed_in"
 OWNER = "owner"
 ADMINS = ("administrator", "secretariat")
 ORGANIZATION_STAFF = ("proposer", "japanese_government_staff", "partner_city_official", "tpe")
+#: the people of an application's organizations: the lead proposer and its co-applicants
+CONSORTIUM = ("proposer", "japanese_government_staff", "partner_city_official")
 JCM_MOVERS = ("secretariat", "proposer", "project_participant", "tpe", "joint_committee_member")
 
 
@@ -57,7 +59,8 @@ ACTIONS: dict[str, Action] = {
         Action("program.call.read", (PUBLIC,), N_("see calls for proposals")),
         Action("program.call.open", ("secretariat",), N_("open a call for proposals")),
         Action("program.call.manage", ("secretariat",), N_("close a call's submissions or review, send reminders")),
-        Action("program.application.read", (*ADMINS, "proposer", "reviewer"), N_("see applications")),
+        Action("program.application.read", (*ADMINS, *CONSORTIUM, "reviewer"), N_("see applications")),
+        Action("program.application.comment", ("secretariat", *CONSORTIUM), N_("comment on an application")),
         Action("program.application.draft", ("proposer",), N_("create or edit a draft application and its files")),
         Action("program.application.submit", ("proposer",), N_("submit an application for an organization")),
         Action("program.application.withdraw", ("proposer",), N_("withdraw an application")),
@@ -66,7 +69,7 @@ ACTIONS: dict[str, Action] = {
         Action("program.review.read", (*ADMINS, "reviewer"), N_("see the review scores and ranking of a call")),
         Action("program.application.adopt", ("secretariat",), N_("adopt applications as the fiscal year's projects")),
         Action("program.project.publish", ("secretariat",), N_("publish adopted projects on the public pages")),
-        Action("program.project.track", ("secretariat", "proposer"), N_("record a project's status and activities")),
+        Action("program.project.track", ("secretariat", *CONSORTIUM), N_("record a project's status and activities")),
         Action("program.outcome.read", (PUBLIC,), N_("see exit outcomes and the program's KPI")),
         Action(
             "program.outcome.record",
@@ -80,6 +83,11 @@ ACTIONS: dict[str, Action] = {
         Action("jcm.project.create", ("secretariat", "proposer"), N_("add a JCM project to the pipeline")),
         Action("jcm.document.upload", (*JCM_MOVERS[:3], "tpe"), N_("attach a document to a JCM project")),
         Action("jcm.subsidy.calculate", (PUBLIC,), N_("calculate a JCM Model Project subsidy")),
+        Action(
+            "jcm.subsidy.save",
+            ("secretariat", "proposer", "project_participant"),
+            N_("save a subsidy calculation with its JCM project"),
+        ),
         Action("jcm.move", JCM_MOVERS, N_("move a JCM project to its next state (each step asks its own action)")),
         Action("jcm.move.feasibility_study", ("secretariat", "proposer"), N_("start or resume a feasibility study")),
         Action(
@@ -101,17 +109,42 @@ ACTIONS: dict[str, Action] = {
             N_("assign the TPE that verifies a JCM project's monitoring reports"),
         ),
         Action("registry.transfer", ("registry_administrator",), N_("transfer credits in a country's registry")),
-        # JCM credit registry (accounts are scoped by their registry's country; holders act on their own)
-        Action("credits.read", ("registry_administrator", OWNER), N_("see an account's blocks and transactions")),
+        # JCM credit registry: an account falls in its registry's country; its holder's members read
+        # it, and only the representatives named for it move its credits
+        Action(
+            "credits.read",
+            ("registry_administrator", "account_representative", OWNER),
+            N_("see an account's blocks and transactions"),
+        ),
         Action("credits.account.open", ("registry_administrator",), N_("open a holding account in a registry")),
         Action("credits.account.update", ("registry_administrator",), N_("suspend, reopen or close an account")),
+        Action(
+            "credits.representative.manage",
+            ("registry_administrator",),
+            N_("name or remove the representatives of a holding account"),
+        ),
+        Action(
+            "credits.registry.configure",
+            ("registry_administrator",),
+            N_("set when a registry's transfers need a second representative's approval"),
+        ),
         Action("credits.issue", ("joint_committee_member",), N_("issue credits on a Joint Committee notification")),
-        Action("credits.transfer", ("registry_administrator", OWNER), N_("transfer credits from an account")),
+        Action("credits.transfer", ("account_representative",), N_("transfer credits from an account")),
+        Action(
+            "credits.transfer.approve",
+            ("account_representative",),
+            N_("approve or refuse a transfer another representative proposed"),
+        ),
+        Action(
+            "credits.returns.transfer",
+            ("registry_administrator",),
+            N_("pass on credits a rejected transfer could not give back to its sender"),
+        ),
         Action(
             "credits.accept", ("registry_administrator",), N_("accept or reject a transfer from the other registry")
         ),
-        Action("credits.cancel", ("registry_administrator", OWNER), N_("cancel credits of an account")),
-        Action("credits.retire", ("registry_administrator", OWNER), N_("retire credits of an account toward an NDC")),
+        Action("credits.cancel", ("account_representative",), N_("cancel credits of an account")),
+        Action("credits.retire", ("account_representative",), N_("retire credits of an account toward an NDC")),
         Action(
             "credits.authorize", ("registry_administrator",), N_("set the Article 6.2 authorization of an issuance")
         ),
@@ -119,6 +152,11 @@ ACTIONS: dict[str, Action] = {
             "credits.verify", ("registry_administrator", "administrator"), N_("replay and check the registry's journal")
         ),
         Action("mrv.report.submit", ("project_participant",), N_("submit a monitoring report of a JCM project")),
+        Action(
+            "mrv.report.read",
+            (*ADMINS, "project_participant", "tpe", "joint_committee_member", "registry_administrator"),
+            N_("download a monitoring report's workbook and verification record (the project's parties)"),
+        ),
     )
 }
 

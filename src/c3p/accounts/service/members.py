@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from c3p.accounts.rules import passwords, roles
 from c3p.accounts.rules.policy import Actor, Grant, Target, require
-from c3p.accounts.schemas import GrantView, OrganizationView, UserView
+from c3p.accounts.schemas import GrantView, OrganizationView, UserView, WaitingGrantView
 from c3p.accounts.tables import MemberOrganization, RoleGrant, User, UserSession
 from c3p.errors import Conflict, Forbidden, InvalidInput, NotFound
 from c3p.messages import N_, Message
@@ -71,6 +71,28 @@ def grants_of(session: Session, user_id: int) -> list[RoleGrant]:
 def waiting_grants(session: Session) -> list[RoleGrant]:
     """Grants that wait for a second administrator's approval."""
     return list(session.scalars(select(RoleGrant).where(RoleGrant.approved_at.is_(None)).order_by(RoleGrant.id)))
+
+
+def waiting_grant_views(session: Session, actor: Actor) -> list[WaitingGrantView]:
+    """The waiting grants as administrators see them: whose, which role, asked for by whom."""
+    require(actor, "users.grant")
+    views = []
+    for row in waiting_grants(session):
+        user = session.get(User, row.user_id)
+        views.append(
+            WaitingGrantView(
+                id=row.id,
+                user_id=row.user_id,
+                email=user.email if user else "",
+                role=row.role,
+                scope_kind=row.scope_kind,
+                scope_value=row.scope_value,
+                granted_by=row.granted_by,
+                granted_at=row.granted_at,
+                asked_by_you=row.granted_by == actor.label,
+            )
+        )
+    return views
 
 
 def actor_for(session: Session, user: User, token_scopes: frozenset[str] | None = None) -> Actor:
@@ -143,7 +165,12 @@ def update_organization(session: Session, actor: Actor, slug: str, changes: dict
     unknown = set(changes) - set(EDITABLE_ORGANIZATION_FIELDS)
     if unknown:
         raise InvalidInput(Message(N_("cannot change %(fields)s"), {"fields": ", ".join(sorted(unknown))}))
-    official = sorted(name for name in OFFICIAL_ORGANIZATION_FIELDS if name in changes)
+    # a form sends the names back unchanged; only a real change of them needs an administrator
+    official = sorted(
+        name
+        for name in OFFICIAL_ORGANIZATION_FIELDS
+        if name in changes and changes[name].strip() != getattr(organization, name)
+    )
     if official and not (actor.system or actor.holds("administrator")):
         refusal = N_("only an administrator can change an organization's %(fields)s")
         raise Forbidden(Message(refusal, {"fields": ", ".join(official)}))
@@ -194,11 +221,12 @@ def grant(session: Session, actor: Actor, user: User, role: str, scope_value: st
     and roles kept apart by separation of duties are refused to the holder of the other one.
     """
     require(actor, "users.grant")
+    _refuse_named_by_registry(actor, role)
     _refuse_own_account(actor, user)
     kind, value = roles.check_grant(role, scope_value)
     row = _grant_row(session, user, role, kind, value)
     if row is not None and row.approved_at is None:
-        return _approve(session, actor, row)
+        return approve(session, actor, row.id)
     if row is not None:
         refusal = N_("%(email)s already holds %(grant)s")
         raise Conflict(Message(refusal, {"email": user.email, "grant": str(Grant(role, kind, value))}))
@@ -222,6 +250,66 @@ def _approve(session: Session, actor: Actor, row: RoleGrant) -> RoleGrant:
     return row
 
 
+def _refuse_named_by_registry(actor: Actor, role: str) -> None:
+    """Account representatives are the registry's to name, so platform role administration refuses them."""
+    if role in roles.NAMED_BY_REGISTRY and not actor.system:
+        refusal = N_("only the registry administrator of the account's registry grants or revokes role %(role)s")
+        raise Forbidden(Message(refusal, {"role": role}))
+
+
+def waiting_grant(session: Session, grant_id: int) -> RoleGrant:
+    """The grant ``grant_id`` if it still waits for approval."""
+    row = session.get(RoleGrant, grant_id)
+    if row is None or row.approved_at is not None:
+        raise NotFound(Message(N_("no grant %(id)s waits for approval"), {"id": grant_id}))
+    return row
+
+
+def approve(session: Session, actor: Actor, grant_id: int) -> RoleGrant:
+    """Approve a waiting grant by its id: what the approvals page and API do."""
+    require(actor, "users.grant")
+    row = waiting_grant(session, grant_id)
+    _refuse_own_account(actor, session.get(User, row.user_id))  # type: ignore[arg-type]
+    held = set(session.scalars(select(RoleGrant.role).where(RoleGrant.user_id == row.user_id, RoleGrant.id != row.id)))
+    roles.check_compatible(row.role, held)
+    return _approve(session, actor, row)
+
+
+REASON_MAX_CHARS = 500
+
+
+def refuse(session: Session, actor: Actor, grant_id: int, reason: str) -> RoleGrant:
+    """Refuse a waiting grant: a second administrator's decision, with a reason, kept in the history.
+
+    The refusal is written on the grant, then the grant is deleted: both steps are in its history,
+    and the same role can be asked for again. Whoever asked for it withdraws it by revoking it.
+    """
+    require(actor, "users.grant")
+    row = waiting_grant(session, grant_id)
+    _refuse_own_account(actor, session.get(User, row.user_id))  # type: ignore[arg-type]
+    if row.granted_by == actor.label and not actor.system:
+        raise Conflict(N_("you asked for this grant: withdraw it instead of refusing it"))
+    reason = reason.strip()
+    if not reason or len(reason) > REASON_MAX_CHARS:
+        refusal = N_("give the reason for the refusal (1 to %(max)s characters)")
+        raise InvalidInput(Message(refusal, {"max": REASON_MAX_CHARS}), field="reason")
+    row.refused_by, row.refusal_reason = actor.label, reason
+    session.flush()
+    session.delete(row)
+    session.flush()
+    return row
+
+
+def withdraw(session: Session, actor: Actor, grant_id: int) -> None:
+    """Withdraw a waiting grant one asked for; another administrator's is refused, with a reason."""
+    require(actor, "users.revoke")
+    row = waiting_grant(session, grant_id)
+    if row.granted_by != actor.label and not actor.system:
+        raise Conflict(N_("only who asked for a grant withdraws it; refuse it with a reason instead"))
+    session.delete(row)
+    session.flush()
+
+
 def _refuse_own_account(actor: Actor, user: User) -> None:
     if actor.user_id is not None and actor.user_id == user.id:
         raise Forbidden(N_("you cannot grant or revoke roles of your own account"))
@@ -241,6 +329,7 @@ def _grant_row(session: Session, user: User, role: str, kind: str, value: str) -
 def revoke(session: Session, actor: Actor, user: User, role: str, scope_value: str | None = None) -> None:
     """Revoke a role, or withdraw a grant still waiting for approval."""
     require(actor, "users.revoke")
+    _refuse_named_by_registry(actor, role)
     _refuse_own_account(actor, user)
     kind, value = roles.check_grant(role, scope_value)
     row = _grant_row(session, user, role, kind, value)

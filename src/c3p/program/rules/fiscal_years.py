@@ -9,7 +9,30 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from c3p.messages import N_
+
 FISCAL_YEAR_START_MONTH = 4
+#: The first fiscal year for which the brochure's participation table says which rows were
+#: active (its FY2025 mark); for earlier years a row's years are known only where a source
+#: states them, so a list of one earlier year's partnerships is partial.
+PARTNERSHIP_YEARS_KNOWN_FROM = 2025
+PARTIAL_YEAR = N_(
+    "The brochure's table of participating cities does not give a year for each row before FY2025: "
+    "this list holds only the partnerships whose years another source states, and is not complete."
+)
+
+
+def partnership_year_caveat(fiscal_year: int | None) -> str | None:
+    """Why a list of one fiscal year's partnerships is partial, or None when it is complete.
+
+    >>> partnership_year_caveat(2025) is None, partnership_year_caveat(None) is None
+    (True, True)
+    >>> partnership_year_caveat(2024) == PARTIAL_YEAR
+    True
+    """
+    if fiscal_year is None or fiscal_year >= PARTNERSHIP_YEARS_KNOWN_FROM:
+        return None
+    return PARTIAL_YEAR
 
 
 def fiscal_year_of(day: dt.date) -> int:

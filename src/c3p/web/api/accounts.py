@@ -14,7 +14,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from c3p.accounts.rules.policy import Actor, Target, require
-from c3p.accounts.schemas import HistoryView, MeView, NewTokenView, OrganizationView, TokenView, UserView
+from c3p.accounts.schemas import (
+    HistoryView,
+    MeView,
+    NewTokenView,
+    OrganizationView,
+    TokenView,
+    UserView,
+    WaitingGrantView,
+)
 from c3p.accounts.service import api_tokens
 from c3p.accounts.service import members as svc
 from c3p.db.history import entries_for
@@ -172,6 +180,46 @@ def revoke_role(
         user = _user(session, user_id)
         svc.revoke(session, actor, user, role, scope)
         return svc.user_view(session, user)
+
+
+class RefusalIn(Strict):
+    reason: str = Field(description="why the grant is refused; it stays in the grant's history")
+
+
+@router.get(
+    "/role-grants/waiting",
+    response_model=list[WaitingGrantView],
+    summary="Grants of powerful roles that wait for a second administrator",
+)
+def waiting_grants(request: Request, actor: Actor = Depends(permission("users.grant"))) -> list[WaitingGrantView]:
+    with db(request).reading() as session:
+        return svc.waiting_grant_views(session, actor)
+
+
+@router.post(
+    "/role-grants/{grant_id}/approval",
+    response_model=UserView,
+    responses=problems(NotFound, Conflict),
+    summary="Approve a waiting grant (a second administrator; never the one who asked for it)",
+)
+def approve_grant(request: Request, grant_id: int, actor: Actor = Depends(permission("users.grant"))) -> UserView:
+    with writing(request, actor) as session:
+        row = svc.approve(session, actor, grant_id)
+        return svc.user_view(session, _user(session, row.user_id))
+
+
+@router.post(
+    "/role-grants/{grant_id}/refusal",
+    response_model=UserView,
+    responses=problems(NotFound, Conflict),
+    summary="Refuse a waiting grant, with a reason (kept in the grant's history)",
+)
+def refuse_grant(
+    request: Request, grant_id: int, body: RefusalIn, actor: Actor = Depends(permission("users.grant"))
+) -> UserView:
+    with writing(request, actor) as session:
+        row = svc.refuse(session, actor, grant_id, body.reason)
+        return svc.user_view(session, _user(session, row.user_id))
 
 
 @router.post(

@@ -11,14 +11,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from c3p.accounts.rules.policy import Actor, require
+from c3p.accounts.rules.policy import Actor
 from c3p.accounts.schemas import HistoryView
 from c3p.db.history import entries_for
 from c3p.errors import Conflict, NotFound
 from c3p.web.auth import database as db
 from c3p.web.auth import permission, writing
+from c3p.web.downloads import file_response
 from c3p.web.problems import problems
 from c3p.workflow import queries
 from c3p.workflow.rules import subsidy
@@ -27,7 +29,9 @@ from c3p.workflow.schemas import (
     ApplicationView,
     AttachmentView,
     CallView,
+    CommentView,
     ConflictView,
+    ExpenseView,
     JcmProjectView,
     KpiView,
     MilestoneView,
@@ -40,6 +44,7 @@ from c3p.workflow.schemas import (
 )
 from c3p.workflow.service import (
     calls,
+    consortium,
     jcm,
     notify,  # also installs the after-commit mail hook
     review,
@@ -68,6 +73,10 @@ class ConflictIn(_Body):
 
 class AdoptIn(_Body):
     applications: list[int] = Field(description="ids of the applications to adopt, in project-number order")
+    grants_jpy: dict[int, int] = Field(
+        default_factory=dict, description="application id: the grant decided (交付決定), JPY, within its first year"
+    )
+    decided_on: dt.date | None = Field(None, description="the day of the grant decision (default: today in Japan)")
 
 
 class ProjectStateIn(_Body):
@@ -151,7 +160,9 @@ def adopt(
     request: Request, slug: str, body: AdoptIn, actor: Actor = Depends(permission("program.application.adopt"))
 ) -> list[str]:
     with writing(request, actor) as session:
-        projects = review.adopt(session, actor, slug, body.applications, _settings(request))
+        projects = review.adopt(
+            session, actor, slug, body.applications, _settings(request), body.grants_jpy, body.decided_on
+        )
         result = [p.slug for p in projects]
     _expire(request)
     return result
@@ -248,6 +259,51 @@ async def add_attachment(
     return await run_in_threadpool(save)
 
 
+@router.get(
+    "/applications/{application_id}/attachments/{attachment_id}",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+            "description": "the file as attached",
+        }
+    },
+    summary="Download an attached file",
+)
+def get_attachment(
+    request: Request,
+    application_id: int,
+    attachment_id: int,
+    actor: Actor = Depends(permission("program.application.read")),
+) -> Response:
+    with db(request).reading() as session:
+        row, content = queries.application_file(session, actor, _settings(request), application_id, attachment_id)
+        return file_response(content, row.filename, row.content_type)
+
+
+class CommentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    body: str = Field(description="the comment, in plain text")
+
+
+@router.post(
+    "/applications/{application_id}/comments",
+    response_model=CommentView,
+    status_code=201,
+    summary="Comment on an application (its consortium and the secretariat)",
+)
+def add_comment(
+    request: Request,
+    application_id: int,
+    body: CommentIn,
+    actor: Actor = Depends(permission("program.application.comment")),
+) -> CommentView:
+    with writing(request, actor) as session:
+        application = calls.application_by_id(session, application_id)
+        return CommentView.model_validate(consortium.add_comment(session, actor, application, body.body))
+
+
 @router.post(
     "/applications/{application_id}/submit",
     response_model=ApplicationView,
@@ -335,10 +391,7 @@ def get_tracking(
     request: Request, slug: str, actor: Actor = Depends(permission("program.outcome.read"))
 ) -> TrackingView:
     with db(request).reading() as session:
-        project = tracking.project_by_slug(session, slug)
-        if not tracking.is_public(session, project):
-            require(actor, "program.project.track")
-        return tracking.tracking_view(session, project)
+        return tracking.tracking_view(session, tracking.readable_project(session, actor, slug))
 
 
 @router.post(
@@ -361,6 +414,49 @@ def add_activity(
 ) -> ActivityView:
     with writing(request, actor) as session:
         return ActivityView.model_validate(tracking.add_activity(session, actor, slug, body))
+
+
+@router.put("/projects/{slug}/activities/{activity_id}", response_model=ActivityView, summary="Change an activity")
+def update_activity(
+    request: Request,
+    slug: str,
+    activity_id: int,
+    body: tracking.NewActivity,
+    actor: Actor = Depends(permission("program.project.track")),
+) -> ActivityView:
+    with writing(request, actor) as session:
+        return ActivityView.model_validate(tracking.update_activity(session, actor, slug, activity_id, body))
+
+
+@router.post("/projects/{slug}/expenses", response_model=ExpenseView, status_code=201, summary="Record an expense")
+def add_expense(
+    request: Request, slug: str, body: tracking.NewExpense, actor: Actor = Depends(permission("program.project.track"))
+) -> ExpenseView:
+    with writing(request, actor) as session:
+        return ExpenseView.model_validate(tracking.add_expense(session, actor, slug, body))
+
+
+@router.post(
+    "/projects/{slug}/documents",
+    response_model=AttachmentView,
+    status_code=201,
+    summary="Attach a file of the year (activity report, minutes, photos, completion report)",
+)
+async def add_project_document(
+    request: Request,
+    slug: str,
+    file: Annotated[UploadFile, File()],
+    kind: Annotated[str, Form()] = "activity_report",
+    actor: Actor = Depends(permission("program.project.track")),
+) -> AttachmentView:
+    content = await file.read(_settings(request).attachment_max_bytes + 1)
+
+    def save() -> AttachmentView:
+        with writing(request, actor) as session:
+            row = tracking.add_document(session, actor, _settings(request), slug, kind, file.filename or "", content)
+            return AttachmentView.model_validate(row)
+
+    return await run_in_threadpool(save)
 
 
 @router.post("/projects/{slug}/milestones", response_model=MilestoneView, status_code=201, summary="Add a milestone")
@@ -404,9 +500,14 @@ def get_kpi(request: Request, _actor: Actor = Depends(permission("program.outcom
 
 
 @router.get("/jcm-projects", response_model=list[JcmProjectView], summary="JCM projects in the pipeline")
-def list_jcm(request: Request, _actor: Actor = Depends(permission("jcm.project.read"))) -> list[JcmProjectView]:
+def list_jcm(request: Request, actor: Actor = Depends(permission("jcm.project.read"))) -> list[JcmProjectView]:
     with db(request).reading() as session:
-        return [jcm.jcm_view(session, row) for row in jcm.list_jcm_projects(session)]
+        return [_shown(actor, jcm.jcm_view(session, row)) for row in jcm.list_jcm_projects(session)]
+
+
+def _shown(actor: Actor, view: JcmProjectView) -> JcmProjectView:
+    """A JCM project as ``actor`` may see it: visitors who are not signed in see no people or files."""
+    return view if actor.authenticated else view.for_visitor()
 
 
 @router.post(
@@ -424,9 +525,9 @@ def create_jcm(
 
 
 @router.get("/jcm-projects/{slug}", response_model=JcmProjectView, summary="One JCM project")
-def get_jcm(request: Request, slug: str, _actor: Actor = Depends(permission("jcm.project.read"))) -> JcmProjectView:
+def get_jcm(request: Request, slug: str, actor: Actor = Depends(permission("jcm.project.read"))) -> JcmProjectView:
     with db(request).reading() as session:
-        return jcm.jcm_view(session, jcm.jcm_by_slug(session, slug))
+        return _shown(actor, jcm.jcm_view(session, jcm.jcm_by_slug(session, slug)))
 
 
 @router.post(
@@ -485,10 +586,74 @@ async def add_jcm_document(
 def calculate_subsidy(
     body: SubsidyIn, _actor: Actor = Depends(permission("jcm.subsidy.calculate"))
 ) -> subsidy.SubsidyResult:
+    return _subsidy_of(body)
+
+
+def _subsidy_of(body: SubsidyIn) -> subsidy.SubsidyResult:
     overrides = body.model_dump(include={"rate_tiers", "cost_effectiveness_max_jpy_per_tco2"}, exclude_none=True)
     rules = subsidy.rules_for(body.fiscal_year, overrides)
     params = subsidy.SubsidyParams(**body.model_dump(exclude={"rate_tiers", "cost_effectiveness_max_jpy_per_tco2"}))
     return subsidy.calculate(params, rules)
+
+
+class SubsidyValues(BaseModel):
+    """The calculator's values a JCM project holds, as the portal's form takes them (empty: unknown)."""
+
+    fiscal_year: str = ""
+    initial_investment_jpy: str = ""
+    expected_reductions_tco2_per_year: str = ""
+    legal_durable_years: str = ""
+
+
+class JcmProjectValues(BaseModel):
+    """What a program project says about the JCM project it leads to, as the creation form takes it."""
+
+    slug: str = ""
+    title_ja: str = ""
+    title_en: str = ""
+    country_iso3: str = ""
+    proposer_slug: str = ""
+    projects: str = ""
+    methodology_id: str = ""
+    expected_reductions_tco2_per_year: str = ""
+
+
+@router.get(
+    "/jcm-projects/{slug}/subsidy",
+    response_model=SubsidyValues,
+    summary="The subsidy calculator's values a JCM project already holds",
+)
+def subsidy_values(
+    request: Request, slug: str, _actor: Actor = Depends(permission("jcm.subsidy.calculate"))
+) -> SubsidyValues:
+    with db(request).reading() as session:
+        return SubsidyValues(**jcm.known_for_subsidy(session, slug))
+
+
+@router.post(
+    "/jcm-projects/{slug}/subsidy",
+    response_model=JcmProjectView,
+    summary="Calculate the subsidy and save it with the JCM project",
+)
+def save_subsidy(
+    request: Request, slug: str, body: SubsidyIn, actor: Actor = Depends(permission("jcm.subsidy.save"))
+) -> JcmProjectView:
+    result = _subsidy_of(body)
+    with writing(request, actor) as session:
+        inputs = {k: str(v) for k, v in body.model_dump(mode="json", exclude_none=True).items()}
+        return jcm.jcm_view(session, jcm.save_subsidy(session, actor, slug, inputs, result))
+
+
+@router.get(
+    "/projects/{slug}/jcm-project-values",
+    response_model=JcmProjectValues,
+    summary="What a program project already says about the JCM project it leads to",
+)
+def jcm_project_values(
+    request: Request, slug: str, actor: Actor = Depends(permission("jcm.project.create"))
+) -> JcmProjectValues:
+    with db(request).reading() as session:
+        return JcmProjectValues(**jcm.known_from_project(session, actor, slug))
 
 
 @router.get("/subsidy/rules", response_model=list[subsidy.SubsidyRules], summary="Subsidy rules per fiscal year")

@@ -18,6 +18,7 @@ from c3p.accounts.rules.roles import ROLES, Role
 from c3p.accounts.rules.tasks import AccountFacts, Task, tasks_for
 from c3p.accounts.schemas import HistoryView, MemberView, OrganizationView, UserView
 from c3p.accounts.service import members as svc
+from c3p.credits import report_queries
 from c3p.db.history import entries_for
 from c3p.errors import NotFound
 from c3p.messages import N_, Message
@@ -42,6 +43,8 @@ class AdminPage(PageContext):
     organizations: list[OrganizationView]
     roles: dict[str, Role] = page_only()
     kinds: tuple[str, ...] = page_only()
+    #: grants that wait for a second administrator (counted only for those who may decide)
+    waiting: int = 0
 
 
 class OrganizationPage(PageContext):
@@ -69,7 +72,10 @@ def admin_page(request: Request, actor: Actor = Depends(permission("users.list")
     with db(request).reading() as session:
         users = [svc.user_view(session, user) for user in svc.list_users(session, actor)]
         organizations = [OrganizationView.model_validate(row) for row in svc.list_organizations(session)]
-    page = AdminPage(users=users, organizations=organizations, roles=ROLES, kinds=svc.ORGANIZATION_KINDS)
+        waiting = len(svc.waiting_grants(session)) if decide(actor, "users.grant") else 0
+    page = AdminPage(
+        users=users, organizations=organizations, roles=ROLES, kinds=svc.ORGANIZATION_KINDS, waiting=waiting
+    )
     return render(request, "accounts/admin.html", page)
 
 
@@ -214,7 +220,11 @@ def my_tasks(request: Request, actor: Actor = Depends(permission("users.read")))
         if actor.holds("administrator") or actor.holds("secretariat"):
             users_without_roles = sum(1 for u in svc.list_users(session, actor) if not svc.grants_of(session, u.id))
         facts = AccountFacts(user.totp_enabled, actor.organization, users_without_roles=users_without_roles)
-        tasks = [*tasks_for(actor, facts), *workflow_queries.tasks_of(session, actor)]
+        tasks = [
+            *tasks_for(actor, facts),
+            *workflow_queries.tasks_of(session, actor),
+            *report_queries.tasks_of(session, actor),
+        ]
     return render(request, "accounts/tasks.html", TasksPage(tasks=tasks))
 
 

@@ -18,18 +18,22 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from c3p.accounts.rules.policy import Actor, could, require
+from c3p.accounts.rules.policy import Actor, could
 from c3p.accounts.schemas import HistoryView
 from c3p.db.history import entries_for
 from c3p.errors import Conflict, InvalidInput
 from c3p.messages import N_, Message
+from c3p.program import queries as program_queries
+from c3p.program.schemas import ProgramReachView
 from c3p.web.auth import database as db
 from c3p.web.auth import permission, writing
+from c3p.web.deps import current_snapshot
+from c3p.web.downloads import file_response
 from c3p.web.pages.forms import FieldError, FormState, number_text, parse, typed
 from c3p.web.pages.render import PageContext, page_language, page_only, redirect, render
 from c3p.workflow.rules import pipeline, subsidy
 from c3p.workflow.rules.outcomes import OUTCOME_KINDS
-from c3p.workflow.rules.tracking import ACTIVITY_KINDS, MILESTONE_KINDS
+from c3p.workflow.rules.tracking import ACTIVITY_KINDS, ACTIVITY_STATES, EXPENSE_CATEGORIES, MILESTONE_KINDS
 from c3p.workflow.schemas import JcmProjectView, KpiView, OutcomeView, TrackingView
 from c3p.workflow.service import attachments, jcm, tracking
 
@@ -44,15 +48,20 @@ class TrackingPage(PageContext):
     history: list[HistoryView] = page_only()
     outcomes: list[OutcomeView] = page_only()
     activity_kinds: dict[str, str] = page_only()
+    activity_states: tuple[str, ...] = page_only(default=())
+    expense_categories: tuple[str, ...] = page_only(default=())
+    document_kinds: dict[str, dict[str, str]] = page_only(default_factory=dict)
     milestone_kinds: tuple[str, ...] = page_only()
     next_states: tuple[str, ...] = page_only()
     may_track: bool = page_only()
     may_record: bool = page_only()
+    may_create_jcm: bool = page_only(default=False)
     form: FormState = page_only(default_factory=FormState)
 
 
 class OutcomesPage(PageContext):
     data: KpiView
+    published: ProgramReachView | None = page_only(None)
     outcomes: list[OutcomeView] = page_only()
     kinds: dict[str, str] = page_only()
     jcm_projects: list[str] = page_only()
@@ -63,6 +72,7 @@ class OutcomesPage(PageContext):
 class JcmList(PageContext):
     projects: list[JcmProjectView]
     kpi: KpiView = page_only()
+    published: ProgramReachView | None = page_only(None)
     may_create: bool = page_only()
     form: FormState = page_only()
 
@@ -75,6 +85,7 @@ class JcmPage(PageContext):
     kinds: dict[str, dict[str, str]] = page_only()
     moves: list[str] = page_only()
     may_upload: bool = page_only()
+    may_read_history: bool = page_only(False)
     form: FormState = page_only(default_factory=FormState)
 
 
@@ -86,6 +97,8 @@ class SubsidyPage(PageContext):
     rules: subsidy.SubsidyRules | None = page_only()
     overridden: set[str] = page_only()
     all_rules: tuple[subsidy.SubsidyRules, ...] = page_only()
+    jcm: str = page_only(default="")
+    may_save: bool = page_only(default=False)
 
 
 def _status(error: Exception) -> int:
@@ -103,23 +116,25 @@ def tracking_page_for(
     request: Request, actor: Actor, slug: str, form: FormState | None = None, status: int = 200
 ) -> Response:
     with db(request).reading() as session:
-        project = tracking.project_by_slug(session, slug)
-        if not tracking.is_public(session, project):
-            require(actor, "program.project.track")
+        project = tracking.readable_project(session, actor, slug)
+        may_track = tracking.may_track(session, actor, project)
         data = tracking.tracking_view(session, project, page_language(request))
         history = entries_for(session, "projects", str(project.id))
         outcomes = jcm.outcome_views(session, slug)
-        may_track = tracking.may_track(session, actor, project)
         next_states = tracking.next_states(session, project)
     page = TrackingPage(
         data=data,
         history=history,
         outcomes=outcomes,
         activity_kinds=ACTIVITY_KINDS,
+        activity_states=ACTIVITY_STATES,
+        expense_categories=EXPENSE_CATEGORIES,
+        document_kinds=attachments.attachment_kinds()["project"],
         milestone_kinds=MILESTONE_KINDS,
         next_states=next_states,
         may_track=may_track,
         may_record=_may(actor, "program.outcome.record"),
+        may_create_jcm=_may(actor, "jcm.project.create"),
         form=form or FormState(),
     )
     return render(request, "workflow/tracking.html", page, status=status)
@@ -154,6 +169,61 @@ async def add_activity(
         tracking.add_activity(session, actor, slug, data)
 
     return await _tracking_form(request, actor, slug, "activities", save)
+
+
+@router.post("/projects/{slug}/activities/{activity_id}")
+async def update_activity(
+    request: Request, slug: str, activity_id: int, actor: Actor = Depends(permission("program.project.track"))
+) -> Response:
+    """Edit an activity: mark it done or cancelled, change its dates, write its report."""
+
+    def save(session: Any, values: dict[str, Any]) -> None:
+        tracking.update_activity(session, actor, slug, activity_id, parse(tracking.NewActivity, values))
+
+    return await _tracking_form(request, actor, slug, f"activity-{activity_id}", save)
+
+
+@router.post("/projects/{slug}/expenses")
+async def add_expense(
+    request: Request, slug: str, actor: Actor = Depends(permission("program.project.track"))
+) -> Response:
+    def save(session: Any, values: dict[str, Any]) -> None:
+        tracking.add_expense(session, actor, slug, parse(tracking.NewExpense, values, numbers=("amount_jpy",)))
+
+    return await _tracking_form(request, actor, slug, "expenses", save)
+
+
+@router.post("/projects/{slug}/documents")
+async def add_project_document(
+    request: Request,
+    slug: str,
+    file: Annotated[UploadFile | None, File()] = None,
+    kind: FormText = "activity_report",
+    actor: Actor = Depends(permission("program.project.track")),
+) -> Response:
+    settings = request.app.state.settings
+    content = await file.read(settings.attachment_max_bytes + 1) if file is not None else b""
+    filename = (file.filename or "") if file is not None else ""
+
+    def run() -> Response:
+        try:
+            with writing(request, actor) as session:
+                tracking.add_document(session, actor, settings, slug, kind, filename, content)
+        except Refusal as error:
+            form = FormState("documents", {"kind": kind})
+            return tracking_page_for(request, actor, slug, form.add(error), _status(error))
+        return redirect(f"/projects/{slug}/tracking#documents-heading")
+
+    return await run_in_threadpool(run)
+
+
+@router.get("/projects/{slug}/documents/{attachment_id}")
+def project_document(
+    request: Request, slug: str, attachment_id: int, actor: Actor = Depends(permission("program.outcome.read"))
+) -> Response:
+    with db(request).reading() as session:
+        row, content = tracking.project_file(session, actor, request.app.state.settings, slug, attachment_id)
+        return file_response(content, row.filename, row.content_type)
 
 
 @router.post("/projects/{slug}/milestones")
@@ -201,6 +271,7 @@ def outcomes_page_for(request: Request, actor: Actor, form: FormState | None = N
     form = form or FormState("outcome", {"projects": request.query_params.get("project", "")})
     page = OutcomesPage(
         data=kpi,
+        published=program_queries.stats(current_snapshot(request)).jcm_projects_published,
         outcomes=outcomes,
         kinds=OUTCOME_KINDS,
         jcm_projects=jcm_projects,
@@ -236,12 +307,22 @@ async def record_outcome(request: Request, actor: Actor = Depends(permission("pr
 # ---------- JCM pipeline ----------
 
 
+def _shown(actor: Actor, view: JcmProjectView) -> JcmProjectView:
+    """A JCM project as ``actor`` may see it: visitors who are not signed in see no people or files."""
+    return view if actor.authenticated else view.for_visitor()
+
+
 def jcm_list_for(request: Request, actor: Actor, form: FormState | None = None, status: int = 200) -> Response:
     with db(request).reading() as session:
-        projects = [jcm.jcm_view(session, row) for row in jcm.list_jcm_projects(session)]
+        projects = [_shown(actor, jcm.jcm_view(session, row)) for row in jcm.list_jcm_projects(session)]
         kpi = jcm.kpi(session)
-    form = form or FormState("jcm", {"projects": request.query_params.get("project", "")})
-    page = JcmList(projects=projects, kpi=kpi, may_create=_may(actor, "jcm.project.create"), form=form)
+        project = request.query_params.get("project", "")
+        may_create = _may(actor, "jcm.project.create")
+        prefill = project and form is None and may_create
+        known = jcm.known_from_project(session, actor, project) if prefill else {"projects": project}
+    form = form or FormState("jcm", known)
+    published = program_queries.stats(current_snapshot(request)).jcm_projects_published
+    page = JcmList(projects=projects, kpi=kpi, published=published, may_create=may_create, form=form)
     return render(request, "workflow/jcm_list.html", page, status=status)
 
 
@@ -281,7 +362,7 @@ def jcm_page_for(
 ) -> Response:
     with db(request).reading() as session:
         row = jcm.jcm_by_slug(session, slug)
-        data = jcm.jcm_view(session, row)
+        data = _shown(actor, jcm.jcm_view(session, row))
         history = entries_for(session, "jcm_projects", str(row.id))
         moves = jcm.moves_for(actor, row)
     page = JcmPage(
@@ -292,6 +373,7 @@ def jcm_page_for(
         kinds=attachments.attachment_kinds()["jcm_project"],
         moves=moves,
         may_upload=_may(actor, "jcm.document.upload"),
+        may_read_history=_may(actor, "history.read"),
         form=form or FormState(),
     )
     return render(request, "workflow/jcm_project.html", page, status=status)
@@ -414,9 +496,17 @@ def calculate(values: dict[str, Any], form: FormState) -> tuple[subsidy.SubsidyR
 
 
 @router.get("/subsidy", response_model=SubsidyPage)
-def subsidy_page(request: Request, _actor: Actor = Depends(permission("jcm.subsidy.calculate"))) -> Response:
+def subsidy_page(request: Request, actor: Actor = Depends(permission("jcm.subsidy.calculate"))) -> Response:
+    """The calculator; ``?jcm=<slug>`` starts from what the JCM project already holds and offers to save."""
     values = {name: request.query_params.get(name, "").strip() for name in SUBSIDY_FIELDS}
-    submitted = "fiscal_year" in request.query_params
+    slug = request.query_params.get("jcm", "").strip()
+    if slug and "fiscal_year" not in request.query_params:
+        with db(request).reading() as session:
+            values.update(jcm.known_for_subsidy(session, slug))
+    return subsidy_page_for(request, actor, values, slug, "fiscal_year" in request.query_params or bool(slug))
+
+
+def subsidy_page_for(request: Request, actor: Actor, values: dict[str, str], slug: str, submitted: bool) -> Response:
     form = FormState("subsidy", values)
     computed = calculate(values, form) if submitted else None
     result, rules = computed if computed else (None, None)
@@ -426,5 +516,25 @@ def subsidy_page(request: Request, _actor: Actor = Depends(permission("jcm.subsi
         rules=rules,
         overridden={k for k in ("rate_tiers", "cost_effectiveness_max_jpy_per_tco2") if values.get(k)},
         all_rules=subsidy.all_rules(),
+        jcm=slug,
+        may_save=bool(slug) and _may(actor, "jcm.subsidy.save"),
     )
     return render(request, "workflow/subsidy.html", page, status=422 if form.failed else 200)
+
+
+@router.post("/jcm-projects/{slug}/subsidy")
+async def save_subsidy(request: Request, slug: str, actor: Actor = Depends(permission("jcm.subsidy.save"))) -> Response:
+    """Calculate again from the values sent and keep the result with the JCM project."""
+    typed_values = await typed(request)
+    values = {name: str(typed_values.get(name, "")).strip() for name in SUBSIDY_FIELDS}
+
+    def run() -> Response:
+        form = FormState("subsidy", values)
+        computed = calculate(values, form)
+        if computed is None:
+            return subsidy_page_for(request, actor, values, slug, True)
+        with writing(request, actor) as session:
+            jcm.save_subsidy(session, actor, slug, {k: v for k, v in values.items() if v}, computed[0])
+        return redirect(f"/jcm-projects/{slug}#subsidy-heading")
+
+    return await run_in_threadpool(run)

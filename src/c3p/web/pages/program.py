@@ -15,12 +15,14 @@ from c3p.errors import InvalidInput
 from c3p.program import queries as q
 from c3p.program import schemas as v
 from c3p.program.keys import record_key
+from c3p.program.overview import ProgramSection, program_overview
 from c3p.program.snapshot import RegistrySnapshot
 from c3p.web.auth import database, resolve_actor
 from c3p.web.charts import chart_svg
 from c3p.web.deps import snapshot
 from c3p.web.pages.pipeline import program_links
 from c3p.web.pages.render import PageContext, page_only, render
+from c3p.workflow.service import jcm
 
 router = APIRouter(include_in_schema=False)
 Snapshot = Annotated[RegistrySnapshot, Depends(snapshot)]
@@ -57,9 +59,11 @@ class MapPage(FilterChoices):
 
 class StatsPage(PageContext):
     data: v.StatsView
+    jcm_recorded: int = page_only(0)
 
 
 class AboutPage(PageContext):
+    overview: list[ProgramSection]
     related_programs: list[v.RelatedProgramView]
     websites: list[v.WebsiteView]
     events: list[v.EventView]
@@ -107,12 +111,19 @@ def map_page(request: Request, snap: Snapshot) -> Response:
 
 @router.get("/stats", response_model=StatsPage)
 def stats_page(request: Request, snap: Snapshot) -> Response:
-    return render(request, "stats.html", StatsPage(data=q.stats(snap)))
+    with database(request).reading() as session:
+        recorded = jcm.kpi(session).jcm_projects_realized
+    return render(request, "stats.html", StatsPage(data=q.stats(snap), jcm_recorded=recorded))
 
 
 @router.get("/about", response_model=AboutPage)
 def about_page(request: Request, snap: Snapshot) -> Response:
-    page = AboutPage(related_programs=snap.related_programs, websites=snap.websites, events=snap.events)
+    page = AboutPage(
+        overview=list(program_overview()),
+        related_programs=snap.related_programs,
+        websites=snap.websites,
+        events=snap.events,
+    )
     return render(request, "about.html", page)
 
 

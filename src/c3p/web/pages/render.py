@@ -21,18 +21,22 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
 from fastapi import Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, ConfigDict, Field
 
+from c3p.accounts.rules.visitors import anonymized
 from c3p.catalogs import LANGUAGES, language_of, translate, translations
 from c3p.errors import C3PError
 from c3p.messages import N_, Message
+from c3p.program.rules.citations import citations
+from c3p.program.rules.figures import FIGURES, JCM_FIGURES_DIFFER
 from c3p.web.auth import signed_in_user
 from c3p.web.i18n import COOKIE, choose_language
+from c3p.web.stacked_tables import stack_labels
 
 TEMPLATES_DIR = Path(__file__).parent.parent / "templates"
 
@@ -52,15 +56,27 @@ def environment(language: str) -> Environment:
     env.globals["url_with"] = url_with
     env.globals["shown_to"] = shown_to
     env.globals["shown_value"] = shown_value
+    env.globals["citations"] = citations
+    env.globals["figures"] = FIGURES
+    env.globals["jcm_figures_differ"] = JCM_FIGURES_DIFFER
     env.filters["loc"] = lambda record, field: localized(record, field, language)
     env.filters["tr"] = lambda text, params=None: translate(said(text, params), language)
     env.filters["lang_of"] = lambda text: language_of(text, language)
     env.filters["date"] = lambda value: format_date(value, format="long", locale=language) if value else ""
     env.filters["jst"] = lambda value: in_japan_time(value, language)
+    env.filters["stack_labels"] = stack_labels
+    env.filters["as_of"] = lambda value, precision: as_precise_as(value, precision, language)
     return env
 
 
 JST = ZoneInfo("Asia/Tokyo")
+#: how a date is written when its source gives only so much of it (CLDR skeletons)
+PRECISION_SKELETONS = {"day": "yMMMMd", "month": "yMMMM", "year": "y"}
+
+
+def as_precise_as(value: dt.date, precision: str, language: str) -> str:
+    """A date written no more precisely than its source gives it (a month: 「2019年8月」, "August 2019")."""
+    return format_skeleton(PRECISION_SKELETONS.get(precision, "yMMMMd"), value, locale=language)
 
 
 def in_japan_time(value: dt.datetime | None, language: str) -> str:
@@ -69,9 +85,6 @@ def in_japan_time(value: dt.datetime | None, language: str) -> str:
         return ""
     local = (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(JST)
     return translate(Message(N_("%(moment)s Japan time"), {"moment": f"{local:%Y-%m-%d %H:%M}"}), language)
-
-
-PERSON = re.compile(r"[^@\s()]+@([^@\s()]+)|operator:\S+")
 
 
 def shown_to(request: Request, text: Any) -> str:
@@ -83,7 +96,7 @@ def shown_to(request: Request, text: Any) -> str:
     text = "" if text is None else str(text)
     if signed_in_user(request) is not None:
         return text
-    return PERSON.sub(lambda found: f"…@{found.group(1)}" if found.group(1) else "operator", text)
+    return anonymized(text)
 
 
 #: columns naming stored files or their digests: for signed-in people only

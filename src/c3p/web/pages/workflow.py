@@ -10,6 +10,7 @@ stored draft is untouched, so nothing already saved is lost.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -28,13 +29,23 @@ from c3p.program.schemas import GovernmentView, PlaceView
 from c3p.web.auth import database as db
 from c3p.web.auth import permission, writing
 from c3p.web.deps import snapshot
+from c3p.web.downloads import file_response
 from c3p.web.pages.forms import FormState, number_text, typed
 from c3p.web.pages.render import PageContext, page_only, redirect, render
 from c3p.workflow import queries
-from c3p.workflow.rules.calls import TargetField, target_fields
+from c3p.workflow.rules.calls import JST, TargetField, target_fields
 from c3p.workflow.rules.review import Rubric
-from c3p.workflow.schemas import ApplicationView, CallView, NotificationView, RankedView, ReviewView
-from c3p.workflow.service import attachments, calls, notify, review
+from c3p.workflow.schemas import (
+    ApplicationView,
+    CallTermsView,
+    CallView,
+    CountryTermView,
+    NotificationView,
+    RankedView,
+    RefView,
+    ReviewView,
+)
+from c3p.workflow.service import attachments, call_setup, calls, consortium, notify, review
 
 router = APIRouter(include_in_schema=False)
 #: what a form handler shows on the form instead of an error page
@@ -66,7 +77,17 @@ class CallPage(PageContext):
     may_apply: bool = page_only()
     may_manage: bool = page_only()
     may_review: bool = page_only()
+    may_read_history: bool = page_only(False)
     form: FormState = page_only(default_factory=FormState)
+    # --- call set-up and selection tools (issue 14) ---
+    terms: CallTermsView | None = page_only(None)
+    signed_in: bool = page_only(False)
+    countries: list[CountryTermView] = page_only(default_factory=list)
+    fields: dict[str, TargetField] = page_only(default_factory=dict)
+    application_kinds: dict[str, dict[str, str]] = page_only(default_factory=dict)
+    document_kinds: dict[str, dict[str, str]] = page_only(default_factory=dict)
+    settings: dict[str, Any] = page_only(default_factory=dict)
+    submitted: list[ApplicationView] = page_only(default_factory=list)
 
 
 class ApplicationPage(PageContext):
@@ -78,8 +99,19 @@ class ApplicationPage(PageContext):
     places: list[PlaceView] = page_only()
     kinds: dict[str, dict[str, str]] = page_only()
     may_edit: bool = page_only()
+    may: dict[str, bool] = page_only(default_factory=dict)
+    companies: list[RefView] = page_only(default_factory=list)
+    continuable: list[RefView] = page_only(default_factory=list)
     form: FormState = page_only(default_factory=FormState)
     chosen: dict[str, list[str]] = page_only(default_factory=dict)
+
+
+class ApplicationPrint(PageContext):
+    """The proposal as one document: the application (the API's view) and the names of its fields and files."""
+
+    data: ApplicationView
+    fields: dict[str, TargetField] = page_only()
+    kinds: dict[str, dict[str, str]] = page_only()
 
 
 class ReviewPage(PageContext):
@@ -124,13 +156,15 @@ def calls_page(request: Request, actor: Actor = Depends(permission("program.call
 def open_call(
     request: Request,
     fiscal_year: Annotated[int, Form()],
-    closes_on: Annotated[dt.date, Form()],
+    closes_at: FormText,
     round: Annotated[int, Form()] = 1,
     title_ja: OptionalText = "",
     title_en: OptionalText = "",
+    opens_at: OptionalText = "",
     max_budget_jpy_per_year: OptionalText = "",
     actor: Actor = Depends(permission("program.call.open")),
 ) -> Response:
+    """Open a call; its times are typed in Japan time, as the program states them."""
     data = _validated(
         calls.NewCall,
         {
@@ -138,15 +172,29 @@ def open_call(
             "round": round,
             "title_ja": title_ja,
             "title_en": title_en,
-            "opens_at": dt.datetime.now(dt.UTC),
-            "closes_at": dt.datetime.combine(closes_on, dt.time(23, 59, 59), dt.UTC),
-            "max_budget_jpy_per_year": int(max_budget_jpy_per_year) if max_budget_jpy_per_year.strip() else None,
+            "opens_at": japan_moment(opens_at, "opens_at") if opens_at.strip() else dt.datetime.now(dt.UTC),
+            "closes_at": japan_moment(closes_at, "closes_at"),
+            "max_budget_jpy_per_year": int(number_text(max_budget_jpy_per_year))
+            if max_budget_jpy_per_year.strip()
+            else None,
         },
     )
     with writing(request, actor) as session:
         call = calls.open_call(session, actor, data, request.app.state.settings)
         slug = call.slug
     return redirect(f"/calls/{slug}")
+
+
+def japan_moment(text: str, field: str) -> dt.datetime:
+    """A date and time typed in Japan time (``2026-05-01T17:00``; a day alone means its last minute)."""
+    cleaned = unicodedata.normalize("NFKC", text).strip()
+    try:
+        if len(cleaned) == 10:
+            return dt.datetime.combine(dt.date.fromisoformat(cleaned), dt.time(23, 59, 59), JST)
+        moment = dt.datetime.fromisoformat(cleaned)
+    except ValueError:
+        raise InvalidInput(N_("Give a date and time such as 2026-05-01 17:00 (Japan time)."), field=field) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=JST)
 
 
 @router.get("/calls/{slug}", response_model=CallPage)
@@ -163,6 +211,15 @@ def call_page_for(
         mine = [calls.application_view(session, a) for a in queries.visible_applications(session, actor, slug)]
         ranking = review.ranking(session, call) if actor.holds("secretariat") or actor.system else []
         history = entries_for(session, "calls", str(call.id))
+        terms = call_setup.terms(session, call)
+        may_manage = _may(actor, "program.call.manage")
+        countries = call_setup.country_choices(session) if may_manage else []
+        submitted = [
+            calls.application_view(session, a)
+            for a in queries.visible_applications(session, actor, slug)
+            if may_manage and a.state in ("submitted", "draft")
+        ]
+    kinds = attachments.attachment_kinds()
     page = CallPage(
         data=data,
         applications=mine,
@@ -171,9 +228,38 @@ def call_page_for(
         may_apply=_may(actor, "program.application.draft"),
         may_manage=_may(actor, "program.call.manage"),
         may_review=_may(actor, "program.review.read"),
+        may_read_history=_may(actor, "history.read"),
         form=form or FormState(),
+        terms=terms,
+        signed_in=actor.user_id is not None,
+        countries=countries,
+        fields=target_fields(),
+        application_kinds=kinds["application"],
+        document_kinds=kinds["call"],
+        settings=settings_values(data),
+        submitted=submitted,
     )
     return render(request, "workflow/call.html", page, status=status)
+
+
+def settings_values(call: CallView) -> dict[str, Any]:
+    """A call's terms as the settings form shows them: times in Japan time, the rubric as lines."""
+    criteria = call.rubric.get("criteria", [])
+    return {
+        "title_ja": call.title_ja,
+        "title_en": call.title_en,
+        "opens_at": f"{calls.aware(call.opens_at).astimezone(JST):%Y-%m-%dT%H:%M}",
+        "closes_at": f"{calls.aware(call.closes_at).astimezone(JST):%Y-%m-%dT%H:%M}",
+        "max_budget_jpy_per_year": str(call.max_budget_jpy_per_year or ""),
+        "max_plan_years": str(call.max_plan_years),
+        "target_countries": list(call.target_countries),
+        "priority_countries": list(call.priority_countries),
+        "target_fields": list(call.target_fields),
+        "required_attachments": list(call.required_attachments),
+        "rubric": "\n".join(
+            " | ".join(str(c[k]) for k in ("key", "name_ja", "name_en", "max_points", "weight")) for c in criteria
+        ),
+    }
 
 
 @router.post("/calls/{slug}/state")
@@ -189,16 +275,46 @@ def move_call(
 async def adopt(
     request: Request, slug: str, actor: Actor = Depends(permission("program.application.adopt"))
 ) -> Response:
-    form = await request.form()
-    chosen = [int(str(value)) for value in form.getlist("application")]
+    """Adopt the ticked applications at once, each with its grant, or none (the reasons shown on the form)."""
+    values = await typed(request)
+    form = FormState("adopt", values)
 
-    def run() -> None:
-        with writing(request, actor) as session:
-            review.adopt(session, actor, slug, chosen, request.app.state.settings)
+    def run() -> str | ValidationError | C3PError:
+        try:
+            chosen, grants, decided_on = adoption_from(values)
+            with writing(request, actor) as session:
+                review.adopt(session, actor, slug, chosen, request.app.state.settings, grants, decided_on)
+            return f"/calls/{slug}"
+        except Refusal as error:
+            return error
 
-    await run_in_threadpool(run)
+    outcome = await run_in_threadpool(run)
+    if not isinstance(outcome, str):
+        return call_page_for(request, actor, slug, form.add(outcome), _status(outcome))
     request.app.state.revision_watch.expire()
-    return redirect(f"/calls/{slug}")
+    return redirect(outcome)
+
+
+def adoption_from(values: dict[str, Any]) -> tuple[list[int], dict[int, int], dt.date | None]:
+    """The ticked applications, the grant typed for each (``grant_<id>``, whole yen) and the decision day."""
+    try:
+        chosen = [int(v) for v in as_list(values.get("application"))]
+    except ValueError:
+        raise InvalidInput(N_("Tick the applications to adopt.")) from None
+    grants = {}
+    for application_id in chosen:
+        text = number_text(str(values.get(f"grant_{application_id}", "")))
+        if not text:
+            continue
+        if not (text.isascii() and text.isdigit()):
+            refusal = N_("Give the grant in whole yen, for example 15000000.")
+            raise InvalidInput(refusal, field=f"grant_{application_id}")
+        grants[application_id] = int(text)
+    decided = str(values.get("decided_on", "")).strip()
+    try:
+        return chosen, grants, dt.date.fromisoformat(decided) if decided else None
+    except ValueError:
+        raise InvalidInput(N_("Enter a date as YYYY-MM-DD."), field="decided_on") from None
 
 
 @router.post("/calls/{slug}/publish")
@@ -212,7 +328,7 @@ def publish(request: Request, slug: str, actor: Actor = Depends(permission("prog
 # ---------- applications ----------
 
 
-LIST_FIELDS = ("fields", "japanese_governments", "partner_places")
+LIST_FIELDS = ("fields", "japanese_governments", "partner_places", "partner_companies")
 
 
 def as_list(value: Any) -> list[str]:
@@ -225,7 +341,9 @@ def as_list(value: Any) -> list[str]:
 def draft_from(values: dict[str, Any]) -> calls.ApplicationDraft:
     """The draft as typed; raises ValidationError or InvalidInput naming the field (shown next to it)."""
     data: dict[str, Any] = {
-        name: values[name] for name in ("title_ja", "title_en", "summary_ja", "summary_en", "plan") if name in values
+        name: values[name]
+        for name in ("title_ja", "title_en", "summary_ja", "summary_en", "plan", "continues_project")
+        if name in values
     }
     for name in LIST_FIELDS:
         if f"{name}_present" in values:
@@ -252,6 +370,7 @@ def chosen_options(data: ApplicationView, form: FormState | None) -> dict[str, l
         "fields": list(data.fields),
         "japanese_governments": [g.slug for g in data.japanese_governments],
         "partner_places": [p.slug for p in data.partner_places],
+        "partner_companies": [c.slug for c in data.partner_companies],
     }
     if form is None or form.name != "draft":
         return stored
@@ -264,13 +383,26 @@ async def application_page_for(
 ) -> Response:
     snap = await snapshot(request)
 
-    def read() -> tuple[ApplicationView, list[HistoryView], list[Message]]:
+    Choices = tuple[list[RefView], list[RefView]]
+
+    def read() -> tuple[ApplicationView, list[HistoryView], list[Message], dict[str, bool], Choices]:
         with db(request).reading() as session:
             application = queries.readable_application(session, actor, application_id)
             history = entries_for(session, "applications", str(application_id))
-            return calls.application_view(session, application), history, calls.missing_parts_of(session, application)
+            may = queries.may_act_on(session, actor, application)
+            companies = [RefView.model_validate(o) for o in consortium.partner_company_choices(session, application)]
+            continuable = [
+                RefView(
+                    slug=p.slug,
+                    name_ja=f"{p.title_ja}（{p.fiscal_year}年度）",
+                    name_en=f"{p.title_en} (FY{p.fiscal_year})",
+                )
+                for p in calls.continuable_projects(session, application)
+            ]
+            view = calls.application_view(session, application)
+            return view, history, calls.missing_parts_of(session, application), may, (companies, continuable)
 
-    data, history, missing = await run_in_threadpool(read)
+    data, history, missing, may, (companies, continuable) = await run_in_threadpool(read)
     page = ApplicationPage(
         data=data,
         history=history,
@@ -279,7 +411,10 @@ async def application_page_for(
         governments=sorted(snap.japanese_governments.values(), key=lambda g: g.name_en),
         places=sorted(snap.partner_places.values(), key=lambda p: p.name_en),
         kinds=attachments.attachment_kinds()["application"],
-        may_edit=data.state == "draft" and _may(actor, "program.application.draft"),
+        may_edit=may["edit"],
+        may=may,
+        companies=companies if may["edit"] else [],
+        continuable=continuable if may["edit"] else [],
         form=form or FormState(),
         chosen=chosen_options(data, form),
     )
@@ -309,6 +444,50 @@ async def _application_form(
     if isinstance(outcome, str):
         return redirect(outcome)
     return await application_page_for(request, actor, application_id, form.add(outcome), _status(outcome))
+
+
+@router.get("/applications/{application_id}/print", response_model=ApplicationPrint)
+async def application_print(
+    request: Request, application_id: int, actor: Actor = Depends(permission("program.application.read"))
+) -> Response:
+    """The proposal as one document to print or save as PDF from the browser: no forms, no navigation."""
+
+    def read() -> ApplicationView:
+        with db(request).reading() as session:
+            return calls.application_view(session, queries.readable_application(session, actor, application_id))
+
+    data = await run_in_threadpool(read)
+    page = ApplicationPrint(data=data, fields=target_fields(), kinds=attachments.attachment_kinds()["application"])
+    return render(request, "workflow/application_print.html", page)
+
+
+@router.get("/applications/{application_id}/attachments/{attachment_id}")
+def application_file(
+    request: Request,
+    application_id: int,
+    attachment_id: int,
+    actor: Actor = Depends(permission("program.application.read")),
+) -> Response:
+    """An attached file, for those who may read the application."""
+    with db(request).reading() as session:
+        row, content = queries.application_file(
+            session, actor, request.app.state.settings, application_id, attachment_id
+        )
+        return file_response(content, row.filename, row.content_type)
+
+
+@router.post("/applications/{application_id}/comments")
+async def comment(
+    request: Request, application_id: int, actor: Actor = Depends(permission("program.application.comment"))
+) -> Response:
+    values = await typed(request)
+
+    def save(session: Session) -> str:
+        application = calls.application_by_id(session, application_id)
+        consortium.add_comment(session, actor, application, str(values.get("body", "")))
+        return f"/applications/{application_id}#comments-heading"
+
+    return await _application_form(request, actor, application_id, FormState("comment", values), save)
 
 
 @router.post("/calls/{slug}/applications")

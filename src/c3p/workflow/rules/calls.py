@@ -36,7 +36,7 @@ CALL_TRANSITIONS: dict[str, tuple[str, ...]] = {
 APPLICATION_STATES = ("draft", "submitted", "withdrawn", "adopted", "not_adopted")
 APPLICATION_TRANSITIONS: dict[str, tuple[str, ...]] = {
     "draft": ("submitted", "withdrawn"),
-    "submitted": ("withdrawn", "adopted", "not_adopted"),
+    "submitted": ("withdrawn", "adopted", "not_adopted", "draft"),  # draft: returned for correction
     "withdrawn": (),
     "adopted": (),
     "not_adopted": (),
@@ -164,6 +164,7 @@ class CallRules:
     max_budget_jpy_per_year: int | None = None
     max_plan_years: int = 3
     required_attachments: tuple[str, ...] = ()
+    priority_countries: tuple[str, ...] = ()  # JCM candidate countries prioritised besides the partners
 
 
 @dataclass(frozen=True)
@@ -293,6 +294,14 @@ def _place(place: PlaceFacts, rules: CallRules) -> Finding:
         return _found(
             code, True, N_("%(place)s is in %(country)s, a JCM partner country (priority)."), priority=True, **where
         )
+    if place.country_iso3 in rules.priority_countries:
+        return _found(
+            code,
+            True,
+            N_("%(place)s is in %(country)s, a JCM candidate country this call prioritises."),
+            priority=True,
+            **where,
+        )
     return _found(code, True, N_("%(place)s is in %(country)s, a developing country (not a JCM partner)."), **where)
 
 
@@ -378,8 +387,25 @@ def japan_time(moment: dt.datetime) -> str:
     return f"{moment.astimezone(JST):%Y-%m-%d %H:%M}"
 
 
-def submission_refusal(now: dt.datetime, call_state: str, rules: CallRules) -> Message | None:
-    """Why an application cannot be submitted (or withdrawn) now, or None when it can."""
+def submission_refusal(
+    now: dt.datetime, call_state: str, rules: CallRules, correction_due_at: dt.datetime | None = None
+) -> Message | None:
+    """Why an application cannot be submitted (or withdrawn) now, or None when it can.
+
+    An application returned for correction may be submitted again until its own deadline,
+    while the call is still open or in review.
+
+    >>> closes = dt.datetime(2026, 5, 1, 8, 0, tzinfo=dt.UTC)
+    >>> rules = CallRules(2026, closes - dt.timedelta(days=30), closes)
+    >>> print(submission_refusal(closes + dt.timedelta(days=1), "reviewing", rules))
+    The call closed on 2026-05-01 17:00 Japan time; late submissions are not accepted.
+    >>> submission_refusal(closes + dt.timedelta(days=1), "reviewing", rules, closes + dt.timedelta(days=2))
+    """
+    if correction_due_at is not None and call_state in ("open", "reviewing"):
+        if now > correction_due_at:
+            refusal = N_("The correction was due on %(due)s Japan time; ask the secretariat for a new deadline.")
+            return Message(refusal, {"due": japan_time(correction_due_at)})
+        return None
     if call_state != "open" or now > rules.closes_at:
         refusal = N_("The call closed on %(closed)s Japan time; late submissions are not accepted.")
         return Message(refusal, {"closed": japan_time(rules.closes_at)})

@@ -21,8 +21,8 @@ from c3p.messages import N_, Message, listing
 from c3p.settings import Settings
 from c3p.workflow.rules import calls as rules
 from c3p.workflow.rules.review import ReviewRefused, Rubric, default_rubric
-from c3p.workflow.schemas import ApplicationView, AttachmentView, CallView, FindingView, RefView
-from c3p.workflow.service import attachments, notify
+from c3p.workflow.schemas import ApplicationView, AttachmentView, CallView, CommentView, FindingView, RefView
+from c3p.workflow.service import attachments, consortium, notify
 
 NO_APPLICATION = N_("no application %(id)s")
 #: the refusal of slugs a consortium names that the registry does not know, by table
@@ -58,11 +58,19 @@ class NewCall(_Input):
     max_plan_years: int = Field(3, ge=1, le=5)
     required_attachments: list[str] = Field(default_factory=lambda: ["application_form"])
     rubric: dict[str, Any] | None = Field(None, description="criteria; default: the rubric in workflow/data")
+    priority_countries: list[str] = Field(
+        default_factory=list, description="ISO3 of JCM candidate countries prioritised besides the JCM partners"
+    )
 
     @field_validator("opens_at", "closes_at")
     @classmethod
     def _aware(cls, value: dt.datetime) -> dt.datetime:
-        return aware(value)
+        return in_utc(value)
+
+
+def in_utc(value: dt.datetime) -> dt.datetime:
+    """A moment in UTC (naive: taken as UTC), as every time is stored: SQLite would drop any other offset."""
+    return aware(value).astimezone(dt.UTC)
 
 
 class ApplicationDraft(_Input):
@@ -78,6 +86,10 @@ class ApplicationDraft(_Input):
     budget_jpy_by_year: list[int] | None = Field(None, description="one amount (JPY) per plan year")
     japanese_governments: list[str] | None = Field(None, description="slugs of Japanese local governments")
     partner_places: list[str] | None = Field(None, description="slugs of partner places")
+    partner_companies: list[str] | None = Field(None, description="slugs of member organizations (co-applicants)")
+    continues_project: str | None = Field(
+        None, description="slug of the project of a multi-year plan this continues into its next year ('': none)"
+    )
     methodology_id: str | None = Field(None, description="JCM methodology for the ex-ante estimate")
     estimate_params: dict[str, Any] | None = Field(None, description="params.json shape for the MRV engine")
 
@@ -102,6 +114,7 @@ def call_rules(call: t.Call) -> rules.CallRules:
         max_budget_jpy_per_year=call.max_budget_jpy_per_year,
         max_plan_years=call.max_plan_years,
         required_attachments=tuple(call.required_attachments),
+        priority_countries=tuple(call.priority_countries or ()),
     )
 
 
@@ -114,26 +127,7 @@ def open_call(session: Session, actor: Actor, data: NewCall, settings: Settings 
     slug = f"{data.fiscal_year}-{data.round}"
     if session.scalars(select(t.Call).where(t.Call.slug == slug)).one_or_none():
         raise Conflict(Message(N_("call %(call)s exists already"), {"call": slug}))
-    if data.closes_at <= data.opens_at:
-        raise InvalidInput(N_("closes_at must be after opens_at"), field="closes_at")
-    known_fields = rules.target_fields()
-    unknown = [f for f in data.target_fields if f not in known_fields]
-    if unknown:
-        refusal = N_("unknown target fields: %(unknown)s; fields: %(fields)s")
-        raise InvalidInput(Message(refusal, {"unknown": ", ".join(unknown), "fields": ", ".join(known_fields)}))
-    countries = {c.upper() for c in data.target_countries}
-    known_countries = set(session.scalars(select(t.Country.iso3).where(t.Country.iso3.in_(countries))))
-    if countries - known_countries:
-        unknown = sorted(countries - known_countries)
-        raise InvalidInput(Message(N_("unknown countries: %(countries)s"), {"countries": ", ".join(unknown)}))
-    kinds = attachments.attachment_kinds()["application"]
-    if any(kind not in kinds for kind in data.required_attachments):
-        raise InvalidInput(Message(N_("required_attachments: kinds are %(kinds)s"), {"kinds": ", ".join(kinds)}))
-    try:
-        rubric = Rubric.from_data(data.rubric) if data.rubric else default_rubric()
-    except (ReviewRefused, TypeError) as error:
-        reason = error.message if isinstance(error, ReviewRefused) else str(error)
-        raise InvalidInput(Message(N_("rubric: %(reason)s"), {"reason": reason})) from None
+    countries, rubric = checked_terms(session, data)
     call = t.Call(
         slug=slug,
         fiscal_year=data.fiscal_year,
@@ -149,6 +143,7 @@ def open_call(session: Session, actor: Actor, data: NewCall, settings: Settings 
         max_plan_years=data.max_plan_years,
         required_attachments=list(data.required_attachments),
         rubric=rubric.as_data(),
+        priority_countries=known_countries(session, data.priority_countries, "priority_countries"),
     )
     session.add(call)
     session.flush()
@@ -165,6 +160,37 @@ def open_call(session: Session, actor: Actor, data: NewCall, settings: Settings 
         f"/calls/{slug}",
     )
     return call
+
+
+def checked_terms(session: Session, data: NewCall) -> tuple[list[str], Rubric]:
+    """A call's terms checked as a whole: the target countries (ISO3, upper case) and the rubric."""
+    if data.closes_at <= data.opens_at:
+        raise InvalidInput(N_("closes_at must be after opens_at"), field="closes_at")
+    known_fields = rules.target_fields()
+    unknown = [f for f in data.target_fields if f not in known_fields]
+    if unknown:
+        refusal = N_("unknown target fields: %(unknown)s; fields: %(fields)s")
+        raise InvalidInput(Message(refusal, {"unknown": ", ".join(unknown), "fields": ", ".join(known_fields)}))
+    countries = known_countries(session, data.target_countries, "target_countries")
+    kinds = attachments.attachment_kinds()["application"]
+    if any(kind not in kinds for kind in data.required_attachments):
+        raise InvalidInput(Message(N_("required_attachments: kinds are %(kinds)s"), {"kinds": ", ".join(kinds)}))
+    try:
+        rubric = Rubric.from_data(data.rubric) if data.rubric else default_rubric()
+    except (ReviewRefused, TypeError, KeyError, ValueError) as error:
+        reason = error.message if isinstance(error, ReviewRefused) else str(error)
+        raise InvalidInput(Message(N_("rubric: %(reason)s"), {"reason": reason}), field="rubric") from None
+    return countries, rubric
+
+
+def known_countries(session: Session, given: list[str], field: str) -> list[str]:
+    countries = {c.strip().upper() for c in given if c.strip()}
+    known = set(session.scalars(select(t.Country.iso3).where(t.Country.iso3.in_(countries))))
+    if countries - known:
+        unknown = sorted(countries - known)
+        refusal = Message(N_("unknown countries: %(countries)s"), {"countries": ", ".join(unknown)})
+        raise InvalidInput(refusal, field=field)
+    return sorted(countries)
 
 
 def move_call(session: Session, actor: Actor, slug: str, wanted: str, settings: Settings | None = None) -> t.Call:
@@ -223,8 +249,8 @@ def _proposer(session: Session, application: t.Application) -> t.MemberOrganizat
 
 
 def application_target(session: Session, application: t.Application) -> Target:
-    call = session.get(t.Call, application.call_id)
-    return Target.of(organization=_proposer(session, application).slug, call=call.slug if call else None)
+    """The application as the policy sees it: its lead proposer's organization and its call."""
+    return consortium.lead_target(session, application)
 
 
 def create_application(session: Session, actor: Actor, call_slug: str, draft: ApplicationDraft) -> t.Application:
@@ -269,6 +295,10 @@ def _apply_draft(session: Session, application: t.Application, draft: Applicatio
         _link(session, application, t.ApplicationJapaneseGovernment, t.JapaneseGovernment, draft.japanese_governments)
     if draft.partner_places is not None:
         _link(session, application, t.ApplicationPartnerPlace, t.PartnerPlace, draft.partner_places)
+    if draft.partner_companies is not None:
+        consortium.name_partner_companies(session, application, draft.partner_companies)
+    if draft.continues_project is not None:
+        application.continues_project_id = _continued(session, application, draft.continues_project)
     if "methodology_id" in given or "estimate_params" in given:
         application.methodology_id = draft.methodology_id or None
         application.estimate_params = draft.estimate_params
@@ -276,6 +306,22 @@ def _apply_draft(session: Session, application: t.Application, draft: Applicatio
     application.updated_at = utcnow()
     session.flush()
     _store_check(session, application)
+
+
+def _continued(session: Session, application: t.Application, slug: str) -> int | None:
+    """The lead's own project whose plan has a year left, that this application continues; None for ''."""
+    if not slug:
+        return None
+    project = session.scalars(select(t.Project).where(t.Project.slug == slug)).one_or_none()
+    tracking = session.get(t.ProjectTracking, project.id) if project else None
+    lead = _proposer(session, application).slug
+    if project is None or tracking is None or tracking.proposer_slug != lead:
+        refusal = N_("%(slug)s is not a project of your organization's that can be continued.")
+        raise InvalidInput(Message(refusal, {"slug": slug}), field="continues_project")
+    if not project.plan_years or (project.plan_year or 1) >= project.plan_years:
+        refusal = N_("Project %(slug)s is the last year of its plan; it has no next year to continue into.")
+        raise InvalidInput(Message(refusal, {"slug": slug}), field="continues_project")
+    return project.id
 
 
 def _link(session: Session, application: t.Application, link: Any, table: Any, slugs: list[str]) -> None:
@@ -365,7 +411,8 @@ def _store_check(session: Session, application: t.Application) -> rules.Eligibil
     call = session.get(t.Call, application.call_id)
     result = rules.check_eligibility(facts_of(session, application), call_rules(call))  # type: ignore[arg-type]
     application.eligibility = [f.__dict__ for f in result.findings]
-    application.eligible = result.eligible
+    ruling = application.eligibility_override
+    application.eligible = result.eligible if ruling is None else ruling
     session.flush()
     return result
 
@@ -405,7 +452,8 @@ def submit(
         rules.check_transition("application", rules.APPLICATION_TRANSITIONS, application.state, "submitted")
     except rules.IllegalTransition as error:
         raise Conflict(error.message) from None
-    refusal = rules.submission_refusal(now or utcnow(), call.state, call_rules(call))
+    due = aware(application.correction_due_at) if application.correction_due_at else None
+    refusal = rules.submission_refusal(now or utcnow(), call.state, call_rules(call), due)
     if refusal:
         raise Conflict(refusal, reason="deadline")
     missing = rules.missing_parts(facts_of(session, application), call_rules(call))
@@ -415,11 +463,12 @@ def submit(
     _store_check(session, application)
     application.state = "submitted"
     application.submitted_at = now or utcnow()
+    application.correction_due_at = None
     session.flush()
     notify.notify(
         session,
         settings,
-        notify.users_of_organization(session, application.proposer_id),
+        consortium.people_of(session, application),
         "application.submitted",
         Message(N_("Application %(id)s submitted to call %(call)s"), {"id": application.id, "call": call.slug}),
         Message(
@@ -450,7 +499,7 @@ def withdraw(session: Session, actor: Actor, application_id: int, settings: Sett
     notify.notify(
         session,
         settings,
-        notify.users_of_organization(session, application.proposer_id),
+        consortium.people_of(session, application),
         "application.withdrawn",
         Message(N_("Application %(id)s withdrawn"), {"id": application.id}),
         Message(N_("%(title)s was withdrawn from call %(call)s."), {**titles_of(application), "call": call.slug}),
@@ -488,6 +537,11 @@ def application_view(session: Session, application: t.Application) -> Applicatio
         budget_jpy_by_year=list(application.budget_jpy_by_year),
         japanese_governments=[RefView.model_validate(g) for g in governments],
         partner_places=[RefView.model_validate(p) for p, _c in places],
+        partner_companies=[RefView.model_validate(o) for o in consortium.partner_companies(session, application)],
+        co_applicants=[RefView.model_validate(o) for o in consortium.co_applicants(session, application)],
+        estimate_params=application.estimate_params,
+        comments=[CommentView.model_validate(c) for c in consortium.comments_of(session, application)],
+        continues_project=_slug_of(session, application.continues_project_id),
         methodology_id=application.methodology_id,
         expected_reductions_tco2_per_year=application.expected_reductions_tco2_per_year,
         eligible=application.eligible,
@@ -500,7 +554,29 @@ def application_view(session: Session, application: t.Application) -> Applicatio
         withdrawn_at=application.withdrawn_at,
         project=project.slug if project else None,
         updated_at=application.updated_at,
+        eligibility_override=application.eligibility_override,
+        eligibility_override_reason=application.eligibility_override_reason or "",
+        correction_message=application.correction_message or "",
+        correction_due_at=application.correction_due_at,
+        grant_amount_jpy=application.grant_amount_jpy,
+        grant_decided_on=application.grant_decided_on,
     )
+
+
+def _slug_of(session: Session, project_id: int | None) -> str | None:
+    project = session.get(t.Project, project_id) if project_id else None
+    return project.slug if project else None
+
+
+def continuable_projects(session: Session, application: t.Application) -> list[t.Project]:
+    """The lead's adopted projects whose multi-year plan has a year left (what a draft may continue)."""
+    lead = _proposer(session, application).slug
+    query = (
+        select(t.Project)
+        .join(t.ProjectTracking, t.ProjectTracking.project_id == t.Project.id)
+        .where(t.ProjectTracking.proposer_slug == lead, t.Project.plan_years > func.coalesce(t.Project.plan_year, 1))
+    )
+    return list(session.scalars(query.order_by(t.Project.fiscal_year.desc(), t.Project.number)))
 
 
 def titles_of(application: t.Application) -> dict[str, str]:

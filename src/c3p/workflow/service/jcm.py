@@ -21,12 +21,14 @@ from c3p.credits.rules import serials
 from c3p.db import tables as t
 from c3p.errors import Conflict, Forbidden, InvalidInput, NotFound
 from c3p.messages import N_, Message
+from c3p.program.rules.fiscal_years import fiscal_year_of
 from c3p.settings import Settings
 from c3p.workflow.rules import outcomes as outcome_rules
-from c3p.workflow.rules import pipeline
+from c3p.workflow.rules import pipeline, subsidy
+from c3p.workflow.rules.access import may_read_application
 from c3p.workflow.schemas import AttachmentView, JcmProjectView, KpiView, OutcomeView, TransitionView
-from c3p.workflow.service import attachments, notify
-from c3p.workflow.service.tracking import NO_PROJECT
+from c3p.workflow.service import attachments, consortium, notify
+from c3p.workflow.service.tracking import NO_PROJECT, readable_project
 
 SLUG = r"^[a-z0-9][a-z0-9-]{0,79}$"
 
@@ -113,6 +115,69 @@ def create_jcm_project(session: Session, actor: Actor, data: NewJcmProject) -> t
         session.add(t.JcmProjectLink(jcm_project_id=row.id, project_id=project.id))
     session.flush()
     return row
+
+
+def known_from_project(session: Session, actor: Actor, project_slug: str) -> dict[str, str]:
+    """What a program project already says about the JCM project it leads to, as the creation form's values.
+
+    Title, partner country and proposer come from the project; the methodology and the expected
+    reductions (the MRV engine's ex-ante estimate) from the application it was adopted from.
+    The project is linked, so the JCM project points back to where it came from. Only what
+    ``actor`` may read is given: an unpublished project to those who track it, the application's
+    figures to those who may read the application.
+    """
+    project = readable_project(session, actor, project_slug)
+    country = session.scalars(
+        select(t.PartnerPlace.country_iso3)
+        .join(t.PartnershipPartnerPlace)
+        .where(t.PartnershipPartnerPlace.partnership_id == project.partnership_id)
+        .order_by(t.PartnershipPartnerPlace.position)
+    ).first()
+    tracking = session.get(t.ProjectTracking, project.id)
+    application = session.get(t.Application, tracking.application_id) if tracking and tracking.application_id else None
+    if application is not None and not may_read_application(
+        actor,
+        application.state,
+        consortium.lead_target(session, application),
+        [o.slug for o in consortium.co_applicants(session, application)],
+    ):
+        application = None
+    known = {
+        "slug": f"jcm-{project.slug}"[:80],
+        "title_ja": project.title_ja,
+        "title_en": project.title_en,
+        "country_iso3": country or "",
+        "proposer_slug": tracking.proposer_slug if tracking else "",
+        "projects": project.slug,
+    }
+    if application is not None and application.methodology_id:
+        known["methodology_id"] = application.methodology_id
+    if application is not None and application.expected_reductions_tco2_per_year is not None:
+        known["expected_reductions_tco2_per_year"] = str(application.expected_reductions_tco2_per_year)
+    return known
+
+
+def known_for_subsidy(session: Session, slug: str, today: dt.date | None = None) -> dict[str, str]:
+    """The calculator's values a JCM project already holds (the fiscal year: the current one)."""
+    jcm = jcm_by_slug(session, slug)
+    known = {"fiscal_year": str(fiscal_year_of(today or dt.date.today()))}
+    for name in ("initial_investment_jpy", "expected_reductions_tco2_per_year", "legal_durable_years"):
+        value = getattr(jcm, name)
+        if value is not None:
+            known[name] = str(value)
+    return known
+
+
+def save_subsidy(
+    session: Session, actor: Actor, slug: str, inputs: dict[str, str], result: subsidy.SubsidyResult
+) -> t.JcmProject:
+    """Keep the calculation (the values given and its result) with the JCM project; the last one saved wins."""
+    jcm = jcm_by_slug(session, slug)
+    require_any(actor, "jcm.subsidy.save", [*targets(jcm, "jcm.subsidy.save"), Target.of(project=jcm.slug)])
+    jcm.subsidy_calculation = {"inputs": dict(inputs), "result": result.model_dump(mode="json")}
+    jcm.subsidy_calculated_at = dt.datetime.now(dt.UTC)
+    session.flush()
+    return jcm
 
 
 def add_document(
@@ -267,6 +332,8 @@ def jcm_view(session: Session, jcm: t.JcmProject) -> JcmProjectView:
         legal_durable_years=jcm.legal_durable_years,
         serial_code=jcm.serial_code,
         verifier_slug=jcm.verifier_slug,
+        subsidy_calculation=jcm.subsidy_calculation,
+        subsidy_calculated_at=jcm.subsidy_calculated_at,
         projects=list(projects),
         transitions=[TransitionView.model_validate(x) for x in transitions],
         documents=[

@@ -8,6 +8,7 @@ created when the consortium's pair is new); they stay off the public pages until
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 
 from sqlalchemy import func, select
@@ -16,12 +17,13 @@ from sqlalchemy.orm import Session
 from c3p.accounts.rules.policy import Actor, Target, require
 from c3p.db import tables as t
 from c3p.errors import Conflict, InvalidInput
-from c3p.messages import N_, Message
+from c3p.messages import N_, Message, listing
 from c3p.program.seed_loader import bump_revision
 from c3p.settings import Settings
 from c3p.workflow.rules import review as rules
+from c3p.workflow.rules.calls import JST, state_name
 from c3p.workflow.schemas import ConflictView, RankedView, ReviewView, ScoreView
-from c3p.workflow.service import notify
+from c3p.workflow.service import consortium, notify
 from c3p.workflow.service.calls import (
     _consortium,
     _proposer,
@@ -33,6 +35,8 @@ from c3p.workflow.service.calls import (
 )
 
 REVIEWABLE = ("submitted", "adopted", "not_adopted")
+#: no grant is larger (a guard against mistyped figures; the stored column holds 64-bit integers)
+MAX_GRANT_JPY = 10**13
 
 
 def _reviewer_target(session: Session, application: t.Application) -> tuple[t.Call, Target]:
@@ -187,36 +191,75 @@ def ranking(session: Session, call: t.Call) -> list[RankedView]:
     ]
 
 
-def _check_adoptable(application: t.Application, call: t.Call) -> None:
-    """Only the call's own submitted, eligible applications are adopted."""
-    about = {"id": application.id, "state": application.state}
+def _adoption_refusal(application: t.Application | None, call: t.Call, grant_jpy: int | None) -> Message | None:
+    """Why an application cannot be adopted (own call, submitted, eligible, a grant within its budget)."""
+    if application is None:
+        return Message(N_("There is no such application."))
+    about = {"id": application.id, "state": state_name(application.state)}
     if application.call_id != call.id:
-        raise InvalidInput(Message(N_("Application %(id)s belongs to another call."), about))
+        return Message(N_("Application %(id)s belongs to another call."), about)
     if application.state != "submitted":
-        raise Conflict(Message(N_("Application %(id)s is %(state)s; only submitted ones are adopted."), about))
+        return Message(N_("Application %(id)s is %(state)s; only submitted ones are adopted."), about)
     if not application.eligible:
-        raise Conflict(Message(N_("Application %(id)s is not eligible and cannot be adopted."), about))
+        return Message(N_("Application %(id)s is not eligible and cannot be adopted."), about)
+    if grant_jpy is not None:
+        asked = min(application.budget_jpy_by_year[0] if application.budget_jpy_by_year else 0, MAX_GRANT_JPY)
+        if not 0 < grant_jpy <= asked:
+            refusal = N_(
+                "Application %(id)s: the grant must be more than 0 and at most the first year's budget, %(asked)s JPY."
+            )
+            return Message(refusal, {**about, "asked": f"{asked:,}"})
+    return None
 
 
 def adopt(
-    session: Session, actor: Actor, call_slug: str, application_ids: list[int], settings: Settings | None = None
+    session: Session,
+    actor: Actor,
+    call_slug: str,
+    application_ids: list[int],
+    settings: Settings | None = None,
+    grants_jpy: dict[int, int] | None = None,
+    decided_on: dt.date | None = None,
 ) -> list[t.Project]:
-    """Adopt ``application_ids`` (in this order) as the call's fiscal-year projects; decide the call."""
+    """Adopt ``application_ids`` (in this order) as the call's fiscal-year projects; decide the call.
+
+    All or nothing: when any application cannot be adopted, none is, and the refusal lists
+    each one with its reason. ``grants_jpy`` records the grant decision (交付決定) of each,
+    on ``decided_on`` (default: today in Japan).
+    """
     call = call_by_slug(session, call_slug)
     require(actor, "program.application.adopt", Target.of(call=call.slug))
     if call.state != "reviewed":
         refusal = N_("Adoption follows the closed review; call %(call)s is %(state)s.")
-        raise Conflict(Message(refusal, {"call": call.slug, "state": call.state}))
+        raise Conflict(Message(refusal, {"call": call.slug, "state": state_name(call.state)}))
     if not application_ids or len(set(application_ids)) != len(application_ids):
         raise InvalidInput(N_("Name each application to adopt once."))
-    chosen = [application_by_id(session, i) for i in application_ids]
+    grants = grants_jpy or {}
+    if set(grants) - set(application_ids):
+        raise InvalidInput(N_("Grants are given to the applications adopted only."), field="grants_jpy")
+    chosen = [session.get(t.Application, i) for i in application_ids]
+    refusals = {
+        i: why
+        for i, application in zip(application_ids, chosen, strict=True)
+        if (why := _adoption_refusal(application, call, grants.get(i)))
+    }
+    if refusals:
+        summary = Message(
+            N_("Nothing was adopted; %(count)s of the chosen applications cannot be: %(reasons)s"),
+            {"count": len(refusals), "reasons": listing(list(refusals.values()))},
+        )
+        raise Conflict(summary, errors={str(i): str(r) for i, r in refusals.items()})
+    decided = decided_on or dt.datetime.now(JST).date()
     for application in chosen:
-        _check_adoptable(application, call)
+        assert application is not None
+        application.grant_amount_jpy = grants.get(application.id)
+        application.grant_decided_on = decided
     number = int(
         session.scalar(select(func.max(t.Project.number)).where(t.Project.fiscal_year == call.fiscal_year)) or 0
     )
     projects = []
     for application in chosen:
+        assert application is not None
         number += 1
         projects.append(_create_project(session, call, application, number))
     for application in session.scalars(
@@ -231,7 +274,7 @@ def adopt(
             notify.notify(
                 session,
                 settings,
-                notify.users_of_organization(session, application.proposer_id),
+                consortium.people_of(session, application),
                 f"application.{application.state}",
                 Message(
                     N_("Call %(call)s: application %(id)s adopted")
@@ -252,6 +295,7 @@ def _create_project(session: Session, call: t.Call, application: t.Application, 
     governments, places = _consortium(session, application)
     partnership = _partnership_for(session, call, application, governments, [p for p, _c in places])
     proposer = _registry_organization(session, _proposer(session, application))
+    previous = session.get(t.Project, application.continues_project_id) if application.continues_project_id else None
     project = t.Project(
         slug=f"fy{call.fiscal_year}-{number:02d}-a{application.id}",
         fiscal_year=call.fiscal_year,
@@ -261,19 +305,33 @@ def _create_project(session: Session, call: t.Call, application: t.Application, 
         title_en=application.title_en or application.title_ja,
         summary_ja=application.summary_ja or application.summary_en,
         summary_en=application.summary_en or application.summary_ja,
-        plan_year=1,
-        plan_years=application.plan_years,
+        plan_year=(previous.plan_year or 1) + 1 if previous else 1,
+        plan_years=previous.plan_years if previous else application.plan_years,
         source=f"c3p workflow: call {call.slug}, application {application.id}",
     )
     session.add(project)
     session.flush()
     session.add(t.ProjectOrganization(project_id=project.id, organization_id=proposer.id, role="proposer", position=1))
     session.add(t.ProjectTracking(project_id=project.id, application_id=application.id, proposer_slug=proposer.slug))
+    _tag_fields(session, project, application)
     application.state = "adopted"
     application.project_id = project.id
     partnership.last_fiscal_year = max(partnership.last_fiscal_year or call.fiscal_year, call.fiscal_year)
     session.flush()
     return project
+
+
+def _tag_fields(session: Session, project: t.Project, application: t.Application) -> None:
+    """The project's sectors are the application's target fields (their slugs are registry terms)."""
+    terms = {
+        term.slug: term
+        for term in session.scalars(select(t.VocabularyTerm).where(t.VocabularyTerm.slug.in_(application.fields)))
+    }
+    evidence = "採択された応募書類で選ばれた対象分野"
+    for position, slug in enumerate((s for s in dict.fromkeys(application.fields) if s in terms), 1):
+        session.add(
+            t.ProjectTag(project_id=project.id, term_id=terms[slug].id, position=position, evidence_ja=evidence)
+        )
 
 
 def _partnership_for(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
@@ -13,9 +14,12 @@ from c3p.db import tables as t
 from c3p.errors import Conflict, InvalidInput, NotFound
 from c3p.messages import N_, Message
 from c3p.program.rules.fiscal_years import PlanPosition
+from c3p.settings import Settings
 from c3p.workflow.rules import tracking as rules
+from c3p.workflow.rules.access import allowed_on_any
 from c3p.workflow.rules.calls import IllegalTransition, check_transition
-from c3p.workflow.schemas import ActivityView, MilestoneView, TrackingView
+from c3p.workflow.schemas import ActivityView, AttachmentView, ExpenseView, MilestoneView, TrackingView
+from c3p.workflow.service import attachments, consortium
 
 NO_PROJECT = N_("no project %(slug)s")
 
@@ -29,6 +33,15 @@ class NewActivity(BaseModel):
     ends_on: dt.date | None = None
     state: str = "planned"
     note: str = ""
+
+
+class NewExpense(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    spent_on: dt.date
+    category: str = Field(description=", ".join(rules.EXPENSE_CATEGORIES))
+    description: str = Field(min_length=1)
+    amount_jpy: int = Field(gt=0, le=10**12, description="whole JPY")
 
 
 class NewMilestone(BaseModel):
@@ -76,10 +89,20 @@ def _target(project: t.Project, tracking: t.ProjectTracking) -> Target:
     return Target.of(project=project.slug, organization=tracking.proposer_slug or None)
 
 
+def _targets(session: Session, project: t.Project, tracking: t.ProjectTracking) -> list[Target]:
+    """The lead proposer's target, then one per co-applicant of the application it was adopted from."""
+    lead = _target(project, tracking)
+    application = session.get(t.Application, tracking.application_id) if tracking.application_id else None
+    named = [o.slug for o in consortium.co_applicants(session, application)] if application else []
+    return [lead, *(Target.of(project=project.slug, organization=slug) for slug in named)]
+
+
 def _guard(session: Session, actor: Actor, slug: str) -> tuple[t.Project, t.ProjectTracking]:
     project = project_by_slug(session, slug)
     tracking = tracking_of(session, project)
-    require(actor, "program.project.track", _target(project, tracking))
+    targets = _targets(session, project, tracking)
+    if not allowed_on_any(actor, "program.project.track", targets):
+        require(actor, "program.project.track", targets[0])
     return project, tracking
 
 
@@ -95,18 +118,71 @@ def set_state(session: Session, actor: Actor, slug: str, state: str) -> t.Projec
 
 
 def add_activity(session: Session, actor: Actor, slug: str, data: NewActivity) -> t.Activity:
+    """An activity recorded by anyone who tracks the project (a partner city's official included)."""
     project, _tracking = _guard(session, actor, slug)
-    if data.kind not in rules.ACTIVITY_KINDS:
-        refusal = N_("Unknown activity kind '%(kind)s'; kinds: %(kinds)s.")
-        raise InvalidInput(Message(refusal, {"kind": data.kind, "kinds": ", ".join(rules.ACTIVITY_KINDS)}))
-    if data.state not in rules.ACTIVITY_STATES:
-        raise InvalidInput(Message(N_("state: one of %(states)s"), {"states": ", ".join(rules.ACTIVITY_STATES)}))
-    if data.starts_on and data.ends_on and data.ends_on < data.starts_on:
-        raise InvalidInput(N_("ends_on is before starts_on"), field="ends_on")
-    row = t.Activity(project_id=project.id, **data.model_dump())
+    _check_activity(data)
+    row = t.Activity(project_id=project.id, organization_slug=actor.organization or "", **data.model_dump())
     session.add(row)
     session.flush()
     return row
+
+
+def update_activity(session: Session, actor: Actor, slug: str, activity_id: int, data: NewActivity) -> t.Activity:
+    """Change an activity: its kind, title, dates, status (planned / done / cancelled) or its report note."""
+    project, _tracking = _guard(session, actor, slug)
+    row = session.get(t.Activity, activity_id)
+    if row is None or row.project_id != project.id:
+        raise NotFound(Message(N_("project %(slug)s has no activity %(id)s"), {"slug": slug, "id": activity_id}))
+    _check_activity(data)
+    for name, value in data.model_dump().items():
+        setattr(row, name, value)
+    row.updated_at = dt.datetime.now(dt.UTC)
+    session.flush()
+    return row
+
+
+def _check_activity(data: NewActivity) -> None:
+    if data.kind not in rules.ACTIVITY_KINDS:
+        refusal = N_("Unknown activity kind '%(kind)s'; kinds: %(kinds)s.")
+        raise InvalidInput(
+            Message(refusal, {"kind": data.kind, "kinds": ", ".join(rules.ACTIVITY_KINDS)}), field="kind"
+        )
+    if data.state not in rules.ACTIVITY_STATES:
+        states = {"states": ", ".join(rules.ACTIVITY_STATES)}
+        raise InvalidInput(Message(N_("state: one of %(states)s"), states), field="state")
+    if data.starts_on and data.ends_on and data.ends_on < data.starts_on:
+        raise InvalidInput(N_("ends_on is before starts_on"), field="ends_on")
+
+
+def add_expense(session: Session, actor: Actor, slug: str, data: NewExpense) -> t.Expense:
+    """An expense against the project's grant (whole JPY, more than zero)."""
+    project, _tracking = _guard(session, actor, slug)
+    if data.category not in rules.EXPENSE_CATEGORIES:
+        categories = {"categories": ", ".join(rules.EXPENSE_CATEGORIES)}
+        raise InvalidInput(Message(N_("category: one of %(categories)s"), categories), field="category")
+    row = t.Expense(project_id=project.id, organization_slug=actor.organization or "", **data.model_dump())
+    session.add(row)
+    session.flush()
+    return row
+
+
+def add_document(
+    session: Session, actor: Actor, settings: Settings, slug: str, kind: str, filename: str, content: bytes
+) -> t.Attachment:
+    """A file of the project's year: an activity's report, minutes or photos, or the completion report."""
+    project, _tracking = _guard(session, actor, slug)
+    return attachments.store(session, settings, "project", project.id, kind, filename, content, actor.user_id)
+
+
+def project_file(
+    session: Session, actor: Actor, settings: Settings, slug: str, attachment_id: int
+) -> tuple[t.Attachment, bytes]:
+    """A file of the project, for whoever may see its tracking page."""
+    project = readable_project(session, actor, slug)
+    row = session.get(t.Attachment, attachment_id)
+    if row is None or row.owner_kind != "project" or row.owner_id != project.id:
+        raise NotFound(Message(N_("project %(slug)s has no file %(id)s"), {"slug": slug, "id": attachment_id}))
+    return row, attachments.content_of(settings, row)
 
 
 def add_milestone(session: Session, actor: Actor, slug: str, data: NewMilestone) -> t.Milestone:
@@ -122,8 +198,19 @@ def add_milestone(session: Session, actor: Actor, slug: str, data: NewMilestone)
 def may_track(session: Session, actor: Actor, project: t.Project) -> bool:
     """Whether ``actor`` may record this project's status and activities (without creating its row)."""
     tracking = session.get(t.ProjectTracking, project.id)
-    proposer = tracking.proposer_slug if tracking else _seed_proposer(session, project)
+    if tracking is not None:
+        return allowed_on_any(actor, "program.project.track", _targets(session, project, tracking))
+    proposer = _seed_proposer(session, project)
     return bool(decide(actor, "program.project.track", Target.of(project=project.slug, organization=proposer or None)))
+
+
+def readable_project(session: Session, actor: Actor, slug: str) -> t.Project:
+    """The project, if ``actor`` may see its tracking: public ones to all, the others to those who track it."""
+    project = project_by_slug(session, slug)
+    if not is_public(session, project) and not may_track(session, actor, project):
+        tracking = tracking_of(session, project)
+        require(actor, "program.project.track", _target(project, tracking))
+    return project
 
 
 def next_states(session: Session, project: t.Project) -> tuple[str, ...]:
@@ -170,4 +257,38 @@ def tracking_view(session: Session, project: t.Project, language: str = "en") ->
         application_id=tracking.application_id if tracking else None,
         activities=[ActivityView.model_validate(a) for a in activities],
         milestones=[MilestoneView.model_validate(m) for m in milestones],
+        **_year_money(session, project, tracking),
+        documents=[
+            AttachmentView.model_validate(a) for a in attachments.attachments_of(session, "project", project.id)
+        ],
     )
+
+
+def _year_money(session: Session, project: t.Project, tracking: t.ProjectTracking | None) -> dict[str, Any]:
+    """The year's expenses and total, the grant and the budget planned for it, and the plan's other years.
+
+    A continuation's application plans from its own first year; a first adoption's, from plan year 1.
+    """
+    expenses = list(
+        session.scalars(
+            select(t.Expense).where(t.Expense.project_id == project.id).order_by(t.Expense.spent_on, t.Expense.id)
+        )
+    )
+    application = session.get(t.Application, tracking.application_id) if tracking and tracking.application_id else None
+    previous_id = application.continues_project_id if application else None
+    previous = session.get(t.Project, previous_id) if previous_id else None
+    budgets = application.budget_jpy_by_year if application else []
+    year = 0 if previous else (project.plan_year or 1) - 1
+    continued_by = session.scalars(
+        select(t.Project.slug)
+        .join(t.Application, t.Application.project_id == t.Project.id)
+        .where(t.Application.continues_project_id == project.id)
+    )
+    return {
+        "expenses": [ExpenseView.model_validate(e) for e in expenses],
+        "expenses_total_jpy": sum(e.amount_jpy for e in expenses),
+        "budget_jpy": budgets[year] if 0 <= year < len(budgets) else None,
+        "grant_jpy": application.grant_amount_jpy if application else None,
+        "continues": previous.slug if previous else None,
+        "continued_by": list(continued_by),
+    }

