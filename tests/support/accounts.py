@@ -23,6 +23,7 @@ ROLE_SCOPES = {
     "tpe": ORGANIZATION,
     "joint_committee_member": "VNM",
     "registry_administrator": "JPN",
+    "account_representative": "JPN-P-000002",
 }
 
 
