@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from c3p.accounts.rules.visitors import anonymized
+
 
 class _View(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -92,6 +94,7 @@ class ApplicationView(_View):
     )
     estimate_params: dict[str, Any] | None = Field(None, description="the MRV engine's inputs of the ex-ante estimate")
     comments: list[CommentView] = Field(default_factory=list)
+    continues_project: str | None = Field(None, description="slug of the project of a multi-year plan it continues")
     eligibility: list[FindingView]
     missing_parts: list[str] = Field(default_factory=list, description="what submission still needs")
     attachments: list[AttachmentView]
@@ -187,6 +190,9 @@ class TrackingView(_View):
     milestones: list[MilestoneView]
     expenses: list[ExpenseView] = Field(default_factory=list)
     expenses_total_jpy: int = 0
+    grant_jpy: int | None = Field(None, description="the grant decided at adoption (交付決定), if recorded")
+    continues: str | None = Field(None, description="the project of the plan's previous year")
+    continued_by: list[str] = Field(default_factory=list, description="the projects of the plan's next year")
     budget_jpy: int | None = Field(None, description="what the application planned for this plan year")
     documents: list[AttachmentView] = Field(
         default_factory=list, description="the year's files: activity reports, minutes, the completion report"
@@ -245,7 +251,13 @@ class JcmProjectView(_View):
     subsidy_calculated_at: dt.datetime | None = None
     projects: list[str]
     transitions: list[TransitionView]
-    documents: list[AttachmentView]
+    documents: list[AttachmentView] = Field(description="for visitors who are not signed in: no file names or digests")
+
+    def for_visitor(self) -> JcmProjectView:
+        """A visitor who is not signed in sees the steps and documents, not who took them nor which files hold them."""
+        transitions = [x.model_copy(update={"actor": anonymized(x.actor)}) for x in self.transitions]
+        documents = [d.model_copy(update={"filename": "", "sha256": ""}) for d in self.documents]
+        return self.model_copy(update={"transitions": transitions, "documents": documents})
 
 
 class NotificationView(_View):

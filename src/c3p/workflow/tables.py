@@ -83,6 +83,9 @@ class Application(Base):
     #: the adoption decision (交付決定): the grant amount and the day it was decided
     grant_amount_jpy: Mapped[int | None] = mapped_column(BigInteger)
     grant_decided_on: Mapped[dt.date | None] = mapped_column(Date)
+    # --- the year after adoption (issue 14, point 5) ---
+    #: the project of a multi-year plan this application continues into its next year
+    continues_project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"))
 
 
 class ApplicationJapaneseGovernment(Base):

@@ -3,7 +3,8 @@
 Defects of issue 14 (each test fails on the base commit): site visits, online meetings and
 reports were not activity kinds; an activity could not be edited, marked done or carry a
 report; partner-city officials and the local government could record nothing; there were no
-expenses against the grant and no completion report.
+expenses against the grant, no completion report and no continuation of a multi-year plan
+into its next year.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ import httpx
 
 from c3p.accounts.rules.policy import Actor
 from c3p.db import tables as t
-from c3p.workflow.service import review
+from c3p.workflow.service import calls, review
 from tests.conftest import LiveServer
 from tests.integration.web import test_workflow_forms
-from tests.integration.web.test_application_documents import consortium_people, submitted, visitor
+from tests.integration.web.test_application_documents import consortium_people, drafted, submitted, visitor
 from tests.support.workflow import PDF, Person, acting, create_person
 
 server = test_workflow_forms.server  # the same live server fixture, one per module
@@ -27,8 +28,6 @@ def adopted(server: LiveServer) -> tuple[str, dict[str, Person]]:
     call, application_id = submitted(server, people["lead"])
     operator = Actor.operator()
     with acting(server.database, operator) as session:  # type: ignore[attr-defined]
-        from c3p.workflow.service import calls
-
         calls.move_call(session, operator, call, "reviewing")
         calls.move_call(session, operator, call, "reviewed")
         return review.adopt(session, operator, call, [application_id])[0].slug, people
@@ -99,3 +98,32 @@ def test_the_local_government_attaches_the_completion_report_the_consortium_down
     link = shown.split(f"/projects/{project}/documents/", 1)[1].split('"', 1)[0]
     assert visitor(server, people["lead"]).client.get(f"/projects/{project}/documents/{link}").content == PDF
     assert httpx.get(f"{server.url}/projects/{project}/documents/{link}").status_code == 401  # not published
+
+
+def test_the_next_year_of_a_plan_is_a_new_adoption_that_links_to_the_first(server: LiveServer) -> None:
+    first, people = adopted(server)  # year 1 of a 2-year plan
+    lead = visitor(server, people["lead"])
+    call, application_id = drafted(server, people["lead"])
+    path = f"/applications/{application_id}"
+    assert f'<option value="{first}"' in lead.page(path).text  # offered as the plan to continue
+    stranger_project, _others = adopted(server)
+    refused = lead.post(path, path, {"continues_project": stranger_project})
+    assert refused.status_code == 422 and "can be continued" in refused.text
+    chosen = lead.post(path, path, {"continues_project": first})
+    assert chosen.status_code == 303, chosen.text[:500]
+    operator = Actor.operator()
+    actor = people["lead"].actor(server.database)  # type: ignore[attr-defined]
+    with acting(server.database, actor) as session:  # type: ignore[attr-defined]
+        calls.submit(session, actor, application_id)
+    with acting(server.database, operator) as session:  # type: ignore[attr-defined]
+        calls.move_call(session, operator, call, "reviewing")
+        calls.move_call(session, operator, call, "reviewed")
+        second = review.adopt(session, operator, call, [application_id])[0]
+        assert (second.plan_year, second.plan_years) == (2, 2)
+        second_slug = second.slug
+    page = lead.page(f"/projects/{second_slug}/tracking").text
+    assert f'id="plan-previous">{first}<' in page
+    assert second_slug in lead.page(f"/projects/{first}/tracking").text.split('id="plan-next"', 1)[1][:400]
+    _call, last_year = drafted(server, people["lead"])
+    final = lead.post(f"/applications/{last_year}", f"/applications/{last_year}", {"continues_project": second_slug})
+    assert final.status_code == 422 and "last year of its plan" in final.text

@@ -51,15 +51,16 @@ NAMES = {
     "Swagger",
     "ReDoc",
     "OpenAPI",
+    "fair",  # a verifier's opinion as the test data types it: a person's words, not the portal's
     "The",
     "Joint",
     "Crediting",
     "Mechanism",  # the JCM site's name as the brochure prints it
 }
-#: a code or acronym (JCM, PHL), a symbol (EF_elec, a subscript i), or a token with digits
-CODE = re.compile(r"^(?:[A-Z0-9][A-Z0-9_\-]*[A-Z0-9]|\w+_\w+|[A-Za-z]|.*\d.*)$")
+#: a code or acronym (JCM, PHL), a symbol (EF_elec, a subscript i), a slug (tpe-vn), or a token with digits
+CODE = re.compile(r"^(?:[A-Z0-9][A-Z0-9_\-]*[A-Z0-9]|\w+_\w+|[a-z0-9]+(?:-[a-z0-9]+)+|[A-Za-z]|.*\d.*)$")
 #: a web address shown as text is an address, not English
-ADDRESS = re.compile(r"https?://\S+")
+ADDRESS = re.compile(r"(?:https?://|www\.)\S+")
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_\-’']*")
 #: working files, tools and accounts that must never reach a public page
 INTERNAL = re.compile(

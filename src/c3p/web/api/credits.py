@@ -9,7 +9,7 @@ request is one unit of work.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -17,9 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from c3p.accounts.rules.policy import Actor
-from c3p.credits import batches, checkpoints, queries, service
+from c3p.credits import batches, checkpoints, opendata, queries, representatives, service
 from c3p.credits import schemas as v
 from c3p.credits.rules.statements import Period
+from c3p.credits.rules.transactions import MAX_CREDITS
 from c3p.credits.verify import verify as verify_journal
 from c3p.errors import Conflict, NotFound
 from c3p.messages import N_
@@ -27,6 +28,7 @@ from c3p.web.auth import database, permission, writing
 from c3p.web.problems import problems
 
 router = APIRouter(prefix="/registry", tags=["credit registry"])
+CREDITS = f"whole credits, 1 to {MAX_CREDITS:,}"
 T = TypeVar("T")
 
 
@@ -48,7 +50,7 @@ class StatusBody(Body):
 class TransferBody(Body):
     from_account: str
     to_account: str
-    credits: int | None = Field(None, strict=True)
+    credits: int | None = Field(None, strict=True, ge=1, le=MAX_CREDITS, description=CREDITS)
     serial: str | None = None
 
 
@@ -60,7 +62,7 @@ class BatchBody(Body):
 
 class CancelBody(Body):
     from_account: str
-    credits: int | None = Field(None, strict=True)
+    credits: int | None = Field(None, strict=True, ge=1, le=MAX_CREDITS, description=CREDITS)
     serial: str | None = None
     reason: str = ""
 
@@ -69,8 +71,21 @@ class RetireBody(Body):
     from_account: str
     purpose: str
     beneficiary: str
-    credits: int | None = Field(None, strict=True)
+    credits: int | None = Field(None, strict=True, ge=1, le=MAX_CREDITS, description=CREDITS)
     serial: str | None = None
+
+
+class RepresentativeBody(Body):
+    email: str = Field(description="e-mail of the user named to move the account's credits")
+
+
+class RegistrySettingsBody(Body):
+    approval_threshold_credits: int | None = Field(
+        strict=True,
+        ge=1,
+        le=MAX_CREDITS,
+        description="transfers of more credits wait for a second representative; null: never",
+    )
 
 
 class AuthorizationBody(Body):
@@ -95,6 +110,30 @@ async def list_issuances(
 @router.get("/retirements", response_model=list[v.RetirementView], summary="Retirements with purpose and beneficiary")
 async def list_retirements(request: Request) -> list[v.RetirementView]:
     return await run_in_threadpool(_reading, request, queries.retirements)
+
+
+@router.get(
+    "/open-data", response_model=opendata.OpenData, summary="Open data: projects, issuances, retirements, blocks"
+)
+async def open_data(request: Request) -> opendata.OpenData:
+    """The whole public dump with Article 6 labels and stable ids; its schema is at ``/open-data/schema``."""
+    return await run_in_threadpool(_reading, request, opendata.open_data)
+
+
+@router.get("/open-data/schema", response_model=opendata.SchemaDocument, summary="JSON Schema of the open data")
+def open_data_schema() -> dict[str, Any]:
+    return opendata.schema()
+
+
+@router.get(
+    "/open-data/cadtrust",
+    response_model=opendata.CadTrustExport,
+    summary="Open data in the CAD Trust data model (projects and units)",
+)
+async def open_data_cadtrust(request: Request) -> opendata.CadTrustExport:
+    link = request.app.state.settings.base_url
+    data = await run_in_threadpool(_reading, request, opendata.open_data)
+    return opendata.cadtrust(data, opendata.REGISTRY_NAME, link)
 
 
 @router.get("/projects", response_model=list[v.ProjectTotal], summary="Credits issued, retired, cancelled per project")
@@ -150,6 +189,26 @@ def account_statement(
     with database(request).reading() as session:
         queries.readable_account(session, actor, number)
         return queries.statement(session, number, period)
+
+
+@router.get(
+    "/accounts/{number}/representatives",
+    response_model=list[v.RepresentativeView],
+    summary="Who may move an account's credits",
+)
+def list_representatives(
+    request: Request, number: str, actor: Annotated[Actor, Depends(permission("credits.read"))]
+) -> list[v.RepresentativeView]:
+    with database(request).reading() as session:
+        return representatives.representatives(session, actor, number)
+
+
+@router.get("/proposals", response_model=list[v.ProposalView], summary="Transfers waiting for a second representative")
+def list_proposals(
+    request: Request, actor: Annotated[Actor, Depends(permission("credits.read"))], account: str | None = None
+) -> list[v.ProposalView]:
+    with database(request).reading() as session:
+        return queries.proposals(session, actor, account)
 
 
 @router.get(
@@ -228,6 +287,40 @@ def set_status(
 
 
 @router.post(
+    "/accounts/{number}/representatives",
+    response_model=v.RepresentativeView,
+    status_code=201,
+    responses=problems(NotFound, Conflict),
+    summary="Name a representative of a holding account",
+)
+def add_representative(
+    request: Request,
+    number: str,
+    body: RepresentativeBody,
+    actor: Annotated[Actor, Depends(permission("credits.representative.manage"))],
+) -> v.RepresentativeView:
+    with writing(request, actor) as session:
+        return representatives.name_representative(session, actor, number, body.email)
+
+
+@router.delete(
+    "/accounts/{number}/representatives",
+    response_model=list[v.RepresentativeView],
+    responses=problems(NotFound),
+    summary="Remove a representative of a holding account; the representatives left",
+)
+def remove_representative(
+    request: Request,
+    number: str,
+    actor: Annotated[Actor, Depends(permission("credits.representative.manage"))],
+    email: Annotated[str, Query(description="e-mail of the representative")] = "",
+) -> list[v.RepresentativeView]:
+    with writing(request, actor) as session:
+        representatives.remove_representative(session, actor, number, email)
+        return representatives.representatives(session, actor, number)
+
+
+@router.post(
     "/issuances",
     response_model=v.IssuanceView,
     status_code=201,
@@ -264,6 +357,48 @@ def transfer(
 ) -> v.TransactionView:
     with writing(request, actor) as session:
         return service.transfer(session, actor, body.from_account, body.to_account, body.credits, body.serial)
+
+
+@router.post(
+    "/proposals/{key}/approve",
+    response_model=v.TransactionView,
+    responses=problems(NotFound, Conflict),
+    summary="Approve a transfer another representative proposed",
+)
+def approve(
+    request: Request, key: str, actor: Annotated[Actor, Depends(permission("credits.transfer.approve"))]
+) -> v.TransactionView:
+    with writing(request, actor) as session:
+        return service.decide_transfer(session, actor, key, True)
+
+
+@router.post(
+    "/proposals/{key}/refuse",
+    response_model=v.TransactionView,
+    responses=problems(NotFound, Conflict),
+    summary="Refuse a transfer another representative proposed",
+)
+def refuse(
+    request: Request, key: str, actor: Annotated[Actor, Depends(permission("credits.transfer.approve"))]
+) -> v.TransactionView:
+    with writing(request, actor) as session:
+        return service.decide_transfer(session, actor, key, False)
+
+
+@router.put(
+    "/registries/{code}/settings",
+    response_model=v.RegistrySettings,
+    responses=problems(NotFound),
+    summary="Set when a registry's transfers need a second representative",
+)
+def configure_registry(
+    request: Request,
+    code: str,
+    body: RegistrySettingsBody,
+    actor: Annotated[Actor, Depends(permission("credits.registry.configure"))],
+) -> v.RegistrySettings:
+    with writing(request, actor) as session:
+        return service.configure_registry(session, actor, code, body.approval_threshold_credits)
 
 
 @router.post(

@@ -115,7 +115,7 @@ def return_for_correction(
 @router.get(
     "/calls/{slug}/scores.xlsx",
     response_class=Response,
-    responses={200: {"content": {XLSX: {}}}},
+    responses={200: {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}},
     summary="The ranking, scores and comments as an Excel workbook for the selection committee",
 )
 def scores_workbook(request: Request, slug: str, actor: Actor = Depends(permission("program.call.manage"))) -> Response:

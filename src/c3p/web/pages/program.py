@@ -15,6 +15,7 @@ from c3p.errors import InvalidInput
 from c3p.program import queries as q
 from c3p.program import schemas as v
 from c3p.program.keys import record_key
+from c3p.program.overview import ProgramSection, program_overview
 from c3p.program.snapshot import RegistrySnapshot
 from c3p.web.auth import database, resolve_actor
 from c3p.web.charts import chart_svg
@@ -62,6 +63,7 @@ class StatsPage(PageContext):
 
 
 class AboutPage(PageContext):
+    overview: list[ProgramSection]
     related_programs: list[v.RelatedProgramView]
     websites: list[v.WebsiteView]
     events: list[v.EventView]
@@ -116,7 +118,12 @@ def stats_page(request: Request, snap: Snapshot) -> Response:
 
 @router.get("/about", response_model=AboutPage)
 def about_page(request: Request, snap: Snapshot) -> Response:
-    page = AboutPage(related_programs=snap.related_programs, websites=snap.websites, events=snap.events)
+    page = AboutPage(
+        overview=list(program_overview()),
+        related_programs=snap.related_programs,
+        websites=snap.websites,
+        events=snap.events,
+    )
     return render(request, "about.html", page)
 
 

@@ -101,6 +101,7 @@ class ApplicationPage(PageContext):
     may_edit: bool = page_only()
     may: dict[str, bool] = page_only(default_factory=dict)
     companies: list[RefView] = page_only(default_factory=list)
+    continuable: list[RefView] = page_only(default_factory=list)
     form: FormState = page_only(default_factory=FormState)
     chosen: dict[str, list[str]] = page_only(default_factory=dict)
 
@@ -340,7 +341,9 @@ def as_list(value: Any) -> list[str]:
 def draft_from(values: dict[str, Any]) -> calls.ApplicationDraft:
     """The draft as typed; raises ValidationError or InvalidInput naming the field (shown next to it)."""
     data: dict[str, Any] = {
-        name: values[name] for name in ("title_ja", "title_en", "summary_ja", "summary_en", "plan") if name in values
+        name: values[name]
+        for name in ("title_ja", "title_en", "summary_ja", "summary_en", "plan", "continues_project")
+        if name in values
     }
     for name in LIST_FIELDS:
         if f"{name}_present" in values:
@@ -380,16 +383,26 @@ async def application_page_for(
 ) -> Response:
     snap = await snapshot(request)
 
-    def read() -> tuple[ApplicationView, list[HistoryView], list[Message], dict[str, bool], list[RefView]]:
+    Choices = tuple[list[RefView], list[RefView]]
+
+    def read() -> tuple[ApplicationView, list[HistoryView], list[Message], dict[str, bool], Choices]:
         with db(request).reading() as session:
             application = queries.readable_application(session, actor, application_id)
             history = entries_for(session, "applications", str(application_id))
             may = queries.may_act_on(session, actor, application)
             companies = [RefView.model_validate(o) for o in consortium.partner_company_choices(session, application)]
+            continuable = [
+                RefView(
+                    slug=p.slug,
+                    name_ja=f"{p.title_ja}（{p.fiscal_year}年度）",
+                    name_en=f"{p.title_en} (FY{p.fiscal_year})",
+                )
+                for p in calls.continuable_projects(session, application)
+            ]
             view = calls.application_view(session, application)
-            return view, history, calls.missing_parts_of(session, application), may, companies
+            return view, history, calls.missing_parts_of(session, application), may, (companies, continuable)
 
-    data, history, missing, may, companies = await run_in_threadpool(read)
+    data, history, missing, may, (companies, continuable) = await run_in_threadpool(read)
     page = ApplicationPage(
         data=data,
         history=history,
@@ -401,6 +414,7 @@ async def application_page_for(
         may_edit=may["edit"],
         may=may,
         companies=companies if may["edit"] else [],
+        continuable=continuable if may["edit"] else [],
         form=form or FormState(),
         chosen=chosen_options(data, form),
     )

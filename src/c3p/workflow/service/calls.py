@@ -87,6 +87,9 @@ class ApplicationDraft(_Input):
     japanese_governments: list[str] | None = Field(None, description="slugs of Japanese local governments")
     partner_places: list[str] | None = Field(None, description="slugs of partner places")
     partner_companies: list[str] | None = Field(None, description="slugs of member organizations (co-applicants)")
+    continues_project: str | None = Field(
+        None, description="slug of the project of a multi-year plan this continues into its next year ('': none)"
+    )
     methodology_id: str | None = Field(None, description="JCM methodology for the ex-ante estimate")
     estimate_params: dict[str, Any] | None = Field(None, description="params.json shape for the MRV engine")
 
@@ -294,6 +297,8 @@ def _apply_draft(session: Session, application: t.Application, draft: Applicatio
         _link(session, application, t.ApplicationPartnerPlace, t.PartnerPlace, draft.partner_places)
     if draft.partner_companies is not None:
         consortium.name_partner_companies(session, application, draft.partner_companies)
+    if draft.continues_project is not None:
+        application.continues_project_id = _continued(session, application, draft.continues_project)
     if "methodology_id" in given or "estimate_params" in given:
         application.methodology_id = draft.methodology_id or None
         application.estimate_params = draft.estimate_params
@@ -301,6 +306,22 @@ def _apply_draft(session: Session, application: t.Application, draft: Applicatio
     application.updated_at = utcnow()
     session.flush()
     _store_check(session, application)
+
+
+def _continued(session: Session, application: t.Application, slug: str) -> int | None:
+    """The lead's own project whose plan has a year left, that this application continues; None for ''."""
+    if not slug:
+        return None
+    project = session.scalars(select(t.Project).where(t.Project.slug == slug)).one_or_none()
+    tracking = session.get(t.ProjectTracking, project.id) if project else None
+    lead = _proposer(session, application).slug
+    if project is None or tracking is None or tracking.proposer_slug != lead:
+        refusal = N_("%(slug)s is not a project of your organization's that can be continued.")
+        raise InvalidInput(Message(refusal, {"slug": slug}), field="continues_project")
+    if not project.plan_years or (project.plan_year or 1) >= project.plan_years:
+        refusal = N_("Project %(slug)s is the last year of its plan; it has no next year to continue into.")
+        raise InvalidInput(Message(refusal, {"slug": slug}), field="continues_project")
+    return project.id
 
 
 def _link(session: Session, application: t.Application, link: Any, table: Any, slugs: list[str]) -> None:
@@ -520,6 +541,7 @@ def application_view(session: Session, application: t.Application) -> Applicatio
         co_applicants=[RefView.model_validate(o) for o in consortium.co_applicants(session, application)],
         estimate_params=application.estimate_params,
         comments=[CommentView.model_validate(c) for c in consortium.comments_of(session, application)],
+        continues_project=_slug_of(session, application.continues_project_id),
         methodology_id=application.methodology_id,
         expected_reductions_tco2_per_year=application.expected_reductions_tco2_per_year,
         eligible=application.eligible,
@@ -539,6 +561,22 @@ def application_view(session: Session, application: t.Application) -> Applicatio
         grant_amount_jpy=application.grant_amount_jpy,
         grant_decided_on=application.grant_decided_on,
     )
+
+
+def _slug_of(session: Session, project_id: int | None) -> str | None:
+    project = session.get(t.Project, project_id) if project_id else None
+    return project.slug if project else None
+
+
+def continuable_projects(session: Session, application: t.Application) -> list[t.Project]:
+    """The lead's adopted projects whose multi-year plan has a year left (what a draft may continue)."""
+    lead = _proposer(session, application).slug
+    query = (
+        select(t.Project)
+        .join(t.ProjectTracking, t.ProjectTracking.project_id == t.Project.id)
+        .where(t.ProjectTracking.proposer_slug == lead, t.Project.plan_years > func.coalesce(t.Project.plan_year, 1))
+    )
+    return list(session.scalars(query.order_by(t.Project.fiscal_year.desc(), t.Project.number)))
 
 
 def titles_of(application: t.Application) -> dict[str, str]:

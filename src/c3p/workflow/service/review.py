@@ -35,6 +35,8 @@ from c3p.workflow.service.calls import (
 )
 
 REVIEWABLE = ("submitted", "adopted", "not_adopted")
+#: no grant is larger (a guard against mistyped figures; the stored column holds 64-bit integers)
+MAX_GRANT_JPY = 10**13
 
 
 def _reviewer_target(session: Session, application: t.Application) -> tuple[t.Call, Target]:
@@ -201,7 +203,7 @@ def _adoption_refusal(application: t.Application | None, call: t.Call, grant_jpy
     if not application.eligible:
         return Message(N_("Application %(id)s is not eligible and cannot be adopted."), about)
     if grant_jpy is not None:
-        asked = application.budget_jpy_by_year[0] if application.budget_jpy_by_year else 0
+        asked = min(application.budget_jpy_by_year[0] if application.budget_jpy_by_year else 0, MAX_GRANT_JPY)
         if not 0 < grant_jpy <= asked:
             refusal = N_(
                 "Application %(id)s: the grant must be more than 0 and at most the first year's budget, %(asked)s JPY."
@@ -293,6 +295,7 @@ def _create_project(session: Session, call: t.Call, application: t.Application, 
     governments, places = _consortium(session, application)
     partnership = _partnership_for(session, call, application, governments, [p for p, _c in places])
     proposer = _registry_organization(session, _proposer(session, application))
+    previous = session.get(t.Project, application.continues_project_id) if application.continues_project_id else None
     project = t.Project(
         slug=f"fy{call.fiscal_year}-{number:02d}-a{application.id}",
         fiscal_year=call.fiscal_year,
@@ -302,8 +305,8 @@ def _create_project(session: Session, call: t.Call, application: t.Application, 
         title_en=application.title_en or application.title_ja,
         summary_ja=application.summary_ja or application.summary_en,
         summary_en=application.summary_en or application.summary_ja,
-        plan_year=1,
-        plan_years=application.plan_years,
+        plan_year=(previous.plan_year or 1) + 1 if previous else 1,
+        plan_years=previous.plan_years if previous else application.plan_years,
         source=f"c3p workflow: call {call.slug}, application {application.id}",
     )
     session.add(project)

@@ -265,17 +265,30 @@ def tracking_view(session: Session, project: t.Project, language: str = "en") ->
 
 
 def _year_money(session: Session, project: t.Project, tracking: t.ProjectTracking | None) -> dict[str, Any]:
-    """The year's expenses, their total, and the budget the application planned for this plan year."""
+    """The year's expenses and total, the grant and the budget planned for it, and the plan's other years.
+
+    A continuation's application plans from its own first year; a first adoption's, from plan year 1.
+    """
     expenses = list(
         session.scalars(
             select(t.Expense).where(t.Expense.project_id == project.id).order_by(t.Expense.spent_on, t.Expense.id)
         )
     )
     application = session.get(t.Application, tracking.application_id) if tracking and tracking.application_id else None
+    previous_id = application.continues_project_id if application else None
+    previous = session.get(t.Project, previous_id) if previous_id else None
     budgets = application.budget_jpy_by_year if application else []
-    year = (project.plan_year or 1) - 1
+    year = 0 if previous else (project.plan_year or 1) - 1
+    continued_by = session.scalars(
+        select(t.Project.slug)
+        .join(t.Application, t.Application.project_id == t.Project.id)
+        .where(t.Application.continues_project_id == project.id)
+    )
     return {
         "expenses": [ExpenseView.model_validate(e) for e in expenses],
         "expenses_total_jpy": sum(e.amount_jpy for e in expenses),
         "budget_jpy": budgets[year] if 0 <= year < len(budgets) else None,
+        "grant_jpy": application.grant_amount_jpy if application else None,
+        "continues": previous.slug if previous else None,
+        "continued_by": list(continued_by),
     }
