@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.integration.web.test_page_contexts import NOT_PAGES
 from tests.integration.web.test_site_crawl import (
     CrawlSite,
     crawl,
@@ -38,7 +39,7 @@ def one_page_per_route(site: CrawlSite, who: str) -> list[str]:
     chosen: dict[str, str] = {}
     for url in read:
         route = route_of(patterns, urlsplit(url).path) or url
-        if not route.startswith("/api/") and "format=" not in url:
+        if not route.startswith("/api/") and "format=" not in url and route not in NOT_PAGES:  # downloads
             chosen.setdefault(route, urlsplit(url).path + (f"?{urlsplit(url).query}" if urlsplit(url).query else ""))
     return sorted(chosen.values())
 
