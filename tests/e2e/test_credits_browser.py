@@ -14,7 +14,7 @@ from c3p.program.seed_loader import init_database
 from c3p.settings import Settings
 from tests.conftest import LiveServer
 from tests.e2e.test_program_cycle_browser import live_server_database, sign_in
-from tests.support.credits import OPERATOR, create_issuance, create_registry
+from tests.support.credits import OPERATOR, create_issuance, create_registry, name_representative
 from tests.support.workflow import create_person
 
 pytestmark = pytest.mark.browser
@@ -39,6 +39,7 @@ def credits_site(new_database_url, tmp_path_factory) -> Iterator[LiveServer]:  #
 
 def test_a_reader_finds_issuances_and_retirements(credits_site, page) -> None:  # type: ignore[no-untyped-def]
     page.goto(credits_site.url + "/?lang=ja")
+    page.hover("#nav-section-jcm")
     page.click("#nav-credits")
     page.wait_for_url("**/credits")
     assert page.locator("h1").inner_text() == "JCMクレジット登録簿"
@@ -65,12 +66,13 @@ def test_a_reader_finds_issuances_and_retirements(credits_site, page) -> None:  
     assert page.locator("#project-vn-007").inner_text().split("\t")[-3:] == ["2,000", "250", "0"]
 
 
-def test_a_holder_transfers_with_the_form_and_finds_it_on_the_statement(credits_site, browser) -> None:  # type: ignore[no-untyped-def]
+def test_a_representative_transfers_with_the_form_and_finds_it_on_the_statement(credits_site, browser) -> None:  # type: ignore[no-untyped-def]
     database = live_server_database(credits_site)
     with database.reading() as session:
         sender, receiver = (queries.accounts(session, holder=h)[0].number for h in ("moej", "acme-jp"))
         before = queries.account(session, sender).balance_credits
     holder = create_person(database, None, organization="moej")
+    name_representative(database, sender, holder.email)  # membership of the holder alone only reads
     context, page = sign_in(browser, credits_site, holder.email)
     page.goto(credits_site.url + "/credits?lang=en")
     page.click("#credits-nav-accounts")

@@ -1,19 +1,26 @@
 """One whole program cycle in a real browser (Debian's Chromium), each step by the person who takes it.
 
-The secretariat opens a call, a proposer drafts, attaches the application form and submits;
-the Japanese local government named on it reads the submitted proposal and comments; a
-reviewer scores, the secretariat closes the review, adopts and publishes, and the adopted
-project then appears on the public /projects pages (and not before); the partner city's
-official records a site visit on the project's tracking page and marks it done with its report.
+The secretariat opens a call and sets all its terms and documents in the portal (deadline in
+Japan time, countries with a JCM candidate given priority, fields, attachments, the scoring
+sheet); anyone reads who can apply and downloads the guidelines; a proposer drafts, attaches
+the application form and submits; the secretariat returns it for correction and the proposer
+submits it again; the Japanese local government named on it reads the submitted proposal and
+comments; the secretariat rules on its eligibility with a reason; a reviewer scores; the
+secretariat closes the review, downloads the committee's workbook, adopts with the grant
+decision and publishes, and the adopted project then appears on the public /projects pages
+(and not before); the partner city's official records a site visit on the project's tracking
+page and marks it done with its report.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from io import BytesIO
 
 import httpx
 import pytest
+from openpyxl import load_workbook
 
 from tests.support.workflow import PASSWORD, PDF, create_person
 
@@ -52,7 +59,20 @@ def test_open_apply_review_adopt_publish(live_server, browser, tmp_path) -> None
     page.click("#open-call-submit")
     page.wait_for_url(f"**/calls/{year}-1")
     assert page.locator("#call-state").inner_text().strip() == "Open"
+    set_up_the_call(page, tmp_path)
     context.close()
+
+    public = browser.new_context(locale="en-US")
+    page = public.new_page()
+    page.goto(live_server.url + f"/calls/{year}-1?lang=en")
+    assert f"{closes} 17:00" in page.locator("#call-deadline").inner_text()
+    assert "Thailand" in page.locator("#eligible-countries").inner_text()
+    assert "Malaysia (JCM candidate)" in page.locator("#priority-countries").inner_text()
+    assert page.locator("#sign-in-to-apply").is_visible()
+    with page.expect_download() as download:
+        page.locator("#call-documents a").first.click()
+    assert download.value.suggested_filename == "guidelines.pdf"
+    public.close()
 
     context, page = sign_in(browser, live_server, proposer.email)
     page.goto(live_server.url + f"/calls/{year}-1")
@@ -80,13 +100,43 @@ def test_open_apply_review_adopt_publish(live_server, browser, tmp_path) -> None
     page.wait_for_load_state()
     assert page.locator("#application-state").inner_text().strip() == "Submitted"
     context.close()
+    application_id = application_url.rstrip("/").rsplit("/", 1)[-1]
+
+    context, page = sign_in(browser, live_server, secretariat.email)
+    page.goto(live_server.url + f"/calls/{year}-1")
+    due = (dt.date.today() + dt.timedelta(days=25)).isoformat()
+    page.fill(f"#return-{application_id}-message", "Add the partner city's letter to the plan.")
+    page.fill(f"#return-{application_id}-due_at", f"{due}T12:00")
+    page.click(f"#return-submit-{application_id}")
+    page.wait_for_load_state()
+    context.close()
+
+    context, page = sign_in(browser, live_server, proposer.email)
+    page.goto(application_url)
+    assert "partner city's letter" in page.locator("#correction").inner_text()
+    page.fill("#draft-plan", "Feasibility study with the partner city's letter, then a JCM Model Project.")
+    page.click("#save-draft")
+    page.wait_for_selector("#saved")
+    page.click("#submit-application")
+    page.wait_for_load_state()
+    assert page.locator("#application-state").inner_text().strip() == "Submitted"
+    context.close()
+
+    context, page = sign_in(browser, live_server, secretariat.email)
+    page.goto(live_server.url + f"/calls/{year}-1")
+    page.select_option(f"#ruling-{application_id}-ruling", "eligible")
+    page.fill(f"#ruling-{application_id}-reason", "Checked with the partner city by telephone.")
+    page.click(f"#ruling-submit-{application_id}")
+    page.wait_for_load_state()
+    assert "Checked with the partner city" in page.locator(f"#tools-{application_id}").inner_text()
+    context.close()
 
     project_title = "Browser project for Bangkok"
     assert project_title not in httpx.get(live_server.url + f"/projects?fiscal_year={year}&lang=en").text
 
     context, page = sign_in(browser, live_server, city_hall.email)  # Yokohama, named on the application
     page.goto(application_url + "?lang=en")
-    assert "Feasibility study, then a JCM Model Project application." in page.locator("#proposal-plan").inner_text()
+    assert "with the partner city's letter" in page.locator("#proposal-plan").inner_text()  # as corrected
     assert page.locator("#proposal-budget-total").inner_text().strip() == "15,000,000"
     assert page.locator("#draft-form").count() == 0  # only the lead edits
     page.fill("#comment-body", "Yokohama will host the workshop in May.")
@@ -113,10 +163,19 @@ def test_open_apply_review_adopt_publish(live_server, browser, tmp_path) -> None
     page.goto(live_server.url + f"/calls/{year}-1")
     page.click("#advance-call")  # close the review
     page.wait_for_selector("#adopt-form")
+    with page.expect_download() as download:
+        page.click("#scores-export")
+    workbook = load_workbook(BytesIO(download.value.path().read_bytes()))
+    assert [row[0] for row in workbook["Scores"].iter_rows(min_row=2, values_only=True)] == [int(application_id)]
     page.locator("#adopt-form input[name=application]").first.check()
+    page.fill(f"#adopt-grant_{application_id}", "12,000,000")
+    page.fill("#adopt-decided_on", dt.date.today().isoformat())
     page.click("#adopt-submit")
     page.wait_for_selector("#publish-submit")
     assert project_title not in httpx.get(live_server.url + f"/projects?fiscal_year={year}&lang=en").text
+    page.goto(application_url)
+    assert "12,000,000" in page.locator("#grant").inner_text()
+    page.goto(live_server.url + f"/calls/{year}-1")
     page.click("#publish-submit")
     page.wait_for_selector("#published")
     context.close()
@@ -146,6 +205,30 @@ def test_open_apply_review_adopt_publish(live_server, browser, tmp_path) -> None
     assert project_title in page.locator("h1").inner_text()
     public.close()
     assert application_url
+
+
+def set_up_the_call(page, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The secretariat sets every term of the open call on its page and publishes the guidelines."""
+    page.fill("#settings-title_ja", "ブラウザ公募")
+    page.fill("#settings-max_budget_jpy_per_year", "20,000,000")
+    page.select_option("#settings-target_countries", ["THA", "VNM", "MYS"])
+    page.select_option("#settings-priority_countries", ["MYS"])
+    page.check("#settings-target_fields input[value=energy-efficiency]")
+    page.check("#settings-target_fields input[value=renewable-energy]")
+    page.check("#settings-required_attachments input[value=application_form]")
+    page.fill(
+        "#settings-rubric",
+        "effect | 脱炭素効果 | Decarbonization effect | 5 | 3\nplan | 計画の妥当性 | Soundness of the plan | 5 | 1",
+    )
+    page.click("#settings-submit")
+    page.wait_for_load_state()
+    assert page.locator("#settings-form .error-summary").count() == 0
+    guidelines = tmp_path / "guidelines.pdf"
+    guidelines.write_bytes(PDF)
+    page.select_option("#document-kind", "guidelines")
+    page.set_input_files("#document-file", str(guidelines))
+    page.click("#document-submit")
+    page.wait_for_selector("#call-documents li")
 
 
 def live_server_database(live_server):  # type: ignore[no-untyped-def]

@@ -17,7 +17,7 @@ from tests.integration.web.test_site_crawl import (
     running_site,
     visitor,
 )
-from tests.support.accounts import PASSWORD
+from tests.support.accounts import sign_in_browser
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +29,7 @@ def site(new_database_url, tmp_path_factory) -> Iterator[CrawlSite]:  # type: ig
 
 
 def one_page_per_route(site: CrawlSite, who: str) -> list[str]:
-    """The pages the HTTP crawl reads for ``who``, one per route pattern (pages, not JSON)."""
+    """The pages the HTTP crawl reads for ``who``, one per route pattern (pages, not JSON or downloads)."""
     client = visitor(site, who, "en")
     try:
         read = crawl(site, client).read
@@ -39,7 +39,7 @@ def one_page_per_route(site: CrawlSite, who: str) -> list[str]:
     chosen: dict[str, str] = {}
     for url in read:
         route = route_of(patterns, urlsplit(url).path) or url
-        if not route.startswith("/api/") and "format=" not in url and route not in NOT_PAGES:  # downloads
+        if not route.startswith("/api/") and "format=" not in url and route not in NOT_PAGES:
             chosen.setdefault(route, urlsplit(url).path + (f"?{urlsplit(url).query}" if urlsplit(url).query else ""))
     return sorted(chosen.values())
 
@@ -56,11 +56,7 @@ def test_every_kind_of_page_loads_without_a_console_error(site: CrawlSite, brows
     page.on("pageerror", lambda e: errors.append(f"{current['path']}: {e}"))
     try:
         if who != "public":
-            page.goto(site.server.url + "/sign-in")
-            page.fill("input[name=email]", site.emails[who])
-            page.fill("input[name=password]", PASSWORD)
-            page.click("form[action='/sign-in'] button[type=submit]")
-            page.wait_for_load_state()
+            sign_in_browser(page, site.server.url, site.emails[who])
         page.goto(f"{site.server.url}/?lang={language}")
         for path in paths:
             current["path"] = path

@@ -23,6 +23,7 @@ ROLE_SCOPES = {
     "tpe": ORGANIZATION,
     "joint_committee_member": "VNM",
     "registry_administrator": "JPN",
+    "account_representative": "JPN-P-000002",
 }
 
 
@@ -61,3 +62,12 @@ def create_token(database: Database, email: str, *scopes: str, days: int = 30) -
             dt.timedelta(days=days),  # type: ignore[arg-type]
         )
         return created.token
+
+
+def sign_in_browser(page, base_url: str, email: str) -> None:  # type: ignore[no-untyped-def]
+    """Sign ``email`` in on the portal's sign-in page, as a person would (Playwright ``page``)."""
+    page.goto(base_url + "/sign-in")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form[action='/sign-in'] button[type=submit]")
+    page.wait_for_load_state()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from c3p.credits.rules.article6 import Adjustment
@@ -29,6 +29,7 @@ from c3p.credits.store import (
     OpenedAccount,
     Organization,
     PendingRow,
+    ProposalRow,
     ReportRow,
     SerialRange,
     SourceBlock,
@@ -48,6 +49,7 @@ class StoredIssuance:
 class StoredRegistry:
     next_unit: int = 1
     next_account: int = 1
+    approval_threshold: int | None = None
 
 
 class MemoryStore:
@@ -63,6 +65,7 @@ class MemoryStore:
         self.claimed: dict[int, int] = {}
         self.issuances: dict[int, StoredIssuance] = {}
         self.pending: dict[str, PendingRow] = {}
+        self.proposals: dict[str, ProposalRow] = {}
         self.adjustments: list[tuple[Adjustment, int]] = []
         self.journal: list[Entry] = []
         self._next_block = 1
@@ -107,13 +110,14 @@ class MemoryStore:
     def state(self) -> tuple[Any, ...]:
         """Everything the store holds, to compare before and after a command."""
         return (
-            dict(self.registries.items()),
+            {code: replace(registry) for code, registry in self.registries.items()},
             dict(self.accounts),
             dict(self.blocks),
             dict(self.reports),
             dict(self.periods),
             {i: (s.authorization, s.journal_seq) for i, s in self.issuances.items()},
             dict(self.pending),
+            dict(self.proposals),
             len(self.adjustments),
             len(self.journal),
         )
@@ -128,8 +132,9 @@ class MemoryStore:
     def lock_registry(self, code: str) -> bool:
         return code in self.registries
 
-    def add_registry(self, code: str) -> None:
+    def add_registry(self, code: str) -> bool:
         self.registries[code] = StoredRegistry()
+        return True
 
     def take_account_serial(self, registry: str) -> int:
         row = self.registries[registry]
@@ -188,7 +193,12 @@ class MemoryStore:
         return self._source(account_id)[:limit]
 
     def system_account(self, registry: str, kind: str) -> int:
-        return next(a.id for a in self.accounts.values() if a.registry == registry and a.kind == kind)
+        found = self.find_system_account(registry, kind)
+        assert found is not None
+        return found
+
+    def find_system_account(self, registry: str, kind: str) -> int | None:
+        return next((a.id for a in self.accounts.values() if a.registry == registry and a.kind == kind), None)
 
     def set_account_status(self, account_id: int, status: str) -> None:
         self.accounts[account_id] = self.accounts[account_id]._replace(status=status)
@@ -219,6 +229,9 @@ class MemoryStore:
 
     def set_authorization(self, issuance_id: int, authorization: str) -> None:
         self.issuances[issuance_id].authorization = authorization
+
+    def first_transferred_credits(self, issuance_id: int) -> int:
+        return sum(b.credits for b in self.blocks.values() if b.issuance_id == issuance_id and b.first_transferred)
 
     def issuance_terms(self, ids: Iterable[int]) -> dict[int, IssuanceTerms]:
         return {
@@ -308,6 +321,21 @@ class MemoryStore:
 
     def lock_pending(self, key: str) -> PendingRow | None:
         return self.pending.get(key)
+
+    def approval_threshold(self, registry: str) -> int | None:
+        return self.registries[registry].approval_threshold if registry in self.registries else None
+
+    def set_approval_threshold(self, registry: str, threshold: int | None) -> None:
+        self.registries[registry].approval_threshold = threshold
+
+    def add_proposal(self, proposal: ProposalRow, journal_seq: int) -> None:
+        self.proposals[proposal.key] = proposal
+
+    def lock_proposal(self, key: str) -> ProposalRow | None:
+        return self.proposals.get(key)
+
+    def close_proposal(self, key: str, status: str, resolved_by: str, journal_seq: int) -> None:
+        self.proposals[key] = self.proposals[key]._replace(status=status)
 
     def close_pending(self, key: str, status: str, journal_seq: int) -> None:
         self.pending[key] = self.pending[key]._replace(status=status)

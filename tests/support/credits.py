@@ -144,6 +144,14 @@ def create_registry(database: Database, settings: Settings | None = None) -> Reg
     return Registry(database, *numbers, settings)
 
 
+def name_representative(database: Database, number: str, email: str) -> None:
+    """Make ``email`` a representative of account ``number``, as its registry administrator would."""
+    from c3p.credits import representatives  # here: the crash test's child imports this module on its own path
+
+    with database.unit_of_work() as session:
+        representatives.name_representative(session, OPERATOR, number, email)
+
+
 def next_day(registry: Registry, project: str = PROJECT) -> dt.date:
     """The first day after the project's last monitoring period (one-day periods from 2025-01-01)."""
     with registry.database.reading() as session:
@@ -166,6 +174,7 @@ def create_issuance(
     ref: str = "JC-VN-001",
     report_id: int | None = None,
     authorized: bool = True,
+    model_project: bool = True,
 ) -> IssuanceView:
     total = sum(allocation.values())
     report_id = report_id or create_report(registry, total)
@@ -175,6 +184,7 @@ def create_issuance(
         credits=total,
         allocation=tuple({"account": a, "credits": c} for a, c in allocation.items()),  # type: ignore[misc]
         authorized=authorized,
+        model_project=model_project,
     )
     with registry.database.unit_of_work() as session:
         return service.issue(session, OPERATOR, notice)

@@ -17,16 +17,29 @@ from rich.table import Table
 
 from c3p.cli._common import DatabaseOption, FormatOption, check_format, console, open_database, settings_for
 from c3p.cli._guard import actor, guarded, writing
-from c3p.credits import batches, checkpoints, monitoring_reports, opendata, queries, service, verification
+from c3p.credits import (
+    batches,
+    checkpoints,
+    monitoring_reports,
+    opendata,
+    queries,
+    representatives,
+    service,
+    verification,
+)
 from c3p.credits.monitoring_reports import Calculation, MonitoringFile
 from c3p.credits.rules import cadtrust
 from c3p.credits.rules.statements import Period, statement_csv
+from c3p.credits.rules.transactions import MAX_CREDITS
 from c3p.credits.verify import seal_unsealed
 from c3p.credits.verify import verify as verify_journal
 from c3p.errors import InvalidInput
 
 app = typer.Typer(no_args_is_help=True)
-CreditsOption = Annotated[int | None, typer.Option("--credits", "-n", help="Number of credits (whole tCO2e).")]
+CreditsOption = Annotated[
+    int | None,
+    typer.Option("--credits", "-n", min=1, max=MAX_CREDITS, help="Number of credits (whole tCO2e, 1 to 10^12)."),
+]
 STATEMENT_FORMATS = ("table", "json", "csv")
 SerialOption = Annotated[
     str | None,
@@ -287,6 +300,77 @@ def transfer(
     _transaction(view, output_format)
 
 
+def _decide(key: str, approve: bool, db: str | None, output_format: str) -> None:
+    check_format(output_format)
+    with writing(open_database(db)) as (session, who):
+        view = service.decide_transfer(session, who, key, approve)
+    _transaction(view, output_format)
+
+
+@app.command("approve")
+@guarded("credits.transfer.approve")
+def approve(
+    key: Annotated[str, typer.Argument(help="Key of the proposed transfer.")],
+    db: DatabaseOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """Approve a transfer another representative of the account proposed: it happens now."""
+    _decide(key, True, db, output_format)
+
+
+@app.command("refuse")
+@guarded("credits.transfer.approve")
+def refuse(
+    key: Annotated[str, typer.Argument(help="Key of the proposed transfer.")],
+    db: DatabaseOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """Refuse a transfer another representative of the account proposed: nothing moves."""
+    _decide(key, False, db, output_format)
+
+
+@app.command("proposals")
+@guarded("credits.read")
+def list_proposals(
+    account: Annotated[str | None, typer.Option("--account", help="Only transfers from this account.")] = None,
+    db: DatabaseOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """List transfers waiting for a second representative's approval."""
+    check_format(output_format)
+    with open_database(db).reading() as session:
+        found = queries.proposals(session, actor(), account)
+    table = Table("key", "from", "to", "credits", "proposed by", title=f"{len(found)} awaiting approval")
+    for p in found:
+        table.add_row(p.key, p.from_account, p.to_account, str(p.credits), p.proposed_by)
+    _print(found, output_format, table)
+
+
+@app.command("configure")
+@guarded("credits.registry.configure")
+def configure(
+    registry: Annotated[str, typer.Argument(help="Registry code (JPN or the partner country's ISO3).")],
+    approval_threshold: Annotated[
+        int | None,
+        typer.Option(
+            "--approval-threshold",
+            min=1,
+            max=MAX_CREDITS,
+            help="Transfers of more credits wait for a second representative (omit: never).",
+        ),
+    ] = None,
+    db: DatabaseOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """Set when transfers in a registry need a second representative's approval."""
+    check_format(output_format)
+    with writing(open_database(db)) as (session, who):
+        view = service.configure_registry(session, who, registry, approval_threshold)
+    table = Table("registry", "approval threshold", title="registry settings")
+    table.add_row(view.registry, str(view.approval_threshold_credits or "none"))
+    _print(view, output_format, table)
+
+
 @app.command("transfer-batch")
 @guarded("credits.transfer")
 def transfer_batch(
@@ -356,6 +440,55 @@ def pending(
     for p in found:
         table.add_row(p["key"], p["from_account"], p["to_account"], str(p["credits"]))
     _print(found, output_format, table)
+
+
+def _representatives(found: list[Any], output_format: str, title: str) -> None:
+    table = Table("email", "name", "organization", "named by", title=title)
+    for person in found:
+        table.add_row(person.email, person.name, person.organization, person.named_by)
+    _print(found, output_format, table)
+
+
+@app.command("representatives")
+@guarded("credits.read")
+def list_representatives(
+    number: Annotated[str, typer.Argument(help="Holding account number.")],
+    db: DatabaseOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """List the representatives of a holding account: the only people who move its credits."""
+    check_format(output_format)
+    with open_database(db).reading() as session:
+        found = representatives.representatives(session, actor(), number)
+    _representatives(found, output_format, f"representatives of {number}")
+
+
+@app.command("add-representative")
+@guarded("credits.representative.manage")
+def add_representative(
+    number: Annotated[str, typer.Argument(help="Holding account number.")],
+    email: Annotated[str, typer.Argument(help="E-mail of the user to name.")],
+    db: DatabaseOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """Name a representative of a holding account (the registry administrator of its registry)."""
+    check_format(output_format)
+    with writing(open_database(db)) as (session, who):
+        view = representatives.name_representative(session, who, number, email)
+    _representatives([view], output_format, f"named for {number}")
+
+
+@app.command("remove-representative")
+@guarded("credits.representative.manage")
+def remove_representative(
+    number: Annotated[str, typer.Argument(help="Holding account number.")],
+    email: Annotated[str, typer.Argument(help="E-mail of the representative to remove.")],
+    db: DatabaseOption = None,
+) -> None:
+    """Remove a representative of a holding account (the registry administrator of its registry)."""
+    with writing(open_database(db)) as (session, who):
+        representatives.remove_representative(session, who, number, email)
+    typer.echo(f"{email} no longer represents {number}")
 
 
 @app.command("cancel")

@@ -32,6 +32,7 @@ from c3p.credits.rules.reports import (
     check_record_matches,
     next_period_number,
 )
+from c3p.credits.rules.serials import check_period
 from c3p.credits.schemas import FindingView, ReportView
 from c3p.credits.store import begin_write
 from c3p.credits.tables import CreditIssuance, MonitoringReport, VerificationFinding
@@ -171,7 +172,7 @@ def submit(
         jcm_project_id=jcm.id,
         project=jcm.slug,
         host_country=jcm.country_iso3,
-        period_number=next_period_number(periods),
+        period_number=check_period(next_period_number(periods)),
         methodology_id=record["methodology_id"],
         methodology_version=str(record["provenance"]["methodology_version"]),
         period_start=start,

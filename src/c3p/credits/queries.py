@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from c3p.accounts.rules.policy import Actor, require
 from c3p.accounts.tables import MemberOrganization
@@ -33,6 +33,7 @@ from c3p.credits.schemas import (
     HolderView,
     IssuanceView,
     ProjectTotal,
+    ProposalView,
     RegistryStats,
     RetirementView,
     StatementLine,
@@ -47,6 +48,7 @@ from c3p.credits.tables import (
     CreditIssuance,
     JournalEntry,
     PendingTransfer,
+    TransferProposal,
 )
 from c3p.errors import NotFound
 from c3p.messages import N_, Message
@@ -86,13 +88,13 @@ def visible_accounts(
     session: Session, actor: Actor, registry: str | None = None, holder: str | None = None
 ) -> list[AccountView]:
     """The accounts ``actor`` may read (of ``registry``, of ``holder``): its organization's, its registry's."""
-    return [a for a in accounts(session, registry, holder) if may_read_account(actor, a.registry, a.holder)]
+    return [a for a in accounts(session, registry, holder) if may_read_account(actor, a.registry, a.holder, a.number)]
 
 
 def readable_account(session: Session, actor: Actor, number: str) -> AccountView:
     """The account ``number``, if ``actor`` may read it; else Unauthenticated or Forbidden."""
     found = account(session, number)
-    require(actor, "credits.read", account_target(actor, found.registry, found.holder))
+    require(actor, "credits.read", account_target(actor, found.registry, found.holder, found.number))
     return found
 
 
@@ -440,6 +442,35 @@ def pending(session: Session, registry: str | None = None) -> list[dict[str, Any
 def visible_pending(session: Session, actor: Actor, registry: str | None = None) -> list[dict[str, Any]]:
     """The pending transfers ``actor`` may see and resolve: those waiting in its registry (of ``registry``)."""
     return [p for p in pending(session, registry) if may_resolve_pending(actor, p["to_account"])]
+
+
+def proposals(session: Session, actor: Actor, number: str | None = None) -> list[ProposalView]:
+    """Transfers waiting for a second representative, from accounts ``actor`` may read (of ``number``)."""
+    sender, receiver = aliased(CreditAccount), aliased(CreditAccount)
+    query = (
+        select(TransferProposal, sender, receiver, MemberOrganization.slug, JournalEntry.occurred_at)
+        .join(sender, sender.id == TransferProposal.from_account_id)
+        .join(receiver, receiver.id == TransferProposal.to_account_id)
+        .outerjoin(MemberOrganization, MemberOrganization.id == sender.holder_id)
+        .join(JournalEntry, JournalEntry.seq == TransferProposal.proposed_seq)
+        .where(TransferProposal.status == "proposed")
+        .order_by(TransferProposal.proposed_seq)
+    )
+    if number is not None:
+        query = query.where(sender.number == number)
+    return [
+        ProposalView(
+            key=proposal.key,
+            from_account=source.number,
+            to_account=target.number,
+            credits=proposal.credits,
+            serial=proposal.serial,
+            proposed_by=proposal.proposed_by,
+            proposed_at=at,
+        )
+        for proposal, source, target, holder, at in session.execute(query).all()
+        if may_read_account(actor, source.registry_code, holder or "", source.number)
+    ]
 
 
 # ---------------------------------------------------------------- statements

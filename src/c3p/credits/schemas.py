@@ -11,6 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from c3p.credits.rules.transactions import MAX_CREDITS
+
 
 class AccountView(BaseModel):
     number: str
@@ -68,7 +70,9 @@ class ReportView(BaseModel):
     period_end: dt.date
     emission_reductions_tco2: int = Field(description="claimed: the engine's result, whole tonnes rounded down")
     input_sha256: str = Field(description="SHA-256 over the methodology, the input files' checksums and parameters")
-    inputs: list[dict[str, Any]] = Field([], description="the kept monitoring files: filename, sha256, size_bytes")
+    inputs: list[dict[str, Any]] = Field(
+        [], description="the kept monitoring files: filename, sha256, size_bytes (empty for visitors not signed in)"
+    )
     status: str
     submitted_by: str
     submitted_by_organization: str | None = None
@@ -80,15 +84,15 @@ class ReportView(BaseModel):
     findings: list[FindingView] = []
 
     def for_visitor(self) -> ReportView:
-        """A visitor who is not signed in sees the report, not the people (their e-mails) behind it."""
-        return self.model_copy(update={"submitted_by": "", "verified_by": None})
+        """A visitor who is not signed in sees the report, not the people (their e-mails) nor the files behind it."""
+        return self.model_copy(update={"submitted_by": "", "verified_by": None, "inputs": []})
 
 
 class AllocationLine(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     account: str = Field(description="account number, e.g. JPN-G-000001")
-    credits: int = Field(strict=True, description="whole credits (tCO2e) for this account")
+    credits: int = Field(strict=True, description=f"whole credits (tCO2e) for this account, 1 to {MAX_CREDITS:,}")
 
 
 class IssuanceNotice(BaseModel):
@@ -100,7 +104,7 @@ class IssuanceNotice(BaseModel):
         min_length=1, max_length=80, description="the JC's reference; issuance is idempotent per reference"
     )
     report_id: int = Field(strict=True, description="the verified monitoring report")
-    credits: int = Field(strict=True, description="credits to issue (whole tCO2e)")
+    credits: int = Field(strict=True, description=f"credits to issue (whole tCO2e), 1 to {MAX_CREDITS:,}")
     allocation: tuple[AllocationLine, ...] = Field(min_length=1)
     authorized: bool = Field(False, description="Article 6.2: the credits are authorized (ITMOs)")
     model_project: bool = Field(True, description="a JCM Model Project: at least half goes to Japan's government")
@@ -132,7 +136,11 @@ class TransactionView(BaseModel):
     actor: str
     from_account: str | None = None
     to_account: str | None = None
-    status: str = Field("completed", description="completed, or pending until the other registry acts")
+    status: str = Field(
+        "completed",
+        description="completed; pending until the other registry acts; awaiting_approval until a second "
+        "representative decides; refused",
+    )
     serials: list[str] = []
     details: dict[str, Any] = {}
 
@@ -251,3 +259,35 @@ class Article6Row(BaseModel):
     used_credits: int
     adjustment_first_transfer_credits: int
     adjustment_use_credits: int
+
+
+class RepresentativeView(BaseModel):
+    """A person named to move an account's credits (role ``account_representative`` on it)."""
+
+    account: str
+    email: str
+    name: str
+    organization: str = Field(description="slug of the representative's own organization")
+    named_by: str
+    named_at: dt.datetime | None = None
+
+
+class RegistrySettings(BaseModel):
+    """What a registry's administrators set for it."""
+
+    registry: str
+    approval_threshold_credits: int | None = Field(
+        None, description="transfers of more credits wait for a second representative's approval; null: never"
+    )
+
+
+class ProposalView(BaseModel):
+    """A transfer waiting for a second representative of its sending account."""
+
+    key: str
+    from_account: str
+    to_account: str
+    credits: int
+    serial: str = ""
+    proposed_by: str
+    proposed_at: dt.datetime | None = None

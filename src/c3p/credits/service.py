@@ -22,6 +22,7 @@ from c3p.accounts.rules.policy import Actor, Target, require
 from c3p.credits.monitoring_reports import NO_REPORT
 from c3p.credits.rules import article6
 from c3p.credits.rules.access import account_target
+from c3p.credits.rules.approvals import check_open, check_second_person, check_threshold, needs_approval
 from c3p.credits.rules.holding_accounts import (
     JAPAN,
     NO_ACCOUNT,
@@ -32,6 +33,7 @@ from c3p.credits.rules.holding_accounts import (
     check_may_hold,
     check_status_change,
     check_usable,
+    may_take_back,
 )
 from c3p.credits.rules.issuance import (
     check_allocation,
@@ -41,15 +43,16 @@ from c3p.credits.rules.issuance import (
 )
 from c3p.credits.rules.ledger import plan_issuance, plan_range, plan_transfer
 from c3p.credits.rules.reports import check_no_open_corrective_action, check_not_verifier, party
-from c3p.credits.rules.serials import DEFAULT_FORMAT, REGISTRY_CODE, SerialFormat
+from c3p.credits.rules.serials import DEFAULT_FORMAT, REGISTRY_CODE, ParsedSerial, SerialFormat, check_units_left
 from c3p.credits.rules.transactions import Entry, Move, TransactionKind, check_amount, legs_for
-from c3p.credits.schemas import AccountView, IssuanceNotice, IssuanceView, TransactionView
+from c3p.credits.schemas import AccountView, IssuanceNotice, IssuanceView, RegistrySettings, TransactionView
 from c3p.credits.store import (
     FIRST_SOURCE_LIMIT,
     AccountRow,
     LedgerStore,
     NewIssuance,
     PendingRow,
+    ProposalRow,
     ReportRow,
     SerialRange,
     SourceBlock,
@@ -84,9 +87,8 @@ def _open_registry(store: LedgerStore, actor: Actor, code: str) -> None:
     if not REGISTRY_CODE.fullmatch(code or ""):
         refusal = N_("registry must be a country's ISO 3166 alpha-3 code, got '%(code)s'")
         raise InvalidInput(Message(refusal, {"code": code}), field="registry")
-    if store.lock_registry(code):
-        return
-    store.add_registry(code)
+    if store.lock_registry(code) or not store.add_registry(code):
+        return  # opened before, or just now by a concurrent first use
     for kind in SYSTEM_KINDS:
         _new_account(store, actor, code, kind, None, f"{code} {kind}")
 
@@ -264,7 +266,9 @@ def _allocate(
         lines[row.registry].append((row.id, line.credits, first))
     moves: list[Move] = []
     for code in sorted(lines):
-        first_unit = store.take_units(code, sum(credits for _a, credits, _f in lines[code]))
+        count = sum(credits for _a, credits, _f in lines[code])
+        first_unit = store.take_units(code, count)
+        check_units_left(code, first_unit, count)
         moves += plan_issuance(code, first_unit, lines[code], issuance_id)
     return moves
 
@@ -310,7 +314,7 @@ def _record_adjustments(
 # ---------------------------------------------------------------- transfers, cancellation, retirement
 
 
-def _serial_range(credits: int | None, serial: str | None, serials: SerialFormat) -> SerialRange | None:
+def _serial_range(credits: int | None, serial: str | None, serials: SerialFormat) -> ParsedSerial | None:
     """The serial range asked for, if any; with an amount too, the two must agree."""
     if credits is None and not serial:
         raise InvalidInput(N_("give a number of credits or a serial range"), field="credits")
@@ -322,7 +326,16 @@ def _serial_range(credits: int | None, serial: str | None, serials: SerialFormat
     if credits is not None and credits != parsed.credits:
         refusal = N_("serial range %(serial)s holds %(held)s credits, not %(credits)s")
         raise InvalidInput(Message(refusal, {"serial": serial, "held": parsed.credits, "credits": credits}))
-    return SerialRange(parsed.registry, parsed.start, parsed.end)
+    return parsed
+
+
+def _check_serial_names(parsed: ParsedSerial | None, source: list[SourceBlock], serials: SerialFormat) -> None:
+    """Each block a serial range reaches must be of the host, project and period the serial names."""
+    if parsed is None:
+        return
+    for held in source:
+        if held.block.end >= parsed.start and held.block.start <= parsed.end:
+            serials.check_names(parsed, held.host, held.project, held.period)
 
 
 def _more_source(store: LedgerStore, account_id: int, credits: int, source: list[SourceBlock]) -> list[SourceBlock]:
@@ -341,7 +354,13 @@ def _check_parties(
     sender = accounts.get(sender_number)
     if sender is None:
         raise NotFound(Message(NO_ACCOUNT, {"number": sender_number}), field="from")
-    require(actor, action, account_target(actor, sender.registry, sender.holder))
+    if sender.kind == AccountKind.returns:
+        if action != "credits.transfer":
+            refusal = N_("credits in %(number)s are only transferred on, to a holding account")
+            raise InvalidInput(Message(refusal, {"number": sender_number}), field="from")
+        require(actor, "credits.returns.transfer", Target.of(country=sender.registry))
+    else:
+        require(actor, action, account_target(actor, sender.registry, sender.holder, sender.number))
     check_usable(sender_number, sender.status, sender.kind, sending=True)
     if receiver_number is not None:
         receiver = accounts.get(receiver_number)
@@ -400,13 +419,18 @@ def _move_out(
     kind: TransactionKind,
     details: dict[str, Any],
     serials: SerialFormat,
+    approval: dict[str, Any] | None = None,
 ) -> TransactionView:
-    wanted = _serial_range(credits, serial, serials)
+    """Move credits out of an account; a transfer above its registry's threshold is only proposed,
+    unless ``approval`` (who proposed and who approved it) says a second representative agreed."""
+    parsed = _serial_range(credits, serial, serials)
+    wanted = None if parsed is None else SerialRange(parsed.registry, parsed.start, parsed.end)
     store = ledger_store(session)
     store.begin_write()
     numbers = [sender_number] + ([receiver_number] if receiver_number else [])
     accounts, source = store.lock_with_source(numbers, sender_number, wanted)
     sender = _check_parties(actor, action, accounts, sender_number, receiver_number)
+    _check_serial_names(parsed, source, serials)
     if receiver_number is not None:
         receiver = accounts[receiver_number]
     else:
@@ -415,6 +439,11 @@ def _move_out(
     if wanted is None:
         source = _more_source(store, sender.id, credits or 0, source)
     moves = _take_blocks(store, sender, receiver, source, credits, wanted)
+    if kind is TransactionKind.transfer and approval is None:
+        amount = sum(move.credits for move in moves)
+        if needs_approval(amount, store.approval_threshold(sender.registry)):
+            return _propose(store, actor, sender, receiver, amount, serial or "")
+    details = {**details, **(approval or {})}
     terms = {s.block.issuance_id: (s.authorized, s.host) for s in source}
     names = {s.block.issuance_id: (s.host, s.project, s.period) for s in source}
     printed = [serials.block(m.registry, *names[m.issuance_id], m.start, m.end) for m in moves]
@@ -467,6 +496,123 @@ def transfer(
         {},
         serials,
     )
+
+
+def _propose(
+    store: LedgerStore, actor: Actor, sender: AccountRow, receiver: AccountRow, credits: int, serial: str
+) -> TransactionView:
+    """Record a transfer that waits for a second representative; nothing moves yet."""
+    details = {
+        "from_account": sender.id,
+        "to_account": receiver.id,
+        "credits": credits,
+        "serial": serial,
+        "proposed_by_id": actor.user_id,
+    }
+    entry = store.append(TransactionKind.transfer_proposed, actor.label, details=details)
+    proposal = ProposalRow(
+        entry.key, sender.id, receiver.id, credits, serial, actor.user_id, actor.label, "proposed", entry.seq
+    )
+    store.add_proposal(proposal, entry.seq)
+    return TransactionView(
+        seq=entry.seq,
+        key=entry.key,
+        kind=str(TransactionKind.transfer_proposed),
+        credits=credits,
+        occurred_at=entry.occurred_at,
+        actor=entry.actor,
+        from_account=sender.number,
+        to_account=receiver.number,
+        status="awaiting_approval",
+        details={"from_account": sender.number, "to_account": receiver.number, "credits": credits, "serial": serial},
+    )
+
+
+def _check_proposed(store: LedgerStore, proposal: ProposalRow) -> None:
+    """A proposal is decided only as the journal entry that proposed it says (parties, credits, serials, who)."""
+    entry = store.journal_entry(proposal.proposed_seq)
+    journal = None
+    if entry is not None and entry.key == proposal.key and entry.kind is TransactionKind.transfer_proposed:
+        d = entry.details
+        journal = (d["from_account"], d["to_account"], d["credits"], d["serial"], d.get("proposed_by_id"), entry.actor)
+    stored = (
+        proposal.from_account_id,
+        proposal.to_account_id,
+        proposal.credits,
+        proposal.serial,
+        proposal.proposed_by_id,
+        proposal.proposed_by,
+    )
+    if journal != stored:
+        refusal = N_(
+            "proposed transfer %(key)s does not match the journal entry that proposed it, so it is not decided; "
+            "the registry administrator should run the registry's verification"
+        )
+        raise Conflict(Message(refusal, {"key": proposal.key}))
+
+
+def decide_transfer(
+    session: Session | LedgerStore, actor: Actor, key: str, approve: bool, serials: SerialFormat = DEFAULT_FORMAT
+) -> TransactionView:
+    """A second representative of the sending account approves a proposed transfer (it happens now,
+    naming both people in its journal entry) or refuses it (nothing moves); never its proposer."""
+    store = ledger_store(session)
+    store.begin_write()
+    proposal = store.lock_proposal(key)
+    if proposal is None:
+        raise NotFound(Message(N_("no proposed transfer %(key)s"), {"key": key}))
+    _check_proposed(store, proposal)
+    accounts = store.lock_accounts_by_id({proposal.from_account_id, proposal.to_account_id})
+    sender, receiver = accounts[proposal.from_account_id], accounts[proposal.to_account_id]
+    require(actor, "credits.transfer.approve", account_target(actor, sender.registry, sender.holder, sender.number))
+    check_open(key, proposal.status)
+    check_second_person(key, (proposal.proposed_by_id, proposal.proposed_by), (actor.user_id, actor.label))
+    decided = {"approval_of": key, "proposed_by": proposal.proposed_by}
+    if approve:
+        view = _move_out(
+            store,
+            actor,
+            "credits.transfer",
+            sender.number,
+            receiver.number,
+            None,
+            None if proposal.serial else proposal.credits,
+            proposal.serial or None,
+            TransactionKind.transfer,
+            {},
+            serials,
+            {**decided, "approved_by": actor.label},
+        )
+        store.close_proposal(key, "approved", actor.label, view.seq)
+        return view
+    entry = store.append(TransactionKind.transfer_refused, actor.label, details={**decided, "refused_by": actor.label})
+    store.close_proposal(key, "refused", actor.label, entry.seq)
+    return TransactionView(
+        seq=entry.seq,
+        key=entry.key,
+        kind=str(TransactionKind.transfer_refused),
+        credits=0,
+        occurred_at=entry.occurred_at,
+        actor=entry.actor,
+        from_account=sender.number,
+        to_account=receiver.number,
+        status="refused",
+        details=dict(entry.details),
+    )
+
+
+def configure_registry(
+    session: Session | LedgerStore, actor: Actor, code: str, approval_threshold_credits: int | None
+) -> RegistrySettings:
+    """Set above how many credits a transfer in registry ``code`` needs a second representative (None: never)."""
+    require(actor, "credits.registry.configure", Target.of(country=code))
+    threshold = check_threshold(approval_threshold_credits)
+    store = ledger_store(session)
+    store.begin_write()
+    if not store.lock_registry(code):
+        raise NotFound(Message(N_("registry %(code)s is not opened yet"), {"code": code}), field="registry")
+    store.set_approval_threshold(code, threshold)
+    return RegistrySettings(registry=code, approval_threshold_credits=threshold)
 
 
 def cancel(
@@ -528,7 +674,12 @@ RESOLVED_WORDS = {"accepted": N_("accepted"), "rejected": N_("rejected")}
 
 
 def resolve_pending(session: Session | LedgerStore, actor: Actor, key: str, accept: bool) -> TransactionView:
-    """The receiving registry accepts a pending transfer (credits arrive) or rejects it (they go back)."""
+    """The receiving registry accepts a pending transfer (credits arrive) or rejects it (they go back).
+
+    Rejected credits go back to the sender while it is open; a sender closed or suspended
+    meanwhile cannot take them, so they go to its registry's returns account, and the journal
+    entry and the answer name that account (``returned_to``) and why (``sender_status``).
+    """
     store = ledger_store(session)
     store.begin_write()
     pending = store.lock_pending(key)
@@ -541,9 +692,13 @@ def resolve_pending(session: Session | LedgerStore, actor: Actor, key: str, acce
         status = Message(RESOLVED_WORDS[pending.status]) if pending.status in RESOLVED_WORDS else pending.status
         raise Conflict(Message(N_("transfer %(key)s is already %(status)s"), {"key": key, "status": status}))
     _check_proposal(store, pending)
-    to_row = receiver if accept else accounts[pending.from_account_id]
+    sender = accounts[pending.from_account_id]
+    to_row, details = receiver if accept else sender, {"proposal": key}
     if accept:
         check_usable(to_row.number, to_row.status, to_row.kind, sending=False)
+    elif not may_take_back(sender.status):
+        to_row = _returns_account(store, actor, sender.registry)
+        details = {**details, "returned_to": to_row.number, "sender_status": sender.status}
     terms = {i: (t.authorized, t.host) for i, t in store.issuance_terms(m.issuance_id for m in pending.moves).items()}
     held = store.blocks_starting_at(pending.moves)
     moves = [_settle(m, held[(m.registry, m.start)][0].first_transferred, terms, to_row, accept) for m in pending.moves]
@@ -551,7 +706,7 @@ def resolve_pending(session: Session | LedgerStore, actor: Actor, key: str, acce
     store.apply_moves(moves, held)
     store.add_to_balances(legs)
     kind = TransactionKind.acceptance if accept else TransactionKind.rejection
-    entry = store.append(kind, actor.label, legs, tuple(moves), {"proposal": key})
+    entry = store.append(kind, actor.label, legs, tuple(moves), details)
     _record_adjustments(store, entry, moves, terms, {to_row.id: to_row})
     store.close_pending(key, "accepted" if accept else "rejected", entry.seq)
     return TransactionView(
@@ -562,8 +717,23 @@ def resolve_pending(session: Session | LedgerStore, actor: Actor, key: str, acce
         occurred_at=entry.occurred_at,
         actor=entry.actor,
         to_account=to_row.number,
-        details={"proposal": key},
+        details=details,
     )
+
+
+def _returns_account(store: LedgerStore, actor: Actor, registry: str) -> AccountRow:
+    """The registry's returns account, opened (and journaled) the first time a rejection needs it.
+
+    A rejected transfer's credits go back to the sender; when the sender was closed or
+    suspended meanwhile they cannot, so they wait here, in the sender's registry, for its
+    administrators to pass them on (``credits.returns.transfer``).
+    """
+    found = store.find_system_account(registry, str(AccountKind.returns))
+    if found is None:
+        store.lock_registry(registry)
+        opened = _new_account(store, actor, registry, AccountKind.returns, None, f"{registry} returns")
+        found = store.lock_accounts([opened.number])[opened.number].id
+    return store.lock_accounts_by_id([found])[found]
 
 
 def _check_proposal(store: LedgerStore, pending: PendingRow) -> None:
@@ -603,6 +773,7 @@ def authorize(session: Session | LedgerStore, actor: Actor, notification_ref: st
         raise NotFound(Message(N_("no issuance for notification %(ref)s"), {"ref": notification_ref}))
     require(actor, "credits.authorize", Target.of(country=issuance.host_country))
     if issuance.authorization != wanted:
+        article6.check_authorization_change(notification_ref, wanted, store.first_transferred_credits(issuance.id))
         store.set_authorization(issuance.id, str(wanted))
         store.append(
             TransactionKind.authorization, actor.label, details={"issuance_id": issuance.id, "status": str(wanted)}

@@ -26,6 +26,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, cast
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from c3p.accounts.tables import MemberOrganization
@@ -42,6 +43,7 @@ from c3p.credits.tables import (
     CreditRegistry,
     MonitoringReport,
     PendingTransfer,
+    TransferProposal,
     VerificationFinding,
 )
 from c3p.program.tables import Country
@@ -145,6 +147,20 @@ class PendingRow(NamedTuple):
     proposed_seq: int
 
 
+class ProposalRow(NamedTuple):
+    """A transfer waiting for a second representative's approval."""
+
+    key: str
+    from_account_id: int
+    to_account_id: int
+    credits: int
+    serial: str
+    proposed_by_id: int | None
+    proposed_by: str
+    status: str
+    proposed_seq: int
+
+
 class SerialRange(NamedTuple):
     registry: str
     start: int
@@ -161,7 +177,7 @@ class LedgerStore(Protocol):
     def begin_write(self) -> None: ...
     def organization(self, slug: str) -> Organization | None: ...
     def lock_registry(self, code: str) -> bool: ...
-    def add_registry(self, code: str) -> None: ...
+    def add_registry(self, code: str) -> bool: ...
     def take_account_serial(self, registry: str) -> int: ...
     def take_units(self, registry: str, count: int) -> int: ...
     def add_account(self, registry: str, number: str, kind: str, holder_id: int | None, name: str) -> OpenedAccount: ...
@@ -172,6 +188,7 @@ class LedgerStore(Protocol):
     ) -> tuple[dict[str, AccountRow], list[SourceBlock]]: ...
     def first_source(self, account_id: int, limit: int) -> list[SourceBlock]: ...
     def system_account(self, registry: str, kind: str) -> int: ...
+    def find_system_account(self, registry: str, kind: str) -> int | None: ...
     def set_account_status(self, account_id: int, status: str) -> None: ...
     def lock_report(self, report_id: int) -> ReportRow | None: ...
     def mark_report_used(self, report_id: int) -> None: ...
@@ -180,6 +197,7 @@ class LedgerStore(Protocol):
     def add_issuance(self, issuance: NewIssuance) -> int: ...
     def seal_issuance(self, issuance_id: int, journal_seq: int) -> None: ...
     def set_authorization(self, issuance_id: int, authorization: str) -> None: ...
+    def first_transferred_credits(self, issuance_id: int) -> int: ...
     def issuance_terms(self, ids: Iterable[int]) -> dict[int, IssuanceTerms]: ...
     def issuance_view(self, issuance_id: int, serials: SerialFormat) -> IssuanceView: ...
     def blocks_starting_at(self, moves: Sequence[Move]) -> HeldBlocks: ...
@@ -199,6 +217,11 @@ class LedgerStore(Protocol):
     def add_pending(self, entry: Entry, from_account_id: int, to_account_id: int) -> None: ...
     def lock_pending(self, key: str) -> PendingRow | None: ...
     def close_pending(self, key: str, status: str, journal_seq: int) -> None: ...
+    def approval_threshold(self, registry: str) -> int | None: ...
+    def set_approval_threshold(self, registry: str, threshold: int | None) -> None: ...
+    def add_proposal(self, proposal: ProposalRow, journal_seq: int) -> None: ...
+    def lock_proposal(self, key: str) -> ProposalRow | None: ...
+    def close_proposal(self, key: str, status: str, resolved_by: str, journal_seq: int) -> None: ...
 
 
 class Store:
@@ -300,18 +323,30 @@ class Store:
         """Lock the registry ``code``; False when it is not opened yet."""
         return self.session.get(CreditRegistry, code, with_for_update=True) is not None
 
-    def add_registry(self, code: str) -> None:
+    def add_registry(self, code: str) -> bool:
+        """Add the registry ``code``; False (and the registry locked) when another transaction added it first.
+
+        Two first uses of a registry at once both find it missing; on PostgreSQL the second
+        insert waits for the first transaction and then violates the primary key. A savepoint
+        keeps that from failing the request: the second one rolls back to it and locks the
+        registry the first one opened.
+        """
         country = self.session.get(Country, code)
-        self.session.add(
-            CreditRegistry(
-                code=code,
-                name_en=f"JCM registry of {country.name_en if country else code}",
-                name_ja=f"{country.name_ja if country else code} JCM登録簿",
-                next_unit=1,
-                next_account=1,
-            )
-        )
-        self.session.flush()
+        try:
+            with self.session.begin_nested():
+                self.session.add(
+                    CreditRegistry(
+                        code=code,
+                        name_en=f"JCM registry of {country.name_en if country else code}",
+                        name_ja=f"{country.name_ja if country else code} JCM登録簿",
+                        next_unit=1,
+                        next_account=1,
+                    )
+                )
+                self.session.flush()
+        except IntegrityError:
+            return not self.lock_registry(code)
+        return True
 
     def _registry(self, code: str) -> CreditRegistry:
         registry = self.session.get(CreditRegistry, code)
@@ -429,6 +464,15 @@ class Store:
         row.authorized_at = dt.datetime.now(dt.UTC) if authorization == "authorized" else None
         self.session.flush()
 
+    def first_transferred_credits(self, issuance_id: int) -> int:
+        """How many credits of the issuance were first transferred (Article 6.2), wherever they are now."""
+        found = self.rows(
+            "SELECT COALESCE(SUM(end_serial - start_serial + 1), 0) FROM credit_blocks "
+            "WHERE issuance_id = %s AND first_transferred = %s",
+            (issuance_id, True),
+        )
+        return int(found[0][0])
+
     def issuance_terms(self, ids: Iterable[int]) -> dict[int, IssuanceTerms]:
         wanted = sorted(set(ids))
         found = self.rows(
@@ -490,6 +534,54 @@ class Store:
         pending.resolved_seq = journal_seq
         self.session.flush()
 
+    # ---- transfers waiting for a second representative ----
+    def approval_threshold(self, registry: str) -> int | None:
+        found = self.rows("SELECT approval_threshold_credits FROM credit_registries WHERE code = %s", (registry,))
+        return None if not found or found[0][0] is None else int(found[0][0])
+
+    def set_approval_threshold(self, registry: str, threshold: int | None) -> None:
+        self._registry(registry).approval_threshold_credits = threshold  # an ORM write: the history records it
+        self.session.flush()
+
+    def add_proposal(self, proposal: ProposalRow, journal_seq: int) -> None:
+        self.session.add(
+            TransferProposal(
+                key=proposal.key,
+                from_account_id=proposal.from_account_id,
+                to_account_id=proposal.to_account_id,
+                credits=proposal.credits,
+                serial=proposal.serial,
+                proposed_by_id=proposal.proposed_by_id,
+                proposed_by=proposal.proposed_by,
+                proposed_seq=journal_seq,
+                status="proposed",
+                resolved_by="",
+            )
+        )
+        self.session.flush()
+
+    def lock_proposal(self, key: str) -> ProposalRow | None:
+        found = self.session.get(TransferProposal, key, with_for_update=True)
+        if found is None:
+            return None
+        return ProposalRow(
+            found.key,
+            found.from_account_id,
+            found.to_account_id,
+            found.credits,
+            found.serial,
+            found.proposed_by_id,
+            found.proposed_by,
+            found.status,
+            found.proposed_seq,
+        )
+
+    def close_proposal(self, key: str, status: str, resolved_by: str, journal_seq: int) -> None:
+        found = self.session.get(TransferProposal, key)
+        assert found is not None  # locked by lock_proposal
+        found.status, found.resolved_by, found.resolved_seq = status, resolved_by, journal_seq
+        self.session.flush()
+
     def lock_accounts_sql(self, numbers: Sequence[str]) -> tuple[str, list[Any]]:
         marks = ", ".join(["%s"] * len(numbers))
         return (
@@ -500,8 +592,14 @@ class Store:
         )
 
     def system_account(self, registry: str, kind: str) -> int:
+        found = self.find_system_account(registry, kind)
+        assert found is not None, f"registry {registry} has no {kind} account"  # opened with the registry
+        return found
+
+    def find_system_account(self, registry: str, kind: str) -> int | None:
+        """The registry's own account of ``kind``, or None while it is not opened yet."""
         found = self.rows("SELECT id FROM credit_accounts WHERE registry = %s AND kind = %s", (registry, kind))
-        return int(found[0][0])
+        return int(found[0][0]) if found else None
 
     def add_to_balances(self, legs: Sequence[Leg]) -> None:
         """Apply the legs to the balances (the CHECK constraint refuses any negative holding)."""

@@ -45,6 +45,8 @@ class CreditRegistry(Base):
     next_unit: Mapped[int] = mapped_column(BigInteger, default=1, info=NOT_IN_HISTORY)
     next_account: Mapped[int] = mapped_column(Integer, default=1, info=NOT_IN_HISTORY)
     opened_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: transfers of more credits than this wait for a second representative's approval (None: never)
+    approval_threshold_credits: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class CreditAccount(Base):
@@ -219,6 +221,26 @@ class PendingTransfer(Base):
     moves: Mapped[list[Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
     proposed_seq: Mapped[int] = mapped_column(Integer)
+    resolved_seq: Mapped[int | None] = mapped_column(Integer)
+
+
+class TransferProposal(Base):
+    """A transfer above its registry's approval threshold, proposed by one representative of the
+    sending account and waiting for another to approve or refuse it; nothing moves until then."""
+
+    __tablename__ = "credit_transfer_proposals"
+    __table_args__ = ({"info": NOT_IN_HISTORY},)
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    from_account_id: Mapped[int] = mapped_column(ForeignKey("credit_accounts.id"), index=True)
+    to_account_id: Mapped[int] = mapped_column(ForeignKey("credit_accounts.id"))
+    credits: Mapped[int] = mapped_column(BigInteger)
+    serial: Mapped[str] = mapped_column(Text, default="")
+    proposed_by_id: Mapped[int | None] = mapped_column(Integer)
+    proposed_by: Mapped[str] = mapped_column(Text)
+    proposed_seq: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12), default="proposed", index=True)
+    resolved_by: Mapped[str] = mapped_column(Text, default="")
     resolved_seq: Mapped[int | None] = mapped_column(Integer)
 
 

@@ -7,7 +7,8 @@ ledger rule. Then every credit fact table is compared with what the journal prov
 two means, declared once per table:
 
 * **recomputed** (:data:`RECOMPUTED`): balances, account numbers, kinds and statuses, serial
-  blocks, registry counters, pending transfers, corresponding adjustments, signed checkpoints
+  blocks, registry counters, pending transfers, transfers proposed for a second representative,
+  corresponding adjustments, signed checkpoints
   — rebuilt from the replayed ledger;
 * **sealed** (:data:`c3p.credits.facts.SEALED`): registries, accounts (holder, name, times),
   monitoring reports, issuances — each row equal to the last content a ``record`` entry sealed.
@@ -41,6 +42,7 @@ from c3p.credits.tables import (
     JournalEntry,
     JournalHead,
     PendingTransfer,
+    TransferProposal,
 )
 from c3p.errors import Conflict
 from c3p.messages import N_, Message
@@ -238,6 +240,44 @@ def _pending(session: Session, ledger: Ledger) -> list[Problem]:
     return []
 
 
+def _proposals(session: Session, ledger: Ledger) -> list[Problem]:
+    """Each transfer waiting for (or decided by) a second representative, as the journal tells."""
+    stored = {
+        row.key: (
+            row.from_account_id,
+            row.to_account_id,
+            row.credits,
+            row.serial,
+            row.proposed_by_id,
+            row.proposed_by,
+            row.proposed_seq,
+            row.status,
+            row.resolved_by,
+            row.resolved_seq,
+        )
+        for row in session.scalars(select(TransferProposal))
+    }
+    journal = {
+        p.key: (
+            p.from_account,
+            p.to_account,
+            p.credits,
+            p.serial,
+            p.proposed_by_id,
+            p.proposed_by,
+            p.proposed_seq,
+            p.status,
+            p.resolved_by,
+            p.resolved_seq,
+        )
+        for p in ledger.proposals.values()
+    }
+    for key in sorted(set(stored) | set(journal)):
+        if stored.get(key) != journal.get(key):
+            return [Problem(what=f"proposed transfer {key}: database {stored.get(key)}, journal {journal.get(key)}")]
+    return []
+
+
 def _adjustments(session: Session, ledger: Ledger) -> list[Problem]:
     """The Article 6.2 corresponding adjustments, recomputed entry by entry."""
     columns = (
@@ -291,6 +331,7 @@ RECOMPUTED: dict[str, Check] = {
     "credit_blocks": _blocks,
     "credit_registries": _registries,
     "credit_pending_transfers": _pending,
+    "credit_transfer_proposals": _proposals,
     "corresponding_adjustments": _adjustments,
     "credit_issuances": _issuance_terms,  # and sealed, for every other column
     "credit_checkpoints": _checkpoints,

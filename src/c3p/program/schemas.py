@@ -11,15 +11,24 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from c3p.program import records as r
+from c3p.program.rules import sources
 
 
 class View(BaseModel):
-    """Base of every read model: immutable; a field with a default is still always returned."""
+    """Base of every read model: immutable; a field with a default is still always returned.
+
+    Texts say the reference files they cite in words (sources, notes); the records keep the file names.
+    """
 
     model_config = ConfigDict(frozen=True, extra="ignore", json_schema_serialization_defaults_required=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _readable(cls, value: Any) -> Any:
+        return sources.readable(value) if isinstance(value, str) else value
 
 
 class CountryRef(View):

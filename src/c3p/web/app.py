@@ -1,7 +1,7 @@
 """The web application: REST API under /api/v1, the bilingual portal, static assets.
 
 Everything is served from this process and installed packages (Leaflet from
-xstatic-leaflet), so the portal works offline.
+xstatic-leaflet, its marker clusters from xstatic-leaflet-markercluster), so the portal works offline.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from pathlib import Path
 
 import swagger_ui_bundle
 import xstatic.pkg.leaflet as xstatic_leaflet
+import xstatic.pkg.leaflet_markercluster as xstatic_markercluster
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
@@ -67,6 +68,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(api.router, prefix="/api/v1")
     app.include_router(pages.router)
     app.mount("/static/leaflet", StaticFiles(directory=xstatic_leaflet.BASE_DIR), name="leaflet")
+    app.mount(
+        "/static/leaflet-markercluster",
+        StaticFiles(directory=xstatic_markercluster.BASE_DIR),
+        name="leaflet-markercluster",
+    )
     app.mount("/static/swagger-ui", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger-ui")
     app.add_api_route("/docs", api_docs, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -1,7 +1,14 @@
-"""Charts rendered on the server as SVG with pygal: no JavaScript, print-friendly, offline."""
+"""Charts rendered on the server as SVG with pygal: no JavaScript, print-friendly, offline.
+
+Pages draw the bar charts in HTML (``macros.bar_chart``), where a long Japanese name wraps
+instead of being cut; the SVGs here serve the participation chart and anyone linking a chart.
+No label is truncated, all text is at least 12 px, and the participation chart puts each
+published figure at its date on a proportional time axis, counting from zero.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 
 from c3p.errors import NotFound
@@ -12,14 +19,17 @@ from c3p.program import schemas as v
 STYLE_OPTIONS = dict(
     background="transparent",
     plot_background="transparent",
-    foreground="#1f2933",
-    foreground_strong="#1f2933",
-    foreground_subtle="#52606d",
-    colors=("#1b7f5f", "#2f6fb0", "#c77c02", "#8e44ad", "#c0392b"),
-    font_family="sans-serif",
+    foreground="#1a1a1a",
+    foreground_strong="#1a1a1a",
+    foreground_subtle="#4d4d4d",
+    colors=("#0017c1", "#197a4b", "#b75d00", "#8843e1", "#ce0000"),
+    font_family="'Noto Sans JP', 'Noto Sans CJK JP', sans-serif",
     label_font_size=13,
     major_label_font_size=13,
-    value_font_size=12,
+    value_font_size=13,
+    value_label_font_size=13,
+    legend_font_size=14,
+    tooltip_font_size=13,
     title_font_size=16,
 )
 
@@ -63,24 +73,48 @@ def _render(stats_json: str, name: str, language: str) -> bytes:
         "projects-by-sector": stats.projects_by_sector,
         "projects-by-proposer": stats.projects_by_proposer,
     }[name]
+    labels = [c.name_en if language == "en" else c.name_ja for c in reversed(counts)]
     chart = pygal.HorizontalBar(
         style=_style(),
         show_legend=False,
         height=max(240, 32 * len(counts) + 80),
-        width=720,
+        width=720 + _label_width_px(labels),
         title=title,
+        truncate_label=-1,
+        margin_left=_label_width_px(labels),
     )
-    chart.x_labels = [c.name_en if language == "en" else c.name_ja for c in reversed(counts)]
+    chart.x_labels = labels
     chart.add(title, [c.count for c in reversed(counts)])
     return chart.render()
+
+
+def _label_width_px(labels: list[str]) -> int:
+    """Room for the longest label at 13 px: a full-width (CJK) character is about 1 em, others half."""
+    widest = max((sum(13 if ord(ch) > 0x2E80 else 7.5 for ch in label) for label in labels), default=0)
+    return int(widest) + 16
 
 
 def _participation(stats: v.StatsView, title: str, language: str) -> bytes:
     import pygal
 
-    reach = [r for r in stats.reach if r.partner_places is not None or r.japanese_governments is not None]
-    chart = pygal.Line(style=_style(), width=720, height=360, title=title, legend_at_bottom=True, dots_size=4)
-    chart.x_labels = [r.as_of.isoformat()[:7] for r in reach]
+    reach = sorted(
+        (r for r in stats.reach if r.partner_places is not None or r.japanese_governments is not None),
+        key=lambda r: r.as_of,
+    )
+    chart = pygal.DateLine(
+        style=_style(),
+        width=720,
+        height=380,
+        title=title,
+        legend_at_bottom=True,
+        legend_at_bottom_columns=2,
+        truncate_legend=-1,
+        dots_size=4,
+        include_x_axis=True,
+        x_value_formatter=lambda day: str(day.year) if (day.month, day.day) == (1, 1) else day.isoformat(),
+    )
+    if reach:
+        chart.x_labels = [dt.date(year, 1, 1) for year in range(reach[0].as_of.year, reach[-1].as_of.year + 2)]
     names = {
         "countries": ("Countries", "国数"),
         "partner_places": ("Partner cities/regions", "パートナー都市・地域"),
@@ -88,5 +122,6 @@ def _participation(stats: v.StatsView, title: str, language: str) -> bytes:
         "jcm_projects_realized": ("JCM projects realized", "実現したJCM案件"),
     }
     for field, labels in names.items():
-        chart.add(labels[0 if language == "en" else 1], [getattr(r, field) for r in reach])
+        points = [(r.as_of, getattr(r, field)) for r in reach if getattr(r, field) is not None]
+        chart.add(labels[0 if language == "en" else 1], points)
     return chart.render()

@@ -170,6 +170,7 @@ def _application_facts(
             application_target(session, a).scope.get("organization", ""),
             frozenset(scored[a.id]),
             frozenset(conflicted[a.id]),
+            aware(a.correction_due_at) if a.correction_due_at else None,
         )
         for a in pending
     ]

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from c3p.accounts.rules.visitors import anonymized
+
 
 class _View(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -249,7 +251,13 @@ class JcmProjectView(_View):
     subsidy_calculated_at: dt.datetime | None = None
     projects: list[str]
     transitions: list[TransitionView]
-    documents: list[AttachmentView]
+    documents: list[AttachmentView] = Field(description="for visitors who are not signed in: no file names or digests")
+
+    def for_visitor(self) -> JcmProjectView:
+        """A visitor who is not signed in sees the steps and documents, not who took them nor which files hold them."""
+        transitions = [x.model_copy(update={"actor": anonymized(x.actor)}) for x in self.transitions]
+        documents = [d.model_copy(update={"filename": "", "sha256": ""}) for d in self.documents]
+        return self.model_copy(update={"transitions": transitions, "documents": documents})
 
 
 class NotificationView(_View):

@@ -9,12 +9,20 @@ from typing import Any
 import httpx
 import pytest
 
+from c3p.accounts.service import members as account_svc
 from c3p.db.database import Database
 from c3p.program.seed_loader import init_database
 from c3p.settings import Settings
 from tests.conftest import LiveServer
 from tests.support.accounts import create_token, create_user
-from tests.support.credits import Registry, create_issuance, create_registry, create_report
+from tests.support.credits import (
+    OPERATOR,
+    Registry,
+    create_issuance,
+    create_registry,
+    create_report,
+    name_representative,
+)
 
 
 @pytest.fixture(scope="module")
@@ -31,10 +39,22 @@ def credits_server(
     for email, role, org in (
         ("admin-jp@example.org", "registry_administrator", "moej"),
         ("holder@example.org", None, "acme-jp"),
+        ("member@example.org", None, "acme-jp"),
+        ("moej-rep@example.org", None, "moej"),
         ("jc@example.org", "joint_committee_member", "moej"),
+        ("admin-vn@example.org", None, "vn-mone"),
+        ("platform@example.org", "administrator", "moej"),
+        ("secretariat@example.org", "secretariat", "moej"),
     ):
         create_user(database, email, *([role] if role else []), organization=org)
         tokens[email.split("@")[0]] = create_token(database, email, "credits.*")
+    name_representative(database, registry.jp_pp, "holder@example.org")
+    name_representative(database, registry.jp_gov, "moej-rep@example.org")
+    with database.unit_of_work() as session:  # a registry administrator of Viet Nam only
+        user = account_svc.user_by_email(session, "admin-vn@example.org")
+        account_svc.grant(session, OPERATOR, user, "registry_administrator", "VNM")  # type: ignore[arg-type]
+    for email in ("platform@example.org", "secretariat@example.org"):
+        tokens[email.split("@")[0] + "-users"] = create_token(database, email, "users.*")
     settings = Settings(data_dir=tmp_path_factory.mktemp("data"), database_url=database.url)
     server = LiveServer(create_app(settings, database), settings.data_dir).start()
     yield server, registry, tokens
@@ -71,9 +91,17 @@ def test_writes_need_a_signed_in_actor(credits_server) -> None:  # type: ignore[
     assert response.json()["status"] == 401
 
 
-def test_a_registry_administrator_transfers_in_their_country_only(credits_server) -> None:  # type: ignore[no-untyped-def]
+def test_a_registry_administrator_reads_but_does_not_move_holders_credits(credits_server) -> None:  # type: ignore[no-untyped-def]
     server, registry, tokens = credits_server
     with client(server, tokens["admin-jp"]) as api:
+        assert api.get(f"/accounts/{registry.jp_gov}").status_code == 200
+        body = {"from_account": registry.jp_gov, "to_account": registry.jp_pp, "credits": 5}
+        assert api.post("/transfers", json=body).status_code == 403
+
+
+def test_a_representative_moves_its_account_only(credits_server) -> None:  # type: ignore[no-untyped-def]
+    server, registry, tokens = credits_server
+    with client(server, tokens["moej-rep"]) as api:
         done = api.post(
             "/transfers", json={"from_account": registry.jp_gov, "to_account": registry.jp_pp, "credits": 5}
         )
@@ -93,6 +121,7 @@ def test_a_registry_administrator_transfers_in_their_country_only(credits_server
             },
         )
         assert retired.status_code == 201
+    with client(server, tokens["admin-jp"]) as api:
         assert api.get("/verify").json()["ok"] is True
 
 
@@ -110,7 +139,7 @@ def test_a_registry_administrator_transfers_in_their_country_only(credits_server
 )
 def test_bad_input_is_a_problem_document_and_changes_nothing(credits_server, body: dict[str, Any], status: int) -> None:  # type: ignore[no-untyped-def]
     server, registry, tokens = credits_server
-    with client(server, tokens["admin-jp"]) as api:
+    with client(server, tokens["moej-rep"]) as api:
         before = api.get("/stats").json()
         response = api.post("/transfers", json={"from_account": registry.jp_gov, "to_account": registry.jp_pp, **body})
         assert response.status_code == status, response.text
@@ -119,7 +148,26 @@ def test_bad_input_is_a_problem_document_and_changes_nothing(credits_server, bod
         assert api.get("/stats").json() == before
 
 
-def test_holders_move_their_own_credits_only(credits_server) -> None:  # type: ignore[no-untyped-def]
+def test_members_of_the_holder_read_but_never_move_its_credits(credits_server) -> None:  # type: ignore[no-untyped-def]
+    server, registry, tokens = credits_server
+    with client(server, tokens["member"]) as api:
+        assert api.get(f"/accounts/{registry.jp_pp}").status_code == 200
+        before = api.get(f"/accounts/{registry.jp_pp}").json()["balance_credits"]
+        body = {"from_account": registry.jp_pp, "credits": 1}
+        for path, extra in (
+            ("/transfers", {"to_account": registry.jp_gov}),
+            ("/retirements", {"purpose": "NDC", "beneficiary": "x"}),
+            ("/cancellations", {}),
+        ):
+            refused = api.post(path, json={**body, **extra})
+            assert refused.status_code == 403, refused.text
+            assert refused.headers["content-type"].startswith("application/problem+json")
+        assert api.get(f"/accounts/{registry.jp_pp}").json()["balance_credits"] == before
+        shown = api.get(f"/accounts/{registry.jp_pp}/representatives").json()
+        assert [person["email"] for person in shown] == ["holder@example.org"]
+
+
+def test_representatives_move_their_own_account_only(credits_server) -> None:  # type: ignore[no-untyped-def]
     server, registry, tokens = credits_server
     with client(server, tokens["holder"]) as api:
         own = api.post("/transfers", json={"from_account": registry.jp_pp, "to_account": registry.jp_gov, "credits": 1})
@@ -130,6 +178,109 @@ def test_holders_move_their_own_credits_only(credits_server) -> None:  # type: i
         assert other.status_code == 403
         assert api.get(f"/accounts/{registry.jp_pp}").status_code == 200
         assert api.get(f"/accounts/{registry.jp_gov}").status_code == 403
+
+
+def test_only_the_registry_administrator_of_the_account_names_its_representatives(credits_server) -> None:  # type: ignore[no-untyped-def]
+    server, registry, tokens = credits_server
+    path = f"/accounts/{registry.jp_pp}/representatives"
+    member = {"email": "member@example.org"}
+    with registry.database.reading() as session:
+        member_id = account_svc.user_by_email(session, member["email"]).id  # type: ignore[union-attr]
+    for who in ("platform-users", "secretariat-users"):  # the platform's role administration refuses the role
+        with httpx.Client(base_url=server.url, timeout=30, headers={"authorization": f"Bearer {tokens[who]}"}) as web:
+            grant = {"role": "account_representative", "scope": registry.jp_pp}
+            refused = web.post(f"/api/v1/users/{member_id}/roles", json=grant)
+            assert refused.status_code == 403, (who, refused.text)
+    for who in ("member", "holder", "admin-vn", "jc"):
+        with client(server, tokens[who]) as api:
+            assert api.post(path, json=member).status_code == 403, who
+    with client(server, tokens["member"]) as api:
+        moved = api.post(
+            "/transfers", json={"from_account": registry.jp_pp, "to_account": registry.jp_gov, "credits": 1}
+        )
+        assert moved.status_code == 403
+    with client(server, tokens["admin-jp"]) as api:
+        named = api.post(path, json=member)
+        assert named.status_code == 201, named.text
+        assert api.post(path, json=member).status_code == 409
+        assert (
+            api.post(f"/accounts/{registry.jp_gov}/representatives", json={"email": "nobody@example.org"}).status_code
+            == 404
+        )
+        assert api.post(path, json={"email": "admin-jp@example.org"}).status_code == 403  # never oneself
+    with client(server, tokens["member"]) as api:
+        moved = api.post(
+            "/transfers", json={"from_account": registry.jp_pp, "to_account": registry.jp_gov, "credits": 1}
+        )
+        assert moved.status_code == 201, moved.text
+        assert (
+            api.post(
+                "/transfers", json={"from_account": registry.jp_gov, "to_account": registry.jp_pp, "credits": 1}
+            ).status_code
+            == 403
+        )
+    with client(server, tokens["admin-jp"]) as api:
+        removed = api.delete(path, params=member)
+        assert removed.status_code == 200, removed.text
+        assert member["email"] not in [r["email"] for r in removed.json()]
+        assert api.delete(path, params=member).status_code == 404
+    with client(server, tokens["member"]) as api:
+        moved = api.post(
+            "/transfers", json={"from_account": registry.jp_pp, "to_account": registry.jp_gov, "credits": 1}
+        )
+        assert moved.status_code == 403
+
+
+def test_a_transfer_above_the_threshold_waits_for_a_second_representative(credits_server) -> None:  # type: ignore[no-untyped-def]
+    server, registry, tokens = credits_server
+    for email in ("vn-first@example.org", "vn-second@example.org"):
+        create_user(registry.database, email, organization="acme-vn")
+        tokens[email.split("@")[0]] = create_token(registry.database, email, "credits.*")
+        name_representative(registry.database, registry.vn_pp, email)
+    settings = "/registries/VNM/settings"
+    body = {"from_account": registry.vn_pp, "to_account": registry.vn_gov, "credits": 60}
+    try:
+        with client(server, tokens["admin-vn"]) as api:
+            for bad in (0, -1, 1.5, "50", 10**13, True):
+                refused = api.put(settings, json={"approval_threshold_credits": bad})
+                assert refused.status_code == 422, (bad, refused.text)
+                assert refused.headers["content-type"].startswith("application/problem+json")
+            assert api.put(settings, json={"approval_threshold_credits": 50}).json() == {
+                "registry": "VNM",
+                "approval_threshold_credits": 50,
+            }
+        with client(server, tokens["admin-jp"]) as api:  # another registry's administrator
+            assert api.put(settings, json={"approval_threshold_credits": None}).status_code == 403
+        with client(server, tokens["vn-first"]) as api:
+            proposed = api.post("/transfers", json=body)
+            assert proposed.status_code == 201, proposed.text
+            assert proposed.json()["status"] == "awaiting_approval"
+            key = proposed.json()["key"]
+            own = api.post(f"/proposals/{key}/approve")
+            assert own.status_code == 403 and "another representative" in own.json()["detail"]
+            assert [p["key"] for p in api.get("/proposals", params={"account": registry.vn_pp}).json()] == [key]
+        balance = registry_balance(server, tokens["vn-first"], registry.vn_pp)
+        for who in ("admin-vn", "holder", "member"):
+            with client(server, tokens[who]) as api:
+                assert api.post(f"/proposals/{key}/approve").status_code == 403, who
+        assert registry_balance(server, tokens["vn-first"], registry.vn_pp) == balance
+        with client(server, tokens["vn-second"]) as api:
+            approved = api.post(f"/proposals/{key}/approve")
+            assert approved.status_code == 200, approved.text
+            assert approved.json()["status"] == "completed" and approved.json()["credits"] == 60
+            assert approved.json()["details"]["proposed_by"] != approved.json()["details"]["approved_by"]
+            again = api.post(f"/proposals/{key}/refuse")
+            assert again.status_code == 409 and again.headers["content-type"].startswith("application/problem+json")
+            assert api.post("/proposals/nope/approve").status_code == 404
+        assert registry_balance(server, tokens["vn-first"], registry.vn_pp) == balance - 60
+    finally:
+        with client(server, tokens["admin-vn"]) as api:
+            assert api.put(settings, json={"approval_threshold_credits": None}).status_code == 200
+
+
+def registry_balance(server: LiveServer, token: str, number: str) -> int:
+    with client(server, token) as api:
+        return int(api.get(f"/accounts/{number}").json()["balance_credits"])
 
 
 def test_the_joint_committee_issues_once_per_notification(credits_server) -> None:  # type: ignore[no-untyped-def]
@@ -177,11 +328,12 @@ def test_typed_bodies_keep_what_the_queries_say(credits_server) -> None:  # type
     from c3p.credits import queries
 
     server, registry, tokens = credits_server
-    with client(server, tokens["admin-jp"]) as api:
+    with client(server, tokens["moej-rep"]) as api:
         sent = api.post(
             "/transfers", json={"from_account": registry.jp_gov, "to_account": registry.vn_pp, "credits": 2}
         )
         assert sent.status_code == 201, sent.text
+    with client(server, tokens["admin-jp"]) as api:
         account = api.get(f"/accounts/{registry.jp_gov}").json()
         pending = api.get("/pending")
         assert pending.status_code == 200, pending.text
@@ -215,8 +367,9 @@ def test_an_anonymous_visitor_sees_reports_without_the_peoples_e_mails(credits_s
 def test_a_batch_of_transfers_is_applied_whole_or_refused_whole(credits_server) -> None:  # type: ignore[no-untyped-def]
     server, registry, tokens = credits_server
     one = {"from_account": registry.jp_gov, "to_account": registry.jp_pp, "credits": 1}
-    with client(server, tokens["admin-jp"]) as api:
-        before = api.get(f"/accounts/{registry.jp_pp}").json()["balance_credits"]
+    with client(server, tokens["admin-jp"]) as reader:
+        before = reader.get(f"/accounts/{registry.jp_pp}").json()["balance_credits"]
+    with client(server, tokens["moej-rep"]) as api:  # a representative of the sending account
         done = api.post("/transfers/batch", json={"transfers": [one, one]})
         assert done.status_code == 201, done.text
         assert [t["credits"] for t in done.json()] == [1, 1]
@@ -224,8 +377,9 @@ def test_a_batch_of_transfers_is_applied_whole_or_refused_whole(credits_server) 
         assert refused.status_code == 422
         assert refused.headers["content-type"] == "application/problem+json"
         assert [r["transfer"] for r in refused.json()["refused"]] == [2]
-        assert api.get(f"/accounts/{registry.jp_pp}").json()["balance_credits"] == before + 2
         assert api.post("/transfers/batch", json={"transfers": []}).status_code == 422
+    with client(server, tokens["admin-jp"]) as reader:
+        assert reader.get(f"/accounts/{registry.jp_pp}").json()["balance_credits"] == before + 2
     with client(server, tokens["holder"]) as api:
         assert api.post("/transfers/batch", json={"transfers": [one]}).status_code == 403
 

@@ -187,8 +187,8 @@ def test_article6_first_transfers_and_use_are_reported(registry: Registry) -> No
     assert rows["VNM"].authorized_credits == 1000
     assert rows["VNM"].first_transferred_credits == 600  # issued into Japan's registry
     assert rows["JPN"].used_credits == 100  # retired in Japan; retiring in Viet Nam is domestic use
-    with registry.database.unit_of_work() as session:
-        assert service.authorize(session, OPERATOR, "JC-VN-001", "not_authorized").authorization == "not_authorized"
+    with pytest.raises(Conflict, match="can no longer be withdrawn"), registry.database.unit_of_work() as session:
+        service.authorize(session, OPERATOR, "JC-VN-001", "not_authorized")  # irrevocable after a first transfer
     check_clean(registry)
 
 

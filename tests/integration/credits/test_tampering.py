@@ -14,9 +14,10 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select, text
 
+from c3p.accounts.rules.policy import Actor
 from c3p.credits import checkpoints, facts, service
 from c3p.credits import tables as credit_tables
-from c3p.credits.tables import PendingTransfer
+from c3p.credits.tables import PendingTransfer, TransferProposal
 from c3p.credits.verify import RECOMPUTED, verify
 from c3p.db.base import Base
 from c3p.errors import Conflict
@@ -27,11 +28,13 @@ from tests.support.tampering import reseal_from, unlock_journal
 @dataclass
 class Scene:
     """An issuance into both registries (authorized, so Japan's share is first-transferred),
-    a transfer inside Viet Nam's registry and one to Japan's, still pending."""
+    a transfer inside Viet Nam's registry and one to Japan's, still pending; then Viet Nam asks
+    for a second representative above 50 credits, and a transfer of 60 waits for one."""
 
     registry: Registry
     pending_key: str
     transfer_seq: int
+    proposal_key: str
 
 
 def build(registry: Registry) -> Scene:
@@ -40,13 +43,18 @@ def build(registry: Registry) -> Scene:
         inside = service.transfer(session, OPERATOR, registry.vn_pp, registry.vn_gov, 10)
     with registry.database.unit_of_work() as session:
         pending = service.transfer(session, OPERATOR, registry.vn_pp, registry.jp_pp, 100)
-    return Scene(registry, pending.key, inside.seq)
+    with registry.database.unit_of_work() as session:
+        service.configure_registry(session, OPERATOR, "VNM", 50)
+        proposed = service.transfer(session, OPERATOR, registry.vn_pp, registry.vn_gov, 60)
+    assert proposed.status == "awaiting_approval"
+    return Scene(registry, pending.key, inside.seq, proposed.key)
 
 
 def tamper(scene: Scene, sql: str, **params: object) -> None:
     with scene.registry.database.engine.begin() as connection:
         unlock_journal(connection)
-        connection.execute(text(sql), {"pending": scene.pending_key, "seq": scene.transfer_seq, **params})
+        values = {"pending": scene.pending_key, "proposal": scene.proposal_key, "seq": scene.transfer_seq}
+        connection.execute(text(sql), {**values, **params})
 
 
 ACCOUNT = "(SELECT id FROM credit_accounts WHERE number = :number)"
@@ -80,6 +88,24 @@ CASES: dict[str, tuple[str, str]] = {
     "pending status": (
         "UPDATE credit_pending_transfers SET status = 'rejected' WHERE key = :pending",
         "pending transfer",
+    ),
+    "proposal receiver": (
+        f"UPDATE credit_transfer_proposals SET to_account_id = {ACCOUNT} WHERE key = :proposal",
+        "proposed transfer",
+    ),
+    "proposal credits": ("UPDATE credit_transfer_proposals SET credits = 5 WHERE key = :proposal", "proposed transfer"),
+    "proposal proposer": (
+        "UPDATE credit_transfer_proposals SET proposed_by = 'mallory' WHERE key = :proposal",
+        "proposed transfer",
+    ),
+    "proposal status": (
+        "UPDATE credit_transfer_proposals SET status = 'refused' WHERE key = :proposal",
+        "proposed transfer",
+    ),
+    "proposal removed": ("DELETE FROM credit_transfer_proposals", "proposed transfer"),
+    "approval threshold": (
+        "UPDATE credit_registries SET approval_threshold_credits = NULL WHERE code = 'VNM'",
+        "credit_registries",
     ),
     "adjustment credits": ("UPDATE corresponding_adjustments SET credits = credits - 1", "corresponding adjustments"),
     "adjustment removed": ("DELETE FROM corresponding_adjustments", "corresponding adjustments"),
@@ -138,6 +164,24 @@ def test_a_redirected_pending_transfer_is_not_delivered(registry: Registry) -> N
         balances = {n: b for n, b in session.execute(text("SELECT number, balance FROM credit_accounts"))}
     assert before == after == "pending"
     assert balances[registry.jp_gov] == 600 and balances[registry.jp_pp] == 0
+
+
+def test_a_redirected_proposal_is_not_approved(registry: Registry) -> None:
+    scene = build(registry)
+    tamper(
+        scene,
+        f"UPDATE credit_transfer_proposals SET to_account_id = {ACCOUNT} WHERE key = :proposal",
+        number=registry.vn_pp,
+    )
+    with registry.database.reading() as session:
+        before = session.execute(text("SELECT number, balance FROM credit_accounts ORDER BY number")).all()
+    second = Actor.operator("second")
+    with pytest.raises(Conflict, match="does not match the journal entry"), registry.database.unit_of_work() as s:
+        service.decide_transfer(s, second, scene.proposal_key, True)
+    with registry.database.reading() as session:
+        status = session.scalar(select(TransferProposal.status).where(TransferProposal.key == scene.proposal_key))
+        after = session.execute(text("SELECT number, balance FROM credit_accounts ORDER BY number")).all()
+    assert status == "proposed" and after == before
 
 
 def test_a_resealed_chain_is_caught_by_a_checkpoint_saved_before(registry: Registry) -> None:

@@ -87,8 +87,9 @@ def credit_site(backend: str, new_database_url, tmp_path_factory) -> Iterator[Cr
     registry = create_registry(database)
     create_issuance(registry, {registry.jp_gov: 700, registry.jp_pp: 300, registry.vn_pp: 200})
     people = {
-        "holder": create_person(database, None, organization="acme-jp"),
-        "vn_holder": create_person(database, None, organization="acme-vn"),
+        "holder": create_person(database, "account_representative", registry.jp_pp, organization="acme-jp"),
+        "vn_holder": create_person(database, "account_representative", registry.vn_pp, organization="acme-vn"),
+        "member": create_person(database, None, organization="acme-jp"),
         "jp_admin": create_person(database, "registry_administrator", "JPN", organization="moej"),
         "vn_admin": create_person(database, "registry_administrator", "VNM", organization="vn-mone"),
         "outsider": create_person(database, None),

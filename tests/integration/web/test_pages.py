@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -161,9 +162,67 @@ def test_chart_images_carry_the_page_language_and_alt_text(client: httpx.Client)
     for language in LANGUAGES:
         text = client.get("/stats", params={"lang": language}).text
         images = re.findall(r"<img ([^>]+)>", text)
-        assert len(images) == 4
+        assert len(images) == 1  # the participation chart; the bar charts are HTML
         for image in images:
             assert f'.svg?lang={language}"' in image
             assert re.search(r'alt="[^"]{5,}"', image)
             src = re.search(r'src="([^"]+)"', image).group(1)  # type: ignore[union-attr]
             assert client.get(src).headers["content-type"].startswith("image/svg+xml")
+
+
+BAR_CHARTS = {
+    "projects-by-country": "projects_by_country",
+    "projects-by-sector": "projects_by_sector",
+    "projects-by-proposer": "projects_by_proposer",
+}
+BAR = re.compile(
+    r'<span class="bar-label">([^<]*)</span>.*?<rect width="([\d.]+)".*?<span class="bar-value">(\d+)</span>', re.S
+)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_bar_charts_name_every_item_in_full(client: httpx.Client, language: str) -> None:
+    """インドネシア stays インドネシア: the bar labels are page text, never cut to fit a drawing."""
+    stats = client.get("/api/v1/stats").json()
+    text = client.get("/stats", params={"lang": language}).text
+    for key, field in BAR_CHARTS.items():
+        figure = re.search(rf'<figure class="bar-chart" id="chart-{key}">(.*?)</figure>', text, re.S)
+        assert figure is not None, key
+        bars = BAR.findall(figure.group(1))
+        largest = max(item["count"] for item in stats[field])
+        assert [(name, count) for name, _width, count in bars] == [
+            (item[f"name_{language}"], str(item["count"])) for item in stats[field]
+        ], key
+        widths = [float(width) for _name, width, _count in bars]
+        assert widths == pytest.approx([100 * item["count"] / largest for item in stats[field]], abs=0.01)
+
+
+@pytest.mark.parametrize("name", sorted(BAR_CHARTS))
+def test_chart_drawings_never_truncate_a_label(client: httpx.Client, name: str) -> None:
+    stats = client.get("/api/v1/stats").json()
+    svg = client.get(f"/charts/{name}.svg", params={"lang": "ja"}).text
+    assert "…" not in svg
+    plot_left = float(re.search(r'translate\(([\d.]+), [\d.]+\)" class="plot"', svg).group(1))  # type: ignore[union-attr]
+    for item in stats[BAR_CHARTS[name]]:
+        label = re.search(rf'<text x="(-?[\d.]+)"[^>]*>{re.escape(item["name_ja"])}</text>', svg)
+        assert label is not None, item["name_ja"]
+        # right-aligned at x; a full-width character is 1 em (13 px) wide, others at most 0.6 em
+        width_px = sum(13 if ord(ch) > 0x2E80 else 7.8 for ch in item["name_ja"])
+        assert plot_left + float(label.group(1)) - width_px >= 0, f"{item['name_ja']} is cut at the left edge"
+
+
+def test_participation_chart_spaces_dates_in_proportion_and_counts_from_zero(client: httpx.Client) -> None:
+    stats = client.get("/api/v1/stats").json()
+    dates = sorted(dt.date.fromisoformat(r["as_of"]) for r in stats["reach"] if r["countries"] is not None)
+    assert len(dates) >= 3
+    svg = client.get("/charts/participation.svg", params={"lang": "ja"}).text
+    line = re.search(r'serie-0 color-0"><path d="M([^"]+)"', svg).group(1)  # type: ignore[union-attr]
+    xs = [float(x) for x in re.findall(r"([\d.]+) [\d.]+", line.replace("L", ""))]
+    assert len(xs) == len(dates)
+    span_days = (dates[-1] - dates[0]).days
+    for x, day in zip(xs, dates, strict=True):
+        assert (x - xs[0]) / (xs[-1] - xs[0]) == pytest.approx((day - dates[0]).days / span_days, abs=0.01)
+    y_axis = svg.split('class="axis y', 1)[1]
+    assert re.search(r"<text [^>]*>([\d,.]+)</text>", y_axis).group(1) == "0"  # type: ignore[union-attr]
+    sizes = [int(size) for size in re.findall(r"font-size:(\d+)px", svg)]
+    assert min(sizes) >= 12

@@ -21,6 +21,7 @@ from c3p.db.history import entries_for
 from c3p.errors import Conflict, Forbidden, InvalidInput, NotFound
 from c3p.program.seed_loader import init_database
 from c3p.settings import Settings
+from c3p.workflow import queries
 from c3p.workflow.service import call_setup, calls, review, selection
 from tests.support.workflow import PDF, acting, complete_draft, create_person, new_call
 
@@ -269,6 +270,9 @@ def test_a_returned_application_is_corrected_and_submitted_again_after_the_call_
         selection.return_for_correction(session, secretariat, application_id, "Fix the budget of year 2.", due)
     returned = _application(database, application_id)
     assert (returned.state, returned.correction_message) == ("draft", "Fix the budget of year 2.")
+    with database.reading() as session:  # "my tasks" offers the new submission, by its own deadline
+        tasks = [str(task.title) for task in queries.tasks_of(session, proposer)]
+    assert f"Submit application {application_id}: Decarbonization support for Bangkok" in tasks
     with database.reading() as session:
         kinds = [n.kind for n in session.query(t.Notification).filter(t.Notification.kind == "application.returned")]
     assert kinds
@@ -314,6 +318,8 @@ def test_batch_adoption_is_all_or_nothing_and_names_each_refused_application(
     assert list(too_much.value.extra["errors"]) == [str(hanoi)]
     with pytest.raises(Conflict), acting(database, secretariat) as session:
         review.adopt(session, secretariat, slug, [hanoi], grants_jpy={hanoi: -5})
+    with pytest.raises(Conflict), acting(database, secretariat) as session:
+        review.adopt(session, secretariat, slug, [hanoi], grants_jpy={hanoi: 10**30})
     with pytest.raises(InvalidInput), acting(database, secretariat) as session:
         review.adopt(session, secretariat, slug, [hanoi], grants_jpy={bangkok: 5})
 

@@ -27,7 +27,7 @@ from c3p.credits.rules.holding_accounts import AccountStatus
 from c3p.credits.rules.ledger import Ledger
 from c3p.credits.rules.reports import Party, party
 from c3p.credits.rules.serials import DEFAULT_FORMAT
-from c3p.credits.rules.transactions import Entry
+from c3p.credits.rules.transactions import Entry, TransactionKind
 from c3p.credits.schemas import IssuanceNotice
 from c3p.errors import C3PError
 from tests.support.credit_store import MemoryStore
@@ -37,6 +37,7 @@ PROJECTS = ("VN007", "VN008")
 VERIFIER = Party(7, "tpe-vn")
 #: a Joint Committee member of the verifying organization (a verifier never issues)
 ISSUER_WHO_VERIFIED = Actor(7, "jc@tpe-vn", (Grant("joint_committee_member", "country", "VNM"),), "tpe-vn")
+SECOND = Actor.operator("second")  # another person, for the second-representative approval
 HOLDERS = {"JPN": ("moej", "acme-jp", "acme-jp"), "VNM": ("vn-mone", "acme-vn", "acme-vn")}
 KINDS = ("government_holding", "participant_holding", "participant_holding")
 
@@ -56,6 +57,10 @@ class RegistryMachine(RuleBasedStateMachine):
         self.notices = 0
         self.proposals: list[str] = []
         self.period_issuances = 0
+        self.awaiting: list[str] = []
+        #: each approval threshold set: (journal length then, registry, threshold)
+        self.thresholds: list[tuple[int, str, int | None]] = []
+        self.set_approval_threshold("VNM", 100)  # Viet Nam asks for a second person from the start
 
     def _attempt(self, command, *args: Any, **kwargs: Any) -> Any:  # type: ignore[no-untyped-def]
         """Run a service command; a refusal must leave the store exactly as it was."""
@@ -184,8 +189,36 @@ class RegistryMachine(RuleBasedStateMachine):
     @rule(source=st.integers(0, 5), to=st.integers(0, 5), credits=st.integers(-1, 300))
     def transfer(self, source: int, to: int, credits: int) -> None:
         done = self._attempt(service.transfer, self.holding[source], self.holding[to], credits)
+        self._note(done)
+
+    def _note(self, done: Any) -> None:
         if done is not None and done.status == "pending":
             self.proposals.append(done.key)
+        if done is not None and done.status == "awaiting_approval":
+            self.awaiting.append(done.key)
+
+    @rule(registry=st.sampled_from(["JPN", "VNM"]), threshold=st.one_of(st.none(), st.integers(-1, 300)))
+    def set_approval_threshold(self, registry: str, threshold: int | None) -> None:
+        if self._attempt(service.configure_registry, registry, threshold) is not None:
+            self.thresholds.append((len(self.store.journal), registry, threshold))
+
+    @precondition(lambda self: self.awaiting)
+    @rule(data=st.data(), approve=st.booleans())
+    def decide(self, data: st.DataObject, approve: bool) -> None:
+        """The proposer can never decide; a second person approves (credits move) or refuses (nothing does)."""
+        key = data.draw(st.sampled_from(self.awaiting))
+        before = self.store.state()
+        assert self._attempt(service.decide_transfer, key, approve) is None  # OPERATOR proposed it
+        balances = {a.id: a.balance for a in self.store.accounts.values()}
+        try:
+            done = service.decide_transfer(self.store, SECOND, key, approve)
+        except C3PError:  # e.g. the sender no longer holds the credits: nothing changed
+            assert self.store.state() == before
+            return
+        self.awaiting.remove(key)
+        moved = {a.id: a.balance for a in self.store.accounts.values()} != balances
+        assert moved == (approve and done.credits > 0)
+        self._note(done)
 
     @rule(source=st.integers(0, 5), to=st.integers(0, 5), data=st.data())
     def transfer_serials(self, source: int, to: int, data: st.DataObject) -> None:
@@ -198,12 +231,36 @@ class RegistryMachine(RuleBasedStateMachine):
         start = data.draw(st.integers(block.start, block.end + 2))
         end = data.draw(st.integers(start, block.end + 2))
         report = self.store.issuances[block.issuance_id].new.report
-        serial = DEFAULT_FORMAT.block(
-            block.registry, report.host_country, report.serial_code, report.period_number, start, end
-        )
+        named = data.draw(st.sampled_from(["true", "host", "project", "period"]))
+        host = "THA" if named == "host" else report.host_country
+        project = "OTHER1" if named == "project" else report.serial_code
+        period = report.period_number + 1 if named == "period" else report.period_number
+        serial = DEFAULT_FORMAT.block(block.registry, host, project, period, start, end)
         done = self._attempt(service.transfer, self.holding[source], self.holding[to], None, serial)
-        if done is not None and done.status == "pending":
-            self.proposals.append(done.key)
+        assert done is None or named == "true"  # a serial naming other credits moves nothing
+        self._note(done)
+
+    @precondition(lambda self: self.proposals)
+    @rule(data=st.data(), status=st.sampled_from([AccountStatus.suspended, AccountStatus.closed]))
+    def reject_after_the_sender_left(self, data: st.DataObject, status: AccountStatus) -> None:
+        """The sender is suspended (or closed, if it holds nothing more) before its transfer is rejected."""
+        key = data.draw(st.sampled_from(self.proposals))
+        sender = self.store.accounts[self.store.pending[key].from_account_id]
+        self._attempt(service.set_account_status, sender.number, str(status))
+        left = self.store.accounts[sender.id].status != AccountStatus.open
+        done = self._attempt(service.resolve_pending, key, False)
+        assert done is not None
+        self.proposals.remove(key)
+        assert (done.to_account != sender.number) == left
+        assert not left or done.details["returned_to"] == done.to_account
+        if self.store.accounts[sender.id].status == AccountStatus.suspended:
+            self._attempt(service.set_account_status, sender.number, "open")
+
+    @rule(to=st.integers(0, 5), credits=st.integers(1, 300))
+    def pass_on_returned_credits(self, to: int, credits: int) -> None:
+        returns = [a.number for a in self.store.accounts.values() if a.kind == "returns"]
+        if returns:
+            self._attempt(service.transfer, returns[0], self.holding[to], credits)
 
     @precondition(lambda self: self.proposals)
     @rule(accept=st.booleans(), data=st.data())
@@ -241,6 +298,16 @@ class RegistryMachine(RuleBasedStateMachine):
                 assert account.balance == sum(b.credits for b in blocks if b.account_id == account.id) >= 0
 
     @invariant()
+    def closed_accounts_hold_nothing(self) -> None:
+        assert all(a.balance == 0 for a in self.store.accounts.values() if a.status == AccountStatus.closed)
+
+    @invariant()
+    def first_transferred_credits_stay_authorized(self) -> None:
+        for issuance in self.store.issuances.values():
+            if self.store.first_transferred_credits(issuance.id):
+                assert issuance.authorization == "authorized"
+
+    @invariant()
     def replaying_the_journal_gives_the_same_state(self) -> None:
         replayed = Ledger()
         for entry in self.store.journal:
@@ -251,6 +318,23 @@ class RegistryMachine(RuleBasedStateMachine):
             a.id: a.balance for a in self.store.accounts.values() if a.balance
         }
         assert set(replayed.pending) == {k for k, p in self.store.pending.items() if p.status == "pending"}
+        assert {k: p.status for k, p in replayed.proposals.items()} == {
+            k: p.status for k, p in self.store.proposals.items()
+        }
+
+    @invariant()
+    def transfers_above_the_threshold_moved_only_with_a_second_person(self) -> None:
+        for entry in self.store.journal:
+            if entry.kind in (TransactionKind.transfer, TransactionKind.external_transfer):
+                registry = self.store.accounts[entry.moves[0].from_account].registry
+                threshold = self._threshold_before(registry, entry.seq)
+                if threshold is not None and entry.credits > threshold:
+                    assert entry.details.get("approved_by") not in (None, entry.details.get("proposed_by"))
+
+    def _threshold_before(self, registry: str, seq: int) -> int | None:
+        """The registry's approval threshold when journal entry ``seq`` was written."""
+        found = [t for after, code, t in self.thresholds if code == registry and after < seq]
+        return found[-1] if found else None
 
 
 RegistryMachine.TestCase.settings = settings(max_examples=60, stateful_step_count=30, deadline=None)

@@ -17,7 +17,7 @@ from c3p.credits.rules.issuance import (
     check_within_verified,
 )
 from c3p.credits.rules.journal import GENESIS, StoredEntry, canonical, entry_hash, first_bad_entry
-from c3p.credits.rules.serials import SerialFormat
+from c3p.credits.rules.serials import MAX_PERIOD, MAX_UNIT, SerialFormat
 from c3p.credits.rules.transactions import Leg, Move, check_amount, check_balanced, legs_for
 from c3p.errors import Conflict, InvalidInput
 
@@ -52,7 +52,7 @@ def test_malformed_serials_are_refused_with_an_example(text: str) -> None:
         SerialFormat().parse(text)
 
 
-@given(st.integers(1, 10**12), st.integers(0, 10**6), st.integers(1, 999))
+@given(st.integers(1, MAX_UNIT - 10**6), st.integers(0, 10**6), st.integers(1, MAX_PERIOD))
 def test_serials_round_trip(start: int, length: int, period: int) -> None:
     fmt = SerialFormat()
     parsed = fmt.parse(fmt.block("JPN", "IDN", "ID017", period, start, start + length))
@@ -173,3 +173,32 @@ def test_issuance_needs_a_verified_report_with_reductions_left() -> None:
     check_within_verified(credits=40, report_id=1, verified_tco2=100, issued=60)
     with pytest.raises(Conflict, match="only 39"):
         check_within_verified(credits=40, report_id=1, verified_tco2=100, issued=61)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "JCM-JPN-VNM-VN001-001-1000000000000",
+        "JCM-JPN-VNM-VN001-000-000000000001",
+        "JCM-JPN-VNM-VN001-1000-000000000001",
+    ],
+)
+def test_serials_past_their_bounds_are_refused(text: str) -> None:
+    with pytest.raises(InvalidInput, match=r"serial numbers end at|period numbers run from 1"):
+        SerialFormat().parse(text)
+
+
+@pytest.mark.parametrize("credits", [10**12 + 1, 9 * 10**18])
+def test_absurd_amounts_are_refused(credits: int) -> None:
+    with pytest.raises(InvalidInput, match="at most 1000000000000"):
+        check_amount(credits)
+    assert check_amount(10**12) == 10**12
+
+
+def test_a_serial_must_name_the_credits_it_numbers() -> None:
+    fmt = SerialFormat()
+    parsed = fmt.parse("JCM-JPN-VNM-VN007-001-000000000001-000000000010")
+    fmt.check_names(parsed, "VNM", "vn-007", 1)
+    for host, project, period in (("THA", "vn-007", 1), ("VNM", "vn-008", 1), ("VNM", "vn-007", 2)):
+        with pytest.raises(InvalidInput, match="names VNM VN007 001"):
+            fmt.check_names(parsed, host, project, period)

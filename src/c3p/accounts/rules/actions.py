@@ -109,17 +109,42 @@ ACTIONS: dict[str, Action] = {
             N_("assign the TPE that verifies a JCM project's monitoring reports"),
         ),
         Action("registry.transfer", ("registry_administrator",), N_("transfer credits in a country's registry")),
-        # JCM credit registry (accounts are scoped by their registry's country; holders act on their own)
-        Action("credits.read", ("registry_administrator", OWNER), N_("see an account's blocks and transactions")),
+        # JCM credit registry: an account falls in its registry's country; its holder's members read
+        # it, and only the representatives named for it move its credits
+        Action(
+            "credits.read",
+            ("registry_administrator", "account_representative", OWNER),
+            N_("see an account's blocks and transactions"),
+        ),
         Action("credits.account.open", ("registry_administrator",), N_("open a holding account in a registry")),
         Action("credits.account.update", ("registry_administrator",), N_("suspend, reopen or close an account")),
+        Action(
+            "credits.representative.manage",
+            ("registry_administrator",),
+            N_("name or remove the representatives of a holding account"),
+        ),
+        Action(
+            "credits.registry.configure",
+            ("registry_administrator",),
+            N_("set when a registry's transfers need a second representative's approval"),
+        ),
         Action("credits.issue", ("joint_committee_member",), N_("issue credits on a Joint Committee notification")),
-        Action("credits.transfer", ("registry_administrator", OWNER), N_("transfer credits from an account")),
+        Action("credits.transfer", ("account_representative",), N_("transfer credits from an account")),
+        Action(
+            "credits.transfer.approve",
+            ("account_representative",),
+            N_("approve or refuse a transfer another representative proposed"),
+        ),
+        Action(
+            "credits.returns.transfer",
+            ("registry_administrator",),
+            N_("pass on credits a rejected transfer could not give back to its sender"),
+        ),
         Action(
             "credits.accept", ("registry_administrator",), N_("accept or reject a transfer from the other registry")
         ),
-        Action("credits.cancel", ("registry_administrator", OWNER), N_("cancel credits of an account")),
-        Action("credits.retire", ("registry_administrator", OWNER), N_("retire credits of an account toward an NDC")),
+        Action("credits.cancel", ("account_representative",), N_("cancel credits of an account")),
+        Action("credits.retire", ("account_representative",), N_("retire credits of an account toward an NDC")),
         Action(
             "credits.authorize", ("registry_administrator",), N_("set the Article 6.2 authorization of an issuance")
         ),

@@ -15,7 +15,7 @@ from c3p.accounts.rules.actions import OWNER, PUBLIC, SIGNED_IN, action
 from c3p.errors import Forbidden, Unauthenticated
 from c3p.messages import N_, Message, listing
 
-SCOPE_KINDS = ("organization", "call", "project", "country")
+SCOPE_KINDS = ("organization", "call", "project", "country", "account")
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """The roles people hold, and which kind of scope each one is bound to.
 
 A grant is a role, optionally limited to one scope: a reviewer of one call, a proposer for
-one organization, a registry administrator of one country. ``scope`` names the kind of
+one organization, a registry administrator of one country, a representative of one holding
+account (named only by that account's registry administrators, see ``NAMED_BY_REGISTRY``). ``scope`` names the kind of
 scope a role requires (``None``: the role is platform-wide and takes none).
 """
 
@@ -35,6 +36,7 @@ ROLES: dict[str, Role] = {
         Role("tpe", "organization", "Staff of one third-party entity (validator / verifier)."),
         Role("joint_committee_member", "country", "Member of the Joint Committee with one partner country."),
         Role("registry_administrator", "country", "Administers the JCM registry of one country."),
+        Role("account_representative", "account", "Moves the credits of one holding account."),
     )
 }
 
@@ -44,6 +46,7 @@ SCOPE_PATTERNS: dict[str, re.Pattern[str]] = {
     "call": re.compile(r"\d{4}-\d{1,2}"),
     "project": re.compile(r"[a-z0-9][a-z0-9-]{0,79}"),
     "country": re.compile(r"[A-Z]{3}"),
+    "account": re.compile(r"[A-Z]{3}-[GP]-\d{6}"),
 }
 
 
@@ -73,8 +76,13 @@ def check_grant(name: str, scope_value: str | None) -> tuple[str, str]:
 
 
 def example(kind: str) -> str:
-    return {"organization": "nippon-koei", "call": "2025-1", "project": "fy2025-01", "country": "VNM"}[kind]
+    examples = {"organization": "nippon-koei", "call": "2025-1", "project": "fy2025-01", "country": "VNM"}
+    return {**examples, "account": "JPN-P-000002"}[kind]
 
+
+#: roles granted and revoked by the registry administrators of the account's registry, never
+#: through the platform's role administration (not by an administrator or the secretariat)
+NAMED_BY_REGISTRY = frozenset({"account_representative"})
 
 #: roles whose grant needs a second administrator's approval (or the operator on the server):
 #: they run the platform, issue credits or move them

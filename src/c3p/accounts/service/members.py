@@ -165,7 +165,12 @@ def update_organization(session: Session, actor: Actor, slug: str, changes: dict
     unknown = set(changes) - set(EDITABLE_ORGANIZATION_FIELDS)
     if unknown:
         raise InvalidInput(Message(N_("cannot change %(fields)s"), {"fields": ", ".join(sorted(unknown))}))
-    official = sorted(name for name in OFFICIAL_ORGANIZATION_FIELDS if name in changes)
+    # a form sends the names back unchanged; only a real change of them needs an administrator
+    official = sorted(
+        name
+        for name in OFFICIAL_ORGANIZATION_FIELDS
+        if name in changes and changes[name].strip() != getattr(organization, name)
+    )
     if official and not (actor.system or actor.holds("administrator")):
         refusal = N_("only an administrator can change an organization's %(fields)s")
         raise Forbidden(Message(refusal, {"fields": ", ".join(official)}))
@@ -216,6 +221,7 @@ def grant(session: Session, actor: Actor, user: User, role: str, scope_value: st
     and roles kept apart by separation of duties are refused to the holder of the other one.
     """
     require(actor, "users.grant")
+    _refuse_named_by_registry(actor, role)
     _refuse_own_account(actor, user)
     kind, value = roles.check_grant(role, scope_value)
     row = _grant_row(session, user, role, kind, value)
@@ -242,6 +248,13 @@ def _approve(session: Session, actor: Actor, row: RoleGrant) -> RoleGrant:
     row.approved_by, row.approved_at = actor.label, dt.datetime.now(dt.UTC)
     session.flush()
     return row
+
+
+def _refuse_named_by_registry(actor: Actor, role: str) -> None:
+    """Account representatives are the registry's to name, so platform role administration refuses them."""
+    if role in roles.NAMED_BY_REGISTRY and not actor.system:
+        refusal = N_("only the registry administrator of the account's registry grants or revokes role %(role)s")
+        raise Forbidden(Message(refusal, {"role": role}))
 
 
 def waiting_grant(session: Session, grant_id: int) -> RoleGrant:
@@ -316,6 +329,7 @@ def _grant_row(session: Session, user: User, role: str, kind: str, value: str) -
 def revoke(session: Session, actor: Actor, user: User, role: str, scope_value: str | None = None) -> None:
     """Revoke a role, or withdraw a grant still waiting for approval."""
     require(actor, "users.revoke")
+    _refuse_named_by_registry(actor, role)
     _refuse_own_account(actor, user)
     kind, value = roles.check_grant(role, scope_value)
     row = _grant_row(session, user, role, kind, value)

@@ -2,8 +2,10 @@
 
 Each entry point asks :func:`c3p.accounts.rules.policy.decide` with these targets, never a
 filter of its own, so the API, the pages and the CLI answer alike. An account falls in its
-registry's country and belongs to its holder's members; a transfer between registries waits
-in the receiving registry, so it falls in that registry's country.
+registry's country and in its own number's scope: its holder's members only read it (they
+are its owners), and only the representatives named for it (role ``account_representative``
+scoped to the account) move its credits. A transfer between registries waits in the receiving
+registry, so it falls in that registry's country.
 """
 
 from __future__ import annotations
@@ -11,15 +13,15 @@ from __future__ import annotations
 from c3p.accounts.rules.policy import Actor, Target, decide
 
 
-def account_target(actor: Actor, registry: str, holder_slug: str) -> Target:
-    """An account as a policy target: its registry's country, and its holder's members as owners."""
+def account_target(actor: Actor, registry: str, holder_slug: str, number: str) -> Target:
+    """An account as a policy target: its registry's country and its number; its holder's members as owners."""
     owner = actor.user_id if holder_slug and actor.organization == holder_slug else None
-    return Target(owner_id=owner, scope={"country": registry})
+    return Target(owner_id=owner, scope={"country": registry, "account": number})
 
 
-def may_read_account(actor: Actor, registry: str, holder_slug: str) -> bool:
-    """Its holder's members and its registry's administrators read an account."""
-    return bool(decide(actor, "credits.read", account_target(actor, registry, holder_slug)))
+def may_read_account(actor: Actor, registry: str, holder_slug: str, number: str) -> bool:
+    """Its holder's members, its representatives and its registry's administrators read an account."""
+    return bool(decide(actor, "credits.read", account_target(actor, registry, holder_slug, number)))
 
 
 def receiving_registry(to_account: str) -> str:

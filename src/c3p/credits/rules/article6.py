@@ -8,6 +8,8 @@ Article 6.2 guidance (decision 2/CMA.3) with these assumptions, documented in
 * an authorized credit is **first-transferred** when it first enters Japan's registry
   (issued into it or transferred to it) or when it is cancelled (use for other international
   mitigation purposes); retiring it in the host's own registry is domestic use, not a transfer;
+* authorization is irrevocable once any credit of the issuance was first transferred
+  (:func:`check_authorization_change`);
 * the host country records a corresponding adjustment for every first-transferred credit in
   the calendar year of the first transfer, and the country whose retirement account receives
   an authorized credit hosted elsewhere records one for its use.
@@ -21,6 +23,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from c3p.credits.rules.holding_accounts import AccountKind
+from c3p.errors import Conflict
+from c3p.messages import N_, Message
 
 
 class Authorization(StrEnum):
@@ -31,6 +35,23 @@ class Authorization(StrEnum):
 class AdjustmentKind(StrEnum):
     first_transfer = "first_transfer"  # recorded by the host country
     use = "use"  # recorded by the country that uses the credit toward its NDC
+
+
+def check_authorization_change(notification_ref: str, wanted: Authorization, first_transferred: int) -> None:
+    """Authorization is irrevocable once a credit of the issuance was first transferred.
+
+    The host country has then reported a corresponding adjustment for it (decision 2/CMA.3
+    makes the first transfer the trigger), and the credit may already count toward another
+    country's NDC; withdrawing it would leave the Article 6 report with first transfers of
+    unauthorized credits. Reversing adjustments are not recorded instead: the guidance gives no
+    way to undo a first transfer, so c3p refuses rather than invent one.
+    """
+    if wanted is Authorization.not_authorized and first_transferred > 0:
+        refusal = N_(
+            "%(credits)s credits of notification %(ref)s were already first transferred; "
+            "their Article 6.2 authorization can no longer be withdrawn"
+        )
+        raise Conflict(Message(refusal, {"credits": first_transferred, "ref": notification_ref}))
 
 
 def is_first_transfer(authorized: bool, host: str, to_registry: str, to_kind: str, already: bool) -> bool:

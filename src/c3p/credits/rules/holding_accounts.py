@@ -8,7 +8,10 @@ accounts c3p needs to keep every credit in exactly one account at every moment:
 
 * ``issuance``: the registry's contra account; its balance is minus what it issued, so the
   sum over all accounts is always zero;
-* ``pending``: credits of a transfer to the other registry, waiting for that side to accept.
+* ``pending``: credits of a transfer to the other registry, waiting for that side to accept;
+* ``returns``: credits a rejected transfer could not give back, because the sending account
+  was closed or suspended meanwhile; the registry's administrators pass them on. It is opened
+  on first need (:data:`OPENED_ON_NEED`), so registries opened before it need no migration.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ class AccountKind(StrEnum):
     cancellation = "cancellation"
     retirement = "retirement"
     pending = "pending"
+    returns = "returns"
 
     @property
     def holding(self) -> bool:
@@ -35,8 +39,8 @@ class AccountKind(StrEnum):
 
     @property
     def system(self) -> bool:
-        """One per registry, opened with it, held by the registry itself."""
-        return self in SYSTEM_KINDS
+        """One per registry, held by the registry itself."""
+        return self in SYSTEM_KINDS or self in OPENED_ON_NEED
 
     @property
     def letter(self) -> str:
@@ -47,10 +51,13 @@ class AccountKind(StrEnum):
             "cancellation": "C",
             "retirement": "R",
             "pending": "T",
+            "returns": "H",
         }[self.value]
 
 
 SYSTEM_KINDS = (AccountKind.issuance, AccountKind.cancellation, AccountKind.retirement, AccountKind.pending)
+#: system accounts a registry opens the first time it needs them
+OPENED_ON_NEED = (AccountKind.returns,)
 
 
 class AccountStatus(StrEnum):
@@ -66,6 +73,7 @@ KIND_WORDS = {
     "cancellation": N_("cancellation"),
     "retirement": N_("retirement"),
     "pending": N_("pending"),
+    "returns": N_("returns"),
 }
 
 
@@ -117,13 +125,19 @@ def check_may_hold(registry: str, host_country: str) -> None:
         raise InvalidInput(Message(refusal, {"host": host_country, "registry": registry}))
 
 
+def may_take_back(status: str) -> bool:
+    """Whether a sender can take back the credits of its rejected transfer: only while open."""
+    return status == AccountStatus.open
+
+
 def check_usable(number: str, status: str, kind: str, *, sending: bool) -> None:
-    """An account that sends or receives in a transfer must be an open holding account."""
+    """An account that sends or receives in a transfer must be an open holding account
+    (the registry's returns account sends too: that is how its credits are passed on)."""
     if status != AccountStatus.open:
         raise Conflict(
             Message(N_("account %(number)s is %(status)s"), {"number": number, "status": _word(STATUS_WORDS, status)})
         )
-    if not AccountKind(kind).holding:
+    if not (AccountKind(kind).holding or (sending and kind == AccountKind.returns)):
         refusal = (
             N_("account %(number)s is a %(kind)s account and cannot send transfers")
             if sending

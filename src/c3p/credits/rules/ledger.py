@@ -58,6 +58,23 @@ class PendingState:
 
 
 @dataclass(frozen=True)
+class ProposalState:
+    """A transfer waiting for a second representative, as the journal tells it: proposed, then decided."""
+
+    key: str
+    from_account: int
+    to_account: int
+    credits: int
+    serial: str
+    proposed_by_id: int | None
+    proposed_by: str
+    proposed_seq: int
+    status: str = "proposed"
+    resolved_by: str = ""
+    resolved_seq: int | None = None
+
+
+@dataclass(frozen=True)
 class AdjustmentState:
     """A corresponding adjustment an entry calls for, with the entry's sequence number."""
 
@@ -77,6 +94,8 @@ class Ledger:
     #: every transfer to the other registry, open or resolved, by key
     transfers: dict[str, PendingState] = field(default_factory=dict)
     adjustments: list[AdjustmentState] = field(default_factory=list)
+    #: every transfer proposed for a second representative's approval, open or decided, by key
+    proposals: dict[str, ProposalState] = field(default_factory=dict)
     #: the last sealed content of each credit fact row, by (table, key as JSON), with its entry's seq
     records: dict[tuple[str, str], tuple[dict[str, object], int]] = field(default_factory=dict)
     _starts: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
@@ -127,6 +146,10 @@ class Ledger:
         elif entry.kind is TransactionKind.record:
             for row in entry.details["rows"]:
                 self.records[(row["table"], json.dumps(row["key"]))] = (row["row"], entry.seq)
+        elif entry.kind is TransactionKind.transfer_proposed:
+            self._propose(entry)
+        elif entry.kind is TransactionKind.transfer_refused:
+            self._decide(entry, "refused")
         else:
             self._move(entry)
         self.seq = entry.seq
@@ -162,8 +185,37 @@ class Ledger:
             account = self.accounts[leg.account_id]
             if account.kind is not AccountKind.issuance and self.balances[leg.account_id] < 0:
                 raise LedgerError(f"entry {entry.seq}: account {account.number} would go negative")
+        if "approval_of" in entry.details:
+            self._decide(entry, "approved")
         self._track_pending(entry)
         self._adjust(entry)
+
+    def _propose(self, entry: Entry) -> None:
+        d = entry.details
+        if entry.key in self.proposals:
+            raise LedgerError(f"entry {entry.seq}: transfer {entry.key} is proposed twice")
+        self.proposals[entry.key] = ProposalState(
+            entry.key,
+            d["from_account"],
+            d["to_account"],
+            d["credits"],
+            d["serial"],
+            d.get("proposed_by_id"),
+            entry.actor,
+            entry.seq,
+        )
+
+    def _decide(self, entry: Entry, status: str) -> None:
+        """An approval (the transfer's own entry) or a refusal closes an open proposal of the same sender."""
+        key = entry.details["approval_of"]
+        proposal = self.proposals.get(key)
+        if proposal is None or proposal.status != "proposed":
+            raise LedgerError(f"entry {entry.seq}: no open proposal {key}")
+        if status == "approved" and {m.from_account for m in entry.moves} != {proposal.from_account}:
+            raise LedgerError(f"entry {entry.seq}: it moves credits of another account than proposal {key}")
+        if entry.actor == proposal.proposed_by:
+            raise LedgerError(f"entry {entry.seq}: proposal {key} is decided by its proposer")
+        self.proposals[key] = replace(proposal, status=status, resolved_by=entry.actor, resolved_seq=entry.seq)
 
     def _track_pending(self, entry: Entry) -> None:
         if entry.kind is TransactionKind.external_transfer:

@@ -30,6 +30,25 @@ from c3p.messages import N_, Message
 
 REGISTRY_CODE = re.compile(r"[A-Z]{3}")
 PROJECT_CODE = re.compile(r"[A-Za-z0-9]{1,16}")
+#: bounds of the printed parts (docs/registry.md, "Bounds"): a registry numbers at most
+#: MAX_UNIT credits in its life, a project at most MAX_PERIOD monitoring periods
+MAX_UNIT = 10**12 - 1
+MAX_PERIOD = 999
+
+
+def check_period(period: object) -> int:
+    """A monitoring period number: a whole number from 1 to :data:`MAX_PERIOD`."""
+    if isinstance(period, bool) or not isinstance(period, int) or not 1 <= period <= MAX_PERIOD:
+        refusal = N_("a monitoring period number is a whole number from 1 to %(max)s, got %(period)s")
+        raise InvalidInput(Message(refusal, {"period": repr(period), "max": MAX_PERIOD}), field="period_number")
+    return period
+
+
+def check_units_left(registry: str, first: int, count: int) -> None:
+    """Refuse serials past :data:`MAX_UNIT`: they could not be printed (nor read back)."""
+    if first + count - 1 > MAX_UNIT:
+        refusal = N_("registry %(registry)s cannot number %(count)s more credits (serials end at %(max)s)")
+        raise InvalidInput(Message(refusal, {"registry": registry, "count": count, "max": MAX_UNIT}))
 
 
 @lru_cache(maxsize=4096)
@@ -117,7 +136,30 @@ class SerialFormat:
         end = int(match["end"]) if match["end"] else start
         if start < 1 or end < start:
             raise InvalidInput(Message(N_("'%(text)s': the serial range is empty"), {"text": text}), field="serial")
-        return ParsedSerial(match["registry"], match["host"], match["project"], int(match["period"]), start, end)
+        if end > MAX_UNIT:
+            refusal = N_("'%(text)s': serial numbers end at %(max)s")
+            raise InvalidInput(Message(refusal, {"text": text, "max": MAX_UNIT}), field="serial")
+        period = int(match["period"])
+        if not 1 <= period <= MAX_PERIOD:
+            refusal = N_("'%(text)s': monitoring period numbers run from 1 to %(max)s")
+            raise InvalidInput(Message(refusal, {"text": text, "max": MAX_PERIOD}), field="serial")
+        return ParsedSerial(match["registry"], match["host"], match["project"], period, start, end, text.strip())
+
+    def check_names(self, parsed: ParsedSerial, host: str, project: str, period: int) -> None:
+        """Every descriptive part of a serial must be that of the credits it numbers.
+
+        A serial's unit numbers alone find the credits; its host country, project and
+        period must then agree with their issuance, or the serial names other credits.
+        """
+        actual = (host, self.project_code(project), period)
+        if (parsed.host, parsed.project, parsed.period) != actual:
+            refusal = N_(
+                "serial %(serial)s names %(named)s, but units %(start)s-%(end)s of %(registry)s are %(actual)s"
+            )
+            about = {"serial": parsed.text, "start": parsed.start, "end": parsed.end, "registry": parsed.registry}
+            named = f"{parsed.host} {parsed.project} {parsed.period:0{self.period_digits}d}"
+            shown = f"{host} {actual[1]} {period:0{self.period_digits}d}"
+            raise InvalidInput(Message(refusal, {**about, "named": named, "actual": shown}), field="serial")
 
 
 @dataclass(frozen=True)
@@ -128,6 +170,7 @@ class ParsedSerial:
     period: int
     start: int
     end: int
+    text: str = ""
 
     @property
     def unit(self) -> int:

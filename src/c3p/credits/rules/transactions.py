@@ -31,6 +31,8 @@ class TransactionKind(StrEnum):
     account_status = "account_status"
     authorization = "authorization"
     record = "record"  # seals the current content of credit fact rows (reports, issuances, accounts …)
+    transfer_proposed = "transfer_proposed"  # above the registry's threshold: waits for a second representative
+    transfer_refused = "transfer_refused"  # the second representative refused it; nothing moved
 
 
 MOVING_KINDS = frozenset(
@@ -147,8 +149,15 @@ def check_balanced(legs: Iterable[Leg]) -> None:
         raise ValueError(f"legs do not balance: they sum to {total}")
 
 
+#: the most credits one transaction moves or issues (documented in docs/registry.md, "Bounds")
+MAX_CREDITS = 10**12
+
+
 def check_amount(credits: object) -> int:
-    """A number of credits: a whole number of at least one (never a float or a string)."""
+    """A number of credits: a whole number from 1 to :data:`MAX_CREDITS` (never a float or a string).
+
+    The upper bound keeps every serial printable and every sum far inside a 64-bit integer.
+    """
     if isinstance(credits, bool) or not isinstance(credits, int):
         refusal = Message(N_("credits must be a whole number, got %(credits)s"), {"credits": repr(credits)})
         raise InvalidInput(refusal, field="credits")
@@ -156,4 +165,7 @@ def check_amount(credits: object) -> int:
         raise InvalidInput(
             Message(N_("credits must be at least 1, got %(credits)s"), {"credits": credits}), field="credits"
         )
+    if credits > MAX_CREDITS:
+        too_many = N_("credits must be at most %(max)s, got %(credits)s")
+        raise InvalidInput(Message(too_many, {"credits": credits, "max": MAX_CREDITS}), field="credits")
     return credits

@@ -17,9 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from c3p.accounts.rules.policy import Actor
-from c3p.credits import batches, checkpoints, opendata, queries, service
+from c3p.credits import batches, checkpoints, opendata, queries, representatives, service
 from c3p.credits import schemas as v
 from c3p.credits.rules.statements import Period
+from c3p.credits.rules.transactions import MAX_CREDITS
 from c3p.credits.verify import verify as verify_journal
 from c3p.errors import Conflict, NotFound
 from c3p.messages import N_
@@ -27,6 +28,7 @@ from c3p.web.auth import database, permission, writing
 from c3p.web.problems import problems
 
 router = APIRouter(prefix="/registry", tags=["credit registry"])
+CREDITS = f"whole credits, 1 to {MAX_CREDITS:,}"
 T = TypeVar("T")
 
 
@@ -48,7 +50,7 @@ class StatusBody(Body):
 class TransferBody(Body):
     from_account: str
     to_account: str
-    credits: int | None = Field(None, strict=True)
+    credits: int | None = Field(None, strict=True, ge=1, le=MAX_CREDITS, description=CREDITS)
     serial: str | None = None
 
 
@@ -60,7 +62,7 @@ class BatchBody(Body):
 
 class CancelBody(Body):
     from_account: str
-    credits: int | None = Field(None, strict=True)
+    credits: int | None = Field(None, strict=True, ge=1, le=MAX_CREDITS, description=CREDITS)
     serial: str | None = None
     reason: str = ""
 
@@ -69,8 +71,21 @@ class RetireBody(Body):
     from_account: str
     purpose: str
     beneficiary: str
-    credits: int | None = Field(None, strict=True)
+    credits: int | None = Field(None, strict=True, ge=1, le=MAX_CREDITS, description=CREDITS)
     serial: str | None = None
+
+
+class RepresentativeBody(Body):
+    email: str = Field(description="e-mail of the user named to move the account's credits")
+
+
+class RegistrySettingsBody(Body):
+    approval_threshold_credits: int | None = Field(
+        strict=True,
+        ge=1,
+        le=MAX_CREDITS,
+        description="transfers of more credits wait for a second representative; null: never",
+    )
 
 
 class AuthorizationBody(Body):
@@ -177,6 +192,26 @@ def account_statement(
 
 
 @router.get(
+    "/accounts/{number}/representatives",
+    response_model=list[v.RepresentativeView],
+    summary="Who may move an account's credits",
+)
+def list_representatives(
+    request: Request, number: str, actor: Annotated[Actor, Depends(permission("credits.read"))]
+) -> list[v.RepresentativeView]:
+    with database(request).reading() as session:
+        return representatives.representatives(session, actor, number)
+
+
+@router.get("/proposals", response_model=list[v.ProposalView], summary="Transfers waiting for a second representative")
+def list_proposals(
+    request: Request, actor: Annotated[Actor, Depends(permission("credits.read"))], account: str | None = None
+) -> list[v.ProposalView]:
+    with database(request).reading() as session:
+        return queries.proposals(session, actor, account)
+
+
+@router.get(
     "/pending", response_model=list[v.PendingTransferView], summary="Transfers waiting for the receiving registry"
 )
 def list_pending(
@@ -252,6 +287,40 @@ def set_status(
 
 
 @router.post(
+    "/accounts/{number}/representatives",
+    response_model=v.RepresentativeView,
+    status_code=201,
+    responses=problems(NotFound, Conflict),
+    summary="Name a representative of a holding account",
+)
+def add_representative(
+    request: Request,
+    number: str,
+    body: RepresentativeBody,
+    actor: Annotated[Actor, Depends(permission("credits.representative.manage"))],
+) -> v.RepresentativeView:
+    with writing(request, actor) as session:
+        return representatives.name_representative(session, actor, number, body.email)
+
+
+@router.delete(
+    "/accounts/{number}/representatives",
+    response_model=list[v.RepresentativeView],
+    responses=problems(NotFound),
+    summary="Remove a representative of a holding account; the representatives left",
+)
+def remove_representative(
+    request: Request,
+    number: str,
+    actor: Annotated[Actor, Depends(permission("credits.representative.manage"))],
+    email: Annotated[str, Query(description="e-mail of the representative")] = "",
+) -> list[v.RepresentativeView]:
+    with writing(request, actor) as session:
+        representatives.remove_representative(session, actor, number, email)
+        return representatives.representatives(session, actor, number)
+
+
+@router.post(
     "/issuances",
     response_model=v.IssuanceView,
     status_code=201,
@@ -288,6 +357,48 @@ def transfer(
 ) -> v.TransactionView:
     with writing(request, actor) as session:
         return service.transfer(session, actor, body.from_account, body.to_account, body.credits, body.serial)
+
+
+@router.post(
+    "/proposals/{key}/approve",
+    response_model=v.TransactionView,
+    responses=problems(NotFound, Conflict),
+    summary="Approve a transfer another representative proposed",
+)
+def approve(
+    request: Request, key: str, actor: Annotated[Actor, Depends(permission("credits.transfer.approve"))]
+) -> v.TransactionView:
+    with writing(request, actor) as session:
+        return service.decide_transfer(session, actor, key, True)
+
+
+@router.post(
+    "/proposals/{key}/refuse",
+    response_model=v.TransactionView,
+    responses=problems(NotFound, Conflict),
+    summary="Refuse a transfer another representative proposed",
+)
+def refuse(
+    request: Request, key: str, actor: Annotated[Actor, Depends(permission("credits.transfer.approve"))]
+) -> v.TransactionView:
+    with writing(request, actor) as session:
+        return service.decide_transfer(session, actor, key, False)
+
+
+@router.put(
+    "/registries/{code}/settings",
+    response_model=v.RegistrySettings,
+    responses=problems(NotFound),
+    summary="Set when a registry's transfers need a second representative",
+)
+def configure_registry(
+    request: Request,
+    code: str,
+    body: RegistrySettingsBody,
+    actor: Annotated[Actor, Depends(permission("credits.registry.configure"))],
+) -> v.RegistrySettings:
+    with writing(request, actor) as session:
+        return service.configure_registry(session, actor, code, body.approval_threshold_credits)
 
 
 @router.post(

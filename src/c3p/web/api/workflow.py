@@ -500,9 +500,14 @@ def get_kpi(request: Request, _actor: Actor = Depends(permission("program.outcom
 
 
 @router.get("/jcm-projects", response_model=list[JcmProjectView], summary="JCM projects in the pipeline")
-def list_jcm(request: Request, _actor: Actor = Depends(permission("jcm.project.read"))) -> list[JcmProjectView]:
+def list_jcm(request: Request, actor: Actor = Depends(permission("jcm.project.read"))) -> list[JcmProjectView]:
     with db(request).reading() as session:
-        return [jcm.jcm_view(session, row) for row in jcm.list_jcm_projects(session)]
+        return [_shown(actor, jcm.jcm_view(session, row)) for row in jcm.list_jcm_projects(session)]
+
+
+def _shown(actor: Actor, view: JcmProjectView) -> JcmProjectView:
+    """A JCM project as ``actor`` may see it: visitors who are not signed in see no people or files."""
+    return view if actor.authenticated else view.for_visitor()
 
 
 @router.post(
@@ -520,9 +525,9 @@ def create_jcm(
 
 
 @router.get("/jcm-projects/{slug}", response_model=JcmProjectView, summary="One JCM project")
-def get_jcm(request: Request, slug: str, _actor: Actor = Depends(permission("jcm.project.read"))) -> JcmProjectView:
+def get_jcm(request: Request, slug: str, actor: Actor = Depends(permission("jcm.project.read"))) -> JcmProjectView:
     with db(request).reading() as session:
-        return jcm.jcm_view(session, jcm.jcm_by_slug(session, slug))
+        return _shown(actor, jcm.jcm_view(session, jcm.jcm_by_slug(session, slug)))
 
 
 @router.post(

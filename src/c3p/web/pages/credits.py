@@ -120,7 +120,7 @@ async def checkpoint_list(request: Request) -> Response:
 
 def allowed_actions(actor: Actor, account: v.AccountView) -> dict[str, bool]:
     """Which of the account page's forms ``actor`` may use: only those are shown."""
-    target = account_target(actor, account.registry, account.holder)
+    target = account_target(actor, account.registry, account.holder, account.number)
     kind, status = AccountKind(account.kind), AccountStatus(account.status)
     moving = kind.holding and status is AccountStatus.open
     found = {name: moving and bool(decide(actor, f"credits.{name}", target)) for name in MOVING_ACTIONS}

@@ -307,9 +307,14 @@ async def record_outcome(request: Request, actor: Actor = Depends(permission("pr
 # ---------- JCM pipeline ----------
 
 
+def _shown(actor: Actor, view: JcmProjectView) -> JcmProjectView:
+    """A JCM project as ``actor`` may see it: visitors who are not signed in see no people or files."""
+    return view if actor.authenticated else view.for_visitor()
+
+
 def jcm_list_for(request: Request, actor: Actor, form: FormState | None = None, status: int = 200) -> Response:
     with db(request).reading() as session:
-        projects = [jcm.jcm_view(session, row) for row in jcm.list_jcm_projects(session)]
+        projects = [_shown(actor, jcm.jcm_view(session, row)) for row in jcm.list_jcm_projects(session)]
         kpi = jcm.kpi(session)
         project = request.query_params.get("project", "")
         may_create = _may(actor, "jcm.project.create")
@@ -357,7 +362,7 @@ def jcm_page_for(
 ) -> Response:
     with db(request).reading() as session:
         row = jcm.jcm_by_slug(session, slug)
-        data = jcm.jcm_view(session, row)
+        data = _shown(actor, jcm.jcm_view(session, row))
         history = entries_for(session, "jcm_projects", str(row.id))
         moves = jcm.moves_for(actor, row)
     page = JcmPage(

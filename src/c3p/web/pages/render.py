@@ -28,6 +28,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, ConfigDict, Field
 
+from c3p.accounts.rules.visitors import anonymized
 from c3p.catalogs import LANGUAGES, language_of, translate, translations
 from c3p.errors import C3PError
 from c3p.messages import N_, Message
@@ -35,6 +36,7 @@ from c3p.program.rules.citations import citations
 from c3p.program.rules.figures import FIGURES, JCM_FIGURES_DIFFER
 from c3p.web.auth import signed_in_user
 from c3p.web.i18n import COOKIE, choose_language
+from c3p.web.stacked_tables import stack_labels
 
 TEMPLATES_DIR = Path(__file__).parent.parent / "templates"
 
@@ -62,6 +64,7 @@ def environment(language: str) -> Environment:
     env.filters["lang_of"] = lambda text: language_of(text, language)
     env.filters["date"] = lambda value: format_date(value, format="long", locale=language) if value else ""
     env.filters["jst"] = lambda value: in_japan_time(value, language)
+    env.filters["stack_labels"] = stack_labels
     env.filters["as_of"] = lambda value, precision: as_precise_as(value, precision, language)
     return env
 
@@ -84,9 +87,6 @@ def in_japan_time(value: dt.datetime | None, language: str) -> str:
     return translate(Message(N_("%(moment)s Japan time"), {"moment": f"{local:%Y-%m-%d %H:%M}"}), language)
 
 
-PERSON = re.compile(r"[^@\s()]+@([^@\s()]+)|operator:\S+")
-
-
 def shown_to(request: Request, text: Any) -> str:
     """``text`` as this visitor may see it: who did what is for signed-in people only.
 
@@ -96,7 +96,7 @@ def shown_to(request: Request, text: Any) -> str:
     text = "" if text is None else str(text)
     if signed_in_user(request) is not None:
         return text
-    return PERSON.sub(lambda found: f"…@{found.group(1)}" if found.group(1) else "operator", text)
+    return anonymized(text)
 
 
 #: columns naming stored files or their digests: for signed-in people only

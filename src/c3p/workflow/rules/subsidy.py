@@ -22,7 +22,9 @@ from importlib.resources import files
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from c3p.program.rules import sources
 
 
 class _Frozen(BaseModel):
@@ -57,6 +59,13 @@ class SubsidyRules(_Frozen):
     subsidy_per_project_jpy_range: tuple[int, int] | None = None
     subsidy_per_project_source: str = ""
     source: str = ""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _readable(cls, value: object, info: ValidationInfo) -> object:
+        """Sources and notes say the reference files they cite in words (they are shown to anyone)."""
+        named = (info.field_name or "").endswith(("source", "note"))
+        return sources.readable(value) if named and isinstance(value, str) else value
 
     @field_validator("max_share_of_investment", "min_credit_share_to_japan")
     @classmethod

@@ -46,6 +46,7 @@ class ApplicationFacts:
     organization: str
     scored_by: frozenset[int] = frozenset()
     conflicted: frozenset[int] = frozenset()
+    correction_due_at: dt.datetime | None = None  # returned for correction: its own deadline
 
     @property
     def target(self) -> Target:
@@ -85,7 +86,7 @@ def application_tasks(actor: Actor, applications: list[ApplicationFacts], now: d
         about = {**application.titles, "id": application.id}
         link = f"/applications/{application.id}"
         if _may_submit(actor, application, now):
-            closes = f"{application.call.closes_at.astimezone(JST):%Y-%m-%d %H:%M}"
+            closes = f"{_deadline(application).astimezone(JST):%Y-%m-%d %H:%M}"
             detail = Message(N_("The call closes %(closes)s (Japan time)."), {"closes": closes})
             tasks.append(Task(Message(N_("Submit application %(id)s: %(title)s"), about), detail, link))
         elif _may_score(actor, application):
@@ -95,8 +96,18 @@ def application_tasks(actor: Actor, applications: list[ApplicationFacts], now: d
     return tasks
 
 
+def _returned(application: ApplicationFacts) -> bool:
+    """Returned for correction while the call is open or in review: it has its own deadline."""
+    return application.correction_due_at is not None and application.call.state in ("open", "reviewing")
+
+
+def _deadline(application: ApplicationFacts) -> dt.datetime:
+    due = application.correction_due_at
+    return due if due is not None and _returned(application) else application.call.closes_at
+
+
 def _may_submit(actor: Actor, application: ApplicationFacts, now: dt.datetime) -> bool:
-    open_now = application.call.state == "open" and now <= application.call.closes_at
+    open_now = (_returned(application) or application.call.state == "open") and now <= _deadline(application)
     allowed = decide(actor, "program.application.submit", application.target)
     return application.state == "draft" and open_now and bool(allowed)
 

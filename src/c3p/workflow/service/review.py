@@ -35,6 +35,8 @@ from c3p.workflow.service.calls import (
 )
 
 REVIEWABLE = ("submitted", "adopted", "not_adopted")
+#: no grant is larger (a guard against mistyped figures; the stored column holds 64-bit integers)
+MAX_GRANT_JPY = 10**13
 
 
 def _reviewer_target(session: Session, application: t.Application) -> tuple[t.Call, Target]:
@@ -201,7 +203,7 @@ def _adoption_refusal(application: t.Application | None, call: t.Call, grant_jpy
     if not application.eligible:
         return Message(N_("Application %(id)s is not eligible and cannot be adopted."), about)
     if grant_jpy is not None:
-        asked = application.budget_jpy_by_year[0] if application.budget_jpy_by_year else 0
+        asked = min(application.budget_jpy_by_year[0] if application.budget_jpy_by_year else 0, MAX_GRANT_JPY)
         if not 0 < grant_jpy <= asked:
             refusal = N_(
                 "Application %(id)s: the grant must be more than 0 and at most the first year's budget, %(asked)s JPY."

@@ -5,6 +5,12 @@
  * local governments are circle markers; partnerships are lines between them. Every text the
  * map shows comes from data-* attributes of the map element, already in the page language.
  * With a filter form (data-filters) a changed filter reloads the GeoJSON and updates the URL.
+ *
+ * The map is centred on the Asia-Pacific: longitudes west of WEST_EDGE are drawn one turn
+ * east (+360°), so a line from Toyama to Renca (Chile) crosses the Pacific, not Africa, and the
+ * country outlines are drawn a second time one turn east to lie under them. Japan's local
+ * governments, close together, are clustered (Leaflet.markercluster, served from the installed
+ * xstatic package) so each stays reachable.
  */
 (function () {
   "use strict";
@@ -20,6 +26,7 @@
     border: "#ffffff",
     sea: "#f5f9fc"
   };
+  var WEST_EDGE = -30;
   var DETAIL_PATHS = {
     partner_place: "/partner-places/",
     japanese_government: "/japanese-governments/"
@@ -28,6 +35,29 @@
   function escapeHtml(text) {
     return String(text).replace(/[&<>"']/g, function (ch) {
       return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[ch];
+    });
+  }
+
+  /** A longitude in the map's Pacific-centred frame [WEST_EDGE, WEST_EDGE + 360). */
+  function unwrap(lng) {
+    return lng < WEST_EDGE ? lng + 360 : lng;
+  }
+
+  /** A line's points, each within half a turn of the one before it (the short way round). */
+  function unwrapLine(coordinates) {
+    var previous = null;
+    return coordinates.map(function (c) {
+      var lng = previous === null ? unwrap(c[0]) : c[0];
+      if (previous !== null) {
+        while (lng - previous > 180) {
+          lng -= 360;
+        }
+        while (previous - lng > 180) {
+          lng += 360;
+        }
+      }
+      previous = lng;
+      return [c[1], lng];
     });
   }
 
@@ -72,7 +102,7 @@
     this.map.attributionControl.addAttribution("Natural Earth · GeoNames (CC BY 4.0)");
     this.map.createPane("links");
     this.map.getPane("links").style.zIndex = 410;
-    this.map.setView([20, 120], 3);
+    this.map.setView([15, 130], 3);
     this.basemap = null;
     this.overlay = L.layerGroup().addTo(this.map);
     this.loadBasemap();
@@ -92,12 +122,16 @@
     var self = this;
     fetchJson(this.element.dataset.basemap)
       .then(function (geojson) {
-        self.basemap = L.geoJSON(geojson, {
-          interactive: false,
-          style: function () {
-            return { color: COLORS.border, weight: 0.6, fillColor: COLORS.land, fillOpacity: 1 };
-          }
-        }).addTo(self.map);
+        var style = function () {
+          return { color: COLORS.border, weight: 0.6, fillColor: COLORS.land, fillOpacity: 1 };
+        };
+        var turnEast = function (c) {
+          return L.latLng(c[1], c[0] + 360);
+        };
+        self.basemap = L.featureGroup([
+          L.geoJSON(geojson, { interactive: false, style: style }),
+          L.geoJSON(geojson, { interactive: false, style: style, coordsToLatLng: turnEast })
+        ]).addTo(self.map);
         self.basemap.bringToBack();
         self.highlightCountries();
       })
@@ -112,7 +146,7 @@
       return;
     }
     var partners = this.partnerCountries || {};
-    this.basemap.setStyle(function (feature) {
+    this.basemap.eachLayer(function (copy) { copy.setStyle(function (feature) {
       var iso3 = feature.properties && feature.properties.iso3;
       var fill = COLORS.land;
       if (iso3 === "JPN") {
@@ -121,7 +155,7 @@
         fill = COLORS.landPartner;
       }
       return { color: COLORS.border, weight: 0.6, fillColor: fill, fillOpacity: 1 };
-    });
+    }); });
   };
 
   PartnershipMap.prototype.load = function (query) {
@@ -168,9 +202,7 @@
       }
     });
     lines.forEach(function (feature) {
-      var latlngs = feature.geometry.coordinates.map(function (c) {
-        return [c[1], c[0]];
-      });
+      var latlngs = unwrapLine(feature.geometry.coordinates);
       var current = feature.properties.in_fy2025;
       L.polyline(latlngs, {
         pane: "links",
@@ -182,10 +214,13 @@
       }).addTo(self.overlay);
     });
     var bounds = L.latLngBounds([]);
+    var governments = typeof L.markerClusterGroup === "function"
+      ? L.markerClusterGroup({ maxClusterRadius: 36, showCoverageOnHover: false, spiderfyOnMaxZoom: true })
+      : self.overlay;
     points.forEach(function (feature) {
       var props = feature.properties;
       var c = feature.geometry.coordinates;
-      var latlng = L.latLng(c[1], c[0]);
+      var latlng = L.latLng(c[1], unwrap(c[0]));
       bounds.extend(latlng);
       if (props.kind === "partner_place") {
         self.partnerCountries[props.country_iso3] = true;
@@ -200,10 +235,13 @@
       });
       marker.bindTooltip(escapeHtml(localName(props, self.lang)), { direction: "top", offset: [0, -4] });
       marker.bindPopup(self.popup(props));
-      marker.addTo(self.overlay);
+      marker.addTo(props.kind === "japanese_government" ? governments : self.overlay);
     });
     if (bounds.isValid()) {
-      this.map.fitBounds(bounds.pad(0.08), { maxZoom: 6 });
+      this.map.fitBounds(bounds.pad(0.08), { maxZoom: 6, animate: false });
+    }
+    if (governments !== self.overlay) {
+      governments.addTo(self.overlay); // after the view is set: clusters for the final zoom
     }
     this.highlightCountries();
     this.element.dataset.points = String(points.length);
