@@ -22,7 +22,7 @@ from c3p.program.seed_loader import init_database
 from c3p.settings import Settings
 from tests.conftest import LiveServer
 from tests.e2e.test_program_cycle_browser import sign_in
-from tests.support.credits import TPE, Registry, create_jcm_project, create_registry
+from tests.support.credits import TPE, Registry, create_jcm_project, create_registry, name_representative
 from tests.support.workflow import Person, create_person
 
 pytestmark = pytest.mark.browser
@@ -149,6 +149,8 @@ def test_the_chain_from_monitoring_data_to_public_totals(chain_site, browser, tm
     # a holder transfers and retires
     with site.server.config.app.state.database.reading() as session:
         before = queries.account(session, registry.jp_gov).balance_credits
+    # membership of the holding organization alone only reads: the registry names its representative
+    name_representative(site.server.config.app.state.database, registry.jp_gov, people["holder"].email)
     context, page = sign_in(browser, site, people["holder"].email)
     page.goto(f"{site.url}/credits/accounts/{registry.jp_gov}?lang=en")
     page.fill("#transfer-to_account", registry.jp_pp)

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.integration.web.test_page_contexts import NOT_PAGES
 from tests.integration.web.test_site_crawl import (
     CrawlSite,
     crawl,
@@ -28,7 +29,7 @@ def site(new_database_url, tmp_path_factory) -> Iterator[CrawlSite]:  # type: ig
 
 
 def one_page_per_route(site: CrawlSite, who: str) -> list[str]:
-    """The pages the HTTP crawl reads for ``who``, one per route pattern (pages, not JSON or files)."""
+    """The pages the HTTP crawl reads for ``who``, one per route pattern (pages, not JSON or downloads)."""
     client = visitor(site, who, "en")
     try:
         read = crawl(site, client).read
@@ -38,8 +39,7 @@ def one_page_per_route(site: CrawlSite, who: str) -> list[str]:
     chosen: dict[str, str] = {}
     for url in read:
         route = route_of(patterns, urlsplit(url).path) or url
-        is_file = "." in urlsplit(url).path.rsplit("/", 1)[-1]  # a download (.json, .csv, .xlsx, .svg), not a page
-        if not route.startswith("/api/") and "format=" not in url and not is_file:
+        if not route.startswith("/api/") and "format=" not in url and route not in NOT_PAGES:
             chosen.setdefault(route, urlsplit(url).path + (f"?{urlsplit(url).query}" if urlsplit(url).query else ""))
     return sorted(chosen.values())
 
