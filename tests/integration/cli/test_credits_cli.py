@@ -110,7 +110,6 @@ def test_the_cycle_from_monitoring_data_to_a_retirement(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("transfer", "JPN-G-000005", "JPN-G-000006", "-n", "0"), "at least 1"),
         (("transfer", "JPN-G-000404", "JPN-G-000006", "-n", "1"), "no account JPN-G-000404"),
         (("holder-of", "JCM-XYZ"), "is not a credit serial"),
         (("set-status", "JPN-G-000404", "closed"), "no account"),
@@ -121,6 +120,13 @@ def test_bad_input_is_refused_clearly(url: str, args: tuple[str, ...], message: 
     result = invoke(url, "registry", *args)
     assert isinstance(result.exception, C3PError), result.output
     assert message in result.exception.detail
+
+
+@pytest.mark.parametrize("credits", ["0", "-5", "1000000000001"])
+def test_an_amount_out_of_bounds_is_refused_before_anything_runs(url: str, credits: str) -> None:
+    result = invoke(url, "registry", "transfer", "JPN-G-000005", "JPN-G-000006", "-n", credits)
+    assert result.exit_code == 2, result.output
+    assert "--credits" in result.output
 
 
 def test_a_user_without_the_role_is_refused(url: str) -> None:

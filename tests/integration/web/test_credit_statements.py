@@ -137,7 +137,7 @@ def test_the_portal_page_its_json_twin_and_csv(moved: CreditSite) -> None:
     api = statement(site, number)
     page = holder.get(f"/credits/accounts/{number}/statement")
     assert page.status_code == 200
-    closing = re.search(r'id="statement-closing">([\d,]+)<', page.text)
+    closing = re.search(r'id="statement-closing"[^>]*>([\d,]+)<', page.text)
     assert closing and int(closing.group(1).replace(",", "")) == site.balance(number)
     assert all(f'id="transaction-{line["seq"]}"' in page.text for line in api["lines"])
     assert holder.get(f"/credits/accounts/{number}/statement", format="json").json() == api

@@ -25,13 +25,13 @@ def page(server, path: str, **params: str) -> str:  # type: ignore[no-untyped-de
 
 
 def kpi(html: str, key: str) -> int:
-    found = re.search(rf'id="kpi-{key}".*?class="kpi-value" data-value="(\d+)"', html, re.S)
+    found = re.search(rf'id="kpi-{key}".*?<span data-value="(\d+)"[^>]*class="kpi-value"', html, re.S)
     assert found, key
     return int(found.group(1))
 
 
 def figure(html: str, key: str) -> int:
-    found = re.search(rf'id="figure-{key}".*?<td class="num">(\d+)</td>', html, re.S)
+    found = re.search(rf'id="figure-{key}".*?<td[^>]*class="num">(\d+)</td>', html, re.S)
     assert found, key
     return int(found.group(1))
 
