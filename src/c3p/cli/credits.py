@@ -8,6 +8,7 @@ json`` prints the same models the REST API returns.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,6 +21,7 @@ from c3p.cli._guard import actor, guarded, writing
 from c3p.credits import (
     batches,
     checkpoints,
+    history,
     monitoring_reports,
     opendata,
     queries,
@@ -27,6 +29,7 @@ from c3p.credits import (
     service,
     verification,
 )
+from c3p.credits import schemas as v
 from c3p.credits.monitoring_reports import Calculation, MonitoringFile
 from c3p.credits.rules import cadtrust
 from c3p.credits.rules.statements import Period, statement_csv
@@ -625,6 +628,41 @@ def holder_of(
     table = Table("serial", "account", "kind", "holder", "block", title="holder")
     table.add_row(view.serial, view.account, view.account_kind, view.holder, view.block)
     _print(view, output_format, table)
+
+
+@app.command("history")
+def credit_history(
+    serial: Annotated[str, typer.Argument(help="A credit or block serial, e.g. JCM-JPN-VNM-VN001-001-000000000042.")],
+    db: DatabaseOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """The full history of a credit or a block: every split, transfer and authorization change, and its final state.
+
+    Labels: A6 = authorized under Article 6.2, FT = first transferred. ``--format json`` adds the holders.
+    """
+    check_format(output_format)
+    with open_database(db).reading() as session:
+        view = history.credit_history(session, serial)
+    title = f"{view.serials}: {view.issued_credits} credits issued ({view.issuance})"
+    table = Table("units", "date", "entry", "event", "credits", "account", "state", title=title)
+    for depth, node in _walk(view.roots):
+        labels = " ".join(label for label, on in (("A6", node.authorized), ("FT", node.first_transferred)) if on)
+        table.add_row(
+            "  " * depth + f"{node.start}-{node.end}",
+            node.occurred_at[:10],
+            str(node.seq),
+            f"{node.event} {labels}".strip(),
+            str(node.credits),
+            node.account,
+            node.state,
+        )
+    _print(view, output_format, table)
+
+
+def _walk(nodes: list[v.HistoryNodeView], depth: int = 0) -> Iterator[tuple[int, v.HistoryNodeView]]:
+    for node in nodes:
+        yield depth, node
+        yield from _walk(node.children, depth + 1)
 
 
 @app.command("article6")

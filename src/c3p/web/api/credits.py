@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from c3p.accounts.rules.policy import Actor
-from c3p.credits import batches, checkpoints, opendata, queries, representatives, service
+from c3p.credits import batches, checkpoints, history, opendata, queries, representatives, service
 from c3p.credits import schemas as v
 from c3p.credits.rules.statements import Period
 from c3p.credits.rules.transactions import MAX_CREDITS
@@ -154,6 +154,18 @@ async def article6_report(request: Request, country: str | None = None) -> list[
 @router.get("/holder-of/{serial}", response_model=v.HolderView, summary="Which account holds a credit")
 async def holder_of(request: Request, serial: str) -> v.HolderView:
     return await run_in_threadpool(_reading, request, lambda s: queries.holder_of(s, serial))
+
+
+@router.get(
+    "/history/{serial}",
+    response_model=v.HistoryView,
+    responses=problems(NotFound),
+    summary="The full history of a credit or a block",
+)
+async def credit_history(request: Request, serial: str) -> v.HistoryView:
+    """Every split, transfer and authorization change of the serials, from the journal; the final states sum to
+    what was issued."""
+    return await run_in_threadpool(_reading, request, lambda s: history.credit_history(s, serial))
 
 
 # ---- guarded reads ----
