@@ -38,14 +38,14 @@ def credit_history(session: Session, serial: str, fmt: SerialFormat = DEFAULT_FO
     parsed = fmt.parse(serial)
     issuance = _issuance_of(session, parsed.registry, parsed.start, parsed.end, serial)
     fmt.check_names(parsed, issuance.host_country, issuance.serial_code, issuance.period_number)
-    entries = _entries_touching(session, issuance)
+    entries = entries_touching(session, issuance)
     found = rules.history(entries, parsed.registry, parsed.start, parsed.end)
     if found.issued_credits != parsed.credits:
         raise NotFound(Message(N_("no credit %(serial)s exists"), {"serial": serial}), field="serial")
     accounts = _accounts(session)
 
     def view(node: rules.Node) -> HistoryNodeView:
-        number, kind, holder = accounts[node.account_id]
+        number, kind, holder, name_en, name_ja = accounts[node.account_id]
         return HistoryNodeView(
             serials=_printed(fmt, parsed.registry, issuance, node.start, node.end),
             start=node.start,
@@ -54,6 +54,8 @@ def credit_history(session: Session, serial: str, fmt: SerialFormat = DEFAULT_FO
             account=number,
             account_kind=kind,
             holder=holder,
+            holder_name_en=name_en,
+            holder_name_ja=name_ja,
             event=node.kind,
             seq=node.seq,
             occurred_at=node.occurred_at,
@@ -99,8 +101,9 @@ def _issuance_of(session: Session, registry: str, start: int, end: int, serial: 
     return found
 
 
-def _entries_touching(session: Session, issuance: CreditIssuance) -> list[Entry]:
-    """The journal entries from the issuance on that may move its credits or change its authorization.
+def entries_touching(session: Session, issuance: CreditIssuance, until: int | None = None) -> list[Entry]:
+    """The journal entries from the issuance on (to entry ``until``) that may move its credits or change its
+    authorization.
 
     A move is stored as ``[registry,start,end,from,to,issuance,first]``, so its issuance's id is
     followed by ``,true]`` or ``,false]``; the rule then keeps only the moves of the range.
@@ -119,11 +122,19 @@ def _entries_touching(session: Session, issuance: CreditIssuance) -> list[Entry]
         .order_by(JournalEntry.seq)
         .execution_options(yield_per=2000)
     )
+    if until is not None:
+        query = query.where(JournalEntry.seq <= until)
     return [Entry.from_json(json.loads(text)) for text in session.scalars(query)]
 
 
-def _accounts(session: Session) -> dict[int, tuple[str, str, str]]:
+def _accounts(session: Session) -> dict[int, tuple[str, str, str, str, str]]:
+    """Each account's number, kind, and its holder's slug and names (empty for the registry's own accounts)."""
     query = select(
-        CreditAccount.id, CreditAccount.number, CreditAccount.kind, func.coalesce(MemberOrganization.slug, "")
+        CreditAccount.id,
+        CreditAccount.number,
+        CreditAccount.kind,
+        func.coalesce(MemberOrganization.slug, ""),
+        func.coalesce(MemberOrganization.name_en, ""),
+        func.coalesce(MemberOrganization.name_ja, ""),
     ).outerjoin(MemberOrganization, MemberOrganization.id == CreditAccount.holder_id)
-    return {int(i): (str(n), str(k), str(h)) for i, n, k, h in session.execute(query)}
+    return {int(row[0]): tuple(str(v) for v in row[1:]) for row in session.execute(query)}  # type: ignore[misc]

@@ -1,20 +1,23 @@
-"""A credit's full history on both backends: the hand case through the API, the CLI and the
-public page, and clear refusals for serials that name nothing."""
+"""A credit's full history and a retirement's certificate on both backends: the hand case through the
+API, the CLI and the public page, the certificate's round trip and tampering, and clear refusals."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from c3p.cli import app
-from c3p.credits import service
+from c3p.credits import certificates, service
+from c3p.credits.rules import certificates as certificate_rules
 from c3p.db.database import Database
-from c3p.errors import NotFound
+from c3p.errors import InvalidInput, NotFound
 from c3p.program.seed_loader import init_database
 from c3p.settings import Settings
 from tests.conftest import LiveServer
@@ -134,3 +137,122 @@ def test_the_cli_prints_the_same_history(history_server) -> None:  # type: ignor
     assert table.exit_code == 0 and "retirement" in table.output and "103-107" in table.output
     refused = CliRunner().invoke(app, ["registry", "history", "JCM-JPN-VNM-VN007-001-000000090000", "--db", url])
     assert isinstance(refused.exception, NotFound) and "no credit" in refused.exception.detail
+
+
+# ---------------------------------------------------------------- retirement certificates
+
+
+def _retirement(server: LiveServer) -> int:
+    with httpx.Client(base_url=server.url + "/api/v1/registry") as api:
+        (retired,) = api.get("/retirements").json()
+    return int(retired["seq"])
+
+
+def _verify(registry: Registry, given: str | Path) -> tuple[int, str]:
+    result = CliRunner().invoke(
+        app, ["registry", "verify-certificate", str(given), "--db", registry.database.url], env={"COLUMNS": "200"}
+    )
+    return result.exit_code, result.output
+
+
+def test_a_certificate_round_trip_holds_and_names_its_facts(history_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    server, registry = history_server
+    seq = _retirement(server)
+    with httpx.Client(base_url=server.url) as web:
+        answer = web.get(f"/api/v1/registry/retirements/{seq}/certificate.pdf")
+        signed = web.get(f"/api/v1/registry/retirements/{seq}/certificate").json()
+        checked = web.get(f"/api/v1/registry/certificates/{signed['code']}").json()
+        page = web.get("/credits/retirements", params={"lang": "ja"}).text
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf"
+    assert f"/api/v1/registry/retirements/{seq}/certificate.pdf" in page and "償却証明書" in page
+    pdf = tmp_path / "certificate.pdf"
+    pdf.write_bytes(answer.content)
+    text = PdfReader(pdf).pages[0].extract_text()
+    assert "償却証明書" in text and "Retirement certificate" in text and "Acme" in text and signed["code"] in text
+    facts = signed["facts"]
+    assert (facts["beneficiary"], facts["purpose"], facts["credits"], facts["account"]) == (
+        "Acme",
+        "NDC",
+        5,
+        registry.jp_pp,
+    )
+    (retired,) = facts["ranges"]
+    assert retired["serials"] == BLOCK.format(103, 107) and retired["authorized"] and retired["host_country"] == "VNM"
+    assert retired["use_adjusted"] and retired["first_transferred"]  # VNM credits used in Japan's registry
+    assert checked == {"ok": True, "code": signed["code"], "retirement": seq, "problems": []}
+    assert _verify(registry, pdf) == (0, f"OK: certificate {signed['code']} matches retirement {seq} in the journal\n")
+    assert _verify(registry, signed["code"])[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("fact", "value", "named"),
+    [("beneficiary", "Acmf", "beneficiary"), ("credits", 6, "credits"), ("retired_at", "2020-01-01", "retired_at")],
+)
+def test_a_tampered_certificate_is_refused_naming_what_differs(
+    history_server, tmp_path: Path, fact: str, value: Any, named: str
+) -> None:  # type: ignore[no-untyped-def]
+    server, registry = history_server
+    with httpx.Client(base_url=server.url) as web:
+        signed = web.get(f"/api/v1/registry/retirements/{_retirement(server)}/certificate").json()
+    signed["facts"][fact] = value
+    forged = tmp_path / "forged.json"
+    forged.write_text(json.dumps(signed))
+    status, said = _verify(registry, forged)
+    assert status == 1 and "bad signature" in said and f"{named}: the certificate says" in said
+    with registry.database.reading() as session:  # the same facts typeset again: the PDF is refused alike
+        again = certificates.pdf(session, certificate_rules.parse(signed))
+    (tmp_path / "forged.pdf").write_bytes(again)
+    status, said = _verify(registry, tmp_path / "forged.pdf")
+    assert status == 1 and f"{named}: the certificate says" in said
+
+
+def test_one_changed_byte_of_the_signed_text_breaks_the_signature(history_server) -> None:  # type: ignore[no-untyped-def]
+    server, registry = history_server
+    with httpx.Client(base_url=server.url) as web:
+        signed = certificate_rules.parse(
+            web.get(f"/api/v1/registry/retirements/{_retirement(server)}/certificate").json()
+        )
+    text = json.dumps(signed.facts).replace('"NDC"', '"NDD"')
+    tampered = certificate_rules.Certificate(json.loads(text), signed.public_key, signed.signature)
+    with registry.database.reading() as session:
+        found = certificates.check(session, tampered)
+    assert not found.ok and found.problems == [
+        "bad signature: the facts are not those the registry signed",
+        "purpose: the certificate says 'NDD', the journal 'NDC'",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("given", "status", "said"),
+    [
+        ("JPN-1-AAAA-AAAA-AAAA", 200, "unknown retirement"),
+        ("VNM-{seq}-AAAA-AAAA-AAAA", 200, "registry: the code says VNM"),
+        ("JPN-{seq}-AAAA-AAAA-AAAA", 200, "does not match"),
+        ("not-a-code", 422, "is not a verification code"),
+    ],
+)
+def test_a_wrong_code_is_refused_clearly(history_server, given: str, status: int, said: str) -> None:  # type: ignore[no-untyped-def]
+    server, _ = history_server
+    code = given.format(seq=_retirement(server))
+    with httpx.Client(base_url=server.url + "/api/v1/registry") as api:
+        answer = api.get(f"/certificates/{code}")
+    assert answer.status_code == status
+    body = answer.json()
+    assert said in (body["detail"] if status != 200 else " ".join(body["problems"]))
+    assert status != 200 or body["ok"] is False
+
+
+def test_what_is_no_certificate_is_refused_clearly(history_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    server, registry = history_server
+    with httpx.Client(base_url=server.url + "/api/v1/registry") as api:
+        assert api.get("/retirements/1/certificate.pdf").status_code == 404  # entry 1 opened an account
+    for name, content, said in (
+        ("empty.pdf", b"", "not a readable PDF"),
+        ("other.pdf", b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n", "PDF"),
+        ("edited.json", b'{"facts": {"format": "c3p-retirement-certificate-1", "retirement": 0}}', "no journal entry"),
+    ):
+        (tmp_path / name).write_bytes(content)
+        result = CliRunner().invoke(
+            app, ["registry", "verify-certificate", str(tmp_path / name), "--db", registry.database.url]
+        )
+        assert isinstance(result.exception, InvalidInput) and said in result.exception.detail, (name, result.output)
