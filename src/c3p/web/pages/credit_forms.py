@@ -255,6 +255,8 @@ def _resolve(request: Request, actor: Actor, key: str, accept: bool) -> Response
         return pending_page_for(request, actor, FormState("pending", {"key": key}).add(error), error.status)
     if accept:
         return redirect(_shown(str(view.to_account), view))
+    if view.details.get("returned_to"):  # the sender left: say where the credits went
+        return redirect(f"/credits/pending?rejected=1&returned_to={view.details['returned_to']}")
     return redirect("/credits/pending?rejected=1")
 
 
