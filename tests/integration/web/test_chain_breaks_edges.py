@@ -4,7 +4,8 @@ says the problem, the page shows it, and nothing changes.
 The rules themselves are tested on the services (tests/integration/credits/test_chain_rules.py);
 these tests make sure each edge passes the refusal on clearly: a serial whose descriptive part
 names other credits, an absurd amount, an authorization withdrawn after a first transfer, a
-member of the holder organization moving its credits, and a rejected transfer whose sender was
+member of the holder organization moving its credits, a TPE verifying a project it is not
+assigned to, and a rejected transfer whose sender was
 closed meanwhile (which is not refused: the credits go to the returns account, and each edge
 says so).
 """
@@ -19,18 +20,19 @@ import pytest
 from typer.testing import CliRunner
 
 from c3p.cli import app
-from c3p.credits import queries, service
+from c3p.credits import monitoring_reports, queries, service
 from c3p.errors import Conflict, Forbidden, InvalidInput
 from tests.integration.web.conftest import CreditSite
 from tests.support.accounts import create_token
-from tests.support.credits import OPERATOR
+from tests.support.credits import OPERATOR, create_report
+from tests.support.workflow import create_person
 
 runner = CliRunner()
 HUGE = 9 * 10**18
 
 
 def api(site: CreditSite, who: str) -> httpx.Client:
-    token = create_token(site.database, site.people[who].email, "credits.*")
+    token = create_token(site.database, site.people[who].email, "credits.*", "mrv.*")
     return httpx.Client(
         base_url=site.server.url + "/api/v1/registry", headers={"authorization": f"Bearer {token}"}, timeout=30
     )
@@ -143,6 +145,21 @@ def test_a_rejected_transfer_into_a_closed_sender_says_where_the_credits_went(si
     notice = re.search(r'id="recorded"[^>]*>(.*?)</p>', shown, re.S)
     assert notice and f"returns account {returns}" in notice.group(1)
     assert site.balance(returns) == 3 and site.balance(leaving) == 0
+
+
+def test_a_tpe_not_assigned_to_the_project_verifies_nothing_on_any_edge(site: CreditSite) -> None:
+    """The page refuses it too (tests/integration/web/test_chain_pages.py); here the API and the CLI."""
+    report_id = create_report(site.registry, 50, verify=False)
+    site.people["other_tpe"] = create_person(site.database, "tpe", organization="another-tpe")
+    before = site.state()
+    with api(site, "other_tpe") as client:
+        answer = client.post(f"/reports/{report_id}/verification", json={"verified_tco2": 50, "opinion": "fair"})
+        assert "does not cover organization tpe-vn" in problem(answer, 403)
+    result = cli(site, "other_tpe", "report-verify", str(report_id), "--verified", "50", "--opinion", "fair")
+    assert isinstance(result.exception, Forbidden) and "does not cover organization tpe-vn" in result.exception.detail
+    with site.database.reading() as session:
+        assert monitoring_reports.report_row(session, report_id).status == "submitted"
+    assert site.state() == before
 
 
 @pytest.fixture
