@@ -402,6 +402,10 @@ def _resolve(key: str, accept: bool, db: str | None, output_format: str) -> None
     with writing(open_database(db)) as (session, who):
         view = service.resolve_pending(session, who, key, accept)
     _transaction(view, output_format)
+    if output_format != "json" and view.details.get("returned_to"):
+        said = "the sending account is {sender_status}: "
+        said += "the credits went to the registry's returns account {returned_to}"
+        console.print(said.format(**view.details))
 
 
 @app.command("accept")
@@ -422,7 +426,8 @@ def reject(
     db: DatabaseOption = None,
     output_format: FormatOption = "table",
 ) -> None:
-    """Reject a pending transfer: the credits go back to the sender."""
+    """Reject a pending transfer: the credits go back to the sender (to the registry's returns account if
+    the sender was closed or suspended meanwhile)."""
     _resolve(key, False, db, output_format)
 
 
