@@ -19,6 +19,7 @@ from rich.table import Table
 from c3p.cli._common import DatabaseOption, FormatOption, check_format, console, open_database, settings_for
 from c3p.cli._guard import actor, guarded, writing
 from c3p.credits import (
+    adjustments,
     batches,
     certificates,
     checkpoints,
@@ -406,6 +407,10 @@ def _resolve(key: str, accept: bool, db: str | None, output_format: str) -> None
     with writing(open_database(db)) as (session, who):
         view = service.resolve_pending(session, who, key, accept)
     _transaction(view, output_format)
+    if output_format != "json" and view.details.get("returned_to"):
+        said = "the sending account is {sender_status}: "
+        said += "the credits went to the registry's returns account {returned_to}"
+        console.print(said.format(**view.details))
 
 
 @app.command("accept")
@@ -426,7 +431,8 @@ def reject(
     db: DatabaseOption = None,
     output_format: FormatOption = "table",
 ) -> None:
-    """Reject a pending transfer: the credits go back to the sender."""
+    """Reject a pending transfer: the credits go back to the sender (to the registry's returns account if
+    the sender was closed or suspended meanwhile)."""
     _resolve(key, False, db, output_format)
 
 
@@ -683,6 +689,45 @@ def article6(
             r.country, str(r.year), str(r.authorized_credits), str(r.first_transferred_credits), str(r.used_credits)
         )
     _print(rows, output_format, table)
+
+
+@app.command("adjustments")
+def adjustment_gap(
+    country: Annotated[str, typer.Option("--country", help="The country (ISO3), e.g. VNM.")],
+    year: Annotated[
+        int | None, typer.Option("--year", help="One year of its NDC period (else every year so far).")
+    ] = None,
+    methods: Annotated[
+        Path | None,
+        typer.Option("--methods", help="A reviewed NDC methods file (YAML) instead of the built-in one."),
+    ] = None,
+    db: DatabaseOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """Corresponding adjustments due under the country's NDC method, beside those recorded, per year."""
+    check_format(output_format)
+    choices = adjustments.load_choices(methods) if methods else None
+    with open_database(db).reading() as session:
+        gap = adjustments.adjustment_gap(session, country, year, choices=choices)
+    columns = ("year", "basis", "first transferred", "used", "due", "recorded", "gap", "OMGE", "share of proceeds")
+    table = Table(*columns, title=f"corresponding adjustments of {gap.country} (as of {gap.as_of_year})")
+    for r in gap.rows:
+        contributions = (r.omge_cancellation_credits, r.share_of_proceeds_credits)
+        table.add_row(
+            f"{r.year}{' (target)' if r.target_year else ''}",
+            r.basis,
+            *(str(n) for n in (r.first_transferred_credits, r.used_credits, r.due_credits, r.recorded_credits)),
+            str(r.gap_credits),
+            *("" if n is None else str(n) for n in contributions),
+        )
+    _print(gap, output_format, table)
+    if output_format == "json":
+        return
+    for period in gap.periods:
+        marker = "assumed" if period.assumed else "source"
+        console.print(f"{period.first_year}–{period.last_year}: {period.method} ({marker}: {period.source})")
+    if gap.outside_period_years:
+        console.print(f"ITMOs outside every NDC period in: {', '.join(map(str, gap.outside_period_years))}")
 
 
 @app.command("verify")

@@ -98,7 +98,7 @@ class Ledger:
     #: every transfer proposed for a second representative's approval, open or decided, by key
     proposals: dict[str, ProposalState] = field(default_factory=dict)
     #: the last sealed content of each credit fact row, by (table, key as JSON), with its entry's seq
-    records: dict[tuple[str, str], tuple[dict[str, object], int]] = field(default_factory=dict)
+    records: dict[tuple[str, str], tuple[dict[str, object] | None, int]] = field(default_factory=dict)
     _starts: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     _blocks: dict[tuple[str, int], Block] = field(default_factory=dict)
     seq: int = 0

@@ -16,8 +16,18 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from c3p.accounts.rules.policy import Actor
-from c3p.credits import batches, certificates, checkpoints, history, opendata, queries, representatives, service
+from c3p.accounts.rules.policy import Actor, Target, require
+from c3p.credits import (
+    adjustments,
+    batches,
+    certificates,
+    checkpoints,
+    history,
+    opendata,
+    queries,
+    representatives,
+    service,
+)
 from c3p.credits import schemas as v
 from c3p.credits.rules.statements import Period
 from c3p.credits.rules.transactions import MAX_CREDITS
@@ -298,6 +308,25 @@ def latest_checkpoint(request: Request) -> v.CheckpointView:
 def verify(request: Request, actor: Annotated[Actor, Depends(permission("credits.verify"))]) -> v.VerifyReport:
     with database(request).reading() as session:
         return verify_journal(session)
+
+
+@router.get(
+    "/adjustments/{country}",
+    response_model=adjustments.AdjustmentGap,
+    summary="Corresponding adjustments due under the country's method, beside those recorded",
+    responses=problems(NotFound, InvalidInput, Conflict),
+)
+def adjustment_gap(
+    request: Request,
+    actor: Annotated[Actor, Depends(permission("credits.adjustments.read"))],
+    country: str,
+    year: Annotated[
+        int | None, Query(ge=1, le=9999, description="one year of the NDC period (else all elapsed)")
+    ] = None,
+) -> adjustments.AdjustmentGap:
+    require(actor, "credits.adjustments.read", Target.of(country=country.upper()))
+    with database(request).reading() as session:
+        return adjustments.adjustment_gap(session, country, year)
 
 
 # ---- writes ----
