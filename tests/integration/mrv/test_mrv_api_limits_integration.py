@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 
 import httpx
 import pytest
@@ -46,3 +48,34 @@ def test_upload_with_decimal_comma(member_client, tmp_path):
         assert answer.status_code == status, answer.text
     # 96 readings x 0.4 MWh x 0.797 = 30.6 -> 30
     assert answer.json()["emission_reductions_tco2"] == 30
+
+
+def test_a_long_calculation_stalls_no_other_request(live_server, member_client, tmp_path):
+    """The engine runs beside the server's event loop: while it reads a year of readings from four
+    sites, other visitors are answered at once (on the loop, they all waited for it to finish)."""
+    rows = create_rows(sites=("S1", "S2", "S3", "S4"), intervals=96 * 366)
+    path = write_csv(tmp_path / "year.csv", rows)
+    params = {**ONE_DAY, "period": {"start": "2024-01-01", "end": "2024-12-31"}}
+    done: dict = {}
+
+    def calculate() -> None:
+        started = time.monotonic()
+        with open(path, "rb") as handle:
+            done["answer"] = member_client.post(f"{BASE}/MN_AM003/calculate", data={"params": json.dumps(params)},
+                                                files={"monitoring": ("year.csv", handle, "text/csv")})  # fmt: skip
+        done["seconds"] = time.monotonic() - started
+
+    worker = threading.Thread(target=calculate)
+    waits = []
+    with httpx.Client(base_url=live_server.url, timeout=120) as visitor:
+        assert visitor.get(f"{BASE}/MN_AM003").status_code == 200  # loaded before the clock starts
+        worker.start()
+        while worker.is_alive():
+            asked = time.monotonic()
+            assert visitor.get(f"{BASE}/MN_AM003").status_code == 200
+            waits.append(time.monotonic() - asked)
+            time.sleep(0.05)
+    worker.join()
+    assert done["answer"].status_code == 200, done["answer"].text
+    assert done["seconds"] > 1, "the calculation is too short to tell"
+    assert max(waits) < done["seconds"] / 2, (max(waits), done["seconds"])
