@@ -151,6 +151,11 @@ ACTIONS: dict[str, Action] = {
         Action(
             "credits.verify", ("registry_administrator", "administrator"), N_("replay and check the registry's journal")
         ),
+        Action(
+            "credits.adjustments.read",
+            ("registry_administrator", "administrator"),
+            N_("see a country's corresponding adjustments due and recorded"),
+        ),
         Action("mrv.report.submit", ("project_participant",), N_("submit a monitoring report of a JCM project")),
         Action(
             "mrv.report.read",
