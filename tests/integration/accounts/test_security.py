@@ -373,3 +373,24 @@ def test_token_creation_and_uploads_are_limited_and_a_refusal_writes_nothing(new
 def _rows(database: Database) -> dict[str, int]:
     with database.reading() as session:
         return {table: session.scalar(text(f"SELECT count(*) FROM {table}")) for table in ROW_COUNTS}  # type: ignore[misc]
+
+
+def test_over_plain_http_with_secure_cookies_the_sign_in_says_why_it_fails(new_database_url, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A client keeps no Secure cookie from a plain-HTTP address (as a browser on a LAN address does)."""
+    from c3p.web.app import create_app
+
+    database = Database(new_database_url("sqlite"))
+    database.upgrade()
+    email = _address()
+    create_user(database, email)
+    settings = Settings(data_dir=tmp_path, database_url=database.url, cookie_secure=True)
+    server = LiveServer(create_app(settings, database), tmp_path).start()
+    try:
+        with httpx.Client(base_url=server.url, timeout=30, follow_redirects=False) as client:
+            refused = sign_in(client, email)
+            assert refused.status_code == 403
+            assert "C3P_COOKIE_SECURE" in refused.text and "https://" in refused.text
+            assert "Reload the page" not in refused.text  # it would never help
+    finally:
+        server.stop()
+        database.dispose()
