@@ -23,9 +23,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from c3p.credits import checkpoints
-from c3p.credits.history import entries_touching
+from c3p.credits.history import entries_touching, replayed
 from c3p.credits.rules import certificates as rules
-from c3p.credits.rules import history
 from c3p.credits.rules.article6 import is_use
 from c3p.credits.rules.checkpoints import public_hex
 from c3p.credits.rules.holding_accounts import AccountKind
@@ -69,7 +68,7 @@ def facts_of(session: Session, seq: int, fmt: SerialFormat = DEFAULT_FORMAT) -> 
     for move in entry.moves:
         issuance = session.get(CreditIssuance, move.issuance_id)
         assert issuance is not None
-        found = history.history(entries_touching(session, issuance, until=seq), move.registry, move.start, move.end)
+        found = replayed(entries_touching(session, issuance, until=seq), move.registry, move.start, move.end)
         (leaf,) = found.leaves()  # the retirement moved this whole range: it is one node
         host, code, period = issuance.host_country, issuance.serial_code, issuance.period_number
         ranges.append(

@@ -169,7 +169,7 @@ async def holder_of(request: Request, serial: str) -> v.HolderView:
 @router.get(
     "/history/{serial}",
     response_model=v.HistoryView,
-    responses=problems(NotFound),
+    responses=problems(NotFound, InvalidInput, Conflict),
     summary="The full history of a credit or a block",
 )
 async def credit_history(request: Request, serial: str) -> v.HistoryView:
@@ -181,7 +181,7 @@ async def credit_history(request: Request, serial: str) -> v.HistoryView:
 @router.get(
     "/retirements/{seq}/certificate",
     response_model=v.SignedCertificate,
-    responses=problems(NotFound),
+    responses=problems(NotFound, Conflict),
     summary="A retirement's signed certificate (its facts, key, signature and code)",
 )
 async def retirement_certificate(request: Request, seq: int) -> dict[str, Any]:
