@@ -50,8 +50,12 @@ FONT_DIRS = (
 ATTACHMENT = "certificate.json"
 
 
+#: the largest journal entry number (the column is a 32-bit integer on PostgreSQL)
+MAX_SEQ = 2**31 - 1
+
+
 def _retirement(session: Session, seq: int) -> Entry:
-    row = session.get(JournalEntry, seq)
+    row = session.get(JournalEntry, seq) if 1 <= seq <= MAX_SEQ else None
     if row is None or row.kind != str(TransactionKind.retirement):
         raise NotFound(Message(N_("journal entry %(seq)s is not a retirement"), {"seq": seq}), field="retirement")
     return Entry.from_json(json.loads(row.entry))
