@@ -8,7 +8,6 @@ json`` prints the same models the REST API returns.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -31,7 +30,6 @@ from c3p.credits import (
     service,
     verification,
 )
-from c3p.credits import schemas as v
 from c3p.credits.monitoring_reports import Calculation, MonitoringFile
 from c3p.credits.rules import cadtrust
 from c3p.credits.rules import certificates as certificate_rules
@@ -653,10 +651,10 @@ def credit_history(
         view = history.credit_history(session, serial)
     title = f"{view.serials}: {view.issued_credits} credits issued ({view.issuance})"
     table = Table("units", "date", "entry", "event", "credits", "account", "state", title=title)
-    for depth, node in _walk(view.roots):
+    for node in view.nodes:
         labels = " ".join(label for label, on in (("A6", node.authorized), ("FT", node.first_transferred)) if on)
         table.add_row(
-            "  " * depth + f"{node.start}-{node.end}",
+            "  " * min(node.depth, 12) + f"{node.start}-{node.end}",
             node.occurred_at[:10],
             str(node.seq),
             f"{node.event} {labels}".strip(),
@@ -665,12 +663,6 @@ def credit_history(
             node.state,
         )
     _print(view, output_format, table)
-
-
-def _walk(nodes: list[v.HistoryNodeView], depth: int = 0) -> Iterator[tuple[int, v.HistoryNodeView]]:
-    for node in nodes:
-        yield depth, node
-        yield from _walk(node.children, depth + 1)
 
 
 @app.command("article6")
