@@ -11,13 +11,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from c3p.accounts.rules.policy import Actor, Target, require
-from c3p.credits import adjustments, batches, checkpoints, opendata, queries, representatives, service
+from c3p.credits import (
+    adjustments,
+    batches,
+    certificates,
+    checkpoints,
+    history,
+    opendata,
+    queries,
+    representatives,
+    service,
+)
 from c3p.credits import schemas as v
 from c3p.credits.rules.statements import Period
 from c3p.credits.rules.transactions import MAX_CREDITS
@@ -154,6 +164,53 @@ async def article6_report(request: Request, country: str | None = None) -> list[
 @router.get("/holder-of/{serial}", response_model=v.HolderView, summary="Which account holds a credit")
 async def holder_of(request: Request, serial: str) -> v.HolderView:
     return await run_in_threadpool(_reading, request, lambda s: queries.holder_of(s, serial))
+
+
+@router.get(
+    "/history/{serial}",
+    response_model=v.HistoryView,
+    responses=problems(NotFound),
+    summary="The full history of a credit or a block",
+)
+async def credit_history(request: Request, serial: str) -> v.HistoryView:
+    """Every split, transfer and authorization change of the serials, from the journal; the final states sum to
+    what was issued."""
+    return await run_in_threadpool(_reading, request, lambda s: history.credit_history(s, serial))
+
+
+@router.get(
+    "/retirements/{seq}/certificate",
+    response_model=v.SignedCertificate,
+    responses=problems(NotFound),
+    summary="A retirement's signed certificate (its facts, key, signature and code)",
+)
+async def retirement_certificate(request: Request, seq: int) -> dict[str, Any]:
+    return await run_in_threadpool(_reading, request, lambda s: certificates.certificate(s, seq).to_json())
+
+
+@router.get(
+    "/retirements/{seq}/certificate.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}, **problems(NotFound, Conflict)},
+    summary="A retirement's certificate as a bilingual PDF",
+)
+async def retirement_certificate_pdf(request: Request, seq: int) -> Response:
+    def made(session: Session) -> bytes:
+        return certificates.pdf(session, certificates.certificate(session, seq))
+
+    data = await run_in_threadpool(_reading, request, made)
+    headers = {"content-disposition": f'attachment; filename="retirement-certificate-{seq}.pdf"'}
+    return Response(data, media_type="application/pdf", headers=headers)
+
+
+@router.get(
+    "/certificates/{code}",
+    response_model=v.CertificateCheck,
+    responses=problems(InvalidInput),
+    summary="Check a certificate's verification code against the journal",
+)
+async def check_certificate_code(request: Request, code: str) -> v.CertificateCheck:
+    return await run_in_threadpool(_reading, request, lambda s: certificates.check_code(s, code))
 
 
 # ---- guarded reads ----
