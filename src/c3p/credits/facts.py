@@ -24,7 +24,14 @@ from sqlalchemy import Table, event, inspect, select, tuple_
 from sqlalchemy.orm import Session
 
 from c3p.credits.rules.transactions import TransactionKind
-from c3p.credits.tables import CreditAccount, CreditIssuance, CreditRegistry, MonitoringReport, VerificationFinding
+from c3p.credits.tables import (
+    Article6Submission,
+    CreditAccount,
+    CreditIssuance,
+    CreditRegistry,
+    MonitoringReport,
+    VerificationFinding,
+)
 from c3p.db.base import Base
 from c3p.db.history import current_actor
 
@@ -65,6 +72,7 @@ SEALED: tuple[Sealed, ...] = (
     Sealed(MonitoringReport),
     Sealed(CreditIssuance),
     Sealed(VerificationFinding),
+    Sealed(Article6Submission),
 )
 _BY_MODEL = {sealed.model: sealed for sealed in SEALED}
 
