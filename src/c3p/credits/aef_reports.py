@@ -83,7 +83,7 @@ def _journal(session: Session, year: int) -> Iterator[Entry]:
 
 def year_end(session: Session, year: int) -> aef.YearEnd:
     """The journal replayed to the end of ``year``, with each issuance's vintage."""
-    vintages = dict(session.execute(select(CreditIssuance.id, CreditIssuance.vintage_year)).tuples())
+    vintages = {i: int(v) for i, v in session.execute(select(CreditIssuance.id, CreditIssuance.vintage_year))}
     return aef.replay(_journal(session, year), year, vintages)
 
 

@@ -347,18 +347,21 @@ def _holdings(state: YearEnd, country: str, fmt: SerialFormat) -> tuple[list[Hol
 
 
 def _ranges(rows: Iterable[Units]) -> list[Block]:
-    """The rows' serial ranges, merged, so two tables compare however their rows were cut."""
+    """The rows' serial ranges, merged, so two tables compare however their rows were cut.
+
+    Rows that overlap (only a hand-edited document has them) raise ``ValueError``.
+    """
     return normalize(Block(r.registry, r.first_unit, r.last_unit, 0, 0) for r in rows)
 
 
-def _describe(blocks: Iterable[Block]) -> list[str]:
-    return [f"{b.registry} {b.start}-{b.end}" for b in blocks]
-
-
-def _difference(mine: list[Block], theirs: list[Block]) -> list[str]:
-    """Ranges in one list and not the other (both merged), as text, at most ten."""
-    mine_set, theirs_set = set(mine), set(theirs)
-    return _describe(sorted(mine_set ^ theirs_set, key=lambda b: (b.registry, b.start)))[:10]
+def _difference(mine: Iterable[Units], theirs: Iterable[Units]) -> list[str]:
+    """Ranges in one table and not the other, as text (at most ten), or why they cannot be compared."""
+    try:
+        mine_set, theirs_set = set(_ranges(mine)), set(_ranges(theirs))
+    except ValueError as error:
+        return [str(error)]
+    different = sorted(mine_set ^ theirs_set, key=lambda b: (b.registry, b.start))
+    return [f"{b.registry} {b.start}-{b.end}" for b in different][:10]
 
 
 def mirror_check(sender: AefReport, receiver: AefReport) -> list[str]:
@@ -369,13 +372,13 @@ def mirror_check(sender: AefReport, receiver: AefReport) -> list[str]:
         if a.acquiring_party == receiver.country
     ]
     acquired = [a for a in receiver.of_type(ActionType.acquisition) if a.transferring_party == sender.country]
-    return _difference(_ranges(sent), _ranges(acquired))
+    return _difference(sent, acquired)
 
 
 def holdings_check(document: AefReport, state: YearEnd) -> list[str]:
     """The report's holdings against the journal replayed to the same instant: ranges and balances."""
     fresh = report(state, document.country)
-    problems = _difference(_ranges(document.holdings), _ranges(fresh.holdings))
+    problems = _difference(document.holdings, fresh.holdings)
     by_account = {b.account: b for b in fresh.balances}
     shown: dict[str, int] = defaultdict(int)
     for row in document.holdings:
