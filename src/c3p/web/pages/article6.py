@@ -17,6 +17,7 @@ from c3p.accounts.rules.policy import Actor, Target, decide
 from c3p.credits import aef_reports, aef_workbook
 from c3p.credits.rules import aef
 from c3p.errors import Conflict, InvalidInput, NotFound
+from c3p.messages import N_
 from c3p.web.auth import database, permission, writing
 from c3p.web.pages.forms import FormState
 from c3p.web.pages.render import PageContext, page_only, redirect, render
@@ -67,7 +68,7 @@ def version_workbook(
     with database(request).reading() as session:
         found = aef_reports.stored(session, actor, country, year, version)
     if found.report is None:
-        raise Conflict("this version's stored document no longer reads as a report")
+        raise Conflict(N_("this version's stored document no longer reads as a report"))
     view = found.submission
     content = aef_workbook.workbook(found.report, view.version, view.submitted_at.isoformat())
     headers = {
