@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from contextlib import suppress
 
 import time_machine
 from hypothesis import HealthCheck, given, settings
@@ -99,11 +100,9 @@ def test_both_reports_are_consistent_for_any_history(data: st.DataObject, steps:
     world = Partnership()
     days = sorted(data.draw(st.lists(st.integers(1, 3 * 365), min_size=steps, max_size=steps)))
     for n, day in enumerate(days):
-        with time_machine.travel(START + dt.timedelta(days=day, seconds=n), tick=False):
-            try:
-                _operation(world, data)
-            except C3PError:
-                pass  # a refused operation changes nothing (the ledger property test holds it to that)
+        # a refused operation changes nothing (the ledger's own property test holds it to that)
+        with time_machine.travel(START + dt.timedelta(days=day, seconds=n), tick=False), suppress(C3PError):
+            _operation(world, data)
     for year in YEARS:
         state = aef.replay(world.store.journal, year)
         for country in ("JPN", "VNM"):
