@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from c3p.accounts.rules.policy import Actor, Target, require
+from c3p.accounts.rules.policy import Actor, Target, decide, require
 from c3p.credits.rules import aef
 from c3p.credits.rules.transactions import Entry
 from c3p.credits.store import begin_write
@@ -184,6 +184,10 @@ def stored(session: Session, actor: Actor, country: str, year: object, version: 
     return StoredReport(submission=_view(row), intact=intact, report=document, checks_now=checks)
 
 
-def version_count(session: Session, country: str, year: int) -> int:
-    query = select(func.count()).where(Article6Submission.country == country, Article6Submission.year == year)
-    return int(session.scalar(query) or 0)
+def reportable(session: Session, actor: Actor) -> list[tuple[str, list[int]]]:
+    """The registries whose report ``actor`` may produce, each with its years (newest first)."""
+    first = session.scalar(select(func.min(JournalEntry.occurred_at)))
+    this_year = dt.datetime.now(dt.UTC).year
+    years = list(range(this_year, max(first.year if first else this_year, FIRST_YEAR) - 1, -1))
+    codes = session.scalars(select(CreditRegistry.code).order_by(CreditRegistry.code))
+    return [(code, years) for code in codes if decide(actor, "credits.article6.report", Target.of(country=code))]

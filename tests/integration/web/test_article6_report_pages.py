@@ -67,3 +67,11 @@ def test_another_countrys_administrator_and_outsiders_are_refused(credit_site: C
     assert public.get(PAGE).status_code in (401, 303)
     assert public.client.get(API).status_code == 401
     assert credit_site.state() == before
+
+
+def test_the_administrator_finds_the_report_from_the_registry_pages(credit_site: CreditSite) -> None:
+    choice = credit_site.browsers["vn_admin"].get("/credits/article6")
+    assert 'id="credits-nav-article6"' in choice.text
+    assert f'id="report-VNM-{YEAR}"' in choice.text and 'id="registry-JPN"' not in choice.text
+    assert 'id="credits-nav-article6"' not in credit_site.browsers["holder"].get("/credits").text
+    assert credit_site.browsers["outsider"].get("/credits/article6").status_code == 403

@@ -32,6 +32,19 @@ class AnnualReportPage(PageContext):
     form: FormState = page_only(default_factory=FormState)
 
 
+class ReportChoice(PageContext):
+    """The registries whose annual report the reader may produce, with their years."""
+
+    registries: list[tuple[str, list[int]]]
+
+
+@router.get("/credits/article6", response_model=ReportChoice)
+def choose(request: Request, actor: Annotated[Actor, Depends(permission("credits.article6.report"))]) -> Response:
+    with database(request).reading() as session:
+        registries = aef_reports.reportable(session, actor)
+    return render(request, "credits/article6_index.html", ReportChoice(registries=registries))
+
+
 def report_page_for(
     request: Request, actor: Actor, country: str, year: int, form: FormState | None = None, status: int = 200
 ) -> Response:
