@@ -9,14 +9,24 @@ comments; the secretariat rules on its eligibility with a reason; a reviewer sco
 secretariat closes the review, downloads the committee's workbook, adopts with the grant
 decision and publishes, and the adopted project then appears on the public /projects pages
 (and not before); the partner city's official records a site visit on the project's tracking
-page and marks it done with its report.
+page and marks it done with its report. The company then starts the JCM project from its
+project (everything the application said is filled in), saves its subsidy calculation and
+applies as a Model Project; the secretariat records the adoption, the company's participant the
+installation and the PDD; the TPE finds the validation in "my tasks" and records it; the Joint
+Committee finds the registration in its tasks and registers the project.
+
+Screenshots of each role's step go to ``C3P_SCREENSHOTS_DIR`` when it is set
+(``scripts/screenshots`` sets it to docs/screenshots, which docs/workflow.md shows), else to a
+temporary folder, so a normal run leaves the checkout clean.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import uuid
 from io import BytesIO
+from pathlib import Path
 
 import httpx
 import pytest
@@ -25,6 +35,23 @@ from openpyxl import load_workbook
 from tests.support.workflow import PASSWORD, PDF, create_person
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the walk-through's screenshots go: ``C3P_SCREENSHOTS_DIR`` if set, else a temporary folder."""
+    chosen = os.environ.get("C3P_SCREENSHOTS_DIR")
+    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def shoot(page, folder: Path, name: str, selector: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    """One screen of the walk-through (the part ``selector`` shows, else the window), as PNG."""
+    target = folder / f"workflow-{name}.png"
+    if selector:
+        page.locator(selector).first.scroll_into_view_if_needed()
+    page.screenshot(path=str(target))
 
 
 def sign_in(browser, live_server, email: str):  # type: ignore[no-untyped-def]
@@ -39,12 +66,14 @@ def sign_in(browser, live_server, email: str):  # type: ignore[no-untyped-def]
     return context, page
 
 
-def test_open_apply_review_adopt_publish(live_server, browser, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_whole_program_year_each_role_in_the_browser(live_server, browser, tmp_path, screenshots) -> None:  # type: ignore[no-untyped-def]
     database = live_server_database(live_server)
     year = 2040 + uuid.uuid4().int % 50
     secretariat = create_person(database, "secretariat")
     proposer = create_person(database, "proposer", kind="company")
-    reviewer = create_person(database, "reviewer", f"{year}-1")
+    reviewers = [create_person(database, "reviewer", f"{year}-1") for _ in range(2)]
+    tpe = create_person(database, "tpe", organization=f"tpe-{year}")
+    joint_committee = create_person(database, "joint_committee_member", "THA", organization=f"th-jc-{year}")
     city_hall = create_person(
         database, "japanese_government_staff", organization="yokohama", kind="japanese_government"
     )
@@ -60,6 +89,7 @@ def test_open_apply_review_adopt_publish(live_server, browser, tmp_path) -> None
     page.wait_for_url(f"**/calls/{year}-1")
     assert page.locator("#call-state").inner_text().strip() == "Open"
     set_up_the_call(page, tmp_path)
+    shoot(page, screenshots, "1-call-terms", "#settings-form")
     context.close()
 
     public = browser.new_context(locale="en-US")
@@ -88,8 +118,19 @@ def test_open_apply_review_adopt_publish(live_server, browser, tmp_path) -> None
     page.select_option("#draft-partner_places", ["bangkok"])
     page.fill("#draft-plan_years", "1")
     page.fill("#draft-budget_jpy_by_year", "15000000")
+    page.select_option("#draft-methodology_id", "TH_AM001")  # solar PV in Thailand
     page.click("#save-draft")
     page.wait_for_selector("#saved")
+    page.fill("#draft-estimate-EG_i_p", "1,200")  # MWh a year
+    page.fill("#draft-estimate-EF_RE_i", "0,5")  # a decimal comma: refused, never read as 5
+    page.click("#save-draft")
+    page.wait_for_selector("#estimate-error-EF_RE_i")
+    assert page.input_value("#draft-estimate-EG_i_p") == "1,200"  # what was typed is kept
+    page.fill("#draft-estimate-EF_RE_i", "0.5")
+    page.click("#save-draft")
+    page.wait_for_selector("#saved")
+    assert page.locator("#proposal-reductions").inner_text().strip() == "600"  # the engine's estimate
+    shoot(page, screenshots, "2-application-estimate", "#proposal-estimate")
     form = tmp_path / "form.pdf"
     form.write_bytes(PDF)
     page.set_input_files("#file", str(form))
@@ -151,13 +192,22 @@ def test_open_apply_review_adopt_publish(live_server, browser, tmp_path) -> None
     assert page.locator("#call-state").inner_text().strip() == "Reviewing"
     context.close()
 
-    context, page = sign_in(browser, live_server, reviewer.email)
-    page.goto(live_server.url + f"/calls/{year}-1/review")
-    for field in page.locator("form[id^=score-form] input[type=number]").all():
-        field.fill("4")
-    page.locator("button[id^=score-submit]").first.click()
-    page.wait_for_selector(".scores li")
-    context.close()
+    for points, reviewer in zip(("4", "3"), reviewers, strict=True):  # each reviewer scores on their own
+        context, page = sign_in(browser, live_server, reviewer.email)
+        page.goto(live_server.url + "/account/tasks?lang=en")
+        page.click(f"#tasks a:has-text('Score application {application_id}')")
+        page.wait_for_load_state()
+        review_url = page.url
+        page.click(f"a[href='/applications/{application_id}']")  # the reviewer reads the whole proposal
+        assert "with the partner city's letter" in page.locator("#proposal-plan").inner_text()
+        page.goto(review_url)
+        for field in page.locator("form[id^=score-form] input[type=number]").all():
+            field.fill(points)
+        page.locator("button[id^=score-submit]").first.click()
+        page.wait_for_selector(".scores li")
+        if points == "4":
+            shoot(page, screenshots, "3-review", "form[id^=score-form]")
+        context.close()
 
     context, page = sign_in(browser, live_server, secretariat.email)
     page.goto(live_server.url + f"/calls/{year}-1")
@@ -166,10 +216,12 @@ def test_open_apply_review_adopt_publish(live_server, browser, tmp_path) -> None
     with page.expect_download() as download:
         page.click("#scores-export")
     workbook = load_workbook(BytesIO(download.value.path().read_bytes()))
-    assert [row[0] for row in workbook["Scores"].iter_rows(min_row=2, values_only=True)] == [int(application_id)]
+    rows = list(workbook["Scores"].iter_rows(min_row=2, values_only=True))
+    assert [row[0] for row in rows] == [int(application_id)] * len(reviewers)  # one row per reviewer
     page.locator("#adopt-form input[name=application]").first.check()
     page.fill(f"#adopt-grant_{application_id}", "12,000,000")
     page.fill("#adopt-decided_on", dt.date.today().isoformat())
+    shoot(page, screenshots, "4-adoption", "#adopt-form")
     page.click("#adopt-submit")
     page.wait_for_selector("#publish-submit")
     assert project_title not in httpx.get(live_server.url + f"/projects?fiscal_year={year}&lang=en").text
@@ -195,7 +247,14 @@ def test_open_apply_review_adopt_publish(live_server, browser, tmp_path) -> None
     item.locator("button[type=submit]").click()
     page.wait_for_selector("#activities >> text=Chiller load measured; report attached.")
     assert "Done" in page.locator("#activities li", has_text="Site visit to the pilot building").inner_text()
+    shoot(page, screenshots, "5-tracking", "#activities")
+    project_url = page.url.split("?")[0]
     context.close()
+
+    jcm_url = the_jcm_project_to_registration(
+        browser, live_server, screenshots, tmp_path, project_url, proposer, secretariat, tpe, joint_committee
+    )
+    assert "Registration" in httpx.get(jcm_url + "?lang=en").text
 
     public = browser.new_context(locale="en-US")
     page = public.new_page()
@@ -205,6 +264,89 @@ def test_open_apply_review_adopt_publish(live_server, browser, tmp_path) -> None
     assert project_title in page.locator("h1").inner_text()
     public.close()
     assert application_url
+
+
+def the_jcm_project_to_registration(  # type: ignore[no-untyped-def]
+    browser, live_server, screenshots, tmp_path, project_url, proposer, secretariat, tpe, joint_committee
+) -> str:
+    """From the adopted project to a registered JCM project, each step by its own role; the JCM page's address."""
+    context, page = sign_in(browser, live_server, proposer.email)
+    page.goto(project_url + "?lang=en")
+    page.click("#start-jcm-link")
+    page.wait_for_selector("#jcm-form")
+    assert page.input_value("#jcm-methodology_id") == "TH_AM001"  # from the application, not typed again
+    assert page.input_value("#jcm-expected_reductions_tco2_per_year") == "600"
+    assert page.input_value("#jcm-country_iso3") == "THA"
+    page.fill("#jcm-tpe_slug", tpe.organization)
+    page.fill("#jcm-initial_investment_jpy", "80,000,000")
+    page.fill("#jcm-legal_durable_years", "17")
+    page.click("#jcm-submit")
+    page.wait_for_selector("#jcm-state")
+    jcm_url = page.url.split("?")[0]
+    slug = jcm_url.rsplit("/", 1)[-1]
+    page.click("#subsidy-calculate")
+    page.wait_for_selector("#subsidy-jpy")
+    page.click("#subsidy-save")
+    page.wait_for_selector("#saved-subsidy-jpy")
+    move(page, "feasibility_study")
+    attach(page, tmp_path, "model_project_application")
+    move(page, "model_project_application")
+    context.close()
+
+    context, page = sign_in(browser, live_server, secretariat.email)
+    page.goto(jcm_url + "?lang=en")
+    attach(page, tmp_path, "grant_decision")
+    move(page, "adopted")
+    context.close()
+
+    # the company's engineer on site is the project's participant (an account the administrator opens)
+    participant = create_person(
+        live_server_database(live_server), "project_participant", slug, organization=proposer.organization
+    )
+    context, page = sign_in(browser, live_server, participant.email)
+    page.goto(jcm_url + "?lang=en")
+    attach(page, tmp_path, "commissioning_report")
+    move(page, "installed")
+    attach(page, tmp_path, "pdd")
+    move(page, "pdd")
+    context.close()
+
+    context, page = sign_in(browser, live_server, tpe.email)
+    page.goto(live_server.url + "/account/tasks?lang=en")
+    shoot(page, screenshots, "6-tasks-tpe")
+    page.click(f"#tasks a[href='/jcm-projects/{slug}']")
+    page.wait_for_selector("#jcm-state")
+    attach(page, tmp_path, "validation_report")
+    move(page, "validation")
+    context.close()
+
+    context, page = sign_in(browser, live_server, joint_committee.email)
+    page.goto(live_server.url + "/account/tasks?lang=en")
+    page.click(f"#tasks a[href='/jcm-projects/{slug}']")
+    page.wait_for_selector("#jcm-state")
+    move(page, "registration")
+    shoot(page, screenshots, "7-jcm-registered", "#pipeline")
+    context.close()
+    return jcm_url
+
+
+def attach(page, tmp_path, kind: str) -> None:  # type: ignore[no-untyped-def]
+    """Attach a document of ``kind`` on the JCM project's page."""
+    document = tmp_path / f"{kind}.pdf"
+    document.write_bytes(PDF)
+    page.select_option("#doc-kind", kind)
+    page.set_input_files("#doc-file", str(document))
+    page.click("form[action$='/documents'] button[type=submit]")
+    page.wait_for_selector("#jcm-state")
+
+
+def move(page, state: str) -> None:  # type: ignore[no-untyped-def]
+    """Take the JCM project's next step ``state`` on its page."""
+    page.select_option("#move-to_state", state)
+    page.fill("#move-occurred_on", dt.date.today().isoformat())
+    page.click("#move-submit")
+    page.wait_for_selector("#jcm-state")
+    assert page.locator("#move-form .error-summary").count() == 0, page.locator("main").inner_text()
 
 
 def set_up_the_call(page, tmp_path) -> None:  # type: ignore[no-untyped-def]

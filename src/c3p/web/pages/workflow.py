@@ -30,6 +30,7 @@ from c3p.web.auth import database as db
 from c3p.web.auth import permission, writing
 from c3p.web.deps import snapshot
 from c3p.web.downloads import file_response
+from c3p.web.pages import estimate_form
 from c3p.web.pages.forms import FormState, number_text, typed
 from c3p.web.pages.render import PageContext, page_only, redirect, render
 from c3p.workflow import queries
@@ -104,6 +105,9 @@ class ApplicationPage(PageContext):
     continuable: list[RefView] = page_only(default_factory=list)
     form: FormState = page_only(default_factory=FormState)
     chosen: dict[str, list[str]] = page_only(default_factory=dict)
+    methodologies: list[estimate_form.MethodologyChoice] = page_only(default_factory=list)
+    estimate: estimate_form.EstimateInputs | None = page_only(None)
+    methodology_title: str = page_only("")
 
 
 class ApplicationPrint(PageContext):
@@ -112,6 +116,7 @@ class ApplicationPrint(PageContext):
     data: ApplicationView
     fields: dict[str, TargetField] = page_only()
     kinds: dict[str, dict[str, str]] = page_only()
+    methodology_title: str = page_only("")
 
 
 class ReviewPage(PageContext):
@@ -352,6 +357,9 @@ def draft_from(values: dict[str, Any]) -> calls.ApplicationDraft:
         data["plan_years"] = number_text(str(values["plan_years"]))
     if "budget_jpy_by_year" in values:
         data["budget_jpy_by_year"] = budget_amounts(str(values["budget_jpy_by_year"]))
+    if "methodology_id" in values:
+        data["methodology_id"] = str(values["methodology_id"])
+        data["estimate_params"] = estimate_form.estimate_params_from(values)
     return calls.ApplicationDraft.model_validate(data)
 
 
@@ -417,6 +425,13 @@ async def application_page_for(
         continuable=continuable if may["edit"] else [],
         form=form or FormState(),
         chosen=chosen_options(data, form),
+        methodologies=estimate_form.approved_methodologies() if may["edit"] else [],
+        estimate=estimate_form.estimate_shown(
+            data.methodology_id, data.estimate_params, form.values if form and form.name == "draft" else None
+        )
+        if may["edit"]
+        else None,
+        methodology_title=estimate_form.methodology_title(data.methodology_id),
     )
     return render(request, "workflow/application.html", page, status=status)
 
@@ -457,7 +472,12 @@ async def application_print(
             return calls.application_view(session, queries.readable_application(session, actor, application_id))
 
     data = await run_in_threadpool(read)
-    page = ApplicationPrint(data=data, fields=target_fields(), kinds=attachments.attachment_kinds()["application"])
+    page = ApplicationPrint(
+        data=data,
+        fields=target_fields(),
+        kinds=attachments.attachment_kinds()["application"],
+        methodology_title=estimate_form.methodology_title(data.methodology_id),
+    )
     return render(request, "workflow/application_print.html", page)
 
 

@@ -300,9 +300,10 @@ def _apply_draft(session: Session, application: t.Application, draft: Applicatio
     if draft.continues_project is not None:
         application.continues_project_id = _continued(session, application, draft.continues_project)
     if "methodology_id" in given or "estimate_params" in given:
-        application.methodology_id = draft.methodology_id or None
-        application.estimate_params = draft.estimate_params
-        application.expected_reductions_tco2_per_year = _estimate(draft.methodology_id, draft.estimate_params)
+        chosen = draft.methodology_id if "methodology_id" in given else application.methodology_id
+        application.expected_reductions_tco2_per_year = _estimate(chosen, draft.estimate_params)
+        application.methodology_id = (chosen or "").strip().upper() or None
+        application.estimate_params = (draft.estimate_params or None) if application.methodology_id else None
     application.updated_at = utcnow()
     session.flush()
     _store_check(session, application)
@@ -337,15 +338,38 @@ def _link(session: Session, application: t.Application, link: Any, table: Any, s
     session.flush()
 
 
+#: more than Japan emits in a year (about 1.1 billion tCO2): no single project reduces that much
+MAX_EXPECTED_REDUCTIONS_TCO2_PER_YEAR = 1_000_000_000
+
+
 def _estimate(methodology_id: str | None, params: dict[str, Any] | None) -> int | None:
-    """The MRV engine's ex-ante annual reductions, or None when no methodology is given."""
+    """The MRV engine's ex-ante annual reductions for an approved methodology; None until inputs are given.
+
+    A methodology chosen without its inputs is kept and estimated when the inputs come (the portal
+    asks for them once it knows which methodology's they are). Bad inputs are refused whole.
+    """
     if not methodology_id:
         return None
     from c3p.mrv import catalog, engine
     from c3p.mrv.params import CalculationParams
 
-    calculation = CalculationParams.from_mapping(params or {}, where="estimate_params")
-    return engine.estimate(catalog.get_methodology(methodology_id), calculation).emission_reductions_tco2
+    try:
+        methodology = catalog.get_methodology(methodology_id)
+    except NotFound as error:
+        raise InvalidInput(error.message, field="methodology_id") from None
+    if methodology.spec.status != "approved":
+        refusal = N_("%(methodology)s is a proposed methodology; choose an approved one.")
+        raise InvalidInput(Message(refusal, {"methodology": methodology.id}), field="methodology_id")
+    if not params:
+        return None
+    calculation = CalculationParams.from_mapping(params, where="estimate_params")
+    reductions = engine.estimate(methodology, calculation).emission_reductions_tco2
+    if not 0 <= reductions <= MAX_EXPECTED_REDUCTIONS_TCO2_PER_YEAR:
+        refusal = N_(
+            "The estimate gives %(reductions)s tCO2 a year, which no single project can reduce; check the inputs."
+        )
+        raise InvalidInput(Message(refusal, {"reductions": f"{reductions:,}"}), field="estimate_params")
+    return reductions
 
 
 def _consortium(session: Session, application: t.Application) -> tuple[list[t.JapaneseGovernment], list[Any]]:
