@@ -122,9 +122,10 @@ def _latest(session: Session, country: str, year: int) -> Article6Submission | N
 
 def submit(session: Session, actor: Actor, country: str, year: object) -> SubmissionView:
     """Store the report as the next version; the latest version if nothing changed since."""
+    begin_write(session)  # one submitter at a time (SQLite: the write lock; PostgreSQL: the registry's row)
     code, checked_year = check_request(session, country, year)
     require(actor, "credits.article6.submit", Target.of(country=code))
-    begin_write(session)  # one submitter at a time, so two never take the same version number
+    session.execute(select(CreditRegistry.code).where(CreditRegistry.code == code).with_for_update())
     report = aef.checked_report(year_end(session, checked_year), code)
     text = canonical(report)
     digest = hashlib.sha256(text.encode()).hexdigest()
