@@ -29,7 +29,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from c3p.credits.rules.blocks import Block, normalize
+from c3p.credits.rules.blocks import normalize
 from c3p.credits.rules.holding_accounts import JAPAN, AccountKind
 from c3p.credits.rules.ledger import Ledger
 from c3p.credits.rules.serials import DEFAULT_FORMAT, SerialFormat
@@ -346,22 +346,55 @@ def _holdings(state: YearEnd, country: str, fmt: SerialFormat) -> tuple[list[Hol
 # ---- the consistency checks ----
 
 
-def _ranges(rows: Iterable[Units]) -> list[Block]:
-    """The rows' serial ranges, merged, so two tables compare however their rows were cut.
+def coverage(rows: Iterable[Units]) -> list[tuple[str, int, int, int]]:
+    """How many rows cover each unit, as (registry, first, last, count) runs of equal count.
 
-    Rows that overlap (only a hand-edited document has them) raise ``ValueError``.
+    A range may cross between the registries more than once in a year, so two tables are
+    compared unit by unit with multiplicity, however their rows were cut.
+
+    >>> rows = [Units(**_example(1, 10)), Units(**_example(5, 12))]
+    >>> coverage(rows)
+    [('VNM', 1, 4, 1), ('VNM', 5, 10, 2), ('VNM', 11, 12, 1)]
     """
-    return normalize(Block(r.registry, r.first_unit, r.last_unit, 0, 0) for r in rows)
+    steps: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        steps[row.registry][row.first_unit] += 1
+        steps[row.registry][row.last_unit + 1] -= 1
+    runs: list[tuple[str, int, int, int]] = []
+    for registry in sorted(steps):
+        count, previous = 0, 0
+        for unit in sorted(steps[registry]):
+            if count and unit > previous:
+                last = runs[-1] if runs else None
+                if last and last[0] == registry and last[2] + 1 == previous and last[3] == count:
+                    runs[-1] = (registry, last[1], unit - 1, count)
+                else:
+                    runs.append((registry, previous, unit - 1, count))
+            count += steps[registry][unit]
+            previous = unit
+    return runs
+
+
+def _example(first: int, last: int) -> dict[str, Any]:
+    """A made-up range, for the doctests."""
+    unit = {"first_id": "", "last_id": "", "jcm_serials": "", "party_itmo_registry_id": "VNM01"}
+    return {
+        **unit,
+        "authorization_id": "JC-1",
+        "first_transferring_party": "VNM",
+        "registry": "VNM",
+        "first_unit": first,
+        "last_unit": last,
+        "quantity_tco2e": last - first + 1,
+        "vintage": 2025,
+    }
 
 
 def _difference(mine: Iterable[Units], theirs: Iterable[Units]) -> list[str]:
-    """Ranges in one table and not the other, as text (at most ten), or why they cannot be compared."""
-    try:
-        mine_set, theirs_set = set(_ranges(mine)), set(_ranges(theirs))
-    except ValueError as error:
-        return [str(error)]
-    different = sorted(mine_set ^ theirs_set, key=lambda b: (b.registry, b.start))
-    return [f"{b.registry} {b.start}-{b.end}" for b in different][:10]
+    """Units the two tables count differently, as text (at most ten runs)."""
+    found, expected = set(coverage(mine)), set(coverage(theirs))
+    different = sorted(found ^ expected, key=lambda run: (run[0], run[1]))
+    return [f"{registry} {first}-{last} ×{count}" for registry, first, last, count in different][:10]
 
 
 def mirror_check(sender: AefReport, receiver: AefReport) -> list[str]:
