@@ -479,6 +479,12 @@ def retire(
 # ---- the Article 6.2 annual report (registry administrators of the country) ----
 
 
+#: the documented success body of a route that answers a workbook
+WORKBOOK: dict[int | str, dict[str, Any]] = {
+    200: {"content": {aef_workbook.MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}}}
+}
+
+
 def _xlsx(content: bytes, name: str) -> Response:
     return Response(
         content, media_type=aef_workbook.MEDIA_TYPE, headers={"content-disposition": f'attachment; filename="{name}"'}
@@ -488,7 +494,7 @@ def _xlsx(content: bytes, name: str) -> Response:
 @router.get(
     "/article6/{country}/{year}.xlsx",
     response_class=Response,
-    responses=problems(NotFound),
+    responses={**WORKBOOK, **problems(NotFound)},
     summary="The annual report as an Excel workbook (a draft, not stored)",
 )
 def annual_report_xlsx(
@@ -505,7 +511,7 @@ def annual_report_xlsx(
 @router.get(
     "/article6/{country}/{year}/submissions/{version}.xlsx",
     response_class=Response,
-    responses=problems(NotFound),
+    responses={**WORKBOOK, **problems(NotFound)},
     summary="One submitted version as an Excel workbook",
 )
 def annual_report_version_xlsx(
