@@ -4,7 +4,8 @@ A JCM project registered in the pipeline gets its TPE from the secretariat; the 
 uploads monitoring data, sees the engine's reductions and submits them; the TPE raises a
 corrective action request and verifies; the Joint Committee cannot issue until the participant
 has responded and the TPE has closed the request; then it notifies the issuance with its
-allocation; a holder transfers and retires; the public totals show the project's credits and
+allocation; a holder transfers and retires, and a transfer above the registry's threshold
+waits until a second representative approves it from "my tasks"; the public totals show the project's credits and
 link back to it.
 """
 
@@ -16,13 +17,20 @@ from collections.abc import Iterator
 
 import pytest
 
-from c3p.credits import queries
+from c3p.credits import queries, service
 from c3p.db.database import Database
 from c3p.program.seed_loader import init_database
 from c3p.settings import Settings
 from tests.conftest import LiveServer
 from tests.e2e.test_program_cycle_browser import sign_in
-from tests.support.credits import TPE, Registry, create_jcm_project, create_registry, name_representative
+from tests.support.credits import (
+    OPERATOR,
+    TPE,
+    Registry,
+    create_jcm_project,
+    create_registry,
+    name_representative,
+)
 from tests.support.workflow import Person, create_person
 
 pytestmark = pytest.mark.browser
@@ -163,7 +171,29 @@ def test_the_chain_from_monitoring_data_to_public_totals(chain_site, browser, tm
     page.click("#retire-submit")
     page.wait_for_selector("#recorded")
     assert page.locator("#account-balance").inner_text() == f"{before - 300:,}"
+
+    # above Japan's threshold a transfer waits for a second representative, who approves it from "my tasks"
+    database = site.server.config.app.state.database
+    with database.unit_of_work() as session:
+        service.configure_registry(session, OPERATOR, "JPN", 150)
+    page.fill("#transfer-to_account", registry.jp_pp)
+    page.fill("#transfer-credits", "160")
+    page.click("#transfer-submit")
+    page.wait_for_load_state()
+    assert page.locator("#account-balance").inner_text() == f"{before - 300:,}"  # proposed: nothing moved
+    page.goto(site.url + "/credits/proposals?lang=en")
+    assert page.locator("#proposals tbody tr").count() == 1
+    assert page.locator("#proposals button").count() == 0  # the proposer never approves their own
     context.close()
+    second = create_person(database, "account_representative", registry.jp_gov, organization="moej")
+    context, page = sign_in(browser, site, second.email)
+    take_task(page, site, "Approve or refuse transfer")
+    page.locator("#proposals button:has-text('Approve')").click()
+    page.wait_for_selector("#recorded")
+    assert page.locator("#account-balance").inner_text() == f"{before - 460:,}"
+    context.close()
+    with database.unit_of_work() as session:
+        service.configure_registry(session, OPERATOR, "JPN", None)
 
     # the public totals show the project's credits and link back to it
     page = browser.new_page()

@@ -1,6 +1,7 @@
 """The portal as people meet it in Chromium: axe-core finds no serious barrier on any kind of page,
 a keyboard alone signs in, fills a form and reaches the map's text alternative, no page scrolls
-sideways on a phone, and the screenshots in docs/screenshots/ are taken from the real pages."""
+sideways on a phone, and the screenshots in docs/screenshots/ are taken from the real pages
+(by ``scripts/screenshots``; a normal run writes them to a temporary folder)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,6 @@ pytestmark = pytest.mark.browser
 
 DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 #: the pages shown in the docs: (file name, path)
 MAIN_PAGES = [
     ("home", "/"),
@@ -208,15 +208,16 @@ def png_size(path: Path) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize(("device", "viewport"), [("desktop", DESKTOP), ("phone", PHONE)])
-def test_screenshots_of_the_main_pages(site: CrawlSite, browser, device: str, viewport: dict[str, int]) -> None:  # type: ignore[no-untyped-def]
-    """docs/screenshots/<page>-<device>-<language>.png, the first screen of each main page."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+def test_screenshots_of_the_main_pages(
+    site: CrawlSite, browser, device: str, viewport: dict[str, int], screenshots: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """<page>-<device>-<language>.png, the first screen of each main page (docs/screenshots/ by scripts/screenshots)."""
     for language in ("ja", "en"):
         with opened(browser, site, "public", language, viewport) as page:
             for name, path in MAIN_PAGES:
                 page.goto(site.server.url + path, wait_until="load")
                 wait_for_map(page)
-                target = SCREENSHOTS / f"{name}-{device}-{language}.png"
+                target = screenshots / f"{name}-{device}-{language}.png"
                 page.screenshot(path=str(target))
                 assert png_size(target) == (viewport["width"], viewport["height"])
                 assert target.stat().st_size < 1_500_000, target

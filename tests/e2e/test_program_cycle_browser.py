@@ -23,7 +23,6 @@ temporary folder, so a normal run leaves the checkout clean.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import uuid
 from io import BytesIO
 from pathlib import Path
@@ -35,15 +34,6 @@ from openpyxl import load_workbook
 from tests.support.workflow import PASSWORD, PDF, create_person
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Where the walk-through's screenshots go: ``C3P_SCREENSHOTS_DIR`` if set, else a temporary folder."""
-    chosen = os.environ.get("C3P_SCREENSHOTS_DIR")
-    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def shoot(page, folder: Path, name: str, selector: str | None = None) -> None:  # type: ignore[no-untyped-def]
@@ -89,7 +79,6 @@ def test_a_whole_program_year_each_role_in_the_browser(live_server, browser, tmp
     page.wait_for_url(f"**/calls/{year}-1")
     assert page.locator("#call-state").inner_text().strip() == "Open"
     set_up_the_call(page, tmp_path)
-    shoot(page, screenshots, "1-call-terms", "#settings-form")
     context.close()
 
     public = browser.new_context(locale="en-US")
@@ -99,6 +88,7 @@ def test_a_whole_program_year_each_role_in_the_browser(live_server, browser, tmp
     assert "Thailand" in page.locator("#eligible-countries").inner_text()
     assert "Malaysia (JCM candidate)" in page.locator("#priority-countries").inner_text()
     assert page.locator("#sign-in-to-apply").is_visible()
+    shoot(page, screenshots, "1-public-call", "#call-deadline")
     with page.expect_download() as download:
         page.locator("#call-documents a").first.click()
     assert download.value.suggested_filename == "guidelines.pdf"
@@ -203,10 +193,11 @@ def test_a_whole_program_year_each_role_in_the_browser(live_server, browser, tmp
         page.goto(review_url)
         for field in page.locator("form[id^=score-form] input[type=number]").all():
             field.fill(points)
-        page.locator("button[id^=score-submit]").first.click()
-        page.wait_for_selector(".scores li")
+        page.locator("form[id^=score-form] textarea").first.fill(f"Reviewer {points}: a sound plan.")
         if points == "4":
             shoot(page, screenshots, "3-review", "form[id^=score-form]")
+        page.locator("button[id^=score-submit]").first.click()
+        page.wait_for_selector(".scores li")
         context.close()
 
     context, page = sign_in(browser, live_server, secretariat.email)

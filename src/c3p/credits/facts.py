@@ -2,13 +2,16 @@
 
 Balances, blocks, pending transfers and corresponding adjustments follow from the journal's
 moves, so ``verify`` recomputes them. Other facts about credits — monitoring reports and their
-verification, issuances and their Article 6.2 authorization, who holds an account — are
-*sealed*: whenever a unit of work inserts such a row or changes one of its sealed columns, one
-``record`` journal entry written just before the commit carries the row's content as it is
-then. ``verify`` compares every row with the last content sealed for it.
+verification, issuances and their Article 6.2 authorization, who holds an account, who
+represents it — are *sealed*: whenever a unit of work inserts such a row, changes one of its
+sealed columns or deletes it, one ``record`` journal entry written just before the commit
+carries the row's content as it is then (``null`` for a deleted row). ``verify`` compares
+every row with the last content sealed for it, and reports a row sealed as deleted that is
+back, or a sealed row that is gone.
 
 Bringing a new table under ``verify`` takes one declaration in :data:`SEALED` (columns that
-the journal's moves already prove, such as a balance, are left out with ``omit``). A unit of
+the journal's moves already prove, such as a balance, are left out with ``omit``; a table
+shared with other capabilities seals only its credit rows, named by ``only``). A unit of
 work that issued credits also signs a checkpoint of the journal head before it commits.
 """
 
@@ -23,6 +26,7 @@ from typing import Any
 from sqlalchemy import Table, event, inspect, select, tuple_
 from sqlalchemy.orm import Session
 
+from c3p.accounts.tables import RoleGrant
 from c3p.credits.rules.transactions import TransactionKind
 from c3p.credits.tables import (
     Article6Submission,
@@ -43,10 +47,22 @@ CHECKPOINT_DUE = "c3p.credits.checkpoint_due"
 
 @dataclass(frozen=True)
 class Sealed:
-    """A table whose rows are sealed into the journal; ``omit`` names columns proven otherwise."""
+    """A table whose rows are sealed into the journal; ``omit`` names columns proven otherwise,
+    ``only`` (column, value) the rows that are credit facts in a table shared with others."""
 
     model: type[Base]
     omit: frozenset[str] = field(default_factory=frozenset)
+    only: tuple[str, str] | None = None
+
+    def holds(self, obj: Any) -> bool:
+        """Whether an ORM object of the model is one of the sealed rows."""
+        return self.only is None or getattr(obj, self.only[0]) == self.only[1]
+
+    def select(self) -> Any:
+        """Every sealed row, by primary key."""
+        table = self.table
+        query = select(*table.columns).order_by(*table.primary_key.columns)
+        return query if self.only is None else query.where(table.c[self.only[0]] == self.only[1])
 
     @property
     def table(self) -> Table:
@@ -73,6 +89,8 @@ SEALED: tuple[Sealed, ...] = (
     Sealed(CreditIssuance),
     Sealed(VerificationFinding),
     Sealed(Article6Submission),
+    # who may move an account's credits: a representative named, changed or removed is a credit fact
+    Sealed(RoleGrant, only=("role", "account_representative")),
 )
 _BY_MODEL = {sealed.model: sealed for sealed in SEALED}
 
@@ -99,23 +117,26 @@ def key_of(sealed: Sealed, row: Any) -> list[Any]:
 
 
 def rows(session: Session, sealed: Sealed, batch: int = 2000) -> Iterator[Any]:
-    """Every row of a sealed table, by primary key."""
-    table = sealed.table
-    query = select(*table.columns).order_by(*table.primary_key.columns)
-    yield from session.execute(query.execution_options(yield_per=batch))
+    """Every sealed row of a table, by primary key."""
+    yield from session.execute(sealed.select().execution_options(yield_per=batch))
 
 
 def record_rows(session: Session, wanted: dict[Sealed, list[tuple[Any, ...]]]) -> int | None:
-    """Append one ``record`` entry sealing the current content of ``wanted`` rows; its seq, or None."""
+    """Append one ``record`` entry sealing the current content of ``wanted`` rows; its seq, or None.
+
+    A wanted row that is gone (deleted, or no longer one of the sealed rows) is sealed as ``null``.
+    """
     from c3p.credits.store import Store
 
     images = []
     for sealed, keys in sorted(wanted.items(), key=lambda item: item[0].name):
-        table = sealed.table
-        columns = list(table.primary_key.columns)
+        columns = list(sealed.table.primary_key.columns)
         where = columns[0].in_([k[0] for k in keys]) if len(columns) == 1 else tuple_(*columns).in_(keys)
-        for row in session.execute(select(*table.columns).where(where).order_by(*columns)):
-            images.append({"table": sealed.name, "key": key_of(sealed, row), "row": content(sealed, row)})
+        found = {}
+        for row in session.execute(sealed.select().where(where)):
+            found[tuple(key_of(sealed, row))] = content(sealed, row)
+        for key in sorted(set(found) | {tuple(k) for k in keys}):
+            images.append({"table": sealed.name, "key": list(key), "row": found.get(key)})
     if not images:
         return None
     actor = session.info.get("actor") or current_actor.get()  # whoever the unit of work acts for
@@ -124,17 +145,26 @@ def record_rows(session: Session, wanted: dict[Sealed, list[tuple[Any, ...]]]) -
 
 
 def _sealed_changes(session: Session) -> Iterator[tuple[Sealed, tuple[Any, ...]]]:
-    for obj in session.new:
+    for obj in [*session.new, *session.deleted]:
         sealed = _BY_MODEL.get(type(obj))
-        if sealed is not None:
+        if sealed is not None and sealed.holds(obj):
             yield sealed, _primary_key(obj)
     for obj in session.dirty:
         sealed = _BY_MODEL.get(type(obj))
         if sealed is None:
             continue
         state = inspect(obj)
-        if any(state.attrs[attr.key].history.has_changes() for attr in _sealed_attributes(sealed, obj)):
+        changed = [state.attrs[attr.key].history for attr in _sealed_attributes(sealed, obj)]
+        if any(history.has_changes() for history in changed) and _was_or_is_sealed(sealed, obj):
             yield sealed, _primary_key(obj)
+
+
+def _was_or_is_sealed(sealed: Sealed, obj: Any) -> bool:
+    """A row that became, or stopped being, one of the sealed rows is sealed (as it is, or as gone)."""
+    if sealed.only is None or sealed.holds(obj):
+        return True
+    name, value = sealed.only
+    return value in inspect(obj).attrs[name].history.deleted
 
 
 def _primary_key(obj: Any) -> tuple[Any, ...]:

@@ -24,6 +24,7 @@ from c3p.accounts.rules.policy import Actor, require
 from c3p.accounts.tables import MemberOrganization
 from c3p.credits.rules import statements
 from c3p.credits.rules.access import account_target, may_read_account, may_resolve_pending
+from c3p.credits.rules.approvals import ProposalFacts, may_decide
 from c3p.credits.rules.holding_accounts import NO_ACCOUNT
 from c3p.credits.rules.serials import DEFAULT_FORMAT, SerialFormat
 from c3p.credits.rules.transactions import Entry, Move
@@ -444,8 +445,9 @@ def visible_pending(session: Session, actor: Actor, registry: str | None = None)
     return [p for p in pending(session, registry) if may_resolve_pending(actor, p["to_account"])]
 
 
-def proposals(session: Session, actor: Actor, number: str | None = None) -> list[ProposalView]:
-    """Transfers waiting for a second representative, from accounts ``actor`` may read (of ``number``)."""
+def proposal_facts(session: Session, number: str | None = None) -> list[tuple[ProposalFacts, dt.datetime, str]]:
+    """Every transfer waiting for a second representative (from account ``number``): its facts,
+    when it was proposed and its serials, oldest first."""
     sender, receiver = aliased(CreditAccount), aliased(CreditAccount)
     query = (
         select(TransferProposal, sender, receiver, MemberOrganization.slug, JournalEntry.occurred_at)
@@ -458,19 +460,42 @@ def proposals(session: Session, actor: Actor, number: str | None = None) -> list
     )
     if number is not None:
         query = query.where(sender.number == number)
+    found = []
+    for proposal, source, target, holder, at in session.execute(query).all():
+        facts = ProposalFacts(
+            proposal.key,
+            source.registry_code,
+            holder or "",
+            source.number,
+            target.number,
+            proposal.credits,
+            proposal.proposed_by_id,
+            proposal.proposed_by,
+        )
+        found.append((facts, at, proposal.serial))
+    return found
+
+
+def proposals(session: Session, actor: Actor, number: str | None = None) -> list[ProposalView]:
+    """Transfers waiting for a second representative, from accounts ``actor`` may read (of ``number``)."""
     return [
         ProposalView(
-            key=proposal.key,
-            from_account=source.number,
-            to_account=target.number,
-            credits=proposal.credits,
-            serial=proposal.serial,
-            proposed_by=proposal.proposed_by,
+            key=facts.key,
+            from_account=facts.from_account,
+            to_account=facts.to_account,
+            credits=facts.credits,
+            serial=serial,
+            proposed_by=facts.proposed_by,
             proposed_at=at,
         )
-        for proposal, source, target, holder, at in session.execute(query).all()
-        if may_read_account(actor, source.registry_code, holder or "", source.number)
+        for facts, at, serial in proposal_facts(session, number)
+        if may_read_account(actor, facts.registry, facts.holder, facts.from_account)
     ]
+
+
+def decidable_proposals(session: Session, actor: Actor) -> set[str]:
+    """The keys of the waiting transfers ``actor`` may approve or refuse (never one they proposed)."""
+    return {facts.key for facts, _at, _serial in proposal_facts(session) if may_decide(actor, facts)}
 
 
 # ---------------------------------------------------------------- statements

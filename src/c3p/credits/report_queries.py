@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 from c3p.accounts.rules.policy import Actor, Target, require
 from c3p.accounts.rules.tasks import Task
 from c3p.credits.monitoring_reports import report_row, view
+from c3p.credits.queries import proposal_facts
+from c3p.credits.rules.approvals import approval_tasks
 from c3p.credits.rules.chain import FindingFacts, ProjectFacts, ReportFacts, project_tasks, report_tasks
 from c3p.credits.rules.reports import FindingStatus, Party, ReportStatus
 from c3p.credits.tables import CreditIssuance, MonitoringReport, VerificationFinding
@@ -98,7 +100,8 @@ def tasks_of(session: Session, actor: Actor) -> list[Task]:
     ids = [r.id for r in open_reports]
     issued, findings = _issued(session, ids), _findings(session, ids)
     facts = [_facts(r, tpes.get(r.project), issued.get(r.id, 0), findings[r.id]) for r in open_reports]
-    return [*project_tasks(actor, projects), *report_tasks(actor, facts)]
+    proposals = [found for found, _at, _serial in proposal_facts(session)]
+    return [*project_tasks(actor, projects), *report_tasks(actor, facts), *approval_tasks(actor, proposals)]
 
 
 def require_reader(session: Session, actor: Actor, report_id: int) -> MonitoringReport:

@@ -11,7 +11,8 @@ two means, declared once per table:
   corresponding adjustments, signed checkpoints
   — rebuilt from the replayed ledger;
 * **sealed** (:data:`c3p.credits.facts.SEALED`): registries, accounts (holder, name, times),
-  monitoring reports, issuances — each row equal to the last content a ``record`` entry sealed.
+  monitoring reports and their findings, issuances, account representatives — each row equal
+  to the last content a ``record`` entry sealed (a row sealed as removed must stay absent).
 
 The report names the first bad entry, and the first bad row of each table.
 """
@@ -360,6 +361,8 @@ def _first_bad_row(session: Session, ledger: Ledger, sealed: facts.Sealed) -> Pr
         if found is None:
             return Problem(what=f"{sealed.name} {key}: {NEVER_SEALED}")
         image, seq = found
+        if image is None:
+            return Problem(seq=seq, what=f"{sealed.name} {key}: journal entry {seq} sealed it as removed")
         now = facts.content(sealed, row)
         changed = [name for name in sealed.columns if _same(now.get(name)) != _same(image.get(name))]
         if changed:
@@ -369,7 +372,8 @@ def _first_bad_row(session: Session, ledger: Ledger, sealed: facts.Sealed) -> Pr
                 what=f"{sealed.name} {key}: {name} is {now.get(name)!r}, "
                 f"but journal entry {seq} sealed {image.get(name)!r}",
             )
-    missing = sorted(k for t, k in ledger.records if t == sealed.name and k not in seen)
+    sealed_rows = ((t, k) for (t, k), (image, _seq) in ledger.records.items() if image is not None)
+    missing = sorted(k for t, k in sealed_rows if t == sealed.name and k not in seen)
     if missing:
         return Problem(what=f"{sealed.name} {missing[0]}: sealed in the journal, missing from the database")
     return None

@@ -8,8 +8,13 @@ from c3p.program import schemas as v
 from c3p.program.snapshot import RegistrySnapshot
 
 
-def partnerships_geojson(snapshot: RegistrySnapshot, partnerships: list[v.PartnershipView]) -> bytes:
-    """Points for places and governments, and a line for every government–place pair."""
+def partnerships_geojson(
+    snapshot: RegistrySnapshot, partnerships: list[v.PartnershipView], partial: list[str] | None = None
+) -> bytes:
+    """Points for places and governments, and a line for every government–place pair.
+
+    ``partial`` says why the filters asked cannot be answered in full (a foreign member).
+    """
     features: list[dict] = []
     places: dict[str, v.PlaceView] = {}
     governments: dict[str, v.GovernmentView] = {}
@@ -21,7 +26,8 @@ def partnerships_geojson(snapshot: RegistrySnapshot, partnerships: list[v.Partne
                 features.append(_line(partnership, government, place))
     features += [_point("partner_place", place, place.country_iso3) for place in places.values()]
     features += [_point("japanese_government", gov, "JPN") for gov in governments.values()]
-    return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False).encode()
+    collection = {"type": "FeatureCollection", "features": features, "partial": partial or []}
+    return json.dumps(collection, ensure_ascii=False).encode()
 
 
 def _point(kind: str, record: v.PlaceView | v.GovernmentView, country_iso3: str) -> dict:

@@ -17,7 +17,7 @@ from c3p.errors import InvalidInput, NotFound
 from c3p.messages import N_, Message
 from c3p.program import schemas as v
 from c3p.program.rules.figures import latest_published_jcm_projects
-from c3p.program.rules.fiscal_years import partnership_year_caveat
+from c3p.program.rules.fiscal_years import partnership_caveats
 from c3p.program.snapshot import RegistrySnapshot
 
 ItemT = TypeVar("ItemT", bound=BaseModel)
@@ -29,8 +29,9 @@ class Page(BaseModel, Generic[ItemT]):
     page: int
     per_page: int
     pages: int
-    partial: str | None = Field(
-        None, description="why the list is incomplete for the filters asked (null when it is complete)"
+    partial: list[str] = Field(
+        default_factory=list,
+        description="why the list is incomplete for the filters asked, one reason each (empty when it is complete)",
     )
 
 
@@ -206,7 +207,7 @@ def list_partnerships(snapshot: RegistrySnapshot, query: PartnershipQuery) -> Pa
         ("partner_entry_ja", "japan_entry_ja", "partner_places", "japanese_governments"),
     )
     items = _sort(items, query.sort, ("table_row", "country_iso3", "first_fiscal_year", "last_fiscal_year"))
-    return paginate(items, query).model_copy(update={"partial": partnership_year_caveat(query.fiscal_year)})
+    return paginate(items, query).model_copy(update={"partial": partnership_caveats(query.fiscal_year, query.sector)})
 
 
 def list_places(snapshot: RegistrySnapshot, query: PlaceQuery) -> Page[v.PlaceView]:
@@ -287,29 +288,39 @@ def get_record(snapshot: RegistrySnapshot, kind: Kind, key: str) -> Any:
     return record
 
 
-def stats(snapshot: RegistrySnapshot) -> v.StatsView:
-    """The program's figures, computed from the partnerships that carry them."""
+def _key_figures(snapshot: RegistrySnapshot) -> dict[str, int]:
+    """The key figures the brochure also states, computed from the partnerships that carry them."""
     partnerships = list(snapshot.partnerships.values())
     places = {p.slug for partnership in partnerships for p in partnership.partner_places}
     countries = {snapshot.partner_places[slug].country_iso3 for slug in places}
     governments = {g.slug for partnership in partnerships for g in partnership.japanese_governments}
-    computed = {
+    return {
         "countries": len(countries),
         "partner_places": len(places),
         "japanese_governments": len(governments),
         "jcm_partner_countries": sum(c.is_jcm_partner for c in snapshot.countries.values()),
         "projects": len(snapshot.projects),
     }
+
+
+def figure_notes(snapshot: RegistrySnapshot) -> list[v.DataNoteView]:
+    """Each figure the brochure states, beside the one computed here and the note on any difference."""
+    computed = _key_figures(snapshot)
+    return [v.DataNoteView(**note.model_dump(), computed=computed[note.figure]) for note in snapshot.stated_figures]
+
+
+def stats(snapshot: RegistrySnapshot) -> v.StatsView:
+    """The program's figures, computed from the partnerships that carry them."""
     projects = list(snapshot.projects.values())
     return v.StatsView(
-        **computed,
-        partnerships=len(partnerships),
+        **_key_figures(snapshot),
+        partnerships=len(snapshot.partnerships),
         organizations=len({o.slug for p in projects for o in p.proposers}),
         projects_by_fiscal_year=dict(sorted(Counter(p.fiscal_year for p in projects).items())),
         projects_by_country=_count_by((c.iso3, c.name_ja, c.name_en) for p in projects for c in p.countries),
         projects_by_sector=_count_by((s.slug, s.name_ja, s.name_en) for p in projects for s in p.sectors),
         projects_by_proposer=_count_by((o.slug, o.name_ja, o.name_en) for p in projects for o in p.proposers),
-        notes=[v.DataNoteView(**note.model_dump(), computed=computed[note.figure]) for note in snapshot.stated_figures],
+        notes=figure_notes(snapshot),
         jcm_projects_published=latest_published_jcm_projects(snapshot.reach),
         reach=snapshot.reach,
         call_rounds=snapshot.call_rounds,

@@ -256,3 +256,7 @@ class FeatureCollection(BaseModel):
 
     type: Literal["FeatureCollection"]
     features: list[Feature]
+    partial: list[str] = Field(
+        default_factory=list,
+        description="why the layer is incomplete for the filters asked, one reason each (a foreign member)",
+    )

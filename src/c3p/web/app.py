@@ -24,7 +24,7 @@ from c3p.settings import Settings, get_settings
 from c3p.web import api, pages
 from c3p.web.cache import CachedReads, JsonCache
 from c3p.web.deps import RevisionWatch
-from c3p.web.errors import install_error_handlers
+from c3p.web.errors import UnexpectedErrors, install_error_handlers
 from c3p.web.pages import admin, approvals
 from c3p.web.pages.accounts import install_accounts
 from c3p.web.problems import install_problem_docs
@@ -82,5 +82,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     if hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
     app.add_middleware(RateLimits)
+    app.add_middleware(UnexpectedErrors)
     app.add_middleware(SecurityHeaders)
     return app

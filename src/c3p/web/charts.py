@@ -3,7 +3,9 @@
 Pages draw the bar charts in HTML (``macros.bar_chart``), where a long Japanese name wraps
 instead of being cut; the SVGs here serve the participation chart and anyone linking a chart.
 No label is truncated, all text is at least 12 px, and the participation chart puts each
-published figure at its date on a proportional time axis, counting from zero.
+published figure at its date on a proportional time axis, counting from zero. A figure its
+source gives without a date, or only as a lower bound (「30件以上」), is not a point on a line:
+the page lists it beside the chart as stated (``macros.charts``).
 """
 
 from __future__ import annotations
@@ -97,10 +99,8 @@ def _label_width_px(labels: list[str]) -> int:
 def _participation(stats: v.StatsView, title: str, language: str) -> bytes:
     import pygal
 
-    reach = sorted(
-        (r for r in stats.reach if r.partner_places is not None or r.japanese_governments is not None),
-        key=lambda r: r.as_of,
-    )
+    reach = sorted((r for r in stats.reach if r.as_of_precision != "undated"), key=lambda r: r.as_of)
+    precision = {r.as_of: r.as_of_precision for r in reach}
     chart = pygal.DateLine(
         style=_style(),
         width=720,
@@ -111,7 +111,7 @@ def _participation(stats: v.StatsView, title: str, language: str) -> bytes:
         truncate_legend=-1,
         dots_size=4,
         include_x_axis=True,
-        x_value_formatter=lambda day: str(day.year) if (day.month, day.day) == (1, 1) else day.isoformat(),
+        x_value_formatter=lambda day: _as_precise_as_stated(day, precision.get(day, "day")),
     )
     if reach:
         chart.x_labels = [dt.date(year, 1, 1) for year in range(reach[0].as_of.year, reach[-1].as_of.year + 2)]
@@ -122,6 +122,24 @@ def _participation(stats: v.StatsView, title: str, language: str) -> bytes:
         "jcm_projects_realized": ("JCM projects realized", "実現したJCM案件"),
     }
     for field, labels in names.items():
-        points = [(r.as_of, getattr(r, field)) for r in reach if getattr(r, field) is not None]
+        points = [(r.as_of, getattr(r, field)) for r in reach if _drawn(r, field)]
         chart.add(labels[0 if language == "en" else 1], points)
     return chart.render()
+
+
+def _drawn(reach: v.ProgramReachView, field: str) -> bool:
+    """A figure is a point when its source states it exactly, at a date ("or more" is not a value)."""
+    if getattr(reach, field) is None:
+        return False
+    return not (field == "jcm_projects_realized" and reach.jcm_projects_at_least)
+
+
+def _as_precise_as_stated(day: dt.date, precision: str) -> str:
+    """A date as much as its source gives it (an axis tick on 1 January is a year).
+
+    >>> _as_precise_as_stated(dt.date(2019, 8, 1), "month"), _as_precise_as_stated(dt.date(2024, 3, 29), "day")
+    ('2019-08', '2024-03-29')
+    """
+    if precision == "year" or (day.month, day.day) == (1, 1):
+        return str(day.year)
+    return day.isoformat()[:7] if precision == "month" else day.isoformat()

@@ -10,9 +10,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from c3p.errors import C3PError, InvalidInput, NotFound
 from c3p.messages import N_, Message
+from c3p.web.security import WatchedSend
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger(__name__)
@@ -97,6 +99,27 @@ def _unexpected(request: Request, exc: Exception) -> Response:
     error = C3PError(N_("An unexpected error occurred; it has been logged."))
     error.status, error.code, error.title = 500, "internal-error", N_("Internal error")
     return problem_response(request, error)
+
+
+class UnexpectedErrors:
+    """Answer an unexpected error here, inside the security headers, instead of letting it escape.
+
+    The framework's last-resort handler answers and then raises again, so the server closed the
+    keep-alive connection under the client's next request, and the answer missed the security
+    headers. Once an answer has started nothing can be said, and the error goes on to the server.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        watched = WatchedSend(send)
+        try:
+            await self.app(scope, receive, watched)
+        except Exception as exc:
+            if watched.started or scope["type"] != "http":
+                raise
+            await _unexpected(Request(scope, receive), exc)(scope, receive, send)
 
 
 def install_error_handlers(app: FastAPI) -> None:

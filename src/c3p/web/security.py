@@ -81,6 +81,18 @@ def body_limit(settings: Settings, content_type: str, path: str = "") -> int:
     return JSON_BODY_MAX_BYTES
 
 
+class WatchedSend:
+    """A ``send`` that notes whether the answer has started: after that, no other answer can be sent."""
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        self.started = self.started or message["type"] == "http.response.start"
+        await self.send(message)
+
+
 class BodyTooLarge(HTTPException):
     """Raised while a body streams past its limit; the framework passes it on to the error handlers."""
 
@@ -115,7 +127,6 @@ class BodyLimits:
             await _refuse(send, 401, "Authentication required", "sign in before sending files")
             return
         received = 0
-        started = False
 
         async def counting_receive() -> Message:
             nonlocal received
@@ -125,15 +136,11 @@ class BodyLimits:
                 raise BodyTooLarge(limit)
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+        watched = WatchedSend(send)
         try:
-            await self.app(scope, counting_receive, tracking_send)
+            await self.app(scope, counting_receive, watched)
         except BodyTooLarge:
-            if not started:
+            if not watched.started:
                 await _refuse(send, 413, "Payload too large", f"the request body is over {limit} bytes")
 
     def _credentialed(self, headers: dict[bytes, bytes], path: str) -> bool:

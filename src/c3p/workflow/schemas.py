@@ -132,6 +132,8 @@ class RankedView(_View):
     application_id: int
     title: str
     proposer: str
+    proposer_name_ja: str = Field("", description="the proposer's name, as pages say it")
+    proposer_name_en: str = ""
     average_total: str = Field(description="exact average as a decimal string, 2 places")
     scores: int
     eligible: bool | None

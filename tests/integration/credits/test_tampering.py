@@ -15,13 +15,14 @@ import pytest
 from sqlalchemy import select, text
 
 from c3p.accounts.rules.policy import Actor
-from c3p.credits import checkpoints, facts, service
+from c3p.credits import checkpoints, facts, representatives, service
 from c3p.credits import tables as credit_tables
 from c3p.credits.tables import PendingTransfer, TransferProposal
 from c3p.credits.verify import RECOMPUTED, verify
 from c3p.db.base import Base
 from c3p.errors import Conflict
-from tests.support.credits import OPERATOR, Registry, create_issuance
+from tests.support.accounts import create_user
+from tests.support.credits import OPERATOR, Registry, create_issuance, name_representative
 from tests.support.tampering import reseal_from, unlock_journal
 
 
@@ -29,7 +30,8 @@ from tests.support.tampering import reseal_from, unlock_journal
 class Scene:
     """An issuance into both registries (authorized, so Japan's share is first-transferred),
     a transfer inside Viet Nam's registry and one to Japan's, still pending; then Viet Nam asks
-    for a second representative above 50 credits, and a transfer of 60 waits for one."""
+    for a second representative above 50 credits, a transfer of 60 waits for one and one of 70
+    was refused; Viet Nam's participant account has two representatives, one of them removed."""
 
     registry: Registry
     pending_key: str
@@ -46,7 +48,15 @@ def build(registry: Registry) -> Scene:
     with registry.database.unit_of_work() as session:
         service.configure_registry(session, OPERATOR, "VNM", 50)
         proposed = service.transfer(session, OPERATOR, registry.vn_pp, registry.vn_gov, 60)
+        refused = service.transfer(session, OPERATOR, registry.vn_pp, registry.vn_gov, 70)
+    with registry.database.unit_of_work() as session:
+        service.decide_transfer(session, Actor.operator("second"), refused.key, False)
     assert proposed.status == "awaiting_approval"
+    for email in ("rep@acme-vn.example", "gone@acme-vn.example"):
+        create_user(registry.database, email, organization="acme-vn")
+        name_representative(registry.database, registry.vn_pp, email)
+    with registry.database.unit_of_work() as session:
+        representatives.remove_representative(session, OPERATOR, registry.vn_pp, "gone@acme-vn.example")
     return Scene(registry, pending.key, inside.seq, proposed.key)
 
 
@@ -103,6 +113,37 @@ CASES: dict[str, tuple[str, str]] = {
         "proposed transfer",
     ),
     "proposal removed": ("DELETE FROM credit_transfer_proposals", "proposed transfer"),
+    "proposal approver": (
+        "UPDATE credit_transfer_proposals SET resolved_by = 'mallory' WHERE status = 'refused'",
+        "proposed transfer",
+    ),
+    "proposal decision": (
+        "UPDATE credit_transfer_proposals SET status = 'approved' WHERE status = 'refused'",
+        "proposed transfer",
+    ),
+    "representative moved": (
+        "UPDATE role_grants SET scope_value = :number WHERE role = 'account_representative'",
+        "role_grants",
+    ),
+    "representative replaced": (
+        "UPDATE role_grants SET user_id = (SELECT MAX(id) FROM users) WHERE role = 'account_representative'",
+        "role_grants",
+    ),
+    "representative named by": (
+        "UPDATE role_grants SET granted_by = 'registry-admin' WHERE role = 'account_representative'",
+        "role_grants",
+    ),
+    "representative added": (
+        "INSERT INTO role_grants (user_id, role, scope_kind, scope_value, granted_at, granted_by, approved_by, "
+        "approved_at, refused_by, refusal_reason) SELECT MAX(id), 'account_representative', 'account', "
+        ":number, CURRENT_TIMESTAMP, 'x', 'x', CURRENT_TIMESTAMP, '', '' FROM users",
+        "role_grants",
+    ),
+    "representative removed": ("DELETE FROM role_grants WHERE role = 'account_representative'", "role_grants"),
+    "representative role changed": (
+        "UPDATE role_grants SET role = 'registry_administrator' WHERE role = 'account_representative'",
+        "role_grants",
+    ),
     "approval threshold": (
         "UPDATE credit_registries SET approval_threshold_credits = NULL WHERE code = 'VNM'",
         "credit_registries",

@@ -77,8 +77,89 @@ def test_the_pipeline_count_says_it_counts_this_portal(api_server, path: str) ->
 
 def test_a_year_before_fy2025_says_the_list_is_partial(api: httpx.Client, api_server) -> None:  # type: ignore[no-untyped-def]
     earlier = api.get("/partnerships", params={"fiscal_year": 2024}).json()
-    assert earlier["partial"] and "FY2025" in earlier["partial"]
-    assert api.get("/partnerships", params={"fiscal_year": 2025}).json()["partial"] is None
-    assert api.get("/partnerships").json()["partial"] is None
+    assert len(earlier["partial"]) == 1 and "FY2025" in earlier["partial"][0]
+    assert api.get("/partnerships", params={"fiscal_year": 2025}).json()["partial"] == []
+    assert api.get("/partnerships").json()["partial"] == []
     assert 'id="partial-list"' in page(api_server, "/partnerships", fiscal_year="2024")
     assert 'id="partial-list"' not in page(api_server, "/partnerships", fiscal_year="2025")
+
+
+def a_sector(api: httpx.Client) -> str:
+    return str(api.get("/stats").json()["projects_by_sector"][0]["key"])
+
+
+def test_a_sector_filter_says_partnerships_without_a_project_are_not_found(api: httpx.Client, api_server) -> None:  # type: ignore[no-untyped-def]
+    sector = a_sector(api)
+    found = api.get("/partnerships", params={"sector": sector, "per_page": 500}).json()
+    every = api.get("/partnerships", params={"per_page": 500}).json()
+    without_project = [p for p in every["items"] if not p["projects"]]
+    assert without_project, "the data hold partnerships no recorded project describes"
+    assert len(found["partial"]) == 1 and "sector" in found["partial"][0]
+    assert "分野は、このサイトに登録された採択案件" in page(api_server, "/partnerships", sector=sector)
+
+
+def map_caveats(html: str) -> tuple[bool, list[str]]:
+    """Whether the map's caveat box is shown, and the reasons shown in it (Japanese)."""
+    box = re.search(
+        r'<div class="notice partial-list map-partial" id="map-partial"[^>]*?( hidden)?>(.*?)</div>', html, re.S
+    )
+    assert box, "the map page holds its caveats"
+    shown = re.findall(r"<p data-caveat=\"[^\"]*\">([^<]+)</p>", box.group(2))
+    return box.group(1) is None, shown
+
+
+def test_the_map_says_which_filters_it_cannot_answer(api: httpx.Client, api_server) -> None:  # type: ignore[no-untyped-def]
+    assert map_caveats(page(api_server, "/map")) == (False, [])
+    assert map_caveats(page(api_server, "/map", fiscal_year="2025")) == (False, [])
+    visible, reasons = map_caveats(page(api_server, "/map", fiscal_year="2024"))
+    assert visible and len(reasons) == 1 and "2025年度より前" in reasons[0]
+    visible, reasons = map_caveats(page(api_server, "/map", fiscal_year="2019", sector=a_sector(api)))
+    assert visible and len(reasons) == 2
+    # the layer the map draws says so too, for the script (and any reader of the API)
+    layer = api.get("/map/partnerships.geojson", params={"fiscal_year": 2024}).json()
+    assert len(layer["partial"]) == 1 and "FY2025" in layer["partial"][0]
+    assert api.get("/map/partnerships.geojson").json()["partial"] == []
+
+
+@pytest.mark.parametrize(
+    ("path", "key", "stated"),
+    [("/partner-places", "partner-places", 67), ("/japanese-governments", "japanese-governments", 25)],
+)
+def test_a_list_shows_the_brochure_figure_it_cannot_reproduce(
+    api: httpx.Client, api_server, path: str, key: str, stated: int
+) -> None:  # type: ignore[no-untyped-def]
+    html = page(api_server, path)
+    shown = re.search(rf'id="listed-figure-{key}">(.*?)</details></div></div>', html, re.S)
+    assert shown, path
+    computed = api.get("/stats").json()[key.replace("-", "_")]
+    assert f"<strong>{computed}</strong>" in shown.group(1)
+    assert f"パンフレットの記載は{stated}です" in shown.group(1)
+    assert "数値が異なる理由" in shown.group(1)
+
+
+def test_a_list_whose_figure_matches_the_brochure_shows_no_second_figure(api_server) -> None:  # type: ignore[no-untyped-def]
+    assert 'id="listed-figure-' not in page(api_server, "/countries")
+
+
+def test_the_participation_chart_draws_no_lower_bound_nor_undated_figure_as_a_point(
+    api: httpx.Client, api_server
+) -> None:  # type: ignore[no-untyped-def]
+    reach = api.get("/stats").json()["reach"]
+    svg = httpx.get(api_server.url + "/charts/participation.svg", params={"lang": "en"}, timeout=30).text
+    drawn = set(re.findall(r'<desc class="value">([^<]*)</desc>', svg))
+    drawn_dates = {point.split(": ")[0] for point in drawn}
+    jcm = [r for r in reach if r["jcm_projects_realized"] is not None]
+    exact = [r for r in jcm if not r["jcm_projects_at_least"] and r["as_of_precision"] != "undated"]
+    assert exact and len(exact) < len(jcm), "the data hold exact and lower-bound JCM counts"
+    for r in exact:  # drawn, at the date as precisely as its source gives it
+        assert (
+            f"{r['as_of'][: {'day': 10, 'month': 7, 'year': 4}[r['as_of_precision']]]}: {r['jcm_projects_realized']}"
+            in drawn
+        )
+    for r in reach:
+        if r["as_of_precision"] == "undated" or (r["jcm_projects_at_least"] and r["countries"] is None):
+            assert not any(d.startswith(r["as_of"][:7]) for d in drawn_dates), r["as_of"]
+    html = page(api_server, "/")
+    undrawn = re.search(r'id="undrawn-figures">(.*?)</div>', html, re.S)
+    assert undrawn and "30以上 (日付の記載なし（2025年度パンフレット）)" in undrawn.group(1)
+    assert "2025年11月12日" not in undrawn.group(1) and "2025-11-12" not in undrawn.group(1)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -71,3 +74,33 @@ def test_an_unexpected_error_is_a_problem_or_a_page_never_plain_text(full_disk) 
     page = httpx.get(server.url + "/crash-for-test", headers={"accept": "text/html"}, timeout=30)
     assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")
     assert "secret.txt" not in page.text and "Traceback" not in page.text
+
+
+def test_every_error_answers_problem_json_and_keeps_the_connection(full_disk) -> None:  # type: ignore[no-untyped-def]
+    """One keep-alive connection through each kind of error: a crash must not close it under the next request."""
+    server, _email, token = full_disk
+    connection = http.client.HTTPConnection(urlsplit(server.url).netloc, timeout=30)
+    auth = {"authorization": f"Bearer {token}", "content-type": "application/json"}
+    errors = [
+        ("GET", "/api/v1/crash-for-test", {}, None, 500),
+        ("GET", "/api/v1/no-such-thing", {}, None, 404),
+        ("GET", f"/api/v1/users/{2**64}", auth, None, 404),
+        ("PATCH", "/api/v1/me", auth, b'{"display_name": 5}', 422),
+        ("PATCH", "/api/v1/me", {}, b"{}", 401),
+        ("PATCH", "/api/v1/me", auth, json.dumps({"display_name": "z" * 200_000}).encode(), 503),
+        ("GET", "/api/v1/crash-for-test", {}, None, 500),
+    ]
+    socket = None
+    for method, path, headers, body, status in errors:
+        connection.request(method, path, body=body, headers=headers)
+        socket = socket or connection.sock
+        response = connection.getresponse()
+        payload = response.read()
+        assert response.status == status, (path, payload[:300])
+        assert response.getheader("content-type") == PROBLEM_JSON, path
+        assert response.getheader("x-content-type-options") == "nosniff", path  # the security headers too
+        assert json.loads(payload)["status"] == status
+        assert connection.sock is socket, f"{method} {path} closed the connection"
+    connection.request("GET", "/api/v1/me", headers=auth)  # and the connection still serves
+    assert connection.getresponse().status == 200 and connection.sock is socket
+    connection.close()

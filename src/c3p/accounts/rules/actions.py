@@ -161,6 +161,11 @@ ACTIONS: dict[str, Action] = {
             ("registry_administrator",),
             N_("submit the country's Article 6.2 annual report as a new version"),
         ),
+        Action(
+            "credits.adjustments.read",
+            ("registry_administrator", "administrator"),
+            N_("see a country's corresponding adjustments due and recorded"),
+        ),
         Action("mrv.report.submit", ("project_participant",), N_("submit a monitoring report of a JCM project")),
         Action(
             "mrv.report.read",

@@ -9,13 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, exists, func, select
 from sqlalchemy.orm import Session
 
 from c3p.accounts.rules import passwords, roles
 from c3p.accounts.rules.policy import Actor, Grant, Target, require
 from c3p.accounts.schemas import GrantView, OrganizationView, UserView, WaitingGrantView
 from c3p.accounts.tables import MemberOrganization, RoleGrant, User, UserSession
+from c3p.credits.tables import CreditAccount
 from c3p.errors import Conflict, Forbidden, InvalidInput, NotFound
 from c3p.messages import N_, Message
 
@@ -31,6 +32,8 @@ ORGANIZATION_KINDS = (
     "registry",
     "other",
 )
+#: kinds that say who speaks for the program, verifies or keeps a registry: an administrator's to give
+OFFICIAL_KINDS = ("ministry", "secretariat", "tpe", "registry")
 LANGUAGES = ("ja", "en")
 
 
@@ -146,6 +149,9 @@ def create_organization(
         raise InvalidInput(Message(refusal, {"kind": kind, "kinds": ", ".join(ORGANIZATION_KINDS)}))
     if organization_by_slug(session, slug):
         raise Conflict(Message(N_("organization %(slug)s exists already"), {"slug": slug}))
+    if kind in OFFICIAL_KINDS and not _administers(actor):
+        refusal = N_("only an administrator registers an organization of kind %(kind)s")
+        raise Forbidden(Message(refusal, {"kind": kind}))
     organization = MemberOrganization(slug=slug, name_en=name_en or slug, kind=kind, **fields)
     session.add(organization)
     session.flush()
@@ -171,7 +177,7 @@ def update_organization(session: Session, actor: Actor, slug: str, changes: dict
         for name in OFFICIAL_ORGANIZATION_FIELDS
         if name in changes and changes[name].strip() != getattr(organization, name)
     )
-    if official and not (actor.system or actor.holds("administrator")):
+    if official and not _administers(actor):
         refusal = N_("only an administrator can change an organization's %(fields)s")
         raise Forbidden(Message(refusal, {"fields": ", ".join(official)}))
     if "kind" in changes and changes["kind"] not in ORGANIZATION_KINDS:
@@ -200,6 +206,7 @@ def create_user(
     email = normalize_email(email)
     if user_by_email(session, email):
         raise Conflict(Message(N_("a user with e-mail %(email)s exists already"), {"email": email}))
+    _refuse_privileged_membership(session, actor, organization)
     if password is not None:
         passwords.check(password, email)
     user = User(
@@ -212,6 +219,23 @@ def create_user(
     session.add(user)
     session.flush()
     return user
+
+
+def _administers(actor: Actor) -> bool:
+    return actor.system or actor.holds("administrator")
+
+
+def _refuse_privileged_membership(session: Session, actor: Actor, organization: MemberOrganization) -> None:
+    """Membership of a credit holder reads its accounts, of an official body speaks for it: administrators only.
+
+    Otherwise the secretariat, which creates accounts, could make one of its own inside them.
+    """
+    if _administers(actor):
+        return
+    holds_credits = session.scalar(select(exists().where(CreditAccount.holder_id == organization.id)))
+    if holds_credits or organization.kind in OFFICIAL_KINDS:
+        refusal = N_("only an administrator adds people to %(organization)s: it holds credits or is an official body")
+        raise Forbidden(Message(refusal, {"organization": organization.slug}))
 
 
 def grant(session: Session, actor: Actor, user: User, role: str, scope_value: str | None = None) -> RoleGrant:

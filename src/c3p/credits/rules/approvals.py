@@ -9,6 +9,11 @@ the approved transfer's entry names both people.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from c3p.accounts.rules.policy import Actor, decide
+from c3p.accounts.rules.tasks import Task
+from c3p.credits.rules.access import account_target
 from c3p.credits.rules.transactions import MAX_CREDITS
 from c3p.errors import Conflict, Forbidden, InvalidInput
 from c3p.messages import N_, Message
@@ -49,3 +54,42 @@ def check_open(key: str, status: str) -> None:
     if status != "proposed":
         shown = Message(DECIDED_WORDS[status]) if status in DECIDED_WORDS else status
         raise Conflict(Message(N_("transfer %(key)s is already %(status)s"), {"key": key, "status": shown}))
+
+
+@dataclass(frozen=True)
+class ProposalFacts:
+    """What deciding one proposed transfer depends on: the sending account and who proposed it."""
+
+    key: str
+    registry: str
+    holder: str
+    from_account: str
+    to_account: str
+    credits: int
+    proposed_by_id: int | None
+    proposed_by: str
+
+
+def may_decide(actor: Actor, proposal: ProposalFacts) -> bool:
+    """A representative of the sending account other than the proposer: the service's own checks, as a yes/no."""
+    target = account_target(actor, proposal.registry, proposal.holder, proposal.from_account)
+    if not decide(actor, "credits.transfer.approve", target):
+        return False
+    try:
+        check_second_person(proposal.key, (proposal.proposed_by_id, proposal.proposed_by), (actor.user_id, actor.label))
+    except Forbidden:
+        return False
+    return True
+
+
+def approval_tasks(actor: Actor, proposals: list[ProposalFacts]) -> list[Task]:
+    """ "My tasks": each proposed transfer that is ``actor``'s to approve or refuse."""
+    tasks = []
+    for proposal in proposals:
+        if may_decide(actor, proposal):
+            about = {"key": proposal.key, "credits": proposal.credits, "account": proposal.from_account}
+            title = Message(N_("Approve or refuse transfer %(key)s of %(credits)s credits from %(account)s"), about)
+            waiting = N_("Proposed by %(who)s; nothing moves until another representative decides.")
+            detail = Message(waiting, {"who": proposal.proposed_by})
+            tasks.append(Task(title, detail, f"/credits/proposals#proposal-{proposal.key}"))
+    return tasks

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from bisect import bisect_right, insort
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from c3p.credits.rules import article6
@@ -97,7 +98,7 @@ class Ledger:
     #: every transfer proposed for a second representative's approval, open or decided, by key
     proposals: dict[str, ProposalState] = field(default_factory=dict)
     #: the last sealed content of each credit fact row, by (table, key as JSON), with its entry's seq
-    records: dict[tuple[str, str], tuple[dict[str, object], int]] = field(default_factory=dict)
+    records: dict[tuple[str, str], tuple[dict[str, object] | None, int]] = field(default_factory=dict)
     _starts: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     _blocks: dict[tuple[str, int], Block] = field(default_factory=dict)
     seq: int = 0
@@ -153,6 +154,11 @@ class Ledger:
         else:
             self._move(entry)
         self.seq = entry.seq
+
+    def replay_moves(self, seq: int, moves: Iterable[Move]) -> None:
+        """Only the blocks of ``moves``: how a credit's history replays the entries touching its range."""
+        for move in moves:
+            self._apply_move(seq, move)
 
     def _open(self, entry: Entry) -> None:
         d = entry.details

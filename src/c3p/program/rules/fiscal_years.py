@@ -18,21 +18,35 @@ FISCAL_YEAR_START_MONTH = 4
 PARTNERSHIP_YEARS_KNOWN_FROM = 2025
 PARTIAL_YEAR = N_(
     "The brochure's table of participating cities does not give a year for each row before FY2025: "
-    "this list holds only the partnerships whose years another source states, and is not complete."
+    "only the partnerships whose years another source states are shown, so the answer is not complete."
 )
 
 
-def partnership_year_caveat(fiscal_year: int | None) -> str | None:
-    """Why a list of one fiscal year's partnerships is partial, or None when it is complete.
+#: Sectors are tagged on adopted projects only, and only the FY2025 projects are recorded: a
+#: partnership with no recorded project has no known sector, so a sector filter is partial.
+PARTIAL_SECTOR = N_(
+    "Sectors are known only from the adopted projects recorded here (FY2025): partnerships without a "
+    "recorded project cannot be found by sector, so the answer is not complete."
+)
 
-    >>> partnership_year_caveat(2025) is None, partnership_year_caveat(None) is None
-    (True, True)
-    >>> partnership_year_caveat(2024) == PARTIAL_YEAR
+#: every reason a filtered list of partnerships may be partial (a page shows those that apply)
+PARTNERSHIP_CAVEATS = (PARTIAL_YEAR, PARTIAL_SECTOR)
+
+
+def partnership_caveats(fiscal_year: int | None, sector: str | None) -> list[str]:
+    """Why a filtered list of partnerships is partial, one reason per filter; empty when complete.
+
+    >>> partnership_caveats(2025, None), partnership_caveats(None, None)
+    ([], [])
+    >>> partnership_caveats(2024, "waste") == [PARTIAL_YEAR, PARTIAL_SECTOR]
     True
     """
-    if fiscal_year is None or fiscal_year >= PARTNERSHIP_YEARS_KNOWN_FROM:
-        return None
-    return PARTIAL_YEAR
+    caveats = []
+    if fiscal_year is not None and fiscal_year < PARTNERSHIP_YEARS_KNOWN_FROM:
+        caveats.append(PARTIAL_YEAR)
+    if sector:
+        caveats.append(PARTIAL_SECTOR)
+    return caveats
 
 
 def fiscal_year_of(day: dt.date) -> int:

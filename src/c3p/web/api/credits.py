@@ -11,20 +11,31 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from c3p.accounts.rules.policy import Actor
-from c3p.credits import aef_reports, aef_workbook, batches, checkpoints, opendata, queries, representatives, service
+from c3p.accounts.rules.policy import Actor, Target, require
+from c3p.credits import (
+    adjustments,
+    aef_reports,
+    aef_workbook,
+    batches,
+    certificates,
+    checkpoints,
+    history,
+    opendata,
+    queries,
+    representatives,
+    service,
+)
 from c3p.credits import schemas as v
 from c3p.credits.rules import aef
 from c3p.credits.rules.statements import Period
 from c3p.credits.rules.transactions import MAX_CREDITS
 from c3p.credits.verify import verify as verify_journal
-from c3p.errors import Conflict, NotFound
+from c3p.errors import Conflict, InvalidInput, NotFound
 from c3p.messages import N_
 from c3p.web.auth import database, permission, writing
 from c3p.web.problems import problems
@@ -158,6 +169,53 @@ async def holder_of(request: Request, serial: str) -> v.HolderView:
     return await run_in_threadpool(_reading, request, lambda s: queries.holder_of(s, serial))
 
 
+@router.get(
+    "/history/{serial}",
+    response_model=v.HistoryView,
+    responses=problems(NotFound, InvalidInput, Conflict),
+    summary="The full history of a credit or a block",
+)
+async def credit_history(request: Request, serial: str) -> v.HistoryView:
+    """Every split, transfer and authorization change of the serials, from the journal; the final states sum to
+    what was issued."""
+    return await run_in_threadpool(_reading, request, lambda s: history.credit_history(s, serial))
+
+
+@router.get(
+    "/retirements/{seq}/certificate",
+    response_model=v.SignedCertificate,
+    responses=problems(NotFound, Conflict),
+    summary="A retirement's signed certificate (its facts, key, signature and code)",
+)
+async def retirement_certificate(request: Request, seq: int) -> dict[str, Any]:
+    return await run_in_threadpool(_reading, request, lambda s: certificates.certificate(s, seq).to_json())
+
+
+@router.get(
+    "/retirements/{seq}/certificate.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}, **problems(NotFound, Conflict)},
+    summary="A retirement's certificate as a bilingual PDF",
+)
+async def retirement_certificate_pdf(request: Request, seq: int) -> Response:
+    def made(session: Session) -> bytes:
+        return certificates.pdf(session, certificates.certificate(session, seq))
+
+    data = await run_in_threadpool(_reading, request, made)
+    headers = {"content-disposition": f'attachment; filename="retirement-certificate-{seq}.pdf"'}
+    return Response(data, media_type="application/pdf", headers=headers)
+
+
+@router.get(
+    "/certificates/{code}",
+    response_model=v.CertificateCheck,
+    responses=problems(InvalidInput),
+    summary="Check a certificate's verification code against the journal",
+)
+async def check_certificate_code(request: Request, code: str) -> v.CertificateCheck:
+    return await run_in_threadpool(_reading, request, lambda s: certificates.check_code(s, code))
+
+
 # ---- guarded reads ----
 
 
@@ -253,6 +311,25 @@ def latest_checkpoint(request: Request) -> v.CheckpointView:
 def verify(request: Request, actor: Annotated[Actor, Depends(permission("credits.verify"))]) -> v.VerifyReport:
     with database(request).reading() as session:
         return verify_journal(session)
+
+
+@router.get(
+    "/adjustments/{country}",
+    response_model=adjustments.AdjustmentGap,
+    summary="Corresponding adjustments due under the country's method, beside those recorded",
+    responses=problems(NotFound, InvalidInput, Conflict),
+)
+def adjustment_gap(
+    request: Request,
+    actor: Annotated[Actor, Depends(permission("credits.adjustments.read"))],
+    country: str,
+    year: Annotated[
+        int | None, Query(ge=1, le=9999, description="one year of the NDC period (else all elapsed)")
+    ] = None,
+) -> adjustments.AdjustmentGap:
+    require(actor, "credits.adjustments.read", Target.of(country=country.upper()))
+    with database(request).reading() as session:
+        return adjustments.adjustment_gap(session, country, year)
 
 
 # ---- writes ----

@@ -125,9 +125,8 @@ def list_websites(snap: Snapshot) -> list[v.WebsiteView]:
     summary="Partnerships as GeoJSON lines and points",
 )
 def map_partnerships(request: Request, snap: Snapshot, query: Annotated[q.PartnershipQuery, Query()]) -> Response:
-    body = partnerships_geojson(
-        snap, q.list_partnerships(snap, query.model_copy(update={"per_page": 500, "page": 1})).items
-    )
+    found = q.list_partnerships(snap, query.model_copy(update={"per_page": 500, "page": 1}))
+    body = partnerships_geojson(snap, found.items, found.partial)
     return Response(body, media_type="application/geo+json")
 
 

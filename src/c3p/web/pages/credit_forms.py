@@ -25,7 +25,7 @@ from c3p.credits import queries, service
 from c3p.credits import schemas as v
 from c3p.credits.rules.holding_accounts import JAPAN, AccountKind
 from c3p.credits.rules.serials import REGISTRY_CODE
-from c3p.errors import C3PError, Conflict, InvalidInput, NotFound
+from c3p.errors import C3PError, Conflict, Forbidden, InvalidInput, NotFound
 from c3p.web.auth import database, permission, writing
 from c3p.web.pages.credits import account_page_for
 from c3p.web.pages.forms import FormState, parse, typed
@@ -189,7 +189,7 @@ class AccountList(PageContext):
     form: FormState = page_only(default_factory=FormState)
 
 
-def _home_registry(actor: Actor) -> str:
+def home_registry(actor: Actor) -> str:
     """The registry an administrator's grant covers, to fill in the open-account form."""
     scoped = [g.scope_value for g in actor.grants if g.scope_kind == "country" and g.role == "registry_administrator"]
     return scoped[0] if scoped else JAPAN
@@ -203,7 +203,7 @@ def accounts_page_for(request: Request, actor: Actor, form: FormState | None = N
         may_open=bool(could(actor, "credits.account.open")),
         may_accept=bool(could(actor, "credits.accept")),
         holding_kinds=HOLDING_KINDS,
-        registry=_home_registry(actor),
+        registry=home_registry(actor),
         form=form or FormState(),
     )
     return render(request, "credits/accounts.html", page, status=status)
@@ -255,6 +255,8 @@ def _resolve(request: Request, actor: Actor, key: str, accept: bool) -> Response
         return pending_page_for(request, actor, FormState("pending", {"key": key}).add(error), error.status)
     if accept:
         return redirect(_shown(str(view.to_account), view))
+    if view.details.get("returned_to"):  # the sender left: say where the credits went
+        return redirect(f"/credits/pending?rejected=1&returned_to={view.details['returned_to']}")
     return redirect("/credits/pending?rejected=1")
 
 
@@ -266,3 +268,54 @@ def accept(request: Request, key: str, actor: Annotated[Actor, Depends(permissio
 @router.post("/credits/pending/{key}/reject")
 def reject(request: Request, key: str, actor: Annotated[Actor, Depends(permission("credits.accept"))]) -> Response:
     return _resolve(request, actor, key, False)
+
+
+# ---------- transfers waiting for a second representative ----------
+
+
+class ProposalList(PageContext):
+    """Transfers above their registry's threshold, waiting for another representative of the sender."""
+
+    items: list[v.ProposalView]
+    #: the keys of those the reader may approve or refuse (never one they proposed)
+    decidable: list[str] = page_only(default_factory=list)
+    form: FormState = page_only(default_factory=FormState)
+
+
+def proposals_page_for(request: Request, actor: Actor, form: FormState | None = None, status: int = 200) -> Response:
+    with database(request).reading() as session:
+        items = queries.proposals(session, actor)
+        decidable = sorted(queries.decidable_proposals(session, actor))
+    page = ProposalList(items=items, decidable=decidable, form=form or FormState())
+    return render(request, "credits/proposals.html", page, status=status)
+
+
+@router.get("/credits/proposals", response_model=ProposalList)
+def proposals(request: Request, actor: Annotated[Actor, Depends(permission("credits.read"))]) -> Response:
+    return proposals_page_for(request, actor)
+
+
+def _decide(request: Request, actor: Actor, key: str, approve: bool) -> Response:
+    """Approve or refuse; a refusal (the proposer, another registry, a decided transfer) stays on the page."""
+    try:
+        with writing(request, actor) as session:
+            view = service.decide_transfer(session, actor, key, approve)
+    except (InvalidInput, Conflict, NotFound, Forbidden) as error:
+        return proposals_page_for(request, actor, FormState("proposal", {"key": key}).add(error), error.status)
+    if approve:
+        return redirect(_shown(str(view.from_account), view))
+    return redirect("/credits/proposals?refused=1")
+
+
+@router.post("/credits/proposals/{key}/approve")
+def approve(
+    request: Request, key: str, actor: Annotated[Actor, Depends(permission("credits.transfer.approve"))]
+) -> Response:
+    return _decide(request, actor, key, True)
+
+
+@router.post("/credits/proposals/{key}/refuse")
+def refuse(
+    request: Request, key: str, actor: Annotated[Actor, Depends(permission("credits.transfer.approve"))]
+) -> Response:
+    return _decide(request, actor, key, False)

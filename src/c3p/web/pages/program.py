@@ -16,6 +16,7 @@ from c3p.program import queries as q
 from c3p.program import schemas as v
 from c3p.program.keys import record_key
 from c3p.program.overview import ProgramSection, program_overview
+from c3p.program.rules.fiscal_years import PARTNERSHIP_CAVEATS, partnership_caveats
 from c3p.program.snapshot import RegistrySnapshot
 from c3p.web.auth import database, resolve_actor
 from c3p.web.charts import chart_svg
@@ -52,9 +53,12 @@ class HomePage(PageContext):
 
 
 class MapPage(FilterChoices):
-    """The map draws the API's partnerships itself; the page holds the filters it starts with."""
+    """The map draws the API's partnerships itself; the page holds the filters it starts with,
+    and every reason a filter may not be answered in full (the map shows those that apply)."""
 
     query: q.PartnershipQuery
+    partial: list[str] = page_only()
+    caveats: list[str] = page_only()
 
 
 class StatsPage(PageContext):
@@ -74,6 +78,7 @@ class ListPage(FilterChoices):
 
     data: q.Page[Any]
     query: q.ListQuery = page_only()
+    figure_notes: list[v.DataNoteView] = page_only()
 
 
 class DetailPage(PageContext):
@@ -106,7 +111,9 @@ def home(request: Request, snap: Snapshot) -> Response:
 @router.get("/map", response_model=MapPage)
 def map_page(request: Request, snap: Snapshot) -> Response:
     query = page_query(request, q.PartnershipQuery)
-    return render(request, "map.html", MapPage(query=query, **_filter_choices(snap)))
+    partial = partnership_caveats(query.fiscal_year, query.sector)
+    page = MapPage(query=query, partial=partial, caveats=list(PARTNERSHIP_CAVEATS), **_filter_choices(snap))
+    return render(request, "map.html", page)
 
 
 @router.get("/stats", response_model=StatsPage)
@@ -155,7 +162,10 @@ def _filter_choices(snap: RegistrySnapshot) -> dict[str, Any]:
 def _list_page(path: str, template: str, query_class: type[q.ListQuery], lister: Any) -> None:
     def endpoint(request: Request, snap: Snapshot) -> Response:
         query = page_query(request, query_class)
-        return render(request, template, ListPage(data=lister(snap, query), query=query, **_filter_choices(snap)))
+        page = ListPage(
+            data=lister(snap, query), query=query, figure_notes=q.figure_notes(snap), **_filter_choices(snap)
+        )
+        return render(request, template, page)
 
     endpoint.__name__ = f"page_{template.removesuffix('.html')}"
     router.add_api_route(path, endpoint, methods=["GET"], response_model=ListPage)

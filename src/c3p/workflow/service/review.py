@@ -176,12 +176,15 @@ def ranking(session: Session, call: t.Call) -> list[RankedView]:
         totals[application_id].append(total)
     by_id = {a.id: a for a in applications}
     ranked = rules.rank(totals)
+    proposers = {a.id: _proposer(session, a) for a in applications}
     return [
         RankedView(
             rank=r.rank,
             application_id=r.application_id,
             title=by_id[r.application_id].title_ja or by_id[r.application_id].title_en,
-            proposer=_proposer(session, by_id[r.application_id]).slug,
+            proposer=proposers[r.application_id].slug,
+            proposer_name_ja=proposers[r.application_id].name_ja,
+            proposer_name_en=proposers[r.application_id].name_en,
             average_total=r.average_display,
             scores=r.scores,
             eligible=by_id[r.application_id].eligible,

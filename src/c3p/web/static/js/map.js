@@ -167,6 +167,7 @@
     return fetchJson(url)
       .then(function (geojson) {
         self.draw(geojson);
+        self.showCaveats(geojson.partial || []);
       })
       .catch(function () {
         self.say(self.element.dataset.labelFailed);
@@ -175,6 +176,21 @@
       .then(function () {
         self.element.removeAttribute("aria-busy");
       });
+  };
+
+  /** Say which filters the data cannot answer in full: the reasons the GeoJSON gives, as the page words them. */
+  PartnershipMap.prototype.showCaveats = function (reasons) {
+    var box = document.getElementById("map-partial");
+    if (!box) {
+      return;
+    }
+    var shown = 0;
+    Array.prototype.forEach.call(box.querySelectorAll("[data-caveat]"), function (paragraph) {
+      var applies = reasons.indexOf(paragraph.getAttribute("data-caveat")) >= 0;
+      paragraph.hidden = !applies;
+      shown += applies ? 1 : 0;
+    });
+    box.hidden = shown === 0;
   };
 
   PartnershipMap.prototype.popup = function (props) {
