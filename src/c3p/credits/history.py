@@ -17,11 +17,12 @@ from sqlalchemy.orm import Session
 from c3p.accounts.tables import MemberOrganization
 from c3p.credits.rules import history as rules
 from c3p.credits.rules.holding_accounts import AccountKind
+from c3p.credits.rules.ledger import LedgerError
 from c3p.credits.rules.serials import DEFAULT_FORMAT, SerialFormat
 from c3p.credits.rules.transactions import MOVING_KINDS, Entry, TransactionKind
 from c3p.credits.schemas import HistoryNodeView, HistoryView
 from c3p.credits.tables import CreditAccount, CreditBlock, CreditIssuance, JournalEntry
-from c3p.errors import NotFound
+from c3p.errors import Conflict, NotFound
 from c3p.messages import N_, Message
 
 #: what has become of credits, by the kind of account that holds them last
@@ -38,8 +39,7 @@ def credit_history(session: Session, serial: str, fmt: SerialFormat = DEFAULT_FO
     parsed = fmt.parse(serial)
     issuance = _issuance_of(session, parsed.registry, parsed.start, parsed.end, serial)
     fmt.check_names(parsed, issuance.host_country, issuance.serial_code, issuance.period_number)
-    entries = entries_touching(session, issuance)
-    found = rules.history(entries, parsed.registry, parsed.start, parsed.end)
+    found = replayed(entries_touching(session, issuance), parsed.registry, parsed.start, parsed.end)
     if found.issued_credits != parsed.credits:
         raise NotFound(Message(N_("no credit %(serial)s exists"), {"serial": serial}), field="serial")
     accounts = _accounts(session)
@@ -74,6 +74,15 @@ def credit_history(session: Session, serial: str, fmt: SerialFormat = DEFAULT_FO
         issued_credits=found.issued_credits,
         roots=[view(root) for root in found.roots],
     )
+
+
+def replayed(entries: list[Entry], registry: str, start: int, end: int) -> rules.History:
+    """The history of a range; ``Conflict`` if the journal does not replay (``verify`` says where)."""
+    try:
+        return rules.history(entries, registry, start, end)
+    except LedgerError as error:
+        refusal = N_("the journal does not replay for these credits (%(error)s); run the registry's verification")
+        raise Conflict(Message(refusal, {"error": str(error)})) from None
 
 
 def _printed(fmt: SerialFormat, registry: str, issuance: CreditIssuance, start: int, end: int) -> str:

@@ -14,14 +14,15 @@ from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from c3p.cli import app
-from c3p.credits import certificates, service
+from c3p.credits import certificates, history, service
 from c3p.credits.rules import certificates as certificate_rules
 from c3p.db.database import Database
-from c3p.errors import InvalidInput, NotFound
+from c3p.errors import Conflict, InvalidInput, NotFound
 from c3p.program.seed_loader import init_database
 from c3p.settings import Settings
 from tests.conftest import LiveServer
 from tests.support.credits import OPERATOR, Registry, create_issuance, create_registry
+from tests.support.tampering import reseal_from
 
 BLOCK = "JCM-JPN-VNM-VN007-001-{:012d}-{:012d}"
 ISSUED = BLOCK.format(1, 700)
@@ -256,3 +257,31 @@ def test_what_is_no_certificate_is_refused_clearly(history_server, tmp_path: Pat
             app, ["registry", "verify-certificate", str(tmp_path / name), "--db", registry.database.url]
         )
         assert isinstance(result.exception, InvalidInput) and said in result.exception.detail, (name, result.output)
+
+
+def test_a_journal_rewritten_behind_the_ledger_is_caught_by_the_history_and_the_certificate(
+    fresh_database: Database,
+) -> None:
+    init_database(fresh_database)
+    registry = create_registry(fresh_database)
+    create_issuance(registry, {registry.jp_gov: 700, registry.jp_pp: 100})
+    with fresh_database.unit_of_work() as session:
+        retired = service.retire(session, OPERATOR, registry.jp_gov, "NDC", "Acme", credits=5)
+        moved = service.transfer(session, OPERATOR, registry.jp_gov, registry.jp_pp, serial=BLOCK.format(1, 10))
+    with fresh_database.reading() as session:
+        signed = certificates.certificate(session, retired.seq)
+
+    def other_beneficiary(entry: dict[str, Any]) -> None:
+        entry["details"] = {**entry["details"], "beneficiary": "Someone else"}  # type: ignore[dict-item]
+
+    reseal_from(fresh_database, retired.seq, other_beneficiary)
+    with fresh_database.reading() as session:
+        found = certificates.check(session, signed)
+    assert found.problems == ["beneficiary: the certificate says 'Acme', the journal 'Someone else'"]
+
+    def from_another_account(entry: dict[str, Any]) -> None:
+        entry["moves"][0][3] = entry["moves"][0][4]  # type: ignore[index]  # the receiver "sends" them
+
+    reseal_from(fresh_database, moved.seq, from_another_account)
+    with fresh_database.reading() as session, pytest.raises(Conflict, match="does not replay"):
+        history.credit_history(session, BLOCK.format(1, 700))
