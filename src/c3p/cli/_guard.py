@@ -34,6 +34,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 READ_ONLY_COMMANDS = frozenset(
     {"serve", "stats", "export", "projects list", "mrv list", "mrv show", "mrv estimate", "mrv calculate"}
     | {"registry holder-of", "registry article6", "registry open-data", "registry duplicates"}
+    | {"registry history", "registry certificate", "registry verify-certificate"}
+    | {"registry adjustments"}
 )
 current: ContextVar[Actor | None] = ContextVar("c3p_cli_actor", default=None)
 

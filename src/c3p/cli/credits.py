@@ -8,6 +8,7 @@ json`` prints the same models the REST API returns.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,8 +19,13 @@ from rich.table import Table
 from c3p.cli._common import DatabaseOption, FormatOption, check_format, console, open_database, settings_for
 from c3p.cli._guard import actor, guarded, writing
 from c3p.credits import (
+    adjustments,
+    aef_reports,
+    aef_workbook,
     batches,
+    certificates,
     checkpoints,
+    history,
     monitoring_reports,
     opendata,
     queries,
@@ -27,8 +33,11 @@ from c3p.credits import (
     service,
     verification,
 )
+from c3p.credits import schemas as v
 from c3p.credits.monitoring_reports import Calculation, MonitoringFile
 from c3p.credits.rules import cadtrust
+from c3p.credits.rules import certificates as certificate_rules
+from c3p.credits.rules.aef import ActionType, AefReport
 from c3p.credits.rules.statements import Period, statement_csv
 from c3p.credits.rules.transactions import MAX_CREDITS
 from c3p.credits.verify import seal_unsealed
@@ -632,6 +641,41 @@ def holder_of(
     _print(view, output_format, table)
 
 
+@app.command("history")
+def credit_history(
+    serial: Annotated[str, typer.Argument(help="A credit or block serial, e.g. JCM-JPN-VNM-VN001-001-000000000042.")],
+    db: DatabaseOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """The full history of a credit or a block: every split, transfer and authorization change, and its final state.
+
+    Labels: A6 = authorized under Article 6.2, FT = first transferred. ``--format json`` adds the holders.
+    """
+    check_format(output_format)
+    with open_database(db).reading() as session:
+        view = history.credit_history(session, serial)
+    title = f"{view.serials}: {view.issued_credits} credits issued ({view.issuance})"
+    table = Table("units", "date", "entry", "event", "credits", "account", "state", title=title)
+    for depth, node in _walk(view.roots):
+        labels = " ".join(label for label, on in (("A6", node.authorized), ("FT", node.first_transferred)) if on)
+        table.add_row(
+            "  " * depth + f"{node.start}-{node.end}",
+            node.occurred_at[:10],
+            str(node.seq),
+            f"{node.event} {labels}".strip(),
+            str(node.credits),
+            node.account,
+            node.state,
+        )
+    _print(view, output_format, table)
+
+
+def _walk(nodes: list[v.HistoryNodeView], depth: int = 0) -> Iterator[tuple[int, v.HistoryNodeView]]:
+    for node in nodes:
+        yield depth, node
+        yield from _walk(node.children, depth + 1)
+
+
 @app.command("article6")
 def article6(
     country: Annotated[str | None, typer.Option("--country", help="Only this country (ISO3).")] = None,
@@ -648,6 +692,103 @@ def article6(
             r.country, str(r.year), str(r.authorized_credits), str(r.first_transferred_credits), str(r.used_credits)
         )
     _print(rows, output_format, table)
+
+
+REPORT_FORMATS = ("table", "json", "xlsx")
+
+
+@app.command("report")
+@guarded("credits.article6.report")
+def article6_annual_report(
+    country: Annotated[str, typer.Option("--country", help="The reporting country (ISO3), e.g. VNM or JPN.")],
+    year: Annotated[int, typer.Option("--year", help="The calendar year reported (holdings as of 31 December).")],
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", help="table (summary), json (the whole report) or xlsx.")
+    ] = "table",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Where to write the xlsx (default: article6-ISO3-YEAR.xlsx).")
+    ] = None,
+    submit: Annotated[
+        bool, typer.Option("--submit", help="Store it as the next version (nothing new if unchanged since).")
+    ] = False,
+    db: DatabaseOption = None,
+) -> None:
+    """The Article 6.2 annual report (agreed electronic format) with its consistency checks; exit 1 if one fails."""
+    check_format(output_format, REPORT_FORMATS)
+    with writing(open_database(db)) as (session, who):
+        report = aef_reports.produce(session, who, country, year)
+        submitted = aef_reports.submit(session, who, country, year) if submit else None
+    version = submitted.version if submitted else None
+    if output_format == "json":
+        typer.echo(report.model_dump_json(indent=2))
+    elif output_format == "xlsx":
+        path = output or Path(f"article6-{report.country}-{report.year}.xlsx")
+        stamp = submitted.submitted_at.isoformat() if submitted else ""
+        path.write_bytes(aef_workbook.workbook(report, version, stamp))
+        console.print(f"Wrote {path}")
+    else:
+        _report_summary(report)
+    if submitted is not None:
+        console.print(f"Submitted as version {submitted.version} (sha256 {submitted.sha256[:12]}…)")
+    if not report.consistent:
+        raise typer.Exit(1)
+
+
+def _report_summary(report: AefReport) -> None:
+    table = Table("table", "rows", "credits", title=f"Article 6.2 report {report.country} {report.year}")
+    table.add_row(
+        "authorizations", str(len(report.authorizations)), str(sum(r.quantity_tco2e for r in report.authorizations))
+    )
+    for kind in ActionType:
+        rows = report.of_type(kind)
+        table.add_row(str(kind), str(len(rows)), str(sum(r.quantity_tco2e for r in rows)))
+    table.add_row(
+        "holdings 31 December", str(len(report.holdings)), str(sum(r.quantity_tco2e for r in report.holdings))
+    )
+    console.print(table)
+    for check in report.checks:
+        mark = "[green]passed[/]" if check.passed else "[red]FAILED[/]"
+        other = f" with {check.other_country}" if check.other_country else ""
+        console.print(f"check {check.name}{other}: {mark} {'; '.join(check.differences)}", highlight=False)
+
+
+@app.command("adjustments")
+def adjustment_gap(
+    country: Annotated[str, typer.Option("--country", help="The country (ISO3), e.g. VNM.")],
+    year: Annotated[
+        int | None, typer.Option("--year", help="One year of its NDC period (else every year so far).")
+    ] = None,
+    methods: Annotated[
+        Path | None,
+        typer.Option("--methods", help="A reviewed NDC methods file (YAML) instead of the built-in one."),
+    ] = None,
+    db: DatabaseOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """Corresponding adjustments due under the country's NDC method, beside those recorded, per year."""
+    check_format(output_format)
+    choices = adjustments.load_choices(methods) if methods else None
+    with open_database(db).reading() as session:
+        gap = adjustments.adjustment_gap(session, country, year, choices=choices)
+    columns = ("year", "basis", "first transferred", "used", "due", "recorded", "gap", "OMGE", "share of proceeds")
+    table = Table(*columns, title=f"corresponding adjustments of {gap.country} (as of {gap.as_of_year})")
+    for r in gap.rows:
+        contributions = (r.omge_cancellation_credits, r.share_of_proceeds_credits)
+        table.add_row(
+            f"{r.year}{' (target)' if r.target_year else ''}",
+            r.basis,
+            *(str(n) for n in (r.first_transferred_credits, r.used_credits, r.due_credits, r.recorded_credits)),
+            str(r.gap_credits),
+            *("" if n is None else str(n) for n in contributions),
+        )
+    _print(gap, output_format, table)
+    if output_format == "json":
+        return
+    for period in gap.periods:
+        marker = "assumed" if period.assumed else "source"
+        console.print(f"{period.first_year}–{period.last_year}: {period.method} ({marker}: {period.source})")
+    if gap.outside_period_years:
+        console.print(f"ITMOs outside every NDC period in: {', '.join(map(str, gap.outside_period_years))}")
 
 
 @app.command("verify")
@@ -692,6 +833,57 @@ def checkpoint(db: DatabaseOption = None) -> None:
     with writing(open_database(db)) as (session, _who):
         signed = checkpoints.sign_head(session)
     typer.echo(signed.model_dump_json(indent=2))
+
+
+@app.command("certificate")
+def certificate(
+    retirement: Annotated[int, typer.Argument(help="The retirement's journal entry number (see `retirements`).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The PDF file to write.")] = Path(
+        "retirement-certificate.pdf"
+    ),
+    db: DatabaseOption = None,
+) -> None:
+    """Write a retirement's bilingual certificate (PDF) with its signed verification code."""
+    with open_database(db).reading() as session:
+        signed = certificates.certificate(session, retirement)
+        data = certificates.pdf(session, signed)
+    output.write_bytes(data)
+    console.print(f"Wrote {output} ({len(data):,} bytes), verification code {signed.code}")
+
+
+@app.command("verify-certificate")
+def verify_certificate(
+    certificate: Annotated[
+        str, typer.Argument(help="A certificate PDF, its signed JSON, or its code (JPN-12-ABCD-EFGH-JKLM).")
+    ],
+    db: DatabaseOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """Check a retirement certificate against the journal; say exactly what differs and exit 1 if anything does."""
+    check_format(output_format)
+    path = Path(certificate)
+    with open_database(db).reading() as session:
+        if path.is_file():
+            signed = _certificate_file(path)
+            found = certificates.check(session, signed)
+        else:
+            found = certificates.check_code(session, certificate)
+    if output_format == "json":
+        typer.echo(found.model_dump_json(indent=2))
+    elif found.ok:
+        console.print(f"OK: certificate {found.code} matches retirement {found.retirement} in the journal")
+    else:
+        for problem in found.problems:
+            console.print(f"[red]{problem}[/]", highlight=False)
+    if not found.ok:
+        raise typer.Exit(1)
+
+
+def _certificate_file(path: Path) -> certificate_rules.Certificate:
+    data = path.read_bytes()
+    if data.lstrip()[:1] == b"{":
+        return certificate_rules.parse(_read_json(path))
+    return certificates.read_pdf(data)
 
 
 @app.command("seal")

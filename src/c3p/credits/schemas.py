@@ -187,6 +187,57 @@ class HolderView(BaseModel):
     first_transferred: bool
 
 
+class HistoryNodeView(BaseModel):
+    """Serials that one journal entry put in one account, and what became of them after."""
+
+    serials: str = Field(description="the serial range, printed")
+    start: int = Field(description="first unit number of the range in its issuing registry")
+    end: int = Field(description="last unit number of the range")
+    credits: int
+    account: str = Field(description="number of the account the entry put them in")
+    account_kind: str
+    holder: str = Field("", description="slug of the account's holding organization; empty for system accounts")
+    holder_name_en: str = ""
+    holder_name_ja: str = ""
+    event: str = Field(description="the entry's kind; 'split' for the part that stayed when another part moved")
+    seq: int = Field(description="the journal entry")
+    occurred_at: str
+    authorized: bool = Field(description="Article 6.2 authorization of their issuance at that time")
+    first_transferred: bool
+    state: str = Field("", description="for the final state only: held, retired, cancelled, in_transit or returned")
+    children: list[HistoryNodeView] = Field(default_factory=list)
+
+
+class HistoryView(BaseModel):
+    """The full history of a serial range: one tree per issued range, rebuilt from the journal."""
+
+    serials: str
+    registry: str
+    issuance: str = Field(description="the Joint Committee's notification of issuance")
+    project: str
+    host_country: str
+    issued_credits: int = Field(description="credits issued in the range; the final states sum to it")
+    roots: list[HistoryNodeView]
+
+
+class SignedCertificate(BaseModel):
+    """A retirement certificate as signed: the facts, the registry's public key, the signature and the code."""
+
+    facts: dict[str, Any] = Field(description="the retirement's facts; the signature covers their canonical JSON")
+    public_key: str = Field(description="the registry's Ed25519 public key, 64 hex digits")
+    signature: str = Field(description="128 hex digits")
+    code: str = Field(description="the short verification code printed on the certificate")
+
+
+class CertificateCheck(BaseModel):
+    """A retirement certificate checked against the journal: valid, or each thing that differs."""
+
+    ok: bool
+    code: str
+    retirement: int = Field(description="the retirement's journal entry")
+    problems: list[str] = Field(default_factory=list)
+
+
 class Problem(BaseModel):
     seq: int | None = None
     what: str

@@ -46,6 +46,7 @@ class EmissionFactor(BaseModel):
     source: str = Field(min_length=8, description="URL or citation; required for every record.")
     verification: Literal["confirmed", "partly-confirmed", "unverified"] = "confirmed"
     note: str | None = None
+    note_ja: str | None = Field(None, description="The note in Japanese (a reading aid; the English prevails).")
 
     @property
     def ref(self) -> str:

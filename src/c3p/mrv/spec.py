@@ -14,10 +14,10 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from c3p.errors import DataFileError
 from c3p.mrv import expressions as ex
@@ -27,6 +27,11 @@ from c3p.mrv.yaml_lines import line_map, nearest_line
 
 Kind = Literal["monitored", "fixed", "default"]
 Verification = Literal["verbatim", "partly-confirmed", "reconstructed"]
+
+
+def _japanese(field: str) -> Any:
+    """A field's Japanese twin (``<field>_ja``): a reading aid for Japanese pages; the English prevails."""
+    return Field(None, description=f"The Japanese of {field} (a reading aid; the English prevails).")
 
 
 class _Frozen(BaseModel):
@@ -43,8 +48,11 @@ class Parameter(_Frozen):
     option: Literal["A", "B", "C"] | None = Field(
         None, description="Monitoring option: A public data, B invoices, C measurement."
     )
+    description_ja: str | None = _japanese("description")
     frequency: str | None = None
+    frequency_ja: str | None = _japanese("frequency")
     source: str | None = Field(None, description="Where the value comes from.")
+    source_ja: str | None = _japanese("source")
     value: float | None = Field(None, description="Default value (kind: default).")
     factor: str | None = Field(None, description="Default emission-factor id from the registry.")
     factor_bound: Literal["value", "lower", "upper"] = Field(
@@ -66,6 +74,7 @@ class Parameter(_Frozen):
     choice: str | None = Field(
         None, description="Why the participant must pick one of factor_options, and which is conservative."
     )
+    choice_ja: str | None = _japanese("choice")
 
     @property
     def key(self) -> str:
@@ -82,7 +91,9 @@ class Equation(_Frozen):
     expression: str
     unit: str
     description: str = ""
+    description_ja: str | None = _japanese("description")
     source: str | None = None
+    source_ja: str | None = _japanese("source")
     verification: Literal["verbatim", "reconstructed"] = Field(
         description="verbatim: checked against the published text; reconstructed: not yet."
     )
@@ -95,6 +106,7 @@ class Equation(_Frozen):
 class Condition(_Frozen):
     id: str
     text: str
+    text_ja: str | None = _japanese("text")
 
 
 class QaqcRules(_Frozen):
@@ -113,8 +125,12 @@ class MethodologySpec(_Frozen):
     approved_on: str | None = None
     proponent: str | None = None
     source: str
+    ja_source: str | None = Field(
+        None, description="Where the Japanese text (the fields ending _ja) comes from; required when there is any."
+    )
     verification: Verification
     verification_note: str
+    verification_note_ja: str | None = _japanese("verification_note")
     related: tuple[str, ...] = ()
     applicability: tuple[Condition, ...]
     parameters: tuple[Parameter, ...]
@@ -125,6 +141,21 @@ class MethodologySpec(_Frozen):
     rounding: Literal["floor"] = "floor"
     non_negative: bool = True
     qaqc: QaqcRules = QaqcRules()
+
+    @model_validator(mode="after")
+    def _japanese_text_has_a_source(self) -> MethodologySpec:
+        if self.ja_source is None and _has_japanese(self.model_dump()):
+            raise ValueError("the Japanese text (fields ending _ja) needs ja_source: where it comes from")
+        return self
+
+
+def _has_japanese(data: object) -> bool:
+    """Whether any field ending ``_ja`` holds text, at any depth."""
+    if isinstance(data, dict):
+        return any((k.endswith("_ja") and v) or _has_japanese(v) for k, v in data.items())
+    if isinstance(data, list | tuple):
+        return any(_has_japanese(item) for item in data)
+    return False
 
 
 @dataclass(frozen=True)
@@ -204,7 +235,7 @@ def load_methodology(path: Path | str) -> Methodology:
         trees, order = check_methodology(spec)
     except SpecProblem as problem:
         raise DataFileError(str(path), nearest_line(lines, problem.loc), problem.reason) from None
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(calculation_text(text).encode("utf-8")).hexdigest()
     return Methodology(
         spec=spec,
         trees=trees,
@@ -213,6 +244,20 @@ def load_methodology(path: Path | str) -> Methodology:
         sha256=digest,
         parameters={p.key: p for p in spec.parameters},
     )
+
+
+#: a line of the Japanese reading aid: ``<field>_ja: "…"`` or ``ja_source: "…"``, one line each
+_JAPANESE_LINE = re.compile(r"^\s*(?:- )?(?:\w+_ja|ja_source): .*(?:\n|$)", re.MULTILINE)
+
+
+def calculation_text(text: str) -> str:
+    r"""The file without its Japanese lines: what the digest covers, so that a translation, which
+    changes no result, leaves the digest that monitoring reports recorded unchanged.
+
+    >>> calculation_text('id: X\ntext: Solar\ntext_ja: "太陽光"\nunit: MWh\n')
+    'id: X\ntext: Solar\nunit: MWh\n'
+    """
+    return _JAPANESE_LINE.sub("", text)
 
 
 def version_key(version: str) -> tuple[int, ...]:

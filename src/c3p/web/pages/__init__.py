@@ -2,7 +2,18 @@
 
 from fastapi import APIRouter
 
-from c3p.web.pages import credit_forms, credits, mrv, pipeline, program, reports, secretariat, workflow
+from c3p.web.pages import (
+    article6,
+    credit_adjustments,
+    credit_forms,
+    credits,
+    mrv,
+    pipeline,
+    program,
+    reports,
+    secretariat,
+    workflow,
+)
 
 router = APIRouter(include_in_schema=False)
 router.include_router(program.router)
@@ -12,6 +23,8 @@ router.include_router(secretariat.router)
 router.include_router(pipeline.router)
 router.include_router(credits.router)
 router.include_router(credit_forms.router)
+router.include_router(credit_adjustments.router)
+router.include_router(article6.router)
 router.include_router(reports.router)
 
 __all__ = ["router"]

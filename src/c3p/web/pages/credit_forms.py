@@ -189,7 +189,7 @@ class AccountList(PageContext):
     form: FormState = page_only(default_factory=FormState)
 
 
-def _home_registry(actor: Actor) -> str:
+def home_registry(actor: Actor) -> str:
     """The registry an administrator's grant covers, to fill in the open-account form."""
     scoped = [g.scope_value for g in actor.grants if g.scope_kind == "country" and g.role == "registry_administrator"]
     return scoped[0] if scoped else JAPAN
@@ -203,7 +203,7 @@ def accounts_page_for(request: Request, actor: Actor, form: FormState | None = N
         may_open=bool(could(actor, "credits.account.open")),
         may_accept=bool(could(actor, "credits.accept")),
         holding_kinds=HOLDING_KINDS,
-        registry=_home_registry(actor),
+        registry=home_registry(actor),
         form=form or FormState(),
     )
     return render(request, "credits/accounts.html", page, status=status)

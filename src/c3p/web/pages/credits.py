@@ -17,12 +17,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from c3p.accounts.rules.policy import Actor, Target, decide
-from c3p.credits import checkpoints, queries
+from c3p.credits import checkpoints, history, queries
 from c3p.credits import schemas as v
 from c3p.credits.rules.access import account_target
 from c3p.credits.rules.holding_accounts import STATUS_CHANGES, AccountKind, AccountStatus
 from c3p.credits.rules.statements import Period, statement_csv
-from c3p.errors import InvalidInput
+from c3p.errors import C3PError, InvalidInput
 from c3p.web.auth import database, permission
 from c3p.web.pages.forms import FormState
 from c3p.web.pages.render import PageContext, page_only, render
@@ -55,6 +55,13 @@ class CheckpointList(PageContext):
     """The signed checkpoints of the journal head, newest first."""
 
     items: list[v.CheckpointView]
+
+
+class HistoryPage(PageContext):
+    """The full history of a credit or block; without ``data`` until a serial is asked for (or if unknown)."""
+
+    data: v.HistoryView | None
+    form: FormState = page_only(default_factory=FormState)
 
 
 class AccountPage(PageContext):
@@ -116,6 +123,22 @@ async def projects(request: Request) -> Response:
 async def checkpoint_list(request: Request) -> Response:
     data = await run_in_threadpool(_read, request, lambda s: CheckpointList(items=checkpoints.recent(s)))
     return render(request, "credits/checkpoints.html", data)
+
+
+@router.get("/credits/history", response_model=HistoryPage)
+async def credit_history(request: Request, serial: str = "") -> Response:
+    """The tree of a serial's splits, transfers and authorization changes (public, like the holder of a serial)."""
+    form = FormState("history", {"serial": serial})
+    if not serial.strip():
+        return render(request, "credits/history.html", HistoryPage(data=None, form=form))
+    try:
+        data = await run_in_threadpool(_read, request, lambda s: history.credit_history(s, serial))
+    except C3PError as error:
+        if request.query_params.get("format") == "json":
+            raise
+        page = HistoryPage(data=None, form=form.add(error))
+        return render(request, "credits/history.html", page, status=error.status)
+    return render(request, "credits/history.html", HistoryPage(data=data, form=form))
 
 
 def allowed_actions(actor: Actor, account: v.AccountView) -> dict[str, bool]:

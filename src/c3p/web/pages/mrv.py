@@ -69,7 +69,9 @@ class EquationView:
     text: str
     unit: str
     description: str
+    description_ja: str | None
     source: str | None
+    source_ja: str | None
     role: str | None  # "reference_emissions", "project_emissions", "emission_reductions" or None
     verification: str = "reconstructed"  # "verbatim": checked against the published text
 
@@ -225,7 +227,9 @@ def methodology_view(
             text=f"{e.symbol} = {to_text(methodology.trees[e.key])}",
             unit=e.unit,
             description=e.description,
+            description_ja=e.description_ja,
             source=e.source,
+            source_ja=e.source_ja,
             role=roles.get(e.symbol),
             verification=e.verification,
         )

@@ -24,7 +24,7 @@ from c3p.db.history import entries_for
 from c3p.errors import Conflict, InvalidInput
 from c3p.messages import N_, Message
 from c3p.program import queries as program_queries
-from c3p.program.schemas import ProgramReachView
+from c3p.program.schemas import CountryView, ProgramReachView
 from c3p.web.auth import database as db
 from c3p.web.auth import permission, writing
 from c3p.web.deps import current_snapshot
@@ -75,6 +75,7 @@ class JcmList(PageContext):
     published: ProgramReachView | None = page_only(None)
     may_create: bool = page_only()
     form: FormState = page_only()
+    countries: dict[str, CountryView] = page_only(default_factory=dict)  # ISO3 → the country, to say its name
 
 
 class JcmPage(PageContext):
@@ -87,6 +88,7 @@ class JcmPage(PageContext):
     may_upload: bool = page_only()
     may_read_history: bool = page_only(False)
     form: FormState = page_only(default_factory=FormState)
+    countries: dict[str, CountryView] = page_only(default_factory=dict)  # ISO3 → the country, to say its name
 
 
 class SubsidyPage(PageContext):
@@ -322,7 +324,14 @@ def jcm_list_for(request: Request, actor: Actor, form: FormState | None = None, 
         known = jcm.known_from_project(session, actor, project) if prefill else {"projects": project}
     form = form or FormState("jcm", known)
     published = program_queries.stats(current_snapshot(request)).jcm_projects_published
-    page = JcmList(projects=projects, kpi=kpi, published=published, may_create=may_create, form=form)
+    page = JcmList(
+        projects=projects,
+        kpi=kpi,
+        published=published,
+        may_create=may_create,
+        form=form,
+        countries=current_snapshot(request).countries,
+    )
     return render(request, "workflow/jcm_list.html", page, status=status)
 
 
@@ -375,6 +384,7 @@ def jcm_page_for(
         may_upload=_may(actor, "jcm.document.upload"),
         may_read_history=_may(actor, "history.read"),
         form=form or FormState(),
+        countries=current_snapshot(request).countries,
     )
     return render(request, "workflow/jcm_project.html", page, status=status)
 

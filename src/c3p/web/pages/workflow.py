@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from c3p.accounts.rules.policy import Actor, could
@@ -55,17 +55,11 @@ FormText = Annotated[str, Form()]
 OptionalText = Annotated[str, Form()]
 
 
-def _validated(model: type[BaseModel], values: dict[str, Any]) -> Any:
-    try:
-        return model.model_validate(values)
-    except ValidationError as error:
-        raise InvalidInput.from_validation(error) from None
-
-
 class CallList(PageContext):
     calls: list[CallView]
     may_open: bool = page_only()
     fields: dict[str, TargetField] = page_only()
+    form: FormState = page_only(default_factory=FormState)
 
 
 class CallPage(PageContext):
@@ -132,6 +126,19 @@ class NotificationsPage(PageContext):
     daily_digest: bool = page_only()
 
 
+async def attempt(request: Request, actor: Actor, work: Callable[[Session], str]) -> str | ValidationError | C3PError:
+    """Run ``work`` in one unit of work: the address to go to, or the refusal the form shows (nothing saved)."""
+
+    def run() -> str | ValidationError | C3PError:
+        try:
+            with writing(request, actor) as session:
+                return work(session)
+        except Refusal as error:
+            return error
+
+    return await run_in_threadpool(run)
+
+
 def _status(error: Exception) -> int:
     return error.status if isinstance(error, C3PError) else 422
 
@@ -151,43 +158,54 @@ def _actor(request: Request) -> Actor:
 
 @router.get("/calls", response_model=CallList)
 def calls_page(request: Request, actor: Actor = Depends(permission("program.call.read"))) -> Response:
+    return calls_page_for(request, actor)
+
+
+def calls_page_for(request: Request, actor: Actor, form: FormState | None = None, status: int = 200) -> Response:
     with db(request).reading() as session:
         views = [calls.call_view(session, c) for c in calls.list_calls(session)]
-    page = CallList(calls=views, may_open=_may(actor, "program.call.open"), fields=target_fields())
-    return render(request, "workflow/calls.html", page)
+    page = CallList(
+        calls=views, may_open=_may(actor, "program.call.open"), fields=target_fields(), form=form or FormState()
+    )
+    return render(request, "workflow/calls.html", page, status=status)
+
+
+#: the fields of the form that opens a call
+OPEN_FIELDS = ("fiscal_year", "round", "title_ja", "title_en", "opens_at", "closes_at", "max_budget_jpy_per_year")
 
 
 @router.post("/calls")
-def open_call(
-    request: Request,
-    fiscal_year: Annotated[int, Form()],
-    closes_at: FormText,
-    round: Annotated[int, Form()] = 1,
-    title_ja: OptionalText = "",
-    title_en: OptionalText = "",
-    opens_at: OptionalText = "",
-    max_budget_jpy_per_year: OptionalText = "",
-    actor: Actor = Depends(permission("program.call.open")),
-) -> Response:
-    """Open a call; its times are typed in Japan time, as the program states them."""
-    data = _validated(
-        calls.NewCall,
-        {
-            "fiscal_year": fiscal_year,
-            "round": round,
-            "title_ja": title_ja,
-            "title_en": title_en,
-            "opens_at": japan_moment(opens_at, "opens_at") if opens_at.strip() else dt.datetime.now(dt.UTC),
-            "closes_at": japan_moment(closes_at, "closes_at"),
-            "max_budget_jpy_per_year": int(number_text(max_budget_jpy_per_year))
-            if max_budget_jpy_per_year.strip()
-            else None,
-        },
-    )
-    with writing(request, actor) as session:
-        call = calls.open_call(session, actor, data, request.app.state.settings)
-        slug = call.slug
-    return redirect(f"/calls/{slug}")
+async def open_call(request: Request, actor: Actor = Depends(permission("program.call.open"))) -> Response:
+    """Open a call; its times are typed in Japan time, as the program states them.
+
+    A refusal comes back as the form with what was typed and the problem next to its field.
+    """
+    values = await typed(request)
+
+    def work(session: Session) -> str:
+        data = new_call_from(values)
+        return f"/calls/{calls.open_call(session, actor, data, request.app.state.settings).slug}"
+
+    outcome = await attempt(request, actor, work)
+    if isinstance(outcome, str):
+        return redirect(outcome)
+    return calls_page_for(request, actor, FormState("open", values).add(outcome, OPEN_FIELDS), _status(outcome))
+
+
+def new_call_from(values: dict[str, Any]) -> calls.NewCall:
+    """The new call as typed; raises ValidationError or InvalidInput naming the field."""
+    opens = str(values.get("opens_at", "")).strip()
+    budget = str(values.get("max_budget_jpy_per_year", "")).strip()
+    data: dict[str, Any] = {
+        "fiscal_year": number_text(str(values.get("fiscal_year", ""))),
+        "round": number_text(str(values.get("round", "") or "1")),
+        "title_ja": values.get("title_ja", ""),
+        "title_en": values.get("title_en", ""),
+        "opens_at": japan_moment(opens, "opens_at") if opens else dt.datetime.now(dt.UTC),
+        "closes_at": japan_moment(str(values.get("closes_at", "")), "closes_at"),
+        "max_budget_jpy_per_year": number_text(budget) if budget else None,
+    }
+    return calls.NewCall.model_validate(data)
 
 
 def japan_moment(text: str, field: str) -> dt.datetime:
@@ -447,15 +465,7 @@ async def _application_form(
     request: Request, actor: Actor, application_id: int, form: FormState, save: Callable[[Session], str]
 ) -> Response:
     """Run ``save`` in one unit of work; on a refusal show the application again with the form as typed."""
-
-    def run() -> str | ValidationError | C3PError:
-        try:
-            with writing(request, actor) as session:
-                return save(session)
-        except Refusal as error:
-            return error
-
-    outcome = await run_in_threadpool(run)
+    outcome = await attempt(request, actor, save)
     if isinstance(outcome, str):
         return redirect(outcome)
     return await application_page_for(request, actor, application_id, form.add(outcome), _status(outcome))
@@ -515,20 +525,14 @@ async def create_application(
     request: Request, slug: str, actor: Actor = Depends(permission("program.application.draft"))
 ) -> Response:
     values = await typed(request)
-    form = FormState("apply", values)
 
-    def run() -> str | ValidationError | C3PError:
-        try:
-            draft = draft_from(values)
-            with writing(request, actor) as session:
-                return f"/applications/{calls.create_application(session, actor, slug, draft).id}"
-        except Refusal as error:
-            return error
+    def work(session: Session) -> str:
+        return f"/applications/{calls.create_application(session, actor, slug, draft_from(values)).id}"
 
-    outcome = await run_in_threadpool(run)
+    outcome = await attempt(request, actor, work)
     if isinstance(outcome, str):
         return redirect(outcome)
-    return call_page_for(request, actor, slug, form.add(outcome), _status(outcome))
+    return call_page_for(request, actor, slug, FormState("apply", values).add(outcome), _status(outcome))
 
 
 @router.post("/applications/{application_id}")

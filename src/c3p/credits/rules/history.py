@@ -1,0 +1,185 @@
+"""The full history of a serial range: every split, transfer and label change, as a tree.
+
+The tree is rebuilt from the journal entries whose moves touch the range, replayed by the
+ledger's own move rule (:meth:`~c3p.credits.rules.ledger.Ledger.replay_moves`), so a
+history can never tell another story than ``c3p registry verify``. Each issued range is a
+root; a move out of a node's range splits it into children: the part that moved (the entry's
+kind) and the parts that stayed (``split``); an Article 6.2 authorization change gives every
+current node of its issuance one child carrying the new label. Nodes are clipped to the
+range asked for, so the leaves are the range's final state and always sum to what was
+issued in it.
+
+Replaying only the touching entries is enough: a move lies inside one block of the full
+ledger, and every block that meets the range lies inside one block of the partial replay
+with the same holder (moves that miss the range only split blocks outside it).
+
+>>> from c3p.credits.rules.transactions import Entry, Move, TransactionKind as K
+>>> issue = Entry(1, "a", K.issuance, "2026-01-01", "x", moves=(Move("JPN", 1, 10, None, 5, 1),),
+...               details={"authorized": False})
+>>> move = Entry(2, "b", K.transfer, "2026-02-01", "x", moves=(Move("JPN", 4, 6, 5, 6, 1),))
+>>> tree = history([issue, move], "JPN", 1, 10)
+>>> [(n.start, n.end, n.account_id, n.kind) for n in tree.leaves()]
+[(1, 3, 5, 'split'), (4, 6, 6, 'transfer'), (7, 10, 5, 'split')]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from c3p.credits.rules.blocks import Block
+from c3p.credits.rules.ledger import Ledger, LedgerError
+from c3p.credits.rules.transactions import Entry, Move, TransactionKind
+
+#: the kind of a node that stayed with its holder when part of its range moved
+SPLIT = "split"
+
+
+@dataclass
+class Node:
+    """Serials ``start..end`` in one account, from the entry ``seq`` that put them there."""
+
+    start: int
+    end: int
+    account_id: int
+    issuance_id: int
+    seq: int
+    kind: str
+    occurred_at: str
+    authorized: bool
+    first_transferred: bool
+    children: list[Node] = field(default_factory=list)
+
+    @property
+    def credits(self) -> int:
+        return self.end - self.start + 1
+
+    def leaves(self) -> Iterator[Node]:
+        if not self.children:
+            yield self
+        for child in self.children:
+            yield from child.leaves()
+
+
+@dataclass
+class History:
+    """The trees of serials ``start..end`` of ``registry``: one root per issued range in it."""
+
+    registry: str
+    start: int
+    end: int
+    roots: list[Node] = field(default_factory=list)
+
+    @property
+    def issued_credits(self) -> int:
+        return sum(root.credits for root in self.roots)
+
+    def leaves(self) -> list[Node]:
+        return [leaf for root in self.roots for leaf in root.leaves()]
+
+
+def touches(move: Move, registry: str, start: int, end: int) -> bool:
+    return move.registry == registry and move.start <= end and start <= move.end
+
+
+def history(entries: Iterable[Entry], registry: str, start: int, end: int) -> History:
+    """The history of serials ``start..end`` of ``registry`` from the journal ``entries``, oldest first.
+
+    ``entries`` may hold any others; those that neither move serials of the range nor change the
+    authorization of an issuance in it are skipped. :class:`LedgerError` if the moves do not replay.
+    """
+    found = History(registry, start, end)
+    ledger, nodes = Ledger(), _Nodes(start, end)
+    authorized: dict[int, bool] = {}
+    for entry in entries:
+        if entry.kind is TransactionKind.authorization:
+            _relabel(nodes, entry, authorized)
+            continue
+        moves = [m for m in entry.moves if touches(m, registry, start, end)]
+        if entry.kind is TransactionKind.issuance and moves:
+            authorized[moves[0].issuance_id] = bool(entry.details.get("authorized", False))
+        for move in moves:
+            parent = None if move.from_account is None else ledger.block_at(registry, move.start)
+            ledger.replay_moves(entry.seq, [move])
+            if parent is None:
+                root = nodes.add(
+                    Block(registry, move.start, move.end, move.to_account, move.issuance_id, move.first_transfer), entry
+                )
+                found.roots.append(_labelled(root, authorized))
+            else:
+                nodes.split(parent, ledger, entry, move)
+    return found
+
+
+def _labelled(node: Node, authorized: dict[int, bool]) -> Node:
+    node.authorized = authorized.get(node.issuance_id, False)
+    return node
+
+
+def _relabel(nodes: _Nodes, entry: Entry, authorized: dict[int, bool]) -> None:
+    issuance = entry.details.get("issuance_id")
+    if issuance not in authorized:
+        return
+    authorized[issuance] = entry.details.get("status") == "authorized"
+    for key, node in list(nodes.current.items()):
+        if node.issuance_id == issuance:
+            child = _child(node, node.start, node.end, node.account_id, entry, str(entry.kind))
+            child.authorized = authorized[issuance]
+            nodes.current[key] = child
+
+
+class _Nodes:
+    """The current node of each replayed block that meets the range, by the block's start."""
+
+    def __init__(self, start: int, end: int) -> None:
+        self.start, self.end = start, end
+        self.current: dict[int, Node] = {}
+
+    def add(self, block: Block, entry: Entry) -> Node:
+        node = Node(
+            max(block.start, self.start),
+            min(block.end, self.end),
+            block.account_id,
+            block.issuance_id,
+            entry.seq,
+            str(entry.kind),
+            entry.occurred_at,
+            False,
+            block.first_transferred,
+        )
+        self.current[block.start] = node
+        return node
+
+    def split(self, parent: Block, ledger: Ledger, entry: Entry, move: Move) -> None:
+        """Replace the parent block's node by one child per piece of it that meets the range."""
+        node = self.current.pop(parent.start, None)
+        if node is None:
+            raise LedgerError(f"entry {entry.seq}: serials {move.start}-{move.end} have no history before it")
+        unit = parent.start
+        while unit <= parent.end:
+            piece = ledger.block_at(parent.registry, unit)
+            assert piece is not None
+            low, high = max(piece.start, self.start), min(piece.end, self.end)
+            if low <= high:
+                moved = piece.start == move.start
+                kind = str(entry.kind) if moved else SPLIT
+                child = _child(node, low, high, piece.account_id, entry, kind)
+                child.first_transferred = piece.first_transferred
+                self.current[piece.start] = child
+            unit = piece.end + 1
+
+
+def _child(node: Node, start: int, end: int, account_id: int, entry: Entry, kind: str) -> Node:
+    child = Node(
+        start,
+        end,
+        account_id,
+        node.issuance_id,
+        entry.seq,
+        kind,
+        entry.occurred_at,
+        node.authorized,
+        node.first_transferred,
+    )
+    node.children.append(child)
+    return child
