@@ -251,4 +251,8 @@ def signed_in_user(request: Request) -> dict[str, Any] | None:
         return None
     if actor.user_id is None:
         return None
-    return {"email": actor.label, "admin": actor.holds("administrator") or actor.holds("secretariat")}
+    return {
+        "email": actor.label,
+        "admin": actor.holds("administrator") or actor.holds("secretariat"),
+        "registry_admin": actor.holds("registry_administrator"),
+    }
