@@ -100,3 +100,21 @@ def test_a_representative_transfers_with_the_form_and_finds_it_on_the_statement(
     assert "40" in line.inner_text() and f"{before - 40:,}" in line.inner_text()
     assert page.locator("#statement-closing").inner_text() == f"{before - 40:,}"
     context.close()
+
+
+def test_a_reader_follows_a_retirement_to_its_history_and_its_certificate(credits_site, page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(credits_site.url + "/credits/retirements?lang=ja")
+    retirement = page.locator("#retirements tbody tr").first
+    retirement.locator("td.serials a").first.click()
+    page.wait_for_url("**/credits/history?serial=*")
+    assert page.locator("h1").inner_text() == "クレジットの履歴"
+    assert page.locator("#history-issued").inner_text() == "250"
+    assert [s.inner_text() for s in page.locator(".history-leaf .history-state").all()] == ["償却済み"]
+    page.fill("#history-serial", "JCM-JPN-VNM-VN007-001-000099999999")
+    page.click("#history-submit")
+    page.wait_for_selector("#history-serial-error")
+    assert page.locator("#history-tree").count() == 0
+    page.goto(credits_site.url + "/credits/retirements?lang=en")
+    with page.expect_download() as download:
+        page.locator("#retirements tbody tr").first.locator("a[download]").click()
+    assert download.value.suggested_filename.startswith("retirement-certificate-")

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.e2e.test_site_browser import one_page_per_route
-from tests.integration.web.test_site_crawl import CrawlSite, running_site
+from tests.e2e.test_site_browser import pages_by_visitor
+from tests.integration.web.test_site_crawl import VISITORS, CrawlSite, running_site
 from tests.support.accounts import PASSWORD, sign_in_browser
 
 pytestmark = pytest.mark.browser
@@ -47,8 +47,15 @@ def site(new_database_url, tmp_path_factory) -> Iterator[CrawlSite]:  # type: ig
 
 @pytest.fixture(scope="module")
 def pages_of(site: CrawlSite) -> dict[str, list[str]]:
-    """One page of every route, as the public and as an administrator (who sees the staff pages)."""
-    return {who: one_page_per_route(site, who) for who in ("public", "administrator")}
+    """One page of every route: the public's and the administrator's (who sees the staff pages), and
+    for each other role the pages only it reaches."""
+    return pages_by_visitor(site)
+
+
+def pages_for(pages_of: dict[str, list[str]], who: str) -> list[str]:
+    if who not in pages_of:
+        pytest.skip(f"{who} reaches no page the others do not")
+    return portal_pages(pages_of[who])
 
 
 @contextmanager
@@ -75,7 +82,7 @@ def wait_for_map(page) -> None:  # type: ignore[no-untyped-def]
         page.wait_for_selector("#map[data-loaded='true']", timeout=20_000)
 
 
-@pytest.mark.parametrize("who", ["public", "administrator"])
+@pytest.mark.parametrize("who", VISITORS)
 @pytest.mark.parametrize("language", ["ja", "en"])
 def test_axe_finds_no_serious_violation_on_any_kind_of_page(  # type: ignore[no-untyped-def]
     site: CrawlSite, pages_of: dict[str, list[str]], browser, who: str, language: str
@@ -83,7 +90,7 @@ def test_axe_finds_no_serious_violation_on_any_kind_of_page(  # type: ignore[no-
     axe = Axe()
     found: list[str] = []
     with opened(browser, site, who, language, DESKTOP) as page:
-        for path in portal_pages(pages_of[who]):
+        for path in pages_for(pages_of, who):
             page.goto(site.server.url + path, wait_until="load")
             wait_for_map(page)
             results = axe.run(page)
@@ -92,17 +99,17 @@ def test_axe_finds_no_serious_violation_on_any_kind_of_page(  # type: ignore[no-
                     targets = [node["target"] for node in violation["nodes"][:3]]
                     found.append(f"{path}: {violation['id']} ({violation['impact']}) {targets}")
     assert found == []
-    assert len(pages_of[who]) >= 15
+    assert len(pages_of[who]) >= 15 or who not in ("public", "administrator")
 
 
-@pytest.mark.parametrize("who", ["public", "administrator"])
+@pytest.mark.parametrize("who", VISITORS)
 @pytest.mark.parametrize("language", ["ja", "en"])
 def test_no_page_scrolls_sideways_on_a_phone(  # type: ignore[no-untyped-def]
     site: CrawlSite, pages_of: dict[str, list[str]], browser, who: str, language: str
 ) -> None:
     too_wide: list[str] = []
     with opened(browser, site, who, language, PHONE) as page:
-        for path in portal_pages(pages_of[who]):
+        for path in pages_for(pages_of, who):
             page.goto(site.server.url + path, wait_until="load")
             wait_for_map(page)
             width, viewport = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")

@@ -8,7 +8,6 @@ json`` prints the same models the REST API returns.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,6 +19,8 @@ from c3p.cli._common import DatabaseOption, FormatOption, check_format, console,
 from c3p.cli._guard import actor, guarded, writing
 from c3p.credits import (
     adjustments,
+    aef_reports,
+    aef_workbook,
     batches,
     certificates,
     checkpoints,
@@ -31,10 +32,10 @@ from c3p.credits import (
     service,
     verification,
 )
-from c3p.credits import schemas as v
 from c3p.credits.monitoring_reports import Calculation, MonitoringFile
 from c3p.credits.rules import cadtrust
 from c3p.credits.rules import certificates as certificate_rules
+from c3p.credits.rules.aef import ActionType, AefReport
 from c3p.credits.rules.statements import Period, statement_csv
 from c3p.credits.rules.transactions import MAX_CREDITS
 from c3p.credits.verify import seal_unsealed
@@ -653,10 +654,10 @@ def credit_history(
         view = history.credit_history(session, serial)
     title = f"{view.serials}: {view.issued_credits} credits issued ({view.issuance})"
     table = Table("units", "date", "entry", "event", "credits", "account", "state", title=title)
-    for depth, node in _walk(view.roots):
+    for node in view.nodes:
         labels = " ".join(label for label, on in (("A6", node.authorized), ("FT", node.first_transferred)) if on)
         table.add_row(
-            "  " * depth + f"{node.start}-{node.end}",
+            "  " * min(node.depth, 12) + f"{node.start}-{node.end}",
             node.occurred_at[:10],
             str(node.seq),
             f"{node.event} {labels}".strip(),
@@ -665,12 +666,6 @@ def credit_history(
             node.state,
         )
     _print(view, output_format, table)
-
-
-def _walk(nodes: list[v.HistoryNodeView], depth: int = 0) -> Iterator[tuple[int, v.HistoryNodeView]]:
-    for node in nodes:
-        yield depth, node
-        yield from _walk(node.children, depth + 1)
 
 
 @app.command("article6")
@@ -689,6 +684,64 @@ def article6(
             r.country, str(r.year), str(r.authorized_credits), str(r.first_transferred_credits), str(r.used_credits)
         )
     _print(rows, output_format, table)
+
+
+REPORT_FORMATS = ("table", "json", "xlsx")
+
+
+@app.command("report")
+@guarded("credits.article6.report")
+def article6_annual_report(
+    country: Annotated[str, typer.Option("--country", help="The reporting country (ISO3), e.g. VNM or JPN.")],
+    year: Annotated[int, typer.Option("--year", help="The calendar year reported (holdings as of 31 December).")],
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", help="table (summary), json (the whole report) or xlsx.")
+    ] = "table",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Where to write the xlsx (default: article6-ISO3-YEAR.xlsx).")
+    ] = None,
+    submit: Annotated[
+        bool, typer.Option("--submit", help="Store it as the next version (nothing new if unchanged since).")
+    ] = False,
+    db: DatabaseOption = None,
+) -> None:
+    """The Article 6.2 annual report (agreed electronic format) with its consistency checks; exit 1 if one fails."""
+    check_format(output_format, REPORT_FORMATS)
+    with writing(open_database(db)) as (session, who):
+        report = aef_reports.produce(session, who, country, year)
+        submitted = aef_reports.submit(session, who, country, year) if submit else None
+    version = submitted.version if submitted else None
+    if output_format == "json":
+        typer.echo(report.model_dump_json(indent=2))
+    elif output_format == "xlsx":
+        path = output or Path(f"article6-{report.country}-{report.year}.xlsx")
+        stamp = submitted.submitted_at.isoformat() if submitted else ""
+        path.write_bytes(aef_workbook.workbook(report, version, stamp))
+        console.print(f"Wrote {path}")
+    else:
+        _report_summary(report)
+    if submitted is not None:
+        console.print(f"Submitted as version {submitted.version} (sha256 {submitted.sha256[:12]}…)")
+    if not report.consistent:
+        raise typer.Exit(1)
+
+
+def _report_summary(report: AefReport) -> None:
+    table = Table("table", "rows", "credits", title=f"Article 6.2 report {report.country} {report.year}")
+    table.add_row(
+        "authorizations", str(len(report.authorizations)), str(sum(r.quantity_tco2e for r in report.authorizations))
+    )
+    for kind in ActionType:
+        rows = report.of_type(kind)
+        table.add_row(str(kind), str(len(rows)), str(sum(r.quantity_tco2e for r in rows)))
+    table.add_row(
+        "holdings 31 December", str(len(report.holdings)), str(sum(r.quantity_tco2e for r in report.holdings))
+    )
+    console.print(table)
+    for check in report.checks:
+        mark = "[green]passed[/]" if check.passed else "[red]FAILED[/]"
+        other = f" with {check.other_country}" if check.other_country else ""
+        console.print(f"check {check.name}{other}: {mark} {'; '.join(check.differences)}", highlight=False)
 
 
 @app.command("adjustments")

@@ -105,9 +105,15 @@ def grant(
     db: DatabaseOption = None,
 ) -> None:
     """Grant a role (scoped roles need --scope)."""
+    # administrator, Joint Committee member and registry administrator wait for a second
+    # administrator's grant (`--as`); the operator on the server grants them at once
     with writing(open_database(db)) as (session, who):
-        svc.grant(session, who, _user(session, email), role, scope)
-    console.print(f"Granted {role}{f' ({scope})' if scope else ''} to {email}.")
+        waiting = svc.grant(session, who, _user(session, email), role, scope).approved_at is None
+    what = f"{role}{f' ({scope})' if scope else ''}"
+    if waiting:
+        console.print(f"The grant of {what} to {email} waits for a second administrator's approval.")
+    else:
+        console.print(f"Granted {what} to {email}.")
 
 
 @app.command()

@@ -23,9 +23,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from c3p.credits import checkpoints
-from c3p.credits.history import entries_touching
+from c3p.credits.history import entries_touching, replayed
 from c3p.credits.rules import certificates as rules
-from c3p.credits.rules import history
 from c3p.credits.rules.article6 import is_use
 from c3p.credits.rules.checkpoints import public_hex
 from c3p.credits.rules.holding_accounts import AccountKind
@@ -51,8 +50,12 @@ FONT_DIRS = (
 ATTACHMENT = "certificate.json"
 
 
+#: the largest journal entry number (the column is a 32-bit integer on PostgreSQL)
+MAX_SEQ = 2**31 - 1
+
+
 def _retirement(session: Session, seq: int) -> Entry:
-    row = session.get(JournalEntry, seq)
+    row = session.get(JournalEntry, seq) if 1 <= seq <= MAX_SEQ else None
     if row is None or row.kind != str(TransactionKind.retirement):
         raise NotFound(Message(N_("journal entry %(seq)s is not a retirement"), {"seq": seq}), field="retirement")
     return Entry.from_json(json.loads(row.entry))
@@ -69,7 +72,7 @@ def facts_of(session: Session, seq: int, fmt: SerialFormat = DEFAULT_FORMAT) -> 
     for move in entry.moves:
         issuance = session.get(CreditIssuance, move.issuance_id)
         assert issuance is not None
-        found = history.history(entries_touching(session, issuance, until=seq), move.registry, move.start, move.end)
+        found = replayed(entries_touching(session, issuance, until=seq), move.registry, move.start, move.end)
         (leaf,) = found.leaves()  # the retirement moved this whole range: it is one node
         host, code, period = issuance.host_country, issuance.serial_code, issuance.period_number
         ranges.append(

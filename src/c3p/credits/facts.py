@@ -28,7 +28,14 @@ from sqlalchemy.orm import Session
 
 from c3p.accounts.tables import RoleGrant
 from c3p.credits.rules.transactions import TransactionKind
-from c3p.credits.tables import CreditAccount, CreditIssuance, CreditRegistry, MonitoringReport, VerificationFinding
+from c3p.credits.tables import (
+    Article6Submission,
+    CreditAccount,
+    CreditIssuance,
+    CreditRegistry,
+    MonitoringReport,
+    VerificationFinding,
+)
 from c3p.db.base import Base
 from c3p.db.history import current_actor
 
@@ -81,6 +88,7 @@ SEALED: tuple[Sealed, ...] = (
     Sealed(MonitoringReport),
     Sealed(CreditIssuance),
     Sealed(VerificationFinding),
+    Sealed(Article6Submission),
     # who may move an account's credits: a representative named, changed or removed is a credit fact
     Sealed(RoleGrant, only=("role", "account_representative")),
 )

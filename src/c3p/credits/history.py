@@ -10,6 +10,7 @@ final state of each range.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -17,11 +18,12 @@ from sqlalchemy.orm import Session
 from c3p.accounts.tables import MemberOrganization
 from c3p.credits.rules import history as rules
 from c3p.credits.rules.holding_accounts import AccountKind
+from c3p.credits.rules.ledger import LedgerError
 from c3p.credits.rules.serials import DEFAULT_FORMAT, SerialFormat
 from c3p.credits.rules.transactions import MOVING_KINDS, Entry, TransactionKind
 from c3p.credits.schemas import HistoryNodeView, HistoryView
 from c3p.credits.tables import CreditAccount, CreditBlock, CreditIssuance, JournalEntry
-from c3p.errors import NotFound
+from c3p.errors import Conflict, NotFound
 from c3p.messages import N_, Message
 
 #: what has become of credits, by the kind of account that holds them last
@@ -38,33 +40,9 @@ def credit_history(session: Session, serial: str, fmt: SerialFormat = DEFAULT_FO
     parsed = fmt.parse(serial)
     issuance = _issuance_of(session, parsed.registry, parsed.start, parsed.end, serial)
     fmt.check_names(parsed, issuance.host_country, issuance.serial_code, issuance.period_number)
-    entries = entries_touching(session, issuance)
-    found = rules.history(entries, parsed.registry, parsed.start, parsed.end)
+    found = replayed(entries_touching(session, issuance), parsed.registry, parsed.start, parsed.end)
     if found.issued_credits != parsed.credits:
         raise NotFound(Message(N_("no credit %(serial)s exists"), {"serial": serial}), field="serial")
-    accounts = _accounts(session)
-
-    def view(node: rules.Node) -> HistoryNodeView:
-        number, kind, holder, name_en, name_ja = accounts[node.account_id]
-        return HistoryNodeView(
-            serials=_printed(fmt, parsed.registry, issuance, node.start, node.end),
-            start=node.start,
-            end=node.end,
-            credits=node.credits,
-            account=number,
-            account_kind=kind,
-            holder=holder,
-            holder_name_en=name_en,
-            holder_name_ja=name_ja,
-            event=node.kind,
-            seq=node.seq,
-            occurred_at=node.occurred_at,
-            authorized=node.authorized,
-            first_transferred=node.first_transferred,
-            state="" if node.children else STATES.get(AccountKind(kind), "held"),
-            children=[view(child) for child in node.children],
-        )
-
     return HistoryView(
         serials=_printed(fmt, parsed.registry, issuance, parsed.start, parsed.end),
         registry=parsed.registry,
@@ -72,8 +50,55 @@ def credit_history(session: Session, serial: str, fmt: SerialFormat = DEFAULT_FO
         project=issuance.project,
         host_country=issuance.host_country,
         issued_credits=found.issued_credits,
-        roots=[view(root) for root in found.roots],
+        nodes=_node_views(
+            found, _accounts(session), lambda low, high: _printed(fmt, parsed.registry, issuance, low, high)
+        ),
     )
+
+
+def _node_views(
+    found: rules.History, accounts: dict[int, tuple[str, str, str, str, str]], printed: Callable[[int, int], str]
+) -> list[HistoryNodeView]:
+    """The tree as a flat list, depth first, each node naming its parent's place."""
+    nodes: list[HistoryNodeView] = []
+    places: dict[int, int] = {}  # id(node) -> its place in the list
+    parents = {id(child): id(node) for _depth, node in rules.walk(found.roots) for child in node.children}
+    for depth, node in rules.walk(found.roots):
+        places[id(node)] = len(nodes)
+        number, kind, holder, name_en, name_ja = accounts[node.account_id]
+        parent = parents.get(id(node))
+        nodes.append(
+            HistoryNodeView(
+                id=len(nodes),
+                parent=None if parent is None else places[parent],
+                depth=depth,
+                serials=printed(node.start, node.end),
+                start=node.start,
+                end=node.end,
+                credits=node.credits,
+                account=number,
+                account_kind=kind,
+                holder=holder,
+                holder_name_en=name_en,
+                holder_name_ja=name_ja,
+                event=node.kind,
+                seq=node.seq,
+                occurred_at=node.occurred_at,
+                authorized=node.authorized,
+                first_transferred=node.first_transferred,
+                state="" if node.children else STATES.get(AccountKind(kind), "held"),
+            )
+        )
+    return nodes
+
+
+def replayed(entries: list[Entry], registry: str, start: int, end: int) -> rules.History:
+    """The history of a range; ``Conflict`` if the journal does not replay (``verify`` says where)."""
+    try:
+        return rules.history(entries, registry, start, end)
+    except LedgerError as error:
+        refusal = N_("the journal does not replay for these credits (%(error)s); run the registry's verification")
+        raise Conflict(Message(refusal, {"error": str(error)})) from None
 
 
 def _printed(fmt: SerialFormat, registry: str, issuance: CreditIssuance, start: int, end: int) -> str:

@@ -188,8 +188,11 @@ class HolderView(BaseModel):
 
 
 class HistoryNodeView(BaseModel):
-    """Serials that one journal entry put in one account, and what became of them after."""
+    """Serials that one journal entry put in one account; ``parent`` is the node they came from."""
 
+    id: int = Field(description="the node's place in the list (depth first, from 0)")
+    parent: int | None = Field(description="the node it was split from or changed; none for an issued range")
+    depth: int = Field(description="how many nodes lie between it and its issued range")
     serials: str = Field(description="the serial range, printed")
     start: int = Field(description="first unit number of the range in its issuing registry")
     end: int = Field(description="last unit number of the range")
@@ -205,11 +208,11 @@ class HistoryNodeView(BaseModel):
     authorized: bool = Field(description="Article 6.2 authorization of their issuance at that time")
     first_transferred: bool
     state: str = Field("", description="for the final state only: held, retired, cancelled, in_transit or returned")
-    children: list[HistoryNodeView] = Field(default_factory=list)
 
 
 class HistoryView(BaseModel):
-    """The full history of a serial range: one tree per issued range, rebuilt from the journal."""
+    """The full history of a serial range: one tree per issued range, rebuilt from the journal, as a flat list
+    (depth first; each node names its parent), so that a chain of any depth reads and serializes alike."""
 
     serials: str
     registry: str
@@ -217,7 +220,7 @@ class HistoryView(BaseModel):
     project: str
     host_country: str
     issued_credits: int = Field(description="credits issued in the range; the final states sum to it")
-    roots: list[HistoryNodeView]
+    nodes: list[HistoryNodeView]
 
 
 class SignedCertificate(BaseModel):

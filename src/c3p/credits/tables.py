@@ -270,3 +270,25 @@ class CreditCheckpoint(Base):
     signed_at: Mapped[str] = mapped_column(String(40))
     public_key: Mapped[str] = mapped_column(String(64))
     signature: Mapped[str] = mapped_column(String(128))
+
+
+class Article6Submission(Base):
+    """One submitted version of a country's Article 6.2 annual report, kept exactly as submitted.
+
+    A report produced again after the journal changed becomes the next version; earlier versions
+    stay. ``document`` is the report's canonical JSON and ``sha256`` its hash; rows are sealed
+    into the journal (``credits/facts.py``), so ``verify`` finds an edited one.
+    """
+
+    __tablename__ = "article6_submissions"
+    __table_args__ = (UniqueConstraint("country", "year", "version"), {"info": NOT_IN_HISTORY})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    country: Mapped[str] = mapped_column(String(3))
+    year: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    document: Mapped[str] = mapped_column(Text)
+    consistent: Mapped[bool] = mapped_column(Boolean)
+    submitted_by: Mapped[str] = mapped_column(Text)
+    submitted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -10,6 +10,7 @@ from c3p.accounts.tables import (
     UserSession,
 )
 from c3p.credits.tables import (
+    Article6Submission,
     CorrespondingAdjustment,
     CreditAccount,
     CreditBlock,
@@ -73,6 +74,7 @@ __all__ = [
     "ApplicationJapaneseGovernment",
     "ApplicationPartnerCompany",
     "ApplicationPartnerPlace",
+    "Article6Submission",
     "Attachment",
     "Call",
     "CallRound",

@@ -17,7 +17,7 @@ from c3p.errors import InvalidInput, NotFound
 from c3p.messages import N_, Message
 from c3p.program import schemas as v
 from c3p.program.rules.figures import latest_published_jcm_projects
-from c3p.program.rules.fiscal_years import partnership_caveats
+from c3p.program.rules.fiscal_years import partnership_caveats, project_caveats
 from c3p.program.snapshot import RegistrySnapshot
 
 ItemT = TypeVar("ItemT", bound=BaseModel)
@@ -131,7 +131,12 @@ def list_projects(snapshot: RegistrySnapshot, query: ProjectQuery) -> Page[v.Pro
     page = find_projects(snapshot, query)
     items = [v.ProjectListItem.model_validate(p.model_dump(include=LIST_ITEM_FIELDS)) for p in page.items]
     return Page[v.ProjectListItem](
-        items=items, total=page.total, page=page.page, per_page=page.per_page, pages=page.pages
+        items=items,
+        total=page.total,
+        page=page.page,
+        per_page=page.per_page,
+        pages=page.pages,
+        partial=project_caveats(query.fiscal_year),
     )
 
 

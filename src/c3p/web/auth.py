@@ -50,6 +50,12 @@ CSRF_REFUSAL = N_(
     "The form could not be accepted: its security token is missing or does not match. "
     "Reload the page and send it again."
 )
+#: over plain HTTP a browser keeps no Secure cookie, so "reload and send again" would never help
+SECURE_COOKIE_REFUSAL = N_(
+    "The form could not be accepted: your browser kept none of the portal's cookies, because this "
+    "address is plain HTTP and the portal sends its cookies over HTTPS only. Use the portal's https:// "
+    "address, or ask its administrator (setting C3P_COOKIE_SECURE)."
+)
 
 
 @lru_cache
@@ -113,6 +119,8 @@ async def verify_csrf(request: Request) -> None:
     sent = request.headers.get(CSRF_HEADER, "")
     if not sent and "form" in request.headers.get("content-type", ""):
         sent = str((await request.form()).get(CSRF_FIELD, ""))
+    if not cookie and request.url.scheme == "http" and request.app.state.settings.cookie_secure:
+        raise Forbidden(SECURE_COOKIE_REFUSAL, reason="csrf")
     if not cookie or not sent or not hmac.compare_digest(sent, _sign(request, cookie)):
         raise Forbidden(CSRF_REFUSAL, reason="csrf")
 
@@ -243,4 +251,8 @@ def signed_in_user(request: Request) -> dict[str, Any] | None:
         return None
     if actor.user_id is None:
         return None
-    return {"email": actor.label, "admin": actor.holds("administrator") or actor.holds("secretariat")}
+    return {
+        "email": actor.label,
+        "admin": actor.holds("administrator") or actor.holds("secretariat"),
+        "registry_admin": actor.holds("registry_administrator"),
+    }

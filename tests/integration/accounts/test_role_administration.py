@@ -5,9 +5,11 @@ from __future__ import annotations
 import uuid
 
 import httpx
+from typer.testing import CliRunner
 
 from c3p.accounts.service import members as svc
 from c3p.accounts.tables import RoleGrant
+from c3p.cli import app as cli_app
 from c3p.db.history import entries_for
 from tests.support.accounts import create_token, create_user
 
@@ -159,3 +161,26 @@ def test_the_approvals_page_forms_refuse_what_the_api_refuses(accounts_server) -
         assert refused.status_code == 303 and refused.headers["location"] == "/admin/approvals?saved=refused"
     assert grant_id not in {g["id"] for g in asker.get("/api/v1/role-grants/waiting").json()}
     asker.close()
+
+
+def test_the_cli_says_a_powerful_grant_waits_and_the_operator_grants_at_once(accounts_server) -> None:  # type: ignore[no-untyped-def]
+    first, second = f"cli-a-{uuid.uuid4().hex[:6]}@example.org", f"cli-b-{uuid.uuid4().hex[:6]}@example.org"
+    for admin in (first, second):
+        create_user(accounts_server.database, admin, "administrator")
+    target = f"cli-t-{uuid.uuid4().hex[:6]}@example.org"
+    target_id = create_user(accounts_server.database, target)
+    database = ["--db", accounts_server.database.url]
+    runner = CliRunner()
+
+    asked = runner.invoke(cli_app, ["--as", first, "users", "grant", target, "administrator", *database])
+    assert asked.exit_code == 0, asked.output
+    said = " ".join(asked.output.split())  # the console wraps long lines
+    assert "waits for a second administrator" in said and "Granted" not in said
+    assert "administrator" not in _roles(accounts_server, target_id)
+    approved = runner.invoke(cli_app, ["--as", second, "users", "grant", target, "administrator", *database])
+    assert approved.exit_code == 0 and "Granted administrator" in approved.output, approved.output
+    assert "administrator" in _roles(accounts_server, target_id)
+
+    at_once = runner.invoke(cli_app, ["users", "grant", target, "registry_administrator", "--scope", "JPN", *database])
+    assert at_once.exit_code == 0 and "Granted registry_administrator" in at_once.output, at_once.output
+    assert "registry_administrator" in _roles(accounts_server, target_id)

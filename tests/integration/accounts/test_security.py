@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import socket
 import time
 import uuid
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from c3p.accounts.service import api_tokens, signin
 from c3p.accounts.service import members as svc
@@ -24,6 +26,9 @@ from tests.integration.accounts.test_accounts_http import form_token, sign_in
 from tests.support.accounts import PASSWORD, create_token, create_user
 
 NEW_PASSWORD = "an entirely new passphrase"
+PDF = b"%PDF-1.4\n%%EOF\n"
+#: what a request can write: a token, an attachment, a security event, the history of any of them
+ROW_COUNTS = ("api_tokens", "attachments", "security_events", "history")
 
 
 def _address(prefix: str = "u") -> str:
@@ -214,7 +219,8 @@ def test_every_response_carries_the_security_headers(accounts_server) -> None:  
             assert "frame-ancestors 'none'" in headers["content-security-policy"], path
             assert headers["x-content-type-options"] == "nosniff", path
             assert headers["referrer-policy"], path
-        assert client.get("/sign-in").headers["cache-control"] == "no-store"
+        for private in ("/sign-in", "/account/totp", "/account", "/admin", "/api/v1/me"):
+            assert client.get(private).headers["cache-control"] == "no-store", private
         assert client.get("/redoc").status_code == 404
         assert "strict-transport-security" not in client.get("/").headers
 
@@ -302,6 +308,89 @@ def test_requests_over_the_rate_limits_wait_with_retry_after(new_database_url, t
             # the anonymous API has its own window (LiveServer's start-up probe used one request)
             answers = [client.get("/api/v1/stats").status_code for _ in range(6)]
             assert answers[-1] == 429 and 429 not in answers[:4]
+    finally:
+        server.stop()
+        database.dispose()
+
+
+def test_a_reset_answers_before_its_mail_leaves(new_database_url, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A mail server that never answers delays nobody: the answer cannot tell an existing account by its time."""
+    from c3p.web.app import create_app
+
+    silent = socket.create_server(("127.0.0.1", 0))  # accepts connections, never greets
+    database = Database(new_database_url("sqlite"))
+    database.upgrade()
+    email = _address()
+    create_user(database, email)
+    smtp = f"smtp://127.0.0.1:{silent.getsockname()[1]}"
+    settings = Settings(data_dir=tmp_path, database_url=database.url, cookie_secure=False, smtp_url=smtp)
+    server = LiveServer(create_app(settings, database), tmp_path).start()
+    try:
+        with httpx.Client(base_url=server.url, timeout=60) as client:
+            for address in (email, _address("nobody")):
+                asked = time.monotonic()
+                answer = client.post("/password-reset", data={"email": address, "csrf_token": form_token(client)})
+                assert answer.status_code == 200, answer.text
+                assert time.monotonic() - asked < 10, "the answer waited for the mail server"  # its timeout is 30 s
+    finally:
+        silent.close()  # the waiting mail fails at once, so the server stops
+        server.stop()
+        database.dispose()
+
+
+def test_token_creation_and_uploads_are_limited_and_a_refusal_writes_nothing(new_database_url, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from c3p.web.app import create_app
+
+    database = Database(new_database_url("sqlite"))
+    database.upgrade()
+    email = _address("admin")
+    create_user(database, email, "administrator")
+    token = create_token(database, email, "tokens.*", "jcm.*")
+    limits = {"rate_limit_sensitive": "2/minute", "rate_limit_uploads": "2/minute"}
+    settings = Settings(data_dir=tmp_path, database_url=database.url, cookie_secure=False, **limits)
+    server = LiveServer(create_app(settings, database), tmp_path).start()
+    try:
+        with httpx.Client(base_url=server.url, headers={"authorization": f"Bearer {token}"}, timeout=30) as api:
+            made = [api.post("/api/v1/tokens", json={"name": "n", "scopes": ["tokens.read"]}) for _ in range(2)]
+            assert [answer.status_code for answer in made] == [201, 201]
+            files = {"file": ("a.pdf", PDF)}
+            uploads = [api.post("/api/v1/jcm-projects/none/documents", files=files) for _ in range(2)]
+            assert 429 not in [answer.status_code for answer in uploads]
+            before = _rows(database)
+            for _ in range(5):
+                for refused in (
+                    api.post("/api/v1/tokens", json={"name": "n", "scopes": ["tokens.read"]}),
+                    api.post("/api/v1/jcm-projects/none/documents", files=files),
+                ):
+                    assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1, refused.text
+                    assert refused.headers["content-type"] == "application/problem+json"
+            assert _rows(database) == before  # no token, no attachment, not even a security event
+    finally:
+        server.stop()
+        database.dispose()
+
+
+def _rows(database: Database) -> dict[str, int]:
+    with database.reading() as session:
+        return {table: session.scalar(text(f"SELECT count(*) FROM {table}")) for table in ROW_COUNTS}  # type: ignore[misc]
+
+
+def test_over_plain_http_with_secure_cookies_the_sign_in_says_why_it_fails(new_database_url, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A client keeps no Secure cookie from a plain-HTTP address (as a browser on a LAN address does)."""
+    from c3p.web.app import create_app
+
+    database = Database(new_database_url("sqlite"))
+    database.upgrade()
+    email = _address()
+    create_user(database, email)
+    settings = Settings(data_dir=tmp_path, database_url=database.url, cookie_secure=True)
+    server = LiveServer(create_app(settings, database), tmp_path).start()
+    try:
+        with httpx.Client(base_url=server.url, timeout=30, follow_redirects=False) as client:
+            refused = sign_in(client, email)
+            assert refused.status_code == 403
+            assert "C3P_COOKIE_SECURE" in refused.text and "https://" in refused.text
+            assert "Reload the page" not in refused.text  # it would never help
     finally:
         server.stop()
         database.dispose()

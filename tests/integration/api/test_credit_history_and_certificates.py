@@ -14,14 +14,15 @@ from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from c3p.cli import app
-from c3p.credits import certificates, service
+from c3p.credits import certificates, history, service
 from c3p.credits.rules import certificates as certificate_rules
 from c3p.db.database import Database
-from c3p.errors import InvalidInput, NotFound
+from c3p.errors import Conflict, InvalidInput, NotFound
 from c3p.program.seed_loader import init_database
 from c3p.settings import Settings
 from tests.conftest import LiveServer
 from tests.support.credits import OPERATOR, Registry, create_issuance, create_registry
+from tests.support.tampering import reseal_from
 
 BLOCK = "JCM-JPN-VNM-VN007-001-{:012d}-{:012d}"
 ISSUED = BLOCK.format(1, 700)
@@ -51,21 +52,22 @@ def history_server(backend: str, new_database_url, tmp_path_factory) -> Iterator
 
 
 def _leaves(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [leaf for n in nodes for leaf in (_leaves(n["children"]) if n["children"] else [n])]
+    """The final states: the nodes no other node names as its parent."""
+    parents = {n["parent"] for n in nodes}
+    return [n for n in nodes if n["id"] not in parents]
 
 
-def _events(node: dict[str, Any]) -> list[str]:
-    return [node["event"], *(e for child in node["children"] for e in _events(child))]
+def _children(nodes: list[dict[str, Any]], parent: int) -> list[dict[str, Any]]:
+    return [n for n in nodes if n["parent"] == parent]
 
 
 def test_the_history_of_a_block_ends_where_each_credit_is(history_server) -> None:  # type: ignore[no-untyped-def]
     server, registry = history_server
     with httpx.Client(base_url=server.url + "/api/v1/registry") as api:
         found = api.get(f"/history/{ISSUED}").json()
+    nodes = found["nodes"]
     assert found["issued_credits"] == 700 and found["issuance"] == "JC-VN-001"
-    leaves = [
-        (leaf["serials"][-25:], leaf["account"], leaf["state"], leaf["authorized"]) for leaf in _leaves(found["roots"])
-    ]
+    leaves = [(leaf["serials"][-25:], leaf["account"], leaf["state"], leaf["authorized"]) for leaf in _leaves(nodes)]
     assert leaves == [
         (BLOCK.format(1, 100)[-25:], registry.jp_gov, "held", True),
         (BLOCK.format(101, 102)[-25:], registry.jp_pp, "held", True),
@@ -74,24 +76,26 @@ def test_the_history_of_a_block_ends_where_each_credit_is(history_server) -> Non
         (BLOCK.format(111, 700)[-25:], registry.jp_gov, "held", True),
     ]
     assert leaves[2][1].startswith("JPN-R-")
-    root = found["roots"][0]
-    assert (root["event"], root["credits"], root["authorized"]) == ("issuance", 700, False)
-    assert [c["event"] for c in root["children"]] == ["split", "transfer", "split"]
-    assert _events(root).count("authorization") == 3
+    root = nodes[0]
+    assert (root["event"], root["credits"], root["authorized"], root["parent"], root["depth"]) == (
+        "issuance",
+        700,
+        False,
+        None,
+        0,
+    )
+    assert [c["event"] for c in _children(nodes, root["id"])] == ["split", "transfer", "split"]
+    assert [n["event"] for n in nodes].count("authorization") == 3
+    assert all(nodes[n["parent"]]["depth"] == n["depth"] - 1 for n in nodes[1:])
 
 
 def test_one_credit_has_one_line_of_history(history_server) -> None:  # type: ignore[no-untyped-def]
     server, _registry = history_server
     with httpx.Client(base_url=server.url + "/api/v1/registry") as api:
         found = api.get("/history/JCM-JPN-VNM-VN007-001-000000000105").json()
-    path, node = [], found["roots"][0]
-    while True:
-        path.append((node["event"], node["credits"]))
-        if not node["children"]:
-            break
-        (node,) = node["children"]
-    assert path == [("issuance", 1), ("transfer", 1), ("authorization", 1), ("retirement", 1)]
-    assert node["state"] == "retired"
+    path = [(n["event"], n["credits"], n["parent"]) for n in found["nodes"]]
+    assert path == [("issuance", 1, None), ("transfer", 1, 0), ("authorization", 1, 1), ("retirement", 1, 2)]
+    assert [n["state"] for n in found["nodes"]] == ["", "", "", "retired"]
 
 
 @pytest.mark.parametrize(
@@ -121,7 +125,7 @@ def test_the_public_page_shows_the_tree_in_both_languages(history_server) -> Non
         twin = web.get("/credits/history", params={"serial": ISSUED, "format": "json"}).json()
         api = web.get(f"/api/v1/registry/history/{ISSUED}").json()
         retirements = web.get("/credits/retirements", params={"lang": "en"}).text
-    assert english.count('class="history-node history-leaf"') == 5 and "Retired" in english
+    assert english.count("history-node history-leaf ") == 5 and "Retired" in english
     assert "償却" in japanese and "履歴" in japanese
     assert twin == api and twin["issued_credits"] == 700
     assert f"/credits/history?serial={BLOCK.format(103, 107)}" in retirements
@@ -256,3 +260,31 @@ def test_what_is_no_certificate_is_refused_clearly(history_server, tmp_path: Pat
             app, ["registry", "verify-certificate", str(tmp_path / name), "--db", registry.database.url]
         )
         assert isinstance(result.exception, InvalidInput) and said in result.exception.detail, (name, result.output)
+
+
+def test_a_journal_rewritten_behind_the_ledger_is_caught_by_the_history_and_the_certificate(
+    fresh_database: Database,
+) -> None:
+    init_database(fresh_database)
+    registry = create_registry(fresh_database)
+    create_issuance(registry, {registry.jp_gov: 700, registry.jp_pp: 100})
+    with fresh_database.unit_of_work() as session:
+        retired = service.retire(session, OPERATOR, registry.jp_gov, "NDC", "Acme", credits=5)
+        moved = service.transfer(session, OPERATOR, registry.jp_gov, registry.jp_pp, serial=BLOCK.format(1, 10))
+    with fresh_database.reading() as session:
+        signed = certificates.certificate(session, retired.seq)
+
+    def other_beneficiary(entry: dict[str, Any]) -> None:
+        entry["details"] = {**entry["details"], "beneficiary": "Someone else"}  # type: ignore[dict-item]
+
+    reseal_from(fresh_database, retired.seq, other_beneficiary)
+    with fresh_database.reading() as session:
+        found = certificates.check(session, signed)
+    assert found.problems == ["beneficiary: the certificate says 'Acme', the journal 'Someone else'"]
+
+    def from_another_account(entry: dict[str, Any]) -> None:
+        entry["moves"][0][3] = entry["moves"][0][4]  # type: ignore[index]  # the receiver "sends" them
+
+    reseal_from(fresh_database, moved.seq, from_another_account)
+    with fresh_database.reading() as session, pytest.raises(Conflict, match="does not replay"):
+        history.credit_history(session, BLOCK.format(1, 700))

@@ -3,6 +3,7 @@ problem+json errors for bad input, and the portal's public pages (with their JSO
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,6 +11,7 @@ import httpx
 import pytest
 
 from c3p.accounts.service import members as account_svc
+from c3p.credits.tables import JournalEntry
 from c3p.db.database import Database
 from c3p.program.seed_loader import init_database
 from c3p.settings import Settings
@@ -396,3 +398,23 @@ def test_the_open_data_is_public_with_its_schema_and_cadtrust_export(credits_ser
         units = api.get("/open-data/cadtrust").json()["units"]
         assert units and all(u["unitRegistryLink"].startswith("http") for u in units)
         assert registry.jp_gov not in dump.text
+
+
+def test_a_token_an_administrator_made_for_a_representative_names_both_in_the_journal(credits_server) -> None:  # type: ignore[no-untyped-def]
+    server, registry, _ = credits_server
+    database = server.server.config.app.state.database  # type: ignore[attr-defined]
+    maker = create_token(database, "platform@example.org", "tokens.*", "credits.*")
+    with database.reading() as session:
+        holder_id = account_svc.user_by_email(session, "holder@example.org").id  # type: ignore[union-attr]
+    headers = {"authorization": f"Bearer {maker}"}
+    with httpx.Client(base_url=server.url + "/api/v1", headers=headers, timeout=30) as api:
+        made = api.post("/tokens", json={"name": "for the holder", "scopes": ["credits.*"], "user_id": holder_id})
+        assert made.status_code == 201, made.text
+    with client(server, made.json()["token"]) as api:
+        body = {"from_account": registry.jp_pp, "to_account": registry.jp_gov, "credits": 1}
+        moved = api.post("/transfers", json=body)
+        assert moved.status_code == 201, moved.text
+        assert moved.json()["actor"] == "platform@example.org on behalf of holder@example.org"
+    with database.reading() as session:  # the hash-chained entry itself, not only the view of it
+        entry = json.loads(session.get(JournalEntry, moved.json()["seq"]).entry)  # type: ignore[union-attr]
+    assert entry["actor"] == "platform@example.org on behalf of holder@example.org"

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 
 import httpx
 import pytest
+from test_mrv_streaming_limits_integration import write_xlsx
 
 from conftest import ONE_DAY, create_rows, write_csv
 
 BASE = "/api/v1/mrv/methodologies"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @pytest.fixture
@@ -46,3 +50,35 @@ def test_upload_with_decimal_comma(member_client, tmp_path):
         assert answer.status_code == status, answer.text
     # 96 readings x 0.4 MWh x 0.797 = 30.6 -> 30
     assert answer.json()["emission_reductions_tco2"] == 30
+
+
+def test_a_long_calculation_stalls_no_other_request(live_server, member_client, tmp_path):
+    """The engine runs beside the server's event loop: while it reads an xlsx of 90 days from four
+    sites (seconds of parsing, as in the finding: a small xlsx froze every visitor for 39 s), other
+    visitors are answered at once; on the loop, they all waited for it to finish."""
+    rows = create_rows(sites=("S1", "S2", "S3", "S4"), intervals=96 * 90)
+    path = write_xlsx(tmp_path / "days.xlsx", rows)
+    params = {**ONE_DAY, "period": {"start": "2024-01-01", "end": "2024-03-30"}}
+    done: dict = {}
+
+    def calculate() -> None:
+        started = time.monotonic()
+        with open(path, "rb") as handle:
+            done["answer"] = member_client.post(f"{BASE}/MN_AM003/calculate", data={"params": json.dumps(params)},
+                                                files={"monitoring": ("days.xlsx", handle, XLSX)})  # fmt: skip
+        done["seconds"] = time.monotonic() - started
+
+    worker = threading.Thread(target=calculate)
+    waits = []
+    with httpx.Client(base_url=live_server.url, timeout=120) as visitor:
+        assert visitor.get(f"{BASE}/MN_AM003").status_code == 200  # loaded before the clock starts
+        worker.start()
+        while worker.is_alive():
+            asked = time.monotonic()
+            assert visitor.get(f"{BASE}/MN_AM003").status_code == 200
+            waits.append(time.monotonic() - asked)
+            time.sleep(0.05)
+    worker.join()
+    assert done["answer"].status_code == 200, done["answer"].text
+    assert done["seconds"] > 0.5, "the calculation is too short to tell"
+    assert max(waits) < done["seconds"] / 2, (max(waits), done["seconds"])

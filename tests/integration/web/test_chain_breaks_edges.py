@@ -21,10 +21,11 @@ from typer.testing import CliRunner
 
 from c3p.cli import app
 from c3p.credits import monitoring_reports, queries, service
-from c3p.errors import Conflict, Forbidden, InvalidInput
+from c3p.errors import C3PError, Conflict, Forbidden, InvalidInput
+from c3p.workflow.service import jcm
 from tests.integration.web.conftest import CreditSite
 from tests.support.accounts import create_token
-from tests.support.credits import OPERATOR, create_report
+from tests.support.credits import OPERATOR, PDF, PIPELINE, create_report
 from tests.support.workflow import create_person
 
 runner = CliRunner()
@@ -160,6 +161,36 @@ def test_a_tpe_not_assigned_to_the_project_verifies_nothing_on_any_edge(site: Cr
     with site.database.reading() as session:
         assert monitoring_reports.report_row(session, report_id).status == "submitted"
     assert site.state() == before
+
+
+def test_a_bad_serial_code_is_refused_when_the_project_is_registered(site: CreditSite) -> None:
+    """The registry's project is the pipeline's JCM project: its serial code is checked at registration
+    (the page assigns the next free code itself, so only the API and the CLI can name one)."""
+    slug = "vn-cantho-rooftop-pv"
+    with site.database.unit_of_work() as session:
+        jcm.create_jcm_project(session, OPERATOR, jcm.NewJcmProject(slug=slug, title_en=slug, country_iso3="VNM"))
+        for state, document in PIPELINE[:-1]:
+            if document:
+                jcm.add_document(session, OPERATOR, site.registry.settings, slug, document, f"{document}.pdf", PDF)
+            jcm.move(session, OPERATOR, slug, state)
+        jcm.add_document(session, OPERATOR, site.registry.settings, slug, "validation_report", "v.pdf", PDF)
+    site.people["jc"] = create_person(site.database, "joint_committee_member", "VNM", organization="vn-jc")
+    token = create_token(site.database, site.people["jc"].email, "jcm.*")
+    move = f"{site.server.url}/api/v1/jcm-projects/{slug}/move"
+    for code, status, said in (
+        ("vn-001", 422, "upper-case letters"),
+        ("X" * 17, 422, "1-16"),
+        ("VN007", 409, "belongs to another JCM project"),
+    ):
+        body = {"to_state": "registration", "serial_code": code}
+        answer = httpx.post(move, json=body, headers={"authorization": f"Bearer {token}"}, timeout=30)
+        assert said in problem(answer, status)
+        command = ["pipeline", "move", slug, "registration", "--serial-code", code, "--db", site.database.url]
+        result = runner.invoke(app, ["--as", site.people["jc"].email, *command])
+        assert isinstance(result.exception, C3PError) and said in result.exception.detail
+    with site.database.reading() as session:
+        found = jcm.jcm_by_slug(session, slug)
+        assert (found.state, found.serial_code) == ("validation", None)
 
 
 @pytest.fixture

@@ -163,3 +163,10 @@ def test_the_participation_chart_draws_no_lower_bound_nor_undated_figure_as_a_po
     undrawn = re.search(r'id="undrawn-figures">(.*?)</div>', html, re.S)
     assert undrawn and "30以上 (日付の記載なし（2025年度パンフレット）)" in undrawn.group(1)
     assert "2025年11月12日" not in undrawn.group(1) and "2025-11-12" not in undrawn.group(1)
+
+
+def test_a_project_year_before_the_brochure_says_its_projects_are_not_recorded(api: httpx.Client, api_server) -> None:  # type: ignore[no-untyped-def]
+    earlier = api.get("/projects", params={"fiscal_year": 2024}).json()
+    assert earlier["total"] == 0 and len(earlier["partial"]) == 1 and "FY2025" in earlier["partial"][0]
+    assert api.get("/projects", params={"fiscal_year": 2025}).json()["partial"] == []
+    assert "それより前の年度の案件はデータにない" in page(api_server, "/projects", fiscal_year="2024")

@@ -23,6 +23,8 @@ NOT_PAGES = {
     "/projects/{slug}/documents/{attachment_id}",
     "/calls/{slug}/documents/{document_id}",
     "/calls/{slug}/scores.xlsx",
+    "/credits/article6/{country}/{year}.xlsx",
+    "/credits/article6/{country}/{year}/versions/{version}.xlsx",
 }
 
 

@@ -81,12 +81,15 @@ def test_every_error_answers_problem_json_and_keeps_the_connection(full_disk) ->
     server, _email, token = full_disk
     connection = http.client.HTTPConnection(urlsplit(server.url).netloc, timeout=30)
     auth = {"authorization": f"Bearer {token}", "content-type": "application/json"}
+    multipart = {"content-type": "multipart/form-data; boundary=b"}
     errors = [
         ("GET", "/api/v1/crash-for-test", {}, None, 500),
         ("GET", "/api/v1/no-such-thing", {}, None, 404),
         ("GET", f"/api/v1/users/{2**64}", auth, None, 404),
         ("PATCH", "/api/v1/me", auth, b'{"display_name": 5}', 422),
         ("PATCH", "/api/v1/me", {}, b"{}", 401),
+        ("POST", "/api/v1/users", auth, b"{" + b" " * (2 << 20) + b"}", 413),  # refused before it is read
+        ("POST", "/api/v1/jcm-projects/x/documents", multipart, b"--b--", 401),  # a stranger's upload, unread
         ("PATCH", "/api/v1/me", auth, json.dumps({"display_name": "z" * 200_000}).encode(), 503),
         ("GET", "/api/v1/crash-for-test", {}, None, 500),
     ]

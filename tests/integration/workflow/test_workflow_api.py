@@ -8,6 +8,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from c3p.accounts.rules.policy import Actor
+from c3p.accounts.service import members as svc
 from c3p.db.database import Database
 from c3p.program.seed_loader import init_database
 from c3p.settings import Settings
@@ -120,3 +122,32 @@ def test_subsidy_calculator_over_http(server: LiveServer) -> None:
     checked = public.post("/subsidy/calculate", json={**body, "cost_effectiveness_max_jpy_per_tco2": 7000}).json()
     assert checked["cost_effectiveness_ok"] is True
     assert public.post("/subsidy/calculate", json={**body, "initial_investment_jpy": -1}).status_code == 422
+
+
+def test_a_reviewer_who_also_proposes_never_sees_a_competitors_draft(server: LiveServer) -> None:
+    """The reviewer role covers the call and the proposer role an organization: no draft but its own."""
+    secretariat = client_for(server, "secretariat")
+    closes = (dt.datetime.now(dt.UTC) + dt.timedelta(days=5)).isoformat()
+    call = {"fiscal_year": 2046, "opens_at": dt.datetime.now(dt.UTC).isoformat(), "closes_at": closes}
+    assert secretariat.post("/calls", json=call).status_code == 201
+    draft = {
+        "title_ja": "競合",
+        "plan_years": 1,
+        "budget_jpy_by_year": [10_000_000],
+        "japanese_governments": ["yokohama"],
+        "partner_places": ["bangkok"],
+    }
+    competitor = client_for(server, "proposer").post("/calls/2046-1/applications", json=draft)
+    assert competitor.status_code == 201, competitor.text
+    insider = create_person(server.database, "proposer")  # type: ignore[attr-defined]
+    with server.database.unit_of_work() as session:  # type: ignore[attr-defined]
+        svc.grant(session, Actor.operator(), svc.user_by_id(session, insider.user_id), "reviewer", "2046-1")  # type: ignore[arg-type]
+    token = create_token(server.database, insider.email, *SCOPES)  # type: ignore[attr-defined]
+    with httpx.Client(base_url=server.url + "/api/v1", headers={"authorization": f"Bearer {token}"}) as api:
+        own = api.post("/calls/2046-1/applications", json=draft | {"title_ja": "自社"})
+        assert own.status_code == 201, own.text
+        hidden = api.get(f"/applications/{competitor.json()['id']}")
+        assert hidden.status_code == 404 and hidden.headers["content-type"] == "application/problem+json"
+        listed = {a["id"] for a in api.get("/applications", params={"call": "2046-1"}).json()}
+        assert listed == {own.json()["id"]}
+    secretariat.close()

@@ -84,6 +84,24 @@ def test_contributions_only_when_a_country_opts_in() -> None:
     assert nothing is not None and (nothing.omge_cancellation_credits, nothing.share_of_proceeds_credits) == (0, 0)
 
 
+def test_a_percentage_written_as_a_yaml_float_is_exact() -> None:
+    # YAML reads 0.1 as a float; as a binary fraction it is a hair above 0.1, and rounding up would
+    # then owe 2 tonnes on 1,000 instead of exactly 1 (0.1% of 1,000)
+    records = [
+        {
+            **GOOD,
+            "contributions": {
+                "omge_cancellation_pct": 0.1,
+                "share_of_proceeds_pct": 0.7,
+                "source": "s",
+                "assumed": True,
+            },
+        }
+    ]
+    owed = contributions_due(parse_choices(records, "f")["VNM"].contributions, 1000)
+    assert owed is not None and (owed.omge_cancellation_credits, owed.share_of_proceeds_credits) == (1, 7)
+
+
 def test_an_unknown_country_and_a_year_outside_the_period_are_named() -> None:
     choices = load_choices()
     with pytest.raises(NotFound, match="FRA has no NDC period"):
@@ -112,6 +130,9 @@ GOOD = {"country": "VNM", "periods": [{**period("averaging").model_dump(), "meth
         ([{**GOOD, "periods": [{**GOOD["periods"][0], "assumed": None}]}], "assumed"),
         ([{**GOOD, "country": "vn"}], "country"),
         ([{**GOOD, "contributions": {"omge_cancellation_pct": -2, "source": "s", "assumed": True}}], "omge"),
+        ([{**GOOD, "contributions": {"omge_cancellation_pct": "NaN", "source": "s", "assumed": True}}], "finite"),
+        ([{**GOOD, "contributions": {"share_of_proceeds_pct": "2,5", "source": "s", "assumed": True}}], "decimal"),
+        ([{**GOOD, "contributions": {"share_of_proceeds_pct": 101, "source": "s", "assumed": True}}], "share"),
     ],
 )
 def test_a_bad_methods_file_is_refused_by_record_and_field(records: object, reason: str) -> None:

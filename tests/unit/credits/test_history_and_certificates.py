@@ -8,7 +8,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from c3p.credits.rules import certificates
-from c3p.credits.rules.history import history
+from c3p.credits.rules.history import history, walk
 from c3p.credits.rules.ledger import LedgerError
 from c3p.credits.rules.transactions import Entry, Move
 from c3p.credits.rules.transactions import TransactionKind as K
@@ -51,6 +51,15 @@ def test_a_range_over_two_issued_ranges_has_two_roots() -> None:
     found = history(JOURNAL, "JPN", 95, 125)
     assert [(r.start, r.end, r.issuance_id) for r in found.roots] == [(95, 100, 1), (101, 120, 1), (121, 125, 2)]
     assert found.issued_credits == 31 == sum(n.credits for n in found.leaves())
+
+
+def test_a_block_split_thousands_of_times_is_a_deep_chain_read_without_recursion() -> None:
+    transfers = [_entry(2 + i, K.transfer, Move("JPN", 5000 - i, 5000 - i, GOV, HOLDER, 1)) for i in range(3000)]
+    issued = _entry(1, K.issuance, Move("JPN", 1, 5000, None, GOV, 1), authorized=False)
+    found = history([issued, *transfers], "JPN", 1, 5000)
+    assert max(depth for depth, _node in walk(found.roots)) == 3000
+    leaves = found.leaves()
+    assert len(leaves) == 3001 and sum(n.credits for n in leaves) == 5000
 
 
 def test_entries_that_do_not_replay_are_refused() -> None:

@@ -152,6 +152,16 @@ ACTIONS: dict[str, Action] = {
             "credits.verify", ("registry_administrator", "administrator"), N_("replay and check the registry's journal")
         ),
         Action(
+            "credits.article6.report",
+            ("registry_administrator",),
+            N_("produce and read the country's Article 6.2 annual report and its submitted versions"),
+        ),
+        Action(
+            "credits.article6.submit",
+            ("registry_administrator",),
+            N_("submit the country's Article 6.2 annual report as a new version"),
+        ),
+        Action(
             "credits.adjustments.read",
             ("registry_administrator", "administrator"),
             N_("see a country's corresponding adjustments due and recorded"),

@@ -55,10 +55,7 @@ class Node:
         return self.end - self.start + 1
 
     def leaves(self) -> Iterator[Node]:
-        if not self.children:
-            yield self
-        for child in self.children:
-            yield from child.leaves()
+        return (node for _depth, node in walk([self]) if not node.children)
 
 
 @dataclass
@@ -75,7 +72,17 @@ class History:
         return sum(root.credits for root in self.roots)
 
     def leaves(self) -> list[Node]:
-        return [leaf for root in self.roots for leaf in root.leaves()]
+        return [node for _depth, node in walk(self.roots) if not node.children]
+
+
+def walk(roots: list[Node]) -> Iterator[tuple[int, Node]]:
+    """Every node with its depth, depth first, without recursion: a block split by thousands of
+    transfers, each taking the end of what is left, is a chain thousands of nodes deep."""
+    stack = [(0, root) for root in reversed(roots)]
+    while stack:
+        depth, node = stack.pop()
+        yield depth, node
+        stack.extend((depth + 1, child) for child in reversed(node.children))
 
 
 def touches(move: Move, registry: str, start: int, end: int) -> bool:

@@ -29,6 +29,24 @@ PARTIAL_SECTOR = N_(
     "recorded project cannot be found by sector, so the answer is not complete."
 )
 
+#: The brochure lists the adopted projects of FY2025 only; earlier years' projects are not in the
+#: data (the workflow records later years as they are adopted).
+PROJECTS_KNOWN_FROM = 2025
+PARTIAL_PROJECT_YEAR = N_(
+    "Adopted projects are recorded here from FY2025, the year the brochure lists: "
+    "projects of an earlier year are not in the data, so the answer is not complete."
+)
+
+
+def project_caveats(fiscal_year: int | None) -> list[str]:
+    """Why a list of one fiscal year's adopted projects is partial; empty when it is complete.
+
+    >>> project_caveats(2024) == [PARTIAL_PROJECT_YEAR], project_caveats(2025), project_caveats(None)
+    (True, [], [])
+    """
+    return [PARTIAL_PROJECT_YEAR] if fiscal_year is not None and fiscal_year < PROJECTS_KNOWN_FROM else []
+
+
 #: every reason a filtered list of partnerships may be partial (a page shows those that apply)
 PARTNERSHIP_CAVEATS = (PARTIAL_YEAR, PARTIAL_SECTOR)
 

@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 from c3p.accounts.rules.policy import Actor, Target, require
 from c3p.credits import (
     adjustments,
+    aef_reports,
+    aef_workbook,
     batches,
     certificates,
     checkpoints,
@@ -29,6 +31,7 @@ from c3p.credits import (
     service,
 )
 from c3p.credits import schemas as v
+from c3p.credits.rules import aef
 from c3p.credits.rules.statements import Period
 from c3p.credits.rules.transactions import MAX_CREDITS
 from c3p.credits.verify import verify as verify_journal
@@ -169,7 +172,7 @@ async def holder_of(request: Request, serial: str) -> v.HolderView:
 @router.get(
     "/history/{serial}",
     response_model=v.HistoryView,
-    responses=problems(NotFound),
+    responses=problems(NotFound, InvalidInput, Conflict),
     summary="The full history of a credit or a block",
 )
 async def credit_history(request: Request, serial: str) -> v.HistoryView:
@@ -181,7 +184,7 @@ async def credit_history(request: Request, serial: str) -> v.HistoryView:
 @router.get(
     "/retirements/{seq}/certificate",
     response_model=v.SignedCertificate,
-    responses=problems(NotFound),
+    responses=problems(NotFound, Conflict),
     summary="A retirement's signed certificate (its facts, key, signature and code)",
 )
 async def retirement_certificate(request: Request, seq: int) -> dict[str, Any]:
@@ -548,3 +551,123 @@ def retire(
         return service.retire(
             session, actor, body.from_account, body.purpose, body.beneficiary, body.credits, body.serial
         )
+
+
+# ---- the Article 6.2 annual report (registry administrators of the country) ----
+
+
+#: the documented success body of a route that answers a workbook
+WORKBOOK: dict[int | str, dict[str, Any]] = {
+    200: {"content": {aef_workbook.MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}}}
+}
+
+
+def _xlsx(content: bytes, name: str) -> Response:
+    return Response(
+        content, media_type=aef_workbook.MEDIA_TYPE, headers={"content-disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@router.get(
+    "/article6/{country}/{year}.xlsx",
+    response_class=Response,
+    responses={**WORKBOOK, **problems(NotFound)},
+    summary="The annual report as an Excel workbook (a draft, not stored)",
+)
+def annual_report_xlsx(
+    request: Request,
+    country: str,
+    year: int,
+    actor: Annotated[Actor, Depends(permission("credits.article6.report"))],
+) -> Response:
+    with database(request).reading() as session:
+        report = aef_reports.produce(session, actor, country, year)
+    return _xlsx(aef_workbook.workbook(report), f"article6-{report.country}-{report.year}-draft.xlsx")
+
+
+@router.get(
+    "/article6/{country}/{year}/submissions/{version}.xlsx",
+    response_class=Response,
+    responses={**WORKBOOK, **problems(NotFound)},
+    summary="One submitted version as an Excel workbook",
+)
+def annual_report_version_xlsx(
+    request: Request,
+    country: str,
+    year: int,
+    version: int,
+    actor: Annotated[Actor, Depends(permission("credits.article6.report"))],
+) -> Response:
+    with database(request).reading() as session:
+        found = aef_reports.stored(session, actor, country, year, version)
+    if found.report is None:
+        raise Conflict(N_("this version's stored document no longer reads as a report"))
+    stamp = found.submission.submitted_at.isoformat()
+    content = aef_workbook.workbook(found.report, version, stamp)
+    return _xlsx(content, f"article6-{found.submission.country}-{found.submission.year}-v{version}.xlsx")
+
+
+@router.get(
+    "/article6/{country}/{year}",
+    response_model=aef.AefReport,
+    responses=problems(NotFound),
+    summary="A country's Article 6.2 annual report (agreed electronic format) with its consistency checks",
+)
+def annual_report(
+    request: Request,
+    country: str,
+    year: int,
+    actor: Annotated[Actor, Depends(permission("credits.article6.report"))],
+) -> aef.AefReport:
+    with database(request).reading() as session:
+        return aef_reports.produce(session, actor, country, year)
+
+
+@router.post(
+    "/article6/{country}/{year}/submissions",
+    response_model=aef_reports.SubmissionView,
+    status_code=201,
+    responses=problems(NotFound),
+    summary="Submit the report as the next version (the latest one if nothing changed since)",
+)
+def submit_annual_report(
+    request: Request,
+    country: str,
+    year: int,
+    actor: Annotated[Actor, Depends(permission("credits.article6.submit"))],
+) -> aef_reports.SubmissionView:
+    with writing(request, actor) as session:
+        return aef_reports.submit(session, actor, country, year)
+
+
+@router.get(
+    "/article6/{country}/{year}/submissions",
+    response_model=list[aef_reports.SubmissionView],
+    responses=problems(NotFound),
+    summary="Every submitted version of the report, oldest first",
+)
+def annual_report_versions(
+    request: Request,
+    country: str,
+    year: int,
+    actor: Annotated[Actor, Depends(permission("credits.article6.report"))],
+) -> list[aef_reports.SubmissionView]:
+    with database(request).reading() as session:
+        return aef_reports.submissions(session, actor, country, year)
+
+
+@router.get(
+    "/article6/{country}/{year}/submissions/{version}",
+    response_model=aef_reports.StoredReport,
+    responses=problems(NotFound),
+    summary="One submitted version as stored, checked again against today's journal",
+)
+def annual_report_version(
+    request: Request,
+    country: str,
+    year: int,
+    version: int,
+    actor: Annotated[Actor, Depends(permission("credits.article6.report"))],
+) -> aef_reports.StoredReport:
+    with database(request).reading() as session:
+        return aef_reports.stored(session, actor, country, year, version)

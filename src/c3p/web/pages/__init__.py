@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from c3p.web.pages import (
+    article6,
     credit_adjustments,
     credit_forms,
     credits,
@@ -23,6 +24,7 @@ router.include_router(pipeline.router)
 router.include_router(credits.router)
 router.include_router(credit_forms.router)
 router.include_router(credit_adjustments.router)
+router.include_router(article6.router)
 router.include_router(reports.router)
 
 __all__ = ["router"]
