@@ -61,6 +61,15 @@ class RefView(_View):
     name_ja: str
     name_en: str
 
+    @classmethod
+    def of_project(cls, project: Any) -> RefView:
+        """A project as people name it: its title and fiscal year (the slug stays for links)."""
+        return cls(
+            slug=project.slug,
+            name_ja=f"{project.title_ja or project.slug}（{project.fiscal_year}年度）",
+            name_en=f"{project.title_en or project.slug} (FY{project.fiscal_year})",
+        )
+
 
 class CommentView(_View):
     id: int
@@ -101,6 +110,8 @@ class ApplicationView(_View):
     submitted_at: dt.datetime | None
     withdrawn_at: dt.datetime | None
     project: str | None = Field(None, description="slug of the adopted project")
+    adopted: RefView | None = Field(None, description="the adopted project, named")
+    continues: RefView | None = Field(None, description="the project of a multi-year plan it continues, named")
     updated_at: dt.datetime
     # --- the secretariat's selection tools (issue 14, point 3) ---
     eligibility_override: bool | None = Field(None, description="the secretariat's ruling; None: the check decides")
@@ -193,8 +204,8 @@ class TrackingView(_View):
     expenses: list[ExpenseView] = Field(default_factory=list)
     expenses_total_jpy: int = 0
     grant_jpy: int | None = Field(None, description="the grant decided at adoption (交付決定), if recorded")
-    continues: str | None = Field(None, description="the project of the plan's previous year")
-    continued_by: list[str] = Field(default_factory=list, description="the projects of the plan's next year")
+    continues: RefView | None = Field(None, description="the project of the plan's previous year")
+    continued_by: list[RefView] = Field(default_factory=list, description="the projects of the plan's next year")
     budget_jpy: int | None = Field(None, description="what the application planned for this plan year")
     documents: list[AttachmentView] = Field(
         default_factory=list, description="the year's files: activity reports, minutes, the completion report"

@@ -9,6 +9,8 @@ into its next year.
 
 from __future__ import annotations
 
+import re
+
 import httpx
 
 from c3p.accounts.rules.policy import Actor
@@ -122,8 +124,11 @@ def test_the_next_year_of_a_plan_is_a_new_adoption_that_links_to_the_first(serve
         assert (second.plan_year, second.plan_years) == (2, 2)
         second_slug = second.slug
     page = lead.page(f"/projects/{second_slug}/tracking").text
-    assert f'id="plan-previous">{first}<' in page
-    assert second_slug in lead.page(f"/projects/{first}/tracking").text.split('id="plan-next"', 1)[1][:400]
+    previous = re.search(r'href="/projects/([^"/]+)/tracking" id="plan-previous">([^<]+)<', page)
+    assert previous and previous.group(1) == first
+    assert previous.group(2) != first, "the previous year is named by its title and year, not its slug"
+    following = lead.page(f"/projects/{first}/tracking").text.split('id="plan-next"', 1)[1][:600]
+    assert f'href="/projects/{second_slug}/tracking">' in following and f">{second_slug}<" not in following
     _call, last_year = drafted(server, people["lead"])
     final = lead.post(f"/applications/{last_year}", f"/applications/{last_year}", {"continues_project": second_slug})
     assert final.status_code == 422 and "last year of its plan" in final.text

@@ -194,7 +194,10 @@ async def retirement_certificate(request: Request, seq: int) -> dict[str, Any]:
 @router.get(
     "/retirements/{seq}/certificate.pdf",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}, **problems(NotFound, Conflict)},
+    responses={
+        200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+        **problems(NotFound, Conflict),
+    },
     summary="A retirement's certificate as a bilingual PDF",
 )
 async def retirement_certificate_pdf(request: Request, seq: int) -> Response:

@@ -417,14 +417,7 @@ async def application_page_for(
             history = entries_for(session, "applications", str(application_id))
             may = queries.may_act_on(session, actor, application)
             companies = [RefView.model_validate(o) for o in consortium.partner_company_choices(session, application)]
-            continuable = [
-                RefView(
-                    slug=p.slug,
-                    name_ja=f"{p.title_ja}（{p.fiscal_year}年度）",
-                    name_en=f"{p.title_en} (FY{p.fiscal_year})",
-                )
-                for p in calls.continuable_projects(session, application)
-            ]
+            continuable = [RefView.of_project(p) for p in calls.continuable_projects(session, application)]
             view = calls.application_view(session, application)
             return view, history, calls.missing_parts_of(session, application), may, (companies, continuable)
 

@@ -577,6 +577,8 @@ def application_view(session: Session, application: t.Application) -> Applicatio
         submitted_at=application.submitted_at,
         withdrawn_at=application.withdrawn_at,
         project=project.slug if project else None,
+        adopted=RefView.of_project(project) if project else None,
+        continues=_ref_of(session, application.continues_project_id),
         updated_at=application.updated_at,
         eligibility_override=application.eligibility_override,
         eligibility_override_reason=application.eligibility_override_reason or "",
@@ -590,6 +592,11 @@ def application_view(session: Session, application: t.Application) -> Applicatio
 def _slug_of(session: Session, project_id: int | None) -> str | None:
     project = session.get(t.Project, project_id) if project_id else None
     return project.slug if project else None
+
+
+def _ref_of(session: Session, project_id: int | None) -> RefView | None:
+    project = session.get(t.Project, project_id) if project_id else None
+    return RefView.of_project(project) if project else None
 
 
 def continuable_projects(session: Session, application: t.Application) -> list[t.Project]:

@@ -18,7 +18,7 @@ from c3p.settings import Settings
 from c3p.workflow.rules import tracking as rules
 from c3p.workflow.rules.access import allowed_on_any
 from c3p.workflow.rules.calls import IllegalTransition, check_transition
-from c3p.workflow.schemas import ActivityView, AttachmentView, ExpenseView, MilestoneView, TrackingView
+from c3p.workflow.schemas import ActivityView, AttachmentView, ExpenseView, MilestoneView, RefView, TrackingView
 from c3p.workflow.service import attachments, consortium
 
 NO_PROJECT = N_("no project %(slug)s")
@@ -280,7 +280,7 @@ def _year_money(session: Session, project: t.Project, tracking: t.ProjectTrackin
     budgets = application.budget_jpy_by_year if application else []
     year = 0 if previous else (project.plan_year or 1) - 1
     continued_by = session.scalars(
-        select(t.Project.slug)
+        select(t.Project)
         .join(t.Application, t.Application.project_id == t.Project.id)
         .where(t.Application.continues_project_id == project.id)
     )
@@ -289,6 +289,6 @@ def _year_money(session: Session, project: t.Project, tracking: t.ProjectTrackin
         "expenses_total_jpy": sum(e.amount_jpy for e in expenses),
         "budget_jpy": budgets[year] if 0 <= year < len(budgets) else None,
         "grant_jpy": application.grant_amount_jpy if application else None,
-        "continues": previous.slug if previous else None,
-        "continued_by": list(continued_by),
+        "continues": RefView.of_project(previous) if previous else None,
+        "continued_by": [RefView.of_project(p) for p in continued_by],
     }
