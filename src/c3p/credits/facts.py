@@ -11,7 +11,8 @@ back, or a sealed row that is gone.
 
 Bringing a new table under ``verify`` takes one declaration in :data:`SEALED` (columns that
 the journal's moves already prove, such as a balance, are left out with ``omit``; a table
-shared with other capabilities seals only its credit rows, named by ``only``). A unit of
+shared with other capabilities seals only its credit rows, named by ``only``, and its credit
+columns, named by ``keep``, so that its other rows and columns stay free to change). A unit of
 work that issued credits also signs a checkpoint of the journal head before it commits.
 """
 
@@ -19,11 +20,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, event, inspect, select, tuple_
+from sqlalchemy import ColumnElement, Table, event, inspect, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from c3p.accounts.tables import RoleGrant
@@ -38,6 +39,7 @@ from c3p.credits.tables import (
 )
 from c3p.db.base import Base
 from c3p.db.history import current_actor
+from c3p.workflow.tables import JcmProject
 
 #: the session's rows to seal at commit: (table name, primary key)
 _TOUCHED = "c3p.credits.sealed_rows"
@@ -46,23 +48,46 @@ CHECKPOINT_DUE = "c3p.credits.checkpoint_due"
 
 
 @dataclass(frozen=True)
+class Only:
+    """The credit rows of a table shared with other capabilities: those where one of ``columns``
+    holds one of ``values``, or, without ``values``, holds anything but null."""
+
+    columns: tuple[str, ...]
+    values: frozenset[str] | None = None
+
+    def holds(self, row: Mapping[str, Any]) -> bool:
+        """Whether a row, as a mapping of column values, is one of the credit rows."""
+        return any(self._matches(row[name]) for name in self.columns)
+
+    def where(self, table: Table) -> ColumnElement[bool]:
+        """The same test in SQL."""
+        if self.values is None:
+            return or_(*(table.c[name].is_not(None) for name in self.columns))
+        return or_(*(table.c[name].in_(sorted(self.values)) for name in self.columns))
+
+    def _matches(self, value: Any) -> bool:
+        return value is not None if self.values is None else value in self.values
+
+
+@dataclass(frozen=True)
 class Sealed:
     """A table whose rows are sealed into the journal; ``omit`` names columns proven otherwise,
-    ``only`` (column, value) the rows that are credit facts in a table shared with others."""
+    ``only`` the rows and ``keep`` the columns that are credit facts in a table shared with others."""
 
     model: type[Base]
     omit: frozenset[str] = field(default_factory=frozenset)
-    only: tuple[str, str] | None = None
+    only: Only | None = None
+    keep: tuple[str, ...] | None = None
 
     def holds(self, obj: Any) -> bool:
         """Whether an ORM object of the model is one of the sealed rows."""
-        return self.only is None or getattr(obj, self.only[0]) == self.only[1]
+        return self.only is None or self.only.holds({name: getattr(obj, name) for name in self.only.columns})
 
     def select(self) -> Any:
         """Every sealed row, by primary key."""
         table = self.table
         query = select(*table.columns).order_by(*table.primary_key.columns)
-        return query if self.only is None else query.where(table.c[self.only[0]] == self.only[1])
+        return query if self.only is None else query.where(self.only.where(table))
 
     @property
     def table(self) -> Table:
@@ -74,12 +99,16 @@ class Sealed:
 
     @property
     def columns(self) -> list[str]:
-        return [c.name for c in self.table.columns if c.name not in self.omit]
+        names = [c.name for c in self.table.columns if c.name not in self.omit]
+        return names if self.keep is None else [name for name in names if name in self.keep or name in self.key]
 
     @property
     def key(self) -> list[str]:
         return [c.name for c in self.table.primary_key.columns]
 
+
+#: roles that issue, verify or move credits, or administer a registry: their grants are credit facts
+CREDIT_ROLES = frozenset({"account_representative", "registry_administrator", "tpe", "joint_committee_member"})
 
 #: every credit fact table that is sealed, not recomputed (one line brings a new table under ``verify``)
 SEALED: tuple[Sealed, ...] = (
@@ -89,8 +118,15 @@ SEALED: tuple[Sealed, ...] = (
     Sealed(CreditIssuance),
     Sealed(VerificationFinding),
     Sealed(Article6Submission),
-    # who may move an account's credits: a representative named, changed or removed is a credit fact
-    Sealed(RoleGrant, only=("role", "account_representative")),
+    # who may move, issue or verify credits: a grant of a credit role made, changed or removed is a credit fact
+    Sealed(RoleGrant, only=Only(("role",), CREDIT_ROLES)),
+    # a JCM project's identity in the registry (its serial code) and the TPE that verifies it,
+    # once either is set: a project still in the pipeline before that is not a credit fact yet
+    Sealed(
+        JcmProject,
+        only=Only(("serial_code", "verifier_slug")),
+        keep=("slug", "country_iso3", "serial_code", "verifier_slug", "verifier_assigned_by", "verifier_assigned_at"),
+    ),
 )
 _BY_MODEL = {sealed.model: sealed for sealed in SEALED}
 
@@ -163,8 +199,12 @@ def _was_or_is_sealed(sealed: Sealed, obj: Any) -> bool:
     """A row that became, or stopped being, one of the sealed rows is sealed (as it is, or as gone)."""
     if sealed.only is None or sealed.holds(obj):
         return True
-    name, value = sealed.only
-    return value in inspect(obj).attrs[name].history.deleted
+    state = inspect(obj)
+    before = {}
+    for name in sealed.only.columns:
+        history = state.attrs[name].history
+        before[name] = history.deleted[0] if history.deleted else getattr(obj, name)
+    return sealed.only.holds(before)
 
 
 def _primary_key(obj: Any) -> tuple[Any, ...]:

@@ -21,8 +21,9 @@ from c3p.credits.tables import PendingTransfer, TransferProposal
 from c3p.credits.verify import RECOMPUTED, verify
 from c3p.db.base import Base
 from c3p.errors import Conflict
+from c3p.workflow.service import jcm
 from tests.support.accounts import create_user
-from tests.support.credits import OPERATOR, Registry, create_issuance, name_representative
+from tests.support.credits import OPERATOR, PROJECT, Registry, create_issuance, name_representative
 from tests.support.tampering import reseal_from, unlock_journal
 
 
@@ -31,7 +32,9 @@ class Scene:
     """An issuance into both registries (authorized, so Japan's share is first-transferred),
     a transfer inside Viet Nam's registry and one to Japan's, still pending; then Viet Nam asks
     for a second representative above 50 credits, a transfer of 60 waits for one and one of 70
-    was refused; Viet Nam's participant account has two representatives, one of them removed."""
+    was refused; Viet Nam's participant account has two representatives, one of them removed;
+    Japan's registry has an administrator, Viet Nam's Joint Committee a member, acme a TPE
+    user and a reviewer; the JCM project is registered (serial code VN007) with its TPE assigned."""
 
     registry: Registry
     pending_key: str
@@ -57,6 +60,8 @@ def build(registry: Registry) -> Scene:
         name_representative(registry.database, registry.vn_pp, email)
     with registry.database.unit_of_work() as session:
         representatives.remove_representative(session, OPERATOR, registry.vn_pp, "gone@acme-vn.example")
+    for email, role in CREDIT_ROLE_HOLDERS.items():
+        create_user(registry.database, email, *role)
     return Scene(registry, pending.key, inside.seq, proposed.key)
 
 
@@ -68,6 +73,47 @@ def tamper(scene: Scene, sql: str, **params: object) -> None:
 
 
 ACCOUNT = "(SELECT id FROM credit_accounts WHERE number = :number)"
+#: users holding the credit roles sealed besides representatives (scopes: JPN, VNM, acme), and one who does not
+CREDIT_ROLE_HOLDERS = {
+    "admin@moej.example": ("registry_administrator",),
+    "jc@moej.example": ("joint_committee_member",),
+    "tpe@acme.example": ("tpe",),
+    "reviewer@acme.example": ("reviewer",),
+}
+NEWEST_USER = "(SELECT MAX(id) FROM users)"
+
+
+def added_grant(role: str, scope_kind: str, scope: str) -> str:
+    """SQL that grants ``role`` to the newest user behind the registry."""
+    return (
+        "INSERT INTO role_grants (user_id, role, scope_kind, scope_value, granted_at, granted_by, approved_by, "
+        f"approved_at, refused_by, refusal_reason) SELECT MAX(id), '{role}', '{scope_kind}', '{scope}', "
+        "CURRENT_TIMESTAMP, 'x', 'x', CURRENT_TIMESTAMP, '', '' FROM users"
+    )
+
+
+def credit_role_cases() -> dict[str, tuple[str, str]]:
+    """Each credit role granted, moved, given to someone else or removed behind the registry."""
+    cases = {}
+    for role, (kind, other) in {  # the other scope than the one granted in the scene
+        "registry_administrator": ("country", "VNM"),
+        "joint_committee_member": ("country", "JPN"),
+        "tpe": ("organization", "acme-vn"),
+    }.items():
+        which = f"WHERE role = '{role}'"
+        cases |= {
+            f"{role} added": (added_grant(role, kind, other), "role_grants"),
+            f"{role} moved": (f"UPDATE role_grants SET scope_value = '{other}' {which}", "role_grants"),
+            f"{role} given to another": (f"UPDATE role_grants SET user_id = {NEWEST_USER} {which}", "role_grants"),
+            f"{role} removed": (f"DELETE FROM role_grants {which}", "role_grants"),
+            f"reviewer made {role}": (
+                f"UPDATE role_grants SET role = '{role}', scope_kind = '{kind}', scope_value = '{other}' "
+                "WHERE role = 'reviewer'",
+                "role_grants",
+            ),
+        }
+    return cases
+
 
 #: (what is changed, SQL, what the report must name)
 CASES: dict[str, tuple[str, str]] = {
@@ -169,6 +215,14 @@ CASES: dict[str, tuple[str, str]] = {
     "report period": ("UPDATE monitoring_reports SET period_number = 7", "monitoring_reports"),
     "report status": ("UPDATE monitoring_reports SET status = 'verified'", "monitoring_reports"),
     "checkpoint hash": (f"UPDATE credit_checkpoints SET head_hash = '{'1' * 64}'", "checkpoint"),
+    "jcm serial code": ("UPDATE jcm_projects SET serial_code = 'VN999' WHERE slug = 'vn-007'", "jcm_projects"),
+    "jcm serial code removed": (
+        "UPDATE jcm_projects SET serial_code = NULL, verifier_slug = NULL WHERE slug = 'vn-007'",
+        "jcm_projects",
+    ),
+    "jcm assigned tpe": ("UPDATE jcm_projects SET verifier_slug = 'acme' WHERE slug = 'vn-007'", "jcm_projects"),
+    "jcm country": ("UPDATE jcm_projects SET country_iso3 = 'JPN' WHERE slug = 'vn-007'", "jcm_projects"),
+    **credit_role_cases(),
 }
 
 
@@ -187,6 +241,19 @@ def test_verify_catches_tampering_with(registry: Registry, case: str) -> None:
     assert any(named in problem.what for problem in report.problems), report.problems
     if case.startswith("journal"):
         assert report.first_bad_entry == scene.transfer_seq
+
+
+def test_what_is_not_a_credit_fact_stays_free_to_change(registry: Registry) -> None:
+    """A JCM project still in the pipeline, a registered one's title, other roles: no seal, no problem."""
+    scene = build(registry)
+    with registry.database.unit_of_work() as session:
+        jcm.create_jcm_project(session, OPERATOR, jcm.NewJcmProject(slug="vn-008", country_iso3="VNM"))
+        jcm.jcm_by_slug(session, PROJECT).title_en = "renamed"
+    tamper(scene, "UPDATE jcm_projects SET title_en = 'edited', state = 'idea'")
+    tamper(scene, "UPDATE role_grants SET scope_value = '2024-1' WHERE role = 'reviewer'")
+    with registry.database.reading() as session:
+        report = verify(session)
+    assert report.ok, report.problems
 
 
 def test_a_redirected_pending_transfer_is_not_delivered(registry: Registry) -> None:
