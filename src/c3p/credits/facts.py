@@ -3,7 +3,8 @@
 Balances, blocks, pending transfers and corresponding adjustments follow from the journal's
 moves, so ``verify`` recomputes them. Other facts about credits — monitoring reports and their
 verification, issuances and their Article 6.2 authorization, who holds an account, who
-represents it — are *sealed*: whenever a unit of work inserts such a row, changes one of its
+represents it, who administers a registry, issues or verifies, and a JCM project's serial code
+and assigned TPE — are *sealed*: whenever a unit of work inserts such a row, changes one of its
 sealed columns or deletes it, one ``record`` journal entry written just before the commit
 carries the row's content as it is then (``null`` for a deleted row). ``verify`` compares
 every row with the last content sealed for it, and reports a row sealed as deleted that is
