@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from c3p.accounts.rules.actions import action
@@ -46,6 +48,7 @@ CSRF_COOKIE = "c3p_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_REFUSAL = N_(
     "The form could not be accepted: its security token is missing or does not match. "
     "Reload the page and send it again."
@@ -215,6 +218,22 @@ def route_action(route: Any, path: str | None = None) -> str | None:
             return str(found)
         pending.extend(dependant.dependencies)
     return None
+
+
+def api_writes(app: Any) -> list[tuple[re.Pattern[str], frozenset[str], str | None]]:
+    """The API's write routes in the router's order: (path pattern, methods, action refused to the public).
+
+    The action is None where the public may write (the computations). Read from the routes'
+    own permission dependencies, so a route added tomorrow is covered without a list to keep.
+    """
+    found = []
+    for path, methods, route in all_routes(app):
+        if not path.startswith("/api/") or not methods & WRITE_METHODS:
+            continue
+        name = route_action(route, path)
+        refused = name is not None and could(Actor.public(), name).status == 401
+        found.append((compile_path(path)[0], frozenset(methods), name if refused else None))
+    return found
 
 
 @contextmanager

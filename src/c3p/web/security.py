@@ -18,7 +18,9 @@ from limits.strategies import MovingWindowRateLimiter
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from c3p.accounts.rules.policy import Actor, could
 from c3p.settings import Settings
+from c3p.web.auth import api_writes
 
 #: the portal has no inline script or style: everything comes from /static
 CONTENT_SECURITY_POLICY = (
@@ -100,17 +102,25 @@ class BodyTooLarge(HTTPException):
         super().__init__(413, f"the request body is over {limit} bytes")
 
 
+def has_credentials(headers: dict[bytes, bytes]) -> bool:
+    """Whether a request names someone (a bearer token or a session cookie), valid or not."""
+    return b"authorization" in headers or b"c3p_session=" in headers.get(b"cookie", b"")
+
+
 class BodyLimits:
     """Refuse a body over its limit before it is parsed or spooled: by Content-Length, or as it streams.
 
-    A multipart upload is refused outright without credentials (a session cookie or a bearer
-    token) unless its route is in ``open_uploads`` (none is today: monitoring data needs an
-    account too), so strangers cannot make the server spool files.
+    Without credentials (a session cookie or a bearer token), a write to an API route that
+    needs a signed-in user is refused before its body is read (``c3p.web.auth.api_writes``),
+    and a multipart upload anywhere unless its route is in ``open_uploads`` (none is today:
+    monitoring data needs an account too), so strangers cannot make the server read or spool
+    what it will refuse anyway.
     """
 
     def __init__(self, app: ASGIApp, open_uploads: frozenset[str] = frozenset()) -> None:
         self.app = app
         self.open_uploads = open_uploads
+        self.writes: list[tuple[re.Pattern[str], frozenset[str], str | None]] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
@@ -122,6 +132,10 @@ class BodyLimits:
         declared = headers.get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:
             await _refuse(send, 413, "Payload too large", f"the request body is over {limit} bytes")
+            return
+        refusal = None if has_credentials(headers) else self._sign_in_refusal(scope)
+        if refusal is not None:
+            await _refuse(send, 401, "Authentication required", refusal)
             return
         if content_type.startswith("multipart/") and not self._credentialed(headers, scope["path"]):
             await _refuse(send, 401, "Authentication required", "sign in before sending files")
@@ -146,7 +160,22 @@ class BodyLimits:
     def _credentialed(self, headers: dict[bytes, bytes], path: str) -> bool:
         if any(path.endswith(suffix) for suffix in self.open_uploads):
             return True
-        return b"authorization" in headers or b"c3p_session=" in headers.get(b"cookie", b"")
+        return has_credentials(headers)
+
+    def _sign_in_refusal(self, scope: Scope) -> str | None:
+        """Why the public may not send this request, if the API route it reaches needs a signed-in user.
+
+        The route is the one the router will pick (the first whose path and method match), so
+        an unknown path or method keeps its 404 or 405, and an open route its answer.
+        """
+        if not scope["path"].startswith("/api/"):
+            return None
+        if self.writes is None:  # the routes are all in place once requests arrive
+            self.writes = api_writes(scope["app"])
+        for pattern, methods, refused in self.writes:
+            if scope["method"] in methods and pattern.match(scope["path"]):
+                return None if refused is None else could(Actor.public(), refused).reason
+        return None
 
 
 #: requests worth guessing at or flooding: limited per client address and path by rate_limit_sensitive
@@ -161,8 +190,7 @@ def rate_kind(scope: Scope, headers: dict[bytes, bytes]) -> str | None:
         return "sensitive"
     if method not in ("GET", "HEAD", "OPTIONS") and headers.get(b"content-type", b"").startswith(b"multipart/"):
         return "uploads"
-    credentialed = b"authorization" in headers or b"c3p_session=" in headers.get(b"cookie", b"")
-    if path.startswith("/api/") and not credentialed:
+    if path.startswith("/api/") and not has_credentials(headers):
         return "anonymous"
     return None
 

@@ -241,8 +241,10 @@ def test_bodies_are_limited_before_they_are_read(accounts_server) -> None:  # ty
             for _ in range(3):
                 yield b" " * (512 * 1024)
 
-        streamed = client.post("/api/v1/users", content=chunks(), headers=json_type)
+        streamed = client.post("/api/v1/subsidy/calculate", content=chunks(), headers=json_type)
         assert streamed.status_code == 413
+        stranger = client.post("/api/v1/users", content=chunks(), headers=json_type)
+        assert stranger.status_code == 401 and stranger.headers["content-type"] == "application/problem+json"
 
 
 def test_ids_out_of_range_are_not_found(accounts_server) -> None:  # type: ignore[no-untyped-def]

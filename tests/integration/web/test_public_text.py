@@ -60,6 +60,7 @@ NAMES = {
     "SDGs",
     "MDBs",
     "JavaScript",
+    "Excel",  # the workbook format a download is offered in
     "Swagger",
     "ReDoc",
     "OpenAPI",
@@ -72,8 +73,9 @@ NAME = "name"
 CODE = re.compile(
     r"^(?:[A-Z0-9][A-Z0-9_\-]*[A-Z0-9]|\w+_\w+|[a-z0-9]+(?:-[a-z0-9]+)+|[A-Z]+(?:-[a-z0-9]+)+|[A-Za-z]|.*\d.*)$"
 )
-#: a web address shown as text is an address, not English
-ADDRESS = re.compile(r"(?:https?://|www\.)\S+")
+#: a web address shown as text is an address, not English; nor is a dotted action or module name
+#: (``program.application.read``) that a refusal names so it can be looked up
+ADDRESS = re.compile(r"(?:https?://|www\.)\S+|\b[a-z_]+(?:\.[a-z_]+)+\b")
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_\-’']*")
 #: working files, tools and accounts that must never reach a public page
 INTERNAL = re.compile(

@@ -113,3 +113,17 @@ def test_the_domain_imports_no_framework() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_refusal_names_the_roles_as_people_call_them_in_each_language() -> None:
+    from c3p.catalogs import translate
+
+    refusal = decide(person(), "users.grant")
+    assert not refusal and refusal.status == 403
+    assert "Administrator" in translate(refusal.message, "en")
+    japanese = translate(refusal.message, "ja")
+    assert "システム管理者" in japanese and "administrator" not in japanese
+
+
+def test_every_role_has_a_title_for_people() -> None:
+    assert all(role.title and role.title != role.name for role in ROLES.values())

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from c3p.accounts.rules.actions import OWNER, PUBLIC, SIGNED_IN, action
+from c3p.accounts.rules.roles import said_role
 from c3p.errors import Forbidden, Unauthenticated
 from c3p.messages import N_, Message, listing
 
@@ -148,5 +149,6 @@ def _refusal(actor: Actor, roles: tuple[str, ...], what: dict[str, object], targ
         refusal = N_("You may not %(what)s (%(action)s) here: your role %(held)s does not cover %(asked)s.")
         return Message(refusal, {**what, "held": held, "asked": asked})
     owner = Message(N_("the record's owner"))
-    needed = listing([owner if role == OWNER else role for role in roles if role not in (PUBLIC, SIGNED_IN)], "or")
+    people = [owner if role == OWNER else said_role(role) for role in roles if role not in (PUBLIC, SIGNED_IN)]
+    needed = listing(people, "or")
     return Message(N_("You may not %(what)s (%(action)s): it is for %(needed)s."), {**what, "needed": needed})

@@ -20,25 +20,69 @@ class Role:
     name: str
     scope: str | None
     description: str
+    #: the role as people call it, in the reader's language (the name is for code)
+    title: str = ""
 
 
 #: one line per role; ``scope`` is the kind of scope a grant of the role must name
 ROLES: dict[str, Role] = {
     role.name: role
     for role in (
-        Role("administrator", None, "Runs the platform: accounts, roles, tokens."),
-        Role("secretariat", None, "Program secretariat (MOEJ / IGES staff): runs calls, reviews and adoption."),
-        Role("reviewer", "call", "Reviews and scores the applications of one call."),
-        Role("japanese_government_staff", "organization", "Staff of one Japanese local government."),
-        Role("proposer", "organization", "Staff of one proposer organization (company, institute)."),
-        Role("partner_city_official", "organization", "Official of one partner city or place."),
-        Role("project_participant", "project", "Participant of one JCM project."),
-        Role("tpe", "organization", "Staff of one third-party entity (validator / verifier)."),
-        Role("joint_committee_member", "country", "Member of the Joint Committee with one partner country."),
-        Role("registry_administrator", "country", "Administers the JCM registry of one country."),
-        Role("account_representative", "account", "Moves the credits of one holding account."),
+        Role("administrator", None, "Runs the platform: accounts, roles, tokens.", N_("Administrator")),
+        Role(
+            "secretariat",
+            None,
+            "Program secretariat (MOEJ / IGES staff): runs calls, reviews and adoption.",
+            N_("Secretariat"),
+        ),
+        Role("reviewer", "call", "Reviews and scores the applications of one call.", N_("Reviewer")),
+        Role(
+            "japanese_government_staff",
+            "organization",
+            "Staff of one Japanese local government.",
+            N_("Japanese local government staff"),
+        ),
+        Role("proposer", "organization", "Staff of one proposer organization (company, institute).", N_("Proposer")),
+        Role(
+            "partner_city_official",
+            "organization",
+            "Official of one partner city or place.",
+            N_("Partner city official"),
+        ),
+        Role("project_participant", "project", "Participant of one JCM project.", N_("Project participant")),
+        Role(
+            "tpe",
+            "organization",
+            "Staff of one third-party entity (validator / verifier).",
+            N_("Third-party entity"),
+        ),
+        Role(
+            "joint_committee_member",
+            "country",
+            "Member of the Joint Committee with one partner country.",
+            N_("Joint Committee member"),
+        ),
+        Role(
+            "registry_administrator",
+            "country",
+            "Administers the JCM registry of one country.",
+            N_("Registry administrator"),
+        ),
+        Role(
+            "account_representative",
+            "account",
+            "Moves the credits of one holding account.",
+            N_("Account representative"),
+        ),
     )
 }
+
+
+def said_role(name: str) -> Message | str:
+    """A role as people call it (a message in the reader's language); an unknown name as it is."""
+    known = ROLES.get(name)
+    return Message(known.title) if known and known.title else name
+
 
 #: how each kind of scope value is written
 SCOPE_PATTERNS: dict[str, re.Pattern[str]] = {

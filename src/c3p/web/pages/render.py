@@ -28,6 +28,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, ConfigDict, Field
 
+from c3p.accounts.rules.roles import said_role
 from c3p.accounts.rules.visitors import anonymized
 from c3p.catalogs import LANGUAGES, language_of, translate, translations
 from c3p.errors import C3PError
@@ -56,6 +57,7 @@ def environment(language: str) -> Environment:
     env.globals["url_with"] = url_with
     env.globals["shown_to"] = shown_to
     env.globals["shown_value"] = shown_value
+    env.globals["said_role"] = said_role
     env.globals["citations"] = citations
     env.globals["figures"] = FIGURES
     env.globals["jcm_figures_differ"] = JCM_FIGURES_DIFFER
