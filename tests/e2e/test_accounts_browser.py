@@ -64,7 +64,7 @@ def test_sign_in_change_language_and_see_it_in_the_history(live_server, page, ad
     assert page.locator("html").get_attribute("lang") == "en"
     latest = page.locator(".history-entry").first
     assert admin_email in latest.inner_text()
-    assert "language: ja → en" in latest.inner_text()
+    assert "Language: ja → en" in latest.inner_text()  # the field by its label, in the reader's language
 
 
 def test_admin_edits_an_organization_and_sees_the_change(live_server, page, admin_email: str) -> None:  # type: ignore[no-untyped-def]
