@@ -23,11 +23,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from c3p.accounts.rules.policy import Actor, Target, decide, require
+from c3p.credits import aef_workbook
 from c3p.credits.rules import aef
 from c3p.credits.rules.transactions import Entry
 from c3p.credits.store import begin_write
 from c3p.credits.tables import Article6Submission, CreditIssuance, CreditRegistry, JournalEntry
-from c3p.errors import InvalidInput, NotFound
+from c3p.errors import Conflict, InvalidInput, NotFound
 from c3p.messages import N_, Message
 
 #: the first year the JCM issued credits could be reported (the JCM began in 2013)
@@ -192,3 +193,13 @@ def reportable(session: Session, actor: Actor) -> list[tuple[str, list[int]]]:
     years = list(range(this_year, max(first.year if first else this_year, FIRST_YEAR) - 1, -1))
     codes = session.scalars(select(CreditRegistry.code).order_by(CreditRegistry.code))
     return [(code, years) for code in codes if decide(actor, "credits.article6.report", Target.of(country=code))]
+
+
+def stored_workbook(session: Session, actor: Actor, country: str, year: object, version: int) -> tuple[bytes, str]:
+    """One submitted version as an Excel workbook and its file name (API and page alike)."""
+    found = stored(session, actor, country, year, version)
+    if found.report is None:
+        raise Conflict(N_("this version's stored document no longer reads as a report"))
+    view = found.submission
+    content = aef_workbook.workbook(found.report, view.version, view.submitted_at.isoformat())
+    return content, f"article6-{view.country}-{view.year}-v{view.version}.xlsx"

@@ -602,12 +602,8 @@ def annual_report_version_xlsx(
     actor: Annotated[Actor, Depends(permission("credits.article6.report"))],
 ) -> Response:
     with database(request).reading() as session:
-        found = aef_reports.stored(session, actor, country, year, version)
-    if found.report is None:
-        raise Conflict(N_("this version's stored document no longer reads as a report"))
-    stamp = found.submission.submitted_at.isoformat()
-    content = aef_workbook.workbook(found.report, version, stamp)
-    return _xlsx(content, f"article6-{found.submission.country}-{found.submission.year}-v{version}.xlsx")
+        content, name = aef_reports.stored_workbook(session, actor, country, year, version)
+    return _xlsx(content, name)
 
 
 @router.get(

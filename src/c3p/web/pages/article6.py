@@ -17,7 +17,6 @@ from c3p.accounts.rules.policy import Actor, Target, decide
 from c3p.credits import aef_reports, aef_workbook
 from c3p.credits.rules import aef
 from c3p.errors import Conflict, InvalidInput, NotFound
-from c3p.messages import N_
 from c3p.web.auth import database, permission, writing
 from c3p.web.pages.forms import FormState
 from c3p.web.pages.render import PageContext, page_only, redirect, render
@@ -79,14 +78,8 @@ def version_workbook(
     actor: Annotated[Actor, Depends(permission("credits.article6.report"))],
 ) -> Response:
     with database(request).reading() as session:
-        found = aef_reports.stored(session, actor, country, year, version)
-    if found.report is None:
-        raise Conflict(N_("this version's stored document no longer reads as a report"))
-    view = found.submission
-    content = aef_workbook.workbook(found.report, view.version, view.submitted_at.isoformat())
-    headers = {
-        "content-disposition": f'attachment; filename="article6-{view.country}-{view.year}-v{view.version}.xlsx"'
-    }
+        content, name = aef_reports.stored_workbook(session, actor, country, year, version)
+    headers = {"content-disposition": f'attachment; filename="{name}"'}
     return Response(content, media_type=aef_workbook.MEDIA_TYPE, headers=headers)
 
 
