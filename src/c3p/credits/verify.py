@@ -235,10 +235,7 @@ def _pending(session: Session, ledger: Ledger) -> list[Problem]:
         )
         for t in ledger.transfers.values()
     }
-    for key in sorted(set(stored) | set(journal)):
-        if stored.get(key) != journal.get(key):
-            return [Problem(what=f"pending transfer {key}: database {stored.get(key)}, journal {journal.get(key)}")]
-    return []
+    return _differences("pending transfer", stored, journal)
 
 
 def _proposals(session: Session, ledger: Ledger) -> list[Problem]:
@@ -273,9 +270,14 @@ def _proposals(session: Session, ledger: Ledger) -> list[Problem]:
         )
         for p in ledger.proposals.values()
     }
+    return _differences("proposed transfer", stored, journal)
+
+
+def _differences(what: str, stored: dict[str, Any], journal: dict[str, Any]) -> list[Problem]:
+    """The first key whose database row and journal replay disagree, if any."""
     for key in sorted(set(stored) | set(journal)):
         if stored.get(key) != journal.get(key):
-            return [Problem(what=f"proposed transfer {key}: database {stored.get(key)}, journal {journal.get(key)}")]
+            return [Problem(what=f"{what} {key}: database {stored.get(key)}, journal {journal.get(key)}")]
     return []
 
 
