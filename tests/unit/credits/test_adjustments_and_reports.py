@@ -10,12 +10,9 @@ as well as serial for serial, and averaging spreads the same totals over the per
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from contextlib import suppress
 
-import time_machine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,8 +21,7 @@ from c3p.credits.rules import aef
 from c3p.credits.rules.aef import ActionType, AefReport
 from c3p.credits.rules.article6 import Adjustment, AdjustmentKind
 from c3p.credits.rules.ledger import AdjustmentState, Ledger
-from c3p.errors import C3PError
-from tests.unit.credits.test_aef import START, YEARS, Partnership, _operation
+from tests.unit.credits.test_aef import YEARS, random_history
 
 COUNTRIES = ("JPN", "VNM")
 
@@ -66,11 +62,7 @@ def _period(method: str) -> rules.NdcPeriod:
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), steps=st.integers(1, 60))
 def test_adjustments_equal_what_the_reports_imply_and_the_reports_mirror(data: st.DataObject, steps: int) -> None:
-    world = Partnership()
-    days = sorted(data.draw(st.lists(st.integers(1, 3 * 365), min_size=steps, max_size=steps)))
-    for n, day in enumerate(days):
-        with time_machine.travel(START + dt.timedelta(days=day, seconds=n), tick=False), suppress(C3PError):
-            _operation(world, data)
+    world = random_history(data, steps)
     ledger = Ledger()
     for entry in world.store.journal:
         ledger.apply(entry)
