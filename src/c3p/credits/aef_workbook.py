@@ -88,9 +88,17 @@ def _submission(book: Workbook, report: AefReport, version: int | None, submitte
         ("Date of submission", submitted_at),
         ("Holdings as of", report.as_of),
         ("Cooperative approach ID", report.cooperative_approach_id),
+        ("Status", _status(report)),
         ("Consistency checks passed", "yes" if report.consistent else "NO"),
     ):
         sheet.append([label, value])
+
+
+def _status(report: AefReport) -> str:
+    if not report.draft:
+        return "final"
+    partners = ", ".join(report.partners_without_approach_id)
+    return f"DRAFT: no cooperative approach ID on record for {partners} (identifiers carry the placeholder CA0000)"
 
 
 def workbook(report: AefReport, version: int | None = None, submitted_at: str = "") -> bytes:
