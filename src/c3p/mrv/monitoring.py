@@ -41,6 +41,8 @@ class MonitoringLimits:
 
     max_rows: int | None = None
     max_unzipped_bytes: int | None = None
+    #: DuckDB threads for the calculation (a server keeps a core for other requests); None: all
+    threads: int | None = None
 
 
 @dataclass(frozen=True)
