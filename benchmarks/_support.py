@@ -50,6 +50,19 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.kill()
 
 
+def installed_python(cache: Path) -> dict[str, str]:
+    """The environment of an installed program: bytecode kept (in ``cache``), as pip compiles it.
+
+    A machine with ``PYTHONDONTWRITEBYTECODE`` set compiles every module from source at each
+    start, which no installed copy does; the baseline and c3p run with the same setting.
+    """
+    return {"PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": str(cache / "bytecode")}
+
+
+def load_average() -> str:
+    return ", ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
 def c3p_command() -> list[str]:
     return [sys.executable, "-m", "c3p"]
 
