@@ -245,6 +245,8 @@ class Ledger:
         movements = []
         for move in entry.moves:
             issuance, to = self.issuances[move.issuance_id], self.accounts[move.to_account]
+            if not article6.may_adjust(move.first_transfer, issuance.authorized):
+                continue
             movements.append(
                 article6.Movement(
                     move.credits, move.first_transfer, issuance.authorized, issuance.host, to.registry, to.kind
