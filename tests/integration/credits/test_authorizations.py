@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select, text
 
 from c3p.accounts.rules.policy import Actor, Grant
-from c3p.credits import service
+from c3p.credits import opendata, service
 from c3p.credits.tables import CorrespondingAdjustment, CreditAuthorization, CreditBlock
 from c3p.credits.verify import verify
 from c3p.db import migrate
@@ -90,6 +90,21 @@ def test_a_partial_authorization_splits_blocks_and_its_label_travels_with_the_cr
             select(CreditBlock.start_serial, CreditBlock.end_serial).where(CreditBlock.first_transferred.is_(True))
         ).all()
     assert [(int(a), int(b)) for a, b in first] == [(11, 20)]
+    with registry.database.reading() as session:
+        labels = {b.serial[-25:]: b.labels for b in opendata.open_data(session).blocks}
+    assert labels == {
+        f"{1:012d}-{4:012d}": [],
+        f"{5:012d}-{10:012d}": [],
+        f"{11:012d}-{20:012d}": [
+            "article6_authorized",
+            "authorized_for_ndc",
+            "authorized_for_oimp",
+            "first_transferred",
+            "correspondingly_adjusted",
+        ],
+        f"{21:012d}-{25:012d}": [],
+        f"{26:012d}-{100:012d}": [],
+    }
     check_clean(registry)
 
 
