@@ -341,7 +341,7 @@ class RegistryMachine(RuleBasedStateMachine):
             assert self._labels() == labels
         else:
             assert {*purposes} == set(done.purposes) and "nobody" not in entities and day != "2099-01-01"
-            assert low <= start <= end <= high
+            assert any(r == registry and lo <= start <= end <= hi for r, lo, hi in ranges)
             assert self.store.issuances[issuance].authorization == "authorized"
 
     @precondition(lambda self: self.store.issuances)
