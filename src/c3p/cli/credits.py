@@ -775,6 +775,13 @@ def _report_summary(report: AefReport) -> None:
         "holdings 31 December", str(len(report.holdings)), str(sum(r.quantity_tco2e for r in report.holdings))
     )
     console.print(table)
+    if report.draft:
+        partners = ", ".join(report.partners_without_approach_id)
+        console.print(
+            f"[yellow]DRAFT[/]: no cooperative approach ID on record for {partners}; "
+            "its unique identifiers carry the placeholder CA0000 (see C3P_COOPERATIVE_APPROACHES_FILE)",
+            highlight=False,
+        )
     for check in report.checks:
         mark = "[green]passed[/]" if check.passed else "[red]FAILED[/]"
         other = f" with {check.other_country}" if check.other_country else ""
