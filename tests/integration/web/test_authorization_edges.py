@@ -81,7 +81,20 @@ def test_others_are_refused_on_every_edge(site: CreditSite, who: str) -> None:
         answer = client.post(f"/issuances/{REF}/authorizations", json={**BODY, "serials": "251-260"})
     assert answer.status_code == 403
     assert answer.headers["content-type"] == "application/problem+json"
-    result = cli(site, who, "authorize", REF, "--serials", "251-260", "--purpose", "ndc", "--decision", "D")
+    result = cli(
+        site,
+        who,
+        "authorize",
+        REF,
+        "--serials",
+        "251-260",
+        "--purpose",
+        "ndc",
+        "--decision",
+        "D",
+        "--date",
+        "2026-01-01",
+    )
     assert isinstance(result.exception, Forbidden)
     assert site.state() == before
 
