@@ -10,7 +10,8 @@ from c3p.accounts.rules.policy import Actor
 from c3p.workflow.service import calls, review
 from tests.conftest import LiveServer
 from tests.integration.web import test_workflow_forms
-from tests.integration.web.test_application_documents import consortium_people, submitted, visitor
+from tests.integration.web.test_application_documents import visitor
+from tests.integration.web.test_project_year import adopted
 from tests.integration.web.test_workflow_forms import Visitor
 from tests.support.workflow import acting
 
@@ -18,14 +19,10 @@ server = test_workflow_forms.server  # the same live server fixture, one per mod
 
 
 def test_the_public_tracking_page_links_the_application_only_for_its_readers(server: LiveServer) -> None:
-    people = consortium_people(server)
-    call, application_id = submitted(server, people["lead"])
-    operator = Actor.operator()
-    with acting(server.database, operator) as session:  # type: ignore[attr-defined]
-        calls.move_call(session, operator, call, "reviewing")
-        calls.move_call(session, operator, call, "reviewed")
-        project = review.adopt(session, operator, call, [application_id])[0].slug
-        review.publish(session, operator, call)
+    project, people = adopted(server)
+    with acting(server.database, Actor.operator()) as session:  # type: ignore[attr-defined]
+        decided = max(calls.list_calls(session), key=lambda call: call.id)  # the call just decided
+        review.publish(session, Actor.operator(), decided.slug)
     page = f"/projects/{project}/tracking"
     public = Visitor(server, None).page(page)
     assert public.status_code == 200 and 'href="/applications/' not in public.text
