@@ -20,17 +20,46 @@ figures below are known by hand (units are numbered per registry, in issuance or
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
 
+import pytest
 import time_machine
 
 from c3p.credits import service
 from c3p.db.database import Database
+from c3p.settings import get_settings
 from tests.support.credits import OPERATOR, Registry, create_issuance, create_registry
 
 YEARS = (2025, 2026, 2027)
+#: a made-up ID for the demo partnership (no JCM partnership's real ID was found)
+TEST_APPROACH = "CA0912"
 #: Viet Nam's first transfers and Japan's uses per year, worked out by hand from the moves above
 FIRST_TRANSFERRED = {2025: 500 + 100, 2026: 100 + 30, 2027: 150}
 USED_BY_JAPAN = {2025: 0, 2026: 300, 2027: 100}
+
+
+def record_approach(folder: Path) -> Path:
+    """A reviewed cooperative approaches file giving the demo partnership its (made-up) ID."""
+    path = folder / "approaches.yaml"
+    record = f"partner: VNM, cooperative_approach_id: {TEST_APPROACH}, source: test, read_on: 2026-12-06"
+    path.write_text(f"- {{{record}}}\n", encoding="utf-8")
+    return path
+
+
+def seeded(database: Database, folder: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Registry]:
+    """The demo on a fresh ``database``, its partnership's ID on record for as long as it is used."""
+    monkeypatch.setenv("C3P_COOPERATIVE_APPROACHES_FILE", str(record_approach(folder)))
+    get_settings.cache_clear()
+    database.upgrade()
+    yield build(database)
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def after_the_last_year() -> time_machine.travel:
+    """Reports are produced once their year is over (the demo's last year is still to come in real time)."""
+    return at(YEARS[-1] + 1, 1, 15)
 
 
 def at(year: int, month: int, day: int) -> time_machine.travel:

@@ -12,36 +12,25 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import time_machine
 
 from c3p.credits import adjustments, aef_reports
 from c3p.credits.rules.aef import ActionType, AefReport
 from c3p.credits.verify import verify
 from c3p.db.database import Database
-from c3p.settings import get_settings
-from tests.support.article6_demo import FIRST_TRANSFERRED, USED_BY_JAPAN, YEARS, at, build
+from tests.support.article6_demo import (
+    FIRST_TRANSFERRED,
+    TEST_APPROACH,
+    USED_BY_JAPAN,
+    YEARS,
+    after_the_last_year,
+    seeded,
+)
 from tests.support.credits import OPERATOR, Registry
-
-#: a made-up ID for the test partnership (no JCM partnership's real ID was found)
-TEST_APPROACH = "CA0912"
 
 
 @pytest.fixture
 def demo(fresh_database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Registry]:
-    approaches = tmp_path / "approaches.yaml"
-    record = f"partner: VNM, cooperative_approach_id: {TEST_APPROACH}, source: test, read_on: 2026-12-06"
-    approaches.write_text(f"- {{{record}}}\n")
-    monkeypatch.setenv("C3P_COOPERATIVE_APPROACHES_FILE", str(approaches))
-    get_settings.cache_clear()
-    fresh_database.upgrade()
-    yield build(fresh_database)
-    monkeypatch.undo()
-    get_settings.cache_clear()
-
-
-def after_the_last_year() -> time_machine.travel:
-    """Reports are produced once their year is over (the demo's last year is still to come in real time)."""
-    return at(YEARS[-1] + 1, 1, 15)
+    yield from seeded(fresh_database, tmp_path, monkeypatch)
 
 
 def _credits(report: AefReport, kind: ActionType, host: str | None = None) -> int:
