@@ -125,11 +125,11 @@ def append_transfers(path: Path, transfers: int, seed: int) -> None:
         for account, credits in change.items():
             connection.execute("UPDATE credit_accounts SET balance = balance + ? WHERE id = ?", (credits, account))
             connection.execute("DELETE FROM credit_blocks WHERE account_id = ?", (account,))
-            connection.executemany(
-                "INSERT INTO credit_blocks (registry, start_serial, end_serial, account_id, issuance_id, "
-                "first_transferred) VALUES (?, ?, ?, ?, ?, ?)",
-                [(r, s, e, account, i, f) for r, s, e, i, f in held[account]],
-            )
+        connection.executemany(
+            "INSERT INTO credit_blocks (registry, start_serial, end_serial, account_id, issuance_id, "
+            "first_transferred) VALUES (?, ?, ?, ?, ?, ?)",
+            [(r, s, e, account, i, f) for account, blocks in held.items() for r, s, e, i, f in blocks],
+        )
     connection.close()
 
 
