@@ -12,6 +12,10 @@ scaled to rows per second. Peak RSS of the engine is measured in a fresh child p
 With ``--files N`` the input is N Parquet files of ``--sites`` sites each (distinct site
 ids, 350 million rows for 10 x 1,000 sites) read as one input, as a monitoring period of
 a large programme would be; peak RSS is reported against the size of the whole input.
+
+``--growth N`` measures only peak RSS (fresh process each): Parquet as 1 file and as N files
+of ``--sites`` sites, and CSV as one file holding the rows of 1 and of N such files (a
+calculation takes one CSV), against the target "flat within ±20 % from 1 to N files".
 """
 
 from __future__ import annotations
@@ -149,15 +153,13 @@ def main() -> None:
     parser.add_argument("--loop-rows", type=int, default=1_000_000, help="Rows for the loop.")
     parser.add_argument("--csv", action="store_true", help="Also time the engine on CSV copies of the input.")
     parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "c3p-mrv-bench")
+    parser.add_argument("--growth", type=int, default=0, help="Only peak RSS: 1 file against this many.")
     args = parser.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
-    paths = [args.dir / (f"pv_{args.sites}_sites.parquet" if index == 0
-                         else f"pv_{args.sites}_sites_part{index}.parquet")
-             for index in range(args.files)]  # fmt: skip
-    for index, path in enumerate(paths):
-        if not path.exists():
-            print(f"generating {path} ...", flush=True)
-            generate(path, args.sites, first_site=index * args.sites)
+    paths = input_files(args.dir, args.sites, max(args.files, args.growth))
+    if args.growth:
+        print(json.dumps(rss_growth(paths, args.dir, args.sites), indent=2))
+        return
     rows = sum(pq.ParquetFile(path).metadata.num_rows for path in paths)
     out = args.dir / "result.json"
     if args.files == 1:  # warm caches (file pages, imports); a multi-file input is too big to cache
@@ -190,6 +192,44 @@ def main() -> None:
     print(json.dumps(report, indent=2))
 
 
+def input_files(folder: Path, sites: int, files: int) -> list[Path]:
+    """``files`` Parquet files of ``sites`` distinct sites each, generated once."""
+    paths = [folder / (f"pv_{sites}_sites.parquet" if index == 0 else f"pv_{sites}_sites_part{index}.parquet")
+             for index in range(files)]  # fmt: skip
+    for index, path in enumerate(paths):
+        if not path.exists():
+            print(f"generating {path} ...", flush=True)
+            generate(path, sites, first_site=index * sites)
+    return paths
+
+
+def csv_copy(paths: list[Path], copy: Path) -> Path:
+    """One CSV holding the rows of ``paths``, written once."""
+    if not copy.exists():
+        files = ", ".join(f"'{path}'" for path in paths)
+        duckdb.sql(f"COPY (SELECT * FROM read_parquet([{files}])) TO '{copy}' (HEADER)")
+    return copy
+
+
+def rss_growth(paths: list[Path], folder: Path, sites: int) -> dict:
+    """Peak RSS of the engine (fresh process) on 1 and on len(paths) files' rows, both formats."""
+    out, many = folder / "result.json", len(paths)
+    parquet = [peak_rss_bytes(paths[:1], out), peak_rss_bytes(paths, out)]
+    texts = [
+        csv_copy(paths[:1], paths[0].with_suffix(".csv")),
+        csv_copy(paths, folder / f"pv_{sites}x{many}_sites.csv"),
+    ]
+    csv = [peak_rss_bytes([text], out) for text in texts]
+    return {
+        "rows_per_file": pq.ParquetFile(paths[0]).metadata.num_rows, "files": many,
+        "peak_rss_parquet_mib": [round(b / 2**20) for b in parquet],
+        "peak_rss_csv_mib": [round(b / 2**20) for b in csv],
+        "csv_on_disk_mib": [round(t.stat().st_size / 2**20) for t in texts],
+        "parquet_growth": round(parquet[1] / parquet[0], 2), "csv_growth": round(csv[1] / csv[0], 2),
+        "measured_at": datetime.now().isoformat(timespec="seconds"),
+    }  # fmt: skip
+
+
 def bare_sum(paths: list[Path]) -> float:
     """The least any engine must do: DuckDB reading the value column and adding it up."""
     reader = "read_parquet" if paths[0].suffix == ".parquet" else "read_csv"
@@ -204,10 +244,7 @@ def bare_sum(paths: list[Path]) -> float:
 def csv_against_parquet(paths: list[Path], out: Path, runs: int) -> dict:
     """The engine on CSV copies of the same rows, alternating with Parquet; RSS of each; and the
     reader's floor: a bare sum of the value column from each format, alternating."""
-    copies = [path.with_suffix(".csv") for path in paths]
-    for path, copy in zip(paths, copies, strict=True):
-        if not copy.exists():
-            duckdb.sql(f"COPY (SELECT * FROM read_parquet('{path}')) TO '{copy}' (HEADER)")
+    copies = [csv_copy([path], path.with_suffix(".csv")) for path in paths]
     parquet_s, summary, csv_s, csv_summary = timed_pair(
         lambda: run_engine(paths, out), lambda: run_engine(copies, out), runs
     )

@@ -51,6 +51,12 @@ class Settings(BaseSettings):
         description="PEM file of the credit registry's Ed25519 key, which signs checkpoints of the journal head; "
         "default: data_dir/registry_signing_key.pem, created on first use with mode 0600.",
     )
+    cooperative_approaches_file: Path | None = Field(
+        None,
+        description="Reviewed YAML file of each JCM partnership's Article 6.2 cooperative approach ID (partner, "
+        "cooperative_approach_id, source, read_on), read instead of the built-in one; a report showing a "
+        "partnership without an ID is a draft.",
+    )
     cookie_secure: bool = Field(
         True, description="Send session cookies only over HTTPS (browsers treat localhost as secure)."
     )

@@ -54,11 +54,11 @@ def test_a_policy_refusal_reads_in_japanese_with_the_action_and_the_scope() -> N
     refusal = decide(registrar, "credits.account.update", Target.of(country="VNM"))
     assert refusal.reason == (
         "You may not suspend, reopen or close an account (credits.account.update) here: "
-        "your role registry_administrator (country JPN) does not cover country VNM."
+        "your role Registry administrator for country JPN does not cover country VNM."
     )
     assert translate(refusal.message, "ja") == (
         "ここでは口座の停止・再開・閉鎖（credits.account.update）はできません。"
-        "あなたのロール registry_administrator (country JPN) は country VNM を対象としていません。"
+        "あなたのロール JPNの登録簿管理者 は VNM を対象としていません。"
     )
     public = decide(Actor.public(), "credits.transfer")
     assert translate(public.message, "ja") == "口座からのクレジットの移転（credits.transfer）にはサインインが必要です。"

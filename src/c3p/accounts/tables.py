@@ -62,14 +62,14 @@ class RoleGrant(Base):
     scope_kind: Mapped[str] = mapped_column(String(20), default="")
     scope_value: Mapped[str] = mapped_column(String(80), default="")
     granted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    granted_by: Mapped[str] = mapped_column(Text, default="")
+    granted_by: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: who approved it; a grant waiting for a second administrator has no ``approved_at`` yet
-    approved_by: Mapped[str] = mapped_column(Text, default="")
+    approved_by: Mapped[str] = mapped_column(Text, default="", server_default="")
     approved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     #: who refused a waiting grant and why: written just before the grant is deleted, so the
     #: refusal and its reason stay in the grant's history
-    refused_by: Mapped[str] = mapped_column(Text, default="")
-    refusal_reason: Mapped[str] = mapped_column(Text, default="")
+    refused_by: Mapped[str] = mapped_column(Text, default="", server_default="")
+    refusal_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class ApiToken(Base):

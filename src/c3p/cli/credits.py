@@ -7,6 +7,7 @@ json`` prints the same models the REST API returns.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,6 +22,7 @@ from c3p.credits import (
     adjustments,
     aef_reports,
     aef_workbook,
+    article6_checks,
     batches,
     certificates,
     checkpoints,
@@ -738,6 +740,13 @@ def _report_summary(report: AefReport) -> None:
         "holdings 31 December", str(len(report.holdings)), str(sum(r.quantity_tco2e for r in report.holdings))
     )
     console.print(table)
+    if report.draft:
+        partners = ", ".join(report.partners_without_approach_id)
+        console.print(
+            f"[yellow]DRAFT[/]: no cooperative approach ID on record for {partners}; "
+            "its unique identifiers carry the placeholder CA0000 (see C3P_COOPERATIVE_APPROACHES_FILE)",
+            highlight=False,
+        )
     for check in report.checks:
         mark = "[green]passed[/]" if check.passed else "[red]FAILED[/]"
         other = f" with {check.other_country}" if check.other_country else ""
@@ -781,6 +790,47 @@ def adjustment_gap(
         console.print(f"{period.first_year}–{period.last_year}: {period.method} ({marker}: {period.source})")
     if gap.outside_period_years:
         console.print(f"ITMOs outside every NDC period in: {', '.join(map(str, gap.outside_period_years))}")
+
+
+@app.command("article6-check")
+@guarded("credits.article6.report")
+def article6_check(
+    first_year: Annotated[int, typer.Option("--from", help="The first calendar year checked.")],
+    last_year: Annotated[
+        int | None, typer.Option("--to", help="The last calendar year checked (default: this year).")
+    ] = None,
+    db: DatabaseOption = None,
+    output_format: FormatOption = "table",
+) -> None:
+    """Check each year's Article 6.2 report of every registry you may report on; exit 1 if one fails.
+
+    Per registry and year: the report's mirror and holdings checks, and the first transfers and uses
+    its tables imply beside those the journal proves and those recorded as corresponding adjustments.
+    """
+    check_format(output_format)
+    last = last_year if last_year is not None else dt.datetime.now(dt.UTC).year
+    with open_database(db).reading() as session:
+        found = article6_checks.check_years(session, actor(), first_year, last)
+    columns = ("country", "year", "checks", "first transferred (report/journal/recorded)", "used (same)", "result")
+    table = Table(*columns, title=f"Article 6.2 accounts {first_year}–{last}")
+    for row in found:
+        sources = (row.in_report, row.in_journal, row.recorded)
+        table.add_row(
+            row.country,
+            str(row.year) + (" (draft)" if row.draft else ""),
+            ", ".join(_check_text(check) for check in row.checks),
+            " / ".join(str(s.first_transferred) for s in sources),
+            " / ".join(str(s.used) for s in sources),
+            "passed" if row.passed else "FAILED",
+        )
+    _print(found, output_format, table)
+    if not all(row.passed for row in found):
+        raise typer.Exit(1)
+
+
+def _check_text(check: Any) -> str:
+    other = f" {check.other_country}" if check.other_country else ""
+    return f"{check.name}{other}: {'ok' if check.passed else 'FAILED'}"
 
 
 @app.command("verify")

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, Field
@@ -90,12 +91,16 @@ def _built_in() -> dict[str, rules.NdcChoice]:
 
 
 def _parsed(text: str, path: str) -> dict[str, rules.NdcChoice]:
+    return rules.parse_choices(yaml_records(text, path), path)
+
+
+def yaml_records(text: str, path: str) -> Any:
+    """A reviewed YAML data file's records; broken YAML names the file and line."""
     try:
-        records = yaml.safe_load(text)
+        return yaml.safe_load(text)
     except yaml.YAMLError as error:
         line = getattr(getattr(error, "problem_mark", None), "line", None)
         raise DataFileError(path, None if line is None else line + 1, "not valid YAML") from None
-    return rules.parse_choices(records, path)
 
 
 def adjustment_gap(

@@ -6,6 +6,10 @@ stores the report's canonical JSON with its SHA-256 as the next version, unless 
 latest version (then that version is returned); earlier versions stay readable, and reading one
 checks it again: its hash, and its holdings and transfers against a fresh replay.
 
+Each partnership's cooperative approach ID comes from a reviewed data file
+(``credits/data/cooperative_approaches.yaml``, or the file ``C3P_COOPERATIVE_APPROACHES_FILE``
+names); a report showing a partnership without one is a draft, and says so.
+
 Only the registry administrator of the country produces, reads or submits its report (policy
 actions ``credits.article6.report`` and ``credits.article6.submit``).
 """
@@ -17,6 +21,9 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator
+from functools import lru_cache
+from importlib.resources import files
+from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import func, select
@@ -24,15 +31,19 @@ from sqlalchemy.orm import Session
 
 from c3p.accounts.rules.policy import Actor, Target, decide, require
 from c3p.credits import aef_workbook
+from c3p.credits.adjustments import yaml_records
 from c3p.credits.rules import aef
+from c3p.credits.rules.cooperative_approaches import PLACEHOLDER, parse_approaches
 from c3p.credits.rules.transactions import Entry
 from c3p.credits.store import begin_write
 from c3p.credits.tables import Article6Submission, CreditIssuance, CreditRegistry, JournalEntry
-from c3p.errors import Conflict, InvalidInput, NotFound
+from c3p.errors import Conflict, DataFileError, InvalidInput, NotFound
 from c3p.messages import N_, Message
+from c3p.settings import get_settings
 
 #: the first year the JCM issued credits could be reported (the JCM began in 2013)
 FIRST_YEAR = 2013
+APPROACHES = "credits/data/cooperative_approaches.yaml"
 
 
 class SubmissionView(BaseModel):
@@ -43,6 +54,7 @@ class SubmissionView(BaseModel):
     consistent: bool = Field(description="whether every consistency check passed when it was submitted")
     submitted_by: str
     submitted_at: dt.datetime
+    draft: bool = Field(False, description="a partnership in it had no cooperative approach ID when submitted")
 
 
 class StoredReport(BaseModel):
@@ -82,10 +94,28 @@ def _journal(session: Session, year: int) -> Iterator[Entry]:
         yield Entry.from_json(json.loads(text))
 
 
+def load_approaches(path: Path | None = None) -> dict[str, str]:
+    """Each partnership's cooperative approach ID: the file the settings name, else the built-in one."""
+    path = path or get_settings().cooperative_approaches_file
+    if path is None:
+        return _built_in_approaches()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise DataFileError(str(path), None, f"cannot be read ({error.strerror})") from None
+    return parse_approaches(yaml_records(text, str(path)), str(path))
+
+
+@lru_cache
+def _built_in_approaches() -> dict[str, str]:
+    text = files("c3p").joinpath(APPROACHES).read_text(encoding="utf-8")
+    return parse_approaches(yaml_records(text, APPROACHES), APPROACHES)
+
+
 def year_end(session: Session, year: int) -> aef.YearEnd:
-    """The journal replayed to the end of ``year``, with each issuance's vintage."""
+    """The journal replayed to the end of ``year``, with each issuance's vintage and partnership's ID."""
     vintages = {i: int(v) for i, v in session.execute(select(CreditIssuance.id, CreditIssuance.vintage_year))}
-    return aef.replay(_journal(session, year), year, vintages)
+    return aef.replay(_journal(session, year), year, vintages, load_approaches())
 
 
 def produce(session: Session, actor: Actor, country: str, year: object) -> aef.AefReport:
@@ -108,7 +138,17 @@ def _view(row: Article6Submission) -> SubmissionView:
         consistent=row.consistent,
         submitted_by=row.submitted_by,
         submitted_at=row.submitted_at,
+        draft=_draft(row.document),
     )
+
+
+def _draft(document: str) -> bool:
+    """Whether a stored document was a draft; one that no longer reads counts as one."""
+    try:
+        stored = json.loads(document)
+        return bool(stored.get("draft")) or PLACEHOLDER in str(stored.get("cooperative_approach_id", PLACEHOLDER))
+    except (ValueError, AttributeError):
+        return True
 
 
 def _latest(session: Session, country: str, year: int) -> Article6Submission | None:

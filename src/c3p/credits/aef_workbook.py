@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from typing import Any
-
-from openpyxl import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING, Any
 
 from c3p.credits.rules.aef import ActionRow, ActionType, AefReport
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: field -> heading, in the AEF's order (unit identifiers first, then quantities)
@@ -87,13 +88,23 @@ def _submission(book: Workbook, report: AefReport, version: int | None, submitte
         ("Date of submission", submitted_at),
         ("Holdings as of", report.as_of),
         ("Cooperative approach ID", report.cooperative_approach_id),
+        ("Status", _status(report)),
         ("Consistency checks passed", "yes" if report.consistent else "NO"),
     ):
         sheet.append([label, value])
 
 
+def _status(report: AefReport) -> str:
+    if not report.draft:
+        return "final"
+    partners = ", ".join(report.partners_without_approach_id)
+    return f"DRAFT: no cooperative approach ID on record for {partners} (identifiers carry the placeholder CA0000)"
+
+
 def workbook(report: AefReport, version: int | None = None, submitted_at: str = "") -> bytes:
     """The report as .xlsx bytes (a draft when ``version`` is None)."""
+    from openpyxl import Workbook  # here: the web app starts without it
+
     book = Workbook()
     _submission(book, report, version, submitted_at)
     _sheet(book, "Table 2 Authorizations", AUTHORIZATION_COLUMNS, report.authorizations)

@@ -15,6 +15,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import (
+    DDL,
     JSON,
     BigInteger,
     Boolean,
@@ -27,10 +28,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from c3p.credits.rules.journal import GENESIS
+from c3p.db.append_only import refuse_changes
 from c3p.db.base import NOT_IN_HISTORY, Base, utcnow
 
 
@@ -93,8 +96,8 @@ class MonitoringReport(Base):
     period_end: Mapped[dt.date] = mapped_column(Date)
     emission_reductions_tco2: Mapped[int] = mapped_column(BigInteger)
     record: Mapped[dict[str, Any]] = mapped_column(JSON)
-    inputs: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    inputs: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default="[]")
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     input_sha256: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(12), default="submitted")
     submitted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -106,7 +109,7 @@ class MonitoringReport(Base):
     verified_by_user_id: Mapped[int | None] = mapped_column(Integer)
     verified_by_organization: Mapped[str | None] = mapped_column(String(80))
     verified_tco2: Mapped[int | None] = mapped_column(BigInteger)
-    opinion: Mapped[str] = mapped_column(Text, default="")
+    opinion: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class VerificationFinding(Base):
@@ -141,7 +144,7 @@ class CreditIssuance(Base):
     jcm_project_id: Mapped[int | None] = mapped_column(ForeignKey("jcm_projects.id"), index=True)
     project: Mapped[str] = mapped_column(String(80), index=True)
     #: the JCM project's serial code when issued; the credits' serials carry it
-    serial_code: Mapped[str] = mapped_column(String(16))
+    serial_code: Mapped[str] = mapped_column(String(16), server_default="")
     host_country: Mapped[str] = mapped_column(String(3), index=True)
     period_number: Mapped[int] = mapped_column(Integer)
     vintage_year: Mapped[int] = mapped_column(Integer)
@@ -206,6 +209,11 @@ class JournalHead(Base):
     seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     hash: Mapped[str] = mapped_column(String(64), default=GENESIS, server_default=GENESIS)
     previous_hash: Mapped[str] = mapped_column(String(64), default=GENESIS, server_default=GENESIS)
+
+
+refuse_changes(JournalEntry, "the credit journal is append-only")
+# the chain's tip exists from the start: every append updates it, none inserts it
+event.listen(JournalHead.__table__, "after_create", DDL("INSERT INTO credit_journal_head (id) VALUES (1)"))
 
 
 class PendingTransfer(Base):

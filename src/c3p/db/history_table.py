@@ -1,7 +1,7 @@
 """The change history: one append-only row per created, updated or deleted record.
 
 Rows are written by the session hook in :mod:`c3p.db.history` in the same transaction as the
-change; the migration adds triggers that refuse UPDATE and DELETE on both backends.
+change; triggers refuse UPDATE and DELETE on both backends (:mod:`c3p.db.append_only`).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from c3p.db.append_only import refuse_changes
 from c3p.db.base import NOT_IN_HISTORY, Base, utcnow
 
 
@@ -28,3 +29,6 @@ class HistoryEntry(Base):
     record_key: Mapped[str] = mapped_column(String(200))
     #: {field: [before, after]}; secrets appear as "[redacted]"
     changes: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+refuse_changes(HistoryEntry, "the history is append-only")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Connection, Engine, inspect, text
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -25,17 +27,65 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "heads") -> None:
-    """Bring the schema to ``revision``.
+    """Bring the schema to ``revision``, in one transaction.
 
     The default is every branch head: capabilities developed in parallel may each keep their
-    own line of migrations until a merge revision joins them.
+    own line of migrations until a merge revision joins them. An empty database is made from
+    the tables in one go and stamped at the heads, which is what running every migration
+    would build (a test compares the two on both backends) at a fraction of the time.
+    """
+    with _transaction(engine) as connection:
+        if revision == "heads" and not inspect(connection).get_table_names():
+            _create_at_heads(engine, connection)
+        else:
+            _migrate(engine, connection, revision)
+
+
+def run_migrations(engine: Engine, revision: str = "heads") -> None:
+    """Run the migrations one by one, even on an empty database (what :func:`upgrade` must equal)."""
+    with _transaction(engine) as connection:
+        _migrate(engine, connection, revision)
+
+
+#: the key of PostgreSQL's advisory lock that serializes schema changes
+SCHEMA_LOCK = 0x63_33_70_5F_64_62  # "c3p_db"
+
+
+@contextmanager
+def _transaction(engine: Engine) -> Iterator[Connection]:
+    """One transaction for the whole schema change, one schema change at a time.
+
+    SQLite's driver runs DDL outside any transaction unless one is opened explicitly: each of
+    the hundred ``CREATE`` statements would then be a commit of its own, synced to disk. The
+    lock (SQLite's write lock, taken up front; an advisory lock on PostgreSQL) makes a second
+    process that starts on the same empty database wait, then find the schema made.
     """
     with engine.begin() as connection:
-        config = alembic_config(engine)
-        config.attributes["connection"] = connection
-        from alembic import command
+        if engine.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        elif engine.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
+        yield connection
 
-        command.upgrade(config, revision)
+
+def _migrate(engine: Engine, connection: Connection, revision: str) -> None:
+    from alembic import command
+
+    config = alembic_config(engine)
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
+
+
+def _create_at_heads(engine: Engine, connection: Connection) -> None:
+    from alembic import command
+
+    from c3p.db import tables  # noqa: F401  (registers every table on Base.metadata)
+    from c3p.db.base import Base
+
+    Base.metadata.create_all(connection, checkfirst=False)
+    config = alembic_config(engine)
+    config.attributes["connection"] = connection
+    command.stamp(config, "heads")
 
 
 def downgrade_to_base(engine: Engine) -> None:

@@ -127,7 +127,8 @@ def _fast_csv_view(con, path: str, mapping: Mapping[str, str], text: TextFormat)
 
     The strict path (:func:`_text_view`) reads the file twice: a pass of pattern checks, then
     the scan. Here a cheap test per row (characters of a number, the same offset convention as
-    the first row, nothing empty) is column ``doubtful``, counted by the scan; a doubtful row,
+    the first row) is column ``doubtful``, counted by the scan, and the scan's group keys are
+    tested for empty or padded labels (:func:`~c3p.mrv.scan.blank_keys`); a doubtful row,
     or a cell that fails its cast, sends the engine to the strict path, which names the first
     bad cell. A clean file is thus parsed once, and a bad one refused with the same message.
     """
@@ -175,11 +176,9 @@ def _fast_checks(first_stamp: str, text: TextFormat) -> tuple[str, str | None, s
         other_convention = ("contains(timestamp, '+') OR ends_with(timestamp, 'Z') "
                             "OR contains(substr(timestamp, 11), '-')")  # fmt: skip
     other_mark = "," if (text.decimal or ".") == "." else "."
-    labels = ("site_id", "parameter", "unit")
-    doubtful = " OR ".join([
-        *(f"{c} IS NULL OR {c} = '' OR starts_with({c}, ' ') OR ends_with({c}, ' ')" for c in labels),
-        "timestamp IS NULL", other_convention, f"contains(value, '{other_mark}')", "contains(value, '_')",
-    ])  # fmt: skip
+    # Labels and missing times are tested on the scan's group keys instead (blank_keys): the
+    # same tests per row cost more than parsing the file.
+    doubtful = f"{other_convention} OR contains(value, '{other_mark}') OR contains(value, '_')"
     return stamp, zone, doubtful
 
 

@@ -12,7 +12,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
 from pydantic import ValidationError
 
 from c3p.errors import DataFileError, describe_validation_error
@@ -77,6 +76,8 @@ def _csv_tables(folder: Path) -> Rows:
 
 
 def _xlsx_tables(path: Path) -> Rows:
+    from openpyxl import load_workbook  # here: only an import of a workbook needs it
+
     workbook = load_workbook(path, read_only=True)
     tables: Rows = {}
     for sheet in workbook.worksheets:

@@ -13,7 +13,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -169,6 +168,8 @@ def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
 
 
 def _write_xlsx(path: Path, tables: dict[str, list[dict[str, Any]]]) -> None:
+    from openpyxl import Workbook  # here: the web app starts without it
+
     workbook = Workbook()
     workbook.remove(workbook.active)
     for name, rows in tables.items():

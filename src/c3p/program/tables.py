@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -37,7 +38,7 @@ class Country(Base):
     jcm_signed_on: Mapped[dt.date | None] = mapped_column(Date)
     jcm_signed_year: Mapped[int | None] = mapped_column(Integer)
     jcm_signed_verification: Mapped[str | None] = mapped_column(String(20))
-    jcm_signed_source: Mapped[str] = mapped_column(Text, default="")
+    jcm_signed_source: Mapped[str] = mapped_column(Text, default="", server_default="")
     source: Mapped[str] = mapped_column(Text)
     note: Mapped[str] = mapped_column(Text, default="")
 
@@ -51,7 +52,7 @@ class JapaneseGovernment(Base):
     name_en: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(30))
     prefecture_en: Mapped[str] = mapped_column(Text)
-    prefecture_ja: Mapped[str] = mapped_column(Text, default="")
+    prefecture_ja: Mapped[str] = mapped_column(Text, default="", server_default="")
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
     coord_source: Mapped[str] = mapped_column(Text)
@@ -70,8 +71,8 @@ class PartnerPlace(Base):
     country_iso3: Mapped[str] = mapped_column(ForeignKey("countries.iso3"), index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("partner_places.id"))
     parent_en: Mapped[str] = mapped_column(Text, default="")
-    parent_ja: Mapped[str] = mapped_column(Text, default="")
-    aliases_ja: Mapped[str] = mapped_column(Text, default="")
+    parent_ja: Mapped[str] = mapped_column(Text, default="", server_default="")
+    aliases_ja: Mapped[str] = mapped_column(Text, default="", server_default="")
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
     coord_source: Mapped[str] = mapped_column(Text)
@@ -91,7 +92,7 @@ class Organization(Base):
     name_en: Mapped[str] = mapped_column(Text)
     abbreviation: Mapped[str] = mapped_column(String(30), default="")
     kind: Mapped[str] = mapped_column(String(40))
-    aliases_ja: Mapped[str] = mapped_column(Text, default="")
+    aliases_ja: Mapped[str] = mapped_column(Text, default="", server_default="")
     country_iso3: Mapped[str] = mapped_column(ForeignKey("countries.iso3"), default="JPN")
     website: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(Text)
@@ -264,12 +265,12 @@ class ProgramReach(Base):
     __tablename__ = "program_reach"
 
     as_of: Mapped[dt.date] = mapped_column(Date, primary_key=True)
-    as_of_precision: Mapped[str] = mapped_column(String(10), default="day")
+    as_of_precision: Mapped[str] = mapped_column(String(10), default="day", server_default="day")
     countries: Mapped[int | None] = mapped_column(Integer)
     partner_places: Mapped[int | None] = mapped_column(Integer)
     japanese_governments: Mapped[int | None] = mapped_column(Integer)
     jcm_projects_realized: Mapped[int | None] = mapped_column(Integer)
-    jcm_projects_at_least: Mapped[bool] = mapped_column(Boolean, default=False)
+    jcm_projects_at_least: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     source: Mapped[str] = mapped_column(Text)
     note: Mapped[str] = mapped_column(Text, default="")
 

@@ -42,7 +42,7 @@ class Call(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # --- call set-up in the portal (issue 14, point 1) ---
     #: JCM candidate countries the call prioritises besides the JCM partners (ISO3)
-    priority_countries: Mapped[list[str]] = mapped_column(JSON, default=list)
+    priority_countries: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
 
 
 class Application(Base):
@@ -76,9 +76,9 @@ class Application(Base):
     # --- the secretariat's selection tools (issue 14, point 3) ---
     #: the secretariat's ruling on eligibility, which prevails over the check, and why
     eligibility_override: Mapped[bool | None] = mapped_column()
-    eligibility_override_reason: Mapped[str] = mapped_column(Text, default="")
+    eligibility_override_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: returned for correction (差戻し): what to correct, and until when it may be submitted again
-    correction_message: Mapped[str] = mapped_column(Text, default="")
+    correction_message: Mapped[str] = mapped_column(Text, default="", server_default="")
     correction_due_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     #: the adoption decision (交付決定): the grant amount and the day it was decided
     grant_amount_jpy: Mapped[int | None] = mapped_column(BigInteger)
@@ -200,7 +200,7 @@ class Activity(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     # ---- the year after adoption (applications): who recorded it, when it last changed ----
     #: the organization of the person who recorded it (a partner city, a local government, the lead)
-    organization_slug: Mapped[str] = mapped_column(String(80), default="")
+    organization_slug: Mapped[str] = mapped_column(String(80), default="", server_default="")
     updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 

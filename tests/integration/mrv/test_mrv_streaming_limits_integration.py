@@ -336,3 +336,24 @@ def test_period_and_outside_rows_come_from_the_one_scan(tmp_path):
     one_day = calculate(MN, [path], params())
     outside = next(f for f in one_day.findings if f.code == "outside-period")
     assert (outside.rows, outside.first_line, one_day.provenance.input_rows) == (96, 98, 96)
+
+
+def test_readings_sharing_a_slot_of_the_duplicate_map_are_told_apart_exactly(tmp_path):
+    """The scan's duplicate map has one bit per declared interval (15 minutes), so readings at
+    10:00 and 10:05 share a bit: the exact check must still see two distinct times (no
+    duplicate), while 10:05 written twice is one duplicate, the smaller reading kept.
+
+    Readings: 96 on the grid of 0.4 MWh, plus 10:05 at 0.3 MWh (and again at 0.2 MWh).
+    Without the repeat: RE = (38.4 + 0.3) x 0.797 = 30.84 -> 30, no duplicate finding.
+    With it: 0.2 kept, the extra 0.3 dropped, RE = (38.4 + 0.2) x 0.797 = 30.76 -> 30.
+    """
+    rows = create_rows()
+    rows.append({**rows[40], "timestamp": "2024-01-01 10:05", "value": 300.0})
+    apart = calculate(MN, [write_csv(tmp_path / "apart.csv", rows)], params())
+    assert "duplicate" not in {f.code for f in apart.findings}
+    assert apart.reference_emissions_tco2 == pytest.approx(38.7 * 0.797, rel=1e-9)
+    rows.append({**rows[-1], "value": 200.0})
+    twice = calculate(MN, [write_csv(tmp_path / "twice.csv", rows)], params())
+    duplicate = [f for f in twice.findings if f.code == "duplicate"]
+    assert len(duplicate) == 1 and duplicate[0].rows == 1
+    assert twice.reference_emissions_tco2 == pytest.approx(38.6 * 0.797, rel=1e-9)

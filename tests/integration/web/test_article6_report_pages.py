@@ -21,8 +21,12 @@ def test_the_administrator_reads_the_report_in_both_languages(credit_site: Credi
     assert "JCM-JPN-VNM-VN007-001-" in english.text and "CA0000-JPN01-VNM-1-" in english.text
     japanese = credit_site.browsers["vn_admin"].get(PAGE, lang="ja")
     assert "パリ協定第6条2項の年次報告" in japanese.text and "初回移転" in japanese.text
+    # no cooperative approach ID is on record for Viet Nam's partnership: a draft, said in both languages
+    assert 'id="draft-notice"' in english.text and "stays a draft" in english.text
+    assert 'id="draft-notice"' in japanese.text and "草案" in japanese.text
     twin = browser.get(PAGE, format="json").json()
     assert twin["country"] == "VNM" and all(check["passed"] for check in twin["checks"])
+    assert twin["draft"] and twin["partners_without_approach_id"] == ["VNM"]
     first = [a for a in twin["actions"] if a["action_type"] == "First transfer"]
     assert sum(a["quantity_tco2e"] for a in first) == 700 + 300  # the fixture issues into two accounts of Japan
     workbook = browser.get(PAGE + ".xlsx")

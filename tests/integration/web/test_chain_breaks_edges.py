@@ -155,7 +155,7 @@ def test_a_tpe_not_assigned_to_the_project_verifies_nothing_on_any_edge(site: Cr
     before = site.state()
     with api(site, "other_tpe") as client:
         answer = client.post(f"/reports/{report_id}/verification", json={"verified_tco2": 50, "opinion": "fair"})
-        assert "does not cover organization tpe-vn" in problem(answer, 403)
+        assert "does not cover organization TPE-VN" in problem(answer, 403)  # by its registered name
     result = cli(site, "other_tpe", "report-verify", str(report_id), "--verified", "50", "--opinion", "fair")
     assert isinstance(result.exception, Forbidden) and "does not cover organization tpe-vn" in result.exception.detail
     with site.database.reading() as session:

@@ -94,15 +94,21 @@ def _operation(world: Partnership, data: st.DataObject) -> None:
         service.authorize(world.store, OPERATOR, data.draw(st.sampled_from(world.refs)), status)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data(), steps=st.integers(1, 60))
-def test_both_reports_are_consistent_for_any_history(data: st.DataObject, steps: int) -> None:
+def random_history(data: st.DataObject, steps: int) -> Partnership:
+    """``steps`` random operations on days spread over the three years."""
     world = Partnership()
     days = sorted(data.draw(st.lists(st.integers(1, 3 * 365), min_size=steps, max_size=steps)))
     for n, day in enumerate(days):
         # a refused operation changes nothing (the ledger's own property test holds it to that)
         with time_machine.travel(START + dt.timedelta(days=day, seconds=n), tick=False), suppress(C3PError):
             _operation(world, data)
+    return world
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), steps=st.integers(1, 60))
+def test_both_reports_are_consistent_for_any_history(data: st.DataObject, steps: int) -> None:
+    world = random_history(data, steps)
     for year in YEARS:
         state = aef.replay(world.store.journal, year)
         for country in ("JPN", "VNM"):

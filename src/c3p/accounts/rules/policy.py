@@ -4,12 +4,15 @@
 :class:`~c3p.messages.Message`, said in each reader's language); ``require`` raises
 :class:`~c3p.errors.Unauthenticated` (nobody signed in) or :class:`~c3p.errors.Forbidden`.
 Reasons name only the action and the scope the caller asked about, so a refusal never tells
-whether a private record exists.
+whether a private record exists. A refusal says grants and scopes in words (a role's title, a
+scope's kind): each scope by its code here, by its name once an edge that can look names up
+passes it through :func:`named_scopes`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 from c3p.accounts.rules.actions import OWNER, PUBLIC, SIGNED_IN, action
 from c3p.accounts.rules.roles import said_role
@@ -17,6 +20,39 @@ from c3p.errors import Forbidden, Unauthenticated
 from c3p.messages import N_, Message, listing
 
 SCOPE_KINDS = ("organization", "call", "project", "country", "account")
+#: how a scope of each kind is said; ``name`` is its code until its name is known
+SCOPE_WORDS = {
+    "organization": N_("organization %(name)s"),
+    "call": N_("call “%(name)s”"),
+    "project": N_("project “%(name)s”"),
+    "country": N_("country %(name)s"),
+    "account": N_("account %(name)s"),
+}
+
+
+@dataclass(frozen=True)
+class ScopeName(Message):
+    """A scope said in words: the kind and code stay apart so an edge can put its name in."""
+
+    kind: str = ""
+    value: str = ""
+
+
+def said_scope(kind: str, value: str) -> ScopeName:
+    return ScopeName(SCOPE_WORDS.get(kind, "%(name)s"), {"name": value}, kind, value)
+
+
+#: a scope's name in each language (``{"ja": …, "en": …}``), or None where it has none to tell
+ScopeNames = Callable[[str, str], dict[str, str] | None]
+
+
+def named_scopes(message: Message, names: ScopeNames) -> Message:
+    """``message`` with each scope it says by its name in each language, where ``names`` knows one."""
+    if isinstance(message, ScopeName):
+        found = names(message.kind, message.value) or {}
+        return replace(message, params={**message.params, **{f"name_{lang}": n for lang, n in found.items() if n}})
+    params = {k: named_scopes(v, names) if isinstance(v, Message) else v for k, v in message.params.items()}
+    return replace(message, params=params)
 
 
 @dataclass(frozen=True)
@@ -30,6 +66,14 @@ class Grant:
 
     def __str__(self) -> str:
         return f"{self.role} ({self.scope_kind} {self.scope_value})" if self.scope_kind else self.role
+
+    def said(self) -> Message | str:
+        """The grant as people say it: the role's title, and the scope it is for."""
+        role = said_role(self.role)
+        if not self.scope_kind:
+            return role
+        scope = said_scope(self.scope_kind, self.scope_value)
+        return Message(N_("%(role)s for %(scope)s"), {"role": role, "scope": scope})
 
 
 @dataclass(frozen=True)
@@ -142,10 +186,10 @@ def token_allows(scopes: frozenset[str], name: str) -> bool:
 def _refusal(actor: Actor, roles: tuple[str, ...], what: dict[str, object], target: Target) -> Message:
     matching = [grant for grant in actor.grants if grant.role in roles]
     if matching:
-        asked = ", ".join(f"{kind} {value}" for kind, value in sorted(target.scope.items())) or Message(
+        asked = listing([said_scope(kind, value) for kind, value in sorted(target.scope.items())]) or Message(
             N_("everything")
         )
-        held = ", ".join(str(grant) for grant in matching)
+        held = listing([grant.said() for grant in matching])
         refusal = N_("You may not %(what)s (%(action)s) here: your role %(held)s does not cover %(asked)s.")
         return Message(refusal, {**what, "held": held, "asked": asked})
     owner = Message(N_("the record's owner"))

@@ -1,7 +1,7 @@
 """Corresponding adjustments per country and year, under the method each country chose.
 
-Decision 2/CMA.3 (annex, section III.B, paragraph 7) lets a country apply its corresponding
-adjustments in one of three ways, kept for the whole NDC implementation period:
+Decision 2/CMA.3 (annex, para. 7) lets a country apply its corresponding adjustments in one of
+three ways, kept for the whole NDC implementation period:
 
 * ``trajectory`` — a single-year NDC with an indicative multi-year emissions trajectory: each
   year's adjustment is that year's ITMOs (paragraph 7(a)(i));
@@ -12,15 +12,17 @@ adjustments in one of three ways, kept for the whole NDC implementation period:
   adjustment is that year's ITMOs (paragraph 7(b)).
 
 An adjustment adds the ITMOs a country first transferred (as host) and subtracts those it used
-(:mod:`c3p.credits.rules.article6` decides which moves are first transfers and uses). Credits are
+(annex, para. 8(a) and (b); :mod:`c3p.credits.rules.article6` decides which moves are first
+transfers and uses). Credits are
 whole tonnes. Where averaging divides, the rounding goes against the country's emissions
 balance, so rounding never flatters it: the average addition is rounded **up**, the average
 subtraction **down** (an assumption: the guidance gives no rounding rule).
 
-Optional contributions (chapter VII of the same annex: overall mitigation in global emissions
-and a share of proceeds for adaptation) are computed only for a country whose record opts in,
-as shares of its first transfers, rounded **up** so a contribution never falls below its stated
-share (by analogy with the Article 6.4 mechanism's "at least"). Nothing here moves credits.
+Optional contributions (chapter VII of the same annex, paras. 37 and 39: a share of proceeds for
+adaptation and cancellation for overall mitigation in global emissions) are computed only for a
+country whose record opts in, as shares of its first transfers, rounded **up** so a contribution
+never falls below its stated share (by analogy with the Article 6.4 mechanism's "at least").
+Nothing here moves credits.
 """
 
 from __future__ import annotations

@@ -8,14 +8,15 @@ version 2 (Table 2 authorizations, Table 3 actions, Table 4 holdings); Table 3 i
 three tables of the brief (first transfers; transfers and acquisitions; uses and cancellations).
 
 Each range carries its JCM serials and the decision 6/CMA.4 unique identifiers of its first and
-last unit: ``CA0000-VNM01-VNM-42-2026`` = cooperative approach ID, Party ITMO registry ID (the
+last unit: ``CA0012-VNM01-VNM-42-2026`` = cooperative approach ID, Party ITMO registry ID (the
 registry that numbered the unit, ISO3 + ``01``), first transferring Party (the host), the unit's
 number in that registry, vintage. The order and syntax are the UNFCCC AEF check's pattern for
-"ITMO unique identifier as per 6/CMA.4 annex I para. 5"; the JCM's cooperative approach IDs were
-not found, hence the placeholder ``CA0000`` (docs/registry.md).
+"ITMO unique identifier as per 6/CMA.4 annex I para. 5". Each partnership's ID is a reviewed
+record (:mod:`c3p.credits.rules.cooperative_approaches`); while one is missing its units carry
+the placeholder ``CA0000`` and the report is a draft (docs/registry.md).
 
->>> unique_id("VNM", "VNM", 42, 2026)
-'CA0000-VNM01-VNM-42-2026'
+>>> unique_id("VNM", "VNM", 42, 2026, "CA0012")
+'CA0012-VNM01-VNM-42-2026'
 """
 
 from __future__ import annotations
@@ -30,13 +31,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from c3p.credits.rules.blocks import normalize
+from c3p.credits.rules.cooperative_approaches import PLACEHOLDER, approach_id, without_id
 from c3p.credits.rules.holding_accounts import JAPAN, AccountKind
 from c3p.credits.rules.ledger import Ledger
 from c3p.credits.rules.serials import DEFAULT_FORMAT, SerialFormat
 from c3p.credits.rules.transactions import Entry, Move, TransactionKind
 
-#: placeholder: the UNFCCC's cooperative approach IDs of the JCM partnerships were not found
-COOPERATIVE_APPROACH_ID = "CA0000"
+#: the placeholder a unit carries while its partnership's cooperative approach ID is not on record
+COOPERATIVE_APPROACH_ID = PLACEHOLDER
 #: each country keeps one JCM registry; the AEF names it by the Party's code and two digits
 REGISTRY_NUMBER = "01"
 #: assumed purposes and first-transfer definition (the 2025 JCM authorization procedure was not found)
@@ -61,9 +63,9 @@ class CheckName(StrEnum):
     holdings = "holdings"  # holdings at 31 December equal the balances replayed from the journal
 
 
-def unique_id(registry: str, host: str, unit: int, vintage: int) -> str:
-    """The decision 6/CMA.4 unique identifier of one unit."""
-    return f"{COOPERATIVE_APPROACH_ID}-{registry}{REGISTRY_NUMBER}-{host}-{unit}-{vintage}"
+def unique_id(registry: str, host: str, unit: int, vintage: int, approach: str = PLACEHOLDER) -> str:
+    """The decision 6/CMA.4 unique identifier of one unit of the cooperative approach ``approach``."""
+    return f"{approach}-{registry}{REGISTRY_NUMBER}-{host}-{unit}-{vintage}"
 
 
 class Row(BaseModel):
@@ -142,7 +144,13 @@ class AefReport(Row):
     country: str
     year: int
     as_of: str = Field(description="the instant the holdings are frozen at: 1 January of the next year, 00:00 UTC")
-    cooperative_approach_id: str = COOPERATIVE_APPROACH_ID
+    cooperative_approach_id: str = Field(
+        COOPERATIVE_APPROACH_ID, description="the partnership's ID; Japan's report lists each partnership's"
+    )
+    draft: bool = Field(False, description="true while a partnership in the report has no cooperative approach ID")
+    partners_without_approach_id: list[str] = Field(
+        default_factory=list, description="partners whose units carry the placeholder CA0000"
+    )
     authorizations: list[AuthorizationRow]
     actions: list[ActionRow]
     holdings: list[HoldingRow]
@@ -175,6 +183,8 @@ class YearEnd:
 
     year: int
     ledger: Ledger
+    #: each partnership's cooperative approach ID, by partner country (missing: the placeholder)
+    approaches: Mapping[str, str] = field(default_factory=dict)
     issuances: dict[int, IssuanceTerms] = field(default_factory=dict)
     authorized_at: dict[int, str] = field(default_factory=dict)
     #: (entry, move, authorized then, from registry, to registry, to kind) of each move in the year
@@ -186,9 +196,14 @@ def cutoff(year: int) -> dt.datetime:
     return dt.datetime(year + 1, 1, 1, tzinfo=dt.UTC)
 
 
-def replay(entries: Iterable[Entry], year: int, vintages: Mapping[int, int] | None = None) -> YearEnd:
+def replay(
+    entries: Iterable[Entry],
+    year: int,
+    vintages: Mapping[int, int] | None = None,
+    approaches: Mapping[str, str] | None = None,
+) -> YearEnd:
     """Replay ``entries`` (in journal order) up to the end of ``year``; later entries are ignored."""
-    state = YearEnd(year, Ledger())
+    state = YearEnd(year, Ledger(), dict(approaches or {}))
     end = cutoff(year)
     for entry in entries:
         if dt.datetime.fromisoformat(entry.occurred_at) >= end:
@@ -227,12 +242,13 @@ def _observe(state: YearEnd, entry: Entry, vintages: Mapping[int, int]) -> None:
 
 def _units(state: YearEnd, registry: str, start: int, end: int, issuance_id: int, fmt: SerialFormat) -> dict[str, Any]:
     terms = state.issuances[issuance_id]
+    approach = approach_id(state.approaches, terms.host)
     return {
         "authorization_id": terms.ref,
         "first_transferring_party": terms.host,
         "party_itmo_registry_id": f"{registry}{REGISTRY_NUMBER}",
-        "first_id": unique_id(registry, terms.host, start, terms.vintage),
-        "last_id": unique_id(registry, terms.host, end, terms.vintage),
+        "first_id": unique_id(registry, terms.host, start, terms.vintage, approach),
+        "last_id": unique_id(registry, terms.host, end, terms.vintage, approach),
         "jcm_serials": fmt.block(registry, terms.host, terms.serial_code, terms.period, start, end),
         "registry": registry,
         "first_unit": start,
@@ -283,6 +299,7 @@ def report(state: YearEnd, country: str, fmt: SerialFormat = DEFAULT_FORMAT) -> 
         AuthorizationRow(
             authorization_id=terms.ref,
             authorization_date=state.authorized_at[issuance_id],
+            cooperative_approach_id=approach_id(state.approaches, terms.host),
             authorized_parties=f"{terms.host}, {JAPAN}",
             first_transferring_party=terms.host,
             quantity_tco2e=terms.credits,
@@ -298,10 +315,16 @@ def report(state: YearEnd, country: str, fmt: SerialFormat = DEFAULT_FORMAT) -> 
             units = _units(state, move.registry, move.start, move.end, move.issuance_id, fmt)
             actions.append(ActionRow(**units, **action, action_date=entry.occurred_at, journal_seq=entry.seq))
     holdings, balances = _holdings(state, country, fmt)
+    hosts = {country} - {JAPAN} | {row.first_transferring_party for row in authorizations}
+    hosts |= {row.first_transferring_party for row in [*actions, *holdings]}
+    missing = without_id(state.approaches, hosts)
     return AefReport(
         country=country,
         year=state.year,
         as_of=cutoff(state.year).isoformat(),
+        cooperative_approach_id=", ".join(sorted({approach_id(state.approaches, host) for host in hosts})),
+        draft=bool(missing),
+        partners_without_approach_id=missing,
         authorizations=authorizations,
         actions=actions,
         holdings=holdings,

@@ -17,7 +17,6 @@ from starlette.concurrency import run_in_threadpool
 from c3p.accounts.rules.policy import Actor
 from c3p.errors import InvalidInput
 from c3p.mrv import catalog
-from c3p.mrv.monitoring import MonitoringLimits
 from c3p.mrv.params import CalculationParams
 from c3p.mrv.results import CalculationResult
 from c3p.mrv.schemas import MethodologyDetail, MethodologySummary, MonitoringRecord
@@ -90,6 +89,8 @@ async def calculate(
         path = Path(folder) / f"monitoring{suffix}"
         settings = request.app.state.settings
         await _save_upload(monitoring, path, settings.mrv_upload_max_bytes)
+        from c3p.mrv.monitoring import MonitoringLimits  # DuckDB and Arrow load with the first upload
+
         limits = MonitoringLimits(settings.mrv_upload_max_rows, settings.mrv_upload_max_unzipped_bytes)
         result = await run_in_threadpool(engine.calculate, methodology, [path], given, decimal=decimal, limits=limits)
     return MonitoringRecord.model_validate(monitoring_report.monitoring_record(result, methodology))

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 from io import BytesIO
+from typing import TYPE_CHECKING
 
-from openpyxl import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -34,6 +33,9 @@ from c3p.workflow.service.calls import (
     utcnow,
 )
 from c3p.workflow.service.review import ranking
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 
 def _call_of(session: Session, application: t.Application) -> t.Call:
@@ -112,6 +114,8 @@ def scores_workbook(session: Session, actor: Actor, slug: str) -> bytes:
     call = call_by_slug(session, slug)
     require(actor, "program.call.manage", Target.of(call=call.slug))
     criteria = call_rubric(call).criteria
+    from openpyxl import Workbook  # here: the web app starts without it
+
     book = Workbook()
     summary = book.active
     assert summary is not None
