@@ -32,6 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from c3p.credits.move_function import create_with
 from c3p.credits.rules.journal import GENESIS
 from c3p.db.append_only import refuse_changes
 from c3p.db.base import NOT_IN_HISTORY, Base, utcnow
@@ -300,3 +301,6 @@ class Article6Submission(Base):
     consistent: Mapped[bool] = mapped_column(Boolean)
     submitted_by: Mapped[str] = mapped_column(Text)
     submitted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+create_with(CorrespondingAdjustment)  # PL/pgSQL resolves the tables it names when it runs

@@ -274,3 +274,16 @@ def test_a_mixed_journal_verifies_and_an_entry_of_the_function_edited_is_found(r
     reseal_from(registry.database, last.seq - 2, lambda entry: entry["moves"][0].__setitem__(4, 1))
     with registry.database.reading() as session:
         assert not verify(session).ok
+
+
+def test_a_database_made_from_the_tables_has_the_function_the_migrations_make(new_database_url) -> None:  # type: ignore[no-untyped-def]
+    from c3p.db import migrate
+
+    definitions = []
+    for make in (migrate.upgrade, migrate.run_migrations):  # from the tables in one go; every migration in turn
+        database = Database(new_database_url("postgresql"))
+        make(database.engine)
+        with database.reading() as session:
+            definitions.append(session.scalar(text("SELECT prosrc FROM pg_proc WHERE proname = 'c3p_move_out'")))
+        database.dispose()
+    assert definitions[0] is not None and definitions[0] == definitions[1]
