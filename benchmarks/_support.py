@@ -50,6 +50,29 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.kill()
 
 
+def installed_python(cache: Path) -> dict[str, str]:
+    """The environment of an installed program: bytecode kept (in ``cache``), as pip compiles it.
+
+    A machine with ``PYTHONDONTWRITEBYTECODE`` set compiles every module from source at each
+    start, which no installed copy does; the baseline and c3p run with the same setting.
+    """
+    return {"PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": str(cache / "bytecode")}
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of process ``pid`` and of its children it has waited for (Linux).
+
+    Unlike wall time, it hardly moves with the load other programs put on the machine.
+    """
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    utime, stime, cutime, cstime = (int(value) for value in fields[11:15])
+    return (utime + stime + cutime + cstime) / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> str:
+    return ", ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
 def c3p_command() -> list[str]:
     return [sys.executable, "-m", "c3p"]
 

@@ -1,8 +1,11 @@
 """GET /api/v1/projects at 50 concurrent connections vs a hello-world endpoint, same run.
 
-Targets (issue #2): p99 ≤ 30 ms, throughput ≥ 30 % of hello-world. Both servers run with the
+Targets (issue #16): p99 ≤ 30 ms, throughput ≥ 30 % of hello-world. Both servers run with the
 same uvicorn settings, one after the other, alternating for several rounds; wrk generates the
-load from another process on loopback. Usage: python benchmarks/registry_api.py [--rounds 3]
+load from another process on loopback. The portal's limit on anonymous API requests per client
+address is raised for the run (the limiter still counts every request): from one address,
+wrk would otherwise measure the speed of 429 answers. Any answer other than 200 fails the run.
+Needs wrk (``apt-get install wrk``). Usage: python benchmarks/registry_api.py [--rounds 3]
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _support import c3p_command, free_port, median, run_wrk, start, stop, wait_for
 
 UVICORN_FLAGS = ["--log-level", "warning", "--no-access-log"]
+#: anonymous requests per client address allowed during the run: more than wrk can send
+UNLIMITED = "1000000000/minute"
 
 
 def measure(kind: str, db_url: str, connections: int, seconds: int) -> dict[str, float]:
@@ -46,7 +51,7 @@ def measure(kind: str, db_url: str, connections: int, seconds: int) -> dict[str,
             *UVICORN_FLAGS,
         ]
         url = f"http://127.0.0.1:{port}/api/v1/projects"
-        env = {"C3P_DATABASE_URL": db_url}
+        env = {"C3P_DATABASE_URL": db_url, "C3P_RATE_LIMIT_ANONYMOUS": UNLIMITED}
     server = start(command, env)
     try:
         wait_for(url)
@@ -87,8 +92,9 @@ def main() -> None:
         f"; median {median(ratios):.2f} (target ≥ 0.30)"
     )
     print(f"projects p99: {p99:.2f} ms (target ≤ 30 ms)")
-    if any(r["non_2xx"] for rows in results.values() for r in rows):
-        print("WARNING: some responses were not 2xx")
+    refused = sum(r["non_2xx"] for rows in results.values() for r in rows)
+    if refused:
+        raise SystemExit(f"{refused:.0f} answers were not 2xx or 3xx: the figures above do not measure the endpoint")
 
 
 if __name__ == "__main__":

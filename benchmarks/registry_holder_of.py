@@ -72,8 +72,11 @@ def measure(url: str, lookups: int) -> None:
     database = Database(url)
     rng = random.Random(7)
     units = [rng.randint(1, BLOCKS * BLOCK_CREDITS) for _ in range(lookups)]
-    serials = [DEFAULT_FORMAT.unit("JPN", "VNM", "vn-001", 1, u) for u in units]
     with database.reading() as session:
+        # the serials of the bench issuance: its host, its project's serial code and its period
+        issued = "SELECT host_country, serial_code, period_number FROM credit_issuances WHERE id = 1"
+        host, project, period = session.execute(text(issued)).one()
+        serials = [DEFAULT_FORMAT.unit("JPN", host, project, period, u) for u in units]
         store = Store(session)
         for serial in serials[:200]:  # warm caches
             queries.holder_of(session, serial)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 
 from c3p.settings import Settings
@@ -40,3 +41,12 @@ def test_readme_layout_names_existing_folders() -> None:
     assert len(named) >= 10
     for path in named:
         assert path.is_dir(), path
+
+
+def test_the_readme_shows_a_desktop_and_a_phone_screenshot_the_browser_tests_take() -> None:
+    """Issue 15, point 10: two screenshots of the real pages, each described for those who cannot see it."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = re.findall(r'<img src="(docs/screenshots/[\w-]+\.png)" alt="([^"]{20,})"', readme)
+    names = [Path(path).name for path, _alt in shown]
+    assert any("-desktop-" in name for name in names) and any("-phone-" in name for name in names), names
+    assert all((ROOT / path).stat().st_size > 10_000 for path, _alt in shown)

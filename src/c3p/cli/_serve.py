@@ -12,6 +12,8 @@ import multiprocessing
 import traceback
 from multiprocessing.connection import Connection
 
+from sqlalchemy.orm import configure_mappers
+
 from c3p.db.database import Database
 from c3p.errors import C3PError, InvalidInput
 from c3p.program.seed_loader import init_database
@@ -30,6 +32,7 @@ def prepare_while_importing(database_url: str) -> None:
         import c3p.web.app
 
         return
+    configure_mappers()  # once, inherited by the child: both need the mapped classes ready
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(target=_prepare_in_child, args=(database_url, sender), name="c3p-db-init")

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from c3p.credits import facts
 from c3p.credits.rules.blocks import Block, normalize
-from c3p.credits.rules.journal import GENESIS, StoredEntry, entry_hash
+from c3p.credits.rules.journal import GENESIS, entry_hash
 from c3p.credits.rules.ledger import Ledger, LedgerError
 from c3p.credits.rules.transactions import Entry
 from c3p.credits.schemas import Problem, VerifyReport
@@ -49,18 +49,46 @@ from c3p.errors import Conflict
 from c3p.messages import N_, Message
 
 Check = Callable[[Session, Ledger], list[Problem]]
+#: a journal row as read: seq, entry, previous hash, hash, key, kind, time, credits
+JournalRow = tuple[int, str, str, str, str, str, dt.datetime | str, int]
 #: said of a row no ``record`` entry has sealed (a database from before sealing: see ``c3p registry seal``)
 NEVER_SEALED = "this row was never sealed into the journal"
 
 
-def verify(session: Session, batch: int = 5000) -> VerifyReport:
+def verify(session: Session, batch: int = 20_000) -> VerifyReport:
     return check(session, batch)[0]
 
 
-def check(session: Session, batch: int = 5000) -> tuple[VerifyReport, Ledger]:
+def check(session: Session, batch: int = 20_000) -> tuple[VerifyReport, Ledger]:
     """The verification report, and the ledger the journal replays to (up to its first bad entry)."""
-    ledger, problems, count, first_bad = Ledger(), [], 0, None
-    previous, expected = GENESIS, 1
+    ledger, problems = Ledger(), []
+    count, previous, first_bad = _replay_journal(session, ledger, batch)
+    if first_bad is not None:
+        problems.append(first_bad)
+    else:
+        problems += _head_problems(session, ledger, previous, count)
+        for check in RECOMPUTED.values():
+            problems += check(session, ledger)
+        problems += sealed_problems(session, ledger)
+    accounts = session.scalar(select(CreditAccount.id).order_by(CreditAccount.id.desc()).limit(1)) or 0
+    report = VerifyReport(
+        ok=not problems,
+        entries=count,
+        accounts=accounts,
+        blocks=len(ledger.blocks()),
+        supply_credits=ledger.supply(),
+        first_bad_entry=None if first_bad is None else first_bad.seq,
+        problems=problems,
+    )
+    return report, ledger
+
+
+def _replay_journal(session: Session, ledger: Ledger, batch: int) -> tuple[int, str, Problem | None]:
+    """Stream the journal in order through the ledger: entries read, the last good hash, the first bad entry.
+
+    Plain rows in batches of ``batch`` (a server-side cursor on PostgreSQL), each entry's text
+    hashed and parsed once, so memory holds one batch and the ledger's state, however long the journal.
+    """
     columns = (
         JournalEntry.seq,
         JournalEntry.entry,
@@ -72,55 +100,42 @@ def check(session: Session, batch: int = 5000) -> tuple[VerifyReport, Ledger]:
         JournalEntry.credits,
     )
     query = select(*columns).order_by(JournalEntry.seq).execution_options(yield_per=batch)
-    for seq, text, prev, sealed, key, kind, occurred_at, credits in session.execute(query):
+    count, previous = 0, GENESIS
+    for row in session.execute(query):
         count += 1
-        stored = StoredEntry(seq, text, prev, sealed)
-        columns_of_row = (key, kind, occurred_at, credits)
-        reason = _chain_problem(stored, previous, expected) or _replay(ledger, stored, columns_of_row)
+        reason = _chain_problem(row, previous, count) or _replay(ledger, row)
         if reason is not None:
-            first_bad = stored.seq if stored.seq == expected else expected
-            problems.append(Problem(seq=first_bad, what=f"journal entry {first_bad}: {reason}"))
-            break
-        previous, expected = sealed, expected + 1
-    if first_bad is None:
-        problems += _head_problems(session, ledger, previous, expected - 1)
-        for check in RECOMPUTED.values():
-            problems += check(session, ledger)
-        problems += sealed_problems(session, ledger)
-    accounts = session.scalar(select(CreditAccount.id).order_by(CreditAccount.id.desc()).limit(1)) or 0
-    report = VerifyReport(
-        ok=not problems,
-        entries=count,
-        accounts=accounts,
-        blocks=len(ledger.blocks()),
-        supply_credits=ledger.supply(),
-        first_bad_entry=first_bad,
-        problems=problems,
-    )
-    return report, ledger
+            seq = row[0] if row[0] == count else count
+            return count, previous, Problem(seq=seq, what=f"journal entry {seq}: {reason}")
+        previous = row[3]
+    return count, previous, None
 
 
-def _chain_problem(stored: StoredEntry, previous: str, expected: int) -> str | None:
-    if stored.seq != expected:
-        return f"entry {expected} is missing (found {stored.seq} next)"
-    if stored.previous_hash != previous:
+def _chain_problem(row: JournalRow, previous: str, expected: int) -> str | None:
+    seq, text, previous_hash, sealed = row[:4]
+    if seq != expected:
+        return f"entry {expected} is missing (found {seq} next)"
+    if previous_hash != previous:
         return "its link to the previous entry does not match"
-    if entry_hash(previous, stored.text) != stored.hash:
+    if entry_hash(previous, text) != sealed:
         return "its content does not match its hash"
     return None
 
 
-def _replay(ledger: Ledger, stored: StoredEntry, row: tuple[str, str, dt.datetime, int]) -> str | None:
+def _replay(ledger: Ledger, row: JournalRow) -> str | None:
     """Apply the entry to the ledger; why it cannot be applied, or its columns disagree, if so."""
+    seq, text, _previous, _hash, key, kind, occurred_at, credits = row
     try:
-        body = json.loads(stored.text)
-        if body.get("seq") != stored.seq:
+        body = json.loads(text)
+        if body.get("seq") != seq:
             raise LedgerError("its content names another sequence number")
         entry = Entry.from_json(body)
         ledger.apply(entry)
+        sealed_moment = _moment(entry.occurred_at)
     except (LedgerError, KeyError, TypeError, ValueError, IndexError) as error:
         return f"it does not replay: {error}"
-    key, kind, occurred_at, credits = row
+    if (key, kind, _moment(occurred_at), credits) == (entry.key, entry.kind, sealed_moment, entry.credits):
+        return None  # the common case, decided without formatting anything
     sealed = {"key": entry.key, "kind": str(entry.kind), "time": _instant(entry.occurred_at), "credits": entry.credits}
     stored_columns = {"key": key, "kind": kind, "time": _instant(occurred_at), "credits": credits}
     for name, value in stored_columns.items():
@@ -129,11 +144,22 @@ def _replay(ledger: Ledger, stored: StoredEntry, row: tuple[str, str, dt.datetim
     return None
 
 
-def _instant(value: dt.datetime | str) -> str:
-    """A time in UTC to the microsecond, whichever way the backend returns it."""
+def _moment(value: dt.datetime | str) -> dt.datetime:
+    """A time as an aware datetime (a naive one is in UTC), whichever way the backend returns it.
+
+    Two moments are equal exactly when their :func:`_instant` texts are, so the texts are made
+    only to name a difference.
+    """
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
-    return str(facts.plain(value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value))
+    if not isinstance(value, dt.datetime):
+        raise TypeError(f"{value!r} is not a time")
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+
+
+def _instant(value: dt.datetime | str) -> str:
+    """A time in UTC to the microsecond, whichever way the backend returns it."""
+    return str(facts.plain(_moment(value)))
 
 
 def _head_problems(session: Session, ledger: Ledger, last_hash: str, last_seq: int) -> list[Problem]:

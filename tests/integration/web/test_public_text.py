@@ -9,7 +9,8 @@ person reads it: scripts, styles and drawings aside. Text in English on a Japane
 be marked as a name (``translate="no"``: a methodology's official title, a company's name, the
 language switch); English marked only ``lang="en"`` is English the reader was meant to read,
 and counts. ``test_site_crawl`` samples a few pages per route; here every methodology is read,
-since each one's text is its own.
+since each one's text is its own, and so is every page of the site's program year that has
+records (``program_year.pages_with_records``: the subsidy calculator with each of its notes).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import pytest
 
 from c3p.mrv import catalog
 from tests.integration.web.test_site_crawl import CrawlSite, crawl, running_site
+from tests.support.program_year import pages_with_records
 
 #: Names and words a Japanese page may show in Latin letters: proper names written so in
 #: the sources (programs, organizations, brands, people), units and file formats.
@@ -143,7 +145,8 @@ def public_pages(site: CrawlSite, language: str) -> Iterator[tuple[str, str]]:
         client.get("/", params={"lang": language})
         read = crawl(site, client).read
         every_methodology = [f"{site.server.url}/methodologies/{m.id}" for m in catalog.all_methodologies()]
-        for url in dict.fromkeys([*read, *every_methodology]):
+        with_records = [site.server.url + path for path in pages_with_records(site.year)]
+        for url in dict.fromkeys([*read, *every_methodology, *with_records]):
             response = client.get(url, headers={"accept": "text/html"})
             if "text/html" in response.headers.get("content-type", ""):
                 yield url, response.text

@@ -4,6 +4,12 @@
 role meets after signing in: the staff views of applications, the change history, the ledger
 and the accounts. Words people typed (a proposal's title, an organization's or a person's name)
 are names, marked ``translate="no"`` as on the public pages.
+
+The crawl reads a few pages of each route; the program year of the site (``program_year``) gives
+the pages with records their records, and those pages are read by every role whatever the
+crawl sampled: a call in review with its scores, a tracked project, a JCM project and its
+subsidy, the outcomes, and the subsidy calculator with each of its notes. A page a role may
+not read is read too: its refusal speaks Japanese.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import pytest
 from tests.integration.web.test_public_text import japanese_page_english, site  # noqa: F401
 from tests.integration.web.test_site_crawl import CrawlSite, crawl, visitor
 from tests.support.accounts import ROLE_SCOPES
+from tests.support.program_year import pages_with_records
 
 
 @pytest.mark.parametrize("role", ROLE_SCOPES)
@@ -22,7 +29,7 @@ def test_signed_in_japanese_pages_show_english_only_in_names_and_codes(site: Cra
     found: dict[str, set[str]] = defaultdict(set)
     client = visitor(site, role, "ja")
     try:
-        read = crawl(site, client).read
+        read = crawl(site, client).read + [site.server.url + path for path in pages_with_records(site.year)]
         for url in read:
             response = client.get(url, headers={"accept": "text/html"})
             if "text/html" not in response.headers.get("content-type", ""):

@@ -29,6 +29,7 @@ from c3p.web.auth import all_routes
 from c3p.workflow.service import calls
 from tests.conftest import LiveServer
 from tests.integration.accounts.test_accounts_http import sign_in
+from tests.support import program_year
 from tests.support.accounts import ROLE_SCOPES, create_user
 from tests.support.credits import create_issuance, create_registry
 from tests.support.workflow import PDF, Person, complete_draft, new_call
@@ -48,6 +49,7 @@ class CrawlSite:
     server: LiveServer
     app: Any
     emails: dict[str, str]
+    year: program_year.ProgramYear
 
 
 @dataclass
@@ -61,7 +63,7 @@ class Crawl:
 
 @contextmanager
 def running_site(database_url: str, data_dir: Path) -> Iterator[CrawlSite]:
-    """The program's data, an open call with a submitted application, credits, one person per role."""
+    """The program's data, a program year on every kind of page (see ``program_year``), credits, one person per role."""
     from c3p.web.app import create_app
 
     database = Database(database_url)
@@ -69,13 +71,15 @@ def running_site(database_url: str, data_dir: Path) -> Iterator[CrawlSite]:
     settings = Settings(data_dir=data_dir, database_url=database.url, cookie_secure=False)
     emails = {role: f"{role}@example.org" for role in ROLE_SCOPES}
     users = {role: create_user(database, email, role) for role, email in emails.items()}
-    _open_call_with_an_application(database, settings, Person(users["proposer"], emails["proposer"], "acme"))
+    people = {role: Person(users[role], emails[role], "acme") for role in ("proposer", "reviewer", "secretariat")}
+    _open_call_with_an_application(database, settings, people["proposer"])
+    year = program_year.build(database, settings, **people)
     registry = create_registry(database)
     create_issuance(registry, {registry.jp_gov: 700, registry.vn_pp: 300})
     app = create_app(settings, database)
     server = LiveServer(app, settings.data_dir).start()
     try:
-        yield CrawlSite(server, app, emails)
+        yield CrawlSite(server, app, emails, year)
     finally:
         server.stop()
         database.dispose()

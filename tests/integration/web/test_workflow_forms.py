@@ -256,7 +256,8 @@ def test_subsidy_calculator_shows_the_figures_and_what_is_unconfirmed(server: Li
     assert re.search(r'id="subsidy-jpy">500,000,000 JPY', page)
     assert re.search(r'id="cost-effectiveness">14,699 JPY/tCO2', page)
     assert re.search(r'id="credits-to-japan">1,001 tCO2', page)
-    assert "unconfirmed" in page and "jcm-facts" in page
+    assert "unconfirmed" in page and "https://gec.jp/jp/?p=375" in page  # the published page the cap rests on
+    assert "jcm-facts" not in page  # not the compiler's working file
     tiers = public.page(
         f"/subsidy?{query}&legal_durable_years=17&similar_technology_cases=4&rate_tiers=0-2:50;3-:40"
         "&cost_effectiveness_max_jpy_per_tco2=10000"

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from c3p.credits.rules import article6
 from c3p.credits.rules.blocks import Block, normalize, take
+from c3p.credits.rules.holding_accounts import AccountKind
 from c3p.credits.rules.issuance import (
     check_allocation,
     check_model_project_share,
@@ -149,6 +150,24 @@ def test_first_transfer_and_use() -> None:
     assert article6.is_first_transfer(True, "VNM", "VNM", "cancellation", already=False)
     assert article6.is_use(True, "VNM", "JPN", "retirement")
     assert not article6.is_use(True, "VNM", "VNM", "retirement")
+
+
+@given(
+    st.builds(
+        article6.Movement,
+        st.integers(1, 10**12),
+        st.booleans(),
+        st.booleans(),
+        st.sampled_from(["VNM", "JPN", "MNG"]),
+        st.sampled_from(["VNM", "JPN", "MNG"]),
+        st.sampled_from([str(kind) for kind in AccountKind]),
+    ),
+    st.integers(2000, 2100),
+)
+def test_only_a_move_that_may_adjust_calls_for_an_adjustment(movement: article6.Movement, year: int) -> None:
+    """The shortcut the ledger's replay takes: a move that may not adjust calls for no adjustment."""
+    if not article6.may_adjust(movement.first_transfer, movement.authorized):
+        assert article6.adjustments_for([movement], year) == []
 
 
 def test_a_model_project_gives_at_least_half_to_japans_government() -> None:

@@ -125,3 +125,18 @@ def test_an_unknown_column_is_refused(seed_copy: Path) -> None:
     path.write_text("\n".join(text) + "\n", encoding="utf-8")
     with pytest.raises(DataFileError, match="colour"):
         read_seed(seed_copy)
+
+
+def test_each_jcm_signing_date_says_what_it_rests_on(dataset) -> None:  # type: ignore[no-untyped-def]
+    """Issue 15, point 7: a date checked against an official page names it; one not checked says so
+    (the country page shows the mark and the page)."""
+    partners = [item.record for item in dataset.countries if item.record.jcm_partner_order is not None]
+    assert len(partners) == BROCHURE_JCM_PARTNERS
+    for country in partners:
+        if country.jcm_signed_verification == "confirmed":
+            assert country.jcm_signed_source.startswith("https://"), country.iso3
+        else:  # partly checked (the year, not the day) or not checked: the note says what was not
+            assert country.jcm_signed_verification in ("partial", "unverified"), country.iso3
+            assert " not " in country.note, country.iso3
+    philippines = next(country for country in partners if country.iso3 == "PHL")
+    assert str(philippines.jcm_signed_on) == "2017-01-12" and philippines.jcm_signed_verification == "confirmed"

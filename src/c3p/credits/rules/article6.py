@@ -100,6 +100,15 @@ class Movement:
     to_kind: str
 
 
+def may_adjust(first_transfer: bool, authorized: bool) -> bool:
+    """Whether a moved range can call for any adjustment: only a first transfer or an authorized credit can.
+
+    Lets a replay of many entries skip the rest for the ordinary transfer of unauthorized credits;
+    :func:`adjustments_for` never finds one otherwise (a property test holds it to that).
+    """
+    return first_transfer or authorized
+
+
 def adjustments_for(movements: Iterable[Movement], year: int) -> list[Adjustment]:
     """The corresponding adjustments one journal entry's moves call for, summed per country and kind.
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from c3p.credits.rules import article6
 from c3p.credits.rules.blocks import Block, take
 from c3p.credits.rules.holding_accounts import AccountKind, AccountStatus
-from c3p.credits.rules.transactions import Entry, Move, TransactionKind, legs_for
+from c3p.credits.rules.transactions import Entry, Leg, Move, TransactionKind, legs_for
 from c3p.errors import InvalidInput
 from c3p.messages import N_, Message
 
@@ -101,6 +101,8 @@ class Ledger:
     records: dict[tuple[str, str], tuple[dict[str, object] | None, int]] = field(default_factory=dict)
     _starts: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     _blocks: dict[tuple[str, int], Block] = field(default_factory=dict)
+    #: each registry's issuance account, kept as accounts open (a moving entry's legs are checked against it)
+    _issuance_accounts: dict[str, int] = field(default_factory=dict)
     seq: int = 0
 
     # ---- reading ----
@@ -164,9 +166,10 @@ class Ledger:
         d = entry.details
         if d["account_id"] in self.accounts:
             raise LedgerError(f"account {d['account_id']} is opened twice")
-        self.accounts[d["account_id"]] = AccountState(
-            d["account_id"], d["registry"], AccountKind(d["kind"]), d["number"]
-        )
+        account = AccountState(d["account_id"], d["registry"], AccountKind(d["kind"]), d["number"])
+        self.accounts[account.id] = account
+        if account.kind is AccountKind.issuance:
+            self._issuance_accounts[account.registry] = account.id
 
     def _move(self, entry: Entry) -> None:
         if entry.kind is TransactionKind.issuance:
@@ -174,12 +177,12 @@ class Ledger:
             if d["issuance_id"] in self.issuances:
                 raise LedgerError(f"issuance {d['issuance_id']} is recorded twice")
             self.issuances[d["issuance_id"]] = IssuanceState(d["issuance_id"], d["host"], d["authorized"])
-        issuance_accounts = {a.registry: a.id for a in self.accounts.values() if a.kind is AccountKind.issuance}
         try:
-            expected = legs_for(entry.moves, issuance_accounts)
+            expected = legs_for(entry.moves, self._issuance_accounts)
         except (KeyError, ValueError) as error:
             raise LedgerError(f"entry {entry.seq}: {error}") from None
-        if sorted(expected, key=lambda leg: leg.account_id) != sorted(entry.legs, key=lambda leg: leg.account_id):
+        # legs_for gives one leg per account, in account order: only the entry's own legs need sorting
+        if list(expected) != sorted(entry.legs, key=_account_of):
             raise LedgerError(f"entry {entry.seq}: its legs do not match its moves")
         for leg in entry.legs:
             if leg.account_id not in self.accounts:
@@ -242,6 +245,8 @@ class Ledger:
         movements = []
         for move in entry.moves:
             issuance, to = self.issuances[move.issuance_id], self.accounts[move.to_account]
+            if not article6.may_adjust(move.first_transfer, issuance.authorized):
+                continue
             movements.append(
                 article6.Movement(
                     move.credits, move.first_transfer, issuance.authorized, issuance.host, to.registry, to.kind
@@ -253,8 +258,8 @@ class Ledger:
             )
 
     def _apply_move(self, seq: int, move: Move) -> None:
-        starts = self._starts[move.registry]
         if move.from_account is None:
+            starts = self._starts[move.registry]
             before = self.block_at(move.registry, move.start)
             i = bisect_right(starts, move.start)
             if before is not None or (i < len(starts) and starts[i] <= move.end):
@@ -269,9 +274,9 @@ class Ledger:
                 f"entry {seq}: serials {move.start}-{move.end} of {move.registry} are not held by account "
                 f"{move.from_account}"
             )
-        del self._blocks[(block.registry, block.start)]
-        starts.pop(bisect_right(starts, block.start) - 1)
-        for piece in block.carve(move.start, move.end, move.to_account, move.first_transfer):
+        first, *rest = block.carve(move.start, move.end, move.to_account, move.first_transfer)
+        self._blocks[(block.registry, block.start)] = first  # the first piece keeps the block's start
+        for piece in rest:
             self._put(piece)
 
     def _put(self, block: Block) -> None:
@@ -292,6 +297,10 @@ class Ledger:
                 continue
             if balance < 0 or balance != held.get(account.id, 0):
                 raise LedgerError(f"account {account.number}: balance {balance}, blocks {held.get(account.id, 0)}")
+
+
+def _account_of(leg: Leg) -> int:
+    return leg.account_id
 
 
 # ---- planners: what a transaction moves (used by the credit service) ----

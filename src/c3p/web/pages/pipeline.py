@@ -17,11 +17,12 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from c3p.accounts.rules.policy import Actor, could
 from c3p.accounts.schemas import HistoryView
 from c3p.db.history import entries_for
-from c3p.errors import Conflict, InvalidInput
+from c3p.errors import C3PError, Conflict, InvalidInput
 from c3p.messages import N_, Message
 from c3p.program import queries as program_queries
 from c3p.program.schemas import CountryView, ProgramReachView
@@ -31,6 +32,7 @@ from c3p.web.deps import current_snapshot
 from c3p.web.downloads import file_response
 from c3p.web.pages.forms import FieldError, FormState, number_text, parse, typed
 from c3p.web.pages.render import PageContext, page_language, page_only, redirect, render
+from c3p.workflow import queries
 from c3p.workflow.rules import pipeline, subsidy
 from c3p.workflow.rules.outcomes import OUTCOME_KINDS
 from c3p.workflow.rules.tracking import ACTIVITY_KINDS, ACTIVITY_STATES, EXPENSE_CATEGORIES, MILESTONE_KINDS
@@ -56,6 +58,7 @@ class TrackingPage(PageContext):
     may_track: bool = page_only()
     may_record: bool = page_only()
     may_create_jcm: bool = page_only(default=False)
+    may_read_application: bool = page_only(default=False)
     form: FormState = page_only(default_factory=FormState)
 
 
@@ -111,6 +114,17 @@ def _may(actor: Actor, name: str) -> bool:
     return bool(could(actor, name))
 
 
+def _reads_application(session: Session, actor: Actor, application_id: int | None) -> bool:
+    """Whether the project's application is shown to ``actor``: a public page links it only for those who read it."""
+    if application_id is None:
+        return False
+    try:
+        queries.readable_application(session, actor, application_id)
+    except C3PError:
+        return False
+    return True
+
+
 # ---------- project tracking ----------
 
 
@@ -124,6 +138,7 @@ def tracking_page_for(
         history = entries_for(session, "projects", str(project.id))
         outcomes = jcm.outcome_views(session, slug)
         next_states = tracking.next_states(session, project)
+        may_read_application = _reads_application(session, actor, data.application_id)
     page = TrackingPage(
         data=data,
         history=history,
@@ -137,6 +152,7 @@ def tracking_page_for(
         may_track=may_track,
         may_record=_may(actor, "program.outcome.record"),
         may_create_jcm=_may(actor, "jcm.project.create"),
+        may_read_application=may_read_application,
         form=form or FormState(),
     )
     return render(request, "workflow/tracking.html", page, status=status)

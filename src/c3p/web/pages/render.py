@@ -21,11 +21,12 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+import platformdirs
 from babel.dates import format_date, format_skeleton
 from fastapi import Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import BytecodeCache, Environment, FileSystemBytecodeCache, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, ConfigDict, Field
 
 from c3p.accounts.rules.roles import said_role
@@ -43,9 +44,25 @@ TEMPLATES_DIR = Path(__file__).parent.parent / "templates"
 
 
 @lru_cache
+def compiled_templates() -> BytecodeCache | None:
+    """Where compiled templates are kept between runs: compiling them is most of a first page's time.
+
+    The user's cache folder, as Python keeps its bytecode; an entry is used only while its
+    template's source is unchanged, and without a writable folder templates are compiled in memory.
+    """
+    folder = Path(platformdirs.user_cache_dir("c3p")) / "templates"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return FileSystemBytecodeCache(str(folder))
+
+
+@lru_cache
 def environment(language: str) -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
+        bytecode_cache=compiled_templates(),
         autoescape=select_autoescape(["html", "xml"]),
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,

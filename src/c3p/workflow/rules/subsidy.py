@@ -6,7 +6,8 @@ initial investment, at least 1/2 of the credits go to Japan, implementation take
 years and monitoring lasts the legal durable years. What is not: the rate tiers by number of
 similar-technology cases (FY2018: 30–50 %) and the cost-effectiveness threshold in JPY per
 tCO2. Unknown figures are ``None``: the calculator then applies only the confirmed cap and
-says so in ``notes``; give the figures in the rules file or as overrides to apply them.
+says so in ``notes`` (English message ids the pages translate); give the figures in the rules
+file or as overrides to apply them. Each rule says its source as a citation a reader can check.
 
 Money is integer JPY; rates are exact decimals; credits are whole tCO2 (Japan's share is
 rounded up, since it is a minimum).
@@ -24,6 +25,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from c3p.messages import N_
 from c3p.program.rules import sources
 
 
@@ -47,9 +49,11 @@ class SubsidyRules(_Frozen):
     rate_range_pct: tuple[Decimal, Decimal] | None = None
     rate_tiers: tuple[RateTier, ...] | None = None
     rate_tiers_note: str = ""
+    rate_tiers_note_ja: str = ""
     rate_tiers_verification: str = ""
     cost_effectiveness_max_jpy_per_tco2: int | None = Field(None, ge=1)
     cost_effectiveness_note: str = ""
+    cost_effectiveness_note_ja: str = ""
     cost_effectiveness_verification: str = ""
     min_credit_share_to_japan: str = "1/2"
     credit_share_source: str = ""
@@ -115,10 +119,12 @@ class SubsidyResult(_Frozen):
 def _rate(params: SubsidyParams, rules: SubsidyRules, notes: list[str]) -> tuple[Decimal, str]:
     cap = Decimal(rules.max_share.numerator * 100) / Decimal(rules.max_share.denominator)
     if rules.rate_tiers is None:
-        notes.append(f"Rate tiers unknown for this year: the confirmed cap of {cap}% applies. {rules.rate_tiers_note}")
+        notes.append(N_("Rate tiers unknown for this year: the confirmed cap applies."))
         return cap, "cap"
     if params.similar_technology_cases is None:
-        notes.append("Give similar_technology_cases to apply the rate tiers; the cap applies meanwhile.")
+        notes.append(
+            N_("Give the number of similar-technology cases to apply the rate tiers; the cap applies meanwhile.")
+        )
         return cap, "cap"
     for tier in rules.rate_tiers:
         upper = tier.max_cases if tier.max_cases is not None else math.inf
@@ -126,7 +132,7 @@ def _rate(params: SubsidyParams, rules: SubsidyRules, notes: list[str]) -> tuple
             return min(
                 tier.rate_pct, cap
             ), f"tier {tier.min_cases}–{tier.max_cases if tier.max_cases is not None else ''}"
-    notes.append("No rate tier covers this number of similar cases; the cap applies.")
+    notes.append(N_("No rate tier covers this number of similar cases; the cap applies."))
     return cap, "cap"
 
 
@@ -149,22 +155,22 @@ def calculate(params: SubsidyParams, rules: SubsidyRules) -> SubsidyResult:
     if params.requested_subsidy_jpy is not None:
         subsidy = min(params.requested_subsidy_jpy, max_subsidy)
         if params.requested_subsidy_jpy > max_subsidy:
-            notes.append(f"The request exceeds the maximum; limited to {max_subsidy:,} JPY.")
+            notes.append(N_("The request exceeds the maximum; the subsidy is limited to the maximum."))
     lifetime = params.expected_reductions_tco2_per_year * params.legal_durable_years
     cost_effectiveness = math.ceil(Fraction(subsidy, lifetime)) if lifetime else None
     threshold = rules.cost_effectiveness_max_jpy_per_tco2
     if threshold is None:
-        notes.append(f"Cost-effectiveness threshold unknown: not checked. {rules.cost_effectiveness_note}".strip())
+        notes.append(N_("Cost-effectiveness threshold unknown: not checked."))
         ok = None
     else:
         ok = cost_effectiveness is not None and cost_effectiveness <= threshold
     if cost_effectiveness is None:
-        notes.append("No expected reductions: cost-effectiveness cannot be computed.")
+        notes.append(N_("No expected reductions: cost-effectiveness cannot be computed."))
     share_ok = None
     if params.credit_share_to_japan_pct is not None:
         share_ok = Fraction(params.credit_share_to_japan_pct) / 100 >= rules.min_credit_share
         if not share_ok:
-            notes.append(f"Japan must receive at least {rules.min_credit_share_to_japan} of the credits.")
+            notes.append(N_("Japan must receive at least the share of the credits the rules set."))
     sources = tuple(
         s for s in (rules.max_share_source, rules.credit_share_source, rules.implementation_source, rules.source) if s
     )
