@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from c3p.credits.rules.article6 import Adjustment
+from c3p.credits.rules.authorizations import AuthorizedRange
 from c3p.credits.rules.blocks import Block
 from c3p.credits.rules.reports import Party, Period, check_new_period, check_verified_amount, next_period_number
 from c3p.credits.rules.serials import SerialFormat
@@ -68,6 +69,8 @@ class MemoryStore:
         self.proposals: dict[str, ProposalRow] = {}
         self.adjustments: list[tuple[Adjustment, int]] = []
         self.journal: list[Entry] = []
+        #: Article 6.2 authorization records by (registry, start serial)
+        self.records: dict[tuple[str, int], AuthorizedRange] = {}
         self._next_block = 1
 
     # ---- test data ----
@@ -120,6 +123,7 @@ class MemoryStore:
             dict(self.proposals),
             len(self.adjustments),
             len(self.journal),
+            dict(self.records),
         )
 
     # ---- LedgerStore ----
@@ -232,6 +236,45 @@ class MemoryStore:
 
     def first_transferred_credits(self, issuance_id: int) -> int:
         return sum(b.credits for b in self.blocks.values() if b.issuance_id == issuance_id and b.first_transferred)
+
+    def first_transferred_in(self, issuance_id: int, registry: str, start: int, end: int) -> int:
+        return sum(
+            b.credits
+            for b in self.blocks.values()
+            if (b.issuance_id, b.registry) == (issuance_id, registry)
+            and start <= b.start <= b.end <= end
+            and b.first_transferred
+        )
+
+    def issued_ranges(self, issuance_id: int) -> list[tuple[str, int, int]]:
+        ranges: dict[str, tuple[int, int]] = {}
+        for b in self.blocks.values():
+            if b.issuance_id == issuance_id:
+                low, high = ranges.get(b.registry, (b.start, b.end))
+                ranges[b.registry] = (min(low, b.start), max(high, b.end))
+        return [(r, low, high) for r, (low, high) in sorted(ranges.items())]
+
+    def authorizations_of(self, issuance_id: int) -> list[AuthorizedRange]:
+        return sorted((r for r in self.records.values() if r.issuance_id == issuance_id), key=lambda r: r.start)
+
+    def authorizations(self, issuance_ids: Iterable[int]) -> dict[int, list[AuthorizedRange]]:
+        return {i: self.authorizations_of(i) for i in set(issuance_ids)}
+
+    def save_authorization(self, record: AuthorizedRange) -> None:
+        self.records[(record.registry, record.start)] = record
+
+    def drop_authorizations(self, issuance_id: int) -> None:
+        self.records = {k: r for k, r in self.records.items() if r.issuance_id != issuance_id}
+
+    def split_blocks(self, registry: str, start: int, end: int) -> None:
+        for at in (start, end + 1):
+            found = next(
+                ((i, b) for i, b in self.blocks.items() if b.registry == registry and b.start < at <= b.end), None
+            )
+            if found is not None:
+                row_id, block = found
+                self.blocks[row_id], right = block.cut(at)
+                self._insert(right)
 
     def issuance_terms(self, ids: Iterable[int]) -> dict[int, IssuanceTerms]:
         return {

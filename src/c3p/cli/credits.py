@@ -543,18 +543,55 @@ def retire(
 @app.command("authorize")
 @guarded("credits.authorize")
 def authorize(
-    notification_ref: Annotated[str, typer.Argument(help="Notification reference of the issuance.")],
-    status: Annotated[str, typer.Option("--status", help="authorized or not_authorized.")] = "authorized",
+    notification_ref: Annotated[
+        str | None, typer.Argument(help="Notification reference of the issuance (or --issuance).")
+    ] = None,
+    issuance: Annotated[str | None, typer.Option("--issuance", help="Notification reference of the issuance.")] = None,
+    status: Annotated[
+        str, typer.Option("--status", help="Without --serials: authorized or not_authorized, for the whole issuance.")
+    ] = "authorized",
+    serials: Annotated[
+        str | None, typer.Option("--serials", help="Unit numbers a-b to authorize (a record of that range).")
+    ] = None,
+    purpose: Annotated[
+        list[str] | None, typer.Option("--purpose", help="ndc or oimp; repeat for both (with --serials).")
+    ] = None,
+    entity: Annotated[
+        list[str] | None, typer.Option("--entity", help="Slug of an authorized organization; repeatable.")
+    ] = None,
+    decision: Annotated[str, typer.Option("--decision", help="Reference of the authorizing decision.")] = "",
+    date: Annotated[str, typer.Option("--date", help="Date of the decision, YYYY-MM-DD.")] = "",
+    registry: Annotated[
+        str | None, typer.Option("--registry", help="Registry of the serials, when the issuance has two.")
+    ] = None,
+    first_transfer: Annotated[
+        str | None,
+        typer.Option("--first-transfer", help="first_international_transfer or use_or_cancellation (for OIMP)."),
+    ] = None,
     db: DatabaseOption = None,
     output_format: FormatOption = "table",
 ) -> None:
-    """Set the Article 6.2 authorization of an issuance."""
+    """Set the Article 6.2 authorization of an issuance, or with --serials record one of a serial range."""
     check_format(output_format)
+    ref = issuance or notification_ref
+    if not ref:
+        raise typer.BadParameter("name the issuance: its notification reference, or --issuance")
     with writing(open_database(db)) as (session, who):
-        view = service.authorize(session, who, notification_ref, status)
-    _print(view, output_format) if output_format == "json" else console.print(
-        f"{view.notification_ref}: {view.authorization}"
-    )
+        if serials is None:
+            view: Any = service.authorize(session, who, ref, status)
+        else:
+            view = service.authorize_range(
+                session, who, ref, serials, purpose or [], entity or [], decision, date, first_transfer, registry
+            )
+    if output_format == "json":
+        _print(view, output_format)
+    elif serials is None:
+        console.print(f"{view.notification_ref}: {view.authorization}")
+    else:
+        console.print(
+            f"{view.notification_ref} {view.registry} {view.start_serial}-{view.end_serial}: "
+            f"{', '.join(view.purposes)} (version {view.version})"
+        )
 
 
 @app.command("balance")

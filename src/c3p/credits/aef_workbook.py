@@ -50,6 +50,20 @@ AUTHORIZATION_COLUMNS = {
     "vintage": "Vintage",
     "purposes": "Purposes for authorization",
     "first_transfer_definition_oimp": "First transfer definition (OIMP)",
+    "registry": "Party ITMO registry",
+    "first_unit": "First unit",
+    "last_unit": "Last unit",
+    "version": "Version of the authorization",
+    "decision_ref": "Authorizing decision",
+    "decided_on": "Date of the decision",
+}
+ENTITY_COLUMNS = {
+    "authorization_id": "Authorization ID",
+    "registry": "Party ITMO registry",
+    "first_unit": "First unit",
+    "last_unit": "Last unit",
+    "version": "Version of the authorization",
+    "entity": "Authorized entity",
 }
 HOLDING_COLUMNS = {**UNIT_COLUMNS, "account": "Account", "account_kind": "Account kind"}
 BALANCE_COLUMNS = {
@@ -112,6 +126,7 @@ def workbook(report: AefReport, version: int | None = None, submitted_at: str = 
         rows: list[ActionRow] = report.of_type(*types)
         _sheet(book, title, ACTION_COLUMNS, rows)
     _sheet(book, "Table 4 Holdings 31 December", HOLDING_COLUMNS, report.holdings)
+    _sheet(book, "Table 5 Authorized entities", ENTITY_COLUMNS, report.entities)
     _sheet(book, "Balances 31 December", BALANCE_COLUMNS, report.balances)
     checks = book.create_sheet("Consistency checks")
     checks.append(["Check", "Other country", "Passed", "Differences"])

@@ -53,6 +53,20 @@ BEGIN
     THEN
         RETURN;
     END IF;
+    -- authorized credits follow their authorization records (purposes, first transfer) on the Python path
+    v_taken := 0;
+    FOR v_block IN
+        SELECT b.end_serial - b.start_serial + 1 AS credits, i.authorization_status = 'authorized' AS authorized
+        FROM credit_blocks b JOIN credit_issuances i ON i.id = b.issuance_id
+        WHERE b.account_id = p_sender
+        ORDER BY b.registry COLLATE "C", b.start_serial
+    LOOP
+        EXIT WHEN v_taken >= p_credits;
+        IF v_block.authorized THEN
+            RETURN;
+        END IF;
+        v_taken := v_taken + v_block.credits;
+    END LOOP;
     FOR v_block IN
         SELECT b.id, b.registry, b.start_serial, b.end_serial, b.issuance_id, b.first_transferred,
                i.authorization_status = 'authorized' AS authorized, i.host_country, i.serial_code, i.period_number

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from c3p.credits import queries
 from c3p.credits.rules.serials import DEFAULT_FORMAT
-from c3p.credits.tables import CreditAccount, CreditBlock, CreditIssuance, JournalEntry
+from c3p.credits.tables import CreditAccount, CreditAuthorization, CreditBlock, CreditIssuance, JournalEntry
 from c3p.workflow.tables import JcmProject
 
 #: bumped when a field changes meaning or disappears (adding one does not)
@@ -89,7 +89,11 @@ class OpenBlock(BaseModel):
     credits: int
     project: str
     vintage_year: int
-    labels: list[str] = Field(description="article6_authorized, first_transferred")
+    labels: list[str] = Field(
+        description="article6_authorized, authorized_for_ndc, authorized_for_oimp (the purposes of the block's "
+        "Article 6.2 authorization record), first_transferred, correspondingly_adjusted (the host country "
+        "records a corresponding adjustment for every first-transferred credit)"
+    )
 
 
 class OpenData(BaseModel):
@@ -220,10 +224,17 @@ def _blocks(session: Session) -> Iterator[OpenBlock]:
             CreditIssuance.period_number,
             CreditIssuance.project,
             CreditIssuance.vintage_year,
-            CreditIssuance.authorization_status,
+            CreditAuthorization.purposes,
         )
         .join(CreditAccount, CreditAccount.id == CreditBlock.account_id)
         .join(CreditIssuance, CreditIssuance.id == CreditBlock.issuance_id)
+        .outerjoin(  # blocks are split at a record's bounds: at most one record covers a block
+            CreditAuthorization,
+            (CreditAuthorization.issuance_id == CreditBlock.issuance_id)
+            & (CreditAuthorization.registry_code == CreditBlock.registry_code)
+            & (CreditAuthorization.start_serial <= CreditBlock.start_serial)
+            & (CreditAuthorization.end_serial >= CreditBlock.end_serial),
+        )
         .where(CreditAccount.kind.in_(BLOCK_STATUS))
         .order_by(CreditBlock.registry_code, CreditBlock.start_serial)
     )
@@ -239,10 +250,10 @@ def _blocks(session: Session) -> Iterator[OpenBlock]:
         period,
         project,
         vintage,
-        authorization,
+        purposes,
     ) in session.execute(query):
         serial = DEFAULT_FORMAT.block(origin, host, code, period, start, end)
-        labels = [*(["article6_authorized"] if authorization == "authorized" else []), *(["first_transferred"] * first)]
+        labels = block_labels(purposes, bool(first))
         yield OpenBlock(
             id=f"block:{DEFAULT_FORMAT.unit(origin, host, code, period, start)}",
             serial=serial,
@@ -253,6 +264,19 @@ def _blocks(session: Session) -> Iterator[OpenBlock]:
             vintage_year=vintage,
             labels=labels,
         )
+
+
+def block_labels(purposes: list[str] | None, first_transferred: bool) -> list[str]:
+    """The Article 6.2 labels of a block: its authorization record's purposes (None: not authorized)
+    and, once first transferred, the corresponding adjustment its host records.
+
+    >>> block_labels(["oimp"], True)
+    ['article6_authorized', 'authorized_for_oimp', 'first_transferred', 'correspondingly_adjusted']
+    """
+    if purposes is None:
+        return []
+    labels = ["article6_authorized", *(f"authorized_for_{p}" for p in sorted(purposes))]
+    return labels + (["first_transferred", "correspondingly_adjusted"] if first_transferred else [])
 
 
 def cadtrust(data: OpenData, registry_name: str, link: str) -> CadTrustExport:

@@ -127,6 +127,24 @@ class IssuanceView(BaseModel):
     journal_seq: int
 
 
+class AuthorizationView(BaseModel):
+    """One Article 6.2 authorization record in its current version."""
+
+    notification_ref: str = Field(description="the Joint Committee notification of the issuance")
+    registry: str
+    start_serial: int
+    end_serial: int
+    credits: int
+    purposes: list[str] = Field(description="ndc (use towards NDCs), oimp (other international mitigation purposes)")
+    entities: list[str] = Field(description="slugs of the authorized organizations")
+    first_transfer: str = Field(description="first_international_transfer or use_or_cancellation")
+    version: int
+    decision_ref: str
+    decided_on: dt.date
+    recorded_by: str
+    journal_seq: int
+
+
 class TransactionView(BaseModel):
     seq: int
     key: str

@@ -15,6 +15,7 @@ import hashlib
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -22,9 +23,10 @@ from sqlalchemy.orm import Session
 
 from c3p.accounts.rules.policy import Actor, Target, require
 from c3p.credits.monitoring_reports import NO_REPORT
-from c3p.credits.rules import article6
+from c3p.credits.rules import article6, authorizations
 from c3p.credits.rules.access import account_target
 from c3p.credits.rules.approvals import check_open, check_second_person, check_threshold, needs_approval
+from c3p.credits.rules.authorizations import AuthorizedRange, record_at
 from c3p.credits.rules.holding_accounts import (
     JAPAN,
     NO_ACCOUNT,
@@ -43,11 +45,18 @@ from c3p.credits.rules.issuance import (
     check_report_verified,
     check_within_verified,
 )
-from c3p.credits.rules.ledger import plan_issuance, plan_range, plan_transfer
+from c3p.credits.rules.ledger import issued_ranges, plan_issuance, plan_range, plan_transfer
 from c3p.credits.rules.reports import check_no_open_corrective_action, check_not_verifier, party
 from c3p.credits.rules.serials import DEFAULT_FORMAT, REGISTRY_CODE, ParsedSerial, SerialFormat, check_units_left
 from c3p.credits.rules.transactions import Entry, Move, TransactionKind, check_amount, legs_for
-from c3p.credits.schemas import AccountView, IssuanceNotice, IssuanceView, RegistrySettings, TransactionView
+from c3p.credits.schemas import (
+    AccountView,
+    AuthorizationView,
+    IssuanceNotice,
+    IssuanceView,
+    RegistrySettings,
+    TransactionView,
+)
 from c3p.credits.store import (
     FIRST_SOURCE_LIMIT,
     AccountRow,
@@ -211,8 +220,17 @@ def issue(
     )
     moves = _allocate(store, notice, report.host_country, accounts, issuance_id)
     entry = _seal_issuance(store, actor, notice, report, issuance_id, moves)
-    terms = {issuance_id: (notice.authorized, report.host_country)}
-    _record_adjustments(store, entry, moves, terms, {row.id: row for row in accounts.values()})
+    records: dict[int, list[AuthorizedRange]] = {issuance_id: []}
+    if notice.authorized:
+        day = entry.occurred_at[:10]
+        ranges = issued_ranges(moves)
+        records[issuance_id] = authorizations.legacy(
+            issuance_id, ranges, notice.notification_ref, day, actor.label, entry.seq
+        )
+        for record in records[issuance_id]:
+            store.save_authorization(record)
+    hosts = {issuance_id: report.host_country}
+    _record_adjustments(store, entry, moves, hosts, records, {row.id: row for row in accounts.values()})
     store.seal_issuance(issuance_id, entry.seq)
     store.mark_report_used(report.id)
     return store.issuance_view(issuance_id, serials)
@@ -295,17 +313,29 @@ def _seal_issuance(
     return store.append(TransactionKind.issuance, actor.label, legs, tuple(moves), details)
 
 
+def _records(store: LedgerStore, authorized: dict[int, bool]) -> dict[int, list[AuthorizedRange]]:
+    """The authorization records of the issuances marked authorized (no read when there are none)."""
+    wanted = [issuance for issuance, yes in authorized.items() if yes]
+    found = store.authorizations(wanted) if wanted else {}
+    return {issuance: found.get(issuance, []) for issuance in authorized}
+
+
+def _record_of(records: dict[int, list[AuthorizedRange]], move: Move) -> AuthorizedRange | None:
+    return record_at(records.get(move.issuance_id, ()), move.registry, move.start, move.end)
+
+
 def _record_adjustments(
     store: LedgerStore,
     entry: Entry,
     moves: Sequence[Move],
-    issuances: dict[int, tuple[bool, str]],
+    hosts: dict[int, str],
+    records: dict[int, list[AuthorizedRange]],
     accounts: dict[int, AccountRow],
 ) -> None:
     """Record the Article 6.2 corresponding adjustments the entry's moves call for."""
     movements = []
     for move in moves:
-        authorized, host = issuances[move.issuance_id]
+        authorized, host = _record_of(records, move) is not None, hosts[move.issuance_id]
         to = accounts[move.to_account]
         movements.append(article6.Movement(move.credits, move.first_transfer, authorized, host, to.registry, to.kind))
     found = article6.adjustments_for(movements, int(entry.occurred_at[:4]))
@@ -404,9 +434,27 @@ def _take_blocks(
         }
     blocks = [s.block for s in source]
     if wanted is not None:
-        return plan_range(blocks, wanted.start, wanted.end, to_id, first)
-    assert credits is not None  # _serial_range asks for one or the other
-    return plan_transfer(blocks, credits, to_id, first)
+        moves = plan_range(blocks, wanted.start, wanted.end, to_id, first)
+    else:
+        assert credits is not None  # _serial_range asks for one or the other
+        moves = plan_transfer(blocks, credits, to_id, first)
+    return moves
+
+
+def _under_records(
+    moves: list[Move], records: dict[int, list[AuthorizedRange]], hosts: dict[int, str], receiver: AccountRow
+) -> list[Move]:
+    """The moves with the first transfer each one's authorization record defines; a use its purposes
+    do not allow (retirement without ndc, cancellation without oimp) is refused."""
+    settled = []
+    for move in moves:
+        record = _record_of(records, move)
+        authorizations.check_use(record, receiver.kind)
+        first = move.first_transfer and authorizations.is_first_transfer(
+            record, hosts[move.issuance_id], receiver.registry, receiver.kind, False
+        )
+        settled.append(move if first == move.first_transfer else replace(move, first_transfer=first))
+    return settled
 
 
 def _move_out(
@@ -446,12 +494,15 @@ def _move_out(
     if wanted is None:
         source = _more_source(store, sender.id, credits or 0, source)
     moves = _take_blocks(store, sender, receiver, source, credits, wanted)
+    records = _records(store, {s.block.issuance_id: s.authorized for s in source})
+    hosts = {s.block.issuance_id: s.host for s in source}
+    if any(records.values()):
+        moves = _under_records(moves, records, hosts, receiver)
     if kind is TransactionKind.transfer and approval is None:
         amount = sum(move.credits for move in moves)
         if needs_approval(amount, store.approval_threshold(sender.registry)):
             return _propose(store, actor, sender, receiver, amount, serial or "")
     details = {**details, **(approval or {})}
-    terms = {s.block.issuance_id: (s.authorized, s.host) for s in source}
     names = {s.block.issuance_id: (s.host, s.project, s.period) for s in source}
     printed = [serials.block(m.registry, *names[m.issuance_id], m.start, m.end) for m in moves]
     legs = legs_for(moves, {})
@@ -464,7 +515,7 @@ def _move_out(
     if external:
         store.add_pending(entry, sender.id, receiver.id)
     elif any(m.first_transfer for m in moves) or receiver.kind == AccountKind.retirement:
-        _record_adjustments(store, entry, moves, terms, {receiver.id: receiver})
+        _record_adjustments(store, entry, moves, hosts, records, {receiver.id: receiver})
     return TransactionView(
         seq=entry.seq,
         key=entry.key,
@@ -758,15 +809,20 @@ def resolve_pending(session: Session | LedgerStore, actor: Actor, key: str, acce
     elif not may_take_back(sender.status):
         to_row = _returns_account(store, actor, sender.registry)
         details = {**details, "returned_to": to_row.number, "sender_status": sender.status}
-    terms = {i: (t.authorized, t.host) for i, t in store.issuance_terms(m.issuance_id for m in pending.moves).items()}
+    terms = store.issuance_terms(m.issuance_id for m in pending.moves)
+    hosts = {i: t.host for i, t in terms.items()}
+    records = _records(store, {i: t.authorized for i, t in terms.items()})
     held = store.blocks_starting_at(pending.moves)
-    moves = [_settle(m, held[(m.registry, m.start)][0].first_transferred, terms, to_row, accept) for m in pending.moves]
+    moves = [
+        _settle(m, held[(m.registry, m.start)][0].first_transferred, hosts, records, to_row, accept)
+        for m in pending.moves
+    ]
     legs = legs_for(moves, {})
     store.apply_moves(moves, held)
     store.add_to_balances(legs)
     kind = TransactionKind.acceptance if accept else TransactionKind.rejection
     entry = store.append(kind, actor.label, legs, tuple(moves), details)
-    _record_adjustments(store, entry, moves, terms, {to_row.id: to_row})
+    _record_adjustments(store, entry, moves, hosts, records, {to_row.id: to_row})
     store.close_pending(key, "accepted" if accept else "rejected", entry.seq)
     return TransactionView(
         seq=entry.seq,
@@ -809,10 +865,19 @@ def _check_proposal(store: LedgerStore, pending: PendingRow) -> None:
         raise Conflict(Message(refusal, {"key": pending.key}))
 
 
-def _settle(proposed: Move, already: bool, terms: dict[int, tuple[bool, str]], to: AccountRow, accept: bool) -> Move:
+def _settle(
+    proposed: Move,
+    already: bool,
+    hosts: dict[int, str],
+    records: dict[int, list[AuthorizedRange]],
+    to: AccountRow,
+    accept: bool,
+) -> Move:
     """A proposed move out of the pending account, on to the receiver (or back to the sender)."""
-    authorized, host = terms[proposed.issuance_id]
-    first = accept and article6.is_first_transfer(authorized, host, to.registry, to.kind, already)
+    record = _record_of(records, proposed)
+    first = accept and authorizations.is_first_transfer(
+        record, hosts[proposed.issuance_id], to.registry, to.kind, already
+    )
     return Move(
         proposed.registry, proposed.start, proposed.end, proposed.to_account, to.id, proposed.issuance_id, first
     )
@@ -834,7 +899,124 @@ def authorize(session: Session | LedgerStore, actor: Actor, notification_ref: st
     if issuance.authorization != wanted:
         article6.check_authorization_change(notification_ref, wanted, store.first_transferred_credits(issuance.id))
         store.set_authorization(issuance.id, str(wanted))
-        store.append(
+        entry = store.append(
             TransactionKind.authorization, actor.label, details={"issuance_id": issuance.id, "status": str(wanted)}
         )
+        if wanted is article6.Authorization.authorized:
+            ranges, day = store.issued_ranges(issuance.id), entry.occurred_at[:10]
+            for record in authorizations.legacy(issuance.id, ranges, notification_ref, day, entry.actor, entry.seq):
+                store.save_authorization(record)
+        else:
+            store.drop_authorizations(issuance.id)
     return store.issuance_view(issuance.id, DEFAULT_FORMAT)
+
+
+def authorize_range(
+    session: Session | LedgerStore,
+    actor: Actor,
+    notification_ref: str,
+    serials: str,
+    purposes: Sequence[str],
+    entities: Sequence[str],
+    decision_ref: str,
+    decided_on: str,
+    first_transfer: str | None = None,
+    registry: str | None = None,
+    today: dt.date | None = None,
+) -> AuthorizationView:
+    """Record (or make the next version of) the Article 6.2 authorization of serials ``a-b`` of an issuance.
+
+    The blocks crossing the range's bounds are split, so the authorization travels with the credits.
+    """
+    wanted_purposes = authorizations.parse_purposes(purposes)
+    definition = authorizations.parse_first_transfer(first_transfer, wanted_purposes)
+    start, end = _parse_serials(serials)
+    day = _parse_day(decided_on)
+    authorizations.check_decided_on(day, today or dt.datetime.now(dt.UTC).date())
+    if not decision_ref.strip():
+        raise InvalidInput(N_("name the decision that authorizes the credits"), field="decision_ref")
+    store = ledger_store(session)
+    store.begin_write()
+    issuance = store.issuance_by_ref(notification_ref, lock=True)
+    if issuance is None:
+        raise NotFound(Message(N_("no issuance for notification %(ref)s"), {"ref": notification_ref}))
+    require(actor, "credits.authorize", Target.of(country=issuance.host_country))
+    slugs = _entities(store, entities)
+    issued = store.issued_ranges(issuance.id)
+    code = _range_registry(registry, issued, notification_ref)
+    authorizations.check_within(issued, code, start, end, notification_ref)
+    existing = store.authorizations([issuance.id]).get(issuance.id, [])
+    same = any((r.registry, r.start, r.end) == (code, start, end) for r in existing)
+    first_transferred = store.first_transferred_in(issuance.id, code, start, end) if same else 0
+    wanted = authorizations.AuthorizedRange(
+        issuance.id, code, start, end, wanted_purposes, slugs, definition, 0, decision_ref.strip(), day.isoformat()
+    )
+    record = authorizations.next_version(existing, wanted, first_transferred)
+    store.split_blocks(code, start, end)
+    details = {"issuance_id": issuance.id, "status": "authorized", "authorization": record.terms()}
+    entry = store.append(TransactionKind.authorization, actor.label, details=details)
+    record = replace(record, recorded_by=entry.actor, journal_seq=entry.seq)
+    store.save_authorization(record)
+    if issuance.authorization != article6.Authorization.authorized:
+        store.set_authorization(issuance.id, str(article6.Authorization.authorized))
+    return authorization_view(notification_ref, record)
+
+
+def authorization_view(notification_ref: str, record: AuthorizedRange) -> AuthorizationView:
+    return AuthorizationView(
+        notification_ref=notification_ref,
+        registry=record.registry,
+        start_serial=record.start,
+        end_serial=record.end,
+        credits=record.credits,
+        purposes=sorted(record.purposes),
+        entities=list(record.entities),
+        first_transfer=str(record.first_transfer),
+        version=record.version,
+        decision_ref=record.decision,
+        decided_on=dt.date.fromisoformat(record.decided_on),
+        recorded_by=record.recorded_by,
+        journal_seq=record.journal_seq,
+    )
+
+
+def _parse_serials(serials: str) -> tuple[int, int]:
+    """``a-b`` (or one serial ``a``) as unit numbers."""
+    parts = (serials or "").replace(" ", "").split("-")
+    try:
+        start, end = (int(parts[0]), int(parts[-1])) if 1 <= len(parts) <= 2 else (0, -1)
+    except ValueError:
+        start, end = 0, -1
+    if start < 1 or end < start:
+        refusal = N_("serials must be a range of unit numbers such as 11-20, got '%(serials)s'")
+        raise InvalidInput(Message(refusal, {"serials": serials}), field="serials")
+    return start, end
+
+
+def _parse_day(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except (ValueError, AttributeError):
+        refusal = N_("the decision date must be a date such as 2026-04-01, got '%(value)s'")
+        raise InvalidInput(Message(refusal, {"value": value}), field="decided_on") from None
+
+
+def _entities(store: LedgerStore, entities: Sequence[str]) -> tuple[str, ...]:
+    """The authorized organizations, each a member organization, in order and once."""
+    slugs = sorted({slug.strip() for slug in entities if slug.strip()})
+    for slug in slugs:
+        if store.organization(slug) is None:
+            refusal = N_("no member organization '%(entity)s' to authorize")
+            raise NotFound(Message(refusal, {"entity": slug}), field="entities")
+    return tuple(slugs)
+
+
+def _range_registry(registry: str | None, issued: Sequence[tuple[str, int, int]], ref: str) -> str:
+    """The registry whose serials are meant: the one given, or the only one the issuance issued into."""
+    if registry:
+        return registry.strip().upper()
+    codes = sorted({code for code, _s, _e in issued})
+    if len(codes) != 1:
+        refusal = N_("issuance %(ref)s has serials in %(registries)s: name the registry")
+        raise InvalidInput(Message(refusal, {"ref": ref, "registries": ", ".join(codes)}), field="registry")
+    return codes[0]

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from c3p.accounts.tables import MemberOrganization
 from c3p.credits.facts import CHECKPOINT_DUE
 from c3p.credits.rules.article6 import Adjustment
+from c3p.credits.rules.authorizations import AuthorizedRange, FirstTransfer, Purpose
 from c3p.credits.rules.blocks import Block
 from c3p.credits.rules.journal import canonical, canonical_before_legs, canonical_without_seq, entry_hash
 from c3p.credits.rules.reports import FindingKind, FindingStatus, Party
@@ -39,6 +40,7 @@ from c3p.credits.rules.serials import SerialFormat
 from c3p.credits.rules.transactions import Entry, Leg, Move, TransactionKind
 from c3p.credits.tables import (
     CreditAccount,
+    CreditAuthorization,
     CreditIssuance,
     CreditRegistry,
     MonitoringReport,
@@ -210,6 +212,12 @@ class LedgerStore(Protocol):
     def seal_issuance(self, issuance_id: int, journal_seq: int) -> None: ...
     def set_authorization(self, issuance_id: int, authorization: str) -> None: ...
     def first_transferred_credits(self, issuance_id: int) -> int: ...
+    def first_transferred_in(self, issuance_id: int, registry: str, start: int, end: int) -> int: ...
+    def issued_ranges(self, issuance_id: int) -> list[tuple[str, int, int]]: ...
+    def authorizations(self, issuance_ids: Iterable[int]) -> dict[int, list[AuthorizedRange]]: ...
+    def save_authorization(self, record: AuthorizedRange) -> None: ...
+    def drop_authorizations(self, issuance_id: int) -> None: ...
+    def split_blocks(self, registry: str, start: int, end: int) -> None: ...
     def issuance_terms(self, ids: Iterable[int]) -> dict[int, IssuanceTerms]: ...
     def issuance_view(self, issuance_id: int, serials: SerialFormat) -> IssuanceView: ...
     def blocks_starting_at(self, moves: Sequence[Move]) -> HeldBlocks: ...
@@ -527,6 +535,86 @@ class Store:
             (issuance_id, True),
         )
         return int(found[0][0])
+
+    def first_transferred_in(self, issuance_id: int, registry: str, start: int, end: int) -> int:
+        """How many credits of serials ``start..end`` (whole blocks: they were split there) were first transferred."""
+        found = self.rows(
+            "SELECT COALESCE(SUM(end_serial - start_serial + 1), 0) FROM credit_blocks WHERE issuance_id = %s "
+            "AND registry = %s AND start_serial >= %s AND end_serial <= %s AND first_transferred = %s",
+            (issuance_id, registry, start, end, True),
+        )
+        return int(found[0][0])
+
+    def issued_ranges(self, issuance_id: int) -> list[tuple[str, int, int]]:
+        """The serial range the issuance made in each registry (credits are never destroyed, so its blocks span it)."""
+        found = self.rows(
+            "SELECT registry, MIN(start_serial), MAX(end_serial) FROM credit_blocks WHERE issuance_id = %s "
+            "GROUP BY registry ORDER BY registry",
+            (issuance_id,),
+        )
+        return [(str(r), int(lo), int(hi)) for r, lo, hi in found]
+
+    def authorizations(self, issuance_ids: Iterable[int]) -> dict[int, list[AuthorizedRange]]:
+        """The authorization records of the issuances, by issuance, in serial order."""
+        wanted = sorted(set(issuance_ids))
+        found: dict[int, list[AuthorizedRange]] = {i: [] for i in wanted}
+        if not wanted:
+            return found
+        query = (
+            select(CreditAuthorization)
+            .where(CreditAuthorization.issuance_id.in_(wanted))
+            .order_by(CreditAuthorization.registry_code, CreditAuthorization.start_serial)
+        )
+        for row in self.session.scalars(query):
+            found[row.issuance_id].append(authorized_range(row))
+        return found
+
+    def save_authorization(self, record: AuthorizedRange) -> None:
+        """Insert the record, or replace the one of the same range with this new version."""
+        row = self.session.scalars(
+            select(CreditAuthorization).where(
+                CreditAuthorization.registry_code == record.registry, CreditAuthorization.start_serial == record.start
+            )
+        ).first()
+        if row is None:
+            row = CreditAuthorization(
+                issuance_id=record.issuance_id,
+                registry_code=record.registry,
+                start_serial=record.start,
+                end_serial=record.end,
+            )
+            self.session.add(row)
+        row.purposes = sorted(record.purposes)
+        row.entities = list(record.entities)
+        row.first_transfer = str(record.first_transfer)
+        row.version = record.version
+        row.decision_ref = record.decision
+        row.decided_on = dt.date.fromisoformat(record.decided_on)
+        row.recorded_by = record.recorded_by
+        row.recorded_at = dt.datetime.now(dt.UTC)
+        row.journal_seq = record.journal_seq
+        self.session.flush()
+
+    def drop_authorizations(self, issuance_id: int) -> None:
+        for row in self.session.scalars(
+            select(CreditAuthorization).where(CreditAuthorization.issuance_id == issuance_id)
+        ):
+            self.session.delete(row)
+        self.session.flush()
+
+    def split_blocks(self, registry: str, start: int, end: int) -> None:
+        """Cut the blocks crossing ``start`` or ``end`` (an authorization's bounds) in two, same holder and marks."""
+        for at in (start, end + 1):
+            row = self.block_at(registry, at)
+            if row is None or int(row[2]) >= at:
+                continue
+            left, right = _block(row).cut(at)
+            self.run("UPDATE credit_blocks SET end_serial = %s WHERE id = %s", (left.end, row[0]))
+            self.run(
+                "INSERT INTO credit_blocks (registry, start_serial, end_serial, account_id, issuance_id, "
+                "first_transferred) VALUES (%s, %s, %s, %s, %s, %s)",
+                (right.registry, right.start, right.end, right.account_id, right.issuance_id, right.first_transferred),
+            )
 
     def issuance_terms(self, ids: Iterable[int]) -> dict[int, IssuanceTerms]:
         wanted = sorted(set(ids))
@@ -849,6 +937,24 @@ def _by_number(rows: Sequence[Sequence[Any]]) -> dict[str, AccountRow]:
 
 def _block(row: Sequence[Any]) -> Block:
     return Block(row[1], int(row[2]), int(row[3]), int(row[4]), int(row[5]), bool(row[6]))
+
+
+def authorized_range(row: CreditAuthorization) -> AuthorizedRange:
+    """A stored authorization record as the rules see it."""
+    return AuthorizedRange(
+        row.issuance_id,
+        row.registry_code,
+        int(row.start_serial),
+        int(row.end_serial),
+        frozenset(Purpose(p) for p in row.purposes),
+        tuple(row.entities),
+        FirstTransfer(row.first_transfer),
+        row.version,
+        row.decision_ref,
+        row.decided_on.isoformat(),
+        row.recorded_by,
+        row.journal_seq,
+    )
 
 
 def _containing(rows: dict[tuple[str, int], tuple[Block, int]], move: Move) -> tuple[Block, int]:

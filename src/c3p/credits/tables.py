@@ -303,4 +303,37 @@ class Article6Submission(Base):
     submitted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class CreditAuthorization(Base):
+    """An Article 6.2 authorization record: serials ``start_serial..end_serial`` of one issuance in
+    ``registry``, authorized for ``purposes`` (``ndc``, ``oimp``), in its current ``version``.
+
+    Each change is an ``authorization`` journal entry (earlier versions live there), and
+    ``verify`` rebuilds the rows from the journal (``credits/rules/authorizations.py``).
+    """
+
+    __tablename__ = "credit_authorizations"
+    __table_args__ = (
+        UniqueConstraint("registry", "start_serial"),
+        CheckConstraint("end_serial >= start_serial AND start_serial >= 1", name="range_not_empty"),
+        {"info": NOT_IN_HISTORY},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuance_id: Mapped[int] = mapped_column(ForeignKey("credit_issuances.id"), index=True)
+    registry_code: Mapped[str] = mapped_column("registry", String(3))
+    start_serial: Mapped[int] = mapped_column(BigInteger)
+    end_serial: Mapped[int] = mapped_column(BigInteger)
+    #: sorted purpose codes: ["ndc"], ["oimp"] or ["ndc", "oimp"]
+    purposes: Mapped[list[str]] = mapped_column(JSON)
+    #: slugs of the organizations authorized
+    entities: Mapped[list[str]] = mapped_column(JSON)
+    first_transfer: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer)
+    decision_ref: Mapped[str] = mapped_column(Text)
+    decided_on: Mapped[dt.date] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    journal_seq: Mapped[int] = mapped_column(Integer)
+
+
 create_with(CorrespondingAdjustment)  # PL/pgSQL resolves the tables it names when it runs

@@ -8,7 +8,7 @@ two means, declared once per table:
 
 * **recomputed** (:data:`RECOMPUTED`): balances, account numbers, kinds and statuses, serial
   blocks, registry counters, pending transfers, transfers proposed for a second representative,
-  corresponding adjustments, signed checkpoints
+  corresponding adjustments, Article 6.2 authorization records, signed checkpoints
   — rebuilt from the replayed ledger;
 * **sealed** (:data:`c3p.credits.facts.SEALED`): registries, accounts (holder, name, times),
   monitoring reports and their findings, issuances, account representatives — each row equal
@@ -36,6 +36,7 @@ from c3p.credits.schemas import Problem, VerifyReport
 from c3p.credits.tables import (
     CorrespondingAdjustment,
     CreditAccount,
+    CreditAuthorization,
     CreditBlock,
     CreditCheckpoint,
     CreditIssuance,
@@ -336,6 +337,21 @@ def _issuance_terms(session: Session, ledger: Ledger) -> list[Problem]:
     return []
 
 
+def _authorizations(session: Session, ledger: Ledger) -> list[Problem]:
+    """Each Article 6.2 authorization record is the current version the journal's entries recorded."""
+    from c3p.credits.store import authorized_range
+
+    query = select(CreditAuthorization).order_by(CreditAuthorization.registry_code, CreditAuthorization.start_serial)
+    stored = [authorized_range(row) for row in session.scalars(query)]
+    journal = sorted(
+        (r for records in ledger.authorizations.values() for r in records), key=lambda r: (r.registry, r.start)
+    )
+    difference = _first_difference(stored, journal)
+    if difference is None:
+        return []
+    return [Problem(what=f"authorizations: database {difference[0]}, journal {difference[1]}")]
+
+
 def _checkpoints(session: Session, ledger: Ledger) -> list[Problem]:
     """Every signed checkpoint names an entry of this journal, with its hash, and its signature holds."""
     from c3p.credits import checkpoints
@@ -363,6 +379,7 @@ RECOMPUTED: dict[str, Check] = {
     "credit_transfer_proposals": _proposals,
     "corresponding_adjustments": _adjustments,
     "credit_issuances": _issuance_terms,  # and sealed, for every other column
+    "credit_authorizations": _authorizations,
     "credit_checkpoints": _checkpoints,
 }
 

@@ -95,7 +95,7 @@ def calculate(
     import duckdb
 
     try:
-        with bounded_connection() as con:
+        with bounded_connection((limits or MonitoringLimits()).threads) as con:
             return _calculate(con, methodology, paths, params, mapping, factors, progress,
                               TextFormat(decimal, thousands, params.timezone), limits)  # fmt: skip
     except (duckdb.OutOfMemoryException, MemoryError):
@@ -178,18 +178,18 @@ def _within_period(con, params: CalculationParams) -> tuple[datetime, datetime]:
 
 
 #: DuckDB's memory for one calculation, beyond which it spills to disk. The scan needs far
-#: less; without a limit (DuckDB's default is 80 % of RAM) buffers of a CSV already read are
-#: kept, so memory grew with the file (2.4-3.4 GiB for 1.5 GB of text, 390 MiB against
-#: 311 MiB from 150 MB to 1.5 GB at a 1 GiB limit, 349 against 311 at this one).
+#: less; under a larger limit (DuckDB's default is 80 % of RAM) it keeps more of a CSV's
+#: buffers, so memory grew with the file: peak RSS 311 MiB for 150 MB of text and 390 MiB for
+#: 1.5 GB at a 1 GiB limit, 349 MiB at this one.
 MEMORY_LIMIT_BYTES = 512 << 20
 
 
 @contextmanager
-def bounded_connection() -> Iterator[duckdb.DuckDBPyConnection]:
+def bounded_connection(threads: int | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """A DuckDB connection that spills to a private temporary folder beyond
     :data:`MEMORY_LIMIT_BYTES` and, under an address-space limit (``ulimit -v``), keeps its
     memory within half of what is left, so that a large input finishes or is refused with an
-    out-of-memory error instead of aborting the process."""
+    out-of-memory error instead of aborting the process; ``threads`` caps DuckDB's threads."""
     import duckdb
 
     with tempfile.TemporaryDirectory(prefix="c3p-mrv-") as spill:
@@ -200,7 +200,9 @@ def bounded_connection() -> Iterator[duckdb.DuckDBPyConnection]:
             limit = MEMORY_LIMIT_BYTES if headroom is None else min(max(headroom // 2, 64 << 20), MEMORY_LIMIT_BYTES)
             con.execute(f"SET memory_limit = '{limit >> 20}MiB'")
             if headroom is not None:
-                con.execute(f"SET threads = {1 if headroom < 1 << 30 else 2}")
+                threads = min(threads or 2, 1 if headroom < 1 << 30 else 2)
+            if threads is not None:
+                con.execute(f"SET threads = {max(threads, 1)}")
             yield con
         finally:
             con.close()

@@ -41,6 +41,8 @@ class MonitoringLimits:
 
     max_rows: int | None = None
     max_unzipped_bytes: int | None = None
+    #: DuckDB threads for the calculation (a server keeps a core for other requests); None: all
+    threads: int | None = None
 
 
 @dataclass(frozen=True)
@@ -162,10 +164,10 @@ def _fast_checks(first_stamp: str, text: TextFormat) -> tuple[str, str | None, s
     """SQL of the typed timestamp, its zone, and the test sending a row to the strict path.
 
     DuckDB's cast of a number refuses what the strict pattern refuses except the other decimal
-    mark, an underscore (``1_000``) and the words for infinity and NaN (refused later as not
-    finite), so those two are tested here; labels padded with spaces go to the strict path,
-    which trims them (trimming every cell cost more than parsing it). Times follow the first
-    row: all with a UTC offset or none.
+    mark, an underscore (``1_000``), two signs (``+-1``, read as -1) and the words for infinity
+    and NaN (refused later as not finite), so those three are tested here; labels padded with
+    spaces go to the strict path, which trims them (trimming every cell cost more than parsing
+    it). Times follow the first row: all with a UTC offset or none.
     """
     stamp, zone = "CAST(timestamp AS TIMESTAMP)", None
     if re.search(_OFFSET, first_stamp):
@@ -178,7 +180,8 @@ def _fast_checks(first_stamp: str, text: TextFormat) -> tuple[str, str | None, s
     other_mark = "," if (text.decimal or ".") == "." else "."
     # Labels and missing times are tested on the scan's group keys instead (blank_keys): the
     # same tests per row cost more than parsing the file.
-    doubtful = f"{other_convention} OR contains(value, '{other_mark}') OR contains(value, '_')"
+    doubtful = (f"{other_convention} OR contains(value, '{other_mark}') OR contains(value, '_') "
+                "OR starts_with(value, '+-')")  # fmt: skip
     return stamp, zone, doubtful
 
 

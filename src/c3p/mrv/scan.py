@@ -29,8 +29,7 @@ SELECT inside, site_id, make_date(month_index // 12, month_index % 12 + 1, 1) AS
 FROM (SELECT {inside} AS inside, site_id, year(timestamp) * 12 + month(timestamp) - 1 AS month_index,
   parameter, unit, count(*) AS n, count(value) AS n_value, sum(value) AS total,
   sum(value * value) AS squares, min(value) AS min_value, max(value) AS max_value, {times},
-  bit_count(bitstring_agg(CAST((epoch_us(timestamp) // 60000000 + 4464000000) % 44640 // {slot} AS INTEGER),
-    0, {last_slot})) AS n_ts, count_if(doubtful) AS n_doubtful
+  bit_count(bitstring_agg(CAST({slot} AS INTEGER), 0, {last_slot})) AS n_ts, count_if(doubtful) AS n_doubtful
 FROM monitoring_file GROUP BY ALL)
 """
 # One pass over every row of the input, so each aggregate is the cheapest that serves:
@@ -40,19 +39,19 @@ FROM monitoring_file GROUP BY ALL)
 #   running update cost a tenth of the scan);
 # - first and last timestamps, needed only for an undeclared reading interval or period, are
 #   skipped when both are declared;
-# - n_ts counts the distinct slots with a reading in a bitmap per group: minutes since 1970
-#   (offset by 100,000 months to stay positive back to 6500 BC) modulo 44,640 (a month's
-#   minutes) differ for distinct minutes of one month; divided by the declared reading
-#   interval, they number its slots (2,976 bits for 15 minutes, 372 bytes), else each minute
-#   has its bit (5.6 kB). Each thread keeps its own state per group, and these maps do not
-#   spill, so their size sets the scan's memory as sites grow: 1,000 sites took 310 MiB
-#   against 174 MiB for 100 with minute maps, 183 against 163 with 15-minute ones, and the
-#   minute maps ran out of a 100 MB limit that the 15-minute ones finished within.
-#   count(DISTINCT timestamp) kept every timestamp: ten times slower, memory
-#   growing with rows. n_ts never exceeds the distinct timestamps, so every group with a
+# - n_ts counts the distinct slots with a reading in a bitmap per group: slots (the declared
+#   reading interval, else a minute) since 1970, offset by 100,000 31-day spans to stay
+#   positive back to 6500 BC, modulo a 31-day span's slots differ for distinct slots of one
+#   month (2,976 bits for 15 minutes, 372 bytes; 44,640 for minutes, 5.6 kB). Each thread
+#   keeps its own state per group, and these maps do not spill, so their size sets the scan's
+#   memory as sites grow: 1,000 sites took 310 MiB against 174 MiB for 100 with minute maps,
+#   183 against 163 with 15-minute ones, and the minute maps ran out of a 100 MB limit that
+#   the 15-minute ones finished within. count(DISTINCT timestamp) kept every timestamp: ten
+#   times slower, memory growing with rows. n_ts never exceeds the distinct timestamps, so every group with a
 #   repeated timestamp has n > n_ts and gets the exact row-level check (qaqc._duplicates);
 #   readings closer than a slot (off the declared grid) only cost that check.
 _MONTH_MINUTES = 44_640
+_EPOCH_MONTHS = 100_000  # 31-day spans added to keep times before 1970 positive
 _TIMES = "min(timestamp) AS first_ts, max(timestamp) AS last_ts"
 _NO_TIMES = "CAST(NULL AS TIMESTAMP) AS first_ts, CAST(NULL AS TIMESTAMP) AS last_ts"
 
@@ -87,10 +86,20 @@ def scan_monitoring(con: duckdb.DuckDBPyConnection, period: tuple[datetime, date
     return Scanned(int(within), int(outside), int(doubtful))
 
 
-def _slots(interval_minutes: int | None) -> dict[str, int]:
-    """Width and last index of the duplicate map's slots: the interval, else one minute."""
-    slot = interval_minutes if interval_minutes and interval_minutes < _MONTH_MINUTES else 1
-    return {"slot": slot, "last_slot": (_MONTH_MINUTES - 1) // slot}
+def _slots(interval_minutes: int | None) -> dict[str, str | int]:
+    """SQL of a reading's slot in the duplicate map and the map's last index.
+
+    A slot is the declared interval, else one minute. Where the interval divides 31 days, the
+    slots since 1970 modulo a month's count are already distinct within a month (one division
+    less per row, a third of the map's cost); otherwise minutes modulo 31 days are divided.
+    """
+    width = interval_minutes if interval_minutes and interval_minutes < _MONTH_MINUTES else 1
+    count = -(-_MONTH_MINUTES // width)
+    if _MONTH_MINUTES % width == 0:
+        slot = f"(epoch_us(timestamp) // {width * 60_000_000} + {_EPOCH_MONTHS * count}) % {count}"
+    else:
+        slot = f"(epoch_us(timestamp) // 60000000 + {_EPOCH_MONTHS * _MONTH_MINUTES}) % {_MONTH_MINUTES} // {width}"
+    return {"slot": slot, "last_slot": count - 1}
 
 
 @dataclass(frozen=True)

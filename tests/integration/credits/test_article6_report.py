@@ -103,7 +103,11 @@ def test_both_countries_reports_over_two_years_are_consistent(demo: Demo) -> Non
     # 2025: 600 issued into Japan's registry and 100 accepted there; the 50 of 31 December wait
     assert _credits(vn25, ActionType.first_transfer) == 700
     assert _credits(jp25, ActionType.acquisition) == 700
-    assert [a.authorization_id for a in vn25.authorizations] == ["JC-VN-001"]
+    # one authorization record per registry the issuance numbered units in: 600 in Japan's, 400 in Viet Nam's
+    assert [(a.authorization_id, a.registry, a.quantity_tco2e) for a in vn25.authorizations] == [
+        ("JC-VN-001", "JPN", 600),
+        ("JC-VN-001", "VNM", 400),
+    ]
     assert _held(vn25) == 400 - 100 - 50 + 50  # the 50 in Viet Nam's pending account are still held there
     assert _held(jp25) == 600 + 100
     # 2026: the 50 arrive, 30 are cancelled (a first transfer too), Japan uses 200 and sends 20 back

@@ -206,6 +206,16 @@ CASES: dict[str, tuple[str, str]] = {
         "UPDATE credit_issuances SET authorization_status = 'not_authorized'",
         "credit_issuances",
     ),
+    "authorization purposes": ("""UPDATE credit_authorizations SET purposes = '["ndc"]'""", "authorizations"),
+    "authorization entities": ("""UPDATE credit_authorizations SET entities = '["acme-jp"]'""", "authorizations"),
+    "authorization range": ("UPDATE credit_authorizations SET end_serial = end_serial - 1", "authorizations"),
+    "authorization version": ("UPDATE credit_authorizations SET version = 2", "authorizations"),
+    "authorization definition": (
+        "UPDATE credit_authorizations SET first_transfer = 'first_international_transfer'",
+        "authorizations",
+    ),
+    "authorization decision": ("UPDATE credit_authorizations SET decision_ref = 'forged'", "authorizations"),
+    "authorization removed": ("DELETE FROM credit_authorizations WHERE registry = 'VNM'", "authorizations"),
     "issuance project": ("UPDATE credit_issuances SET project = 'other'", "credit_issuances"),
     "report reductions": (
         "UPDATE monitoring_reports SET emission_reductions_tco2 = emission_reductions_tco2 * 2",

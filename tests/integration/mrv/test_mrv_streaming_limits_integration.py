@@ -280,6 +280,7 @@ def test_the_api_caps_rows_unzipped_size_and_bytes(small_limits_server, tmp_path
         (40, {"value": "1,5"}, "row 42, column value ('1,5'): has a comma"),
         (40, {"value": "inf"}, "row 42, column value is inf, not a finite number"),
         (40, {"value": "4 00"}, "row 42, column value ('4 00'): is not a number"),
+        (40, {"value": "+-1"}, "row 42, column value ('+-1'): is not a number"),
         (40, {"timestamp": "2024-01-01 10:00+07:00"}, "row 42, column timestamp"),
         (40, {"timestamp": "31/01/2024 10:00"}, "row 42, column timestamp ('31/01/2024 10:00'): is not a date"),
         (40, {"unit": ""}, "row 42, column unit"),

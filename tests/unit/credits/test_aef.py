@@ -71,7 +71,9 @@ class Partnership:
 
 
 def _operation(world: Partnership, data: st.DataObject) -> None:
-    kind = data.draw(st.sampled_from(["issue", "transfer", "resolve", "retire", "cancel", "authorize"]))
+    kind = data.draw(
+        st.sampled_from(["issue", "transfer", "resolve", "retire", "cancel", "authorize", "authorize_range"])
+    )
     account = st.integers(0, 3)
     if kind == "issue":
         lines = data.draw(
@@ -92,6 +94,15 @@ def _operation(world: Partnership, data: st.DataObject) -> None:
     elif kind == "authorize" and world.refs:
         status = data.draw(st.sampled_from(["authorized", "not_authorized"]))
         service.authorize(world.store, OPERATOR, data.draw(st.sampled_from(world.refs)), status)
+    elif kind == "authorize_range" and world.refs:
+        start = data.draw(st.integers(1, 400))
+        serials = f"{start}-{start + data.draw(st.integers(0, 100))}"
+        purposes = data.draw(st.sampled_from([["ndc"], ["oimp"], ["ndc", "oimp"]]))
+        ref = data.draw(st.sampled_from(world.refs))
+        registry = data.draw(st.sampled_from(["JPN", "VNM"]))
+        service.authorize_range(
+            world.store, OPERATOR, ref, serials, purposes, ["acme-jp"], "D-1", "2025-01-01", None, registry
+        )
 
 
 def random_history(data: st.DataObject, steps: int) -> Partnership:
@@ -119,7 +130,7 @@ def test_both_reports_are_consistent_for_any_history(data: st.DataObject, steps:
                 for b in state.ledger.blocks()
                 if state.ledger.accounts[b.account_id].registry == country
                 and state.ledger.accounts[b.account_id].kind in aef.HELD_KINDS
-                and state.ledger.issuances[b.issuance_id].authorized
+                and state.ledger.authorization_of(b.issuance_id, b.registry, b.start, b.end) is not None
             )
             assert sum(h.quantity_tco2e for h in report.holdings) == held
             for row in [*report.actions, *report.holdings]:
@@ -185,3 +196,38 @@ def test_a_range_that_crosses_back_and_forth_in_one_year_is_counted_twice_on_bot
 
 def _credits_of(report: aef.AefReport, kind: ActionType) -> int:
     return sum(a.quantity_tco2e for a in report.of_type(kind))
+
+
+def test_a_partial_authorization_is_reported_by_its_records_and_entities() -> None:
+    """Serials 11-30 of a 100-credit issuance in Viet Nam, authorized for OIMP; 1-40 go to Japan."""
+    world = Partnership()
+    with time_machine.travel(dt.datetime(2025, 5, 1, tzinfo=dt.UTC), tick=False):
+        world.issue([(3, 100)], authorized=False)
+        service.authorize_range(
+            world.store, OPERATOR, "JC-1", "11-30", ["oimp"], ["acme-jp", "acme-vn"], "VNM-7", "2025-04-30"
+        )
+    with time_machine.travel(dt.datetime(2025, 7, 1, tzinfo=dt.UTC), tick=False):
+        service.transfer(world.store, OPERATOR, world.accounts[3], world.accounts[1], None, _serials(1, 40))
+        world.pending.append(world.store.journal[-1].key)
+        service.resolve_pending(world.store, OPERATOR, world.pending.pop(), True)
+    state = aef.replay(world.store.journal, 2025)
+    vietnam, japan = aef.checked_report(state, "VNM"), aef.checked_report(state, "JPN")
+    assert vietnam.consistent and japan.consistent, (vietnam.checks, japan.checks)
+    [row] = vietnam.authorizations
+    assert (row.first_unit, row.last_unit, row.quantity_tco2e, row.purposes) == (11, 30, 20, "OIMP")
+    assert (row.first_transfer_definition_oimp, row.decision_ref, row.decided_on) == (
+        "Use or cancellation",
+        "VNM-7",
+        "2025-04-30",
+    )
+    assert [(e.entity, e.first_unit, e.last_unit) for e in vietnam.entities] == [
+        ("acme-jp", 11, 30),
+        ("acme-vn", 11, 30),
+    ]
+    assert [(a.first_unit, a.last_unit) for a in vietnam.of_type(ActionType.first_transfer)] == [(11, 30)]
+    assert sum(h.quantity_tco2e for h in japan.holdings) == 20  # 1-10 and 31-40 are held, not in the AEF
+    assert next(b for b in japan.balances if b.account == world.accounts[1]).other_credits == 20
+
+
+def _serials(start: int, end: int) -> str:
+    return f"JCM-VNM-VNM-VN007-001-{start:012d}-{end:012d}"

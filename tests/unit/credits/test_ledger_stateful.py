@@ -23,6 +23,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from c3p.accounts.rules.policy import Actor, Grant
 from c3p.credits import service
+from c3p.credits.rules.authorizations import record_at
 from c3p.credits.rules.blocks import Block, normalize
 from c3p.credits.rules.history import Node, history, touches
 from c3p.credits.rules.holding_accounts import AccountStatus
@@ -190,8 +191,18 @@ class RegistryMachine(RuleBasedStateMachine):
 
     @rule(source=st.integers(0, 5), to=st.integers(0, 5), credits=st.integers(-1, 300))
     def transfer(self, source: int, to: int, credits: int) -> None:
+        labels = self._serial_labels()
         done = self._attempt(service.transfer, self.holding[source], self.holding[to], credits)
+        assert self._serial_labels() == labels  # labels travel with the credits
         self._note(done)
+
+    def _serial_labels(self) -> dict[tuple[str, int], Any]:
+        """The label of every serial held (kept small: the machine issues at most a few thousand)."""
+        return {
+            (b.registry, unit): self._label(b.issuance_id, b.registry, unit)
+            for b in self.store.blocks.values()
+            for unit in range(b.start, b.end + 1)
+        }
 
     def _note(self, done: Any) -> None:
         if done is not None and done.status == "pending":
@@ -274,9 +285,14 @@ class RegistryMachine(RuleBasedStateMachine):
     @rule(source=st.integers(0, 5), credits=st.integers(1, 200), cancel=st.booleans())
     def retire(self, source: int, credits: int, cancel: bool) -> None:
         if cancel:
-            self._attempt(service.cancel, self.holding[source], credits)
+            done = self._attempt(service.cancel, self.holding[source], credits)
         else:
-            self._attempt(service.retire, self.holding[source], "NDC", "someone", credits)
+            done = self._attempt(service.retire, self.holding[source], "NDC", "someone", credits)
+        if done is not None:  # each authorized credit used served a purpose it is authorized for
+            needed = "oimp" if cancel else "ndc"
+            for move in self.store.journal[done.seq - 1].moves:
+                record = record_at(self.store.authorizations_of(move.issuance_id), move.registry, move.start, move.end)
+                assert record is None or needed in record.purposes
 
     @rule(account=st.integers(0, 5), status=st.sampled_from(list(AccountStatus)))
     def set_status(self, account: int, status: AccountStatus) -> None:
@@ -287,6 +303,71 @@ class RegistryMachine(RuleBasedStateMachine):
     @rule(ref=st.integers(1, 5), authorized=st.booleans())
     def authorize(self, ref: int, authorized: bool) -> None:
         self._attempt(service.authorize, f"JC-{ref}", "authorized" if authorized else "not_authorized")
+
+    @precondition(lambda self: self.store.issuances)
+    @rule(data=st.data())
+    def authorize_range(self, data: st.DataObject) -> None:
+        """Authorize part of an issuance (or a bad range, purpose, entity or date: refused, nothing changes)."""
+        issuance = data.draw(st.sampled_from(sorted(self.store.issuances)))
+        ranges = self.store.issued_ranges(issuance)
+        registry, low, high = data.draw(st.sampled_from(ranges))
+        records = self.store.authorizations_of(issuance)
+        how = data.draw(st.sampled_from(["inside", "inside", "again", "outside"]))
+        if how == "again" and records:  # the next version of a record (first transfers restrict it)
+            record = data.draw(st.sampled_from(records))
+            registry, start, end = record.registry, record.start, record.end
+        elif how == "outside":
+            start = data.draw(st.integers(low - 1, high))
+            end = data.draw(st.integers(max(start, high), high + 1))
+        else:
+            start = data.draw(st.integers(low, high))
+            end = data.draw(st.integers(start, high))
+        purposes = data.draw(st.sampled_from([["ndc"], ["oimp"], ["ndc", "oimp"], ["oimp", "ndc"], []]))
+        entities = data.draw(st.sampled_from([[], ["acme-vn"], ["acme-jp", "acme-vn"], ["nobody"]]))
+        day = data.draw(st.sampled_from(["2025-06-01", "2026-01-15", "2099-01-01"]))
+        labels = self._labels()
+        done = self._attempt(
+            service.authorize_range,
+            self.store.issuances[issuance].new.notification_ref,
+            f"{start}-{end}",
+            purposes,
+            entities,
+            "MOE-2026-01",
+            day,
+            data.draw(st.sampled_from([None, "first_international_transfer", "use_or_cancellation"])),
+            registry,
+        )
+        if done is None:
+            assert self._labels() == labels
+        else:
+            assert {*purposes} == set(done.purposes) and "nobody" not in entities and day != "2099-01-01"
+            assert any(r == registry and lo <= start <= end <= hi for r, lo, hi in ranges)
+            assert self.store.issuances[issuance].authorization == "authorized"
+
+    @precondition(lambda self: self.store.issuances)
+    @rule(data=st.data())
+    def authorize_another_range(self, data: st.DataObject) -> None:
+        """The same operation once more, so that authorizations are as frequent as transfers."""
+        self.authorize_range(data)
+
+    def _labels(self) -> dict[tuple[str, int], Any]:
+        """The authorization label (record terms, or None) of the first serial of every block."""
+        return {
+            (b.registry, b.start): self._label(b.issuance_id, b.registry, b.start) for b in self.store.blocks.values()
+        }
+
+    def _label(self, issuance: int, registry: str, unit: int) -> Any:
+        found = record_at(self.store.authorizations_of(issuance), registry, unit, unit)
+        return None if found is None else (found.start, found.end, found.purposes, found.version)
+
+    @invariant()
+    def every_block_lies_wholly_inside_or_outside_each_authorization(self) -> None:
+        for block in self.store.blocks.values():
+            for record in self.store.authorizations_of(block.issuance_id):
+                if record.overlaps(block.registry, block.start, block.end):
+                    assert record.covers(block.registry, block.start, block.end)
+            if block.first_transferred:
+                assert self._label(block.issuance_id, block.registry, block.start) is not None
 
     @invariant()
     def supply_is_conserved_and_nothing_is_negative(self) -> None:
@@ -323,6 +404,13 @@ class RegistryMachine(RuleBasedStateMachine):
         assert {k: p.status for k, p in replayed.proposals.items()} == {
             k: p.status for k, p in self.store.proposals.items()
         }
+        replayed_records = {(r.registry, r.start): r for rs in replayed.authorizations.values() for r in rs}
+        assert replayed_records == self.store.records
+        replayed_adjustments = sorted(
+            (a.country, a.year, a.kind, a.credits, a.journal_seq) for a in replayed.adjustments
+        )
+        stored = sorted((a.country, a.year, str(a.kind), a.credits, seq) for a, seq in self.store.adjustments)
+        assert replayed_adjustments == stored
 
     @invariant()
     def every_history_sums_to_what_was_issued_and_ends_in_the_blocks_held(self) -> None:

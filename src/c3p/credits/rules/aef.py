@@ -4,8 +4,10 @@ The journal is replayed through the one :class:`~c3p.credits.rules.ledger.Ledger
 31 December of the reported year (24:00 UTC, the year the adjustments are counted in too);
 every move of an authorized credit during the year becomes the AEF actions it is for each
 country, and the ledger's state at that instant gives the holdings. The tables follow the AEF
-version 2 (Table 2 authorizations, Table 3 actions, Table 4 holdings); Table 3 is shown as the
-three tables of the brief (first transfers; transfers and acquisitions; uses and cancellations).
+version 2 (Table 2 authorizations, one row per authorization record of a serial range, Table 3
+actions, Table 4 holdings, Table 5 authorized entities); Table 3 is shown as the three tables of
+the brief (first transfers; transfers and acquisitions; uses and cancellations). A credit is in
+the report when an authorization record covers it (``credits/rules/authorizations.py``).
 
 Each range carries its JCM serials and the decision 6/CMA.4 unique identifiers of its first and
 last unit: ``CA0012-VNM01-VNM-42-2026`` = cooperative approach ID, Party ITMO registry ID (the
@@ -24,13 +26,14 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from c3p.credits.rules.blocks import normalize
+from c3p.credits.rules.authorizations import AuthorizedRange, FirstTransfer, Purpose
+from c3p.credits.rules.blocks import Block, normalize
 from c3p.credits.rules.cooperative_approaches import PLACEHOLDER, approach_id, without_id
 from c3p.credits.rules.holding_accounts import JAPAN, AccountKind
 from c3p.credits.rules.ledger import Ledger
@@ -41,9 +44,12 @@ from c3p.credits.rules.transactions import Entry, Move, TransactionKind
 COOPERATIVE_APPROACH_ID = PLACEHOLDER
 #: each country keeps one JCM registry; the AEF names it by the Party's code and two digits
 REGISTRY_NUMBER = "01"
-#: assumed purposes and first-transfer definition (the 2025 JCM authorization procedure was not found)
-PURPOSES = "NDC and OIMP"
-FIRST_TRANSFER_DEFINITION_OIMP = "Use or cancellation"
+#: the purposes and first-transfer definitions of a record, as the AEF spells them
+PURPOSE_WORDS = {Purpose.ndc: "NDC", Purpose.oimp: "OIMP"}
+FIRST_TRANSFER_WORDS = {
+    FirstTransfer.use_or_cancellation: "Use or cancellation",
+    FirstTransfer.first_international_transfer: "First international transfer",
+}
 #: accounts whose credits are still held at 31 December (retired and cancelled credits are not)
 HELD_KINDS = (AccountKind.government_holding, AccountKind.participant_holding, AccountKind.pending, AccountKind.returns)
 
@@ -89,17 +95,34 @@ class Units(Row):
 
 
 class AuthorizationRow(Row):
-    """Table 2: an issuance authorized under Article 6.2 as of 31 December."""
+    """Table 2: one authorization record (a serial range of an issuance) in force on 31 December."""
 
-    authorization_id: str
-    authorization_date: str = Field(description="when the issuance was (last) authorized, UTC, ISO 8601")
+    authorization_id: str = Field(description="the Joint Committee notification of the issuance")
+    authorization_date: str = Field(description="when this version was recorded, UTC, ISO 8601")
     cooperative_approach_id: str = COOPERATIVE_APPROACH_ID
     authorized_parties: str = Field(description="the two Parties of the partnership, ISO3")
     first_transferring_party: str
     quantity_tco2e: int
     vintage: int
-    purposes: str = PURPOSES
-    first_transfer_definition_oimp: str = FIRST_TRANSFER_DEFINITION_OIMP
+    purposes: str = Field(description="NDC, OIMP, or NDC and OIMP")
+    first_transfer_definition_oimp: str = Field(description="for OIMP: use or cancellation, or first transfer")
+    registry: str = Field("", description="registry that numbered the units (ISO3)")
+    first_unit: int = 0
+    last_unit: int = 0
+    version: int = 1
+    decision_ref: str = Field("", description="the authorizing decision")
+    decided_on: str = Field("", description="date of the authorizing decision")
+
+
+class EntityRow(Row):
+    """Table 5: one entity authorized by one authorization record."""
+
+    authorization_id: str
+    registry: str
+    first_unit: int
+    last_unit: int
+    version: int
+    entity: str = Field(description="slug of the authorized organization")
 
 
 class ActionRow(Units):
@@ -155,6 +178,7 @@ class AefReport(Row):
     actions: list[ActionRow]
     holdings: list[HoldingRow]
     balances: list[AccountBalance]
+    entities: list[EntityRow] = Field(default_factory=list)
     checks: list[Check] = Field(default_factory=list)
 
     @property
@@ -187,6 +211,8 @@ class YearEnd:
     approaches: Mapping[str, str] = field(default_factory=dict)
     issuances: dict[int, IssuanceTerms] = field(default_factory=dict)
     authorized_at: dict[int, str] = field(default_factory=dict)
+    #: the time of each entry that can record an authorization (issuances, authorizations), by seq
+    recorded_at: dict[int, str] = field(default_factory=dict)
     #: (entry, move, authorized then, from registry, to registry, to kind) of each move in the year
     moves: list[tuple[Entry, Move, str, str, AccountKind]] = field(default_factory=list)
 
@@ -228,11 +254,14 @@ def _observe(state: YearEnd, entry: Entry, vintages: Mapping[int, int]) -> None:
     authorized_now = entry.kind is TransactionKind.issuance and details["authorized"]
     if authorized_now or (entry.kind is TransactionKind.authorization and details["status"] == "authorized"):
         state.authorized_at[details["issuance_id"]] = entry.occurred_at
+    if entry.kind in (TransactionKind.issuance, TransactionKind.authorization):
+        state.recorded_at[entry.seq] = entry.occurred_at
     if not entry.moves or int(entry.occurred_at[:4]) != state.year:
         return
     for move in entry.moves:
         issuance = ledger.issuances.get(move.issuance_id)
-        if not (issuance.authorized if issuance is not None else authorized_now):
+        record = ledger.authorization_of(move.issuance_id, move.registry, move.start, move.end)
+        if not (record is not None if issuance is not None else authorized_now):
             continue
         host = state.issuances[move.issuance_id].host
         origin = host if move.from_account is None else ledger.accounts[move.from_account].registry
@@ -294,20 +323,13 @@ def _in_report(country: str, host: str) -> bool:
 
 def report(state: YearEnd, country: str, fmt: SerialFormat = DEFAULT_FORMAT) -> AefReport:
     """``country``'s AEF tables for the replayed year (without checks: see :func:`with_checks`)."""
-    ledger = state.ledger
-    authorizations = [
-        AuthorizationRow(
-            authorization_id=terms.ref,
-            authorization_date=state.authorized_at[issuance_id],
-            cooperative_approach_id=approach_id(state.approaches, terms.host),
-            authorized_parties=f"{terms.host}, {JAPAN}",
-            first_transferring_party=terms.host,
-            quantity_tco2e=terms.credits,
-            vintage=terms.vintage,
-        )
+    records = [
+        record
         for issuance_id, terms in sorted(state.issuances.items())
-        if ledger.issuances[issuance_id].authorized and _in_report(country, terms.host)
+        if _in_report(country, terms.host)
+        for record in state.ledger.authorizations.get(issuance_id, [])
     ]
+    authorizations = [_authorization_row(state, record) for record in records]
     actions = []
     for entry, move, origin, to_registry, to_kind in state.moves:
         host = state.issuances[move.issuance_id].host
@@ -329,7 +351,57 @@ def report(state: YearEnd, country: str, fmt: SerialFormat = DEFAULT_FORMAT) -> 
         actions=actions,
         holdings=holdings,
         balances=balances,
+        entities=[_entity_row(state, record, entity) for record in records for entity in record.entities],
     )
+
+
+def _authorization_row(state: YearEnd, record: AuthorizedRange) -> AuthorizationRow:
+    terms = state.issuances[record.issuance_id]
+    oimp = Purpose.oimp in record.purposes
+    return AuthorizationRow(
+        authorization_id=terms.ref,
+        authorization_date=state.recorded_at.get(record.journal_seq, state.authorized_at.get(record.issuance_id, "")),
+        cooperative_approach_id=approach_id(state.approaches, terms.host),
+        authorized_parties=f"{terms.host}, {JAPAN}",
+        first_transferring_party=terms.host,
+        quantity_tco2e=record.credits,
+        vintage=terms.vintage,
+        purposes=" and ".join(PURPOSE_WORDS[p] for p in sorted(record.purposes)),
+        first_transfer_definition_oimp=FIRST_TRANSFER_WORDS[record.first_transfer] if oimp else "",
+        registry=record.registry,
+        first_unit=record.start,
+        last_unit=record.end,
+        version=record.version,
+        decision_ref=record.decision,
+        decided_on=record.decided_on,
+    )
+
+
+def _entity_row(state: YearEnd, record: AuthorizedRange, entity: str) -> EntityRow:
+    return EntityRow(
+        authorization_id=state.issuances[record.issuance_id].ref,
+        registry=record.registry,
+        first_unit=record.start,
+        last_unit=record.end,
+        version=record.version,
+        entity=entity,
+    )
+
+
+def _labelled(ledger: Ledger, block: Block) -> list[tuple[Block, bool]]:
+    """``block`` cut at the bounds of its issuance's authorization records, each piece with whether one covers it."""
+    pieces, start = [], block.start
+    for record in ledger.authorizations.get(block.issuance_id, []):
+        if record.registry != block.registry or record.end < start or record.start > block.end:
+            continue
+        if record.start > start:
+            pieces.append((replace(block, start=start, end=record.start - 1), False))
+        end = min(record.end, block.end)
+        pieces.append((replace(block, start=max(start, record.start), end=end), True))
+        start = end + 1
+    if start <= block.end:
+        pieces.append((replace(block, start=start), False))
+    return pieces
 
 
 def _held_accounts(ledger: Ledger, country: str) -> dict[int, tuple[str, AccountKind]]:
@@ -343,8 +415,9 @@ def _holdings(state: YearEnd, country: str, fmt: SerialFormat) -> tuple[list[Hol
     accounts = _held_accounts(ledger, country)
     rows: list[HoldingRow] = []
     other: dict[int, int] = defaultdict(int)
-    for block in normalize(b for b in ledger.blocks() if b.account_id in accounts):
-        if not ledger.issuances[block.issuance_id].authorized:
+    held = normalize(b for b in ledger.blocks() if b.account_id in accounts)
+    for block, covered in (piece for b in held for piece in _labelled(ledger, b)):
+        if not covered:
             other[block.account_id] += block.credits
             continue
         number, kind = accounts[block.account_id]

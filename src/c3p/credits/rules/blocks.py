@@ -42,6 +42,12 @@ class Block:
     def attributes(self) -> tuple[str, int, int, bool]:
         return (self.registry, self.account_id, self.issuance_id, self.first_transferred)
 
+    def cut(self, at: int) -> tuple[Block, Block]:
+        """The block in two: serials before ``at``, and from ``at`` on (an authorization's bound)."""
+        if not self.start < at <= self.end:
+            raise ValueError(f"serial {at} does not cut block {self.start}-{self.end}")
+        return replace(self, end=at - 1), replace(self, start=at)
+
     def carve(self, start: int, end: int, to_account: int, first_transferred: bool | None = None) -> list[Block]:
         """This block with ``[start, end]`` moved to ``to_account``: the pieces in serial order."""
         if not self.contains(start, end):

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from c3p.credits.rules import article6
+from c3p.credits.rules.authorizations import AuthorizedRange, legacy, record_at
 from c3p.credits.rules.blocks import Block, take
 from c3p.credits.rules.holding_accounts import AccountKind, AccountStatus
 from c3p.credits.rules.transactions import Entry, Leg, Move, TransactionKind, legs_for
@@ -99,6 +100,10 @@ class Ledger:
     proposals: dict[str, ProposalState] = field(default_factory=dict)
     #: the last sealed content of each credit fact row, by (table, key as JSON), with its entry's seq
     records: dict[tuple[str, str], tuple[dict[str, object] | None, int]] = field(default_factory=dict)
+    #: Article 6.2 authorization records by issuance, and the ranges each issuance issued
+    authorizations: dict[int, list[AuthorizedRange]] = field(default_factory=dict)
+    issued: dict[int, list[tuple[str, int, int]]] = field(default_factory=dict)
+    notification_refs: dict[int, str] = field(default_factory=dict)
     _starts: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     _blocks: dict[tuple[str, int], Block] = field(default_factory=dict)
     #: each registry's issuance account, kept as accounts open (a moving entry's legs are checked against it)
@@ -144,8 +149,7 @@ class Ledger:
         elif entry.kind is TransactionKind.account_status:
             self.accounts[entry.details["account_id"]].status = AccountStatus(entry.details["status"])
         elif entry.kind is TransactionKind.authorization:
-            old = self.issuances[entry.details["issuance_id"]]
-            self.issuances[old.id] = replace(old, authorized=entry.details["status"] == "authorized")
+            self._authorize(entry)
         elif entry.kind is TransactionKind.record:
             for row in entry.details["rows"]:
                 self.records[(row["table"], json.dumps(row["key"]))] = (row["row"], entry.seq)
@@ -171,12 +175,55 @@ class Ledger:
         if account.kind is AccountKind.issuance:
             self._issuance_accounts[account.registry] = account.id
 
+    def _authorize(self, entry: Entry) -> None:
+        """A whole issuance authorized or not (``status``), or one record of a range (``authorization``)."""
+        d = entry.details
+        old = self.issuances.get(d["issuance_id"])
+        if old is None:
+            raise LedgerError(f"entry {entry.seq}: unknown issuance {d['issuance_id']}")
+        authorized = d["status"] == "authorized"
+        if "authorization" in d:
+            record = AuthorizedRange.from_terms(old.id, d["authorization"], entry.actor, entry.seq)
+            kept = [
+                r
+                for r in self.authorizations.get(old.id, [])
+                if not r.overlaps(record.registry, record.start, record.end)
+            ]
+            self.authorizations[old.id] = sorted([*kept, record], key=lambda r: (r.registry, r.start))
+            self.split(record.registry, record.start, record.end)
+        elif authorized and not old.authorized:
+            self.authorizations[old.id] = self._legacy(old.id, entry)
+        elif not authorized:
+            self.authorizations.pop(old.id, None)
+        self.issuances[old.id] = replace(old, authorized=authorized)
+
+    def _legacy(self, issuance_id: int, entry: Entry) -> list[AuthorizedRange]:
+        """The records of a whole issuance authorized at ``entry``, decided by its notification."""
+        ref, day = self.notification_refs[issuance_id], entry.occurred_at[:10]
+        return legacy(issuance_id, self.issued[issuance_id], ref, day, entry.actor, entry.seq)
+
+    def split(self, registry: str, start: int, end: int) -> None:
+        """Cut the blocks crossing ``start`` or ``end`` so none lies partly inside ``start..end``."""
+        for at in (start, end + 1):
+            block = self.block_at(registry, at)
+            if block is not None and block.start < at:
+                left, right = block.cut(at)
+                self._blocks[(registry, left.start)] = left
+                self._put(right)
+
+    def authorization_of(self, issuance_id: int, registry: str, start: int, end: int) -> AuthorizedRange | None:
+        return record_at(self.authorizations.get(issuance_id, ()), registry, start, end)
+
     def _move(self, entry: Entry) -> None:
         if entry.kind is TransactionKind.issuance:
             d = entry.details
             if d["issuance_id"] in self.issuances:
                 raise LedgerError(f"issuance {d['issuance_id']} is recorded twice")
             self.issuances[d["issuance_id"]] = IssuanceState(d["issuance_id"], d["host"], d["authorized"])
+            self.issued[d["issuance_id"]] = issued_ranges(entry.moves)
+            self.notification_refs[d["issuance_id"]] = d.get("notification_ref", "")
+            if d["authorized"]:
+                self.authorizations[d["issuance_id"]] = self._legacy(d["issuance_id"], entry)
         try:
             expected = legs_for(entry.moves, self._issuance_accounts)
         except (KeyError, ValueError) as error:
@@ -245,12 +292,12 @@ class Ledger:
         movements = []
         for move in entry.moves:
             issuance, to = self.issuances[move.issuance_id], self.accounts[move.to_account]
+            # an issuance with any authorization record is marked authorized: the record decides per range
             if not article6.may_adjust(move.first_transfer, issuance.authorized):
                 continue
+            authorized = self.authorization_of(move.issuance_id, move.registry, move.start, move.end) is not None
             movements.append(
-                article6.Movement(
-                    move.credits, move.first_transfer, issuance.authorized, issuance.host, to.registry, to.kind
-                )
+                article6.Movement(move.credits, move.first_transfer, authorized, issuance.host, to.registry, to.kind)
             )
         for found in article6.adjustments_for(movements, int(entry.occurred_at[:4])):
             self.adjustments.append(
@@ -304,6 +351,15 @@ def _account_of(leg: Leg) -> int:
 
 
 # ---- planners: what a transaction moves (used by the credit service) ----
+
+
+def issued_ranges(moves: Iterable[Move]) -> list[tuple[str, int, int]]:
+    """The serial range an issuance's moves made in each registry (its serials there are consecutive)."""
+    ranges: dict[str, tuple[int, int]] = {}
+    for move in moves:
+        low, high = ranges.get(move.registry, (move.start, move.end))
+        ranges[move.registry] = (min(low, move.start), max(high, move.end))
+    return [(registry, low, high) for registry, (low, high) in sorted(ranges.items())]
 
 
 def plan_issuance(

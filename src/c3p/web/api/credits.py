@@ -105,6 +105,16 @@ class AuthorizationBody(Body):
     status: str = Field(description="authorized or not_authorized")
 
 
+class RangeAuthorizationBody(Body):
+    serials: str = Field(description="unit numbers a-b of the issuance in one registry, e.g. 11-20")
+    purposes: list[str] = Field(description="ndc, oimp, or both")
+    entities: list[str] = Field([], description="slugs of the authorized organizations")
+    decision_ref: str = Field(description="reference of the authorizing decision")
+    decided_on: str = Field(description="date of the decision, YYYY-MM-DD (not in the future)")
+    first_transfer: str | None = Field(None, description="first_international_transfer or use_or_cancellation")
+    registry: str | None = Field(None, description="the serials' registry, when the issuance has two")
+
+
 def _reading(request: Request, read: Callable[[Session], T]) -> T:
     with database(request).reading() as session:
         return read(session)
@@ -425,6 +435,35 @@ def authorize(
 ) -> v.IssuanceView:
     with writing(request, actor) as session:
         return service.authorize(session, actor, notification_ref, body.status)
+
+
+@router.post(
+    "/issuances/{notification_ref}/authorizations",
+    response_model=v.AuthorizationView,
+    status_code=201,
+    responses=problems(NotFound, Conflict),
+    summary="Authorize a serial range (Article 6.2)",
+)
+def authorize_range(
+    request: Request,
+    notification_ref: str,
+    body: RangeAuthorizationBody,
+    actor: Annotated[Actor, Depends(permission("credits.authorize"))],
+) -> v.AuthorizationView:
+    """Record the authorization of serials a-b, or the next version of the record of that range."""
+    with writing(request, actor) as session:
+        return service.authorize_range(
+            session,
+            actor,
+            notification_ref,
+            body.serials,
+            body.purposes,
+            body.entities,
+            body.decision_ref,
+            body.decided_on,
+            body.first_transfer,
+            body.registry,
+        )
 
 
 @router.post(

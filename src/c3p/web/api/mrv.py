@@ -7,6 +7,7 @@ main app renders as problem+json.
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -91,7 +92,9 @@ async def calculate(
         await _save_upload(monitoring, path, settings.mrv_upload_max_bytes)
         from c3p.mrv.monitoring import MonitoringLimits  # DuckDB and Arrow load with the first upload
 
-        limits = MonitoringLimits(settings.mrv_upload_max_rows, settings.mrv_upload_max_unzipped_bytes)
+        # DuckDB would take every core; one is left to answer other requests (GET / p99)
+        limits = MonitoringLimits(settings.mrv_upload_max_rows, settings.mrv_upload_max_unzipped_bytes,
+                                  threads=max(1, (os.cpu_count() or 1) - 1))  # fmt: skip
         result = await run_in_threadpool(engine.calculate, methodology, [path], given, decimal=decimal, limits=limits)
     return MonitoringRecord.model_validate(monitoring_report.monitoring_record(result, methodology))
 

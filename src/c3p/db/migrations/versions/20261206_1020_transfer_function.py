@@ -10,7 +10,7 @@ open, too few credits) makes it return no row and change nothing, and the servic
 Python path, which refuses with the precise reason. SQLite: nothing to do.
 
 Revision ID: 20261206_1020
-Revises: 20261206_0910
+Revises: 20261206_1010
 Create Date: 2026-12-06 06:30:00
 """
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "20261206_1020"
-down_revision = "20261206_0910"
+down_revision = "20261206_1010"
 branch_labels = None
 depends_on = None
 
@@ -64,6 +64,20 @@ BEGIN
     THEN
         RETURN;
     END IF;
+    -- authorized credits follow their authorization records (purposes, first transfer) on the Python path
+    v_taken := 0;
+    FOR v_block IN
+        SELECT b.end_serial - b.start_serial + 1 AS credits, i.authorization_status = 'authorized' AS authorized
+        FROM credit_blocks b JOIN credit_issuances i ON i.id = b.issuance_id
+        WHERE b.account_id = p_sender
+        ORDER BY b.registry COLLATE "C", b.start_serial
+    LOOP
+        EXIT WHEN v_taken >= p_credits;
+        IF v_block.authorized THEN
+            RETURN;
+        END IF;
+        v_taken := v_taken + v_block.credits;
+    END LOOP;
     FOR v_block IN
         SELECT b.id, b.registry, b.start_serial, b.end_serial, b.issuance_id, b.first_transferred,
                i.authorization_status = 'authorized' AS authorized, i.host_country, i.serial_code, i.period_number

@@ -1,0 +1,283 @@
+"""On both backends: Article 6.2 authorizations as records of serial ranges.
+
+Authorizing part of an issuance splits its blocks; the label travels with the credits through
+transfers; the record's purposes decide which uses (retirement, cancellation) the credits may
+serve and its definition when they are first transferred; a range already first transferred
+keeps its purposes; every bad input and every actor who may not authorize changes nothing;
+``verify`` rebuilds the records from the journal, and the migration makes the same records
+for issuances authorized before records existed.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+
+from c3p.accounts.rules.policy import Actor, Grant
+from c3p.credits import opendata, service
+from c3p.credits.tables import CorrespondingAdjustment, CreditAuthorization, CreditBlock
+from c3p.credits.verify import verify
+from c3p.db import migrate
+from c3p.errors import C3PError, Conflict, Forbidden, InvalidInput, NotFound
+from tests.integration.credits.test_services import state
+from tests.support.credits import OPERATOR, Registry, create_issuance
+
+REF = "JC-VN-001"
+
+
+def authorize(scene: Registry, serials: str = "11-20", **changes: Any) -> Any:
+    """Authorize ``serials`` of Viet Nam's issuance, with default terms except ``changes``."""
+    terms: dict[str, Any] = {
+        "purposes": ["ndc", "oimp"],
+        "entities": ["acme-jp"],
+        "decision_ref": "VNM-MONRE-2026-7",
+        "decided_on": "2026-01-15",
+        "registry": "VNM",
+        "actor": OPERATOR,
+    }
+    terms |= changes
+    actor = terms.pop("actor")
+    with scene.database.unit_of_work() as session:
+        return service.authorize_range(session, actor, changes.get("ref", REF), serials, **_without(terms, "ref"))
+
+
+def issue_unauthorized(registry: Registry) -> None:
+    create_issuance(registry, {registry.vn_pp: 100}, authorized=False, model_project=False)
+
+
+def _without(terms: dict[str, Any], *names: str) -> dict[str, Any]:
+    return {k: v for k, v in terms.items() if k not in names}
+
+
+def vn_blocks(registry: Registry) -> list[tuple[int, int]]:
+    with registry.database.reading() as session:
+        rows = session.execute(
+            select(CreditBlock.start_serial, CreditBlock.end_serial).where(CreditBlock.registry_code == "VNM")
+        )
+        return sorted((int(a), int(b)) for a, b in rows)
+
+
+def adjustments(registry: Registry) -> list[tuple[str, str, int]]:
+    with registry.database.reading() as session:
+        rows = session.execute(
+            select(CorrespondingAdjustment.country, CorrespondingAdjustment.kind, CorrespondingAdjustment.credits)
+        )
+        return sorted((c, k, int(n)) for c, k, n in rows)
+
+
+def check_clean(registry: Registry) -> None:
+    with registry.database.reading() as session:
+        report = verify(session)
+    assert report.ok, report.problems
+
+
+def test_a_partial_authorization_splits_blocks_and_its_label_travels_with_the_credits(registry: Registry) -> None:
+    issue_unauthorized(registry)
+    record = authorize(registry)
+    assert (record.version, record.credits, record.purposes) == (1, 10, ["ndc", "oimp"])
+    assert vn_blocks(registry) == [(1, 10), (11, 20), (21, 100)]
+    # serials 5-25 cross the authorized range: only its 10 credits are first transferred to Japan
+    with registry.database.unit_of_work() as session:
+        sent = service.transfer(session, OPERATOR, registry.vn_pp, registry.jp_pp, None, _serial(5, 25))
+    with registry.database.unit_of_work() as session:
+        service.resolve_pending(session, OPERATOR, sent.key, True)
+    assert adjustments(registry) == [("VNM", "first_transfer", 10)]
+    with registry.database.reading() as session:
+        first = session.execute(
+            select(CreditBlock.start_serial, CreditBlock.end_serial).where(CreditBlock.first_transferred.is_(True))
+        ).all()
+    assert [(int(a), int(b)) for a, b in first] == [(11, 20)]
+    with registry.database.reading() as session:
+        labels = {b.serial[-25:]: b.labels for b in opendata.open_data(session).blocks}
+    assert labels == {
+        f"{1:012d}-{4:012d}": [],
+        f"{5:012d}-{10:012d}": [],
+        f"{11:012d}-{20:012d}": [
+            "article6_authorized",
+            "authorized_for_ndc",
+            "authorized_for_oimp",
+            "first_transferred",
+            "correspondingly_adjusted",
+        ],
+        f"{21:012d}-{25:012d}": [],
+        f"{26:012d}-{100:012d}": [],
+    }
+    check_clean(registry)
+
+
+def _serial(start: int, end: int) -> str:
+    return f"JCM-VNM-VNM-VN007-001-{start:012d}-{end:012d}"
+
+
+def test_uses_follow_the_purposes_and_first_transfer_the_definition(registry: Registry) -> None:
+    issue_unauthorized(registry)
+    authorize(registry, "1-10", purposes=["ndc"])
+    authorize(registry, "11-20", purposes=["oimp"], first_transfer="first_international_transfer")
+    authorize(registry, "21-30", purposes=["oimp"])  # default for OIMP: cancellation is the first transfer
+    before = state(registry)
+    with registry.database.unit_of_work() as session, pytest.raises(Conflict, match="ndc only, not for oimp"):
+        service.cancel(session, OPERATOR, registry.vn_pp, None, _serial(1, 5))
+    with registry.database.unit_of_work() as session, pytest.raises(Conflict, match="oimp only, not for ndc"):
+        service.retire(session, OPERATOR, registry.vn_pp, "NDC", "VNM", None, _serial(11, 15))
+    assert state(registry) == before
+    with registry.database.unit_of_work() as session:
+        service.retire(session, OPERATOR, registry.vn_pp, "NDC", "VNM", None, _serial(1, 5))
+        service.cancel(session, OPERATOR, registry.vn_pp, None, _serial(11, 15))
+    assert adjustments(registry) == []  # domestic use; OIMP first transfer defined as the international one
+    with registry.database.unit_of_work() as session:
+        service.cancel(session, OPERATOR, registry.vn_pp, None, _serial(21, 24))
+    assert adjustments(registry) == [("VNM", "first_transfer", 4)]
+    check_clean(registry)
+
+
+def test_a_first_transferred_range_gains_purposes_and_entities_but_loses_none(registry: Registry) -> None:
+    issue_unauthorized(registry)
+    authorize(registry, "11-20", purposes=["oimp"])
+    with registry.database.unit_of_work() as session:
+        service.cancel(session, OPERATOR, registry.vn_pp, None, _serial(11, 12))
+    before = state(registry)
+    for change, words in (
+        ({"purposes": ["ndc"]}, "already first transferred"),
+        ({"purposes": ["oimp"], "entities": []}, "already first transferred"),
+        ({"purposes": ["oimp"], "first_transfer": "first_international_transfer"}, "already first transferred"),
+        ({"purposes": ["oimp"]}, "nothing changes"),
+    ):
+        with pytest.raises(Conflict, match=words):
+            authorize(registry, "11-20", **change)
+        assert state(registry) == before
+    record = authorize(registry, "11-20", purposes=["oimp", "ndc"], entities=["acme-jp", "acme-vn"])
+    assert (record.version, record.purposes, record.entities) == (2, ["ndc", "oimp"], ["acme-jp", "acme-vn"])
+    with registry.database.reading() as session:
+        kinds = session.execute(text("SELECT kind FROM credit_journal ORDER BY seq")).scalars().all()
+    assert kinds.count("authorization") == 2  # each version is a journal entry
+    check_clean(registry)
+
+
+@pytest.mark.parametrize(
+    ("serials", "changes", "error", "words"),
+    [
+        ("95-105", {}, InvalidInput, "not credits of issuance"),
+        ("0-5", {}, InvalidInput, "range of unit numbers"),
+        ("20-11", {}, InvalidInput, "range of unit numbers"),
+        ("a-b", {}, InvalidInput, "range of unit numbers"),
+        ("11-20", {"registry": "JPN"}, InvalidInput, "not credits of issuance"),
+        ("15-30", {}, Conflict, "overlap the authorization of serials 11-20"),
+        ("31-40", {"purposes": []}, InvalidInput, "at least one purpose"),
+        ("31-40", {"purposes": ["use"]}, InvalidInput, "unknown purpose"),
+        ("31-40", {"entities": ["nobody"]}, NotFound, "no member organization 'nobody'"),
+        ("31-40", {"decided_on": "2999-01-01"}, InvalidInput, "in the future"),
+        ("31-40", {"decided_on": "15/01/2026"}, InvalidInput, "decision date must be a date"),
+        ("31-40", {"decision_ref": " "}, InvalidInput, "name the decision"),
+        ("31-40", {"first_transfer": "issuance"}, InvalidInput, "unknown first-transfer definition"),
+        ("31-40", {"ref": "JC-NONE"}, NotFound, "no issuance"),
+    ],
+)
+def test_every_bad_input_is_refused_and_changes_nothing(
+    registry: Registry, serials: str, changes: dict[str, Any], error: type[C3PError], words: str
+) -> None:
+    issue_unauthorized(registry)
+    authorize(registry, "11-20")
+    before = state(registry)
+    with pytest.raises(error, match=words):
+        authorize(registry, serials, **changes)
+    assert state(registry) == before
+
+
+@pytest.mark.parametrize(
+    "actor",
+    [
+        Actor(41, "admin@moej", (Grant("registry_administrator", "country", "JPN"),)),  # another country's
+        Actor(42, "tpe@acme", (Grant("tpe", "organization", "acme-vn"),), "acme-vn"),
+        Actor(43, "rep@acme-vn", (Grant("account_representative", "account", "VNM-P-000001"),), "acme-vn"),
+    ],
+    ids=["other country's administrator", "tpe", "account representative"],
+)
+def test_only_the_host_countrys_registry_administrator_authorizes(registry: Registry, actor: Actor) -> None:
+    issue_unauthorized(registry)
+    before = state(registry)
+    with pytest.raises(Forbidden):
+        authorize(registry, actor=actor)
+    assert state(registry) == before
+    host_admin = Actor(44, "admin@vn", (Grant("registry_administrator", "country", "VNM"),))
+    assert authorize(registry, actor=host_admin).recorded_by == "admin@vn"
+
+
+def test_the_same_authorization_sent_twice_at_once_is_recorded_once(registry: Registry) -> None:
+    issue_unauthorized(registry)
+    outcomes: list[str] = []
+    start = threading.Barrier(2)
+
+    def send() -> None:
+        start.wait()
+        try:
+            authorize(registry)
+            outcomes.append("recorded")
+        except Conflict:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["recorded", "refused"]
+    assert vn_blocks(registry) == [(1, 10), (11, 20), (21, 100)]
+    check_clean(registry)
+
+
+def test_verify_rebuilds_the_records_and_catches_an_edited_one(registry: Registry) -> None:
+    issue_unauthorized(registry)
+    authorize(registry, purposes=["ndc"])
+    check_clean(registry)
+    with registry.database.engine.begin() as connection:
+        connection.execute(text("""UPDATE credit_authorizations SET purposes = '["ndc", "oimp"]'"""))
+    with registry.database.reading() as session:
+        report = verify(session)
+    assert not report.ok and any("authorizations" in p.what for p in report.problems)
+
+
+def test_the_migration_records_issuances_authorized_before_records_as_the_journal_replays_them(
+    registry: Registry,
+) -> None:
+    """Downgraded to before the table and upgraded again, the records are the ones the service wrote."""
+    create_issuance(registry, {registry.jp_gov: 600, registry.vn_pp: 400})
+    create_issuance(registry, {registry.vn_pp: 50}, ref="JC-VN-002", authorized=False, model_project=False)
+    with registry.database.unit_of_work() as session:
+        service.authorize(session, OPERATOR, "JC-VN-002", "authorized")
+    written = _records(registry)
+    assert len(written) == 3 and {tuple(r[4]) for r in written} == {("ndc", "oimp")}
+    engine = registry.database.engine
+    with engine.begin() as connection:
+        config = migrate.alembic_config(engine)
+        config.attributes["connection"] = connection
+        from alembic import command
+
+        command.downgrade(config, "20261206_0910")
+    registry.database.upgrade()
+    assert _records(registry) == written
+    check_clean(registry)
+
+
+def _records(registry: Registry) -> list[tuple[Any, ...]]:
+    with registry.database.reading() as session:
+        rows = session.scalars(select(CreditAuthorization).order_by(CreditAuthorization.start_serial))
+        return sorted(
+            (
+                r.issuance_id,
+                r.registry_code,
+                r.start_serial,
+                r.end_serial,
+                r.purposes,
+                r.entities,
+                r.first_transfer,
+                r.version,
+                r.decision_ref,
+                r.decided_on,
+                r.recorded_by,
+                r.journal_seq,
+            )
+            for r in rows
+        )
