@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
@@ -475,6 +476,11 @@ def _move_out(
     parsed = _serial_range(credits, serial, serials)
     wanted = None if parsed is None else SerialRange(parsed.registry, parsed.start, parsed.end)
     store = ledger_store(session)
+    if isinstance(store, Store) and store.moves_on_server and parsed is None and credits and approval is None:
+        args = (action, sender_number, receiver_number, receiver_kind, credits, kind, details)
+        view = _move_on_server(store, actor, *args, serials)
+        if view is not None:
+            return view
     store.begin_write()
     numbers = [sender_number] + ([receiver_number] if receiver_number else [])
     accounts, source = store.lock_with_source(numbers, sender_number, wanted)
@@ -520,6 +526,58 @@ def _move_out(
         from_account=sender_number,
         to_account=receiver.number or None,
         status="pending" if external else "completed",
+        serials=printed,
+        details=details,
+    )
+
+
+def _move_on_server(
+    store: Store,
+    actor: Actor,
+    action: str,
+    sender_number: str,
+    receiver_number: str | None,
+    receiver_kind: AccountKind | None,
+    credits: int,
+    kind: TransactionKind,
+    details: dict[str, Any],
+    serials: SerialFormat,
+) -> TransactionView | None:
+    """The same move in one server-side call, after the same policy decision (PostgreSQL).
+
+    None, with nothing changed, when the Python path must decide: a transfer to the other
+    registry or one awaiting approval, or anything the function found unexpected under its
+    locks (it then refuses with the precise reason, or succeeds if a concurrent change allows).
+    """
+    registry = sender_number.partition("-")[0]
+    numbers = [sender_number] + ([receiver_number] if receiver_number else [])
+    accounts, threshold = store.parties(numbers, registry, str(receiver_kind or AccountKind.cancellation))
+    sender = _check_parties(actor, action, accounts, sender_number, receiver_number)
+    if receiver_number is not None:
+        receiver: AccountRow | None = accounts[receiver_number]
+    else:
+        system = (a for a in accounts.values() if a.kind == receiver_kind and a.registry == sender.registry)
+        receiver = next(system, None)
+    if receiver is None or receiver.registry != sender.registry:
+        return None
+    if kind is TransactionKind.transfer and needs_approval(credits, threshold):
+        return None
+    now = dt.datetime.now(dt.UTC).isoformat()
+    entry = Entry(0, uuid.uuid4().hex, kind, now, actor.label, details=details)
+    done = store.move_on_server(sender.id, receiver.id, credits, entry)
+    if done is None:
+        return None
+    printed = [serials.block(m.registry, *name, m.start, m.end) for m, name in zip(done.moves, done.names, strict=True)]
+    return TransactionView(
+        seq=done.seq,
+        key=entry.key,
+        kind=str(kind),
+        credits=credits,
+        occurred_at=now,
+        actor=entry.actor,
+        from_account=sender_number,
+        to_account=receiver_number,
+        status="completed",
         serials=printed,
         details=details,
     )

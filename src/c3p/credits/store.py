@@ -34,7 +34,7 @@ from c3p.credits.facts import CHECKPOINT_DUE
 from c3p.credits.rules.article6 import Adjustment
 from c3p.credits.rules.authorizations import AuthorizedRange, FirstTransfer, Purpose
 from c3p.credits.rules.blocks import Block
-from c3p.credits.rules.journal import canonical, canonical_without_seq, entry_hash
+from c3p.credits.rules.journal import canonical, canonical_before_legs, canonical_without_seq, entry_hash
 from c3p.credits.rules.reports import FindingKind, FindingStatus, Party
 from c3p.credits.rules.serials import SerialFormat
 from c3p.credits.rules.transactions import Entry, Leg, Move, TransactionKind
@@ -168,6 +168,18 @@ class SerialRange(NamedTuple):
     start: int
     end: int
 
+
+class ServerMove(NamedTuple):
+    """What the server-side move did: its journal entry's number, its moves, and each move's issuance names
+    (host, project serial code, period) for printing the serials."""
+
+    seq: int
+    moves: tuple[Move, ...]
+    names: tuple[tuple[str, str, int], ...]
+
+
+#: a session whose ``info`` holds this key set to True moves credits on the Python path even on PostgreSQL
+REFERENCE_PATH = "c3p.credits.reference_path"
 
 #: blocks held, keyed by (registry, start serial): the block and its row id
 HeldBlocks = dict[tuple[str, int], tuple[Block, int]]
@@ -321,6 +333,49 @@ class Store:
         account.status = status
         account.closed_at = dt.datetime.now(dt.UTC) if status == "closed" else None
         self.session.flush()
+
+    # ---- a transfer in one server-side call (PostgreSQL) ----
+    @property
+    def moves_on_server(self) -> bool:
+        """Whether transfers, cancellations and retirements run in ``c3p_move_out`` (PostgreSQL's function)."""
+        return self.dialect == "postgresql" and not self.session.info.get(REFERENCE_PATH, False)
+
+    def parties(
+        self, numbers: Sequence[str], registry: str, system_kind: str
+    ) -> tuple[dict[str, AccountRow], int | None]:
+        """The accounts ``numbers`` and ``registry``'s account of ``system_kind``, read without a lock for the
+        policy (who holds an account, its registry and kind never change; ``c3p_move_out`` checks the status
+        again under lock), and the approval threshold of ``registry``."""
+        found = self.rows(
+            f"SELECT {self.ACCOUNT_COLUMNS}, r.approval_threshold_credits FROM credit_accounts a "
+            "LEFT JOIN member_organizations o ON o.id = a.holder_id JOIN credit_registries r ON r.code = a.registry "
+            f"WHERE a.number IN ({', '.join(['%s'] * len(numbers))}) OR (a.registry = %s AND a.kind = %s)",
+            (*numbers, registry, system_kind),
+        )
+        threshold = next((row[9] for row in found if row[1] == registry), None)
+        return _by_number(found), None if threshold is None else int(threshold)
+
+    def move_on_server(self, sender_id: int, receiver_id: int, credits: int, entry: Entry) -> ServerMove | None:
+        """Move ``credits`` as ``entry`` (its kind, key, time, actor and details) in one call of ``c3p_move_out``;
+        None when the function found anything unexpected and changed nothing."""
+        head = canonical_before_legs(entry.to_json())
+        found = self.multi(
+            [
+                (
+                    "SELECT entry_seq, entry_moves, move_names FROM c3p_move_out(%s::integer, %s::integer, "
+                    "%s::bigint, %s, %s, %s, %s)",
+                    (sender_id, receiver_id, credits, str(entry.kind), entry.key, entry.occurred_at, head),
+                )
+            ]
+        )[0]
+        if not found:
+            return None
+        seq, moves, names = found[0]
+        return ServerMove(
+            int(seq),
+            tuple(Move.from_json(move) for move in json.loads(moves)),
+            tuple((str(h), str(p), int(n)) for h, p, n in json.loads(names)),
+        )
 
     # ---- organizations and registries ----
     def organization(self, slug: str) -> Organization | None:

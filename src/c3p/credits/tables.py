@@ -32,6 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from c3p.credits.move_function import create_with
 from c3p.credits.rules.journal import GENESIS
 from c3p.db.append_only import refuse_changes
 from c3p.db.base import NOT_IN_HISTORY, Base, utcnow
@@ -333,3 +334,6 @@ class CreditAuthorization(Base):
     recorded_by: Mapped[str] = mapped_column(Text)
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     journal_seq: Mapped[int] = mapped_column(Integer)
+
+
+create_with(CorrespondingAdjustment)  # PL/pgSQL resolves the tables it names when it runs

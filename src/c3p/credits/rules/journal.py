@@ -42,6 +42,23 @@ def canonical_without_seq(entry: dict[str, Any]) -> str:
     return (text[:-1] + "," if rest else "{") + '"seq":'
 
 
+def canonical_before_legs(entry: dict[str, Any]) -> str:
+    """The canonical JSON of ``entry`` cut before its ``legs``: add the legs, moves and ``seq`` to finish it.
+
+    ``legs``, ``moves`` and ``seq`` sort after every other key of an entry, so the database can
+    write them (it decides what moves) after the part Python wrote.
+
+    >>> e = {"seq": 3, "kind": "transfer", "legs": [[1, -2], [4, 2]], "moves": []}
+    >>> canonical_before_legs(e) + '[[1,-2],[4,2]],"moves":[],"seq":3}' == canonical(e)
+    True
+    """
+    rest = {k: v for k, v in entry.items() if k not in ("legs", "moves", "seq")}
+    if rest and max(rest) >= "legs":
+        raise ValueError(f"entry key {max(rest)!r} sorts after 'legs'")
+    text = canonical(rest)
+    return (text[:-1] + "," if rest else "{") + '"legs":'
+
+
 def entry_hash(previous: str, entry: dict[str, Any] | str) -> str:
     text = entry if isinstance(entry, str) else canonical(entry)
     return hashlib.sha256(previous.encode("ascii") + text.encode("utf-8")).hexdigest()
