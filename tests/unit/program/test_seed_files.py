@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from c3p.errors import DataFileError
+from c3p.program.rules.citations import citations
 from c3p.program.seed import SEED_DIR, read_seed
 
 REFERENCE = Path(__file__).resolve().parents[3].parent / "shared" / "reference"
@@ -135,6 +136,9 @@ def test_each_jcm_signing_date_says_what_it_rests_on(dataset) -> None:  # type: 
     for country in partners:
         if country.jcm_signed_verification == "confirmed":
             assert country.jcm_signed_source.startswith("https://"), country.iso3
+            # the country page names the page's publisher, never a bare address
+            assert citations(country.jcm_signed_source), (country.iso3, country.jcm_signed_source)
+            assert country.jcm_signed_year is None, country.iso3  # a full date replaces the year
         else:  # partly checked (the year, not the day) or not checked: the note says what was not
             assert country.jcm_signed_verification in ("partial", "unverified"), country.iso3
             assert " not " in country.note, country.iso3

@@ -48,6 +48,11 @@ PUBLISHERS = {
         "データベース「世界と日本」（政策研究大学院大学・東京大学、外務省資料）",
         '"The World and Japan" database (GRIPS and the University of Tokyo, from MOFA)',
     ),
+    "jcm.go.jp": (
+        "二国間クレジット制度（JCM）ウェブサイト（日本国政府）",
+        "Joint Crediting Mechanism website (Government of Japan)",
+    ),
+    "et.emb-japan.go.jp": ("在エチオピア日本国大使館", "Embassy of Japan in Ethiopia"),
     "tenbou.nies.go.jp": ("国立環境研究所 環境展望台", "National Institute for Environmental Studies: Kankyo Tenbodai"),
     "ieei.or.jp": ("国際環境経済研究所", "International Environment and Economy Institute"),
     "japaninspection.org": ("ジャパン・インスペクション（報道）", "Japan Inspection (news report)"),
