@@ -10,6 +10,7 @@ organization's or a country's name), never by their codes, where the name is pub
 from __future__ import annotations
 
 import logging
+from typing import TypeVar, cast
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
@@ -27,6 +28,7 @@ from c3p.web.errors import problem_response, wants_problem_json
 from c3p.workflow.service.calls import call_by_slug
 
 log = logging.getLogger(__name__)
+Refused = TypeVar("Refused", bound=Exception)
 
 
 def _record(request: Request, error: C3PError) -> None:
@@ -73,9 +75,12 @@ def _in_both(japanese: str, english: str) -> dict[str, str]:
     return {"ja": japanese or english, "en": english}
 
 
-def _named(request: Request, error: C3PError) -> C3PError:
-    """A 403 with each scope it names said by its name (the codes stay when the names cannot be read)."""
-    if type(error) is not Forbidden:
+def named(request: Request, error: Refused) -> Refused:
+    """A 403 with each scope it names said by its name (the codes stay when the names cannot be read).
+
+    Forms that show a refusal in place (not as the 403 page) call it too.
+    """
+    if not isinstance(error, Forbidden) or type(error) is not Forbidden:
         return error
     try:
         snapshot = current_snapshot(request)
@@ -84,11 +89,11 @@ def _named(request: Request, error: C3PError) -> C3PError:
     except Exception:  # a refusal must still be answered when the names cannot be read
         log.exception("could not name the scopes of a refusal")
         return error
-    return Forbidden(message, **error.extra)
+    return cast(Refused, Forbidden(message, **error.extra))
 
 
 async def refused(request: Request, error: C3PError) -> Response:
-    error = await run_in_threadpool(_named, request, error)
+    error = await run_in_threadpool(named, request, error)
     await run_in_threadpool(_record, request, error)
     if wants_problem_json(request):
         return problem_response(request, error)

@@ -12,6 +12,7 @@ import re
 import pytest
 
 from tests.integration.web.conftest import CreditSite
+from tests.integration.web.test_chain_pages import problem_of
 
 THIS_YEAR = dt.datetime.now(dt.UTC).year
 
@@ -38,7 +39,7 @@ def test_an_administrator_sees_the_adjustments_of_the_registry_it_administers(cr
 @pytest.mark.parametrize(
     ("person", "query", "status", "message"),
     [
-        ("jp_admin", {"country": "VNM"}, 403, "does not cover country VNM"),
+        ("jp_admin", {"country": "VNM"}, 403, "does not cover country Viet Nam"),
         ("vn_admin", {"country": "VNM", "year": "2019"}, 422, "2019 is outside the NDC periods of VNM"),
         ("vn_admin", {"year": "20x6"}, 422, "four digits"),
     ],
@@ -56,3 +57,12 @@ def test_people_who_administer_no_registry_are_refused(credit_site: CreditSite) 
     assert credit_site.browsers["public"].get("/credits/adjustments").status_code != 200
     accounts = credit_site.browsers["jp_admin"].get("/credits/accounts").text
     assert 'id="adjustments-link"' in accounts
+
+
+def test_a_refusal_on_the_form_names_the_country_in_the_readers_language(credit_site: CreditSite) -> None:
+    """The form says which grant does not cover what by names, as the 403 page does (issue 15)."""
+    for language, held, asked in (("ja", "日本", "ベトナム"), ("en", "Japan", "Viet Nam")):
+        page = credit_site.browsers["jp_admin"].get("/credits/adjustments", country="VNM", lang=language)
+        problem = problem_of(page.text, "adjustments")
+        assert page.status_code == 403 and held in problem and asked in problem, language
+        assert "country VNM" not in problem and "JPN" not in problem, problem

@@ -21,6 +21,7 @@ from c3p.web.auth import database, permission
 from c3p.web.pages.credit_forms import home_registry
 from c3p.web.pages.forms import FormState
 from c3p.web.pages.render import PageContext, page_only, render
+from c3p.web.refusals import named
 
 router = APIRouter(include_in_schema=False)
 READ = "credits.adjustments.read"
@@ -51,6 +52,7 @@ def adjustments_page(
     except C3PError as error:
         if request.query_params.get("format") == "json" or error.status >= 500:
             raise
+        error = named(request, error)
         page = AdjustmentsPage(data=None, countries=countries, form=form.add(error, ("country", "year")))
         return render(request, "credits/adjustments.html", page, status=error.status)
     return render(request, "credits/adjustments.html", AdjustmentsPage(data=data, countries=countries, form=form))

@@ -46,6 +46,7 @@ from c3p.web.api.mrv import _save_upload
 from c3p.web.auth import database, permission, secret_key, writing
 from c3p.web.pages.forms import FormState, parse, typed
 from c3p.web.pages.render import PageContext, page_only, redirect, render
+from c3p.web.refusals import named
 from c3p.workflow.schemas import JcmProjectView
 from c3p.workflow.service import jcm
 
@@ -148,6 +149,7 @@ async def assign_verifier(
             with writing(request, actor) as session:
                 jcm.assign_verifier(session, actor, slug, str(values["tpe"]))
         except Refusal as error:
+            error = named(request, error)
             return project_page_for(request, actor, slug, form.add(error, ["tpe"]), _status(error))
         return redirect(f"/jcm-projects/{slug}/reports?assigned=1")
 
@@ -207,6 +209,7 @@ async def check_monitoring(
                     settings = request.app.state.settings
                     record, inputs = monitoring_reports.check(session, actor, settings, slug, files, calculation)
             except Refusal as error:
+                error = named(request, error)
                 return project_page_for(request, actor, slug, form.add(error, ["monitoring", "params"]), _status(error))
             signed = {"project": slug, "user": actor.user_id, "inputs": inputs, "calculation": calculation.model_dump()}
             token = base64.urlsafe_b64encode(canonical(signed).encode()).decode()
@@ -244,6 +247,7 @@ async def submit_report(
                 settings = request.app.state.settings
                 report = monitoring_reports.submit(session, actor, settings, slug, files, calculation)
         except Refusal as error:
+            error = named(request, error)
             return project_page_for(request, actor, slug, FormState("submit", values).add(error), _status(error))
         return redirect(f"/credits/reports/{report.id}?submitted=1")
 
@@ -342,6 +346,7 @@ async def _report_form(
             with writing(request, actor) as session:
                 target = act(session, values)
         except Refusal as error:
+            error = named(request, error)
             return report_page_for(request, actor, report_id, form.add(error), _status(error))
         return redirect(target)
 
