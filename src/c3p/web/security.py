@@ -13,8 +13,8 @@ import time
 from urllib.parse import urlparse
 
 from limits import RateLimitItem, parse_many
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter, RateLimiter, SlidingWindowCounterRateLimiter
+from limits.aio.storage import MemoryStorage
+from limits.aio.strategies import MovingWindowRateLimiter, RateLimiter, SlidingWindowCounterRateLimiter
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -205,7 +205,9 @@ def rate_kind(scope: Scope, headers: dict[bytes, bytes]) -> str | None:
 class RateLimits:
     """Pure ASGI: a window per client address for each kind of request; over it, 429 with Retry-After.
 
-    Counted in this process's memory (``limits``), so a refused request costs no database write.
+    Counted in this process's memory (``limits``), so a refused request costs no database write,
+    by its asyncio storage: the threaded one starts a timer thread every 10 ms under load, which
+    contends with the event loop for the interpreter and stretched the slowest answers.
     Sign-ins, tokens and uploads are counted exactly (a moving window keeps one entry per request,
     at most their few dozen a minute); the anonymous API by a sliding window counter, two numbers
     per address whatever its limit, so a busy or far-reaching client costs neither time nor memory
@@ -215,12 +217,11 @@ class RateLimits:
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
-        storage = MemoryStorage()
-        exact = MovingWindowRateLimiter(storage)
+        exact = MovingWindowRateLimiter(MemoryStorage())
         self.limiters: dict[str, RateLimiter] = {
             "sensitive": exact,
             "uploads": exact,
-            "anonymous": SlidingWindowCounterRateLimiter(storage),
+            "anonymous": SlidingWindowCounterRateLimiter(MemoryStorage()),
         }
         self.limits = {kind: parse_many(getattr(settings, f"rate_limit_{kind}")) for kind in self.limiters}
 
@@ -233,14 +234,14 @@ class RateLimits:
             keys = (kind, (scope.get("client") or ("",))[0], scope["path"] if kind == "sensitive" else "")
             limiter = self.limiters[kind]
             for item in self.limits[kind]:
-                if not limiter.hit(item, *keys):
+                if not await limiter.hit(item, *keys):
                     await self._refuse(send, limiter, item, keys)
                     return
         await self.app(scope, receive, send)
 
     @staticmethod
     async def _refuse(send: Send, limiter: RateLimiter, item: RateLimitItem, keys: tuple[str, str, str]) -> None:
-        wait = max(1, math.ceil(limiter.get_window_stats(item, *keys).reset_time - time.time()))
+        wait = max(1, math.ceil((await limiter.get_window_stats(item, *keys)).reset_time - time.time()))
         detail = f"too many requests from your address; try again in {wait} seconds"
         await _refuse(send, 429, "Too many requests", detail, [(b"retry-after", str(wait).encode())])
 
