@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _support import c3p_command, free_port, load_average, median, run_wrk, start, stop, wait_for
+from _support import c3p_command, cpu_seconds, free_port, load_average, median, run_wrk, start, stop, wait_for
 
 UVICORN_FLAGS = ["--log-level", "warning", "--no-access-log"]
 #: anonymous requests per client address allowed during the run: more than wrk can send
@@ -62,7 +62,11 @@ def measure(kind: str, db_url: str, connections: int, seconds: int, sources: str
     try:
         wait_for(url)
         run_wrk(url, connections, 2)  # warm-up
-        return run_wrk(url, connections, seconds)
+        cpu_before = cpu_seconds(server.pid)
+        result = run_wrk(url, connections, seconds)
+        # the server's CPU per answer hardly moves with the load others put on the machine
+        result["cpu_us"] = (cpu_seconds(server.pid) - cpu_before) / (result["rps"] * seconds) * 1e6
+        return result
     finally:
         stop(server)
 
@@ -91,13 +95,14 @@ def main() -> None:
 
 def report(results: dict[str, list[dict[str, float]]], rounds: int, connections: int) -> None:
     print(
-        f"{'endpoint':<10} {'req/s':>9} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8}"
+        f"{'endpoint':<10} {'req/s':>9} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'CPU µs/req':>11}"
         f"  (medians of {rounds} rounds, {connections} connections)"
     )
     for kind, rows in results.items():
         print(
             f"{kind:<10} {median([r['rps'] for r in rows]):>9.0f} {median([r['p50_ms'] for r in rows]):>8.2f} "
             f"{median([r['p90_ms'] for r in rows]):>8.2f} {median([r['p99_ms'] for r in rows]):>8.2f}"
+            f" {median([r['cpu_us'] for r in rows]):>11.0f}"
         )
     for kind in [kind for kind in results if kind != "hello"]:
         pairs = list(zip(results[kind], results["hello"], strict=True))
