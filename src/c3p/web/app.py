@@ -81,7 +81,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     hosts = trusted_hosts(settings)
     if hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
-    app.add_middleware(RateLimits)
+    app.add_middleware(RateLimits, settings=settings)
     app.add_middleware(UnexpectedErrors)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, settings=settings)
     return app

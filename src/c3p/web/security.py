@@ -12,9 +12,9 @@ import re
 import time
 from urllib.parse import urlparse
 
-from limits import parse
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
+from limits import RateLimitItem, parse_many
+from limits.aio.storage import MemoryStorage
+from limits.aio.strategies import MovingWindowRateLimiter, RateLimiter, SlidingWindowCounterRateLimiter
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -54,21 +54,28 @@ def security_headers(settings: Settings, path: str) -> list[tuple[bytes, bytes]]
 
 
 class SecurityHeaders:
-    def __init__(self, app: ASGIApp) -> None:
+    """Pure ASGI: the headers of :func:`security_headers`, encoded once at start-up for each kind of path."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
+        self.plain = security_headers(settings, "/")
+        self.docs = security_headers(settings, "/docs")
+        self.no_store = security_headers(settings, NO_STORE_PREFIXES[0])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        added = security_headers(scope["app"].state.settings, scope["path"])
+        path = scope["path"]
+        no_store = path.startswith(NO_STORE_PREFIXES)
+        added = self.no_store if no_store else self.docs if path == "/docs" else self.plain
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                if any(name == b"cache-control" for name, _ in added):
+                headers = message.get("headers", [])
+                if no_store:
                     headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
-                message["headers"] = headers + added
+                message["headers"] = [*headers, *added]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -196,30 +203,47 @@ def rate_kind(scope: Scope, headers: dict[bytes, bytes]) -> str | None:
 
 
 class RateLimits:
-    """Pure ASGI: a moving window per client address for each kind of request; over it, 429 with Retry-After.
+    """Pure ASGI: a window per client address for each kind of request; over it, 429 with Retry-After.
 
-    Counted in this process's memory (``limits``), so a refused request costs no database write.
+    Counted in this process's memory (``limits``), so a refused request costs no database write,
+    by its asyncio storage: the threaded one starts a timer thread every 10 ms under load, which
+    contends with the event loop for the interpreter and stretched the slowest answers.
+    Sign-ins, tokens and uploads are counted exactly (a moving window keeps one entry per request,
+    at most their few dozen a minute); the anonymous API by a sliding window counter, two numbers
+    per address whatever its limit, so a busy or far-reaching client costs neither time nor memory
+    per request (the moving window's entries made each hit slower as the window filled). The
+    limits are parsed once, at start-up; a setting may hold several (``10/second;100/hour``).
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
-        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+        exact = MovingWindowRateLimiter(MemoryStorage())
+        self.limiters: dict[str, RateLimiter] = {
+            "sensitive": exact,
+            "uploads": exact,
+            "anonymous": SlidingWindowCounterRateLimiter(MemoryStorage()),
+        }
+        self.limits = {kind: parse_many(getattr(settings, f"rate_limit_{kind}")) for kind in self.limiters}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {k.lower(): v for k, v in scope["headers"]}
-        kind = rate_kind(scope, headers)
+        kind = rate_kind(scope, {k.lower(): v for k, v in scope["headers"]})
         if kind is not None:
-            item = parse(getattr(scope["app"].state.settings, f"rate_limit_{kind}"))
             keys = (kind, (scope.get("client") or ("",))[0], scope["path"] if kind == "sensitive" else "")
-            if not self.limiter.hit(item, *keys):
-                wait = max(1, math.ceil(self.limiter.get_window_stats(item, *keys).reset_time - time.time()))
-                detail = f"too many requests from your address; try again in {wait} seconds"
-                await _refuse(send, 429, "Too many requests", detail, [(b"retry-after", str(wait).encode())])
-                return
+            limiter = self.limiters[kind]
+            for item in self.limits[kind]:
+                if not await limiter.hit(item, *keys):
+                    await self._refuse(send, limiter, item, keys)
+                    return
         await self.app(scope, receive, send)
+
+    @staticmethod
+    async def _refuse(send: Send, limiter: RateLimiter, item: RateLimitItem, keys: tuple[str, str, str]) -> None:
+        wait = max(1, math.ceil((await limiter.get_window_stats(item, *keys)).reset_time - time.time()))
+        detail = f"too many requests from your address; try again in {wait} seconds"
+        await _refuse(send, 429, "Too many requests", detail, [(b"retry-after", str(wait).encode())])
 
 
 async def _refuse(

@@ -50,6 +50,21 @@ def test_fy2025_projects_carry_the_contract_fields(api: httpx.Client) -> None:
     assert sorted(item["number"] for item in body["items"]) == list(range(1, 26))
 
 
+def test_a_client_holding_the_list_is_answered_304_without_the_body(api: httpx.Client, api_server) -> None:  # type: ignore[no-untyped-def]
+    first, again = api.get("/projects"), api.get("/projects")  # the second is answered from the cache
+    etag = first.headers["etag"]
+    assert again.headers["etag"] == etag and again.content == first.content
+    assert api.get("/projects", params={"per_page": 5}).headers["etag"] != etag  # one tag per body
+    for through_the_route in (False, True):
+        if through_the_route:  # as after a write: the revision is read again, the request routed
+            api_server.server.config.app.state.revision_watch.expire()
+        held = api.get("/projects", headers={"if-none-match": f'"stale", W/{etag}'})
+        assert held.status_code == 304 and held.content == b"" and held.headers["etag"] == etag
+        assert held.headers["x-content-type-options"] == "nosniff"  # the security headers are still there
+    stale = api.get("/projects", headers={"if-none-match": '"stale"'})
+    assert stale.status_code == 200 and stale.content == first.content
+
+
 def test_projects_filter_by_country_and_paginate(api: httpx.Client) -> None:
     vietnam = api.get("/projects", params={"country": "VNM", "per_page": 100}).json()
     assert vietnam["total"] > 0
