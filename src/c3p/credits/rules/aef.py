@@ -107,7 +107,9 @@ class AuthorizationRow(Row):
     quantity_tco2e: int
     vintage: int
     purposes: str = Field(description="NDC, OIMP, or NDC and OIMP")
-    first_transfer_definition_oimp: str = Field(description="for OIMP: use or cancellation, or first transfer")
+    first_transfer_definition_oimp: str = Field(
+        description="for OIMP: first international transfer, use or cancellation, authorization or issuance"
+    )
     registry: str = Field("", description="registry that numbered the units (ISO3)")
     first_unit: int = 0
     last_unit: int = 0
