@@ -11,6 +11,7 @@ reports for the year.
 from __future__ import annotations
 
 import datetime as dt
+import doctest
 from collections import defaultdict
 
 import pytest
@@ -18,7 +19,8 @@ import time_machine
 
 from c3p.credits import service
 from c3p.credits.article6_checks import itmos_in
-from c3p.credits.rules import aef
+from c3p.credits.rules import aef, article6, authorizations
+from c3p.credits.rules import history as history_rules
 from c3p.credits.rules.adjustments import Itmos
 from c3p.credits.rules.aef import ActionType
 from c3p.credits.rules.ledger import Ledger
@@ -208,3 +210,8 @@ def test_a_range_cutting_credits_in_transit_is_refused() -> None:
         _authorize(world, "50-100", ["ndc"], "first_international_transfer", [])  # whole blocks: fine
         service.resolve_pending(world.store, OPERATOR, world.pending.pop(), True)
     assert _itmos(world) == {("VNM", 2025): Itmos(20, 0)}
+
+
+@pytest.mark.parametrize("module", [authorizations, aef, article6, history_rules])
+def test_the_rules_examples_hold(module: object) -> None:
+    assert doctest.testmod(module).failed == 0  # type: ignore[arg-type]
