@@ -276,6 +276,11 @@ class MemoryStore:
                 self.blocks[row_id], right = block.cut(at)
                 self._insert(right)
 
+    def blocks_in(self, registry: str, start: int, end: int) -> list[tuple[Block, int, str]]:
+        meeting = (b.registry == registry and b.end >= start and b.start <= end for b in self.blocks.values())
+        inside = [(b, i) for (i, b), meets in zip(self.blocks.items(), meeting, strict=True) if meets]
+        return [(b, i, self.accounts[b.account_id].kind) for b, i in sorted(inside, key=lambda pair: pair[0].start)]
+
     def issuance_terms(self, ids: Iterable[int]) -> dict[int, IssuanceTerms]:
         return {
             i: IssuanceTerms(self.issuances[i].authorization == "authorized", self.issuances[i].new.report.host_country)

@@ -14,6 +14,7 @@ from c3p.accounts.rules.policy import Actor
 from c3p.accounts.service import members as account_svc
 from c3p.credits import monitoring_reports, service, verification
 from c3p.credits.monitoring_reports import Calculation, MonitoringFile
+from c3p.credits.rules.authorizations import FirstTransfer
 from c3p.credits.schemas import IssuanceNotice, IssuanceView, ReportView
 from c3p.db.database import Database
 from c3p.program.tables import Country
@@ -175,6 +176,7 @@ def create_issuance(
     report_id: int | None = None,
     authorized: bool = True,
     model_project: bool = True,
+    first_transfer: FirstTransfer | None = None,
 ) -> IssuanceView:
     total = sum(allocation.values())
     report_id = report_id or create_report(registry, total)
@@ -185,6 +187,7 @@ def create_issuance(
         allocation=tuple({"account": a, "credits": c} for a, c in allocation.items()),  # type: ignore[misc]
         authorized=authorized,
         model_project=model_project,
+        first_transfer=first_transfer,
     )
     with registry.database.unit_of_work() as session:
         return service.issue(session, OPERATOR, notice)

@@ -566,7 +566,10 @@ def authorize(
     ] = None,
     first_transfer: Annotated[
         str | None,
-        typer.Option("--first-transfer", help="first_international_transfer or use_or_cancellation (for OIMP)."),
+        typer.Option(
+            "--first-transfer",
+            help="For OIMP: first_international_transfer, use_or_cancellation, authorization or issuance.",
+        ),
     ] = None,
     db: DatabaseOption = None,
     output_format: FormatOption = "table",

@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from c3p.credits.rules.authorizations import FirstTransfer
 from c3p.credits.rules.transactions import MAX_CREDITS
 
 
@@ -107,6 +108,11 @@ class IssuanceNotice(BaseModel):
     credits: int = Field(strict=True, description=f"credits to issue (whole tCO2e), 1 to {MAX_CREDITS:,}")
     allocation: tuple[AllocationLine, ...] = Field(min_length=1)
     authorized: bool = Field(False, description="Article 6.2: the credits are authorized (ITMOs)")
+    first_transfer: FirstTransfer | None = Field(
+        None,
+        description="for authorized credits, when they are first transferred: use_or_cancellation (by default), "
+        "first_international_transfer, authorization or issuance (both: at issuance)",
+    )
     model_project: bool = Field(True, description="a JCM Model Project: at least half goes to Japan's government")
 
 
@@ -137,7 +143,9 @@ class AuthorizationView(BaseModel):
     credits: int
     purposes: list[str] = Field(description="ndc (use towards NDCs), oimp (other international mitigation purposes)")
     entities: list[str] = Field(description="slugs of the authorized organizations")
-    first_transfer: str = Field(description="first_international_transfer or use_or_cancellation")
+    first_transfer: str = Field(
+        description="first_international_transfer, use_or_cancellation, authorization or issuance"
+    )
     version: int
     decision_ref: str
     decided_on: dt.date

@@ -176,7 +176,8 @@ def set_account_status(session: Session | LedgerStore, actor: Actor, number: str
 
 
 def _request_sha256(notice: IssuanceNotice) -> str:
-    return hashlib.sha256(notice.model_dump_json().encode()).hexdigest()
+    # fields left unset (None) stay out, so a notification hashes as it did before they existed
+    return hashlib.sha256(notice.model_dump_json(exclude_none=True).encode()).hexdigest()
 
 
 def parse_notice(body: dict[str, Any]) -> IssuanceNotice:
@@ -224,8 +225,9 @@ def issue(
     if notice.authorized:
         day = entry.occurred_at[:10]
         ranges = issued_ranges(moves)
+        definition = notice.first_transfer or authorizations.LEGACY_FIRST_TRANSFER
         records[issuance_id] = authorizations.legacy(
-            issuance_id, ranges, notice.notification_ref, day, actor.label, entry.seq
+            issuance_id, ranges, notice.notification_ref, day, actor.label, entry.seq, definition
         )
         for record in records[issuance_id]:
             store.save_authorization(record)
@@ -282,7 +284,8 @@ def _allocate(
     lines: dict[str, list[tuple[int, int, bool]]] = defaultdict(list)
     for line in notice.allocation:
         row = accounts[line.account]
-        first = article6.is_first_transfer(notice.authorized, host, row.registry, row.kind, False)
+        record = _notice_record(notice, issuance_id, row.registry)
+        first = authorizations.is_first_transfer(record, host, row.registry, row.kind, False)
         lines[row.registry].append((row.id, line.credits, first))
     moves: list[Move] = []
     for code in sorted(lines):
@@ -291,6 +294,14 @@ def _allocate(
         check_units_left(code, first_unit, count)
         moves += plan_issuance(code, first_unit, lines[code], issuance_id)
     return moves
+
+
+def _notice_record(notice: IssuanceNotice, issuance_id: int, registry: str) -> AuthorizedRange | None:
+    """The terms a notification that authorizes its credits gives them (None when it does not)."""
+    if not notice.authorized:
+        return None
+    definition = notice.first_transfer or authorizations.LEGACY_FIRST_TRANSFER
+    return authorizations.legacy(issuance_id, [(registry, 1, 1)], notice.notification_ref, "", "", 0, definition)[0]
 
 
 def _seal_issuance(
@@ -310,6 +321,8 @@ def _seal_issuance(
         "serial_code": report.serial_code,
         "period": report.period_number,
     }
+    if notice.authorized and notice.first_transfer is not None:
+        details["first_transfer"] = str(notice.first_transfer)
     return store.append(TransactionKind.issuance, actor.label, legs, tuple(moves), details)
 
 
@@ -450,11 +463,18 @@ def _under_records(
     for move in moves:
         record = _record_of(records, move)
         authorizations.check_use(record, receiver.kind)
+        _check_entity(record, receiver)
         first = move.first_transfer and authorizations.is_first_transfer(
             record, hosts[move.issuance_id], receiver.registry, receiver.kind, False
         )
         settled.append(move if first == move.first_transfer else replace(move, first_transfer=first))
     return settled
+
+
+def _check_entity(record: AuthorizedRange | None, receiver: AccountRow) -> None:
+    """The receiving account's holder is an authorized entity of the credits' record, when it lists any."""
+    ref = record.decision if record is not None else ""
+    authorizations.check_entity(record, receiver.kind, receiver.holder, receiver.number, ref)
 
 
 def _move_out(
@@ -875,6 +895,8 @@ def _settle(
 ) -> Move:
     """A proposed move out of the pending account, on to the receiver (or back to the sender)."""
     record = _record_of(records, proposed)
+    if accept:
+        _check_entity(record, to)
     first = accept and authorizations.is_first_transfer(
         record, hosts[proposed.issuance_id], to.registry, to.kind, already
     )
@@ -952,14 +974,30 @@ def authorize_range(
         issuance.id, code, start, end, wanted_purposes, slugs, definition, 0, decision_ref.strip(), day.isoformat()
     )
     record = authorizations.next_version(existing, wanted, first_transferred)
+    meeting = store.blocks_in(code, start, end)
+    authorizations.check_no_cut_in_transit([(block, kind) for block, _row, kind in meeting], start, end)
     store.split_blocks(code, start, end)
+    held = store.blocks_in(code, start, end)
+    moves = authorizations.first_transfers_on_record(record, [(block, kind) for block, _row, kind in held])
+    store.apply_moves(moves, {(block.registry, block.start): (block, row) for block, row, _kind in held})
     details = {"issuance_id": issuance.id, "status": "authorized", "authorization": record.terms()}
-    entry = store.append(TransactionKind.authorization, actor.label, details=details)
+    entry = store.append(TransactionKind.authorization, actor.label, moves=tuple(moves), details=details)
+    if moves:
+        kinds = {block.account_id: kind for block, _row, kind in held}
+        _record_first_transfers(store, entry, moves, issuance.host_country, kinds)
     record = replace(record, recorded_by=entry.actor, journal_seq=entry.seq)
     store.save_authorization(record)
     if issuance.authorization != article6.Authorization.authorized:
         store.set_authorization(issuance.id, str(article6.Authorization.authorized))
     return authorization_view(notification_ref, record)
+
+
+def _record_first_transfers(
+    store: LedgerStore, entry: Entry, moves: Sequence[Move], host: str, kinds: dict[int, str]
+) -> None:
+    """The host's adjustments for the credits an authorization first-transferred where they are held."""
+    movements = [article6.Movement(m.credits, True, True, host, m.registry, kinds[m.to_account]) for m in moves]
+    store.add_adjustments(article6.adjustments_for(movements, int(entry.occurred_at[:4])), entry.seq)
 
 
 def authorization_view(notification_ref: str, record: AuthorizedRange) -> AuthorizationView:

@@ -218,6 +218,7 @@ class LedgerStore(Protocol):
     def save_authorization(self, record: AuthorizedRange) -> None: ...
     def drop_authorizations(self, issuance_id: int) -> None: ...
     def split_blocks(self, registry: str, start: int, end: int) -> None: ...
+    def blocks_in(self, registry: str, start: int, end: int) -> list[tuple[Block, int, str]]: ...
     def issuance_terms(self, ids: Iterable[int]) -> dict[int, IssuanceTerms]: ...
     def issuance_view(self, issuance_id: int, serials: SerialFormat) -> IssuanceView: ...
     def blocks_starting_at(self, moves: Sequence[Move]) -> HeldBlocks: ...
@@ -615,6 +616,17 @@ class Store:
                 "first_transferred) VALUES (%s, %s, %s, %s, %s, %s)",
                 (right.registry, right.start, right.end, right.account_id, right.issuance_id, right.first_transferred),
             )
+
+    def blocks_in(self, registry: str, start: int, end: int) -> list[tuple[Block, int, str]]:
+        """The blocks meeting serials ``start..end``, locked, with their row ids and their accounts' kinds,
+        in serial order."""
+        found = self.rows(
+            f"SELECT {self.BLOCK_COLUMNS}, a.kind FROM credit_blocks b JOIN credit_accounts a ON a.id = b.account_id "
+            "WHERE b.registry = %s AND b.end_serial >= %s AND b.start_serial <= %s "
+            "ORDER BY b.start_serial FOR UPDATE OF b",
+            (registry, start, end),
+        )
+        return [(_block(row), int(row[0]), str(row[7])) for row in found]
 
     def issuance_terms(self, ids: Iterable[int]) -> dict[int, IssuanceTerms]:
         wanted = sorted(set(ids))

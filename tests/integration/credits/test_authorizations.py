@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import select, text
 
 from c3p.accounts.rules.policy import Actor, Grant
+from c3p.catalogs import translate
 from c3p.credits import opendata, service
 from c3p.credits.tables import CorrespondingAdjustment, CreditAuthorization, CreditBlock
 from c3p.credits.verify import verify
@@ -171,7 +172,8 @@ def test_a_first_transferred_range_gains_purposes_and_entities_but_loses_none(re
         ("31-40", {"decided_on": "2999-01-01"}, InvalidInput, "in the future"),
         ("31-40", {"decided_on": "15/01/2026"}, InvalidInput, "decision date must be a date"),
         ("31-40", {"decision_ref": " "}, InvalidInput, "name the decision"),
-        ("31-40", {"first_transfer": "issuance"}, InvalidInput, "unknown first-transfer definition"),
+        ("31-40", {"first_transfer": "at_signing"}, InvalidInput, "unknown first-transfer definition"),
+        ("31-40", {"purposes": ["ndc"], "first_transfer": "issuance"}, InvalidInput, "credits authorized for ndc"),
         ("31-40", {"ref": "JC-NONE"}, NotFound, "no issuance"),
     ],
 )
@@ -281,3 +283,76 @@ def _records(registry: Registry) -> list[tuple[Any, ...]]:
             )
             for r in rows
         )
+
+
+def first_transferred_blocks(registry: Registry) -> list[tuple[str, int, int]]:
+    with registry.database.reading() as session:
+        rows = session.execute(
+            select(CreditBlock.registry_code, CreditBlock.start_serial, CreditBlock.end_serial).where(
+                CreditBlock.first_transferred.is_(True)
+            )
+        )
+        return sorted((str(r), int(a), int(b)) for r, a, b in rows)
+
+
+def test_an_authorization_defined_as_the_first_transfer_first_transfers_when_recorded(registry: Registry) -> None:
+    """Under "authorization", serials 11-30 become first transferred where they are held; ``verify``
+    replays the journal entry that says so and catches a mark removed behind the ledger."""
+    issue_unauthorized(registry)
+    with registry.database.unit_of_work() as session:
+        service.retire(session, OPERATOR, registry.vn_pp, "NDC", "VNM", None, _serial(21, 25))  # used before
+    record = authorize(registry, "11-30", purposes=["oimp"], first_transfer="authorization")
+    assert record.first_transfer == "authorization"
+    assert first_transferred_blocks(registry) == [("VNM", 11, 20), ("VNM", 26, 30)]
+    assert adjustments(registry) == [("VNM", "first_transfer", 15)]
+    check_clean(registry)
+    with registry.database.unit_of_work() as session:  # a later transfer abroad is not a second first transfer
+        sent = service.transfer(session, OPERATOR, registry.vn_pp, registry.jp_pp, None, _serial(11, 20))
+    with registry.database.unit_of_work() as session:
+        service.resolve_pending(session, OPERATOR, sent.key, True)
+    assert adjustments(registry) == [("VNM", "first_transfer", 15)]
+    check_clean(registry)
+    with registry.database.engine.begin() as connection:
+        connection.execute(text("UPDATE credit_blocks SET first_transferred = false WHERE start_serial = 26"))
+    with registry.database.reading() as session:
+        assert not verify(session).ok
+
+
+def test_a_notification_defining_issuance_as_the_first_transfer_first_transfers_every_credit(
+    registry: Registry,
+) -> None:
+    create_issuance(registry, {registry.vn_pp: 60, registry.jp_pp: 40}, model_project=False, first_transfer="issuance")
+    assert first_transferred_blocks(registry) == [("JPN", 1, 40), ("VNM", 1, 60)]
+    assert adjustments(registry) == [("VNM", "first_transfer", 100)]
+    with registry.database.unit_of_work() as session:  # cancellation is no first transfer any more
+        service.cancel(session, OPERATOR, registry.vn_pp, 10)
+    assert adjustments(registry) == [("VNM", "first_transfer", 100)]
+    check_clean(registry)
+
+
+def test_a_transfer_to_an_organization_that_is_not_an_authorized_entity_is_refused(registry: Registry) -> None:
+    """Serials 1-50 authorized for acme-jp only: Japan's government (moej) and Viet Nam's (vn-mone) may not
+    receive them, acme-jp may; cancellation and retirement are no entities' accounts."""
+    issue_unauthorized(registry)
+    authorize(registry, "1-50", purposes=["ndc", "oimp"], entities=["acme-jp"], decision_ref="VNM-MONRE-2026-9")
+    before = state(registry)
+    for receiver, holder in ((registry.jp_gov, "moej"), (registry.vn_gov, "vn-mone")):
+        with registry.database.unit_of_work() as session, pytest.raises(Conflict) as refused:
+            service.transfer(session, OPERATOR, registry.vn_pp, receiver, None, _serial(1, 10))
+        assert refused.value.detail == (
+            f"account {receiver} is held by {holder}, which is not an authorized entity of authorization "
+            "VNM-MONRE-2026-9 (serials 1-50, version 1); the authorized entities are acme-jp"
+        )
+        assert translate(refused.value.message, "ja") == (
+            f"口座 {receiver} の保有者 {holder} は、承認 VNM-MONRE-2026-9（シリアル 1-50、第 1 版）の"
+            "承認された主体ではありません。承認された主体は acme-jp です"
+        )
+    assert state(registry) == before
+    with registry.database.unit_of_work() as session:
+        service.transfer(session, OPERATOR, registry.vn_pp, registry.vn_gov, None, _serial(51, 60))  # not covered
+        sent = service.transfer(session, OPERATOR, registry.vn_pp, registry.jp_pp, None, _serial(1, 10))
+        service.cancel(session, OPERATOR, registry.vn_pp, None, _serial(11, 12))
+    with registry.database.unit_of_work() as session:
+        service.resolve_pending(session, OPERATOR, sent.key, True)
+    assert adjustments(registry) == [("VNM", "first_transfer", 2), ("VNM", "first_transfer", 10)]
+    check_clean(registry)

@@ -5,7 +5,10 @@ country and year, the adjustments computed from the journal (and those the servi
 equal what the country's report tables imply: the host's additions are its "First transfer"
 rows, a country's subtractions its "Use" rows of credits hosted elsewhere (a host's use of its
 own credits is domestic, no adjustment). Both countries' reports mirror each other, in credits
-as well as serial for serial, and averaging spreads the same totals over the period.
+as well as serial for serial, and averaging spreads the same totals over the period. The
+histories (now with authorizations under every first-transfer definition) hold the property
+too: every issued range's history sums to what was issued and ends where the ledger holds it,
+first-transferred or not.
 """
 
 from __future__ import annotations
@@ -21,7 +24,10 @@ from c3p.credits.rules import adjustments as rules
 from c3p.credits.rules import aef
 from c3p.credits.rules.aef import ActionType, AefReport
 from c3p.credits.rules.article6 import Adjustment, AdjustmentKind
+from c3p.credits.rules.blocks import normalize
+from c3p.credits.rules.history import history
 from c3p.credits.rules.ledger import AdjustmentState, Ledger
+from c3p.credits.rules.transactions import Entry
 from tests.unit.credits.test_aef import YEARS, random_history
 
 COUNTRIES = ("JPN", "VNM")
@@ -53,6 +59,19 @@ def _period(method: str) -> rules.NdcPeriod:
     )
 
 
+def _each_history_sums_to_what_was_issued(journal: list[Entry], ledger: Ledger) -> None:
+    """Every issued range's history ends in leaves that add up to it, where the ledger holds them."""
+    for issuance_id, ranges in ledger.issued.items():
+        for registry, start, end in ranges:
+            tree = history(journal, registry, start, end)
+            leaves = tree.leaves()
+            assert tree.issued_credits == sum(n.credits for n in leaves) == end - start + 1, issuance_id
+            for node in leaves:
+                block = ledger.block_at(registry, node.start)
+                assert block is not None and block.account_id == node.account_id
+                assert block.first_transferred == node.first_transferred, (registry, node.start)
+
+
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), steps=st.integers(1, 60))
 def test_adjustments_equal_what_the_reports_imply_and_the_reports_mirror(data: st.DataObject, steps: int) -> None:
@@ -62,6 +81,8 @@ def test_adjustments_equal_what_the_reports_imply_and_the_reports_mirror(data: s
         ledger.apply(entry)
     proven = _by_year(ledger.adjustments)
     assert proven == _by_year([a for a, _seq in world.store.adjustments])  # recorded = replayed
+    assert normalize(world.store.blocks.values()) == normalize(ledger.blocks())  # first-transferred marks too
+    _each_history_sums_to_what_was_issued(world.store.journal, ledger)
     for year in YEARS:
         state = aef.replay(world.store.journal, year)
         reports = {c: aef.checked_report(state, c) for c in COUNTRIES}

@@ -2,7 +2,8 @@
 
 The property drives the real credit service over the in-memory store through random operations
 spread over three years (issuances authorized or not, transfers inside and across registries,
-acceptances and rejections, uses, cancellations, authorizations), then asks for both countries'
+acceptances and rejections, uses, cancellations, authorizations of ranges under every
+first-transfer definition and with or without authorized entities), then asks for both countries'
 reports of every year: each must pass its checks (Japan's acquisitions mirror Viet Nam's
 transfers, serial for serial, and back; holdings equal the balances replayed at 31 December),
 and the holdings must add up to what the replay holds in authorized credits.
@@ -22,6 +23,7 @@ from c3p.accounts.rules.policy import Actor
 from c3p.credits import service
 from c3p.credits.rules import aef
 from c3p.credits.rules.aef import ActionType, CheckName
+from c3p.credits.rules.authorizations import FirstTransfer
 from c3p.credits.schemas import IssuanceNotice
 from c3p.errors import C3PError
 from tests.support.credit_store import MemoryStore
@@ -51,17 +53,14 @@ class Partnership:
         self.pending: list[str] = []
         self.refs: list[str] = []
 
-    def issue(self, lines: list[tuple[int, int]], authorized: bool) -> None:
+    def issue(self, lines: list[tuple[int, int]], authorized: bool, first_transfer: str | None = None) -> None:
         ref = f"JC-{len(self.refs) + 1}"
         total = sum(credits for _a, credits in lines)
         report = self.store.add_report("VNM", "VN007", verified_tco2=total)
         allocation = [{"account": self.accounts[a], "credits": c} for a, c in lines]
         notice = {"notification_ref": ref, "report_id": report, "credits": total, "allocation": allocation}
-        service.issue(
-            self.store,
-            OPERATOR,
-            IssuanceNotice.model_validate({**notice, "authorized": authorized, "model_project": False}),
-        )
+        terms = {"authorized": authorized, "model_project": False, "first_transfer": first_transfer}
+        service.issue(self.store, OPERATOR, IssuanceNotice.model_validate({**notice, **terms}))
         self.refs.append(ref)
 
     def transfer(self, source: int, target: int, credits: int) -> None:
@@ -79,7 +78,7 @@ def _operation(world: Partnership, data: st.DataObject) -> None:
         lines = data.draw(
             st.lists(st.tuples(account, st.integers(1, 300)), min_size=1, max_size=3, unique_by=lambda x: x[0])
         )
-        world.issue(lines, data.draw(st.booleans()))
+        world.issue(lines, data.draw(st.booleans()), data.draw(st.sampled_from([None, *DEFINITIONS])))
     elif kind == "transfer":
         world.transfer(data.draw(account), data.draw(account), data.draw(st.integers(1, 200)))
     elif kind == "resolve" and world.pending:
@@ -100,9 +99,16 @@ def _operation(world: Partnership, data: st.DataObject) -> None:
         purposes = data.draw(st.sampled_from([["ndc"], ["oimp"], ["ndc", "oimp"]]))
         ref = data.draw(st.sampled_from(world.refs))
         registry = data.draw(st.sampled_from(["JPN", "VNM"]))
+        # every definition, and an entity list that refuses some transfers (or none, which refuses nothing)
+        definition = data.draw(st.sampled_from([None, *DEFINITIONS]))
+        entities = data.draw(st.sampled_from([["acme-jp"], ["acme-jp", "moej", "vn-mone", "acme-vn"], []]))
         service.authorize_range(
-            world.store, OPERATOR, ref, serials, purposes, ["acme-jp"], "D-1", "2025-01-01", None, registry
+            world.store, OPERATOR, ref, serials, purposes, entities, "D-1", "2025-01-01", definition, registry
         )
+
+
+#: every first-transfer definition an authorization may name
+DEFINITIONS = [str(d) for d in FirstTransfer]
 
 
 def random_history(data: st.DataObject, steps: int) -> Partnership:
@@ -224,7 +230,9 @@ def test_a_partial_authorization_is_reported_by_its_records_and_entities() -> No
         ("acme-jp", 11, 30),
         ("acme-vn", 11, 30),
     ]
-    assert [(a.first_unit, a.last_unit) for a in vietnam.of_type(ActionType.first_transfer)] == [(11, 30)]
+    # authorized for OIMP only, "use or cancellation": crossing to Japan is a transfer, not yet the first one
+    assert not vietnam.of_type(ActionType.first_transfer)
+    assert [(a.first_unit, a.last_unit) for a in vietnam.of_type(ActionType.transfer)] == [(11, 30)]
     assert sum(h.quantity_tco2e for h in japan.holdings) == 20  # 1-10 and 31-40 are held, not in the AEF
     assert next(b for b in japan.balances if b.account == world.accounts[1]).other_credits == 20
 

@@ -23,10 +23,10 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from c3p.accounts.rules.policy import Actor, Grant
 from c3p.credits import service
-from c3p.credits.rules.authorizations import record_at
+from c3p.credits.rules.authorizations import AT_RECORD, USED_KINDS, FirstTransfer, record_at
 from c3p.credits.rules.blocks import Block, normalize
 from c3p.credits.rules.history import Node, history, touches
-from c3p.credits.rules.holding_accounts import AccountStatus
+from c3p.credits.rules.holding_accounts import AccountKind, AccountStatus
 from c3p.credits.rules.ledger import Ledger
 from c3p.credits.rules.reports import Party, party
 from c3p.credits.rules.serials import DEFAULT_FORMAT
@@ -89,6 +89,7 @@ class RegistryMachine(RuleBasedStateMachine):
                 "allocation": lines,
                 "authorized": authorized,
                 "model_project": model_project,
+                "first_transfer": data.draw(st.sampled_from([None, *(str(d) for d in FirstTransfer)])),
             }
         )
         if self._attempt(service.issue, notice) is not None:
@@ -334,7 +335,7 @@ class RegistryMachine(RuleBasedStateMachine):
             entities,
             "MOE-2026-01",
             day,
-            data.draw(st.sampled_from([None, "first_international_transfer", "use_or_cancellation"])),
+            data.draw(st.sampled_from([None, *(str(d) for d in FirstTransfer)])),
             registry,
         )
         if done is None:
@@ -368,6 +369,16 @@ class RegistryMachine(RuleBasedStateMachine):
                     assert record.covers(block.registry, block.start, block.end)
             if block.first_transferred:
                 assert self._label(block.issuance_id, block.registry, block.start) is not None
+
+    @invariant()
+    def credits_first_transferred_on_record_are_all_marked(self) -> None:
+        """Under "authorization" or "issuance" every credit of the range is first transferred, except
+        those used or cancelled before the record was made."""
+        for block in self.store.blocks.values():
+            record = record_at(self.store.authorizations_of(block.issuance_id), block.registry, block.start, block.end)
+            if record is not None and record.first_transfer in AT_RECORD:
+                used = AccountKind(self.store.accounts[block.account_id].kind) in USED_KINDS
+                assert block.first_transferred or used, (block, record)
 
     @invariant()
     def supply_is_conserved_and_nothing_is_negative(self) -> None:

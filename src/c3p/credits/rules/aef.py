@@ -32,7 +32,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from c3p.credits.rules.authorizations import AuthorizedRange, FirstTransfer, Purpose
+from c3p.credits.rules.authorizations import AuthorizedRange, FirstTransfer, Purpose, is_in_place
 from c3p.credits.rules.blocks import Block, normalize
 from c3p.credits.rules.cooperative_approaches import PLACEHOLDER, approach_id, without_id
 from c3p.credits.rules.holding_accounts import JAPAN, AccountKind
@@ -49,6 +49,8 @@ PURPOSE_WORDS = {Purpose.ndc: "NDC", Purpose.oimp: "OIMP"}
 FIRST_TRANSFER_WORDS = {
     FirstTransfer.use_or_cancellation: "Use or cancellation",
     FirstTransfer.first_international_transfer: "First international transfer",
+    FirstTransfer.authorization: "Authorization",
+    FirstTransfer.issuance: "Issuance",
 }
 #: accounts whose credits are still held at 31 December (retired and cancelled credits are not)
 HELD_KINDS = (AccountKind.government_holding, AccountKind.participant_holding, AccountKind.pending, AccountKind.returns)
@@ -105,7 +107,9 @@ class AuthorizationRow(Row):
     quantity_tco2e: int
     vintage: int
     purposes: str = Field(description="NDC, OIMP, or NDC and OIMP")
-    first_transfer_definition_oimp: str = Field(description="for OIMP: use or cancellation, or first transfer")
+    first_transfer_definition_oimp: str = Field(
+        description="for OIMP: first international transfer, use or cancellation, authorization or issuance"
+    )
     registry: str = Field("", description="registry that numbered the units (ISO3)")
     first_unit: int = 0
     last_unit: int = 0
@@ -261,7 +265,9 @@ def _observe(state: YearEnd, entry: Entry, vintages: Mapping[int, int]) -> None:
     for move in entry.moves:
         issuance = ledger.issuances.get(move.issuance_id)
         record = ledger.authorization_of(move.issuance_id, move.registry, move.start, move.end)
-        if not (record is not None if issuance is not None else authorized_now):
+        # an authorization's own moves are the first transfers of the record it makes
+        covered = entry.kind is TransactionKind.authorization or record is not None
+        if not (covered if issuance is not None else authorized_now):
             continue
         host = state.issuances[move.issuance_id].host
         origin = host if move.from_account is None else ledger.accounts[move.from_account].registry
@@ -287,22 +293,43 @@ def _units(state: YearEnd, registry: str, start: int, end: int, issuance_id: int
     }
 
 
-def _actions_of(country: str, move: Move, origin: str, to: tuple[str, AccountKind], host: str) -> list[dict[str, str]]:
-    """The AEF actions one move of an authorized range is for ``country`` (often none)."""
+def first_transfer_subtype(definition: FirstTransfer | None, to_kind: AccountKind) -> str:
+    """What made a move a first transfer, as Table 3's action subtype: the record's definition decides.
+
+    >>> first_transfer_subtype(FirstTransfer.issuance, AccountKind.participant_holding)
+    'Issuance'
+    >>> first_transfer_subtype(FirstTransfer.use_or_cancellation, AccountKind.cancellation)
+    'Cancellation for OIMP'
+    """
+    if definition is FirstTransfer.authorization:
+        return "Authorization"
+    if definition is FirstTransfer.issuance:
+        return "Issuance"
+    return "Cancellation for OIMP" if to_kind is AccountKind.cancellation else "Transfer to the acquiring Party"
+
+
+def _actions_of(
+    country: str, move: Move, origin: str, to: tuple[str, AccountKind], host: str, definition: FirstTransfer | None
+) -> list[dict[str, str]]:
+    """The AEF actions one move of an authorized range is for ``country`` (often none).
+
+    A move that leaves the credits where they are (an authorization first-transferring them) is a
+    first transfer and nothing else."""
     to_registry, to_kind = to
     found: list[dict[str, str]] = []
     crossing = origin != to_registry
     first_here = move.first_transfer and host == country
     if first_here:
-        oimp = to_kind is AccountKind.cancellation
         found.append(
             {
                 "action_type": ActionType.first_transfer,
-                "action_subtype": "Cancellation for OIMP" if oimp else "Transfer to the acquiring Party",
+                "action_subtype": first_transfer_subtype(definition, to_kind),
                 "transferring_party": country,
                 "acquiring_party": to_registry if crossing else "",
             }
         )
+    if is_in_place(move):
+        return found
     if crossing and origin == country and not first_here:
         found.append(
             {"action_type": ActionType.transfer, "transferring_party": country, "acquiring_party": to_registry}
@@ -333,7 +360,9 @@ def report(state: YearEnd, country: str, fmt: SerialFormat = DEFAULT_FORMAT) -> 
     actions = []
     for entry, move, origin, to_registry, to_kind in state.moves:
         host = state.issuances[move.issuance_id].host
-        for action in _actions_of(country, move, origin, (to_registry, to_kind), host):
+        record = state.ledger.authorization_of(move.issuance_id, move.registry, move.start, move.end)
+        definition = record.first_transfer if record is not None else None
+        for action in _actions_of(country, move, origin, (to_registry, to_kind), host, definition):
             units = _units(state, move.registry, move.start, move.end, move.issuance_id, fmt)
             actions.append(ActionRow(**units, **action, action_date=entry.occurred_at, journal_seq=entry.seq))
     holdings, balances = _holdings(state, country, fmt)

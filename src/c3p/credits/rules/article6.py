@@ -5,9 +5,9 @@ Article 6.2 guidance (decision 2/CMA.3) with these assumptions, documented in
 ``docs/registry.md``:
 
 * an issuance is ``authorized`` or ``not_authorized``; only authorized credits are ITMOs;
-* an authorized credit is **first-transferred** when it first enters Japan's registry
-  (issued into it or transferred to it) or when it is cancelled (use for other international
-  mitigation purposes); retiring it in the host's own registry is domestic use, not a transfer;
+* an authorized credit is **first-transferred** at the event its authorization record's
+  definition names (:func:`c3p.credits.rules.authorizations.is_first_transfer`); retiring it in
+  the host's own registry is domestic use, not a transfer;
 * authorization is irrevocable once any credit of the issuance was first transferred
   (:func:`check_authorization_change`);
 * the host country records a corresponding adjustment for every first-transferred credit in
@@ -55,7 +55,10 @@ def check_authorization_change(notification_ref: str, wanted: Authorization, fir
 
 
 def is_first_transfer(authorized: bool, host: str, to_registry: str, to_kind: str, already: bool) -> bool:
-    """Whether moving an authorized credit into this account is its first transfer.
+    """Whether moving an authorized credit into this account may be its first transfer, before its
+    authorization record is read: the record's definition then decides
+    (:func:`c3p.credits.rules.authorizations.is_first_transfer`, never true where this is false for
+    a credit not yet first transferred).
 
     >>> is_first_transfer(True, "VNM", "JPN", "government_holding", already=False)
     True

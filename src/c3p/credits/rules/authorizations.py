@@ -26,7 +26,9 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
+from c3p.credits.rules.blocks import Block
 from c3p.credits.rules.holding_accounts import AccountKind
+from c3p.credits.rules.transactions import Move
 from c3p.errors import Conflict, InvalidInput
 from c3p.messages import N_, Message
 
@@ -39,13 +41,26 @@ class Purpose(StrEnum):
 class FirstTransfer(StrEnum):
     """When an authorized credit is first transferred (decision 2/CMA.3, annex, para 2(b)).
 
-    Towards NDCs it is always the first international transfer; for OIMP the Party chooses.
+    Towards NDCs it is always the first international transfer; for OIMP the Party chooses
+    authorization, issuance, or use or cancellation. A credit is first transferred once, at the
+    earliest event its record names.
     """
 
     #: entering another country's registry only
     first_international_transfer = "first_international_transfer"
-    #: entering another country's registry, or cancelled for OIMP (c3p's reading before records)
+    #: cancelled for OIMP; for a record that also names NDCs, entering another country's registry too
     use_or_cancellation = "use_or_cancellation"
+    #: when the record is recorded (credits already issued), or at issuance if authorized before it
+    authorization = "authorization"
+    #: at issuance; credits issued before the record: when it is recorded (they are issued and authorized then)
+    issuance = "issuance"
+
+
+#: the definitions under which credits are first transferred without moving: at issuance or authorization
+AT_RECORD = frozenset({FirstTransfer.authorization, FirstTransfer.issuance})
+#: accounts whose credits were used (NDC) or cancelled (OIMP): an authorization recorded later
+#: does not make them first transferred (assumed: they were used before they were ITMOs)
+USED_KINDS = frozenset({AccountKind.retirement, AccountKind.cancellation})
 
 
 #: what an issuance authorized before authorizations were records means: the conservative reading
@@ -115,9 +130,16 @@ class AuthorizedRange:
 
 
 def legacy(
-    issuance_id: int, ranges: Iterable[tuple[str, int, int]], decision: str, decided_on: str, by: str, seq: int
+    issuance_id: int,
+    ranges: Iterable[tuple[str, int, int]],
+    decision: str,
+    decided_on: str,
+    by: str,
+    seq: int,
+    first_transfer: FirstTransfer = LEGACY_FIRST_TRANSFER,
 ) -> list[AuthorizedRange]:
-    """The records an issuance authorized as a whole stands for: one per registry range it issued."""
+    """The records an issuance authorized as a whole stands for: one per registry range it issued
+    (its notification may name the first-transfer definition; otherwise c3p's reading before records)."""
     return [
         AuthorizedRange(
             issuance_id,
@@ -126,7 +148,7 @@ def legacy(
             end,
             LEGACY_PURPOSES,
             (),
-            LEGACY_FIRST_TRANSFER,
+            first_transfer,
             1,
             decision,
             decided_on,
@@ -158,7 +180,11 @@ def parse_purposes(values: Iterable[str]) -> frozenset[Purpose]:
 
 def parse_first_transfer(value: str | None, purposes: frozenset[Purpose]) -> FirstTransfer:
     """The first-transfer definition; by default the first international transfer, or for OIMP
-    also cancellation (c3p's reading before records)."""
+    also cancellation (c3p's reading before records).
+
+    The Party's choice (para 2(b)) is for OIMP: a record for NDC use only is first transferred at
+    its first international transfer, and naming another definition for it is refused.
+    """
     if not value:
         return (
             FirstTransfer.use_or_cancellation
@@ -166,12 +192,20 @@ def parse_first_transfer(value: str | None, purposes: frozenset[Purpose]) -> Fir
             else FirstTransfer.first_international_transfer
         )
     try:
-        return FirstTransfer(value)
+        definition = FirstTransfer(value)
     except ValueError:
         refusal = N_(
-            "unknown first-transfer definition '%(value)s'; use first_international_transfer or use_or_cancellation"
+            "unknown first-transfer definition '%(value)s'; use first_international_transfer, "
+            "use_or_cancellation, authorization or issuance"
         )
         raise InvalidInput(Message(refusal, {"value": value}), field="first_transfer") from None
+    if Purpose.oimp not in purposes and definition is not FirstTransfer.first_international_transfer:
+        refusal = N_(
+            "the first-transfer definition '%(value)s' is for credits authorized for oimp; credits authorized "
+            "for ndc only are first transferred at their first international transfer"
+        )
+        raise InvalidInput(Message(refusal, {"value": value}), field="first_transfer")
+    return definition
 
 
 def check_decided_on(decided_on: dt.date, today: dt.date) -> None:
@@ -230,13 +264,34 @@ def next_version(
     return replace(wanted, version=old.version + 1)
 
 
+def check_no_cut_in_transit(held: Iterable[tuple[Block, str]], start: int, end: int) -> None:
+    """A range may not cut a block on its way to the other registry: the pending transfer delivers
+    the block as its journal entry proposed it, whole."""
+    for block, kind in held:
+        cut = block.start < start <= block.end or block.start <= end < block.end
+        if cut and AccountKind(kind) is AccountKind.pending:
+            refusal = N_(
+                "serials %(from)s-%(to)s are on their way to the other registry; authorize serials %(start)s-%(end)s "
+                "once that transfer is accepted or rejected"
+            )
+            values = {"from": block.start, "to": block.end, "start": start, "end": end}
+            raise Conflict(Message(refusal, values), field="serials")
+
+
 def cuts(start: int, end: int) -> tuple[int, int]:
     """The serials where blocks are cut so none crosses ``start..end``: before ``start`` and after ``end``."""
     return start, end + 1
 
 
 def is_first_transfer(record: AuthorizedRange | None, host: str, to_registry: str, to_kind: str, already: bool) -> bool:
-    """Whether moving a credit under ``record`` (None: not authorized) into this account is its first transfer.
+    """Whether moving (or issuing) a credit under ``record`` (None: not authorized) into this account is
+    its first transfer, by the definition the record names (decision 2/CMA.3, annex, para 2(b)).
+
+    * ``authorization`` or ``issuance``: its issuance is (a credit issued before its record was
+      first transferred when the record was recorded: :func:`first_transfers_on_record`);
+    * ``use_or_cancellation``: its cancellation for OIMP, in either registry; and, when the
+      record also names NDCs, its first international transfer (use towards an NDC abroad);
+    * ``first_international_transfer``: entering another country's registry.
 
     >>> r = legacy(1, [("VNM", 1, 9)], "JC-1", "2026-01-01", "", 1)[0]
     >>> is_first_transfer(r, "VNM", "VNM", "cancellation", already=False)
@@ -244,12 +299,49 @@ def is_first_transfer(record: AuthorizedRange | None, host: str, to_registry: st
     >>> is_first_transfer(replace(r, first_transfer=FirstTransfer.first_international_transfer), "VNM", "VNM",
     ...                   "cancellation", already=False)
     False
+    >>> oimp_only = replace(r, purposes=frozenset({Purpose.oimp}))
+    >>> is_first_transfer(oimp_only, "VNM", "JPN", "participant_holding", already=False)
+    False
     """
     if record is None or already:
         return False
-    if to_registry != host:
+    definition = record.first_transfer
+    if definition in AT_RECORD:
         return True
-    return to_kind == AccountKind.cancellation and record.first_transfer is FirstTransfer.use_or_cancellation
+    if to_kind == AccountKind.cancellation and definition is FirstTransfer.use_or_cancellation:
+        return True
+    international = Purpose.ndc in record.purposes or definition is FirstTransfer.first_international_transfer
+    return to_registry != host and international
+
+
+def first_transfers_on_record(record: AuthorizedRange, held: Iterable[tuple[Block, str]]) -> list[Move]:
+    """The credits ``record`` first-transfers the moment it is recorded, as moves that leave each one where it is.
+
+    Under ``authorization`` or ``issuance`` the credits of the range already issued become first
+    transferred now, in whichever account of the registry holds them; credits already used or
+    cancelled (:data:`USED_KINDS`) and those first transferred before are left alone. ``held``
+    is each block of the range with its account's kind (the blocks were cut at the range's bounds).
+
+    >>> r = replace(legacy(1, [("VNM", 1, 9)], "JC-1", "2026-01-01", "", 1)[0], first_transfer=FirstTransfer.issuance)
+    >>> first_transfers_on_record(r, [(Block("VNM", 1, 4, 7, 1), "participant_holding"),
+    ...                               (Block("VNM", 5, 9, 3, 1), "retirement")])
+    [Move(registry='VNM', start=1, end=4, from_account=7, to_account=7, issuance_id=1, first_transfer=True)]
+    """
+    if record.first_transfer not in AT_RECORD:
+        return []
+    return [
+        Move(block.registry, block.start, block.end, block.account_id, block.account_id, block.issuance_id, True)
+        for block, kind in sorted(held, key=lambda pair: pair[0].start)
+        if record.covers(block.registry, block.start, block.end)
+        and block.issuance_id == record.issuance_id
+        and not block.first_transferred
+        and AccountKind(kind) not in USED_KINDS
+    ]
+
+
+def is_in_place(move: Move) -> bool:
+    """A move that leaves its credits where they are: a first transfer on recording an authorization."""
+    return move.from_account == move.to_account
 
 
 def check_use(record: AuthorizedRange | None, to_kind: str) -> None:
@@ -266,3 +358,45 @@ def check_use(record: AuthorizedRange | None, to_kind: str) -> None:
             "needed": str(needed),
         }
         raise Conflict(Message(refusal, values), field="purpose")
+
+
+#: accounts held for an organization: only these receive credits from a transfer under a record's entities
+HOLDING_KINDS = frozenset({AccountKind.government_holding, AccountKind.participant_holding})
+
+
+def check_entity(record: AuthorizedRange | None, to_kind: str, holder: str, account: str, ref: str) -> None:
+    """Credits under a record that lists authorized entities go only into holding accounts of those entities.
+
+    The guidance lets a Party authorize entities to take part (decision 2/CMA.3, annex,
+    paras 2, 18(g) and 21(c)); a registry can keep units out of other hands, so c3p refuses the
+    transfer rather than flag it afterwards (assumed; see docs/registry.md). A record naming no
+    entity leaves every holder free, and the registry's own accounts (cancellation, retirement,
+    pending, returns) are not entities.
+
+    >>> ndc = frozenset({Purpose.ndc})
+    >>> r = AuthorizedRange(1, "VNM", 1, 9, ndc, ("acme",), FirstTransfer.first_international_transfer, 2)
+    >>> check_entity(r, "participant_holding", "acme", "VNM-P-000005", "JC-1")
+    >>> try:
+    ...     check_entity(r, "participant_holding", "other", "VNM-P-000006", "JC-1")
+    ... except Conflict:
+    ...     print("refused")
+    refused
+    """
+    if record is None or not record.entities or AccountKind(to_kind) not in HOLDING_KINDS:
+        return
+    if holder in record.entities:
+        return
+    refusal = N_(
+        "account %(account)s is held by %(entity)s, which is not an authorized entity of authorization %(ref)s "
+        "(serials %(start)s-%(end)s, version %(version)s); the authorized entities are %(entities)s"
+    )
+    values = {
+        "account": account,
+        "entity": holder or "-",
+        "start": record.start,
+        "end": record.end,
+        "ref": ref,
+        "version": record.version,
+        "entities": ", ".join(record.entities),
+    }
+    raise Conflict(Message(refusal, values), field="to")

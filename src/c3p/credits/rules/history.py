@@ -100,8 +100,8 @@ def history(entries: Iterable[Entry], registry: str, start: int, end: int) -> Hi
     authorized: dict[int, bool] = {}
     for entry in entries:
         if entry.kind is TransactionKind.authorization:
+            # a label change; its moves, if any, first-transfer credits where they are
             _relabel(nodes, entry, authorized)
-            continue
         moves = [m for m in entry.moves if touches(m, registry, start, end)]
         if entry.kind is TransactionKind.issuance and moves:
             authorized[moves[0].issuance_id] = bool(entry.details.get("authorized", False))

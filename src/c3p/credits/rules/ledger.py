@@ -17,7 +17,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from c3p.credits.rules import article6
-from c3p.credits.rules.authorizations import AuthorizedRange, legacy, record_at
+from c3p.credits.rules.authorizations import (
+    LEGACY_FIRST_TRANSFER,
+    AuthorizedRange,
+    FirstTransfer,
+    first_transfers_on_record,
+    legacy,
+    record_at,
+)
 from c3p.credits.rules.blocks import Block, take
 from c3p.credits.rules.holding_accounts import AccountKind, AccountStatus
 from c3p.credits.rules.transactions import Entry, Leg, Move, TransactionKind, legs_for
@@ -191,16 +198,37 @@ class Ledger:
             ]
             self.authorizations[old.id] = sorted([*kept, record], key=lambda r: (r.registry, r.start))
             self.split(record.registry, record.start, record.end)
+            self._first_transfer_on_record(entry, record)
         elif authorized and not old.authorized:
             self.authorizations[old.id] = self._legacy(old.id, entry)
         elif not authorized:
             self.authorizations.pop(old.id, None)
         self.issuances[old.id] = replace(old, authorized=authorized)
 
+    def _first_transfer_on_record(self, entry: Entry, record: AuthorizedRange) -> None:
+        """The credits a record first-transfers when it is recorded: the entry's moves must be exactly those."""
+        held = [
+            (b, str(self.accounts[b.account_id].kind))
+            for b in self.blocks_in(record.registry, record.start, record.end)
+        ]
+        if list(entry.moves) != first_transfers_on_record(record, held):
+            raise LedgerError(f"entry {entry.seq}: its first transfers are not those its authorization defines")
+        for move in entry.moves:
+            self._apply_move(entry.seq, move)
+        self._adjust(entry)
+
+    def blocks_in(self, registry: str, start: int, end: int) -> list[Block]:
+        """The blocks of ``registry`` starting inside ``start..end``, in serial order."""
+        starts = self._starts[registry]
+        first, last = bisect_right(starts, start - 1), bisect_right(starts, end)
+        return [self._blocks[(registry, at)] for at in starts[first:last]]
+
     def _legacy(self, issuance_id: int, entry: Entry) -> list[AuthorizedRange]:
-        """The records of a whole issuance authorized at ``entry``, decided by its notification."""
+        """The records of a whole issuance authorized at ``entry``, decided by its notification (which may
+        name the first-transfer definition when it authorizes at issuance)."""
         ref, day = self.notification_refs[issuance_id], entry.occurred_at[:10]
-        return legacy(issuance_id, self.issued[issuance_id], ref, day, entry.actor, entry.seq)
+        definition = FirstTransfer(entry.details.get("first_transfer", LEGACY_FIRST_TRANSFER))
+        return legacy(issuance_id, self.issued[issuance_id], ref, day, entry.actor, entry.seq, definition)
 
     def split(self, registry: str, start: int, end: int) -> None:
         """Cut the blocks crossing ``start`` or ``end`` so none lies partly inside ``start..end``."""

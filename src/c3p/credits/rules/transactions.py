@@ -4,7 +4,8 @@ Every transaction is one journal :class:`Entry`. Its ``moves`` say which serial 
 from which account to which (``from_account`` is ``None`` when a range is created by
 issuance); its ``legs`` are the resulting change of each account's balance, and they always
 sum to zero, because issuance debits the registry's ``issuance`` account. Entries that move
-nothing (an account opened, an issuance authorized) have no legs.
+nothing (an account opened, an issuance authorized) have no legs; an authorization that
+first-transfers credits where they are carries moves from and to the same account, and no legs.
 """
 
 from __future__ import annotations

@@ -111,7 +111,9 @@ class RangeAuthorizationBody(Body):
     entities: list[str] = Field([], description="slugs of the authorized organizations")
     decision_ref: str = Field(description="reference of the authorizing decision")
     decided_on: str = Field(description="date of the decision, YYYY-MM-DD (not in the future)")
-    first_transfer: str | None = Field(None, description="first_international_transfer or use_or_cancellation")
+    first_transfer: str | None = Field(
+        None, description="for OIMP: first_international_transfer, use_or_cancellation, authorization or issuance"
+    )
     registry: str | None = Field(None, description="the serials' registry, when the issuance has two")
 
 
