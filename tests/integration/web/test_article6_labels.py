@@ -22,6 +22,7 @@ from c3p.credits import service
 from c3p.credits.rules.serials import DEFAULT_FORMAT
 from c3p.credits.tables import CorrespondingAdjustment
 from tests.integration.web.conftest import CreditSite
+from tests.integration.web.test_public_text import english_words
 from tests.support.credits import OPERATOR, create_issuance
 
 REF = "JC-VN-LABELS"
@@ -102,6 +103,16 @@ def _text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
+def _labels_read_as(lang: str, html: str) -> None:
+    """A Japanese page says its labels and their explanation in Japanese (codes and acronyms aside)."""
+    if lang == "ja":
+        help_text = re.search(r'<details class="a6-help".*?</details>', html, re.S)
+        assert help_text
+        labels = re.findall(r'<(?:td|li)[^>]* class="a6-[^"]*"[^>]*>(.*?)</(?:td|li)>', html, re.S)
+        assert labels
+        assert english_words(_text(help_text.group(0) + " ".join(labels))) == set()
+
+
 WORDS = {
     "en": {
         "partial": "Authorized in part: {a} of {n} credits",
@@ -140,6 +151,7 @@ def test_the_issuance_says_how_much_is_authorized_and_on_what_terms(seeded: Seed
     assert DECISION in cell and "2026-01-15" in cell
     assert "first_international_transfer" not in page.text and "use_or_cancellation" not in page.text
     assert words["help"] in page.text
+    _labels_read_as(lang, page.text)
     others = [i for i in data["items"] if i["notification_ref"] != REF]
     assert all(i["authorization_scope"] == "full" for i in others)  # the site's first issuance: authorized whole
 
@@ -157,6 +169,7 @@ def test_the_retirement_carries_its_labels(seeded: Seeded, lang: str) -> None:
     assert words["authorized"].format(a=expected, n=mine["credits"]) in cell
     assert words["first"].format(f=expected) in cell and words["adjusted"].format(c=expected) in cell
     assert words["help"] in page.text
+    _labels_read_as(lang, page.text)
 
 
 @pytest.mark.parametrize("lang", ["en", "ja"])
