@@ -51,13 +51,15 @@ def test_a_reader_finds_issuances_and_retirements(credits_site, page) -> None:  
     row = page.locator("#issuances tbody tr").first
     assert "JC-VN-001" in row.inner_text()
     assert "JCM-JPN-VNM-VN007-001-000000000001-000000001200" in row.inner_text()
-    assert "承認済み" in row.inner_text()
+    assert "全量承認" in row.inner_text()  # authorized as a whole by its notification
 
     page.click("#credits-nav-retirements")
     page.wait_for_url("**/credits/retirements")
     retirement = page.locator("#retirements tbody tr").first
     assert "Government of Japan" in retirement.inner_text()
     assert "250" in retirement.inner_text()
+    page.click("#labels-help summary")
+    assert page.locator("#labels-help dd").first.is_visible()
 
     page.click("#lang-switch-en")
     page.wait_for_url("**/credits/retirements?lang=en")

@@ -689,7 +689,8 @@ def credit_history(
 ) -> None:
     """The full history of a credit or a block: every split, transfer and authorization change, and its final state.
 
-    Labels: A6 = authorized under Article 6.2, FT = first transferred. ``--format json`` adds the holders.
+    Labels: A6 = authorized under Article 6.2, FT = first transferred, CA = correspondingly adjusted.
+    ``--format json`` adds the holders and the purposes.
     """
     check_format(output_format)
     with open_database(db).reading() as session:
@@ -697,7 +698,8 @@ def credit_history(
     title = f"{view.serials}: {view.issued_credits} credits issued ({view.issuance})"
     table = Table("units", "date", "entry", "event", "credits", "account", "state", title=title)
     for node in view.nodes:
-        labels = " ".join(label for label, on in (("A6", node.authorized), ("FT", node.first_transferred)) if on)
+        flags = (("A6", node.authorized), ("FT", node.first_transferred), ("CA", node.correspondingly_adjusted))
+        labels = " ".join(label for label, on in flags if on)
         table.add_row(
             "  " * min(node.depth, 12) + f"{node.start}-{node.end}",
             node.occurred_at[:10],

@@ -16,8 +16,10 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from c3p.accounts.tables import MemberOrganization
+from c3p.credits import labels
 from c3p.credits.rules import history as rules
 from c3p.credits.rules.holding_accounts import AccountKind
+from c3p.credits.rules.labels import Labels
 from c3p.credits.rules.ledger import LedgerError
 from c3p.credits.rules.serials import DEFAULT_FORMAT, SerialFormat
 from c3p.credits.rules.transactions import MOVING_KINDS, Entry, TransactionKind
@@ -51,15 +53,21 @@ def credit_history(session: Session, serial: str, fmt: SerialFormat = DEFAULT_FO
         host_country=issuance.host_country,
         issued_credits=found.issued_credits,
         nodes=_node_views(
-            found, _accounts(session), lambda low, high: _printed(fmt, parsed.registry, issuance, low, high)
+            found,
+            _accounts(session),
+            lambda low, high: _printed(fmt, parsed.registry, issuance, low, high),
+            issuance.host_country in labels.adjusted_hosts(session),
         ),
     )
 
 
 def _node_views(
-    found: rules.History, accounts: dict[int, tuple[str, str, str, str, str]], printed: Callable[[int, int], str]
+    found: rules.History,
+    accounts: dict[int, tuple[str, str, str, str, str]],
+    printed: Callable[[int, int], str],
+    host_adjusted: bool,
 ) -> list[HistoryNodeView]:
-    """The tree as a flat list, depth first, each node naming its parent's place."""
+    """The tree as a flat list, depth first, each node naming its parent's place and its labels then."""
     nodes: list[HistoryNodeView] = []
     places: dict[int, int] = {}  # id(node) -> its place in the list
     parents = {id(child): id(node) for _depth, node in rules.walk(found.roots) for child in node.children}
@@ -67,6 +75,7 @@ def _node_views(
         places[id(node)] = len(nodes)
         number, kind, holder, name_en, name_ja = accounts[node.account_id]
         parent = parents.get(id(node))
+        tags = Labels.of(node.purposes if node.authorized else None, node.first_transferred, host_adjusted)
         nodes.append(
             HistoryNodeView(
                 id=len(nodes),
@@ -84,8 +93,10 @@ def _node_views(
                 event=node.kind,
                 seq=node.seq,
                 occurred_at=node.occurred_at,
-                authorized=node.authorized,
+                authorized=tags.authorized,
+                purposes=sorted(tags.purposes),
                 first_transferred=node.first_transferred,
+                correspondingly_adjusted=tags.correspondingly_adjusted,
                 state="" if node.children else STATES.get(AccountKind(kind), "held"),
             )
         )

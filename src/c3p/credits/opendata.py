@@ -23,7 +23,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from c3p.credits import labels as labels_queries
 from c3p.credits import queries
+from c3p.credits.rules.labels import Labels
 from c3p.credits.rules.serials import DEFAULT_FORMAT
 from c3p.credits.tables import CreditAccount, CreditAuthorization, CreditBlock, CreditIssuance, JournalEntry
 from c3p.workflow.tables import JcmProject
@@ -66,7 +68,9 @@ class OpenIssuance(BaseModel):
     period_number: int
     vintage_year: int
     credits: int
-    authorization: str = Field(description="Article 6.2: authorized or not_authorized")
+    authorization: str = Field(description="Article 6.2: authorized (in full or in part) or not_authorized")
+    authorized_credits: int = Field(0, description="credits covered by an authorization record")
+    authorization_scope: str = Field("none", description="full, partial or none")
     issued_at: dt.datetime
     serials: list[str]
 
@@ -91,8 +95,8 @@ class OpenBlock(BaseModel):
     vintage_year: int
     labels: list[str] = Field(
         description="article6_authorized, authorized_for_ndc, authorized_for_oimp (the purposes of the block's "
-        "Article 6.2 authorization record), first_transferred, correspondingly_adjusted (the host country "
-        "records a corresponding adjustment for every first-transferred credit)"
+        "Article 6.2 authorization record), first_transferred, correspondingly_adjusted (first transferred, "
+        "and the host's recorded first-transfer adjustments cover all its first-transferred credits)"
     )
 
 
@@ -238,6 +242,7 @@ def _blocks(session: Session) -> Iterator[OpenBlock]:
         .where(CreditAccount.kind.in_(BLOCK_STATUS))
         .order_by(CreditBlock.registry_code, CreditBlock.start_serial)
     )
+    adjusted = labels_queries.adjusted_hosts(session)
     for (
         origin,
         start,
@@ -253,7 +258,7 @@ def _blocks(session: Session) -> Iterator[OpenBlock]:
         purposes,
     ) in session.execute(query):
         serial = DEFAULT_FORMAT.block(origin, host, code, period, start, end)
-        labels = block_labels(purposes, bool(first))
+        labels = Labels.of(purposes, bool(first), host in adjusted).codes()
         yield OpenBlock(
             id=f"block:{DEFAULT_FORMAT.unit(origin, host, code, period, start)}",
             serial=serial,
@@ -264,19 +269,6 @@ def _blocks(session: Session) -> Iterator[OpenBlock]:
             vintage_year=vintage,
             labels=labels,
         )
-
-
-def block_labels(purposes: list[str] | None, first_transferred: bool) -> list[str]:
-    """The Article 6.2 labels of a block: its authorization record's purposes (None: not authorized)
-    and, once first transferred, the corresponding adjustment its host records.
-
-    >>> block_labels(["oimp"], True)
-    ['article6_authorized', 'authorized_for_oimp', 'first_transferred', 'correspondingly_adjusted']
-    """
-    if purposes is None:
-        return []
-    labels = ["article6_authorized", *(f"authorized_for_{p}" for p in sorted(purposes))]
-    return labels + (["first_transferred", "correspondingly_adjusted"] if first_transferred else [])
 
 
 def cadtrust(data: OpenData, registry_name: str, link: str) -> CadTrustExport:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, aliased
 
 from c3p.accounts.rules.policy import Actor, require
 from c3p.accounts.tables import MemberOrganization
+from c3p.credits import labels
 from c3p.credits.rules import statements
 from c3p.credits.rules.access import account_target, may_read_account, may_resolve_pending
 from c3p.credits.rules.approvals import ProposalFacts, may_decide
@@ -146,6 +147,10 @@ def _entry(session: Session, seq: int) -> Entry:
 
 
 def issuance_view(session: Session, issuance: CreditIssuance, fmt: SerialFormat = DEFAULT_FORMAT) -> IssuanceView:
+    return labels.issuances_with_authorizations(session, [_issuance_view(session, issuance, fmt)])[0]
+
+
+def _issuance_view(session: Session, issuance: CreditIssuance, fmt: SerialFormat) -> IssuanceView:
     serials = Serials(session, fmt)
     moves = _entry(session, issuance.journal_seq).moves if issuance.journal_seq else ()
     return IssuanceView(
@@ -178,7 +183,8 @@ def issuances(
         query = query.where(CreditIssuance.project == project)
     if country:
         query = query.where(CreditIssuance.host_country == country)
-    return [issuance_view(session, i, fmt) for i in session.scalars(query)]
+    views = [_issuance_view(session, i, fmt) for i in session.scalars(query)]
+    return labels.issuances_with_authorizations(session, views)
 
 
 _HOLDER_SQL = (
@@ -266,9 +272,8 @@ def transactions(
 def retirements(session: Session, limit: int = 200, fmt: SerialFormat = DEFAULT_FORMAT) -> list[RetirementView]:
     numbers, serials = _numbers(session), Serials(session, fmt)
     query = select(JournalEntry).where(JournalEntry.kind == "retirement").order_by(JournalEntry.seq.desc()).limit(limit)
-    found = []
-    for row in session.scalars(query):
-        entry = Entry.from_json(json.loads(row.entry))
+    found, entries = [], [Entry.from_json(json.loads(row.entry)) for row in session.scalars(query)]
+    for entry in entries:
         sender = entry.moves[0].from_account
         found.append(
             RetirementView(
@@ -282,7 +287,7 @@ def retirements(session: Session, limit: int = 200, fmt: SerialFormat = DEFAULT_
                 serials=serials.moves(entry.moves),
             )
         )
-    return found
+    return labels.with_retirement_labels(session, found, entries)
 
 
 def _held_by_kind(session: Session) -> list[tuple[str, str, str, int]]:

@@ -116,23 +116,6 @@ class IssuanceNotice(BaseModel):
     model_project: bool = Field(True, description="a JCM Model Project: at least half goes to Japan's government")
 
 
-class IssuanceView(BaseModel):
-    id: int
-    notification_ref: str
-    project: str = Field(description="the JCM project's slug")
-    serial_code: str = Field("", description="the JCM project's serial code, printed in the serials")
-    host_country: str
-    period_number: int
-    vintage_year: int
-    credits: int
-    authorization: str
-    issued_at: dt.datetime
-    report_id: int
-    allocation: list[dict[str, Any]]
-    serials: list[str] = []
-    journal_seq: int
-
-
 class AuthorizationView(BaseModel):
     """One Article 6.2 authorization record in its current version."""
 
@@ -151,6 +134,26 @@ class AuthorizationView(BaseModel):
     decided_on: dt.date
     recorded_by: str
     journal_seq: int
+
+
+class IssuanceView(BaseModel):
+    id: int
+    notification_ref: str
+    project: str = Field(description="the JCM project's slug")
+    serial_code: str = Field("", description="the JCM project's serial code, printed in the serials")
+    host_country: str
+    period_number: int
+    vintage_year: int
+    credits: int
+    authorization: str
+    issued_at: dt.datetime
+    report_id: int
+    allocation: list[dict[str, Any]]
+    serials: list[str] = []
+    journal_seq: int
+    authorized_credits: int = Field(0, description="credits covered by an Article 6.2 authorization record")
+    authorization_scope: str = Field("none", description="full, partial or none: how much of it is authorized")
+    authorizations: list[AuthorizationView] = Field([], description="its authorization records, in serial order")
 
 
 class TransactionView(BaseModel):
@@ -231,8 +234,12 @@ class HistoryNodeView(BaseModel):
     event: str = Field(description="the entry's kind; 'split' for the part that stayed when another part moved")
     seq: int = Field(description="the journal entry")
     occurred_at: str
-    authorized: bool = Field(description="Article 6.2 authorization of their issuance at that time")
+    authorized: bool = Field(description="Article 6.2 authorized at that time (a record covered the range)")
+    purposes: list[str] = Field([], description="the purposes of that authorization record: ndc, oimp")
     first_transferred: bool
+    correspondingly_adjusted: bool = Field(
+        False, description="first transferred, and its host's recorded adjustments cover its first transfers"
+    )
     state: str = Field("", description="for the final state only: held, retired, cancelled, in_transit or returned")
 
 
@@ -316,6 +323,10 @@ class RetirementView(BaseModel):
     purpose: str
     beneficiary: str
     serials: list[str]
+    authorized_credits: int = Field(0, description="of its credits, those Article 6.2 authorized")
+    purposes: list[str] = Field([], description="the purposes of their authorization records: ndc, oimp")
+    first_transferred_credits: int = 0
+    adjusted_credits: int = Field(0, description="of its credits, those correspondingly adjusted")
 
 
 class RegistryStats(BaseModel):

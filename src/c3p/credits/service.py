@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from c3p.accounts.rules.policy import Actor, Target, require
+from c3p.credits.labels import authorization_view
 from c3p.credits.monitoring_reports import NO_REPORT
 from c3p.credits.rules import article6, authorizations
 from c3p.credits.rules.access import account_target
@@ -998,24 +999,6 @@ def _record_first_transfers(
     """The host's adjustments for the credits an authorization first-transferred where they are held."""
     movements = [article6.Movement(m.credits, True, True, host, m.registry, kinds[m.to_account]) for m in moves]
     store.add_adjustments(article6.adjustments_for(movements, int(entry.occurred_at[:4])), entry.seq)
-
-
-def authorization_view(notification_ref: str, record: AuthorizedRange) -> AuthorizationView:
-    return AuthorizationView(
-        notification_ref=notification_ref,
-        registry=record.registry,
-        start_serial=record.start,
-        end_serial=record.end,
-        credits=record.credits,
-        purposes=sorted(record.purposes),
-        entities=list(record.entities),
-        first_transfer=str(record.first_transfer),
-        version=record.version,
-        decision_ref=record.decision,
-        decided_on=dt.date.fromisoformat(record.decided_on),
-        recorded_by=record.recorded_by,
-        journal_seq=record.journal_seq,
-    )
 
 
 def _parse_serials(serials: str) -> tuple[int, int]:

@@ -62,6 +62,46 @@ def test_a_block_split_thousands_of_times_is_a_deep_chain_read_without_recursion
     assert len(leaves) == 3001 and sum(n.credits for n in leaves) == 5000
 
 
+def _range_record(start: int, end: int, purposes: list[str], version: int = 1) -> dict[str, object]:
+    return {
+        "registry": "JPN",
+        "start": start,
+        "end": end,
+        "purposes": purposes,
+        "entities": [],
+        "first_transfer": "first_international_transfer",
+        "version": version,
+        "decision": "D-1",
+        "decided_on": "2026-01-01",
+    }
+
+
+def test_a_range_record_labels_only_its_serials_and_cuts_the_ranges_at_its_bounds() -> None:
+    """Serials 31-45 authorized for NDC: of 1-60 only they get a node with the label; a block
+    crossing a bound (41-60, moved before) is cut there; a later version relabels the same part."""
+    journal = [
+        *JOURNAL[:3],
+        _entry(4, K.authorization, issuance_id=1, status="authorized", authorization=_range_record(31, 45, ["ndc"])),
+        _entry(
+            5,
+            K.authorization,
+            issuance_id=1,
+            status="authorized",
+            authorization=_range_record(31, 45, ["ndc", "oimp"], 2),
+        ),
+    ]
+    found = history(journal, "JPN", 1, 60)
+    leaves = [(n.start, n.end, n.account_id, n.kind, sorted(n.purposes)) for n in found.leaves()]
+    assert leaves == [
+        (1, 30, GOV, "split", []),
+        (31, 40, GOV, "authorization", ["ndc", "oimp"]),
+        (41, 45, HOLDER, "authorization", ["ndc", "oimp"]),
+        (46, 60, HOLDER, "split", []),
+    ]
+    assert sum(n.credits for n in found.leaves()) == found.issued_credits == 60
+    assert not history(journal, "JPN", 101, 120).leaves()[0].authorized  # the issuance's other range
+
+
 def test_entries_that_do_not_replay_are_refused() -> None:
     stolen = _entry(2, K.transfer, Move("JPN", 41, 60, HOLDER, RETIRED, 1))  # HOLDER does not hold 41-60
     with pytest.raises(LedgerError, match="not held by account"):

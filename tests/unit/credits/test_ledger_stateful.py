@@ -426,8 +426,8 @@ class RegistryMachine(RuleBasedStateMachine):
     @invariant()
     def every_history_sums_to_what_was_issued_and_ends_in_the_blocks_held(self) -> None:
         blocks = list(self.store.blocks.values())
-        issued = [(e, m) for e in self.store.journal if e.kind is TransactionKind.issuance for m in e.moves]
-        for issuance, (registry, start, end) in ((e, (m.registry, m.start, m.end)) for e, m in issued):
+        issued = [m for e in self.store.journal if e.kind is TransactionKind.issuance for m in e.moves]
+        for registry, start, end in ((m.registry, m.start, m.end) for m in issued):
             for low, high in ((start, end), (start + (end - start) // 3, end - (end - start) // 4)):
                 touching = [e for e in self.store.journal if _touches(e, registry, low, high)]
                 found = history(touching, registry, low, high)
@@ -435,8 +435,9 @@ class RegistryMachine(RuleBasedStateMachine):
                 assert found.issued_credits == sum(leaf.credits for leaf in leaves) == high - low + 1
                 held = [_clipped(b, low, high) for b in blocks if b.registry == registry and b.start <= high]
                 assert normalize(_as_block(registry, leaf) for leaf in leaves) == normalize(b for b in held if b)
-                authorization = self.store.issuances[issuance.details["issuance_id"]].authorization
-                assert all(leaf.authorized == (authorization == "authorized") for leaf in leaves)
+                for leaf in leaves:  # each final range carries the purposes of the record covering it now
+                    label = self._label(leaf.issuance_id, registry, leaf.start)
+                    assert leaf.purposes == (frozenset() if label is None else frozenset(label[2]))
 
     @invariant()
     def transfers_above_the_threshold_moved_only_with_a_second_person(self) -> None:

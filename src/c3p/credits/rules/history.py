@@ -4,8 +4,10 @@ The tree is rebuilt from the journal entries whose moves touch the range, replay
 ledger's own move rule (:meth:`~c3p.credits.rules.ledger.Ledger.replay_moves`), so a
 history can never tell another story than ``c3p registry verify``. Each issued range is a
 root; a move out of a node's range splits it into children: the part that moved (the entry's
-kind) and the parts that stayed (``split``); an Article 6.2 authorization change gives every
-current node of its issuance one child carrying the new label. Nodes are clipped to the
+kind) and the parts that stayed (``split``); an Article 6.2 authorization change of a whole
+issuance gives every current node of it one child carrying the new label, and a record of a
+serial range cuts the nodes at its bounds (as the ledger cuts blocks) and gives the part inside
+it a child carrying the record's purposes. Nodes are clipped to the
 range asked for, so the leaves are the range's final state and always sum to what was
 issued in it.
 
@@ -24,11 +26,13 @@ with the same holder (moves that miss the range only split blocks outside it).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
 
+from c3p.credits.rules.authorizations import AuthorizedRange, legacy, record_at
 from c3p.credits.rules.blocks import Block
-from c3p.credits.rules.ledger import Ledger, LedgerError
+from c3p.credits.rules.ledger import Ledger, LedgerError, issued_ranges
 from c3p.credits.rules.transactions import Entry, Move, TransactionKind
 
 #: the kind of a node that stayed with its holder when part of its range moved
@@ -46,13 +50,18 @@ class Node:
     seq: int
     kind: str
     occurred_at: str
-    authorized: bool
+    #: the purposes of the authorization record covering the range then (empty: not authorized)
+    purposes: frozenset[str]
     first_transferred: bool
     children: list[Node] = field(default_factory=list)
 
     @property
     def credits(self) -> int:
         return self.end - self.start + 1
+
+    @property
+    def authorized(self) -> bool:
+        return bool(self.purposes)
 
     def leaves(self) -> Iterator[Node]:
         return (node for _depth, node in walk([self]) if not node.children)
@@ -97,14 +106,14 @@ def history(entries: Iterable[Entry], registry: str, start: int, end: int) -> Hi
     """
     found = History(registry, start, end)
     ledger, nodes = Ledger(), _Nodes(start, end)
-    authorized: dict[int, bool] = {}
+    labels = _Records(registry)
     for entry in entries:
         if entry.kind is TransactionKind.authorization:
             # a label change; its moves, if any, first-transfer credits where they are
-            _relabel(nodes, entry, authorized)
+            labels.change(nodes, ledger, entry)
         moves = [m for m in entry.moves if touches(m, registry, start, end)]
         if entry.kind is TransactionKind.issuance and moves:
-            authorized[moves[0].issuance_id] = bool(entry.details.get("authorized", False))
+            labels.issue(entry, moves[0].issuance_id)
         for move in moves:
             parent = None if move.from_account is None else ledger.block_at(registry, move.start)
             ledger.replay_moves(entry.seq, [move])
@@ -112,27 +121,54 @@ def history(entries: Iterable[Entry], registry: str, start: int, end: int) -> Hi
                 root = nodes.add(
                     Block(registry, move.start, move.end, move.to_account, move.issuance_id, move.first_transfer), entry
                 )
-                found.roots.append(_labelled(root, authorized))
+                root.purposes = labels.purposes_at(root.issuance_id, root.start, root.end)
+                found.roots.append(root)
             else:
                 nodes.split(parent, ledger, entry, move)
     return found
 
 
-def _labelled(node: Node, authorized: dict[int, bool]) -> Node:
-    node.authorized = authorized.get(node.issuance_id, False)
-    return node
+class _Records:
+    """The authorization records of the issuances met so far, as the ledger keeps them."""
 
+    def __init__(self, registry: str) -> None:
+        self.registry = registry
+        self.issued: dict[int, list[tuple[str, int, int]]] = {}
+        self.records: dict[int, list[AuthorizedRange]] = {}
 
-def _relabel(nodes: _Nodes, entry: Entry, authorized: dict[int, bool]) -> None:
-    issuance = entry.details.get("issuance_id")
-    if issuance not in authorized:
-        return
-    authorized[issuance] = entry.details.get("status") == "authorized"
-    for key, node in list(nodes.current.items()):
-        if node.issuance_id == issuance:
-            child = _child(node, node.start, node.end, node.account_id, entry, str(entry.kind))
-            child.authorized = authorized[issuance]
-            nodes.current[key] = child
+    def issue(self, entry: Entry, issuance: int) -> None:
+        self.issued[issuance] = issued_ranges(m for m in entry.moves if m.issuance_id == issuance)
+        self.records[issuance] = self._legacy(issuance, entry) if entry.details.get("authorized") else []
+
+    def _legacy(self, issuance: int, entry: Entry) -> list[AuthorizedRange]:
+        return legacy(issuance, self.issued[issuance], "", entry.occurred_at[:10], entry.actor, entry.seq)
+
+    def purposes_at(self, issuance: int, start: int, end: int) -> frozenset[str]:
+        record = record_at(self.records.get(issuance, []), self.registry, start, end)
+        return frozenset() if record is None else frozenset(str(p) for p in record.purposes)
+
+    def change(self, nodes: _Nodes, ledger: Ledger, entry: Entry) -> None:
+        """A whole issuance authorized or not, or one record of a range: the nodes it relabels get a child."""
+        issuance = entry.details.get("issuance_id")
+        if issuance not in self.records:
+            return
+        if "authorization" in entry.details:
+            record = AuthorizedRange.from_terms(issuance, entry.details["authorization"], entry.actor, entry.seq)
+            kept = [r for r in self.records[issuance] if not r.overlaps(record.registry, record.start, record.end)]
+            self.records[issuance] = [*kept, record]
+            if record.registry == self.registry:
+                nodes.cut(ledger, entry, record, self.purposes_at)
+            return
+        authorized = entry.details.get("status") == "authorized"
+        if authorized and not self.records[issuance]:
+            self.records[issuance] = self._legacy(issuance, entry)
+        elif not authorized:
+            self.records[issuance] = []
+        for key, node in list(nodes.current.items()):
+            if node.issuance_id == issuance:
+                child = _child(node, node.start, node.end, node.account_id, entry, str(entry.kind))
+                child.purposes = self.purposes_at(issuance, node.start, node.end)
+                nodes.current[key] = child
 
 
 class _Nodes:
@@ -151,11 +187,31 @@ class _Nodes:
             entry.seq,
             str(entry.kind),
             entry.occurred_at,
-            False,
+            frozenset(),
             block.first_transferred,
         )
         self.current[block.start] = node
         return node
+
+    def cut(self, ledger: Ledger, entry: Entry, record: AuthorizedRange, purposes_at: _PurposesAt) -> None:
+        """Cut the blocks of ``record``'s issuance at its bounds; each node's part inside it gets a child."""
+        for key, node in list(self.current.items()):
+            block = ledger.block_at(record.registry, key)
+            if node.issuance_id != record.issuance_id or block is None or not record.overlaps(*_span(block)):
+                continue
+            del self.current[key]
+            for low, high in _pieces(block.start, block.end, record.start, record.end):
+                first, last = max(low, node.start), min(high, node.end)
+                if first > last:
+                    continue
+                inside = record.covers(record.registry, first, last)
+                if not inside and (first, last) == (node.start, node.end):
+                    self.current[low] = node
+                    continue
+                child = _child(node, first, last, node.account_id, entry, str(entry.kind) if inside else SPLIT)
+                child.purposes = purposes_at(node.issuance_id, first, last)
+                self.current[low] = child
+        ledger.split(record.registry, record.start, record.end)
 
     def split(self, parent: Block, ledger: Ledger, entry: Entry, move: Move) -> None:
         """Replace the parent block's node by one child per piece of it that meets the range."""
@@ -185,8 +241,25 @@ def _child(node: Node, start: int, end: int, account_id: int, entry: Entry, kind
         entry.seq,
         kind,
         entry.occurred_at,
-        node.authorized,
+        node.purposes,
         node.first_transferred,
     )
     node.children.append(child)
     return child
+
+
+_PurposesAt = Callable[[int, int, int], frozenset[str]]
+
+
+def _span(block: Block) -> tuple[str, int, int]:
+    return block.registry, block.start, block.end
+
+
+def _pieces(start: int, end: int, cut_start: int, cut_end: int) -> list[tuple[int, int]]:
+    """``start..end`` cut before ``cut_start`` and after ``cut_end``: the non-empty pieces in order.
+
+    >>> _pieces(1, 100, 11, 20)
+    [(1, 10), (11, 20), (21, 100)]
+    """
+    bounds = [start, *(b for b in (cut_start, cut_end + 1) if start < b <= end), end + 1]
+    return [(low, high - 1) for low, high in pairwise(bounds)]

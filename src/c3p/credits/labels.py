@@ -1,0 +1,150 @@
+"""Reads of the Article 6.2 labels the public sees: on issuances, retirements, blocks and histories.
+
+The facts come from the tables (authorization records, the blocks' first-transfer flags, the
+recorded corresponding adjustments) and the labels from one rule,
+:class:`c3p.credits.rules.labels.Labels`, so every page and the open data agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from c3p.credits.rules import labels as rules
+from c3p.credits.rules.article6 import AdjustmentKind
+from c3p.credits.rules.authorizations import AuthorizedRange, record_at
+from c3p.credits.rules.holding_accounts import AccountKind
+from c3p.credits.rules.transactions import Entry, Move
+from c3p.credits.schemas import AuthorizationView, IssuanceView, RetirementView
+from c3p.credits.store import Store
+from c3p.credits.tables import CorrespondingAdjustment, CreditAccount, CreditBlock, CreditIssuance
+
+
+def adjusted_hosts(session: Session) -> frozenset[str]:
+    """The hosts whose recorded first-transfer adjustments cover every credit they first transferred."""
+    credits = CreditBlock.end_serial - CreditBlock.start_serial + 1
+    first = (
+        select(CreditIssuance.host_country, func.sum(credits))
+        .join(CreditIssuance, CreditIssuance.id == CreditBlock.issuance_id)
+        .where(CreditBlock.first_transferred.is_(True))
+        .group_by(CreditIssuance.host_country)
+    )
+    recorded = (
+        select(CorrespondingAdjustment.country, func.sum(CorrespondingAdjustment.credits))
+        .where(CorrespondingAdjustment.kind == str(AdjustmentKind.first_transfer))
+        .group_by(CorrespondingAdjustment.country)
+    )
+    return rules.adjusted_hosts(_totals(session.execute(first)), _totals(session.execute(recorded)))
+
+
+def _totals(rows: Iterable[tuple[str, int]]) -> dict[str, int]:
+    return {str(key): int(total) for key, total in rows}
+
+
+def authorization_view(notification_ref: str, record: AuthorizedRange) -> AuthorizationView:
+    return AuthorizationView(
+        notification_ref=notification_ref,
+        registry=record.registry,
+        start_serial=record.start,
+        end_serial=record.end,
+        credits=record.credits,
+        purposes=sorted(record.purposes),
+        entities=list(record.entities),
+        first_transfer=str(record.first_transfer),
+        version=record.version,
+        decision_ref=record.decision,
+        decided_on=dt.date.fromisoformat(record.decided_on),
+        recorded_by=record.recorded_by,
+        journal_seq=record.journal_seq,
+    )
+
+
+def with_authorizations(view: IssuanceView, records: Sequence[AuthorizedRange]) -> IssuanceView:
+    """The issuance with its records, its authorized credits and whether they are all of it."""
+    authorized = sum(r.credits for r in records)
+    return view.model_copy(
+        update={
+            "authorized_credits": authorized,
+            "authorization_scope": str(rules.scope_of(authorized, view.credits)),
+            "authorizations": [authorization_view(view.notification_ref, r) for r in records],
+        }
+    )
+
+
+def issuances_with_authorizations(session: Session, views: list[IssuanceView]) -> list[IssuanceView]:
+    records = Store(session).authorizations(v.id for v in views)
+    return [with_authorizations(v, records.get(v.id, [])) for v in views]
+
+
+def with_retirement_labels(session: Session, views: list[RetirementView], entries: list[Entry]) -> list[RetirementView]:
+    """Each retirement with the credits of each label among the blocks it put in the retirement account."""
+    moves = [m for e in entries for m in e.moves]
+    issuances = {m.issuance_id for m in moves}
+    records, blocks = Store(session).authorizations(issuances), _retired_blocks(session, issuances)
+    host_query = select(CreditIssuance.id, CreditIssuance.host_country).where(CreditIssuance.id.in_(issuances))
+    hosts = {int(i): str(h) for i, h in session.execute(host_query)}
+    adjusted = adjusted_hosts(session)
+    found = []
+    for view, entry in zip(views, entries, strict=True):
+        pieces = [
+            (high - low + 1, rules.Labels.of(_purposes(records, m, low, high), first, hosts[m.issuance_id] in adjusted))
+            for m in entry.moves
+            for low, high, first in blocks.overlapping(m)
+        ]
+        counts = rules.counted(pieces)
+        found.append(
+            view.model_copy(
+                update={
+                    "authorized_credits": counts.authorized,
+                    "purposes": sorted(counts.purposes),
+                    "first_transferred_credits": counts.first_transferred,
+                    "adjusted_credits": counts.correspondingly_adjusted,
+                }
+            )
+        )
+    return found
+
+
+def _purposes(records: dict[int, list[AuthorizedRange]], move: Move, low: int, high: int) -> list[str] | None:
+    record = record_at(records.get(move.issuance_id, []), move.registry, low, high)
+    return None if record is None else sorted(record.purposes)
+
+
+class _Blocks:
+    """Blocks by registry in serial order, to find the pieces of them a range covers."""
+
+    def __init__(self, rows: Iterable[tuple[str, int, int, bool]]) -> None:
+        self.by_registry: dict[str, list[tuple[int, int, bool]]] = defaultdict(list)
+        for registry, start, end, first in rows:
+            self.by_registry[registry].append((int(start), int(end), bool(first)))
+        for blocks in self.by_registry.values():
+            blocks.sort()
+
+    def overlapping(self, move: Move) -> list[tuple[int, int, bool]]:
+        """``(low, high, first_transferred)`` of each block clipped to the move's serials."""
+        blocks = self.by_registry.get(move.registry, [])
+        i = max(bisect_right(blocks, (move.start, 2**62, True)) - 1, 0)
+        found = []
+        for start, end, first in blocks[i:]:
+            if start > move.end:
+                break
+            if end >= move.start:
+                found.append((max(start, move.start), min(end, move.end), first))
+        return found
+
+
+def _retired_blocks(session: Session, issuances: set[int]) -> _Blocks:
+    """The blocks in retirement accounts (they never move again) of the issuances."""
+    query = (
+        select(
+            CreditBlock.registry_code, CreditBlock.start_serial, CreditBlock.end_serial, CreditBlock.first_transferred
+        )
+        .join(CreditAccount, CreditAccount.id == CreditBlock.account_id)
+        .where(CreditAccount.kind == str(AccountKind.retirement), CreditBlock.issuance_id.in_(issuances))
+    )
+    return _Blocks(session.execute(query))
