@@ -4,7 +4,9 @@ Loading the program's data belongs to the program (:mod:`c3p.program.seed_loader
 shared infrastructure imports no capability.
 
 A unit of work is one transaction: commands and requests open one, services flush, and the
-boundary commits once (or rolls back on any error). Nothing else commits.
+boundary commits once (or rolls back on any error). Nothing else commits. The ledger's hot
+path (transfer, cancel, retire) runs in a :class:`CoreUnit`: the same one transaction, without
+an ORM session unless something asks for one.
 """
 
 from __future__ import annotations
@@ -12,12 +14,66 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import Engine, MetaData, inspect, text
+from sqlalchemy import Connection, Engine, MetaData, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from c3p.db import migrate
 from c3p.db.engine import make_engine, make_session_factory
+
+
+class CoreUnit:
+    """One transaction on one pooled connection, for commands that write through their own statements.
+
+    An ORM session's begin, flush, commit and close cost more client CPU than a transfer's
+    statements. Here the session is made only when something asks for it (an ORM read or
+    write), on the same connection and in the same transaction; its commit hooks (history,
+    sealing, notifications) then run at :meth:`commit` as in any unit of work.
+    """
+
+    def __init__(self, connection: Connection, sessions: sessionmaker[Session]) -> None:
+        self.connection = connection
+        self.info: dict[str, Any] = {}
+        self._sessions = sessions
+        self._session: Session | None = None
+        connection.begin()
+
+    @property
+    def dbapi(self) -> Any:
+        """The driver's connection (sqlite3 or psycopg), for statements run directly."""
+        return self.connection.connection.dbapi_connection
+
+    @property
+    def session(self) -> Session:
+        """The ORM session of this transaction, made on first use; it shares :attr:`info`."""
+        if self._session is None:
+            session = self._sessions(bind=self.connection, join_transaction_mode="control_fully")
+            session.info.update(self.info)
+            self.info = session.info
+            self._session = session
+        return self._session
+
+    @property
+    def session_made(self) -> bool:
+        """Whether anything in this unit needed the ORM (the hot path does not)."""
+        return self._session is not None
+
+    def commit(self) -> None:
+        if self._session is not None:
+            self._session.commit()  # flushes, runs the hooks, commits the connection's transaction
+        else:
+            self.connection.commit()
+
+    def rollback(self) -> None:
+        if self._session is not None:
+            self._session.rollback()
+        self.connection.rollback()
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+        self.connection.close()
 
 
 @dataclass
@@ -42,6 +98,19 @@ class Database:
             raise
         finally:
             session.close()
+
+    @contextmanager
+    def core_unit(self) -> Iterator[CoreUnit]:
+        """A :class:`CoreUnit` committed once at the end, or rolled back on error."""
+        unit = CoreUnit(self.engine.connect(), self.sessions)
+        try:
+            yield unit
+            unit.commit()
+        except BaseException:
+            unit.rollback()
+            raise
+        finally:
+            unit.close()
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
