@@ -232,9 +232,10 @@ def sqlite_service(url: str, accounts: list[str], seconds: float, mode: str, tra
     return done / seconds, 1000 * cpu / done
 
 
-def replayed_tps(path: Path, seconds: float, accounts: list[str]) -> float:
+def replayed(path: Path, seconds: float, accounts: list[str]) -> tuple[float, float]:
     """The service's own statements on bare ``sqlite3``: trace ``seconds`` of transfers, then replay them on a
-    copy of the database as it was before, with the application's pragmas; transfers/s of the replay."""
+    copy of the database as it was before, with the application's pragmas; (transfers/s, CPU ms per transfer)
+    of the replay."""
     from c3p.db.engine import SQLITE_SYNCHRONOUS
 
     copy = path.with_name("replay.db")
@@ -247,16 +248,25 @@ def replayed_tps(path: Path, seconds: float, accounts: list[str]) -> float:
     connection = sqlite3.connect(copy, isolation_level=None)
     for pragma in ("foreign_keys=ON", "journal_mode=WAL", f"synchronous={SQLITE_SYNCHRONOUS}"):
         connection.execute(f"PRAGMA {pragma}")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for statement in statements:
         connection.execute(statement).fetchall()
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     connection.close()
-    return transfers / elapsed
+    return transfers / elapsed, 1000 * cpu / transfers
+
+
+def bare_loop(path: Path, seconds: float) -> tuple[float, float]:
+    """The bare 2-UPDATE + 1-INSERT loop: (transactions/s, CPU ms per transaction)."""
+    from registry_transfers import bare_sqlite_tps
+
+    cpu = time.process_time()
+    rate = bare_sqlite_tps(path, seconds)
+    return rate, 1000 * (time.process_time() - cpu) / (rate * seconds)
 
 
 def sqlite(args: argparse.Namespace) -> None:
-    from registry_transfers import bare_sqlite_tps, sqlite_settings
+    from registry_transfers import sqlite_settings
 
     folder = Path(tempfile.mkdtemp(prefix="c3p-bench-core-"))
     path = folder / "registry.db"
@@ -270,8 +280,8 @@ def sqlite(args: argparse.Namespace) -> None:
         "ORM unit": [],
     }
     for _ in range(args.rounds):
-        runs["bare loop"].append((bare_sqlite_tps(folder / "bare.db", args.seconds), 0.0))
-        runs["bare statements"].append((replayed_tps(path, args.seconds, accounts), 0.0))
+        runs["bare loop"].append(bare_loop(folder / "bare.db", args.seconds))
+        runs["bare statements"].append(replayed(path, args.seconds, accounts))
         runs["Core unit"].append(sqlite_service(f"sqlite:///{path}", accounts, args.seconds, "core"))
         runs["ORM unit"].append(sqlite_service(f"sqlite:///{path}", accounts, args.seconds, "orm"))
     medians = {side: [statistics.median(r[i] for r in rs) for i in range(2)] for side, rs in runs.items()}
