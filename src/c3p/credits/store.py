@@ -251,9 +251,12 @@ class Store:
     def __init__(self, work: Session | CoreUnit, *, write: bool = False) -> None:
         """The statements of ``work``'s transaction; ``write`` takes SQLite's write lock first."""
         self.work = work
-        connection = work.connection if isinstance(work, CoreUnit) else work.connection()
-        self.dialect = connection.dialect.name
-        self.dbapi: Any = cast(Any, connection.connection.dbapi_connection)  # sqlite3 or psycopg, used directly
+        if isinstance(work, CoreUnit):
+            self.dialect, self.dbapi = work.engine.dialect.name, work.dbapi
+        else:
+            connection = work.connection()
+            self.dialect = connection.dialect.name
+            self.dbapi = cast(Any, connection.connection.dbapi_connection)  # sqlite3 or psycopg, used directly
         self._queued: list[tuple[str, tuple[Any, ...]]] = []
         if write:
             self.begin_write()

@@ -27,22 +27,33 @@ class CoreUnit:
     """One transaction on one pooled connection, for commands that write through their own statements.
 
     An ORM session's begin, flush, commit and close cost more client CPU than a transfer's
-    statements. Here the session is made only when something asks for it (an ORM read or
-    write), on the same connection and in the same transaction; its commit hooks (history,
-    sealing, notifications) then run at :meth:`commit` as in any unit of work.
+    statements, and even a Core ``Connection`` costs as much again as the pool's checkout. Here
+    the driver's connection is taken from the pool as it is; a ``Connection`` and a session are
+    made over it only when something asks for one (an ORM read or write), in the same
+    transaction, and the session's commit hooks (history, sealing, notifications) then run at
+    :meth:`commit` as in any unit of work.
     """
 
-    def __init__(self, connection: Connection, sessions: sessionmaker[Session]) -> None:
-        self.connection = connection
+    def __init__(self, engine: Engine, sessions: sessionmaker[Session]) -> None:
+        self.engine = engine
         self.info: dict[str, Any] = {}
+        self._pooled = engine.raw_connection()
         self._sessions = sessions
+        self._connection: Connection | None = None
         self._session: Session | None = None
-        connection.begin()
 
     @property
     def dbapi(self) -> Any:
         """The driver's connection (sqlite3 or psycopg), for statements run directly."""
-        return self.connection.connection.dbapi_connection
+        return self._pooled.dbapi_connection
+
+    @property
+    def connection(self) -> Connection:
+        """A Core connection over the same driver connection and transaction, made on first use."""
+        if self._connection is None:
+            self._connection = Connection(self.engine, self._pooled)
+            self._connection.begin()  # the driver's transaction, already open if anything ran
+        return self._connection
 
     @property
     def session(self) -> Session:
@@ -62,18 +73,24 @@ class CoreUnit:
     def commit(self) -> None:
         if self._session is not None:
             self._session.commit()  # flushes, runs the hooks, commits the connection's transaction
+        elif self._connection is not None:
+            self._connection.commit()
         else:
-            self.connection.commit()
+            self._pooled.commit()
 
     def rollback(self) -> None:
         if self._session is not None:
             self._session.rollback()
-        self.connection.rollback()
+        self._pooled.rollback()
 
     def close(self) -> None:
+        """Return the driver's connection to the pool (through the Core connection, if one was made)."""
         if self._session is not None:
             self._session.close()
-        self.connection.close()
+        if self._connection is not None:
+            self._connection.close()
+        else:
+            self._pooled.close()
 
 
 @dataclass
@@ -102,7 +119,7 @@ class Database:
     @contextmanager
     def core_unit(self) -> Iterator[CoreUnit]:
         """A :class:`CoreUnit` committed once at the end, or rolled back on error."""
-        unit = CoreUnit(self.engine.connect(), self.sessions)
+        unit = CoreUnit(self.engine, self.sessions)
         try:
             yield unit
             unit.commit()
