@@ -1,12 +1,18 @@
-"""The PostgreSQL transfer core: the server-side call against the Python path and pgbench, with CPU.
+"""The transfer core: the service in a Core unit of work and in an ORM one, against pgbench and bare statements.
 
-On a throwaway cluster with PostgreSQL's durable defaults (fsync and synchronous_commit on),
-for N = 1, 4, 16 clients, alternating round by round: pgbench's TPC-B (scale 1), the whole
-service (``unit_of_work`` + ``service.transfer``: policy, one server call ``c3p_move_out``,
-result view), and the same service forced onto the Python path (``REFERENCE_PATH``). CPU per
-transaction: the clients' own CPU (each process's, or pgbench's from ``RUSAGE_CHILDREN``) and
-the server's (the postmaster's children, reaped after each run, from ``/proc``). Prints
-medians, ratios to TPC-B in the same run, and the load average.
+PostgreSQL, on a throwaway cluster with its durable defaults (fsync and synchronous_commit on),
+for N = 1, 4, 16 clients, alternating round by round: pgbench's TPC-B (scale 1); the registry's
+own statements for a transfer (the policy's read of both accounts, one call of ``c3p_move_out``)
+run bare by ``pgbench -f -M prepared``; and the whole service (policy, one server call, result
+view) in a :class:`~c3p.db.database.CoreUnit` (what the API, the portal forms and the CLI use) and
+in an ORM unit of work (before). ``--python-path`` adds the service forced onto the Python path.
+CPU per transaction: the clients' own (each process's, or pgbench's from ``RUSAGE_CHILDREN``) and
+the server's (the postmaster's children, reaped after each run, from ``/proc``).
+
+SQLite (``synchronous=FULL``, WAL), one client, alternating: the service in a Core unit and in
+an ORM unit, the very statements the service ran replayed on a bare ``sqlite3`` connection (each
+round's transfers traced, then replayed on a copy of the database as it was), and the bare
+2-UPDATE + 1-INSERT loop. Prints medians, ratios to each baseline in the same run, and the load.
 
     python benchmarks/registry_transfer_core.py --seconds 5 --rounds 3
 """
@@ -19,9 +25,11 @@ import os
 import random
 import re
 import resource
+import sqlite3
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -57,8 +65,11 @@ def server_cpu_seconds(cluster: PostgresCluster) -> float:
     return ticks / TICKS
 
 
-def service_client(url: str, accounts: list[str], seconds: float, seed: int, start_at: float, reference: bool):  # type: ignore[no-untyped-def]
-    """One client process: transfers until the deadline; (committed, CPU seconds of this process)."""
+def service_client(url: str, accounts: list[str], seconds: float, seed: int, start_at: float, mode: str):  # type: ignore[no-untyped-def]
+    """One client process: transfers until the deadline; (committed, CPU seconds of this process).
+
+    ``mode``: "core" (a Core unit, as the edges run it), "orm" (an ORM unit of work), "python" (ORM, Python path).
+    """
     from tests.support.credits import OPERATOR
 
     from c3p.credits import service
@@ -67,6 +78,7 @@ def service_client(url: str, accounts: list[str], seconds: float, seed: int, sta
 
     rng = random.Random(seed)
     database = Database(url)
+    unit_of_work = database.core_unit if mode == "core" else database.unit_of_work
     with database.unit_of_work():  # connect before the clock starts, like pgbench
         pass
     while time.time() < start_at:
@@ -74,24 +86,22 @@ def service_client(url: str, accounts: list[str], seconds: float, seed: int, sta
     cpu, deadline, done = time.process_time(), time.perf_counter() + seconds, 0
     while time.perf_counter() < deadline:
         source, target = rng.sample(accounts, 2)
-        with database.unit_of_work() as session:
-            session.info[REFERENCE_PATH] = reference
-            service.transfer(session, OPERATOR, source, target, rng.randint(1, 3))
+        with unit_of_work() as work:
+            work.info[REFERENCE_PATH] = mode == "python"
+            service.transfer(work, OPERATOR, source, target, rng.randint(1, 3))
         done += 1
     cpu = time.process_time() - cpu
     database.dispose()
     return done, cpu
 
 
-def run_service(cluster, url, accounts, clients, seconds, reference):  # type: ignore[no-untyped-def]
+def run_service(cluster, url, accounts, clients, seconds, mode):  # type: ignore[no-untyped-def]
     """(transfers/s, client CPU ms per transfer, server CPU ms per transfer)."""
     context = multiprocessing.get_context("spawn")
     start_at = time.time() + 2.0 + 0.1 * clients
     server = server_cpu_seconds(cluster)
     with context.Pool(clients) as pool:
-        results = pool.starmap(
-            service_client, [(url, accounts, seconds, i, start_at, reference) for i in range(clients)]
-        )
+        results = pool.starmap(service_client, [(url, accounts, seconds, i, start_at, mode) for i in range(clients)])
     time.sleep(0.3)  # the backends exit and are reaped
     done = sum(d for d, _ in results)
     return (
@@ -101,9 +111,11 @@ def run_service(cluster, url, accounts, clients, seconds, reference):  # type: i
     )
 
 
-def run_pgbench(cluster, clients, seconds):  # type: ignore[no-untyped-def]
+def run_pgbench(cluster, clients, seconds, database="pgb", script=None):  # type: ignore[no-untyped-def]
+    """pgbench's TPC-B, or ``script`` with prepared statements: (tps, client and server CPU ms per transaction)."""
     command = [pg_bin("pgbench"), "-h", "127.0.0.1", "-p", str(cluster.port), "-U", cluster.user, "-n"]
-    command += ["-c", str(clients), "-j", str(clients), "-T", str(seconds), "-b", "tpcb-like", "pgb"]
+    command += ["-c", str(clients), "-j", str(clients), "-T", str(seconds)]
+    command += ["-f", str(script), "-M", "prepared", database] if script else ["-b", "tpcb-like", database]
     before, server = resource.getrusage(resource.RUSAGE_CHILDREN), server_cpu_seconds(cluster)
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     time.sleep(0.3)
@@ -114,12 +126,51 @@ def run_pgbench(cluster, clients, seconds):  # type: ignore[no-untyped-def]
     return tps, client, 1000 * (server_cpu_seconds(cluster) - server) / done
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=5, help="length of each run")
-    parser.add_argument("--rounds", type=int, default=3, help="runs of each side (median reported)")
-    parser.add_argument("--clients", default="1,4,16", help="client counts")
-    args = parser.parse_args()
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def bare_script(url: str, accounts: list[str], folder: Path) -> Path:
+    """The registry's statements for one transfer as a pgbench script: the policy's read of both accounts
+    (by id: the bench accounts' ids are consecutive) and one ``c3p_move_out`` call with a fresh key."""
+    from sqlalchemy import text
+    from tests.support.credits import OPERATOR
+
+    from c3p.credits.rules.journal import canonical_before_legs
+    from c3p.credits.rules.transactions import Entry, TransactionKind
+    from c3p.credits.store import Store
+    from c3p.db.database import Database
+
+    database = Database(url)
+    with database.reading() as session:
+        ids = session.execute(text("SELECT id FROM credit_accounts WHERE number = ANY(:n)"), {"n": accounts}).scalars()
+        low, high = min(ids_ := sorted(ids)), max(ids_)
+    database.dispose()
+    assert high - low + 1 == len(accounts), "bench accounts are not consecutive"
+    at = "2026-12-06T00:00:00+00:00"
+    head = canonical_before_legs(Entry(0, "KEY0", TransactionKind.transfer, at, OPERATOR.label, details={}).to_json())
+    script = folder / "registry_transfer.sql"
+    script.write_text(
+        f"\\set s random({low}, {high})\n"
+        f"\\set d random(1, {high - low})\n"
+        f"\\set r {low} + (:s - {low} + :d) % {high - low + 1}\n"
+        "\\set n random(1, 3)\n"
+        "BEGIN;\n"
+        f"SELECT {Store.ACCOUNT_COLUMNS}, r.approval_threshold_credits FROM credit_accounts a "
+        "LEFT JOIN member_organizations o ON o.id = a.holder_id JOIN credit_registries r ON r.code = a.registry "
+        "WHERE a.id IN (:s, :r) OR (a.registry = 'JPN' AND a.kind = 'cancellation');\n"
+        "SELECT m.entry_seq, m.entry_moves, m.move_names FROM (SELECT md5(random()::text) AS k) g, "
+        f"LATERAL c3p_move_out(:s, :r, :n, 'transfer', g.k, {_literal(at)}, "
+        f"replace({_literal(head)}, 'KEY0', g.k)) m;\n"
+        "END;\n"
+    )
+    return script
+
+
+SIDES = {"TPC-B": None, "bare statements": None, "Core unit": "core", "ORM unit": "orm", "Python path": "python"}
+
+
+def postgresql(args: argparse.Namespace) -> None:
     cluster = PostgresCluster(durable=True).start()
     try:
         cluster._run(pg_bin("createdb"), "-h", "127.0.0.1", "-p", str(cluster.port), "-U", cluster.user, "pgb")
@@ -128,26 +179,134 @@ def main() -> None:
         )
         url = cluster.create_database("registry")
         accounts = prepare_registry(url, ACCOUNTS, CREDITS_PER_ACCOUNT)
+        script = bare_script(url, accounts, cluster.datadir.parent)
+        sides = [side for side in SIDES if side != "Python path" or args.python_path]
         print(f"PostgreSQL ({args.seconds} s per run, {args.rounds} rounds, alternating; {cluster.settings()})")
         print(f"load average at start: {os.getloadavg()}")
-        print("clients  side              tps   ratio  client ms/tx  server ms/tx  (client+server)/TPC-B")
+        print("clients  side                 tps  /TPC-B  /bare  client ms/tx  server ms/tx  CPU/TPC-B's")
         for clients in [int(c) for c in args.clients.split(",")]:
-            sides: dict[str, list[tuple[float, float, float]]] = {"TPC-B": [], "service": [], "Python path": []}
+            runs: dict[str, list[tuple[float, float, float]]] = {side: [] for side in sides}
             for _ in range(args.rounds):
-                sides["TPC-B"].append(run_pgbench(cluster, clients, args.seconds))
-                sides["service"].append(run_service(cluster, url, accounts, clients, args.seconds, False))
-                sides["Python path"].append(run_service(cluster, url, accounts, clients, args.seconds, True))
-            medians = {side: [statistics.median(r[i] for r in runs) for i in range(3)] for side, runs in sides.items()}
-            base = medians["TPC-B"]
+                runs["TPC-B"].append(run_pgbench(cluster, clients, args.seconds))
+                runs["bare statements"].append(run_pgbench(cluster, clients, args.seconds, "registry", script))
+                for side in sides[2:]:
+                    runs[side].append(run_service(cluster, url, accounts, clients, args.seconds, SIDES[side]))
+            medians = {side: [statistics.median(r[i] for r in rs) for i in range(3)] for side, rs in runs.items()}
+            base, bare = medians["TPC-B"], medians["bare statements"]
             for side, (tps, client, server) in medians.items():
                 print(
-                    f"{clients:>7}  {side:<12} {tps:>8.0f}  {tps / base[0]:>6.2f}  {client:>12.3f}  {server:>12.3f}  "
-                    f"{(client + server) / (base[1] + base[2]):>6.2f}   runs {[round(r[0]) for r in sides[side]]}",
+                    f"{clients:>7}  {side:<16} {tps:>7.0f}  {tps / base[0]:>6.2f}  {tps / bare[0]:>5.2f}  "
+                    f"{client:>12.3f}  {server:>12.3f}  {(client + server) / (base[1] + base[2]):>6.2f}   "
+                    f"runs {[round(r[0]) for r in runs[side]]}",
                     flush=True,
                 )
         print(f"load average at end: {os.getloadavg()}")
     finally:
         cluster.stop()
+
+
+def sqlite_service(url: str, accounts: list[str], seconds: float, mode: str, trace: list[str] | None = None):  # type: ignore[no-untyped-def]
+    """Transfers through the service for ``seconds`` in this process: (transfers/s, CPU ms per transfer).
+
+    With ``trace``, every statement the driver runs is appended to it (its values written in)."""
+    from tests.support.credits import OPERATOR
+
+    from c3p.credits import service
+    from c3p.db.database import Database
+
+    rng, database = random.Random(len(trace or ())), Database(url)
+    unit_of_work = database.core_unit if mode == "core" else database.unit_of_work
+    cpu, deadline, done = time.process_time(), time.perf_counter() + seconds, 0
+    while time.perf_counter() < deadline:
+        source, target = rng.sample(accounts, 2)
+        with unit_of_work() as work:
+            if trace is not None:
+                work.dbapi.set_trace_callback(trace.append)
+            service.transfer(work, OPERATOR, source, target, rng.randint(1, 3))
+        done += 1
+    cpu = time.process_time() - cpu
+    if trace is not None:
+        with database.core_unit() as work:
+            work.dbapi.set_trace_callback(None)
+    database.dispose()
+    return done / seconds, 1000 * cpu / done
+
+
+def replayed(path: Path, seconds: float, accounts: list[str]) -> tuple[float, float]:
+    """The service's own statements on bare ``sqlite3``: trace ``seconds`` of transfers, then replay them on a
+    copy of the database as it was before, with the application's pragmas; (transfers/s, CPU ms per transfer)
+    of the replay."""
+    from c3p.db.engine import SQLITE_SYNCHRONOUS
+
+    copy = path.with_name("replay.db")
+    copy.unlink(missing_ok=True)
+    with sqlite3.connect(path) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    statements: list[str] = []
+    rate, _cpu = sqlite_service(f"sqlite:///{path}", accounts, seconds, "core", statements)
+    transfers = rate * seconds
+    connection = sqlite3.connect(copy, isolation_level=None)
+    for pragma in ("foreign_keys=ON", "journal_mode=WAL", f"synchronous={SQLITE_SYNCHRONOUS}"):
+        connection.execute(f"PRAGMA {pragma}")
+    started, cpu = time.perf_counter(), time.process_time()
+    for statement in statements:
+        connection.execute(statement).fetchall()
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    connection.close()
+    return transfers / elapsed, 1000 * cpu / transfers
+
+
+def bare_loop(path: Path, seconds: float) -> tuple[float, float]:
+    """The bare 2-UPDATE + 1-INSERT loop: (transactions/s, CPU ms per transaction)."""
+    from registry_transfers import bare_sqlite_tps
+
+    cpu = time.process_time()
+    rate = bare_sqlite_tps(path, seconds)
+    return rate, 1000 * (time.process_time() - cpu) / (rate * seconds)
+
+
+def sqlite(args: argparse.Namespace) -> None:
+    from registry_transfers import sqlite_settings
+
+    folder = Path(tempfile.mkdtemp(prefix="c3p-bench-core-"))
+    path = folder / "registry.db"
+    accounts = prepare_registry(f"sqlite:///{path}", ACCOUNTS, CREDITS_PER_ACCOUNT)
+    print(f"SQLite, 1 client ({args.seconds} s per run, {args.rounds} rounds, alternating; {sqlite_settings()})")
+    print(f"load average at start: {os.getloadavg()}")
+    runs: dict[str, list[tuple[float, float]]] = {
+        "bare loop": [],
+        "bare statements": [],
+        "Core unit": [],
+        "ORM unit": [],
+    }
+    for _ in range(args.rounds):
+        runs["bare loop"].append(bare_loop(folder / "bare.db", args.seconds))
+        runs["bare statements"].append(replayed(path, args.seconds, accounts))
+        runs["Core unit"].append(sqlite_service(f"sqlite:///{path}", accounts, args.seconds, "core"))
+        runs["ORM unit"].append(sqlite_service(f"sqlite:///{path}", accounts, args.seconds, "orm"))
+    medians = {side: [statistics.median(r[i] for r in rs) for i in range(2)] for side, rs in runs.items()}
+    loop, bare = medians["bare loop"][0], medians["bare statements"][0]
+    print("side                   tx/s  /loop  /bare  CPU ms/tx")
+    for side, (tps, cpu) in medians.items():
+        print(
+            f"{side:<18} {tps:>8.0f}  {tps / loop:>5.2f}  {tps / bare:>5.2f}  {cpu:>9.3f}   "
+            f"runs {[round(r[0]) for r in runs[side]]}"
+        )
+    print(f"load average at end: {os.getloadavg()}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=5, help="length of each run")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each side (median reported)")
+    parser.add_argument("--clients", default="1,4,16", help="client counts (PostgreSQL)")
+    parser.add_argument("--only", choices=["postgresql", "sqlite"], help="one backend only")
+    parser.add_argument("--python-path", action="store_true", help="add the service on PostgreSQL's Python path")
+    args = parser.parse_args()
+    if args.only != "sqlite":
+        postgresql(args)
+    if args.only != "postgresql":
+        sqlite(args)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import getpass
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
@@ -24,7 +24,7 @@ from c3p.accounts.service.members import actor_for, user_by_email
 from c3p.accounts.service.signin import record_event
 from c3p.cli._app import acting_as
 from c3p.cli._common import open_database
-from c3p.db.database import Database
+from c3p.db.database import CoreUnit, Database
 from c3p.db.history import act_as
 from c3p.errors import Forbidden, Unauthenticated
 
@@ -92,10 +92,23 @@ def actor() -> Actor:
     return current.get() or operator()
 
 
+Work = TypeVar("Work", Session, CoreUnit)
+
+
 @contextmanager
-def writing(database: Database) -> Iterator[tuple[Session, Actor]]:
-    """One unit of work attributed to the command's actor in the history."""
+def _attributed(unit_of_work: AbstractContextManager[Work]) -> Iterator[tuple[Work, Actor]]:
+    """``unit_of_work``, its changes attributed to the command's actor in the history."""
     who = actor()
-    with database.unit_of_work() as session:
-        act_as(session, who.user_id, who.label)
-        yield session, who
+    with unit_of_work as work:
+        act_as(work, who.user_id, who.label)
+        yield work, who
+
+
+def writing(database: Database) -> AbstractContextManager[tuple[Session, Actor]]:
+    """One unit of work attributed to the command's actor in the history."""
+    return _attributed(database.unit_of_work())
+
+
+def moving_credits(database: Database) -> AbstractContextManager[tuple[CoreUnit, Actor]]:
+    """The lean unit of work of a transfer, cancellation or retirement (no ORM session unless needed)."""
+    return _attributed(database.core_unit())

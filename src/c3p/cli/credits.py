@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 from rich.table import Table
 
 from c3p.cli._common import DatabaseOption, FormatOption, check_format, console, open_database, settings_for
-from c3p.cli._guard import actor, guarded, writing
+from c3p.cli._guard import actor, guarded, moving_credits, writing
 from c3p.credits import (
     adjustments,
     aef_reports,
@@ -304,7 +304,7 @@ def transfer(
 ) -> None:
     """Transfer credits (lowest serials first, or exactly --serial)."""
     check_format(output_format)
-    with writing(open_database(db)) as (session, who):
+    with moving_credits(open_database(db)) as (session, who):
         view = service.transfer(session, who, from_account, to_account, credits, serial)
     _transaction(view, output_format)
 
@@ -517,7 +517,7 @@ def cancel(
 ) -> None:
     """Cancel credits: move them to the registry's cancellation account."""
     check_format(output_format)
-    with writing(open_database(db)) as (session, who):
+    with moving_credits(open_database(db)) as (session, who):
         view = service.cancel(session, who, from_account, credits, serial, reason)
     _transaction(view, output_format)
 
@@ -535,7 +535,7 @@ def retire(
 ) -> None:
     """Retire credits toward an NDC: move them to the registry's retirement account."""
     check_format(output_format)
-    with writing(open_database(db)) as (session, who):
+    with moving_credits(open_database(db)) as (session, who):
         view = service.retire(session, who, from_account, purpose, beneficiary, credits, serial)
     _transaction(view, output_format)
 

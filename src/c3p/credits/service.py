@@ -70,13 +70,17 @@ from c3p.credits.store import (
     SourceBlock,
     Store,
 )
+from c3p.db.database import CoreUnit
 from c3p.errors import Conflict, InvalidInput, NotFound
 from c3p.messages import N_, Message
 
+#: what a command runs in: an ORM unit of work, a Core one (the hot path), or a store itself (the property tests)
+Work = Session | CoreUnit | LedgerStore
 
-def ledger_store(session: Session | LedgerStore) -> LedgerStore:
+
+def ledger_store(session: Work) -> LedgerStore:
     """The store of ``session``'s transaction (SQL), or ``session`` itself when it already is a store."""
-    return Store(session) if isinstance(session, Session) else session
+    return Store(session) if isinstance(session, Session | CoreUnit) else session
 
 
 def _account_view(row: AccountRow) -> AccountView:
@@ -140,7 +144,7 @@ def _holding_kind(kind: str) -> AccountKind:
 
 
 def open_account(
-    session: Session | LedgerStore, actor: Actor, registry: str, kind: str, holder: str | None, name: str = ""
+    session: Work, actor: Actor, registry: str, kind: str, holder: str | None, name: str = ""
 ) -> AccountView:
     """Open a holding account for organization ``holder`` in ``registry`` (JPN or a partner)."""
     require(actor, "credits.account.open", Target.of(country=registry))
@@ -156,7 +160,7 @@ def open_account(
     return view.model_copy(update={"holder": organization.slug})
 
 
-def set_account_status(session: Session | LedgerStore, actor: Actor, number: str, status: str) -> AccountView:
+def set_account_status(session: Work, actor: Actor, number: str, status: str) -> AccountView:
     """Suspend, reopen or close an account (closing needs a zero balance and is final)."""
     store = ledger_store(session)
     store.begin_write()
@@ -188,9 +192,7 @@ def parse_notice(body: dict[str, Any]) -> IssuanceNotice:
         raise InvalidInput.from_validation(error) from None
 
 
-def issue(
-    session: Session | LedgerStore, actor: Actor, notice: IssuanceNotice, serials: SerialFormat = DEFAULT_FORMAT
-) -> IssuanceView:
+def issue(session: Work, actor: Actor, notice: IssuanceNotice, serials: SerialFormat = DEFAULT_FORMAT) -> IssuanceView:
     """Issue the credits of a Joint Committee notification, once: a repeated notification returns the first."""
     check_amount(notice.credits)
     for line in notice.allocation:
@@ -479,7 +481,7 @@ def _check_entity(record: AuthorizedRange | None, receiver: AccountRow) -> None:
 
 
 def _move_out(
-    session: Session | LedgerStore,
+    session: Work,
     actor: Actor,
     action: str,
     sender_number: str,
@@ -605,7 +607,7 @@ def _move_on_server(
 
 
 def transfer(
-    session: Session | LedgerStore,
+    session: Work,
     actor: Actor,
     from_account: str,
     to_account: str,
@@ -683,7 +685,7 @@ def _check_proposed(store: LedgerStore, proposal: ProposalRow) -> None:
 
 
 def decide_transfer(
-    session: Session | LedgerStore, actor: Actor, key: str, approve: bool, serials: SerialFormat = DEFAULT_FORMAT
+    session: Work, actor: Actor, key: str, approve: bool, serials: SerialFormat = DEFAULT_FORMAT
 ) -> TransactionView:
     """A second representative of the sending account approves a proposed transfer (it happens now,
     naming both people in its journal entry) or refuses it (nothing moves); never its proposer."""
@@ -733,7 +735,7 @@ def decide_transfer(
 
 
 def configure_registry(
-    session: Session | LedgerStore, actor: Actor, code: str, approval_threshold_credits: int | None
+    session: Work, actor: Actor, code: str, approval_threshold_credits: int | None
 ) -> RegistrySettings:
     """Set above how many credits a transfer in registry ``code`` needs a second representative (None: never)."""
     require(actor, "credits.registry.configure", Target.of(country=code))
@@ -747,7 +749,7 @@ def configure_registry(
 
 
 def cancel(
-    session: Session | LedgerStore,
+    session: Work,
     actor: Actor,
     from_account: str,
     credits: int | None = None,
@@ -772,7 +774,7 @@ def cancel(
 
 
 def retire(
-    session: Session | LedgerStore,
+    session: Work,
     actor: Actor,
     from_account: str,
     purpose: str,
@@ -804,7 +806,7 @@ def retire(
 RESOLVED_WORDS = {"accepted": N_("accepted"), "rejected": N_("rejected")}
 
 
-def resolve_pending(session: Session | LedgerStore, actor: Actor, key: str, accept: bool) -> TransactionView:
+def resolve_pending(session: Work, actor: Actor, key: str, accept: bool) -> TransactionView:
     """The receiving registry accepts a pending transfer (credits arrive) or rejects it (they go back).
 
     Rejected credits go back to the sender while it is open; a sender closed or suspended
@@ -906,7 +908,7 @@ def _settle(
     )
 
 
-def authorize(session: Session | LedgerStore, actor: Actor, notification_ref: str, status: str) -> IssuanceView:
+def authorize(session: Work, actor: Actor, notification_ref: str, status: str) -> IssuanceView:
     """Set the Article 6.2 authorization of an issuance (it governs the credits' later first transfers)."""
     try:
         wanted = article6.Authorization(status)
@@ -935,7 +937,7 @@ def authorize(session: Session | LedgerStore, actor: Actor, notification_ref: st
 
 
 def authorize_range(
-    session: Session | LedgerStore,
+    session: Work,
     actor: Actor,
     notification_ref: str,
     serials: str,

@@ -48,6 +48,7 @@ from c3p.credits.tables import (
     TransferProposal,
     VerificationFinding,
 )
+from c3p.db.database import CoreUnit
 from c3p.program.tables import Country
 from c3p.workflow.tables import JcmProject
 
@@ -178,7 +179,7 @@ class ServerMove(NamedTuple):
     names: tuple[tuple[str, str, int], ...]
 
 
-#: a session whose ``info`` holds this key set to True moves credits on the Python path even on PostgreSQL
+#: a unit of work whose ``info`` holds this key set to True moves credits on the Python path even on PostgreSQL
 REFERENCE_PATH = "c3p.credits.reference_path"
 
 #: blocks held, keyed by (registry, start serial): the block and its row id
@@ -246,17 +247,25 @@ class LedgerStore(Protocol):
 
 
 class Store:
-    """The statements of one unit of work, on its session's connection."""
+    """The statements of one unit of work, on its connection: an ORM session's or a :class:`CoreUnit`'s."""
 
-    def __init__(self, session: Session, *, write: bool = False) -> None:
-        """The statements of ``session``'s transaction; ``write`` takes SQLite's write lock first."""
-        self.session = session
-        connection = session.connection()
-        self.dialect = connection.dialect.name
-        self.dbapi: Any = cast(Any, connection.connection.dbapi_connection)  # sqlite3 or psycopg, used directly
+    def __init__(self, work: Session | CoreUnit, *, write: bool = False) -> None:
+        """The statements of ``work``'s transaction; ``write`` takes SQLite's write lock first."""
+        self.work = work
+        if isinstance(work, CoreUnit):
+            self.dialect, self.dbapi = work.engine.dialect.name, work.dbapi
+        else:
+            connection = work.connection()
+            self.dialect = connection.dialect.name
+            self.dbapi = cast(Any, connection.connection.dbapi_connection)  # sqlite3 or psycopg, used directly
         self._queued: list[tuple[str, tuple[Any, ...]]] = []
         if write:
             self.begin_write()
+
+    @property
+    def session(self) -> Session:
+        """The ORM session of this transaction (a :class:`CoreUnit` makes it on first use)."""
+        return self.work.session if isinstance(self.work, CoreUnit) else self.work
 
     def begin_write(self) -> None:
         """Take SQLite's write lock now (``BEGIN IMMEDIATE``) so that writers queue instead of failing."""
@@ -339,7 +348,7 @@ class Store:
     @property
     def moves_on_server(self) -> bool:
         """Whether transfers, cancellations and retirements run in ``c3p_move_out`` (PostgreSQL's function)."""
-        return self.dialect == "postgresql" and not self.session.info.get(REFERENCE_PATH, False)
+        return self.dialect == "postgresql" and not self.work.info.get(REFERENCE_PATH, False)
 
     def parties(
         self, numbers: Sequence[str], registry: str, system_kind: str

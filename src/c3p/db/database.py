@@ -4,7 +4,9 @@ Loading the program's data belongs to the program (:mod:`c3p.program.seed_loader
 shared infrastructure imports no capability.
 
 A unit of work is one transaction: commands and requests open one, services flush, and the
-boundary commits once (or rolls back on any error). Nothing else commits.
+boundary commits once (or rolls back on any error). Nothing else commits. The ledger's hot
+path (transfer, cancel, retire) runs in a :class:`CoreUnit`: the same one transaction, without
+an ORM session unless something asks for one.
 """
 
 from __future__ import annotations
@@ -12,12 +14,83 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import Engine, MetaData, inspect, text
+from sqlalchemy import Connection, Engine, MetaData, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from c3p.db import migrate
 from c3p.db.engine import make_engine, make_session_factory
+
+
+class CoreUnit:
+    """One transaction on one pooled connection, for commands that write through their own statements.
+
+    An ORM session's begin, flush, commit and close cost more client CPU than a transfer's
+    statements, and even a Core ``Connection`` costs as much again as the pool's checkout. Here
+    the driver's connection is taken from the pool as it is; a ``Connection`` and a session are
+    made over it only when something asks for one (an ORM read or write), in the same
+    transaction, and the session's commit hooks (history, sealing, notifications) then run at
+    :meth:`commit` as in any unit of work.
+    """
+
+    def __init__(self, engine: Engine, sessions: sessionmaker[Session]) -> None:
+        self.engine = engine
+        self.info: dict[str, Any] = {}
+        self._pooled = engine.raw_connection()
+        self._sessions = sessions
+        self._connection: Connection | None = None
+        self._session: Session | None = None
+
+    @property
+    def dbapi(self) -> Any:
+        """The driver's connection (sqlite3 or psycopg), for statements run directly."""
+        return self._pooled.dbapi_connection
+
+    @property
+    def connection(self) -> Connection:
+        """A Core connection over the same driver connection and transaction, made on first use."""
+        if self._connection is None:
+            self._connection = Connection(self.engine, self._pooled)
+            self._connection.begin()  # the driver's transaction, already open if anything ran
+        return self._connection
+
+    @property
+    def session(self) -> Session:
+        """The ORM session of this transaction, made on first use; it shares :attr:`info`."""
+        if self._session is None:
+            session = self._sessions(bind=self.connection, join_transaction_mode="control_fully")
+            session.info.update(self.info)
+            self.info = session.info
+            self._session = session
+        return self._session
+
+    @property
+    def session_made(self) -> bool:
+        """Whether anything in this unit needed the ORM (the hot path does not)."""
+        return self._session is not None
+
+    def commit(self) -> None:
+        if self._session is not None:
+            self._session.commit()  # flushes, runs the hooks, commits the connection's transaction
+        elif self._connection is not None:
+            self._connection.commit()
+        else:
+            self._pooled.commit()
+
+    def rollback(self) -> None:
+        if self._session is not None:
+            self._session.rollback()
+        self._pooled.rollback()
+
+    def close(self) -> None:
+        """Return the driver's connection to the pool (through the Core connection, if one was made)."""
+        if self._session is not None:
+            self._session.close()
+        if self._connection is not None:
+            self._connection.close()
+        else:
+            self._pooled.close()
 
 
 @dataclass
@@ -42,6 +115,19 @@ class Database:
             raise
         finally:
             session.close()
+
+    @contextmanager
+    def core_unit(self) -> Iterator[CoreUnit]:
+        """A :class:`CoreUnit` committed once at the end, or rolled back on error."""
+        unit = CoreUnit(self.engine, self.sessions)
+        try:
+            yield unit
+            unit.commit()
+        except BaseException:
+            unit.rollback()
+            raise
+        finally:
+            unit.close()
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

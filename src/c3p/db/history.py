@@ -16,13 +16,16 @@ import datetime as dt
 import decimal
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Table, event, insert, inspect, select, tuple_
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from c3p.db.history_table import HistoryEntry
+
+if TYPE_CHECKING:
+    from c3p.db.database import CoreUnit
 
 REDACTED = "[redacted]"
 
@@ -52,8 +55,8 @@ SYSTEM = ActorRef(None, "system")
 current_actor: ContextVar[ActorRef] = ContextVar("c3p_current_actor", default=SYSTEM)
 
 
-def act_as(session: Session, user_id: int | None, label: str) -> None:
-    """Attribute every change made through ``session`` to this user."""
+def act_as(session: Session | CoreUnit, user_id: int | None, label: str) -> None:
+    """Attribute every change made through ``session`` (or a Core unit's session, once made) to this user."""
     session.info["actor"] = ActorRef(user_id, label)
 
 

@@ -37,6 +37,7 @@ from c3p.accounts.rules.policy import Actor, could
 from c3p.accounts.service.api_tokens import token_actor
 from c3p.accounts.service.members import actor_for
 from c3p.accounts.service.signin import session_user
+from c3p.db.database import CoreUnit
 from c3p.db.history import act_as
 from c3p.errors import Forbidden, Unauthenticated
 from c3p.messages import N_
@@ -242,6 +243,14 @@ def writing(request: Request, actor: Actor) -> Iterator[Session]:
     with database(request).unit_of_work() as session:
         act_as(session, actor.user_id, actor.label)
         yield session
+
+
+@contextmanager
+def moving_credits(request: Request, actor: Actor) -> Iterator[CoreUnit]:
+    """The lean unit of work of a transfer, cancellation or retirement, attributed to ``actor``."""
+    with database(request).core_unit() as unit:
+        act_as(unit, actor.user_id, actor.label)
+        yield unit
 
 
 def set_session_cookie(response: Response, settings: Settings, secret: str) -> None:

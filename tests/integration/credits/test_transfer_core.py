@@ -1,8 +1,9 @@
 """The transfer core on a real database, checked against the pure rules.
 
 On PostgreSQL a transfer, cancellation or retirement runs in one call of the server-side
-function ``c3p_move_out``; a session can ask for the Python path (``REFERENCE_PATH``). Random
-operations pick a path each, so the journal mixes entries of both; after every step it replays
+function ``c3p_move_out``; a unit of work can ask for the Python path (``REFERENCE_PATH``). Random
+operations pick a path each, and an ORM unit of work or a Core one (the edges' hot path), so the
+journal mixes entries of all; after every step it replays
 through the pure :class:`~c3p.credits.rules.ledger.Ledger` to exactly the database's blocks,
 balances and Article 6.2 adjustments, its hash chain holds, and ``verify`` passes.
 """
@@ -80,14 +81,13 @@ def rules_state(session: Session) -> State:
     return normalize(ledger.blocks()), balances, adjustments
 
 
-def attempt(database: Database, reference: bool, command: Callable[[Session], Any]) -> Any:
-    """Run ``command`` on the Python path (``reference``) or the server path; a refusal changes nothing."""
+def attempt(database: Database, reference: bool, command: Callable[[Any], Any], core: bool = False) -> Any:
+    """Run ``command`` on the Python path (``reference``) or the server path, in an ORM unit of work or a
+    Core one (``core``, the hot path's); a refusal changes nothing."""
     with database.reading() as session:
         before = database_state(session)
     try:
-        with database.unit_of_work() as session:
-            session.info[REFERENCE_PATH] = reference
-            return command(session)
+        return attempt_strict(database, reference, command, core)
     except C3PError:
         with database.reading() as session:
             assert database_state(session) == before
@@ -116,29 +116,39 @@ def make_machine(new_url: Callable[[], str]) -> type[RuleBasedStateMachine]:
             except C3PError:
                 pass
 
-        @rule(data=st.data(), authorized=st.booleans())
-        def authorize(self, data: st.DataObject, authorized: bool) -> None:
+        @rule(data=st.data(), authorized=st.booleans(), core=st.booleans())
+        def authorize(self, data: st.DataObject, authorized: bool, core: bool) -> None:
             if self.refs:
                 ref = data.draw(st.sampled_from(self.refs))
                 status = "authorized" if authorized else "not_authorized"
-                attempt(self.database, True, lambda s: service.authorize(s, OPERATOR, ref, status))
+                attempt(self.database, True, lambda s: service.authorize(s, OPERATOR, ref, status), core)
 
-        @rule(source=st.integers(0, 3), to=st.integers(0, 3), credits=st.integers(1, 100), reference=st.booleans())
-        def transfer(self, source: int, to: int, credits: int, reference: bool) -> None:
+        @rule(
+            source=st.integers(0, 3),
+            to=st.integers(0, 3),
+            credits=st.integers(1, 100),
+            reference=st.booleans(),
+            core=st.booleans(),
+        )
+        def transfer(self, source: int, to: int, credits: int, reference: bool, core: bool) -> None:
             sender, receiver = self.registry.holding[source], self.registry.holding[to]
-            attempt(self.database, reference, lambda s: service.transfer(s, OPERATOR, sender, receiver, credits))
+            attempt(self.database, reference, lambda s: service.transfer(s, OPERATOR, sender, receiver, credits), core)
 
-        @rule(source=st.integers(0, 3), credits=st.integers(1, 100), cancel=st.booleans(), reference=st.booleans())
-        def retire(self, source: int, credits: int, cancel: bool, reference: bool) -> None:
+        @rule(
+            source=st.integers(0, 3),
+            credits=st.integers(1, 100),
+            cancel=st.booleans(),
+            reference=st.booleans(),
+            core=st.booleans(),
+        )
+        def retire(self, source: int, credits: int, cancel: bool, reference: bool, core: bool) -> None:
             account = self.registry.holding[source]
-            if cancel:
-                attempt(self.database, reference, lambda s: service.cancel(s, OPERATOR, account, credits, reason="x"))
-            else:
-                attempt(
-                    self.database,
-                    reference,
-                    lambda s: service.retire(s, OPERATOR, account, "NDC", 'Mr "B" \\ 東京\n', credits),
-                )
+            command: Callable[[Any], Any] = (
+                (lambda s: service.cancel(s, OPERATOR, account, credits, reason="x"))
+                if cancel
+                else (lambda s: service.retire(s, OPERATOR, account, "NDC", 'Mr "B" \\ 東京\n', credits))
+            )
+            attempt(self.database, reference, command, core)
 
         @rule(accept=st.booleans())
         def resolve(self, accept: bool) -> None:
@@ -147,11 +157,11 @@ def make_machine(new_url: Callable[[], str]) -> type[RuleBasedStateMachine]:
             for key in keys[:1]:
                 attempt(self.database, True, lambda s, k=key: service.resolve_pending(s, OPERATOR, k, accept))
 
-        @rule(account=st.integers(0, 3), suspend=st.booleans())
-        def set_status(self, account: int, suspend: bool) -> None:
+        @rule(account=st.integers(0, 3), suspend=st.booleans(), core=st.booleans())
+        def set_status(self, account: int, suspend: bool, core: bool) -> None:
             number = self.registry.holding[account]
             status = "suspended" if suspend else "open"
-            attempt(self.database, True, lambda s: service.set_account_status(s, OPERATOR, number, status))
+            attempt(self.database, True, lambda s: service.set_account_status(s, OPERATOR, number, status), core)
 
         @invariant()
         def the_database_is_what_the_rules_make_of_its_journal(self) -> None:
@@ -249,10 +259,10 @@ def test_authorized_credits_take_the_python_path_and_are_marked_as_the_rules_mar
     assert [a for a in adjustments if a[2] == "use"] == []
 
 
-def attempt_strict(database: Database, reference: bool, command: Callable[[Session], Any]) -> Any:
-    with database.unit_of_work() as session:
-        session.info[REFERENCE_PATH] = reference
-        return command(session)
+def attempt_strict(database: Database, reference: bool, command: Callable[[Any], Any], core: bool = False) -> Any:
+    with database.core_unit() if core else database.unit_of_work() as work:
+        work.info[REFERENCE_PATH] = reference
+        return command(work)
 
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)

@@ -37,7 +37,7 @@ from c3p.credits.rules.transactions import MAX_CREDITS
 from c3p.credits.verify import verify as verify_journal
 from c3p.errors import Conflict, InvalidInput, NotFound
 from c3p.messages import N_
-from c3p.web.auth import database, permission, writing
+from c3p.web.auth import database, moving_credits, permission, writing
 from c3p.web.problems import problems
 
 router = APIRouter(prefix="/registry", tags=["credit registry"])
@@ -478,7 +478,7 @@ def authorize_range(
 def transfer(
     request: Request, body: TransferBody, actor: Annotated[Actor, Depends(permission("credits.transfer"))]
 ) -> v.TransactionView:
-    with writing(request, actor) as session:
+    with moving_credits(request, actor) as session:
         return service.transfer(session, actor, body.from_account, body.to_account, body.credits, body.serial)
 
 
@@ -577,7 +577,7 @@ def reject(
 def cancel(
     request: Request, body: CancelBody, actor: Annotated[Actor, Depends(permission("credits.cancel"))]
 ) -> v.TransactionView:
-    with writing(request, actor) as session:
+    with moving_credits(request, actor) as session:
         return service.cancel(session, actor, body.from_account, body.credits, body.serial, body.reason)
 
 
@@ -591,7 +591,7 @@ def cancel(
 def retire(
     request: Request, body: RetireBody, actor: Annotated[Actor, Depends(permission("credits.retire"))]
 ) -> v.TransactionView:
-    with writing(request, actor) as session:
+    with moving_credits(request, actor) as session:
         return service.retire(
             session, actor, body.from_account, body.purpose, body.beneficiary, body.credits, body.serial
         )

@@ -12,6 +12,7 @@ error page. Success redirects (303) to the account that shows the new transactio
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -25,8 +26,9 @@ from c3p.credits import queries, service
 from c3p.credits import schemas as v
 from c3p.credits.rules.holding_accounts import JAPAN, AccountKind
 from c3p.credits.rules.serials import REGISTRY_CODE
+from c3p.db.database import CoreUnit
 from c3p.errors import C3PError, Conflict, Forbidden, InvalidInput, NotFound
-from c3p.web.auth import database, permission, writing
+from c3p.web.auth import database, moving_credits, permission, writing
 from c3p.web.pages.credits import account_page_for
 from c3p.web.pages.forms import FormState, parse, typed
 from c3p.web.pages.render import PageContext, page_only, redirect, render
@@ -91,8 +93,18 @@ def _status(error: ValidationError | C3PError) -> int:
     return error.status if isinstance(error, Conflict) else 422
 
 
+#: the unit of work a form's ``act`` runs in: an ORM one, or :func:`moving_credits` for moving credits
+UnitOfWork = Callable[[Request, Actor], AbstractContextManager[Any]]
+
+
 async def _handle(
-    request: Request, actor: Actor, name: str, model: type[BaseModel], act: Callable[[Session, Any], str], again: Again
+    request: Request,
+    actor: Actor,
+    name: str,
+    model: type[BaseModel],
+    act: Callable[[Any, Any], str],
+    again: Again,
+    unit_of_work: UnitOfWork = writing,
 ) -> Response:
     """Parse the posted form into ``model``, run ``act`` in one unit of work, redirect to where it says.
 
@@ -104,7 +116,7 @@ async def _handle(
     def run() -> Response:
         try:
             data = parse(model, values, numbers=("credits",))
-            with writing(request, actor) as session:
+            with unit_of_work(request, actor) as session:
                 target = act(session, data)
         except Refusal as error:
             return again(_placed(form, error, model), _status(error))
@@ -114,12 +126,18 @@ async def _handle(
 
 
 async def _account_form(
-    request: Request, actor: Actor, number: str, name: str, model: type[BaseModel], act: Callable[[Session, Any], str]
+    request: Request,
+    actor: Actor,
+    number: str,
+    name: str,
+    model: type[BaseModel],
+    act: Callable[[Any, Any], str],
+    unit_of_work: UnitOfWork = writing,
 ) -> Response:
     def again(form: FormState, status: int) -> Response:
         return account_page_for(request, actor, number, form, status)
 
-    return await _handle(request, actor, name, model, act, again)
+    return await _handle(request, actor, name, model, act, again, unit_of_work)
 
 
 def _shown(number: str, view: v.TransactionView) -> str:
@@ -130,7 +148,7 @@ def _shown(number: str, view: v.TransactionView) -> str:
 # ---------- an account's forms ----------
 
 
-Move = Callable[[Session, Actor, str, Any], v.TransactionView]
+Move = Callable[[CoreUnit, Actor, str, Any], v.TransactionView]
 
 
 def _moving_form(name: str, model: type[MoveForm], move: Move) -> None:
@@ -139,10 +157,10 @@ def _moving_form(name: str, model: type[MoveForm], move: Move) -> None:
     guard = Depends(permission(f"credits.{name}"))  # a default, not an annotation: annotations are strings here
 
     async def route(request: Request, number: str, actor: Actor = guard) -> Response:
-        def act(session: Session, data: Any) -> str:
-            return _shown(number, move(session, actor, number, data))
+        def act(unit: CoreUnit, data: Any) -> str:
+            return _shown(number, move(unit, actor, number, data))
 
-        return await _account_form(request, actor, number, name, model, act)
+        return await _account_form(request, actor, number, name, model, act, moving_credits)
 
     router.add_api_route(f"/credits/accounts/{{number}}/{name}", route, methods=["POST"], name=f"credits_{name}")
 
