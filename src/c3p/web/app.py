@@ -28,6 +28,7 @@ from c3p.web.errors import UnexpectedErrors, install_error_handlers
 from c3p.web.pages import admin, approvals
 from c3p.web.pages.accounts import install_accounts
 from c3p.web.problems import install_problem_docs
+from c3p.web.routes import install
 from c3p.web.security import BodyLimits, RateLimits, SecurityHeaders, trusted_hosts
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -63,10 +64,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     install_error_handlers(app)
     install_problem_docs(app)
     install_accounts(app)
-    app.include_router(admin.router)
-    app.include_router(approvals.router)
-    app.include_router(api.router, prefix="/api/v1")
-    app.include_router(pages.router)
+    install(app, [admin.router, approvals.router])
+    install(app, api.routers, prefix="/api/v1")
+    install(app, pages.routers)
     app.mount("/static/leaflet", StaticFiles(directory=xstatic_leaflet.BASE_DIR), name="leaflet")
     app.mount(
         "/static/leaflet-markercluster",

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import segno
 from babel.dates import format_timedelta
-from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi import Depends, FastAPI, Form, Request
 from fastapi.responses import Response
 from starlette.background import BackgroundTask
 
@@ -44,12 +44,13 @@ from c3p.web.auth import (
 from c3p.web.auth import database as db
 from c3p.web.i18n import COOKIE as LANGUAGE_COOKIE
 from c3p.web.pages.render import PageContext, environment, page_language, page_only, redirect, render
+from c3p.web.routes import Router, install
 
 if TYPE_CHECKING:
     from c3p.accounts.tables import User  # rows the service returns, named in annotations only
 
 log = logging.getLogger(__name__)
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 FormText = Annotated[str, Form()]
 
 
@@ -298,7 +299,7 @@ def install_accounts(app: FastAPI) -> None:
     """Everything accounts add to the app: pages, refusal handling, CSRF cookie, template helpers."""
     refusals.install(app)
     app.add_middleware(CsrfCookieMiddleware)
-    app.include_router(router)
+    install(app, [router])
     for language in LANGUAGES:
         environment(language).globals.update(csrf_token=csrf_token, signed_in_user=signed_in_user)
     ensure_administrator_from_settings(app)
