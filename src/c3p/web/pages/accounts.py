@@ -12,7 +12,6 @@ import logging
 from typing import TYPE_CHECKING, Annotated
 from urllib.parse import quote
 
-import segno
 from babel.dates import format_timedelta
 from fastapi import Depends, FastAPI, Form, Request
 from fastapi.responses import Response
@@ -257,9 +256,15 @@ def totp_page(request: Request, actor: Actor = Depends(permission("users.update"
         secret = user.totp_secret if pending and user else None
         uri = signin.totp_uri(user) if pending and user else None
         enabled = bool(user and user.totp_enabled)
-    # drawn here, as inline SVG: no script and no image service sees the secret
-    qr_svg = segno.make(uri, error="m").svg_inline(scale=4, border=2, omitsize=True) if uri else None
-    return render(request, "accounts/totp.html", TotpPage(enabled=enabled, secret=secret, uri=uri, qr_svg=qr_svg))
+    page = TotpPage(enabled=enabled, secret=secret, uri=uri, qr_svg=qr_code_svg(uri) if uri else None)
+    return render(request, "accounts/totp.html", page)
+
+
+def qr_code_svg(uri: str) -> str:
+    """The QR code of ``uri`` as inline SVG, drawn here: no script and no image service sees the secret."""
+    import segno  # here: only this page draws a QR code
+
+    return str(segno.make(uri, error="m").svg_inline(scale=4, border=2, omitsize=True))
 
 
 @router.post("/account/totp/begin")
