@@ -301,10 +301,13 @@ def ensure_administrator_from_settings(app: FastAPI) -> None:
 
 
 def install_accounts(app: FastAPI) -> None:
-    """Everything accounts add to the app: pages, refusal handling, CSRF cookie, template helpers."""
+    """Everything accounts add to the app: pages, refusal handling, CSRF cookie, template helpers.
+
+    The first administrator named in the settings is made once the database is ready
+    (:func:`ensure_administrator_from_settings`).
+    """
     refusals.install(app)
     app.add_middleware(CsrfCookieMiddleware)
     install(app, [router])
     for language in LANGUAGES:
         environment(language).globals.update(csrf_token=csrf_token, signed_in_user=signed_in_user)
-    ensure_administrator_from_settings(app)
