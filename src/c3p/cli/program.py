@@ -15,7 +15,6 @@ from c3p.cli._common import DatabaseOption, FormatOption, check_format, console,
 from c3p.cli._guard import guarded
 from c3p.errors import InvalidInput
 from c3p.program import queries as q
-from c3p.program.seed_loader import load_dataset
 from c3p.program.snapshot import SnapshotCache
 
 projects_app = typer.Typer(no_args_is_help=True)
@@ -147,6 +146,7 @@ def import_dataset(
 ) -> None:
     """Load an exported dataset into the database (checked whole first; all or nothing)."""
     from c3p.program.dataset_import import read_export
+    from c3p.program.seed_loader import load_dataset
 
     dataset = read_export(source)
     database = open_database(db)
