@@ -2,8 +2,8 @@
 
 FastAPI builds a route (the pydantic schemas of its parameters and its answer) when an
 ``APIRouter`` declares it, and builds it again for the application that includes the router,
-the first time a request is routed: about a second of CPU on every start, half of it before
-the first page. Here a module's router only records what it declares (:class:`Router`), and
+the first time a request is routed: the second build of all 277 routes fell on the first page
+of every start. Here a module's router only records what it declares (:class:`Router`), and
 :func:`install` builds each route once, directly on the application, with FastAPI's own
 ``add_api_route``: the same path, options, dependencies and OpenAPI description as before.
 """
