@@ -11,11 +11,12 @@ Titles are marked with ``N_`` for the same reason.
 
 from __future__ import annotations
 
-from typing import Any
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from c3p.messages import N_, Message
+
+if TYPE_CHECKING:  # the command line's start (``c3p --help``) does without pydantic
+    from pydantic import ValidationError
 
 
 class C3PError(Exception):

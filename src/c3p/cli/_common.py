@@ -9,7 +9,6 @@ from rich.console import Console
 
 from c3p.db.database import Database
 from c3p.errors import InvalidInput
-from c3p.program.seed_loader import init_database
 from c3p.settings import Settings
 
 console = Console()
@@ -38,6 +37,8 @@ def open_database(db: str | None, *, initialize: bool = True) -> Database:
     """The database at ``db``, created and loaded on first use when ``initialize``."""
     database = Database(settings_for(db).resolved_database_url)
     if initialize and not database.is_initialized():
+        from c3p.program.seed_loader import init_database  # here: reading an existing database needs no seed files
+
         with console.status("Creating the database and loading the program's data…"):
             init_database(database)
     return database

@@ -15,7 +15,6 @@ from c3p.cli._common import DatabaseOption, FormatOption, check_format, console,
 from c3p.cli._guard import guarded
 from c3p.errors import InvalidInput
 from c3p.program import queries as q
-from c3p.program.seed_loader import load_dataset
 from c3p.program.snapshot import SnapshotCache
 
 projects_app = typer.Typer(no_args_is_help=True)
@@ -117,19 +116,19 @@ def serve(
     """Run the portal and API; creates and loads the database on first run."""
     import uvicorn
 
-    from c3p.cli._serve import prepare_while_importing
+    from c3p.cli._serve import prepare_while_building
 
     settings = settings_for(db)
     console.print("Preparing the database…")  # no spinner: a thread must not run across the fork
-    prepare_while_importing(settings.resolved_database_url)
-    os.environ["C3P_DATABASE_URL"] = settings.resolved_database_url
+    app = prepare_while_building(settings)
+    os.environ["C3P_DATABASE_URL"] = settings.resolved_database_url  # for more workers: each builds its own app
     address = f"http://{host or settings.host}:{port or settings.port}/"
     for warning in settings.start_up_warnings(host or settings.host):
         console.print(f"[yellow]Warning:[/yellow] {warning}")
     console.print(f"c3p portal on [link={address}]{address}[/link]  (API docs: {address}docs)")
     uvicorn.run(
-        "c3p.web.app:create_app",
-        factory=True,
+        app if workers == 1 else "c3p.web.app:create_app",
+        factory=workers != 1,
         host=host or settings.host,
         port=port or settings.port,
         workers=workers,
@@ -147,6 +146,7 @@ def import_dataset(
 ) -> None:
     """Load an exported dataset into the database (checked whole first; all or nothing)."""
     from c3p.program.dataset_import import read_export
+    from c3p.program.seed_loader import load_dataset
 
     dataset = read_export(source)
     database = open_database(db)

@@ -10,7 +10,7 @@ import numpy as np
 from c3p.errors import InvalidInput
 from c3p.mrv import expressions as ex
 from c3p.mrv.spec import Methodology
-from c3p.mrv.units import parse_unit, registry
+from c3p.mrv.units import parse_unit, unit_registry
 
 
 def evaluate_cells(
@@ -60,7 +60,7 @@ def _not_finite(methodology: Methodology, key: str) -> str:
 
 
 def _factor(unit, target) -> float:
-    return float(registry.Quantity(1.0, unit).to(target).magnitude)
+    return float(unit_registry().Quantity(1.0, unit).to(target).magnitude)
 
 
 def round_down(tonnes: float) -> int:

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pint
+from c3p.mrv.units import format_unit, unit_registry
 
-from c3p.mrv.units import format_unit, registry
+if TYPE_CHECKING:  # numpy arrives with the first evaluation, not with the parser
+    import numpy as np
+    import pint
 
 FUNCTIONS = frozenset({"sum", "min", "max", "exp"})
 _ALIASES = {"Σ": "sum", "−": "-", "×": "*", "·": "*"}
@@ -234,7 +236,7 @@ def symbols(node: Node) -> list[Sym]:
     return []
 
 
-Value = tuple[np.ndarray | float, pint.Unit]
+Value = tuple["np.ndarray | float", "pint.Unit"]
 Lookup = Callable[[Sym], Value]
 
 
@@ -245,7 +247,7 @@ def evaluate(node: Node, lookup: Lookup) -> Value:
     up; :func:`check_period_use` guarantees that doing so equals the methodology's Σ.
     """
     if isinstance(node, Num):
-        return node.value, registry.dimensionless
+        return node.value, unit_registry().dimensionless
     if isinstance(node, Sym):
         return lookup(node)
     if isinstance(node, Unary):
@@ -259,6 +261,8 @@ def evaluate(node: Node, lookup: Lookup) -> Value:
     if node.func == "sum":
         return values[0]
     if node.func == "exp":
+        import numpy as np
+
         magnitude, unit = _to_dimensionless(values[0], node.pos)
         return np.exp(magnitude), unit
     return _extreme(node, values)
@@ -284,6 +288,8 @@ def _binary(node: Bin, left: Value, right: Value) -> Value:
     if node.op == "*":
         return a * b, unit_a * unit_b
     if node.op == "/":
+        import numpy as np
+
         with np.errstate(divide="ignore", invalid="ignore"):
             return a / b, unit_a / unit_b
     b = b * _factor(unit_b, unit_a, node.pos, f"'{node.op}'")
@@ -291,6 +297,8 @@ def _binary(node: Bin, left: Value, right: Value) -> Value:
 
 
 def _extreme(node: Call, values: list[Value]) -> Value:
+    import numpy as np
+
     magnitude, unit = values[0]
     pick = np.minimum if node.func == "min" else np.maximum
     for other, other_unit in values[1:]:
@@ -306,13 +314,14 @@ def _factor(source: pint.Unit, target: pint.Unit, pos: int, where: str) -> float
             pos,
             f"{where} combines {format_unit(source)} with {format_unit(target)}, which have different dimensions",
         )
-    return float(registry.Quantity(1.0, source).to(target).magnitude)
+    return float(unit_registry().Quantity(1.0, source).to(target).magnitude)
 
 
 def _to_dimensionless(value: Value, pos: int) -> Value:
     magnitude, unit = value
-    factor = _factor(unit, registry.dimensionless, pos, "exp()")
-    return magnitude * factor, registry.dimensionless
+    dimensionless = unit_registry().dimensionless
+    factor = _factor(unit, dimensionless, pos, "exp()")
+    return magnitude * factor, dimensionless
 
 
 def check_period_use(node: Node, is_period_level: Mapping[str, bool]) -> bool:

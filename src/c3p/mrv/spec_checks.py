@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-import pint
-
 from c3p.errors import C3PError, InvalidInput
 from c3p.mrv import expressions as ex
 from c3p.mrv.factors import default_registry
-from c3p.mrv.units import format_unit, parse_unit, registry
+from c3p.mrv.units import format_unit, parse_unit, unit_registry
 
 if TYPE_CHECKING:
+    import pint
+
     from c3p.mrv.spec import MethodologySpec
 
 
@@ -58,7 +57,7 @@ def _check_parameters(spec: MethodologySpec) -> dict[str, pint.Unit]:
         if param.rated_power:
             power = units.get(ex.symbol_key(param.rated_power))
             energy = units[param.key]
-            if power is None or (power * registry.hour).dimensionality != energy.dimensionality:
+            if power is None or (power * unit_registry().hour).dimensionality != energy.dimensionality:
                 raise SpecProblem(
                     ("parameters", index, "rated_power"),
                     f"rated_power {param.rated_power!r} must name a power parameter "
@@ -140,6 +139,8 @@ def _evaluation_order(spec: MethodologySpec, trees: dict[str, ex.Node]) -> tuple
 
 
 def _check_units(spec, trees, order, units) -> None:
+    import numpy as np
+
     index_of = {e.key: i for i, e in enumerate(spec.equations)}
 
     def lookup(sym: ex.Sym):

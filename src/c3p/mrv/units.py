@@ -4,17 +4,23 @@ Greenhouse-gas masses get their own dimensions (``[co2]``, ``[ch4]``) so that a 
 waste can never be mistaken for a tonne of CO2, and a kWh can never be read where m³ of
 gas is expected. Conversions happen once, as a scale factor per distinct unit string,
 so that millions of rows are converted with one multiplication each.
+
+The registry is built on first use (:func:`unit_registry`): pint and numpy take a third of a
+second to import, which pages and commands that never convert a unit should not pay.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
-
-import pint
+from typing import TYPE_CHECKING
 
 from c3p.errors import InvalidInput
 from c3p.messages import N_, Message
+
+if TYPE_CHECKING:
+    import pint
 
 _DEFINITIONS = """
 gCO2 = [co2]
@@ -28,10 +34,25 @@ Nm3 = meter ** 3 = Nm3 = Nm³
 m3 = meter ** 3 = m3
 """
 
-# cache_folder: pint keeps its parsed definitions in the user cache folder (10× faster start).
-registry: pint.UnitRegistry = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=":auto:")
-for _line in _DEFINITIONS.strip().splitlines():
-    registry.define(_line)
+_REGISTRY_LOCK = threading.Lock()
+
+
+def unit_registry() -> pint.UnitRegistry:
+    """The one registry every unit comes from (units of two registries cannot be compared)."""
+    with _REGISTRY_LOCK:  # two threads starting at once must not build two registries
+        return _built_registry()
+
+
+@lru_cache(maxsize=1)
+def _built_registry() -> pint.UnitRegistry:
+    import pint
+
+    # cache_folder: pint keeps its parsed definitions in the user cache folder (10× faster start).
+    registry: pint.UnitRegistry = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=":auto:")
+    for line in _DEFINITIONS.strip().splitlines():
+        registry.define(line)
+    return registry
+
 
 _SUPERSCRIPTS = str.maketrans({"³": "**3", "²": "**2", "·": "*", "×": "*"})
 
@@ -71,9 +92,9 @@ def parse_unit(text: str) -> pint.Unit:
     """
     cleaned = (text or "").strip().translate(_SUPERSCRIPTS)
     if cleaned in {"", "1", "-", "dimensionless"}:
-        return registry.dimensionless
+        return unit_registry().dimensionless
     try:
-        return registry.parse_units(_canonical(cleaned))
+        return unit_registry().parse_units(_canonical(cleaned))
     except Exception:  # pint raises many kinds (parser, tokenizer, attribute, key errors)
         refusal = N_("unknown unit %(unit)s; accepted spellings: %(accepted)s")
         raise InvalidInput(Message(refusal, {"unit": repr(text), "accepted": ACCEPTED_SPELLINGS})) from None
@@ -95,7 +116,7 @@ def scale_factor(from_unit: str, to_unit: str) -> float:
             f"({source.dimensionality} is not {target.dimensionality})"
         )
     # 12 significant digits: removes float noise such as 0.9999999999999999 for m³ -> kL.
-    return float(f"{registry.Quantity(1.0, source).to(target).magnitude:.12g}")
+    return float(f"{unit_registry().Quantity(1.0, source).to(target).magnitude:.12g}")
 
 
 def same_dimension(unit_a: pint.Unit, unit_b: pint.Unit) -> bool:

@@ -26,8 +26,9 @@ from c3p.web.cache import CachedReads, JsonCache
 from c3p.web.deps import RevisionWatch
 from c3p.web.errors import UnexpectedErrors, install_error_handlers
 from c3p.web.pages import admin, approvals
-from c3p.web.pages.accounts import install_accounts
+from c3p.web.pages.accounts import ensure_administrator_from_settings, install_accounts
 from c3p.web.problems import install_problem_docs
+from c3p.web.routes import install
 from c3p.web.security import BodyLimits, RateLimits, SecurityHeaders, trusted_hosts
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -46,6 +47,16 @@ def api_docs() -> HTMLResponse:
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     """Build the app for ``settings``; the database must exist (``c3p db init`` or ``serve``)."""
+    app = build_app(settings, database)
+    ensure_administrator_from_settings(app)
+    return app
+
+
+def build_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    """The app's routes, middleware and state, built without reading the database.
+
+    ``c3p serve`` builds it while another process prepares the database, then finishes it.
+    """
     settings = settings or get_settings()
     app = FastAPI(
         title="c3p — City-to-City Collaboration Program",
@@ -63,10 +74,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     install_error_handlers(app)
     install_problem_docs(app)
     install_accounts(app)
-    app.include_router(admin.router)
-    app.include_router(approvals.router)
-    app.include_router(api.router, prefix="/api/v1")
-    app.include_router(pages.router)
+    install(app, [admin.router, approvals.router])
+    install(app, api.routers, prefix="/api/v1")
+    install(app, pages.routers)
     app.mount("/static/leaflet", StaticFiles(directory=xstatic_leaflet.BASE_DIR), name="leaflet")
     app.mount(
         "/static/leaflet-markercluster",

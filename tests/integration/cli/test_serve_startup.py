@@ -1,30 +1,53 @@
-"""``c3p serve`` prepares the database in a child process while it imports the web app."""
+"""``c3p serve`` prepares the database in a child process while it builds the web app."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 
-from c3p.cli._serve import DatabaseUnavailable, prepare_while_importing
+from c3p.cli._serve import DatabaseUnavailable, prepare_while_building
 from c3p.db import tables as t
 from c3p.db.database import Database
 from c3p.program.seed import read_seed
+from c3p.settings import Settings
+from tests.conftest import LiveServer
 from tests.support.pgcluster import free_port
+
+
+def settings_for(url: str, **values: str) -> Settings:
+    return Settings(database_url=url, **values)  # type: ignore[arg-type]
 
 
 def test_a_fresh_database_is_created_and_loaded(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
-    prepare_while_importing(url)
+    app = prepare_while_building(settings_for(url))
     database = Database(url)
     with database.reading() as session:
         assert session.scalar(select(func.count()).select_from(t.Project)) == len(read_seed().projects)
     database.dispose()
-    prepare_while_importing(url)  # a second start finds it ready
+    server = LiveServer(app, tmp_path).start()
+    try:
+        assert "Projects" in httpx.get(server.url + "/?lang=en").text
+    finally:
+        server.stop()
+        app.state.database.dispose()
+    prepare_while_building(settings_for(url))  # a second start finds it ready
+
+
+def test_the_administrator_named_in_the_settings_is_made_once_the_database_is_ready(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    settings = settings_for(url, admin_email="admin@example.org", admin_password="a long enough secret 1")
+    prepare_while_building(settings).state.database.dispose()
+    database = Database(url)
+    with database.reading() as session:
+        assert session.scalar(select(t.User.email).where(t.User.email == "admin@example.org")) == "admin@example.org"
+    database.dispose()
 
 
 def test_an_unreachable_database_is_a_clean_error() -> None:
     url = f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/c3p"
     with pytest.raises(DatabaseUnavailable, match="could not prepare the database"):
-        prepare_while_importing(url)
+        prepare_while_building(settings_for(url))

@@ -7,12 +7,14 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from pydantic import TypeAdapter, create_model
 
 from c3p.web import pages
 from c3p.web.pages import accounts, admin
 from c3p.web.pages.render import PageContext
+from c3p.web.routes import install
 
 #: GET routes of the page routers that answer something other than a page
 NOT_PAGES = {
@@ -28,24 +30,15 @@ NOT_PAGES = {
 }
 
 
-def routes_of(router: Any) -> Iterator[APIRoute]:
-    """Every route of ``router``, through the routers it includes."""
-    for route in router.routes:
-        if isinstance(route, APIRoute):
-            yield route
-        elif hasattr(route, "original_router"):
-            yield from routes_of(route.original_router)
-        elif hasattr(route, "routes"):
-            yield from routes_of(route)
-
-
 def page_routes() -> dict[str, APIRoute]:
-    found = {}
-    for router in (pages.router, accounts.router, admin.router):
-        for route in routes_of(router):
-            if "GET" in route.methods and route.path not in NOT_PAGES:
-                found[route.path] = route
-    return found
+    """The GET routes of the portal's pages, as the application builds them."""
+    app = FastAPI()
+    install(app, [*pages.routers, accounts.router, admin.router])
+    return {
+        route.path: route
+        for route in app.routes
+        if isinstance(route, APIRoute) and "GET" in route.methods and route.path not in NOT_PAGES
+    }
 
 
 def twin_type(context: type[PageContext]) -> TypeAdapter[Any]:

@@ -10,6 +10,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
+import c3p.catalogs
 from c3p.catalogs import LANGUAGES, LOCALE_DIR, translations
 
 REPO = Path(__file__).resolve().parents[3]
@@ -93,3 +94,33 @@ def test_glossary_names_in_japanese() -> None:
     assert ja.gettext("Partner places") == "パートナー都市"
     assert ja.gettext("Partnerships") == "都市間連携"
     assert ja.gettext("year %(year)s of %(years)s") % {"year": 2, "years": 3} == "3年計画の2年目"
+
+
+@pytest.fixture
+def catalog_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """The Japanese catalog copied to a folder of its own, with an empty user cache folder."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    po = tmp_path / "locale" / "ja" / "LC_MESSAGES" / "messages.po"
+    po.parent.mkdir(parents=True)
+    po.write_bytes((LOCALE_DIR / "ja" / "LC_MESSAGES" / "messages.po").read_bytes())
+    monkeypatch.setattr(c3p.catalogs, "LOCALE_DIR", tmp_path / "locale")
+    translations.cache_clear()
+    yield po
+    translations.cache_clear()
+
+
+def test_a_compiled_catalog_is_kept_and_an_edited_one_compiled_afresh(catalog_copy: Path) -> None:
+    assert translations("ja").gettext("Map") == "地図"
+    kept = list((catalog_copy.parents[3] / "cache" / "c3p" / "catalogs").glob("ja-*.mo"))
+    assert len(kept) == 1
+
+    translations.cache_clear()
+    assert translations("ja").gettext("Map") == "地図"  # read back: still one compiled file
+    assert len(list(kept[0].parent.glob("ja-*.mo"))) == 1
+
+    text = catalog_copy.read_text(encoding="utf-8")
+    edited = text.replace('msgid "Map"\nmsgstr "地図"', 'msgid "Map"\nmsgstr "地図（改）"')
+    catalog_copy.write_text(edited, encoding="utf-8")
+    translations.cache_clear()
+    assert translations("ja").gettext("Map") == "地図（改）"
+    assert len(list(kept[0].parent.glob("ja-*.mo"))) == 2

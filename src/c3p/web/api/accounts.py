@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
@@ -30,11 +30,12 @@ from c3p.errors import Conflict, NotFound, Unauthenticated
 from c3p.web.auth import database as db
 from c3p.web.auth import permission, resolve_actor, writing
 from c3p.web.problems import problems
+from c3p.web.routes import Router
 
 if TYPE_CHECKING:
     from c3p.accounts.tables import User  # rows the service returns, named in annotations only
 
-router = APIRouter(tags=["accounts"])
+router = Router(tags=["accounts"])
 
 
 class Strict(BaseModel):

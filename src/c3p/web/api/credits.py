@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
@@ -39,8 +39,9 @@ from c3p.errors import Conflict, InvalidInput, NotFound
 from c3p.messages import N_
 from c3p.web.auth import database, moving_credits, permission, writing
 from c3p.web.problems import problems
+from c3p.web.routes import Router
 
-router = APIRouter(prefix="/registry", tags=["credit registry"])
+router = Router(prefix="/registry", tags=["credit registry"])
 CREDITS = f"whole credits, 1 to {MAX_CREDITS:,}"
 T = TypeVar("T")
 

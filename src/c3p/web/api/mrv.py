@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import Depends, File, Form, Query, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from c3p.accounts.rules.policy import Actor
@@ -22,8 +22,9 @@ from c3p.mrv.params import CalculationParams
 from c3p.mrv.results import CalculationResult
 from c3p.mrv.schemas import MethodologyDetail, MethodologySummary, MonitoringRecord
 from c3p.web.auth import permission
+from c3p.web.routes import Router
 
-router = APIRouter(prefix="/mrv", tags=["mrv"])
+router = Router(prefix="/mrv", tags=["mrv"])
 
 
 @router.get("/methodologies", response_model=list[MethodologySummary])

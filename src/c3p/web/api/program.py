@@ -7,7 +7,7 @@ revision query.
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from c3p.program import queries as q
@@ -17,8 +17,9 @@ from c3p.program.geo import partnerships_geojson
 from c3p.program.snapshot import RegistrySnapshot
 from c3p.web.cache import JsonCache, json_cache
 from c3p.web.deps import snapshot
+from c3p.web.routes import Router
 
-router = APIRouter(tags=["registry"])
+router = Router(tags=["registry"])
 Cache = Annotated[JsonCache, Depends(json_cache)]
 Snapshot = Annotated[RegistrySnapshot, Depends(snapshot)]
 

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import Depends, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -25,8 +25,9 @@ from c3p.errors import Conflict, Forbidden, InvalidInput, NotFound
 from c3p.web.api.mrv import _save_upload
 from c3p.web.auth import database, permission, resolve_actor, writing
 from c3p.web.problems import problems
+from c3p.web.routes import Router
 
-router = APIRouter(prefix="/registry/reports", tags=["monitoring reports"])
+router = Router(prefix="/registry/reports", tags=["monitoring reports"])
 
 
 class Body(BaseModel):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
+from fastapi import Depends, File, Form, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,10 +15,11 @@ from c3p.errors import Conflict
 from c3p.web.auth import database as db
 from c3p.web.auth import permission, writing
 from c3p.web.problems import problems
+from c3p.web.routes import Router
 from c3p.workflow.schemas import ApplicationView, AttachmentView, CallTermsView, CallView
 from c3p.workflow.service import call_setup, calls, selection
 
-router = APIRouter(tags=["program workflow"])
+router = Router(tags=["program workflow"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

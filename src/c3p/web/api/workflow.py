@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import Depends, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,6 +22,7 @@ from c3p.web.auth import database as db
 from c3p.web.auth import permission, writing
 from c3p.web.downloads import file_response
 from c3p.web.problems import problems
+from c3p.web.routes import Router
 from c3p.workflow import queries
 from c3p.workflow.rules import subsidy
 from c3p.workflow.schemas import (
@@ -51,7 +52,7 @@ from c3p.workflow.service import (
     tracking,
 )
 
-router = APIRouter(tags=["program workflow"])
+router = Router(tags=["program workflow"])
 
 
 class _Body(BaseModel):

@@ -1,6 +1,4 @@
-"""Portal pages (server-rendered, bilingual): one router per capability, combined here."""
-
-from fastapi import APIRouter
+"""Portal pages (server-rendered, bilingual): one router per capability, installed in this order."""
 
 from c3p.web.pages import (
     article6,
@@ -15,16 +13,17 @@ from c3p.web.pages import (
     workflow,
 )
 
-router = APIRouter(include_in_schema=False)
-router.include_router(program.router)
-router.include_router(mrv.router)
-router.include_router(workflow.router)
-router.include_router(secretariat.router)
-router.include_router(pipeline.router)
-router.include_router(credits.router)
-router.include_router(credit_forms.router)
-router.include_router(credit_adjustments.router)
-router.include_router(article6.router)
-router.include_router(reports.router)
+routers = (
+    program.router,
+    mrv.router,
+    workflow.router,
+    secretariat.router,
+    pipeline.router,
+    credits.router,
+    credit_forms.router,
+    credit_adjustments.router,
+    article6.router,
+    reports.router,
+)
 
-__all__ = ["router"]
+__all__ = ["routers"]

@@ -12,9 +12,8 @@ import logging
 from typing import TYPE_CHECKING, Annotated
 from urllib.parse import quote
 
-import segno
 from babel.dates import format_timedelta
-from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi import Depends, FastAPI, Form, Request
 from fastapi.responses import Response
 from starlette.background import BackgroundTask
 
@@ -44,12 +43,13 @@ from c3p.web.auth import (
 from c3p.web.auth import database as db
 from c3p.web.i18n import COOKIE as LANGUAGE_COOKIE
 from c3p.web.pages.render import PageContext, environment, page_language, page_only, redirect, render
+from c3p.web.routes import Router, install
 
 if TYPE_CHECKING:
     from c3p.accounts.tables import User  # rows the service returns, named in annotations only
 
 log = logging.getLogger(__name__)
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 FormText = Annotated[str, Form()]
 
 
@@ -256,9 +256,15 @@ def totp_page(request: Request, actor: Actor = Depends(permission("users.update"
         secret = user.totp_secret if pending and user else None
         uri = signin.totp_uri(user) if pending and user else None
         enabled = bool(user and user.totp_enabled)
-    # drawn here, as inline SVG: no script and no image service sees the secret
-    qr_svg = segno.make(uri, error="m").svg_inline(scale=4, border=2, omitsize=True) if uri else None
-    return render(request, "accounts/totp.html", TotpPage(enabled=enabled, secret=secret, uri=uri, qr_svg=qr_svg))
+    page = TotpPage(enabled=enabled, secret=secret, uri=uri, qr_svg=qr_code_svg(uri) if uri else None)
+    return render(request, "accounts/totp.html", page)
+
+
+def qr_code_svg(uri: str) -> str:
+    """The QR code of ``uri`` as inline SVG, drawn here: no script and no image service sees the secret."""
+    import segno  # here: only this page draws a QR code
+
+    return str(segno.make(uri, error="m").svg_inline(scale=4, border=2, omitsize=True))
 
 
 @router.post("/account/totp/begin")
@@ -295,10 +301,13 @@ def ensure_administrator_from_settings(app: FastAPI) -> None:
 
 
 def install_accounts(app: FastAPI) -> None:
-    """Everything accounts add to the app: pages, refusal handling, CSRF cookie, template helpers."""
+    """Everything accounts add to the app: pages, refusal handling, CSRF cookie, template helpers.
+
+    The first administrator named in the settings is made once the database is ready
+    (:func:`ensure_administrator_from_settings`).
+    """
     refusals.install(app)
     app.add_middleware(CsrfCookieMiddleware)
-    app.include_router(router)
+    install(app, [router])
     for language in LANGUAGES:
         environment(language).globals.update(csrf_token=csrf_token, signed_in_user=signed_in_user)
-    ensure_administrator_from_settings(app)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -27,13 +27,14 @@ from c3p.web.auth import database as db
 from c3p.web.auth import permission, writing
 from c3p.web.pages.accounts import redirect, signed_in
 from c3p.web.pages.render import PageContext, page_language, page_only, render
+from c3p.web.routes import Router
 from c3p.workflow import queries as workflow_queries
 
 if TYPE_CHECKING:
     from c3p.accounts.tables import MemberOrganization, User  # rows the service returns, named in annotations only
 
 NO_ORGANIZATION = N_("no member organization %(organization)s")
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 FormText = Annotated[str, Form()]
 OptionalText = Annotated[str, Form()]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -23,8 +23,9 @@ from c3p.web.auth import permission, writing
 from c3p.web.pages.accounts import redirect, signed_in
 from c3p.web.pages.forms import FormState
 from c3p.web.pages.render import PageContext, page_only, render
+from c3p.web.routes import Router
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 #: refusals a form shows next to the grant rather than on an error page
 FORM_REFUSALS = (InvalidInput, Conflict, NotFound, Forbidden)
 

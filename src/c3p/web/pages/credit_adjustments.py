@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 
 from c3p.accounts.rules.policy import Actor, Target, decide, require
@@ -22,8 +22,9 @@ from c3p.web.pages.credit_forms import home_registry
 from c3p.web.pages.forms import FormState
 from c3p.web.pages.render import PageContext, page_only, render
 from c3p.web.refusals import named
+from c3p.web.routes import Router
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 READ = "credits.adjustments.read"
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -32,8 +32,9 @@ from c3p.web.auth import database, moving_credits, permission, writing
 from c3p.web.pages.credits import account_page_for
 from c3p.web.pages.forms import FormState, parse, typed
 from c3p.web.pages.render import PageContext, page_only, redirect, render
+from c3p.web.routes import Router
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 Refusal = (ValidationError, InvalidInput, Conflict, NotFound)
 Again = Callable[[FormState, int], Response]
 #: the services name the receiving account ``to``; the form's field is ``to_account``

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
@@ -26,8 +26,9 @@ from c3p.errors import C3PError, InvalidInput
 from c3p.web.auth import database, permission
 from c3p.web.pages.forms import FormState
 from c3p.web.pages.render import PageContext, page_only, render
+from c3p.web.routes import Router
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 #: the account page's forms that move credits out, each named after its action ``credits.<name>``
 MOVING_ACTIONS = ("transfer", "cancel", "retire")
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict, Field, RootModel
@@ -33,8 +33,9 @@ from c3p.program.snapshot import RegistrySnapshot
 from c3p.web.deps import snapshot
 from c3p.web.pages.program import page_query
 from c3p.web.pages.render import PageContext, page_only, render
+from c3p.web.routes import Router
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 Snapshot = Annotated[RegistrySnapshot, Depends(snapshot)]
 UNIT_SUFFIX = "__unit"
 FACTOR_SUFFIX = "__factor"

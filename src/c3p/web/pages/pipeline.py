@@ -13,7 +13,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import Depends, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import ValidationError
@@ -32,6 +32,7 @@ from c3p.web.deps import current_snapshot
 from c3p.web.downloads import file_response
 from c3p.web.pages.forms import FieldError, FormState, number_text, parse, typed
 from c3p.web.pages.render import PageContext, page_language, page_only, redirect, render
+from c3p.web.routes import Router
 from c3p.workflow import queries
 from c3p.workflow.rules import pipeline, subsidy
 from c3p.workflow.rules.outcomes import OUTCOME_KINDS
@@ -39,7 +40,7 @@ from c3p.workflow.rules.tracking import ACTIVITY_KINDS, ACTIVITY_STATES, EXPENSE
 from c3p.workflow.schemas import JcmProjectView, KpiView, OutcomeView, TrackingView
 from c3p.workflow.service import attachments, jcm, tracking
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 Refusal = (ValidationError, InvalidInput, Conflict)
 Upload = Annotated[UploadFile, File()]
 FormText = Annotated[str, Form()]

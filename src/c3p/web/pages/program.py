@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 
@@ -23,9 +23,10 @@ from c3p.web.charts import chart_svg
 from c3p.web.deps import snapshot
 from c3p.web.pages.pipeline import program_links
 from c3p.web.pages.render import PageContext, page_only, render
+from c3p.web.routes import Router
 from c3p.workflow.service import jcm
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 Snapshot = Annotated[RegistrySnapshot, Depends(snapshot)]
 QueryT = TypeVar("QueryT", bound=BaseModel)
 PAGE_ONLY_PARAMETERS = {"lang", "format"}

@@ -21,7 +21,6 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-import platformdirs
 from babel.dates import format_date, format_skeleton
 from fastapi import Request
 from fastapi.encoders import jsonable_encoder
@@ -36,6 +35,7 @@ from c3p.errors import C3PError
 from c3p.messages import N_, Message
 from c3p.program.rules.citations import citations
 from c3p.program.rules.figures import FIGURES, JCM_FIGURES_DIFFER
+from c3p.user_cache import user_cache_folder
 from c3p.web.auth import signed_in_user
 from c3p.web.i18n import COOKIE, choose_language
 from c3p.web.stacked_tables import stack_labels
@@ -50,12 +50,8 @@ def compiled_templates() -> BytecodeCache | None:
     The user's cache folder, as Python keeps its bytecode; an entry is used only while its
     template's source is unchanged, and without a writable folder templates are compiled in memory.
     """
-    folder = Path(platformdirs.user_cache_dir("c3p")) / "templates"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return FileSystemBytecodeCache(str(folder))
+    folder = user_cache_folder("templates")
+    return FileSystemBytecodeCache(str(folder)) if folder else None
 
 
 @lru_cache

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -47,10 +47,11 @@ from c3p.web.auth import database, permission, secret_key, writing
 from c3p.web.pages.forms import FormState, parse, typed
 from c3p.web.pages.render import PageContext, page_only, redirect, render
 from c3p.web.refusals import named
+from c3p.web.routes import Router
 from c3p.workflow.schemas import JcmProjectView
 from c3p.workflow.service import jcm
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 #: refusals that bring the form back (a role refused by the route guard shows the error page)
 Refusal = (ValidationError, InvalidInput, Conflict, NotFound, Forbidden)
 #: allocation lines the issuance form offers

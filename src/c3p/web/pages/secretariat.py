@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi import Depends, File, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import ValidationError
@@ -24,9 +24,10 @@ from c3p.web.auth import permission, writing
 from c3p.web.pages.forms import FormState, number_text, typed
 from c3p.web.pages.render import redirect
 from c3p.web.pages.workflow import FormText, Refusal, _status, as_list, call_page_for, japan_moment
+from c3p.web.routes import Router
 from c3p.workflow.service import attachments, call_setup, calls, selection
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 #: the settings form's lists (each sent with a ``<name>_present`` marker, so none ticked means empty)
 LIST_TERMS = ("target_countries", "priority_countries", "target_fields", "required_attachments")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import Depends, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import ValidationError
@@ -33,6 +33,7 @@ from c3p.web.downloads import file_response
 from c3p.web.pages import estimate_form
 from c3p.web.pages.forms import FormState, number_text, typed
 from c3p.web.pages.render import PageContext, page_only, redirect, render
+from c3p.web.routes import Router
 from c3p.workflow import queries
 from c3p.workflow.rules.calls import JST, TargetField, target_fields
 from c3p.workflow.rules.review import Rubric
@@ -48,7 +49,7 @@ from c3p.workflow.schemas import (
 )
 from c3p.workflow.service import attachments, call_setup, calls, consortium, notify, review
 
-router = APIRouter(include_in_schema=False)
+router = Router(include_in_schema=False)
 #: what a form handler shows on the form instead of an error page
 Refusal = (ValidationError, InvalidInput, Conflict, NotFound)
 FormText = Annotated[str, Form()]
