@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import openapi_spec_validator
 import pytest
 from fastapi import FastAPI
 from jsonschema import Draft202012Validator
@@ -108,9 +109,8 @@ def test_fastapis_validation_schema_is_gone(document: dict[str, Any]) -> None:
 
 
 def test_the_document_is_valid_openapi_3_1(document: dict[str, Any]) -> None:
-    validator = pytest.importorskip("openapi_spec_validator")
     assert document["openapi"].startswith("3.1")
-    validator.validate(document)
+    openapi_spec_validator.validate(document)
 
 
 # ---- real responses against the documented schemas ----
