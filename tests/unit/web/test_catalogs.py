@@ -30,8 +30,9 @@ def template_msgids() -> set[str]:
 
 
 def catalog(language: str):  # type: ignore[no-untyped-def]
+    """The catalog as Babel reads it; a malformed entry (a msgid without its msgstr) fails the read."""
     with (LOCALE_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
-        return read_po(handle, locale=language)
+        return read_po(handle, locale=language, abort_invalid=True)
 
 
 def test_templates_have_messages() -> None:
