@@ -27,8 +27,11 @@ def keep(path: Path, content: bytes) -> None:
     """Write ``content`` to ``path`` whole or not at all (another process may be reading it)."""
     try:
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".part")
+    except OSError:
+        return
+    try:
         with os.fdopen(handle, "wb") as file:
             file.write(content)
         os.replace(temporary, path)
     except OSError:
-        return
+        Path(temporary).unlink(missing_ok=True)  # a full disk leaves no half-written file behind

@@ -56,7 +56,7 @@ def credit_history(session: Session, serial: str, fmt: SerialFormat = DEFAULT_FO
             found,
             _accounts(session),
             lambda low, high: _printed(fmt, parsed.registry, issuance, low, high),
-            issuance.host_country in labels.adjusted_hosts(session),
+            issuance.host_country in labels.adjusted_hosts(session, [issuance.host_country]),
         ),
     )
 

@@ -25,8 +25,9 @@ from c3p.credits.store import Store
 from c3p.credits.tables import CorrespondingAdjustment, CreditAccount, CreditBlock, CreditIssuance
 
 
-def adjusted_hosts(session: Session) -> frozenset[str]:
-    """The hosts whose recorded first-transfer adjustments cover every credit they first transferred."""
+def adjusted_hosts(session: Session, hosts: Iterable[str] | None = None) -> frozenset[str]:
+    """The hosts (of ``hosts``, or all) whose recorded first-transfer adjustments cover every credit
+    they first transferred; a page that shows one host's credits sums only that host's blocks."""
     credits = CreditBlock.end_serial - CreditBlock.start_serial + 1
     first = (
         select(CreditIssuance.host_country, func.sum(credits))
@@ -39,6 +40,10 @@ def adjusted_hosts(session: Session) -> frozenset[str]:
         .where(CorrespondingAdjustment.kind == str(AdjustmentKind.first_transfer))
         .group_by(CorrespondingAdjustment.country)
     )
+    if hosts is not None:
+        wanted = sorted(set(hosts))
+        first = first.where(CreditIssuance.host_country.in_(wanted))
+        recorded = recorded.where(CorrespondingAdjustment.country.in_(wanted))
     return rules.adjusted_hosts(_totals(session.execute(first)), _totals(session.execute(recorded)))
 
 
@@ -88,7 +93,7 @@ def with_retirement_labels(session: Session, views: list[RetirementView], entrie
     records, blocks = Store(session).authorizations(issuances), _retired_blocks(session, issuances)
     host_query = select(CreditIssuance.id, CreditIssuance.host_country).where(CreditIssuance.id.in_(issuances))
     hosts = {int(i): str(h) for i, h in session.execute(host_query)}
-    adjusted = adjusted_hosts(session)
+    adjusted = adjusted_hosts(session, hosts.values())
     found = []
     for view, entry in zip(views, entries, strict=True):
         pieces = [

@@ -228,9 +228,8 @@ def issue(session: Work, actor: Actor, notice: IssuanceNotice, serials: SerialFo
     if notice.authorized:
         day = entry.occurred_at[:10]
         ranges = issued_ranges(moves)
-        definition = notice.first_transfer or authorizations.LEGACY_FIRST_TRANSFER
         records[issuance_id] = authorizations.legacy(
-            issuance_id, ranges, notice.notification_ref, day, actor.label, entry.seq, definition
+            issuance_id, ranges, notice.notification_ref, day, actor.label, entry.seq, _definition(notice)
         )
         for record in records[issuance_id]:
             store.save_authorization(record)
@@ -303,8 +302,14 @@ def _notice_record(notice: IssuanceNotice, issuance_id: int, registry: str) -> A
     """The terms a notification that authorizes its credits gives them (None when it does not)."""
     if not notice.authorized:
         return None
-    definition = notice.first_transfer or authorizations.LEGACY_FIRST_TRANSFER
-    return authorizations.legacy(issuance_id, [(registry, 1, 1)], notice.notification_ref, "", "", 0, definition)[0]
+    return authorizations.legacy(
+        issuance_id, [(registry, 1, 1)], notice.notification_ref, "", "", 0, _definition(notice)
+    )[0]
+
+
+def _definition(notice: IssuanceNotice) -> authorizations.FirstTransfer:
+    """The first-transfer definition a notification gives its credits (the legacy one when it names none)."""
+    return notice.first_transfer or authorizations.LEGACY_FIRST_TRANSFER
 
 
 def _seal_issuance(

@@ -52,14 +52,11 @@ class Labels:
         if not self.authorized:
             return []
         codes = ["article6_authorized", *(f"authorized_for_{p}" for p in sorted(self.purposes))]
-        return codes + [
-            name
-            for name, holds in (
-                ("first_transferred", self.first_transferred),
-                ("correspondingly_adjusted", self.correspondingly_adjusted),
-            )
-            if holds
-        ]
+        if self.first_transferred:
+            codes.append("first_transferred")
+        if self.correspondingly_adjusted:
+            codes.append("correspondingly_adjusted")
+        return codes
 
 
 def adjusted_hosts(first_transferred: Mapping[str, int], recorded: Mapping[str, int]) -> frozenset[str]:
