@@ -1,8 +1,9 @@
 """Transfers in batches of 100 against single transfers, on durable settings (target: ≥ 5×).
 
-One client, the same service and accounts. Single: each transfer in its own unit of work (one
-commit each). Batch: ``credits.batches.transfer_batch`` with 100 transfers per unit of work,
-every transfer checked as if alone. The two alternate round by round; medians of transfers per
+One client, the same service and accounts. Single: each transfer in its own Core unit (one
+commit each), the product's own single path (the API's and the forms'; on PostgreSQL one call
+of ``c3p_move_out``). Batch: ``credits.batches.transfer_batch`` with 100 transfers per Core
+unit, every transfer checked as if alone. The two alternate round by round; medians of transfers per
 second and their ratio, on a throwaway PostgreSQL cluster with its durable defaults and on
 SQLite with the application's pragmas (WAL, synchronous=FULL). ``verify`` runs at the end.
 
@@ -44,11 +45,11 @@ def rate(url: str, accounts: list[str], seconds: float, batch: int, seed: int) -
     begin = time.perf_counter()
     while time.perf_counter() < deadline:
         lines = [TransferLine(*rng.sample(accounts, 2), rng.randint(1, 3)) for _ in range(batch)]
-        with database.unit_of_work() as session:
+        with database.core_unit() as unit:
             if batch == 1:
-                service.transfer(session, OPERATOR, lines[0].from_account, lines[0].to_account, lines[0].credits)
+                service.transfer(unit, OPERATOR, lines[0].from_account, lines[0].to_account, lines[0].credits)
             else:
-                batches.transfer_batch(session, OPERATOR, lines)
+                batches.transfer_batch(unit, OPERATOR, lines)
         done += batch
     elapsed = time.perf_counter() - begin
     database.dispose()

@@ -391,8 +391,8 @@ def transfer_batch(
     check_format(output_format)
     numbered = batches.read_lines(_read_text(path))
     try:
-        with writing(open_database(db)) as (session, who):
-            views = batches.transfer_batch(session, who, [line for _, line in numbered])
+        with moving_credits(open_database(db)) as (unit, who):
+            views = batches.transfer_batch(unit, who, [line for _, line in numbered])
     except InvalidInput as refusal:
         for refused in refusal.extra.get("refused", []):
             line = numbered[refused["transfer"] - 1][0]

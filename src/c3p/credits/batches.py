@@ -2,11 +2,14 @@
 
 A registry administrator or an account representative moving credits for many buyers sends
 them as one batch (a file, or one API call). Every line goes through :func:`service.transfer`,
-so the policy and every ledger rule hold line by line; the batch commits once, which is what
-makes it faster than single transfers (one disk sync instead of one per line).
+so the policy and every ledger rule hold line by line, each line seeing what the earlier ones
+did. The lines run against a :class:`~c3p.credits.batch_store.BatchStore`: the batch's accounts
+are locked and their blocks read once, every line is decided in memory, and the writes go to
+the database at the end in a few grouped statements with one commit, which is what makes a
+batch faster than as many single transfers.
 
-When a line is refused, the transaction is rolled back and the batch is tried again without
-the refused lines, so the answer names every refused transfer at once (up to
+A refused line changes nothing (every check comes before a transfer's writes), so the batch
+goes on with the next one and the answer names every refused transfer at once (up to
 :data:`MAX_REFUSALS`), each with its reason, and nothing is applied. A transfer that needs an
 earlier refused one (it moves credits that line would have brought) is refused in turn,
 which is what "all or nothing" means for it.
@@ -23,14 +26,16 @@ from sqlalchemy.orm import Session
 
 from c3p.accounts.rules.policy import Actor
 from c3p.credits import service
+from c3p.credits.batch_store import BatchStore
 from c3p.credits.rules.serials import DEFAULT_FORMAT, SerialFormat
 from c3p.credits.schemas import TransactionView
+from c3p.db.database import CoreUnit
 from c3p.errors import C3PError, Forbidden, InvalidInput
 from c3p.messages import N_, Message
 
 #: lines in one batch: enough for a registry's daily work, small enough to answer in seconds
 MAX_LINES = 1000
-#: refusals named before the batch stops trying (each refusal costs one more pass)
+#: refusals named before the batch stops reading its lines
 MAX_REFUSALS = 20
 
 
@@ -49,7 +54,7 @@ class TransferLine:
 
 
 def transfer_batch(
-    session: Session, actor: Actor, lines: Sequence[TransferLine], serials: SerialFormat = DEFAULT_FORMAT
+    work: Session | CoreUnit, actor: Actor, lines: Sequence[TransferLine], serials: SerialFormat = DEFAULT_FORMAT
 ) -> list[TransactionView]:
     """Apply every line in order, in the caller's transaction, or refuse the batch naming each refused line."""
     if not lines:
@@ -57,39 +62,37 @@ def transfer_batch(
     if len(lines) > MAX_LINES:
         limit = {"limit": MAX_LINES, "count": len(lines)}
         raise InvalidInput(Message(N_("a batch holds at most %(limit)s transfers; this one has %(count)s"), limit))
-    refused: dict[int, C3PError] = {}
-    while True:
-        views = _apply(session, actor, lines, refused, serials)
-        if views is not None and not refused:
-            return views
-        session.rollback()
-        if views is not None or len(refused) >= MAX_REFUSALS:
-            raise _refusal(refused, len(lines))
+    senders = [line.from_account for line in lines]
+    numbers = senders + [line.to_account for line in lines]
+    external = any(_registry(line.from_account) != _registry(line.to_account) for line in lines)
+    store = BatchStore(work, numbers, senders, external)
+    views, refused = _apply(store, actor, lines, serials)
+    if refused:
+        work.rollback()
+        raise _refusal(refused, len(lines))
+    store.flush()
+    return views
+
+
+def _registry(number: str) -> str:
+    return number.partition("-")[0]  # an account number starts with its registry's code
 
 
 def _apply(
-    session: Session, actor: Actor, lines: Sequence[TransferLine], refused: dict[int, C3PError], serials: SerialFormat
-) -> list[TransactionView] | None:
-    """One pass over the lines not yet refused; ``None`` when one more line was refused.
-
-    Every account the batch names is locked first, in the store's one order, so two batches
-    crossing the same accounts queue instead of deadlocking.
-    """
-    store = service.ledger_store(session)
-    store.begin_write()
-    store.lock_accounts(sorted({n for line in lines for n in (line.from_account, line.to_account)}))
-    views = []
+    store: BatchStore, actor: Actor, lines: Sequence[TransferLine], serials: SerialFormat
+) -> tuple[list[TransactionView], dict[int, C3PError]]:
+    """Every line in order against the batch's store: the views, and the refused lines by number."""
+    views, refused = [], {}
     for number, line in enumerate(lines, start=1):
-        if number in refused:
-            continue
         try:
             views.append(
-                service.transfer(session, actor, line.from_account, line.to_account, line.credits, line.serial, serials)
+                service.transfer(store, actor, line.from_account, line.to_account, line.credits, line.serial, serials)
             )
         except C3PError as error:
             refused[number] = error
-            return None
-    return views
+            if len(refused) >= MAX_REFUSALS:
+                break
+    return views, refused
 
 
 def _refusal(refused: dict[int, C3PError], count: int) -> C3PError:

@@ -292,7 +292,7 @@ class Store:
             self.run(sql, params)
         return [self.rows(sql, params) for sql, params in statements]
 
-    def many(self, sql: str, params: list[Sequence[Any]]) -> None:
+    def many(self, sql: str, params: Sequence[Sequence[Any]]) -> None:
         if params:
             cursor = self.dbapi.cursor()
             cursor.executemany(_adapt(sql, self.dialect), [tuple(p) for p in params])
@@ -305,7 +305,7 @@ class Store:
 
     def lock_accounts(self, numbers: Sequence[str]) -> dict[str, AccountRow]:
         """The accounts called ``numbers``, locked in id order; missing ones are simply absent."""
-        return _by_number(self.rows(*self.lock_accounts_sql(numbers)))
+        return by_number(self.rows(*self.lock_accounts_sql(numbers)))
 
     def lock_accounts_by_id(self, ids: Iterable[int]) -> dict[int, AccountRow]:
         """The accounts ``ids``, locked in id order."""
@@ -331,11 +331,11 @@ class Store:
         else:
             source = (_FIRST_BY_NUMBER, (sender, FIRST_SOURCE_LIMIT))
         locked, rows = self.multi([self.lock_accounts_sql(numbers), source])
-        return _by_number(locked), _source_blocks(rows)
+        return by_number(locked), source_blocks(rows)
 
     def first_source(self, account_id: int, limit: int) -> list[SourceBlock]:
         """The account's first ``limit`` blocks by (registry, serial), with their issuance's terms."""
-        return _source_blocks(self.rows(_FIRST_BY_ID, (account_id, limit)))
+        return source_blocks(self.rows(FIRST_BY_ID, (account_id, limit)))
 
     def set_account_status(self, account_id: int, status: str) -> None:
         account = self.session.get(CreditAccount, account_id)
@@ -363,7 +363,7 @@ class Store:
             (*numbers, registry, system_kind),
         )
         threshold = next((row[9] for row in found if row[1] == registry), None)
-        return _by_number(found), None if threshold is None else int(threshold)
+        return by_number(found), None if threshold is None else int(threshold)
 
     def move_on_server(self, sender_id: int, receiver_id: int, credits: int, entry: Entry) -> ServerMove | None:
         """Move ``credits`` as ``entry`` (its kind, key, time, actor and details) in one call of ``c3p_move_out``;
@@ -653,11 +653,7 @@ class Store:
         return issuance_view(self.session, self._issuance(issuance_id), serials)
 
     def add_adjustments(self, adjustments: Sequence[Adjustment], journal_seq: int) -> None:
-        self.many(
-            "INSERT INTO corresponding_adjustments (country, year, kind, credits, journal_seq) "
-            "VALUES (%s, %s, %s, %s, %s)",
-            [(a.country, a.year, str(a.kind), a.credits, journal_seq) for a in adjustments],
-        )
+        self.many(ADJUSTMENT_SQL, adjustment_rows(adjustments, journal_seq))
 
     def journal_entry(self, seq: int) -> Entry | None:
         """Journal entry ``seq`` if it is there and its content still matches its hash."""
@@ -668,19 +664,7 @@ class Store:
 
     # ---- pending transfers ----
     def add_pending(self, entry: Entry, from_account_id: int, to_account_id: int) -> None:
-        self.run(
-            "INSERT INTO credit_pending_transfers (key, from_account_id, to_account_id, credits, moves, status, "
-            "proposed_seq) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-            (
-                entry.key,
-                from_account_id,
-                to_account_id,
-                entry.credits,
-                json.dumps([m.to_json() for m in entry.moves]),
-                "pending",
-                entry.seq,
-            ),
-        )
+        self.run(PENDING_SQL, pending_row(entry, from_account_id, to_account_id))
 
     def lock_pending(self, key: str) -> PendingRow | None:
         pending = self.session.get(PendingTransfer, key, with_for_update=True)
@@ -848,13 +832,8 @@ class Store:
                     (head.start, head.end, head.account_id, head.first_transferred, row_id),
                 )
             inserts += [(p.registry, p.start, p.end, p.account_id, p.issuance_id, p.first_transferred) for p in rest]
-        for chunk in range(0, len(inserts), 1000):
-            batch = inserts[chunk : chunk + 1000]
-            self.queue(
-                "INSERT INTO credit_blocks (registry, start_serial, end_serial, account_id, issuance_id, "
-                "first_transferred) VALUES " + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(batch)),
-                tuple(value for row in batch for value in row),
-            )
+        for sql, params in insert_blocks(inserts):
+            self.queue(sql, params)
 
     # ---- journal ----
     def append(
@@ -879,21 +858,20 @@ class Store:
         """
         now = dt.datetime.now(dt.UTC)
         entry = Entry(0, key or uuid.uuid4().hex, kind, now.isoformat(), actor, legs, moves, details or {})
+        return self.append_entry(entry, now)
+
+    def append_entry(self, entry: Entry, now: dt.datetime) -> Entry:
+        """Number, seal and append ``entry`` (made at ``now``) after the queued writes (see :meth:`append`)."""
         writes, self._queued = self._queued, []
         if self.dialect == "sqlite":
             for sql, params in writes:
                 self.run(sql, params)
             seq, previous = self.rows("SELECT seq, hash FROM credit_journal_head WHERE id = 1")[0]
-            entry = replace(entry, seq=seq + 1)
-            text = canonical(entry.to_json())
-            sealed = entry_hash(previous, text)
-            stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")
-            self.run(_INSERT_SQL, (entry.seq, entry.key, str(kind), stamp, entry.credits, text, previous, sealed))
-            self.run(
-                "UPDATE credit_journal_head SET seq = %s, previous_hash = %s, hash = %s WHERE id = 1",
-                (entry.seq, previous, sealed),
-            )
+            entry, row = sealed_row(entry, seq + 1, previous, occurred(now, self.dialect))
+            self.run(JOURNAL_INSERT_SQL, row)
+            self.run(HEAD_SQL, (entry.seq, previous, row[-1]))
             return entry
+        kind = entry.kind
         prefix = canonical_without_seq(entry.to_json())
         ctes = "".join(f"w{i} AS ({sql}), " for i, (sql, _p) in enumerate(writes))
         params = tuple(value for _sql, p in writes for value in p)
@@ -903,10 +881,57 @@ class Store:
         return replace(entry, seq=int(found[0][0]))
 
 
-_INSERT_SQL = (
+JOURNAL_INSERT_SQL = (
     "INSERT INTO credit_journal (seq, key, kind, occurred_at, credits, entry, previous_hash, hash) "
     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
 )
+ADJUSTMENT_SQL = (
+    "INSERT INTO corresponding_adjustments (country, year, kind, credits, journal_seq) VALUES (%s, %s, %s, %s, %s)"
+)
+PENDING_SQL = (
+    "INSERT INTO credit_pending_transfers (key, from_account_id, to_account_id, credits, moves, status, "
+    "proposed_seq) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+)
+
+
+HEAD_SQL = "UPDATE credit_journal_head SET seq = %s, previous_hash = %s, hash = %s WHERE id = 1"
+
+
+def sealed_row(entry: Entry, seq: int, previous: str, stamp: object) -> tuple[Entry, tuple[Any, ...]]:
+    """``entry`` numbered ``seq`` after the entry whose hash is ``previous``, and its journal row, sealed."""
+    entry = replace(entry, seq=seq)
+    text = canonical(entry.to_json())
+    sealed = entry_hash(previous, text)
+    return entry, (seq, entry.key, str(entry.kind), stamp, entry.credits, text, previous, sealed)
+
+
+def adjustment_rows(adjustments: Sequence[Adjustment], journal_seq: int) -> list[tuple[Any, ...]]:
+    return [(a.country, a.year, str(a.kind), a.credits, journal_seq) for a in adjustments]
+
+
+def pending_row(entry: Entry, from_account_id: int, to_account_id: int) -> tuple[Any, ...]:
+    moves = json.dumps([m.to_json() for m in entry.moves])
+    return (entry.key, from_account_id, to_account_id, entry.credits, moves, "pending", entry.seq)
+
+
+def insert_blocks(rows: Sequence[tuple[Any, ...]]) -> list[tuple[str, tuple[Any, ...]]]:
+    """Multi-row inserts of new blocks, each row (registry, start, end, account, issuance, first transferred)."""
+    statements = []
+    for chunk in range(0, len(rows), 1000):
+        batch = rows[chunk : chunk + 1000]
+        sql = (
+            "INSERT INTO credit_blocks (registry, start_serial, end_serial, account_id, issuance_id, "
+            "first_transferred) VALUES " + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(batch))
+        )
+        statements.append((sql, tuple(value for row in batch for value in row)))
+    return statements
+
+
+def occurred(now: dt.datetime, dialect: str) -> object:
+    """An entry's time as the journal stores it: a timestamp on PostgreSQL, fixed text on SQLite."""
+    return now.strftime("%Y-%m-%d %H:%M:%S.%f") if dialect == "sqlite" else now
+
+
 # PostgreSQL's append, after the queued writes' CTEs (their order does not matter: they see one
 # snapshot and never touch the same row twice, since the planners move at most one range out
 # of a block and the balances change in one UPDATE per account)
@@ -931,15 +956,16 @@ _SOURCE_SQL = (
 )
 _BY_NUMBER = "account_id = (SELECT id FROM credit_accounts WHERE number = %s)"
 _FIRST_BY_NUMBER = _SOURCE_SQL.format(where=_BY_NUMBER, limit=" LIMIT %s")
-_FIRST_BY_ID = _SOURCE_SQL.format(where="account_id = %s", limit=" LIMIT %s")
-_RANGE_BY_NUMBER = _SOURCE_SQL.format(
-    where=_BY_NUMBER + " AND registry = %s AND end_serial >= %s AND start_serial <= %s", limit=""
-)
+FIRST_BY_ID = _SOURCE_SQL.format(where="account_id = %s", limit=" LIMIT %s")
+_IN_RANGE = " AND registry = %s AND end_serial >= %s AND start_serial <= %s"
+_RANGE_BY_NUMBER = _SOURCE_SQL.format(where=_BY_NUMBER + _IN_RANGE, limit="")
+RANGE_BY_ID = _SOURCE_SQL.format(where="account_id = %s" + _IN_RANGE, limit="")
+ALL_BY_ID = _SOURCE_SQL.format(where="account_id = %s", limit="")
 #: how many of the sender's blocks the first read takes (enough for most transfers)
 FIRST_SOURCE_LIMIT = 4
 
 
-def _source_blocks(rows: Sequence[Sequence[Any]]) -> list[SourceBlock]:
+def source_blocks(rows: Sequence[Sequence[Any]]) -> list[SourceBlock]:
     """Source rows as named blocks, by (registry, serial) (the join does not keep the order)."""
     found = [
         SourceBlock(_block(row), int(row[0]), row[7] == "authorized", str(row[8]), str(row[9]), int(row[10]))
@@ -952,7 +978,7 @@ def _account(row: Sequence[Any]) -> AccountRow:
     return AccountRow(int(row[0]), row[1], row[2], row[3], row[4], int(row[5]), row[6], row[7] or "", row[8] or "")
 
 
-def _by_number(rows: Sequence[Sequence[Any]]) -> dict[str, AccountRow]:
+def by_number(rows: Sequence[Sequence[Any]]) -> dict[str, AccountRow]:
     return {account.number: account for account in map(_account, rows)}
 
 

@@ -247,7 +247,7 @@ def writing(request: Request, actor: Actor) -> Iterator[Session]:
 
 @contextmanager
 def moving_credits(request: Request, actor: Actor) -> Iterator[CoreUnit]:
-    """The lean unit of work of a transfer, cancellation or retirement, attributed to ``actor``."""
+    """The lean unit of work of a transfer (or a batch of them), cancellation or retirement, attributed to ``actor``."""
     with database(request).core_unit() as unit:
         act_as(unit, actor.user_id, actor.label)
         yield unit

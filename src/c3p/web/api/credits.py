@@ -538,8 +538,8 @@ def transfer_batch(
     request: Request, body: BatchBody, actor: Annotated[Actor, Depends(permission("credits.transfer"))]
 ) -> list[v.TransactionView]:
     lines = [batches.TransferLine(t.from_account, t.to_account, t.credits, t.serial) for t in body.transfers]
-    with writing(request, actor) as session:
-        return batches.transfer_batch(session, actor, lines)
+    with moving_credits(request, actor) as unit:
+        return batches.transfer_batch(unit, actor, lines)
 
 
 @router.post(

@@ -1,0 +1,264 @@
+"""A batch's store: the ledger state of the batch's accounts, read once, and its writes sent at the end.
+
+Each line of a batch goes through :func:`~c3p.credits.service.transfer` as a lone transfer does
+(the same policy, checks and planners), against this store. Its reads are answered from what
+the batch locked and read when it began, as earlier lines left it; its writes are kept and sent
+by :meth:`BatchStore.flush` as a few grouped statements (blocks, balances, journal entries with
+their chain computed here, adjustments, pending transfers). A hundred transfers so cost a
+handful of statements instead of a thousand, and the journal gets exactly the entries the
+same transfers sent one by one would have appended.
+
+Locks follow the store's one order: every account the batch names (and, when a line goes to
+the other registry, the sender registry's pending account, whose balance it changes) in id
+order when the batch begins, then the journal head at the first append. Only what a transfer
+reads and writes is kept here; the store's other statements go to the database as usual.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import heapq
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from c3p.credits.rules.article6 import Adjustment
+from c3p.credits.rules.authorizations import AuthorizedRange
+from c3p.credits.rules.blocks import Block
+from c3p.credits.rules.transactions import Entry, Leg, Move
+from c3p.credits.store import (
+    ADJUSTMENT_SQL,
+    ALL_BY_ID,
+    FIRST_BY_ID,
+    FIRST_SOURCE_LIMIT,
+    HEAD_SQL,
+    JOURNAL_INSERT_SQL,
+    PENDING_SQL,
+    RANGE_BY_ID,
+    AccountRow,
+    HeldBlocks,
+    ProposalRow,
+    SerialRange,
+    SourceBlock,
+    Store,
+    adjustment_rows,
+    by_number,
+    insert_blocks,
+    occurred,
+    pending_row,
+    sealed_row,
+    source_blocks,
+)
+from c3p.db.database import CoreUnit
+
+#: blocks read per sender when the batch begins (a line usually takes one or two)
+FIRST_READ = 4 * FIRST_SOURCE_LIMIT
+
+Key = tuple[str, int]  # a block's (registry, start serial)
+
+
+@dataclasses.dataclass(frozen=True)
+class Terms:
+    """What a source block carries of its issuance."""
+
+    authorized: bool
+    host: str
+    project: str
+    period: int
+
+
+class BatchStore(Store):
+    """A :class:`Store` whose transfer reads and writes stay in memory until :meth:`flush`."""
+
+    def __init__(self, work: Session | CoreUnit, numbers: Sequence[str], senders: Sequence[str], external: bool):
+        """Lock the accounts ``numbers`` (with the senders' pending accounts when ``external``) and read the
+        first blocks of ``senders``."""
+        super().__init__(work, write=True)
+        self.accounts = self._lock(numbers, sorted({n.partition("-")[0] for n in senders}) if external else [])
+        self.blocks: dict[Key, tuple[Block, int]] = {}  # row id 0: a block this batch made
+        self.held: dict[int, set[Key]] = defaultdict(set)
+        self.original: dict[int, Block] = {}
+        self.terms: dict[int, Terms] = {}
+        self.edge: dict[int, Key | None] = {}  # the last block read of an account; None: all of them read
+        self.deltas: dict[int, int] = defaultdict(int)
+        self.entries: list[tuple[Any, ...]] = []
+        self.head: tuple[int, str] | None = None
+        self.adjustments: list[tuple[Any, ...]] = []
+        self.pendings: list[tuple[Any, ...]] = []
+        self.proposals: list[tuple[ProposalRow, int]] = []
+        self.cache: dict[tuple[Any, ...], Any] = {}
+        self._read_first([self.accounts[n].id for n in dict.fromkeys(senders) if n in self.accounts])
+
+    @property
+    def moves_on_server(self) -> bool:
+        return False  # the batch decides every line here, against the state it holds
+
+    def _lock(self, numbers: Sequence[str], pending_of: list[str]) -> dict[str, AccountRow]:
+        wanted = sorted(set(numbers))
+        marks, codes = ", ".join(["%s"] * len(wanted)), ", ".join(["%s"] * len(pending_of))
+        pending = f" OR (a.kind = 'pending' AND a.registry IN ({codes}))" if pending_of else ""
+        found = self.rows(
+            f"SELECT {self.ACCOUNT_COLUMNS} FROM credit_accounts a "
+            "LEFT JOIN member_organizations o ON o.id = a.holder_id "
+            f"WHERE a.number IN ({marks}){pending} ORDER BY a.id FOR UPDATE OF a",
+            [*wanted, *pending_of],
+        )
+        return by_number(found)
+
+    # ---- reading blocks ----
+    def _read_first(self, ids: list[int]) -> None:
+        """The first blocks of each account ``ids``, in one statement."""
+        for chunk in range(0, len(ids), 200):
+            part = ids[chunk : chunk + 200]
+            sql = " UNION ALL ".join([FIRST_BY_ID] * len(part))
+            found = source_blocks(self.rows(sql, [value for i in part for value in (i, FIRST_READ)]))
+            self._keep(found)
+            for account_id in part:
+                mine = [s for s in found if s.block.account_id == account_id]
+                self.edge[account_id] = _key(mine[-1].block) if len(mine) == FIRST_READ else None
+
+    def _keep(self, found: list[SourceBlock]) -> None:
+        """Blocks read from the database, unless this batch read them before (it then knows them better)."""
+        for source in found:
+            if source.row_id in self.original:
+                continue
+            block = source.block
+            self.original[source.row_id] = block
+            self.blocks[_key(block)] = (block, source.row_id)
+            self.held[block.account_id].add(_key(block))
+            self.terms[block.issuance_id] = Terms(source.authorized, source.host, source.project, source.period)
+
+    def _source(self, key: Key) -> SourceBlock:
+        block, row_id = self.blocks[key]
+        terms = self.terms[block.issuance_id]
+        return SourceBlock(block, row_id, terms.authorized, terms.host, terms.project, terms.period)
+
+    def first_source(self, account_id: int, limit: int) -> list[SourceBlock]:
+        """The account's first ``limit`` blocks as the batch has left them; all of them are read from the
+        database when those read first may not be the first any more."""
+        first = heapq.nsmallest(limit, self.held[account_id])
+        edge = self.edge.get(account_id, ("", 0))
+        if edge is not None and (len(first) < limit or first[-1] > edge):
+            self._keep(source_blocks(self.rows(ALL_BY_ID, (account_id,))))
+            self.edge[account_id] = None
+            first = heapq.nsmallest(limit, self.held[account_id])
+        return [self._source(key) for key in first]
+
+    def _in_range(self, account_id: int, wanted: SerialRange) -> list[SourceBlock]:
+        if self.edge.get(account_id, ("", 0)) is not None:
+            self._keep(source_blocks(self.rows(RANGE_BY_ID, (account_id, wanted.registry, wanted.start, wanted.end))))
+        meeting = [
+            key
+            for key in self.held[account_id]
+            if key[0] == wanted.registry and key[1] <= wanted.end and self.blocks[key][0].end >= wanted.start
+        ]
+        return [self._source(key) for key in sorted(meeting)]
+
+    def lock_with_source(
+        self, numbers: Sequence[str], sender: str, serials: SerialRange | None
+    ) -> tuple[dict[str, AccountRow], list[SourceBlock]]:
+        """The accounts (locked when the batch began), and the sender's blocks as earlier lines left them."""
+        accounts = {n: self.accounts[n] for n in numbers if n in self.accounts}
+        row = accounts.get(sender)
+        if row is None:
+            return accounts, []
+        if serials is None:
+            return accounts, self.first_source(row.id, FIRST_SOURCE_LIMIT)
+        return accounts, self._in_range(row.id, serials)
+
+    def _cached(self, name: str, *args: Any) -> Any:
+        key = (name, *args)
+        if key not in self.cache:
+            self.cache[key] = getattr(super(), name)(*args)
+        return self.cache[key]
+
+    def system_account(self, registry: str, kind: str) -> int:
+        return int(self._cached("system_account", registry, kind))
+
+    def approval_threshold(self, registry: str) -> int | None:
+        found: int | None = self._cached("approval_threshold", registry)
+        return found
+
+    def authorizations(self, issuance_ids: Any) -> dict[int, list[AuthorizedRange]]:
+        """The records of the issuances (they do not change in a transfer), each read once per batch."""
+        wanted = sorted(set(issuance_ids))
+        missing = [i for i in wanted if ("authorizations", i) not in self.cache]
+        if missing:
+            for issuance, records in super().authorizations(missing).items():
+                self.cache[("authorizations", issuance)] = records
+        return {i: self.cache[("authorizations", i)] for i in wanted}
+
+    # ---- writing, kept until flush ----
+    def apply_moves(self, moves: Sequence[Move], rows: HeldBlocks) -> None:
+        """Carve each moved range out of the block holding it, here."""
+        for move in moves:
+            key = next(
+                k for k, (b, _r) in rows.items() if b.registry == move.registry and b.contains(move.start, move.end)
+            )
+            block, row_id = self.blocks.pop(key)
+            self.held[block.account_id].discard(key)
+            for piece in block.carve(move.start, move.end, move.to_account, move.first_transfer):
+                self.blocks[_key(piece)] = (piece, row_id if _key(piece) == key else 0)
+                self.held[piece.account_id].add(_key(piece))
+
+    def add_to_balances(self, legs: Sequence[Leg]) -> None:
+        numbers = {row.id: number for number, row in self.accounts.items()}
+        for leg in legs:
+            self.deltas[leg.account_id] += leg.credits
+            if leg.account_id in numbers:
+                row = self.accounts[numbers[leg.account_id]]
+                self.accounts[row.number] = row._replace(balance=row.balance + leg.credits)
+
+    def append_entry(self, entry: Entry, now: dt.datetime) -> Entry:
+        """Seal ``entry`` after the last one, as :meth:`Store.append` does; the chain's head is locked at the
+        batch's first entry and written once, by :meth:`flush`."""
+        if self.head is None:
+            seq, tip = self.rows("SELECT seq, hash FROM credit_journal_head WHERE id = 1 FOR UPDATE")[0]
+            self.head = (int(seq), str(tip))
+        entry, row = sealed_row(entry, self.head[0] + 1, self.head[1], occurred(now, self.dialect))
+        self.entries.append(row)
+        self.head = (entry.seq, row[-1])
+        return entry
+
+    def add_adjustments(self, adjustments: Sequence[Adjustment], journal_seq: int) -> None:
+        self.adjustments += adjustment_rows(adjustments, journal_seq)
+
+    def add_pending(self, entry: Entry, from_account_id: int, to_account_id: int) -> None:
+        self.pendings.append(pending_row(entry, from_account_id, to_account_id))
+
+    def add_proposal(self, proposal: ProposalRow, journal_seq: int) -> None:
+        self.proposals.append((proposal, journal_seq))
+
+    def flush(self) -> None:
+        """Send the batch's writes: blocks, balances, the journal entries and head, then what refers to them."""
+        self._flush_blocks()
+        changed = [(credits, account) for account, credits in sorted(self.deltas.items()) if credits]
+        self.many("UPDATE credit_accounts SET balance = balance + %s WHERE id = %s", changed)
+        if self.entries:
+            self.many(JOURNAL_INSERT_SQL, self.entries)
+            last = self.entries[-1]  # (seq, key, kind, occurred_at, credits, entry, previous_hash, hash)
+            self.run(HEAD_SQL, (last[0], last[6], last[7]))
+        self.many(ADJUSTMENT_SQL, self.adjustments)
+        self.many(PENDING_SQL, self.pendings)
+        for proposal, seq in self.proposals:
+            super().add_proposal(proposal, seq)
+
+    def _flush_blocks(self) -> None:
+        """Each block read keeps its row (its start never changes); the pieces carved off are new rows."""
+        updates, inserts = [], []
+        for b, row_id in self.blocks.values():
+            if not row_id:
+                inserts.append((b.registry, b.start, b.end, b.account_id, b.issuance_id, b.first_transferred))
+            elif b != self.original[row_id]:
+                updates.append((b.end, b.account_id, b.first_transferred, row_id))
+        sql = "UPDATE credit_blocks SET end_serial = %s, account_id = %s, first_transferred = %s WHERE id = %s"
+        self.many(sql, updates)
+        for insert, params in insert_blocks(inserts):
+            self.run(insert, params)
+
+
+def _key(block: Block) -> Key:
+    return (block.registry, block.start)
