@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import heapq
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,11 +31,11 @@ from c3p.credits.rules.blocks import Block
 from c3p.credits.rules.transactions import Entry, Leg, Move
 from c3p.credits.store import (
     ADJUSTMENT_SQL,
-    ALL_BY_ID,
     FIRST_BY_ID,
     FIRST_SOURCE_LIMIT,
     HEAD_SQL,
     JOURNAL_INSERT_SQL,
+    NEXT_BY_ID,
     PENDING_SQL,
     RANGE_BY_ID,
     AccountRow,
@@ -54,10 +54,12 @@ from c3p.credits.store import (
 )
 from c3p.db.database import CoreUnit
 
-#: blocks read per sender when the batch begins (a line usually takes one or two)
-FIRST_READ = 4 * FIRST_SOURCE_LIMIT
+#: blocks read per sender when the batch begins (a line usually takes one or two), and read on when they run out
+FIRST_READ, READ_MORE = FIRST_SOURCE_LIMIT + 2, 4 * FIRST_SOURCE_LIMIT
 
 Key = tuple[str, int]  # a block's (registry, start serial)
+#: an account's edge before anything of it was read: every block comes after it
+BEFORE_ALL: Key = ("", 0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,11 +80,12 @@ class BatchStore(Store):
         first blocks of ``senders``."""
         super().__init__(work, write=True)
         self.accounts = self._lock(numbers, sorted({n.partition("-")[0] for n in senders}) if external else [])
+        self.numbers = {row.id: number for number, row in self.accounts.items()}
         self.blocks: dict[Key, tuple[Block, int]] = {}  # row id 0: a block this batch made
         self.held: dict[int, set[Key]] = defaultdict(set)
         self.original: dict[int, Block] = {}
         self.terms: dict[int, Terms] = {}
-        self.edge: dict[int, Key | None] = {}  # the last block read of an account; None: all of them read
+        self.edge: dict[int, Key | None] = {}  # the last block read of an account (all before it are); None: all
         self.deltas: dict[int, int] = defaultdict(int)
         self.entries: list[tuple[Any, ...]] = []
         self.head: tuple[int, str] | None = None
@@ -116,9 +119,10 @@ class BatchStore(Store):
             sql = " UNION ALL ".join([FIRST_BY_ID] * len(part))
             found = source_blocks(self.rows(sql, [value for i in part for value in (i, FIRST_READ)]))
             self._keep(found)
+            counts = Counter(s.block.account_id for s in found)
+            last = {s.block.account_id: _key(s.block) for s in found}  # found is in serial order
             for account_id in part:
-                mine = [s for s in found if s.block.account_id == account_id]
-                self.edge[account_id] = _key(mine[-1].block) if len(mine) == FIRST_READ else None
+                self.edge[account_id] = last[account_id] if counts[account_id] == FIRST_READ else None
 
     def _keep(self, found: list[SourceBlock]) -> None:
         """Blocks read from the database, unless this batch read them before (it then knows them better)."""
@@ -137,18 +141,19 @@ class BatchStore(Store):
         return SourceBlock(block, row_id, terms.authorized, terms.host, terms.project, terms.period)
 
     def first_source(self, account_id: int, limit: int) -> list[SourceBlock]:
-        """The account's first ``limit`` blocks as the batch has left them; all of them are read from the
-        database when those read first may not be the first any more."""
+        """The account's first ``limit`` blocks as the batch has left them; more are read from the database
+        while those read may not be the first any more (the batch moved some away, or brought later ones)."""
         first = heapq.nsmallest(limit, self.held[account_id])
-        edge = self.edge.get(account_id, ("", 0))
-        if edge is not None and (len(first) < limit or first[-1] > edge):
-            self._keep(source_blocks(self.rows(ALL_BY_ID, (account_id,))))
-            self.edge[account_id] = None
+        edge = self.edge.get(account_id, BEFORE_ALL)
+        while edge is not None and (len(first) < limit or first[-1] > edge):
+            found = source_blocks(self.rows(NEXT_BY_ID, (account_id, *edge, READ_MORE)))
+            self._keep(found)
+            edge = self.edge[account_id] = _key(found[-1].block) if len(found) == READ_MORE else None
             first = heapq.nsmallest(limit, self.held[account_id])
         return [self._source(key) for key in first]
 
     def _in_range(self, account_id: int, wanted: SerialRange) -> list[SourceBlock]:
-        if self.edge.get(account_id, ("", 0)) is not None:
+        if self.edge.get(account_id, BEFORE_ALL) is not None:
             self._keep(source_blocks(self.rows(RANGE_BY_ID, (account_id, wanted.registry, wanted.start, wanted.end))))
         meeting = [
             key
@@ -205,12 +210,12 @@ class BatchStore(Store):
                 self.held[piece.account_id].add(_key(piece))
 
     def add_to_balances(self, legs: Sequence[Leg]) -> None:
-        numbers = {row.id: number for number, row in self.accounts.items()}
         for leg in legs:
             self.deltas[leg.account_id] += leg.credits
-            if leg.account_id in numbers:
-                row = self.accounts[numbers[leg.account_id]]
-                self.accounts[row.number] = row._replace(balance=row.balance + leg.credits)
+            number = self.numbers.get(leg.account_id)
+            if number is not None:
+                row = self.accounts[number]
+                self.accounts[number] = row._replace(balance=row.balance + leg.credits)
 
     def append_entry(self, entry: Entry, now: dt.datetime) -> Entry:
         """Seal ``entry`` after the last one, as :meth:`Store.append` does; the chain's head is locked at the

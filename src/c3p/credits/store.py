@@ -899,7 +899,7 @@ HEAD_SQL = "UPDATE credit_journal_head SET seq = %s, previous_hash = %s, hash = 
 
 def sealed_row(entry: Entry, seq: int, previous: str, stamp: object) -> tuple[Entry, tuple[Any, ...]]:
     """``entry`` numbered ``seq`` after the entry whose hash is ``previous``, and its journal row, sealed."""
-    entry = replace(entry, seq=seq)
+    entry = Entry(seq, entry.key, entry.kind, entry.occurred_at, entry.actor, entry.legs, entry.moves, entry.details)
     text = canonical(entry.to_json())
     sealed = entry_hash(previous, text)
     return entry, (seq, entry.key, str(entry.kind), stamp, entry.credits, text, previous, sealed)
@@ -960,7 +960,7 @@ FIRST_BY_ID = _SOURCE_SQL.format(where="account_id = %s", limit=" LIMIT %s")
 _IN_RANGE = " AND registry = %s AND end_serial >= %s AND start_serial <= %s"
 _RANGE_BY_NUMBER = _SOURCE_SQL.format(where=_BY_NUMBER + _IN_RANGE, limit="")
 RANGE_BY_ID = _SOURCE_SQL.format(where="account_id = %s" + _IN_RANGE, limit="")
-ALL_BY_ID = _SOURCE_SQL.format(where="account_id = %s", limit="")
+NEXT_BY_ID = _SOURCE_SQL.format(where="account_id = %s AND (registry, start_serial) > (%s, %s)", limit=" LIMIT %s")
 #: how many of the sender's blocks the first read takes (enough for most transfers)
 FIRST_SOURCE_LIMIT = 4
 

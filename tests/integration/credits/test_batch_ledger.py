@@ -5,6 +5,7 @@ and a batch running beside single transfers on the same accounts loses and doubl
 from __future__ import annotations
 
 import json
+import random
 import threading
 from typing import Any
 
@@ -107,6 +108,30 @@ def test_a_batch_writes_what_the_same_transfers_sent_singly_write(registry: Regi
         views = batches.transfer_batch(unit, OPERATOR, lines)
     assert [view.status for view in views] == ["completed"] * 3 + ["awaiting_approval", "pending"] + ["completed"] * 2
     assert views[2].serials == [serial]
+    with registry.database.reading() as session:
+        assert ledger(session, after) == expected
+    check_clean(registry)
+
+
+def test_a_batch_over_accounts_of_many_blocks_writes_what_single_transfers_write(registry: Registry) -> None:
+    """Accounts holding more blocks than a batch reads at first: it reads on, as the single path does."""
+    third = setting(registry)
+    accounts = [registry.jp_gov, registry.jp_pp, third]
+    scatter = [TransferLine(registry.jp_gov, accounts[1 + n % 2], 1) for n in range(40)]  # 40 one-credit blocks
+    with registry.database.core_unit() as unit:
+        batches.transfer_batch(unit, OPERATOR, scatter)
+    rng, held = random.Random(16), {registry.jp_gov: 560, registry.jp_pp: 20, third: 20}
+    lines = []
+    for _ in range(60):
+        sender = rng.choice([a for a in accounts if held[a]])
+        receiver = rng.choice([a for a in accounts if a != sender])
+        credits = rng.randint(1, min(9, held[sender]))
+        held[sender], held[receiver] = held[sender] - credits, held[receiver] + credits
+        lines.append(TransferLine(sender, receiver, credits))
+    after = head(registry)
+    expected = one_by_one(registry, lines, after)
+    with registry.database.core_unit() as unit:
+        batches.transfer_batch(unit, OPERATOR, lines)
     with registry.database.reading() as session:
         assert ledger(session, after) == expected
     check_clean(registry)
