@@ -120,8 +120,11 @@ def test_a_batch_over_accounts_of_many_blocks_writes_what_single_transfers_write
     scatter = [TransferLine(registry.jp_gov, accounts[1 + n % 2], 1) for n in range(40)]  # 40 one-credit blocks
     with registry.database.core_unit() as unit:
         batches.transfer_batch(unit, OPERATOR, scatter)
-    rng, held = random.Random(16), {registry.jp_gov: 560, registry.jp_pp: 20, third: 20}
-    lines = []
+    with registry.database.reading() as session:
+        last = int(session.scalar(text("SELECT MAX(end_serial) FROM credit_blocks WHERE registry = 'JPN'")) or 0)
+    far = FMT.block("JPN", "VNM", "VN007", 1, last - 4, last - 4)  # one of jp_pp's last blocks, not read at first
+    rng, held = random.Random(16), {registry.jp_gov: 560, registry.jp_pp: 19, third: 21}
+    lines = [TransferLine(registry.jp_pp, third, serial=far)]
     for _ in range(60):
         sender = rng.choice([a for a in accounts if held[a]])
         receiver = rng.choice([a for a in accounts if a != sender])
