@@ -868,7 +868,7 @@ class Store:
                 self.run(sql, params)
             seq, previous = self.rows("SELECT seq, hash FROM credit_journal_head WHERE id = 1")[0]
             entry, row = sealed_row(entry, seq + 1, previous, occurred(now, self.dialect))
-            self.run(JOURNAL_INSERT_SQL, row)
+            self.run(JOURNAL_INSERT + "(%s, %s, %s, %s, %s, %s, %s, %s)", row)
             self.run(HEAD_SQL, (entry.seq, previous, row[-1]))
             return entry
         kind = entry.kind
@@ -881,10 +881,6 @@ class Store:
         return replace(entry, seq=int(found[0][0]))
 
 
-JOURNAL_INSERT_SQL = (
-    "INSERT INTO credit_journal (seq, key, kind, occurred_at, credits, entry, previous_hash, hash) "
-    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-)
 ADJUSTMENT_SQL = (
     "INSERT INTO corresponding_adjustments (country, year, kind, credits, journal_seq) VALUES (%s, %s, %s, %s, %s)"
 )
@@ -914,16 +910,24 @@ def pending_row(entry: Entry, from_account_id: int, to_account_id: int) -> tuple
     return (entry.key, from_account_id, to_account_id, entry.credits, moves, "pending", entry.seq)
 
 
+BLOCKS_INSERT = (
+    "INSERT INTO credit_blocks (registry, start_serial, end_serial, account_id, issuance_id, first_transferred) VALUES "
+)
+JOURNAL_INSERT = "INSERT INTO credit_journal (seq, key, kind, occurred_at, credits, entry, previous_hash, hash) VALUES "
+
+
 def insert_blocks(rows: Sequence[tuple[Any, ...]]) -> list[tuple[str, tuple[Any, ...]]]:
     """Multi-row inserts of new blocks, each row (registry, start, end, account, issuance, first transferred)."""
+    return multi_row(BLOCKS_INSERT, rows)
+
+
+def multi_row(head: str, rows: Sequence[tuple[Any, ...]], size: int = 500) -> list[tuple[str, tuple[Any, ...]]]:
+    """``head`` (a statement ending in ``VALUES``) with ``rows`` of equal width, ``size`` a statement."""
     statements = []
-    for chunk in range(0, len(rows), 1000):
-        batch = rows[chunk : chunk + 1000]
-        sql = (
-            "INSERT INTO credit_blocks (registry, start_serial, end_serial, account_id, issuance_id, "
-            "first_transferred) VALUES " + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(batch))
-        )
-        statements.append((sql, tuple(value for row in batch for value in row)))
+    for chunk in range(0, len(rows), size):
+        part = rows[chunk : chunk + size]
+        marks = "(" + ", ".join(["%s"] * len(part[0])) + ")"
+        statements.append((head + ", ".join([marks] * len(part)), tuple(value for row in part for value in row)))
     return statements
 
 
