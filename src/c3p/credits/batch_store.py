@@ -16,9 +16,7 @@ reads and writes is kept here; the store's other statements go to the database a
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import heapq
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any, NamedTuple
@@ -62,16 +60,6 @@ Key = tuple[str, int]  # a block's (registry, start serial)
 BEFORE_ALL: Key = ("", 0)
 
 
-@dataclasses.dataclass(frozen=True)
-class Terms:
-    """What a source block carries of its issuance."""
-
-    authorized: bool
-    host: str
-    project: str
-    period: int
-
-
 class BatchStore(Store):
     """A :class:`Store` whose transfer reads and writes stay in memory until :meth:`flush`."""
 
@@ -81,10 +69,9 @@ class BatchStore(Store):
         super().__init__(work, write=True)
         self.accounts = self._lock(numbers, sorted({n.partition("-")[0] for n in senders}) if external else [])
         self.numbers = {row.id: number for number, row in self.accounts.items()}
-        self.blocks: dict[Key, tuple[Block, int]] = {}  # row id 0: a block this batch made
+        self.blocks: dict[Key, SourceBlock] = {}  # row id 0: a block this batch made
         self.held: dict[int, set[Key]] = defaultdict(set)
         self.original: dict[int, Block] = {}
-        self.terms: dict[int, Terms] = {}
         self.edge: dict[int, Key | None] = {}  # the last block read of an account (all before it are); None: all
         self.deltas: dict[int, int] = defaultdict(int)
         self.entries: list[tuple[Any, ...]] = []
@@ -129,28 +116,21 @@ class BatchStore(Store):
         for source in found:
             if source.row_id in self.original:
                 continue
-            block = source.block
-            self.original[source.row_id] = block
-            self.blocks[_key(block)] = (block, source.row_id)
-            self.held[block.account_id].add(_key(block))
-            self.terms[block.issuance_id] = Terms(source.authorized, source.host, source.project, source.period)
-
-    def _source(self, key: Key) -> SourceBlock:
-        block, row_id = self.blocks[key]
-        terms = self.terms[block.issuance_id]
-        return SourceBlock(block, row_id, terms.authorized, terms.host, terms.project, terms.period)
+            self.original[source.row_id] = source.block
+            self.blocks[_key(source.block)] = source
+            self.held[source.block.account_id].add(_key(source.block))
 
     def first_source(self, account_id: int, limit: int) -> list[SourceBlock]:
         """The account's first ``limit`` blocks as the batch has left them; more are read from the database
         while those read may not be the first any more (the batch moved some away, or brought later ones)."""
-        first = heapq.nsmallest(limit, self.held[account_id])
+        first = sorted(self.held[account_id])[:limit]  # a few blocks: faster than a heap
         edge = self.edge.get(account_id, BEFORE_ALL)
         while edge is not None and (len(first) < limit or first[-1] > edge):
             found = source_blocks(self.rows(NEXT_BY_ID, (account_id, *edge, READ_MORE)))
             self._keep(found)
             edge = self.edge[account_id] = _key(found[-1].block) if len(found) == READ_MORE else None
-            first = heapq.nsmallest(limit, self.held[account_id])
-        return [self._source(key) for key in first]
+            first = sorted(self.held[account_id])[:limit]  # a few blocks: faster than a heap
+        return [self.blocks[key] for key in first]
 
     def _in_range(self, account_id: int, wanted: SerialRange) -> list[SourceBlock]:
         if self.edge.get(account_id, BEFORE_ALL) is not None:
@@ -158,9 +138,9 @@ class BatchStore(Store):
         meeting = [
             key
             for key in self.held[account_id]
-            if key[0] == wanted.registry and key[1] <= wanted.end and self.blocks[key][0].end >= wanted.start
+            if key[0] == wanted.registry and key[1] <= wanted.end and self.blocks[key].block.end >= wanted.start
         ]
-        return [self._source(key) for key in sorted(meeting)]
+        return [self.blocks[key] for key in sorted(meeting)]
 
     def lock_with_source(
         self, numbers: Sequence[str], sender: str, serials: SerialRange | None
@@ -200,14 +180,15 @@ class BatchStore(Store):
     def apply_moves(self, moves: Sequence[Move], rows: HeldBlocks) -> None:
         """Carve each moved range out of the block holding it, here."""
         for move in moves:
-            key = next(
-                k for k, (b, _r) in rows.items() if b.registry == move.registry and b.contains(move.start, move.end)
-            )
-            block, row_id = self.blocks.pop(key)
-            self.held[block.account_id].discard(key)
-            for piece in block.carve(move.start, move.end, move.to_account, move.first_transfer):
-                self.blocks[_key(piece)] = (piece, row_id if _key(piece) == key else 0)
-                self.held[piece.account_id].add(_key(piece))
+            key = next(k for k, (b, _) in rows.items() if k[0] == move.registry and b.contains(move.start, move.end))
+            held = self.blocks.pop(key)
+            self.held[held.block.account_id].discard(key)
+            for piece in held.block.carve(move.start, move.end, move.to_account, move.first_transfer):
+                at = _key(piece)
+                self.blocks[at] = SourceBlock(
+                    piece, held.row_id if at == key else 0, held.authorized, held.host, held.project, held.period
+                )
+                self.held[piece.account_id].add(at)
 
     def add_to_balances(self, legs: Sequence[Leg]) -> None:
         for leg in legs:
@@ -253,7 +234,7 @@ class BatchStore(Store):
     def _flush_blocks(self) -> None:
         """Each block read keeps its row (its start never changes); the pieces carved off are new rows."""
         updates, inserts = [], []
-        for b, row_id in self.blocks.values():
+        for b, row_id, *_terms in self.blocks.values():
             if not row_id:
                 inserts.append((b.registry, b.start, b.end, b.account_id, b.issuance_id, b.first_transferred))
             elif b != self.original[row_id]:
