@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import resource
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -191,15 +192,20 @@ def _fast_checks(first_stamp: str, text: TextFormat) -> tuple[str, str | None, s
 def hash_files_in_background(paths: Sequence[Path | str]) -> Future[dict[str, str]]:
     """Start hashing the inputs for provenance while DuckDB scans them (hashlib frees the GIL).
 
-    Where no thread can start (an address-space limit leaves no room for its stack), the
-    files are hashed here and now instead.
+    Under an address-space limit (``ulimit -v``) the files are hashed here and now instead: a
+    thread started while DuckDB holds most of what is left may find no room for its stack,
+    its malloc arena or its thread-local data, and glibc aborts the process on the last
+    ("cannot allocate memory for thread-local data") instead of raising.
     """
     work = lambda: {str(p): file_sha256(p) for p in paths}  # noqa: E731
+    future: Future[dict[str, str]] = Future()
+    if resource.getrlimit(resource.RLIMIT_AS)[0] != resource.RLIM_INFINITY:
+        future.set_result(work())
+        return future
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="c3p-sha256")
     try:
         future = pool.submit(work)
     except RuntimeError:  # "can't start new thread"
-        future = Future()
         future.set_result(work())
     pool.shutdown(wait=False)
     return future
