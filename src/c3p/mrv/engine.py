@@ -145,10 +145,12 @@ def _scan(con, opened: MonitoringInput, params: CalculationParams) -> tuple[Moni
     The strict path refuses the first bad cell by row and column; if it finds none (the fast
     path's tests are a superset), the scan runs again over the strictly typed views.
     """
-    period = _given_period(params)
+    given = _given_period(params)
+    period = None if given is None else (given[0].date(), given[1].date())
     with_times = not params.interval_minutes or period is None
     try:
-        scanned = scan_monitoring(con, period, with_times, params.interval_minutes)
+        scanned = scan_monitoring(con, period, with_times, params.interval_minutes, opened.constant,
+                                  doubtful=opened.strict is not None)  # fmt: skip
         if not scanned.doubtful and (opened.strict is None or not blank_keys(con)):
             return opened, scanned
     except InvalidInput:
@@ -156,7 +158,7 @@ def _scan(con, opened: MonitoringInput, params: CalculationParams) -> tuple[Moni
             raise
     assert opened.strict is not None  # only the fast CSV path marks rows doubtful
     opened = replace(opened, timezone=opened.strict(), strict=None)
-    return opened, scan_monitoring(con, period, with_times, params.interval_minutes)
+    return opened, scan_monitoring(con, period, with_times, params.interval_minutes, opened.constant)
 
 
 def _given_period(params: CalculationParams) -> tuple[datetime, datetime] | None:

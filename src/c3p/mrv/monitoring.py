@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+import resource
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -69,6 +70,8 @@ class MonitoringInput:
     #: for a CSV read on the fast path: registers the strictly checked views instead (naming
     #: the first bad cell) and returns their zone; None where the views are already strict
     strict: Callable[[], str | None] | None = None
+    #: labels (``parameter``, ``unit``) holding one value in every row, from Parquet statistics
+    constant: dict[str, str] = field(default_factory=dict)
 
 
 def file_sha256(path: Path | str) -> str:
@@ -110,7 +113,8 @@ def open_monitoring(
     suffixes = {Path(name).suffix.lower() for name in names}
     limits = limits or MonitoringLimits()
     if suffixes <= {".parquet", ".pq"}:
-        zone = _parquet_view(con, names, mapping or {}, text.timezone, limits)
+        zone, constant = _parquet_view(con, names, mapping or {}, text.timezone, limits)
+        return MonitoringInput(tuple(names), {}, "monitoring_file", zone, constant=constant)
     elif len(names) == 1 and suffixes <= {".csv", ".txt"} and text.thousands is None:
         strict = lambda: _text_view(con, names[0], mapping or {}, text, limits)  # noqa: E731
         fast = _fast_csv_view(con, names[0], mapping or {}, text)
@@ -188,15 +192,20 @@ def _fast_checks(first_stamp: str, text: TextFormat) -> tuple[str, str | None, s
 def hash_files_in_background(paths: Sequence[Path | str]) -> Future[dict[str, str]]:
     """Start hashing the inputs for provenance while DuckDB scans them (hashlib frees the GIL).
 
-    Where no thread can start (an address-space limit leaves no room for its stack), the
-    files are hashed here and now instead.
+    Under an address-space limit (``ulimit -v``) the files are hashed here and now instead: a
+    thread started while DuckDB holds most of what is left may find no room for its stack,
+    its malloc arena or its thread-local data, and glibc aborts the process on the last
+    ("cannot allocate memory for thread-local data") instead of raising.
     """
     work = lambda: {str(p): file_sha256(p) for p in paths}  # noqa: E731
+    future: Future[dict[str, str]] = Future()
+    if resource.getrlimit(resource.RLIMIT_AS)[0] != resource.RLIM_INFINITY:
+        future.set_result(work())
+        return future
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="c3p-sha256")
     try:
         future = pool.submit(work)
     except RuntimeError:  # "can't start new thread"
-        future = Future()
         future.set_result(work())
     pool.shutdown(wait=False)
     return future
@@ -252,7 +261,7 @@ def _in_zone(expression: str, seconds: int) -> str:
 
 
 def _parquet_view(con, paths: list[str], mapping: Mapping[str, str], timezone: str | None,
-                  limits: MonitoringLimits) -> str | None:  # fmt: skip
+                  limits: MonitoringLimits) -> tuple[str | None, dict[str, str]]:  # fmt: skip
     types = _one_schema(con, paths, mapping)
     chosen = _select_list(list(types), mapping, paths[0])
     value_type = types[chosen["value"]]
@@ -280,7 +289,26 @@ def _parquet_view(con, paths: list[str], mapping: Mapping[str, str], timezone: s
     con.execute(f"CREATE OR REPLACE TEMP VIEW monitoring_file AS SELECT {casts} FROM {lean}")
     con.execute(f"CREATE OR REPLACE TEMP VIEW monitoring_file_lines AS SELECT {casts}, "
                 f"file_row_number + 1 AS line, filename AS file FROM {source}")  # fmt: skip
-    return zone
+    labels = {c: chosen[c] for c in ("parameter", "unit") if types[chosen[c]] == "VARCHAR"}
+    return zone, _constant_labels(con, files, labels)
+
+
+def _constant_labels(con, files: str, columns: Mapping[str, str]) -> dict[str, str]:
+    """The labels among ``columns`` (label -> column) that hold one value in every row, read
+    from the files' footers: every row group states no nulls and a minimum equal to its
+    maximum, the same in all. Minimum and maximum bound every value (DuckDB relies on them to
+    skip row groups), so equal bounds leave one value; a footer without them counts as varied.
+    """
+    if not columns:
+        return {}
+    found = con.execute(
+        f"""SELECT path_in_schema, bool_and(coalesce(stats_null_count = 0 AND stats_min_value = stats_max_value,
+                   false)), min(stats_min_value), max(stats_max_value)
+            FROM parquet_metadata({files}) WHERE path_in_schema IN (SELECT unnest(?)) GROUP BY ALL""",
+        [list(columns.values())],
+    ).fetchall()
+    single = {column: low for column, same, low, high in found if same and low == high}
+    return {label: single[column] for label, column in columns.items() if column in single}
 
 
 def _one_schema(con, paths: list[str], mapping: Mapping[str, str]) -> dict[str, str]:

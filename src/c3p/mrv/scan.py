@@ -9,8 +9,10 @@ only for the few groups the statistics flag, so the cost stays one scan of the d
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date
 
 import duckdb
 import pyarrow as pa
@@ -23,54 +25,65 @@ from c3p.mrv.units import scale_factor
 
 SCAN_SQL = """
 CREATE OR REPLACE TEMP TABLE scan_all AS
-SELECT inside, site_id, make_date(month_index // 12, month_index % 12 + 1, 1) AS month, parameter, unit,
-  n, n_value, total, min_value, max_value, first_ts, last_ts,
-  sqrt(greatest(squares / n_value - (total / n_value) ** 2, 0)) AS sd, n_ts, n_doubtful
-FROM (SELECT {inside} AS inside, site_id, year(timestamp) * 12 + month(timestamp) - 1 AS month_index,
-  parameter, unit, count(*) AS n, count(value) AS n_value, sum(value) AS total,
-  sum(value * value) AS squares, min(value) AS min_value, max(value) AS max_value, {times},
-  bit_count(bitstring_agg(CAST({slot} AS INTEGER), 0, {last_slot})) AS n_ts, count_if(doubtful) AS n_doubtful
+SELECT {inside} AS inside, site_id, make_date(year(day), month(day), 1) AS month, {labels},
+  sum(n) AS n, sum(n_value) AS n_value, sum(total) AS total, min(min_value) AS min_value,
+  max(max_value) AS max_value, min(first_ts) AS first_ts, max(last_ts) AS last_ts,
+  sqrt(greatest(sum(squares) / sum(n_value) - (sum(total) / sum(n_value)) ** 2, 0)) AS sd,
+  sum(n_ts) AS n_ts, {doubtful_sum} AS n_doubtful
+FROM (SELECT site_id, CAST(timestamp AS DATE) AS day, {keys} count(*) AS n, count(value) AS n_value,
+  sum(value) AS total, sum(value * value) AS squares, min(value) AS min_value, max(value) AS max_value,
+  {times}, bit_count(bit_or(1::HUGEINT << {bit})) AS n_ts {doubtful}
 FROM monitoring_file GROUP BY ALL)
+GROUP BY ALL
 """
-# One pass over every row of the input, so each aggregate is the cheapest that serves:
-# - rows outside the monitoring period are counted here (group ``inside``), not in a second pass;
-# - the month is an integer year * 12 + month (date_trunc cost as much as the rest of the scan);
+# One pass over every row of the input, so each aggregate is the cheapest that serves. The rows
+# are grouped by calendar day (a cast, where year * 12 + month cost two date functions per row),
+# and the days are then folded into months, a second step over one row per day (rows / 96 for
+# 15-minute data):
+# - rows outside the monitoring period are counted here (group ``inside``, tested per day, not
+#   per row: the period is whole days), not in a second pass;
+# - a label with one value in every row (parameter or unit, known from Parquet statistics) is
+#   no group key: each string key cost about a tenth of the hand-written query;
 # - the spread comes from a sum of squares (it only flags jumps for a warning; stddev_pop's
 #   running update cost a tenth of the scan);
 # - first and last timestamps, needed only for an undeclared reading interval or period, are
 #   skipped when both are declared;
-# - n_ts counts the distinct slots with a reading in a bitmap per group: slots (the declared
-#   reading interval, else a minute) since 1970, offset by 100,000 31-day spans to stay
-#   positive back to 6500 BC, modulo a 31-day span's slots differ for distinct slots of one
-#   month (2,976 bits for 15 minutes, 372 bytes; 44,640 for minutes, 5.6 kB). Each thread
-#   keeps its own state per group, and these maps do not spill, so their size sets the scan's
-#   memory as sites grow: 1,000 sites took 310 MiB against 174 MiB for 100 with minute maps,
-#   183 against 163 with 15-minute ones, and the minute maps ran out of a 100 MB limit that
-#   the 15-minute ones finished within. count(DISTINCT timestamp) kept every timestamp: ten
-#   times slower, memory growing with rows. n_ts never exceeds the distinct timestamps, so every group with a
-#   repeated timestamp has n > n_ts and gets the exact row-level check (qaqc._duplicates);
-#   readings closer than a slot (off the declared grid) only cost that check.
-_MONTH_MINUTES = 44_640
-_EPOCH_MONTHS = 100_000  # 31-day spans added to keep times before 1970 positive
+# - n_ts counts the distinct slots with a reading (see :func:`_slots`): an OR of one bit per
+#   reading in a 128-bit integer per day (per 120 slots of a day where a day has more), the
+#   bits counted and added up over the days of a month. It replaced a bitmap per month
+#   (``bitstring_agg``, 2,976 bits for 15 minutes), which cost about as much per row and kept
+#   372 bytes per site, month and parameter in each thread.
+_WORD_BITS = 120  # slots per 128-bit word; 1 << 127 would overflow HUGEINT
+_DAY_MINUTES = 1440
 _TIMES = "min(timestamp) AS first_ts, max(timestamp) AS last_ts"
 _NO_TIMES = "CAST(NULL AS TIMESTAMP) AS first_ts, CAST(NULL AS TIMESTAMP) AS last_ts"
 
 
-def scan_monitoring(con: duckdb.DuckDBPyConnection, period: tuple[datetime, datetime] | None,
-                    with_times: bool = True, interval_minutes: int | None = None) -> Scanned:  # fmt: skip
+def scan_monitoring(con: duckdb.DuckDBPyConnection, period: tuple[date, date] | None,
+                    with_times: bool = True, interval_minutes: int | None = None,
+                    constant: Mapping[str, str] | None = None, doubtful: bool = False) -> Scanned:  # fmt: skip
     """Table ``scan_raw``: grouped statistics of the rows of ``monitoring_file`` within ``period``
-    (all rows without one; a row without a timestamp stays in, for :func:`check_keys`).
+    (its first day and the day after its last; all rows without one; a row without a timestamp
+    stays in, for :func:`check_keys`).
 
     ``with_times`` keeps each group's first and last timestamp (to infer interval or period);
-    ``interval_minutes``, the declared reading interval, sizes the duplicate map.
+    ``interval_minutes``, the declared reading interval, sizes the duplicate map; ``constant``
+    gives the labels (``parameter``, ``unit``) that hold one value in every row; ``doubtful``
+    says whether rows may be marked doubtful (the fast CSV path), to count them.
     """
     inside = "true"
     if period is not None:
-        start, end = (f"TIMESTAMP '{moment:%Y-%m-%d %H:%M:%S}'" for moment in period)
-        inside = f"coalesce(timestamp >= {start} AND timestamp < {end}, true)"
+        start, end = (f"DATE '{day:%Y-%m-%d}'" for day in period)
+        inside = f"coalesce(day >= {start} AND day < {end}, true)"
+    fixed = constant or {}
+    labels = ", ".join(f"{_literal(fixed[c])} AS {c}" if c in fixed else c for c in _LABELS)
+    keys = "".join(f"{c}, " for c in _LABELS if c not in fixed)
+    counted = {"doubtful": ", count_if(doubtful) AS n_doubtful" if doubtful else "",
+               "doubtful_sum": "sum(n_doubtful)" if doubtful else "0"}  # fmt: skip
+    sql = SCAN_SQL.format(inside=inside, times=_TIMES if with_times else _NO_TIMES, labels=labels,
+                          **_slots(interval_minutes, keys), **counted)  # fmt: skip
     try:
-        con.execute(SCAN_SQL.format(inside=inside, times=_TIMES if with_times else _NO_TIMES,
-                                    **_slots(interval_minutes)))  # fmt: skip
+        con.execute(sql)
     except duckdb.OutOfMemoryException:
         raise
     except duckdb.Error as exc:
@@ -82,24 +95,44 @@ def scan_monitoring(con: duckdb.DuckDBPyConnection, period: tuple[datetime, date
         "SELECT coalesce(sum(n) FILTER (WHERE inside), 0), coalesce(sum(n) FILTER (WHERE NOT inside), 0), "
         "coalesce(sum(n_doubtful), 0) FROM scan_all"
     ).fetchone()
-    within, outside, doubtful = found or (0, 0, 0)
-    return Scanned(int(within), int(outside), int(doubtful))
+    within, outside, doubtful_rows = found or (0, 0, 0)
+    return Scanned(int(within), int(outside), int(doubtful_rows))
 
 
-def _slots(interval_minutes: int | None) -> dict[str, str | int]:
-    """SQL of a reading's slot in the duplicate map and the map's last index.
+_LABELS = ("parameter", "unit")
 
-    A slot is the declared interval, else one minute. Where the interval divides 31 days, the
-    slots since 1970 modulo a month's count are already distinct within a month (one division
-    less per row, a third of the map's cost); otherwise minutes modulo 31 days are divided.
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _slots(interval_minutes: int | None, keys: str) -> dict[str, str]:
+    """SQL of the inner group keys after the day (``keys``, plus a reading's word where a day
+    has more slots than a word holds) and of the reading's bit in its word.
+
+    A slot is the declared interval where it divides a day (else the largest width that divides
+    both, down to a minute; a minute without a declared interval). Its number within the day
+    is the slots since 1970 modulo the day's count, made non-negative with ``abs`` (before
+    1970 DuckDB's ``//`` and ``%`` truncate towards zero; the numbering then differs, but it
+    stays a function of the time within 0 … slots per day - 1, which is all exactness needs).
+
+    Why ``n_ts`` is exact for what it is used for (``n > n_ts`` sends a group to the row-level
+    duplicate check, :func:`c3p.mrv.qaqc._duplicates`): the day and the word are group keys,
+    so ``bit_or`` of ``1 << bit`` over a (day, word) group has one bit set per distinct
+    (day, word, bit), that is per distinct slot, and ``n_ts``, the sum of those bit counts over
+    the month, is the number of distinct slots holding a reading. Two readings with the same
+    timestamp have the same day, word and bit, so every repeated timestamp makes ``n > n_ts``,
+    whatever else the month lacks: a missing reading sets no bit and cannot add one to the
+    repeated slot (a sum of slot numbers could be balanced that way; an OR cannot). Readings
+    at distinct times within one slot (off the declared grid) also give ``n > n_ts``; they only
+    cost the row-level check, which compares timestamps.
     """
-    width = interval_minutes if interval_minutes and interval_minutes < _MONTH_MINUTES else 1
-    count = -(-_MONTH_MINUTES // width)
-    if _MONTH_MINUTES % width == 0:
-        slot = f"(epoch_us(timestamp) // {width * 60_000_000} + {_EPOCH_MONTHS * count}) % {count}"
-    else:
-        slot = f"(epoch_us(timestamp) // 60000000 + {_EPOCH_MONTHS * _MONTH_MINUTES}) % {_MONTH_MINUTES} // {width}"
-    return {"slot": slot, "last_slot": count - 1}
+    width = math.gcd(interval_minutes, _DAY_MINUTES) if interval_minutes else 1
+    per_day = _DAY_MINUTES // width
+    slot = f"abs(epoch_us(timestamp) // {width * 60_000_000} % {per_day})"
+    if per_day < 128:
+        return {"keys": keys, "bit": f"CAST({slot} AS INTEGER)"}
+    return {"keys": f"{slot} // {_WORD_BITS} AS word, {keys}", "bit": f"CAST({slot} % {_WORD_BITS} AS INTEGER)"}
 
 
 @dataclass(frozen=True)

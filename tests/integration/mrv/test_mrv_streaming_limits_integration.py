@@ -358,3 +358,18 @@ def test_readings_sharing_a_slot_of_the_duplicate_map_are_told_apart_exactly(tmp
     duplicate = [f for f in twice.findings if f.code == "duplicate"]
     assert len(duplicate) == 1 and duplicate[0].rows == 1
     assert twice.reference_emissions_tco2 == pytest.approx(38.6 * 0.797, rel=1e-9)
+
+
+def test_a_parquet_day_with_a_duplicate_and_a_gap_at_its_edges_is_caught(tmp_path):
+    """Parquet with one parameter and unit (labels read as constant from the footer, so the scan
+    groups by site and day only): 00:00 written twice (400 and 300 kWh) and 23:45 missing, the
+    first and last slot of the day's word. 96 rows as expected, 95 distinct quarter-hours.
+
+    The smaller repeat is kept and the gap counted as zero: 94 x 0.4 + 0.3 = 37.9 MWh,
+    RE = 37.9 x 0.797 = 30.2063 (96 x 0.4 x 0.797 = 30.6048 if the pair hid the gap).
+    """
+    rows = create_rows()[:-1]
+    rows.append({**rows[0], "value": 300.0})
+    result = calculate(MN, [write_parquet(tmp_path / "d.parquet", rows)], params())
+    assert {f.code for f in result.findings} == {"duplicate", "gap"}
+    assert result.reference_emissions_tco2 == pytest.approx(37.9 * 0.797, rel=1e-9)
