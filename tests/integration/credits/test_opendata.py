@@ -58,6 +58,31 @@ def test_the_cadtrust_units_list_each_credit_once_and_planted_copies_are_found(r
     assert {o.second.registry for o in found} | {o.first.registry for o in found} == {"c3p", "elsewhere", "third"}
 
 
+def test_the_cadtrust_units_say_the_corresponding_adjustment_the_labels_give(registry: Registry) -> None:
+    """First-transferred credits whose host recorded the adjustment are "Completed", not "Pending"."""
+    data = _dump(registry)
+    create_issuance(registry, {registry.vn_gov: 30}, ref="JC-VN-NOT-AUTHORIZED", authorized=False, model_project=False)
+    with registry.database.reading() as session:
+        data = opendata.open_data(session)
+    units = opendata.cadtrust(data, "c3p", "https://registry.example").units
+    said: dict[tuple[str, str], int] = {}
+    for block, unit in zip(data.blocks, units, strict=True):
+        pair = (unit.correspondingAdjustmentDeclaration, unit.correspondingAdjustmentStatus)
+        said[pair] = said.get(pair, 0) + unit.unitCount
+        if "correspondingly_adjusted" in block.labels:
+            assert pair == ("Committed", "Completed"), block
+        elif "first_transferred" in block.labels:
+            assert pair == ("Committed", "Pending"), block
+        elif "article6_authorized" in block.labels:
+            assert pair == ("Committed", "Not Started"), block
+        else:
+            assert pair == ("Not Required", "Not Applicable"), block
+    japan = sum(b.credits for b in data.blocks if b.registry == "JPN")  # entered Japan's registry at issuance
+    assert said[("Committed", "Completed")] >= japan == 600
+    assert said[("Not Required", "Not Applicable")] == 30
+    assert ("Committed", "Pending") not in said  # the host recorded every first transfer's adjustment
+
+
 def test_the_cli_writes_the_dump_and_checks_unit_lists(registry: Registry, tmp_path: Path) -> None:
     _dump(registry)
     runner = CliRunner()
