@@ -80,7 +80,7 @@ class OpenRetirement(BaseModel):
     id: str = Field(description="retirement:<journal seq>, stable")
     occurred_at: str
     credits: int
-    registry: str
+    registry: str = Field(description="the registry the credits were retired in (of its retirement account)")
     purpose: str
     beneficiary: str
     serials: list[str]

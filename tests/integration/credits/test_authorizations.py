@@ -18,7 +18,8 @@ from sqlalchemy import select, text
 
 from c3p.accounts.rules.policy import Actor, Grant
 from c3p.catalogs import translate
-from c3p.credits import opendata, service
+from c3p.credits import opendata, queries, service
+from c3p.credits.history import credit_history
 from c3p.credits.tables import CorrespondingAdjustment, CreditAuthorization, CreditBlock
 from c3p.credits.verify import verify
 from c3p.db import migrate
@@ -355,4 +356,55 @@ def test_a_transfer_to_an_organization_that_is_not_an_authorized_entity_is_refus
     with registry.database.unit_of_work() as session:
         service.resolve_pending(session, OPERATOR, sent.key, True)
     assert adjustments(registry) == [("VNM", "first_transfer", 2), ("VNM", "first_transfer", 10)]
+    check_clean(registry)
+
+
+def _retirement(registry: Registry, seq: int) -> dict[str, Any]:
+    with registry.database.reading() as session:
+        view = next(r for r in queries.retirements(session) if r.seq == seq)
+        dump = next(r for r in opendata.open_data(session).retirements if r.id == f"retirement:{seq}")
+    assert dump.registry == view.registry
+    shown = {"registry", "credits", "authorized_credits", "purposes", "first_transferred_credits"}
+    return view.model_dump(include=shown)
+
+
+def test_a_retirement_keeps_the_labels_of_its_time_and_names_the_registry_it_was_made_in(registry: Registry) -> None:
+    """Serials 1-10, authorized for NDCs, go to Japan and are retired there; 41-45 are retired in Viet Nam
+    before any record covers them. Amending the first record and authorizing the second range later
+    changes neither retirement: each shows the records in force when it was made, as the history does."""
+    issue_unauthorized(registry)
+    authorize(registry, "1-20", purposes=["ndc"])
+    with registry.database.unit_of_work() as session:
+        sent = service.transfer(session, OPERATOR, registry.vn_pp, registry.jp_pp, None, _serial(1, 10))
+    with registry.database.unit_of_work() as session:
+        service.resolve_pending(session, OPERATOR, sent.key, True)
+    with registry.database.unit_of_work() as session:
+        abroad = service.retire(session, OPERATOR, registry.jp_pp, "NDC", "Japan", None, _serial(1, 10)).seq
+        at_home = service.retire(session, OPERATOR, registry.vn_pp, "NDC", "Viet Nam", None, _serial(41, 45)).seq
+    then = {seq: _retirement(registry, seq) for seq in (abroad, at_home)}
+    assert then[abroad] == {
+        "registry": "JPN",  # retired from Japan's registry, though Viet Nam's registry numbered the credits
+        "credits": 10,
+        "authorized_credits": 10,
+        "purposes": ["ndc"],
+        "first_transferred_credits": 10,
+    }
+    assert then[at_home] == {
+        "registry": "VNM",
+        "credits": 5,
+        "authorized_credits": 0,
+        "purposes": [],
+        "first_transferred_credits": 0,
+    }
+
+    authorize(registry, "1-20", purposes=["ndc", "oimp"], first_transfer="first_international_transfer")  # gains one
+    authorize(registry, "41-60", purposes=["oimp"], first_transfer="issuance")  # retired credits stay as used
+    with registry.database.reading() as session:
+        records = {(a.start_serial, a.end_serial): a for i in queries.issuances(session) for a in i.authorizations}
+        history = credit_history(session, _serial(1, 10))
+    assert records[(1, 20)].purposes == ["ndc", "oimp"] and records[(1, 20)].version == 2
+    assert records[(41, 60)].purposes == ["oimp"]
+    assert {seq: _retirement(registry, seq) for seq in (abroad, at_home)} == then
+    retiring = [n for n in history.nodes if n.event == "retirement"]
+    assert [n.purposes for n in retiring] == [["ndc"]]  # the history's retirement node tells the same
     check_clean(registry)
