@@ -257,6 +257,9 @@ class MemoryStore:
     def authorizations_of(self, issuance_id: int) -> list[AuthorizedRange]:
         return sorted((r for r in self.records.values() if r.issuance_id == issuance_id), key=lambda r: r.start)
 
+    def hold_authorizations(self, issuance_ids: Sequence[int]) -> None:
+        pass  # one writer at a time in memory
+
     def authorizations(self, issuance_ids: Iterable[int]) -> dict[int, list[AuthorizedRange]]:
         return {i: self.authorizations_of(i) for i in set(issuance_ids)}
 

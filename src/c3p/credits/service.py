@@ -335,8 +335,12 @@ def _seal_issuance(
 
 
 def _records(store: LedgerStore, authorized: dict[int, bool]) -> dict[int, list[AuthorizedRange]]:
-    """The authorization records of the issuances marked authorized (no read when there are none)."""
+    """The authorization records of the issuances marked authorized (no read when there are none),
+    held still until commit: a move checks its receiver against them (purposes, authorized entities)
+    and must not write on records a concurrent change has replaced since it read them."""
     wanted = [issuance for issuance, yes in authorized.items() if yes]
+    if wanted:
+        store.hold_authorizations(wanted)
     found = store.authorizations(wanted) if wanted else {}
     return {issuance: found.get(issuance, []) for issuance in authorized}
 

@@ -215,6 +215,7 @@ class LedgerStore(Protocol):
     def first_transferred_credits(self, issuance_id: int) -> int: ...
     def first_transferred_in(self, issuance_id: int, registry: str, start: int, end: int) -> int: ...
     def issued_ranges(self, issuance_id: int) -> list[tuple[str, int, int]]: ...
+    def hold_authorizations(self, issuance_ids: Sequence[int]) -> None: ...
     def authorizations(self, issuance_ids: Iterable[int]) -> dict[int, list[AuthorizedRange]]: ...
     def save_authorization(self, record: AuthorizedRange) -> None: ...
     def drop_authorizations(self, issuance_id: int) -> None: ...
@@ -563,6 +564,21 @@ class Store:
             (issuance_id,),
         )
         return [(str(r), int(lo), int(hi)) for r, lo, hi in found]
+
+    def hold_authorizations(self, issuance_ids: Sequence[int]) -> None:
+        """Keep the issuances' authorization records as they are until this transaction ends.
+
+        A change of them (``authorize``, ``authorize_range``) locks the issuance ``FOR UPDATE``
+        first; ``FOR KEY SHARE`` waits for one under way to commit, so the records read next (a
+        new statement, a new snapshot under READ COMMITTED) are those it left, and makes the next
+        change wait until this transaction ends. SQLite needs nothing: ``BEGIN IMMEDIATE`` made
+        this transaction the only writer before it read anything.
+        """
+        if self.dialect == "sqlite" or not issuance_ids:
+            return
+        wanted = sorted(set(issuance_ids))
+        marks = ", ".join(["%s"] * len(wanted))
+        self.rows(f"SELECT id FROM credit_issuances WHERE id IN ({marks}) ORDER BY id FOR KEY SHARE", wanted)
 
     def authorizations(self, issuance_ids: Iterable[int]) -> dict[int, list[AuthorizedRange]]:
         """The authorization records of the issuances, by issuance, in serial order."""
