@@ -24,19 +24,25 @@ from c3p.credits.rules.holding_accounts import AccountKind
 from c3p.credits.rules.transactions import Entry, Move, TransactionKind
 from c3p.credits.schemas import AuthorizationView, IssuanceView, RetirementView
 from c3p.credits.store import Store
-from c3p.credits.tables import CorrespondingAdjustment, CreditAccount, CreditBlock, CreditIssuance, JournalEntry
+from c3p.credits.tables import (
+    CorrespondingAdjustment,
+    CreditAccount,
+    CreditBlock,
+    CreditIssuance,
+    FirstTransferTotal,
+    JournalEntry,
+)
 
 
 def adjusted_hosts(session: Session, hosts: Iterable[str] | None = None) -> frozenset[str]:
     """The hosts (of ``hosts``, or all) whose recorded first-transfer adjustments cover every credit
-    they first transferred; a page that shows one host's credits sums only that host's blocks."""
-    credits = CreditBlock.end_serial - CreditBlock.start_serial + 1
-    first = (
-        select(CreditIssuance.host_country, func.sum(credits))
-        .join(CreditIssuance, CreditIssuance.id == CreditBlock.issuance_id)
-        .where(CreditBlock.first_transferred.is_(True))
-        .group_by(CreditIssuance.host_country)
-    )
+    they first transferred.
+
+    Both sides are small reads: the hosts' running totals of first-transferred credits (kept by the
+    credit service with the adjustments, recomputed by ``verify`` from the blocks' marks) and the
+    recorded adjustments, one row per journal entry; no block is read.
+    """
+    first = select(FirstTransferTotal.country, FirstTransferTotal.credits).where(FirstTransferTotal.credits > 0)
     recorded = (
         select(CorrespondingAdjustment.country, func.sum(CorrespondingAdjustment.credits))
         .where(CorrespondingAdjustment.kind == str(AdjustmentKind.first_transfer))
@@ -44,7 +50,7 @@ def adjusted_hosts(session: Session, hosts: Iterable[str] | None = None) -> froz
     )
     if hosts is not None:
         wanted = sorted(set(hosts))
-        first = first.where(CreditIssuance.host_country.in_(wanted))
+        first = first.where(FirstTransferTotal.country.in_(wanted))
         recorded = recorded.where(CorrespondingAdjustment.country.in_(wanted))
     return rules.adjusted_hosts(_totals(session.execute(first)), _totals(session.execute(recorded)))
 

@@ -20,7 +20,7 @@ import datetime as dt
 import json
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, cast
@@ -236,6 +236,7 @@ class LedgerStore(Protocol):
         key: str | None = None,
     ) -> Entry: ...
     def add_adjustments(self, adjustments: Sequence[Adjustment], journal_seq: int) -> None: ...
+    def add_first_transfers(self, credits_by_host: Mapping[str, int]) -> None: ...
     def journal_entry(self, seq: int) -> Entry | None: ...
     def add_pending(self, entry: Entry, from_account_id: int, to_account_id: int) -> None: ...
     def lock_pending(self, key: str) -> PendingRow | None: ...
@@ -673,6 +674,15 @@ class Store:
             "INSERT INTO corresponding_adjustments (country, year, kind, credits, journal_seq) "
             "VALUES (%s, %s, %s, %s, %s)",
             [(a.country, a.year, str(a.kind), a.credits, journal_seq) for a in adjustments],
+        )
+
+    def add_first_transfers(self, credits_by_host: Mapping[str, int]) -> None:
+        """Add to the hosts' running totals of first-transferred credits (after the entry is appended,
+        so a writer takes this row's lock only while it holds the journal head: one order, no deadlock)."""
+        self.many(
+            "INSERT INTO article6_first_transfer_totals (country, credits) VALUES (%s, %s) "
+            "ON CONFLICT (country) DO UPDATE SET credits = article6_first_transfer_totals.credits + excluded.credits",
+            [(host, credits) for host, credits in sorted(credits_by_host.items())],
         )
 
     def journal_entry(self, seq: int) -> Entry | None:

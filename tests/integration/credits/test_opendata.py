@@ -7,11 +7,14 @@ import json
 from pathlib import Path
 
 import jsonschema
+from sqlalchemy import event, select, text
 from typer.testing import CliRunner
 
 from c3p.cli import app
-from c3p.credits import opendata, service
+from c3p.credits import labels, opendata, service
 from c3p.credits.rules.cadtrust import listed_twice, read_units
+from c3p.credits.tables import FirstTransferTotal
+from c3p.credits.verify import verify
 from tests.support.credits import OPERATOR, Registry, create_issuance
 
 
@@ -99,3 +102,38 @@ def test_the_cli_writes_the_dump_and_checks_unit_lists(registry: Registry, tmp_p
     other.write_text(json.dumps(json.loads(cadtrust.read_text())["units"][:1]))
     twice = runner.invoke(app, ["registry", "duplicates", str(cadtrust), str(other)])
     assert twice.exit_code == 1 and "1 listed twice" in twice.output
+
+
+def test_the_adjusted_label_reads_the_hosts_running_totals_not_the_blocks(registry: Registry) -> None:
+    """The service keeps each host's total of first-transferred credits with its adjustments; the label reads
+    it (no block is read), the dump's labels follow it, and ``verify`` recomputes it from the blocks' marks."""
+    data = _dump(registry)
+    first = {}
+    for block in data.blocks:
+        if "first_transferred" in block.labels:
+            first["VNM"] = first.get("VNM", 0) + block.credits  # one host: Viet Nam
+    with registry.database.reading() as session:
+        totals = dict(session.execute(select(FirstTransferTotal.country, FirstTransferTotal.credits)).all())
+        statements: list[str] = []
+        listen = (session.get_bind(), "before_cursor_execute")
+
+        def seen(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+            statements.append(statement)
+
+        event.listen(*listen, seen)
+        try:
+            adjusted = labels.adjusted_hosts(session)
+        finally:
+            event.remove(*listen, seen)
+    assert totals == first and first["VNM"] > 0
+    assert adjusted == {"VNM"}
+    assert statements and not any("credit_blocks" in s for s in statements)
+    assert all("correspondingly_adjusted" in b.labels for b in data.blocks if "first_transferred" in b.labels)
+
+    with registry.database.unit_of_work() as session:
+        session.execute(text("UPDATE article6_first_transfer_totals SET credits = credits + 1"))
+    with registry.database.reading() as session:
+        drifted = opendata.open_data(session)
+        report = verify(session)
+    assert not any("correspondingly_adjusted" in b.labels for b in drifted.blocks)
+    assert not report.ok and any("first-transferred credits of host VNM" in p.what for p in report.problems)
