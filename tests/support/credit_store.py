@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -68,6 +68,7 @@ class MemoryStore:
         self.pending: dict[str, PendingRow] = {}
         self.proposals: dict[str, ProposalRow] = {}
         self.adjustments: list[tuple[Adjustment, int]] = []
+        self.first_transfer_totals: dict[str, int] = {}
         self.journal: list[Entry] = []
         #: Article 6.2 authorization records by (registry, start serial)
         self.records: dict[tuple[str, int], AuthorizedRange] = {}
@@ -257,6 +258,9 @@ class MemoryStore:
     def authorizations_of(self, issuance_id: int) -> list[AuthorizedRange]:
         return sorted((r for r in self.records.values() if r.issuance_id == issuance_id), key=lambda r: r.start)
 
+    def hold_authorizations(self, issuance_ids: Sequence[int]) -> None:
+        pass  # one writer at a time in memory
+
     def authorizations(self, issuance_ids: Iterable[int]) -> dict[int, list[AuthorizedRange]]:
         return {i: self.authorizations_of(i) for i in set(issuance_ids)}
 
@@ -358,6 +362,10 @@ class MemoryStore:
 
     def add_adjustments(self, adjustments: Sequence[Adjustment], journal_seq: int) -> None:
         self.adjustments += [(a, journal_seq) for a in adjustments]
+
+    def add_first_transfers(self, credits_by_host: Mapping[str, int]) -> None:
+        for host, credits in credits_by_host.items():
+            self.first_transfer_totals[host] = self.first_transfer_totals.get(host, 0) + credits
 
     def journal_entry(self, seq: int) -> Entry | None:
         return self.journal[seq - 1] if 0 < seq <= len(self.journal) else None

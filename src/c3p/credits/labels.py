@@ -8,6 +8,7 @@ recorded corresponding adjustments) and the labels from one rule,
 from __future__ import annotations
 
 import datetime as dt
+import json
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -18,23 +19,30 @@ from sqlalchemy.orm import Session
 from c3p.credits.rules import labels as rules
 from c3p.credits.rules.article6 import AdjustmentKind
 from c3p.credits.rules.authorizations import AuthorizedRange, record_at
+from c3p.credits.rules.history import RecordsInForce
 from c3p.credits.rules.holding_accounts import AccountKind
-from c3p.credits.rules.transactions import Entry, Move
+from c3p.credits.rules.transactions import Entry, Move, TransactionKind
 from c3p.credits.schemas import AuthorizationView, IssuanceView, RetirementView
 from c3p.credits.store import Store
-from c3p.credits.tables import CorrespondingAdjustment, CreditAccount, CreditBlock, CreditIssuance
+from c3p.credits.tables import (
+    CorrespondingAdjustment,
+    CreditAccount,
+    CreditBlock,
+    CreditIssuance,
+    FirstTransferTotal,
+    JournalEntry,
+)
 
 
 def adjusted_hosts(session: Session, hosts: Iterable[str] | None = None) -> frozenset[str]:
     """The hosts (of ``hosts``, or all) whose recorded first-transfer adjustments cover every credit
-    they first transferred; a page that shows one host's credits sums only that host's blocks."""
-    credits = CreditBlock.end_serial - CreditBlock.start_serial + 1
-    first = (
-        select(CreditIssuance.host_country, func.sum(credits))
-        .join(CreditIssuance, CreditIssuance.id == CreditBlock.issuance_id)
-        .where(CreditBlock.first_transferred.is_(True))
-        .group_by(CreditIssuance.host_country)
-    )
+    they first transferred.
+
+    Both sides are small reads: the hosts' running totals of first-transferred credits (kept by the
+    credit service with the adjustments, recomputed by ``verify`` from the blocks' marks) and the
+    recorded adjustments, one row per journal entry; no block is read.
+    """
+    first = select(FirstTransferTotal.country, FirstTransferTotal.credits).where(FirstTransferTotal.credits > 0)
     recorded = (
         select(CorrespondingAdjustment.country, func.sum(CorrespondingAdjustment.credits))
         .where(CorrespondingAdjustment.kind == str(AdjustmentKind.first_transfer))
@@ -42,7 +50,7 @@ def adjusted_hosts(session: Session, hosts: Iterable[str] | None = None) -> froz
     )
     if hosts is not None:
         wanted = sorted(set(hosts))
-        first = first.where(CreditIssuance.host_country.in_(wanted))
+        first = first.where(FirstTransferTotal.country.in_(wanted))
         recorded = recorded.where(CorrespondingAdjustment.country.in_(wanted))
     return rules.adjusted_hosts(_totals(session.execute(first)), _totals(session.execute(recorded)))
 
@@ -87,17 +95,19 @@ def issuances_with_authorizations(session: Session, views: list[IssuanceView]) -
 
 
 def with_retirement_labels(session: Session, views: list[RetirementView], entries: list[Entry]) -> list[RetirementView]:
-    """Each retirement with the credits of each label among the blocks it put in the retirement account."""
+    """Each retirement with the credits of each label among the blocks it put in the retirement account,
+    under the authorization records in force when it was made (as a credit's history shows them)."""
     moves = [m for e in entries for m in e.moves]
     issuances = {m.issuance_id for m in moves}
-    records, blocks = Store(session).authorizations(issuances), _retired_blocks(session, issuances)
+    records, blocks = records_at_retirements(session, entries), _retired_blocks(session, issuances)
     host_query = select(CreditIssuance.id, CreditIssuance.host_country).where(CreditIssuance.id.in_(issuances))
     hosts = {int(i): str(h) for i, h in session.execute(host_query)}
     adjusted = adjusted_hosts(session, hosts.values())
     found = []
     for view, entry in zip(views, entries, strict=True):
+        then = records[entry.seq]
         pieces = [
-            (high - low + 1, rules.Labels.of(_purposes(records, m, low, high), first, hosts[m.issuance_id] in adjusted))
+            (high - low + 1, rules.Labels.of(_purposes(then, m, low, high), first, hosts[m.issuance_id] in adjusted))
             for m in entry.moves
             for low, high, first in blocks.overlapping(m)
         ]
@@ -113,6 +123,41 @@ def with_retirement_labels(session: Session, views: list[RetirementView], entrie
             )
         )
     return found
+
+
+def records_at_retirements(session: Session, retirements: list[Entry]) -> dict[int, dict[int, list[AuthorizedRange]]]:
+    """For each retirement (by journal seq), the authorization records of its issuances in force when it was made.
+
+    The issuances' own entries and the authorization entries before the last retirement are
+    replayed oldest first by the rule a credit's history uses (:class:`RecordsInForce`); the
+    records table holds only today's versions.
+    """
+    if not retirements:
+        return {}
+    issuances = {m.issuance_id for e in retirements for m in e.moves}
+    last = max(e.seq for e in retirements)
+    issued_at = select(CreditIssuance.journal_seq).where(CreditIssuance.id.in_(issuances))
+    query = (
+        select(JournalEntry.entry)
+        .where(
+            JournalEntry.seq.in_(issued_at)
+            | ((JournalEntry.kind == str(TransactionKind.authorization)) & (JournalEntry.seq < last))
+        )
+        .order_by(JournalEntry.seq)
+    )
+    in_force, found = RecordsInForce(), {}
+    waiting = sorted(retirements, key=lambda e: e.seq)
+    for entry in (Entry.from_json(json.loads(text)) for text in session.scalars(query)):
+        while waiting and waiting[0].seq < entry.seq:
+            found[waiting[0].seq] = _snapshot(in_force, waiting.pop(0))
+        in_force.apply(entry)
+    for retirement in waiting:
+        found[retirement.seq] = _snapshot(in_force, retirement)
+    return found
+
+
+def _snapshot(in_force: RecordsInForce, retirement: Entry) -> dict[int, list[AuthorizedRange]]:
+    return {m.issuance_id: in_force.of(m.issuance_id) for m in retirement.moves}
 
 
 def _purposes(records: dict[int, list[AuthorizedRange]], move: Move, low: int, high: int) -> list[str] | None:

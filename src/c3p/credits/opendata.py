@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from c3p.credits import labels as labels_queries
 from c3p.credits import queries
+from c3p.credits.rules.cadtrust import corresponding_adjustment
 from c3p.credits.rules.labels import Labels
 from c3p.credits.rules.serials import DEFAULT_FORMAT
 from c3p.credits.tables import CreditAccount, CreditAuthorization, CreditBlock, CreditIssuance, JournalEntry
@@ -79,7 +80,7 @@ class OpenRetirement(BaseModel):
     id: str = Field(description="retirement:<journal seq>, stable")
     occurred_at: str
     credits: int
-    registry: str
+    registry: str = Field(description="the registry the credits were retired in (of its retirement account)")
     purpose: str
     beneficiary: str
     serials: list[str]
@@ -274,8 +275,9 @@ def _blocks(session: Session) -> Iterator[OpenBlock]:
 def cadtrust(data: OpenData, registry_name: str, link: str) -> CadTrustExport:
     """The dump in the CAD Trust data model: ``projects`` and ``units`` (its field names and pick lists).
 
-    Corresponding adjustments: an authorized unit is declared "Committed" and, once first
-    transferred, "Pending" until the annual report records the adjustment; the rest "Unknown".
+    Each unit's corresponding-adjustment declaration and status come from its labels, the rule the
+    public pages use (:func:`c3p.credits.rules.cadtrust.corresponding_adjustment`, which cites the
+    CAD Trust's pick lists).
     """
     projects = [
         CadTrustProject(
@@ -298,7 +300,7 @@ def cadtrust(data: OpenData, registry_name: str, link: str) -> CadTrustExport:
 
 def _unit(block: OpenBlock, registry_name: str, link: str) -> CadTrustUnit:
     first, last = _ends(block.serial)
-    authorized = "article6_authorized" in block.labels
+    declaration, status = corresponding_adjustment(Labels.from_codes(block.labels))
     return CadTrustUnit(
         unitBlockStart=first,
         unitBlockEnd=last,
@@ -309,10 +311,8 @@ def _unit(block: OpenBlock, registry_name: str, link: str) -> CadTrustUnit:
         unitStatus=CADTRUST_STATUS[block.status],
         unitStatusReason=block.status if block.status in ("retired", "cancelled") else None,
         unitRegistryLink=f"{link}/api/v1/registry/holder-of/{first}",
-        correspondingAdjustmentDeclaration="Committed" if authorized else "Unknown",
-        correspondingAdjustmentStatus=(
-            "Pending" if authorized and "first_transferred" in block.labels else "Not Started"
-        ),
+        correspondingAdjustmentDeclaration=str(declaration),
+        correspondingAdjustmentStatus=str(status),
         projectId=block.project,
         registry=registry_name,
     )

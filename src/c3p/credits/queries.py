@@ -270,7 +270,10 @@ def transactions(
 
 
 def retirements(session: Session, limit: int = 200, fmt: SerialFormat = DEFAULT_FORMAT) -> list[RetirementView]:
+    """The newest retirements, each in the registry where it was made (that of its retirement account,
+    which a credit transferred from the host's registry is not numbered by)."""
     numbers, serials = _numbers(session), Serials(session, fmt)
+    registries = dict(session.execute(select(CreditAccount.id, CreditAccount.registry_code)).all())
     query = select(JournalEntry).where(JournalEntry.kind == "retirement").order_by(JournalEntry.seq.desc()).limit(limit)
     found, entries = [], [Entry.from_json(json.loads(row.entry)) for row in session.scalars(query)]
     for entry in entries:
@@ -281,7 +284,7 @@ def retirements(session: Session, limit: int = 200, fmt: SerialFormat = DEFAULT_
                 occurred_at=entry.occurred_at,
                 credits=entry.credits,
                 account=numbers.get(sender or 0, ""),
-                registry=entry.moves[0].registry if entry.moves else "",
+                registry=registries.get(entry.moves[0].to_account, "") if entry.moves else "",
                 purpose=entry.details.get("purpose", ""),
                 beneficiary=entry.details.get("beneficiary", ""),
                 serials=serials.moves(entry.moves),

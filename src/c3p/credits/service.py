@@ -335,8 +335,12 @@ def _seal_issuance(
 
 
 def _records(store: LedgerStore, authorized: dict[int, bool]) -> dict[int, list[AuthorizedRange]]:
-    """The authorization records of the issuances marked authorized (no read when there are none)."""
+    """The authorization records of the issuances marked authorized (no read when there are none),
+    held still until commit: a move checks its receiver against them (purposes, authorized entities)
+    and must not write on records a concurrent change has replaced since it read them."""
     wanted = [issuance for issuance, yes in authorized.items() if yes]
+    if wanted:
+        store.hold_authorizations(wanted)
     found = store.authorizations(wanted) if wanted else {}
     return {issuance: found.get(issuance, []) for issuance in authorized}
 
@@ -359,9 +363,17 @@ def _record_adjustments(
         authorized, host = _record_of(records, move) is not None, hosts[move.issuance_id]
         to = accounts[move.to_account]
         movements.append(article6.Movement(move.credits, move.first_transfer, authorized, host, to.registry, to.kind))
+    _record_movements(store, entry, movements)
+
+
+def _record_movements(store: LedgerStore, entry: Entry, movements: Sequence[article6.Movement]) -> None:
+    """The adjustments the moves call for, and the hosts' running totals of first-transferred credits."""
     found = article6.adjustments_for(movements, int(entry.occurred_at[:4]))
     if found:
         store.add_adjustments(found, entry.seq)
+    first = article6.first_transferred_by_host(movements)
+    if first:
+        store.add_first_transfers(first)
 
 
 # ---------------------------------------------------------------- transfers, cancellation, retirement
@@ -1005,7 +1017,7 @@ def _record_first_transfers(
 ) -> None:
     """The host's adjustments for the credits an authorization first-transferred where they are held."""
     movements = [article6.Movement(m.credits, True, True, host, m.registry, kinds[m.to_account]) for m in moves]
-    store.add_adjustments(article6.adjustments_for(movements, int(entry.occurred_at[:4])), entry.seq)
+    _record_movements(store, entry, movements)
 
 
 def _parse_serials(serials: str) -> tuple[int, int]:

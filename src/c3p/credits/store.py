@@ -20,7 +20,7 @@ import datetime as dt
 import json
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, cast
@@ -215,6 +215,7 @@ class LedgerStore(Protocol):
     def first_transferred_credits(self, issuance_id: int) -> int: ...
     def first_transferred_in(self, issuance_id: int, registry: str, start: int, end: int) -> int: ...
     def issued_ranges(self, issuance_id: int) -> list[tuple[str, int, int]]: ...
+    def hold_authorizations(self, issuance_ids: Sequence[int]) -> None: ...
     def authorizations(self, issuance_ids: Iterable[int]) -> dict[int, list[AuthorizedRange]]: ...
     def save_authorization(self, record: AuthorizedRange) -> None: ...
     def drop_authorizations(self, issuance_id: int) -> None: ...
@@ -235,6 +236,7 @@ class LedgerStore(Protocol):
         key: str | None = None,
     ) -> Entry: ...
     def add_adjustments(self, adjustments: Sequence[Adjustment], journal_seq: int) -> None: ...
+    def add_first_transfers(self, credits_by_host: Mapping[str, int]) -> None: ...
     def journal_entry(self, seq: int) -> Entry | None: ...
     def add_pending(self, entry: Entry, from_account_id: int, to_account_id: int) -> None: ...
     def lock_pending(self, key: str) -> PendingRow | None: ...
@@ -564,6 +566,21 @@ class Store:
         )
         return [(str(r), int(lo), int(hi)) for r, lo, hi in found]
 
+    def hold_authorizations(self, issuance_ids: Sequence[int]) -> None:
+        """Keep the issuances' authorization records as they are until this transaction ends.
+
+        A change of them (``authorize``, ``authorize_range``) locks the issuance ``FOR UPDATE``
+        first; ``FOR KEY SHARE`` waits for one under way to commit, so the records read next (a
+        new statement, a new snapshot under READ COMMITTED) are those it left, and makes the next
+        change wait until this transaction ends. SQLite needs nothing: ``BEGIN IMMEDIATE`` made
+        this transaction the only writer before it read anything.
+        """
+        if self.dialect == "sqlite" or not issuance_ids:
+            return
+        wanted = sorted(set(issuance_ids))
+        marks = ", ".join(["%s"] * len(wanted))
+        self.rows(f"SELECT id FROM credit_issuances WHERE id IN ({marks}) ORDER BY id FOR KEY SHARE", wanted)
+
     def authorizations(self, issuance_ids: Iterable[int]) -> dict[int, list[AuthorizedRange]]:
         """The authorization records of the issuances, by issuance, in serial order."""
         wanted = sorted(set(issuance_ids))
@@ -654,6 +671,15 @@ class Store:
 
     def add_adjustments(self, adjustments: Sequence[Adjustment], journal_seq: int) -> None:
         self.many(ADJUSTMENT_SQL, adjustment_rows(adjustments, journal_seq))
+
+    def add_first_transfers(self, credits_by_host: Mapping[str, int]) -> None:
+        """Add to the hosts' running totals of first-transferred credits (after the entry is appended,
+        so a writer takes this row's lock only while it holds the journal head: one order, no deadlock)."""
+        self.many(
+            "INSERT INTO article6_first_transfer_totals (country, credits) VALUES (%s, %s) "
+            "ON CONFLICT (country) DO UPDATE SET credits = article6_first_transfer_totals.credits + excluded.credits",
+            [(host, credits) for host, credits in sorted(credits_by_host.items())],
+        )
 
     def journal_entry(self, seq: int) -> Entry | None:
         """Journal entry ``seq`` if it is there and its content still matches its hash."""

@@ -267,6 +267,21 @@ class CorrespondingAdjustment(Base):
     journal_seq: Mapped[int] = mapped_column(Integer)
 
 
+class FirstTransferTotal(Base):
+    """A host country's running total of the credits it first transferred under Article 6.2.
+
+    Kept by the credit service in the transaction that records the corresponding adjustments of
+    the first transfers, so the "correspondingly adjusted" label reads one row per host instead of
+    summing the host's first-transferred blocks; ``verify`` recomputes it from the replayed blocks.
+    """
+
+    __tablename__ = "article6_first_transfer_totals"
+    __table_args__ = ({"info": NOT_IN_HISTORY},)
+
+    country: Mapped[str] = mapped_column(String(3), primary_key=True)
+    credits: Mapped[int] = mapped_column(BigInteger)
+
+
 class CreditCheckpoint(Base):
     """The journal head signed with the registry's Ed25519 key (at each issuance, and daily)."""
 

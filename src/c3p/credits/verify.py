@@ -41,6 +41,7 @@ from c3p.credits.tables import (
     CreditCheckpoint,
     CreditIssuance,
     CreditRegistry,
+    FirstTransferTotal,
     JournalEntry,
     JournalHead,
     PendingTransfer,
@@ -325,6 +326,18 @@ def _adjustments(session: Session, ledger: Ledger) -> list[Problem]:
     return [Problem(what=f"corresponding adjustments: database {difference[0]}, journal {difference[1]}")]
 
 
+def _first_transfer_totals(session: Session, ledger: Ledger) -> list[Problem]:
+    """Each host's running total of first-transferred credits is what its replayed blocks' marks sum to."""
+    journal: dict[str, int] = {}
+    for block in ledger.blocks():
+        if block.first_transferred:
+            host = ledger.issuances[block.issuance_id].host
+            journal[host] = journal.get(host, 0) + block.end - block.start + 1
+    columns = (FirstTransferTotal.country, FirstTransferTotal.credits)
+    stored = {str(country): int(credits) for country, credits in session.execute(select(*columns)) if credits}
+    return _differences("first-transferred credits of host", stored, journal)
+
+
 def _issuance_terms(session: Session, ledger: Ledger) -> list[Problem]:
     """Each issuance was recorded by the journal, with its host country and current Article 6.2 authorization."""
     columns = (CreditIssuance.id, CreditIssuance.host_country, CreditIssuance.authorization_status)
@@ -378,6 +391,7 @@ RECOMPUTED: dict[str, Check] = {
     "credit_pending_transfers": _pending,
     "credit_transfer_proposals": _proposals,
     "corresponding_adjustments": _adjustments,
+    "article6_first_transfer_totals": _first_transfer_totals,
     "credit_issuances": _issuance_terms,  # and sealed, for every other column
     "credit_authorizations": _authorizations,
     "credit_checkpoints": _checkpoints,

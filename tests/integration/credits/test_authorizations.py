@@ -11,6 +11,7 @@ for issuances authorized before records existed.
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -18,8 +19,9 @@ from sqlalchemy import select, text
 
 from c3p.accounts.rules.policy import Actor, Grant
 from c3p.catalogs import translate
-from c3p.credits import opendata, service
-from c3p.credits.tables import CorrespondingAdjustment, CreditAuthorization, CreditBlock
+from c3p.credits import opendata, queries, service
+from c3p.credits.history import credit_history
+from c3p.credits.tables import CorrespondingAdjustment, CreditAccount, CreditAuthorization, CreditBlock
 from c3p.credits.verify import verify
 from c3p.db import migrate
 from c3p.errors import C3PError, Conflict, Forbidden, InvalidInput, NotFound
@@ -355,4 +357,126 @@ def test_a_transfer_to_an_organization_that_is_not_an_authorized_entity_is_refus
     with registry.database.unit_of_work() as session:
         service.resolve_pending(session, OPERATOR, sent.key, True)
     assert adjustments(registry) == [("VNM", "first_transfer", 2), ("VNM", "first_transfer", 10)]
+    check_clean(registry)
+
+
+def _retirement(registry: Registry, seq: int) -> dict[str, Any]:
+    with registry.database.reading() as session:
+        view = next(r for r in queries.retirements(session) if r.seq == seq)
+        dump = next(r for r in opendata.open_data(session).retirements if r.id == f"retirement:{seq}")
+    assert dump.registry == view.registry
+    shown = {"registry", "credits", "authorized_credits", "purposes", "first_transferred_credits"}
+    return view.model_dump(include=shown)
+
+
+def test_a_retirement_keeps_the_labels_of_its_time_and_names_the_registry_it_was_made_in(registry: Registry) -> None:
+    """Serials 1-10, authorized for NDCs, go to Japan and are retired there; 41-45 are retired in Viet Nam
+    before any record covers them. Amending the first record and authorizing the second range later
+    changes neither retirement: each shows the records in force when it was made, as the history does."""
+    issue_unauthorized(registry)
+    authorize(registry, "1-20", purposes=["ndc"])
+    with registry.database.unit_of_work() as session:
+        sent = service.transfer(session, OPERATOR, registry.vn_pp, registry.jp_pp, None, _serial(1, 10))
+    with registry.database.unit_of_work() as session:
+        service.resolve_pending(session, OPERATOR, sent.key, True)
+    with registry.database.unit_of_work() as session:
+        abroad = service.retire(session, OPERATOR, registry.jp_pp, "NDC", "Japan", None, _serial(1, 10)).seq
+        at_home = service.retire(session, OPERATOR, registry.vn_pp, "NDC", "Viet Nam", None, _serial(41, 45)).seq
+    then = {seq: _retirement(registry, seq) for seq in (abroad, at_home)}
+    assert then[abroad] == {
+        "registry": "JPN",  # retired from Japan's registry, though Viet Nam's registry numbered the credits
+        "credits": 10,
+        "authorized_credits": 10,
+        "purposes": ["ndc"],
+        "first_transferred_credits": 10,
+    }
+    assert then[at_home] == {
+        "registry": "VNM",
+        "credits": 5,
+        "authorized_credits": 0,
+        "purposes": [],
+        "first_transferred_credits": 0,
+    }
+
+    authorize(registry, "1-20", purposes=["ndc", "oimp"], first_transfer="first_international_transfer")  # gains one
+    authorize(registry, "41-60", purposes=["oimp"], first_transfer="issuance")  # retired credits stay as used
+    with registry.database.reading() as session:
+        records = {(a.start_serial, a.end_serial): a for i in queries.issuances(session) for a in i.authorizations}
+        history = credit_history(session, _serial(1, 10))
+    assert records[(1, 20)].purposes == ["ndc", "oimp"] and records[(1, 20)].version == 2
+    assert records[(41, 60)].purposes == ["oimp"]
+    assert {seq: _retirement(registry, seq) for seq in (abroad, at_home)} == then
+    retiring = [n for n in history.nodes if n.event == "retirement"]
+    assert [n.purposes for n in retiring] == [["ndc"]]  # the history's retirement node tells the same
+    check_clean(registry)
+
+
+def _wait_for_lock_waits(engine: Any, count: int) -> None:
+    """Until ``count`` sessions of this database wait for a lock (PostgreSQL's own view of them)."""
+    deadline = time.monotonic() + 30
+    with engine.connect() as watcher:
+        while time.monotonic() < deadline:
+            waiting = watcher.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'"
+                )
+            ).scalar_one()
+            watcher.rollback()
+            if waiting >= count:
+                return
+            time.sleep(0.05)
+    raise AssertionError(f"fewer than {count} sessions came to wait for a lock")
+
+
+def test_a_transfer_racing_an_amendment_that_removes_its_receiver_is_refused_or_comes_first(
+    registry: Registry, backend: str
+) -> None:
+    """Two connections: the host amends the record of serials 1-50 to drop vn-mone while acme-vn sends
+    serials 1-10 to vn-mone's account. The transfer reads the record while the amendment is under way
+    (held at the journal's head by a third connection) and writes after it committed: it must not move
+    the credits on the record it read. It is refused, or comes before the amendment in the journal (credits
+    held when a record is made stay there, as the rules say), never after it."""
+    if backend != "postgresql":
+        pytest.skip("SQLite takes its write lock (BEGIN IMMEDIATE) before a writer reads anything: no race")
+    issue_unauthorized(registry)
+    authorize(registry, "1-50", purposes=["ndc"], entities=["acme-vn", "vn-mone"])
+    outcome: dict[str, Any] = {}
+
+    def amend() -> None:
+        outcome["amendment"] = authorize(registry, "1-50", purposes=["ndc"], entities=["acme-vn"]).journal_seq
+
+    def send() -> None:
+        try:
+            with registry.database.unit_of_work() as session:
+                moved = service.transfer(session, OPERATOR, registry.vn_pp, registry.vn_gov, None, _serial(1, 10))
+                outcome["transfer"] = moved.seq
+        except Conflict as refused:
+            outcome["transfer"] = refused
+
+    engine = registry.database.engine
+    amending, sending = threading.Thread(target=amend), threading.Thread(target=send)
+    with engine.connect() as head:
+        head.execute(text("SELECT seq FROM credit_journal_head WHERE id = 1 FOR UPDATE"))
+        amending.start()
+        _wait_for_lock_waits(engine, 1)  # the amendment holds its locks and waits to append
+        sending.start()
+        _wait_for_lock_waits(engine, 2)  # the transfer has read what it reads before it writes
+        head.rollback()
+    amending.join(60)
+    sending.join(60)
+    assert set(outcome) == {"amendment", "transfer"}, outcome
+    transfer = outcome["transfer"]
+    if isinstance(transfer, Conflict):
+        assert "not an authorized entity" in transfer.detail
+        with registry.database.reading() as session:
+            held = session.execute(
+                select(CreditBlock.start_serial, CreditBlock.end_serial).where(
+                    CreditBlock.account_id
+                    == select(CreditAccount.id).where(CreditAccount.number == registry.vn_gov).scalar_subquery()
+                )
+            ).all()
+        assert held == []
+    else:
+        assert transfer < outcome["amendment"], "credits moved to vn-mone on a record it no longer lists"
     check_clean(registry)

@@ -24,6 +24,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from c3p.credits import monitoring_reports, verification
+from c3p.credits.rules.authorizations import FirstTransfer
 from c3p.credits.tables import CreditIssuance, JournalEntry, MonitoringReport, VerificationFinding
 from c3p.db.database import Database
 from c3p.settings import Settings
@@ -329,3 +330,64 @@ def test_the_pages_speak_japanese(chain_site: ChainSite) -> None:
     assert "検証を記録する" in page and "モニタリング報告書" in page
     listing = ChainBrowser(site.server, site.people["participant"], lang="ja").get(f"/jcm-projects/{PROJECT}/reports")
     assert "データを確認する" in listing.text and "モニタリング期間" in listing.text
+
+
+#: the first-transfer definitions as the labels template words them, in the form's order
+DEFINITIONS = {
+    "en": {
+        "use_or_cancellation": "first transferred when they are cancelled for other international mitigation purposes",
+        "first_international_transfer": "first transferred when they first leave the host country's registry",
+        "authorization": "first transferred when the authorization is recorded",
+        "issuance": "first transferred at their issuance",
+    },
+    "ja": {
+        "use_or_cancellation": "その他の国際緩和目的のために取り消されるとき",
+        "first_international_transfer": "ホスト国の登録簿から他国の登録簿へ初めて移るときに初回移転となります",
+        "authorization": "承認が記録されたときに初回移転となります",
+        "issuance": "発行時に初回移転となります",
+    },
+}
+BAD_CHOICE = {"en": "Choose one of the options listed.", "ja": "一覧から選んでください。"}
+
+
+def _options(html: str) -> dict[str, str]:
+    found = re.search(r'<select id="issuance-first_transfer" name="first_transfer"[^>]*>(.*?)</select>', html, re.S)
+    assert found, "no first-transfer choice on the notification form"
+    return {value: text for value, text in re.findall(r'<option value="([^"]*)"[^>]*>(.*?)</option>', found.group(1))}
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_the_notification_form_names_the_first_transfer_definition(chain_site: ChainSite, lang: str) -> None:
+    """The form offers the definitions the API accepts, in words; a bad one is refused on the form, a good one kept."""
+    site, registry = chain_site, chain_site.registry
+    report = site.report(dt.date(2024, 11, 1 if lang == "en" else 2), reductions=100, verified=100)
+    path = f"/credits/reports/{report}"
+    jc = ChainBrowser(site.server, site.people["jc"], lang=lang)
+    options = _options(jc.get(path).text)
+    assert set(options) == {"", *(str(d) for d in FirstTransfer)}
+    for code, words in DEFINITIONS[lang].items():
+        assert words in options[code], (code, options[code])
+    assert DEFINITIONS[lang]["use_or_cancellation"] in options[""]  # the default said as what it is
+
+    ref = f"JC-VN-FT-{report}"
+    notice = {
+        "notification_ref": ref,
+        "credits": "100",
+        "account_1": registry.jp_gov,
+        "credits_1": "60",
+        "account_2": registry.vn_pp,
+        "credits_2": "40",
+        "model_project": "1",
+        "authorized": "1",
+    }
+    before = site.state()
+    refused = jc.post(f"{path}/issuance", {**notice, "first_transfer": "at_some_point"})
+    assert refused.status_code == 422
+    assert field_error(refused.text, "issuance", "first_transfer").endswith(BAD_CHOICE[lang])
+    assert 'id="issuance-first_transfer"' in refused.text and 'aria-invalid="true"' in refused.text
+    assert site.state() == before
+
+    assert jc.post(f"{path}/issuance", {**notice, "first_transfer": "issuance"}).status_code == 303
+    issuances = site.browsers["public"].get("/credits/issuances", format="json").json()["items"]
+    mine = next(i for i in issuances if i["notification_ref"] == ref)
+    assert mine["authorizations"] and {a["first_transfer"] for a in mine["authorizations"]} == {"issuance"}

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from c3p.credits.rules.cadtrust import Listing, listed_twice, read_units
+from c3p.credits.rules.cadtrust import Listing, corresponding_adjustment, listed_twice, read_units
+from c3p.credits.rules.labels import Labels
 from c3p.errors import InvalidInput
 
 SERIAL = "JCM-JPN-VNM-VN007-001-{:012d}"
@@ -75,3 +76,17 @@ def test_every_shared_unit_is_found_exactly_once_per_pair(spec: list[tuple[str, 
             a, b = (int(one.start[-12:]), int(one.end[-12:])), (int(other.start[-12:]), int(other.end[-12:]))
             shares = a[0] <= b[1] and b[0] <= a[1]
             assert ((id(one), id(other)) in found) == shares
+
+
+@pytest.mark.parametrize(
+    ("labels", "declaration", "status"),
+    [
+        (Labels.of(None, first_transferred=False, host_adjusted=True), "Not Required", "Not Applicable"),
+        (Labels.of(["ndc"], first_transferred=False, host_adjusted=True), "Committed", "Not Started"),
+        (Labels.of(["oimp"], first_transferred=True, host_adjusted=False), "Committed", "Pending"),
+        (Labels.of(["ndc", "oimp"], first_transferred=True, host_adjusted=True), "Committed", "Completed"),
+    ],
+)
+def test_a_units_corresponding_adjustment_follows_its_labels(labels: Labels, declaration: str, status: str) -> None:
+    assert corresponding_adjustment(labels) == (declaration, status)
+    assert corresponding_adjustment(Labels.from_codes(labels.codes())) == (declaration, status)

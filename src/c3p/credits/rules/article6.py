@@ -112,6 +112,21 @@ def may_adjust(first_transfer: bool, authorized: bool) -> bool:
     return first_transfer or authorized
 
 
+def first_transferred_by_host(movements: Iterable[Movement]) -> dict[str, int]:
+    """The credits of one entry's moves that it first transferred, per host country: what the service adds
+    to each host's running total (the blocks it marks first transferred; ``verify`` sums their marks).
+
+    >>> first_transferred_by_host([Movement(5, True, True, "VNM", "JPN", "government_holding"),
+    ...                            Movement(3, False, True, "VNM", "JPN", "government_holding")])
+    {'VNM': 5}
+    """
+    found: dict[str, int] = {}
+    for move in movements:
+        if move.first_transfer:
+            found[move.host] = found.get(move.host, 0) + move.credits
+    return found
+
+
 def adjustments_for(movements: Iterable[Movement], year: int) -> list[Adjustment]:
     """The corresponding adjustments one journal entry's moves call for, summed per country and kind.
 

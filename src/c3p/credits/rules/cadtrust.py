@@ -8,6 +8,14 @@ registries compared; a second listing, in another registry or the same one, is a
 
 Field names follow the CAD Trust data model's units (``unitBlockStart``, ``unitBlockEnd``,
 ``unitCount``, ``vintageYear``, ``unitStatus``), as read from its public API validations.
+
+A unit's corresponding adjustment (:func:`corresponding_adjustment`) is read from the block's
+Article 6.2 labels, the rule the public pages use (:class:`~c3p.credits.rules.labels.Labels`),
+and said in the CAD Trust's pick lists. Source: the CAD Trust reference implementation
+(Chia-Network/cadt), ``src/validations/units.validations.js`` (both fields required, each
+checked against its pick list) and the governance pick list in ``docs/cadt_rpc_api.md``:
+``correspondingAdjustmentDeclaration`` one of "Committed", "Not Required", "Unknown";
+``correspondingAdjustmentStatus`` one of "Not Applicable", "Not Started", "Pending", "Completed".
 """
 
 from __future__ import annotations
@@ -16,8 +24,10 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
+from c3p.credits.rules.labels import Labels
 from c3p.credits.rules.serials import DEFAULT_FORMAT
 from c3p.errors import InvalidInput
 from c3p.messages import N_, Message
@@ -25,6 +35,48 @@ from c3p.messages import N_, Message
 #: the fields that name a unit block
 BLOCK_FIELDS = ("unitBlockStart", "unitBlockEnd")
 _LAST_DIGITS = re.compile(r"^(?P<origin>.*?)(?P<number>\d+)$")
+
+
+class AdjustmentDeclaration(StrEnum):
+    """The CAD Trust's ``correspondingAdjustmentDeclaration`` pick list."""
+
+    committed = "Committed"
+    not_required = "Not Required"
+    unknown = "Unknown"
+
+
+class AdjustmentStatus(StrEnum):
+    """The CAD Trust's ``correspondingAdjustmentStatus`` pick list."""
+
+    not_applicable = "Not Applicable"
+    not_started = "Not Started"
+    pending = "Pending"
+    completed = "Completed"
+
+
+def corresponding_adjustment(labels: Labels) -> tuple[AdjustmentDeclaration, AdjustmentStatus]:
+    """A unit's corresponding-adjustment declaration and status, from its Article 6.2 labels.
+
+    An authorized unit's host has committed to adjust for it; the adjustment is not started
+    before the unit's first transfer, pending once first transferred, and completed when the
+    host's recorded adjustments cover it (the "correspondingly adjusted" label). A unit no
+    record authorizes is no ITMO: no adjustment is required (*assumed*: no JCM text says how
+    such units are declared to an aggregator).
+
+    >>> [str(v) for v in corresponding_adjustment(Labels.of(["ndc"], True, host_adjusted=True))]
+    ['Committed', 'Completed']
+    >>> [str(v) for v in corresponding_adjustment(Labels.of(["oimp"], True, host_adjusted=False))]
+    ['Committed', 'Pending']
+    >>> [str(v) for v in corresponding_adjustment(Labels())]
+    ['Not Required', 'Not Applicable']
+    """
+    if not labels.authorized:
+        return AdjustmentDeclaration.not_required, AdjustmentStatus.not_applicable
+    if labels.correspondingly_adjusted:
+        return AdjustmentDeclaration.committed, AdjustmentStatus.completed
+    if labels.first_transferred:
+        return AdjustmentDeclaration.committed, AdjustmentStatus.pending
+    return AdjustmentDeclaration.committed, AdjustmentStatus.not_started
 
 
 @dataclass(frozen=True)

@@ -128,13 +128,20 @@ def history(entries: Iterable[Entry], registry: str, start: int, end: int) -> Hi
     return found
 
 
-class _Records:
-    """The authorization records of the issuances met so far, as the ledger keeps them."""
+class RecordsInForce:
+    """The authorization records of each issuance met so far, entry by entry, as the ledger keeps them.
 
-    def __init__(self, registry: str) -> None:
-        self.registry = registry
+    Fed the journal's issuance and authorization entries oldest first, it holds the records in
+    force after the last one: a credit's history labels its nodes with them, and the retirements
+    list labels each retirement's credits with those in force when it was made.
+    """
+
+    def __init__(self) -> None:
         self.issued: dict[int, list[tuple[str, int, int]]] = {}
         self.records: dict[int, list[AuthorizedRange]] = {}
+
+    def of(self, issuance: int) -> list[AuthorizedRange]:
+        return self.records.get(issuance, [])
 
     def issue(self, entry: Entry, issuance: int) -> None:
         self.issued[issuance] = issued_ranges(m for m in entry.moves if m.issuance_id == issuance)
@@ -143,8 +150,36 @@ class _Records:
     def _legacy(self, issuance: int, entry: Entry) -> list[AuthorizedRange]:
         return legacy(issuance, self.issued[issuance], "", entry.occurred_at[:10], entry.actor, entry.seq)
 
+    def apply(self, entry: Entry) -> AuthorizedRange | None:
+        """An issuance or authorization entry; the record of a range it makes, if it makes one."""
+        if entry.kind is TransactionKind.issuance and entry.moves:
+            self.issue(entry, entry.moves[0].issuance_id)
+            return None
+        issuance = entry.details.get("issuance_id")
+        if entry.kind is not TransactionKind.authorization or issuance not in self.records:
+            return None
+        if "authorization" in entry.details:
+            record = AuthorizedRange.from_terms(issuance, entry.details["authorization"], entry.actor, entry.seq)
+            kept = [r for r in self.records[issuance] if not r.overlaps(record.registry, record.start, record.end)]
+            self.records[issuance] = [*kept, record]
+            return record
+        authorized = entry.details.get("status") == "authorized"
+        if authorized and not self.records[issuance]:
+            self.records[issuance] = self._legacy(issuance, entry)
+        elif not authorized:
+            self.records[issuance] = []
+        return None
+
+
+class _Records(RecordsInForce):
+    """The records in force, labelling the nodes of one registry's range as they change."""
+
+    def __init__(self, registry: str) -> None:
+        super().__init__()
+        self.registry = registry
+
     def purposes_at(self, issuance: int, start: int, end: int) -> frozenset[str]:
-        record = record_at(self.records.get(issuance, []), self.registry, start, end)
+        record = record_at(self.of(issuance), self.registry, start, end)
         return frozenset() if record is None else frozenset(str(p) for p in record.purposes)
 
     def change(self, nodes: _Nodes, ledger: Ledger, entry: Entry) -> None:
@@ -152,18 +187,11 @@ class _Records:
         issuance = entry.details.get("issuance_id")
         if issuance not in self.records:
             return
-        if "authorization" in entry.details:
-            record = AuthorizedRange.from_terms(issuance, entry.details["authorization"], entry.actor, entry.seq)
-            kept = [r for r in self.records[issuance] if not r.overlaps(record.registry, record.start, record.end)]
-            self.records[issuance] = [*kept, record]
+        record = self.apply(entry)
+        if record is not None:
             if record.registry == self.registry:
                 nodes.cut(ledger, entry, record, self.purposes_at)
             return
-        authorized = entry.details.get("status") == "authorized"
-        if authorized and not self.records[issuance]:
-            self.records[issuance] = self._legacy(issuance, entry)
-        elif not authorized:
-            self.records[issuance] = []
         for key, node in list(nodes.current.items()):
             if node.issuance_id == issuance:
                 child = _child(node, node.start, node.end, node.account_id, entry, str(entry.kind))

@@ -47,6 +47,19 @@ class Labels:
         first = bool(first_transferred)
         return cls(frozenset(Purpose(p) for p in purposes), first, first and host_adjusted)
 
+    @classmethod
+    def from_codes(cls, codes: Iterable[str]) -> Labels:
+        """The labels the open data's codes name (the inverse of :meth:`codes`), so an export read from
+        the dump applies this rule, not a reading of its own.
+
+        >>> labels = Labels.of(["ndc"], first_transferred=True, host_adjusted=False)
+        >>> Labels.from_codes(labels.codes()) == labels
+        True
+        """
+        names = set(codes)
+        purposes = frozenset(Purpose(p) for p in Purpose if f"authorized_for_{p}" in names)
+        return cls(purposes, "first_transferred" in names, "correspondingly_adjusted" in names)
+
     def codes(self) -> list[str]:
         """The labels as the open data names them."""
         if not self.authorized:

@@ -38,6 +38,8 @@ _CODES = {
     "date_from_datetime_parsing": "date",
     "date_type": "date",
     "string_pattern_mismatch": "pattern",
+    "enum": "choice",
+    "literal_error": "choice",
 }
 
 
@@ -53,7 +55,7 @@ _LIMITS = {
 
 @dataclass
 class FieldError:
-    code: str  # required, number, range, date, pattern, invalid
+    code: str  # required, number, range, date, pattern, choice, invalid
     message: Message = field(default_factory=lambda: Message(""))  # the limit, or the service's reason
 
 

@@ -36,6 +36,7 @@ from c3p.credits import monitoring_reports, queries, report_queries, service, ve
 from c3p.credits import schemas as v
 from c3p.credits.monitoring_reports import Calculation, MonitoringFile
 from c3p.credits.rules import chain
+from c3p.credits.rules.authorizations import FirstTransfer
 from c3p.credits.rules.holding_accounts import JAPAN, AccountKind
 from c3p.credits.rules.journal import canonical
 from c3p.credits.rules.reports import FindingKind
@@ -328,6 +329,7 @@ class IssuanceForm(FormInput):
     notification_ref: str = Field(min_length=1, max_length=80)
     credits: int = Field(ge=1)
     authorized: bool = False
+    first_transfer: FirstTransfer | None = None  # the notice's own type: the API's choices, no others
     model_project: bool = False
 
 
@@ -430,6 +432,7 @@ def _notice(report_id: int, values: dict[str, Any]) -> v.IssuanceNotice:
         credits=data.credits,
         allocation=tuple(v.AllocationLine(**line) for line in lines),
         authorized=data.authorized,
+        first_transfer=data.first_transfer,
         model_project=data.model_project,
     )
 
