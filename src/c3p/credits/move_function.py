@@ -1,9 +1,10 @@
 """PostgreSQL's transfer in one call: ``c3p_move_out``, made with the tables on a fresh database.
 
-Migration ``20261206_1020_transfer_function`` creates it on an upgraded database (its own frozen
-copy, as migrations keep theirs); a database made from the tables in one go gets it from here,
-and a test checks that both ways define the same function. What it does and why:
-``docs/registry.md`` ("The transfer path and its cost").
+Migrations ``20261206_1020_transfer_function`` and ``20261206_1040_lean_transfer_function``
+create it on an upgraded database (their own frozen copies, as migrations keep theirs); a
+database made from the tables in one go gets it from here, and a test checks that both ways
+define the same function. What it does, why, and where its time goes: ``docs/registry.md``
+("The transfer path and its cost").
 """
 
 from __future__ import annotations
@@ -14,122 +15,121 @@ from c3p.db.base import Base
 
 # p_head is the entry's canonical JSON up to and including '"legs":' (actor, at, details, key,
 # kind: every key that sorts before "legs", written by Python); the function adds the legs,
-# the moves and the sequence number, which sort last.
+# the moves and the sequence number, which sort last. Few statements, each planned once per
+# connection (plan_cache_mode: a custom plan per call cost more than the statement): lock and
+# read both accounts, the sender's first blocks, one write of blocks and balances, one append.
+# Blocks are read in the index's order, by registry in the database's collation as the Python
+# path reads them: registry codes are ISO 3166 alpha-3 (A-Z), which every collation orders alike.
 MOVE_OUT_FUNCTION = r"""
 CREATE OR REPLACE FUNCTION c3p_move_out(
     p_sender integer, p_receiver integer, p_credits bigint, p_kind text, p_key text, p_at text, p_head text
 ) RETURNS TABLE (entry_seq integer, entry_moves text, move_names text)
-LANGUAGE plpgsql AS $body$
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $body$
 DECLARE
-    v_sender record;
-    v_receiver record;
+    v_parties record;
     v_block record;
     v_wanted bigint := p_credits;
     v_taken bigint;
     v_start bigint;
-    v_first boolean;
+    v_whole integer[] := '{}';
+    v_cut_id integer;
+    v_cut_start bigint;
+    v_cut_end bigint;
+    v_cut_registry text;
+    v_cut_issuance integer;
+    v_cut_first boolean;
     v_moves text := '';
     v_names text := '';
-    v_legs text;
-    v_seq integer;
-    v_previous text;
-    v_hash text;
-    v_countries text[] := '{}';
-    v_kinds text[] := '{}';
-    v_amounts bigint[] := '{}';
-BEGIN
-    PERFORM 1 FROM credit_accounts WHERE id IN (p_sender, p_receiver) ORDER BY id FOR UPDATE;
-    SELECT id, registry, kind, status, balance INTO v_sender FROM credit_accounts WHERE id = p_sender;
-    SELECT id, registry, kind, status INTO v_receiver FROM credit_accounts WHERE id = p_receiver;
-    IF v_sender.id IS NULL OR v_receiver.id IS NULL OR p_sender = p_receiver
-       OR v_sender.status <> 'open' OR v_receiver.status <> 'open'
-       OR v_sender.registry <> v_receiver.registry
-       OR v_sender.kind NOT IN ('government_holding', 'participant_holding', 'returns')
-       OR v_sender.balance < p_credits OR p_credits < 1
-       OR NOT (
-           (p_kind = 'transfer' AND v_receiver.kind IN ('government_holding', 'participant_holding'))
-           OR (p_kind = 'cancellation' AND v_receiver.kind = 'cancellation' AND v_sender.kind <> 'returns')
-           OR (p_kind = 'retirement' AND v_receiver.kind = 'retirement' AND v_sender.kind <> 'returns'))
-    THEN
-        RETURN;
-    END IF;
-    -- authorized credits follow their authorization records (purposes, first transfer) on the Python path
-    v_taken := 0;
-    FOR v_block IN
-        SELECT b.end_serial - b.start_serial + 1 AS credits, i.authorization_status = 'authorized' AS authorized
-        FROM credit_blocks b JOIN credit_issuances i ON i.id = b.issuance_id
-        WHERE b.account_id = p_sender
-        ORDER BY b.registry COLLATE "C", b.start_serial
-    LOOP
-        EXIT WHEN v_taken >= p_credits;
-        IF v_block.authorized THEN
-            RETURN;
-        END IF;
-        v_taken := v_taken + v_block.credits;
-    END LOOP;
-    FOR v_block IN
+    v_entry text;
+    -- a bound cursor is planned for its first rows: read in order off the
+    -- (account_id, registry, start_serial) index, it stops at the blocks it needs
+    c_blocks CURSOR (p_account integer) FOR
         SELECT b.id, b.registry, b.start_serial, b.end_serial, b.issuance_id, b.first_transferred,
                i.authorization_status = 'authorized' AS authorized, i.host_country, i.serial_code, i.period_number
         FROM credit_blocks b JOIN credit_issuances i ON i.id = b.issuance_id
-        WHERE b.account_id = p_sender
-        ORDER BY b.registry COLLATE "C", b.start_serial
-    LOOP
-        EXIT WHEN v_wanted = 0;
+        WHERE b.account_id = p_account
+        ORDER BY b.registry, b.start_serial;
+BEGIN
+    IF p_sender = p_receiver OR p_credits < 1 THEN
+        RETURN;
+    END IF;
+    WITH locked AS MATERIALIZED (
+        SELECT id, registry, kind, status, balance FROM credit_accounts
+        WHERE id IN (p_sender, p_receiver) ORDER BY id FOR UPDATE)
+    SELECT s.registry AS s_registry, s.kind AS s_kind, s.status AS s_status, s.balance AS s_balance,
+           r.registry AS r_registry, r.kind AS r_kind, r.status AS r_status
+    INTO v_parties
+    FROM locked s JOIN locked r ON r.id = p_receiver
+    WHERE s.id = p_sender;
+    IF NOT FOUND
+       OR v_parties.s_status <> 'open' OR v_parties.r_status <> 'open'
+       OR v_parties.s_registry <> v_parties.r_registry
+       OR v_parties.s_kind NOT IN ('government_holding', 'participant_holding', 'returns')
+       OR v_parties.s_balance < p_credits
+       OR NOT (
+           (p_kind = 'transfer' AND v_parties.r_kind IN ('government_holding', 'participant_holding'))
+           OR (p_kind = 'cancellation' AND v_parties.r_kind = 'cancellation' AND v_parties.s_kind <> 'returns')
+           OR (p_kind = 'retirement' AND v_parties.r_kind = 'retirement' AND v_parties.s_kind <> 'returns'))
+    THEN
+        RETURN;
+    END IF;
+    -- whole blocks, then the end of the next one (rules.blocks.take); nothing is written before
+    -- every block to take is known to be of an issuance that is not authorized
+    FOR v_block IN c_blocks(p_sender) LOOP
+        IF v_block.authorized THEN
+            -- its authorization records decide first transfers and uses: the Python path moves it
+            RETURN;
+        END IF;
         v_taken := least(v_wanted, v_block.end_serial - v_block.start_serial + 1);
         v_start := v_block.end_serial - v_taken + 1;
-        v_first := v_block.authorized AND NOT v_block.first_transferred
-            AND (v_receiver.registry <> v_block.host_country OR v_receiver.kind = 'cancellation');
         IF v_start = v_block.start_serial THEN
-            UPDATE credit_blocks SET account_id = p_receiver, first_transferred = v_block.first_transferred OR v_first
-            WHERE id = v_block.id;
+            v_whole := v_whole || v_block.id;
         ELSE
-            UPDATE credit_blocks SET end_serial = v_start - 1 WHERE id = v_block.id;
-            INSERT INTO credit_blocks (registry, start_serial, end_serial, account_id, issuance_id, first_transferred)
-            VALUES (v_block.registry, v_start, v_block.end_serial, p_receiver, v_block.issuance_id,
-                    v_block.first_transferred OR v_first);
+            v_cut_id := v_block.id;
+            v_cut_start := v_start;
+            v_cut_end := v_block.end_serial;
+            v_cut_registry := v_block.registry;
+            v_cut_issuance := v_block.issuance_id;
+            v_cut_first := v_block.first_transferred;
         END IF;
-        v_moves := v_moves || CASE WHEN v_moves = '' THEN '' ELSE ',' END
-            || '[' || to_json(v_block.registry::text)::text || ',' || v_start || ',' || v_block.end_serial || ','
-            || p_sender || ',' || p_receiver || ',' || v_block.issuance_id || ','
-            || CASE WHEN v_first THEN 'true' ELSE 'false' END || ']';
+        -- credits of an issuance that is not authorized are never first transferred
+        v_moves := v_moves || CASE WHEN v_moves = '' THEN '[' ELSE ',[' END
+            || to_json(v_block.registry::text)::text || ',' || v_start || ',' || v_block.end_serial || ','
+            || p_sender || ',' || p_receiver || ',' || v_block.issuance_id || ',false]';
         v_names := v_names || CASE WHEN v_names = '' THEN '' ELSE ',' END
             || json_build_array(v_block.host_country, v_block.serial_code, v_block.period_number)::text;
-        IF v_first THEN
-            v_countries := v_countries || v_block.host_country::text;
-            v_kinds := v_kinds || 'first_transfer'::text;
-            v_amounts := v_amounts || v_taken;
-        END IF;
-        IF v_block.authorized AND v_receiver.kind = 'retirement' AND v_receiver.registry <> v_block.host_country THEN
-            v_countries := v_countries || v_receiver.registry::text;
-            v_kinds := v_kinds || 'use'::text;
-            v_amounts := v_amounts || v_taken;
-        END IF;
         v_wanted := v_wanted - v_taken;
+        EXIT WHEN v_wanted = 0;
     END LOOP;
     IF v_wanted > 0 THEN
         -- the balance said enough but the blocks hold less: the ledger is damaged, never move
         RAISE EXCEPTION 'account % holds fewer credits in blocks than its balance', p_sender;
     END IF;
+    WITH whole AS (UPDATE credit_blocks SET account_id = p_receiver WHERE id = ANY (v_whole)),
+         cut AS (UPDATE credit_blocks SET end_serial = v_cut_start - 1 WHERE id = v_cut_id),
+         carved AS (
+             INSERT INTO credit_blocks (registry, start_serial, end_serial, account_id, issuance_id, first_transferred)
+             SELECT v_cut_registry, v_cut_start, v_cut_end, p_receiver, v_cut_issuance, v_cut_first
+             WHERE v_cut_id IS NOT NULL)
     UPDATE credit_accounts SET balance = balance + CASE WHEN id = p_sender THEN -p_credits ELSE p_credits END
     WHERE id IN (p_sender, p_receiver);
-    v_legs := CASE WHEN p_sender < p_receiver
+    v_entry := p_head || CASE WHEN p_sender < p_receiver
         THEN '[[' || p_sender || ',' || -p_credits || '],[' || p_receiver || ',' || p_credits || ']]'
-        ELSE '[[' || p_receiver || ',' || p_credits || '],[' || p_sender || ',' || -p_credits || ']]' END;
-    v_moves := '[' || v_moves || ']';
-    UPDATE credit_journal_head h SET seq = h.seq + 1, previous_hash = h.hash,
-        hash = encode(sha256(convert_to(
-            h.hash || p_head || v_legs || ',"moves":' || v_moves || ',"seq":' || (h.seq + 1) || '}', 'UTF8')), 'hex')
-    WHERE h.id = 1
-    RETURNING h.seq, h.previous_hash, h.hash INTO v_seq, v_previous, v_hash;
+        ELSE '[[' || p_receiver || ',' || p_credits || '],[' || p_sender || ',' || -p_credits || ']]' END
+        || ',"moves":[' || v_moves || '],"seq":';
+    -- the journal head last: its lock serializes every append until the commit
+    WITH head AS (
+        UPDATE credit_journal_head SET seq = seq + 1, previous_hash = hash,
+            hash = encode(sha256(convert_to(hash || v_entry || (seq + 1) || '}', 'UTF8')), 'hex')
+        WHERE id = 1 RETURNING seq, previous_hash, hash)
     INSERT INTO credit_journal (seq, key, kind, occurred_at, credits, entry, previous_hash, hash)
-    VALUES (v_seq, p_key, p_kind, p_at::timestamptz, p_credits,
-            p_head || v_legs || ',"moves":' || v_moves || ',"seq":' || v_seq || '}', v_previous, v_hash);
-    INSERT INTO corresponding_adjustments (country, year, kind, credits, journal_seq)
-    SELECT country, substr(p_at, 1, 4)::integer, kind, sum(amount), v_seq
-    FROM unnest(v_countries, v_kinds, v_amounts) AS a(country, kind, amount)
-    GROUP BY country, kind
-    ORDER BY country COLLATE "C", kind COLLATE "C";
-    RETURN QUERY SELECT v_seq, v_moves, '[' || v_names || ']';
+    SELECT head.seq, p_key, p_kind, p_at::timestamptz, p_credits, v_entry || head.seq || '}',
+           head.previous_hash, head.hash
+    FROM head
+    RETURNING credit_journal.seq INTO entry_seq;
+    entry_moves := '[' || v_moves || ']';
+    move_names := '[' || v_names || ']';
+    RETURN NEXT;
 END
 $body$;
 """

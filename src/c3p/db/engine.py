@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import select
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from sqlalchemy import DateTime, Engine, create_engine, event
 from sqlalchemy.dialects.sqlite import DATETIME as SQLITE_DATETIME
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 #: SQLite's sync mode for every connection: FULL syncs the WAL at each commit, so a committed
@@ -21,13 +23,29 @@ def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets its parent folder, foreign keys, WAL and full sync."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        engine = create_engine(url, pool_size=10, max_overflow=20)
+        event.listen(engine, "checkout", _refuse_ended)
+        return engine
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
     event.listen(engine, "connect", _sqlite_pragmas)
     engine.dialect.colspecs = {**engine.dialect.colspecs, DateTime: ZonedSQLiteDateTime}
     return engine
+
+
+def _refuse_ended(dbapi_connection: Any, _record: object, _proxy: object) -> None:
+    """Replace a pooled connection the server has ended, found without a round trip.
+
+    An idle connection between transactions has nothing to read: a server that restarted,
+    or ended the session, has sent its last message or closed the socket, so the socket
+    reads ready. The pool then drops the connection and opens another (``DisconnectionError``).
+    SQLAlchemy's pre-ping asked the server instead, a round trip before every unit of work
+    (a fifth of a transfer's); a connection whose peer vanished without a word hangs either
+    way until TCP gives up, and anything else ready to read only costs a new connection.
+    """
+    if dbapi_connection.closed or select.select([dbapi_connection.fileno()], [], [], 0)[0]:
+        raise DisconnectionError("the server ended this pooled connection")
 
 
 class ZonedSQLiteDateTime(SQLITE_DATETIME):

@@ -297,6 +297,7 @@ def test_a_database_made_from_the_tables_has_the_function_the_migrations_make(ne
         database = Database(new_database_url("postgresql"))
         make(database.engine)
         with database.reading() as session:
-            definitions.append(session.scalar(text("SELECT prosrc FROM pg_proc WHERE proname = 'c3p_move_out'")))
+            found = "SELECT pg_get_functiondef(oid) FROM pg_proc WHERE proname = 'c3p_move_out'"  # body and settings
+            definitions.append(session.scalar(text(found)))
         database.dispose()
     assert definitions[0] is not None and definitions[0] == definitions[1]

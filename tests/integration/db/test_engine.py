@@ -1,0 +1,36 @@
+"""The engine's pool on PostgreSQL: a connection the server ended is replaced at checkout."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from c3p.db.database import Database
+
+
+def test_a_pooled_connection_the_server_ended_is_replaced_without_an_error(new_database_url) -> None:  # type: ignore[no-untyped-def]
+    url = new_database_url("postgresql")
+    database, administrator = Database(url), Database(url)
+    with database.core_unit() as work:
+        ended = work.dbapi.execute("SELECT pg_backend_pid()").fetchone()[0]
+    with administrator.unit_of_work() as session:  # as a server restart or an idle timeout would
+        assert session.scalar(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": ended})
+    with database.core_unit() as work:
+        assert work.dbapi.execute("SELECT pg_backend_pid()").fetchone()[0] != ended
+    administrator.dispose()
+    database.dispose()
+
+
+def test_a_unit_of_work_sends_nothing_before_its_own_statements(new_database_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """No ping at checkout: the transaction's BEGIN, its statement and its COMMIT are all that is sent."""
+    database = Database(new_database_url("postgresql"))
+    trace = tmp_path / "protocol.txt"
+    with trace.open("w") as out:
+        with database.core_unit() as work:
+            work.dbapi.execute("SELECT 1").fetchall()
+            work.dbapi.pgconn.trace(out.fileno())  # libpq writes every message of this connection
+        with database.core_unit() as work:  # the same pooled connection, checked out again
+            work.dbapi.execute("SELECT 2").fetchall()
+            work.dbapi.pgconn.untrace()
+    sent = [line.split("\t")[4].strip() for line in trace.read_text().splitlines() if line.split("\t")[1] == "F"]
+    assert sent == ['"COMMIT"', '"BEGIN"', '"SELECT 2"']
+    database.dispose()
