@@ -44,8 +44,15 @@ def _refuse_ended(dbapi_connection: Any, _record: object, _proxy: object) -> Non
     (a fifth of a transfer's); a connection whose peer vanished without a word hangs either
     way until TCP gives up, and anything else ready to read only costs a new connection.
     """
-    if dbapi_connection.closed or select.select([dbapi_connection.fileno()], [], [], 0)[0]:
+    if dbapi_connection.closed or _readable(dbapi_connection.fileno()):
         raise DisconnectionError("the server ended this pooled connection")
+
+
+def _readable(descriptor: int) -> bool:
+    """Whether the socket has something to read now (``poll``: ``select`` fails above descriptor 1023)."""
+    poller = select.poll()
+    poller.register(descriptor, select.POLLIN)
+    return bool(poller.poll(0))
 
 
 class ZonedSQLiteDateTime(SQLITE_DATETIME):
