@@ -150,7 +150,7 @@ def _scan(con, opened: MonitoringInput, params: CalculationParams) -> tuple[Moni
     with_times = not params.interval_minutes or period is None
     try:
         scanned = scan_monitoring(con, period, with_times, params.interval_minutes, opened.constant,
-                                  doubtful=opened.strict is not None)  # fmt: skip
+                                  doubtful=opened.strict is not None, parts=opened.parts)  # fmt: skip
         if not scanned.doubtful and (opened.strict is None or not blank_keys(con)):
             return opened, scanned
     except InvalidInput:
