@@ -150,7 +150,7 @@ def _scan(con, opened: MonitoringInput, params: CalculationParams) -> tuple[Moni
     with_times = not params.interval_minutes or period is None
     try:
         scanned = scan_monitoring(con, period, with_times, params.interval_minutes, opened.constant,
-                                  doubtful=opened.strict is not None)  # fmt: skip
+                                  doubtful=opened.strict is not None, parts=opened.parts)  # fmt: skip
         if not scanned.doubtful and (opened.strict is None or not blank_keys(con)):
             return opened, scanned
     except InvalidInput:
@@ -191,20 +191,29 @@ def bounded_connection(threads: int | None = None) -> Iterator[duckdb.DuckDBPyCo
     """A DuckDB connection that spills to a private temporary folder beyond
     :data:`MEMORY_LIMIT_BYTES` and, under an address-space limit (``ulimit -v``), keeps its
     memory within half of what is left, so that a large input finishes or is refused with an
-    out-of-memory error instead of aborting the process; ``threads`` caps DuckDB's threads."""
+    out-of-memory error instead of aborting the process; ``threads`` caps DuckDB's threads.
+
+    Under such a limit DuckDB starts no thread after it opens: one worker at most (the
+    calling thread) and no asynchronous I/O threads. Its thread count and limit are given
+    to ``connect`` because it starts its threads there, and it started its I/O threads
+    (``async_threads``, 8 by default) again at the end of each query; a thread started while
+    the scan holds most of the room may find none for its thread-local data, and glibc then
+    aborts the process ("cannot allocate memory for thread-local data") instead of failing
+    an allocation DuckDB could report."""
     import duckdb
 
+    headroom = _address_space_headroom()
+    limit = MEMORY_LIMIT_BYTES if headroom is None else min(max(headroom // 2, 64 << 20), MEMORY_LIMIT_BYTES)
+    settings: dict[str, str | bool | int | float | list[str]] = {"memory_limit": f"{limit >> 20}MiB"}
+    if headroom is not None:
+        settings["async_threads"] = 0
+        threads = min(threads or 2, 1 if headroom < 1 << 30 else 2)
+    if threads is not None:
+        settings["threads"] = max(threads, 1)
     with tempfile.TemporaryDirectory(prefix="c3p-mrv-") as spill:
-        con = duckdb.connect(config={"temp_directory": spill})
+        con = duckdb.connect(config=settings | {"temp_directory": spill})
         try:
             con.execute("SET enable_progress_bar = false")
-            headroom = _address_space_headroom()
-            limit = MEMORY_LIMIT_BYTES if headroom is None else min(max(headroom // 2, 64 << 20), MEMORY_LIMIT_BYTES)
-            con.execute(f"SET memory_limit = '{limit >> 20}MiB'")
-            if headroom is not None:
-                threads = min(threads or 2, 1 if headroom < 1 << 30 else 2)
-            if threads is not None:
-                con.execute(f"SET threads = {max(threads, 1)}")
             yield con
         finally:
             con.close()

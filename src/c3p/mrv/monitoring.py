@@ -72,6 +72,8 @@ class MonitoringInput:
     strict: Callable[[], str | None] | None = None
     #: labels (``parameter``, ``unit``) holding one value in every row, from Parquet statistics
     constant: dict[str, str] = field(default_factory=dict)
+    #: each file of several as a relation of ``monitoring_file``'s columns, scanned one at a time
+    parts: tuple[str, ...] = ()
 
 
 def file_sha256(path: Path | str) -> str:
@@ -113,8 +115,8 @@ def open_monitoring(
     suffixes = {Path(name).suffix.lower() for name in names}
     limits = limits or MonitoringLimits()
     if suffixes <= {".parquet", ".pq"}:
-        zone, constant = _parquet_view(con, names, mapping or {}, text.timezone, limits)
-        return MonitoringInput(tuple(names), {}, "monitoring_file", zone, constant=constant)
+        zone, constant, parts = _parquet_view(con, names, mapping or {}, text.timezone, limits)
+        return MonitoringInput(tuple(names), {}, "monitoring_file", zone, constant=constant, parts=parts)
     elif len(names) == 1 and suffixes <= {".csv", ".txt"} and text.thousands is None:
         strict = lambda: _text_view(con, names[0], mapping or {}, text, limits)  # noqa: E731
         fast = _fast_csv_view(con, names[0], mapping or {}, text)
@@ -261,7 +263,7 @@ def _in_zone(expression: str, seconds: int) -> str:
 
 
 def _parquet_view(con, paths: list[str], mapping: Mapping[str, str], timezone: str | None,
-                  limits: MonitoringLimits) -> tuple[str | None, dict[str, str]]:  # fmt: skip
+                  limits: MonitoringLimits) -> tuple[str | None, dict[str, str], tuple[str, ...]]:  # fmt: skip
     types = _one_schema(con, paths, mapping)
     chosen = _select_list(list(types), mapping, paths[0])
     value_type = types[chosen["value"]]
@@ -290,7 +292,8 @@ def _parquet_view(con, paths: list[str], mapping: Mapping[str, str], timezone: s
     con.execute(f"CREATE OR REPLACE TEMP VIEW monitoring_file_lines AS SELECT {casts}, "
                 f"file_row_number + 1 AS line, filename AS file FROM {source}")  # fmt: skip
     labels = {c: chosen[c] for c in ("parameter", "unit") if types[chosen[c]] == "VARCHAR"}
-    return zone, _constant_labels(con, files, labels)
+    parts = tuple(f"(SELECT {casts} FROM read_parquet([{_literal(p)}]))" for p in paths) if len(paths) > 1 else ()
+    return zone, _constant_labels(con, files, labels), parts
 
 
 def _constant_labels(con, files: str, columns: Mapping[str, str]) -> dict[str, str]:

@@ -10,7 +10,7 @@ only for the few groups the statistics flag, so the cost stays one scan of the d
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -23,20 +23,31 @@ from c3p.mrv.findings import Finding
 from c3p.mrv.spec import Methodology
 from c3p.mrv.units import scale_factor
 
-SCAN_SQL = """
-CREATE OR REPLACE TEMP TABLE scan_all AS
+PART_SQL = """
 SELECT {inside} AS inside, site_id, make_date(year(day), month(day), 1) AS month, {labels},
-  sum(n) AS n, sum(n_value) AS n_value, sum(total) AS total, min(min_value) AS min_value,
-  max(max_value) AS max_value, min(first_ts) AS first_ts, max(last_ts) AS last_ts,
-  sqrt(greatest(sum(squares) / sum(n_value) - (sum(total) / sum(n_value)) ** 2, 0)) AS sd,
-  sum(n_ts) AS n_ts, {doubtful_sum} AS n_doubtful
+  sum(n) AS n, sum(n_value) AS n_value, sum(total) AS total, sum(squares) AS squares,
+  min(min_value) AS min_value, max(max_value) AS max_value, min(first_ts) AS first_ts,
+  max(last_ts) AS last_ts, sum(n_ts) AS n_ts, {doubtful_sum} AS n_doubtful
 FROM (SELECT site_id, CAST(timestamp AS DATE) AS day, {keys} count(*) AS n, count(value) AS n_value,
   sum(value) AS total, sum(value * value) AS squares, min(value) AS min_value, max(value) AS max_value,
   {times}, bit_count(bit_or(1::HUGEINT << {bit})) AS n_ts {doubtful}
-FROM monitoring_file GROUP BY ALL)
+FROM {source} GROUP BY ALL)
 GROUP BY ALL
 """
-# One pass over every row of the input, so each aggregate is the cheapest that serves. The rows
+FOLD_SQL = """
+CREATE OR REPLACE TEMP TABLE scan_all AS
+SELECT inside, site_id, month, parameter, unit, sum(n) AS n, sum(n_value) AS n_value,
+  sum(total) AS total, min(min_value) AS min_value, max(max_value) AS max_value,
+  min(first_ts) AS first_ts, max(last_ts) AS last_ts,
+  sqrt(greatest(sum(squares) / sum(n_value) - (sum(total) / sum(n_value)) ** 2, 0)) AS sd,
+  CASE WHEN bool_and(apart) THEN sum(n_ts) ELSE least(sum(n_ts), sum(n) - 1) END AS n_ts,
+  sum(n_doubtful) AS n_doubtful
+FROM (SELECT *, coalesce(max(last_ts) OVER (PARTITION BY inside, site_id, month, parameter, unit
+  ORDER BY first_ts ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) < first_ts, true) AS apart
+  FROM scan_parts) GROUP BY ALL
+"""
+# One pass over every row of the input, so each aggregate is the cheapest that serves; each
+# Parquet file of several is a part of its own (see :func:`scan_monitoring`). The rows
 # are grouped by calendar day (a cast, where year * 12 + month cost two date functions per row),
 # and the days are then folded into months, a second step over one row per day (rows / 96 for
 # 15-minute data):
@@ -61,7 +72,8 @@ _NO_TIMES = "CAST(NULL AS TIMESTAMP) AS first_ts, CAST(NULL AS TIMESTAMP) AS las
 
 def scan_monitoring(con: duckdb.DuckDBPyConnection, period: tuple[date, date] | None,
                     with_times: bool = True, interval_minutes: int | None = None,
-                    constant: Mapping[str, str] | None = None, doubtful: bool = False) -> Scanned:  # fmt: skip
+                    constant: Mapping[str, str] | None = None, doubtful: bool = False,
+                    parts: Sequence[str] = ()) -> Scanned:  # fmt: skip
     """Table ``scan_raw``: grouped statistics of the rows of ``monitoring_file`` within ``period``
     (its first day and the day after its last; all rows without one; a row without a timestamp
     stays in, for :func:`check_keys`).
@@ -70,6 +82,16 @@ def scan_monitoring(con: duckdb.DuckDBPyConnection, period: tuple[date, date] | 
     ``interval_minutes``, the declared reading interval, sizes the duplicate map; ``constant``
     gives the labels (``parameter``, ``unit``) that hold one value in every row; ``doubtful``
     says whether rows may be marked doubtful (the fast CSV path), to count them.
+
+    ``parts`` are the input's files as relations, scanned one after the other (all of
+    ``monitoring_file`` at once without them). The day groups of the scan cost about 175
+    bytes each until they are folded into months, so one scan of ten files of 100 sites held
+    ten times the day groups of one file (peak RSS 1.34x from 1 to 10 files, 1.09x with the
+    month map before); a file at a time holds one file's. The parts' month rows are then
+    added up. The files' slots were counted apart, so a reading repeated in two files would
+    go unseen: a group whose files' first-to-last spans overlap gets ``n_ts`` below ``n``,
+    which sends it to the row-level duplicate check (files split by time do not overlap, so
+    they cost no check; a repeated timestamp lies within both files' spans).
     """
     inside = "true"
     if period is not None:
@@ -80,10 +102,14 @@ def scan_monitoring(con: duckdb.DuckDBPyConnection, period: tuple[date, date] | 
     keys = "".join(f"{c}, " for c in _LABELS if c not in fixed)
     counted = {"doubtful": ", count_if(doubtful) AS n_doubtful" if doubtful else "",
                "doubtful_sum": "sum(n_doubtful)" if doubtful else "0"}  # fmt: skip
-    sql = SCAN_SQL.format(inside=inside, times=_TIMES if with_times else _NO_TIMES, labels=labels,
-                          **_slots(interval_minutes, keys), **counted)  # fmt: skip
+    with_times = with_times or len(parts) > 1  # the fold compares the files' spans
+    sql = PART_SQL.format(inside=inside, times=_TIMES if with_times else _NO_TIMES, labels=labels,
+                          **_slots(interval_minutes, keys), **counted, source="{source}")  # fmt: skip
     try:
-        con.execute(sql)
+        for index, source in enumerate(parts or ["monitoring_file"]):
+            into = "INSERT INTO scan_parts " if index else "CREATE OR REPLACE TEMP TABLE scan_parts AS "
+            con.execute(into + sql.replace("{source}", source))
+        con.execute(FOLD_SQL)
     except duckdb.OutOfMemoryException:
         raise
     except duckdb.Error as exc:

@@ -373,3 +373,23 @@ def test_a_parquet_day_with_a_duplicate_and_a_gap_at_its_edges_is_caught(tmp_pat
     result = calculate(MN, [write_parquet(tmp_path / "d.parquet", rows)], params())
     assert {f.code for f in result.findings} == {"duplicate", "gap"}
     assert result.reference_emissions_tco2 == pytest.approx(37.9 * 0.797, rel=1e-9)
+
+
+def test_a_reading_repeated_in_another_parquet_file_is_caught_with_the_gap_it_hides(tmp_path):
+    """Each Parquet file of several is scanned on its own, so its day map does not see the
+    other's readings: the first file holds 00:00-11:45, the second 12:00-23:30 and 00:00
+    again (300 kWh), 23:45 missing. Each file alone has no repeat, and together they hold the
+    96 rows a day expects; the group found in both files must still go to the exact check.
+
+    The smaller repeat is kept and the gap counted as zero: 94 x 0.4 + 0.3 = 37.9 MWh,
+    RE = 37.9 x 0.797 = 30.2063 (96 x 0.4 x 0.797 = 30.6048 if the pair hid the gap).
+    """
+    rows = create_rows()
+    first = write_parquet(tmp_path / "a.parquet", rows[:48])
+    second = write_parquet(tmp_path / "b.parquet", [*rows[48:95], {**rows[0], "value": 300.0}])
+    result = calculate(MN, [first, second], params())
+    assert {f.code for f in result.findings} == {"duplicate", "gap"}
+    assert result.reference_emissions_tco2 == pytest.approx(37.9 * 0.797, rel=1e-9)
+    whole = calculate(MN, [first, write_parquet(tmp_path / "c.parquet", rows[48:])], params())
+    assert not {"duplicate", "gap"} & {f.code for f in whole.findings}
+    assert whole.reference_emissions_tco2 == pytest.approx(96 * 0.4 * 0.797, rel=1e-9)
