@@ -5,7 +5,10 @@ transferred; a transfer reads the sender's blocks and then writes them by row id
 it computed. Each test lets the authorization split the blocks and wait at the journal's head
 (held by a third connection) while the transfer comes in, then releases it: whichever order the
 two take, no stale bounds may land (no overlapping blocks, every balance the sum of its blocks),
-``verify`` finds nothing, and credits of the range move under its record.
+``verify`` finds nothing, and credits of the range move under its record. Before authorizations
+locked the accounts holding their credits, the tests that mark credits (and the acceptance's, and
+the deadlock's) failed; the split ones passed, a split's insert locking the holder through its
+foreign key.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from c3p.credits.tables import CreditAccount, CreditBlock
 from c3p.credits.verify import verify
 from c3p.errors import C3PError
 from tests.integration.credits.test_authorizations import (
+    HEAD_LOCK,
     _serial,
     adjustments,
     authorize,
@@ -90,16 +94,18 @@ def _check_ledger(registry: Registry) -> None:
     assert report.ok, report.problems
 
 
-def _race(registry: Registry, backend: str, move: Callable[[Registry], Any], **terms: Any) -> dict[str, Any]:
+def _race(
+    registry: Registry, backend: str, move: Callable[[Registry], Any], holding: str = HEAD_LOCK, **terms: Any
+) -> dict[str, Any]:
     """Authorize ``terms`` (serials 11-20 unless told) while ``move`` runs (see :func:`race`): the
-    authorization does its work and waits to append; the move comes in; both are released. What the
+    authorization does its work and waits for the row ``holding`` locks (the journal's head unless
+    told); the move comes in; both are released. What the
     authorization's record was made at (``authorization``) and what the move returned or the refusal
     (``transfer``)."""
     if backend != "postgresql":
         pytest.skip(SQLITE_SKIP)
-    done = race(
-        registry, lambda: authorize(registry, **{"serials": "11-20", **terms}).journal_seq, lambda: move(registry)
-    )
+    authorizing = lambda: authorize(registry, **{"serials": "11-20", **terms}).journal_seq  # noqa: E731
+    done = race(registry, authorizing, lambda: move(registry), holding)
     return {"authorization": done["amendment"], "transfer": done["transfer"]}
 
 
@@ -170,3 +176,21 @@ def test_accepting_a_transfer_racing_an_authorization_that_marks_its_credits_in_
     assert report.ok, report.problems
     assert [tuple(row) for row in marked] == [("VNM", 1, 30)]
     assert adjustments(registry) == [("VNM", "first_transfer", 30)]  # first transferred once, when recorded
+
+
+def test_a_transfer_that_read_its_blocks_before_an_authorization_split_them_waits_without_deadlock(
+    registry: Registry, backend: str
+) -> None:
+    """The issuance is authorized (serials 61-70). The host authorizes 11-20 and is held just before it
+    locks the block 1-60 (a third connection holds it); acme-vn's transfer of serials 5-25 comes in
+    meanwhile; the block is released. Before, the transfer had locked acme-vn and read the block, then
+    waited for the issuance the authorization held, while the split's new block waited (through its
+    foreign key) for acme-vn: a deadlock, one side failed. Now the authorization holds acme-vn first, the
+    transfer waits for it, and both succeed."""
+    issue_unauthorized(registry)
+    authorize(registry, "61-70", entities=["acme-vn", "vn-mone"])
+    block = "SELECT id FROM credit_blocks WHERE registry = 'VNM' AND start_serial = 1 FOR UPDATE"
+    outcome = _race(registry, backend, _by_range, block, entities=["acme-vn", "vn-mone"])
+    assert not isinstance(outcome["transfer"], C3PError), outcome["transfer"]
+    assert outcome["transfer"].seq > outcome["authorization"]
+    _check_ledger(registry)

@@ -430,10 +430,16 @@ def _wait_for_lock_waits(engine: Any, count: int) -> None:
     raise AssertionError(f"fewer than {count} sessions came to wait for a lock")
 
 
-def race(registry: Registry, first: Callable[[], Any], second: Callable[[], Any]) -> dict[str, Any]:
-    """Run ``first`` in a thread until it waits at the journal's head (held by a third connection), then
-    ``second`` in another until it waits too (before or after reading what it reads); release both.
-    What each returned, or the refusal it raised, under ``amendment`` (first) and ``transfer`` (second)."""
+HEAD_LOCK = "SELECT seq FROM credit_journal_head WHERE id = 1 FOR UPDATE"
+
+
+def race(
+    registry: Registry, first: Callable[[], Any], second: Callable[[], Any], holding: str = HEAD_LOCK
+) -> dict[str, Any]:
+    """Run ``first`` in a thread until it waits for a row a third connection holds (``holding``: the
+    journal's head unless told), then ``second`` in another until it waits too (before or after reading
+    what it reads); release both. What each returned, or the refusal it raised, under ``amendment``
+    (first) and ``transfer`` (second)."""
     outcome: dict[str, Any] = {}
 
     def run(name: str, command: Callable[[], Any]) -> None:
@@ -445,7 +451,7 @@ def race(registry: Registry, first: Callable[[], Any], second: Callable[[], Any]
     engine = registry.database.engine
     threads = [threading.Thread(target=run, args=pair) for pair in (("amendment", first), ("transfer", second))]
     with engine.connect() as head:
-        head.execute(text("SELECT seq FROM credit_journal_head WHERE id = 1 FOR UPDATE"))
+        head.execute(text(holding))
         for count, thread in enumerate(threads, 1):
             thread.start()
             _wait_for_lock_waits(engine, count)
