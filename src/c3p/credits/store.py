@@ -573,11 +573,12 @@ class Store:
     def hold_authorizations(self, issuance_ids: Sequence[int]) -> None:
         """Keep the issuances' authorization records as they are until this transaction ends.
 
-        A change of them (``authorize``, ``authorize_range``) locks the issuance ``FOR UPDATE``
-        first; ``FOR KEY SHARE`` waits for one under way to commit, so the records read next (a
-        new statement, a new snapshot under READ COMMITTED) are those it left, and makes the next
-        change wait until this transaction ends. SQLite needs nothing: ``BEGIN IMMEDIATE`` made
-        this transaction the only writer before it read anything.
+        A change of them (``authorize``, ``authorize_range``) locks the accounts holding the
+        credits, then the issuance ``FOR UPDATE``; ``FOR KEY SHARE`` waits for one under way to
+        commit, so the records read next (a new statement, a new snapshot under READ COMMITTED)
+        are those it left, and makes the next change wait until this transaction ends. SQLite
+        needs nothing: ``BEGIN IMMEDIATE`` made this transaction the only writer before it read
+        anything.
         """
         if self.dialect == "sqlite" or not issuance_ids:
             return
