@@ -1028,8 +1028,8 @@ def _lock_holders(store: LedgerStore, notification_ref: str, spans: Sequence[tup
     An authorization splits blocks and marks credits first transferred where they are held; a
     transfer reads its sender's blocks without locking them and writes them back by row id. Both
     follow one lock order, the store's: accounts by id, then the issuance (``FOR UPDATE`` here,
-    ``FOR KEY SHARE`` by a move of authorized credits), then blocks, then the journal head. So a
-    transfer holding the sender waits here until it commits, and one coming later waits on its
+    ``FOR KEY SHARE`` by a move of authorized credits), then blocks, then the journal head. So this
+    waits for a transfer holding the sender to commit, and a transfer coming later waits on its
     account lock until this authorization commits and then reads the blocks (a new statement, a
     new snapshot under READ COMMITTED) split, marked and of an authorized issuance. The holders
     are read again once locked: a transfer that committed in between may have moved credits of the
