@@ -280,6 +280,14 @@ class MemoryStore:
                 self.blocks[row_id], right = block.cut(at)
                 self._insert(right)
 
+    def holders(self, spans: Sequence[tuple[str, int, int]]) -> set[int]:
+        return {
+            b.account_id
+            for registry, start, end in spans
+            for b in self.blocks.values()
+            if b.registry == registry and b.end >= start and b.start <= end
+        }
+
     def blocks_in(self, registry: str, start: int, end: int) -> list[tuple[Block, int, str]]:
         meeting = (b.registry == registry and b.end >= start and b.start <= end for b in self.blocks.values())
         inside = [(b, i) for (i, b), meets in zip(self.blocks.items(), meeting, strict=True) if meets]

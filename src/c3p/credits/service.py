@@ -61,6 +61,7 @@ from c3p.credits.schemas import (
 from c3p.credits.store import (
     FIRST_SOURCE_LIMIT,
     AccountRow,
+    IssuanceRow,
     LedgerStore,
     NewIssuance,
     PendingRow,
@@ -835,7 +836,10 @@ def resolve_pending(session: Work, actor: Actor, key: str, accept: bool) -> Tran
     pending = store.lock_pending(key)
     if pending is None:
         raise NotFound(Message(N_("no pending transfer %(key)s"), {"key": key}))
-    accounts = store.lock_accounts_by_id({pending.from_account_id, pending.to_account_id})
+    # the pending account holds the blocks: locked with the parties, so an authorization marking them
+    # (which locks their holder first) is wholly before or after this
+    in_transit = {move.to_account for move in pending.moves}
+    accounts = store.lock_accounts_by_id({pending.from_account_id, pending.to_account_id, *in_transit})
     receiver = accounts[pending.to_account_id]
     require(actor, "credits.accept", Target.of(country=receiver.registry))
     if pending.status != "pending":
@@ -934,10 +938,9 @@ def authorize(session: Work, actor: Actor, notification_ref: str, status: str) -
         raise InvalidInput(Message(refusal, {"status": status})) from None
     store = ledger_store(session)
     store.begin_write()
-    issuance = store.issuance_by_ref(notification_ref, lock=True)
-    if issuance is None:
-        raise NotFound(Message(N_("no issuance for notification %(ref)s"), {"ref": notification_ref}))
+    issuance = _issuance(store, notification_ref)
     require(actor, "credits.authorize", Target.of(country=issuance.host_country))
+    issuance = _lock_holders(store, notification_ref, store.issued_ranges(issuance.id))
     if issuance.authorization != wanted:
         article6.check_authorization_change(notification_ref, wanted, store.first_transferred_credits(issuance.id))
         store.set_authorization(issuance.id, str(wanted))
@@ -979,14 +982,13 @@ def authorize_range(
         raise InvalidInput(N_("name the decision that authorizes the credits"), field="decision_ref")
     store = ledger_store(session)
     store.begin_write()
-    issuance = store.issuance_by_ref(notification_ref, lock=True)
-    if issuance is None:
-        raise NotFound(Message(N_("no issuance for notification %(ref)s"), {"ref": notification_ref}))
+    issuance = _issuance(store, notification_ref)
     require(actor, "credits.authorize", Target.of(country=issuance.host_country))
     slugs = _entities(store, entities)
     issued = store.issued_ranges(issuance.id)
     code = _range_registry(registry, issued, notification_ref)
     authorizations.check_within(issued, code, start, end, notification_ref)
+    issuance = _lock_holders(store, notification_ref, [(code, start, end)])
     existing = store.authorizations([issuance.id]).get(issuance.id, [])
     same = any((r.registry, r.start, r.end) == (code, start, end) for r in existing)
     first_transferred = store.first_transferred_in(issuance.id, code, start, end) if same else 0
@@ -1010,6 +1012,38 @@ def authorize_range(
     if issuance.authorization != article6.Authorization.authorized:
         store.set_authorization(issuance.id, str(article6.Authorization.authorized))
     return authorization_view(notification_ref, record)
+
+
+def _issuance(store: LedgerStore, notification_ref: str) -> IssuanceRow:
+    """The issuance of ``notification_ref``, read without a lock (its id, host and serials never change)."""
+    issuance = store.issuance_by_ref(notification_ref)
+    if issuance is None:
+        raise NotFound(Message(N_("no issuance for notification %(ref)s"), {"ref": notification_ref}))
+    return issuance
+
+
+def _lock_holders(store: LedgerStore, notification_ref: str, spans: Sequence[tuple[str, int, int]]) -> IssuanceRow:
+    """Lock the accounts holding the credits of ``spans``, then the issuance; the issuance as it now is.
+
+    An authorization splits blocks and marks credits first transferred where they are held; a
+    transfer reads its sender's blocks without locking them and writes them back by row id. Both
+    follow one lock order, the store's: accounts by id, then the issuance (``FOR UPDATE`` here,
+    ``FOR KEY SHARE`` by a move of authorized credits), then blocks, then the journal head. So this
+    waits for a transfer holding the sender to commit, and a transfer coming later waits on its
+    account lock until this authorization commits and then reads the blocks (a new statement, a
+    new snapshot under READ COMMITTED) split, marked and of an authorized issuance. The holders
+    are read again once locked: a transfer that committed in between may have moved credits of the
+    spans to an account not yet locked, which is then locked too (out of id order, in that rare
+    case; PostgreSQL ends a resulting deadlock by refusing one side). Once all are locked no credit
+    of the spans can move. SQLite needs none of it: ``BEGIN IMMEDIATE`` made this the only writer.
+    """
+    locked: set[int] = set()
+    while fresh := store.holders(spans) - locked:
+        store.lock_accounts_by_id(fresh)
+        locked |= fresh
+    issuance = store.issuance_by_ref(notification_ref, lock=True)
+    assert issuance is not None  # found above, and issuances are never deleted
+    return issuance
 
 
 def _record_first_transfers(

@@ -10,8 +10,11 @@ connection with statements written once in ``%s`` style and adapted per dialect:
 gets ``?`` placeholders and no ``FOR UPDATE``. Concurrency: on SQLite a writing unit of work
 starts with ``BEGIN IMMEDIATE`` (:func:`begin_write`), so writers queue for the one write
 lock; on PostgreSQL every transaction locks the rows it changes with ``SELECT … FOR UPDATE``
-in one order (registries by code, then accounts by id, then the journal head), so two
-transactions never wait on each other in a cycle.
+in one order (registries by code, then accounts by id, then issuances, then blocks, then the
+journal head), so two transactions never wait on each other in a cycle. Whatever changes blocks
+locks the accounts holding them first: a transfer its two accounts, an authorization every
+holder of the credits it splits or marks (see ``service._lock_holders``), so a transfer's block
+reads, made after its account locks, always see the authorization's changes whole.
 """
 
 from __future__ import annotations
@@ -219,6 +222,7 @@ class LedgerStore(Protocol):
     def authorizations(self, issuance_ids: Iterable[int]) -> dict[int, list[AuthorizedRange]]: ...
     def save_authorization(self, record: AuthorizedRange) -> None: ...
     def drop_authorizations(self, issuance_id: int) -> None: ...
+    def holders(self, spans: Sequence[tuple[str, int, int]]) -> set[int]: ...
     def split_blocks(self, registry: str, start: int, end: int) -> None: ...
     def blocks_in(self, registry: str, start: int, end: int) -> list[tuple[Block, int, str]]: ...
     def issuance_terms(self, ids: Iterable[int]) -> dict[int, IssuanceTerms]: ...
@@ -569,11 +573,12 @@ class Store:
     def hold_authorizations(self, issuance_ids: Sequence[int]) -> None:
         """Keep the issuances' authorization records as they are until this transaction ends.
 
-        A change of them (``authorize``, ``authorize_range``) locks the issuance ``FOR UPDATE``
-        first; ``FOR KEY SHARE`` waits for one under way to commit, so the records read next (a
-        new statement, a new snapshot under READ COMMITTED) are those it left, and makes the next
-        change wait until this transaction ends. SQLite needs nothing: ``BEGIN IMMEDIATE`` made
-        this transaction the only writer before it read anything.
+        A change of them (``authorize``, ``authorize_range``) locks the accounts holding the
+        credits, then the issuance ``FOR UPDATE``; ``FOR KEY SHARE`` waits for one under way to
+        commit, so the records read next (a new statement, a new snapshot under READ COMMITTED)
+        are those it left, and makes the next change wait until this transaction ends. SQLite
+        needs nothing: ``BEGIN IMMEDIATE`` made this transaction the only writer before it read
+        anything.
         """
         if self.dialect == "sqlite" or not issuance_ids:
             return
@@ -628,6 +633,20 @@ class Store:
         ):
             self.session.delete(row)
         self.session.flush()
+
+    def holders(self, spans: Sequence[tuple[str, int, int]]) -> set[int]:
+        """The accounts holding credits of ``spans`` (registry, first and last serial), read without a lock."""
+        found: set[int] = set()
+        for registry, start, end in spans:
+            found |= {
+                int(row[0])
+                for row in self.rows(
+                    "SELECT DISTINCT account_id FROM credit_blocks "
+                    "WHERE registry = %s AND end_serial >= %s AND start_serial <= %s",
+                    (registry, start, end),
+                )
+            }
+        return found
 
     def split_blocks(self, registry: str, start: int, end: int) -> None:
         """Cut the blocks crossing ``start`` or ``end`` (an authorization's bounds) in two, same holder and marks."""

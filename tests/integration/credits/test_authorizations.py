@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -429,6 +430,38 @@ def _wait_for_lock_waits(engine: Any, count: int) -> None:
     raise AssertionError(f"fewer than {count} sessions came to wait for a lock")
 
 
+HEAD_LOCK = "SELECT seq FROM credit_journal_head WHERE id = 1 FOR UPDATE"
+
+
+def race(
+    registry: Registry, first: Callable[[], Any], second: Callable[[], Any], holding: str = HEAD_LOCK
+) -> dict[str, Any]:
+    """Run ``first`` in a thread until it waits for a row a third connection holds (``holding``: the
+    journal's head unless told), then ``second`` in another until it waits too (before or after reading
+    what it reads); release both. What each returned, or the refusal it raised, under ``amendment``
+    (first) and ``transfer`` (second)."""
+    outcome: dict[str, Any] = {}
+
+    def run(name: str, command: Callable[[], Any]) -> None:
+        try:
+            outcome[name] = command()
+        except C3PError as refused:
+            outcome[name] = refused
+
+    engine = registry.database.engine
+    threads = [threading.Thread(target=run, args=pair) for pair in (("amendment", first), ("transfer", second))]
+    with engine.connect() as head:
+        head.execute(text(holding))
+        for count, thread in enumerate(threads, 1):
+            thread.start()
+            _wait_for_lock_waits(engine, count)
+        head.rollback()
+    for thread in threads:
+        thread.join(60)
+    assert set(outcome) == {"amendment", "transfer"}, outcome
+    return outcome
+
+
 def test_a_transfer_racing_an_amendment_that_removes_its_receiver_is_refused_or_comes_first(
     registry: Registry, backend: str
 ) -> None:
@@ -441,34 +474,19 @@ def test_a_transfer_racing_an_amendment_that_removes_its_receiver_is_refused_or_
         pytest.skip("SQLite takes its write lock (BEGIN IMMEDIATE) before a writer reads anything: no race")
     issue_unauthorized(registry)
     authorize(registry, "1-50", purposes=["ndc"], entities=["acme-vn", "vn-mone"])
-    outcome: dict[str, Any] = {}
 
-    def amend() -> None:
-        outcome["amendment"] = authorize(registry, "1-50", purposes=["ndc"], entities=["acme-vn"]).journal_seq
+    def amend() -> Any:
+        return authorize(registry, "1-50", purposes=["ndc"], entities=["acme-vn"]).journal_seq
 
-    def send() -> None:
-        try:
-            with registry.database.unit_of_work() as session:
-                moved = service.transfer(session, OPERATOR, registry.vn_pp, registry.vn_gov, None, _serial(1, 10))
-                outcome["transfer"] = moved.seq
-        except Conflict as refused:
-            outcome["transfer"] = refused
+    def send() -> Any:
+        with registry.database.unit_of_work() as session:
+            return service.transfer(session, OPERATOR, registry.vn_pp, registry.vn_gov, None, _serial(1, 10)).seq
 
-    engine = registry.database.engine
-    amending, sending = threading.Thread(target=amend), threading.Thread(target=send)
-    with engine.connect() as head:
-        head.execute(text("SELECT seq FROM credit_journal_head WHERE id = 1 FOR UPDATE"))
-        amending.start()
-        _wait_for_lock_waits(engine, 1)  # the amendment holds its locks and waits to append
-        sending.start()
-        _wait_for_lock_waits(engine, 2)  # the transfer has read what it reads before it writes
-        head.rollback()
-    amending.join(60)
-    sending.join(60)
-    assert set(outcome) == {"amendment", "transfer"}, outcome
+    outcome = race(registry, amend, send)
     transfer = outcome["transfer"]
-    if isinstance(transfer, Conflict):
-        assert "not an authorized entity" in transfer.detail
+    assert isinstance(outcome["amendment"], int), outcome
+    if isinstance(transfer, C3PError):
+        assert isinstance(transfer, Conflict) and "not an authorized entity" in transfer.detail
         with registry.database.reading() as session:
             held = session.execute(
                 select(CreditBlock.start_serial, CreditBlock.end_serial).where(
