@@ -11,13 +11,16 @@ second to import, which pages and commands that never convert a unit should not 
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from c3p.errors import InvalidInput
 from c3p.messages import N_, Message
+from c3p.user_cache import user_cache_folder
 
 if TYPE_CHECKING:
     import pint
@@ -47,11 +50,24 @@ def unit_registry() -> pint.UnitRegistry:
 def _built_registry() -> pint.UnitRegistry:
     import pint
 
-    # cache_folder: pint keeps its parsed definitions in the user cache folder (10× faster start).
-    registry: pint.UnitRegistry = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=":auto:")
+    registry: pint.UnitRegistry = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=_pint_cache())
     for line in _DEFINITIONS.strip().splitlines():
         registry.define(line)
     return registry
+
+
+def _pint_cache() -> Path | None:
+    """Where pint keeps its parsed definitions (a 10× faster start): a folder of this installation's pint.
+
+    Pint's own shared cache (``:auto:``) is keyed by the definitions' text and records the paths of
+    the installation that wrote it; once that installation is removed (a virtual environment
+    deleted), every other one reading the cache lost its units ("unknown unit 'GJ'").
+    """
+    import pint
+
+    installed = Path(pint.__file__).resolve().parent
+    digest = hashlib.sha256(f"{installed}|{pint.__version__}".encode()).hexdigest()[:16]
+    return user_cache_folder(f"pint-{digest}")
 
 
 _SUPERSCRIPTS = str.maketrans({"³": "**3", "²": "**2", "·": "*", "×": "*"})
