@@ -1009,6 +1009,15 @@ FIRST_BY_ID = _SOURCE_SQL.format(where="account_id = %s", limit=" LIMIT %s")
 _IN_RANGE = " AND registry = %s AND end_serial >= %s AND start_serial <= %s"
 _RANGE_BY_NUMBER = _SOURCE_SQL.format(where=_BY_NUMBER + _IN_RANGE, limit="")
 RANGE_BY_ID = _SOURCE_SQL.format(where="account_id = %s" + _IN_RANGE, limit="")
+#: PostgreSQL: the first blocks of each of several accounts (an array), read off the index account by account
+FIRST_BY_IDS = (
+    "SELECT b.id, b.registry, b.start_serial, b.end_serial, b.account_id, b.issuance_id, b.first_transferred, "
+    "i.authorization_status, i.host_country, i.serial_code, i.period_number "
+    "FROM unnest(%s::integer[]) AS a(id) CROSS JOIN LATERAL ("
+    "SELECT id, registry, start_serial, end_serial, account_id, issuance_id, first_transferred "
+    "FROM credit_blocks WHERE account_id = a.id ORDER BY registry, start_serial LIMIT %s) b "
+    "JOIN credit_issuances i ON i.id = b.issuance_id"
+)
 NEXT_BY_ID = _SOURCE_SQL.format(where="account_id = %s AND (registry, start_serial) > (%s, %s)", limit=" LIMIT %s")
 #: how many of the sender's blocks the first read takes (enough for most transfers)
 FIRST_SOURCE_LIMIT = 4
