@@ -27,10 +27,10 @@ PART_SQL = """
 SELECT {inside} AS inside, site_id, make_date(year(day), month(day), 1) AS month, {labels},
   sum(n) AS n, sum(n_value) AS n_value, sum(total) AS total, sum(squares) AS squares,
   min(min_value) AS min_value, max(max_value) AS max_value, min(first_ts) AS first_ts,
-  max(last_ts) AS last_ts, sum(n_ts) AS n_ts, {doubtful_sum} AS n_doubtful
+  max(last_ts) AS last_ts, sum(n_ts) AS n_ts, {doubtful_sum} AS n_doubtful, {unlike_sum} AS n_unlike
 FROM (SELECT site_id, CAST(timestamp AS DATE) AS day, {keys} count(*) AS n, count(value) AS n_value,
   sum(value) AS total, sum(value * value) AS squares, min(value) AS min_value, max(value) AS max_value,
-  {times}, bit_count(bit_or(1::HUGEINT << {bit})) AS n_ts {doubtful}
+  {times}, bit_count(bit_or(1::HUGEINT << {bit})) AS n_ts {doubtful} {unlike}
 FROM {source} GROUP BY ALL)
 GROUP BY ALL
 """
@@ -100,8 +100,11 @@ def scan_monitoring(con: duckdb.DuckDBPyConnection, period: tuple[date, date] | 
     fixed = constant or {}
     labels = ", ".join(f"{_literal(fixed[c])} AS {c}" if c in fixed else c for c in _LABELS)
     keys = "".join(f"{c}, " for c in _LABELS if c not in fixed)
+    unlike = " OR ".join(f"{c} IS DISTINCT FROM {_literal(v)}" for c, v in fixed.items())
     counted = {"doubtful": ", count_if(doubtful) AS n_doubtful" if doubtful else "",
-               "doubtful_sum": "sum(n_doubtful)" if doubtful else "0"}  # fmt: skip
+               "doubtful_sum": "sum(n_doubtful)" if doubtful else "0",
+               "unlike": f", count_if({unlike}) AS n_unlike" if fixed else "",
+               "unlike_sum": "sum(n_unlike)" if fixed else "0"}  # fmt: skip
     with_times = with_times or len(parts) > 1  # the fold compares the files' spans
     sql = PART_SQL.format(inside=inside, times=_TIMES if with_times else _NO_TIMES, labels=labels,
                           **_slots(interval_minutes, keys), **counted, source="{source}")  # fmt: skip
@@ -109,6 +112,7 @@ def scan_monitoring(con: duckdb.DuckDBPyConnection, period: tuple[date, date] | 
         for index, source in enumerate(parts or ["monitoring_file"]):
             into = "INSERT INTO scan_parts " if index else "CREATE OR REPLACE TEMP TABLE scan_parts AS "
             con.execute(into + sql.replace("{source}", source))
+        _check_constant(con, fixed)
         con.execute(FOLD_SQL)
     except duckdb.OutOfMemoryException:
         raise
@@ -126,6 +130,25 @@ def scan_monitoring(con: duckdb.DuckDBPyConnection, period: tuple[date, date] | 
 
 
 _LABELS = ("parameter", "unit")
+
+
+def _check_constant(con: duckdb.DuckDBPyConnection, fixed: Mapping[str, str]) -> None:
+    """Refuse a file whose rows disagree with the one value its statistics gave a label.
+
+    The labels taken as constant come from the Parquet footer, which a hand-edited file can
+    state falsely; a row in ``kWh`` read as the footer's ``MWh`` would raise the reductions a
+    thousandfold. The scan counts such rows (a comparison per row, no group key), and any
+    refuses the input.
+    """
+    if not fixed:
+        return
+    found = con.execute("SELECT coalesce(sum(n_unlike), 0) FROM scan_parts").fetchone()
+    if found and found[0]:
+        said = ", ".join(f"{label} {value!r}" for label, value in fixed.items())
+        raise InvalidInput(
+            f"the Parquet file's statistics say every row has {said}, but {found[0]} rows hold another value; "
+            "write the file again"
+        )
 
 
 def _literal(text: str) -> str:

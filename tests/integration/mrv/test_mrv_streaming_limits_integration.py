@@ -393,3 +393,19 @@ def test_a_reading_repeated_in_another_parquet_file_is_caught_with_the_gap_it_hi
     whole = calculate(MN, [first, write_parquet(tmp_path / "c.parquet", rows[48:])], params())
     assert not {"duplicate", "gap"} & {f.code for f in whole.findings}
     assert whole.reference_emissions_tco2 == pytest.approx(96 * 0.4 * 0.797, rel=1e-9)
+
+
+def test_a_parquet_footer_that_misstates_the_unit_is_refused(tmp_path):
+    """Statistics are the file's own word: a footer edited to say every row is in MWh while the
+    rows say kWh would read 400 kWh as 400 MWh (RE x 1000). The rows are checked against it."""
+    path = write_parquet(tmp_path / "d.parquet", create_rows())
+    honest = calculate(MN, [path], params())
+    assert honest.reference_emissions_tco2 == pytest.approx(96 * 0.4 * 0.797, rel=1e-9)
+    data = path.read_bytes()
+    footer = int.from_bytes(data[-8:-4], "little")
+    start = len(data) - 8 - footer
+    edited = data[:start] + data[start:].replace(b"kWh", b"MWh")
+    assert edited != data and pq.ParquetFile(pa.BufferReader(edited)).metadata.num_rows == 96
+    path.write_bytes(edited)
+    with pytest.raises(InvalidInput, match=r"statistics say every row has .*MWh.*96 rows hold another value"):
+        calculate(MN, [path], params())
