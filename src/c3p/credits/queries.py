@@ -272,8 +272,9 @@ def transactions(
 def retirements(session: Session, limit: int = 200, fmt: SerialFormat = DEFAULT_FORMAT) -> list[RetirementView]:
     """The newest retirements, each in the registry where it was made (that of its retirement account,
     which a credit transferred from the host's registry is not numbered by)."""
-    numbers, serials = _numbers(session), Serials(session, fmt)
-    registries = dict(session.execute(select(CreditAccount.id, CreditAccount.registry_code)).all())
+    accounts = session.execute(select(CreditAccount.id, CreditAccount.number, CreditAccount.registry_code)).all()
+    numbers, registries = {i: n for i, n, _r in accounts}, {i: r for i, _n, r in accounts}
+    serials = Serials(session, fmt)
     query = select(JournalEntry).where(JournalEntry.kind == "retirement").order_by(JournalEntry.seq.desc()).limit(limit)
     found, entries = [], [Entry.from_json(json.loads(row.entry)) for row in session.scalars(query)]
     for entry in entries:

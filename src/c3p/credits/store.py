@@ -940,7 +940,7 @@ HEAD_SQL = "UPDATE credit_journal_head SET seq = %s, previous_hash = %s, hash = 
 
 def sealed_row(entry: Entry, seq: int, previous: str, stamp: object) -> tuple[Entry, tuple[Any, ...]]:
     """``entry`` numbered ``seq`` after the entry whose hash is ``previous``, and its journal row, sealed."""
-    entry = Entry(seq, entry.key, entry.kind, entry.occurred_at, entry.actor, entry.legs, entry.moves, entry.details)
+    entry = replace(entry, seq=seq)  # every other field as given: a field added to Entry is sealed too
     text = canonical(entry.to_json())
     sealed = entry_hash(previous, text)
     return entry, (seq, entry.key, str(entry.kind), stamp, entry.credits, text, previous, sealed)
