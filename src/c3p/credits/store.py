@@ -52,7 +52,7 @@ from c3p.credits.tables import (
     TransferProposal,
     VerificationFinding,
 )
-from c3p.db.database import CoreUnit
+from c3p.db.database import CoreUnit, pooled_cursor
 from c3p.program.tables import Country
 from c3p.workflow.tables import JcmProject
 
@@ -260,14 +260,12 @@ class Store:
         """The statements of ``work``'s transaction; ``write`` takes SQLite's write lock first."""
         self.work = work
         if isinstance(work, CoreUnit):
-            self.dialect, self.dbapi = work.engine.dialect.name, work.dbapi
+            self.dialect, self.dbapi, self.cursor = work.engine.dialect.name, work.dbapi, work.cursor
         else:
             connection = work.connection()
             self.dialect = connection.dialect.name
             self.dbapi = cast(Any, connection.connection.dbapi_connection)  # sqlite3 or psycopg, used directly
-        # one cursor for every statement of this store: psycopg builds a cursor (and its adapters) per
-        # ``connection.execute``, a tenth of a transfer's client CPU on PostgreSQL
-        self.cursor = self.dbapi.cursor()
+            self.cursor = pooled_cursor(connection.connection)
         self._queued: list[tuple[str, tuple[Any, ...]]] = []
         if write:
             self.begin_write()
