@@ -46,6 +46,7 @@ from c3p.credits.store import (
     Store,
     adjustment_rows,
     by_number,
+    holding_key,
     occurred,
     pending_row,
     sealed_row,
@@ -187,7 +188,7 @@ class BatchStore(Store):
     def apply_moves(self, moves: Sequence[Move], rows: HeldBlocks) -> None:
         """Carve each moved range out of the block holding it, here."""
         for move in moves:
-            key = next(k for k, (b, _) in rows.items() if k[0] == move.registry and b.contains(move.start, move.end))
+            key = holding_key(rows, move)
             held = self.blocks.pop(key)
             self.held[held.block.account_id].discard(key)
             for piece in held.block.carve(move.start, move.end, move.to_account, move.first_transfer):
@@ -244,7 +245,7 @@ class BatchStore(Store):
         for b, row_id, *_terms in self.blocks.values():
             if not row_id:
                 inserts.append((b.registry, b.start, b.end, b.account_id, b.issuance_id, b.first_transferred))
-            elif b != self.original[row_id]:
+            elif b is not self.original[row_id] and b != self.original[row_id]:  # most are untouched
                 updates.append((b.end, b.account_id, b.first_transferred, row_id))
         self._write(_BLOCK_UPDATES, updates)
         self._write(_BLOCK_INSERTS, inserts)
@@ -257,7 +258,7 @@ class BatchStore(Store):
         if self.dialect != "postgresql":
             self.many(grouped.each, rows)
             return
-        self.dbapi.execute(grouped.unnest, [list(column) for column in zip(*rows, strict=True)])
+        self.cursor.execute(grouped.unnest, [list(column) for column in zip(*rows, strict=True)])
 
 
 class _Grouped(NamedTuple):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
@@ -70,6 +69,7 @@ from c3p.credits.store import (
     SerialRange,
     SourceBlock,
     Store,
+    new_key,
 )
 from c3p.db.database import CoreUnit
 from c3p.errors import Conflict, InvalidInput, NotFound
@@ -604,7 +604,7 @@ def _move_on_server(
     if kind is TransactionKind.transfer and needs_approval(credits, threshold):
         return None
     now = dt.datetime.now(dt.UTC).isoformat()
-    entry = Entry(0, uuid.uuid4().hex, kind, now, actor.label, details=details)
+    entry = Entry(0, new_key(), kind, now, actor.label, details=details)
     done = store.move_on_server(sender.id, receiver.id, credits, entry)
     if done is None:
         return None

@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, cast
 
 from sqlalchemy import func, select
@@ -51,7 +52,7 @@ from c3p.credits.tables import (
     TransferProposal,
     VerificationFinding,
 )
-from c3p.db.database import CoreUnit
+from c3p.db.database import CoreUnit, pooled_cursor
 from c3p.program.tables import Country
 from c3p.workflow.tables import JcmProject
 
@@ -259,11 +260,12 @@ class Store:
         """The statements of ``work``'s transaction; ``write`` takes SQLite's write lock first."""
         self.work = work
         if isinstance(work, CoreUnit):
-            self.dialect, self.dbapi = work.engine.dialect.name, work.dbapi
+            self.dialect, self.dbapi, self.cursor = work.engine.dialect.name, work.dbapi, work.cursor
         else:
             connection = work.connection()
             self.dialect = connection.dialect.name
             self.dbapi = cast(Any, connection.connection.dbapi_connection)  # sqlite3 or psycopg, used directly
+            self.cursor = pooled_cursor(connection.connection)
         self._queued: list[tuple[str, tuple[Any, ...]]] = []
         if write:
             self.begin_write()
@@ -280,12 +282,12 @@ class Store:
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """The rows of a query (``SELECT`` or ``… RETURNING``); writes without rows go through :meth:`run`."""
-        # both sqlite3 and psycopg connections execute directly (a cursor per call, closed with it);
-        # no look at cursor.description, which psycopg builds column by column
-        return self.dbapi.execute(_adapt(sql, self.dialect), tuple(params)).fetchall()
+        # the driver's cursor executes directly; no look at cursor.description, which psycopg builds
+        # column by column
+        return self.cursor.execute(_adapt(sql, self.dialect), tuple(params)).fetchall()
 
     def run(self, sql: str, params: Sequence[Any] = ()) -> int:
-        return int(self.dbapi.execute(_adapt(sql, self.dialect), tuple(params)).rowcount)
+        return int(self.cursor.execute(_adapt(sql, self.dialect), tuple(params)).rowcount)
 
     def queue(self, sql: str, params: Sequence[Any] = ()) -> None:
         """A write sent with the journal append (on PostgreSQL in the same statement), or the next :meth:`multi`."""
@@ -300,9 +302,7 @@ class Store:
 
     def many(self, sql: str, params: Sequence[Sequence[Any]]) -> None:
         if params:
-            cursor = self.dbapi.cursor()
-            cursor.executemany(_adapt(sql, self.dialect), [tuple(p) for p in params])
-            cursor.close()
+            self.cursor.executemany(_adapt(sql, self.dialect), [tuple(p) for p in params])
 
     # ---- accounts ----
     ACCOUNT_COLUMNS = (
@@ -860,7 +860,7 @@ class Store:
                     (move.registry, move.start, move.end, move.to_account, move.issuance_id, move.first_transfer)
                 )
                 continue
-            block, row_id = _containing(rows, move)
+            block, row_id = rows[holding_key(rows, move)]
             head, *rest = block.carve(move.start, move.end, move.to_account, move.first_transfer)
             if head.start == block.start and head.account_id == block.account_id and rest:
                 # the remainder stays: only its end changes (no indexed column, a HOT update on PostgreSQL)
@@ -902,7 +902,7 @@ class Store:
         already makes this transaction the only writer, and Python seals the entry.
         """
         now = dt.datetime.now(dt.UTC)
-        entry = Entry(0, key or uuid.uuid4().hex, kind, now.isoformat(), actor, legs, moves, details or {})
+        entry = Entry(0, key or new_key(), kind, now.isoformat(), actor, legs, moves, details or {})
         return self.append_entry(entry, now)
 
     def append_entry(self, entry: Entry, now: dt.datetime) -> Entry:
@@ -924,6 +924,23 @@ class Store:
             f"WITH {ctes}{_APPEND_SQL}", (*params, prefix, entry.key, str(kind), now, entry.credits, prefix)
         )
         return replace(entry, seq=int(found[0][0]))
+
+
+# a random UUID's version (4) and variant (RFC 4122) bits, as uuid.uuid4 sets them
+_UUID4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_UUID4_SET = (4 << 76) | (0x8000 << 48)
+
+
+def new_key() -> str:
+    """A new transaction key: the hex of a random UUID (version 4), as ``uuid.uuid4().hex`` is, without
+    building the ``UUID`` object (most of its cost, paid on every transfer).
+
+    >>> import uuid
+    >>> key = new_key()
+    >>> len(key), uuid.UUID(key).version, uuid.UUID(key).variant == uuid.RFC_4122
+    (32, 4, True)
+    """
+    return f"{int.from_bytes(os.urandom(16)) & _UUID4_CLEAR | _UUID4_SET:032x}"
 
 
 ADJUSTMENT_SQL = (
@@ -978,7 +995,8 @@ def multi_row(head: str, rows: Sequence[tuple[Any, ...]], size: int = 500) -> li
 
 def occurred(now: dt.datetime, dialect: str) -> object:
     """An entry's time as the journal stores it: a timestamp on PostgreSQL, fixed text on SQLite."""
-    return now.strftime("%Y-%m-%d %H:%M:%S.%f") if dialect == "sqlite" else now
+    # the text of strftime("%Y-%m-%d %H:%M:%S.%f"), which costs twice as much
+    return now.isoformat(" ", "microseconds")[:26] if dialect == "sqlite" else now
 
 
 # PostgreSQL's append, after the queued writes' CTEs (their order does not matter: they see one
@@ -1025,11 +1043,13 @@ FIRST_SOURCE_LIMIT = 4
 
 def source_blocks(rows: Sequence[Sequence[Any]]) -> list[SourceBlock]:
     """Source rows as named blocks, by (registry, serial) (the join does not keep the order)."""
-    found = [
+    return [
         SourceBlock(_block(row), int(row[0]), row[7] == "authorized", str(row[8]), str(row[9]), int(row[10]))
-        for row in rows
+        for row in sorted(rows, key=_BY_SERIAL)  # the rows' own (registry, start): no key function of ours to call
     ]
-    return sorted(found, key=lambda s: (s.block.registry, s.block.start))
+
+
+_BY_SERIAL = itemgetter(1, 2)
 
 
 def _account(row: Sequence[Any]) -> AccountRow:
@@ -1062,10 +1082,11 @@ def authorized_range(row: CreditAuthorization) -> AuthorizedRange:
     )
 
 
-def _containing(rows: dict[tuple[str, int], tuple[Block, int]], move: Move) -> tuple[Block, int]:
-    for block, row_id in rows.values():
-        if block.registry == move.registry and block.contains(move.start, move.end):
-            return block, row_id
+def holding_key(rows: HeldBlocks, move: Move) -> tuple[str, int]:
+    """The key in ``rows`` of the block ``move`` takes its range from."""
+    for key, (block, _row_id) in rows.items():
+        if key[0] == move.registry and block.start <= move.start and move.end <= block.end:
+            return key
     raise LookupError(f"no block holds {move.registry} {move.start}-{move.end}")  # a planner bug, never input
 
 

@@ -16,11 +16,26 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, MetaData, inspect, text
+from sqlalchemy import Connection, Engine, MetaData, PoolProxiedConnection, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from c3p.db import migrate
 from c3p.db.engine import make_engine, make_session_factory
+
+_CURSOR = "c3p.cursor"
+
+
+def pooled_cursor(pooled: PoolProxiedConnection) -> Any:
+    """The driver's cursor kept with a pooled connection, for statements run directly.
+
+    psycopg builds a cursor (and its adapters) in ~15 µs of client CPU, as much as it spends
+    sending a transfer's statement; kept, it is built once per connection. The pool empties a
+    connection's ``info`` when it closes or replaces the connection, so the cursor goes with it.
+    """
+    cursor = pooled.info.get(_CURSOR)
+    if cursor is None:
+        cursor = pooled.info[_CURSOR] = pooled.dbapi_connection.cursor()  # type: ignore[union-attr]
+    return cursor
 
 
 class CoreUnit:
@@ -46,6 +61,11 @@ class CoreUnit:
     def dbapi(self) -> Any:
         """The driver's connection (sqlite3 or psycopg), for statements run directly."""
         return self._pooled.dbapi_connection
+
+    @property
+    def cursor(self) -> Any:
+        """The driver connection's own cursor (see :func:`pooled_cursor`)."""
+        return pooled_cursor(self._pooled)
 
     @property
     def connection(self) -> Connection:

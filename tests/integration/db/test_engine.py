@@ -34,3 +34,21 @@ def test_a_unit_of_work_sends_nothing_before_its_own_statements(new_database_url
     sent = [line.split("\t")[4].strip() for line in trace.read_text().splitlines() if line.split("\t")[1] == "F"]
     assert sent == ['"COMMIT"', '"BEGIN"', '"SELECT 2"']
     database.dispose()
+
+
+def test_the_kept_cursor_is_its_connections_own_and_goes_with_it(new_database_url) -> None:  # type: ignore[no-untyped-def]
+    """Units on one pooled connection share its cursor; a connection the pool replaces brings a new one."""
+    url = new_database_url("postgresql")
+    database, administrator = Database(url), Database(url)
+    with database.core_unit() as work:
+        kept = work.cursor
+        ended = kept.execute("SELECT pg_backend_pid()").fetchone()[0]
+    with database.core_unit() as work:  # the same pooled connection, checked out again
+        assert work.cursor is kept
+    with administrator.unit_of_work() as session:
+        assert session.scalar(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": ended})
+    with database.core_unit() as work:
+        assert work.cursor is not kept and work.cursor.connection is work.dbapi
+        assert work.cursor.execute("SELECT pg_backend_pid()").fetchone()[0] != ended
+    administrator.dispose()
+    database.dispose()

