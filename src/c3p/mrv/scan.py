@@ -27,10 +27,10 @@ PART_SQL = """
 SELECT {inside} AS inside, site_id, make_date(year(day), month(day), 1) AS month, {labels},
   sum(n) AS n, sum(n_value) AS n_value, sum(total) AS total, sum(squares) AS squares,
   min(min_value) AS min_value, max(max_value) AS max_value, min(first_ts) AS first_ts,
-  max(last_ts) AS last_ts, sum(n_ts) AS n_ts, {doubtful_sum} AS n_doubtful, {unlike_sum} AS n_unlike
-FROM (SELECT site_id, CAST(timestamp AS DATE) AS day, {keys} count(*) AS n, count(value) AS n_value,
+  max(last_ts) AS last_ts, sum(n_ts) AS n_ts, {doubtful_sum} AS n_doubtful
+FROM (SELECT site_id, CAST(timestamp AS DATE) AS day, {keys} count(*) AS n, {counted} AS n_value,
   sum(value) AS total, sum(value * value) AS squares, min(value) AS min_value, max(value) AS max_value,
-  {times}, bit_count(bit_or(1::HUGEINT << {bit})) AS n_ts {doubtful} {unlike}
+  {times}, bit_count(bit_or(1::HUGEINT << {bit})) AS n_ts {doubtful}
 FROM {source} GROUP BY ALL)
 GROUP BY ALL
 """
@@ -100,11 +100,8 @@ def scan_monitoring(con: duckdb.DuckDBPyConnection, period: tuple[date, date] | 
     fixed = constant or {}
     labels = ", ".join(f"{_literal(fixed[c])} AS {c}" if c in fixed else c for c in _LABELS)
     keys = "".join(f"{c}, " for c in _LABELS if c not in fixed)
-    unlike = " OR ".join(f"{c} IS DISTINCT FROM {_literal(v)}" for c, v in fixed.items())
     counted = {"doubtful": ", count_if(doubtful) AS n_doubtful" if doubtful else "",
-               "doubtful_sum": "sum(n_doubtful)" if doubtful else "0",
-               "unlike": f", count_if({unlike}) AS n_unlike" if fixed else "",
-               "unlike_sum": "sum(n_unlike)" if fixed else "0"}  # fmt: skip
+               "doubtful_sum": "sum(n_doubtful)" if doubtful else "0", "counted": _counted_values(fixed)}  # fmt: skip
     with_times = with_times or len(parts) > 1  # the fold compares the files' spans
     sql = PART_SQL.format(inside=inside, times=_TIMES if with_times else _NO_TIMES, labels=labels,
                           **_slots(interval_minutes, keys), **counted, source="{source}")  # fmt: skip
@@ -132,21 +129,47 @@ def scan_monitoring(con: duckdb.DuckDBPyConnection, period: tuple[date, date] | 
 _LABELS = ("parameter", "unit")
 
 
+def _counted_values(fixed: Mapping[str, str]) -> str:
+    """SQL counting the values a group may use, from the rows, never from a Parquet footer.
+
+    DuckDB answers ``count(value)`` with ``count(*)`` where the footer says the column has no
+    nulls, and folds ``unit <> 'MWh'`` to false where it says every row holds ``MWh``; a
+    hand-edited footer can say both falsely, hiding a blank reading or reading kWh as MWh.
+    Both counts here go through a ``CASE`` (``nullif`` is one) whose condition DuckDB
+    evaluates per row. With labels taken as constant, one count serves both checks: a value
+    counts only where its row holds those labels, so ``n_value < n`` flags a blank reading
+    and a label that differs alike (:func:`_check_constant` then tells them apart). It cost
+    what the separate count of differing labels cost (CPU 1.41-1.44 x against 1.39-1.43 x the
+    hand query, scan statement alone, 35 M rows), and the null count alone 1.30-1.33 x against
+    1.21-1.22 x for ``count(value)``; the cheaper forms (``<>``, ``min``/``max``, ``|| ''``)
+    were all folded with the footer's statistics.
+    """
+    if not fixed:
+        return "count(nullif(value, 'NaN'::DOUBLE))"  # NaN is not a value either; check_values names it
+    same = " AND ".join(f"{label} = {_literal(value)}" for label, value in fixed.items())
+    return f"count(CASE WHEN {same} THEN value END)"
+
+
 def _check_constant(con: duckdb.DuckDBPyConnection, fixed: Mapping[str, str]) -> None:
     """Refuse a file whose rows disagree with the one value its statistics gave a label.
 
     The labels taken as constant come from the Parquet footer, which a hand-edited file can
     state falsely; a row in ``kWh`` read as the footer's ``MWh`` would raise the reductions a
-    thousandfold. The scan counts such rows (a comparison per row, no group key), and any
-    refuses the input.
+    thousandfold. The scan counts only values whose row holds the labels, so a clean file
+    costs nothing more here; where some rows were not counted (a differing label or a blank
+    value), the rows are read again to count the differing labels.
     """
     if not fixed:
         return
-    found = con.execute("SELECT coalesce(sum(n_unlike), 0) FROM scan_parts").fetchone()
-    if found and found[0]:
+    (uncounted,) = con.execute("SELECT coalesce(sum(n) - sum(n_value), 0) FROM scan_parts").fetchone() or (0,)
+    if not uncounted:
+        return
+    unlike = " OR ".join(f"{label} IS DISTINCT FROM {_literal(value)}" for label, value in fixed.items())
+    (found,) = con.execute(f"SELECT count_if({unlike}) FROM monitoring_file").fetchone() or (0,)
+    if found:
         said = ", ".join(f"{label} {value!r}" for label, value in fixed.items())
         raise InvalidInput(
-            f"the Parquet file's statistics say every row has {said}, but {found[0]} rows hold another value; "
+            f"the Parquet file's statistics say every row has {said}, but {found} rows hold another value; "
             "write the file again"
         )
 
@@ -226,9 +249,10 @@ def check_values(con) -> None:
     (bad,) = con.execute("SELECT count(*) FROM scan_raw WHERE n_value < n OR isnan(total) OR isinf(total)").fetchone()
     if not bad:
         return
-    # "+ 0" keeps DuckDB from pruning the test with Parquet statistics, which omit NaN
+    # "+ 0" keeps DuckDB from pruning the test with Parquet statistics, which omit NaN, and
+    # nullif from trusting a footer's null count (see _counted_values)
     line, file, value = con.execute(
-        "SELECT line, file, value FROM monitoring_lines WHERE value IS NULL "
+        "SELECT line, file, value FROM monitoring_lines WHERE nullif(value, 'NaN'::DOUBLE) IS NULL "
         "OR NOT isfinite(value + 0) ORDER BY file, line LIMIT 1"
     ).fetchone()
     what = "is empty" if value is None else f"is {value!r}, not a finite number"

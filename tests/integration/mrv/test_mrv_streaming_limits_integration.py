@@ -409,3 +409,23 @@ def test_a_parquet_footer_that_misstates_the_unit_is_refused(tmp_path):
     path.write_bytes(edited)
     with pytest.raises(InvalidInput, match=r"statistics say every row has .*MWh.*96 rows hold another value"):
         calculate(MN, [path], params())
+
+
+def test_a_parquet_footer_that_hides_a_blank_reading_is_refused(tmp_path):
+    """A footer edited to say the value column has no nulls let DuckDB count the values from
+    the statistics (``count(value)`` became ``count(*)``), so a blank reading passed as read
+    and added nothing: 95 x 0.4 x 0.797 instead of a refusal. The rows are counted instead."""
+    rows = create_rows()
+    rows[5]["value"] = None
+    path = write_parquet(tmp_path / "d.parquet", rows)
+    with pytest.raises(DataFileError, match="row 6, column value is empty"):
+        calculate(MN, [path], params())
+    data = path.read_bytes()
+    footer = int.from_bytes(data[-8:-4], "little")
+    start = len(data) - 8 - footer
+    one_null = b"\x16\x02"  # Statistics.null_count (field 3, i64) = 1, zigzag-encoded
+    assert data[start:].count(one_null) == 1
+    path.write_bytes(data[:start] + data[start:].replace(one_null, b"\x16\x00"))
+    assert pq.ParquetFile(path).metadata.row_group(0).column(3).statistics.null_count == 0
+    with pytest.raises(DataFileError, match="row 6, column value is empty"):
+        calculate(MN, [path], params())
