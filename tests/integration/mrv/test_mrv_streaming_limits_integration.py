@@ -23,6 +23,7 @@ import pytest
 from openpyxl import Workbook
 
 from c3p.errors import DataFileError, InvalidInput
+from c3p.mrv import engine
 from c3p.mrv.catalog import get_methodology
 from c3p.mrv.engine import calculate
 from c3p.mrv.monitoring import MonitoringLimits
@@ -429,3 +430,22 @@ def test_a_parquet_footer_that_hides_a_blank_reading_is_refused(tmp_path):
     assert pq.ParquetFile(path).metadata.row_group(0).column(3).statistics.null_count == 0
     with pytest.raises(DataFileError, match="row 6, column value is empty"):
         calculate(MN, [path], params())
+
+
+def test_a_csv_scan_that_outgrows_its_lean_memory_runs_again_under_the_whole_limit(tmp_path, monkeypatch):
+    """A CSV is scanned under a smaller DuckDB limit than the calculation's (its day groups
+    grow with the file); an input that needs more is read again under the whole limit, not
+    refused, and the limit is given back. 96 readings of 400 kWh: RE = 96 x 0.4 x 0.797."""
+    monkeypatch.setattr(engine, "TEXT_SCAN_LIMIT_BYTES", 1 << 20)
+    with engine.bounded_connection() as con:
+        setting = lambda: con.execute("SELECT current_setting('memory_limit')").fetchone()[0]  # noqa: E731
+        whole, limits = setting(), []
+
+        def scan():
+            limits.append(setting())
+            return con.execute("SELECT count(DISTINCT range) FROM range(2000000)").fetchone()
+
+        assert engine._within_text_scan_limit(con, scan) == (2_000_000,)
+        assert limits == ["1.0 MiB", whole] and setting() == whole
+    result = calculate(MN, [write_csv(tmp_path / "d.csv", create_rows())], params())
+    assert result.reference_emissions_tco2 == pytest.approx(96 * 0.4 * 0.797, rel=1e-9)
