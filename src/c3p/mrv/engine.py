@@ -151,7 +151,7 @@ def _scan(con, opened: MonitoringInput, params: CalculationParams) -> tuple[Moni
     text = Path(opened.paths[0]).suffix.lower() not in {".parquet", ".pq"}
     within = _within_text_scan_limit if text else lambda _con, scan: scan()
     first_scan = lambda: scan_monitoring(con, period, with_times, params.interval_minutes, opened.constant,  # noqa: E731
-                                   doubtful=opened.strict is not None, parts=opened.parts)  # fmt: skip
+                                   doubtful=opened.strict is not None, parts=opened.parts, month_map=text)  # fmt: skip
     try:
         scanned = within(con, first_scan)
         if not scanned.doubtful and (opened.strict is None or not blank_keys(con)):
@@ -162,16 +162,15 @@ def _scan(con, opened: MonitoringInput, params: CalculationParams) -> tuple[Moni
     assert opened.strict is not None  # only the fast CSV path marks rows doubtful
     opened = replace(opened, timezone=opened.strict(), strict=None)
     return opened, within(
-        con, lambda: scan_monitoring(con, period, with_times, params.interval_minutes, opened.constant)
+        con, lambda: scan_monitoring(con, period, with_times, params.interval_minutes, opened.constant, month_map=True)
     )
 
 
 #: DuckDB's memory for the scan of a CSV or xlsx, tried before the connection's whole limit.
-#: The scan holds one group per site and day (about 190 bytes each) until it folds them into
-#: months, and a CSV is one file, so they grow with the input; under the whole limit DuckDB
-#: also kept 91 MiB of the text's buffers against 61 MiB here. Peak RSS for 150 MB and 1.5 GB
-#: of CSV (3.5 M and 35 M rows): 292-322 -> 403-432 MiB at 512 MiB, 246-260 -> 297-307 at
-#: 192, 251 -> 289 at 160; 128 MiB ran out at 35 M rows.
+#: Under the whole limit DuckDB kept 91 MiB of the text's buffers against 61 MiB here, and the
+#: scan's day groups (before text got the month map) took what room there was. Peak RSS for
+#: 150 MB and 1.5 GB of CSV (3.5 M and 35 M rows), day groups: 292-322 -> 403-432 MiB at
+#: 512 MiB, 246-260 -> 297-307 at 192, 251 -> 289 at 160; 128 MiB ran out at 35 M rows.
 TEXT_SCAN_LIMIT_BYTES = 160 << 20
 
 

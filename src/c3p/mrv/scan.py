@@ -28,9 +28,9 @@ SELECT {inside} AS inside, site_id, make_date(year(day), month(day), 1) AS month
   sum(n) AS n, sum(n_value) AS n_value, sum(total) AS total, sum(squares) AS squares,
   min(min_value) AS min_value, max(max_value) AS max_value, min(first_ts) AS first_ts,
   max(last_ts) AS last_ts, sum(n_ts) AS n_ts, {doubtful_sum} AS n_doubtful
-FROM (SELECT site_id, CAST(timestamp AS DATE) AS day, {keys} count(*) AS n, {counted} AS n_value,
+FROM (SELECT site_id, {day} AS day, {keys} count(*) AS n, {counted} AS n_value,
   sum(value) AS total, sum(value * value) AS squares, min(value) AS min_value, max(value) AS max_value,
-  {times}, bit_count(bit_or(1::HUGEINT << {bit})) AS n_ts {doubtful}
+  {times}, {n_ts} AS n_ts {doubtful}
 FROM {source} GROUP BY ALL)
 GROUP BY ALL
 """
@@ -63,7 +63,9 @@ FROM (SELECT *, coalesce(max(last_ts) OVER (PARTITION BY inside, site_id, month,
 #   reading in a 128-bit integer per day (per 120 slots of a day where a day has more), the
 #   bits counted and added up over the days of a month. It replaced a bitmap per month
 #   (``bitstring_agg``, 2,976 bits for 15 minutes), which cost about as much per row and kept
-#   372 bytes per site, month and parameter in each thread.
+#   372 bytes per site, month and parameter in each thread. Text input keeps the month bitmap
+#   (``month_map``): a CSV is one file, so its day groups grew with it, where a month's map
+#   holds a thirtieth of the groups (DuckDB's hash table 76-83 MiB -> 3-4 MiB for 35 M rows).
 _WORD_BITS = 120  # slots per 128-bit word; 1 << 127 would overflow HUGEINT
 _DAY_MINUTES = 1440
 _TIMES = "min(timestamp) AS first_ts, max(timestamp) AS last_ts"
@@ -73,7 +75,7 @@ _NO_TIMES = "CAST(NULL AS TIMESTAMP) AS first_ts, CAST(NULL AS TIMESTAMP) AS las
 def scan_monitoring(con: duckdb.DuckDBPyConnection, period: tuple[date, date] | None,
                     with_times: bool = True, interval_minutes: int | None = None,
                     constant: Mapping[str, str] | None = None, doubtful: bool = False,
-                    parts: Sequence[str] = ()) -> Scanned:  # fmt: skip
+                    parts: Sequence[str] = (), month_map: bool = False) -> Scanned:  # fmt: skip
     """Table ``scan_raw``: grouped statistics of the rows of ``monitoring_file`` within ``period``
     (its first day and the day after its last; all rows without one; a row without a timestamp
     stays in, for :func:`check_keys`).
@@ -92,19 +94,31 @@ def scan_monitoring(con: duckdb.DuckDBPyConnection, period: tuple[date, date] | 
     go unseen: a group whose files' first-to-last spans overlap gets ``n_ts`` below ``n``,
     which sends it to the row-level duplicate check (files split by time do not overlap, so
     they cost no check; a repeated timestamp lies within both files' spans).
+
+    ``month_map`` groups the rows by month with a bitmap of its slots (:func:`_month_slots`)
+    where the declared interval is at least :data:`_MONTH_MAP_MINUTES`: a CSV is one file,
+    so its day groups grew with it (peak RSS 1.22-1.36 x from 150 MB to 1.5 GB of text); the
+    map costs more per row than the day word, little next to parsing text.
     """
-    inside = "true"
-    if period is not None:
-        start, end = (f"DATE '{day:%Y-%m-%d}'" for day in period)
-        inside = f"coalesce(day >= {start} AND day < {end}, true)"
+    month_map = month_map and (interval_minutes or 0) >= _MONTH_MAP_MINUTES
     fixed = constant or {}
     labels = ", ".join(f"{_literal(fixed[c])} AS {c}" if c in fixed else c for c in _LABELS)
     keys = "".join(f"{c}, " for c in _LABELS if c not in fixed)
+    inside, day = "true", "CAST(timestamp AS DATE)"
+    if period is not None:
+        start, end = (f"DATE '{first:%Y-%m-%d}'" for first in period)
+        inside = f"coalesce(day >= {start} AND day < {end}, true)"
+        if month_map:  # the period is whole days, but the groups are months: tested per row
+            keys = f"{inside.replace('day', day)} AS inside_row, {keys}"
+            inside = "inside_row"
+    if month_map:
+        day = "make_date(year(timestamp), month(timestamp), 1)"
+    slots = _month_slots(interval_minutes or 1, keys) if month_map else _slots(interval_minutes, keys)
     counted = {"doubtful": ", count_if(doubtful) AS n_doubtful" if doubtful else "",
                "doubtful_sum": "sum(n_doubtful)" if doubtful else "0", "counted": _counted_values(fixed)}  # fmt: skip
     with_times = with_times or len(parts) > 1  # the fold compares the files' spans
-    sql = PART_SQL.format(inside=inside, times=_TIMES if with_times else _NO_TIMES, labels=labels,
-                          **_slots(interval_minutes, keys), **counted, source="{source}")  # fmt: skip
+    sql = PART_SQL.format(inside=inside, day=day, times=_TIMES if with_times else _NO_TIMES, labels=labels,
+                          **slots, **counted, source="{source}")  # fmt: skip
     try:
         for index, source in enumerate(parts or ["monitoring_file"]):
             into = "INSERT INTO scan_parts " if index else "CREATE OR REPLACE TEMP TABLE scan_parts AS "
@@ -203,8 +217,32 @@ def _slots(interval_minutes: int | None, keys: str) -> dict[str, str]:
     per_day = _DAY_MINUTES // width
     slot = f"abs(epoch_us(timestamp) // {width * 60_000_000} % {per_day})"
     if per_day < 128:
-        return {"keys": keys, "bit": f"CAST({slot} AS INTEGER)"}
-    return {"keys": f"{slot} // {_WORD_BITS} AS word, {keys}", "bit": f"CAST({slot} % {_WORD_BITS} AS INTEGER)"}
+        return {"keys": keys, "n_ts": f"bit_count(bit_or(1::HUGEINT << CAST({slot} AS INTEGER)))"}
+    word_bit = f"CAST({slot} % {_WORD_BITS} AS INTEGER)"
+    return {"keys": f"{slot} // {_WORD_BITS} AS word, {keys}", "n_ts": f"bit_count(bit_or(1::HUGEINT << {word_bit}))"}
+
+
+_MONTH_MINUTES = 44_640  # 31 days
+_EPOCH_MONTHS = 100_000  # 31-day spans added to keep times before 1970 positive
+#: the shortest declared interval given a month map (4,464 bits, 558 bytes, a site and month)
+_MONTH_MAP_MINUTES = 10
+
+
+def _month_slots(interval_minutes: int, keys: str) -> dict[str, str]:
+    """SQL of the group keys and of ``n_ts`` for a bitmap of a month's slots (``bitstring_agg``).
+
+    A slot is the declared interval. Where it divides 31 days, the slots since 1970 (offset by
+    100,000 31-day spans to stay positive back to 6500 BC) modulo a 31-day span's count differ
+    for distinct slots of one month; otherwise minutes modulo 31 days are divided by the
+    interval. Two readings with one timestamp set one bit, so a repeat leaves ``n > n_ts``.
+    """
+    width = min(interval_minutes, _MONTH_MINUTES)
+    count = -(-_MONTH_MINUTES // width)
+    if _MONTH_MINUTES % width == 0:
+        slot = f"(epoch_us(timestamp) // {width * 60_000_000} + {_EPOCH_MONTHS * count}) % {count}"
+    else:
+        slot = f"(epoch_us(timestamp) // 60000000 + {_EPOCH_MONTHS * _MONTH_MINUTES}) % {_MONTH_MINUTES} // {width}"
+    return {"keys": keys, "n_ts": f"bit_count(bitstring_agg(CAST({slot} AS INTEGER), 0, {count - 1}))"}
 
 
 @dataclass(frozen=True)
