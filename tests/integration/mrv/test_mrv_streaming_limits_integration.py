@@ -449,3 +449,21 @@ def test_a_csv_scan_that_outgrows_its_lean_memory_runs_again_under_the_whole_lim
         assert limits == ["1.0 MiB", whole] and setting() == whole
     result = calculate(MN, [write_csv(tmp_path / "d.csv", create_rows())], params())
     assert result.reference_emissions_tco2 == pytest.approx(96 * 0.4 * 0.797, rel=1e-9)
+
+
+def test_a_parquet_footer_that_hides_a_blank_site_is_refused_naming_its_row(tmp_path):
+    """Where a footer says the site column has no nulls, DuckDB reads a null site as ``''``:
+    the blank row became a site of its own and the file was accepted (RE 96 x 0.4 x 0.797
+    with two gap findings). An empty site is refused like a null one, naming the row."""
+    rows = create_rows()
+    rows[5]["site_id"] = None
+    path = write_parquet(tmp_path / "d.parquet", rows)
+    data = path.read_bytes()
+    footer = int.from_bytes(data[-8:-4], "little")
+    start = len(data) - 8 - footer
+    one_null = b"\x36\x02"  # Statistics.null_count (field 3, the first written for strings) = 1
+    assert data[start:].count(one_null) == 1
+    path.write_bytes(data[:start] + data[start:].replace(one_null, b"\x36\x00"))
+    assert pq.ParquetFile(path).metadata.row_group(0).column(0).statistics.null_count == 0
+    with pytest.raises(DataFileError, match="row 6, column site_id: empty"):
+        calculate(MN, [path], params())
