@@ -23,6 +23,7 @@ import pytest
 from openpyxl import Workbook
 
 from c3p.errors import DataFileError, InvalidInput
+from c3p.mrv import engine
 from c3p.mrv.catalog import get_methodology
 from c3p.mrv.engine import calculate
 from c3p.mrv.monitoring import MonitoringLimits
@@ -408,4 +409,61 @@ def test_a_parquet_footer_that_misstates_the_unit_is_refused(tmp_path):
     assert edited != data and pq.ParquetFile(pa.BufferReader(edited)).metadata.num_rows == 96
     path.write_bytes(edited)
     with pytest.raises(InvalidInput, match=r"statistics say every row has .*MWh.*96 rows hold another value"):
+        calculate(MN, [path], params())
+
+
+def test_a_parquet_footer_that_hides_a_blank_reading_is_refused(tmp_path):
+    """A footer edited to say the value column has no nulls let DuckDB count the values from
+    the statistics (``count(value)`` became ``count(*)``), so a blank reading passed as read
+    and added nothing: 95 x 0.4 x 0.797 instead of a refusal. The rows are counted instead."""
+    rows = create_rows()
+    rows[5]["value"] = None
+    path = write_parquet(tmp_path / "d.parquet", rows)
+    with pytest.raises(DataFileError, match="row 6, column value is empty"):
+        calculate(MN, [path], params())
+    data = path.read_bytes()
+    footer = int.from_bytes(data[-8:-4], "little")
+    start = len(data) - 8 - footer
+    one_null = b"\x16\x02"  # Statistics.null_count (field 3, i64) = 1, zigzag-encoded
+    assert data[start:].count(one_null) == 1
+    path.write_bytes(data[:start] + data[start:].replace(one_null, b"\x16\x00"))
+    assert pq.ParquetFile(path).metadata.row_group(0).column(3).statistics.null_count == 0
+    with pytest.raises(DataFileError, match="row 6, column value is empty"):
+        calculate(MN, [path], params())
+
+
+def test_a_csv_scan_that_outgrows_its_lean_memory_runs_again_under_the_whole_limit(tmp_path, monkeypatch):
+    """A CSV is scanned under a smaller DuckDB limit than the calculation's (its day groups
+    grow with the file); an input that needs more is read again under the whole limit, not
+    refused, and the limit is given back. 96 readings of 400 kWh: RE = 96 x 0.4 x 0.797."""
+    monkeypatch.setattr(engine, "TEXT_SCAN_LIMIT_BYTES", 1 << 20)
+    with engine.bounded_connection() as con:
+        setting = lambda: con.execute("SELECT current_setting('memory_limit')").fetchone()[0]  # noqa: E731
+        whole, limits = setting(), []
+
+        def scan():
+            limits.append(setting())
+            return con.execute("SELECT count(DISTINCT range) FROM range(2000000)").fetchone()
+
+        assert engine._within_text_scan_limit(con, scan) == (2_000_000,)
+        assert limits == ["1.0 MiB", whole] and setting() == whole
+    result = calculate(MN, [write_csv(tmp_path / "d.csv", create_rows())], params())
+    assert result.reference_emissions_tco2 == pytest.approx(96 * 0.4 * 0.797, rel=1e-9)
+
+
+def test_a_parquet_footer_that_hides_a_blank_site_is_refused_naming_its_row(tmp_path):
+    """Where a footer says the site column has no nulls, DuckDB reads a null site as ``''``:
+    the blank row became a site of its own and the file was accepted (RE 96 x 0.4 x 0.797
+    with two gap findings). An empty site is refused like a null one, naming the row."""
+    rows = create_rows()
+    rows[5]["site_id"] = None
+    path = write_parquet(tmp_path / "d.parquet", rows)
+    data = path.read_bytes()
+    footer = int.from_bytes(data[-8:-4], "little")
+    start = len(data) - 8 - footer
+    one_null = b"\x36\x02"  # Statistics.null_count (field 3, the first written for strings) = 1
+    assert data[start:].count(one_null) == 1
+    path.write_bytes(data[:start] + data[start:].replace(one_null, b"\x36\x00"))
+    assert pq.ParquetFile(path).metadata.row_group(0).column(0).statistics.null_count == 0
+    with pytest.raises(DataFileError, match="row 6, column site_id: empty"):
         calculate(MN, [path], params())

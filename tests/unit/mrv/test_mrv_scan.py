@@ -20,6 +20,16 @@ from c3p.mrv.monitoring import open_monitoring
 from c3p.mrv.scan import scan_monitoring
 
 
+@pytest.fixture(autouse=True, params=[False, True], ids=["day words", "month map"])
+def month_map(request, monkeypatch):
+    """Every test runs with both maps: the day words, and the month bitmap of text inputs
+    (which applies from a 10-minute interval; shorter or undeclared ones keep the day words)."""
+    monkeypatch.setattr(f"{__name__}.MONTH_MAP", request.param)
+
+
+MONTH_MAP = False
+
+
 def scanned(stamps: list[datetime], interval: int | None, period=None, constant=None) -> dict:
     """(site, month) -> (n, n_ts) for readings of one site and parameter at ``stamps``."""
     con = duckdb.connect()
@@ -29,7 +39,7 @@ def scanned(stamps: list[datetime], interval: int | None, period=None, constant=
         "unit": pa.array(["kWh"] * len(stamps)), "doubtful": pa.array([False] * len(stamps)),
     }))  # fmt: skip
     con.execute("CREATE VIEW monitoring_file AS SELECT * FROM rows")
-    scan_monitoring(con, period, True, interval, constant)
+    scan_monitoring(con, period, True, interval, constant, month_map=MONTH_MAP)
     found = con.execute("SELECT month, n, n_ts FROM scan_raw ORDER BY month").fetchall()
     return {month: (n, n_ts) for month, n, n_ts in found}
 
