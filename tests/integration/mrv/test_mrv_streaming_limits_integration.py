@@ -432,6 +432,45 @@ def test_a_parquet_footer_that_hides_a_blank_reading_is_refused(tmp_path):
         calculate(MN, [path], params())
 
 
+def _edit_footer(path: Path, old: bytes, new: bytes, count: int) -> None:
+    """Replace ``old`` by ``new`` in ``path``'s Parquet footer (the statistics), where it occurs ``count`` times."""
+    data = path.read_bytes()
+    start = len(data) - 8 - int.from_bytes(data[-8:-4], "little")
+    assert data[start:].count(old) == count
+    path.write_bytes(data[:start] + data[start:].replace(old, new))
+
+
+def _micros(moment: datetime) -> bytes:
+    return int((moment - datetime(1970, 1, 1)).total_seconds() * 1_000_000).to_bytes(8, "little")
+
+
+def test_a_parquet_footer_that_ends_its_timestamps_within_the_period_credits_no_day_outside(tmp_path):
+    """Two days of readings, a period of one: the second day is outside (RE 96 x 0.4 x 0.797 =
+    30.6048). A footer edited to say the last timestamp is 2024-01-01 23:45 let DuckDB fold the
+    per-row period test to true: both days were credited (61.2096) with no finding."""
+    path = write_parquet(tmp_path / "d.parquet", create_rows(intervals=192))
+    _edit_footer(path, _micros(datetime(2024, 1, 2, 23, 45)), _micros(datetime(2024, 1, 1, 23, 45)), 2)
+    assert pq.ParquetFile(path).metadata.row_group(0).column(1).statistics.max == datetime(2024, 1, 1, 23, 45)
+    result = calculate(MN, [path], params())
+    assert "outside-period" in {f.code for f in result.findings}
+    assert result.reference_emissions_tco2 == pytest.approx(96 * 0.4 * 0.797, rel=1e-9)
+
+
+def test_a_parquet_footer_that_names_another_site_hides_no_duplicate(tmp_path):
+    """00:00 written twice (400 and 300 kWh), 23:45 missing. A footer edited to say the site
+    column holds only S9 let DuckDB skip the row group when the duplicate check read S1's rows:
+    no finding, 95 x 0.4 + 0.3 = 38.3 MWh credited. The rows decide: the smaller repeat is kept
+    and the gap counted as zero, 94 x 0.4 + 0.3 = 37.9 MWh, RE = 37.9 x 0.797 = 30.2063."""
+    rows = create_rows()[:-1]
+    rows.append({**rows[0], "value": 300.0})
+    path = write_parquet(tmp_path / "d.parquet", rows)
+    _edit_footer(path, b"S1", b"S9", 2)
+    assert pq.ParquetFile(path).metadata.row_group(0).column(0).statistics.max == "S9"
+    result = calculate(MN, [path], params())
+    assert {f.code for f in result.findings} == {"duplicate", "gap"}
+    assert result.reference_emissions_tco2 == pytest.approx(37.9 * 0.797, rel=1e-9)
+
+
 def test_a_csv_scan_that_outgrows_its_lean_memory_runs_again_under_the_whole_limit(tmp_path, monkeypatch):
     """A CSV is scanned under a smaller DuckDB limit than the calculation's (its day groups
     grow with the file); an input that needs more is read again under the whole limit, not
