@@ -195,7 +195,7 @@ def sqlite(seconds: int, rounds: int) -> None:
     print(f"  bare sqlite3 (2 UPDATE + 1 INSERT): {b:.0f} tx/s   runs {[round(x) for x in base]}")
     print(f"  registry service transfers:         {m:.0f} tx/s   runs {[round(x) for x in mine]}")
     print(f"  ratio: {m / b:.2f}")
-    print(f"  the same with synchronous=NORMAL:   {n:.0f} tx/s   runs {[round(x) for x in normal]}")
+    print(f"  not durable, synchronous=NORMAL:   {n:.0f} tx/s   runs {[round(x) for x in normal]}")
     print(f"  FULL / NORMAL: {m / n:.2f}")
     print(verify_clean(url))
 

@@ -150,10 +150,13 @@ def _scan(con, opened: MonitoringInput, params: CalculationParams) -> tuple[Moni
     with_times = not params.interval_minutes or period is None
     text = Path(opened.paths[0]).suffix.lower() not in {".parquet", ".pq"}
     within = _within_text_scan_limit if text else lambda _con, scan: scan()
-    first_scan = lambda: scan_monitoring(con, period, with_times, params.interval_minutes, opened.constant,  # noqa: E731
-                                   doubtful=opened.strict is not None, parts=opened.parts, month_map=text)  # fmt: skip
+
+    def scan() -> Scanned:
+        return scan_monitoring(con, period, with_times, params.interval_minutes, opened.constant,
+                               doubtful=opened.strict is not None, parts=opened.parts, month_map=text)  # fmt: skip
+
     try:
-        scanned = within(con, first_scan)
+        scanned = within(con, scan)
         if not scanned.doubtful and (opened.strict is None or not blank_keys(con)):
             return opened, scanned
     except InvalidInput:
@@ -161,9 +164,7 @@ def _scan(con, opened: MonitoringInput, params: CalculationParams) -> tuple[Moni
             raise
     assert opened.strict is not None  # only the fast CSV path marks rows doubtful
     opened = replace(opened, timezone=opened.strict(), strict=None)
-    return opened, within(
-        con, lambda: scan_monitoring(con, period, with_times, params.interval_minutes, opened.constant, month_map=True)
-    )
+    return opened, within(con, scan)
 
 
 #: DuckDB's memory for the scan of a CSV or xlsx, tried before the connection's whole limit.
@@ -186,10 +187,10 @@ def _within_text_scan_limit(con, scan: Callable[[], Scanned]) -> Scanned:
     try:
         return scan()
     except duckdb.OutOfMemoryException:
-        con.execute(f"SET memory_limit = '{whole}'")
-        return scan()
+        pass
     finally:
         con.execute(f"SET memory_limit = '{whole}'")
+    return scan()
 
 
 def _setting_bytes(text: str) -> float:

@@ -299,8 +299,9 @@ def _parquet_view(con, paths: list[str], mapping: Mapping[str, str], timezone: s
 def _constant_labels(con, files: str, columns: Mapping[str, str]) -> dict[str, str]:
     """The labels among ``columns`` (label -> column) that hold one value in every row, read
     from the files' footers: every row group states no nulls and a minimum equal to its
-    maximum, the same in all. Minimum and maximum bound every value (DuckDB relies on them to
-    skip row groups), so equal bounds leave one value; a footer without them counts as varied.
+    maximum, the same in all; a footer without them counts as varied. A footer can be edited,
+    so this is only a hint that spares the scan a group key: the scan checks every row against
+    it (:func:`c3p.mrv.scan.scan_monitoring`) and refuses a file whose rows disagree.
     """
     if not columns:
         return {}

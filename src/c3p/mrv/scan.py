@@ -144,22 +144,17 @@ _LABELS = ("parameter", "unit")
 
 
 def _counted_values(fixed: Mapping[str, str]) -> str:
-    """SQL counting the values a group may use, from the rows, never from a Parquet footer.
+    """SQL counting the values a group may use: where labels are taken as constant, only the
+    values whose row holds those labels.
 
-    DuckDB answers ``count(value)`` with ``count(*)`` where the footer says the column has no
-    nulls, and folds ``unit <> 'MWh'`` to false where it says every row holds ``MWh``; a
-    hand-edited footer can say both falsely, hiding a blank reading or reading kWh as MWh.
-    Both counts here go through a ``CASE`` (``nullif`` is one) whose condition DuckDB
-    evaluates per row. With labels taken as constant, one count serves both checks: a value
-    counts only where its row holds those labels, so ``n_value < n`` flags a blank reading
-    and a label that differs alike (:func:`_check_constant` then tells them apart). It cost
-    what the separate count of differing labels cost (CPU 1.41-1.44 x against 1.39-1.43 x the
-    hand query, scan statement alone, 35 M rows), and the null count alone 1.30-1.33 x against
-    1.21-1.22 x for ``count(value)``; the cheaper forms (``<>``, ``min``/``max``, ``|| ''``)
-    were all folded with the footer's statistics.
+    One count then serves two checks: ``n_value < n`` flags a blank reading and a label that
+    differs from the footer's word alike (:func:`_check_constant` tells them apart). It cost
+    what a separate count of differing labels cost (CPU 1.41-1.44 x against 1.39-1.43 x the
+    hand query, scan statement alone, 35 M rows). That every count reads the rows, not the
+    footer's null counts, is the connection's doing (``engine.UNTRUSTED_STATISTICS``).
     """
     if not fixed:
-        return "count(nullif(value, 'NaN'::DOUBLE))"  # NaN is not a value either; check_values names it
+        return "count(value)"
     same = " AND ".join(f"{label} = {_literal(value)}" for label, value in fixed.items())
     return f"count(CASE WHEN {same} THEN value END)"
 
@@ -266,10 +261,8 @@ def blank_keys(con) -> int:
 def check_keys(con) -> None:
     """Refuse rows without site, time or parameter, naming the first such row.
 
-    An empty site or parameter is as blank as a null one; and where a Parquet footer says a
-    text column has no nulls, DuckDB reads a null cell of it as an empty string (a footer
-    edited so made a blank site a site named ``''``, and its reading was credited). ``nullif``
-    keeps DuckDB from dropping the test on that footer's word (see :func:`_counted_values`).
+    An empty site or parameter is as blank as a null one: a blank site must not become a site
+    named ``''`` whose readings are credited.
     """
     blank = "nullif(site_id, '') IS NULL OR {time} IS NULL OR nullif(parameter, '') IS NULL"
     (bad,) = con.execute(f"SELECT count(*) FROM scan_raw WHERE {blank.format(time='month')}").fetchone()
@@ -292,11 +285,9 @@ def check_values(con) -> None:
     (bad,) = con.execute("SELECT count(*) FROM scan_raw WHERE n_value < n OR isnan(total) OR isinf(total)").fetchone()
     if not bad:
         return
-    # "+ 0" keeps DuckDB from pruning the test with Parquet statistics, which omit NaN, and
-    # nullif from trusting a footer's null count (see _counted_values)
     line, file, value = con.execute(
-        "SELECT line, file, value FROM monitoring_lines WHERE nullif(value, 'NaN'::DOUBLE) IS NULL "
-        "OR NOT isfinite(value + 0) ORDER BY file, line LIMIT 1"
+        "SELECT line, file, value FROM monitoring_lines WHERE value IS NULL OR NOT isfinite(value) "
+        "ORDER BY file, line LIMIT 1"
     ).fetchone()
     what = "is empty" if value is None else f"is {value!r}, not a finite number"
     raise DataFileError(file, line, f"row {line}, column value {what}; give the reading or "
