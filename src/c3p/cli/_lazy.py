@@ -16,6 +16,8 @@ from typer import _click as click  # Typer vendors Click: its groups take and gi
 from typer.core import TyperCommand, TyperGroup
 from typer.models import CommandInfo
 
+from c3p.cli._startup import collector_paused
+
 
 @dataclass(frozen=True)
 class Lazy:
@@ -40,7 +42,8 @@ class LazyGroup(TyperGroup):
             return super().get_command(ctx, cmd_name)
         if self._listing:
             return TyperCommand(cmd_name, help=entry.help)
-        command = _load(cmd_name, entry, self.rich_markup_mode)
+        with collector_paused():  # importing a capability is start-up: long-lived objects
+            command = _load(cmd_name, entry, self.rich_markup_mode)
         self.commands[cmd_name] = command
         return command
 

@@ -117,10 +117,12 @@ def serve(
     import uvicorn
 
     from c3p.cli._serve import prepare_while_building
+    from c3p.cli._startup import collector_paused
 
     settings = settings_for(db)
     console.print("Preparing the database…")  # no spinner: a thread must not run across the fork
-    app = prepare_while_building(settings)
+    with collector_paused():
+        app = prepare_while_building(settings)
     os.environ["C3P_DATABASE_URL"] = settings.resolved_database_url  # for more workers: each builds its own app
     address = f"http://{host or settings.host}:{port or settings.port}/"
     for warning in settings.start_up_warnings(host or settings.host):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import httpx
@@ -9,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from c3p.cli._serve import DatabaseUnavailable, prepare_while_building
+from c3p.cli._startup import collector_paused
 from c3p.db import tables as t
 from c3p.db.database import Database
 from c3p.program.seed import read_seed
@@ -51,3 +53,27 @@ def test_an_unreachable_database_is_a_clean_error() -> None:
     url = f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/c3p"
     with pytest.raises(DatabaseUnavailable, match="could not prepare the database"):
         prepare_while_building(settings_for(url))
+
+
+def test_start_up_runs_without_collections_then_freezes_what_it_built_and_resumes() -> None:
+    frozen_before = gc.get_freeze_count()
+    try:
+        with collector_paused():
+            assert not gc.isenabled()
+            built = [[index] for index in range(1_000)]
+        assert gc.isenabled()
+        assert gc.get_freeze_count() >= frozen_before + len(built)
+    finally:
+        gc.unfreeze()
+
+
+def test_a_failed_start_up_resumes_the_collector_and_a_nested_pause_leaves_it_to_the_outer_one() -> None:
+    try:
+        with pytest.raises(RuntimeError), collector_paused():
+            with collector_paused():
+                pass
+            assert not gc.isenabled()
+            raise RuntimeError("start-up failed")
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
