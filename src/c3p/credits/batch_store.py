@@ -78,6 +78,7 @@ class BatchStore(Store):
         self.deltas: dict[int, int] = defaultdict(int)
         self.entries: list[tuple[Any, ...]] = []
         self.head: tuple[int, str] | None = None
+        self.moment: tuple[dt.datetime, object] | None = None  # the batch's time, and as the journal stores it
         self.adjustments: list[tuple[Any, ...]] = []
         self.pendings: list[tuple[Any, ...]] = []
         self.proposals: list[tuple[ProposalRow, int]] = []
@@ -206,13 +207,25 @@ class BatchStore(Store):
                 row = self.accounts[number]
                 self.accounts[number] = row._replace(balance=row.balance + leg.credits)
 
-    def append_entry(self, entry: Entry, now: dt.datetime) -> Entry:
-        """Seal ``entry`` after the last one, as :meth:`Store.append` does; the chain's head is locked at the
-        batch's first entry and written once, by :meth:`flush`."""
+    def clock(self) -> dt.datetime:
+        """The batch's one time, for each of its entries: they commit together."""
+        if self.moment is None:
+            now = super().clock()
+            self.moment = (now, occurred(now, self.dialect))
+        return self.moment[0]
+
+    def next_seq(self) -> int:
+        """Known as an entry is made (no copy to number it): the chain's head is locked at the batch's first
+        entry and written once, by :meth:`flush`."""
         if self.head is None:
             seq, tip = self.rows("SELECT seq, hash FROM credit_journal_head WHERE id = 1 FOR UPDATE")[0]
             self.head = (int(seq), str(tip))
-        entry, row = sealed_row(entry, self.head[0] + 1, self.head[1], occurred(now, self.dialect))
+        return self.head[0] + 1
+
+    def append_entry(self, entry: Entry, now: dt.datetime) -> Entry:
+        """Seal ``entry`` after the last one, as :meth:`Store.append` does."""
+        assert self.head is not None and self.moment is not None  # entry was made by append
+        entry, row = sealed_row(entry, self.head[0] + 1, self.head[1], self.moment[1])
         self.entries.append(row)
         self.head = (entry.seq, row[-1])
         return entry
