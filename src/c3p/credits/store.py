@@ -1040,13 +1040,16 @@ FIRST_SOURCE_LIMIT = 4
 
 def source_blocks(rows: Sequence[Sequence[Any]]) -> list[SourceBlock]:
     """Source rows as named blocks, by (registry, serial) (the join does not keep the order)."""
-    return [
-        SourceBlock(_block(row), int(row[0]), row[7] == "authorized", str(row[8]), str(row[9]), int(row[10]))
-        for row in sorted(rows, key=_BY_SERIAL)  # the rows' own (registry, start): no key function of ours to call
-    ]
+    return [source_block(row) for row in sorted(rows, key=BY_SERIAL)]
 
 
-_BY_SERIAL = itemgetter(1, 2)
+def source_block(row: Sequence[Any]) -> SourceBlock:
+    """A source row (of ``FIRST_BY_ID`` and its kin) as a named block."""
+    return SourceBlock(_block(row), int(row[0]), row[7] == "authorized", str(row[8]), str(row[9]), int(row[10]))
+
+
+#: a source row's own (registry, start): no key function of ours to call
+BY_SERIAL = itemgetter(1, 2)
 
 
 def _account(row: Sequence[Any]) -> AccountRow:
