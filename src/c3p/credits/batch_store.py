@@ -55,8 +55,9 @@ from c3p.credits.store import (
 )
 from c3p.db.database import CoreUnit
 
-#: blocks read per sender when the batch begins (a line usually takes one or two), and read on when they run out
-FIRST_READ, READ_MORE = FIRST_SOURCE_LIMIT + 2, 4 * FIRST_SOURCE_LIMIT
+#: blocks read per sender when the batch begins (a line usually takes one or two, and a sender named twice
+#: still has four known; rows cost little until built), and read on when they run out
+FIRST_READ, READ_MORE = 2 * FIRST_SOURCE_LIMIT, 4 * FIRST_SOURCE_LIMIT
 
 Key = tuple[str, int]  # a block's (registry, start serial)
 #: an account's edge before anything of it was read: every block comes after it
