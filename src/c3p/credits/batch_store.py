@@ -267,7 +267,8 @@ class BatchStore(Store):
     def _flush_blocks(self) -> None:
         """Each block read keeps its row (its start never changes); the pieces carved off are new rows."""
         updates, inserts = [], []
-        for b, row_id, *_terms in self.blocks.values():
+        for source in self.blocks.values():  # no starred unpacking: a list made per block
+            b, row_id = source.block, source.row_id
             if not row_id:
                 inserts.append((b.registry, b.start, b.end, b.account_id, b.issuance_id, b.first_transferred))
             elif b is not self.original[row_id] and b != self.original[row_id]:  # most are untouched
