@@ -30,6 +30,7 @@ from c3p.credits.rules.transactions import Entry, Leg, Move
 from c3p.credits.store import (
     ADJUSTMENT_SQL,
     BLOCKS_INSERT,
+    BY_SERIAL,
     FIRST_BY_ID,
     FIRST_BY_IDS,
     FIRST_SOURCE_LIMIT,
@@ -50,12 +51,13 @@ from c3p.credits.store import (
     occurred,
     pending_row,
     sealed_row,
-    source_blocks,
+    source_block,
 )
 from c3p.db.database import CoreUnit
 
-#: blocks read per sender when the batch begins (a line usually takes one or two), and read on when they run out
-FIRST_READ, READ_MORE = FIRST_SOURCE_LIMIT + 2, 4 * FIRST_SOURCE_LIMIT
+#: blocks read per sender when the batch begins (a line usually takes one or two, and a sender named twice
+#: still has four known; rows cost little until built), and read on when they run out
+FIRST_READ, READ_MORE = 2 * FIRST_SOURCE_LIMIT, 4 * FIRST_SOURCE_LIMIT
 
 Key = tuple[str, int]  # a block's (registry, start serial)
 #: an account's edge before anything of it was read: every block comes after it
@@ -72,12 +74,15 @@ class BatchStore(Store):
         self.accounts = self._lock(numbers, sorted({n.partition("-")[0] for n in senders}) if external else [])
         self.numbers = {row.id: number for number, row in self.accounts.items()}
         self.blocks: dict[Key, SourceBlock] = {}  # row id 0: a block this batch made
-        self.held: dict[int, set[Key]] = defaultdict(set)
+        self.unbuilt: dict[Key, tuple[Any, ...]] = {}  # rows read that no line has needed yet
+        self.read_ids: set[int] = set()
+        self.held: dict[int, set[Key]] = defaultdict(set)  # keys of blocks and of unbuilt rows
         self.original: dict[int, Block] = {}
         self.edge: dict[int, Key | None] = {}  # the last block read of an account (all before it are); None: all
         self.deltas: dict[int, int] = defaultdict(int)
         self.entries: list[tuple[Any, ...]] = []
         self.head: tuple[int, str] | None = None
+        self.moment: tuple[dt.datetime, object] | None = None  # the batch's time, and as the journal stores it
         self.adjustments: list[tuple[Any, ...]] = []
         self.pendings: list[tuple[Any, ...]] = []
         self.proposals: list[tuple[ProposalRow, int]] = []
@@ -105,10 +110,10 @@ class BatchStore(Store):
         """The first blocks of each account ``ids``, in one statement."""
         for chunk in range(0, len(ids), 200):
             part = ids[chunk : chunk + 200]
-            found = source_blocks(self._first_rows(part))
+            found = sorted(self._first_rows(part), key=BY_SERIAL)
             self._keep(found)
-            counts = Counter(s.block.account_id for s in found)
-            last = {s.block.account_id: _key(s.block) for s in found}  # found is in serial order
+            counts = Counter(row[4] for row in found)
+            last = {row[4]: (row[1], int(row[2])) for row in found}  # found is in serial order
             for account_id in part:
                 self.edge[account_id] = last[account_id] if counts[account_id] == FIRST_READ else None
 
@@ -119,14 +124,24 @@ class BatchStore(Store):
             return self.rows(FIRST_BY_IDS, (ids, FIRST_READ))
         return self.rows(" UNION ALL ".join([FIRST_BY_ID] * len(ids)), [v for i in ids for v in (i, FIRST_READ)])
 
-    def _keep(self, found: list[SourceBlock]) -> None:
-        """Blocks read from the database, unless this batch read them before (it then knows them better)."""
-        for source in found:
-            if source.row_id in self.original:
+    def _keep(self, found: list[tuple[Any, ...]]) -> None:
+        """Blocks read from the database, unless this batch read them before (it then knows them better),
+        kept as rows: a block is built when a line needs it (most of those read are never taken)."""
+        for row in found:
+            if row[0] in self.read_ids:
                 continue
-            self.original[source.row_id] = source.block
-            self.blocks[_key(source.block)] = source
-            self.held[source.block.account_id].add(_key(source.block))
+            self.read_ids.add(row[0])
+            key = (row[1], int(row[2]))
+            self.unbuilt[key] = row
+            self.held[row[4]].add(key)
+
+    def _source(self, key: Key) -> SourceBlock:
+        """The block at ``key``, built from its row the first time a line needs it."""
+        found = self.blocks.get(key)
+        if found is None:
+            found = self.blocks[key] = source_block(self.unbuilt.pop(key))
+            self.original[found.row_id] = found.block
+        return found
 
     def first_source(self, account_id: int, limit: int) -> list[SourceBlock]:
         """The account's first ``limit`` blocks as the batch has left them; more are read from the database
@@ -134,21 +149,19 @@ class BatchStore(Store):
         first = sorted(self.held[account_id])[:limit]  # a few blocks: faster than a heap
         edge = self.edge.get(account_id, BEFORE_ALL)
         while edge is not None and (len(first) < limit or first[-1] > edge):
-            found = source_blocks(self.rows(NEXT_BY_ID, (account_id, *edge, READ_MORE)))
+            found = sorted(self.rows(NEXT_BY_ID, (account_id, *edge, READ_MORE)), key=BY_SERIAL)
             self._keep(found)
-            edge = self.edge[account_id] = _key(found[-1].block) if len(found) == READ_MORE else None
+            edge = self.edge[account_id] = (found[-1][1], int(found[-1][2])) if len(found) == READ_MORE else None
             first = sorted(self.held[account_id])[:limit]  # a few blocks: faster than a heap
-        return [self.blocks[key] for key in first]
+        return [self._source(key) for key in first]
 
     def _in_range(self, account_id: int, wanted: SerialRange) -> list[SourceBlock]:
         if self.edge.get(account_id, BEFORE_ALL) is not None:
-            self._keep(source_blocks(self.rows(RANGE_BY_ID, (account_id, wanted.registry, wanted.start, wanted.end))))
-        meeting = [
-            key
-            for key in self.held[account_id]
-            if key[0] == wanted.registry and key[1] <= wanted.end and self.blocks[key].block.end >= wanted.start
+            self._keep(self.rows(RANGE_BY_ID, (account_id, wanted.registry, wanted.start, wanted.end)))
+        before_end = [
+            key for key in sorted(self.held[account_id]) if key[0] == wanted.registry and key[1] <= wanted.end
         ]
-        return [self.blocks[key] for key in sorted(meeting)]
+        return [s for s in map(self._source, before_end) if s.block.end >= wanted.start]
 
     def lock_with_source(
         self, numbers: Sequence[str], sender: str, serials: SerialRange | None
@@ -206,13 +219,25 @@ class BatchStore(Store):
                 row = self.accounts[number]
                 self.accounts[number] = row._replace(balance=row.balance + leg.credits)
 
-    def append_entry(self, entry: Entry, now: dt.datetime) -> Entry:
-        """Seal ``entry`` after the last one, as :meth:`Store.append` does; the chain's head is locked at the
-        batch's first entry and written once, by :meth:`flush`."""
+    def clock(self) -> dt.datetime:
+        """The batch's one time, for each of its entries: they commit together."""
+        if self.moment is None:
+            now = super().clock()
+            self.moment = (now, occurred(now, self.dialect))
+        return self.moment[0]
+
+    def next_seq(self) -> int:
+        """Known as an entry is made (no copy to number it): the chain's head is locked at the batch's first
+        entry and written once, by :meth:`flush`."""
         if self.head is None:
             seq, tip = self.rows("SELECT seq, hash FROM credit_journal_head WHERE id = 1 FOR UPDATE")[0]
             self.head = (int(seq), str(tip))
-        entry, row = sealed_row(entry, self.head[0] + 1, self.head[1], occurred(now, self.dialect))
+        return self.head[0] + 1
+
+    def append_entry(self, entry: Entry, now: dt.datetime) -> Entry:
+        """Seal ``entry`` after the last one, as :meth:`Store.append` does."""
+        assert self.head is not None and self.moment is not None  # entry was made by append
+        entry, row = sealed_row(entry, self.head[0] + 1, self.head[1], self.moment[1])
         self.entries.append(row)
         self.head = (entry.seq, row[-1])
         return entry
@@ -242,7 +267,8 @@ class BatchStore(Store):
     def _flush_blocks(self) -> None:
         """Each block read keeps its row (its start never changes); the pieces carved off are new rows."""
         updates, inserts = [], []
-        for b, row_id, *_terms in self.blocks.values():
+        for source in self.blocks.values():  # no starred unpacking: a list made per block
+            b, row_id = source.block, source.row_id
             if not row_id:
                 inserts.append((b.registry, b.start, b.end, b.account_id, b.issuance_id, b.first_transferred))
             elif b is not self.original[row_id] and b != self.original[row_id]:  # most are untouched

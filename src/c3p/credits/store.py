@@ -901,9 +901,17 @@ class Store:
         JSON, whose last key is ``seq``. On SQLite the write lock taken by ``BEGIN IMMEDIATE``
         already makes this transaction the only writer, and Python seals the entry.
         """
-        now = dt.datetime.now(dt.UTC)
-        entry = Entry(0, key or new_key(), kind, now.isoformat(), actor, legs, moves, details or {})
+        now = self.clock()
+        entry = Entry(self.next_seq(), key or new_key(), kind, now.isoformat(), actor, legs, moves, details or {})
         return self.append_entry(entry, now)
+
+    def clock(self) -> dt.datetime:
+        """When an entry appended now is made."""
+        return dt.datetime.now(dt.UTC)
+
+    def next_seq(self) -> int:
+        """The number of the entry appended next where it is known before sealing; 0: numbered as it is sealed."""
+        return 0
 
     def append_entry(self, entry: Entry, now: dt.datetime) -> Entry:
         """Number, seal and append ``entry`` (made at ``now``) after the queued writes (see :meth:`append`)."""
@@ -945,7 +953,8 @@ HEAD_SQL = "UPDATE credit_journal_head SET seq = %s, previous_hash = %s, hash = 
 
 def sealed_row(entry: Entry, seq: int, previous: str, stamp: object) -> tuple[Entry, tuple[Any, ...]]:
     """``entry`` numbered ``seq`` after the entry whose hash is ``previous``, and its journal row, sealed."""
-    entry = replace(entry, seq=seq)  # every other field as given: a field added to Entry is sealed too
+    if entry.seq != seq:  # every other field as given: a field added to Entry is sealed too
+        entry = replace(entry, seq=seq)
     text = canonical(entry.to_json())
     sealed = entry_hash(previous, text)
     return entry, (seq, entry.key, str(entry.kind), stamp, entry.credits, text, previous, sealed)
@@ -1031,13 +1040,16 @@ FIRST_SOURCE_LIMIT = 4
 
 def source_blocks(rows: Sequence[Sequence[Any]]) -> list[SourceBlock]:
     """Source rows as named blocks, by (registry, serial) (the join does not keep the order)."""
-    return [
-        SourceBlock(_block(row), int(row[0]), row[7] == "authorized", str(row[8]), str(row[9]), int(row[10]))
-        for row in sorted(rows, key=_BY_SERIAL)  # the rows' own (registry, start): no key function of ours to call
-    ]
+    return [source_block(row) for row in sorted(rows, key=BY_SERIAL)]
 
 
-_BY_SERIAL = itemgetter(1, 2)
+def source_block(row: Sequence[Any]) -> SourceBlock:
+    """A source row (of ``FIRST_BY_ID`` and its kin) as a named block."""
+    return SourceBlock(_block(row), int(row[0]), row[7] == "authorized", str(row[8]), str(row[9]), int(row[10]))
+
+
+#: a source row's own (registry, start): no key function of ours to call
+BY_SERIAL = itemgetter(1, 2)
 
 
 def _account(row: Sequence[Any]) -> AccountRow:

@@ -3,10 +3,12 @@ refused transfer named; crossing batches queue instead of deadlocking."""
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 
 import pytest
+from sqlalchemy import bindparam, text
 from typer.testing import CliRunner
 
 from c3p.cli import app
@@ -28,6 +30,25 @@ def test_a_batch_applies_every_transfer_in_one_transaction(registry: Registry) -
     assert [view.credits for view in views] == [10, 10, 10, 5]
     assert balances(registry)[registry.jp_gov] == 100 - 30 + 5
     assert state(registry)["journal"] == before["journal"] + 4
+    check_clean(registry)
+
+
+def test_a_batchs_entries_bear_its_one_time_in_the_views_and_the_journal(registry: Registry) -> None:
+    """A batch commits at once, so its entries are made at one moment (and each is sealed with it)."""
+    create_issuance(registry, {registry.jp_gov: 100})
+    lines = [TransferLine(registry.jp_gov, registry.jp_pp, 1)] * 3
+    with registry.database.core_unit() as unit:
+        views = batches.transfer_batch(unit, OPERATOR, lines)
+    with registry.database.reading() as session:
+        rows = session.execute(
+            text("SELECT entry, occurred_at FROM credit_journal WHERE seq IN :seqs").bindparams(
+                bindparam("seqs", expanding=True)
+            ),
+            {"seqs": [view.seq for view in views]},
+        ).all()
+    assert len({view.occurred_at for view in views}) == 1
+    assert {json.loads(entry)["at"] for entry, _stored in rows} == {views[0].occurred_at}
+    assert len({str(stored) for _entry, stored in rows}) == 1
     check_clean(registry)
 
 

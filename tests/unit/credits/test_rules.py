@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 
 import pytest
 from hypothesis import given
@@ -141,6 +142,22 @@ def test_entry_hashes_chain_and_the_first_bad_entry_is_found() -> None:
 
 def test_canonical_json_does_not_depend_on_key_order() -> None:
     assert canonical({"b": 1, "a": "ü"}) == canonical({"a": "ü", "b": 1}) == '{"a":"ü","b":1}'
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+)
+
+
+@given(st.dictionaries(st.text(), _JSON, max_size=6))
+def test_canonical_json_is_json_dumps_with_sorted_keys_no_spaces_and_utf8(value: dict[str, object]) -> None:
+    assert canonical(value) == json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def test_canonical_json_refuses_what_json_refuses() -> None:
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        canonical({"a": {1, 2}})
 
 
 def test_first_transfer_and_use() -> None:

@@ -35,7 +35,7 @@ class AccountKind(StrEnum):
 
     @property
     def holding(self) -> bool:
-        return self in (AccountKind.government_holding, AccountKind.participant_holding)
+        return self in HOLDING_KINDS
 
     @property
     def system(self) -> bool:
@@ -55,6 +55,8 @@ class AccountKind(StrEnum):
         }[self.value]
 
 
+#: the kinds that hold credits for their holder, by value (a kind read from the database is a str)
+HOLDING_KINDS = frozenset({AccountKind.government_holding, AccountKind.participant_holding})
 SYSTEM_KINDS = (AccountKind.issuance, AccountKind.cancellation, AccountKind.retirement, AccountKind.pending)
 #: system accounts a registry opens the first time it needs them
 OPENED_ON_NEED = (AccountKind.returns,)
@@ -137,7 +139,7 @@ def check_usable(number: str, status: str, kind: str, *, sending: bool) -> None:
         raise Conflict(
             Message(N_("account %(number)s is %(status)s"), {"number": number, "status": _word(STATUS_WORDS, status)})
         )
-    if not (AccountKind(kind).holding or (sending and kind == AccountKind.returns)):
+    if not (kind in HOLDING_KINDS or (sending and kind == AccountKind.returns)):
         refusal = (
             N_("account %(number)s is a %(kind)s account and cannot send transfers")
             if sending

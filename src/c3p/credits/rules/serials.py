@@ -102,17 +102,7 @@ class SerialFormat:
         return _project_code(project)
 
     def unit(self, registry: str, host: str, project: str, period: int, unit: int) -> str:
-        sep = self.separator
-        return sep.join(
-            [
-                self.prefix,
-                registry,
-                host,
-                self.project_code(project),
-                f"{period:0{self.period_digits}d}",
-                f"{unit:0{self.unit_digits}d}",
-            ]
-        )
+        return f"{_unit_prefix(self, registry, host, project, period)}{unit:0{self.unit_digits}d}"
 
     def block(self, registry: str, host: str, project: str, period: int, start: int, end: int) -> str:
         return f"{self.unit(registry, host, project, period, start)}{self.separator}{end:0{self.unit_digits}d}"
@@ -160,6 +150,13 @@ class SerialFormat:
             named = f"{parsed.host} {parsed.project} {parsed.period:0{self.period_digits}d}"
             shown = f"{host} {actual[1]} {period:0{self.period_digits}d}"
             raise InvalidInput(Message(refusal, {**about, "named": named, "actual": shown}), field="serial")
+
+
+@lru_cache(maxsize=1024)  # a transfer prints the serials of a few issuances, again and again
+def _unit_prefix(fmt: SerialFormat, registry: str, host: str, project: str, period: int) -> str:
+    """A serial up to its unit number: ``{prefix}{sep}{registry}{sep}{host}{sep}{project}{sep}{period}{sep}``."""
+    parts = [fmt.prefix, registry, host, fmt.project_code(project), f"{period:0{fmt.period_digits}d}", ""]
+    return fmt.separator.join(parts)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ first-transfers credits where they are carries moves from and to the same accoun
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -134,18 +133,19 @@ def legs_for(moves: Iterable[Move], issuance_accounts: Mapping[str, int]) -> tup
     >>> legs_for([Move("JPN", 1, 10, None, 5, 1)], {"JPN": 1})
     (Leg(account_id=1, credits=-10), Leg(account_id=5, credits=10))
     """
-    change: dict[int, int] = defaultdict(int)
+    change: dict[int, int] = {}
     for move in moves:
         source = issuance_accounts[move.registry] if move.from_account is None else move.from_account
-        change[source] -= move.credits
-        change[move.to_account] += move.credits
-    legs = tuple(Leg(account, credits) for account, credits in sorted(change.items()) if credits)
+        credits = move.credits
+        change[source] = change.get(source, 0) - credits
+        change[move.to_account] = change.get(move.to_account, 0) + credits
+    legs = tuple([Leg(account, credits) for account, credits in sorted(change.items()) if credits])
     check_balanced(legs)
     return legs
 
 
 def check_balanced(legs: Iterable[Leg]) -> None:
-    total = sum(leg.credits for leg in legs)
+    total = sum([leg.credits for leg in legs])
     if total:
         raise ValueError(f"legs do not balance: they sum to {total}")
 
