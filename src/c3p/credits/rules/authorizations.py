@@ -27,7 +27,7 @@ from enum import StrEnum
 from typing import Any
 
 from c3p.credits.rules.blocks import Block
-from c3p.credits.rules.holding_accounts import AccountKind
+from c3p.credits.rules.holding_accounts import HOLDING_KINDS, AccountKind
 from c3p.credits.rules.transactions import Move
 from c3p.errors import Conflict, InvalidInput
 from c3p.messages import N_, Message
@@ -358,10 +358,6 @@ def check_use(record: AuthorizedRange | None, to_kind: str) -> None:
             "needed": str(needed),
         }
         raise Conflict(Message(refusal, values), field="purpose")
-
-
-#: accounts held for an organization: only these receive credits from a transfer under a record's entities
-HOLDING_KINDS = frozenset({AccountKind.government_holding, AccountKind.participant_holding})
 
 
 def check_entity(record: AuthorizedRange | None, to_kind: str, holder: str, account: str, ref: str) -> None:
