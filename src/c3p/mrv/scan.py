@@ -42,10 +42,12 @@ SELECT inside, site_id, month, parameter, unit, sum(n) AS n, sum(n_value) AS n_v
   sqrt(greatest(sum(squares) / sum(n_value) - (sum(total) / sum(n_value)) ** 2, 0)) AS sd,
   CASE WHEN bool_and(apart) THEN sum(n_ts) ELSE least(sum(n_ts), sum(n) - 1) END AS n_ts,
   sum(n_doubtful) AS n_doubtful
-FROM (SELECT *, coalesce(max(last_ts) OVER (PARTITION BY inside, site_id, month, parameter, unit
-  ORDER BY first_ts ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) < first_ts, true) AS apart
-  FROM scan_parts) GROUP BY ALL
+FROM (SELECT *, {apart} AS apart FROM scan_parts) GROUP BY ALL
 """
+#: Whether a part's span starts after the spans of the parts before it in its group. One part
+#: (one file) is always apart; the window's sort then cost 0.02-0.05 s for 12,000 month rows.
+APART_SQL = """coalesce(max(last_ts) OVER (PARTITION BY inside, site_id, month, parameter, unit
+  ORDER BY first_ts ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) < first_ts, true)"""
 # One pass over every row of the input, so each aggregate is the cheapest that serves; each
 # Parquet file of several is a part of its own (see :func:`scan_monitoring`). The rows
 # are grouped by calendar day (a cast, where year * 12 + month cost two date functions per row),
@@ -123,7 +125,7 @@ def scan_monitoring(con: duckdb.DuckDBPyConnection, period: tuple[date, date] | 
             into = "INSERT INTO scan_parts " if index else "CREATE OR REPLACE TEMP TABLE scan_parts AS "
             con.execute(into + sql.replace("{source}", source))
         _check_constant(con, fixed)
-        con.execute(FOLD_SQL)
+        con.execute(FOLD_SQL.format(apart=APART_SQL if len(parts) > 1 else "true"))
     except duckdb.OutOfMemoryException:
         raise
     except duckdb.Error as exc:
