@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -506,3 +507,31 @@ def test_a_parquet_footer_that_hides_a_blank_site_is_refused_naming_its_row(tmp_
     assert pq.ParquetFile(path).metadata.row_group(0).column(0).statistics.null_count == 0
     with pytest.raises(DataFileError, match="row 6, column site_id: empty"):
         calculate(MN, [path], params())
+
+
+def test_a_parquet_footer_that_misplaces_a_row_group_loses_no_reading(tmp_path):
+    """A file of many row groups (144 sites x one year, 5 M rows; DuckDB splits the scan into
+    ranges of the site column from the row groups' statistics, one thread) with S0004's
+    00:00 written again, 300 kWh against 400, in a row group of its own. A footer edited to
+    say that row group holds site S9999 let DuckDB read it only in the last range, whose filter
+    then dropped its row: no duplicate, 400 kWh credited. The rows decide: the smaller repeat
+    is kept, RE = (rows x 0.4 - 0.1) x 0.797."""
+    sites, per_site = 144, 35_040
+    stamps = np.datetime64("2024-01-01T00:00") + np.arange(per_site) * np.timedelta64(15, "m")
+    year = pa.table({
+        "site_id": np.repeat([f"S{i:04d}" for i in range(sites)], per_site),
+        "timestamp": np.tile(stamps.astype("datetime64[us]"), sites),
+        "parameter": pa.repeat("EG_i,p", sites * per_site), "value": np.full(sites * per_site, 400.0),
+        "unit": pa.repeat("kWh", sites * per_site),
+    })  # fmt: skip
+    repeat = pa.table({"site_id": ["S0004"], "timestamp": stamps[:1].astype("datetime64[us]"),
+                       "parameter": ["EG_i,p"], "value": [300.0], "unit": ["kWh"]})  # fmt: skip
+    path = tmp_path / "year.parquet"
+    with pq.ParquetWriter(path, year.schema) as writer:
+        writer.write_table(year, row_group_size=3 * per_site)
+        writer.write_table(repeat.cast(year.schema))
+    _edit_footer(path, b"S0004", b"S9999", 2)
+    year_params = {"period": {"start": "2024-01-01", "end": "2024-12-30"}, "interval_minutes": 15, **MNG_GRID}
+    result = calculate(MN, [path], CalculationParams.from_mapping(year_params), limits=MonitoringLimits(threads=1))
+    assert {f.code for f in result.findings} == {"duplicate"}
+    assert result.reference_emissions_tco2 == pytest.approx((sites * per_site * 0.4 - 0.1) * 0.797, rel=1e-9)

@@ -1,7 +1,7 @@
 """The scan's count of distinct reading slots (``n_ts``), which decides which months get the
 row-level duplicate check: a repeated timestamp must always leave ``n > n_ts``.
 
-The map is one 128-bit word per day (per 120 slots where a day has more), so the edges of
+The map is one 128-bit word per day (per 128 slots where a day has more), so the edges of
 words, days and months, times before 1970, and a duplicate next to a gap in the same word are
 checked here against a count made in Python.
 """
@@ -80,13 +80,14 @@ def test_a_duplicate_and_a_gap_in_the_same_word_leave_fewer_slots_than_rows(gap_
 
 @pytest.mark.parametrize(
     ("first", "second"),
-    [(datetime(2024, 3, 1, 1, 59), datetime(2024, 3, 1, 2, 0)),
+    [(datetime(2024, 3, 1, 0, 31), datetime(2024, 3, 1, 0, 32)),
      (datetime(2024, 3, 1, 0, 0), datetime(2024, 3, 1, 23, 59)),
      (datetime(2024, 3, 1, 23, 59), datetime(2024, 3, 2, 0, 0))],
-    ids=["slots 119 and 120 (two words)", "first and last minute of a day", "across midnight"],
+    ids=["minutes 127 and 128 of a word (two words)", "first and last minute of a day", "across midnight"],
 )  # fmt: skip
 def test_minute_slots_over_several_words_per_day(first, second):
-    """Without a declared interval a slot is a minute, 1,440 a day in words of 120."""
+    """Without a declared interval a slot is a minute, 1,440 a day in words of 128 (by minutes
+    since 1970: 2024-03-01 00:31 is the last minute of one)."""
     march = date(2024, 3, 1)
     assert scanned([first, second], None) == {march: (2, 2)}
     assert scanned([first, second, second], None) == {march: (3, 2)}
@@ -94,7 +95,7 @@ def test_minute_slots_over_several_words_per_day(first, second):
 
 
 def test_times_before_1970_keep_distinct_slots_and_catch_repeats():
-    """DuckDB's // and % truncate towards zero before 1970; the slots of a day stay distinct."""
+    """DuckDB's // truncates towards zero before 1970; the slots of a day stay distinct."""
     stamps = quarter_hours(datetime(1969, 12, 31), 96)
     december = date(1969, 12, 1)
     assert scanned(stamps, 15) == {december: (96, 96)}
