@@ -148,6 +148,8 @@ def test_recording_an_outcome_linked_to_a_jcm_project_moves_the_kpi(secretariat:
     )
     assert created.status_code == 303 and created.headers["location"] == f"/jcm-projects/{slug}"
     _adopt_without_links(server, slug)
+    tracking = f"/projects/{PROJECT}/tracking"  # the project page links its tracking once something is tracked
+    assert secretariat.post(tracking, f"/projects/{PROJECT}/milestones", {"title": "Adoption"}).status_code == 303
     before = kpi(secretariat)
     recorded = secretariat.post(
         "/outcomes",
