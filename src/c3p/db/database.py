@@ -46,7 +46,8 @@ class CoreUnit:
     the driver's connection is taken from the pool as it is; a ``Connection`` and a session are
     made over it only when something asks for one (an ORM read or write), in the same
     transaction, and the session's commit hooks (history, sealing, notifications) then run at
-    :meth:`commit` as in any unit of work.
+    :meth:`commit` as in any unit of work. A unit of one command may commit with that command's
+    only write (:meth:`last_write`); anything it runs after that is a new transaction.
     """
 
     def __init__(self, engine: Engine, sessions: sessionmaker[Session], *, one_command: bool = False) -> None:
