@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,7 +79,7 @@ def service_client(url: str, accounts: list[str], seconds: float, seed: int, sta
 
     rng = random.Random(seed)
     database = Database(url)
-    unit_of_work = database.core_unit if mode == "core" else database.unit_of_work
+    unit_of_work = partial(database.core_unit, one_command=True) if mode == "core" else database.unit_of_work
     with database.unit_of_work():  # connect before the clock starts, like pgbench
         pass
     while time.time() < start_at:

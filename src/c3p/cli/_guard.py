@@ -109,6 +109,7 @@ def writing(database: Database) -> AbstractContextManager[tuple[Session, Actor]]
     return _attributed(database.unit_of_work())
 
 
-def moving_credits(database: Database) -> AbstractContextManager[tuple[CoreUnit, Actor]]:
-    """The lean unit of work of a transfer, cancellation or retirement (no ORM session unless needed)."""
-    return _attributed(database.core_unit())
+def moving_credits(database: Database, *, one_command: bool) -> AbstractContextManager[tuple[CoreUnit, Actor]]:
+    """The lean unit of work of a transfer, cancellation or retirement (``one_command``: its move may commit with
+    its statement) or of a batch of transfers (all or none); no ORM session unless needed."""
+    return _attributed(database.core_unit(one_command=one_command))

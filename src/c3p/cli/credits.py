@@ -304,7 +304,7 @@ def transfer(
 ) -> None:
     """Transfer credits (lowest serials first, or exactly --serial)."""
     check_format(output_format)
-    with moving_credits(open_database(db)) as (session, who):
+    with moving_credits(open_database(db), one_command=True) as (session, who):
         view = service.transfer(session, who, from_account, to_account, credits, serial)
     _transaction(view, output_format)
 
@@ -391,7 +391,7 @@ def transfer_batch(
     check_format(output_format)
     numbered = batches.read_lines(_read_text(path))
     try:
-        with moving_credits(open_database(db)) as (unit, who):
+        with moving_credits(open_database(db), one_command=False) as (unit, who):
             views = batches.transfer_batch(unit, who, [line for _, line in numbered])
     except InvalidInput as refusal:
         for refused in refusal.extra.get("refused", []):
@@ -517,7 +517,7 @@ def cancel(
 ) -> None:
     """Cancel credits: move them to the registry's cancellation account."""
     check_format(output_format)
-    with moving_credits(open_database(db)) as (session, who):
+    with moving_credits(open_database(db), one_command=True) as (session, who):
         view = service.cancel(session, who, from_account, credits, serial, reason)
     _transaction(view, output_format)
 
@@ -535,7 +535,7 @@ def retire(
 ) -> None:
     """Retire credits toward an NDC: move them to the registry's retirement account."""
     check_format(output_format)
-    with moving_credits(open_database(db)) as (session, who):
+    with moving_credits(open_database(db), one_command=True) as (session, who):
         view = service.retire(session, who, from_account, purpose, beneficiary, credits, serial)
     _transaction(view, output_format)
 

@@ -362,12 +362,14 @@ class Store:
         """The accounts ``numbers`` and ``registry``'s account of ``system_kind``, read without a lock for the
         policy (who holds an account, its registry and kind never change; ``c3p_move_out`` checks the status
         again under lock), and the approval threshold of ``registry``."""
-        found = self.rows(
+        sql = (
             f"SELECT {self.ACCOUNT_COLUMNS}, r.approval_threshold_credits FROM credit_accounts a "
             "LEFT JOIN member_organizations o ON o.id = a.holder_id JOIN credit_registries r ON r.code = a.registry "
-            f"WHERE a.number IN ({', '.join(['%s'] * len(numbers))}) OR (a.registry = %s AND a.kind = %s)",
-            (*numbers, registry, system_kind),
+            f"WHERE a.number IN ({', '.join(['%s'] * len(numbers))}) OR (a.registry = %s AND a.kind = %s)"
         )
+        params = (*numbers, registry, system_kind)
+        # a Core unit's first statement: sent with its BEGIN
+        found = self.work.begin_with(sql, params) if isinstance(self.work, CoreUnit) else self.rows(sql, params)
         threshold = next((row[9] for row in found if row[1] == registry), None)
         return by_number(found), None if threshold is None else int(threshold)
 
@@ -375,15 +377,11 @@ class Store:
         """Move ``credits`` as ``entry`` (its kind, key, time, actor and details) in one call of ``c3p_move_out``;
         None when the function found anything unexpected and changed nothing."""
         head = canonical_before_legs(entry.to_json())
-        found = self.multi(
-            [
-                (
-                    "SELECT entry_seq, entry_moves, move_names FROM c3p_move_out(%s::integer, %s::integer, "
-                    "%s::bigint, %s, %s, %s, %s)",
-                    (sender_id, receiver_id, credits, str(entry.kind), entry.key, entry.occurred_at, head),
-                )
-            ]
-        )[0]
+        params = (sender_id, receiver_id, credits, str(entry.kind), entry.key, entry.occurred_at, head)
+        if isinstance(self.work, CoreUnit) and not self._queued:
+            found = self.work.last_write(_MOVE_OUT_SQL, params)
+        else:
+            found = self.multi([(_MOVE_OUT_SQL, params)])[0]
         if not found:
             return None
         seq, moves, names = found[0]
@@ -994,6 +992,11 @@ def occurred(now: dt.datetime, dialect: str) -> object:
     """An entry's time as the journal stores it: a timestamp on PostgreSQL, fixed text on SQLite."""
     # the text of strftime("%Y-%m-%d %H:%M:%S.%f"), which costs twice as much
     return now.isoformat(" ", "microseconds")[:26] if dialect == "sqlite" else now
+
+
+_MOVE_OUT_SQL = (
+    "SELECT entry_seq, entry_moves, move_names FROM c3p_move_out(%s::integer, %s::integer, %s::bigint, %s, %s, %s, %s)"
+)
 
 
 # PostgreSQL's append, after the queued writes' CTEs (their order does not matter: they see one

@@ -11,7 +11,7 @@ an ORM session unless something asks for one.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,16 +46,21 @@ class CoreUnit:
     the driver's connection is taken from the pool as it is; a ``Connection`` and a session are
     made over it only when something asks for one (an ORM read or write), in the same
     transaction, and the session's commit hooks (history, sealing, notifications) then run at
-    :meth:`commit` as in any unit of work.
+    :meth:`commit` as in any unit of work. A unit of one command may commit with that command's
+    only write (:meth:`last_write`); anything it runs after that is a new transaction.
     """
 
-    def __init__(self, engine: Engine, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, engine: Engine, sessions: sessionmaker[Session], *, one_command: bool = False) -> None:
+        """A unit on a pooled connection of ``engine``; ``one_command`` when it runs one command only (see
+        :meth:`last_write`)."""
         self.engine = engine
         self.info: dict[str, Any] = {}
+        self.one_command = one_command
         self._pooled = engine.raw_connection()
         self._sessions = sessions
         self._connection: Connection | None = None
         self._session: Session | None = None
+        self._only_read = False  # the transaction was begun by begin_with and has run nothing else
 
     @property
     def dbapi(self) -> Any:
@@ -66,6 +71,40 @@ class CoreUnit:
     def cursor(self) -> Any:
         """The driver connection's own cursor (see :func:`pooled_cursor`)."""
         return pooled_cursor(self._pooled)
+
+    @property
+    def _on_postgresql(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    def begin_with(self, sql: str, params: Sequence[str]) -> list[tuple[Any, ...]]:
+        """The rows of the read ``sql``; on PostgreSQL, when no transaction is open, sent with the ``BEGIN``
+        in one round trip (see :mod:`c3p.db.one_trip`)."""
+        if self._on_postgresql:
+            from c3p.db.one_trip import begin_with_read, idle  # psycopg, only where PostgreSQL is used
+
+            if idle(self.dbapi):
+                found = begin_with_read(self.dbapi, self._pooled.info, sql, params)
+                self._only_read = True
+                return found
+        self._only_read = False
+        return self.cursor.execute(sql, tuple(params)).fetchall()
+
+    def last_write(self, sql: str, params: Sequence[str | int]) -> list[tuple[Any, ...]]:
+        """The rows of ``sql``, the command's only write, which must directly follow :meth:`begin_with`.
+
+        In a unit of one command on PostgreSQL whose transaction :meth:`begin_with` began, it is
+        sent with the ``COMMIT`` in one round trip: the journal head's lock, which serializes
+        every append, is then released without waiting for this client (see
+        :mod:`c3p.db.one_trip`). Whatever the command runs afterwards (nothing, or the Python
+        path after the server's call changed nothing) is a new transaction, committed at the end.
+        """
+        if self.one_command and self._only_read and self._session is None and self._connection is None:
+            from c3p.db.one_trip import write_and_commit
+
+            self._only_read = False
+            return write_and_commit(self.dbapi, self._pooled.info, sql, params)
+        self._only_read = False
+        return self.cursor.execute(sql, tuple(params)).fetchall()
 
     @property
     def connection(self) -> Connection:
@@ -137,9 +176,13 @@ class Database:
             session.close()
 
     @contextmanager
-    def core_unit(self) -> Iterator[CoreUnit]:
-        """A :class:`CoreUnit` committed once at the end, or rolled back on error."""
-        unit = CoreUnit(self.engine, self.sessions)
+    def core_unit(self, *, one_command: bool = False) -> Iterator[CoreUnit]:
+        """A :class:`CoreUnit` committed once at the end, or rolled back on error.
+
+        ``one_command``: the unit runs one transfer, cancellation or retirement and nothing else, so
+        the move may commit with its statement (:meth:`CoreUnit.last_write`); never for a batch.
+        """
+        unit = CoreUnit(self.engine, self.sessions, one_command=one_command)
         try:
             yield unit
             unit.commit()

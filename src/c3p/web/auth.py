@@ -246,9 +246,10 @@ def writing(request: Request, actor: Actor) -> Iterator[Session]:
 
 
 @contextmanager
-def moving_credits(request: Request, actor: Actor) -> Iterator[CoreUnit]:
-    """The lean unit of work of a transfer (or a batch of them), cancellation or retirement, attributed to ``actor``."""
-    with database(request).core_unit() as unit:
+def moving_credits(request: Request, actor: Actor, *, one_command: bool) -> Iterator[CoreUnit]:
+    """The lean unit of work of a transfer, cancellation or retirement (``one_command``: its move may commit
+    with its statement) or of a batch of transfers (all or none), attributed to ``actor``."""
+    with database(request).core_unit(one_command=one_command) as unit:
         act_as(unit, actor.user_id, actor.label)
         yield unit
 

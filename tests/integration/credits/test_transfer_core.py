@@ -260,7 +260,8 @@ def test_authorized_credits_take_the_python_path_and_are_marked_as_the_rules_mar
 
 
 def attempt_strict(database: Database, reference: bool, command: Callable[[Any], Any], core: bool = False) -> Any:
-    with database.core_unit() if core else database.unit_of_work() as work:
+    """``command`` in its own unit of work: an ORM one, or a Core one of one command (its move commits with it)."""
+    with database.core_unit(one_command=True) if core else database.unit_of_work() as work:
         work.info[REFERENCE_PATH] = reference
         return command(work)
 

@@ -479,7 +479,7 @@ def authorize_range(
 def transfer(
     request: Request, body: TransferBody, actor: Annotated[Actor, Depends(permission("credits.transfer"))]
 ) -> v.TransactionView:
-    with moving_credits(request, actor) as session:
+    with moving_credits(request, actor, one_command=True) as session:
         return service.transfer(session, actor, body.from_account, body.to_account, body.credits, body.serial)
 
 
@@ -538,7 +538,7 @@ def transfer_batch(
     request: Request, body: BatchBody, actor: Annotated[Actor, Depends(permission("credits.transfer"))]
 ) -> list[v.TransactionView]:
     lines = [batches.TransferLine(t.from_account, t.to_account, t.credits, t.serial) for t in body.transfers]
-    with moving_credits(request, actor) as unit:
+    with moving_credits(request, actor, one_command=False) as unit:
         return batches.transfer_batch(unit, actor, lines)
 
 
@@ -578,7 +578,7 @@ def reject(
 def cancel(
     request: Request, body: CancelBody, actor: Annotated[Actor, Depends(permission("credits.cancel"))]
 ) -> v.TransactionView:
-    with moving_credits(request, actor) as session:
+    with moving_credits(request, actor, one_command=True) as session:
         return service.cancel(session, actor, body.from_account, body.credits, body.serial, body.reason)
 
 
@@ -592,7 +592,7 @@ def cancel(
 def retire(
     request: Request, body: RetireBody, actor: Annotated[Actor, Depends(permission("credits.retire"))]
 ) -> v.TransactionView:
-    with moving_credits(request, actor) as session:
+    with moving_credits(request, actor, one_command=True) as session:
         return service.retire(
             session, actor, body.from_account, body.purpose, body.beneficiary, body.credits, body.serial
         )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -161,7 +162,7 @@ def _moving_form(name: str, model: type[MoveForm], move: Move) -> None:
         def act(unit: CoreUnit, data: Any) -> str:
             return _shown(number, move(unit, actor, number, data))
 
-        return await _account_form(request, actor, number, name, model, act, moving_credits)
+        return await _account_form(request, actor, number, name, model, act, partial(moving_credits, one_command=True))
 
     router.add_api_route(f"/credits/accounts/{{number}}/{name}", route, methods=["POST"], name=f"credits_{name}")
 
