@@ -121,7 +121,7 @@ def serve(
 
     settings = settings_for(db)
     console.print("Preparing the database…")  # no spinner: a thread must not run across the fork
-    with collector_paused():
+    with collector_paused(freeze=True):  # this process only serves from here on
         app = prepare_while_building(settings)
     os.environ["C3P_DATABASE_URL"] = settings.resolved_database_url  # for more workers: each builds its own app
     address = f"http://{host or settings.host}:{port or settings.port}/"

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import gc
+import weakref
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
+from c3p.cli import app
 from c3p.cli._serve import DatabaseUnavailable, prepare_while_building
 from c3p.cli._startup import collector_paused
 from c3p.db import tables as t
@@ -55,10 +58,10 @@ def test_an_unreachable_database_is_a_clean_error() -> None:
         prepare_while_building(settings_for(url))
 
 
-def test_start_up_runs_without_collections_then_freezes_what_it_built_and_resumes() -> None:
+def test_the_servers_start_up_runs_without_collections_then_freezes_what_it_built_and_resumes() -> None:
     frozen_before = gc.get_freeze_count()
     try:
-        with collector_paused():
+        with collector_paused(freeze=True):
             assert not gc.isenabled()
             built = [[index] for index in range(1_000)]
         assert gc.isenabled()
@@ -68,12 +71,35 @@ def test_start_up_runs_without_collections_then_freezes_what_it_built_and_resume
 
 
 def test_a_failed_start_up_resumes_the_collector_and_a_nested_pause_leaves_it_to_the_outer_one() -> None:
+    with pytest.raises(RuntimeError), collector_paused():
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+        raise RuntimeError("start-up failed")
+    assert gc.isenabled()
+
+
+class _Pool:
+    """Stands for a dropped database pool: garbage only the cyclic collector can free."""
+
+    def __init__(self) -> None:
+        self.itself = self
+
+
+def test_a_command_loaded_in_a_busy_process_leaves_the_garbage_before_it_collectable() -> None:
+    """A process that runs commands one after another (a test run, a script) must not keep what it
+    dropped: frozen, each dropped pool kept its connections until PostgreSQL refused more clients."""
+    dropped = _Pool()
+    gone = weakref.ref(dropped)
+    del dropped
+    thresholds = gc.get_threshold()
+    gc.set_threshold(1 << 30)  # no collection before the command is loaded: the pool is still garbage then
     try:
-        with pytest.raises(RuntimeError), collector_paused():
-            with collector_paused():
-                pass
-            assert not gc.isenabled()
-            raise RuntimeError("start-up failed")
-        assert gc.isenabled()
+        loaded = CliRunner().invoke(app, ["stats", "--help"])
+        gc.set_threshold(*thresholds)
+        assert loaded.exit_code == 0, loaded.output
+        gc.collect()
+        assert gone() is None
     finally:
-        gc.unfreeze()
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()  # whatever a failing load froze
