@@ -69,6 +69,9 @@ class SnapshotCache:
                 self._snapshot = build_snapshot(session, revision)
                 # The snapshot lives until the next revision: keep the collector from
                 # re-scanning its thousands of objects on every request (tail latency).
+                # Garbage first: frozen, it would never be freed (a process that rebuilds
+                # often, or exports again and again, kept each dropped database pool).
+                gc.collect()
                 gc.freeze()
             return self._snapshot
 
