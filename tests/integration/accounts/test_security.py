@@ -324,7 +324,10 @@ def test_a_setting_of_several_limits_applies_each(new_database_url, tmp_path: Pa
         # LiveServer's start-up probe used one request of the hour's four
         answers = [client.get("/api/v1/countries") for _ in range(4)]
         assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
-        assert int(answers[-1].headers["retry-after"]) > 60  # the hour's window, not the minute's
+        # the hour's window, not the minute's: longer than a minute, unless the hour turns sooner (the
+        # sliding window counter then weighs the full hour just gone below four, and lets one more in)
+        to_the_hours_turn = 3600 - time.time() % 3600
+        assert int(answers[-1].headers["retry-after"]) > min(60, to_the_hours_turn - 2)
 
 
 def test_a_reset_answers_before_its_mail_leaves(new_database_url, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
