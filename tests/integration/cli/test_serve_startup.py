@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import weakref
 from pathlib import Path
 
 import httpx
@@ -19,6 +18,7 @@ from c3p.db.database import Database
 from c3p.program.seed import read_seed
 from c3p.settings import Settings
 from tests.conftest import LiveServer
+from tests.support.garbage import dropped_pool
 from tests.support.pgcluster import free_port
 
 
@@ -79,27 +79,11 @@ def test_a_failed_start_up_resumes_the_collector_and_a_nested_pause_leaves_it_to
     assert gc.isenabled()
 
 
-class _Pool:
-    """Stands for a dropped database pool: garbage only the cyclic collector can free."""
-
-    def __init__(self) -> None:
-        self.itself = self
-
-
 def test_a_command_loaded_in_a_busy_process_leaves_the_garbage_before_it_collectable() -> None:
     """A process that runs commands one after another (a test run, a script) must not keep what it
     dropped: frozen, each dropped pool kept its connections until PostgreSQL refused more clients."""
-    dropped = _Pool()
-    gone = weakref.ref(dropped)
-    del dropped
-    thresholds = gc.get_threshold()
-    gc.set_threshold(1 << 30)  # no collection before the command is loaded: the pool is still garbage then
-    try:
-        loaded = CliRunner().invoke(app, ["stats", "--help"])
-        gc.set_threshold(*thresholds)
+    with dropped_pool() as gone:
+        loaded = CliRunner().invoke(app, ["stats", "--help"])  # loaded while the pool is still garbage
         assert loaded.exit_code == 0, loaded.output
         gc.collect()
         assert gone() is None
-    finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()  # whatever a failing load froze
