@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
@@ -932,9 +932,14 @@ class Store:
         return replace(entry, seq=int(found[0][0]))
 
 
+#: the bits a version 4 (random) UUID fixes: its version, and its variant (RFC 4122)
+_UUID4_MASK, _UUID4_BITS = ~(0xF000 << 64 | 0xC000 << 48), 4 << 76 | 0x8000 << 48
+
+
 def new_key() -> str:
-    """A new transaction key: a random UUID's hex."""
-    return uuid.uuid4().hex
+    """A new transaction key: a random UUID's hex, the bits of ``uuid.uuid4()`` without its object (half
+    the cost)."""
+    return f"{int.from_bytes(os.urandom(16)) & _UUID4_MASK | _UUID4_BITS:032x}"
 
 
 ADJUSTMENT_SQL = (
