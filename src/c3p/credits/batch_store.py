@@ -17,8 +17,8 @@ reads and writes is kept here; the store's other statements go to the database a
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
@@ -107,24 +107,24 @@ class BatchStore(Store):
 
     # ---- reading blocks ----
     def _read_first(self, ids: list[int]) -> None:
-        """The first blocks of each account ``ids``, in one statement."""
-        for chunk in range(0, len(ids), 200):
-            part = ids[chunk : chunk + 200]
-            found = sorted(self._first_rows(part), key=BY_SERIAL)
+        """The first blocks of each account ``ids``; an account that has fewer than asked for has no more."""
+        for account_id, found in self._first_rows(ids):
+            found.sort(key=BY_SERIAL)  # the join does not keep the order
             self._keep(found)
-            counts = Counter(row[4] for row in found)
-            last = {row[4]: (row[1], int(row[2])) for row in found}  # found is in serial order
-            for account_id in part:
-                self.edge[account_id] = last[account_id] if counts[account_id] == FIRST_READ else None
+            self.edge[account_id] = (found[-1][1], int(found[-1][2])) if len(found) == FIRST_READ else None
 
-    def _first_rows(self, ids: list[int]) -> list[tuple[Any, ...]]:
-        """PostgreSQL: one plan for any number of accounts (a lateral read of each off the index); a union
-        of many reads cost more to plan than to run. SQLite: one prepared read per account, in the process (no
-        round trips); a union of the fifty reads of a batch of 100 took twice as long, a new text to prepare
-        for each number of senders (5 % of a batch's instructions)."""
-        if self.dialect == "postgresql":
-            return self.rows(FIRST_BY_IDS, (ids, FIRST_READ))
-        return [row for i in ids for row in self.rows(FIRST_BY_ID, (i, FIRST_READ))]
+    def _first_rows(self, ids: list[int]) -> Iterable[tuple[int, list[tuple[Any, ...]]]]:
+        """The rows of each account's first blocks. PostgreSQL: one plan for any number of accounts (a lateral
+        read of each off the index); a union of many reads cost more to plan than to run. SQLite: one prepared
+        read per account, in the process (no round trips); a union of the fifty reads of a batch of 100 was a
+        new text to prepare for each number of senders (5 % of a batch's instructions), and cost as much
+        once prepared."""
+        if self.dialect != "postgresql":
+            return ((i, self.rows(FIRST_BY_ID, (i, FIRST_READ))) for i in ids)
+        found: dict[int, list[tuple[Any, ...]]] = {i: [] for i in ids}
+        for row in self.rows(FIRST_BY_IDS, (ids, FIRST_READ)):
+            found[row[4]].append(row)
+        return found.items()
 
     def _keep(self, found: list[tuple[Any, ...]]) -> None:
         """Blocks read from the database, unless this batch read them before (it then knows them better),
