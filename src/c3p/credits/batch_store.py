@@ -231,12 +231,17 @@ class BatchStore(Store):
                 self.held[piece.account_id].add(at)
 
     def add_to_balances(self, legs: Sequence[Leg]) -> None:
+        """Kept as deltas for the flush, and in the accounts' rows as later lines see them (each row built
+        directly: ``_replace`` costs two calls more, 1 % of a batch)."""
         for leg in legs:
             self.deltas[leg.account_id] += leg.credits
             number = self.numbers.get(leg.account_id)
             if number is not None:
-                row = self.accounts[number]
-                self.accounts[number] = row._replace(balance=row.balance + leg.credits)
+                a = self.accounts[number]
+                balance = a.balance + leg.credits
+                self.accounts[number] = AccountRow(
+                    a.id, a.registry, number, a.kind, a.status, balance, a.holder_id, a.holder, a.name
+                )
 
     def clock(self) -> dt.datetime:
         """The batch's one time, for each of its entries: they commit together."""
