@@ -115,7 +115,7 @@ class BatchStore(Store):
     def _read_first(self, ids: list[int]) -> None:
         """The first blocks of each account ``ids``; an account that has fewer than asked for has no more."""
         for account_id, found in self._first_rows(ids):
-            found.sort(key=BY_SERIAL)  # the join does not keep the order
+            found.sort(key=BY_SERIAL)  # PostgreSQL's join does not keep the order
             self._keep(found)
             self.edge[account_id] = (found[-1][1], int(found[-1][2])) if len(found) == FIRST_READ else None
 
