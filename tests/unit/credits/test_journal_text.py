@@ -6,6 +6,8 @@ import datetime as dt
 import json
 import uuid
 
+import pytest
+
 from c3p.credits.rules.journal import canonical
 from c3p.credits.rules.transactions import Entry, Leg, Move, TransactionKind
 from c3p.credits.store import new_key, occurred
@@ -19,6 +21,13 @@ def test_canonical_json_is_sorted_compact_utf8_json() -> None:
     body = entry.to_json()
     assert canonical(body) == json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert canonical(body).endswith('"seq":12}') and "田中" in canonical(body)
+
+
+def test_a_cycle_is_never_encoded_though_not_looked_for() -> None:
+    body: dict[str, object] = {"seq": 1}
+    body["details"] = body
+    with pytest.raises(RecursionError):
+        canonical(body)
 
 
 def test_the_sqlite_journal_time_is_strftimes_text_whole_seconds_too() -> None:
