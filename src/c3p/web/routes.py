@@ -15,11 +15,14 @@ time it answers or is looked into (the OpenAPI document looks into all of them).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+import warnings
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
+from pydantic.warnings import UnsupportedFieldAttributeWarning
 from starlette.routing import BaseRoute, compile_path, get_name
 
 
@@ -76,9 +79,35 @@ class DeferredRoute(APIRoute):
         with _building:
             options = self.__dict__.get("_unbuilt")
             if options is not None:
-                self.__dict__.update(vars(APIRoute(self.path, self.endpoint, **options)))
+                self.__dict__.update(vars(_built_route(self.path, self.endpoint, options)))
                 del self.__dict__["_unbuilt"]  # only now: a reader that came in meanwhile waits for the lock
         return object.__getattribute__(self, name)
+
+
+def _built_route(path: str, endpoint: Callable[..., Any], options: dict[str, Any]) -> APIRoute:
+    """The route FastAPI builds, with its parameters' and answers' pydantic adapters built too.
+
+    FastAPI builds the adapters with the route, hiding pydantic's warning about the alias it puts
+    on a parameter. The adapter of a model built on first use (``c3p.schema``) is built on first
+    use too: left to the route's first request, it would warn (once per route taking a body) and
+    be built outside pydantic's lock by requests arriving together.
+    """
+    route = APIRoute(path, endpoint, **options)
+    answers = [route.body_field, route.response_field, route.stream_item_field, *route.response_fields.values()]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UnsupportedFieldAttributeWarning)
+        for field in [*_parameters(route.dependant), *answers]:
+            if field is not None:
+                field._type_adapter.rebuild()
+    return route
+
+
+def _parameters(dependant: Dependant) -> Iterator[Any]:
+    """The fields of a route's parameters, its dependencies' included."""
+    yield from dependant.path_params + dependant.query_params + dependant.header_params
+    yield from dependant.cookie_params + dependant.body_params
+    for dependency in dependant.dependencies:
+        yield from _parameters(dependency)
 
 
 def install(app: FastAPI, routers: Iterable[APIRouter], prefix: str = "") -> None:

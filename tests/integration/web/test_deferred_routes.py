@@ -5,6 +5,7 @@ others at once, gets the route FastAPI would have built when it was installed.""
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -13,6 +14,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
+from pydantic.warnings import UnsupportedFieldAttributeWarning
 
 from c3p.db.database import Database
 from c3p.program.seed_loader import init_database
@@ -139,7 +141,20 @@ def test_a_route_built_on_first_use_is_the_route_fastapi_builds_when_installed(s
     def described(routes: list[APIRoute]) -> str:
         return json.dumps(get_openapi(title="c3p", version="1", routes=routes), sort_keys=True)
 
-    assert described(deferred) == described(at_once)
+    with warnings.catch_warnings():  # FastAPI's own route leaves a deferred model's adapters to first use
+        warnings.simplefilter("ignore", UnsupportedFieldAttributeWarning)
+        assert described(deferred) == described(at_once)
     for deferred_route, route in zip(deferred, at_once, strict=True):
         assert set(vars(route)) <= set(vars(deferred_route)), route.path
         assert deferred_route.unique_id == route.unique_id
+
+
+def test_building_every_route_warns_of_nothing(settings: Settings) -> None:
+    """FastAPI hides pydantic's warning about the aliases it puts on parameters while it builds their
+    adapters; a model built on first use (``c3p.schema``) must not bring the warning back later."""
+    app = fresh_app(settings)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        app.openapi()
+    assert all(route.built for route in deferred_routes(app))
+    assert [str(warning.message) for warning in caught] == []
