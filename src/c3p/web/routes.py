@@ -17,13 +17,15 @@ from __future__ import annotations
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, get_args
 
 from fastapi import APIRouter, FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic.warnings import UnsupportedFieldAttributeWarning
 from starlette.routing import BaseRoute, compile_path, get_name
+
+from c3p.schema import Schema
 
 
 class DeclaredRoute(BaseRoute):
@@ -94,12 +96,29 @@ def _built_route(path: str, endpoint: Callable[..., Any], options: dict[str, Any
     """
     route = APIRoute(path, endpoint, **options)
     answers = [route.body_field, route.response_field, route.stream_item_field, *route.response_fields.values()]
+    fields = [field for field in [*_parameters(route.dependant), *answers] if field is not None]
+    built: set[type[Schema]] = set()
+    for field in fields:
+        _build_models(field.field_info.annotation, built)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UnsupportedFieldAttributeWarning)
-        for field in [*_parameters(route.dependant), *answers]:
-            if field is not None:
-                field._type_adapter.rebuild()
+        for field in fields:
+            field._type_adapter.rebuild()
     return route
+
+
+def _build_models(annotation: Any, built: set[type[Schema]]) -> None:
+    """Build the models ``annotation`` names, innermost first: an adapter, or a model, reuses the
+    schema of a model already built, and builds again, inside its own, one that is not."""
+    if isinstance(annotation, type) and issubclass(annotation, Schema):
+        if annotation not in built:
+            built.add(annotation)
+            for field in annotation.model_fields.values():
+                _build_models(field.annotation, built)
+            annotation.model_rebuild()
+        return
+    for argument in get_args(annotation):
+        _build_models(argument, built)
 
 
 def _parameters(dependant: Dependant) -> Iterator[Any]:
