@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 # One recorded change: defined with the history hook (shared infrastructure), shown with accounts.
 from c3p.db.history import HistoryView as HistoryView
+from c3p.schema import Schema
 
 
-class GrantView(BaseModel):
+class GrantView(Schema):
     role: str
     scope_kind: str = Field("", description="organization, call, project or country; empty: platform-wide")
     scope_value: str = ""
@@ -27,7 +28,7 @@ class WaitingGrantView(GrantView):
     asked_by_you: bool = Field(description="you asked for it: another administrator decides, you may withdraw it")
 
 
-class OrganizationView(BaseModel):
+class OrganizationView(Schema):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
@@ -39,7 +40,7 @@ class OrganizationView(BaseModel):
     website: str
 
 
-class MemberView(BaseModel):
+class MemberView(Schema):
     """A member as its organization's page lists it."""
 
     display_name: str
@@ -47,7 +48,7 @@ class MemberView(BaseModel):
     disabled: bool
 
 
-class UserView(BaseModel):
+class UserView(Schema):
     id: int
     email: str
     display_name: str
@@ -59,7 +60,7 @@ class UserView(BaseModel):
     created_at: dt.datetime
 
 
-class TokenView(BaseModel):
+class TokenView(Schema):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
@@ -77,7 +78,7 @@ class NewTokenView(TokenView):
     token: str = Field(description="the token itself, shown only in this response")
 
 
-class MeView(BaseModel):
+class MeView(Schema):
     authenticated: bool
     user: UserView | None = None
     via: str = Field("", description="session, token or nothing")

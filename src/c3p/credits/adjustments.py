@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -32,11 +32,12 @@ from c3p.credits.rules.transactions import Entry
 from c3p.credits.tables import CorrespondingAdjustment, JournalEntry
 from c3p.errors import Conflict, DataFileError, InvalidInput
 from c3p.messages import N_, Message
+from c3p.schema import Schema
 
 BUILT_IN = "credits/data/ndc_methods.yaml"
 
 
-class PeriodView(BaseModel):
+class PeriodView(Schema):
     first_year: int
     last_year: int
     target_year: int
@@ -45,7 +46,7 @@ class PeriodView(BaseModel):
     assumed: bool
 
 
-class GapRow(BaseModel):
+class GapRow(Schema):
     """One year: the ITMOs the journal proves, the adjustment due under the method, and the one recorded."""
 
     year: int
@@ -64,7 +65,7 @@ class GapRow(BaseModel):
     share_of_proceeds_credits: int | None = Field(None, description="only for a country that opted in")
 
 
-class AdjustmentGap(BaseModel):
+class AdjustmentGap(Schema):
     country: str
     as_of_year: int = Field(description="the years of a period elapsed by this year are shown")
     periods: list[PeriodView]

@@ -25,7 +25,7 @@ from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import Field, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -39,6 +39,7 @@ from c3p.credits.store import begin_write
 from c3p.credits.tables import Article6Submission, CreditIssuance, CreditRegistry, JournalEntry
 from c3p.errors import Conflict, DataFileError, InvalidInput, NotFound
 from c3p.messages import N_, Message
+from c3p.schema import Schema
 from c3p.settings import get_settings
 
 #: the first year the JCM issued credits could be reported (the JCM began in 2013)
@@ -46,7 +47,7 @@ FIRST_YEAR = 2013
 APPROACHES = "credits/data/cooperative_approaches.yaml"
 
 
-class SubmissionView(BaseModel):
+class SubmissionView(Schema):
     country: str
     year: int
     version: int
@@ -57,7 +58,7 @@ class SubmissionView(BaseModel):
     draft: bool = Field(False, description="a partnership in it had no cooperative approach ID when submitted")
 
 
-class StoredReport(BaseModel):
+class StoredReport(Schema):
     """A submitted version as stored, and what checking it again today finds."""
 
     submission: SubmissionView

@@ -10,7 +10,7 @@ before submitting, an auditor after.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, computed_field
+from pydantic import Field, computed_field
 from sqlalchemy.orm import Session
 
 from c3p.accounts.rules.policy import Actor
@@ -20,14 +20,15 @@ from c3p.credits.rules.adjustments import Itmos
 from c3p.credits.rules.aef import ActionType
 from c3p.errors import InvalidInput
 from c3p.messages import N_, Message
+from c3p.schema import Schema
 
 
-class ItmosView(BaseModel):
+class ItmosView(Schema):
     first_transferred: int
     used: int
 
 
-class CountryYear(BaseModel):
+class CountryYear(Schema):
     """One registry's year: the report's checks, and its ITMOs as the report, journal and records give them."""
 
     country: str

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -38,6 +38,7 @@ from c3p.credits.store import begin_write
 from c3p.credits.tables import CreditIssuance, MonitoringReport, VerificationFinding
 from c3p.errors import Conflict, InvalidInput, NotFound
 from c3p.messages import N_, Message
+from c3p.schema import Schema
 from c3p.settings import Settings
 from c3p.stored_files import keep_file, kept
 from c3p.workflow.tables import JcmProject
@@ -55,7 +56,7 @@ class MonitoringFile(NamedTuple):
     path: Path
 
 
-class Calculation(BaseModel):
+class Calculation(Schema):
     """How the engine reads the data: parameters (the params.json object), column map, decimal mark."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

@@ -29,6 +29,7 @@ from c3p.credits.rules.cadtrust import corresponding_adjustment
 from c3p.credits.rules.labels import Labels
 from c3p.credits.rules.serials import DEFAULT_FORMAT
 from c3p.credits.tables import CreditAccount, CreditAuthorization, CreditBlock, CreditIssuance, JournalEntry
+from c3p.schema import Schema
 from c3p.workflow.tables import JcmProject
 
 #: bumped when a field changes meaning or disappears (adding one does not)
@@ -47,7 +48,7 @@ BLOCK_STATUS = {
 CADTRUST_STATUS = {"held": "Held", "pending": "Pending Export", "retired": "Retired", "cancelled": "Cancelled"}
 
 
-class OpenProject(BaseModel):
+class OpenProject(Schema):
     id: str = Field(description="jcm:<slug>, stable")
     slug: str
     serial_code: str = Field(description="the project's part of every serial")
@@ -61,7 +62,7 @@ class OpenProject(BaseModel):
     cancelled_credits: int
 
 
-class OpenIssuance(BaseModel):
+class OpenIssuance(Schema):
     id: str = Field(description="issuance:<notification_ref>, stable")
     notification_ref: str
     project: str
@@ -76,7 +77,7 @@ class OpenIssuance(BaseModel):
     serials: list[str]
 
 
-class OpenRetirement(BaseModel):
+class OpenRetirement(Schema):
     id: str = Field(description="retirement:<journal seq>, stable")
     occurred_at: str
     credits: int
@@ -86,7 +87,7 @@ class OpenRetirement(BaseModel):
     serials: list[str]
 
 
-class OpenBlock(BaseModel):
+class OpenBlock(Schema):
     id: str = Field(description="block:<first serial>; stable while the block is not split")
     serial: str = Field(description="the block's first and last serial")
     registry: str = Field(description="the registry whose account holds it")
@@ -101,7 +102,7 @@ class OpenBlock(BaseModel):
     )
 
 
-class OpenData(BaseModel):
+class OpenData(Schema):
     format_version: str = FORMAT_VERSION
     generated_at: dt.datetime
     journal_seq: int = Field(description="the journal entry this dump shows the ledger after")
@@ -111,7 +112,7 @@ class OpenData(BaseModel):
     blocks: list[OpenBlock]
 
 
-class SchemaDocument(BaseModel):
+class SchemaDocument(Schema):
     """A JSON Schema document, as published (its own members kept)."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
@@ -123,7 +124,7 @@ class SchemaDocument(BaseModel):
     properties: dict[str, Any]
 
 
-class CadTrustProject(BaseModel):
+class CadTrustProject(Schema):
     """A project in the CAD Trust data model (its field names)."""
 
     projectId: str
@@ -139,7 +140,7 @@ class CadTrustProject(BaseModel):
     methodology: str
 
 
-class CadTrustUnit(BaseModel):
+class CadTrustUnit(Schema):
     """A unit block in the CAD Trust data model (its field names and pick-list values)."""
 
     unitBlockStart: str
@@ -157,7 +158,7 @@ class CadTrustUnit(BaseModel):
     registry: str
 
 
-class CadTrustExport(BaseModel):
+class CadTrustExport(Schema):
     projects: list[CadTrustProject]
     units: list[CadTrustUnit]
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from c3p.credits.rules.authorizations import FirstTransfer
 from c3p.credits.rules.transactions import MAX_CREDITS
+from c3p.schema import Schema
 
 
-class AccountView(BaseModel):
+class AccountView(Schema):
     number: str
     registry: str
     kind: str
@@ -30,7 +31,7 @@ class AccountDetailView(AccountView):
     blocks: list[str] = Field(description="serial ranges the account holds, in registry order")
 
 
-class PendingTransferView(BaseModel):
+class PendingTransferView(Schema):
     """A transfer to another registry, waiting for that registry to accept or reject it."""
 
     key: str
@@ -40,7 +41,7 @@ class PendingTransferView(BaseModel):
     proposed_seq: int = Field(description="journal sequence number of the proposal")
 
 
-class FindingView(BaseModel):
+class FindingView(Schema):
     """A TPE's finding on a monitoring report and the participant's response."""
 
     model_config = ConfigDict(from_attributes=True)
@@ -56,7 +57,7 @@ class FindingView(BaseModel):
     closed_by: str | None = None
 
 
-class ReportView(BaseModel):
+class ReportView(Schema):
     """A monitoring report: the engine's result on kept inputs, its period, and its verification."""
 
     model_config = ConfigDict(from_attributes=True)
@@ -82,21 +83,21 @@ class ReportView(BaseModel):
     verified_tco2: int | None = Field(None, description="the verified amount; it caps the period's issuance")
     opinion: str = ""
     issued_credits: int = 0
-    findings: list[FindingView] = []
+    findings: list[FindingView] = []  # noqa: RUF012
 
     def for_visitor(self) -> ReportView:
         """A visitor who is not signed in sees the report, not the people (their e-mails) nor the files behind it."""
         return self.model_copy(update={"submitted_by": "", "verified_by": None, "inputs": []})
 
 
-class AllocationLine(BaseModel):
+class AllocationLine(Schema):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     account: str = Field(description="account number, e.g. JPN-G-000001")
     credits: int = Field(strict=True, description=f"whole credits (tCO2e) for this account, 1 to {MAX_CREDITS:,}")
 
 
-class IssuanceNotice(BaseModel):
+class IssuanceNotice(Schema):
     """The Joint Committee's notification of issuance: amount and allocation."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -116,7 +117,7 @@ class IssuanceNotice(BaseModel):
     model_project: bool = Field(True, description="a JCM Model Project: at least half goes to Japan's government")
 
 
-class AuthorizationView(BaseModel):
+class AuthorizationView(Schema):
     """One Article 6.2 authorization record in its current version."""
 
     notification_ref: str = Field(description="the Joint Committee notification of the issuance")
@@ -136,7 +137,7 @@ class AuthorizationView(BaseModel):
     journal_seq: int
 
 
-class IssuanceView(BaseModel):
+class IssuanceView(Schema):
     id: int
     notification_ref: str
     project: str = Field(description="the JCM project's slug")
@@ -149,14 +150,14 @@ class IssuanceView(BaseModel):
     issued_at: dt.datetime
     report_id: int
     allocation: list[dict[str, Any]]
-    serials: list[str] = []
+    serials: list[str] = []  # noqa: RUF012
     journal_seq: int
     authorized_credits: int = Field(0, description="credits covered by an Article 6.2 authorization record")
     authorization_scope: str = Field("none", description="full, partial or none: how much of it is authorized")
     authorizations: list[AuthorizationView] = Field([], description="its authorization records, in serial order")
 
 
-class TransactionView(BaseModel):
+class TransactionView(Schema):
     seq: int
     key: str
     kind: str
@@ -170,11 +171,11 @@ class TransactionView(BaseModel):
         description="completed; pending until the other registry acts; awaiting_approval until a second "
         "representative decides; refused",
     )
-    serials: list[str] = []
-    details: dict[str, Any] = {}
+    serials: list[str] = []  # noqa: RUF012
+    details: dict[str, Any] = {}  # noqa: RUF012
 
 
-class StatementLine(BaseModel):
+class StatementLine(Schema):
     """One transaction on an account's statement."""
 
     seq: int = Field(description="the journal entry's sequence number")
@@ -186,10 +187,10 @@ class StatementLine(BaseModel):
     credits_in: int
     credits_out: int
     balance_credits: int | None = Field(None, description="the account's balance after this transaction")
-    serials: list[str] = []
+    serials: list[str] = []  # noqa: RUF012
 
 
-class StatementView(BaseModel):
+class StatementView(Schema):
     """An account's transactions over a period; opening + in − out = closing."""
 
     account: str
@@ -201,10 +202,10 @@ class StatementView(BaseModel):
     credits_in: int
     credits_out: int
     closing_balance_credits: int
-    lines: list[StatementLine] = []
+    lines: list[StatementLine] = []  # noqa: RUF012
 
 
-class HolderView(BaseModel):
+class HolderView(Schema):
     serial: str
     block: str
     account: str
@@ -216,7 +217,7 @@ class HolderView(BaseModel):
     first_transferred: bool
 
 
-class HistoryNodeView(BaseModel):
+class HistoryNodeView(Schema):
     """Serials that one journal entry put in one account; ``parent`` is the node they came from."""
 
     id: int = Field(description="the node's place in the list (depth first, from 0)")
@@ -243,7 +244,7 @@ class HistoryNodeView(BaseModel):
     state: str = Field("", description="for the final state only: held, retired, cancelled, in_transit or returned")
 
 
-class HistoryView(BaseModel):
+class HistoryView(Schema):
     """The full history of a serial range: one tree per issued range, rebuilt from the journal, as a flat list
     (depth first; each node names its parent), so that a chain of any depth reads and serializes alike."""
 
@@ -256,7 +257,7 @@ class HistoryView(BaseModel):
     nodes: list[HistoryNodeView]
 
 
-class SignedCertificate(BaseModel):
+class SignedCertificate(Schema):
     """A retirement certificate as signed: the facts, the registry's public key, the signature and the code."""
 
     facts: dict[str, Any] = Field(description="the retirement's facts; the signature covers their canonical JSON")
@@ -265,7 +266,7 @@ class SignedCertificate(BaseModel):
     code: str = Field(description="the short verification code printed on the certificate")
 
 
-class CertificateCheck(BaseModel):
+class CertificateCheck(Schema):
     """A retirement certificate checked against the journal: valid, or each thing that differs."""
 
     ok: bool
@@ -274,22 +275,22 @@ class CertificateCheck(BaseModel):
     problems: list[str] = Field(default_factory=list)
 
 
-class Problem(BaseModel):
+class Problem(Schema):
     seq: int | None = None
     what: str
 
 
-class VerifyReport(BaseModel):
+class VerifyReport(Schema):
     ok: bool
     entries: int
     accounts: int
     blocks: int
     supply_credits: int
     first_bad_entry: int | None = Field(None, description="sequence number of the first entry that fails")
-    problems: list[Problem] = []
+    problems: list[Problem] = []  # noqa: RUF012
 
 
-class CheckpointView(BaseModel):
+class CheckpointView(Schema):
     """A signed checkpoint of the journal head (format: docs/registry.md, "Signed checkpoints")."""
 
     format: str = Field(description="c3p-checkpoint-1")
@@ -300,7 +301,7 @@ class CheckpointView(BaseModel):
     signature: str = Field(description="Ed25519 signature of the other fields' canonical JSON (64 bytes, hex)")
 
 
-class ProjectTotal(BaseModel):
+class ProjectTotal(Schema):
     project: str = Field(description="the JCM project's slug")
     host_country: str
     serial_code: str = ""
@@ -314,7 +315,7 @@ class ProjectTotal(BaseModel):
     issuances: int
 
 
-class RetirementView(BaseModel):
+class RetirementView(Schema):
     seq: int
     occurred_at: str
     credits: int
@@ -329,7 +330,7 @@ class RetirementView(BaseModel):
     adjusted_credits: int = Field(0, description="of its credits, those correspondingly adjusted")
 
 
-class RegistryStats(BaseModel):
+class RegistryStats(Schema):
     issued_credits: int
     held_credits: int
     pending_credits: int
@@ -342,7 +343,7 @@ class RegistryStats(BaseModel):
     by_year: dict[int, dict[str, int]]
 
 
-class Article6Row(BaseModel):
+class Article6Row(Schema):
     country: str
     year: int
     authorized_credits: int
@@ -352,7 +353,7 @@ class Article6Row(BaseModel):
     adjustment_use_credits: int
 
 
-class RepresentativeView(BaseModel):
+class RepresentativeView(Schema):
     """A person named to move an account's credits (role ``account_representative`` on it)."""
 
     account: str
@@ -363,7 +364,7 @@ class RepresentativeView(BaseModel):
     named_at: dt.datetime | None = None
 
 
-class RegistrySettings(BaseModel):
+class RegistrySettings(Schema):
     """What a registry's administrators set for it."""
 
     registry: str
@@ -372,7 +373,7 @@ class RegistrySettings(BaseModel):
     )
 
 
-class ProposalView(BaseModel):
+class ProposalView(Schema):
     """A transfer waiting for a second representative of its sending account."""
 
     key: str

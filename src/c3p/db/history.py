@@ -18,11 +18,12 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from sqlalchemy import Table, event, insert, inspect, select, tuple_
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from c3p.db.history_table import HistoryEntry
+from c3p.schema import Schema
 
 if TYPE_CHECKING:
     from c3p.db.database import CoreUnit
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 REDACTED = "[redacted]"
 
 
-class HistoryView(BaseModel):
+class HistoryView(Schema):
     """One recorded change, as the API and pages show it."""
 
     model_config = ConfigDict(from_attributes=True)

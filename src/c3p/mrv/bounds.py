@@ -15,13 +15,15 @@ import math
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import BeforeValidator, ConfigDict, Field, PlainSerializer
+
+from c3p.schema import Schema
 
 _INTERVAL = re.compile(r"^\s*([\[(])\s*([^,]*?)\s*,\s*([^,]*?)\s*([\])])\s*$")
 _INFINITE = {"", "∞", "+∞", "-∞", "−∞", "inf", "+inf", "-inf"}
 
 
-class Interval(BaseModel):
+class Interval(Schema):
     """A range of real numbers; ``None`` for an open end (no bound)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -73,7 +75,7 @@ def _as_interval(value: Any) -> Any:
 IntervalField = Annotated[Interval, BeforeValidator(_as_interval), PlainSerializer(str, return_type=str)]
 
 
-class Bounds(BaseModel):
+class Bounds(Schema):
     """Where a parameter's values can and usually do lie, in the parameter's unit."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

@@ -14,11 +14,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from c3p.errors import DataFileError, InvalidInput, NotFound
 from c3p.messages import N_, Message
 from c3p.mrv.units import parse_unit, scale_factor
+from c3p.schema import Schema
 
 PACKAGED_DIR = Path(__file__).parent / "emission_factors"
 FIELDS = (
@@ -27,7 +28,7 @@ FIELDS = (
 )  # fmt: skip
 
 
-class EmissionFactor(BaseModel):
+class EmissionFactor(Schema):
     """One factor version. ``lower``/``upper`` are the IPCC 95% bounds where they exist."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from c3p.schema import Schema
 
 Severity = Literal["info", "warning", "error"]
 
 
-class Finding(BaseModel):
+class Finding(Schema):
     """One QA/QC observation; ``adjustment`` is what the treatment changed, in ``unit``."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -28,7 +30,7 @@ class Finding(BaseModel):
     unit: str | None = None
 
 
-class Adjustment(BaseModel):
+class Adjustment(Schema):
     """A change to one aggregated (site, month, parameter) value, in the parameter's unit."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

@@ -13,14 +13,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from c3p.errors import DataFileError, InvalidInput
+from c3p.schema import Schema
 
 RESERVED = {"period", "interval_minutes", "meters", "sites", "timezone"}
 
 
-class _Frozen(BaseModel):
+class _Frozen(Schema):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 

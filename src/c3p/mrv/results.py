@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from c3p.mrv.findings import Finding
+from c3p.schema import Schema
 
 
-class _Frozen(BaseModel):
+class _Frozen(Schema):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from c3p.mrv.results import CalculationResult
 from c3p.mrv.spec import Equation, MethodologySpec
+from c3p.schema import Schema
 
 
-class MethodologySummary(BaseModel):
+class MethodologySummary(Schema):
     """One line of the methodology list."""
 
     id: str

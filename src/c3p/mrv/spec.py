@@ -17,13 +17,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from c3p.errors import DataFileError
 from c3p.mrv import expressions as ex
 from c3p.mrv.bounds import Bounds
 from c3p.mrv.spec_checks import SpecProblem, check_methodology
 from c3p.mrv.yaml_lines import line_map, nearest_line
+from c3p.schema import Schema
 
 Kind = Literal["monitored", "fixed", "default"]
 Verification = Literal["verbatim", "partly-confirmed", "reconstructed"]
@@ -34,7 +35,7 @@ def _japanese(field: str) -> Any:
     return Field(None, description=f"The Japanese of {field} (a reading aid; the English prevails).")
 
 
-class _Frozen(BaseModel):
+class _Frozen(Schema):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 

@@ -13,12 +13,14 @@ from functools import cache
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
+
+from c3p.schema import Schema
 
 OVERVIEW_FILE = Path(__file__).parent / "data" / "program_overview.yaml"
 
 
-class ProgramSection(BaseModel):
+class ProgramSection(Schema):
     """One section of the brochure's account of the program, in both languages, with its source."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -29,10 +31,10 @@ class ProgramSection(BaseModel):
     heading_en: str = Field(min_length=1)
     note_ja: str = ""
     note_en: str = ""
-    paragraphs_ja: list[str] = []
-    paragraphs_en: list[str] = []
-    items_ja: list[str] = []
-    items_en: list[str] = []
+    paragraphs_ja: list[str] = []  # noqa: RUF012
+    paragraphs_en: list[str] = []  # noqa: RUF012
+    items_ja: list[str] = []  # noqa: RUF012
+    items_en: list[str] = []  # noqa: RUF012
     link: str = Field("", description="the portal page that lists what the section describes")
     links: list[str] = Field([], description="one page per item, in item order")
     source: str = Field(min_length=1)

@@ -19,11 +19,12 @@ from c3p.program import schemas as v
 from c3p.program.rules.figures import latest_published_jcm_projects
 from c3p.program.rules.fiscal_years import partnership_caveats, project_caveats
 from c3p.program.snapshot import RegistrySnapshot
+from c3p.schema import Schema
 
 ItemT = TypeVar("ItemT", bound=BaseModel)
 
 
-class Page(BaseModel, Generic[ItemT]):
+class Page(Schema, Generic[ItemT]):
     items: list[ItemT]
     total: int = Field(description="items matching the filters, over all pages")
     page: int
@@ -35,7 +36,7 @@ class Page(BaseModel, Generic[ItemT]):
     )
 
 
-class ListQuery(BaseModel):
+class ListQuery(Schema):
     """Paging, search and sort shared by every list; unknown parameters are refused."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -13,7 +13,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
+
+from c3p.schema import Schema
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
 Iso3 = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
@@ -56,7 +58,7 @@ MemberRole = Literal["japanese_government", "partner_place"]
 OrganizationRole = Literal["proposer", "domestic_partner", "local_partner"]
 
 
-class Record(BaseModel):
+class Record(Schema):
     """Base of every seed record: unknown columns are an error, values are immutable."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)

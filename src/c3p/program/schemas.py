@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from c3p.program import records as r
 from c3p.program.rules import sources
+from c3p.schema import Schema
 
 
-class View(BaseModel):
+class View(Schema):
     """Base of every read model: immutable; a field with a default is still always returned.
 
     Texts say the reference files they cite in words (sources, notes); the records keep the file names.
@@ -240,18 +241,18 @@ class StatsView(View):
     revision: int
 
 
-class Geometry(BaseModel):
+class Geometry(Schema):
     type: str = Field(description="Point, LineString, Polygon or MultiPolygon")
     coordinates: list[Any] = Field(description="longitude, latitude (WGS 84), nested by geometry type")
 
 
-class Feature(BaseModel):
+class Feature(Schema):
     type: Literal["Feature"]
     geometry: Geometry
     properties: dict[str, Any] = Field(description="kind, slug, names and counts of the feature")
 
 
-class FeatureCollection(BaseModel):
+class FeatureCollection(Schema):
     """A GeoJSON (RFC 7946) map layer."""
 
     type: Literal["FeatureCollection"]

@@ -17,10 +17,11 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from pydantic.json_schema import models_json_schema
 
 from c3p.errors import C3PError, Forbidden, InvalidInput, NotFound, Unauthenticated
+from c3p.schema import Schema
 from c3p.web.auth import COMPUTATIONS, all_routes, route_action
 from c3p.web.errors import PROBLEM_JSON, Unavailable
 
@@ -30,7 +31,7 @@ TOO_LARGE = "Payload too large: over 1 MiB of JSON, or a file over the attachmen
 RATE_LIMITED = "Too many requests from this address (settings rate_limit_*): wait the seconds in Retry-After"
 
 
-class Problem(BaseModel):
+class Problem(Schema):
     """An RFC 9457 problem document; some errors add members of their own (``action``, ``file``…)."""
 
     model_config = ConfigDict(extra="allow")
@@ -42,7 +43,7 @@ class Problem(BaseModel):
     instance: str | None = Field(None, description="the path that was requested")
 
 
-class ParameterProblem(BaseModel):
+class ParameterProblem(Schema):
     model_config = ConfigDict(populate_by_name=True)
 
     parameter: str = Field(description="the parameter or body field refused")

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from c3p.accounts.rules.visitors import anonymized
+from c3p.schema import Schema
 
 
-class _View(BaseModel):
+class _View(Schema):
     model_config = ConfigDict(from_attributes=True)
 
 

@@ -35,10 +35,11 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from c3p.errors import DataFileError, InvalidInput, NotFound
 from c3p.messages import N_, Message
+from c3p.schema import Schema
 
 
 class Method(StrEnum):
@@ -52,7 +53,7 @@ class Basis(StrEnum):
     average = "average"  # the period's average so far
 
 
-class _Frozen(BaseModel):
+class _Frozen(Schema):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from c3p.credits.rules.authorizations import AuthorizedRange, FirstTransfer, Purpose, is_in_place
 from c3p.credits.rules.blocks import Block, normalize
@@ -39,6 +39,7 @@ from c3p.credits.rules.holding_accounts import JAPAN, AccountKind
 from c3p.credits.rules.ledger import Ledger
 from c3p.credits.rules.serials import DEFAULT_FORMAT, SerialFormat
 from c3p.credits.rules.transactions import Entry, Move, TransactionKind
+from c3p.schema import Schema
 
 #: the placeholder a unit carries while its partnership's cooperative approach ID is not on record
 COOPERATIVE_APPROACH_ID = PLACEHOLDER
@@ -76,7 +77,7 @@ def unique_id(registry: str, host: str, unit: int, vintage: int, approach: str =
     return f"{approach}-{registry}{REGISTRY_NUMBER}-{host}-{unit}-{vintage}"
 
 
-class Row(BaseModel):
+class Row(Schema):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 

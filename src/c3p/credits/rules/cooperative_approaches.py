@@ -15,15 +15,16 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator
 
 from c3p.errors import DataFileError
+from c3p.schema import Schema
 
 #: what a unit's identifier carries while its partnership's ID is not on record
 PLACEHOLDER = "CA0000"
 
 
-class CooperativeApproach(BaseModel):
+class CooperativeApproach(Schema):
     """One partnership's cooperative approach ID, with where it was read and when."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

@@ -10,7 +10,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from c3p.accounts.rules.policy import Actor, Target, require
@@ -27,6 +27,7 @@ from c3p.accounts.service import api_tokens
 from c3p.accounts.service import members as svc
 from c3p.db.history import entries_for
 from c3p.errors import Conflict, NotFound, Unauthenticated
+from c3p.schema import Schema
 from c3p.web.auth import database as db
 from c3p.web.auth import permission, resolve_actor, writing
 from c3p.web.problems import problems
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 router = Router(tags=["accounts"])
 
 
-class Strict(BaseModel):
+class Strict(Schema):
     model_config = ConfigDict(extra="forbid")
 
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from c3p.accounts.rules.policy import Actor, Target, require
@@ -37,6 +37,7 @@ from c3p.credits.rules.transactions import MAX_CREDITS
 from c3p.credits.verify import verify as verify_journal
 from c3p.errors import Conflict, InvalidInput, NotFound
 from c3p.messages import N_
+from c3p.schema import Schema
 from c3p.web.auth import database, moving_credits, permission, writing
 from c3p.web.problems import problems
 from c3p.web.routes import Router
@@ -46,7 +47,7 @@ CREDITS = f"whole credits, 1 to {MAX_CREDITS:,}"
 T = TypeVar("T")
 
 
-class Body(BaseModel):
+class Body(Schema):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 

@@ -15,13 +15,14 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from c3p.accounts.rules.policy import Actor
 from c3p.credits import monitoring_reports, verification
 from c3p.credits import schemas as v
 from c3p.credits.monitoring_reports import Calculation, MonitoringFile
 from c3p.errors import Conflict, Forbidden, InvalidInput, NotFound
+from c3p.schema import Schema
 from c3p.web.api.mrv import _save_upload
 from c3p.web.auth import database, permission, resolve_actor, writing
 from c3p.web.problems import problems
@@ -30,7 +31,7 @@ from c3p.web.routes import Router
 router = Router(prefix="/registry/reports", tags=["monitoring reports"])
 
 
-class Body(BaseModel):
+class Body(Schema):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 

@@ -8,10 +8,11 @@ from typing import Annotated
 
 from fastapi import Depends, File, Form, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from c3p.accounts.rules.policy import Actor
 from c3p.errors import Conflict
+from c3p.schema import Schema
 from c3p.web.auth import database as db
 from c3p.web.auth import permission, writing
 from c3p.web.problems import problems
@@ -23,7 +24,7 @@ router = Router(tags=["program workflow"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class _Body(BaseModel):
+class _Body(Schema):
     model_config = ConfigDict(extra="forbid")
 
 

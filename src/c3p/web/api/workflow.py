@@ -12,12 +12,13 @@ from typing import Annotated, Any
 from fastapi import Depends, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from c3p.accounts.rules.policy import Actor
 from c3p.accounts.schemas import HistoryView
 from c3p.db.history import entries_for
 from c3p.errors import Conflict, NotFound
+from c3p.schema import Schema
 from c3p.web.auth import database as db
 from c3p.web.auth import permission, writing
 from c3p.web.downloads import file_response
@@ -55,7 +56,7 @@ from c3p.workflow.service import (
 router = Router(tags=["program workflow"])
 
 
-class _Body(BaseModel):
+class _Body(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -282,7 +283,7 @@ def get_attachment(
         return file_response(content, row.filename, row.content_type)
 
 
-class CommentIn(BaseModel):
+class CommentIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     body: str = Field(description="the comment, in plain text")
@@ -597,7 +598,7 @@ def _subsidy_of(body: SubsidyIn) -> subsidy.SubsidyResult:
     return subsidy.calculate(params, rules)
 
 
-class SubsidyValues(BaseModel):
+class SubsidyValues(Schema):
     """The calculator's values a JCM project holds, as the portal's form takes them (empty: unknown)."""
 
     fiscal_year: str = ""
@@ -606,7 +607,7 @@ class SubsidyValues(BaseModel):
     legal_durable_years: str = ""
 
 
-class JcmProjectValues(BaseModel):
+class JcmProjectValues(Schema):
     """What a program project says about the JCM project it leads to, as the creation form takes it."""
 
     slug: str = ""

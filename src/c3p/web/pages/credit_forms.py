@@ -29,6 +29,7 @@ from c3p.credits.rules.holding_accounts import JAPAN, AccountKind
 from c3p.credits.rules.serials import REGISTRY_CODE
 from c3p.db.database import CoreUnit
 from c3p.errors import C3PError, Conflict, Forbidden, InvalidInput, NotFound
+from c3p.schema import Schema
 from c3p.web.auth import database, moving_credits, permission, writing
 from c3p.web.pages.credits import account_page_for
 from c3p.web.pages.forms import FormState, parse, typed
@@ -43,7 +44,7 @@ SERVICE_FIELDS = {"to": "to_account"}
 HOLDING_KINDS = [str(kind) for kind in AccountKind if kind.holding]
 
 
-class FormInput(BaseModel):
+class FormInput(Schema):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.responses import Response
 from markupsafe import Markup
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import ConfigDict, Field, RootModel
 
 from c3p.errors import InvalidInput
 from c3p.messages import Message
@@ -30,6 +30,7 @@ from c3p.mrv.results import CalculationResult
 from c3p.mrv.spec import Methodology, Parameter
 from c3p.mrv.units import compatible_units, scale_factor
 from c3p.program.snapshot import RegistrySnapshot
+from c3p.schema import Schema
 from c3p.web.deps import snapshot
 from c3p.web.pages.program import page_query
 from c3p.web.pages.render import PageContext, page_only, render
@@ -41,7 +42,7 @@ UNIT_SUFFIX = "__unit"
 FACTOR_SUFFIX = "__factor"
 
 
-class MethodologyQuery(BaseModel):
+class MethodologyQuery(Schema):
     """The list filters; the same names the API's ``GET /mrv/methodologies`` takes."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -35,6 +35,7 @@ from c3p.errors import C3PError
 from c3p.messages import N_, Message
 from c3p.program.rules.citations import citations
 from c3p.program.rules.figures import FIGURES, JCM_FIGURES_DIFFER
+from c3p.schema import Schema
 from c3p.user_cache import user_cache_folder
 from c3p.web.auth import signed_in_user
 from c3p.web.i18n import COOKIE, choose_language
@@ -156,7 +157,7 @@ def page_language(request: Request) -> str:
     return choose_language(request, request.app.state.settings.default_language)
 
 
-class PageContext(BaseModel):
+class PageContext(Schema):
     """What one page's template shows; its JSON twin is this object serialized.
 
     The JSON is the fields not page-only; where the page shows a value of the API (a record,

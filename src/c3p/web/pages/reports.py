@@ -27,7 +27,7 @@ from typing import Any
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
@@ -42,6 +42,7 @@ from c3p.credits.rules.journal import canonical
 from c3p.credits.rules.reports import FindingKind
 from c3p.errors import C3PError, Conflict, Forbidden, InvalidInput, NotFound
 from c3p.messages import N_, Message
+from c3p.schema import Schema
 from c3p.stored_files import kept
 from c3p.web.api.mrv import _save_upload
 from c3p.web.auth import database, permission, secret_key, writing
@@ -61,7 +62,7 @@ FINDING_KINDS = [str(kind) for kind in FindingKind]
 CHECK_FIRST = N_("Check the monitoring data first; then submit what the check showed.")
 
 
-class Checked(BaseModel):
+class Checked(Schema):
     """The engine's result on uploaded monitoring data, and the signed inputs to submit it with."""
 
     record: dict[str, Any]
@@ -79,13 +80,13 @@ class ProjectReportsPage(PageContext):
     form: FormState = page_only(default_factory=FormState)
 
 
-class ReportSteps(BaseModel):
+class ReportSteps(Schema):
     """Which of the report page's forms the reader may use now."""
 
     verify: bool = False
     raise_finding: bool = False
-    respond: list[int] = []
-    close: list[int] = []
+    respond: list[int] = []  # noqa: RUF012
+    close: list[int] = []  # noqa: RUF012
     issue: bool = False
     download: bool = False
     issuable_tco2: int = 0
@@ -307,7 +308,7 @@ def report_page(request: Request, report_id: int, actor: Actor = Depends(permiss
     return report_page_for(request, actor, report_id)
 
 
-class FormInput(BaseModel):
+class FormInput(Schema):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 

@@ -23,13 +23,14 @@ from importlib.resources import files
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
 from c3p.messages import N_
 from c3p.program.rules import sources
+from c3p.schema import Schema
 
 
-class _Frozen(BaseModel):
+class _Frozen(Schema):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,7 @@ from c3p.accounts.rules.policy import Actor, Target, require
 from c3p.db import tables as t
 from c3p.errors import Conflict, InvalidInput, NotFound
 from c3p.messages import N_, Message, listing
+from c3p.schema import Schema
 from c3p.settings import Settings
 from c3p.workflow.rules import calls as rules
 from c3p.workflow.rules.review import ReviewRefused, Rubric, default_rubric
@@ -41,7 +42,7 @@ def aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-class _Input(BaseModel):
+class _Input(Schema):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -22,6 +22,7 @@ from c3p.db import tables as t
 from c3p.errors import Conflict, Forbidden, InvalidInput, NotFound
 from c3p.messages import N_, Message
 from c3p.program.rules.fiscal_years import fiscal_year_of
+from c3p.schema import Schema
 from c3p.settings import Settings
 from c3p.workflow.rules import outcomes as outcome_rules
 from c3p.workflow.rules import pipeline, subsidy
@@ -33,7 +34,7 @@ from c3p.workflow.service.tracking import NO_PROJECT, readable_project
 SLUG = r"^[a-z0-9][a-z0-9-]{0,79}$"
 
 
-class NewJcmProject(BaseModel):
+class NewJcmProject(Schema):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     slug: str = Field(pattern=SLUG)
@@ -49,7 +50,7 @@ class NewJcmProject(BaseModel):
     projects: list[str] = Field(default_factory=list, description="slugs of the program projects that led to it")
 
 
-class NewOutcome(BaseModel):
+class NewOutcome(Schema):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     kind: str = Field(description=", ".join(outcome_rules.OUTCOME_KINDS))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -14,6 +14,7 @@ from c3p.db import tables as t
 from c3p.errors import Conflict, InvalidInput, NotFound
 from c3p.messages import N_, Message
 from c3p.program.rules.fiscal_years import PlanPosition
+from c3p.schema import Schema
 from c3p.settings import Settings
 from c3p.workflow.rules import tracking as rules
 from c3p.workflow.rules.access import allowed_on_any
@@ -24,7 +25,7 @@ from c3p.workflow.service import attachments, consortium
 NO_PROJECT = N_("no project %(slug)s")
 
 
-class NewActivity(BaseModel):
+class NewActivity(Schema):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     kind: str = Field(description=", ".join(rules.ACTIVITY_KINDS))
@@ -35,7 +36,7 @@ class NewActivity(BaseModel):
     note: str = ""
 
 
-class NewExpense(BaseModel):
+class NewExpense(Schema):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     spent_on: dt.date
@@ -44,7 +45,7 @@ class NewExpense(BaseModel):
     amount_jpy: int = Field(gt=0, le=10**12, description="whole JPY")
 
 
-class NewMilestone(BaseModel):
+class NewMilestone(Schema):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     kind: str = "milestone"
