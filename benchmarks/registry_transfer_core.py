@@ -114,6 +114,9 @@ def run_service(cluster, url, accounts, clients, seconds, mode):  # type: ignore
     """(transfers/s, client CPU ms per transfer, server CPU ms per transfer), the server's counted from the
     moment every client has connected and warmed up (pgbench's connections are counted from its start)."""
     context = multiprocessing.get_context("spawn")
+    # the clients start together: 16 spawned processes reached a fixed start time 11-13 s late
+    # under load, spread over ~2 s, each then ran its own `seconds`, and the rate divided by
+    # `seconds` what took longer
     ready = context.Barrier(clients + 1)
     with context.Pool(clients, initializer=_share_barrier, initargs=(ready,)) as pool:
         pending = pool.starmap_async(service_client, [(url, accounts, seconds, i, mode) for i in range(clients)])
