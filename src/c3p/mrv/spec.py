@@ -23,7 +23,7 @@ from c3p.errors import DataFileError
 from c3p.mrv import expressions as ex
 from c3p.mrv.bounds import Bounds
 from c3p.mrv.spec_checks import SpecProblem, check_methodology
-from c3p.mrv.yaml_lines import line_map, nearest_line
+from c3p.mrv.yaml_lines import line_map, nearest_line, safe_load
 from c3p.schema import Schema
 
 Kind = Literal["monitored", "fixed", "default"]
@@ -218,8 +218,7 @@ def load_methodology(path: Path | str) -> Methodology:
     path = Path(path)
     text = path.read_text(encoding="utf-8")
     try:
-        raw = yaml.safe_load(text)
-        lines = line_map(text)
+        raw = safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise DataFileError(str(path), mark.line + 1 if mark else None, f"not YAML: {exc}") from None
@@ -230,12 +229,12 @@ def load_methodology(path: Path | str) -> Methodology:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        line = nearest_line(lines, tuple(first["loc"]))
+        line = nearest_line(line_map(text), tuple(first["loc"]))
         raise DataFileError(str(path), line, f"{where}: {first['msg']}") from None
     try:
         trees, order = check_methodology(spec)
     except SpecProblem as problem:
-        raise DataFileError(str(path), nearest_line(lines, problem.loc), problem.reason) from None
+        raise DataFileError(str(path), nearest_line(line_map(text), problem.loc), problem.reason) from None
     digest = hashlib.sha256(calculation_text(text).encode("utf-8")).hexdigest()
     return Methodology(
         spec=spec,

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import yaml
 
+#: libyaml's parser when PyYAML was built with it (its wheels are): the same documents and marks, read
+#: about ten times faster than the pure-Python parser (the twenty methodology files: 0.6 s on first use)
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def safe_load(text: str) -> object:
+    """The YAML document ``text`` as plain data (mappings, lists, scalars), read by :data:`SAFE_LOADER`."""
+    return yaml.load(text, Loader=SAFE_LOADER)
+
 
 def line_map(text: str) -> dict[tuple[str | int, ...], int]:
     """Map each path (keys and list indexes) in a YAML document to its 1-based line."""
-    root = yaml.compose(text)
+    root = yaml.compose(text, Loader=SAFE_LOADER)
     lines: dict[tuple[str | int, ...], int] = {}
     if root is not None:
         _walk(root, (), lines)

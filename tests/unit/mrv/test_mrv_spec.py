@@ -55,6 +55,14 @@ def test_unknown_key(tmp_path):
     assert info.value.line == line_of(path.read_text(), "colour")
 
 
+def test_text_that_is_not_yaml_is_refused_at_its_line(tmp_path):
+    path = broken(tmp_path, "sectoral_scope: 1", "sectoral_scope: [1")
+    with pytest.raises(DataFileError, match="not YAML") as info:
+        load_methodology(path)
+    assert info.value.line is not None
+    assert info.value.line >= line_of(path.read_text(), "sectoral_scope: [1")
+
+
 def test_unknown_unit(tmp_path):
     path = broken(tmp_path, "unit: kW\n", "unit: furlongs_per_blorb\n")
     with pytest.raises(DataFileError, match="unknown unit"):
