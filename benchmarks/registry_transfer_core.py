@@ -4,10 +4,11 @@ PostgreSQL, on a throwaway cluster with its durable defaults (fsync and synchron
 for N = 1, 4, 16 clients, alternating round by round: pgbench's TPC-B (scale 1); the registry's
 own statements for a transfer between parties met before (``BEGIN``, one call of ``c3p_move_out``,
 ``COMMIT``, in one pipeline) run bare by ``pgbench -f -M prepared``; and the whole service (policy,
-one server call, result view) in a :class:`~c3p.db.database.CoreUnit` (what the API, the portal forms and the CLI use) and
-in an ORM unit of work (before). ``--python-path`` adds the service forced onto the Python path.
-CPU per transaction: the clients' own (each process's, or pgbench's from ``RUSAGE_CHILDREN``) and
-the server's (the postmaster's children, reaped after each run, from ``/proc``).
+one server call, result view) in a :class:`~c3p.db.database.CoreUnit` (what the API, the portal
+forms and the CLI use) and in an ORM unit of work (before). ``--python-path`` adds the service
+forced onto the Python path. CPU per transaction: the clients' own (each process's, or pgbench's
+from ``RUSAGE_CHILDREN``) and the server's (the postmaster's children, reaped after each run, from
+``/proc``).
 
 SQLite (``synchronous=FULL``, WAL), one client, alternating: the service in a Core unit and in
 an ORM unit, the very statements the service ran replayed on a bare ``sqlite3`` connection (each
