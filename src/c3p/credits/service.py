@@ -592,7 +592,7 @@ def _move_on_server(
     registry or one awaiting approval, or anything the function found unexpected under its
     locks (it then refuses with the precise reason, or succeeds if a concurrent change allows).
     """
-    command = _ServerMove(action, sender_number, receiver_number, receiver_kind, credits, kind, details)
+    command = _ServerCommand(action, sender_number, receiver_number, receiver_kind, credits, kind, details)
     registry, system_kind = sender_number.partition("-")[0], str(receiver_kind or AccountKind.cancellation)
     known = store.known_parties(command.numbers, registry, system_kind if receiver_kind else None)
     if known is not None:
@@ -607,7 +607,7 @@ def _move_on_server(
     return _call_server(store, actor, command, sender, receiver, serials)
 
 
-class _ServerMove(NamedTuple):
+class _ServerCommand(NamedTuple):
     """A transfer, cancellation or retirement of a number of credits, as the server path takes it."""
 
     action: str
@@ -624,7 +624,7 @@ class _ServerMove(NamedTuple):
 
 
 def _move_known(
-    store: Store, actor: Actor, command: _ServerMove, known: dict[str, AccountRow], serials: SerialFormat
+    store: Store, actor: Actor, command: _ServerCommand, known: dict[str, AccountRow], serials: SerialFormat
 ) -> TransactionView | None:
     """The move between remembered parties (taken as open), the threshold left to the function; None, with
     nothing changed, when the path that reads the parties must decide (a remembered fact may be stale, so a
@@ -637,7 +637,7 @@ def _move_known(
 
 
 def _server_parties(
-    actor: Actor, command: _ServerMove, accounts: dict[str, AccountRow]
+    actor: Actor, command: _ServerCommand, accounts: dict[str, AccountRow]
 ) -> tuple[AccountRow, AccountRow | None]:
     """The sender and the receiver the policy allows (see :func:`_check_parties`); no receiver when the Python path
     moves (a receiver in the other registry, or the registry's system account missing)."""
@@ -651,7 +651,7 @@ def _server_parties(
 
 
 def _call_server(
-    store: Store, actor: Actor, command: _ServerMove, sender: AccountRow, receiver: AccountRow, serials: SerialFormat
+    store: Store, actor: Actor, command: _ServerCommand, sender: AccountRow, receiver: AccountRow, serials: SerialFormat
 ) -> TransactionView | None:
     """``c3p_move_out`` between the parties; None when it changed nothing."""
     now = dt.datetime.now(dt.UTC).isoformat()
