@@ -229,8 +229,21 @@ def postgresql(args: argparse.Namespace) -> None:
                     flush=True,
                 )
         print(f"load average at end: {os.getloadavg()}")
+        print(f"the registry after every run: {verified(url)}")
     finally:
         cluster.stop()
+
+
+def verified(url: str) -> str:
+    """What ``verify`` says of the ledger the runs left: "OK", or its problems."""
+    from c3p.credits.verify import verify
+    from c3p.db.database import Database
+
+    database = Database(url)
+    with database.reading() as session:
+        report = verify(session)
+    database.dispose()
+    return f"verify OK ({report.entries} entries)" if report.ok else f"verify FAILED: {report.problems[:3]}"
 
 
 def sqlite_service(url: str, accounts: list[str], seconds: float, mode: str, trace: list[str] | None = None):  # type: ignore[no-untyped-def]
