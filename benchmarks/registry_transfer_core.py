@@ -2,12 +2,13 @@
 
 PostgreSQL, on a throwaway cluster with its durable defaults (fsync and synchronous_commit on),
 for N = 1, 4, 16 clients, alternating round by round: pgbench's TPC-B (scale 1); the registry's
-own statements for a transfer (the policy's read of both accounts, one call of ``c3p_move_out``)
-run bare by ``pgbench -f -M prepared``; and the whole service (policy, one server call, result
-view) in a :class:`~c3p.db.database.CoreUnit` (what the API, the portal forms and the CLI use) and
-in an ORM unit of work (before). ``--python-path`` adds the service forced onto the Python path.
-CPU per transaction: the clients' own (each process's, or pgbench's from ``RUSAGE_CHILDREN``) and
-the server's (the postmaster's children, reaped after each run, from ``/proc``).
+own statements for a transfer between parties met before (``BEGIN``, one call of ``c3p_move_out``,
+``COMMIT``, in one pipeline) run bare by ``pgbench -f -M prepared``; and the whole service (policy,
+one server call, result view) in a :class:`~c3p.db.database.CoreUnit` (what the API, the portal
+forms and the CLI use) and in an ORM unit of work (before). ``--python-path`` adds the service
+forced onto the Python path. CPU per transaction: the clients' own (each process's, or pgbench's
+from ``RUSAGE_CHILDREN``) and the server's (the postmaster's children, reaped after each run, from
+``/proc``).
 
 SQLite (``synchronous=FULL``, WAL), one client, alternating: the service in a Core unit and in
 an ORM unit, the very statements the service ran replayed on a bare ``sqlite3`` connection (each
@@ -79,9 +80,11 @@ def service_client(url: str, accounts: list[str], seconds: float, seed: int, mod
     """One client process: transfers until the deadline; (committed, CPU seconds of this process).
 
     ``mode``: "core" (a Core unit, as the edges run it), "orm" (an ORM unit of work), "python" (ORM, Python path).
-    Before the clock starts it connects and makes one transfer, as a long-lived pool has long done: a
-    connection's first transfer plans its statements and compiles ``c3p_move_out`` (~7–10 ms of server
-    CPU, ~40 µs a transfer at 16 clients in a 3 s run), then it waits at the run's barrier with the others.
+    Before the clock starts it connects and moves credits out of every account once, as a long-lived server
+    has long done: a connection's first transfer plans its statements and compiles ``c3p_move_out`` (~7–10 ms
+    of server CPU, ~40 µs a transfer at 16 clients in a 3 s run), and a process's first transfer between two
+    accounts reads them, later ones not (``c3p.credits.known_parties``); then it waits at the run's barrier
+    with the others.
     """
     from tests.support.credits import OPERATOR
 
@@ -93,17 +96,17 @@ def service_client(url: str, accounts: list[str], seconds: float, seed: int, mod
     database = Database(url)
     unit_of_work = partial(database.core_unit, one_command=True) if mode == "core" else database.unit_of_work
 
-    def transfer() -> None:
-        source, target = rng.sample(accounts, 2)
+    def transfer(source: str, target: str) -> None:
         with unit_of_work() as work:
             work.info[REFERENCE_PATH] = mode == "python"
             service.transfer(work, OPERATOR, source, target, rng.randint(1, 3))
 
-    transfer()
+    for source, target in zip(accounts[::2], accounts[1::2], strict=True):
+        transfer(source, target)
     _READY.wait()
     cpu, deadline, done = time.process_time(), time.perf_counter() + seconds, 0
     while time.perf_counter() < deadline:
-        transfer()
+        transfer(*rng.sample(accounts, 2))
         done += 1
     cpu = time.process_time() - cpu
     database.dispose()
@@ -152,22 +155,28 @@ def _literal(text: str) -> str:
 
 
 def bare_script(url: str, accounts: list[str], folder: Path) -> Path:
-    """The registry's statements for one transfer as a pgbench script: the policy's read of both accounts
-    (by id: the bench accounts' ids are consecutive) and one ``c3p_move_out`` call with a fresh key."""
+    """The registry's statements for one transfer between parties met before, as a pgbench script: ``BEGIN``, one
+    ``c3p_move_out`` call with a fresh key (its parties' facts given as the service gives them) and ``COMMIT``,
+    sent in one pipeline as the service sends them."""
     from sqlalchemy import text
     from tests.support.credits import OPERATOR
 
     from c3p.credits.rules.journal import canonical_before_legs
     from c3p.credits.rules.transactions import Entry, TransactionKind
-    from c3p.credits.store import Store
     from c3p.db.database import Database
 
     database = Database(url)
     with database.reading() as session:
-        ids = session.execute(text("SELECT id FROM credit_accounts WHERE number = ANY(:n)"), {"n": accounts}).scalars()
-        low, high = min(ids_ := sorted(ids)), max(ids_)
+        found = session.execute(
+            text("SELECT id, number, kind, holder_id FROM credit_accounts WHERE number = ANY(:n) ORDER BY id"),
+            {"n": accounts},
+        ).all()
     database.dispose()
+    low, high = found[0].id, found[-1].id
     assert high - low + 1 == len(accounts), "bench accounts are not consecutive"
+    assert len({(row.kind, row.holder_id) for row in found}) == 1, "bench accounts differ in kind or holder"
+    kind, holder = found[0].kind, found[0].holder_id
+    numbers = f"(ARRAY[{', '.join(_literal(row.number) for row in found)}])"
     at = "2026-12-06T00:00:00+00:00"
     head = canonical_before_legs(Entry(0, "KEY0", TransactionKind.transfer, at, OPERATOR.label, details={}).to_json())
     script = folder / "registry_transfer.sql"
@@ -176,14 +185,14 @@ def bare_script(url: str, accounts: list[str], folder: Path) -> Path:
         f"\\set d random(1, {high - low})\n"
         f"\\set r {low} + (:s - {low} + :d) % {high - low + 1}\n"
         "\\set n random(1, 3)\n"
+        "\\startpipeline\n"
         "BEGIN;\n"
-        f"SELECT {Store.ACCOUNT_COLUMNS}, r.approval_threshold_credits FROM credit_accounts a "
-        "LEFT JOIN member_organizations o ON o.id = a.holder_id JOIN credit_registries r ON r.code = a.registry "
-        "WHERE a.id IN (:s, :r) OR (a.registry = 'JPN' AND a.kind = 'cancellation');\n"
         "SELECT m.entry_seq, m.entry_moves, m.move_names FROM (SELECT md5(random()::text) AS k) g, "
-        f"LATERAL c3p_move_out(:s, :r, :n, 'transfer', g.k, {_literal(at)}, "
+        f"LATERAL c3p_move_out(:s, {numbers}[:s - {low - 1}], {_literal(kind)}, {holder}, "
+        f":r, {numbers}[:r - {low - 1}], {_literal(kind)}, :n, 'transfer', g.k, {_literal(at)}, "
         f"replace({_literal(head)}, 'KEY0', g.k)) m;\n"
         "END;\n"
+        "\\endpipeline\n"
     )
     return script
 
@@ -222,8 +231,21 @@ def postgresql(args: argparse.Namespace) -> None:
                     flush=True,
                 )
         print(f"load average at end: {os.getloadavg()}")
+        print(f"the registry after every run: {verified(url)}")
     finally:
         cluster.stop()
+
+
+def verified(url: str) -> str:
+    """What ``verify`` says of the ledger the runs left: "OK", or its problems."""
+    from c3p.credits.verify import verify
+    from c3p.db.database import Database
+
+    database = Database(url)
+    with database.reading() as session:
+        report = verify(session)
+    database.dispose()
+    return f"verify OK ({report.entries} entries)" if report.ok else f"verify FAILED: {report.problems[:3]}"
 
 
 def sqlite_service(url: str, accounts: list[str], seconds: float, mode: str, trace: list[str] | None = None):  # type: ignore[no-untyped-def]

@@ -1,10 +1,10 @@
 """PostgreSQL's transfer in one call: ``c3p_move_out``, made with the tables on a fresh database.
 
-Migrations ``20261206_1020_transfer_function`` and ``20261206_1040_lean_transfer_function``
-create it on an upgraded database (their own frozen copies, as migrations keep theirs); a
-database made from the tables in one go gets it from here, and a test checks that both ways
-define the same function. What it does, why, and where its time goes: ``docs/registry.md``
-("The transfer path and its cost").
+Migrations ``20261206_1020_transfer_function``, ``20261206_1040_lean_transfer_function`` and
+``20261207_1000_remembered_parties_transfer`` create it on an upgraded database (their own frozen
+copies, as migrations keep theirs); a database made from the tables in one go gets it from here,
+and a test checks that both ways define the same function. What it does, why, and where its time
+goes: ``docs/registry.md`` ("The transfer path and its cost").
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from c3p.db.base import Base
 # path reads them: registry codes are ISO 3166 alpha-3 (A-Z), which every collation orders alike.
 MOVE_OUT_FUNCTION = r"""
 CREATE OR REPLACE FUNCTION c3p_move_out(
-    p_sender integer, p_receiver integer, p_credits bigint, p_kind text, p_key text, p_at text, p_head text
+    p_sender integer, p_sender_number text, p_sender_kind text, p_sender_holder integer,
+    p_receiver integer, p_receiver_number text, p_receiver_kind text,
+    p_credits bigint, p_kind text, p_key text, p_at text, p_head text
 ) RETURNS TABLE (entry_seq integer, entry_moves text, move_names text)
 LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $body$
 DECLARE
@@ -53,15 +55,23 @@ BEGIN
     IF p_sender = p_receiver OR p_credits < 1 THEN
         RETURN;
     END IF;
+    -- the facts the caller's policy used (perhaps remembered from an earlier transfer) are
+    -- checked under the locks, and so is the registry's approval threshold it may not have read
     WITH locked AS MATERIALIZED (
-        SELECT id, registry, kind, status, balance FROM credit_accounts
+        SELECT id, registry, number, kind, holder_id, status, balance FROM credit_accounts
         WHERE id IN (p_sender, p_receiver) ORDER BY id FOR UPDATE)
-    SELECT s.registry AS s_registry, s.kind AS s_kind, s.status AS s_status, s.balance AS s_balance,
-           r.registry AS r_registry, r.kind AS r_kind, r.status AS r_status
+    SELECT s.registry AS s_registry, s.number AS s_number, s.kind AS s_kind, s.holder_id AS s_holder,
+           s.status AS s_status, s.balance AS s_balance,
+           r.registry AS r_registry, r.number AS r_number, r.kind AS r_kind, r.status AS r_status,
+           g.approval_threshold_credits AS threshold
     INTO v_parties
-    FROM locked s JOIN locked r ON r.id = p_receiver
+    FROM locked s JOIN locked r ON r.id = p_receiver LEFT JOIN credit_registries g ON g.code = s.registry
     WHERE s.id = p_sender;
     IF NOT FOUND
+       OR v_parties.s_number IS DISTINCT FROM p_sender_number OR v_parties.s_kind IS DISTINCT FROM p_sender_kind
+       OR v_parties.s_holder IS DISTINCT FROM p_sender_holder
+       OR v_parties.r_number IS DISTINCT FROM p_receiver_number OR v_parties.r_kind IS DISTINCT FROM p_receiver_kind
+       OR (p_kind = 'transfer' AND coalesce(p_credits > v_parties.threshold, false))
        OR v_parties.s_status <> 'open' OR v_parties.r_status <> 'open'
        OR v_parties.s_registry <> v_parties.r_registry
        OR v_parties.s_kind NOT IN ('government_holding', 'participant_holding', 'returns')

@@ -15,7 +15,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -72,7 +72,7 @@ from c3p.credits.store import (
     new_key,
 )
 from c3p.db.database import CoreUnit
-from c3p.errors import Conflict, InvalidInput, NotFound
+from c3p.errors import C3PError, Conflict, InvalidInput, NotFound
 from c3p.messages import N_, Message
 
 #: what a command runs in: an ORM unit of work, a Core one (the hot path), or a store itself (the property tests)
@@ -586,41 +586,92 @@ def _move_on_server(
 ) -> TransactionView | None:
     """The same move in one server-side call, after the same policy decision (PostgreSQL).
 
+    Parties met before (see :mod:`c3p.credits.known_parties`) are not read again: the call is the
+    unit's one round trip, and the function checks under its locks each fact the policy used.
     None, with nothing changed, when the Python path must decide: a transfer to the other
     registry or one awaiting approval, or anything the function found unexpected under its
     locks (it then refuses with the precise reason, or succeeds if a concurrent change allows).
     """
-    registry = sender_number.partition("-")[0]
-    numbers = [sender_number] + ([receiver_number] if receiver_number else [])
-    accounts, threshold = store.parties(numbers, registry, str(receiver_kind or AccountKind.cancellation))
-    sender = _check_parties(actor, action, accounts, sender_number, receiver_number)
-    if receiver_number is not None:
-        receiver: AccountRow | None = accounts[receiver_number]
+    command = _ServerCommand(action, sender_number, receiver_number, receiver_kind, credits, kind, details)
+    registry, system_kind = sender_number.partition("-")[0], str(receiver_kind or AccountKind.cancellation)
+    known = store.known_parties(command.numbers, registry, system_kind if receiver_kind else None)
+    if known is not None:
+        view = _move_known(store, actor, command, known, serials)
+        if view is not None:
+            return view
+        store.forget_parties(command.numbers, registry, system_kind)
+    accounts, threshold = store.parties(command.numbers, registry, system_kind)
+    sender, receiver = _server_parties(actor, command, accounts)
+    if receiver is None or (kind is TransactionKind.transfer and needs_approval(credits, threshold)):
+        return None
+    return _call_server(store, actor, command, sender, receiver, serials)
+
+
+class _ServerCommand(NamedTuple):
+    """A transfer, cancellation or retirement of a number of credits, as the server path takes it."""
+
+    action: str
+    sender_number: str
+    receiver_number: str | None
+    receiver_kind: AccountKind | None
+    credits: int
+    kind: TransactionKind
+    details: dict[str, Any]
+
+    @property
+    def numbers(self) -> list[str]:
+        return [self.sender_number] + ([self.receiver_number] if self.receiver_number else [])
+
+
+def _move_known(
+    store: Store, actor: Actor, command: _ServerCommand, known: dict[str, AccountRow], serials: SerialFormat
+) -> TransactionView | None:
+    """The move between remembered parties (taken as open), the threshold left to the function; None, with
+    nothing changed, when the path that reads the parties must decide (a remembered fact may be stale, so a
+    refusal is that path's to make)."""
+    try:
+        sender, receiver = _server_parties(actor, command, known)
+    except C3PError:
+        return None
+    return None if receiver is None else _call_server(store, actor, command, sender, receiver, serials)
+
+
+def _server_parties(
+    actor: Actor, command: _ServerCommand, accounts: dict[str, AccountRow]
+) -> tuple[AccountRow, AccountRow | None]:
+    """The sender and the receiver the policy allows (see :func:`_check_parties`); no receiver when the Python path
+    moves (a receiver in the other registry, or the registry's system account missing)."""
+    sender = _check_parties(actor, command.action, accounts, command.sender_number, command.receiver_number)
+    if command.receiver_number is not None:
+        receiver: AccountRow | None = accounts[command.receiver_number]
     else:
-        system = (a for a in accounts.values() if a.kind == receiver_kind and a.registry == sender.registry)
-        receiver = next(system, None)
-    if receiver is None or receiver.registry != sender.registry:
-        return None
-    if kind is TransactionKind.transfer and needs_approval(credits, threshold):
-        return None
+        kind = command.receiver_kind
+        receiver = next((a for a in accounts.values() if a.kind == kind and a.registry == sender.registry), None)
+    return sender, receiver if receiver is not None and receiver.registry == sender.registry else None
+
+
+def _call_server(
+    store: Store, actor: Actor, command: _ServerCommand, sender: AccountRow, receiver: AccountRow, serials: SerialFormat
+) -> TransactionView | None:
+    """``c3p_move_out`` between the parties; None when it changed nothing."""
     now = dt.datetime.now(dt.UTC).isoformat()
-    entry = Entry(0, new_key(), kind, now, actor.label, details=details)
-    done = store.move_on_server(sender.id, receiver.id, credits, entry)
+    entry = Entry(0, new_key(), command.kind, now, actor.label, details=command.details)
+    done = store.move_on_server(sender, receiver, command.credits, entry)
     if done is None:
         return None
     printed = [serials.block(m.registry, *name, m.start, m.end) for m, name in zip(done.moves, done.names, strict=True)]
     return TransactionView(
         seq=done.seq,
         key=entry.key,
-        kind=str(kind),
-        credits=credits,
+        kind=str(command.kind),
+        credits=command.credits,
         occurred_at=now,
         actor=entry.actor,
-        from_account=sender_number,
-        to_account=receiver_number,
+        from_account=command.sender_number,
+        to_account=command.receiver_number,
         status="completed",
         serials=printed,
-        details=details,
+        details=command.details,
     )
 
 

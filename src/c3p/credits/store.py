@@ -34,6 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from c3p.accounts.tables import MemberOrganization
+from c3p.credits import known_parties
 from c3p.credits.facts import CHECKPOINT_DUE
 from c3p.credits.rules.article6 import Adjustment
 from c3p.credits.rules.authorizations import AuthorizedRange, FirstTransfer, Purpose
@@ -368,18 +369,42 @@ class Store:
             f"WHERE a.number IN ({', '.join(['%s'] * len(numbers))}) OR (a.registry = %s AND a.kind = %s)"
         )
         params = (*numbers, registry, system_kind)
-        # a Core unit's first statement: sent with its BEGIN
-        found = self.work.begin_with(sql, params) if isinstance(self.work, CoreUnit) else self.rows(sql, params)
-        threshold = next((row[9] for row in found if row[1] == registry), None)
-        return by_number(found), None if threshold is None else int(threshold)
+        if not isinstance(self.work, CoreUnit):
+            found = self.rows(sql, params)
+            return by_number(found), _threshold(found, registry)
+        found = self.work.begin_with(sql, params)  # a Core unit's first statement: sent with its BEGIN
+        accounts = by_number(found)
+        known_parties.remember(self.work.engine, accounts.values(), registry, system_kind)
+        return accounts, _threshold(found, registry)
 
-    def move_on_server(self, sender_id: int, receiver_id: int, credits: int, entry: Entry) -> ServerMove | None:
+    def known_parties(
+        self, numbers: Sequence[str], registry: str, system_kind: str | None
+    ) -> dict[str, AccountRow] | None:
+        """The accounts :meth:`parties` would read, as remembered (open, balance unknown) when the move may be its
+        unit's one round trip (:attr:`CoreUnit.writes_alone`); None when it may not or one is not remembered
+        (see :mod:`c3p.credits.known_parties`)."""
+        if not (isinstance(self.work, CoreUnit) and self.work.writes_alone):
+            return None
+        return known_parties.recall(self.work.engine, numbers, registry, system_kind)
+
+    def forget_parties(self, numbers: Sequence[str], registry: str, system_kind: str) -> None:
+        """Forget the accounts :meth:`known_parties` gave: a fact of one may be stale."""
+        if isinstance(self.work, CoreUnit):
+            known_parties.forget(self.work.engine, numbers, registry, system_kind)
+
+    def move_on_server(self, sender: AccountRow, receiver: AccountRow, credits: int, entry: Entry) -> ServerMove | None:
         """Move ``credits`` as ``entry`` (its kind, key, time, actor and details) in one call of ``c3p_move_out``;
-        None when the function found anything unexpected and changed nothing."""
+        None when the function found anything unexpected (a fact of the parties given, their statuses, the
+        balance, the registry's approval threshold) and changed nothing."""
         head = canonical_before_legs(entry.to_json())
-        params = (sender_id, receiver_id, credits, str(entry.kind), entry.key, entry.occurred_at, head)
+        params = (
+            *(sender.id, sender.number, sender.kind, sender.holder_id),
+            *(receiver.id, receiver.number, receiver.kind),
+            *(credits, str(entry.kind), entry.key, entry.occurred_at, head),
+        )
         if isinstance(self.work, CoreUnit) and not self._queued:
-            found = self.work.last_write(_MOVE_OUT_SQL, params)
+            move = self.work.write_alone if self.work.writes_alone else self.work.last_write
+            found = move(_MOVE_OUT_SQL, params)
         else:
             found = self.multi([(_MOVE_OUT_SQL, params)])[0]
         if not found:
@@ -1000,8 +1025,15 @@ def occurred(now: dt.datetime, dialect: str) -> object:
 
 
 _MOVE_OUT_SQL = (
-    "SELECT entry_seq, entry_moves, move_names FROM c3p_move_out(%s::integer, %s::integer, %s::bigint, %s, %s, %s, %s)"
+    "SELECT entry_seq, entry_moves, move_names FROM c3p_move_out("
+    "%s::integer, %s, %s, %s::integer, %s::integer, %s, %s, %s::bigint, %s, %s, %s, %s)"
 )
+
+
+def _threshold(found: Sequence[tuple[Any, ...]], registry: str) -> int | None:
+    """The approval threshold of ``registry`` read with the parties (its last column)."""
+    threshold = next((row[9] for row in found if row[1] == registry), None)
+    return None if threshold is None else int(threshold)
 
 
 # PostgreSQL's append, after the queued writes' CTEs (their order does not matter: they see one

@@ -47,7 +47,8 @@ class CoreUnit:
     made over it only when something asks for one (an ORM read or write), in the same
     transaction, and the session's commit hooks (history, sealing, notifications) then run at
     :meth:`commit` as in any unit of work. A unit of one command may commit with that command's
-    only write (:meth:`last_write`); anything it runs after that is a new transaction.
+    only write (:meth:`last_write`), or run it as a transaction of its own (:meth:`write_alone`);
+    anything it runs after that is a new transaction.
     """
 
     def __init__(self, engine: Engine, sessions: sessionmaker[Session], *, one_command: bool = False) -> None:
@@ -89,7 +90,7 @@ class CoreUnit:
         self._only_read = False
         return self.cursor.execute(sql, tuple(params)).fetchall()
 
-    def last_write(self, sql: str, params: Sequence[str | int]) -> list[tuple[Any, ...]]:
+    def last_write(self, sql: str, params: Sequence[str | int | None]) -> list[tuple[Any, ...]]:
         """The rows of ``sql``, the command's only write, which must directly follow :meth:`begin_with`.
 
         In a unit of one command on PostgreSQL whose transaction :meth:`begin_with` began, it is
@@ -104,6 +105,27 @@ class CoreUnit:
             self._only_read = False
             return write_and_commit(self.dbapi, self._pooled.info, sql, params)
         self._only_read = False
+        return self.cursor.execute(sql, tuple(params)).fetchall()
+
+    @property
+    def writes_alone(self) -> bool:
+        """Whether :meth:`write_alone` sends its statement with ``BEGIN`` and ``COMMIT`` in one round trip: a unit
+        of one command on PostgreSQL, with no transaction open and no ORM session or Core connection made."""
+        if not (self.one_command and self._on_postgresql and self._session is None and self._connection is None):
+            return False
+        from c3p.db.one_trip import idle
+
+        return idle(self.dbapi)
+
+    def write_alone(self, sql: str, params: Sequence[str | int | None]) -> list[tuple[Any, ...]]:
+        """The rows of ``sql``, the command's only statement; when :attr:`writes_alone`, a transaction of its own
+        sent in one round trip (see :mod:`c3p.db.one_trip`), and whatever runs after it a new transaction, as
+        after :meth:`last_write`."""
+        self._only_read = False
+        if self.writes_alone:
+            from c3p.db.one_trip import write_alone
+
+            return write_alone(self.dbapi, self._pooled.info, sql, params)
         return self.cursor.execute(sql, tuple(params)).fetchall()
 
     @property

@@ -1,4 +1,4 @@
-"""PostgreSQL: a transaction's ``BEGIN`` with its first read, and its last write with its ``COMMIT``.
+"""PostgreSQL: a transaction's ``BEGIN`` with its first read, its last write with its ``COMMIT``, or both.
 
 psycopg sends ``BEGIN`` before a transaction's first statement and ``COMMIT`` after its last,
 each a round trip of its own: a transfer was four (``BEGIN``, the policy's read, the move,
@@ -8,10 +8,13 @@ statement and ``COMMIT``); driven here directly through libpq's pipeline, the sa
 Each statement is prepared once per connection; psycopg's own statements, transaction state
 and errors are untouched (libpq tells psycopg whether a transaction is open).
 
+A write whose facts are already known needs no read: :func:`write_alone` sends ``BEGIN``, the
+write and ``COMMIT`` at once, a transaction in one round trip.
+
 psycopg deallocates every prepared statement when it rolls a transaction back, so a statement
-may be missing on a connection that had it: both functions run only where the transaction has
-read and not written, so they roll it back and send it again, with ``BEGIN`` and the statement
-prepared anew.
+may be missing on a connection that had it: every function here runs only where the transaction
+has read and not written (or is not begun), so it rolls it back and sends it again, with
+``BEGIN`` and the statement prepared anew.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ def begin_with_read(
 
     ``info`` is the pooled connection's: it remembers which statements are prepared on it.
     """
-    return _rows(connection, info, sql, params, commit=False)
+    return _rows(connection, info, sql, params, begin=True, commit=False)
 
 
 def write_and_commit(
@@ -59,14 +62,23 @@ def write_and_commit(
 
     A failing ``sql`` (or ``COMMIT``) raises its error and leaves nothing committed.
     """
-    return _rows(connection, info, sql, params, commit=True)
+    return _rows(connection, info, sql, params, begin=False, commit=True)
 
 
-def _rows(connection: Connection[Any], info: dict[str, Any], sql: str, params: Params, commit: bool) -> list[Any]:
+def write_alone(connection: Connection[Any], info: dict[str, Any], sql: str, params: Params) -> list[tuple[Any, ...]]:
+    """Run ``sql`` as a transaction of its own on the idle ``connection``, in one round trip; its rows.
+
+    A failing ``sql`` (or ``COMMIT``) raises its error and leaves nothing committed.
+    """
+    return _rows(connection, info, sql, params, begin=True, commit=True)
+
+
+def _rows(
+    connection: Connection[Any], info: dict[str, Any], sql: str, params: Params, begin: bool, commit: bool
+) -> list[Any]:
     prepared: set[str] = info.setdefault(_PREPARED, set())
     name = f"c3p_{abs(hash(sql)):x}"
     values = [None if value is None else str(value).encode() for value in params]
-    begin = not commit
     try:
         result = _pipeline(connection, name, None if name in prepared else sql, values, begin, commit)
     except errors.InvalidSqlStatementName:

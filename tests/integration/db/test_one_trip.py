@@ -1,4 +1,5 @@
-"""A Core unit's first read sent with its ``BEGIN``, and one command's last write with its ``COMMIT`` (PostgreSQL)."""
+"""A Core unit's first read sent with its ``BEGIN``, one command's last write with its ``COMMIT``, or its only
+write with both (PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -106,4 +107,46 @@ def test_a_last_write_the_driver_deallocated_is_prepared_again_and_committed_onc
     with database.core_unit(one_command=True) as unit:
         unit.begin_with("SELECT 2 WHERE %s = 'x'", ["x"])  # a read not prepared before: nothing noticed
         assert unit.last_write(write, ["b"]) == [("b",)]
+    assert _notes(database) == ["a", "b"]
+
+
+def test_a_write_alone_is_a_transaction_of_its_own_and_what_follows_is_another(database: Database) -> None:
+    with database.core_unit(one_command=True) as unit:
+        assert unit.writes_alone
+        assert unit.write_alone("INSERT INTO notes VALUES (%s) RETURNING length(body)", ["a"]) == [(1,)]
+        assert idle(unit.dbapi) and _notes(database) == ["a"]  # committed, before the unit ends
+        unit.cursor.execute("INSERT INTO notes VALUES ('b')")  # a new transaction, committed at the end
+        assert not unit.writes_alone and _notes(database) == ["a"]
+    assert _notes(database) == ["a", "b"]
+
+
+def test_a_write_alone_in_a_unit_of_more_commands_waits_for_its_end(database: Database) -> None:
+    with pytest.raises(Refused), database.core_unit(one_command=False) as unit:
+        assert not unit.writes_alone
+        unit.write_alone("INSERT INTO notes VALUES (%s) RETURNING 1", ["a"])
+        assert _notes(database) == []
+        raise Refused
+    assert _notes(database) == []
+
+
+def test_a_failing_write_alone_commits_nothing_and_the_unit_goes_on(database: Database) -> None:
+    with pytest.raises(errors.DivisionByZero), database.core_unit(one_command=True) as unit:
+        unit.write_alone("INSERT INTO notes VALUES (%s) RETURNING 1 / (length(body) - 1)", ["a"])
+    with database.core_unit(one_command=True) as unit:
+        unit.write_alone("INSERT INTO notes VALUES (%s) RETURNING 1", ["b"])
+    assert _notes(database) == ["b"]
+
+
+def test_a_write_alone_the_driver_deallocated_is_prepared_again_and_committed_once(database: Database) -> None:
+    write = "INSERT INTO notes VALUES (%s) RETURNING body"
+    with database.core_unit(one_command=True) as unit:
+        assert unit.write_alone(write, ["a"]) == [("a",)]
+        connection = unit.dbapi
+    with pytest.raises(Refused), database.core_unit() as unit:
+        for _ in range(6):  # prepared by the driver after five, so its rollback deallocates them all
+            unit.cursor.execute("SELECT 1")
+        raise Refused
+    with database.core_unit(one_command=True) as unit:
+        assert unit.dbapi is connection
+        assert unit.write_alone(write, ["b"]) == [("b",)]
     assert _notes(database) == ["a", "b"]
