@@ -404,13 +404,30 @@ def _check_serial_names(parsed: ParsedSerial | None, source: list[SourceBlock], 
             serials.check_names(parsed, held.host, held.project, held.period)
 
 
-def _more_source(store: LedgerStore, account_id: int, credits: int, source: list[SourceBlock]) -> list[SourceBlock]:
-    """More of the sender's blocks while the first ones hold fewer than ``credits``."""
+def _more_source(
+    store: LedgerStore, account_id: int, credits: int, source: list[SourceBlock]
+) -> tuple[list[SourceBlock], list[SourceBlock]]:
+    """More of the sender's blocks while the first ones hold fewer than ``credits``; and the first of them
+    that hold ``credits``, those a transfer by amount takes (all when they hold fewer)."""
     limit = FIRST_SOURCE_LIMIT
-    while len(source) == limit and sum(s.block.credits for s in source) < credits:
+    taken = _holding(source, credits)
+    while taken is None and len(source) == limit:
         limit *= 4
         source = store.first_source(account_id, limit)
-    return source
+        taken = _holding(source, credits)
+    return source, source if taken is None else taken
+
+
+def _holding(source: list[SourceBlock], credits: int) -> list[SourceBlock] | None:
+    """The shortest start of ``source`` that holds ``credits``, None if all of it holds fewer: only those
+    blocks move (:func:`~c3p.credits.rules.blocks.take` takes whole blocks in order), so a line's plan,
+    records and printed names need no other (a line of 1-3 credits takes one or two of the four read)."""
+    held = 0
+    for count, held_block in enumerate(source, start=1):
+        held += held_block.block.credits
+        if held >= credits:
+            return source[:count]
+    return None
 
 
 def _check_parties(
@@ -448,11 +465,12 @@ def _take_blocks(
     sender: AccountRow,
     receiver: AccountRow,
     source: list[SourceBlock],
+    taken: list[SourceBlock],
     credits: int | None,
     wanted: SerialRange | None,
 ) -> list[Move]:
-    """The moves out of the sender's blocks: to the receiver, or to the pending account when it is
-    in the other registry (the first transfer is then decided on acceptance)."""
+    """The moves out of the sender's blocks ``taken`` (of those read, ``source``): to the receiver, or to the
+    pending account when it is in the other registry (the first transfer is then decided on acceptance)."""
     external = receiver.registry != sender.registry
     if external:
         for host in {s.host for s in source}:
@@ -464,9 +482,9 @@ def _take_blocks(
             s.block.issuance_id: article6.is_first_transfer(
                 s.authorized, s.host, receiver.registry, receiver.kind, False
             )
-            for s in source
+            for s in taken
         }
-    blocks = [s.block for s in source]
+    blocks = [s.block for s in taken]
     if wanted is not None:
         moves = plan_range(blocks, wanted.start, wanted.end, to_id, first)
     else:
@@ -532,11 +550,12 @@ def _move_out(
     else:
         assert receiver_kind is not None
         receiver = _system_receiver(store, sender.registry, receiver_kind)
+    taken = source  # a serial range's blocks all move
     if wanted is None:
-        source = _more_source(store, sender.id, credits or 0, source)
-    moves = _take_blocks(store, sender, receiver, source, credits, wanted)
-    records = _records(store, {s.block.issuance_id: s.authorized for s in source})
-    hosts = {s.block.issuance_id: s.host for s in source}
+        source, taken = _more_source(store, sender.id, credits or 0, source)
+    moves = _take_blocks(store, sender, receiver, source, taken, credits, wanted)
+    records = _records(store, {s.block.issuance_id: s.authorized for s in taken})
+    hosts = {s.block.issuance_id: s.host for s in taken}
     if any(records.values()):
         moves = _under_records(moves, records, hosts, receiver)
     if kind is TransactionKind.transfer and approval is None:
@@ -544,10 +563,10 @@ def _move_out(
         if needs_approval(amount, store.approval_threshold(sender.registry)):
             return _propose(store, actor, sender, receiver, amount, serial or "")
     details = {**details, **(approval or {})}
-    names = {s.block.issuance_id: (s.host, s.project, s.period) for s in source}
+    names = {s.block.issuance_id: (s.host, s.project, s.period) for s in taken}
     printed = [serials.block(m.registry, *names[m.issuance_id], m.start, m.end) for m in moves]
     legs = legs_for(moves, {})
-    store.apply_moves(moves, {(s.block.registry, s.block.start): (s.block, s.row_id) for s in source})
+    store.apply_moves(moves, {(s.block.registry, s.block.start): (s.block, s.row_id) for s in taken})
     store.add_to_balances(legs)
     external = receiver.registry != sender.registry
     if external:
