@@ -404,30 +404,14 @@ def _check_serial_names(parsed: ParsedSerial | None, source: list[SourceBlock], 
             serials.check_names(parsed, held.host, held.project, held.period)
 
 
-def _more_source(
-    store: LedgerStore, account_id: int, credits: int, source: list[SourceBlock]
-) -> tuple[list[SourceBlock], list[SourceBlock]]:
-    """More of the sender's blocks while the first ones hold fewer than ``credits``; and the first of them
-    that hold ``credits``, those a transfer by amount takes (all when they hold fewer)."""
+def _more_source(store: LedgerStore, account_id: int, credits: int, source: list[SourceBlock]) -> list[SourceBlock]:
+    """More of the sender's blocks while the first ones hold fewer than ``credits`` (the store gives only those
+    that hold them, see :func:`~c3p.credits.store.holding`)."""
     limit = FIRST_SOURCE_LIMIT
-    taken = _holding(source, credits)
-    while taken is None and len(source) == limit:
+    while len(source) == limit and sum(s.block.credits for s in source) < credits:
         limit *= 4
-        source = store.first_source(account_id, limit)
-        taken = _holding(source, credits)
-    return source, source if taken is None else taken
-
-
-def _holding(source: list[SourceBlock], credits: int) -> list[SourceBlock] | None:
-    """The shortest start of ``source`` that holds ``credits``, None if all of it holds fewer: only those
-    blocks move (:func:`~c3p.credits.rules.blocks.take` takes whole blocks in order), so a line's plan,
-    records and printed names need no other (a line of 1-3 credits takes one or two of the four read)."""
-    held = 0
-    for count, held_block in enumerate(source, start=1):
-        held += held_block.block.credits
-        if held >= credits:
-            return source[:count]
-    return None
+        source = store.first_source(account_id, limit, credits)
+    return source
 
 
 def _check_parties(
@@ -465,12 +449,12 @@ def _take_blocks(
     sender: AccountRow,
     receiver: AccountRow,
     source: list[SourceBlock],
-    taken: list[SourceBlock],
     credits: int | None,
     wanted: SerialRange | None,
 ) -> list[Move]:
-    """The moves out of the sender's blocks ``taken`` (of those read, ``source``): to the receiver, or to the
-    pending account when it is in the other registry (the first transfer is then decided on acceptance)."""
+    """The moves out of the sender's blocks ``source`` (those that move): to the receiver, or to the pending
+    account when it is in the other registry, which must be allowed to hold every credit that moves (the first
+    transfer is then decided on acceptance)."""
     external = receiver.registry != sender.registry
     if external:
         for host in {s.host for s in source}:
@@ -482,9 +466,9 @@ def _take_blocks(
             s.block.issuance_id: article6.is_first_transfer(
                 s.authorized, s.host, receiver.registry, receiver.kind, False
             )
-            for s in taken
+            for s in source
         }
-    blocks = [s.block for s in taken]
+    blocks = [s.block for s in source]
     if wanted is not None:
         moves = plan_range(blocks, wanted.start, wanted.end, to_id, first)
     else:
@@ -542,7 +526,7 @@ def _move_out(
             return view
     store.begin_write()
     numbers = [sender_number] + ([receiver_number] if receiver_number else [])
-    accounts, source = store.lock_with_source(numbers, sender_number, wanted)
+    accounts, source = store.lock_with_source(numbers, sender_number, wanted, credits)
     sender = _check_parties(actor, action, accounts, sender_number, receiver_number)
     _check_serial_names(parsed, source, serials)
     if receiver_number is not None:
@@ -550,12 +534,11 @@ def _move_out(
     else:
         assert receiver_kind is not None
         receiver = _system_receiver(store, sender.registry, receiver_kind)
-    taken = source  # a serial range's blocks all move
     if wanted is None:
-        source, taken = _more_source(store, sender.id, credits or 0, source)
-    moves = _take_blocks(store, sender, receiver, source, taken, credits, wanted)
-    records = _records(store, {s.block.issuance_id: s.authorized for s in taken})
-    hosts = {s.block.issuance_id: s.host for s in taken}
+        source = _more_source(store, sender.id, credits or 0, source)
+    moves = _take_blocks(store, sender, receiver, source, credits, wanted)
+    records = _records(store, {s.block.issuance_id: s.authorized for s in source})
+    hosts = {s.block.issuance_id: s.host for s in source}
     if any(records.values()):
         moves = _under_records(moves, records, hosts, receiver)
     if kind is TransactionKind.transfer and approval is None:
@@ -563,10 +546,10 @@ def _move_out(
         if needs_approval(amount, store.approval_threshold(sender.registry)):
             return _propose(store, actor, sender, receiver, amount, serial or "")
     details = {**details, **(approval or {})}
-    names = {s.block.issuance_id: (s.host, s.project, s.period) for s in taken}
+    names = {s.block.issuance_id: (s.host, s.project, s.period) for s in source}
     printed = [serials.block(m.registry, *names[m.issuance_id], m.start, m.end) for m in moves]
     legs = legs_for(moves, {})
-    store.apply_moves(moves, {(s.block.registry, s.block.start): (s.block, s.row_id) for s in taken})
+    store.apply_moves(moves, {(s.block.registry, s.block.start): (s.block, s.row_id) for s in source})
     store.add_to_balances(legs)
     external = receiver.registry != sender.registry
     if external:
