@@ -34,6 +34,7 @@ from c3p.credits.store import (
     ReportRow,
     SerialRange,
     SourceBlock,
+    holding,
 )
 from c3p.errors import Conflict
 
@@ -179,14 +180,14 @@ class MemoryStore:
         return source
 
     def lock_with_source(
-        self, numbers: Sequence[str], sender: str, serials: SerialRange | None
+        self, numbers: Sequence[str], sender: str, serials: SerialRange | None, credits: int | None = None
     ) -> tuple[dict[str, AccountRow], list[SourceBlock]]:
         accounts = self.lock_accounts(numbers)
         if sender not in accounts:
             return accounts, []
         source = self._source(accounts[sender].id)
         if serials is None:
-            return accounts, source[:FIRST_SOURCE_LIMIT]
+            return accounts, holding(source[:FIRST_SOURCE_LIMIT], credits)
         covering = [
             s
             for s in source
@@ -194,8 +195,8 @@ class MemoryStore:
         ]
         return accounts, covering
 
-    def first_source(self, account_id: int, limit: int) -> list[SourceBlock]:
-        return self._source(account_id)[:limit]
+    def first_source(self, account_id: int, limit: int, credits: int | None = None) -> list[SourceBlock]:
+        return holding(self._source(account_id)[:limit], credits)
 
     def system_account(self, registry: str, kind: str) -> int:
         found = self.find_system_account(registry, kind)

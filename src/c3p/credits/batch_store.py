@@ -51,6 +51,7 @@ from c3p.credits.store import (
     Store,
     adjustment_rows,
     by_number,
+    holding,
     holding_key,
     occurred,
     pending_row,
@@ -59,9 +60,10 @@ from c3p.credits.store import (
 )
 from c3p.db.database import CoreUnit
 
-#: blocks read per sender when the batch begins (a line usually takes one or two, and a sender named twice
-#: still has four known; rows cost little until built), and read on when they run out
-FIRST_READ, READ_MORE = 2 * FIRST_SOURCE_LIMIT, 4 * FIRST_SOURCE_LIMIT
+#: blocks read per sender when the batch begins (a line usually takes one or two, so a sender named twice
+#: mostly still has its first four known; 4 or 8 cost within 0.2 % of a batch's instructions of 6), and read
+#: on when they run out
+FIRST_READ, READ_MORE = FIRST_SOURCE_LIMIT + 2, 4 * FIRST_SOURCE_LIMIT
 
 Key = tuple[str, int]  # a block's (registry, start serial)
 #: an account's edge before anything of it was read: every block comes after it
@@ -162,9 +164,10 @@ class BatchStore(Store):
             found = self.terms[issuance_id] = tuple(self.rows(ISSUANCE_TERMS, (issuance_id,))[0])
         return found
 
-    def first_source(self, account_id: int, limit: int) -> list[SourceBlock]:
-        """The account's first ``limit`` blocks as the batch has left them; more are read from the database
-        while those read may not be the first any more (the batch moved some away, or brought later ones)."""
+    def first_source(self, account_id: int, limit: int, credits: int | None = None) -> list[SourceBlock]:
+        """The account's first ``limit`` blocks as the batch has left them (with ``credits``, only those that hold
+        that many: see :func:`~c3p.credits.store.holding`); more are read from the database while those read may
+        not be the first any more (the batch moved some away, or brought later ones)."""
         first = sorted(self.held[account_id])[:limit]  # a few blocks: faster than a heap
         edge = self.edge.get(account_id, BEFORE_ALL)
         while edge is not None and (len(first) < limit or first[-1] > edge):
@@ -172,7 +175,8 @@ class BatchStore(Store):
             self._keep(found)
             edge = self.edge[account_id] = (found[-1][1], int(found[-1][2])) if len(found) == READ_MORE else None
             first = sorted(self.held[account_id])[:limit]  # a few blocks: faster than a heap
-        return [self._source(key) for key in first]
+        blocks = self.blocks  # most were built by an earlier line
+        return holding((blocks.get(key) or self._source(key) for key in first), credits)
 
     def _in_range(self, account_id: int, wanted: SerialRange) -> list[SourceBlock]:
         if self.edge.get(account_id, BEFORE_ALL) is not None:
@@ -183,7 +187,7 @@ class BatchStore(Store):
         return [s for s in map(self._source, before_end) if s.block.end >= wanted.start]
 
     def lock_with_source(
-        self, numbers: Sequence[str], sender: str, serials: SerialRange | None
+        self, numbers: Sequence[str], sender: str, serials: SerialRange | None, credits: int | None = None
     ) -> tuple[dict[str, AccountRow], list[SourceBlock]]:
         """The accounts (locked when the batch began), and the sender's blocks as earlier lines left them."""
         accounts = {n: self.accounts[n] for n in numbers if n in self.accounts}
@@ -191,7 +195,7 @@ class BatchStore(Store):
         if row is None:
             return accounts, []
         if serials is None:
-            return accounts, self.first_source(row.id, FIRST_SOURCE_LIMIT)
+            return accounts, self.first_source(row.id, FIRST_SOURCE_LIMIT, credits)
         return accounts, self._in_range(row.id, serials)
 
     def _cached(self, name: str, *args: Any) -> Any:
@@ -219,16 +223,17 @@ class BatchStore(Store):
     # ---- writing, kept until flush ----
     def apply_moves(self, moves: Sequence[Move], rows: HeldBlocks) -> None:
         """Carve each moved range out of the block holding it, here."""
+        blocks, keys = self.blocks, self.held  # looked up once: a line's moves make two or three pieces each
         for move in moves:
             key = holding_key(rows, move)
-            held = self.blocks.pop(key)
-            self.held[held.block.account_id].discard(key)
+            held = blocks.pop(key)
+            keys[held.block.account_id].discard(key)
             for piece in held.block.carve(move.start, move.end, move.to_account, move.first_transfer):
-                at = _key(piece)
-                self.blocks[at] = SourceBlock(
+                at = (piece.registry, piece.start)
+                blocks[at] = SourceBlock(
                     piece, held.row_id if at == key else 0, held.authorized, held.host, held.project, held.period
                 )
-                self.held[piece.account_id].add(at)
+                keys[piece.account_id].add(at)
 
     def add_to_balances(self, legs: Sequence[Leg]) -> None:
         """Kept as deltas for the flush, and in the accounts' rows as later lines see them (each row built
@@ -352,7 +357,3 @@ class _Reads(NamedTuple):
 #: batch of 100 reads) and each issuance's terms once
 _JOINED = _Reads(FIRST_BY_ID, NEXT_BY_ID, RANGE_BY_ID)
 _ALONE = _Reads(FIRST_ROWS_BY_ID, NEXT_ROWS_BY_ID, RANGE_ROWS_BY_ID)
-
-
-def _key(block: Block) -> Key:
-    return (block.registry, block.start)

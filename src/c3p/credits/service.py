@@ -405,11 +405,12 @@ def _check_serial_names(parsed: ParsedSerial | None, source: list[SourceBlock], 
 
 
 def _more_source(store: LedgerStore, account_id: int, credits: int, source: list[SourceBlock]) -> list[SourceBlock]:
-    """More of the sender's blocks while the first ones hold fewer than ``credits``."""
+    """More of the sender's blocks while the first ones hold fewer than ``credits`` (the store gives only those
+    that hold them, see :func:`~c3p.credits.store.holding`)."""
     limit = FIRST_SOURCE_LIMIT
     while len(source) == limit and sum(s.block.credits for s in source) < credits:
         limit *= 4
-        source = store.first_source(account_id, limit)
+        source = store.first_source(account_id, limit, credits)
     return source
 
 
@@ -451,8 +452,9 @@ def _take_blocks(
     credits: int | None,
     wanted: SerialRange | None,
 ) -> list[Move]:
-    """The moves out of the sender's blocks: to the receiver, or to the pending account when it is
-    in the other registry (the first transfer is then decided on acceptance)."""
+    """The moves out of the sender's blocks ``source`` (those that move): to the receiver, or to the pending
+    account when it is in the other registry, which must be allowed to hold every credit that moves (the first
+    transfer is then decided on acceptance)."""
     external = receiver.registry != sender.registry
     if external:
         for host in {s.host for s in source}:
@@ -524,7 +526,7 @@ def _move_out(
             return view
     store.begin_write()
     numbers = [sender_number] + ([receiver_number] if receiver_number else [])
-    accounts, source = store.lock_with_source(numbers, sender_number, wanted)
+    accounts, source = store.lock_with_source(numbers, sender_number, wanted, credits)
     sender = _check_parties(actor, action, accounts, sender_number, receiver_number)
     _check_serial_names(parsed, source, serials)
     if receiver_number is not None:

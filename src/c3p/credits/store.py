@@ -204,9 +204,9 @@ class LedgerStore(Protocol):
     def lock_accounts(self, numbers: Sequence[str]) -> dict[str, AccountRow]: ...
     def lock_accounts_by_id(self, ids: Iterable[int]) -> dict[int, AccountRow]: ...
     def lock_with_source(
-        self, numbers: Sequence[str], sender: str, serials: SerialRange | None
+        self, numbers: Sequence[str], sender: str, serials: SerialRange | None, credits: int | None = None
     ) -> tuple[dict[str, AccountRow], list[SourceBlock]]: ...
-    def first_source(self, account_id: int, limit: int) -> list[SourceBlock]: ...
+    def first_source(self, account_id: int, limit: int, credits: int | None = None) -> list[SourceBlock]: ...
     def system_account(self, registry: str, kind: str) -> int: ...
     def find_system_account(self, registry: str, kind: str) -> int | None: ...
     def set_account_status(self, account_id: int, status: str) -> None: ...
@@ -326,11 +326,12 @@ class Store:
         return {row.id: row for row in map(_account, found)}
 
     def lock_with_source(
-        self, numbers: Sequence[str], sender: str, serials: SerialRange | None
+        self, numbers: Sequence[str], sender: str, serials: SerialRange | None, credits: int | None = None
     ) -> tuple[dict[str, AccountRow], list[SourceBlock]]:
         """The accounts ``numbers`` locked, and the sender's blocks to take from, in one round trip.
 
-        The blocks are those covering ``serials``, or the first few by serial (see :meth:`first_source`).
+        The blocks are those covering ``serials``, or the first few by serial up to those holding ``credits``
+        (see :meth:`first_source`).
         """
         source: tuple[str, tuple[Any, ...]]
         if serials is not None:
@@ -338,11 +339,12 @@ class Store:
         else:
             source = (_FIRST_BY_NUMBER, (sender, FIRST_SOURCE_LIMIT))
         locked, rows = self.multi([self.lock_accounts_sql(numbers), source])
-        return by_number(locked), source_blocks(rows)
+        return by_number(locked), source_blocks(rows, None if serials else credits)
 
-    def first_source(self, account_id: int, limit: int) -> list[SourceBlock]:
-        """The account's first ``limit`` blocks by (registry, serial), with their issuance's terms."""
-        return source_blocks(self.rows(FIRST_BY_ID, (account_id, limit)))
+    def first_source(self, account_id: int, limit: int, credits: int | None = None) -> list[SourceBlock]:
+        """The account's first ``limit`` blocks by (registry, serial), with their issuance's terms; with
+        ``credits``, only the first of them that hold that many (see :func:`holding`)."""
+        return source_blocks(self.rows(FIRST_BY_ID, (account_id, limit)), credits)
 
     def set_account_status(self, account_id: int, status: str) -> None:
         account = self.session.get(CreditAccount, account_id)
@@ -1089,9 +1091,28 @@ FIRST_BY_IDS = (
 FIRST_SOURCE_LIMIT = 4
 
 
-def source_blocks(rows: Sequence[Sequence[Any]]) -> list[SourceBlock]:
-    """Source rows as named blocks, by (registry, serial) (the join does not keep the order)."""
-    return [source_block(row) for row in sorted(rows, key=BY_SERIAL)]
+def source_blocks(rows: Sequence[Sequence[Any]], credits: int | None = None) -> list[SourceBlock]:
+    """Source rows as named blocks, by (registry, serial) (the join does not keep the order); with ``credits``,
+    only those a transfer of that many takes (see :func:`holding`)."""
+    return holding(map(source_block, sorted(rows, key=BY_SERIAL)), credits)
+
+
+def holding(source: Iterable[SourceBlock], credits: int | None) -> list[SourceBlock]:
+    """The blocks of ``source``, in order, up to the first that with those before it holds ``credits`` (all of
+    them if they hold fewer, or when ``credits`` is None).
+
+    A transfer by amount takes whole blocks in order (:func:`~c3p.credits.rules.blocks.take`), so these are
+    the blocks it moves, and the only ones its checks, plan and printed serials need: a line of 1-3 credits
+    takes one or two of the four first read, and the others are never built.
+    """
+    found = []
+    for block in source:
+        found.append(block)
+        if credits is not None:
+            credits -= block.block.credits
+            if credits <= 0:
+                break
+    return found
 
 
 def source_block(row: Sequence[Any]) -> SourceBlock:

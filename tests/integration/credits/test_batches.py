@@ -17,7 +17,7 @@ from c3p.credits.batches import TransferLine
 from c3p.credits.verify import verify
 from c3p.db.database import Database
 from c3p.errors import InvalidInput
-from tests.integration.credits.test_services import balances, check_clean, state
+from tests.integration.credits.test_services import balances, check_clean, hold_two_hosts, state
 from tests.support.credits import OPERATOR, Registry, create_issuance
 
 
@@ -79,6 +79,20 @@ def test_a_transfer_that_needs_a_refused_one_is_refused_too(registry: Registry) 
         batches.transfer_batch(session, OPERATOR, lines)
     assert [r["transfer"] for r in refused.value.extra["refused"]] == [1, 2]
     assert balances(registry)[registry.jp_pp] == 0
+
+
+def test_a_line_to_the_other_registry_is_checked_on_the_credits_it_moves(registry: Registry) -> None:
+    """As the same transfer sent alone: the Viet Nam credits that move may enter Viet Nam's registry, the Thai
+    ones after them may not."""
+    hold_two_hosts(registry)
+    lines = [TransferLine(registry.jp_gov, registry.vn_pp, 4), TransferLine(registry.jp_gov, registry.vn_pp, 6)]
+    with registry.database.unit_of_work() as session:
+        views = batches.transfer_batch(session, OPERATOR, lines)
+    assert [v.status for v in views] == ["pending", "pending"]
+    refused = pytest.raises(InvalidInput, match="hosted by THA cannot enter the registry of VNM")
+    with refused, registry.database.unit_of_work() as session:
+        batches.transfer_batch(session, OPERATOR, [TransferLine(registry.jp_gov, registry.vn_pp, 1)])
+    check_clean(registry)
 
 
 @pytest.mark.parametrize("count", [0, batches.MAX_LINES + 1])

@@ -3,6 +3,7 @@ account life cycle, the append-only journal and its verification; bad input chan
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -10,14 +11,21 @@ import pytest
 from sqlalchemy import func, select, text
 
 from c3p.accounts.rules.policy import Actor, Grant
-from c3p.credits import queries, service
+from c3p.credits import queries, service, verification
 from c3p.credits.rules.journal import canonical, entry_hash
 from c3p.credits.rules.serials import SerialFormat
 from c3p.credits.schemas import IssuanceNotice
 from c3p.credits.tables import CreditBlock, CreditIssuance, JournalEntry
 from c3p.credits.verify import verify
 from c3p.errors import C3PError, Conflict, Forbidden, InvalidInput, NotFound
-from tests.support.credits import OPERATOR, Registry, create_issuance, create_report
+from tests.support.credits import (
+    OPERATOR,
+    Registry,
+    create_issuance,
+    create_jcm_project,
+    create_report,
+    submit_report,
+)
 
 FMT = SerialFormat()
 
@@ -142,6 +150,29 @@ def test_japan_cannot_send_credits_to_a_third_country(registry: Registry) -> Non
     create_issuance(registry, {registry.jp_gov: 100})
     with pytest.raises(InvalidInput, match="cannot enter the registry of MNG"), registry.database.unit_of_work() as s:
         service.transfer(s, OPERATOR, registry.jp_gov, third, 1)
+
+
+def hold_two_hosts(registry: Registry) -> None:
+    """Japan's government account holds 10 credits hosted by Viet Nam, then 10 hosted by Thailand."""
+    create_issuance(registry, {registry.jp_gov: 10})
+    create_jcm_project(registry.database, registry.settings, slug="th-001", serial_code="TH001", country="THA")
+    report = submit_report(registry.database, registry.settings, 10, dt.date(2025, 1, 1), project="th-001")
+    with registry.database.unit_of_work() as session:
+        verification.verify(session, OPERATOR, report.id, 10, "fair")
+    create_issuance(registry, {registry.jp_gov: 10}, ref="JC-TH-001", report_id=report.id)
+
+
+def test_a_transfer_to_the_other_registry_is_checked_on_the_credits_it_moves(registry: Registry) -> None:
+    """Viet Nam's registry may hold the Viet Nam credits that move; the Thai ones after them stay, and do not
+    refuse the transfer (they did while they were among the first blocks read)."""
+    hold_two_hosts(registry)
+    with registry.database.unit_of_work() as session:
+        moved = service.transfer(session, OPERATOR, registry.jp_gov, registry.vn_pp, 10)
+    assert moved.status == "pending" and moved.serials == ["JCM-JPN-VNM-VN007-001-000000000001-000000000010"]
+    refused = pytest.raises(InvalidInput, match="hosted by THA cannot enter the registry of VNM")
+    with refused, registry.database.unit_of_work() as session:
+        service.transfer(session, OPERATOR, registry.jp_gov, registry.vn_pp, 1)
+    check_clean(registry)
 
 
 def test_retirement_and_cancellation(registry: Registry) -> None:
