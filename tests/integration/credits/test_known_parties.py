@@ -23,6 +23,7 @@ from c3p.credits.tables import CreditAccount, JournalEntry
 from c3p.credits.verify import verify
 from c3p.db.database import Database
 from c3p.errors import C3PError
+from tests.integration.credits.test_services import BAD_COMMANDS
 from tests.integration.credits.test_transfer_core import database_state, rules_state
 from tests.support.credits import OPERATOR, Registry, create_issuance, create_registry
 
@@ -216,4 +217,19 @@ def test_a_met_party_moves_after_a_rollback_deallocated_the_prepared_statements(
         assert unit.dbapi is connection
         assert _transfer(registry, 3)(unit).status == "completed"
     assert run(registry.database, _transfer(registry, 3))[1] == 1
+    check_clean(registry.database)
+
+
+@pytest.mark.parametrize("name", list(BAD_COMMANDS))
+def test_bad_input_between_met_parties_is_refused_as_the_path_that_reads_refuses_it(
+    registry: Registry, name: str
+) -> None:
+    """Another organization's member, another country's administrator, zero, negative or fractional credits, more
+    than held, an unknown account: remembered facts never let through what the read facts refuse."""
+    _warm(registry)
+    remembered = refusal(registry.database, lambda s: BAD_COMMANDS[name](registry, s))
+    with pytest.raises(C3PError) as fresh, registry.database.unit_of_work() as session:
+        BAD_COMMANDS[name](registry, session)
+    assert remembered == str(fresh.value.message)
+    assert run(registry.database, _transfer(registry, 1))[1] == 1  # the parties are met again after a refusal
     check_clean(registry.database)

@@ -129,7 +129,7 @@ def test_a_write_alone_in_a_unit_of_more_commands_waits_for_its_end(database: Da
     assert _notes(database) == []
 
 
-def test_a_failing_write_alone_commits_nothing_and_the_unit_goes_on(database: Database) -> None:
+def test_a_failing_write_alone_commits_nothing_and_the_connection_serves_the_next_unit(database: Database) -> None:
     with pytest.raises(errors.DivisionByZero), database.core_unit(one_command=True) as unit:
         unit.write_alone("INSERT INTO notes VALUES (%s) RETURNING 1 / (length(body) - 1)", ["a"])
     with database.core_unit(one_command=True) as unit:

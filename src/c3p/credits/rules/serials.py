@@ -106,9 +106,8 @@ class SerialFormat:
 
     def block(self, registry: str, host: str, project: str, period: int, start: int, end: int) -> str:
         """A block's serials, printed for each move: ``zfill`` pads as ``0{digits}d`` would without a format spec
-        built and parsed per number (a transfer's serials in 1.2 µs instead of 1.9)."""
-        digits, prefix = self.unit_digits, _unit_prefix(self, registry, host, project, period)
-        return f"{prefix}{str(start).zfill(digits)}{self.separator}{str(end).zfill(digits)}"
+        built and parsed per number."""
+        return f"{self.unit(registry, host, project, period, start)}{self.separator}{str(end).zfill(self.unit_digits)}"
 
     def _pattern(self) -> re.Pattern[str]:
         sep = re.escape(self.separator)
