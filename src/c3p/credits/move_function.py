@@ -1,10 +1,10 @@
 """PostgreSQL's transfer in one call: ``c3p_move_out``, made with the tables on a fresh database.
 
-Migrations ``20261206_1020_transfer_function``, ``20261206_1040_lean_transfer_function`` and
-``20261207_1000_remembered_parties_transfer`` create it on an upgraded database (their own frozen
-copies, as migrations keep theirs); a database made from the tables in one go gets it from here,
-and a test checks that both ways define the same function. What it does, why, and where its time
-goes: ``docs/registry.md`` ("The transfer path and its cost").
+Migrations ``20261206_1020_transfer_function``, ``20261206_1040_lean_transfer_function``,
+``20261207_1000_remembered_parties_transfer`` and ``20261207_1400_one_block_update`` create it on
+an upgraded database (their own frozen copies, as migrations keep theirs); a database made from
+the tables in one go gets it from here, and a test checks that both ways define the same function.
+What it does, why, and where its time goes: ``docs/registry.md`` ("The transfer path and its cost").
 """
 
 from __future__ import annotations
@@ -30,16 +30,12 @@ LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $body$
 DECLARE
     v_parties record;
     v_block record;
+    v_last record;
     v_wanted bigint := p_credits;
     v_taken bigint;
     v_start bigint;
-    v_whole integer[] := '{}';
-    v_cut_id integer;
-    v_cut_start bigint;
-    v_cut_end bigint;
-    v_cut_registry text;
-    v_cut_issuance integer;
-    v_cut_first boolean;
+    v_cut boolean;
+    v_taken_ids integer[] := '{}';
     v_moves text := '';
     v_names text := '';
     v_entry text;
@@ -92,16 +88,7 @@ BEGIN
         END IF;
         v_taken := least(v_wanted, v_block.end_serial - v_block.start_serial + 1);
         v_start := v_block.end_serial - v_taken + 1;
-        IF v_start = v_block.start_serial THEN
-            v_whole := v_whole || v_block.id;
-        ELSE
-            v_cut_id := v_block.id;
-            v_cut_start := v_start;
-            v_cut_end := v_block.end_serial;
-            v_cut_registry := v_block.registry;
-            v_cut_issuance := v_block.issuance_id;
-            v_cut_first := v_block.first_transferred;
-        END IF;
+        v_taken_ids := v_taken_ids || v_block.id;
         -- credits of an issuance that is not authorized are never first transferred
         v_moves := v_moves || CASE WHEN v_moves = '' THEN '[' ELSE ',[' END
             || to_json(v_block.registry::text)::text || ',' || v_start || ',' || v_block.end_serial || ','
@@ -109,18 +96,29 @@ BEGIN
         v_names := v_names || CASE WHEN v_names = '' THEN '' ELSE ',' END
             || json_build_array(v_block.host_country, v_block.serial_code, v_block.period_number)::text;
         v_wanted := v_wanted - v_taken;
-        EXIT WHEN v_wanted = 0;
+        IF v_wanted = 0 THEN
+            v_last := v_block;
+            EXIT;
+        END IF;
     END LOOP;
     IF v_wanted > 0 THEN
         -- the balance said enough but the blocks hold less: the ledger is damaged, never move
         RAISE EXCEPTION 'account % holds fewer credits in blocks than its balance', p_sender;
     END IF;
-    WITH whole AS (UPDATE credit_blocks SET account_id = p_receiver WHERE id = ANY (v_whole)),
-         cut AS (UPDATE credit_blocks SET end_serial = v_cut_start - 1 WHERE id = v_cut_id),
+    -- only the last block taken can be cut (it ended the loop): one UPDATE moves the whole blocks
+    -- and shortens the cut one in place (its indexed columns unchanged: a HOT update, no
+    -- foreign-key check), and the carved end is inserted as the receiver's
+    v_cut := v_start > v_last.start_serial;
+    WITH taken AS (
+             UPDATE credit_blocks
+             SET account_id = CASE WHEN v_cut AND id = v_last.id THEN account_id ELSE p_receiver END,
+                 end_serial = CASE WHEN v_cut AND id = v_last.id THEN v_start - 1 ELSE end_serial END
+             WHERE id = ANY (v_taken_ids)),
          carved AS (
              INSERT INTO credit_blocks (registry, start_serial, end_serial, account_id, issuance_id, first_transferred)
-             SELECT v_cut_registry, v_cut_start, v_cut_end, p_receiver, v_cut_issuance, v_cut_first
-             WHERE v_cut_id IS NOT NULL)
+             SELECT v_last.registry, v_start, v_last.end_serial, p_receiver, v_last.issuance_id,
+                    v_last.first_transferred
+             WHERE v_cut)
     UPDATE credit_accounts SET balance = balance + CASE WHEN id = p_sender THEN -p_credits ELSE p_credits END
     WHERE id IN (p_sender, p_receiver);
     v_entry := p_head || CASE WHEN p_sender < p_receiver

@@ -209,6 +209,39 @@ def test_postgresql_moves_credits_in_one_server_call(registry: Registry) -> None
     assert adjustments == []  # credits not authorized under Article 6.2: no adjustment
 
 
+def _block_writes(session: Session) -> tuple[int, int, int]:
+    """Rows of ``credit_blocks`` inserted, updated and updated HOT (in place, no index written) by this backend
+    since its counts were last sent to the statistics (PostgreSQL 15 keeps earlier transactions' until then)."""
+    found = session.execute(
+        text("SELECT n_tup_ins, n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables WHERE relname = 'credit_blocks'")
+    ).one()
+    return found.n_tup_ins, found.n_tup_upd, found.n_tup_hot_upd
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_one_server_call_moves_whole_blocks_and_shortens_the_one_it_cuts_in_place(registry: Registry) -> None:
+    create_issuance(registry, {registry.jp_gov: 100, registry.jp_pp: 100}, authorized=False)
+    for _ in range(2):  # the receiver holds 91-95, 96-100 and 101-200
+        attempt_strict(
+            registry.database, False, lambda s: service.transfer(s, OPERATOR, registry.jp_gov, registry.jp_pp, 5)
+        )
+    with registry.database.unit_of_work() as session:
+        session.execute(text("SET LOCAL track_functions = 'pl'"))
+        before = _block_writes(session)
+        view = service.transfer(session, OPERATOR, registry.jp_pp, registry.jp_gov, 13)
+        assert _server_calls(session) == 1
+        # two whole blocks moved, the third shortened to 101-197 in place, 198-200 inserted
+        assert tuple(a - b for a, b in zip(_block_writes(session), before, strict=True)) == (1, 3, 1)
+    assert [serials.rsplit("-", 2)[-2:] for serials in view.serials] == [
+        ["000000000091", "000000000095"],
+        ["000000000096", "000000000100"],
+        ["000000000198", "000000000200"],
+    ]
+    with registry.database.reading() as session:
+        assert database_state(session) == rules_state(session)
+        assert verify(session).ok
+
+
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_a_refusal_on_the_server_path_is_the_python_paths_refusal_and_changes_nothing(registry: Registry) -> None:
     create_issuance(registry, {registry.jp_gov: 100, registry.vn_pp: 40})
@@ -302,3 +335,27 @@ def test_a_database_made_from_the_tables_has_the_function_the_migrations_make(ne
             definitions.append(session.scalar(text(found)))
         database.dispose()
     assert definitions[0] is not None and definitions[0] == definitions[1]
+
+
+def test_downgrading_the_one_block_update_brings_back_the_function_before_it(new_database_url) -> None:  # type: ignore[no-untyped-def]
+    from alembic import command
+
+    from c3p.db import migrate
+
+    database = Database(new_database_url("postgresql"))
+    found = text("SELECT prosrc FROM pg_proc WHERE proname = 'c3p_move_out'")
+    migrate.run_migrations(database.engine)
+    with database.reading() as session:
+        made = session.scalar(found)
+    with database.engine.begin() as connection:
+        config = migrate.alembic_config(database.engine)
+        config.attributes["connection"] = connection
+        command.downgrade(config, "20261207_1000")
+    with database.reading() as session:
+        before = session.scalar(found)
+    migrate.run_migrations(database.engine)
+    with database.reading() as session:
+        again = session.scalar(found)
+    database.dispose()
+    assert "v_taken_ids" in made and "v_taken_ids" not in before and "v_cut_id" in before
+    assert again == made
