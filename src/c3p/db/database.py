@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, MetaData, PoolProxiedConnection, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from c3p.db import migrate
+from c3p.db import migrate, one_trip
 from c3p.db.engine import make_engine, make_session_factory
 
 _CURSOR = "c3p.cursor"
@@ -57,6 +57,7 @@ class CoreUnit:
         self.engine = engine
         self.info: dict[str, Any] = {}
         self.one_command = one_command
+        self._on_postgresql = engine.dialect.name == "postgresql"
         self._pooled = engine.raw_connection()
         self._sessions = sessions
         self._connection: Connection | None = None
@@ -73,20 +74,13 @@ class CoreUnit:
         """The driver connection's own cursor (see :func:`pooled_cursor`)."""
         return pooled_cursor(self._pooled)
 
-    @property
-    def _on_postgresql(self) -> bool:
-        return self.engine.dialect.name == "postgresql"
-
     def begin_with(self, sql: str, params: Sequence[str]) -> list[tuple[Any, ...]]:
         """The rows of the read ``sql``; on PostgreSQL, when no transaction is open, sent with the ``BEGIN``
         in one round trip (see :mod:`c3p.db.one_trip`)."""
-        if self._on_postgresql:
-            from c3p.db.one_trip import begin_with_read, idle  # psycopg, only where PostgreSQL is used
-
-            if idle(self.dbapi):
-                found = begin_with_read(self.dbapi, self._pooled.info, sql, params)
-                self._only_read = True
-                return found
+        if self._on_postgresql and one_trip.idle(self.dbapi):
+            found = one_trip.begin_with_read(self.dbapi, self._pooled.info, sql, params)
+            self._only_read = True
+            return found
         self._only_read = False
         return self.cursor.execute(sql, tuple(params)).fetchall()
 
@@ -100,10 +94,8 @@ class CoreUnit:
         path after the server's call changed nothing) is a new transaction, committed at the end.
         """
         if self.one_command and self._only_read and self._session is None and self._connection is None:
-            from c3p.db.one_trip import write_and_commit
-
             self._only_read = False
-            return write_and_commit(self.dbapi, self._pooled.info, sql, params)
+            return one_trip.write_and_commit(self.dbapi, self._pooled.info, sql, params)
         self._only_read = False
         return self.cursor.execute(sql, tuple(params)).fetchall()
 
@@ -111,11 +103,13 @@ class CoreUnit:
     def writes_alone(self) -> bool:
         """Whether :meth:`write_alone` sends its statement with ``BEGIN`` and ``COMMIT`` in one round trip: a unit
         of one command on PostgreSQL, with no transaction open and no ORM session or Core connection made."""
-        if not (self.one_command and self._on_postgresql and self._session is None and self._connection is None):
-            return False
-        from c3p.db.one_trip import idle
-
-        return idle(self.dbapi)
+        return (
+            self.one_command
+            and self._on_postgresql
+            and self._session is None
+            and self._connection is None
+            and one_trip.idle(self.dbapi)
+        )
 
     def write_alone(self, sql: str, params: Sequence[str | int | None]) -> list[tuple[Any, ...]]:
         """The rows of ``sql``, the command's only statement; when :attr:`writes_alone`, a transaction of its own
@@ -123,9 +117,7 @@ class CoreUnit:
         after :meth:`last_write`."""
         self._only_read = False
         if self.writes_alone:
-            from c3p.db.one_trip import write_alone
-
-            return write_alone(self.dbapi, self._pooled.info, sql, params)
+            return one_trip.write_alone(self.dbapi, self._pooled.info, sql, params)
         return self.cursor.execute(sql, tuple(params)).fetchall()
 
     @property
@@ -156,7 +148,7 @@ class CoreUnit:
             self._session.commit()  # flushes, runs the hooks, commits the connection's transaction
         elif self._connection is not None:
             self._connection.commit()
-        else:
+        elif not (self._on_postgresql and one_trip.idle(self.dbapi)):  # nothing open after a one-trip write
             self._pooled.commit()
 
     def rollback(self) -> None:

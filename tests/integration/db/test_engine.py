@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+from psycopg import errors
 from sqlalchemy import text
 
 from c3p.db.database import Database
@@ -51,4 +53,24 @@ def test_the_kept_cursor_is_its_connections_own_and_goes_with_it(new_database_ur
         assert work.cursor is not kept and work.cursor.connection is work.dbapi
         assert work.cursor.execute("SELECT pg_backend_pid()").fetchone()[0] != ended
     administrator.dispose()
+    database.dispose()
+
+
+@pytest.mark.parametrize("left", ["open", "failed"])
+def test_a_connection_returned_inside_a_transaction_is_lent_again_rolled_back(new_database_url, left) -> None:  # type: ignore[no-untyped-def]
+    """The pool rolls back only what is open (or failed), and never lends a connection inside a transaction."""
+    database = Database(new_database_url("postgresql"))
+    returned = database.engine.raw_connection()
+    driver = returned.dbapi_connection
+    driver.execute("CREATE TABLE returned_open (n integer)")  # type: ignore[union-attr]
+    if left == "failed":
+        with pytest.raises(errors.DivisionByZero):
+            driver.execute("SELECT 1 / 0")  # type: ignore[union-attr]
+    assert driver.info.transaction_status.name == {"open": "INTRANS", "failed": "INERROR"}[left]  # type: ignore[union-attr]
+    returned.close()  # neither committed nor rolled back
+    lent = database.engine.raw_connection()
+    assert lent.dbapi_connection is driver
+    assert driver.info.transaction_status.name == "IDLE"  # type: ignore[union-attr]
+    assert driver.execute("SELECT to_regclass('returned_open')").fetchone() == (None,)  # type: ignore[union-attr]
+    lent.close()
     database.dispose()
