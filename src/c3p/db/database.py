@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, MetaData, PoolProxiedConnection, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from c3p.db import migrate, one_trip
+from c3p.db import migrate
 from c3p.db.engine import make_engine, make_session_factory
 
 _CURSOR = "c3p.cursor"
@@ -36,6 +36,15 @@ def pooled_cursor(pooled: PoolProxiedConnection) -> Any:
     if cursor is None:
         cursor = pooled.info[_CURSOR] = pooled.dbapi_connection.cursor()  # type: ignore[union-attr]
     return cursor
+
+
+def _one_trip(engine: Engine) -> Any:
+    """:mod:`c3p.db.one_trip` for a PostgreSQL engine, None for SQLite: psycopg is imported only where it is used."""
+    if engine.dialect.name != "postgresql":
+        return None
+    from c3p.db import one_trip
+
+    return one_trip
 
 
 class CoreUnit:
@@ -57,7 +66,7 @@ class CoreUnit:
         self.engine = engine
         self.info: dict[str, Any] = {}
         self.one_command = one_command
-        self._on_postgresql = engine.dialect.name == "postgresql"
+        self._trips = _one_trip(engine)
         self._pooled = engine.raw_connection()
         self._sessions = sessions
         self._connection: Connection | None = None
@@ -77,8 +86,8 @@ class CoreUnit:
     def begin_with(self, sql: str, params: Sequence[str]) -> list[tuple[Any, ...]]:
         """The rows of the read ``sql``; on PostgreSQL, when no transaction is open, sent with the ``BEGIN``
         in one round trip (see :mod:`c3p.db.one_trip`)."""
-        if self._on_postgresql and one_trip.idle(self.dbapi):
-            found = one_trip.begin_with_read(self.dbapi, self._pooled.info, sql, params)
+        if self._trips is not None and self._trips.idle(self.dbapi):
+            found = self._trips.begin_with_read(self.dbapi, self._pooled.info, sql, params)
             self._only_read = True
             return found
         self._only_read = False
@@ -95,7 +104,7 @@ class CoreUnit:
         """
         if self.one_command and self._only_read and self._session is None and self._connection is None:
             self._only_read = False
-            return one_trip.write_and_commit(self.dbapi, self._pooled.info, sql, params)
+            return self._trips.write_and_commit(self.dbapi, self._pooled.info, sql, params)
         self._only_read = False
         return self.cursor.execute(sql, tuple(params)).fetchall()
 
@@ -105,10 +114,10 @@ class CoreUnit:
         of one command on PostgreSQL, with no transaction open and no ORM session or Core connection made."""
         return (
             self.one_command
-            and self._on_postgresql
+            and self._trips is not None
             and self._session is None
             and self._connection is None
-            and one_trip.idle(self.dbapi)
+            and self._trips.idle(self.dbapi)
         )
 
     def write_alone(self, sql: str, params: Sequence[str | int | None]) -> list[tuple[Any, ...]]:
@@ -117,7 +126,7 @@ class CoreUnit:
         after :meth:`last_write`."""
         self._only_read = False
         if self.writes_alone:
-            return one_trip.write_alone(self.dbapi, self._pooled.info, sql, params)
+            return self._trips.write_alone(self.dbapi, self._pooled.info, sql, params)
         return self.cursor.execute(sql, tuple(params)).fetchall()
 
     @property
@@ -148,7 +157,7 @@ class CoreUnit:
             self._session.commit()  # flushes, runs the hooks, commits the connection's transaction
         elif self._connection is not None:
             self._connection.commit()
-        elif not (self._on_postgresql and one_trip.idle(self.dbapi)):  # nothing open after a one-trip write
+        elif self._trips is None or not self._trips.idle(self.dbapi):  # nothing open after a one-trip write
             self._pooled.commit()
 
     def rollback(self) -> None:

@@ -14,8 +14,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
-from c3p.db.one_trip import idle
-
 #: SQLite's sync mode for every connection: FULL syncs the WAL at each commit, so a committed
 #: transfer survives a power loss (NORMAL could lose the last commits); see docs/settings.md
 SQLITE_SYNCHRONOUS = "FULL"
@@ -25,15 +23,33 @@ def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets its parent folder, foreign keys, WAL and full sync."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        engine = create_engine(url, pool_size=10, max_overflow=20, pool_reset_on_return=None)
-        event.listen(engine, "checkout", _refuse_ended)
-        event.listen(engine, "reset", _roll_back_open)
-        return engine
+        return _postgresql_engine(url)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
     event.listen(engine, "connect", _sqlite_pragmas)
     engine.dialect.colspecs = {**engine.dialect.colspecs, DateTime: ZonedSQLiteDateTime}
+    return engine
+
+
+def _postgresql_engine(url: str) -> Engine:
+    """A pooled engine whose checkout refuses ended connections and whose checkin rolls back only what is open."""
+    from c3p.db.one_trip import idle  # psycopg, imported only where PostgreSQL is used
+
+    def roll_back_open(dbapi_connection: Any, _record: object, _state: PoolResetState) -> None:
+        """Roll back what a connection returned to the pool left open; an idle one is returned as it is.
+
+        SQLAlchemy's own reset-on-return calls the driver's ``rollback()`` on every checkin, through
+        its dialect, in a fifth of the pool's checkout and checkin; a transfer that committed in its
+        one round trip has nothing to roll back. The driver knows without a round trip whether a
+        transaction is open (or failed, or the connection broke): any of those is rolled back.
+        """
+        if not idle(dbapi_connection):
+            dbapi_connection.rollback()
+
+    engine = create_engine(url, pool_size=10, max_overflow=20, pool_reset_on_return=None)
+    event.listen(engine, "checkout", _refuse_ended)
+    event.listen(engine, "reset", roll_back_open)
     return engine
 
 
@@ -49,18 +65,6 @@ def _refuse_ended(dbapi_connection: Any, _record: object, _proxy: object) -> Non
     """
     if dbapi_connection.closed or _readable(dbapi_connection.fileno()):
         raise DisconnectionError("the server ended this pooled connection")
-
-
-def _roll_back_open(dbapi_connection: Any, _record: object, _state: PoolResetState) -> None:
-    """Roll back what a connection returned to the pool left open; an idle one is returned as it is.
-
-    SQLAlchemy's own reset-on-return calls the driver's ``rollback()`` on every checkin, through
-    its dialect, in a fifth of the pool's checkout and checkin; a transfer that committed in its
-    one round trip has nothing to roll back. The driver knows without a round trip whether a
-    transaction is open (or failed, or the connection broke): any of those is rolled back.
-    """
-    if not idle(dbapi_connection):
-        dbapi_connection.rollback()
 
 
 def _readable(descriptor: int) -> bool:

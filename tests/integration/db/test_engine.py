@@ -1,6 +1,9 @@
-"""The engine's pool on PostgreSQL: a connection the server ended is replaced at checkout."""
+"""The engine's pool: on PostgreSQL a connection the server ended is replaced at checkout; SQLite needs no psycopg."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
 
 import pytest
 from psycopg import errors
@@ -74,3 +77,17 @@ def test_a_connection_returned_inside_a_transaction_is_lent_again_rolled_back(ne
     assert driver.execute("SELECT to_regclass('returned_open')").fetchone() == (None,)  # type: ignore[union-attr]
     lent.close()
     database.dispose()
+
+
+def test_sqlite_units_never_import_the_postgresql_driver(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """psycopg costs a tenth of a second to import: a SQLite server, and every command, starts without it."""
+    script = (
+        "import sys\n"
+        "from c3p.db.database import Database\n"
+        f"database = Database('sqlite:///{tmp_path / 'c3p.sqlite'}')\n"
+        "with database.core_unit(one_command=True) as work:\n"
+        "    work.write_alone('SELECT 1', [])\n"
+        "print('psycopg' in sys.modules)\n"
+    )
+    imported = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True).stdout
+    assert imported.strip() == "False"
