@@ -61,9 +61,10 @@ from c3p.credits.store import (
 from c3p.db.database import CoreUnit
 
 #: blocks read per sender when the batch begins (a line usually takes one or two, so a sender named twice
-#: mostly still has its first four known; 4 or 8 cost within 0.2 % of a batch's instructions of 6), and read
-#: on when they run out
-FIRST_READ, READ_MORE = FIRST_SOURCE_LIMIT + 2, 4 * FIRST_SOURCE_LIMIT
+#: mostly still has its first four known), and read on when they run out. Every row read costs its conversion
+#: and keeping even when no line takes it: five first and eight more cost 1 % fewer of a batch's instructions
+#: than six and sixteen (four or six first and eight more, or five and six: within 0.2 % of it)
+FIRST_READ, READ_MORE = FIRST_SOURCE_LIMIT + 1, 2 * FIRST_SOURCE_LIMIT
 
 Key = tuple[str, int]  # a block's (registry, start serial)
 #: an account's edge before anything of it was read: every block comes after it
@@ -88,7 +89,8 @@ class BatchStore(Store):
         self.deltas: dict[int, int] = defaultdict(int)
         self.entries: list[tuple[Any, ...]] = []
         self.head: tuple[int, str] | None = None
-        self.moment: tuple[dt.datetime, object] | None = None  # the batch's time, and as the journal stores it
+        self.moment: tuple[dt.datetime, str] | None = None  # the batch's time, and as its entries say it
+        self.stamp: object = None  # the batch's time as the journal stores it
         self.adjustments: list[tuple[Any, ...]] = []
         self.pendings: list[tuple[Any, ...]] = []
         self.proposals: list[tuple[ProposalRow, int]] = []
@@ -200,9 +202,11 @@ class BatchStore(Store):
 
     def _cached(self, name: str, *args: Any) -> Any:
         key = (name, *args)
-        if key not in self.cache:
-            self.cache[key] = getattr(super(), name)(*args)
-        return self.cache[key]
+        try:
+            return self.cache[key]  # asked for by every line: found once, not checked and then found
+        except KeyError:
+            found = self.cache[key] = getattr(super(), name)(*args)
+            return found
 
     def system_account(self, registry: str, kind: str) -> int:
         return int(self._cached("system_account", registry, kind))
@@ -248,12 +252,12 @@ class BatchStore(Store):
                     a.id, a.registry, number, a.kind, a.status, balance, a.holder_id, a.holder, a.name
                 )
 
-    def clock(self) -> dt.datetime:
-        """The batch's one time, for each of its entries: they commit together."""
+    def clock(self) -> tuple[dt.datetime, str]:
+        """The batch's one time, for each of its entries: they commit together (written out once)."""
         if self.moment is None:
-            now = super().clock()
-            self.moment = (now, occurred(now, self.dialect))
-        return self.moment[0]
+            self.moment = super().clock()
+            self.stamp = occurred(self.moment[0], self.dialect)
+        return self.moment
 
     def next_seq(self) -> int:
         """Known as an entry is made (no copy to number it): the chain's head is locked at the batch's first
@@ -266,7 +270,7 @@ class BatchStore(Store):
     def append_entry(self, entry: Entry, now: dt.datetime) -> Entry:
         """Seal ``entry`` after the last one, as :meth:`Store.append` does."""
         assert self.head is not None and self.moment is not None  # entry was made by append
-        entry, row = sealed_row(entry, self.head[0] + 1, self.head[1], self.moment[1])
+        entry, row = sealed_row(entry, self.head[0] + 1, self.head[1], self.stamp)
         self.entries.append(row)
         self.head = (entry.seq, row[-1])
         return entry
