@@ -61,10 +61,9 @@ from c3p.credits.store import (
 from c3p.db.database import CoreUnit
 
 #: blocks read per sender when the batch begins (a line usually takes one or two, so a sender named twice
-#: mostly still has its first four known), and read on when they run out. Every row read costs its conversion
-#: and keeping even when no line takes it: five first and eight more cost 1 % fewer of a batch's instructions
-#: than six and sixteen (four or six first and eight more, or five and six: within 0.2 % of it)
-FIRST_READ, READ_MORE = FIRST_SOURCE_LIMIT + 1, 2 * FIRST_SOURCE_LIMIT
+#: mostly still has its first four known; 4 or 8 cost within 0.2 % of a batch's instructions of 6), and read
+#: on when they run out
+FIRST_READ, READ_MORE = FIRST_SOURCE_LIMIT + 2, 4 * FIRST_SOURCE_LIMIT
 
 Key = tuple[str, int]  # a block's (registry, start serial)
 #: an account's edge before anything of it was read: every block comes after it
