@@ -88,7 +88,8 @@ class BatchStore(Store):
         self.deltas: dict[int, int] = defaultdict(int)
         self.entries: list[tuple[Any, ...]] = []
         self.head: tuple[int, str] | None = None
-        self.moment: tuple[dt.datetime, object] | None = None  # the batch's time, and as the journal stores it
+        self.moment: tuple[dt.datetime, str] | None = None  # the batch's time, and as its entries say it
+        self.stamp: object = None  # the batch's time as the journal stores it
         self.adjustments: list[tuple[Any, ...]] = []
         self.pendings: list[tuple[Any, ...]] = []
         self.proposals: list[tuple[ProposalRow, int]] = []
@@ -200,9 +201,11 @@ class BatchStore(Store):
 
     def _cached(self, name: str, *args: Any) -> Any:
         key = (name, *args)
-        if key not in self.cache:
-            self.cache[key] = getattr(super(), name)(*args)
-        return self.cache[key]
+        try:
+            return self.cache[key]  # asked for by every line: found once, not checked and then found
+        except KeyError:
+            found = self.cache[key] = getattr(super(), name)(*args)
+            return found
 
     def system_account(self, registry: str, kind: str) -> int:
         return int(self._cached("system_account", registry, kind))
@@ -248,12 +251,12 @@ class BatchStore(Store):
                     a.id, a.registry, number, a.kind, a.status, balance, a.holder_id, a.holder, a.name
                 )
 
-    def clock(self) -> dt.datetime:
-        """The batch's one time, for each of its entries: they commit together."""
+    def clock(self) -> tuple[dt.datetime, str]:
+        """The batch's one time, for each of its entries: they commit together (written out once)."""
         if self.moment is None:
-            now = super().clock()
-            self.moment = (now, occurred(now, self.dialect))
-        return self.moment[0]
+            self.moment = super().clock()
+            self.stamp = occurred(self.moment[0], self.dialect)
+        return self.moment
 
     def next_seq(self) -> int:
         """Known as an entry is made (no copy to number it): the chain's head is locked at the batch's first
@@ -266,7 +269,7 @@ class BatchStore(Store):
     def append_entry(self, entry: Entry, now: dt.datetime) -> Entry:
         """Seal ``entry`` after the last one, as :meth:`Store.append` does."""
         assert self.head is not None and self.moment is not None  # entry was made by append
-        entry, row = sealed_row(entry, self.head[0] + 1, self.head[1], self.moment[1])
+        entry, row = sealed_row(entry, self.head[0] + 1, self.head[1], self.stamp)
         self.entries.append(row)
         self.head = (entry.seq, row[-1])
         return entry

@@ -340,9 +340,10 @@ def _records(store: LedgerStore, authorized: dict[int, bool]) -> dict[int, list[
     held still until commit: a move checks its receiver against them (purposes, authorized entities)
     and must not write on records a concurrent change has replaced since it read them."""
     wanted = [issuance for issuance, yes in authorized.items() if yes]
-    if wanted:
-        store.hold_authorizations(wanted)
-    found = store.authorizations(wanted) if wanted else {}
+    if not wanted:
+        return {}  # no issuance has records: every move's is None, as with an empty list each
+    store.hold_authorizations(wanted)
+    found = store.authorizations(wanted)
     return {issuance: found.get(issuance, []) for issuance in authorized}
 
 
@@ -500,6 +501,12 @@ def _check_entity(record: AuthorizedRange | None, receiver: AccountRow) -> None:
     authorizations.check_entity(record, receiver.kind, receiver.holder, receiver.number, ref)
 
 
+def _hosts(names: dict[int, tuple[str, str, int]]) -> dict[int, str]:
+    """The host country of each issuance, from its serials' names (host, project, period): made only for the
+    moves that need it (authorization records, adjustments), not for every transfer."""
+    return {issuance: name[0] for issuance, name in names.items()}
+
+
 def _move_out(
     session: Work,
     actor: Actor,
@@ -538,15 +545,14 @@ def _move_out(
         source = _more_source(store, sender.id, credits or 0, source)
     moves = _take_blocks(store, sender, receiver, source, credits, wanted)
     records = _records(store, {s.block.issuance_id: s.authorized for s in source})
-    hosts = {s.block.issuance_id: s.host for s in source}
+    names = {s.block.issuance_id: (s.host, s.project, s.period) for s in source}
     if any(records.values()):
-        moves = _under_records(moves, records, hosts, receiver)
+        moves = _under_records(moves, records, _hosts(names), receiver)
     if kind is TransactionKind.transfer and approval is None:
         amount = sum(move.credits for move in moves)
         if needs_approval(amount, store.approval_threshold(sender.registry)):
             return _propose(store, actor, sender, receiver, amount, serial or "")
     details = {**details, **(approval or {})}
-    names = {s.block.issuance_id: (s.host, s.project, s.period) for s in source}
     printed = [serials.block(m.registry, *names[m.issuance_id], m.start, m.end) for m in moves]
     legs = legs_for(moves, {})
     store.apply_moves(moves, {(s.block.registry, s.block.start): (s.block, s.row_id) for s in source})
@@ -558,7 +564,7 @@ def _move_out(
     if external:
         store.add_pending(entry, sender.id, receiver.id)
     elif any(m.first_transfer for m in moves) or receiver.kind == AccountKind.retirement:
-        _record_adjustments(store, entry, moves, hosts, records, {receiver.id: receiver})
+        _record_adjustments(store, entry, moves, _hosts(names), records, {receiver.id: receiver})
     return TransactionView(
         seq=entry.seq,
         key=entry.key,

@@ -926,13 +926,14 @@ class Store:
         JSON, whose last key is ``seq``. On SQLite the write lock taken by ``BEGIN IMMEDIATE``
         already makes this transaction the only writer, and Python seals the entry.
         """
-        now = self.clock()
-        entry = Entry(self.next_seq(), key or new_key(), kind, now.isoformat(), actor, legs, moves, details or {})
+        now, at = self.clock()
+        entry = Entry(self.next_seq(), key or new_key(), kind, at, actor, legs, moves, details or {})
         return self.append_entry(entry, now)
 
-    def clock(self) -> dt.datetime:
-        """When an entry appended now is made."""
-        return dt.datetime.now(dt.UTC)
+    def clock(self) -> tuple[dt.datetime, str]:
+        """When an entry appended now is made, and that time as the entry says it."""
+        now = dt.datetime.now(dt.UTC)
+        return now, now.isoformat()
 
     def next_seq(self) -> int:
         """The number of the entry appended next where it is known before sealing; 0: numbered as it is sealed."""

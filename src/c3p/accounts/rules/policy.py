@@ -137,15 +137,16 @@ class Decision:
         return str(self.message)
 
 
-# the reasons of the commonest grants, made once (every command of the CLI and the tests asks)
-_OPEN_TO_ALL, _LOCAL_OPERATOR = Message("open to all"), Message("local operator")
+# the commonest grants, made once (every command of the CLI and the tests asks, every line of a batch too)
+_OPEN_TO_ALL = Decision(True, Message("open to all"))
+_LOCAL_OPERATOR = Decision(True, Message("local operator"))
 
 
 def decide(actor: Actor, name: str, target: Target = ANYTHING) -> Decision:
     """Whether ``actor`` may perform action ``name`` on ``target``, and why."""
     rule = action(name)
     if PUBLIC in rule.roles or actor.system:
-        return Decision(True, _OPEN_TO_ALL if PUBLIC in rule.roles else _LOCAL_OPERATOR)
+        return _OPEN_TO_ALL if PUBLIC in rule.roles else _LOCAL_OPERATOR
     what = {"what": Message(rule.description), "action": name}
     if not actor.authenticated:
         return Decision(False, Message(N_("Sign in to %(what)s (%(action)s)."), what), 401)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from c3p.errors import InvalidInput
 from c3p.messages import N_, Message
@@ -64,9 +65,9 @@ class Block:
         return pieces
 
 
-@dataclass(frozen=True)
-class Take:
-    """Part of one block that a transaction moves: ``[start, end]`` of ``block``."""
+class Take(NamedTuple):
+    """Part of one block that a transaction moves: ``[start, end]`` of ``block`` (a tuple: made for every part a
+    transfer takes, and read once)."""
 
     block: Block
     start: int
