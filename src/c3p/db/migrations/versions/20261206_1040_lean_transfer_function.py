@@ -18,10 +18,9 @@ Create Date: 2026-12-06 21:00:00
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 from alembic import op
+
+from c3p.db.frozen_functions import revision_module
 
 revision = "20261206_1040"
 down_revision = "20261206_1030"
@@ -151,9 +150,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     """The function as 20261206_1020 made it (its frozen copy, read from that migration's file)."""
     if op.get_bind().dialect.name == "postgresql":
-        path = Path(__file__).with_name("20261206_1020_transfer_function.py")
-        spec = importlib.util.spec_from_file_location("transfer_function_1020", path)
-        assert spec is not None and spec.loader is not None
-        previous = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(previous)
-        op.execute(previous.FUNCTION)
+        op.execute(revision_module("20261206_1020_transfer_function.py").FUNCTION)

@@ -17,11 +17,9 @@ Create Date: 2026-12-07 12:00:00
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-from types import ModuleType
-
 from alembic import op
+
+from c3p.db.frozen_functions import changed, revision_module
 
 revision = "20261207_1000"
 down_revision = "20261206_1040"
@@ -78,23 +76,12 @@ CHANGES = (
 )
 
 
-def _previous() -> ModuleType:
-    """20261206_1040's module, with its frozen copy of the function."""
-    path = Path(__file__).with_name("20261206_1040_lean_transfer_function.py")
-    spec = importlib.util.spec_from_file_location("lean_transfer_function_1040", path)
-    assert spec is not None and spec.loader is not None
-    previous = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(previous)
-    return previous
+PREVIOUS = "20261206_1040_lean_transfer_function.py"
 
 
 def function() -> str:
     """The function this revision makes: 20261206_1040's with :data:`CHANGES`."""
-    made: str = _previous().FUNCTION
-    for old, new in CHANGES:
-        assert made.count(old) == 1, old
-        made = made.replace(old, new)
-    return made
+    return changed(revision_module(PREVIOUS).FUNCTION, CHANGES)
 
 
 def upgrade() -> None:
@@ -107,4 +94,4 @@ def downgrade() -> None:
     """The function as 20261206_1040 made it."""
     if op.get_bind().dialect.name == "postgresql":
         op.execute(f"DROP FUNCTION {SIGNATURE}")
-        op.execute(_previous().FUNCTION)
+        op.execute(revision_module(PREVIOUS).FUNCTION)
