@@ -491,7 +491,7 @@ def _under_records(
         first = move.first_transfer and authorizations.is_first_transfer(
             record, hosts[move.issuance_id], receiver.registry, receiver.kind, False
         )
-        settled.append(move if first == move.first_transfer else replace(move, first_transfer=first))
+        settled.append(move if first == move.first_transfer else move._replace(first_transfer=first))
     return settled
 
 

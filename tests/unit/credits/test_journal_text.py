@@ -45,3 +45,16 @@ def test_a_key_is_a_random_uuid4s_hex() -> None:
     for key in keys:
         parsed = uuid.UUID(key)
         assert (parsed.version, parsed.variant, parsed.hex) == (4, uuid.RFC_4122, key)
+
+
+def test_a_transfer_entrys_text_is_byte_for_byte_the_same() -> None:
+    moves = (Move("JPN", 7, 9, 3, 4, 1, True), Move("JPN", 20, 20, 3, 4, 2))
+    entry = Entry(
+        12, "k", TransactionKind.transfer, "2026-12-07T00:00:00+00:00", "田中", (Leg(3, -4), Leg(4, 4)), moves
+    )
+    text = canonical(entry.to_json())
+    assert text == (
+        '{"actor":"田中","at":"2026-12-07T00:00:00+00:00","details":{},"key":"k","kind":"transfer",'
+        '"legs":[[3,-4],[4,4]],"moves":[["JPN",7,9,3,4,1,true],["JPN",20,20,3,4,2,false]],"seq":12}'
+    )
+    assert Entry.from_json(json.loads(text)) == entry

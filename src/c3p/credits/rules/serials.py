@@ -102,7 +102,8 @@ class SerialFormat:
         return _project_code(project)
 
     def unit(self, registry: str, host: str, project: str, period: int, unit: int) -> str:
-        return f"{_unit_prefix(self, registry, host, project, period)}{str(unit).zfill(self.unit_digits)}"
+        prefix = _unit_prefix(self.prefix, self.separator, self.period_digits, registry, host, project, period)
+        return f"{prefix}{str(unit).zfill(self.unit_digits)}"
 
     def block(self, registry: str, host: str, project: str, period: int, start: int, end: int) -> str:
         """A block's serials, printed for each move: ``zfill`` pads as ``0{digits}d`` would without a format spec
@@ -155,10 +156,15 @@ class SerialFormat:
 
 
 @lru_cache(maxsize=1024)  # a transfer prints the serials of a few issuances, again and again
-def _unit_prefix(fmt: SerialFormat, registry: str, host: str, project: str, period: int) -> str:
-    """A serial up to its unit number: ``{prefix}{sep}{registry}{sep}{host}{sep}{project}{sep}{period}{sep}``."""
-    parts = [fmt.prefix, registry, host, fmt.project_code(project), f"{period:0{fmt.period_digits}d}", ""]
-    return fmt.separator.join(parts)
+def _unit_prefix(
+    prefix: str, separator: str, period_digits: int, registry: str, host: str, project: str, period: int
+) -> str:
+    """A serial up to its unit number: ``{prefix}{sep}{registry}{sep}{host}{sep}{project}{sep}{period}{sep}``.
+
+    Keyed by the format's parts, not the format: its dataclass hash is a Python call for every serial printed.
+    """
+    parts = [prefix, registry, host, _project_code(project), f"{period:0{period_digits}d}", ""]
+    return separator.join(parts)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from c3p.errors import InvalidInput
 from c3p.messages import N_, Message
@@ -48,15 +48,19 @@ MOVING_KINDS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Leg:
+class Leg(NamedTuple):
+    """The change of one account's balance in a transaction (a tuple: two are made for every transfer)."""
+
     account_id: int
     credits: int
 
 
-@dataclass(frozen=True)
-class Move:
-    """Serials ``start..end`` of ``registry`` move from one account to another."""
+class Move(NamedTuple):
+    """Serials ``start..end`` of ``registry`` move from one account to another.
+
+    A tuple, not a frozen dataclass: one is made for every range a transaction moves, and a dataclass sets
+    each of its seven fields through ``object.__setattr__``. Change one with ``_replace``.
+    """
 
     registry: str
     start: int
@@ -71,15 +75,7 @@ class Move:
         return self.end - self.start + 1
 
     def to_json(self) -> list[Any]:
-        return [
-            self.registry,
-            self.start,
-            self.end,
-            self.from_account,
-            self.to_account,
-            self.issuance_id,
-            self.first_transfer,
-        ]
+        return list(self)
 
     @classmethod
     def from_json(cls, value: list[Any]) -> Move:
@@ -99,17 +95,19 @@ class Entry:
 
     @property
     def credits(self) -> int:
-        return sum(leg.credits for leg in self.legs if leg.credits > 0)
+        return sum([credits for _account, credits in self.legs if credits > 0])
 
     def to_json(self) -> dict[str, Any]:
+        """The entry as JSON values; its legs and moves are tuples, which JSON writes as arrays (the text is
+        that of lists, without a list made per leg and move)."""
         return {
             "seq": self.seq,
             "key": self.key,
             "kind": str(self.kind),
             "at": self.occurred_at,
             "actor": self.actor,
-            "legs": [[leg.account_id, leg.credits] for leg in self.legs],
-            "moves": [move.to_json() for move in self.moves],
+            "legs": list(self.legs),
+            "moves": list(self.moves),
             "details": dict(self.details),
         }
 
