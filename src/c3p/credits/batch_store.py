@@ -118,7 +118,6 @@ class BatchStore(Store):
     def _read_first(self, ids: list[int]) -> None:
         """The first blocks of each account ``ids``; an account that has fewer than asked for has no more."""
         for account_id, found in self._first_rows(ids):
-            found.sort(key=BY_SERIAL)  # PostgreSQL's join does not keep the order
             self._keep(found)
             self.edge[account_id] = (found[-1][1], int(found[-1][2])) if len(found) == FIRST_READ else None
 
@@ -127,24 +126,26 @@ class BatchStore(Store):
         read of each off the index); a union of many reads cost more to plan than to run. SQLite: one prepared
         read per account, in the process (no round trips); a union of the fifty reads of a batch of 100 was a
         new text to prepare for each number of senders (5 % of a batch's instructions), and cost as much
-        once prepared."""
+        once prepared. Either way each account's rows by (registry, serial): SQLite's come in that order."""
         if self.dialect != "postgresql":
             return ((i, self.rows(self.reads.first, (i, FIRST_READ))) for i in ids)
         found: dict[int, list[tuple[Any, ...]]] = {i: [] for i in ids}
         for row in self.rows(FIRST_BY_IDS, (ids, FIRST_READ)):
             found[row[4]].append(row)
+        for rows in found.values():
+            rows.sort(key=BY_SERIAL)  # the join does not keep the order
         return found.items()
 
     def _keep(self, found: list[tuple[Any, ...]]) -> None:
         """Blocks read from the database, unless this batch read them before (it then knows them better),
         kept as rows: a block is built when a line needs it (most of those read are never taken)."""
+        read, unbuilt, held = self.read_ids, self.unbuilt, self.held  # looked up once: ~300 rows a batch
         for row in found:
-            if row[0] in self.read_ids:
-                continue
-            self.read_ids.add(row[0])
-            key = (row[1], int(row[2]))
-            self.unbuilt[key] = row
-            self.held[row[4]].add(key)
+            if row[0] not in read:
+                read.add(row[0])
+                key = (row[1], int(row[2]))
+                unbuilt[key] = row
+                held[row[4]].add(key)
 
     def _source(self, key: Key) -> SourceBlock:
         """The block at ``key``, built from its row the first time a line needs it."""
@@ -171,13 +172,34 @@ class BatchStore(Store):
         not be the first any more (the batch moved some away, or brought later ones)."""
         first = sorted(self.held[account_id])[:limit]  # a few blocks: faster than a heap
         edge = self.edge.get(account_id, BEFORE_ALL)
-        while edge is not None and (len(first) < limit or first[-1] > edge):
+        while edge is not None and not self._surely_first(first, limit, edge, credits):
             found = sorted(self.rows(self.reads.after, (account_id, *edge, READ_MORE)), key=BY_SERIAL)
             self._keep(found)
             edge = self.edge[account_id] = (found[-1][1], int(found[-1][2])) if len(found) == READ_MORE else None
             first = sorted(self.held[account_id])[:limit]  # a few blocks: faster than a heap
         blocks = self.blocks  # most were built by an earlier line
         return holding((blocks.get(key) or self._source(key) for key in first), credits)
+
+    def _surely_first(self, first: list[Key], limit: int, edge: Key, credits: int | None) -> bool:
+        """Whether the blocks ``first`` known of an account are its first ones, as far as a transfer of
+        ``credits`` takes them: all its blocks up to ``edge`` are known, so those up to the one that with those
+        before it holds ``credits`` (else ``limit`` of them) must not be beyond it. A line that finds what it
+        takes before the edge reads no more, however few blocks are known after those."""
+        for key in first:
+            if key > edge:
+                return False
+            if credits is not None:
+                credits -= self._credits_at(key)
+                if credits <= 0:
+                    return True
+        return len(first) == limit
+
+    def _credits_at(self, key: Key) -> int:
+        built = self.blocks.get(key)
+        if built is not None:
+            return built.block.credits
+        row = self.unbuilt[key]
+        return int(row[3]) - int(row[2]) + 1
 
     def _in_range(self, account_id: int, wanted: SerialRange) -> list[SourceBlock]:
         if self.edge.get(account_id, BEFORE_ALL) is not None:
