@@ -95,7 +95,7 @@ class Entry:
 
     @property
     def credits(self) -> int:
-        return sum([credits for _account, credits in self.legs if credits > 0])
+        return sum(leg.credits for leg in self.legs if leg.credits > 0)
 
     def to_json(self) -> dict[str, Any]:
         """The entry as JSON values; its legs and moves are tuples, which JSON writes as arrays (the text is
