@@ -25,7 +25,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, cast
 
@@ -261,7 +261,7 @@ class Store:
         """The statements of ``work``'s transaction; ``write`` takes SQLite's write lock first."""
         self.work = work
         if isinstance(work, CoreUnit):
-            self.dialect, self.dbapi, self.cursor = work.engine.dialect.name, work.dbapi, work.cursor
+            self.dialect, self.dbapi = work.engine.dialect.name, work.dbapi
         else:
             connection = work.connection()
             self.dialect = connection.dialect.name
@@ -270,6 +270,12 @@ class Store:
         self._queued: list[tuple[str, tuple[Any, ...]]] = []
         if write:
             self.begin_write()
+
+    @cached_property
+    def cursor(self) -> Any:
+        """The Core unit's kept cursor, taken on first use: a move made in one server call never needs it (an ORM
+        session's is taken at once, with its connection)."""
+        return cast(CoreUnit, self.work).cursor
 
     @property
     def session(self) -> Session:

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
+from types import TracebackType
 from typing import Any
 
 from sqlalchemy import Connection, Engine, MetaData, PoolProxiedConnection, inspect, text
@@ -38,9 +40,11 @@ def pooled_cursor(pooled: PoolProxiedConnection) -> Any:
     return cursor
 
 
-def _one_trip(engine: Engine) -> Any:
-    """:mod:`c3p.db.one_trip` for a PostgreSQL engine, None for SQLite: psycopg is imported only where it is used."""
-    if engine.dialect.name != "postgresql":
+@cache
+def _one_trip(dialect: str) -> Any:
+    """:mod:`c3p.db.one_trip` for PostgreSQL, None for SQLite: psycopg is imported only where it is used (found
+    once per dialect, not by an import statement in every unit)."""
+    if dialect != "postgresql":
         return None
     from c3p.db import one_trip
 
@@ -66,7 +70,7 @@ class CoreUnit:
         self.engine = engine
         self.info: dict[str, Any] = {}
         self.one_command = one_command
-        self._trips = _one_trip(engine)
+        self._trips = _one_trip(engine.dialect.name)
         self._pooled = engine.raw_connection()
         self._sessions = sessions
         self._connection: Connection | None = None
@@ -174,6 +178,25 @@ class CoreUnit:
         else:
             self._pooled.close()
 
+    def __enter__(self) -> CoreUnit:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        """Commit once when the block ended without an error, or roll back (a failed commit too); then close."""
+        try:
+            if kind is not None:
+                self.rollback()
+                return
+            try:
+                self.commit()
+            except BaseException:
+                self.rollback()
+                raise
+        finally:
+            self.close()
+
 
 @dataclass
 class Database:
@@ -198,22 +221,15 @@ class Database:
         finally:
             session.close()
 
-    @contextmanager
-    def core_unit(self, *, one_command: bool = False) -> Iterator[CoreUnit]:
-        """A :class:`CoreUnit` committed once at the end, or rolled back on error.
+    def core_unit(self, *, one_command: bool = False) -> CoreUnit:
+        """A :class:`CoreUnit`, to use in a ``with`` block: committed once at its end, or rolled back on error.
 
-        ``one_command``: the unit runs one transfer, cancellation or retirement and nothing else, so
-        the move may commit with its statement (:meth:`CoreUnit.last_write`); never for a batch.
+        The unit is its own context manager, not a generator's: ``contextlib``'s wrapper costs a
+        transfer as many calls as the pool's checkout. ``one_command``: the unit runs one transfer,
+        cancellation or retirement and nothing else, so the move may commit with its statement
+        (:meth:`CoreUnit.last_write`); never for a batch.
         """
-        unit = CoreUnit(self.engine, self.sessions, one_command=one_command)
-        try:
-            yield unit
-            unit.commit()
-        except BaseException:
-            unit.rollback()
-            raise
-        finally:
-            unit.close()
+        return CoreUnit(self.engine, self.sessions, one_command=one_command)
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

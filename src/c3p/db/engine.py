@@ -13,6 +13,7 @@ from sqlalchemy.dialects.sqlite import DATETIME as SQLITE_DATETIME
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 #: SQLite's sync mode for every connection: FULL syncs the WAL at each commit, so a committed
 #: transfer survives a power loss (NORMAL could lose the last commits); see docs/settings.md
@@ -53,7 +54,7 @@ def _postgresql_engine(url: str) -> Engine:
     return engine
 
 
-def _refuse_ended(dbapi_connection: Any, _record: object, _proxy: object) -> None:
+def _refuse_ended(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: object) -> None:
     """Replace a pooled connection the server has ended, found without a round trip.
 
     An idle connection between transactions has nothing to read: a server that restarted,
@@ -63,15 +64,24 @@ def _refuse_ended(dbapi_connection: Any, _record: object, _proxy: object) -> Non
     (a fifth of a transfer's); a connection whose peer vanished without a word hangs either
     way until TCP gives up, and anything else ready to read only costs a new connection.
     """
-    if dbapi_connection.closed or _readable(dbapi_connection.fileno()):
+    if dbapi_connection.closed or _socket_watch(dbapi_connection, record.info).poll(0):
         raise DisconnectionError("the server ended this pooled connection")
 
 
-def _readable(descriptor: int) -> bool:
-    """Whether the socket has something to read now (``poll``: ``select`` fails above descriptor 1023)."""
-    poller = select.poll()
-    poller.register(descriptor, select.POLLIN)
-    return bool(poller.poll(0))
+_WATCH = "c3p.socket_watch"
+
+
+def _socket_watch(dbapi_connection: Any, info: dict[str, Any]) -> select.poll:
+    """A ``poll`` of the connection's socket for something to read (``select`` fails above descriptor 1023).
+
+    Made once per connection and kept in its pool entry's ``info``, which the pool empties when
+    it replaces the connection: a new socket gets a new watch.
+    """
+    watch = info.get(_WATCH)
+    if watch is None:
+        watch = info[_WATCH] = select.poll()
+        watch.register(dbapi_connection.fileno(), select.POLLIN)
+    return watch
 
 
 class ZonedSQLiteDateTime(SQLITE_DATETIME):

@@ -25,6 +25,40 @@ def test_a_pooled_connection_the_server_ended_is_replaced_without_an_error(new_d
     database.dispose()
 
 
+def test_each_replacement_of_an_ended_connection_is_watched_anew(new_database_url) -> None:  # type: ignore[no-untyped-def]
+    """The socket watch is kept per connection: the one that replaced an ended connection is checked on its own
+    socket, so when the server ends it in turn it is replaced too."""
+    url = new_database_url("postgresql")
+    database, administrator = Database(url), Database(url)
+    ended = []
+    for _ in range(3):
+        with database.core_unit() as work:
+            pid = work.dbapi.execute("SELECT pg_backend_pid()").fetchone()[0]
+        assert pid not in ended
+        ended.append(pid)
+        with administrator.unit_of_work() as session:
+            assert session.scalar(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
+    with database.core_unit() as work:
+        assert work.dbapi.execute("SELECT pg_backend_pid()").fetchone()[0] not in ended
+    administrator.dispose()
+    database.dispose()
+
+
+def test_a_unit_whose_commit_fails_is_rolled_back_and_its_connection_returned(new_database_url) -> None:  # type: ignore[no-untyped-def]
+    """A check the server makes only at ``COMMIT`` fails the unit as its block ends: nothing stays, nothing is open."""
+    database = Database(new_database_url("postgresql"))
+    with database.core_unit() as work:
+        work.dbapi.execute("CREATE TABLE deferred (id integer PRIMARY KEY, parent integer REFERENCES deferred)")
+        work.dbapi.execute("ALTER TABLE deferred ALTER CONSTRAINT deferred_parent_fkey DEFERRABLE INITIALLY DEFERRED")
+    with pytest.raises(errors.ForeignKeyViolation), database.core_unit() as work:
+        work.dbapi.execute("INSERT INTO deferred VALUES (1, 2)")  # no row 2: refused at COMMIT only
+    assert database.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    with database.core_unit() as work:
+        assert work.dbapi.info.transaction_status.name == "IDLE"
+        assert work.dbapi.execute("SELECT count(*) FROM deferred").fetchone() == (0,)
+    database.dispose()
+
+
 def test_a_unit_of_work_sends_nothing_before_its_own_statements(new_database_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """No ping at checkout: the transaction's BEGIN, its statement and its COMMIT are all that is sent."""
     database = Database(new_database_url("postgresql"))
