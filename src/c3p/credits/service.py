@@ -15,7 +15,6 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
-from functools import partial
 from typing import Any, NamedTuple
 
 from pydantic import ValidationError
@@ -68,7 +67,6 @@ from c3p.credits.store import (
     ProposalRow,
     ReportRow,
     SerialRange,
-    ServerMove,
     SourceBlock,
     Store,
     new_key,
@@ -666,15 +664,7 @@ def _call_server(
     """``c3p_move_out`` between the parties; None when it changed nothing."""
     now = dt.datetime.now(dt.UTC).isoformat()
     entry = Entry(0, new_key(), command.kind, now, actor.label, details=command.details)
-    view = partial(_server_view, command, entry, serials)
-    return store.move_on_server(sender, receiver, command.credits, entry, view)
-
-
-def _server_view(
-    command: _ServerCommand, entry: Entry, serials: SerialFormat, done: ServerMove | None
-) -> TransactionView | None:
-    """The view of what ``c3p_move_out`` did as ``entry``; None when it changed nothing. Made while the server
-    commits (see :meth:`Store.move_on_server`)."""
+    done = store.move_on_server(sender, receiver, command.credits, entry)
     if done is None:
         return None
     printed = [serials.block(m.registry, *name, m.start, m.end) for m, name in zip(done.moves, done.names, strict=True)]
@@ -683,7 +673,7 @@ def _server_view(
         key=entry.key,
         kind=str(command.kind),
         credits=command.credits,
-        occurred_at=entry.occurred_at,
+        occurred_at=now,
         actor=entry.actor,
         from_account=command.sender_number,
         to_account=command.receiver_number,

@@ -23,11 +23,11 @@ import datetime as dt
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from functools import cached_property, lru_cache, partial
+from functools import cached_property, lru_cache
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -175,9 +175,6 @@ class SerialRange(NamedTuple):
     end: int
 
 
-T = TypeVar("T")
-
-
 class ServerMove(NamedTuple):
     """What the server-side move did: its journal entry's number, its moves, and each move's issuance names
     (host, project serial code, period) for printing the serials."""
@@ -185,20 +182,6 @@ class ServerMove(NamedTuple):
     seq: int
     moves: tuple[Move, ...]
     names: tuple[tuple[str, str, int], ...]
-
-
-def _server_move(then: Callable[[ServerMove | None], T], found: list[tuple[Any, ...]]) -> T:
-    """``then`` of what ``c3p_move_out``'s rows say it did (None when it changed nothing)."""
-    if not found:
-        return then(None)
-    seq, moves, names = found[0]
-    return then(
-        ServerMove(
-            int(seq),
-            tuple(Move.from_json(move) for move in json.loads(moves)),
-            tuple((str(h), str(p), int(n)) for h, p, n in json.loads(names)),
-        )
-    )
 
 
 #: a unit of work whose ``info`` holds this key set to True moves credits on the Python path even on PostgreSQL
@@ -417,31 +400,29 @@ class Store:
         if isinstance(self.work, CoreUnit):
             known_parties.forget(self.work.engine, numbers, registry, system_kind)
 
-    def move_on_server(
-        self,
-        sender: AccountRow,
-        receiver: AccountRow,
-        credits: int,
-        entry: Entry,
-        then: Callable[[ServerMove | None], T],
-    ) -> T:
-        """``then`` of the move of ``credits`` as ``entry`` (its kind, key, time, actor and details) in one call of
-        ``c3p_move_out``: of None when the function found anything unexpected (a fact of the parties given, their
-        statuses, the balance, the registry's approval threshold) and changed nothing.
-
-        On the one-trip path ``then`` runs while the server commits, and its value is returned once committed.
-        """
+    def move_on_server(self, sender: AccountRow, receiver: AccountRow, credits: int, entry: Entry) -> ServerMove | None:
+        """Move ``credits`` as ``entry`` (its kind, key, time, actor and details) in one call of ``c3p_move_out``;
+        None when the function found anything unexpected (a fact of the parties given, their statuses, the
+        balance, the registry's approval threshold) and changed nothing."""
         head = canonical_before_legs(entry.to_json())
         params = (
             *(sender.id, sender.number, sender.kind, sender.holder_id),
             *(receiver.id, receiver.number, receiver.kind),
             *(credits, str(entry.kind), entry.key, entry.occurred_at, head),
         )
-        handled = partial(_server_move, then)
         if isinstance(self.work, CoreUnit) and not self._queued:
             move = self.work.write_alone if self.work.writes_alone else self.work.last_write
-            return move(_MOVE_OUT_SQL, params, handled)
-        return handled(self.multi([(_MOVE_OUT_SQL, params)])[0])
+            found = move(_MOVE_OUT_SQL, params)
+        else:
+            found = self.multi([(_MOVE_OUT_SQL, params)])[0]
+        if not found:
+            return None
+        seq, moves, names = found[0]
+        return ServerMove(
+            int(seq),
+            tuple(Move.from_json(move) for move in json.loads(moves)),
+            tuple((str(h), str(p), int(n)) for h, p, n in json.loads(names)),
+        )
 
     # ---- organizations and registries ----
     def organization(self, slug: str) -> Organization | None:

@@ -11,12 +11,12 @@ an ORM session unless something asks for one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Connection, Engine, MetaData, PoolProxiedConnection, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,10 +25,6 @@ from c3p.db import migrate
 from c3p.db.engine import make_engine, make_session_factory
 
 _CURSOR = "c3p.cursor"
-
-#: a statement's rows
-Rows = list[tuple[Any, ...]]
-T = TypeVar("T")
 
 
 def pooled_cursor(pooled: PoolProxiedConnection) -> Any:
@@ -101,21 +97,20 @@ class CoreUnit:
         self._only_read = False
         return self.cursor.execute(sql, tuple(params)).fetchall()
 
-    def last_write(self, sql: str, params: Sequence[str | int | None], then: Callable[[Rows], T]) -> T:
-        """``then`` of the rows of ``sql``, the command's only write, which must directly follow :meth:`begin_with`.
+    def last_write(self, sql: str, params: Sequence[str | int | None]) -> list[tuple[Any, ...]]:
+        """The rows of ``sql``, the command's only write, which must directly follow :meth:`begin_with`.
 
         In a unit of one command on PostgreSQL whose transaction :meth:`begin_with` began, it is
         sent with the ``COMMIT`` in one round trip: the journal head's lock, which serializes
-        every append, is then released without waiting for this client, and ``then`` runs while
-        the ``COMMIT`` waits for the disk (see :mod:`c3p.db.one_trip`). Whatever the command runs
-        afterwards (nothing, or the Python path after the server's call changed nothing) is a new
-        transaction, committed at the end.
+        every append, is then released without waiting for this client (see
+        :mod:`c3p.db.one_trip`). Whatever the command runs afterwards (nothing, or the Python
+        path after the server's call changed nothing) is a new transaction, committed at the end.
         """
         if self.one_command and self._only_read and self._session is None and self._connection is None:
             self._only_read = False
-            return self._trips.write_and_commit(self.dbapi, self._pooled.info, sql, params, then)
+            return self._trips.write_and_commit(self.dbapi, self._pooled.info, sql, params)
         self._only_read = False
-        return then(self.cursor.execute(sql, tuple(params)).fetchall())
+        return self.cursor.execute(sql, tuple(params)).fetchall()
 
     @property
     def writes_alone(self) -> bool:
@@ -129,14 +124,14 @@ class CoreUnit:
             and self._trips.idle(self.dbapi)
         )
 
-    def write_alone(self, sql: str, params: Sequence[str | int | None], then: Callable[[Rows], T]) -> T:
-        """``then`` of the rows of ``sql``, the command's only statement; when :attr:`writes_alone`, a transaction of
-        its own sent in one round trip, ``then`` run while its ``COMMIT`` waits for the disk (see
-        :mod:`c3p.db.one_trip`), and whatever runs after it a new transaction, as after :meth:`last_write`."""
+    def write_alone(self, sql: str, params: Sequence[str | int | None]) -> list[tuple[Any, ...]]:
+        """The rows of ``sql``, the command's only statement; when :attr:`writes_alone`, a transaction of its own
+        sent in one round trip (see :mod:`c3p.db.one_trip`), and whatever runs after it a new transaction, as
+        after :meth:`last_write`."""
         self._only_read = False
         if self.writes_alone:
-            return self._trips.write_alone(self.dbapi, self._pooled.info, sql, params, then)
-        return then(self.cursor.execute(sql, tuple(params)).fetchall())
+            return self._trips.write_alone(self.dbapi, self._pooled.info, sql, params)
+        return self.cursor.execute(sql, tuple(params)).fetchall()
 
     @property
     def connection(self) -> Connection:

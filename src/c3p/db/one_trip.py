@@ -20,8 +20,8 @@ has read and not written (or is not begun), so it rolls it back and sends it aga
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
 from psycopg import Connection, errors, pq
 from psycopg.adapt import Transformer
@@ -32,9 +32,6 @@ _PLACEHOLDER = re.compile(r"%s")
 
 #: a statement's parameters: text, numbers or NULL
 Params = Sequence[str | int | None]
-#: a statement's rows
-Rows = list[tuple[Any, ...]]
-T = TypeVar("T")
 
 
 def idle(connection: Connection[Any]) -> bool:
@@ -48,65 +45,51 @@ def numbered(sql: str) -> bytes:
     return _PLACEHOLDER.sub(lambda _match: f"${next(count)}", sql).encode()
 
 
-def begin_with_read(connection: Connection[Any], info: dict[str, Any], sql: str, params: Params) -> Rows:
+def begin_with_read(
+    connection: Connection[Any], info: dict[str, Any], sql: str, params: Params
+) -> list[tuple[Any, ...]]:
     """Begin a transaction on the idle ``connection`` and run the read ``sql`` in one round trip; its rows.
 
     ``info`` is the pooled connection's: it remembers which statements are prepared on it.
     """
-    return _rows(connection, info, sql, params, begin=True, commit=False, then=_as_read)
+    return _rows(connection, info, sql, params, begin=True, commit=False)
 
 
 def write_and_commit(
-    connection: Connection[Any], info: dict[str, Any], sql: str, params: Params, then: Callable[[Rows], T]
-) -> T:
-    """``then`` of the rows of ``sql``, run and committed in one round trip in a transaction that has only read so
-    far (see :func:`write_alone`)."""
-    return _rows(connection, info, sql, params, begin=False, commit=True, then=then)
+    connection: Connection[Any], info: dict[str, Any], sql: str, params: Params
+) -> list[tuple[Any, ...]]:
+    """Run ``sql`` and commit in one round trip, in a transaction that has only read so far; its rows.
 
-
-def write_alone(
-    connection: Connection[Any], info: dict[str, Any], sql: str, params: Params, then: Callable[[Rows], T]
-) -> T:
-    """``then`` of the rows of ``sql``, run as a transaction of its own on the idle ``connection`` in one round trip.
-
-    The server sends the statement's rows before it commits, and ``then`` runs on them while
-    the ``COMMIT`` waits for the disk: a client that would otherwise wait does its next work
-    then. Its value is returned once the ``COMMIT`` has succeeded. A failing ``sql`` (or
-    ``COMMIT``) raises its error and leaves nothing committed.
+    A failing ``sql`` (or ``COMMIT``) raises its error and leaves nothing committed.
     """
-    return _rows(connection, info, sql, params, begin=True, commit=True, then=then)
+    return _rows(connection, info, sql, params, begin=False, commit=True)
 
 
-def _as_read(rows: Rows) -> Rows:
-    return rows
+def write_alone(connection: Connection[Any], info: dict[str, Any], sql: str, params: Params) -> list[tuple[Any, ...]]:
+    """Run ``sql`` as a transaction of its own on the idle ``connection``, in one round trip; its rows.
+
+    A failing ``sql`` (or ``COMMIT``) raises its error and leaves nothing committed.
+    """
+    return _rows(connection, info, sql, params, begin=True, commit=True)
 
 
 def _rows(
-    connection: Connection[Any],
-    info: dict[str, Any],
-    sql: str,
-    params: Params,
-    begin: bool,
-    commit: bool,
-    then: Callable[[Rows], T],
-) -> T:
+    connection: Connection[Any], info: dict[str, Any], sql: str, params: Params, begin: bool, commit: bool
+) -> list[Any]:
     prepared: set[str] = info.setdefault(_PREPARED, set())
     name = f"c3p_{abs(hash(sql)):x}"
     values = [None if value is None else str(value).encode() for value in params]
-
-    def loaded(result: pq.abc.PGresult) -> T:
-        transformer = info.get(_TRANSFORMER)
-        if transformer is None:
-            transformer = info[_TRANSFORMER] = Transformer(connection)
-        transformer.set_pgresult(result)
-        return then(transformer.load_rows(0, result.ntuples, tuple))
-
     try:
-        return _pipeline(connection, prepared, name, None if name in prepared else sql, values, begin, commit, loaded)
+        result = _pipeline(connection, prepared, name, None if name in prepared else sql, values, begin, commit)
     except errors.InvalidSqlStatementName:
         connection.rollback()
         prepared.clear()  # every one was deallocated
-        return _pipeline(connection, prepared, name, sql, values, True, commit, loaded)
+        result = _pipeline(connection, prepared, name, sql, values, True, commit)
+    transformer = info.get(_TRANSFORMER)
+    if transformer is None:
+        transformer = info[_TRANSFORMER] = Transformer(connection)
+    transformer.set_pgresult(result)
+    return transformer.load_rows(0, result.ntuples, tuple)
 
 
 def _pipeline(
@@ -117,17 +100,15 @@ def _pipeline(
     values: list[bytes | None],
     begin: bool,
     commit: bool,
-    loaded: Callable[[pq.abc.PGresult], T],
-) -> T:
+) -> pq.abc.PGresult:
     """``BEGIN``, ``PREPARE`` (when ``sql`` is given), the prepared statement, ``COMMIT`` (each when asked), sent at
-    once; ``loaded`` of the statement's result, made before the ``COMMIT``'s result arrives.
+    once; the statement's result.
 
     A statement prepared stays prepared whatever follows (a failure, a rollback): ``prepared`` gets its name as
     soon as its ``PREPARE`` has succeeded.
     """
     pgconn, statement = connection.pgconn, name.encode()
     pgconn.enter_pipeline_mode()
-    synced = False
     try:
         if begin:
             pgconn.send_query_params(b"BEGIN", None)
@@ -135,40 +116,25 @@ def _pipeline(
             pgconn.send_prepare(statement, numbered(sql))
         pgconn.send_query_prepared(statement, values)
         if commit:
-            pgconn.send_flush_request()  # the statement's rows come back before the COMMIT is done
             pgconn.send_query_params(b"COMMIT", None)
         pgconn.pipeline_sync()
-        ahead = _results(pgconn, begin + (sql is not None) + 1)
-        if sql is not None and ahead[begin].status == pq.ExecStatus.COMMAND_OK:
+        results = _until_sync(pgconn)
+        if sql is not None and results[begin].status == pq.ExecStatus.COMMAND_OK:
             prepared.add(name)
-        value = None if _failure(ahead) else loaded(ahead[-1])
-        rest = _results(pgconn)
-        synced = True
     finally:
         if pgconn.status != pq.ConnStatus.BAD:  # a broken connection is dropped by the pool as it is
-            if not synced:
-                _results(pgconn)
             pgconn.exit_pipeline_mode()
-    failure = _failure(ahead + rest)
-    if failure is not None:
-        raise errors.error_from_result(failure, encoding=connection.info.encoding)
-    return value  # type: ignore[return-value]
+    for result in results:
+        if result.status == pq.ExecStatus.FATAL_ERROR:
+            raise errors.error_from_result(result, encoding=connection.info.encoding)
+    return results[-2] if commit else results[-1]
 
 
-def _failure(results: list[pq.abc.PGresult]) -> pq.abc.PGresult | None:
-    """The first result that failed."""
-    return next((result for result in results if result.status == pq.ExecStatus.FATAL_ERROR), None)
-
-
-def _results(pgconn: pq.abc.PGconn, count: int | None = None) -> list[pq.abc.PGresult]:
-    """The next ``count`` results of the pipeline's statements, or (with no ``count``) every result up to its sync
-    point."""
-    results: list[pq.abc.PGresult] = []
-    while len(results) != count:
-        result = pgconn.get_result()
+def _until_sync(pgconn: pq.abc.PGconn) -> list[pq.abc.PGresult]:
+    """The results of the pipeline's statements, read up to its sync point."""
+    results = []
+    while (result := pgconn.get_result()) is None or result.status != pq.ExecStatus.PIPELINE_SYNC:
         if result is not None:
-            if result.status == pq.ExecStatus.PIPELINE_SYNC:
-                break
             results.append(result)
         elif pgconn.status == pq.ConnStatus.BAD:
             raise errors.OperationalError(pgconn.get_error_message())

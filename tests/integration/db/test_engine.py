@@ -120,7 +120,7 @@ def test_sqlite_units_never_import_the_postgresql_driver(tmp_path) -> None:  # t
         "from c3p.db.database import Database\n"
         f"database = Database('sqlite:///{tmp_path / 'c3p.sqlite'}')\n"
         "with database.core_unit(one_command=True) as work:\n"
-        "    work.write_alone('SELECT 1', [], list)\n"
+        "    work.write_alone('SELECT 1', [])\n"
         "print('psycopg' in sys.modules)\n"
     )
     imported = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True).stdout
