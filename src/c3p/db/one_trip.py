@@ -104,8 +104,9 @@ def _pipeline(
     """``BEGIN``, ``PREPARE`` (when ``sql`` is given), the prepared statement, ``COMMIT`` (each when asked), sent at
     once; the statement's result.
 
-    A statement prepared stays prepared whatever follows (a failure, a rollback): ``prepared`` gets its name as
-    soon as its ``PREPARE`` has succeeded.
+    A ``PREPARE`` that succeeded stays in force when the statement after it fails: ``prepared`` gets its name as
+    soon as its ``PREPARE`` has succeeded, not after the statement (psycopg's own rollback may still deallocate
+    it; see above).
     """
     pgconn, statement = connection.pgconn, name.encode()
     pgconn.enter_pipeline_mode()
