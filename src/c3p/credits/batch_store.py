@@ -119,7 +119,7 @@ class BatchStore(Store):
         """The first blocks of each account ``ids``; an account that has fewer than asked for has no more."""
         for account_id, found in self._first_rows(ids):
             self._keep(found)
-            self.edge[account_id] = (found[-1][1], int(found[-1][2])) if len(found) == FIRST_READ else None
+            self.edge[account_id] = _edge(found, FIRST_READ)
 
     def _first_rows(self, ids: list[int]) -> Iterable[tuple[int, list[tuple[Any, ...]]]]:
         """The rows of each account's first blocks. PostgreSQL: one plan for any number of accounts (a lateral
@@ -175,7 +175,7 @@ class BatchStore(Store):
         while edge is not None and not self._surely_first(first, limit, edge, credits):
             found = sorted(self.rows(self.reads.after, (account_id, *edge, READ_MORE)), key=BY_SERIAL)
             self._keep(found)
-            edge = self.edge[account_id] = (found[-1][1], int(found[-1][2])) if len(found) == READ_MORE else None
+            edge = self.edge[account_id] = _edge(found, READ_MORE)
             first = sorted(self.held[account_id])[:limit]  # a few blocks: faster than a heap
         blocks = self.blocks  # most were built by an earlier line
         return holding((blocks.get(key) or self._source(key) for key in first), credits)
@@ -382,3 +382,9 @@ class _Reads(NamedTuple):
 #: batch of 100 reads) and each issuance's terms once
 _JOINED = _Reads(FIRST_BY_ID, NEXT_BY_ID, RANGE_BY_ID)
 _ALONE = _Reads(FIRST_ROWS_BY_ID, NEXT_ROWS_BY_ID, RANGE_ROWS_BY_ID)
+
+
+def _edge(found: list[tuple[Any, ...]], asked: int) -> Key | None:
+    """The last block read of an account, when the read found all ``asked`` (more may follow it); None when it
+    found fewer (the account has no more)."""
+    return (found[-1][1], int(found[-1][2])) if len(found) == asked else None
