@@ -6,8 +6,10 @@ own statements for a transfer between parties met before (``BEGIN``, one call of
 ``COMMIT``, in one pipeline) run bare by ``pgbench -f -M prepared``; and the whole service (policy,
 one server call, result view) in a :class:`~c3p.db.database.CoreUnit` (what the API, the portal
 forms and the CLI use) and in an ORM unit of work (before). ``--python-path`` adds the service
-forced onto the Python path. CPU per transaction: the clients' own (each process's, or pgbench's
-from ``RUSAGE_CHILDREN``) and the server's (the postmaster's children, reaped after each run, from
+forced onto the Python path; ``--floor`` adds the same server call sent from Python with nothing
+else around it (:func:`floor_client`): how near a Python client of this design can come to the
+bare statements. CPU per transaction: the clients' own (each process's, or pgbench's from
+``RUSAGE_CHILDREN``) and the server's (the postmaster's children, reaped after each run, from
 ``/proc``).
 
 SQLite (``synchronous=FULL``, WAL), one client, alternating: the service in a Core unit and in
@@ -76,6 +78,19 @@ def _share_barrier(barrier: Any) -> None:
     _READY = barrier
 
 
+def timed(transfer: Any, accounts: list[str], seconds: float, rng: random.Random) -> tuple[int, float]:
+    """Warm up (a transfer out of every account), wait at the run's barrier, then transfer between random accounts
+    for ``seconds``: (committed, CPU seconds of this process)."""
+    for source, target in zip(accounts[::2], accounts[1::2], strict=True):
+        transfer(source, target)
+    _READY.wait()
+    cpu, deadline, done = time.process_time(), time.perf_counter() + seconds, 0
+    while time.perf_counter() < deadline:
+        transfer(*rng.sample(accounts, 2))
+        done += 1
+    return done, time.process_time() - cpu
+
+
 def service_client(url: str, accounts: list[str], seconds: float, seed: int, mode: str):  # type: ignore[no-untyped-def]
     """One client process: transfers until the deadline; (committed, CPU seconds of this process).
 
@@ -106,15 +121,47 @@ def service_client(url: str, accounts: list[str], seconds: float, seed: int, mod
             work.info[REFERENCE_PATH] = mode == "python"
             service.transfer(work, OPERATOR, source, target, rng.randint(1, 3))
 
-    for source, target in zip(accounts[::2], accounts[1::2], strict=True):
-        transfer(source, target)
-    _READY.wait()
-    cpu, deadline, done = time.process_time(), time.perf_counter() + seconds, 0
-    while time.perf_counter() < deadline:
-        transfer(*rng.sample(accounts, 2))
-        done += 1
-    cpu = time.process_time() - cpu
+    done, cpu = timed(transfer, accounts, seconds, rng)
     database.dispose()
+    return done, cpu
+
+
+def floor_client(url: str, accounts: list[str], seconds: float, seed: int, mode: str):  # type: ignore[no-untyped-def]
+    """One client process at the least a Python client of this design does: on one psycopg connection, through
+    the service's own one-trip pipeline (:func:`c3p.db.one_trip.write_alone`), the service's ``c3p_move_out`` call
+    with a fresh key and entry head, its result read as the service reads it; no pool, policy, parties or view.
+    Warmed up and started as :func:`service_client`; (committed, CPU seconds of this process)."""
+    import datetime as dt
+    import json
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+    from tests.support.credits import OPERATOR
+
+    from c3p.cli._startup import collector_paused
+    from c3p.credits.rules.journal import canonical_before_legs
+    from c3p.credits.rules.transactions import Entry, Move, TransactionKind
+    from c3p.credits.store import _MOVE_OUT_SQL, new_key
+    from c3p.db import one_trip
+
+    with collector_paused(freeze=True):
+        dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        connection = psycopg.connect(dsn, autocommit=True)
+        read = "SELECT id, number, kind, holder_id FROM credit_accounts WHERE number = ANY(%s)"
+        facts = {row[1]: row for row in connection.execute(read, (accounts,))}
+    rng, info = random.Random(seed), {}  # info: what the pool keeps per connection (its prepared statements)
+
+    def transfer(source: str, target: str) -> tuple[int, tuple[Move, ...], Any]:
+        sender, receiver = facts[source], facts[target]
+        at = dt.datetime.now(dt.UTC).isoformat()
+        entry = Entry(0, new_key(), TransactionKind.transfer, at, OPERATOR.label, details={})
+        head = canonical_before_legs(entry.to_json())
+        params = (*sender, *receiver[:3], rng.randint(1, 3), "transfer", entry.key, at, head)
+        seq, moves, names = one_trip.write_alone(connection, info, _MOVE_OUT_SQL, params)[0]
+        return int(seq), tuple(Move.from_json(m) for m in json.loads(moves)), json.loads(names)
+
+    done, cpu = timed(transfer, accounts, seconds, rng)
+    connection.close()
     return done, cpu
 
 
@@ -127,7 +174,8 @@ def run_service(cluster, url, accounts, clients, seconds, mode):  # type: ignore
     # `seconds` what took longer
     ready = context.Barrier(clients + 1)
     with context.Pool(clients, initializer=_share_barrier, initargs=(ready,)) as pool:
-        pending = pool.starmap_async(service_client, [(url, accounts, seconds, i, mode) for i in range(clients)])
+        client = floor_client if mode == "floor" else service_client
+        pending = pool.starmap_async(client, [(url, accounts, seconds, i, mode) for i in range(clients)])
         ready.wait()
         server = server_cpu_seconds(cluster)
         results = pending.get()
@@ -202,7 +250,16 @@ def bare_script(url: str, accounts: list[str], folder: Path) -> Path:
     return script
 
 
-SIDES = {"TPC-B": None, "bare statements": None, "Core unit": "core", "ORM unit": "orm", "Python path": "python"}
+SIDES = {
+    "TPC-B": None,
+    "bare statements": None,
+    "Python floor": "floor",
+    "Core unit": "core",
+    "ORM unit": "orm",
+    "Python path": "python",
+}
+#: sides run only when asked for
+OPTIONAL = {"Python floor": "floor", "Python path": "python_path"}
 
 
 def postgresql(args: argparse.Namespace) -> None:
@@ -215,7 +272,7 @@ def postgresql(args: argparse.Namespace) -> None:
         url = cluster.create_database("registry")
         accounts = prepare_registry(url, ACCOUNTS, CREDITS_PER_ACCOUNT)
         script = bare_script(url, accounts, cluster.datadir.parent)
-        sides = [side for side in SIDES if side != "Python path" or args.python_path]
+        sides = [side for side in SIDES if side not in OPTIONAL or getattr(args, OPTIONAL[side])]
         print(f"PostgreSQL ({args.seconds} s per run, {args.rounds} rounds, alternating; {cluster.settings()})")
         print(f"load average at start: {os.getloadavg()}")
         print("clients  side                 tps  /TPC-B  /bare  client ms/tx  server ms/tx  CPU/TPC-B's")
@@ -350,6 +407,9 @@ def main() -> None:
     parser.add_argument("--clients", default="1,4,16", help="client counts (PostgreSQL)")
     parser.add_argument("--only", choices=["postgresql", "sqlite"], help="one backend only")
     parser.add_argument("--python-path", action="store_true", help="add the service on PostgreSQL's Python path")
+    parser.add_argument(
+        "--floor", action="store_true", help="add the least a Python client does for the same call (PostgreSQL)"
+    )
     args = parser.parse_args()
     if args.only != "sqlite":
         postgresql(args)

@@ -6,18 +6,18 @@ import sys
 from contextvars import ContextVar
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
 from c3p.errors import C3PError
 
+#: help as plain text (``rich_markup_mode=None``, as every group here): Rich's help imports its Markdown
+#: renderer and Pygments, which doubled ``c3p --help`` (0.42 against 0.23 s on a slow machine)
 app = typer.Typer(
     name="c3p",
     help="c3p: City-to-City Collaboration Program registry, MRV engine and JCM credit registry.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
-err_console = Console(stderr=True)
 #: the user a command acts as (``c3p --as EMAIL``); ``None`` is the local operator
 acting_as: ContextVar[str | None] = ContextVar("c3p_cli_as", default=None)
 
@@ -27,6 +27,10 @@ def main() -> None:
     try:
         app()
     except C3PError as error:
+        from rich.console import Console  # only when there is an error to print
+        from rich.text import Text
+
         # one line, never wrapped at the terminal's width, and the text taken as it is (no markup)
-        err_console.print(Text.assemble(("Error: ", "bold red"), error.detail), soft_wrap=True, highlight=False)
+        said = Text.assemble(("Error: ", "bold red"), error.detail)
+        Console(stderr=True).print(said, soft_wrap=True, highlight=False)
         sys.exit(2)

@@ -44,7 +44,7 @@ from c3p.credits.verify import seal_unsealed
 from c3p.credits.verify import verify as verify_journal
 from c3p.errors import InvalidInput
 
-app = typer.Typer(no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 CreditsOption = Annotated[
     int | None,
     typer.Option("--credits", "-n", min=1, max=MAX_CREDITS, help="Number of credits (whole tCO2e, 1 to 10^12)."),

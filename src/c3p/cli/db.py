@@ -11,7 +11,7 @@ from c3p.cli._guard import guarded
 from c3p.cli.users import ensure_administrator_from_settings
 from c3p.program.seed_loader import init_database, reset_database
 
-app = typer.Typer(no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 
 
 @app.command()

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from c3p.mrv import engine
     from c3p.mrv.params import CalculationParams
 
-app = typer.Typer(no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 console = Console()
 LARGE_INPUT_BYTES = 20 * 1024 * 1024
 

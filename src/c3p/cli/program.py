@@ -17,7 +17,7 @@ from c3p.errors import InvalidInput
 from c3p.program import queries as q
 from c3p.program.snapshot import SnapshotCache
 
-projects_app = typer.Typer(no_args_is_help=True)
+projects_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 
 
 def _snapshot(db: str | None):

@@ -15,7 +15,7 @@ from c3p.cli._common import DatabaseOption, console, open_database
 from c3p.cli._guard import actor, guarded, writing
 from c3p.errors import NotFound
 
-app = typer.Typer(no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 
 
 @app.command()

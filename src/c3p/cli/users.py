@@ -20,7 +20,7 @@ from c3p.settings import Settings
 if TYPE_CHECKING:
     from c3p.accounts.tables import User  # rows the service returns, named in annotations only
 
-app = typer.Typer(no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 EmailArgument = Annotated[str, typer.Argument(help="E-mail address of the account.")]
 ScopeOption = Annotated[
     str | None,

@@ -22,11 +22,11 @@ from c3p.workflow.rules import subsidy as subsidy_rules
 from c3p.workflow.rules.calls import JST, japan_time
 from c3p.workflow.service import calls, jcm, notify, selection
 
-calls_app = typer.Typer(no_args_is_help=True)
-applications_app = typer.Typer(no_args_is_help=True)
-pipeline_app = typer.Typer(no_args_is_help=True)
-subsidy_app = typer.Typer(no_args_is_help=True)
-notifications_app = typer.Typer(no_args_is_help=True)
+calls_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
+applications_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
+pipeline_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
+subsidy_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
+notifications_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 
 
 @calls_app.command("open")
