@@ -41,7 +41,7 @@ class Commands(LazyGroup):
         "tokens": Lazy("c3p.cli.tokens:app", "API tokens: create, list, revoke."),
         "registry": Lazy(
             "c3p.cli.credits:app",
-            "JCM credits: accounts, issue, transfer, cancel, retire, verify.",
+            "JCM credits: accounts, issuance, transfers, retirement.",
         ),
         "calls": Lazy("c3p.cli.workflow:calls_app", "Calls for proposals: open, list, close, remind."),
         "applications": Lazy("c3p.cli.workflow:applications_app", "Applications to calls."),
