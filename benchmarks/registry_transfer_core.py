@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -78,7 +79,9 @@ def _share_barrier(barrier: Any) -> None:
     _READY = barrier
 
 
-def timed(transfer: Any, accounts: list[str], seconds: float, rng: random.Random) -> tuple[int, float]:
+def timed(
+    transfer: Callable[[str, str], object], accounts: list[str], seconds: float, rng: random.Random
+) -> tuple[int, float]:
     """Warm up (a transfer out of every account), wait at the run's barrier, then transfer between random accounts
     for ``seconds``: (committed, CPU seconds of this process)."""
     for source, target in zip(accounts[::2], accounts[1::2], strict=True):
@@ -129,36 +132,35 @@ def service_client(url: str, accounts: list[str], seconds: float, seed: int, mod
 def floor_client(url: str, accounts: list[str], seconds: float, seed: int, mode: str):  # type: ignore[no-untyped-def]
     """One client process at the least a Python client of this design does: on one psycopg connection, through
     the service's own one-trip pipeline (:func:`c3p.db.one_trip.write_alone`), the service's ``c3p_move_out`` call
-    with a fresh key and entry head, its result read as the service reads it; no pool, policy, parties or view.
-    Warmed up and started as :func:`service_client`; (committed, CPU seconds of this process)."""
+    (:func:`~c3p.credits.store.move_out_call`) with a fresh key, its answer read as the service reads it
+    (:func:`~c3p.credits.store.server_move`); no pool, policy, parties or view. Warmed up and started as
+    :func:`service_client`; (committed, CPU seconds of this process)."""
     import datetime as dt
-    import json
 
     import psycopg
     from sqlalchemy.engine import make_url
     from tests.support.credits import OPERATOR
 
     from c3p.cli._startup import collector_paused
-    from c3p.credits.rules.journal import canonical_before_legs
-    from c3p.credits.rules.transactions import Entry, Move, TransactionKind
-    from c3p.credits.store import _MOVE_OUT_SQL, new_key
+    from c3p.credits.rules.transactions import Entry, TransactionKind
+    from c3p.credits.store import Store, by_number, move_out_call, new_key, server_move
     from c3p.db import one_trip
 
     with collector_paused(freeze=True):
         dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
         connection = psycopg.connect(dsn, autocommit=True)
-        read = "SELECT id, number, kind, holder_id FROM credit_accounts WHERE number = ANY(%s)"
-        facts = {row[1]: row for row in connection.execute(read, (accounts,))}
+        read = (
+            f"SELECT {Store.ACCOUNT_COLUMNS} FROM credit_accounts a "
+            "LEFT JOIN member_organizations o ON o.id = a.holder_id WHERE a.number = ANY(%s)"
+        )
+        parties = by_number(connection.execute(read, (accounts,)).fetchall())
     rng, info = random.Random(seed), {}  # info: what the pool keeps per connection (its prepared statements)
 
-    def transfer(source: str, target: str) -> tuple[int, tuple[Move, ...], Any]:
-        sender, receiver = facts[source], facts[target]
+    def transfer(source: str, target: str) -> object:
         at = dt.datetime.now(dt.UTC).isoformat()
         entry = Entry(0, new_key(), TransactionKind.transfer, at, OPERATOR.label, details={})
-        head = canonical_before_legs(entry.to_json())
-        params = (*sender, *receiver[:3], rng.randint(1, 3), "transfer", entry.key, at, head)
-        seq, moves, names = one_trip.write_alone(connection, info, _MOVE_OUT_SQL, params)[0]
-        return int(seq), tuple(Move.from_json(m) for m in json.loads(moves)), json.loads(names)
+        sql, params = move_out_call(parties[source], parties[target], rng.randint(1, 3), entry)
+        return server_move(one_trip.write_alone(connection, info, sql, params)[0])
 
     done, cpu = timed(transfer, accounts, seconds, rng)
     connection.close()

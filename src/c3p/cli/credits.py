@@ -16,6 +16,7 @@ import typer
 from pydantic import BaseModel, ValidationError
 from rich.table import Table
 
+from c3p.cli._app import group
 from c3p.cli._common import DatabaseOption, FormatOption, check_format, console, open_database, settings_for
 from c3p.cli._guard import actor, guarded, moving_credits, writing
 from c3p.credits import (
@@ -44,7 +45,7 @@ from c3p.credits.verify import seal_unsealed
 from c3p.credits.verify import verify as verify_journal
 from c3p.errors import InvalidInput
 
-app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
+app = group()
 CreditsOption = Annotated[
     int | None,
     typer.Option("--credits", "-n", min=1, max=MAX_CREDITS, help="Number of credits (whole tCO2e, 1 to 10^12)."),

@@ -6,12 +6,13 @@ from typing import Annotated
 
 import typer
 
+from c3p.cli._app import group
 from c3p.cli._common import DatabaseOption, console, open_database
 from c3p.cli._guard import guarded
 from c3p.cli.users import ensure_administrator_from_settings
 from c3p.program.seed_loader import init_database, reset_database
 
-app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
+app = group()
 
 
 @app.command()

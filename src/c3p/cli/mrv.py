@@ -12,13 +12,14 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from c3p.cli._app import group
 from c3p.errors import InvalidInput
 
 if TYPE_CHECKING:
     from c3p.mrv import engine
     from c3p.mrv.params import CalculationParams
 
-app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
+app = group()
 console = Console()
 LARGE_INPUT_BYTES = 20 * 1024 * 1024
 

@@ -11,13 +11,14 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
+from c3p.cli._app import group
 from c3p.cli._common import DatabaseOption, FormatOption, check_format, console, open_database, settings_for
 from c3p.cli._guard import guarded
 from c3p.errors import InvalidInput
 from c3p.program import queries as q
 from c3p.program.snapshot import SnapshotCache
 
-projects_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
+projects_app = group()
 
 
 def _snapshot(db: str | None):

@@ -11,11 +11,12 @@ from rich.table import Table
 from c3p.accounts.rules.policy import Target, require
 from c3p.accounts.service import api_tokens
 from c3p.accounts.service import members as svc
+from c3p.cli._app import group
 from c3p.cli._common import DatabaseOption, console, open_database
 from c3p.cli._guard import actor, guarded, writing
 from c3p.errors import NotFound
 
-app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
+app = group()
 
 
 @app.command()

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from c3p.accounts.rules import passwords
 from c3p.accounts.service import members as svc
+from c3p.cli._app import group
 from c3p.cli._common import DatabaseOption, FormatOption, console, open_database
 from c3p.cli._guard import actor, guarded, writing
 from c3p.db.database import Database
@@ -20,7 +21,7 @@ from c3p.settings import Settings
 if TYPE_CHECKING:
     from c3p.accounts.tables import User  # rows the service returns, named in annotations only
 
-app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
+app = group()
 EmailArgument = Annotated[str, typer.Argument(help="E-mail address of the account.")]
 ScopeOption = Annotated[
     str | None,

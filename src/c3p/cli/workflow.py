@@ -12,6 +12,7 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
+from c3p.cli._app import group
 from c3p.cli._common import DatabaseOption, FormatOption, check_format, console, open_database, settings_for
 from c3p.cli._guard import actor, guarded
 from c3p.db.history import act_as
@@ -22,11 +23,11 @@ from c3p.workflow.rules import subsidy as subsidy_rules
 from c3p.workflow.rules.calls import JST, japan_time
 from c3p.workflow.service import calls, jcm, notify, selection
 
-calls_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
-applications_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
-pipeline_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
-subsidy_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
-notifications_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
+calls_app = group()
+applications_app = group()
+pipeline_app = group()
+subsidy_app = group()
+notifications_app = group()
 
 
 @calls_app.command("open")

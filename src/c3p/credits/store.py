@@ -404,25 +404,13 @@ class Store:
         """Move ``credits`` as ``entry`` (its kind, key, time, actor and details) in one call of ``c3p_move_out``;
         None when the function found anything unexpected (a fact of the parties given, their statuses, the
         balance, the registry's approval threshold) and changed nothing."""
-        head = canonical_before_legs(entry.to_json())
-        params = (
-            *(sender.id, sender.number, sender.kind, sender.holder_id),
-            *(receiver.id, receiver.number, receiver.kind),
-            *(credits, str(entry.kind), entry.key, entry.occurred_at, head),
-        )
+        sql, params = move_out_call(sender, receiver, credits, entry)
         if isinstance(self.work, CoreUnit) and not self._queued:
             move = self.work.write_alone if self.work.writes_alone else self.work.last_write
-            found = move(_MOVE_OUT_SQL, params)
+            found = move(sql, params)
         else:
-            found = self.multi([(_MOVE_OUT_SQL, params)])[0]
-        if not found:
-            return None
-        seq, moves, names = found[0]
-        return ServerMove(
-            int(seq),
-            tuple(Move.from_json(move) for move in json.loads(moves)),
-            tuple((str(h), str(p), int(n)) for h, p, n in json.loads(names)),
-        )
+            found = self.multi([(sql, params)])[0]
+        return server_move(found[0]) if found else None
 
     # ---- organizations and registries ----
     def organization(self, slug: str) -> Organization | None:
@@ -1037,6 +1025,28 @@ _MOVE_OUT_SQL = (
     "SELECT entry_seq, entry_moves, move_names FROM c3p_move_out("
     "%s::integer, %s, %s, %s::integer, %s::integer, %s, %s, %s::bigint, %s, %s, %s, %s)"
 )
+
+
+def move_out_call(
+    sender: AccountRow, receiver: AccountRow, credits: int, entry: Entry
+) -> tuple[str, tuple[str | int | None, ...]]:
+    """The statement and parameters of one ``c3p_move_out`` call moving ``credits`` as ``entry``."""
+    head = canonical_before_legs(entry.to_json())
+    return _MOVE_OUT_SQL, (
+        *(sender.id, sender.number, sender.kind, sender.holder_id),
+        *(receiver.id, receiver.number, receiver.kind),
+        *(credits, str(entry.kind), entry.key, entry.occurred_at, head),
+    )
+
+
+def server_move(row: Sequence[Any]) -> ServerMove:
+    """The row ``c3p_move_out`` answers with, when it moved: its entry's number, its moves, their names."""
+    seq, moves, names = row
+    return ServerMove(
+        int(seq),
+        tuple(Move.from_json(move) for move in json.loads(moves)),
+        tuple((str(h), str(p), int(n)) for h, p, n in json.loads(names)),
+    )
 
 
 def _threshold(found: Sequence[tuple[Any, ...]], registry: str) -> int | None:

@@ -39,3 +39,9 @@ def test_an_unknown_command_is_named_in_a_plain_error() -> None:
     answered = run("nosuch")
     assert "No such command 'nosuch'" in answered.stderr
     assert answered.stdout.splitlines()[0] == "exit 2"
+
+
+def test_a_command_groups_help_is_plain_like_the_roots() -> None:
+    shown = run("registry", "--help").stdout
+    assert shown.startswith("Usage: c3p registry [OPTIONS] COMMAND [ARGS]..."), shown[:80]
+    assert "╭" not in shown and "Commands:" in shown
