@@ -1,13 +1,14 @@
 """On both backends: ``verify`` compares each journal entry's time column with its sealed time exactly.
 
 Times are compared as instants (to the microsecond), whichever zone the database answers in;
-a sealed time that is not a time names its entry instead of stopping the check.
+a sealed or stored time that is not a time names its entry instead of stopping the check.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select, text, update
 
 from c3p.credits.rules.transactions import TransactionKind
@@ -58,3 +59,16 @@ def test_a_sealed_time_that_is_not_a_time_names_its_entry(registry: Registry) ->
     assert not report.ok
     assert report.first_bad_entry == opened
     assert "does not replay" in report.problems[0].what, report.problems
+
+
+def test_a_stored_time_that_is_not_a_time_names_its_entry(registry: Registry) -> None:
+    if registry.database.engine.dialect.name == "postgresql":
+        pytest.skip("a timestamptz column holds only times")
+    seq = _last_transfer(registry)
+    with registry.database.engine.begin() as connection:
+        unlock_journal(connection)  # SQLite keeps any text in a time column: a file edited by hand
+        connection.execute(text("UPDATE credit_journal SET occurred_at = 'yesterday' WHERE seq = :seq"), {"seq": seq})
+    with registry.database.reading() as session:
+        report = verify(session)
+    assert report.first_bad_entry == seq
+    assert "column time ('yesterday') is not a time" in report.problems[0].what, report.problems
