@@ -111,8 +111,9 @@ def _journal_rows(session: Session, batch: int) -> Iterator[JournalRow]:
     """The journal's rows in order, ``batch`` at a time (on PostgreSQL from a server-side cursor), in the session's
     transaction, as the driver answers them: SQLAlchemy's rows and its zoned times cost a fifth of ``verify``, and
     the times are compared as instants anyway (:func:`_moment`)."""
-    dbapi: Any = session.connection().connection.dbapi_connection
-    cursor = dbapi.cursor("c3p_verify_journal") if session.get_bind().dialect.name == "postgresql" else dbapi.cursor()
+    connection = session.connection()
+    dbapi: Any = connection.connection.dbapi_connection
+    cursor = dbapi.cursor("c3p_verify_journal") if connection.dialect.name == "postgresql" else dbapi.cursor()
     try:
         cursor.execute(_JOURNAL_SQL)
         while rows := cursor.fetchmany(batch):
