@@ -128,6 +128,8 @@ def _chain_problem(row: JournalRow, previous: str, expected: int) -> str | None:
         return f"entry {expected} is missing (found {seq} next)"
     if previous_hash != previous:
         return "its link to the previous entry does not match"
+    if not isinstance(text, str):  # SQLite keeps bytes in any column (a file edited by hand)
+        return "its content is not text"
     if entry_hash(previous, text) != sealed:
         return "its content does not match its hash"
     return None

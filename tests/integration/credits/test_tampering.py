@@ -336,3 +336,16 @@ def test_every_credit_table_is_under_verify() -> None:
         if mapper.class_.__module__ == credit_tables.__name__
     }
     assert credit - covered == set()
+
+
+def test_an_entry_whose_content_is_not_text_is_named(registry: Registry) -> None:
+    if registry.database.engine.dialect.name == "postgresql":
+        pytest.skip("a text column holds only text")
+    create_issuance(registry, {registry.jp_gov: 10})
+    with registry.database.engine.begin() as connection:
+        unlock_journal(connection)  # SQLite keeps bytes in a text column: a file edited by hand
+        connection.execute(text("UPDATE credit_journal SET entry = X'7B7D' WHERE seq = 2"))
+    with registry.database.reading() as session:
+        report = verify(session)
+    assert report.first_bad_entry == 2
+    assert "its content is not text" in report.problems[0].what, report.problems
