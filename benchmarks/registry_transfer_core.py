@@ -149,11 +149,8 @@ def floor_client(url: str, accounts: list[str], seconds: float, seed: int, mode:
     with collector_paused(freeze=True):
         dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
         connection = psycopg.connect(dsn, autocommit=True)
-        read = (
-            f"SELECT {Store.ACCOUNT_COLUMNS} FROM credit_accounts a "
-            "LEFT JOIN member_organizations o ON o.id = a.holder_id WHERE a.number = ANY(%s)"
-        )
-        parties = by_number(connection.execute(read, (accounts,)).fetchall())
+        # the store's own read of the parties (its locks end with the statement: the connection commits each)
+        parties = by_number(connection.execute(*Store.lock_accounts_sql(accounts)).fetchall())
     rng, info = random.Random(seed), {}  # info: what the pool keeps per connection (its prepared statements)
 
     def transfer(source: str, target: str) -> object:

@@ -794,10 +794,12 @@ class Store:
         found.status, found.resolved_by, found.resolved_seq = status, resolved_by, journal_seq
         self.session.flush()
 
-    def lock_accounts_sql(self, numbers: Sequence[str]) -> tuple[str, list[Any]]:
+    @classmethod
+    def lock_accounts_sql(cls, numbers: Sequence[str]) -> tuple[str, list[Any]]:
+        """The statement that reads and locks the accounts ``numbers`` in id order, and its parameters."""
         marks = ", ".join(["%s"] * len(numbers))
         return (
-            f"SELECT {self.ACCOUNT_COLUMNS} FROM credit_accounts a "
+            f"SELECT {cls.ACCOUNT_COLUMNS} FROM credit_accounts a "
             f"LEFT JOIN member_organizations o ON o.id = a.holder_id "
             f"WHERE a.number IN ({marks}) ORDER BY a.id FOR UPDATE OF a",
             list(numbers),
