@@ -5,7 +5,10 @@ for N = 1, 4, 16 clients, alternating round by round: pgbench's TPC-B (scale 1);
 own statements for a transfer between parties met before (``BEGIN``, one call of ``c3p_move_out``,
 ``COMMIT``, in one pipeline) run bare by ``pgbench -f -M prepared``; and the whole service (policy,
 one server call, result view) in a :class:`~c3p.db.database.CoreUnit` (what the API, the portal
-forms and the CLI use) and in an ORM unit of work (before). ``--python-path`` adds the service
+forms and the CLI use) and in an ORM unit of work (before). The Core unit runs twice: each client a
+process of its own, and ("Core, threads") the clients as threads of one process per core (``--processes``),
+the shape in which ``c3p serve --workers N`` answers concurrent requests from each worker's thread pool.
+``--python-path`` adds the service
 forced onto the Python path; ``--floor`` adds the same server call sent from Python with nothing
 else around it (:func:`floor_client`): how near a Python client of this design can come to the
 bare statements. CPU per transaction: the clients' own (each process's, or pgbench's from
@@ -33,6 +36,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from functools import partial
@@ -49,6 +53,9 @@ from tests.support.pgcluster import PostgresCluster, pg_bin  # noqa: E402
 ACCOUNTS = 64
 CREDITS_PER_ACCOUNT = 10_000_000
 TICKS = os.sysconf("SC_CLK_TCK")
+#: the processes of the side "Core, threads" unless ``--processes`` says otherwise: one per core, as
+#: ``c3p serve --workers`` is set on a server
+PROCESSES = os.cpu_count() or 1
 
 
 def _stat(pid: str) -> list[str]:
@@ -84,20 +91,58 @@ def timed(
 ) -> tuple[int, float]:
     """Warm up (a transfer out of every account), wait at the run's barrier, then transfer between random accounts
     for ``seconds``: (committed, CPU seconds of this process)."""
+    _warm(transfer, accounts)
+    _READY.wait()
+    cpu = time.process_time()
+    return _transfer_for(transfer, accounts, seconds, rng), time.process_time() - cpu
+
+
+def timed_threads(
+    transfers: list[Callable[[str, str], object]], accounts: list[str], seconds: float, rngs: list[random.Random]
+) -> tuple[int, float]:
+    """:func:`timed` for several clients, each a thread of this process: every one warms up, the process waits
+    at the run's barrier once, then they transfer together; (committed by all, CPU seconds of this process)."""
+    warmed, go, done = threading.Barrier(len(transfers) + 1), threading.Event(), [0] * len(transfers)
+
+    def client(i: int) -> None:
+        _warm(transfers[i], accounts)
+        warmed.wait()
+        go.wait()
+        done[i] = _transfer_for(transfers[i], accounts, seconds, rngs[i])
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(len(transfers))]
+    for thread in threads:
+        thread.start()
+    warmed.wait()
+    _READY.wait()
+    cpu = time.process_time()
+    go.set()
+    for thread in threads:
+        thread.join()
+    return sum(done), time.process_time() - cpu
+
+
+def _warm(transfer: Callable[[str, str], object], accounts: list[str]) -> None:
     for source, target in zip(accounts[::2], accounts[1::2], strict=True):
         transfer(source, target)
-    _READY.wait()
-    cpu, deadline, done = time.process_time(), time.perf_counter() + seconds, 0
+
+
+def _transfer_for(
+    transfer: Callable[[str, str], object], accounts: list[str], seconds: float, rng: random.Random
+) -> int:
+    deadline, done = time.perf_counter() + seconds, 0
     while time.perf_counter() < deadline:
         transfer(*rng.sample(accounts, 2))
         done += 1
-    return done, time.process_time() - cpu
+    return done
 
 
-def service_client(url: str, accounts: list[str], seconds: float, seed: int, mode: str):  # type: ignore[no-untyped-def]
-    """One client process: transfers until the deadline; (committed, CPU seconds of this process).
+def service_client(url: str, accounts: list[str], seconds: float, seed: int, mode: str, threads: int = 1):  # type: ignore[no-untyped-def]
+    """One client process, or ``threads`` clients as threads of one process: transfers until the deadline;
+    (committed, CPU seconds of this process).
 
-    ``mode``: "core" (a Core unit, as the edges run it), "orm" (an ORM unit of work), "python" (ORM, Python path).
+    ``mode``: "core" (a Core unit, as the edges run it), "threads" (the same, ``threads`` clients in this
+    process), "orm" (an ORM unit of work), "python" (ORM, Python path).
     Before the clock starts it connects and moves credits out of every account once, as a long-lived server
     has long done: a connection's first transfer plans its statements and compiles ``c3p_move_out`` (~7–10 ms
     of server CPU, ~40 µs a transfer at 16 clients in a 3 s run), and a process's first transfer between two
@@ -116,15 +161,21 @@ def service_client(url: str, accounts: list[str], seconds: float, seed: int, mod
         from c3p.db.database import Database
 
         database = Database(url)
-    rng = random.Random(seed)
-    unit_of_work = partial(database.core_unit, one_command=True) if mode == "core" else database.unit_of_work
+    unit_of_work = database.unit_of_work if mode in ("orm", "python") else partial(database.core_unit, one_command=True)
 
-    def transfer(source: str, target: str) -> None:
-        with unit_of_work() as work:
-            work.info[REFERENCE_PATH] = mode == "python"
-            service.transfer(work, OPERATOR, source, target, rng.randint(1, 3))
+    def client(rng: random.Random) -> Callable[[str, str], None]:
+        def transfer(source: str, target: str) -> None:
+            with unit_of_work() as work:
+                work.info[REFERENCE_PATH] = mode == "python"
+                service.transfer(work, OPERATOR, source, target, rng.randint(1, 3))
 
-    done, cpu = timed(transfer, accounts, seconds, rng)
+        return transfer
+
+    rngs = [random.Random(seed * 1000 + i) for i in range(threads)]
+    if threads == 1:
+        done, cpu = timed(client(rngs[0]), accounts, seconds, rngs[0])
+    else:
+        done, cpu = timed_threads([client(rng) for rng in rngs], accounts, seconds, rngs)
     database.dispose()
     return done, cpu
 
@@ -164,17 +215,25 @@ def floor_client(url: str, accounts: list[str], seconds: float, seed: int, mode:
     return done, cpu
 
 
-def run_service(cluster, url, accounts, clients, seconds, mode):  # type: ignore[no-untyped-def]
+def run_service(cluster, url, accounts, clients, seconds, mode, processes=PROCESSES):  # type: ignore[no-untyped-def]
     """(transfers/s, client CPU ms per transfer, server CPU ms per transfer), the server's counted from the
-    moment every client has connected and warmed up (pgbench's connections are counted from its start)."""
+    moment every client has connected and warmed up (pgbench's connections are counted from its start).
+
+    Each client is a process of its own; in mode "threads" the clients are threads spread over ``processes``
+    processes, as ``c3p serve --workers N`` serves concurrent requests from each worker's thread pool."""
     context = multiprocessing.get_context("spawn")
+    threads = _spread(clients, processes) if mode == "threads" else [1] * clients
     # the clients start together: 16 spawned processes reached a fixed start time 11-13 s late
     # under load, spread over ~2 s, each then ran its own `seconds`, and the rate divided by
     # `seconds` what took longer
-    ready = context.Barrier(clients + 1)
-    with context.Pool(clients, initializer=_share_barrier, initargs=(ready,)) as pool:
-        client = floor_client if mode == "floor" else service_client
-        pending = pool.starmap_async(client, [(url, accounts, seconds, i, mode) for i in range(clients)])
+    ready = context.Barrier(len(threads) + 1)
+    with context.Pool(len(threads), initializer=_share_barrier, initargs=(ready,)) as pool:
+        if mode == "floor":
+            work = [(url, accounts, seconds, i, mode) for i in range(clients)]
+            pending = pool.starmap_async(floor_client, work)
+        else:
+            work = [(url, accounts, seconds, i, mode, n) for i, n in enumerate(threads)]
+            pending = pool.starmap_async(service_client, work)
         ready.wait()
         server = server_cpu_seconds(cluster)
         results = pending.get()
@@ -185,6 +244,16 @@ def run_service(cluster, url, accounts, clients, seconds, mode):  # type: ignore
         1000 * sum(c for _, c in results) / done,
         1000 * (server_cpu_seconds(cluster) - server) / done,
     )
+
+
+def _spread(clients: int, processes: int) -> list[int]:
+    """The clients of each process: ``clients`` over at most ``processes``, as evenly as they go.
+
+    >>> _spread(16, 2), _spread(4, 2), _spread(1, 2), _spread(5, 2)
+    ([8, 8], [2, 2], [1], [3, 2])
+    """
+    count = min(clients, processes)
+    return [clients // count + (i < clients % count) for i in range(count)]
 
 
 def run_pgbench(cluster, clients, seconds, database="pgb", script=None):  # type: ignore[no-untyped-def]
@@ -254,6 +323,7 @@ SIDES = {
     "bare statements": None,
     "Python floor": "floor",
     "Core unit": "core",
+    "Core, threads": "threads",
     "ORM unit": "orm",
     "Python path": "python",
 }
@@ -281,7 +351,8 @@ def postgresql(args: argparse.Namespace) -> None:
                 runs["TPC-B"].append(run_pgbench(cluster, clients, args.seconds))
                 runs["bare statements"].append(run_pgbench(cluster, clients, args.seconds, "registry", script))
                 for side in sides[2:]:
-                    runs[side].append(run_service(cluster, url, accounts, clients, args.seconds, SIDES[side]))
+                    mode = SIDES[side]
+                    runs[side].append(run_service(cluster, url, accounts, clients, args.seconds, mode, args.processes))
             medians = {side: [statistics.median(r[i] for r in rs) for i in range(3)] for side, rs in runs.items()}
             base, bare = medians["TPC-B"], medians["bare statements"]
             for side, (tps, client, server) in medians.items():
@@ -408,6 +479,9 @@ def main() -> None:
     parser.add_argument("--python-path", action="store_true", help="add the service on PostgreSQL's Python path")
     parser.add_argument(
         "--floor", action="store_true", help="add the least a Python client does for the same call (PostgreSQL)"
+    )
+    parser.add_argument(
+        "--processes", type=int, default=PROCESSES, help="processes of the side 'Core, threads' (default: one per core)"
     )
     args = parser.parse_args()
     if args.only != "sqlite":
