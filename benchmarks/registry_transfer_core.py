@@ -171,7 +171,7 @@ def service_client(url: str, accounts: list[str], seconds: float, seed: int, mod
 
         return transfer
 
-    rngs = [random.Random(seed * 1000 + i) for i in range(threads)]
+    rngs = [random.Random(seed + 1000 * i) for i in range(threads)]  # the first as a lone client's
     if threads == 1:
         done, cpu = timed(client(rngs[0]), accounts, seconds, rngs[0])
     else:
@@ -484,6 +484,8 @@ def main() -> None:
         "--processes", type=int, default=PROCESSES, help="processes of the side 'Core, threads' (default: one per core)"
     )
     args = parser.parse_args()
+    if args.processes < 1:
+        parser.error(f"--processes: at least 1, got {args.processes}")
     if args.only != "sqlite":
         postgresql(args)
     if args.only != "postgresql":
