@@ -58,6 +58,15 @@ def test_an_unreachable_database_is_a_clean_error() -> None:
         prepare_while_building(settings_for(url))
 
 
+def test_fewer_than_one_worker_is_refused_by_name_before_anything_starts(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'never.sqlite3'}"
+    for workers in ("0", "-3"):
+        result = CliRunner().invoke(app, ["serve", "--db", url, "--workers", workers])
+        assert result.exit_code == 2
+        assert "--workers" in result.output and "greater than or equal to 1" in result.output
+    assert not (tmp_path / "never.sqlite3").exists()
+
+
 def test_the_servers_start_up_runs_without_collections_then_freezes_what_it_built_and_resumes() -> None:
     frozen_before = gc.get_freeze_count()
     try:
