@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import platformdirs
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+
+from c3p.errors import InvalidInput
 
 
 def _default_data_dir() -> Path:
@@ -32,7 +36,7 @@ class Settings(BaseSettings):
         "PostgreSQL: postgresql+psycopg://user:pass@host/db.",
     )
     host: str = Field("127.0.0.1", description="Address `c3p serve` listens on.")
-    port: int = Field(8000, description="Port `c3p serve` listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `c3p serve` listens on (1 to 65535).")
     public_url: str | None = Field(
         None,
         description="The address people reach the portal at, e.g. https://c3p.example.org. Every link in e-mail "
@@ -201,4 +205,29 @@ def _is_loopback(host: str) -> bool:
 
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    return load_settings()
+
+
+def load_settings() -> Settings:
+    """The settings from the environment; a value that is not valid is refused naming its variable and the rule
+    it breaks (a secret's value is never repeated)."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise InvalidInput("; ".join(_problem(found) for found in error.errors())) from None
+    except SettingsError as error:  # a value written as JSON that is not JSON
+        field = re.search(r'field "(\w+)"', str(error))
+        name = _variable(field.group(1) if field else "")
+        raise InvalidInput(f"setting {name} is written in JSON, and its value is not valid JSON") from None
+
+
+def _problem(found: Any) -> str:
+    field = str(found["loc"][0]) if found["loc"] else ""
+    secret = Settings.model_fields[field].annotation in (SecretStr, SecretStr | None) if field else False
+    value = "" if secret else f" ({found['input']!r})"
+    return f"setting {_variable(field)}{value}: {found['msg'][:1].lower()}{found['msg'][1:]}"
+
+
+def _variable(field: str) -> str:
+    """The environment variable of the setting ``field``."""
+    return f"{Settings.model_config.get('env_prefix', '')}{field}".upper()

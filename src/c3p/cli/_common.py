@@ -9,7 +9,7 @@ from rich.console import Console
 
 from c3p.db.database import Database
 from c3p.errors import InvalidInput
-from c3p.settings import Settings
+from c3p.settings import Settings, load_settings
 
 console = Console()
 
@@ -27,7 +27,7 @@ FormatOption = Annotated[str, typer.Option("--format", "-f", help="Output format
 
 
 def settings_for(db: str | None) -> Settings:
-    settings = Settings()
+    settings = load_settings()
     if db:
         settings = settings.model_copy(update={"database_url": db})
     return settings

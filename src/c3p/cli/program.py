@@ -111,7 +111,7 @@ def export(
 def serve(
     db: DatabaseOption = None,
     host: Annotated[str | None, typer.Option(help="Address to listen on.", envvar="C3P_HOST")] = None,
-    port: Annotated[int | None, typer.Option(help="Port to listen on.", envvar="C3P_PORT")] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port to listen on.", envvar="C3P_PORT")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes, each answering from its own thread pool.")] = 1,
 ) -> None:
     """Run the portal and API; creates and loads the database on first run."""

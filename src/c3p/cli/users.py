@@ -16,7 +16,7 @@ from c3p.cli._common import DatabaseOption, FormatOption, console, open_database
 from c3p.cli._guard import actor, guarded, writing
 from c3p.db.database import Database
 from c3p.errors import InvalidInput, NotFound
-from c3p.settings import Settings
+from c3p.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from c3p.accounts.tables import User  # rows the service returns, named in annotations only
@@ -151,7 +151,7 @@ def enable(email: EmailArgument, db: DatabaseOption = None) -> None:
 
 def ensure_administrator_from_settings(database: Database, settings: Settings | None = None) -> None:
     """``C3P_ADMIN_EMAIL`` + ``C3P_ADMIN_PASSWORD`` make the first administrator when none exists."""
-    settings = settings or Settings()
+    settings = settings or load_settings()
     if not (settings.admin_email and settings.admin_password):
         return
     with database.unit_of_work() as session:

@@ -118,3 +118,33 @@ def test_an_error_is_one_unwrapped_line_with_its_text_as_given() -> None:
     assert done.returncode == 2
     [line] = done.stderr.splitlines()
     assert line.startswith("Error: ") and f"'{serial}' is not a credit serial" in line
+
+
+@pytest.mark.parametrize(
+    ("environment", "said"),
+    [
+        ({"C3P_PORT": "70000"}, ["setting C3P_PORT ('70000'): input should be less than or equal to 65535"]),
+        (
+            {"C3P_PORT": "abc", "C3P_SIGN_IN_LOCKOUT": "soon"},
+            ["setting C3P_PORT ('abc'): input should be a valid integer", "setting C3P_SIGN_IN_LOCKOUT ('soon')"],
+        ),
+        ({"C3P_ATTACHMENT_EXTENSIONS": "pdf"}, ["setting C3P_ATTACHMENT_EXTENSIONS is written in JSON"]),
+    ],
+)
+def test_a_setting_that_is_not_valid_is_named_in_one_line(
+    sqlite_url: str, environment: dict[str, str], said: list[str]
+) -> None:
+    """A bad environment variable stops the command before it starts, naming the variable and its rule."""
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", "from c3p.cli import main; main()", "stats", "--db", sqlite_url],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **environment},
+    )
+    assert done.returncode == 2
+    [line] = done.stderr.splitlines()
+    assert line.startswith("Error: ") and all(part in line for part in said)

@@ -67,6 +67,15 @@ def test_fewer_than_one_worker_is_refused_by_name_before_anything_starts(tmp_pat
     assert not (tmp_path / "never.sqlite3").exists()
 
 
+def test_a_port_outside_1_to_65535_is_refused_by_name_before_anything_starts(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'never.sqlite3'}"
+    for port, rule in (("0", "greater than or equal to 1"), ("70000", "less than or equal to 65535")):
+        result = CliRunner().invoke(app, ["serve", "--db", url, "--port", port])
+        assert result.exit_code == 2
+        assert "--port" in result.output and rule in result.output
+    assert not (tmp_path / "never.sqlite3").exists()
+
+
 def test_the_servers_start_up_runs_without_collections_then_freezes_what_it_built_and_resumes() -> None:
     frozen_before = gc.get_freeze_count()
     try:
