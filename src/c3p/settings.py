@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -65,32 +66,40 @@ class Settings(BaseSettings):
         True, description="Send session cookies only over HTTPS (browsers treat localhost as secure)."
     )
     session_lifetime: dt.timedelta = Field(
-        dt.timedelta(hours=12), description="How long a sign-in lasts (ISO 8601 duration or seconds)."
+        dt.timedelta(hours=12),
+        gt=dt.timedelta(0),
+        description="How long a sign-in lasts (ISO 8601 duration or seconds).",
     )
     sign_in_max_failures: int = Field(
         5,
+        ge=0,
         description="Failed sign-ins for one account within sign_in_lockout before each further attempt must wait "
         "a growing delay (1 s, 2 s, 4 s … up to sign_in_max_delay). A completed password reset starts afresh.",
     )
     sign_in_max_delay: dt.timedelta = Field(
         dt.timedelta(minutes=1),
+        ge=dt.timedelta(0),
         description="Longest wait one account is made to keep between sign-in attempts: a stranger who keeps "
         "failing slows the account down but cannot keep it locked.",
     )
     sign_in_max_failures_per_ip: int = Field(
         50,
+        ge=0,
         description="Failed sign-ins from one client address within sign_in_lockout before its attempts wait a "
         "growing delay, up to sign_in_lockout.",
     )
     sign_in_lockout: dt.timedelta = Field(
         dt.timedelta(minutes=15),
+        ge=dt.timedelta(0),
         description="Window for counting failed sign-ins and password-reset requests; longest delay of an address.",
     )
     password_reset_max_per_account: int = Field(
-        3, description="Password-reset mails sent to one account within sign_in_lockout; further requests send none."
+        3,
+        ge=0,
+        description="Password-reset mails sent to one account within sign_in_lockout; further requests send none.",
     )
     password_reset_max_per_ip: int = Field(
-        20, description="Password-reset requests from one client address within sign_in_lockout before 429."
+        20, ge=0, description="Password-reset requests from one client address within sign_in_lockout before 429."
     )
     rate_limit_sensitive: str = Field(
         "60/minute",
@@ -102,9 +111,11 @@ class Settings(BaseSettings):
         "1200/minute", description="API requests without credentials (no session, no token) per client address."
     )
     password_reset_lifetime: dt.timedelta = Field(
-        dt.timedelta(hours=1), description="How long a password-reset link stays valid."
+        dt.timedelta(hours=1), gt=dt.timedelta(0), description="How long a password-reset link stays valid."
     )
-    api_token_lifetime: dt.timedelta = Field(dt.timedelta(days=90), description="Default lifetime of a new API token.")
+    api_token_lifetime: dt.timedelta = Field(
+        dt.timedelta(days=90), gt=dt.timedelta(0), description="Default lifetime of a new API token."
+    )
     smtp_url: str | None = Field(
         None,
         description="SMTP server for e-mail, e.g. smtp://user:pass@host:587 (STARTTLS) or smtps://host:465; "
@@ -127,7 +138,7 @@ class Settings(BaseSettings):
     admin_password: SecretStr | None = Field(None, description="Password of the first administrator (see admin_email).")
 
     attachment_max_bytes: int = Field(
-        10 * 1024 * 1024, description="Largest file accepted as an attachment of an application or JCM project."
+        10 * 1024 * 1024, ge=0, description="Largest file accepted as an attachment of an application or JCM project."
     )
     attachment_extensions: list[str] = Field(
         [".pdf", ".docx", ".xlsx", ".pptx", ".csv", ".txt", ".png", ".jpg", ".jpeg", ".zip"],
@@ -136,17 +147,20 @@ class Settings(BaseSettings):
     )
     mrv_upload_max_bytes: int = Field(
         256 * 1024 * 1024,
+        ge=0,
         description="Largest monitoring file accepted by the MRV calculate endpoint; larger files go through the CLI.",
     )
     mrv_upload_max_rows: int = Field(
-        50_000_000, description="Most monitoring rows the MRV calculate endpoint reads from one upload."
+        50_000_000, ge=0, description="Most monitoring rows the MRV calculate endpoint reads from one upload."
     )
     mrv_upload_max_unzipped_bytes: int = Field(
         1024 * 1024 * 1024,
+        ge=0,
         description="Largest unzipped size of an uploaded xlsx (a zip): refuses a zip bomb before it is opened.",
     )
     deadline_reminder: dt.timedelta = Field(
         dt.timedelta(days=3),
+        ge=dt.timedelta(0),
         description="How long before a call closes `c3p calls remind` warns the authors of unsubmitted drafts.",
     )
 
@@ -217,17 +231,18 @@ def load_settings() -> Settings:
         raise InvalidInput("; ".join(_problem(found) for found in error.errors())) from None
     except SettingsError as error:  # a value written as JSON that is not JSON
         field = re.search(r'field "(\w+)"', str(error))
-        name = _variable(field.group(1) if field else "")
+        name = variable(field.group(1) if field else "")
         raise InvalidInput(f"setting {name} is written in JSON, and its value is not valid JSON") from None
 
 
 def _problem(found: Any) -> str:
     field = str(found["loc"][0]) if found["loc"] else ""
     secret = Settings.model_fields[field].annotation in (SecretStr, SecretStr | None) if field else False
-    value = "" if secret else f" ({found['input']!r})"
-    return f"setting {_variable(field)}{value}: {found['msg'][:1].lower()}{found['msg'][1:]}"
+    written = {name.upper(): value for name, value in os.environ.items()}.get(variable(field), found["input"])
+    value = "" if secret else f" ({written!r})"  # as written: a duration's parsed value would read as Python
+    return f"setting {variable(field)}{value}: {found['msg'][:1].lower()}{found['msg'][1:]}"
 
 
-def _variable(field: str) -> str:
+def variable(field: str) -> str:
     """The environment variable of the setting ``field``."""
     return f"{Settings.model_config.get('env_prefix', '')}{field}".upper()

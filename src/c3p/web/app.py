@@ -29,7 +29,7 @@ from c3p.web.pages import admin, approvals
 from c3p.web.pages.accounts import ensure_administrator_from_settings, install_accounts
 from c3p.web.problems import install_problem_docs
 from c3p.web.routes import install
-from c3p.web.security import BodyLimits, RateLimits, SecurityHeaders, trusted_hosts
+from c3p.web.security import BodyLimits, RateLimits, SecurityHeaders, rate_limits, trusted_hosts
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -91,7 +91,7 @@ def build_app(settings: Settings | None = None, database: Database | None = None
     hosts = trusted_hosts(settings)
     if hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
-    app.add_middleware(RateLimits, settings=settings)
+    app.add_middleware(RateLimits, limits=rate_limits(settings))
     app.add_middleware(UnexpectedErrors)
     app.add_middleware(SecurityHeaders, settings=settings)
     return app

@@ -19,7 +19,8 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from c3p.accounts.rules.policy import Actor, could
-from c3p.settings import Settings
+from c3p.errors import InvalidInput
+from c3p.settings import Settings, variable
 from c3p.web.auth import api_writes
 
 #: the portal has no inline script or style: everything comes from /static
@@ -202,6 +203,26 @@ def rate_kind(scope: Scope, headers: dict[bytes, bytes]) -> str | None:
     return None
 
 
+#: the kinds of request counted, each by its setting ``rate_limit_<kind>``
+RATE_KINDS = ("sensitive", "uploads", "anonymous")
+
+
+def rate_limits(settings: Settings) -> dict[str, list[RateLimitItem]]:
+    """Each kind's limits, read from its setting when the app is built: the middleware is built at the first
+    request, when a rate that is not one would fail every request instead of the start."""
+    found = {}
+    for kind in RATE_KINDS:
+        value = getattr(settings, f"rate_limit_{kind}")
+        try:
+            found[kind] = parse_many(value)
+        except ValueError:
+            name = variable(f"rate_limit_{kind}")
+            raise InvalidInput(
+                f"setting {name} ({value!r}): not a rate such as 60/minute, or 10/second;100/hour"
+            ) from None
+    return found
+
+
 class RateLimits:
     """Pure ASGI: a window per client address for each kind of request; over it, 429 with Retry-After.
 
@@ -212,10 +233,10 @@ class RateLimits:
     at most their few dozen a minute); the anonymous API by a sliding window counter, two numbers
     per address whatever its limit, so a busy or far-reaching client costs neither time nor memory
     per request (the moving window's entries made each hit slower as the window filled). The
-    limits are parsed once, at start-up; a setting may hold several (``10/second;100/hour``).
+    limits are parsed once, at start-up (:func:`rate_limits`); a setting may hold several (``10/second;100/hour``).
     """
 
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+    def __init__(self, app: ASGIApp, limits: dict[str, list[RateLimitItem]]) -> None:
         self.app = app
         exact = MovingWindowRateLimiter(MemoryStorage())
         self.limiters: dict[str, RateLimiter] = {
@@ -223,7 +244,7 @@ class RateLimits:
             "uploads": exact,
             "anonymous": SlidingWindowCounterRateLimiter(MemoryStorage()),
         }
-        self.limits = {kind: parse_many(getattr(settings, f"rate_limit_{kind}")) for kind in self.limiters}
+        self.limits = limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -129,6 +129,8 @@ def test_an_error_is_one_unwrapped_line_with_its_text_as_given() -> None:
             ["setting C3P_PORT ('abc'): input should be a valid integer", "setting C3P_SIGN_IN_LOCKOUT ('soon')"],
         ),
         ({"C3P_ATTACHMENT_EXTENSIONS": "pdf"}, ["setting C3P_ATTACHMENT_EXTENSIONS is written in JSON"]),
+        ({"C3P_SESSION_LIFETIME": "-PT1H"}, ["setting C3P_SESSION_LIFETIME ('-PT1H'): input should be greater than 0"]),
+        ({"C3P_ATTACHMENT_MAX_BYTES": "-1"}, ["setting C3P_ATTACHMENT_MAX_BYTES ('-1'): input should be greater"]),
     ],
 )
 def test_a_setting_that_is_not_valid_is_named_in_one_line(

@@ -76,6 +76,26 @@ def test_a_port_outside_1_to_65535_is_refused_by_name_before_anything_starts(tmp
     assert not (tmp_path / "never.sqlite3").exists()
 
 
+def test_a_rate_that_is_not_one_stops_the_start_naming_its_setting(tmp_path: Path) -> None:
+    """The middleware is built at the first request: read there, a bad rate failed every request instead."""
+    import os
+    import subprocess
+    import sys
+
+    url, port = f"sqlite:///{tmp_path / 'rates.sqlite3'}", str(free_port())
+    done = subprocess.run(
+        [sys.executable, "-c", "from c3p.cli import main; main()", "serve", "--db", url, "--port", port],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "C3P_RATE_LIMIT_SENSITIVE": "60/fortnight"},
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "Error: setting C3P_RATE_LIMIT_SENSITIVE ('60/fortnight'): not a rate such as 60/minute, or 10/second;100/hour"
+    ]
+
+
 def test_the_servers_start_up_runs_without_collections_then_freezes_what_it_built_and_resumes() -> None:
     frozen_before = gc.get_freeze_count()
     try:
