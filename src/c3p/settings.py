@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
+from c3p.catalogs import LANGUAGES
 from c3p.errors import InvalidInput
 
 
@@ -163,6 +164,14 @@ class Settings(BaseSettings):
         ge=dt.timedelta(0),
         description="How long before a call closes `c3p calls remind` warns the authors of unsubmitted drafts.",
     )
+
+    @field_validator("default_language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        """A language the portal is written in: another would label English pages as it (``<html lang>``)."""
+        if value not in LANGUAGES:
+            raise ValueError(f"the portal speaks {' or '.join(LANGUAGES)}")
+        return value
 
     @property
     def attachments_dir(self) -> Path:

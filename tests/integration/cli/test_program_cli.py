@@ -131,6 +131,10 @@ def test_an_error_is_one_unwrapped_line_with_its_text_as_given() -> None:
         ({"C3P_ATTACHMENT_EXTENSIONS": "pdf"}, ["setting C3P_ATTACHMENT_EXTENSIONS is written in JSON"]),
         ({"C3P_SESSION_LIFETIME": "-PT1H"}, ["setting C3P_SESSION_LIFETIME ('-PT1H'): input should be greater than 0"]),
         ({"C3P_ATTACHMENT_MAX_BYTES": "-1"}, ["setting C3P_ATTACHMENT_MAX_BYTES ('-1'): input should be greater"]),
+        (
+            {"C3P_DEFAULT_LANGUAGE": "fr"},
+            ["setting C3P_DEFAULT_LANGUAGE ('fr'): value error, the portal speaks ja or en"],
+        ),
     ],
 )
 def test_a_setting_that_is_not_valid_is_named_in_one_line(
