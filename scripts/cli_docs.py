@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import sys
 from pathlib import Path
 
@@ -17,8 +16,6 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
 
 
 def render() -> str:
-    os.environ["COLUMNS"] = "100"
-    os.environ["NO_COLOR"] = "1"
     command = typer.main.get_command(app)
     parts = ["# Command-line reference", "", "Generated from `c3p --help` by `python scripts/cli_docs.py`.", ""]
 

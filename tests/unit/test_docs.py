@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 from pathlib import Path
+
+import pytest
 
 from c3p.settings import Settings
 
@@ -18,11 +21,26 @@ def test_every_setting_is_documented() -> None:
         assert field.description, f"setting {name} has no description"
 
 
-def test_cli_reference_is_current() -> None:
+def cli_docs():  # type: ignore[no-untyped-def]
     spec = importlib.util.spec_from_file_location("cli_docs", ROOT / "scripts" / "cli_docs.py")
     module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     spec.loader.exec_module(module)  # type: ignore[union-attr]
-    assert (ROOT / "docs" / "cli.md").read_text(encoding="utf-8") == module.render(), "run python scripts/cli_docs.py"
+    return module
+
+
+def test_cli_reference_is_current() -> None:
+    assert (ROOT / "docs" / "cli.md").read_text(encoding="utf-8") == cli_docs().render(), (
+        "run python scripts/cli_docs.py"
+    )
+
+
+def test_the_cli_reference_leaves_the_environment_as_it_found_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A width left in ``COLUMNS`` is kept by every console built after it: later tables in the same process
+    wrapped at 100 columns whatever width their command was given."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+    before = dict(os.environ)
+    cli_docs().render()
+    assert dict(os.environ) == before
 
 
 def test_readme_layout_names_existing_folders() -> None:
