@@ -238,12 +238,8 @@ class RateLimits:
 
     def __init__(self, app: ASGIApp, limits: dict[str, list[RateLimitItem]]) -> None:
         self.app = app
-        exact = MovingWindowRateLimiter(MemoryStorage())
-        self.limiters: dict[str, RateLimiter] = {
-            "sensitive": exact,
-            "uploads": exact,
-            "anonymous": SlidingWindowCounterRateLimiter(MemoryStorage()),
-        }
+        exact, counted = MovingWindowRateLimiter(MemoryStorage()), SlidingWindowCounterRateLimiter(MemoryStorage())
+        self.limiters: dict[str, RateLimiter] = {kind: counted if kind == "anonymous" else exact for kind in limits}
         self.limits = limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -13,6 +13,7 @@ from c3p.db.database import Database
 from c3p.program.export import dataset_records
 from c3p.program.seed import read_seed
 from c3p.program.seed_loader import init_database
+from tests.support.cli import run_c3p
 
 runner = CliRunner()
 
@@ -104,17 +105,8 @@ def test_a_broken_export_is_refused_and_changes_nothing(sqlite_url: str, tmp_pat
 
 def test_an_error_is_one_unwrapped_line_with_its_text_as_given() -> None:
     """Scripts grep error lines: a narrow terminal must not wrap them, and ``[...]`` is text, not markup."""
-    import os
-    import subprocess
-    import sys
-
     serial = "XX-[bad]-" + "9" * 60
-    done = subprocess.run(
-        [sys.executable, "-c", "from c3p.cli import main; main()", "registry", "holder-of", serial],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "COLUMNS": "40"},
-    )
+    done = run_c3p("registry", "holder-of", serial, environment={"COLUMNS": "40"})
     assert done.returncode == 2
     [line] = done.stderr.splitlines()
     assert line.startswith("Error: ") and f"'{serial}' is not a credit serial" in line
@@ -141,16 +133,7 @@ def test_a_setting_that_is_not_valid_is_named_in_one_line(
     sqlite_url: str, environment: dict[str, str], said: list[str]
 ) -> None:
     """A bad environment variable stops the command before it starts, naming the variable and its rule."""
-    import os
-    import subprocess
-    import sys
-
-    done = subprocess.run(
-        [sys.executable, "-c", "from c3p.cli import main; main()", "stats", "--db", sqlite_url],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **environment},
-    )
+    done = run_c3p("stats", "--db", sqlite_url, environment=environment)
     assert done.returncode == 2
     [line] = done.stderr.splitlines()
     assert line.startswith("Error: ") and all(part in line for part in said)

@@ -18,6 +18,7 @@ from c3p.db.database import Database
 from c3p.program.seed import read_seed
 from c3p.settings import Settings
 from tests.conftest import LiveServer
+from tests.support.cli import run_c3p
 from tests.support.garbage import dropped_pool
 from tests.support.pgcluster import free_port
 
@@ -78,18 +79,8 @@ def test_a_port_outside_1_to_65535_is_refused_by_name_before_anything_starts(tmp
 
 def test_a_rate_that_is_not_one_stops_the_start_naming_its_setting(tmp_path: Path) -> None:
     """The middleware is built at the first request: read there, a bad rate failed every request instead."""
-    import os
-    import subprocess
-    import sys
-
     url, port = f"sqlite:///{tmp_path / 'rates.sqlite3'}", str(free_port())
-    done = subprocess.run(
-        [sys.executable, "-c", "from c3p.cli import main; main()", "serve", "--db", url, "--port", port],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "C3P_RATE_LIMIT_SENSITIVE": "60/fortnight"},
-        timeout=120,
-    )
+    done = run_c3p("serve", "--db", url, "--port", port, environment={"C3P_RATE_LIMIT_SENSITIVE": "60/fortnight"})
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
         "Error: setting C3P_RATE_LIMIT_SENSITIVE ('60/fortnight'): not a rate such as 60/minute, or 10/second;100/hour"

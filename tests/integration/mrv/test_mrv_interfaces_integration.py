@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import httpx
 import pytest
 from openpyxl import load_workbook
+from tests.support.cli import run_c3p
 from typer.testing import CliRunner
 
 from c3p.cli import app
@@ -62,9 +61,7 @@ def test_report_files(tmp_path):
 def test_user_errors_exit_2_without_traceback(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("site_id,timestamp,parameter,value,unit\nA,2024-01-01,EG_i,p,abc,kWh\n")
-    done = subprocess.run([sys.executable, "-c", "from c3p.cli import main; main()", "mrv",
-                           "calculate", "-m", "MN_AM003", "-d", str(bad)],
-                          capture_output=True, text=True)  # fmt: skip
+    done = run_c3p("mrv", "calculate", "-m", "MN_AM003", "-d", str(bad))
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert "row 2, column" in done.stderr
@@ -98,8 +95,7 @@ def test_rest_endpoints(client, member_client, tmp_path):
 def test_cli_refuses_a_factor_typed_in_kg(tmp_path):
     params = write_params(tmp_path / "p.json", {"EG_i,p": {"value": 10, "unit": "MWh"},
                                                 "EF_RE,i": {"value": 566, "unit": "tCO2/MWh"}})  # fmt: skip
-    done = subprocess.run([sys.executable, "-c", "from c3p.cli import main; main()", "mrv", "estimate",
-                           "-m", "TH_AM001", "-p", str(params)], capture_output=True, text=True)  # fmt: skip
+    done = run_c3p("mrv", "estimate", "-m", "TH_AM001", "-p", str(params))
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert "EF_RE,i: 566 tCO2/MWh is impossible (the physical range is [0, 2])" in done.stderr
